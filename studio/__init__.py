@@ -1,0 +1,1 @@
+"""Studio: a local-first ML studio inside JupyterLab."""

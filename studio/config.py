@@ -1,0 +1,65 @@
+"""Where Studio keeps its data: shared by the client, the server extension and jobs.
+
+Every location can be overridden by an environment variable, so that the server extension
+can export its own choice to every kernel and job it starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_ENV = "STUDIO_HOME"
+DB_URL_ENV = "STUDIO_DB_URL"
+ARTIFACT_ROOT_ENV = "STUDIO_ARTIFACT_ROOT"
+TRACKING_URI_ENV = "STUDIO_TRACKING_URI"
+TOKEN_ENV = "STUDIO_TOKEN"
+RUN_ID_ENV = "STUDIO_RUN_ID"
+
+
+def default_home() -> Path:
+    """`<jupyter data dir>/studio`, unless `STUDIO_HOME` says otherwise."""
+    explicit = os.environ.get(HOME_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    # jupyter_core is light to import, but only needed when no STUDIO_HOME is set.
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "studio"
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    """Resolved locations of the store and the artifact root."""
+
+    home: Path
+    db_url: str
+    artifact_root: str
+
+    @classmethod
+    def resolve(
+        cls,
+        home: str | Path | None = None,
+        db_url: str | None = None,
+        artifact_root: str | None = None,
+    ) -> StudioConfig:
+        """Explicit arguments first, then environment variables, then defaults under home."""
+        resolved_home = Path(home).expanduser() if home else default_home()
+        return cls(
+            home=resolved_home,
+            db_url=db_url
+            or os.environ.get(DB_URL_ENV)
+            or f"sqlite:///{resolved_home / 'studio.db'}",
+            artifact_root=artifact_root
+            or os.environ.get(ARTIFACT_ROOT_ENV)
+            or str(resolved_home / "artifacts"),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The variables that make a child process (kernel, job) use this same store."""
+        return {
+            HOME_ENV: str(self.home),
+            DB_URL_ENV: self.db_url,
+            ARTIFACT_ROOT_ENV: self.artifact_root,
+        }

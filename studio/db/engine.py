@@ -1,0 +1,142 @@
+"""Engine creation, one managed session scope per store call, and the schema check."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from studio.db.migrate import upgrade_schema
+from studio.errors import Conflict, SchemaOutOfDate, StoreError, StudioError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The alembic revision this code was written for; tests check that it is alembic's head.
+SCHEMA_REVISION = "0001"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself, so writers can take the lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A deferred transaction that later writes can fail with SQLITE_BUSY at once (busy_timeout
+    # does not apply to the lock upgrade); writers therefore start with BEGIN IMMEDIATE.
+    mode = conn.get_execution_options().get("studio_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One database: its engine, its sessions and its schema state."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            _ensure_sqlite_folder(url)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+            writer_engine = self.engine.execution_options(studio_begin="IMMEDIATE")
+        else:
+            writer_engine = self.engine
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+        self._schema_checked = False
+        self._schema_lock = threading.Lock()
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error.
+
+        Database errors leave here as `StudioError`s, so no caller ever sees SQLAlchemy's.
+        """
+        self.ensure_schema()
+        factory = self._writer if write else self._reader
+        session = factory()
+        try:
+            yield session
+            session.commit()
+        except StudioError:
+            session.rollback()
+            raise
+        except IntegrityError as exc:
+            session.rollback()
+            raise Conflict(f"The change conflicts with stored data: {_first_line(exc)}") from exc
+        except (OperationalError, DBAPIError, SQLAlchemyError) as exc:
+            session.rollback()
+            raise StoreError(f"The store failed: {_first_line(exc)}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def current_revision(self) -> str | None:
+        """The alembic revision stamped in the database, or None for an empty database."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def ensure_schema(self) -> None:
+        """Create a new database's schema; refuse one written by another version of Studio."""
+        if self._schema_checked:
+            return
+        with self._schema_lock:
+            if self._schema_checked:
+                return
+            revision = self.current_revision()
+            if revision is None:
+                self.upgrade()
+            elif revision != SCHEMA_REVISION:
+                raise SchemaOutOfDate(
+                    f"The database at {self.display_url} has schema revision {revision}, "
+                    f"but this version of Studio needs {SCHEMA_REVISION}. "
+                    "Run `studio db upgrade` (back it up first) to migrate it."
+                )
+            self._schema_checked = True
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply alembic migrations up to `revision`."""
+        upgrade_schema(self.engine, self.is_sqlite, revision)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    match = re.match(r"sqlite(?:\+\w+)?:///(.+)", url)
+    if match and match.group(1) != ":memory:":
+        Path(match.group(1)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _first_line(exc: Exception) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(exc).__name__

@@ -1,0 +1,377 @@
+"""The run filter language and run ordering, parsed into SQLAlchemy expressions.
+
+    metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED' and tags.team = 'a'
+
+Comparisons join with `and` / `or`, group with parentheses and negate with `not`. Metric
+comparisons use the metric's last value. Values are always bound parameters: no SQL is ever
+built from the user's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from studio.errors import InvalidInput
+from studio.tracking.orm import SqlMetricSummary, SqlParam, SqlRun, SqlTag
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+    from sqlalchemy.sql.selectable import Select
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.]))
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<backtick>`[^`]*`)
+  | (?P<op><=|>=|!=|<>|==|=|<|>)
+  | (?P<paren>[(),])
+  | (?P<word>[A-Za-z_][\w\-./:]*)
+    """,
+    re.VERBOSE,
+)
+
+ENTITY_PREFIXES = {
+    "metric": "metrics",
+    "metrics": "metrics",
+    "param": "params",
+    "params": "params",
+    "tag": "tags",
+    "tags": "tags",
+    "attribute": "attributes",
+    "attributes": "attributes",
+    "attr": "attributes",
+    "run": "attributes",
+}
+ATTRIBUTES: dict[str, Any] = {
+    "id": SqlRun.id,
+    "run_id": SqlRun.id,
+    "name": SqlRun.name,
+    "run_name": SqlRun.name,
+    "status": SqlRun.status,
+    "start_time": SqlRun.start_time,
+    "end_time": SqlRun.end_time,
+    "parent_run_id": SqlRun.parent_run_id,
+    "experiment_id": SqlRun.experiment_id,
+    "source": SqlRun.source,
+    "duration": SqlRun.end_time - SqlRun.start_time,
+}
+NUMERIC_ATTRIBUTES = {"start_time", "end_time", "experiment_id", "duration"}
+COMPARATORS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
+KEYWORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    position: int
+
+    @property
+    def word(self) -> str:
+        return self.text.lower() if self.kind == "word" else ""
+
+
+@dataclass(frozen=True)
+class Identifier:
+    entity: str  # metrics, params, tags or attributes
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.key}"
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise InvalidInput(
+                f"Invalid filter: unexpected character {text[position]!r} at position {position}."
+            )
+        kind = match.lastgroup or ""
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), position))
+        position = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    def parse(self) -> ColumnElement[bool]:
+        if not self.tokens:
+            raise InvalidInput("Invalid filter: it is empty.")
+        expression = self._or()
+        if self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            raise self._error(f"unexpected {token.text!r}", token)
+        return expression
+
+    # Grammar, loosest binding first.
+    def _or(self) -> ColumnElement[bool]:
+        terms = [self._and()]
+        while self._accept_word("or"):
+            terms.append(self._and())
+        return terms[0] if len(terms) == 1 else or_(*terms)
+
+    def _and(self) -> ColumnElement[bool]:
+        terms = [self._unary()]
+        while self._accept_word("and"):
+            terms.append(self._unary())
+        return terms[0] if len(terms) == 1 else and_(*terms)
+
+    def _unary(self) -> ColumnElement[bool]:
+        if self._accept_word("not"):
+            return not_(self._unary())
+        if self._accept("paren", "("):
+            inner = self._or()
+            self._expect("paren", ")")
+            return inner
+        return self._comparison()
+
+    def _comparison(self) -> ColumnElement[bool]:
+        identifier = self._identifier()
+        token = self._next("a comparison operator after " + str(identifier))
+        if token.kind == "op":
+            return compare(identifier, token.text, self._value())
+        word = token.word
+        if word in {"like", "ilike"}:
+            return compare(identifier, word, self._value())
+        if word == "in":
+            return compare(identifier, "in", self._value_list())
+        if word == "not" and self._accept_word("in"):
+            return compare(identifier, "not in", self._value_list())
+        if word == "is":
+            negate = self._accept_word("not")
+            self._expect_word("null")
+            return compare(identifier, "is not null" if negate else "is null", None)
+        raise self._error(f"expected a comparison operator after {identifier}", token)
+
+    def _identifier(self) -> Identifier:
+        token = self._next("a metric, param, tag or attribute name")
+        if token.kind == "backtick":
+            return _attribute(token.text[1:-1], token, self)
+        if token.kind != "word" or token.word in KEYWORDS:
+            raise self._error("expected a name such as metrics.accuracy or status", token)
+        prefix, dot, key = token.text.partition(".")
+        entity = ENTITY_PREFIXES.get(prefix.lower()) if dot else None
+        if entity is None:
+            return _attribute(token.text, token, self)
+        if not key:
+            # metrics.`name with spaces`
+            quoted = self._next(f"a key after {prefix}.")
+            if quoted.kind not in {"backtick", "string"}:
+                raise self._error(f"expected a key after {prefix}.", quoted)
+            key = quoted.text[1:-1]
+        if entity == "attributes":
+            return _attribute(key, token, self)
+        return Identifier(entity, key)
+
+    def _value(self) -> str | float:
+        token = self._next("a value")
+        if token.kind == "number":
+            return float(token.text) if re.search(r"[.eE]", token.text) else int(token.text)
+        if token.kind == "string":
+            return _unquote(token.text)
+        raise self._error("expected a number or a quoted string", token)
+
+    def _value_list(self) -> list[str | float]:
+        self._expect("paren", "(")
+        values = [self._value()]
+        while self._accept("paren", ","):
+            values.append(self._value())
+        self._expect("paren", ")")
+        return values
+
+    # Token helpers.
+    def _next(self, expected: str) -> Token:
+        if self.index >= len(self.tokens):
+            raise InvalidInput(f"Invalid filter: expected {expected} at the end of {self.text!r}.")
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def _accept(self, kind: str, text: str) -> bool:
+        if self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            if token.kind == kind and token.text == text:
+                self.index += 1
+                return True
+        return False
+
+    def _accept_word(self, word: str) -> bool:
+        if self.index < len(self.tokens) and self.tokens[self.index].word == word:
+            self.index += 1
+            return True
+        return False
+
+    def _expect(self, kind: str, text: str) -> None:
+        if not self._accept(kind, text):
+            token = self.tokens[self.index] if self.index < len(self.tokens) else None
+            raise self._error(f"expected {text!r}", token)
+
+    def _expect_word(self, word: str) -> None:
+        if not self._accept_word(word):
+            token = self.tokens[self.index] if self.index < len(self.tokens) else None
+            raise self._error(f"expected {word!r}", token)
+
+    def _error(self, problem: str, token: Token | None) -> InvalidInput:
+        where = f"at position {token.position} ({token.text!r})" if token else "at the end"
+        return InvalidInput(f"Invalid filter: {problem} {where} in {self.text!r}.")
+
+
+def _attribute(name: str, token: Token, parser: _Parser) -> Identifier:
+    if name.lower() not in ATTRIBUTES:
+        known = ", ".join(sorted(ATTRIBUTES))
+        raise parser._error(
+            f"unknown name {name!r}; use metrics.<key>, params.<key>, tags.<key> or one of "
+            f"{known}",
+            token,
+        )
+    return Identifier("attributes", name.lower())
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def compare(identifier: Identifier, op: str, value: Any) -> ColumnElement[bool]:
+    """One comparison, as an SQL expression over `runs`."""
+    op = {"==": "=", "<>": "!="}.get(op, op)
+    if identifier.entity == "metrics":
+        return _metric_comparison(identifier, op, value)
+    if identifier.entity in {"params", "tags"}:
+        table = SqlParam if identifier.entity == "params" else SqlTag
+        if op == "is null":
+            return ~_has_key(table, identifier.key)
+        if op == "is not null":
+            return _has_key(table, identifier.key)
+        _require_text(identifier, op, value)
+        condition = _apply(table.value, op, value)
+        return exists(
+            select(1).where(table.run_id == SqlRun.id, table.key == identifier.key, condition)
+        )
+    column = ATTRIBUTES[identifier.key]
+    if op in {"is null", "is not null"}:
+        return column.is_(None) if op == "is null" else column.is_not(None)
+    numeric = identifier.key in NUMERIC_ATTRIBUTES
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if numeric != isinstance(item, int | float):
+            kind = "a number" if numeric else "a quoted string"
+            raise InvalidInput(f"Invalid filter: {identifier.key} must be compared with {kind}.")
+    if identifier.key == "status":
+        value = [str(v).upper() for v in value] if isinstance(value, list) else str(value).upper()
+    return _apply(column, op, value)
+
+
+def _metric_comparison(identifier: Identifier, op: str, value: Any) -> ColumnElement[bool]:
+    if op == "is null":
+        return ~_has_key(SqlMetricSummary, identifier.key)
+    if op == "is not null":
+        return _has_key(SqlMetricSummary, identifier.key)
+    values = value if isinstance(value, list) else [value]
+    if op in {"like", "ilike"} or not all(isinstance(v, int | float) for v in values):
+        raise InvalidInput(
+            f"Invalid filter: {identifier} is a metric; compare it with a number using "
+            "=, !=, <, <=, >, >= or in."
+        )
+    condition = _apply(SqlMetricSummary.last_value, op, value)
+    return exists(
+        select(1).where(
+            SqlMetricSummary.run_id == SqlRun.id,
+            SqlMetricSummary.key == identifier.key,
+            condition,
+        )
+    )
+
+
+def _has_key(table: Any, key: str) -> ColumnElement[bool]:
+    return exists(select(1).where(table.run_id == SqlRun.id, table.key == key))
+
+
+def _require_text(identifier: Identifier, op: str, value: Any) -> None:
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        raise InvalidInput(
+            f"Invalid filter: {identifier} holds text; compare it with a quoted string, "
+            f"for example {identifier} = '3'."
+        )
+    if op in {"<", "<=", ">", ">="}:
+        raise InvalidInput(
+            f"Invalid filter: {identifier} holds text; use =, !=, like, ilike or in."
+        )
+
+
+def _apply(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if op == "=":
+        return column == value  # type: ignore[no-any-return]
+    if op == "!=":
+        return column != value  # type: ignore[no-any-return]
+    if op == "<":
+        return column < value  # type: ignore[no-any-return]
+    if op == "<=":
+        return column <= value  # type: ignore[no-any-return]
+    if op == ">":
+        return column > value  # type: ignore[no-any-return]
+    if op == ">=":
+        return column >= value  # type: ignore[no-any-return]
+    if op == "like":
+        return column.like(value)  # type: ignore[no-any-return]
+    if op == "ilike":
+        return func.lower(column).like(func.lower(value))
+    if op == "in":
+        return column.in_(value)  # type: ignore[no-any-return]
+    if op == "not in":
+        return column.not_in(value)  # type: ignore[no-any-return]
+    raise InvalidInput(f"Invalid filter: unknown operator {op!r}.")
+
+
+def parse_filter(text: str | None) -> ColumnElement[bool] | None:
+    """The filter as an SQL condition on runs, or None for an empty filter."""
+    if text is None or not text.strip():
+        return None
+    return _Parser(text).parse()
+
+
+_ORDER = re.compile(r"^\s*(?P<name>.+?)(?:\s+(?P<direction>asc|desc))?\s*$", re.IGNORECASE)
+
+
+def apply_order(query: Select[Any], order_by: list[str] | None) -> Select[Any]:
+    """Order by metrics' last values, params, tags or attributes; newest first by default.
+
+    Runs without the ordered value come last in either direction, and the run id breaks ties
+    so that pages never overlap.
+    """
+    for number, clause in enumerate(order_by or []):
+        match = _ORDER.match(clause or "")
+        if match is None or not match.group("name"):
+            raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
+        parser = _Parser(match.group("name"))
+        identifier = parser._identifier()
+        if parser.index != len(parser.tokens):
+            raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
+        descending = (match.group("direction") or "asc").lower() == "desc"
+        if identifier.entity == "attributes":
+            column: Any = ATTRIBUTES[identifier.key]
+        else:
+            table: Any = {"metrics": SqlMetricSummary, "params": SqlParam, "tags": SqlTag}[
+                identifier.entity
+            ]
+            alias = aliased(table, name=f"order_{number}")
+            query = query.outerjoin(
+                alias, and_(alias.run_id == SqlRun.id, alias.key == identifier.key)
+            )
+            column = alias.last_value if identifier.entity == "metrics" else alias.value
+        query = query.order_by((column.desc() if descending else column.asc()).nulls_last())
+    return query.order_by(SqlRun.start_time.desc(), SqlRun.id)

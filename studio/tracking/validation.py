@@ -1,0 +1,100 @@
+"""Checks on what users log, with messages that name the problem."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from studio.errors import InvalidInput
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_NAME_LENGTH = 250
+# Letters, digits, and the separators people use in metric names: train/loss, val.acc, f1-score.
+_KEY_PATTERN = re.compile(r"^[\w\-. /:]+$")
+
+
+def validate_key(key: Any, kind: str) -> str:
+    """A param, tag or metric key: non-empty text of at most 250 safe characters."""
+    if not isinstance(key, str):
+        raise InvalidInput(f"A {kind} key must be a string, not {type(key).__name__} ({key!r}).")
+    if not key or not key.strip():
+        raise InvalidInput(f"A {kind} key must not be empty.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            f"The {kind} key {key[:40]!r}... is {len(key)} characters long; "
+            f"the limit is {MAX_KEY_LENGTH}."
+        )
+    if not _KEY_PATTERN.match(key):
+        raise InvalidInput(
+            f"The {kind} key {key!r} may only contain letters, digits, underscores, dashes, "
+            "periods, spaces, slashes and colons."
+        )
+    if key.startswith("/") or ".." in key.split("/"):
+        raise InvalidInput(f"The {kind} key {key!r} must not start with '/' or contain '..'.")
+    return key
+
+
+def metric_value(value: Any, key: str) -> float:
+    """A metric value as a float; NaN and ±Inf are kept as such."""
+    if type(value) is float:
+        return value
+    # Anything float() accepts except text: numpy scalars, 0-d arrays, torch scalar tensors.
+    if isinstance(value, str | bytes) or not hasattr(value, "__float__"):
+        raise InvalidInput(
+            f"The value of metric {key!r} must be a number, not {type(value).__name__} ({value!r})."
+        )
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"The value of metric {key!r} is not a number: {exc}") from exc
+
+
+def metric_step(step: Any, key: str) -> int:
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise InvalidInput(
+            f"The step of metric {key!r} must be an integer, not {type(step).__name__} ({step!r})."
+        )
+    return int(step)
+
+
+def stringify(value: Any, key: str, kind: str, limit: int) -> str:
+    """Params and tags are stored as text, as in MLflow; floats keep their repr."""
+    if value is None:
+        text = "None"
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = repr(value)
+    else:
+        text = str(value)
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The value of {kind} {key!r} is {len(text)} characters long; the limit is {limit}."
+        )
+    return text
+
+
+def params_to_text(params: Mapping[str, Any] | None) -> dict[str, str]:
+    return {
+        validate_key(key, "param"): stringify(value, key, "param", MAX_PARAM_VALUE_LENGTH)
+        for key, value in (params or {}).items()
+    }
+
+
+def tags_to_text(tags: Mapping[str, Any] | None) -> dict[str, str]:
+    return {
+        validate_key(key, "tag"): stringify(value, key, "tag", MAX_TAG_VALUE_LENGTH)
+        for key, value in (tags or {}).items()
+    }
+
+
+def validate_name(name: Any, kind: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput(f"A {kind} name must be a non-empty string, not {name!r}.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"A {kind} name is limited to {MAX_NAME_LENGTH} characters.")
+    return name.strip()
+
