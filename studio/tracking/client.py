@@ -1,0 +1,120 @@
+"""`studio.Client`: find experiments and runs again, from Python."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from studio.errors import NotFound
+from studio.tracking.backends import TrackingBackend, connect
+from studio.tracking.entities import (
+    ArtifactInfo,
+    Experiment,
+    MetricHistory,
+    RunList,
+    RunRecord,
+)
+from studio.tracking.models import load_model
+
+ExperimentRef = str | int | Experiment
+
+
+class Client:
+    """Read (and manage) what was logged, locally or on a Studio server.
+
+    `tracking_uri`: None for the environment's store (`STUDIO_TRACKING_URI`, else the local
+    default), an `http(s)://` Studio server, an SQLAlchemy database URL, or a folder.
+    """
+
+    def __init__(self, tracking_uri: str | None = None) -> None:
+        self._connection = connect(tracking_uri)
+        self._backend: TrackingBackend = self._connection.backend
+
+    # Experiments ---------------------------------------------------------------------------
+
+    def list_experiments(self, include_archived: bool = False) -> list[Experiment]:
+        """Experiments with their run counts, most recently active first."""
+        return self._backend.list_experiments(include_archived=include_archived)
+
+    def get_experiment(self, experiment: ExperimentRef) -> Experiment:
+        """An experiment by name or id."""
+        if isinstance(experiment, Experiment):
+            return experiment
+        if isinstance(experiment, int) and not isinstance(experiment, bool):
+            return self._backend.get_experiment(experiment)
+        found = self._backend.get_experiment_by_name(str(experiment))
+        if found is None:
+            raise NotFound(f"No experiment is named {experiment!r}.")
+        return found
+
+    def create_experiment(
+        self, name: str, description: str = "", tags: dict[str, str] | None = None
+    ) -> Experiment:
+        return self._backend.create_experiment(name, description, tags)
+
+    def delete_experiment(self, experiment: ExperimentRef) -> None:
+        """Delete an experiment with all its runs and their artifacts."""
+        self._backend.delete_experiment(self.get_experiment(experiment).id)
+
+    # Runs ----------------------------------------------------------------------------------
+
+    def search_runs(
+        self,
+        experiment: ExperimentRef | Sequence[ExperimentRef] | None = None,
+        filter: str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+    ) -> RunList:
+        """Runs matching `filter`, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3'".
+
+        `order_by` takes names such as "metrics.accuracy desc"; the result's
+        `next_page_token` fetches the following page.
+        """
+        if experiment is None:
+            experiment_ids = None
+        elif isinstance(experiment, str | int | Experiment):
+            experiment_ids = [self.get_experiment(experiment).id]
+        else:
+            experiment_ids = [self.get_experiment(item).id for item in experiment]
+        self._connection.writer.flush()
+        page = self._backend.search_runs(
+            experiment_ids,
+            filter=filter,
+            order_by=[order_by] if isinstance(order_by, str) else order_by,
+            max_results=max_results,
+            page_token=page_token,
+        )
+        return RunList(page.runs, page.next_page_token)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        self._connection.writer.flush()
+        return self._backend.get_run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run, its child runs and their artifacts."""
+        self._backend.delete_run(run_id)
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricHistory:
+        """Every point of a metric, or at most `max_points` that keep its extremes."""
+        self._connection.writer.flush()
+        return self._backend.get_metric_history(run_id, key, max_points)
+
+    # Artifacts and models ------------------------------------------------------------------
+
+    def list_artifacts(self, run_id: str, path: str = "") -> list[ArtifactInfo]:
+        return self._backend.list_artifacts(run_id, path)
+
+    def download_artifacts(self, run_id: str, path: str, destination: str | Path = ".") -> Path:
+        """Copy an artifact file or folder to `destination`; returns the local path."""
+        Path(destination).mkdir(parents=True, exist_ok=True)
+        return self._backend.download_artifacts(run_id, path, destination)
+
+    def load_model(self, run_id: str, name: str = "model") -> Any:
+        """Load a model that `Run.log_model` (or autolog) saved."""
+        with tempfile.TemporaryDirectory(prefix="studio-model-") as folder:
+            return load_model(self.download_artifacts(run_id, name, folder))

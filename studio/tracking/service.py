@@ -1,0 +1,228 @@
+"""The tracking manager: the logic both the REST handlers and the local client call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from studio.db.engine import Database
+from studio.errors import InvalidInput, TooLarge
+from studio.tracking.artifacts import ArtifactRepository
+from studio.tracking.entities import (
+    ArtifactInfo,
+    Experiment,
+    MetricHistory,
+    RunPage,
+    RunRecord,
+    RunStatus,
+)
+from studio.tracking.store import MetricRow, TrackingStore
+from studio.tracking.validation import (
+    metric_step,
+    metric_value,
+    params_to_text,
+    tags_to_text,
+    validate_key,
+)
+
+if TYPE_CHECKING:
+    from studio.config import StudioConfig
+
+MAX_BATCH_METRICS = 10_000
+MAX_BATCH_PARAMS = 1_000
+MAX_BATCH_TAGS = 1_000
+MAX_HISTORY_POINTS = 100_000
+
+
+class TrackingService:
+    """Experiments, runs, logging and artifacts, over one store and one artifact root."""
+
+    def __init__(self, store: TrackingStore, artifacts: ArtifactRepository | None = None) -> None:
+        self.store = store
+        self.artifacts = artifacts or ArtifactRepository()
+
+    @classmethod
+    def from_config(cls, config: StudioConfig) -> TrackingService:
+        return cls(TrackingStore(Database(config.db_url), config.artifact_root))
+
+    # Experiments ---------------------------------------------------------------------------
+
+    def create_experiment(
+        self, name: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> Experiment:
+        return self.store.create_experiment(name, description, tags_to_text(tags))
+
+    def get_experiment(self, experiment_id: int) -> Experiment:
+        return self.store.get_experiment(experiment_id)
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        return self.store.get_experiment_by_name(name)
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        return self.store.get_or_create_experiment(name)
+
+    def list_experiments(
+        self, *, include_archived: bool = False, name_contains: str | None = None
+    ) -> list[Experiment]:
+        return self.store.list_experiments(
+            include_archived=include_archived, name_contains=name_contains
+        )
+
+    def update_experiment(
+        self,
+        experiment_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        archived: bool | None = None,
+    ) -> Experiment:
+        return self.store.update_experiment(
+            experiment_id,
+            name=name,
+            description=description,
+            tags=None if tags is None else tags_to_text(tags),
+            archived=archived,
+        )
+
+    def delete_experiment(self, experiment_id: int) -> None:
+        for uri in self.store.delete_experiment(experiment_id):
+            self.artifacts.delete_all(uri)
+
+    # Runs ----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: int,
+        *,
+        name: str | None = None,
+        run_id: str | None = None,
+        parent_run_id: str | None = None,
+        source: str | None = None,
+        params: Mapping[str, object] | None = None,
+        tags: Mapping[str, object] | None = None,
+        metrics: Sequence[tuple[str, float, int, int]] = (),
+        status: RunStatus = RunStatus.RUNNING,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> RunRecord:
+        return self.store.create_run(
+            experiment_id,
+            name=name,
+            run_id=run_id,
+            parent_run_id=parent_run_id,
+            source=source,
+            params=params_to_text(params),
+            tags=tags_to_text(tags),
+            metrics=_checked_metrics(metrics),
+            status=status,
+            start_time=start_time,
+            end_time=end_time,
+        )
+
+    def get_run(self, run_id: str) -> RunRecord:
+        return self.store.get_run(run_id)
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        name: str | None = None,
+    ) -> RunRecord:
+        return self.store.update_run(run_id, status=status, end_time=end_time, name=name)
+
+    def delete_run(self, run_id: str) -> None:
+        for uri in self.store.delete_run(run_id):
+            self.artifacts.delete_all(uri)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[int] | None = None,
+        *,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+        parent_run_id: str | None = None,
+    ) -> RunPage:
+        return self.store.search_runs(
+            experiment_ids,
+            filter=filter,
+            order_by=order_by,
+            max_results=max_results,
+            page_token=page_token,
+            parent_run_id=parent_run_id,
+        )
+
+    def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
+        return self.store.count_runs(experiment_id, filter)
+
+    # Logging -------------------------------------------------------------------------------
+
+    def log_batch(
+        self,
+        run_id: str,
+        *,
+        metrics: Sequence[tuple[str, float, int, int]] = (),
+        params: Mapping[str, object] | None = None,
+        tags: Mapping[str, object] | None = None,
+    ) -> None:
+        """One run's params, tags and points, checked whole before anything is written."""
+        for label, size, limit in (
+            ("metric points", len(metrics), MAX_BATCH_METRICS),
+            ("params", len(params or {}), MAX_BATCH_PARAMS),
+            ("tags", len(tags or {}), MAX_BATCH_TAGS),
+        ):
+            if size > limit:
+                raise TooLarge(f"A batch holds at most {limit} {label}; this one has {size}.")
+        self.store.log_batch(
+            run_id,
+            metrics=_checked_metrics(metrics),
+            params=params_to_text(params),
+            tags=tags_to_text(tags),
+        )
+
+    def write_metrics(self, rows: Sequence[MetricRow]) -> None:
+        """The local batching writer's path; its rows were validated when logged."""
+        self.store.write_metrics(rows)
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricHistory:
+        if max_points is not None and not 2 <= max_points <= MAX_HISTORY_POINTS:
+            raise InvalidInput(f"max_points must be between 2 and {MAX_HISTORY_POINTS}.")
+        return self.store.get_metric_history(run_id, key, max_points)
+
+    # Artifacts -----------------------------------------------------------------------------
+
+    def log_artifact(
+        self, run_id: str, local_path: str | Path, name: str | None = None
+    ) -> str:
+        return self.artifacts.log_path(self.get_run(run_id).artifact_uri, local_path, name)
+
+    def upload_artifact(self, run_id: str, path: str, data: bytes) -> str:
+        return self.artifacts.write_bytes(self.get_run(run_id).artifact_uri, path, data)
+
+    def list_artifacts(self, run_id: str, path: str = "") -> list[ArtifactInfo]:
+        return self.artifacts.list(self.get_run(run_id).artifact_uri, path)
+
+    def open_artifact(self, run_id: str, path: str) -> tuple[IO[bytes], int | None]:
+        return self.artifacts.open(self.get_run(run_id).artifact_uri, path)
+
+    def download_artifacts(self, run_id: str, path: str, destination: str | Path) -> Path:
+        return self.artifacts.download(self.get_run(run_id).artifact_uri, path, destination)
+
+
+def _checked_metrics(
+    metrics: Sequence[tuple[str, float, int, int]],
+) -> list[tuple[str, float, int, int]]:
+    checked = []
+    for key, value, step, stamp in metrics:
+        validate_key(key, "metric")
+        checked.append(
+            (key, metric_value(value, key), metric_step(step, key), metric_step(stamp, key))
+        )
+    return checked
