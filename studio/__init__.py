@@ -1,9 +1,9 @@
 """Studio: a local-first ML studio inside JupyterLab.
 
-    import studio
+import studio
 
-    with studio.start_run(experiment="iris", params={"max_depth": 3}) as run:
-        run.log_metric("accuracy", 0.93)
+with studio.start_run(experiment="iris", params={"max_depth": 3}) as run:
+    run.log_metric("accuracy", 0.93)
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'studio' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415
+    import importlib
 
     value = getattr(importlib.import_module(module_name), name)
     globals()[name] = value
@@ -65,7 +65,7 @@ def __dir__() -> list[str]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    from studio.app import StudioApp  # noqa: PLC0415  (the server is not for kernels)
+    from studio.app import StudioApp
 
     return [{"module": "studio.app", "app": StudioApp}]
 

@@ -28,8 +28,17 @@ def test_design_names_are_exported() -> None:
         "start_run",
     }
     assert expected <= set(studio.__all__)
-    for method in ("log_param", "log_params", "log_metric", "log_metrics", "set_tags",
-                   "log_artifact", "log_model", "end", "flush"):
+    for method in (
+        "log_param",
+        "log_params",
+        "log_metric",
+        "log_metrics",
+        "set_tags",
+        "log_artifact",
+        "log_model",
+        "end",
+        "flush",
+    ):
         assert callable(getattr(studio.Run, method)), method
     for method in ("list_experiments", "search_runs", "get_run", "get_metric_history"):
         assert callable(getattr(studio.Client, method)), method

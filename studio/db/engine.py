@@ -58,7 +58,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
-            writer_engine = self.engine.execution_options(studio_begin="IMMEDIATE")
+            writer_engine: Engine = self.engine.execution_options(studio_begin="IMMEDIATE")
         else:
             writer_engine = self.engine
         self._reader = sessionmaker(self.engine, expire_on_commit=False)

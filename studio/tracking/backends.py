@@ -97,7 +97,7 @@ class Connection:
     """A backend and the one batching writer that feeds it, shared by every run of a process."""
 
     def __init__(self, backend: TrackingBackend) -> None:
-        from studio.tracking.writer import BatchWriter  # noqa: PLC0415  (import cost, see above)
+        from studio.tracking.writer import BatchWriter
 
         self.backend = backend
         self.writer: BatchWriter = BatchWriter(backend.write_metrics)
@@ -131,10 +131,10 @@ def flush_all() -> None:
 def _make_backend(uri: str) -> TrackingBackend:
     # Imported here, not at the top: these pull in SQLAlchemy or pydantic (see module doc).
     if uri.startswith(("http://", "https://")):
-        from studio.tracking.rest import RestTrackingClient  # noqa: PLC0415
+        from studio.tracking.rest import RestTrackingClient
 
         return RestTrackingClient(uri, os.environ.get(TOKEN_ENV, ""))
-    from studio.tracking.service import TrackingService  # noqa: PLC0415
+    from studio.tracking.service import TrackingService
 
     if "://" in uri:
         return TrackingService.from_config(StudioConfig.resolve(db_url=uri))

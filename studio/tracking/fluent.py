@@ -98,7 +98,7 @@ class Run:
 
     def log_model(self, model: Any, name: str = "model") -> str:
         """Save a fitted model (scikit-learn or any picklable object) as artifact `name`."""
-        from studio.tracking.models import save_model  # noqa: PLC0415  (joblib import cost)
+        from studio.tracking.models import save_model
 
         with tempfile.TemporaryDirectory(prefix="studio-model-") as folder:
             saved = save_model(model, Path(folder) / name)
@@ -248,9 +248,7 @@ def _pop_active(run: Run) -> None:
             _active.remove(run)
 
 
-def _experiment_id(
-    connection: Connection, experiment: str | int | None, parent: Run | None
-) -> int:
+def _experiment_id(connection: Connection, experiment: str | int | None, parent: Run | None) -> int:
     if isinstance(experiment, bool):
         raise InvalidInput(f"experiment must be a name or an id, not {experiment!r}.")
     if isinstance(experiment, int):

@@ -40,9 +40,7 @@ class SqlRun(Base):
     __table_args__ = (Index("ix_runs_experiment_start", "experiment_id", "start_time"),)
 
     id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
-    experiment_id: Mapped[int] = mapped_column(
-        ForeignKey("experiments.id", ondelete="CASCADE")
-    )
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(KEY_LENGTH))
     status: Mapped[str] = mapped_column(String(16), index=True)
     start_time: Mapped[int] = mapped_column(BigInteger)
@@ -57,9 +55,7 @@ class SqlRun(Base):
 class SqlParam(Base):
     __tablename__ = "params"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
@@ -67,9 +63,7 @@ class SqlParam(Base):
 class SqlTag(Base):
     __tablename__ = "tags"
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
@@ -79,9 +73,7 @@ class SqlMetric(Base):
 
     __tablename__ = "metrics"
     # Covering index: a metric's history is read from the index alone, already in step order.
-    __table_args__ = (
-        Index("ix_metrics_history", "run_id", "key", "step", "timestamp", "value"),
-    )
+    __table_args__ = (Index("ix_metrics_history", "run_id", "key", "step", "timestamp", "value"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -97,9 +89,7 @@ class SqlMetricSummary(Base):
     __tablename__ = "metric_summaries"
     __table_args__ = (Index("ix_metric_summaries_key_last", "key", "last_value"),)
 
-    run_id: Mapped[str] = mapped_column(
-        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
-    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_step: Mapped[int] = mapped_column(BigInteger)

@@ -234,8 +234,7 @@ def _attribute(name: str, token: Token, parser: _Parser) -> Identifier:
     if name.lower() not in ATTRIBUTES:
         known = ", ".join(sorted(ATTRIBUTES))
         raise parser._error(
-            f"unknown name {name!r}; use metrics.<key>, params.<key>, tags.<key> or one of "
-            f"{known}",
+            f"unknown name {name!r}; use metrics.<key>, params.<key>, tags.<key> or one of {known}",
             token,
         )
     return Identifier("attributes", name.lower())
@@ -263,7 +262,7 @@ def compare(identifier: Identifier, op: str, value: Any) -> ColumnElement[bool]:
         )
     column = ATTRIBUTES[identifier.key]
     if op in {"is null", "is not null"}:
-        return column.is_(None) if op == "is null" else column.is_not(None)
+        return column.is_(None) if op == "is null" else column.is_not(None)  # type: ignore[no-any-return]
     numeric = identifier.key in NUMERIC_ATTRIBUTES
     values = value if isinstance(value, list) else [value]
     for item in values:

@@ -198,9 +198,7 @@ class TrackingService:
 
     # Artifacts -----------------------------------------------------------------------------
 
-    def log_artifact(
-        self, run_id: str, local_path: str | Path, name: str | None = None
-    ) -> str:
+    def log_artifact(self, run_id: str, local_path: str | Path, name: str | None = None) -> str:
         return self.artifacts.log_path(self.get_run(run_id).artifact_uri, local_path, name)
 
     def upload_artifact(self, run_id: str, path: str, data: bytes) -> str:

@@ -20,8 +20,8 @@ from studio.tracking.entities import (
     Experiment,
     MetricHistory,
     MetricSummary,
-    RunRecord,
     RunPage,
+    RunRecord,
     RunStatus,
     float_or_nan,
 )
@@ -482,9 +482,7 @@ def _write_tags(session: Session, run_id: str, tags: Mapping[str, str]) -> None:
     )
     for key in stored:
         session.execute(
-            update(SqlTag)
-            .where(SqlTag.run_id == run_id, SqlTag.key == key)
-            .values(value=tags[key])
+            update(SqlTag).where(SqlTag.run_id == run_id, SqlTag.key == key).values(value=tags[key])
         )
     new = [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items() if k not in stored]
     if new:
@@ -523,12 +521,12 @@ def _merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) 
         by_run.setdefault(run_id, []).append(key)
     existing: dict[tuple[str, str], SqlMetricSummary] = {}
     for run_id, keys in by_run.items():
-        for summary in session.scalars(
+        for row in session.scalars(
             select(SqlMetricSummary)
             .where(SqlMetricSummary.run_id == run_id, SqlMetricSummary.key.in_(keys))
             .with_for_update()
         ):
-            existing[(summary.run_id, summary.key)] = summary
+            existing[(row.run_id, row.key)] = row
     for (run_id, key), (value, step, stamp, low, high, count) in batch.items():
         summary = existing.get((run_id, key))
         last = None if value != value else value
@@ -581,7 +579,9 @@ def _pick(choose: Any, old: float | None, new: float | None) -> float | None:
 def _descendants(session: Session, run_id: str) -> list[str]:
     found, frontier = [run_id], [run_id]
     while frontier:
-        frontier = list(session.scalars(select(SqlRun.id).where(SqlRun.parent_run_id.in_(frontier))))
+        frontier = list(
+            session.scalars(select(SqlRun.id).where(SqlRun.parent_run_id.in_(frontier)))
+        )
         found.extend(frontier)
     return found
 
@@ -593,9 +593,7 @@ def _delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
     for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag):
         session.execute(delete(table).where(table.run_id.in_(ids)))
     # Children first: a parent cannot go while a child still points at it.
-    session.execute(
-        update(SqlRun).where(SqlRun.id.in_(ids)).values(parent_run_id=None)
-    )
+    session.execute(update(SqlRun).where(SqlRun.id.in_(ids)).values(parent_run_id=None))
     session.execute(delete(SqlRun).where(SqlRun.id.in_(ids)))
 
 

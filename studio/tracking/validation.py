@@ -97,4 +97,3 @@ def validate_name(name: Any, kind: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"A {kind} name is limited to {MAX_NAME_LENGTH} characters.")
     return name.strip()
-

@@ -25,14 +25,17 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[studio.C
 
 
 def test_run_block_stores_params_tags_and_every_metric_point(client: studio.Client) -> None:
-    with studio.start_run(experiment="iris", name="first", params={"lr": 0.1}, tags={"t": "a"}) as run:
+    with studio.start_run(
+        experiment="iris", name="first", params={"lr": 0.1}, tags={"t": "a"}
+    ) as run:
         for epoch in range(1000):
             run.log_metric("loss", 1 / (epoch + 1))
         run.log_metrics({"acc": 0.5, "f1": 0.4}, step=7)
 
     stored = client.get_run(run.id)
     assert stored.status is RunStatus.FINISHED
-    assert stored.end_time is not None and stored.end_time >= stored.start_time
+    assert stored.end_time is not None
+    assert stored.end_time >= stored.start_time
     assert stored.name == "first"
     assert stored.params == {"lr": "0.1"}
     assert stored.tags["t"] == "a"
@@ -45,10 +48,15 @@ def test_run_block_stores_params_tags_and_every_metric_point(client: studio.Clie
 
 
 def test_exception_marks_run_failed_and_keeps_points(client: studio.Client) -> None:
-    with pytest.raises(ZeroDivisionError), studio.start_run() as run:
-        for step in range(500):
-            run.log_metric("loss", float(step))
-        _ = 1 / 0
+    def train() -> None:
+        with studio.start_run() as run:
+            for step in range(500):
+                run.log_metric("loss", float(step))
+            raise ZeroDivisionError("diverged")
+
+    with pytest.raises(ZeroDivisionError):
+        train()
+    (run,) = client.search_runs("Default")
 
     stored = client.get_run(run.id)
     assert stored.status is RunStatus.FAILED
@@ -203,11 +211,14 @@ def test_search_runs_filters_orders_and_pages(client: studio.Client) -> None:
     with studio.start_run(experiment="other") as run:
         run.log_metric("accuracy", 0.99)
 
-    best = client.search_runs("trees", filter="metrics.accuracy >= 0.3", order_by="metrics.accuracy desc")
+    best = client.search_runs(
+        "trees", filter="metrics.accuracy >= 0.3", order_by="metrics.accuracy desc"
+    )
     assert [r.params["max_depth"] for r in best] == ["7", "6", "5", "4", "3"]
 
     first = client.search_runs("trees", order_by=["params.max_depth"], max_results=4)
-    assert len(first) == 4 and first.next_page_token
+    assert len(first) == 4
+    assert first.next_page_token
     second = client.search_runs(
         "trees", order_by=["params.max_depth"], max_results=4, page_token=first.next_page_token
     )
