@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.tracking.downsample import min_max_indices
@@ -516,39 +518,52 @@ def _write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
 
 
 def _merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -> None:
-    by_run: dict[str, list[str]] = {}
-    for run_id, key in batch:
-        by_run.setdefault(run_id, []).append(key)
-    existing: dict[tuple[str, str], SqlMetricSummary] = {}
-    for run_id, keys in by_run.items():
-        for row in session.scalars(
-            select(SqlMetricSummary)
-            .where(SqlMetricSummary.run_id == run_id, SqlMetricSummary.key.in_(keys))
-            .with_for_update()
-        ):
-            existing[(row.run_id, row.key)] = row
-    for (run_id, key), (value, step, stamp, low, high, count) in batch.items():
-        summary = existing.get((run_id, key))
-        last = None if value != value else value
-        if summary is None:
-            session.add(
-                SqlMetricSummary(
-                    run_id=run_id,
-                    key=key,
-                    last_value=last,
-                    last_step=step,
-                    last_timestamp=stamp,
-                    min_value=low,
-                    max_value=high,
-                    count=count,
-                )
-            )
-            continue
-        if (step, stamp) >= (summary.last_step, summary.last_timestamp):
-            summary.last_value, summary.last_step, summary.last_timestamp = last, step, stamp
-        summary.min_value = _pick(min, summary.min_value, low)
-        summary.max_value = _pick(max, summary.max_value, high)
-        summary.count += count
+    """Upsert the batch's per-key aggregates in one statement.
+
+    INSERT ... ON CONFLICT DO UPDATE is atomic on both SQLite and PostgreSQL, so two
+    processes logging the same run's metric at once cannot lose an update or collide.
+    """
+    rows = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "last_value": _or_none(value),
+            "last_step": step,
+            "last_timestamp": stamp,
+            "min_value": low,
+            "max_value": high,
+            "count": count,
+        }
+        for (run_id, key), (value, step, stamp, low, high, count) in batch.items()
+    ]
+    dialect = session.connection().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlMetricSummary)
+    old, new = SqlMetricSummary, upsert.excluded
+    newer = or_(
+        new.last_step > old.last_step,
+        and_(new.last_step == old.last_step, new.last_timestamp >= old.last_timestamp),
+    )
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[old.run_id, old.key],
+            set_={
+                "last_value": case((newer, new.last_value), else_=old.last_value),
+                "last_step": case((newer, new.last_step), else_=old.last_step),
+                "last_timestamp": case((newer, new.last_timestamp), else_=old.last_timestamp),
+                # NULL (all NaN so far) never wins against a number.
+                "min_value": case(
+                    (or_(old.min_value.is_(None), new.min_value < old.min_value), new.min_value),
+                    else_=old.min_value,
+                ),
+                "max_value": case(
+                    (or_(old.max_value.is_(None), new.max_value > old.max_value), new.max_value),
+                    else_=old.max_value,
+                ),
+                "count": old.count + new.count,
+            },
+        ),
+        rows,
+    )
 
 
 def _placeholder(session: Session) -> str:
@@ -566,14 +581,6 @@ def _driver_fetchall(session: Session, sql: str, params: tuple[Any, ...]) -> lis
 
 def _or_none(value: float) -> float | None:
     return None if math.isnan(value) else value
-
-
-def _pick(choose: Any, old: float | None, new: float | None) -> float | None:
-    if old is None:
-        return new
-    if new is None:
-        return old
-    return choose(old, new)  # type: ignore[no-any-return]
 
 
 def _descendants(session: Session, run_id: str) -> list[str]:
