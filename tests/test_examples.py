@@ -1,0 +1,147 @@
+"""Every example notebook runs top to bottom with papermill, against a throwaway store.
+
+The kernel is the "python3" kernelspec of this environment; it inherits this process's
+environment, so each test points STUDIO_HOME (and Jupyter's and IPython's own folders) at its
+tmp_path and the notebook never touches the user's store. Afterwards the store must hold what
+the notebook logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+import pytest
+
+from studio.config import (
+    ARTIFACT_ROOT_ENV,
+    DB_URL_ENV,
+    HOME_ENV,
+    RUN_ID_ENV,
+    TOKEN_ENV,
+    TRACKING_URI_ENV,
+)
+from studio.tracking.client import Client
+from studio.tracking.entities import RunRecord, RunStatus
+from studio.tracking.fluent import EXPERIMENT_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "examples").glob("*.ipynb"))
+
+
+def check_quickstart(client: Client) -> None:
+    runs = client.search_runs("papermill-quickstart")
+    assert all(run.status is RunStatus.FINISHED for run in runs)
+    top = {run.name: run for run in runs if run.parent_run_id is None}
+    assert sorted(top) == [
+        "GridSearchCV",
+        "RandomForestClassifier cross_validate",
+        "gbr-stages",
+        "sgd-by-epoch",
+    ]
+
+    sgd = top["sgd-by-epoch"]
+    assert sgd.params["epochs"] == "7"  # the value papermill injected
+    for key in ("train_accuracy", "val_accuracy", "val_log_loss"):
+        assert client.get_metric_history(sgd.id, key).steps == list(range(7)), key
+    assert [artifact.path for artifact in client.list_artifacts(sgd.id)] == ["model"]
+
+    gbr = top["gbr-stages"]
+    assert gbr.metrics["val_rmse"].count == gbr.metrics["train_rmse"].count == 120
+
+    search = top["GridSearchCV"]
+    assert search.tags["studio.autolog"] == "sklearn"
+    assert "best_score" in search.metrics
+    children = [run for run in runs if run.parent_run_id == search.id]
+    assert len(children) == 8
+    assert all("mean_test_score" in child.metrics for child in children)
+    assert client.load_model(search.id).predict  # the best estimator, loadable
+
+    folds = client.get_metric_history(
+        top["RandomForestClassifier cross_validate"].id, "cv_test_score"
+    )
+    assert folds.steps == [0, 1, 2, 3, 4]
+
+
+# Per notebook: the parameters papermill injects, and what its store must hold afterwards.
+EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
+    "01_tracking_quickstart.ipynb": (
+        {"experiment": "papermill-quickstart", "epochs": 7},
+        check_quickstart,
+    ),
+}
+
+
+def no_run_left_running(client: Client) -> None:
+    running: list[RunRecord] = client.search_runs(filter="status = 'RUNNING'")
+    assert running == []
+
+
+@pytest.fixture
+def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """STUDIO_HOME for the kernel; Jupyter and IPython folders in tmp_path too."""
+    for name in (
+        DB_URL_ENV,
+        ARTIFACT_ROOT_ENV,
+        TRACKING_URI_ENV,
+        TOKEN_ENV,
+        RUN_ID_ENV,
+        EXPERIMENT_ENV,
+    ):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "studio-home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    # The kernelspec is still found: jupyter_path() always includes sys.prefix/share/jupyter.
+    for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    # The kernel imports the studio of this checkout, installed or not.
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), path])))
+    return home
+
+
+def test_there_is_an_example_notebook() -> None:
+    assert [notebook.name for notebook in NOTEBOOKS][:1] == ["01_tracking_quickstart.ipynb"]
+
+
+def test_examples_are_stored_without_outputs() -> None:
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [], f"{path.name} keeps outputs"
+                assert cell.execution_count is None, f"{path.name} keeps execution counts"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_example_runs_top_to_bottom(path: Path, studio_home: Path, tmp_path: Path) -> None:
+    parameters, check = EXPECTED.get(path.name, ({}, no_run_left_running))
+    output = tmp_path / path.name
+    papermill.execute_notebook(
+        str(path),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
+        execution_timeout=120,
+    )
+
+    executed = nbformat.read(output, as_version=4)
+    errors = [
+        output
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert errors == []
+    assert (studio_home / "studio.db").exists(), "the kernel did not use the test's STUDIO_HOME"
+    client = Client(str(studio_home))
+    check(client)
+    no_run_left_running(client)
