@@ -45,6 +45,10 @@ class ArtifactRepository:
         relative = safe_relative_path(destination or source.name, allow_empty=False)
         fs, target = self._resolve(uri, relative)
         fs.makedirs(posixpath.dirname(target) or target, exist_ok=True)
+        # Logging under an existing name replaces it: copying a folder onto a folder would
+        # nest it (model/model) and leave the old content in place.
+        if fs.exists(target):
+            fs.rm(target, recursive=True)
         if source.is_dir():
             fs.put(str(source), target, recursive=True)
         else:

@@ -18,14 +18,10 @@ import copy
 import csv
 import functools
 import inspect
-import math
-import re
 import sys
 import tempfile
 import threading
-import time
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +30,6 @@ from typing import Any
 
 import numpy as np
 import sklearn.model_selection
-from sklearn import metrics as skm
-from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, _validation
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._search_successive_halving import (
@@ -45,19 +39,14 @@ from sklearn.model_selection._search_successive_halving import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.discovery import all_estimators
 
-from studio.tracking.entities import RunStatus
+from studio.tracking import sklearn_payload as payload
 from studio.tracking.fluent import Run, active_run, start_run
-from studio.tracking.validation import MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH
 
 __all__ = ["AutologWarning", "autolog"]
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 AUTOLOG_TAG = "studio.autolog"
 _MAX_PARAMS_PER_CALL = 1000  # TrackingService.log_batch's limit
-_CV_RESULT_KEY = re.compile(
-    r"^(?:(?:mean|std|rank)_(?:test|train)_.+|(?:mean|std)_(?:fit|score)_time)$"
-)
-_UNSAFE_KEY_CHARS = re.compile(r"[^\w\-. /:]")
 
 
 class AutologWarning(UserWarning):
@@ -281,8 +270,8 @@ def _logged_cross_validate(
     estimator = arguments.get("estimator")
     name = type(estimator).__name__
     extra = {
-        "cross_validate.cv": _text(arguments.get("cv")),
-        "cross_validate.scoring": _text(arguments.get("scoring")),
+        "cross_validate.cv": payload.param_text(arguments.get("cv")),
+        "cross_validate.scoring": payload.param_text(arguments.get("scoring")),
     }
     run, owned = _open_run(
         estimator,
@@ -312,10 +301,10 @@ def _open_run(
     """The active run, or a new one; params and tags are logged before the fit, so that a
     failed fit keeps them."""
     params = {
-        **(_guard(f"the params of {run_name}", _flat_params, estimator) or {}),
+        **(_guard(f"the params of {run_name}", payload.flat_params, estimator) or {}),
         **extra_params,
     }
-    tags = {AUTOLOG_TAG: "sklearn", **_estimator_tags(estimator), **extra_tags}
+    tags = {AUTOLOG_TAG: "sklearn", **payload.estimator_tags(estimator), **extra_tags}
     run = active_run()
     if run is not None:
         _guard(f"the tags of {run_name}", run.set_tags, tags)
@@ -385,19 +374,6 @@ def _caller_level() -> int:
 # What gets logged -------------------------------------------------------------------------
 
 
-def _estimator_tags(estimator: Any) -> dict[str, str]:
-    cls = type(estimator)
-    return {
-        "estimator_name": cls.__name__,
-        "estimator_class": f"{cls.__module__}.{cls.__qualname__}",
-    }
-
-
-def _flat_params(estimator: Any) -> dict[str, str]:
-    """`get_params(deep=True)` (already flattened with `__`), values as text."""
-    return {_key(key): _text(value) for key, value in estimator.get_params(deep=True).items()}
-
-
 def _training_data(
     fit: Callable[..., Any], estimator: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[Any, Any, Any]:
@@ -421,81 +397,10 @@ def _log_training_metrics(run: Run, estimator: Any, X: Any, y: Any, sample_weigh
         return
     if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
         return  # refit=False: nothing was fitted on the whole training set
-    computed, failures = _training_metrics(estimator, X, y, sample_weight)
+    computed, failures = payload.training_metrics(estimator, X, y, sample_weight)
     run.log_metrics(computed)
     if failures:
         raise ValueError("; ".join(failures))
-
-
-def _training_metrics(
-    estimator: Any, X: Any, y: Any, sample_weight: Any
-) -> tuple[dict[str, float], list[str]]:
-    computed: dict[str, float] = {}
-    failures: list[str] = []
-    weight = {} if sample_weight is None else {"sample_weight": sample_weight}
-
-    def measure(key: str, compute: Callable[[], Any]) -> None:
-        try:
-            computed[key] = float(compute())
-        except Exception as exc:
-            failures.append(f"{key}: {type(exc).__name__}: {exc}")
-
-    supervised = is_classifier(estimator) or is_regressor(estimator)
-    # These are Studio's own predictions: their warnings (undefined precision, ...) say nothing
-    # about the user's fit, so they are not shown.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if hasattr(estimator, "score") and (y is not None or not supervised):
-            measure(
-                "training_score",
-                lambda: estimator.score(X, y, **weight) if y is not None else estimator.score(X),
-            )
-        if y is None or not hasattr(estimator, "predict") or not supervised:
-            return computed, failures
-        try:
-            predicted = estimator.predict(X)
-        except Exception as exc:
-            failures.append(f"predict: {type(exc).__name__}: {exc}")
-            return computed, failures
-        if is_classifier(estimator):
-            measure("training_accuracy", lambda: skm.accuracy_score(y, predicted, **weight))
-            for key, score in (
-                ("training_precision", skm.precision_score),
-                ("training_recall", skm.recall_score),
-                ("training_f1", skm.f1_score),
-            ):
-                measure(
-                    key,
-                    functools.partial(
-                        score, y, predicted, average="weighted", zero_division=0, **weight
-                    ),
-                )
-            if hasattr(estimator, "predict_proba"):
-                labels = getattr(estimator, "classes_", None)
-                try:
-                    proba = estimator.predict_proba(X)
-                except Exception as exc:
-                    failures.append(f"predict_proba: {type(exc).__name__}: {exc}")
-                    return computed, failures
-                measure(
-                    "training_log_loss", lambda: skm.log_loss(y, proba, labels=labels, **weight)
-                )
-                measure("training_roc_auc", lambda: _roc_auc(y, proba, labels, weight))
-        else:
-            measure("training_mse", lambda: skm.mean_squared_error(y, predicted, **weight))
-            if "training_mse" in computed:
-                computed["training_rmse"] = math.sqrt(computed["training_mse"])
-            measure("training_mae", lambda: skm.mean_absolute_error(y, predicted, **weight))
-            measure("training_r2", lambda: skm.r2_score(y, predicted, **weight))
-    return computed, failures
-
-
-def _roc_auc(y: Any, proba: Any, labels: Any, weight: dict[str, Any]) -> float:
-    if np.ndim(proba) == 2 and np.shape(proba)[1] == 2:
-        return float(skm.roc_auc_score(y, proba[:, 1], **weight))
-    return float(
-        skm.roc_auc_score(y, proba, multi_class="ovr", average="weighted", labels=labels, **weight)
-    )
 
 
 def _log_cv_results(run: Run, results: Mapping[str, Any]) -> None:
@@ -504,7 +409,7 @@ def _log_cv_results(run: Run, results: Mapping[str, Any]) -> None:
         if not (key.startswith(("test_", "train_")) or key in ("fit_time", "score_time")):
             continue  # "estimator", "indices"
         folds = np.asarray(values, dtype=float)
-        metric = _key(key)
+        metric = payload.param_key(key)
         for fold, value in enumerate(folds):
             run.log_metric(f"cv_{metric}", float(value), step=fold)
         run.log_metric(f"mean_{metric}", float(np.mean(folds)))
@@ -518,60 +423,23 @@ def _log_search(run: Run, search: Any) -> None:
     """best_* params, best_score, cv_results.csv and one finished child run per candidate."""
     results: Mapping[str, Any] = search.cv_results_
     if hasattr(search, "best_params_"):
-        best = {_key(f"best_{key}"): _text(value) for key, value in search.best_params_.items()}
+        best = {
+            payload.param_key(f"best_{key}"): payload.param_text(value)
+            for key, value in search.best_params_.items()
+        }
         _guard("the best params", _log_new_params, run, best)
     if hasattr(search, "best_score_"):
         run.log_metric("best_score", float(search.best_score_))
     _log_cv_results_table(run, results)
-    # The Run handle has no public way to reach its backend; one create_run call per candidate
-    # writes its params, tags and metrics in a single transaction.
-    backend = run._backend
-    source = backend.get_run(run.id).source
     base = getattr(search, "estimator", None)
-    tags = {AUTOLOG_TAG: "sklearn", **(_estimator_tags(base) if base is not None else {})}
-    for index, (params, points) in enumerate(_candidates(results)):
-        backend.create_run(
-            run.experiment_id,
-            name=f"candidate {index}",
-            parent_run_id=run.id,
-            source=source,
+    tags = {AUTOLOG_TAG: "sklearn", **(payload.estimator_tags(base) if base is not None else {})}
+    for index, (params, points) in enumerate(payload.search_candidates(results)):
+        run.add_child_run(
+            f"candidate {index}",
             params=params,
             tags={**tags, f"{AUTOLOG_TAG}.candidate": str(index)},
             metrics=points,
-            status=RunStatus.FINISHED,
         )
-
-
-def _candidates(
-    results: Mapping[str, Any],
-) -> list[tuple[dict[str, str], list[tuple[str, float, int, int]]]]:
-    """One entry per candidate: its params and metric points.
-
-    A halving search lists a candidate once per iteration it reached; those rows become the
-    steps (the iteration) of one candidate's metrics, with `n_resources` beside them.
-    """
-    stamp = int(time.time() * 1000)
-    keys = [key for key in results if _CV_RESULT_KEY.match(key)]
-    iterations = results.get("iter")
-    index_of: dict[tuple[int, str, int], int] = {}
-    seen_in_iteration: Counter[tuple[int, str]] = Counter()
-    candidates: list[tuple[dict[str, str], list[tuple[str, float, int, int]]]] = []
-    for row, raw_params in enumerate(results["params"]):
-        params = {_key(key): _text(value) for key, value in raw_params.items()}
-        identity = repr(sorted(params.items()))
-        step = int(iterations[row]) if iterations is not None else 0
-        occurrence = seen_in_iteration[(step, identity)]
-        seen_in_iteration[(step, identity)] += 1
-        slot = index_of.get((step - 1, identity, occurrence)) if step > 0 else None
-        if slot is None:
-            slot = len(candidates)
-            candidates.append((params, []))
-        index_of[(step, identity, occurrence)] = slot
-        points = candidates[slot][1]
-        points.extend((_key(key), float(results[key][row]), step, stamp) for key in keys)
-        if iterations is not None:
-            points.append(("n_resources", float(results["n_resources"][row]), step, stamp))
-    return candidates
 
 
 def _log_cv_results_table(run: Run, results: Mapping[str, Any]) -> None:
@@ -583,57 +451,8 @@ def _log_cv_results_table(run: Run, results: Mapping[str, Any]) -> None:
             writer = csv.writer(handle)
             writer.writerow(columns)
             for row in range(rows):
-                writer.writerow([_describe(results[column][row]) for column in columns])
+                writer.writerow([payload.describe(results[column][row]) for column in columns])
         run.log_artifact(path, "cv_results.csv")
-
-
-# Text ---------------------------------------------------------------------------------------
-
-
-def _key(key: str) -> str:
-    """A param or metric key that Studio accepts: unsafe characters become `_`."""
-    return _UNSAFE_KEY_CHARS.sub("_", key).lstrip("/")[:MAX_KEY_LENGTH] or "_"
-
-
-def _text(value: Any) -> str:
-    text = _describe(value)
-    if len(text) > MAX_PARAM_VALUE_LENGTH:
-        text = text[: MAX_PARAM_VALUE_LENGTH - 3] + "..."
-    return text
-
-
-def _describe(value: Any, inside: bool = False) -> str:
-    """Readable text for a param: estimators by class name, functions by name, containers
-    element by element."""
-    if isinstance(value, BaseEstimator):
-        return type(value).__name__
-    if isinstance(value, str):  # numpy's str_ and float64 too, shown as plain Python values
-        return repr(str(value)) if inside else str(value)
-    if isinstance(value, float):
-        return repr(float(value))
-    if isinstance(value, list | tuple):
-        inner = ", ".join(_describe(item, True) for item in value)
-        return (
-            f"[{inner}]"
-            if isinstance(value, list)
-            else f"({inner}{',' if len(value) == 1 else ''})"
-        )
-    if isinstance(value, dict):
-        return (
-            "{"
-            + ", ".join(f"{key!r}: {_describe(item, True)}" for key, item in value.items())
-            + "}"
-        )
-    if isinstance(value, np.ndarray):
-        return np.array2string(value, threshold=20)
-    if inspect.isfunction(value) or inspect.isclass(value) or inspect.isbuiltin(value):
-        return str(value.__qualname__)
-    frozen = getattr(value, "dist", None)  # a frozen scipy distribution: loguniform(a=.., b=..)
-    if frozen is not None and hasattr(frozen, "name") and hasattr(value, "args"):
-        arguments = [repr(item) for item in value.args]
-        arguments += [f"{key}={item!r}" for key, item in getattr(value, "kwds", {}).items()]
-        return f"{frozen.name}({', '.join(arguments)})"
-    return str(value)
 
 
 def _chunks(params: dict[str, str]) -> Iterator[dict[str, str]]:
