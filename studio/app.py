@@ -1,0 +1,95 @@
+"""The jupyter_server extension: Studio's configuration, its managers and its REST routes."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Unicode
+
+from studio.config import StudioConfig
+from studio.errors import SchemaOutOfDate
+from studio.openapi import build_document, openapi_route
+from studio.tracking.handlers import ROUTES as TRACKING_ROUTES
+from studio.tracking.service import TrackingService
+
+if TYPE_CHECKING:
+    from studio.web import Route
+
+ROUTES: list[Route] = [*TRACKING_ROUTES, openapi_route()]
+
+
+class StudioApp(ExtensionApp):
+    """Experiment tracking (and, later, the debugger and jobs) inside Jupyter Server.
+
+    Managers are built once in `initialize_settings()` and reach the handlers through the
+    web application's settings (`studio_tracking`, ...).
+    """
+
+    name = "studio"
+    description = "A local-first ML studio: experiment tracking, debugger, notebook jobs."
+    load_other_extensions = True
+
+    home = Unicode(
+        "",
+        config=True,
+        help=(
+            "Folder holding Studio's database and artifacts by default. Empty: $STUDIO_HOME, "
+            "else <jupyter data dir>/studio."
+        ),
+    )
+    db_url = Unicode(
+        "",
+        config=True,
+        help=(
+            "SQLAlchemy URL of the tracking database, e.g. postgresql+psycopg://... for a "
+            "team. Empty: $STUDIO_DB_URL, else the SQLite file studio.db under home."
+        ),
+    )
+    artifact_root = Unicode(
+        "",
+        config=True,
+        help=(
+            "Where run artifacts go: a folder or any fsspec URL. Empty: "
+            "$STUDIO_ARTIFACT_ROOT, else the artifacts folder under home."
+        ),
+    )
+
+    def initialize_settings(self) -> None:
+        config = StudioConfig.resolve(
+            home=self.home or None,
+            db_url=self.db_url or None,
+            artifact_root=self.artifact_root or None,
+        )
+        tracking = TrackingService.from_config(config)
+        database = tracking.store.db
+        try:
+            database.ensure_schema()
+        except SchemaOutOfDate as exc:
+            database.dispose()
+            self.log.error("Studio is not started: %s", exc.message)
+            raise
+        # Kernels and jobs started by this server inherit the same store.
+        os.environ.update(config.environment())
+        self.settings.update(
+            studio_config=config,
+            studio_tracking=tracking,
+            studio_openapi=build_document(ROUTES),
+        )
+        self.log.info(
+            "Studio tracks to %s, artifacts under %s", database.display_url, config.artifact_root
+        )
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend((route.pattern, route.handler) for route in ROUTES)
+
+    async def stop_extension(self) -> None:
+        tracking = self.settings.get("studio_tracking")
+        if isinstance(tracking, TrackingService):
+            tracking.store.db.dispose()
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """Lets `jpserver_extensions = {"studio.app": True}` name this module directly."""
+    return [{"module": "studio.app", "app": StudioApp}]

@@ -1,0 +1,229 @@
+"""The OpenAPI 3.1 document of the REST API, generated from the route table and wire models.
+
+Each handler method carries an `Endpoint` (attached by `@endpoint(...)`): its summary, query
+model, body model, answer model and status. `build_document()` walks the routes the app
+registers, so the document cannot drift from the code; the frontend's TypeScript types are
+generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from jupyter_server.auth.decorator import authorized
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from tornado import web
+
+from studio._version import __version__
+from studio.web import Route, StudioAPIHandler
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPENAPI_PATH = "/studio/api/openapi.json"
+METHODS = ("get", "post", "put", "patch", "delete")
+_ENDPOINT_ATTRIBUTE = "__studio_endpoint__"
+_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+class ErrorOut(BaseModel):
+    """jupyter_server's error envelope."""
+
+    message: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the OpenAPI document says of one handler method."""
+
+    summary: str
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    # Media types of a raw (non-JSON) request body or answer, e.g. artifact uploads.
+    raw_body: str | None = None
+    raw_response: str | None = None
+
+
+def endpoint(
+    summary: str,
+    *,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    raw_body: str | None = None,
+    raw_response: str | None = None,
+) -> Callable[[F], F]:
+    """Attach OpenAPI metadata to a handler method (the auth decorators keep it: they wrap
+    with functools.wraps, which copies the function's attributes)."""
+    spec = Endpoint(summary, query, body, response, status, raw_body, raw_response)
+
+    def attach(method: F) -> F:
+        setattr(method, _ENDPOINT_ATTRIBUTE, spec)
+        return method
+
+    return attach
+
+
+def endpoints(handler: type[StudioAPIHandler]) -> dict[str, Endpoint]:
+    """The documented methods a handler class implements, by lower-case HTTP verb."""
+    found = {}
+    for method in METHODS:
+        spec = getattr(getattr(handler, method, None), _ENDPOINT_ATTRIBUTE, None)
+        if isinstance(spec, Endpoint):
+            found[method] = spec
+    return found
+
+
+def build_document(routes: Sequence[Route]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `routes`."""
+    schemas, refs = _component_schemas(routes)
+    paths: dict[str, Any] = {}
+    for route in routes:
+        operations = {}
+        for method, spec in endpoints(route.handler).items():
+            operations[method] = _operation(route, method, spec, refs)
+        if operations:
+            paths[route.path] = operations
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Studio REST API",
+            "version": __version__,
+            "description": (
+                "Experiment tracking and more, served by the Studio Jupyter server extension. "
+                "Every route needs the server's token: `Authorization: token <token>`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"token": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "The Jupyter server token, as `token <token>`.",
+                }
+            },
+        },
+    }
+
+
+def _models(routes: Iterable[Route]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
+    for route in routes:
+        for spec in endpoints(route.handler).values():
+            if spec.body is not None:
+                wanted.append((spec.body, "validation"))
+            if spec.response is not None:
+                wanted.append((spec.response, "serialization"))
+    return list(dict.fromkeys(wanted))
+
+
+def _component_schemas(
+    routes: Iterable[Route],
+) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
+    models = _models(routes)
+    refs, definitions = models_json_schema(models, ref_template=_REF_TEMPLATE)
+    by_model = {(cast("type[BaseModel]", model), mode): ref for (model, mode), ref in refs.items()}
+    return definitions.get("$defs", {}), by_model
+
+
+def _operation(
+    route: Route,
+    method: str,
+    spec: Endpoint,
+    refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
+) -> dict[str, Any]:
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": route.path_types.get(name, "string")},
+        }
+        for name in route.path_params
+    ]
+    if spec.query is not None:
+        parameters.extend(_query_parameters(spec.query))
+    operation: dict[str, Any] = {
+        "operationId": method + route.handler.__name__.removesuffix("Handler"),
+        "summary": spec.summary,
+        "tags": [route.path.removeprefix("/studio/api/").split("/")[0].split(".")[0]],
+    }
+    if parameters:
+        operation["parameters"] = parameters
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(spec.body, "validation")]}},
+        }
+    elif spec.raw_body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {spec.raw_body: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    answer: dict[str, Any] = {"description": spec.summary}
+    if spec.response is not None:
+        answer["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+    elif spec.raw_response is not None:
+        answer["content"] = {spec.raw_response: {"schema": {"type": "string", "format": "binary"}}}
+    error = {
+        "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}},
+    }
+    responses: dict[str, Any] = {str(spec.status): answer}
+    for status, description in _ERROR_STATUSES:
+        responses[status] = {"description": description, **error}
+    operation["responses"] = responses
+    return operation
+
+
+_ERROR_STATUSES: tuple[tuple[str, str], ...] = (
+    ("400", "Bad input (malformed JSON, a bad filter or path, a value out of range)."),
+    ("403", "Missing or invalid token, or not authorized."),
+    ("404", "No such experiment, run or artifact."),
+    ("409", "Conflicts with stored data (a duplicate name, a param logged twice)."),
+    ("413", "Too large (a batch over its limits)."),
+    ("422", "A field has the wrong type or shape."),
+)
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=_REF_TEMPLATE)
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, prop in schema.get("properties", {}).items():
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+        }
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        if prop.get("type") == "array":
+            parameter["explode"] = True
+        parameters.append(parameter)
+    return parameters
+
+
+class OpenAPIHandler(StudioAPIHandler):
+    """Serves the document the app built at start."""
+
+    @web.authenticated
+    @authorized
+    @endpoint("The OpenAPI document of this API", raw_response="application/json")
+    async def get(self) -> None:
+        self.finish(self.settings["studio_openapi"])
+
+
+def openapi_route() -> Route:
+    return Route(OPENAPI_PATH, OpenAPIHandler)

@@ -1,0 +1,462 @@
+"""The remote tracking backend: TrackingService's methods over a Studio server's REST API.
+
+Used where `STUDIO_TRACKING_URI` is an `http(s)://` URL. It speaks the same wire models as the
+server (studio.tracking.schemas), returns the same domain entities and raises the same
+`StudioError` subclasses, and uses only the standard library for HTTP: it never imports the
+server, tornado or the SQL store.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import quote, urlencode
+
+from pydantic import BaseModel, ValidationError
+
+from studio.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StoreError,
+    StudioError,
+    error_for_status,
+)
+from studio.tracking.entities import RunStatus
+from studio.tracking.schemas import (
+    ArtifactListOut,
+    ArtifactOut,
+    BatchIn,
+    ExperimentCreateIn,
+    ExperimentListOut,
+    ExperimentOut,
+    ExperimentUpdateIn,
+    MetricHistoryOut,
+    MetricIn,
+    RunCreateIn,
+    RunListOut,
+    RunOut,
+    RunSearchIn,
+    RunUpdateIn,
+    ScalarIn,
+)
+from studio.tracking.validation import (
+    metric_step,
+    metric_value,
+    params_to_text,
+    tags_to_text,
+    validate_key,
+)
+
+if TYPE_CHECKING:
+    from http.client import HTTPResponse
+
+    from studio.tracking.entities import (
+        ArtifactInfo,
+        Experiment,
+        MetricHistory,
+        RunPage,
+        RunRecord,
+    )
+
+M = TypeVar("M", bound=BaseModel)
+
+API_PREFIX = "/studio/api"
+# The server's limit (studio.tracking.service.MAX_BATCH_METRICS, checked by a test); not
+# imported from there because the service pulls in SQLAlchemy, which a remote client never needs.
+MAX_BATCH_METRICS = 10_000
+DOWNLOAD_CHUNK = 1 << 20
+_CHUNK_RETRY_DELAYS = (0.2, 1.0, 3.0)
+
+
+class RestTrackingClient:
+    """Experiments, runs, logging and artifacts on a Studio server, with its token."""
+
+    def __init__(self, base_url: str, token: str = "", *, timeout: float = 60.0) -> None:
+        """`base_url` is the Jupyter server's URL (with its base_url, if any)."""
+        base = base_url.rstrip("/")
+        self.base_url = base.removesuffix(API_PREFIX)
+        self.token = token
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"RestTrackingClient({self.base_url!r})"
+
+    # Experiments ---------------------------------------------------------------------------
+
+    def create_experiment(
+        self, name: str, description: str = "", tags: Mapping[str, str] | None = None
+    ) -> Experiment:
+        with _checked():
+            body = ExperimentCreateIn(name=name, description=description, tags=tags_to_text(tags))
+        return self._json("POST", "/experiments", ExperimentOut, body=body).to_entity()
+
+    def get_experiment(self, experiment_id: int) -> Experiment:
+        return self._json("GET", f"/experiments/{experiment_id}", ExperimentOut).to_entity()
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        found = self.list_experiments(include_archived=True, name_contains=name)
+        return next((experiment for experiment in found if experiment.name == name), None)
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        existing = self.get_experiment_by_name(name)
+        if existing is not None:
+            return existing
+        try:
+            return self.create_experiment(name)
+        except Conflict:  # another process created it a moment ago
+            created = self.get_experiment_by_name(name)
+            if created is None:
+                raise
+            return created
+
+    def list_experiments(
+        self, *, include_archived: bool = False, name_contains: str | None = None
+    ) -> list[Experiment]:
+        query: dict[str, Any] = {"include_archived": str(include_archived).lower()}
+        if name_contains:
+            query["name"] = name_contains
+        answer = self._json("GET", "/experiments", ExperimentListOut, query=query)
+        return [experiment.to_entity() for experiment in answer.experiments]
+
+    def update_experiment(
+        self,
+        experiment_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        archived: bool | None = None,
+    ) -> Experiment:
+        with _checked():
+            body = ExperimentUpdateIn(
+                name=name,
+                description=description,
+                tags=None if tags is None else tags_to_text(tags),
+                archived=archived,
+            )
+        path = f"/experiments/{experiment_id}"
+        return self._json("PATCH", path, ExperimentOut, body=body).to_entity()
+
+    def delete_experiment(self, experiment_id: int) -> None:
+        self._send("DELETE", f"/experiments/{experiment_id}").close()
+
+    # Runs ----------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        experiment_id: int,
+        *,
+        name: str | None = None,
+        run_id: str | None = None,
+        parent_run_id: str | None = None,
+        source: str | None = None,
+        params: Mapping[str, object] | None = None,
+        tags: Mapping[str, object] | None = None,
+        metrics: Sequence[tuple[str, float, int, int]] = (),
+        status: RunStatus = RunStatus.RUNNING,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> RunRecord:
+        with _checked():
+            body = RunCreateIn(
+                experiment_id=experiment_id,
+                name=name,
+                run_id=run_id,
+                parent_run_id=parent_run_id,
+                source=source,
+                params=_scalars(params_to_text(params)),
+                tags=_scalars(tags_to_text(tags)),
+                metrics=_metrics_in(metrics),
+                status=status,
+                start_time=start_time,
+                end_time=end_time,
+            )
+        return self._json("POST", "/runs", RunOut, body=body).to_entity()
+
+    def get_run(self, run_id: str) -> RunRecord:
+        return self._json("GET", f"/runs/{_segment(run_id)}", RunOut).to_entity()
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        name: str | None = None,
+    ) -> RunRecord:
+        with _checked():
+            body = RunUpdateIn(status=status, end_time=end_time, name=name)
+        return self._json("PATCH", f"/runs/{_segment(run_id)}", RunOut, body=body).to_entity()
+
+    def delete_run(self, run_id: str) -> None:
+        self._send("DELETE", f"/runs/{_segment(run_id)}").close()
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[int] | None = None,
+        *,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+        parent_run_id: str | None = None,
+    ) -> RunPage:
+        with _checked():
+            body = RunSearchIn(
+                experiment_ids=None if experiment_ids is None else list(experiment_ids),
+                filter=filter,
+                order_by=list(order_by or []),
+                max_results=max_results,
+                page_token=page_token,
+                parent_run_id=parent_run_id,
+            )
+        return self._json("POST", "/runs/search", RunListOut, body=body).to_entity()
+
+    # Logging -------------------------------------------------------------------------------
+
+    def log_batch(
+        self,
+        run_id: str,
+        *,
+        metrics: Sequence[tuple[str, float, int, int]] = (),
+        params: Mapping[str, object] | None = None,
+        tags: Mapping[str, object] | None = None,
+    ) -> None:
+        """One run's params, tags and points, stored all together or not at all."""
+        with _checked():
+            body = BatchIn(
+                metrics=_metrics_in(metrics),
+                params=_scalars(params_to_text(params)),
+                tags=_scalars(tags_to_text(tags)),
+            )
+        self._send("POST", f"/runs/{_segment(run_id)}/batch", body=body).close()
+
+    def write_metrics(self, rows: Sequence[tuple[str, str, float, int, int]]) -> None:
+        """The batching writer's path: rows of any runs, sent per run in batches the server
+        accepts.
+
+        If a later batch fails after earlier ones were stored, the error is not a
+        `StoreError`, so that the writer does not send the stored points a second time.
+        """
+        chunks = list(_chunks(rows))
+        for index, (run_id, chunk) in enumerate(chunks):
+            delays: tuple[float, ...] = _CHUNK_RETRY_DELAYS if index else ()
+            for delay in (*delays, None):
+                try:
+                    self.log_batch(run_id, metrics=chunk)
+                    break
+                except StoreError as exc:
+                    if delay is not None:
+                        time.sleep(delay)
+                        continue
+                    if not index:
+                        raise
+                    unsent = sum(len(rest) for _, rest in chunks[index:])
+                    raise StudioError(
+                        f"{unsent} metric points were not sent (earlier ones were): {exc.message}"
+                    ) from exc
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricHistory:
+        query: dict[str, Any] = {"key": key}
+        if max_points is not None:
+            query["max_points"] = max_points
+        path = f"/runs/{_segment(run_id)}/metrics/history"
+        return self._json("GET", path, MetricHistoryOut, query=query).to_entity()
+
+    # Artifacts -----------------------------------------------------------------------------
+
+    def log_artifact(self, run_id: str, local_path: str | Path, name: str | None = None) -> str:
+        """Upload a local file or folder into the run's artifacts; returns its artifact path."""
+        source = Path(local_path)
+        if not source.exists():
+            raise InvalidInput(f"Cannot log {str(source)!r} as an artifact: it does not exist.")
+        target = name or source.name
+        if source.is_file():
+            return self.upload_artifact(run_id, target, source.read_bytes())
+        stored = None
+        for file in sorted(p for p in source.rglob("*") if p.is_file()):
+            relative = file.relative_to(source).as_posix()
+            stored = self.upload_artifact(run_id, f"{target}/{relative}", file.read_bytes())
+            stored = stored.removesuffix(f"/{relative}")
+        return stored or posixpath.normpath(target)
+
+    def upload_artifact(self, run_id: str, path: str, data: bytes) -> str:
+        answer = self._json(
+            "PUT",
+            f"/runs/{_segment(run_id)}/artifacts/content",
+            ArtifactOut,
+            query={"path": path},
+            data=data,
+        )
+        return answer.path
+
+    def list_artifacts(self, run_id: str, path: str = "") -> list[ArtifactInfo]:
+        route = f"/runs/{_segment(run_id)}/artifacts"
+        answer = self._json("GET", route, ArtifactListOut, query={"path": path})
+        return [artifact.to_entity() for artifact in answer.artifacts]
+
+    def open_artifact(self, run_id: str, path: str) -> tuple[IO[bytes], int | None]:
+        """An open binary stream of an artifact file and its size; close it when done."""
+        route = f"/runs/{_segment(run_id)}/artifacts/content"
+        response = self._send("GET", route, query={"path": path})
+        length = response.headers.get("Content-Length")
+        return cast("IO[bytes]", response), int(length) if length else None
+
+    def download_artifacts(self, run_id: str, path: str, destination: str | Path) -> Path:
+        """Copy an artifact file or folder into a local folder; returns the local path."""
+        if not path.strip("/ "):
+            raise InvalidInput("An artifact path must not be empty.")
+        parent = posixpath.dirname(path.rstrip("/"))
+        entry = next(
+            (a for a in self.list_artifacts(run_id, parent) if a.path == posixpath.normpath(path)),
+            None,
+        )
+        if entry is None:
+            raise NotFound(f"No artifact {path!r} in this run.")
+        local = Path(destination) / posixpath.basename(entry.path)
+        if entry.is_dir:
+            for file in self._walk(run_id, entry.path):
+                self._download_file(run_id, file, local / posixpath.relpath(file, entry.path))
+        else:
+            self._download_file(run_id, entry.path, local)
+        return local
+
+    def _walk(self, run_id: str, folder: str) -> Iterator[str]:
+        for artifact in self.list_artifacts(run_id, folder):
+            if artifact.is_dir:
+                yield from self._walk(run_id, artifact.path)
+            else:
+                yield artifact.path
+
+    def _download_file(self, run_id: str, path: str, local: Path) -> None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        stream, _ = self.open_artifact(run_id, path)
+        with stream, local.open("wb") as out:
+            shutil.copyfileobj(stream, out, DOWNLOAD_CHUNK)
+
+    # HTTP ----------------------------------------------------------------------------------
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: BaseModel | None = None,
+        data: bytes | None = None,
+    ) -> M:
+        with self._send(method, path, query=query, body=body, data=data) as response:
+            payload = response.read()
+        try:
+            return model.model_validate_json(payload)
+        except ValidationError as exc:
+            raise StoreError(f"The Studio server sent an unexpected answer: {exc}") from exc
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: BaseModel | None = None,
+        data: bytes | None = None,
+    ) -> HTTPResponse:
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        if query:
+            url += "?" + urlencode(query, doseq=True)
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"token {self.token}"
+        if body is not None:
+            data = body.model_dump_json(exclude_none=True).encode()
+            headers["Content-Type"] = "application/json"
+        elif data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            return cast("HTTPResponse", urllib.request.urlopen(request, timeout=self.timeout))
+        except urllib.error.HTTPError as exc:
+            error = _answer_error(exc)
+            raise error from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise StoreError(
+                f"Cannot reach the Studio server at {self.base_url}: {reason}"
+            ) from exc
+
+
+def _answer_error(exc: urllib.error.HTTPError) -> StudioError:
+    """The StudioError for an error answer, carrying the server's message."""
+    try:
+        text = exc.read().decode("utf-8", "replace")
+    finally:
+        exc.close()
+    try:
+        message = str(json.loads(text)["message"])
+    except (ValueError, KeyError, TypeError):
+        message = text.strip() or str(exc.reason)
+    if exc.code in (401, 403):
+        message = f"The Studio server refused the request (HTTP {exc.code}): {message}"
+    return error_for_status(exc.code, message)
+
+
+@contextmanager
+def _checked() -> Iterator[None]:
+    """Request bodies are checked here: a value the server would refuse fails before sending,
+    as the same InvalidInput the local service raises."""
+    try:
+        yield
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False)
+        )
+        raise InvalidInput(problems) from exc
+
+
+def _scalars(text: dict[str, str]) -> dict[str, ScalarIn]:
+    # Params and tags leave as the text a local client would store (same rules, same errors).
+    return dict(text)
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _metrics_in(metrics: Sequence[tuple[str, float, int, int]]) -> list[MetricIn]:
+    """Points checked with the local client's messages, then as wire models."""
+    checked = []
+    for key, value, step, stamp in metrics:
+        validate_key(key, "metric")
+        checked.append(
+            MetricIn(
+                key=key,
+                value=metric_value(value, key),
+                step=metric_step(step, key),
+                timestamp=metric_step(stamp, key),
+            )
+        )
+    return checked
+
+
+def _chunks(
+    rows: Sequence[tuple[str, str, float, int, int]],
+) -> Iterator[tuple[str, list[tuple[str, float, int, int]]]]:
+    by_run: dict[str, list[tuple[str, float, int, int]]] = {}
+    for run_id, key, value, step, stamp in rows:
+        by_run.setdefault(run_id, []).append((key, value, step, stamp))
+    for run_id, points in by_run.items():
+        for start in range(0, len(points), MAX_BATCH_METRICS):
+            yield run_id, points[start : start + MAX_BATCH_METRICS]

@@ -1,0 +1,410 @@
+"""Wire models of experiment tracking: what the REST API reads and writes, and converters
+to and from the domain entities.
+
+JSON cannot hold NaN or ±Infinity, yet metric values may be either; on the wire they are the
+strings "NaN", "Infinity" and "-Infinity", in both directions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from studio.tracking.entities import (
+    ArtifactInfo,
+    Experiment,
+    MetricHistory,
+    MetricSummary,
+    RunPage,
+    RunRecord,
+    RunStatus,
+)
+
+SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_FLOAT_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number"},
+            {"type": "string", "enum": list(SPECIAL_FLOATS)},
+        ],
+        "description": 'A number, or "NaN", "Infinity" or "-Infinity".',
+    }
+)
+
+
+def _special_float(value: object) -> object:
+    if isinstance(value, str) and value in SPECIAL_FLOATS:
+        return SPECIAL_FLOATS[value]
+    return value
+
+
+def _split_commas(value: object) -> object:
+    """A repeatable query parameter may also be given as one comma-separated list."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+# A metric value as the API reads it: a JSON number or one of the three strings, never a bool.
+FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
+# A metric value as the API writes it (pydantic's lax float parses the three strings itself).
+FloatOut = Annotated[float, _FLOAT_SCHEMA]
+# Params and tags are stored as text; JSON scalars are accepted and turned into text.
+ScalarIn = str | int | float | bool | None
+# SQL integers are 64-bit: a larger number is bad input, not a database error.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
+# Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
+RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+
+class WireIn(BaseModel):
+    """A JSON request body: strict types, no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", ser_json_inf_nan="strings")
+
+
+class QueryIn(BaseModel):
+    """Query parameters: they arrive as text, so types are coerced (lax)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class WireOut(BaseModel):
+    """A JSON answer."""
+
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+
+# Experiments ---------------------------------------------------------------------------------
+
+
+class ExperimentOut(WireOut):
+    id: int
+    name: str
+    description: str
+    tags: dict[str, str]
+    archived: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    run_count: int = 0
+    last_run_at: Timestamp | None = None
+
+    @classmethod
+    def from_entity(cls, experiment: Experiment) -> ExperimentOut:
+        return cls(
+            id=experiment.id,
+            name=experiment.name,
+            description=experiment.description,
+            tags=experiment.tags,
+            archived=experiment.archived,
+            created_at=experiment.created_at,
+            updated_at=experiment.updated_at,
+            run_count=experiment.run_count,
+            last_run_at=experiment.last_run_at,
+        )
+
+    def to_entity(self) -> Experiment:
+        return Experiment(**self.model_dump())
+
+
+class ExperimentListOut(WireOut):
+    experiments: list[ExperimentOut]
+
+    @classmethod
+    def from_entities(cls, experiments: list[Experiment]) -> ExperimentListOut:
+        return cls(experiments=[ExperimentOut.from_entity(e) for e in experiments])
+
+
+class ExperimentListQuery(QueryIn):
+    include_archived: bool = Field(False, description="Also list archived experiments.")
+    name: str | None = Field(
+        None, description="Only experiments whose name contains this text (any case)."
+    )
+
+
+class ExperimentCreateIn(WireIn):
+    name: str
+    description: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class ExperimentUpdateIn(WireIn):
+    """Fields left out are kept; given tags are merged into the existing ones."""
+
+    name: str | None = None
+    description: str | None = None
+    tags: dict[str, str] | None = None
+    archived: bool | None = None
+
+
+# Runs ----------------------------------------------------------------------------------------
+
+
+class MetricSummaryOut(WireOut):
+    key: str
+    last: FloatOut
+    last_step: int
+    last_timestamp: Timestamp
+    min: FloatOut
+    max: FloatOut
+    count: int
+
+    @classmethod
+    def from_entity(cls, summary: MetricSummary) -> MetricSummaryOut:
+        return cls(
+            key=summary.key,
+            last=summary.last,
+            last_step=summary.last_step,
+            last_timestamp=summary.last_timestamp,
+            min=summary.min,
+            max=summary.max,
+            count=summary.count,
+        )
+
+    def to_entity(self) -> MetricSummary:
+        return MetricSummary(**self.model_dump())
+
+
+class RunOut(WireOut):
+    id: str
+    experiment_id: int
+    name: str
+    status: RunStatus
+    start_time: Timestamp
+    end_time: Timestamp | None
+    duration_ms: int | None
+    parent_run_id: str | None
+    source: str | None
+    artifact_uri: str
+    params: dict[str, str]
+    tags: dict[str, str]
+    metrics: dict[str, MetricSummaryOut]
+
+    @classmethod
+    def from_entity(cls, run: RunRecord) -> RunOut:
+        return cls(
+            id=run.id,
+            experiment_id=run.experiment_id,
+            name=run.name,
+            status=run.status,
+            start_time=run.start_time,
+            end_time=run.end_time,
+            duration_ms=run.duration_ms,
+            parent_run_id=run.parent_run_id,
+            source=run.source,
+            artifact_uri=run.artifact_uri,
+            params=run.params,
+            tags=run.tags,
+            metrics={key: MetricSummaryOut.from_entity(m) for key, m in run.metrics.items()},
+        )
+
+    def to_entity(self) -> RunRecord:
+        return RunRecord(
+            id=self.id,
+            experiment_id=self.experiment_id,
+            name=self.name,
+            status=self.status,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            parent_run_id=self.parent_run_id,
+            source=self.source,
+            artifact_uri=self.artifact_uri,
+            params=dict(self.params),
+            tags=dict(self.tags),
+            metrics={key: m.to_entity() for key, m in self.metrics.items()},
+        )
+
+
+class RunListOut(WireOut):
+    runs: list[RunOut]
+    next_page_token: str | None = Field(
+        None, description="Pass as page_token to get the next page; null on the last page."
+    )
+
+    @classmethod
+    def from_entity(cls, page: RunPage) -> RunListOut:
+        return cls(
+            runs=[RunOut.from_entity(run) for run in page.runs],
+            next_page_token=page.next_page_token,
+        )
+
+    def to_entity(self) -> RunPage:
+        return RunPage(
+            runs=[run.to_entity() for run in self.runs], next_page_token=self.next_page_token
+        )
+
+
+_FILTER_HELP = (
+    "Filter expression, e.g. \"metrics.accuracy > 0.9 and params.max_depth = '3' "
+    "and status = 'FINISHED'\"."
+)
+_ORDER_HELP = "Order clauses such as 'metrics.accuracy DESC' or 'start_time'."
+
+
+class RunSearchIn(WireIn):
+    """The body of POST /studio/api/runs/search."""
+
+    experiment_ids: list[Int64] | None = Field(None, description="Runs of these experiments only.")
+    filter: str | None = Field(None, description=_FILTER_HELP)
+    order_by: list[str] = Field(default_factory=list, description=_ORDER_HELP)
+    max_results: Int64 = Field(1000, description="At most this many runs per page.")
+    page_token: str | None = None
+    parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+
+
+class RunSearchQuery(QueryIn):
+    """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
+
+    experiment_id: Annotated[list[Int64], BeforeValidator(_split_commas)] = Field(
+        default_factory=list, description="Runs of these experiments only."
+    )
+    filter: str | None = Field(None, description=_FILTER_HELP)
+    order_by: Annotated[list[str], BeforeValidator(_split_commas)] = Field(
+        default_factory=list, description=_ORDER_HELP
+    )
+    max_results: Int64 = Field(1000, description="At most this many runs per page.")
+    page_token: str | None = None
+    parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+
+    def to_search(self) -> RunSearchIn:
+        return RunSearchIn(
+            experiment_ids=self.experiment_id or None,
+            filter=self.filter,
+            order_by=self.order_by,
+            max_results=self.max_results,
+            page_token=self.page_token,
+            parent_run_id=self.parent_run_id,
+        )
+
+
+class MetricIn(WireIn):
+    key: str
+    value: FloatIn
+    step: Int64 = 0
+    timestamp: Timestamp | None = Field(None, description="Defaults to the time of the request.")
+
+
+def metric_tuples(metrics: list[MetricIn], now: int) -> list[tuple[str, float, int, int]]:
+    """Metric points as the tracking service takes them."""
+    return [(m.key, m.value, m.step, now if m.timestamp is None else m.timestamp) for m in metrics]
+
+
+class RunCreateIn(WireIn):
+    """A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
+    it does not exist; the "Default" experiment when neither is given)."""
+
+    experiment_id: Int64 | None = None
+    experiment_name: str | None = None
+    name: str | None = None
+    run_id: RunId | None = Field(None, description="Choose the run's id; generated if left out.")
+    parent_run_id: str | None = None
+    source: str | None = Field(None, description="The notebook or script that made the run.")
+    params: dict[str, ScalarIn] = Field(default_factory=dict)
+    tags: dict[str, ScalarIn] = Field(default_factory=dict)
+    metrics: list[MetricIn] = Field(default_factory=list)
+    status: RunStatus = RunStatus.RUNNING
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _one_experiment(self) -> RunCreateIn:
+        if self.experiment_id is not None and self.experiment_name is not None:
+            raise ValueError("give experiment_id or experiment_name, not both")
+        return self
+
+
+class RunUpdateIn(WireIn):
+    """Fields left out are kept. A terminal status sets end_time (now, unless given)."""
+
+    status: RunStatus | None = None
+    name: str | None = None
+    end_time: Timestamp | None = None
+
+
+class BatchIn(WireIn):
+    """Params, tags and metric points of one run, stored all together or not at all."""
+
+    metrics: list[MetricIn] = Field(default_factory=list)
+    params: dict[str, ScalarIn] = Field(default_factory=dict)
+    tags: dict[str, ScalarIn] = Field(default_factory=dict)
+
+
+class MetricHistoryQuery(QueryIn):
+    key: str = Field(min_length=1, description="The metric's key (it may contain '/').")
+    max_points: Int64 | None = Field(
+        None,
+        description="Downsample to about this many points, keeping each bucket's min and max.",
+    )
+
+
+class MetricHistoryOut(WireOut):
+    key: str
+    steps: list[int]
+    timestamps: list[int]
+    values: list[FloatOut]
+    total: int = Field(description="How many points are stored.")
+    downsampled: bool
+
+    @classmethod
+    def from_entity(cls, history: MetricHistory) -> MetricHistoryOut:
+        # Built without validation: a full history can hold 100,000 points that the store
+        # has already typed.
+        return cls.model_construct(
+            key=history.key,
+            steps=history.steps,
+            timestamps=history.timestamps,
+            values=history.values,
+            total=history.total,
+            downsampled=history.downsampled,
+        )
+
+    def to_entity(self) -> MetricHistory:
+        return MetricHistory(
+            key=self.key,
+            steps=self.steps,
+            timestamps=self.timestamps,
+            values=self.values,
+            total=self.total,
+            downsampled=self.downsampled,
+        )
+
+
+# Artifacts -----------------------------------------------------------------------------------
+
+
+class ArtifactQuery(QueryIn):
+    path: str = Field("", description="A path relative to the run's artifact folder.")
+
+
+class ArtifactOut(WireOut):
+    path: str
+    is_dir: bool
+    size: int | None
+
+    @classmethod
+    def from_entity(cls, info: ArtifactInfo) -> ArtifactOut:
+        return cls(path=info.path, is_dir=info.is_dir, size=info.size)
+
+    def to_entity(self) -> ArtifactInfo:
+        return ArtifactInfo(path=self.path, is_dir=self.is_dir, size=self.size)
+
+
+class ArtifactListOut(WireOut):
+    path: str
+    artifacts: list[ArtifactOut]
+
+    @classmethod
+    def from_entities(cls, path: str, infos: list[ArtifactInfo]) -> ArtifactListOut:
+        return cls(path=path, artifacts=[ArtifactOut.from_entity(i) for i in infos])
