@@ -32,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    # LIKE matches case as on PostgreSQL; the filter language has ILIKE for the other kind.
+    cursor.execute("PRAGMA case_sensitive_like = ON")
     cursor.close()
 
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 import fsspec
 
-from studio.errors import InvalidInput, NotFound
+from studio.errors import Conflict, InvalidInput, NotFound, StoreError
 from studio.tracking.entities import ArtifactInfo
+
+P = ParamSpec("P")
+T = TypeVar("T")
+MAX_PATH_LENGTH = 1024
+MAX_NAME_LENGTH = 255
 
 
 def safe_relative_path(path: str | None, *, allow_empty: bool = True) -> str:
     """A user-given artifact path, normalised, that cannot leave the run's artifact folder."""
     raw = (path or "").strip()
+    if len(raw) > MAX_PATH_LENGTH or any(len(part) > MAX_NAME_LENGTH for part in raw.split("/")):
+        raise InvalidInput(
+            f"Invalid artifact path {raw[:40]!r}...: at most {MAX_PATH_LENGTH} characters, "
+            f"{MAX_NAME_LENGTH} per name."
+        )
     if "\x00" in raw or "\\" in raw:
         raise InvalidInput(f"Invalid artifact path {path!r}: use '/' and no control characters.")
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
@@ -29,6 +42,25 @@ def safe_relative_path(path: str | None, *, allow_empty: bool = True) -> str:
     return normalized
 
 
+def _filesystem_errors(method: Callable[P, T]) -> Callable[P, T]:
+    """File-system failures become Studio errors: a clash is a conflict, not a crash."""
+
+    @functools.wraps(method)
+    def translated(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+            raise Conflict(
+                f"The artifact path clashes with an existing file or folder ({exc.strerror})."
+            ) from exc
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise InvalidInput("The artifact path is too long for the artifact store.") from exc
+            raise StoreError(f"The artifact store failed: {exc}") from exc
+
+    return translated
+
+
 class ArtifactRepository:
     """Reads and writes artifact files below each run's `artifact_uri`."""
 
@@ -37,6 +69,7 @@ class ArtifactRepository:
         fs, base = fsspec.core.url_to_fs(uri)
         return fs, posixpath.join(base, relative) if relative else base
 
+    @_filesystem_errors
     def log_path(self, uri: str, local_path: str | Path, destination: str | None = None) -> str:
         """Copy a local file or folder into the run's artifacts; returns its artifact path."""
         source = Path(local_path)
@@ -55,6 +88,7 @@ class ArtifactRepository:
             fs.put_file(str(source), target)
         return relative
 
+    @_filesystem_errors
     def write_bytes(self, uri: str, path: str, data: bytes) -> str:
         relative = safe_relative_path(path, allow_empty=False)
         fs, target = self._resolve(uri, relative)
@@ -63,6 +97,7 @@ class ArtifactRepository:
             handle.write(data)
         return relative
 
+    @_filesystem_errors
     def list(self, uri: str, path: str = "") -> list[ArtifactInfo]:
         """The direct children of `path` (a folder), folders first."""
         fs, target = self._resolve(uri, path)
@@ -86,6 +121,7 @@ class ArtifactRepository:
             )
         return sorted(found, key=lambda info: (not info.is_dir, info.path))
 
+    @_filesystem_errors
     def open(self, uri: str, path: str) -> tuple[IO[bytes], int | None]:
         """An open binary file and its size, for download."""
         fs, target = self._resolve(uri, path, allow_empty=False)
@@ -94,6 +130,7 @@ class ArtifactRepository:
         size = fs.size(target)
         return fs.open(target, "rb"), size
 
+    @_filesystem_errors
     def download(self, uri: str, path: str, destination: str | Path) -> Path:
         """Copy an artifact (file or folder) to a local folder; returns the local path."""
         fs, target = self._resolve(uri, path, allow_empty=False)
@@ -103,6 +140,7 @@ class ArtifactRepository:
         fs.get(target, str(local), recursive=fs.isdir(target))
         return local
 
+    @_filesystem_errors
     def delete_all(self, uri: str) -> None:
         fs, target = self._resolve(uri)
         if fs.exists(target):

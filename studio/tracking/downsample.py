@@ -7,7 +7,8 @@ import numpy as np
 
 def min_max_indices(values: np.ndarray, max_points: int) -> np.ndarray:
     """Indices of at most `max_points` points: the first, the last, and the minimum and
-    maximum of each of `max_points // 2` equal buckets, in their original order.
+    maximum of each of about `max_points / 2` equal buckets (and its first NaN, when the
+    series has NaNs: then about `max_points / 3` buckets), in their original order.
 
     Unlike plain striding, a spike (or a NaN/Inf blow-up) anywhere in the series survives.
     """
@@ -18,11 +19,12 @@ def min_max_indices(values: np.ndarray, max_points: int) -> np.ndarray:
         return np.arange(count)
     if max_points < 4:
         return np.unique(np.linspace(0, count - 1, max_points).round().astype(np.int64))
-    buckets = (max_points - 2) // 2
+    missing = np.isnan(values)
+    has_nan = bool(missing.any())
+    buckets = (max_points - 2) // (3 if has_nan else 2)
     edges = np.linspace(1, count - 1, buckets + 1).astype(np.int64)
-    finite_or_inf = np.where(np.isnan(values), np.nan, values)
-    low = np.where(np.isnan(finite_or_inf), np.inf, finite_or_inf)
-    high = np.where(np.isnan(finite_or_inf), -np.inf, finite_or_inf)
+    low = np.where(missing, np.inf, values)
+    high = np.where(missing, -np.inf, values)
     starts, stops = edges[:-1], edges[1:]
     picks = [np.array([0, count - 1], dtype=np.int64)]
     nonempty = stops > starts
@@ -36,6 +38,8 @@ def min_max_indices(values: np.ndarray, max_points: int) -> np.ndarray:
     is_max = high[segment] == max_values[bucket_of]
     picks.append(_first_per_bucket(segment, bucket_of, is_min, len(starts)))
     picks.append(_first_per_bucket(segment, bucket_of, is_max, len(starts)))
+    if has_nan:
+        picks.append(_first_per_bucket(segment, bucket_of, missing[segment], len(starts)))
     return np.unique(np.concatenate(picks))
 
 

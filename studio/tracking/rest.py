@@ -49,6 +49,7 @@ from studio.tracking.schemas import (
     ScalarIn,
 )
 from studio.tracking.validation import (
+    MAX_BATCH_METRICS,
     metric_step,
     metric_value,
     params_to_text,
@@ -70,9 +71,6 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 API_PREFIX = "/studio/api"
-# The server's limit (studio.tracking.service.MAX_BATCH_METRICS, checked by a test); not
-# imported from there because the service pulls in SQLAlchemy, which a remote client never needs.
-MAX_BATCH_METRICS = 10_000
 DOWNLOAD_CHUNK = 1 << 20
 _CHUNK_RETRY_DELAYS = (0.2, 1.0, 3.0)
 

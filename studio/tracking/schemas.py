@@ -28,6 +28,7 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
+from studio.tracking.validation import RUN_ID_PATTERN
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _FLOAT_SCHEMA = WithJsonSchema(
@@ -66,7 +67,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
-RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 
 
 class WireIn(BaseModel):

@@ -10,6 +10,7 @@ built from the user's text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ ATTRIBUTES: dict[str, Any] = {
     "duration": SqlRun.end_time - SqlRun.start_time,
 }
 NUMERIC_ATTRIBUTES = {"start_time", "end_time", "experiment_id", "duration"}
+MAX_NESTING = 50
 COMPARATORS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
 KEYWORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null"}
 
@@ -107,6 +109,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
 
     def parse(self) -> ColumnElement[bool]:
         if not self.tokens:
@@ -132,12 +135,24 @@ class _Parser:
 
     def _unary(self) -> ColumnElement[bool]:
         if self._accept_word("not"):
-            return not_(self._unary())
+            return not_(self._nested(self._unary))
         if self._accept("paren", "("):
-            inner = self._or()
+            inner = self._nested(self._or)
             self._expect("paren", ")")
             return inner
         return self._comparison()
+
+    def _nested(self, parse: Callable[[], ColumnElement[bool]]) -> ColumnElement[bool]:
+        # A bound keeps a hostile filter from exhausting Python's stack.
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise InvalidInput(
+                f"Invalid filter: parentheses and 'not' are nested more than {MAX_NESTING} deep."
+            )
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def _comparison(self) -> ColumnElement[bool]:
         identifier = self._identifier()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studio.db.engine import Database
-from studio.errors import InvalidInput, TooLarge
+from studio.errors import InvalidInput
 from studio.tracking.artifacts import ArtifactRepository
 from studio.tracking.entities import (
     ArtifactInfo,
@@ -19,19 +19,23 @@ from studio.tracking.entities import (
 )
 from studio.tracking.store import MetricRow, TrackingStore
 from studio.tracking.validation import (
+    MAX_BATCH_METRICS,
+    MAX_BATCH_PARAMS,
+    MAX_BATCH_TAGS,
+    check_batch_size,
     metric_step,
     metric_value,
     params_to_text,
     tags_to_text,
     validate_key,
+    validate_run_id,
 )
+
+__all__ = ["MAX_BATCH_METRICS", "MAX_BATCH_PARAMS", "MAX_BATCH_TAGS", "TrackingService"]
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
 
-MAX_BATCH_METRICS = 10_000
-MAX_BATCH_PARAMS = 1_000
-MAX_BATCH_TAGS = 1_000
 MAX_HISTORY_POINTS = 100_000
 
 
@@ -107,10 +111,11 @@ class TrackingService:
         start_time: int | None = None,
         end_time: int | None = None,
     ) -> RunRecord:
+        check_batch_size(len(metrics), len(params or {}), len(tags or {}))
         return self.store.create_run(
             experiment_id,
             name=name,
-            run_id=run_id,
+            run_id=None if run_id is None else validate_run_id(run_id),
             parent_run_id=parent_run_id,
             source=source,
             params=params_to_text(params),
@@ -171,13 +176,7 @@ class TrackingService:
         tags: Mapping[str, object] | None = None,
     ) -> None:
         """One run's params, tags and points, checked whole before anything is written."""
-        for label, size, limit in (
-            ("metric points", len(metrics), MAX_BATCH_METRICS),
-            ("params", len(params or {}), MAX_BATCH_PARAMS),
-            ("tags", len(tags or {}), MAX_BATCH_TAGS),
-        ):
-            if size > limit:
-                raise TooLarge(f"A batch holds at most {limit} {label}; this one has {size}.")
+        check_batch_size(len(metrics), len(params or {}), len(tags or {}))
         self.store.log_batch(
             run_id,
             metrics=_checked_metrics(metrics),

@@ -36,7 +36,7 @@ from studio.tracking.orm import (
     SqlTag,
 )
 from studio.tracking.search import apply_order, parse_filter
-from studio.tracking.validation import validate_name
+from studio.tracking.validation import validate_name, validate_run_id
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 # (run_id, key, value, step, timestamp): the shape the batching writer hands over.
 MetricRow = tuple[str, str, float, int, int]
 MAX_SEARCH_RESULTS = 50_000
+MAX_OFFSET = 2**31
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -111,7 +112,9 @@ class TrackingStore:
         if not include_archived:
             conditions.append(SqlExperiment.archived.is_(False))
         if name_contains:
-            conditions.append(func.lower(SqlExperiment.name).contains(name_contains.lower()))
+            conditions.append(
+                func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
+            )
         with self.db.session() as session:
             return self._experiments(session, conditions, required=False)
 
@@ -210,7 +213,7 @@ class TrackingStore:
     ) -> RunRecord:
         """Create a run, optionally with its params, tags and metrics in the same transaction
         (autolog writes a whole finished child run at once)."""
-        run_id = run_id or uuid.uuid4().hex
+        run_id = uuid.uuid4().hex if run_id is None else validate_run_id(run_id)
         start = start_time or now_ms()
         with self.db.session(write=True) as session:
             if session.get(SqlExperiment, experiment_id) is None:
@@ -294,7 +297,7 @@ class TrackingStore:
         offset = _decode_page_token(page_token)
         condition = parse_filter(filter)
         query = select(SqlRun)
-        if experiment_ids:
+        if experiment_ids is not None:
             query = query.where(SqlRun.experiment_id.in_(list(experiment_ids)))
         if parent_run_id is not None:
             query = query.where(SqlRun.parent_run_id == parent_run_id)
@@ -619,6 +622,6 @@ def _decode_page_token(token: str | None) -> int:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise InvalidInput(f"Invalid page_token {token!r}.") from exc
-    if not isinstance(offset, int) or offset < 0:
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput(f"Invalid page_token {token!r}.")
     return offset

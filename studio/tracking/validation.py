@@ -8,12 +8,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from studio.errors import InvalidInput
+from studio.errors import InvalidInput, TooLarge
 
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
 MAX_NAME_LENGTH = 250
+# One batch of logging (a REST request, a child run): larger ones are refused as too large.
+MAX_BATCH_METRICS = 10_000
+MAX_BATCH_PARAMS = 1_000
+MAX_BATCH_TAGS = 1_000
+# Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+_RUN_ID = re.compile(RUN_ID_PATTERN)
 # Letters, digits, and the separators people use in metric names: train/loss, val.acc, f1-score.
 _KEY_PATTERN = re.compile(r"^[\w\-. /:]+$")
 
@@ -93,7 +100,27 @@ def tags_to_text(tags: Mapping[str, Any] | None) -> dict[str, str]:
 
 def validate_name(name: Any, kind: str) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput(f"A {kind} name must be a non-empty string, not {name!r}.")
+        raise InvalidInput(f"The {kind} name must be a non-empty string, not {name!r}.")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"A {kind} name is limited to {MAX_NAME_LENGTH} characters.")
+        raise InvalidInput(f"The {kind} name is limited to {MAX_NAME_LENGTH} characters.")
     return name.strip()
+
+
+def validate_run_id(run_id: Any) -> str:
+    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+        raise InvalidInput(
+            f"Invalid run id {run_id!r}: use 1 to 32 letters, digits, '-' or '_', "
+            "starting with a letter or digit."
+        )
+    return run_id
+
+
+def check_batch_size(metrics: int, params: int, tags: int) -> None:
+    """Refuse a batch over the limits, before anything of it is written."""
+    for label, size, limit in (
+        ("metric points", metrics, MAX_BATCH_METRICS),
+        ("params", params, MAX_BATCH_PARAMS),
+        ("tags", tags, MAX_BATCH_TAGS),
+    ):
+        if size > limit:
+            raise TooLarge(f"A batch holds at most {limit} {label}; this one has {size}.")

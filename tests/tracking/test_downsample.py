@@ -90,14 +90,6 @@ def test_all_nan() -> None:
     assert kept[-1] == 999
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="downsample bug: the docstring promises that a NaN anywhere survives, but a lone "
-    "NaN in a bucket of finite values is dropped (NaN counts as +inf for the minimum and "
-    "-inf for the maximum, so it is never picked); fix: in a bucket holding a NaN, keep "
-    "the first NaN in place of the bucket's less extreme pick, or budget three picks per "
-    "bucket",
-)
 def test_a_lone_nan_survives() -> None:
     values = series(1_000, seed=3)
     values[500] = np.nan

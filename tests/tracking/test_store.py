@@ -641,18 +641,7 @@ def test_search_filters(
     assert store.count_runs(zoo, filter_text) == len(expected)
 
 
-def test_like_is_case_sensitive(
-    store: TrackingStore, zoo: int, request: pytest.FixtureRequest
-) -> None:
-    if store.db.is_sqlite:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="store bug: SQLite's LIKE ignores ASCII case, PostgreSQL's does not, "
-                "so `name like 'e%'` matches 'Epsilon' on SQLite only (fix: "
-                "PRAGMA case_sensitive_like = ON in engine._sqlite_pragmas)",
-            )
-        )
+def test_like_is_case_sensitive(store: TrackingStore, zoo: int) -> None:
     assert names(store.search_runs([zoo], filter="name like 'e%'")) == []
     assert names(store.search_runs([zoo], filter="name like 'E%'")) == ["Epsilon"]
 
@@ -809,12 +798,6 @@ def test_bad_page_tokens(store: TrackingStore, zoo: int, token: str) -> None:
         store.search_runs([zoo], page_token=token)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: a page token with an offset beyond 64 bits reaches the database "
-    "(OverflowError on SQLite, StoreError on PostgreSQL) instead of InvalidInput; "
-    "_decode_page_token should reject offsets above 2**63 - 1",
-)
 def test_page_token_with_a_huge_offset(store: TrackingStore, zoo: int) -> None:
     with pytest.raises(InvalidInput, match="page_token"):
         store.search_runs([zoo], page_token=_token({"offset": 2**70}))
