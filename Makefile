@@ -26,14 +26,12 @@ BENCH_INSTALLED := $(VENV)/.studio-bench-installed
 HOST ?= 127.0.0.1
 PORT ?= 8888
 LAB_ARGS ?=
-# `make lab` keeps its data beside the checkout unless STUDIO_HOME says otherwise.
-LAB_STUDIO_HOME ?= $(CURDIR)/.studio
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 # What runs a second time against PostgreSQL: the store and the schema.
-PG_TESTS ?= tests/tracking/test_store.py tests/db
+PG_TESTS ?= tests/tracking/test_store.py tests/tracking/test_service.py tests/db
 
 .PHONY: help install lab test lint typecheck test-sqlite test-postgres bench clean distclean
 
@@ -69,8 +67,8 @@ $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 install: $(INSTALLED)
 
 lab: $(INSTALLED)
-	cd examples && STUDIO_HOME="$${STUDIO_HOME:-$(LAB_STUDIO_HOME)}" \
-	  exec "$(abspath $(BIN))/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
+	# The store is Studio's default (SQLite under the Jupyter data dir) unless STUDIO_HOME is set.
+	cd examples && exec "$(abspath $(BIN))/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
 	  --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) $(ALLOW_ROOT) $(LAB_ARGS)
 
 # One recipe, so that the steps run in this order even under `make -j`.
