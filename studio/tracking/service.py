@@ -17,7 +17,7 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
-from studio.tracking.store import MetricRow, TrackingStore
+from studio.tracking.store import TrackingStore
 from studio.tracking.validation import (
     MAX_BATCH_METRICS,
     MAX_BATCH_PARAMS,
@@ -35,6 +35,7 @@ __all__ = ["MAX_BATCH_METRICS", "MAX_BATCH_PARAMS", "MAX_BATCH_TAGS", "TrackingS
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
+    from studio.tracking.store_rows import MetricRow
 
 MAX_HISTORY_POINTS = 100_000
 

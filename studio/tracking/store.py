@@ -5,23 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, select
 
 from studio.errors import Conflict, InvalidInput, NotFound
+from studio.tracking import store_rows as sql_rows
 from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import (
     Experiment,
     MetricHistory,
-    MetricSummary,
     RunPage,
     RunRecord,
     RunStatus,
@@ -29,11 +26,7 @@ from studio.tracking.entities import (
 )
 from studio.tracking.orm import (
     SqlExperiment,
-    SqlMetric,
-    SqlMetricSummary,
-    SqlParam,
     SqlRun,
-    SqlTag,
 )
 from studio.tracking.search import apply_order, parse_filter
 from studio.tracking.validation import validate_name, validate_run_id
@@ -42,9 +35,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from studio.db.engine import Database
+    from studio.tracking.store_rows import MetricRow
 
-# (run_id, key, value, step, timestamp): the shape the batching writer hands over.
-MetricRow = tuple[str, str, float, int, int]
 MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
 DEFAULT_EXPERIMENT = "Default"
@@ -81,7 +73,7 @@ class TrackingStore:
             )
             session.add(row)
             session.flush()
-            return _experiment(row)
+            return sql_rows.experiment(row)
 
     def get_experiment(self, experiment_id: int) -> Experiment:
         with self.db.session() as session:
@@ -161,7 +153,7 @@ class TrackingStore:
                 )
             )
             run_ids = select(SqlRun.id).where(SqlRun.experiment_id == experiment_id)
-            _delete_run_rows(session, run_ids)
+            sql_rows.delete_run_rows(session, run_ids)
             session.execute(delete(SqlExperiment).where(SqlExperiment.id == experiment_id))
             return uris
 
@@ -187,7 +179,7 @@ class TrackingStore:
             )
         )
         found = [
-            _experiment(row, run_count or 0, last_run_at)
+            sql_rows.experiment(row, run_count or 0, last_run_at)
             for row, run_count, last_run_at in session.execute(query)
         ]
         if required and not found:
@@ -238,9 +230,9 @@ class TrackingStore:
                 )
             )
             session.flush()
-            _write_params(session, run_id, params or {})
-            _write_tags(session, run_id, tags or {})
-            _write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
+            sql_rows.write_params(session, run_id, params or {})
+            sql_rows.write_tags(session, run_id, tags or {})
+            sql_rows.write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -248,7 +240,7 @@ class TrackingStore:
             row = session.get(SqlRun, run_id)
             if row is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            return _hydrate(session, [row])[0]
+            return sql_rows.hydrate(session, [row])[0]
 
     def update_run(
         self,
@@ -277,9 +269,9 @@ class TrackingStore:
         with self.db.session(write=True) as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            ids = _descendants(session, run_id)
+            ids = sql_rows.descendants(session, run_id)
             uris = list(session.scalars(select(SqlRun.artifact_uri).where(SqlRun.id.in_(ids))))
-            _delete_run_rows(session, ids)
+            sql_rows.delete_run_rows(session, ids)
             return uris
 
     def search_runs(
@@ -307,7 +299,7 @@ class TrackingStore:
         with self.db.session() as session:
             rows = list(session.scalars(query))
             more = len(rows) > max_results
-            runs = _hydrate(session, rows[:max_results])
+            runs = sql_rows.hydrate(session, rows[:max_results])
         token = _encode_page_token(offset + max_results) if more else None
         return RunPage(runs=runs, next_page_token=token)
 
@@ -333,9 +325,9 @@ class TrackingStore:
         with self.db.session(write=True) as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            _write_params(session, run_id, params or {})
-            _write_tags(session, run_id, tags or {})
-            _write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
+            sql_rows.write_params(session, run_id, params or {})
+            sql_rows.write_tags(session, run_id, tags or {})
+            sql_rows.write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
 
     def write_metrics(self, rows: Sequence[MetricRow]) -> None:
         """The batching writer's path: points of any number of runs in one transaction."""
@@ -347,7 +339,7 @@ class TrackingStore:
             missing = run_ids - found
             if missing:
                 raise NotFound(f"No run has id {sorted(missing)[0]!r}.")
-            _write_metrics(session, rows)
+            sql_rows.write_metrics(session, rows)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
@@ -360,7 +352,7 @@ class TrackingStore:
                 raise NotFound(f"No run has id {run_id!r}.")
             # Straight from the driver's cursor: SQLAlchemy's Row objects would triple the
             # time of a 100,000-point history. The covering index yields the step order.
-            rows = _driver_fetchall(
+            rows = sql_rows.driver_fetchall(
                 session,
                 "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p} "
                 "ORDER BY step, timestamp",
@@ -388,223 +380,6 @@ class TrackingStore:
             total,
             True,
         )
-
-
-# Row conversion and writes: module functions so that every store method shares them. -------
-
-
-def _experiment(
-    row: SqlExperiment, run_count: int = 0, last_run_at: int | None = None
-) -> Experiment:
-    return Experiment(
-        id=row.id,
-        name=row.name,
-        description=row.description or "",
-        tags=dict(row.tags or {}),
-        archived=bool(row.archived),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        run_count=run_count,
-        last_run_at=last_run_at,
-    )
-
-
-def _hydrate(session: Session, rows: Sequence[SqlRun]) -> list[RunRecord]:
-    """Runs with their params, tags and metric summaries: three queries for any page size."""
-    ids = [row.id for row in rows]
-    params: dict[str, dict[str, str]] = {run_id: {} for run_id in ids}
-    tags: dict[str, dict[str, str]] = {run_id: {} for run_id in ids}
-    metrics: dict[str, dict[str, MetricSummary]] = {run_id: {} for run_id in ids}
-    if ids:
-        for run_id, key, value in session.execute(
-            select(SqlParam.run_id, SqlParam.key, SqlParam.value).where(SqlParam.run_id.in_(ids))
-        ):
-            params[run_id][key] = value
-        for run_id, key, value in session.execute(
-            select(SqlTag.run_id, SqlTag.key, SqlTag.value).where(SqlTag.run_id.in_(ids))
-        ):
-            tags[run_id][key] = value
-        for summary in session.scalars(
-            select(SqlMetricSummary).where(SqlMetricSummary.run_id.in_(ids))
-        ):
-            metrics[summary.run_id][summary.key] = MetricSummary(
-                key=summary.key,
-                last=float_or_nan(summary.last_value),
-                last_step=summary.last_step,
-                last_timestamp=summary.last_timestamp,
-                min=float_or_nan(summary.min_value),
-                max=float_or_nan(summary.max_value),
-                count=summary.count,
-            )
-    return [
-        RunRecord(
-            id=row.id,
-            experiment_id=row.experiment_id,
-            name=row.name,
-            status=RunStatus(row.status),
-            start_time=row.start_time,
-            end_time=row.end_time,
-            parent_run_id=row.parent_run_id,
-            source=row.source,
-            artifact_uri=row.artifact_uri,
-            params=params[row.id],
-            tags=tags[row.id],
-            metrics=metrics[row.id],
-        )
-        for row in rows
-    ]
-
-
-def _write_params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
-    """Params are immutable, as in MLflow: the same value again is fine, another is not."""
-    if not params:
-        return
-    stored = dict(
-        session.execute(
-            select(SqlParam.key, SqlParam.value).where(
-                SqlParam.run_id == run_id, SqlParam.key.in_(list(params))
-            )
-        ).all()
-    )
-    for key, value in params.items():
-        if key in stored and stored[key] != value:
-            raise Conflict(
-                f"Param {key!r} of run {run_id} is already {stored[key]!r}; params cannot "
-                f"change (tried {value!r}). Log it under another key, or use a tag."
-            )
-    new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items() if k not in stored]
-    if new:
-        session.execute(insert(SqlParam), new)
-
-
-def _write_tags(session: Session, run_id: str, tags: Mapping[str, str]) -> None:
-    if not tags:
-        return
-    stored = set(
-        session.scalars(
-            select(SqlTag.key).where(SqlTag.run_id == run_id, SqlTag.key.in_(list(tags)))
-        )
-    )
-    for key in stored:
-        session.execute(
-            update(SqlTag).where(SqlTag.run_id == run_id, SqlTag.key == key).values(value=tags[key])
-        )
-    new = [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items() if k not in stored]
-    if new:
-        session.execute(insert(SqlTag), new)
-
-
-def _write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
-    """Insert points and bring each touched (run, key) summary up to date."""
-    if not rows:
-        return
-    # The writer's tuples already have the column order, so they go to the driver's
-    # executemany untouched: no per-point objects. SQLite stores NaN as NULL by itself.
-    placeholders = ", ".join([_placeholder(session)] * 5)
-    session.connection().exec_driver_sql(
-        f"INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES ({placeholders})",
-        list(rows),
-    )
-    batch: dict[tuple[str, str], list[Any]] = {}
-    for run_id, key, value, step, stamp in rows:
-        entry = batch.get((run_id, key))
-        if entry is None:
-            batch[(run_id, key)] = [value, step, stamp, _or_none(value), _or_none(value), 1]
-            continue
-        if (step, stamp) >= (entry[1], entry[2]):
-            entry[0], entry[1], entry[2] = value, step, stamp
-        if value == value:  # NaN is neither a minimum nor a maximum
-            entry[3] = value if entry[3] is None else min(entry[3], value)
-            entry[4] = value if entry[4] is None else max(entry[4], value)
-        entry[5] += 1
-    _merge_summaries(session, batch)
-
-
-def _merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -> None:
-    """Upsert the batch's per-key aggregates in one statement.
-
-    INSERT ... ON CONFLICT DO UPDATE is atomic on both SQLite and PostgreSQL, so two
-    processes logging the same run's metric at once cannot lose an update or collide.
-    """
-    rows = [
-        {
-            "run_id": run_id,
-            "key": key,
-            "last_value": _or_none(value),
-            "last_step": step,
-            "last_timestamp": stamp,
-            "min_value": low,
-            "max_value": high,
-            "count": count,
-        }
-        for (run_id, key), (value, step, stamp, low, high, count) in batch.items()
-    ]
-    dialect = session.connection().dialect.name
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlMetricSummary)
-    old, new = SqlMetricSummary, upsert.excluded
-    newer = or_(
-        new.last_step > old.last_step,
-        and_(new.last_step == old.last_step, new.last_timestamp >= old.last_timestamp),
-    )
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[old.run_id, old.key],
-            set_={
-                "last_value": case((newer, new.last_value), else_=old.last_value),
-                "last_step": case((newer, new.last_step), else_=old.last_step),
-                "last_timestamp": case((newer, new.last_timestamp), else_=old.last_timestamp),
-                # NULL (all NaN so far) never wins against a number.
-                "min_value": case(
-                    (or_(old.min_value.is_(None), new.min_value < old.min_value), new.min_value),
-                    else_=old.min_value,
-                ),
-                "max_value": case(
-                    (or_(old.max_value.is_(None), new.max_value > old.max_value), new.max_value),
-                    else_=old.max_value,
-                ),
-                "count": old.count + new.count,
-            },
-        ),
-        rows,
-    )
-
-
-def _placeholder(session: Session) -> str:
-    return "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
-
-
-def _driver_fetchall(session: Session, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql.format(p=_placeholder(session)), params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _or_none(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def _descendants(session: Session, run_id: str) -> list[str]:
-    found, frontier = [run_id], [run_id]
-    while frontier:
-        frontier = list(
-            session.scalars(select(SqlRun.id).where(SqlRun.parent_run_id.in_(frontier)))
-        )
-        found.extend(frontier)
-    return found
-
-
-def _delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
-    # Explicit deletes rather than ON DELETE CASCADE alone: SQLite only cascades with the
-    # foreign_keys pragma, and a store opened by another tool may not have it on.
-    ids = run_ids if not isinstance(run_ids, list) else list(run_ids)
-    for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag):
-        session.execute(delete(table).where(table.run_id.in_(ids)))
-    # Children first: a parent cannot go while a child still points at it.
-    session.execute(update(SqlRun).where(SqlRun.id.in_(ids)).values(parent_run_id=None))
-    session.execute(delete(SqlRun).where(SqlRun.id.in_(ids)))
 
 
 def _default_run_name(run_id: str) -> str:

@@ -1,0 +1,249 @@
+"""Row-level SQL shared by the store's methods: reading runs whole, writing params, tags and
+metric points, deleting runs. Every function works inside the caller's session."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from studio.errors import Conflict
+from studio.tracking.entities import (
+    Experiment,
+    MetricSummary,
+    RunRecord,
+    RunStatus,
+    float_or_nan,
+)
+from studio.tracking.orm import (
+    SqlExperiment,
+    SqlMetric,
+    SqlMetricSummary,
+    SqlParam,
+    SqlRun,
+    SqlTag,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# (run_id, key, value, step, timestamp): the shape the batching writer hands over.
+MetricRow = tuple[str, str, float, int, int]
+
+
+def experiment(
+    row: SqlExperiment, run_count: int = 0, last_run_at: int | None = None
+) -> Experiment:
+    return Experiment(
+        id=row.id,
+        name=row.name,
+        description=row.description or "",
+        tags=dict(row.tags or {}),
+        archived=bool(row.archived),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        run_count=run_count,
+        last_run_at=last_run_at,
+    )
+
+
+def hydrate(session: Session, rows: Sequence[SqlRun]) -> list[RunRecord]:
+    """Runs with their params, tags and metric summaries: three queries for any page size."""
+    ids = [row.id for row in rows]
+    params: dict[str, dict[str, str]] = {run_id: {} for run_id in ids}
+    tags: dict[str, dict[str, str]] = {run_id: {} for run_id in ids}
+    metrics: dict[str, dict[str, MetricSummary]] = {run_id: {} for run_id in ids}
+    if ids:
+        for run_id, key, value in session.execute(
+            select(SqlParam.run_id, SqlParam.key, SqlParam.value).where(SqlParam.run_id.in_(ids))
+        ):
+            params[run_id][key] = value
+        for run_id, key, value in session.execute(
+            select(SqlTag.run_id, SqlTag.key, SqlTag.value).where(SqlTag.run_id.in_(ids))
+        ):
+            tags[run_id][key] = value
+        for summary in session.scalars(
+            select(SqlMetricSummary).where(SqlMetricSummary.run_id.in_(ids))
+        ):
+            metrics[summary.run_id][summary.key] = MetricSummary(
+                key=summary.key,
+                last=float_or_nan(summary.last_value),
+                last_step=summary.last_step,
+                last_timestamp=summary.last_timestamp,
+                min=float_or_nan(summary.min_value),
+                max=float_or_nan(summary.max_value),
+                count=summary.count,
+            )
+    return [
+        RunRecord(
+            id=row.id,
+            experiment_id=row.experiment_id,
+            name=row.name,
+            status=RunStatus(row.status),
+            start_time=row.start_time,
+            end_time=row.end_time,
+            parent_run_id=row.parent_run_id,
+            source=row.source,
+            artifact_uri=row.artifact_uri,
+            params=params[row.id],
+            tags=tags[row.id],
+            metrics=metrics[row.id],
+        )
+        for row in rows
+    ]
+
+
+def write_params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
+    """Params are immutable, as in MLflow: the same value again is fine, another is not."""
+    if not params:
+        return
+    stored = dict(
+        session.execute(
+            select(SqlParam.key, SqlParam.value).where(
+                SqlParam.run_id == run_id, SqlParam.key.in_(list(params))
+            )
+        ).all()
+    )
+    for key, value in params.items():
+        if key in stored and stored[key] != value:
+            raise Conflict(
+                f"Param {key!r} of run {run_id} is already {stored[key]!r}; params cannot "
+                f"change (tried {value!r}). Log it under another key, or use a tag."
+            )
+    new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items() if k not in stored]
+    if new:
+        session.execute(insert(SqlParam), new)
+
+
+def write_tags(session: Session, run_id: str, tags: Mapping[str, str]) -> None:
+    if not tags:
+        return
+    stored = set(
+        session.scalars(
+            select(SqlTag.key).where(SqlTag.run_id == run_id, SqlTag.key.in_(list(tags)))
+        )
+    )
+    for key in stored:
+        session.execute(
+            update(SqlTag).where(SqlTag.run_id == run_id, SqlTag.key == key).values(value=tags[key])
+        )
+    new = [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items() if k not in stored]
+    if new:
+        session.execute(insert(SqlTag), new)
+
+
+def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
+    """Insert points and bring each touched (run, key) summary up to date."""
+    if not rows:
+        return
+    # The writer's tuples already have the column order, so they go to the driver's
+    # executemany untouched: no per-point objects. SQLite stores NaN as NULL by itself.
+    placeholders = ", ".join([placeholder(session)] * 5)
+    session.connection().exec_driver_sql(
+        f"INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES ({placeholders})",
+        list(rows),
+    )
+    batch: dict[tuple[str, str], list[Any]] = {}
+    for run_id, key, value, step, stamp in rows:
+        entry = batch.get((run_id, key))
+        if entry is None:
+            batch[(run_id, key)] = [value, step, stamp, or_none(value), or_none(value), 1]
+            continue
+        if (step, stamp) >= (entry[1], entry[2]):
+            entry[0], entry[1], entry[2] = value, step, stamp
+        if value == value:  # NaN is neither a minimum nor a maximum
+            entry[3] = value if entry[3] is None else min(entry[3], value)
+            entry[4] = value if entry[4] is None else max(entry[4], value)
+        entry[5] += 1
+    merge_summaries(session, batch)
+
+
+def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -> None:
+    """Upsert the batch's per-key aggregates in one statement.
+
+    INSERT ... ON CONFLICT DO UPDATE is atomic on both SQLite and PostgreSQL, so two
+    processes logging the same run's metric at once cannot lose an update or collide.
+    """
+    rows = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "last_value": or_none(value),
+            "last_step": step,
+            "last_timestamp": stamp,
+            "min_value": low,
+            "max_value": high,
+            "count": count,
+        }
+        for (run_id, key), (value, step, stamp, low, high, count) in batch.items()
+    ]
+    dialect = session.connection().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlMetricSummary)
+    old, new = SqlMetricSummary, upsert.excluded
+    newer = or_(
+        new.last_step > old.last_step,
+        and_(new.last_step == old.last_step, new.last_timestamp >= old.last_timestamp),
+    )
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[old.run_id, old.key],
+            set_={
+                "last_value": case((newer, new.last_value), else_=old.last_value),
+                "last_step": case((newer, new.last_step), else_=old.last_step),
+                "last_timestamp": case((newer, new.last_timestamp), else_=old.last_timestamp),
+                # NULL (all NaN so far) never wins against a number.
+                "min_value": case(
+                    (or_(old.min_value.is_(None), new.min_value < old.min_value), new.min_value),
+                    else_=old.min_value,
+                ),
+                "max_value": case(
+                    (or_(old.max_value.is_(None), new.max_value > old.max_value), new.max_value),
+                    else_=old.max_value,
+                ),
+                "count": old.count + new.count,
+            },
+        ),
+        rows,
+    )
+
+
+def placeholder(session: Session) -> str:
+    return "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+
+
+def driver_fetchall(session: Session, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql.format(p=placeholder(session)), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def or_none(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def descendants(session: Session, run_id: str) -> list[str]:
+    found, frontier = [run_id], [run_id]
+    while frontier:
+        frontier = list(
+            session.scalars(select(SqlRun.id).where(SqlRun.parent_run_id.in_(frontier)))
+        )
+        found.extend(frontier)
+    return found
+
+
+def delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
+    # Explicit deletes rather than ON DELETE CASCADE alone: SQLite only cascades with the
+    # foreign_keys pragma, and a store opened by another tool may not have it on.
+    ids = run_ids if not isinstance(run_ids, list) else list(run_ids)
+    for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag):
+        session.execute(delete(table).where(table.run_id.in_(ids)))
+    # Children first: a parent cannot go while a child still points at it.
+    session.execute(update(SqlRun).where(SqlRun.id.in_(ids)).values(parent_run_id=None))
+    session.execute(delete(SqlRun).where(SqlRun.id.in_(ids)))
