@@ -1,0 +1,491 @@
+"""Experiment tracking, Studio beside MLflow: the performance figures of issue 2.
+
+    python tests/bench/bench_tracking.py [--json figures.json] [--quick] [--keep]
+
+Four figures, each measured for Studio and for MLflow (SQLite backend) in this one run:
+1. per-call `log_metric` from a notebook-like loop: points/s accepted and durably written;
+2. a 100,000-point metric history through the REST API, downsampled to 1,000 points;
+3. `search_runs` over 10,000 runs with a metric filter and ordering, first page of 100;
+4. `import studio` (and `import mlflow`) in a fresh interpreter.
+
+Every file either tool writes goes into one temporary folder, removed at the end. The script
+fails (non-zero exit) only when something breaks; missed targets are reported in the table.
+See README.md beside it for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from harness import (
+    BenchError,
+    HttpClient,
+    Row,
+    Sandbox,
+    ServerProcess,
+    child_environment,
+    free_port,
+    machine_info,
+    median,
+    rate,
+    render_table,
+    time_python,
+    write_json,
+)
+from mlflow_side import (
+    mlflow_history,
+    mlflow_log_batch,
+    mlflow_log_metric,
+    mlflow_store,
+    quiet_mlflow,
+    seed_mlflow_runs,
+)
+from workload import (
+    FILTER,
+    METRIC,
+    Sizes,
+    check_downsampled,
+    check_page,
+    count_rows,
+    progress,
+    series,
+    time_calls,
+    yes,
+)
+
+import studio
+from studio.config import StudioConfig
+from studio.tracking.entities import RunStatus
+from studio.tracking.service import TrackingService
+
+# The issue's targets, all for Studio.
+TARGET_ACCEPTED = 200_000.0  # points/s
+TARGET_DURABLE = 100_000.0  # points/s
+TARGET_HISTORY_MS = 100.0
+TARGET_SEARCH_MS = 100.0
+TARGET_IMPORT_MS = 300.0
+
+
+def studio_service(home: Path) -> TrackingService:
+    """The store/service layer of a Studio home, for fast seeding."""
+    return TrackingService.from_config(StudioConfig.resolve(home=home))
+
+
+# MLflow set-up -------------------------------------------------------------------------------
+
+
+# Figure 1: per-call log_metric ---------------------------------------------------------------
+
+
+def studio_log_metric(home: Path, values: Sequence[float]) -> tuple[float, float]:
+    """Seconds of the loop of `run.log_metric` calls, and of the loop plus `flush()`."""
+    with studio.start_run(experiment="bench", tracking_uri=str(home)) as run:
+        run.log_metric("warmup", 0.0)
+        run.flush()
+        started = time.perf_counter()
+        for step, value in enumerate(values):
+            run.log_metric(METRIC, value, step=step)
+        accepted = time.perf_counter() - started
+        run.flush()
+        durable = time.perf_counter() - started
+        run_id = run.id
+    stored = count_rows(
+        home / "studio.db",
+        "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND key = ?",
+        (run_id, METRIC),
+    )
+    if stored != len(values):
+        raise BenchError(f"Studio stored {stored} of {len(values)} points after flush().")
+    return accepted, durable
+
+
+def figure_log_metric(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
+    values = series(max(sizes.studio_points, sizes.mlflow_batch_points))
+    accepted_rates, durable_rates = [], []
+    for attempt in range(sizes.studio_repeats):
+        home = sandbox.fresh("studio-log-metric")
+        accepted, durable = studio_log_metric(home, values[: sizes.studio_points])
+        accepted_rates.append(rate(sizes.studio_points, accepted))
+        durable_rates.append(rate(sizes.studio_points, durable))
+        progress(
+            f"log_metric: Studio {sizes.studio_points:,} points, attempt {attempt + 1}: "
+            f"{accepted_rates[-1]:,.0f}/s accepted, {durable_rates[-1]:,.0f}/s durable"
+        )
+    sync_accepted, sync_durable = mlflow_log_metric(
+        sandbox.fresh("mlflow-log-metric"), values[: sizes.mlflow_points], synchronous=True
+    )
+    progress(f"log_metric: MLflow per call, {rate(sizes.mlflow_points, sync_durable):,.0f}/s")
+    async_accepted, async_durable = mlflow_log_metric(
+        sandbox.fresh("mlflow-log-metric-async"), values[: sizes.mlflow_points], synchronous=False
+    )
+    progress(f"log_metric: MLflow async, {rate(sizes.mlflow_points, async_durable):,.0f}/s")
+    batch_seconds = mlflow_log_batch(
+        sandbox.fresh("mlflow-log-batch"), values[: sizes.mlflow_batch_points]
+    )
+    progress(
+        f"log_metric: MLflow log_batch, {rate(sizes.mlflow_batch_points, batch_seconds):,.0f}/s"
+    )
+
+    studio_accepted, studio_durable = median(accepted_rates), median(durable_rates)
+    counts = (
+        f"Studio: {sizes.studio_points:,} points, median of {sizes.studio_repeats} runs; "
+        f"MLflow: {sizes.mlflow_points:,} points (rates compared)."
+    )
+    return [
+        Row(
+            "log_metric per call: accepted",
+            "points/s",
+            studio_accepted,
+            rate(sizes.mlflow_points, sync_accepted),
+            higher_is_better=True,
+            target=TARGET_ACCEPTED,
+            notes=[
+                "Time of the loop of run.log_metric(key, value, step=i) calls, against "
+                "mlflow.log_metric(...) in an active run (synchronous, MLflow's default). " + counts
+            ],
+        ),
+        Row(
+            "log_metric per call: durable in SQLite",
+            "points/s",
+            studio_durable,
+            rate(sizes.mlflow_points, sync_durable),
+            higher_is_better=True,
+            target=TARGET_DURABLE,
+            notes=[
+                "Loop plus flush(); every point then counted in the SQLite file. Studio commits "
+                "in WAL mode with synchronous=NORMAL (survives a process crash; a power loss "
+                "may drop the last commits); MLflow's SQLite uses its defaults."
+            ],
+        ),
+        Row(
+            "  MLflow log_metric(synchronous=False)",
+            "points/s",
+            studio_durable,
+            rate(sizes.mlflow_points, async_durable),
+            higher_is_better=True,
+            notes=[
+                "MLflow's asynchronous per-call logging, durable (after "
+                "mlflow.flush_async_logging()); accepted rate "
+                f"{rate(sizes.mlflow_points, async_accepted):,.0f}/s. "
+                "Studio column: its per-call durable rate."
+            ],
+        ),
+        Row(
+            "  MLflow best path: log_batch x1000",
+            "points/s",
+            studio_durable,
+            rate(sizes.mlflow_batch_points, batch_seconds),
+            higher_is_better=True,
+            notes=[
+                f"MlflowClient.log_batch with 1,000-point batches, {sizes.mlflow_batch_points:,}"
+                " points, Metric objects built inside the timing. Studio column: its per-call "
+                "durable rate (one log_metric call per point)."
+            ],
+        ),
+    ]
+
+
+# Figure 2: metric history through the REST API ----------------------------------------------
+
+
+def studio_history(
+    sandbox: Sandbox, values: Sequence[float], sizes: Sizes
+) -> tuple[list[float], str]:
+    """Latencies (s) of Studio's REST history route from a real jupyter server; a note."""
+    home = sandbox.fresh("studio-history")
+    with studio.start_run(experiment="bench", tracking_uri=str(home)) as run:
+        for step, value in enumerate(values):
+            run.log_metric(METRIC, value, step=step)
+        run_id = run.id
+    port, token = free_port(), secrets.token_hex(16)
+    env = child_environment(
+        {"STUDIO_HOME": str(home), "STUDIO_DB_URL": f"sqlite:///{home / 'studio.db'}"}
+    )
+    command = [
+        sys.executable, "-m", "jupyter_server",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.open_browser=False",
+        f"--ServerApp.root_dir={home}",
+        "--allow-root",
+        # Enabled by the installed package's config already; named here too so that a
+        # checkout run with PYTHONPATH works the same (jupyter_server merges the two).
+        "--ServerApp.jpserver_extensions=studio=True",
+    ]  # fmt: skip
+    headers = {"Authorization": f"token {token}"}
+    query = urllib.parse.urlencode({"key": METRIC, "max_points": sizes.history_max_points})
+    path = f"/studio/api/runs/{run_id}/metrics/history?{query}"
+    with (
+        ServerProcess(
+            "jupyter server",
+            command,
+            port=port,
+            env=env,
+            log_path=home / "jupyter-server.log",
+            ready_path="/api/status",
+            headers=headers,
+        ) as server,
+        HttpClient(port, headers) as client,
+    ):
+        status, body = client.request("/studio/api/experiments")
+        if status != 200:
+            raise BenchError(
+                "The Studio extension does not answer /studio/api/experiments "
+                f"({status}: {body[:200]!r}); is it installed and enabled?\n{server.log_tail()}"
+            )
+        timings, body = client.time_gets(path, sizes.requests)
+        answer = client.get_json(path)
+    # The same read in-process, without HTTP: how much of the latency is the store's.
+    client_timings, _ = time_calls(
+        lambda: studio.Client(str(home)).get_metric_history(
+            run_id, METRIC, sizes.history_max_points
+        ),
+        sizes.requests,
+    )
+    if answer.get("total") != len(values) or not answer.get("downsampled"):
+        raise BenchError(f"Studio's history answer is not a downsampled {len(values)}: {answer}")
+    kept_min, kept_max = check_downsampled(
+        values, answer["values"], sizes.history_max_points, "Studio"
+    )
+    note = (
+        f"Studio: GET /studio/api/runs/{{id}}/metrics/history?max_points="
+        f"{sizes.history_max_points} on a jupyter server (extension loaded, token auth) "
+        f"started in {server.startup_s:.1f}s; {len(answer['values'])} points back, global "
+        f"min kept: {yes(kept_min)}, max kept: {yes(kept_max)}; {len(body):,} bytes. "
+        f"Median of {sizes.requests} requests after 3 warm-ups on one keep-alive "
+        "connection, from sending the GET to having read the whole body. The same call "
+        f"in-process (studio.Client.get_metric_history): {median(client_timings) * 1000:.1f} ms."
+    )
+    return timings, note
+
+
+def figure_metric_history(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
+    values = series(sizes.history_points, seed=1)
+    studio_timings, studio_note = studio_history(sandbox, values, sizes)
+    studio_ms = median(studio_timings) * 1000
+    progress(f"history: Studio median {studio_ms:.1f} ms")
+    ml = mlflow_history(sandbox, values, sizes)
+    progress(f"history: MLflow median {median(ml.full) * 1000:.1f} ms (all points)")
+    rows = [
+        Row(
+            f"metric history {sizes.history_points:,} -> {sizes.history_max_points:,} (REST)",
+            "ms",
+            studio_ms,
+            median(ml.full) * 1000,
+            higher_is_better=False,
+            target=TARGET_HISTORY_MS,
+            notes=[studio_note, ml.full_note],
+        )
+    ]
+    if ml.sampled is not None:
+        rows.append(
+            Row(
+                f"  MLflow sampled UI route ({sizes.history_max_points:,} steps)",
+                "ms",
+                studio_ms,
+                median(ml.sampled) * 1000,
+                higher_is_better=False,
+                notes=[ml.sampled_note],
+            )
+        )
+    return rows
+
+
+# Figure 3: search_runs -----------------------------------------------------------------------
+
+
+def seed_studio_runs(home: Path, count: int) -> float:
+    """`count` finished runs through the service's create_run (one transaction each)."""
+    service = studio_service(home)
+    experiment = service.create_experiment("bench")
+    rng = random.Random(2)
+    started = time.perf_counter()
+    for index in range(count):
+        stamp = int(time.time() * 1000)
+        service.create_run(
+            experiment.id,
+            name=f"run-{index}",
+            params={"learning_rate": rng.choice([0.1, 0.01, 0.001]), "max_depth": index % 10},
+            metrics=[("accuracy", rng.random(), 0, stamp), ("loss", rng.random(), 0, stamp)],
+            status=RunStatus.FINISHED,
+        )
+    return time.perf_counter() - started
+
+
+def figure_search_runs(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
+    import mlflow
+
+    home = sandbox.fresh("studio-search")
+    seconds = seed_studio_runs(home, sizes.runs)
+    progress(f"search: seeded {sizes.runs:,} Studio runs in {seconds:.0f}s")
+    client = studio.Client(str(home))
+    studio_timings, page = time_calls(
+        lambda: client.search_runs(
+            "bench", filter=FILTER, order_by="metrics.accuracy desc", max_results=100
+        ),
+        sizes.searches,
+    )
+    check_page([run.metrics["accuracy"].last for run in page], 100, "Studio")
+    progress(f"search: Studio median {median(studio_timings) * 1000:.1f} ms")
+
+    mlflow_home = sandbox.fresh("mlflow-search")
+    _, ml_client, experiment_id = mlflow_store(mlflow_home)
+    started = time.perf_counter()
+    made = seed_mlflow_runs(ml_client, experiment_id, sizes.runs, sizes.mlflow_seed_budget_s)
+    mlflow_seed_s = time.perf_counter() - started
+    progress(f"search: seeded {made:,} MLflow runs in {mlflow_seed_s:.0f}s")
+    mlflow_timings, ml_page = time_calls(
+        lambda: ml_client.search_runs(
+            [experiment_id],
+            filter_string=FILTER,
+            order_by=["metrics.accuracy DESC"],
+            max_results=100,
+        ),
+        sizes.searches,
+        warmup=1,
+        budget_s=sizes.mlflow_search_budget_s,
+    )
+    check_page([run.data.metrics["accuracy"] for run in ml_page], 100, "MLflow")
+    progress(f"search: MLflow median {median(mlflow_timings) * 1000:.1f} ms")
+    fewer = (
+        f" MLflow had only {made:,} runs: its seeding ({made / mlflow_seed_s:,.0f} runs/s) "
+        f"stopped at the {sizes.mlflow_seed_budget_s:.0f}s budget, which favours MLflow."
+        if made < sizes.runs
+        else ""
+    )
+    return [
+        Row(
+            f"search_runs, {sizes.runs:,} runs, first 100",
+            "ms",
+            median(studio_timings) * 1000,
+            median(mlflow_timings) * 1000,
+            higher_is_better=False,
+            target=TARGET_SEARCH_MS,
+            notes=[
+                f'filter "{FILTER}", ordered by metrics.accuracy descending, max_results=100, '
+                "in-process; each page checked. Studio: studio.Client(home).search_runs, "
+                f"median of {len(studio_timings)} after 2 warm-ups; runs seeded with the "
+                f"service's create_run(..., metrics=..., status=FINISHED) in {seconds:.0f}s. "
+                f"MLflow: MlflowClient.search_runs, median of {len(mlflow_timings)} after a "
+                f"warm-up (at most {sizes.mlflow_search_budget_s:.0f}s of searches); "
+                f"{made:,} runs seeded with create_run + log_batch + set_terminated in "
+                f"{mlflow_seed_s:.0f}s (MLflow {mlflow.__version__})." + fewer
+            ],
+        )
+    ]
+
+
+# Figure 4: import time -----------------------------------------------------------------------
+
+
+def figure_import(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
+    folder = sandbox.fresh("import")
+    env = child_environment({"STUDIO_HOME": str(folder / "studio-home")})
+    codes = {"pass": "pass", "studio": "import studio", "mlflow": "import mlflow"}
+    timings: dict[str, list[float]] = {name: [] for name in codes}
+    # One warm-up round (bytecode caches), then interleaved rounds so drift hits all alike.
+    for round_number in range(sizes.import_rounds + 1):
+        for name, code in codes.items():
+            elapsed = time_python(code, env, folder)
+            if round_number:
+                timings[name].append(elapsed)
+    baseline = median(timings["pass"])
+    studio_ms = (median(timings["studio"]) - baseline) * 1000
+    mlflow_ms = (median(timings["mlflow"]) - baseline) * 1000
+    progress(f"import: studio {studio_ms:.0f} ms, mlflow {mlflow_ms:.0f} ms")
+    probe = (
+        "import studio, sys; print(','.join(m for m in ('sqlalchemy', 'pydantic', "
+        "'jupyter_server', 'tornado', 'numpy', 'sklearn') if m in sys.modules) or 'none')"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=folder, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
+    return [
+        Row(
+            "import (client side, no server)",
+            "ms",
+            studio_ms,
+            mlflow_ms,
+            higher_is_better=False,
+            target=TARGET_IMPORT_MS,
+            notes=[
+                f'Median wall time of `python -c "import studio"` (and "import mlflow") minus '
+                f'`python -c "pass"` ({baseline * 1000:.0f} ms), {sizes.import_rounds} '
+                f"interleaved rounds after a warm-up. Heavy modules loaded by `import studio`: "
+                f"{loaded}."
+            ],
+        )
+    ]
+
+
+# Main ----------------------------------------------------------------------------------------
+
+FIGURES: dict[str, Callable[[Sandbox, Sizes], list[Row]]] = {
+    "log_metric": figure_log_metric,
+    "history": figure_metric_history,
+    "search": figure_search_runs,
+    "import": figure_import,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a smoke run, not figures to report"
+    )
+    parser.add_argument(
+        "--only", choices=sorted(FIGURES), action="append", help="run only this figure"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    json_path = args.json.resolve() if args.json else None
+    sizes = Sizes.quick() if args.quick else Sizes()
+
+    import mlflow
+
+    quiet_mlflow()
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with Sandbox(keep=args.keep) as sandbox:
+        for name, figure in FIGURES.items():
+            if args.only and name not in args.only:
+                continue
+            progress(f"{name}: measuring")
+            rows.extend(figure(sandbox, sizes))
+    duration = time.perf_counter() - started
+    info = machine_info(
+        {
+            "studio": studio.__version__,
+            "mlflow": mlflow.__version__,
+            "quick": str(args.quick),
+            "duration_s": f"{duration:.0f}",
+        }
+    )
+    title = f"Studio {studio.__version__} vs MLflow {mlflow.__version__} (SQLite)"
+    print(
+        f"\n{title}; {info['cpus']} CPUs, Python {info['python']}, SQLite {info['sqlite']}; "
+        f"{duration:.0f}s{' (--quick: sizes too small to judge targets)' if args.quick else ''}"
+    )
+    print(render_table(rows))
+    missed = [row.figure.strip() for row in rows if row.passed is False]
+    print(f"\nTargets missed: {', '.join(missed)}" if missed else "\nAll targets met.")
+    if json_path is not None:
+        write_json(json_path, rows, info)
+        print(f"Figures written to {json_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
