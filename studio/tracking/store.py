@@ -26,6 +26,7 @@ from studio.tracking.entities import (
 )
 from studio.tracking.orm import (
     SqlExperiment,
+    SqlMetricSummary,
     SqlRun,
 )
 from studio.tracking.search import apply_order, parse_filter
@@ -347,37 +348,59 @@ class TrackingStore:
         """A metric's points in step order; with `max_points`, downsampled keeping extremes."""
         if max_points is not None and max_points < 2:
             raise InvalidInput("max_points must be at least 2.")
+        where = "FROM metrics WHERE run_id = {p} AND key = {p}"
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            # Straight from the driver's cursor: SQLAlchemy's Row objects would triple the
-            # time of a 100,000-point history. The covering index yields the step order.
-            rows = sql_rows.driver_fetchall(
+            summary = session.get(SqlMetricSummary, (run_id, key))
+            total = summary.count if summary is not None else 0
+            if total == 0:
+                return MetricHistory(key, [], [], [], 0, False)
+            # Rows come straight from the driver's cursor (SQLAlchemy's Row objects would
+            # triple the time of a 100,000-point history), in the covering index's order.
+            if max_points is None or total <= max_points:
+                rows = sql_rows.driver_fetchall(
+                    session,
+                    f"SELECT step, timestamp, value {where} ORDER BY step, timestamp",
+                    (run_id, key),
+                )
+                return MetricHistory(
+                    key,
+                    [row[0] for row in rows],
+                    [row[1] for row in rows],
+                    [float_or_nan(row[2]) for row in rows],
+                    len(rows),
+                    False,
+                )
+            # Downsampling needs every value but only the kept points' timestamps: reading
+            # two columns, then the few timestamps, halves the time of a long history.
+            pairs = sql_rows.driver_fetchall(
+                session, f"SELECT step, value {where} ORDER BY step, timestamp", (run_id, key)
+            )
+            steps = np.fromiter((pair[0] for pair in pairs), dtype=np.int64, count=len(pairs))
+            values = np.array([pair[1] for pair in pairs], dtype=np.float64)  # None: NaN
+            keep = min_max_indices(values, max_points)
+            kept_steps = steps[keep]
+            placeholders = ", ".join(["{p}"] * len(np.unique(kept_steps)))
+            stamps_of: dict[int, list[int]] = {}
+            for step, stamp in sql_rows.driver_fetchall(
                 session,
-                "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p} "
+                f"SELECT step, timestamp {where} AND step IN ({placeholders}) "
                 "ORDER BY step, timestamp",
-                (run_id, key),
-            )
-        total = len(rows)
-        if total == 0:
-            return MetricHistory(key, [], [], [], 0, False)
-        if max_points is None or total <= max_points:
-            return MetricHistory(
-                key,
-                [row[0] for row in rows],
-                [row[1] for row in rows],
-                [float_or_nan(row[2]) for row in rows],
-                total,
-                False,
-            )
-        values = np.array([row[2] for row in rows], dtype=np.float64)  # None becomes NaN
-        keep = min_max_indices(values, max_points).tolist()
+                (run_id, key, *np.unique(kept_steps).tolist()),
+            ):
+                stamps_of.setdefault(step, []).append(stamp)
+        # A step logged several times: the n-th row of that step has its n-th timestamp.
+        occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
         return MetricHistory(
             key,
-            [rows[i][0] for i in keep],
-            [rows[i][1] for i in keep],
+            kept_steps.tolist(),
+            [
+                stamps_of[step][n]
+                for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
+            ],
             values[keep].tolist(),
-            total,
+            len(pairs),
             True,
         )
 

@@ -49,3 +49,25 @@ def test_artifact_clashes_and_long_paths_are_clear_errors(
     with pytest.raises(InvalidInput, match="at most"):
         service.upload_artifact(run.id, "x" * 5000, b"")
     assert [info.path for info in service.list_artifacts(run.id)] == ["f"]
+
+
+def test_downsampled_points_are_real_points_even_when_steps_repeat(
+    service: TrackingService,
+) -> None:
+    run = service.create_run(service.create_experiment("e").id)
+    # Each step logged twice (a resumed loop), with its own timestamp and value.
+    points = [
+        ("loss", float((step * 7919 + again * 104729) % 1000), step, 1000 * step + again)
+        for step in range(3000)
+        for again in (0, 1)
+    ]
+    service.store.write_metrics([(run.id, *point) for point in points])
+    full = service.get_metric_history(run.id, "loss")
+    real = set(zip(full.steps, full.timestamps, full.values, strict=True))
+    sampled = service.get_metric_history(run.id, "loss", max_points=200)
+    assert sampled.downsampled
+    assert sampled.total == 6000
+    assert len(sampled.steps) <= 200
+    assert set(zip(sampled.steps, sampled.timestamps, sampled.values, strict=True)) <= real
+    assert min(sampled.values) == 0.0
+    assert max(sampled.values) == 999.0
