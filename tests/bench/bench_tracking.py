@@ -45,6 +45,7 @@ from mlflow_side import (
     mlflow_log_batch,
     mlflow_log_metric,
     mlflow_store,
+    mlflow_version,
     quiet_mlflow,
     seed_mlflow_runs,
 )
@@ -323,8 +324,6 @@ def seed_studio_runs(home: Path, count: int) -> float:
 
 
 def figure_search_runs(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
-    import mlflow
-
     home = sandbox.fresh("studio-search")
     seconds = seed_studio_runs(home, sizes.runs)
     progress(f"search: seeded {sizes.runs:,} Studio runs in {seconds:.0f}s")
@@ -379,7 +378,7 @@ def figure_search_runs(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
                 f"MLflow: MlflowClient.search_runs, median of {len(mlflow_timings)} after a "
                 f"warm-up (at most {sizes.mlflow_search_budget_s:.0f}s of searches); "
                 f"{made:,} runs seeded with create_run + log_batch + set_terminated in "
-                f"{mlflow_seed_s:.0f}s (MLflow {mlflow.__version__})." + fewer
+                f"{mlflow_seed_s:.0f}s (MLflow {mlflow_version()})." + fewer
             ],
         )
     ]
@@ -453,12 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_path = args.json.resolve() if args.json else None
     sizes = Sizes.quick() if args.quick else Sizes()
 
-    import mlflow
-
-    quiet_mlflow()
     started = time.perf_counter()
     rows: list[Row] = []
+    # MLflow is imported only inside the sandbox: on import it writes an installation id
+    # under the user's config folder unless the sandbox's variables are already set.
     with Sandbox(keep=args.keep) as sandbox:
+        quiet_mlflow()
         for name, figure in FIGURES.items():
             if args.only and name not in args.only:
                 continue
@@ -468,12 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine_info(
         {
             "studio": studio.__version__,
-            "mlflow": mlflow.__version__,
+            "mlflow": mlflow_version(),
             "quick": str(args.quick),
             "duration_s": f"{duration:.0f}",
         }
     )
-    title = f"Studio {studio.__version__} vs MLflow {mlflow.__version__} (SQLite)"
+    title = f"Studio {studio.__version__} vs MLflow {mlflow_version()} (SQLite)"
     print(
         f"\n{title}; {info['cpus']} CPUs, Python {info['python']}, SQLite {info['sqlite']}; "
         f"{duration:.0f}s{' (--quick: sizes too small to judge targets)' if args.quick else ''}"

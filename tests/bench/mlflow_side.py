@@ -6,6 +6,7 @@ benchmark's `--help` should not wait for it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import random
@@ -23,6 +24,11 @@ from workload import METRIC, Sizes, check_downsampled, count_rows, progress, tim
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+
+
+def mlflow_version() -> str:
+    """The installed MLflow's version, without importing it."""
+    return importlib.metadata.version("mlflow")
 
 
 def quiet_mlflow() -> None:
