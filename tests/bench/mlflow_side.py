@@ -33,6 +33,8 @@ def mlflow_version() -> str:
 
 def quiet_mlflow() -> None:
     """MLflow logs its migrations and warns about many things; none of it is a measurement."""
+    import mlflow  # noqa: F401  (it sets its loggers' levels on import: set ours after)
+
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
