@@ -74,6 +74,7 @@ class TrackingBackend(Protocol):
         max_results: int = 1000,
         page_token: str | None = None,
         parent_run_id: str | None = None,
+        include_total: bool = False,
     ) -> RunPage: ...
     def log_batch(
         self,

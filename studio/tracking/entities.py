@@ -80,6 +80,7 @@ class RunRecord:
 class RunPage:
     runs: list[RunRecord]
     next_page_token: str | None
+    total: int | None = None  # every matching run, when the search asked for it
 
 
 class RunList(list[RunRecord]):

@@ -58,6 +58,7 @@ class TrackingHandler(StudioAPIHandler):
             max_results=search.max_results,
             page_token=search.page_token,
             parent_run_id=search.parent_run_id,
+            include_total=search.include_total,
         )
         self.reply(RunListOut.from_entity(page))
 

@@ -207,6 +207,7 @@ class RestTrackingClient:
         max_results: int = 1000,
         page_token: str | None = None,
         parent_run_id: str | None = None,
+        include_total: bool = False,
     ) -> RunPage:
         with _checked():
             body = RunSearchIn(
@@ -216,6 +217,7 @@ class RestTrackingClient:
                 max_results=max_results,
                 page_token=page_token,
                 parent_run_id=parent_run_id,
+                include_total=include_total,
             )
         return self._json("POST", "/runs/search", RunListOut, body=body).to_entity()
 

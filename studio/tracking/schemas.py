@@ -233,17 +233,21 @@ class RunListOut(WireOut):
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
     )
+    total: int | None = Field(None, description="Every matching run, when include_total.")
 
     @classmethod
     def from_entity(cls, page: RunPage) -> RunListOut:
         return cls(
             runs=[RunOut.from_entity(run) for run in page.runs],
             next_page_token=page.next_page_token,
+            total=page.total,
         )
 
     def to_entity(self) -> RunPage:
         return RunPage(
-            runs=[run.to_entity() for run in self.runs], next_page_token=self.next_page_token
+            runs=[run.to_entity() for run in self.runs],
+            next_page_token=self.next_page_token,
+            total=self.total,
         )
 
 
@@ -263,6 +267,7 @@ class RunSearchIn(WireIn):
     max_results: Int64 = Field(1000, description="At most this many runs per page.")
     page_token: str | None = None
     parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+    include_total: bool = Field(False, description="Also count every matching run.")
 
 
 class RunSearchQuery(QueryIn):
@@ -278,6 +283,7 @@ class RunSearchQuery(QueryIn):
     max_results: Int64 = Field(1000, description="At most this many runs per page.")
     page_token: str | None = None
     parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+    include_total: bool = Field(False, description="Also count every matching run.")
 
     def to_search(self) -> RunSearchIn:
         return RunSearchIn(
@@ -287,6 +293,7 @@ class RunSearchQuery(QueryIn):
             max_results=self.max_results,
             page_token=self.page_token,
             parent_run_id=self.parent_run_id,
+            include_total=self.include_total,
         )
 
 

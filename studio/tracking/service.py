@@ -153,6 +153,7 @@ class TrackingService:
         max_results: int = 1000,
         page_token: str | None = None,
         parent_run_id: str | None = None,
+        include_total: bool = False,
     ) -> RunPage:
         return self.store.search_runs(
             experiment_ids,
@@ -161,6 +162,7 @@ class TrackingService:
             max_results=max_results,
             page_token=page_token,
             parent_run_id=parent_run_id,
+            include_total=include_total,
         )
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:

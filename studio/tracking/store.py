@@ -284,25 +284,32 @@ class TrackingStore:
         max_results: int = 1000,
         page_token: str | None = None,
         parent_run_id: str | None = None,
+        include_total: bool = False,
     ) -> RunPage:
         if not 1 <= max_results <= MAX_SEARCH_RESULTS:
             raise InvalidInput(f"max_results must be between 1 and {MAX_SEARCH_RESULTS}.")
         offset = _decode_page_token(page_token)
         condition = parse_filter(filter)
-        query = select(SqlRun)
+        conditions: list[Any] = []
         if experiment_ids is not None:
-            query = query.where(SqlRun.experiment_id.in_(list(experiment_ids)))
+            conditions.append(SqlRun.experiment_id.in_(list(experiment_ids)))
         if parent_run_id is not None:
-            query = query.where(SqlRun.parent_run_id == parent_run_id)
+            conditions.append(SqlRun.parent_run_id == parent_run_id)
         if condition is not None:
-            query = query.where(condition)
+            conditions.append(condition)
+        query = select(SqlRun).where(*conditions)
         query = apply_order(query, list(order_by or [])).offset(offset).limit(max_results + 1)
         with self.db.session() as session:
             rows = list(session.scalars(query))
             more = len(rows) > max_results
             runs = sql_rows.hydrate(session, rows[:max_results])
+            total = (
+                session.scalar(select(func.count(SqlRun.id)).where(*conditions))
+                if include_total
+                else None
+            )
         token = _encode_page_token(offset + max_results) if more else None
-        return RunPage(runs=runs, next_page_token=token)
+        return RunPage(runs=runs, next_page_token=token, total=total)
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
         condition = parse_filter(filter)

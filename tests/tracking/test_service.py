@@ -71,3 +71,15 @@ def test_downsampled_points_are_real_points_even_when_steps_repeat(
     assert set(zip(sampled.steps, sampled.timestamps, sampled.values, strict=True)) <= real
     assert min(sampled.values) == 0.0
     assert max(sampled.values) == 999.0
+
+
+def test_search_can_count_every_match(service: TrackingService) -> None:
+    experiment = service.create_experiment("e")
+    for value in range(30):
+        service.create_run(experiment.id, metrics=[("acc", value / 30, 0, 1)])
+    page = service.search_runs(
+        [experiment.id], filter="metrics.acc >= 0.5", max_results=5, include_total=True
+    )
+    assert len(page.runs) == 5
+    assert page.total == 15
+    assert service.search_runs([experiment.id], max_results=5).total is None
