@@ -1,0 +1,96 @@
+/**
+ * Typed client of the experiment-tracking REST API.
+ */
+import { apiUrl, requestAPI, requestText } from '../handler';
+import type {
+  ArtifactList,
+  Experiment,
+  MetricHistory,
+  Run,
+  RunList,
+  RunStatus
+} from './types';
+
+export interface ISearchRunsOptions {
+  experimentIds?: number[];
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string | null;
+  parentRunId?: string;
+  includeTotal?: boolean;
+}
+
+/** Every call the panels make, one method per route. */
+export class TrackingAPI {
+  async listExperiments(
+    options: { includeArchived?: boolean; name?: string } = {}
+  ): Promise<Experiment[]> {
+    const answer = await requestAPI<{ experiments: Experiment[] }>('experiments', {
+      query: { include_archived: options.includeArchived ? 'true' : undefined, name: options.name }
+    });
+    return answer.experiments;
+  }
+
+  getExperiment(id: number): Promise<Experiment> {
+    return requestAPI<Experiment>(`experiments/${id}`);
+  }
+
+  updateExperiment(
+    id: number,
+    change: { name?: string; description?: string; archived?: boolean }
+  ): Promise<Experiment> {
+    return requestAPI<Experiment>(`experiments/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify(change)
+    });
+  }
+
+  searchRuns(options: ISearchRunsOptions = {}): Promise<RunList> {
+    return requestAPI<RunList>('runs/search', {
+      method: 'POST',
+      body: JSON.stringify({
+        experiment_ids: options.experimentIds ?? null,
+        filter: options.filter || null,
+        order_by: options.orderBy ?? [],
+        max_results: options.maxResults ?? 100,
+        page_token: options.pageToken ?? null,
+        parent_run_id: options.parentRunId ?? null,
+        include_total: options.includeTotal ?? false
+      })
+    });
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`);
+  }
+
+  updateRun(runId: string, change: { name?: string; status?: RunStatus }): Promise<Run> {
+    return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(change)
+    });
+  }
+
+  getMetricHistory(runId: string, key: string, maxPoints?: number): Promise<MetricHistory> {
+    return requestAPI<MetricHistory>(`runs/${encodeURIComponent(runId)}/metrics/history`, {
+      query: { key, max_points: maxPoints }
+    });
+  }
+
+  listArtifacts(runId: string, path = ''): Promise<ArtifactList> {
+    return requestAPI<ArtifactList>(`runs/${encodeURIComponent(runId)}/artifacts`, {
+      query: { path }
+    });
+  }
+
+  /** The URL that downloads an artifact file (the browser sends the session's cookie). */
+  artifactUrl(runId: string, path: string): string {
+    return apiUrl(`runs/${encodeURIComponent(runId)}/artifacts/content`, { path });
+  }
+
+  /** An artifact's content as text (for opening text files and notebooks in JupyterLab). */
+  artifactText(runId: string, path: string): Promise<string> {
+    return requestText(`runs/${encodeURIComponent(runId)}/artifacts/content`, { path });
+  }
+}

@@ -1,0 +1,25 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { activateStudio } from './plugin';
+
+/** Studio: the sidebar, the panels and their commands. */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-studio:plugin',
+  description: 'Studio: experiment tracking panels in JupyterLab.',
+  autoStart: true,
+  optional: [ILayoutRestorer, ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ) => activateStudio(app, restorer, settingRegistry, translator ?? nullTranslator)
+};
+
+export default plugin;
