@@ -2,6 +2,7 @@
  * Studio's extension seams: the options every panel is built from, and the command ids.
  */
 import type { CommandRegistry } from '@lumino/commands';
+import type { Contents } from '@jupyterlab/services';
 import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
@@ -35,6 +36,11 @@ export interface IPanelContext {
   commands: CommandRegistry;
   settings: ISettingsHolder;
   translator: ITranslator;
+  /**
+   * The server's contents (app.serviceManager.contents): the run panel saves a copy of an
+   * artifact there to open it in JupyterLab. Without it, artifacts can only be downloaded.
+   */
+  contents?: Contents.IManager;
 }
 
 export namespace CommandIDs {
