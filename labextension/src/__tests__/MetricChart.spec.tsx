@@ -28,7 +28,7 @@ const base: IMetricChartProps = {
 beforeEach(() => {
   plotly.__calls.length = 0;
   document.body.style.setProperty('--jp-ui-font-color1', 'rgb(1, 2, 3)');
-  document.body.style.setProperty('--jp-layout-color1', 'rgb(10, 20, 30)');
+  document.body.style.setProperty('--jp-layout-color0', 'rgb(10, 20, 30)');
   document.body.style.setProperty('--jp-border-color2', 'rgb(7, 7, 7)');
 });
 
@@ -96,12 +96,19 @@ describe('MetricChart', () => {
     expect(data[0].line.color).not.toBe(data[2].line.color);
   });
 
+  it('draws a series in the colour it brings', () => {
+    const series = [{ name: 'a', x: [0, 1], y: [1, 2], color: 'rgb(9, 9, 9)' }];
+    render(<MetricChart {...base} series={series} smoothing={0.5} />);
+    const { data } = lastCall();
+    expect(data.map(trace => trace.line.color)).toEqual(['rgb(9, 9, 9)', 'rgb(9, 9, 9)']);
+  });
+
   it('redraws when the theme changes and purges on unmount', async () => {
     const purge = jest.spyOn(Plotly, 'purge');
     const { unmount } = render(<MetricChart {...base} />);
     const before = plotly.__calls.length;
     await act(async () => {
-      document.body.style.setProperty('--jp-layout-color1', 'rgb(0, 0, 0)');
+      document.body.style.setProperty('--jp-layout-color0', 'rgb(0, 0, 0)');
       document.body.setAttribute('data-jp-theme-name', 'JupyterLab Dark');
       await new Promise(resolve => setTimeout(resolve, 0));
     });

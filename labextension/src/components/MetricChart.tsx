@@ -13,6 +13,8 @@ export interface IChartSeries {
   x: number[];
   y: number[];
   runId?: string;
+  /** The line's colour (the compare panel gives each run one); else from SERIES_COLORS. */
+  color?: string;
 }
 
 export interface IMetricChartProps {
@@ -59,7 +61,7 @@ export function readTheme(element: HTMLElement = document.body): IChartTheme {
   return {
     font: read('--jp-ui-font-color1', '#212121'),
     fontFamily: read('--jp-ui-font-family', 'sans-serif'),
-    paper: read('--jp-layout-color1', '#ffffff'),
+    paper: read('--jp-layout-color0', '#ffffff'),
     plot: read('--jp-layout-color0', '#ffffff'),
     grid: read('--jp-border-color2', '#e0e0e0')
   };
@@ -88,7 +90,7 @@ export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
   const smooth = props.smoothing > 0;
   const traces: Plotly.Data[] = [];
   props.series.forEach((series, i) => {
-    const color = SERIES_COLORS[i % SERIES_COLORS.length];
+    const color = series.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
     const x = props.xAxis === 'time' ? series.x.map(localDate) : series.x;
     const group = series.runId ?? `${series.name}-${i}`;
     traces.push({
