@@ -1,0 +1,325 @@
+/**
+ * State of one run's panel: the run, its parent and child runs, its metric histories and its
+ * artifacts, refreshed live while the run is running.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { IPoll, Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { TrackingAPI } from '../api/tracking';
+import { Artifact, MetricSummary, Run, toNumber } from '../api/types';
+import type { ISettingsHolder, IStudioSettings } from '../tokens';
+
+/** About how many points of each history the server sends (it keeps the extremes). */
+export const RUN_MAX_POINTS = 1000;
+
+/** How many child runs the overview lists. */
+export const CHILD_RUNS_SHOWN = 100;
+
+/** The part of the tracking API a run panel uses. */
+export type IRunAPI = Pick<
+  TrackingAPI,
+  'getRun' | 'searchRuns' | 'getMetricHistory' | 'listArtifacts'
+>;
+
+/** One metric's history as drawn: values are numbers (NaN and infinities kept). */
+export interface IMetricSeries {
+  key: string;
+  steps: number[];
+  timestamps: number[];
+  values: number[];
+  /** How many points the run has stored (more than drawn when downsampled). */
+  total: number;
+  downsampled: boolean;
+  /** The server's message when this history could not be loaded. */
+  error: string | null;
+}
+
+export interface IRunModelOptions {
+  api: IRunAPI;
+  runId: string;
+  settings: ISettingsHolder;
+  maxPoints?: number;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A history is reloaded when its summary moved since it was loaded. */
+function summaryStamp(summary: MetricSummary): string {
+  return `${summary.count}:${summary.last_step}:${summary.last_timestamp}`;
+}
+
+function pollFrequency(settings: IStudioSettings): IPoll.Frequency {
+  const interval = Math.max(1, settings.refreshInterval) * 1000;
+  return { interval, backoff: true, max: Math.max(interval, 60 * 1000) };
+}
+
+/** Loads and keeps what a run panel shows; `changed` says when any of it changed. */
+export class RunModel implements IDisposable {
+  constructor(options: IRunModelOptions) {
+    this._api = options.api;
+    this.runId = options.runId;
+    this._settings = options.settings;
+    this._maxPoints = options.maxPoints ?? RUN_MAX_POINTS;
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refresh(),
+      frequency: pollFrequency(this._settings.current),
+      name: `studio:run:${this.runId}`,
+      standby: 'when-hidden'
+    });
+    this._settings.changed.connect(this._onSettings, this);
+  }
+
+  readonly runId: string;
+
+  get changed(): ISignal<RunModel, void> {
+    return this._changed;
+  }
+  get run(): Run | null {
+    return this._run;
+  }
+  get parent(): Run | null {
+    return this._parent;
+  }
+  get children(): Run[] {
+    return this._children;
+  }
+  /** Every child run, when there are more than `children` holds. */
+  get childrenTotal(): number {
+    return this._childrenTotal;
+  }
+  /** One series per metric key, in key order. */
+  get metrics(): IMetricSeries[] {
+    return this._metrics;
+  }
+  /** The top folder of the artifacts. */
+  get artifacts(): Artifact[] {
+    return this._folders.get('') ?? [];
+  }
+  /** Listings of the folders loaded so far, by path ('' is the top). */
+  get folders(): ReadonlyMap<string, Artifact[]> {
+    return this._folders;
+  }
+  get expanded(): ReadonlySet<string> {
+    return this._expanded;
+  }
+  /** The server's message when the run itself could not be loaded. */
+  get error(): string | null {
+    return this._error;
+  }
+  get artifactsError(): string | null {
+    return this._artifactsError;
+  }
+  /** True until the first load has answered. */
+  get loading(): boolean {
+    return this._loading;
+  }
+  /** Whether the live refresh is on (the run is running). */
+  get isLive(): boolean {
+    return this._live;
+  }
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Load everything again (one load at a time; callers during a load share it). */
+  refresh(): Promise<void> {
+    if (!this._pending) {
+      this._pending = this._load().finally(() => {
+        this._pending = null;
+      });
+    }
+    return this._pending;
+  }
+
+  /** Show or hide a folder's content, listing it the first time. */
+  async toggleFolder(path: string): Promise<void> {
+    if (this._expanded.has(path)) {
+      this._expanded.delete(path);
+      this._emit();
+      return;
+    }
+    this._expanded.add(path);
+    this._emit();
+    if (!this._folders.has(path)) {
+      await this._listFolder(path);
+      this._emit();
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll.dispose();
+    this._settings.changed.disconnect(this._onSettings, this);
+    Signal.clearData(this);
+  }
+
+  private async _load(): Promise<void> {
+    let run: Run;
+    try {
+      run = await this._api.getRun(this.runId);
+    } catch (error) {
+      this._error = message(error);
+      this._loading = false;
+      this._emit();
+      // Rejecting makes the poll back off while the server is away.
+      throw error;
+    }
+    if (this._isDisposed) {
+      return;
+    }
+    this._error = null;
+    this._run = run;
+    await Promise.all([
+      this._loadParent(run),
+      this._loadChildren(),
+      this._loadMetrics(run),
+      this._loadArtifacts()
+    ]);
+    if (this._isDisposed) {
+      return;
+    }
+    this._loading = false;
+    this._setLive(run.status === 'RUNNING');
+    this._emit();
+  }
+
+  private async _loadParent(run: Run): Promise<void> {
+    if (!run.parent_run_id) {
+      this._parent = null;
+      return;
+    }
+    if (this._parent?.id === run.parent_run_id) {
+      return;
+    }
+    try {
+      this._parent = await this._api.getRun(run.parent_run_id);
+    } catch {
+      // A parent deleted since: the overview names it by id only.
+      this._parent = null;
+    }
+  }
+
+  private async _loadChildren(): Promise<void> {
+    try {
+      const answer = await this._api.searchRuns({
+        parentRunId: this.runId,
+        orderBy: ['start_time'],
+        maxResults: CHILD_RUNS_SHOWN,
+        includeTotal: true
+      });
+      this._children = answer.runs;
+      this._childrenTotal = answer.total ?? answer.runs.length;
+    } catch {
+      this._children = [];
+      this._childrenTotal = 0;
+    }
+  }
+
+  private async _loadMetrics(run: Run): Promise<void> {
+    const keys = Object.keys(run.metrics).sort();
+    const previous = new Map(this._metrics.map(series => [series.key, series]));
+    const series = await Promise.all(
+      keys.map(async key => {
+        const stamp = summaryStamp(run.metrics[key]);
+        const known = previous.get(key);
+        if (known && !known.error && this._stamps.get(key) === stamp) {
+          return known;
+        }
+        this._stamps.set(key, stamp);
+        return this._loadHistory(key);
+      })
+    );
+    this._metrics = series;
+  }
+
+  private async _loadHistory(key: string): Promise<IMetricSeries> {
+    try {
+      const history = await this._api.getMetricHistory(this.runId, key, this._maxPoints);
+      return {
+        key,
+        steps: history.steps,
+        timestamps: history.timestamps,
+        values: history.values.map(toNumber),
+        total: history.total,
+        downsampled: history.downsampled,
+        error: null
+      };
+    } catch (error) {
+      const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
+      return { key, ...empty, error: message(error) };
+    }
+  }
+
+  private async _loadArtifacts(): Promise<void> {
+    const open = ['', ...[...this._expanded].sort()];
+    await Promise.all(open.map(path => this._listFolder(path)));
+  }
+
+  private async _listFolder(path: string): Promise<void> {
+    try {
+      const answer = await this._api.listArtifacts(this.runId, path);
+      this._folders.set(path, answer.artifacts);
+      if (path === '') {
+        this._artifactsError = null;
+      }
+    } catch (error) {
+      if (path === '') {
+        this._artifactsError = message(error);
+      } else {
+        // The folder is gone (replaced by a file, say): fold it.
+        this._folders.delete(path);
+        this._expanded.delete(path);
+      }
+    }
+  }
+
+  private _setLive(live: boolean): void {
+    if (live === this._live) {
+      return;
+    }
+    this._live = live;
+    if (live) {
+      // The first tick waits one interval: the load that found the run running just ran.
+      void this._poll.schedule({ interval: this._poll.frequency.interval, phase: 'started' });
+    } else {
+      void this._poll.stop();
+    }
+  }
+
+  private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
+    this._poll.frequency = pollFrequency(settings);
+  }
+
+  private _emit(): void {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  }
+
+  private readonly _api: IRunAPI;
+  private readonly _settings: ISettingsHolder;
+  private readonly _maxPoints: number;
+  private readonly _poll: Poll;
+  private readonly _changed = new Signal<RunModel, void>(this);
+  private readonly _stamps = new Map<string, string>();
+  private readonly _folders = new Map<string, Artifact[]>();
+  private readonly _expanded = new Set<string>();
+  private _pending: Promise<void> | null = null;
+  private _run: Run | null = null;
+  private _parent: Run | null = null;
+  private _children: Run[] = [];
+  private _childrenTotal = 0;
+  private _metrics: IMetricSeries[] = [];
+  private _error: string | null = null;
+  private _artifactsError: string | null = null;
+  private _loading = true;
+  private _live = false;
+  private _isDisposed = false;
+}
