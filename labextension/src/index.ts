@@ -3,6 +3,8 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -13,13 +15,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-studio:plugin',
   description: 'Studio: experiment tracking panels in JupyterLab.',
   autoStart: true,
-  optional: [ILayoutRestorer, ISettingRegistry, ITranslator],
+  optional: [ILayoutRestorer, ISettingRegistry, ITranslator, ICommandPalette, ILauncher],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
-  ) => activateStudio(app, restorer, settingRegistry, translator ?? nullTranslator)
+    translator: ITranslator | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null
+  ) =>
+    activateStudio(app, restorer, settingRegistry, translator ?? nullTranslator, {
+      palette,
+      launcher
+    })
 };
 
 export default plugin;

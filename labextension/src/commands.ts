@@ -1,0 +1,237 @@
+/**
+ * Studio's commands: every way a panel opens (the sidebar, the palette, the launcher, other
+ * panels, layout restoration) goes through them.
+ */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import type { Widget } from '@lumino/widgets';
+
+import { sortByRecency } from './models/experimentsModel';
+import { studioIcon } from './icons';
+import { CommandIDs, IPanelContext } from './tokens';
+import { ComparePanel } from './widgets/comparePanel';
+import { ExperimentPanel } from './widgets/experimentPanel';
+import { RunPanel } from './widgets/runPanel';
+import type { StudioSidebar } from './widgets/sidebar';
+
+/** The palette category of Studio's commands. */
+export const PALETTE_CATEGORY = 'Studio';
+
+/** How many runs a comparison takes. */
+export const MIN_COMPARED = 2;
+export const MAX_COMPARED = 20;
+
+/** The open panels of each kind; their namespaces name them in the saved layout. */
+export interface IStudioTrackers {
+  experiments: WidgetTracker<ExperimentPanel>;
+  runs: WidgetTracker<RunPanel>;
+  compares: WidgetTracker<ComparePanel>;
+}
+
+export function createTrackers(): IStudioTrackers {
+  return {
+    experiments: new WidgetTracker<ExperimentPanel>({ namespace: 'studio-experiment' }),
+    runs: new WidgetTracker<RunPanel>({ namespace: 'studio-run' }),
+    compares: new WidgetTracker<ComparePanel>({ namespace: 'studio-compare' })
+  };
+}
+
+/** Register every command of `CommandIDs`. */
+export function registerCommands(
+  app: JupyterFrontEnd,
+  context: IPanelContext,
+  sidebar: StudioSidebar,
+  trackers: IStudioTrackers
+): void {
+  const { commands, shell } = app;
+  const trans = context.translator.load('jupyter-studio');
+
+  /** Show a panel: the open one if any, else a new one tracked (and so restored on reload). */
+  function open<T extends Widget>(
+    tracker: WidgetTracker<T>,
+    existing: T | undefined,
+    create: () => T
+  ): T {
+    const panel = existing ?? create();
+    if (!tracker.has(panel)) {
+      void tracker.add(panel);
+    }
+    if (!panel.isAttached) {
+      shell.add(panel, 'main');
+    }
+    shell.activateById(panel.id);
+    return panel;
+  }
+
+  function showSidebar(): void {
+    shell.activateById(sidebar.id);
+  }
+
+  commands.addCommand(CommandIDs.openSidebar, {
+    label: trans.__('Studio: Show Sidebar'),
+    caption: trans.__('Show the experiments and running runs'),
+    execute: showSidebar
+  });
+
+  commands.addCommand(CommandIDs.openExperiment, {
+    label: trans.__('Studio: Open Experiment'),
+    caption: trans.__('Open an experiment’s runs table'),
+    isEnabled: args => experimentIdOf(args) !== null,
+    execute: args => {
+      const experimentId = experimentIdOf(args);
+      if (experimentId === null) {
+        showSidebar();
+        return;
+      }
+      return open(
+        trackers.experiments,
+        trackers.experiments.find(panel => panel.experimentId === experimentId),
+        () => {
+          const panel = new ExperimentPanel(context, experimentId);
+          panel.selectionChanged.connect(() =>
+            commands.notifyCommandChanged(CommandIDs.compareRuns)
+          );
+          return panel;
+        }
+      );
+    }
+  });
+
+  commands.addCommand(CommandIDs.openExperiments, {
+    label: args =>
+      args.isLauncher ? trans.__('Experiments') : trans.__('Studio: Open Experiments'),
+    caption: trans.__('Open the most recent experiment'),
+    icon: args => (args.isLauncher ? studioIcon : undefined),
+    execute: async () => {
+      let experiments: Awaited<ReturnType<typeof context.api.listExperiments>> = [];
+      try {
+        experiments = await context.api.listExperiments();
+      } catch {
+        // The sidebar shows the server's message.
+      }
+      const recent = sortByRecency(experiments)[0];
+      if (recent === undefined) {
+        showSidebar();
+        await sidebar.refresh();
+        return;
+      }
+      return commands.execute(CommandIDs.openExperiment, { experimentId: recent.id });
+    }
+  });
+
+  commands.addCommand(CommandIDs.openRun, {
+    label: trans.__('Studio: Open Run…'),
+    caption: trans.__('Open a run by its id'),
+    execute: async args => {
+      const runId = stringOf(args.runId) ?? (await askRunId(trans));
+      if (runId === null) {
+        return;
+      }
+      return open(
+        trackers.runs,
+        trackers.runs.find(panel => panel.runId === runId),
+        () => new RunPanel(context, runId)
+      );
+    }
+  });
+
+  /** The runs a comparison is asked for, else those selected in the current experiment. */
+  function runIdsOf(args: ReadonlyPartialJSONObject): string[] {
+    const given = Array.isArray(args.runIds)
+      ? args.runIds.filter((id): id is string => typeof id === 'string' && id !== '')
+      : (trackers.experiments.currentWidget?.selectedRunIds ?? []);
+    return [...new Set(given)];
+  }
+
+  commands.addCommand(CommandIDs.compareRuns, {
+    label: trans.__('Studio: Compare Selected Runs'),
+    caption: trans.__('Compare %1 to %2 runs selected in an experiment', MIN_COMPARED, MAX_COMPARED),
+    isEnabled: args => {
+      const count = runIdsOf(args).length;
+      return count >= MIN_COMPARED && count <= MAX_COMPARED;
+    },
+    execute: args => {
+      const runIds = runIdsOf(args);
+      if (runIds.length < MIN_COMPARED || runIds.length > MAX_COMPARED) {
+        return;
+      }
+      const key = runIds.join(',');
+      return open(
+        trackers.compares,
+        trackers.compares.find(panel => panel.runIds.join(',') === key),
+        () => new ComparePanel(context, runIds)
+      );
+    }
+  });
+  trackers.experiments.currentChanged.connect(() =>
+    commands.notifyCommandChanged(CommandIDs.compareRuns)
+  );
+
+  commands.addCommand(CommandIDs.refresh, {
+    label: trans.__('Studio: Refresh'),
+    caption: trans.__('Reload the sidebar and every open Studio panel'),
+    execute: async () => {
+      const panels: { refresh(): Promise<void> }[] = [];
+      trackers.experiments.forEach(panel => panels.push(panel));
+      trackers.runs.forEach(panel => panels.push(panel));
+      trackers.compares.forEach(panel => panels.push(panel));
+      // One failing panel shows its own error; the others still refresh.
+      await Promise.allSettled([sidebar.refresh(), ...panels.map(panel => panel.refresh())]);
+    }
+  });
+}
+
+/** Put Studio's commands in the palette. */
+export function addToPalette(palette: ICommandPalette): void {
+  for (const command of [
+    CommandIDs.openExperiments,
+    CommandIDs.openSidebar,
+    CommandIDs.openRun,
+    CommandIDs.compareRuns,
+    CommandIDs.refresh
+  ]) {
+    palette.addItem({ command, category: PALETTE_CATEGORY });
+  }
+}
+
+/** The arguments a saved layout needs to open each kind of panel again. */
+export const restoreOptions = {
+  experiments: {
+    command: CommandIDs.openExperiment,
+    args: (panel: ExperimentPanel) => ({ experimentId: panel.experimentId }),
+    name: (panel: ExperimentPanel) => String(panel.experimentId)
+  },
+  runs: {
+    command: CommandIDs.openRun,
+    args: (panel: RunPanel) => ({ runId: panel.runId }),
+    name: (panel: RunPanel) => panel.runId
+  },
+  compares: {
+    command: CommandIDs.compareRuns,
+    args: (panel: ComparePanel) => ({ runIds: [...panel.runIds] }),
+    name: (panel: ComparePanel) => panel.runIds.join(',')
+  }
+};
+
+function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
+  const value = args.experimentId;
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    return value;
+  }
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : null;
+}
+
+function stringOf(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+async function askRunId(trans: TranslationBundle): Promise<string | null> {
+  const answer = await InputDialog.getText({
+    title: trans.__('Open Run'),
+    label: trans.__('Run id'),
+    okLabel: trans.__('Open')
+  });
+  return answer.button.accept ? stringOf(answer.value) : null;
+}

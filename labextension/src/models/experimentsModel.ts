@@ -1,0 +1,188 @@
+/**
+ * The sidebar's state: every experiment (most recent first, searchable by name) and the runs
+ * that are running now, refreshed live.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { IPoll, Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { TrackingAPI } from '../api/tracking';
+import type { Experiment, Run } from '../api/types';
+import type { ISettingsHolder, IStudioSettings } from '../tokens';
+
+/** How many running runs the sidebar lists (the total is counted on the server). */
+export const MAX_RUNNING_RUNS = 50;
+
+export namespace ExperimentsModel {
+  export interface IOptions {
+    api: TrackingAPI;
+    settings: ISettingsHolder;
+    /** When it returns true, live refresh pauses (the view is hidden, say). */
+    standby?: () => boolean;
+  }
+}
+
+export class ExperimentsModel implements IDisposable {
+  constructor(options: ExperimentsModel.IOptions) {
+    this._api = options.api;
+    this._settings = options.settings;
+    this._settings.changed.connect(this._onSettingsChanged, this);
+    const standby = options.standby;
+    this._poll = new Poll({
+      name: 'studio:experiments',
+      factory: () => this._load(),
+      frequency: pollFrequency(this._settings.current),
+      standby: standby ? () => standby() || 'when-hidden' : 'when-hidden'
+    });
+  }
+
+  /** Emitted whenever anything the sidebar shows changes. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** Every experiment, most recent activity first. */
+  get experiments(): readonly Experiment[] {
+    return this._experiments;
+  }
+
+  /** The experiments whose name contains the search text (any case). */
+  get filtered(): readonly Experiment[] {
+    const needle = this._query.trim().toLowerCase();
+    if (!needle) {
+      return this._experiments;
+    }
+    return this._experiments.filter(experiment =>
+      experiment.name.toLowerCase().includes(needle)
+    );
+  }
+
+  /** The search text. */
+  get query(): string {
+    return this._query;
+  }
+
+  set query(value: string) {
+    if (value === this._query) {
+      return;
+    }
+    this._query = value;
+    this._stateChanged.emit();
+  }
+
+  /** Running runs, most recently started first (at most MAX_RUNNING_RUNS). */
+  get runningRuns(): readonly Run[] {
+    return this._running;
+  }
+
+  /** How many runs are running in all. */
+  get runningTotal(): number {
+    return this._runningTotal;
+  }
+
+  /** The server's message when the last refresh failed, else null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Whether a refresh has completed (successfully or not). */
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  /** An experiment's name, or null when it is not listed (archived, or created since). */
+  experimentName(id: number): string | null {
+    return this._names.get(id) ?? null;
+  }
+
+  /** The experiment with the most recent activity, if any. */
+  get mostRecent(): Experiment | null {
+    return this._experiments[0] ?? null;
+  }
+
+  /** Load everything now; never rejects (a failure shows in `error`). */
+  async refresh(): Promise<void> {
+    try {
+      await this._load();
+    } catch {
+      // Already recorded in `error`.
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._poll.dispose();
+    this._settings.changed.disconnect(this._onSettingsChanged, this);
+    Signal.clearData(this);
+  }
+
+  private async _load(): Promise<void> {
+    const request = ++this._requests;
+    try {
+      const [experiments, running] = await Promise.all([
+        this._api.listExperiments(),
+        this._api.searchRuns({
+          filter: "status = 'RUNNING'",
+          orderBy: ['start_time desc'],
+          maxResults: MAX_RUNNING_RUNS,
+          includeTotal: true
+        })
+      ]);
+      if (request !== this._requests || this.isDisposed) {
+        return; // A newer refresh started meanwhile: its answer wins.
+      }
+      this._experiments = sortByRecency(experiments);
+      this._names = new Map(experiments.map(experiment => [experiment.id, experiment.name]));
+      this._running = running.runs;
+      this._runningTotal = running.total ?? running.runs.length;
+      this._error = null;
+    } catch (error) {
+      if (request !== this._requests || this.isDisposed) {
+        return;
+      }
+      this._error = error instanceof Error ? error.message : String(error);
+      throw error; // So that the poll backs off while the server fails.
+    } finally {
+      if (request === this._requests && !this.isDisposed) {
+        this._loaded = true;
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  private _onSettingsChanged(_: ISettingsHolder, settings: IStudioSettings): void {
+    this._poll.frequency = pollFrequency(settings);
+  }
+
+  private _api: TrackingAPI;
+  private _settings: ISettingsHolder;
+  private _poll: Poll;
+  private _stateChanged = new Signal<this, void>(this);
+  private _experiments: Experiment[] = [];
+  private _names = new Map<number, string>();
+  private _running: Run[] = [];
+  private _runningTotal = 0;
+  private _query = '';
+  private _error: string | null = null;
+  private _loaded = false;
+  private _requests = 0;
+}
+
+/** Most recent activity (last run, else creation) first; ties by name. */
+export function sortByRecency(experiments: readonly Experiment[]): Experiment[] {
+  const activity = (experiment: Experiment) => experiment.last_run_at ?? experiment.created_at;
+  return [...experiments].sort(
+    (a, b) => activity(b) - activity(a) || a.name.localeCompare(b.name)
+  );
+}
+
+function pollFrequency(settings: IStudioSettings): IPoll.Frequency {
+  const interval = settings.refreshInterval * 1000;
+  return { interval, backoff: true, max: Math.max(interval, 60 * 1000) };
+}

@@ -1,0 +1,115 @@
+/**
+ * The Studio sidebar widget: wraps the pure Sidebar component around an ExperimentsModel.
+ */
+import { ReactWidget } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import { Sidebar } from '../components/Sidebar';
+import { studioIcon } from '../icons';
+import { ExperimentsModel } from '../models/experimentsModel';
+import { CommandIDs, IPanelContext } from '../tokens';
+
+/** Elapsed times of running runs tick once a second while the sidebar is visible. */
+const CLOCK_MS = 1000;
+
+export class StudioSidebar extends ReactWidget {
+  constructor(context: IPanelContext) {
+    super();
+    this._context = context;
+    this._trans = context.translator.load('jupyter-studio');
+    this.id = 'jp-studio-sidebar';
+    this.addClass('jp-Studio-sidebar');
+    this.title.icon = studioIcon;
+    this.title.caption = this._trans.__('Studio');
+    this.model = new ExperimentsModel({
+      api: context.api,
+      settings: context.settings,
+      // Poll only while someone can see the list.
+      standby: () => !this.isVisible
+    });
+    this.model.stateChanged.connect(this._onStateChanged, this);
+  }
+
+  readonly model: ExperimentsModel;
+
+  /** Load experiments and running runs now. */
+  refresh(): Promise<void> {
+    return this.model.refresh();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._stopClock();
+    this.model.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const model = this.model;
+    return (
+      <Sidebar
+        experiments={model.filtered}
+        experimentCount={model.experiments.length}
+        runningRuns={model.runningRuns}
+        runningTotal={model.runningTotal}
+        experimentName={id => model.experimentName(id)}
+        query={model.query}
+        error={model.error}
+        loaded={model.loaded}
+        now={Date.now()}
+        trans={this._trans}
+        onQueryChange={query => {
+          model.query = query;
+        }}
+        onOpenExperiment={experimentId =>
+          void this._context.commands.execute(CommandIDs.openExperiment, { experimentId })
+        }
+        onOpenRun={runId => void this._context.commands.execute(CommandIDs.openRun, { runId })}
+        onOpenRunById={() => void this._context.commands.execute(CommandIDs.openRun)}
+        onRefresh={() => void this.refresh()}
+      />
+    );
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    // The poll stood by while hidden: catch up at once.
+    void this.refresh();
+    this._syncClock();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._stopClock();
+  }
+
+  private _onStateChanged(): void {
+    this.update();
+    this._syncClock();
+  }
+
+  /** Tick while running runs are listed and visible; stop otherwise. */
+  private _syncClock(): void {
+    const needed = this.isVisible && this.model.runningRuns.length > 0;
+    if (needed && this._clock === null) {
+      this._clock = window.setInterval(() => this.update(), CLOCK_MS);
+    } else if (!needed) {
+      this._stopClock();
+    }
+  }
+
+  private _stopClock(): void {
+    if (this._clock !== null) {
+      window.clearInterval(this._clock);
+      this._clock = null;
+    }
+  }
+
+  private _context: IPanelContext;
+  private _trans: TranslationBundle;
+  private _clock: number | null = null;
+}
