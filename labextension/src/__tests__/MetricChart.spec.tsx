@@ -119,6 +119,40 @@ describe('MetricChart', () => {
   });
 });
 
+describe('MetricChart out of sight', () => {
+  const observers: { callback: IntersectionObserverCallback; disconnected: boolean }[] = [];
+  beforeAll(() => {
+    (window as any).IntersectionObserver = class {
+      constructor(callback: IntersectionObserverCallback) {
+        observers.push({ callback, disconnected: false });
+      }
+      observe(): void {}
+      disconnect(): void {
+        observers[observers.length - 1].disconnected = true;
+      }
+    };
+  });
+  afterAll(() => {
+    delete (window as any).IntersectionObserver;
+  });
+
+  it('waits to be seen before drawing, then marks itself drawn', async () => {
+    plotly.__calls.length = 0;
+    const { getByTestId } = render(<MetricChart {...base} />);
+    expect(plotly.__calls).toHaveLength(0);
+    expect(getByTestId('studio-metric-chart').getAttribute('data-points')).toBe('4');
+    await act(async () => {
+      observers[0].callback(
+        [{ isIntersecting: true } as IntersectionObserverEntry],
+        {} as IntersectionObserver
+      );
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+    expect(plotly.__calls).toHaveLength(1);
+    expect(getByTestId('studio-metric-chart').getAttribute('data-drawn')).toBe('true');
+  });
+});
+
 describe('localDate', () => {
   it('writes local time to the millisecond', () => {
     const d = new Date(2024, 4, 6, 7, 8, 9, 10);

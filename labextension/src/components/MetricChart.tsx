@@ -168,24 +168,58 @@ function useThemeVersion(): number {
   return version;
 }
 
-/** A metric's chart; `data-points` counts the raw points drawn (over every series). */
+/**
+ * True once the element has been in sight. Plotly spends tens of milliseconds on each new
+ * chart (laying out tick labels); charts out of sight, below the fold or in a hidden panel,
+ * wait until they are seen.
+ */
+function useSeen(ref: React.RefObject<HTMLElement>): boolean {
+  const [seen, setSeen] = React.useState(typeof IntersectionObserver === 'undefined');
+  React.useEffect(() => {
+    const node = ref.current;
+    if (seen || !node) {
+      return;
+    }
+    const observer = new IntersectionObserver(
+      entries => {
+        if (entries.some(entry => entry.isIntersecting)) {
+          observer.disconnect();
+          setSeen(true);
+        }
+      },
+      { rootMargin: '200px' }
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [seen]);
+  return seen;
+}
+
+/**
+ * A metric's chart; `data-points` counts the raw points given (over every series), and
+ * `data-drawn` is set once plotly has drawn them.
+ */
 export function MetricChart(props: IMetricChartProps): JSX.Element {
+  const wrapper = React.useRef<HTMLDivElement>(null);
   const ref = React.useRef<HTMLDivElement>(null);
   const plotted = React.useRef(false);
   const themeVersion = useThemeVersion();
+  const seen = useSeen(wrapper);
   const points = props.series.reduce((total, s) => total + s.x.length, 0);
 
   React.useEffect(() => {
     const node = ref.current;
-    if (!node) {
+    if (!node || !seen) {
       return;
     }
+    wrapper.current?.removeAttribute('data-drawn');
     Plotly.react(node, buildTraces(props), buildLayout(props, readTheme()), CONFIG)
       .then(() => {
         plotted.current = true;
+        wrapper.current?.setAttribute('data-drawn', 'true');
       })
       .catch((error: unknown) => console.warn('Studio: chart not drawn', error));
-  }, [props.series, props.xAxis, props.logScale, props.smoothing, props.metricKey, themeVersion]);
+  }, [props.series, props.xAxis, props.logScale, props.smoothing, props.metricKey, themeVersion, seen]);
 
   React.useEffect(() => {
     const node = ref.current;
@@ -208,6 +242,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
 
   return (
     <div
+      ref={wrapper}
       className="jp-Studio-metricChart"
       data-testid={props.testId ?? 'studio-metric-chart'}
       data-metric={props.metricKey}
