@@ -54,7 +54,8 @@ function props(change: Partial<IRunViewProps> = {}): IRunViewProps {
         values: [3, 2, 1],
         total: 100_000,
         downsampled: true,
-        error: null
+        error: null,
+        pending: false
       }
     ],
     folders,
@@ -136,6 +137,25 @@ describe('RunView', () => {
     expect(items[3].querySelector('[data-testid="studio-artifact-open"]')).toBeNull();
     fireEvent.click(items[0].querySelector('button') as Element);
     expect(p.onToggleFolder).toHaveBeenCalledWith('model');
+  });
+
+  it('holds a place for a chart whose history is on its way, and shows a failed one', () => {
+    const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
+    const { queryAllByTestId, getByText } = render(
+      <RunView
+        {...props({
+          metrics: [
+            { key: 'acc', ...empty, error: null, pending: true },
+            { key: 'loss', ...empty, error: 'database is locked', pending: false }
+          ]
+        })}
+      />
+    );
+    expect(queryAllByTestId('studio-metric-chart').map(c => c.getAttribute('data-metric'))).toEqual([
+      'loss'
+    ]);
+    expect(getByText('acc')).toBeTruthy();
+    expect(getByText('database is locked')).toBeTruthy();
   });
 
   it('shows the server message and empty states', () => {

@@ -203,6 +203,36 @@ describe('RunModel', () => {
     model.dispose();
   });
 
+  it('shows the run before its histories, and each chart as its history arrives', async () => {
+    const run = makeRun('r1', { metrics: { loss: summary('loss', 3), acc: summary('acc', 1) } });
+    const { api, model } = setup(run);
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>(resolve => (release = resolve));
+    const acc = { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false };
+    api.histories = { loss: lossHistory, acc };
+    const getHistory = api.getMetricHistory.bind(api);
+    api.getMetricHistory = async (id, key, max) => {
+      if (key === 'loss') {
+        await slow;
+      }
+      return getHistory(id, key, max);
+    };
+    const seen: string[] = [];
+    model.changed.connect(() =>
+      seen.push(model.metrics.map(m => `${m.key}:${m.pending ? 'pending' : m.values.length}`).join(','))
+    );
+    const loading = model.refresh();
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(model.run?.id).toBe('r1');
+    expect(model.loading).toBe(false);
+    expect(seen).toContain('acc:pending,loss:pending');
+    expect(seen[seen.length - 1]).toBe('acc:1,loss:pending');
+    release();
+    await loading;
+    expect(seen[seen.length - 1]).toBe('acc:1,loss:3');
+    model.dispose();
+  });
+
   it('shares one load between callers and emits nothing once disposed', async () => {
     const { api, model } = setup(makeRun('r1'));
     await Promise.all([model.refresh(), model.refresh()]);

@@ -87,6 +87,14 @@ const RunChart = React.memo(function RunChart(props: {
     ],
     [metric, options.xAxis, props.runName]
   );
+  if (metric.pending) {
+    return (
+      <div className="jp-Studio-chartCard">
+        <div className="jp-Studio-metricChart-title">{metric.key}</div>
+        <div className="jp-Studio-chartPlaceholder">{trans.__('Loading…')}</div>
+      </div>
+    );
+  }
   return (
     <div className="jp-Studio-chartCard">
       <MetricChart

@@ -33,6 +33,8 @@ export interface IMetricSeries {
   downsampled: boolean;
   /** The server's message when this history could not be loaded. */
   error: string | null;
+  /** True until the history has first been loaded. */
+  pending: boolean;
 }
 
 export interface IRunModelOptions {
@@ -40,6 +42,11 @@ export interface IRunModelOptions {
   runId: string;
   settings: ISettingsHolder;
   maxPoints?: number;
+}
+
+function pendingSeries(key: string): IMetricSeries {
+  const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
+  return { key, ...empty, error: null, pending: true };
 }
 
 function message(error: unknown): string {
@@ -176,6 +183,9 @@ export class RunModel implements IDisposable {
     }
     this._error = null;
     this._run = run;
+    this._loading = false;
+    // The overview shows at once; each chart as soon as its history arrives.
+    this._emit();
     await Promise.all([
       this._loadParent(run),
       this._loadChildren(),
@@ -185,7 +195,6 @@ export class RunModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    this._loading = false;
     this._setLive(run.status === 'RUNNING');
     this._emit();
   }
@@ -225,18 +234,25 @@ export class RunModel implements IDisposable {
   private async _loadMetrics(run: Run): Promise<void> {
     const keys = Object.keys(run.metrics).sort();
     const previous = new Map(this._metrics.map(series => [series.key, series]));
-    const series = await Promise.all(
+    this._metrics = keys.map(key => previous.get(key) ?? pendingSeries(key));
+    this._emit();
+    await Promise.all(
       keys.map(async key => {
         const stamp = summaryStamp(run.metrics[key]);
         const known = previous.get(key);
         if (known && !known.error && this._stamps.get(key) === stamp) {
-          return known;
+          return;
         }
         this._stamps.set(key, stamp);
-        return this._loadHistory(key);
+        const series = await this._loadHistory(key);
+        const index = this._metrics.findIndex(item => item.key === key);
+        if (index >= 0 && !this._isDisposed) {
+          // A new array, so that views see the change; the other series keep their identity.
+          this._metrics = this._metrics.map((item, i) => (i === index ? series : item));
+          this._emit();
+        }
       })
     );
-    this._metrics = series;
   }
 
   private async _loadHistory(key: string): Promise<IMetricSeries> {
@@ -249,11 +265,11 @@ export class RunModel implements IDisposable {
         values: history.values.map(toNumber),
         total: history.total,
         downsampled: history.downsampled,
-        error: null
+        error: null,
+        pending: false
       };
     } catch (error) {
-      const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
-      return { key, ...empty, error: message(error) };
+      return { ...pendingSeries(key), error: message(error), pending: false };
     }
   }
 
