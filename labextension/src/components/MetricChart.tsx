@@ -81,7 +81,8 @@ export function localDate(ms: number): string {
   const d = new Date(ms);
   return (
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
+    `.${pad(d.getMilliseconds(), 3)}`
   );
 }
 
@@ -219,7 +220,15 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
         wrapper.current?.setAttribute('data-drawn', 'true');
       })
       .catch((error: unknown) => console.warn('Studio: chart not drawn', error));
-  }, [props.series, props.xAxis, props.logScale, props.smoothing, props.metricKey, themeVersion, seen]);
+  }, [
+    props.series,
+    props.xAxis,
+    props.logScale,
+    props.smoothing,
+    props.metricKey,
+    themeVersion,
+    seen
+  ]);
 
   React.useEffect(() => {
     const node = ref.current;

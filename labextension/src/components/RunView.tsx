@@ -1,5 +1,6 @@
 /**
- * A run's details: overview, params, tags, metric charts and artifacts. Pure: props in, callbacks out.
+ * A run's details: overview, params, tags, metric charts and artifacts.
+ * Pure: props in, callbacks out.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
@@ -53,14 +54,21 @@ export function formatDuration(ms: number | null): string {
     return `${minutes}m ${pad(seconds % 60)}s`;
   }
   const hours = Math.floor(minutes / 60);
-  return hours < 24 ? `${hours}h ${pad(minutes % 60)}m` : `${Math.floor(hours / 24)}d ${pad(hours % 24)}h`;
+  if (hours < 24) {
+    return `${hours}h ${pad(minutes % 60)}m`;
+  }
+  return `${Math.floor(hours / 24)}d ${pad(hours % 24)}h`;
 }
 
 function formatTime(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toLocaleString();
 }
 
-function RunLink(props: { run: Run; onOpenRun: (id: string) => void; testId?: string }): JSX.Element {
+function RunLink(props: {
+  run: Run;
+  onOpenRun: (id: string) => void;
+  testId?: string;
+}): JSX.Element {
   return (
     <button
       className="jp-Studio-linkButton"
@@ -93,7 +101,10 @@ function Overview(props: IRunViewProps & { run: Run }): JSX.Element {
   const rows: [string, React.ReactNode][] = [
     [trans.__('Started'), formatTime(run.start_time)],
     [trans.__('Ended'), formatTime(run.end_time)],
-    [trans.__('Duration'), formatDuration(run.duration_ms ?? (end === null ? null : end - run.start_time))],
+    [
+      trans.__('Duration'),
+      formatDuration(run.duration_ms ?? (end === null ? null : end - run.start_time))
+    ],
     [
       trans.__('Source'),
       run.source === null ? (
@@ -163,7 +174,6 @@ function KeyValueTable(props: {
   values: Record<string, string>;
   testId: string;
   empty: string;
-  trans: TranslationBundle;
 }): JSX.Element {
   const keys = Object.keys(props.values).sort();
   if (keys.length === 0) {
@@ -236,12 +246,15 @@ export function RunView(props: IRunViewProps): JSX.Element {
             values={run.params}
             testId="studio-params"
             empty={trans.__('No params')}
-            trans={trans}
           />
         </section>
         <section className="jp-Studio-section">
           <h3>{trans.__('Tags')}</h3>
-          <KeyValueTable values={run.tags} testId="studio-tags" empty={trans.__('No tags')} trans={trans} />
+          <KeyValueTable
+            values={run.tags}
+            testId="studio-tags"
+            empty={trans.__('No tags')}
+          />
         </section>
       </div>
       <ChildRuns {...props} />

@@ -6,6 +6,9 @@ import type { Contents } from '@jupyterlab/services';
 /** Where copies of artifacts are saved, under the server root (hidden folders are refused). */
 export const ARTIFACT_COPIES_FOLDER = 'studio-artifacts';
 
+/** Usual home folders: "/home/me", "/root", "/Users/me", "C:/Users/me". */
+const HOME_FOLDER = /^(?:\/home\/[^/]+|\/root|\/Users\/[^/]+|[A-Za-z]:\/Users\/[^/]+)(?=\/)/;
+
 function slashes(path: string): string {
   return path.replace(/\\/g, '/');
 }
@@ -31,8 +34,8 @@ export function serverPath(source: string, serverRoot: string): string | null {
   let root = slashes(serverRoot).replace(/\/+$/, '');
   let rest = path;
   if (root.startsWith('~')) {
-    // The server's home folder, unknown here: a usual one ("/home/me", "/root", "C:/Users/me").
-    const home = path.match(/^(?:\/home\/[^/]+|\/root|\/Users\/[^/]+|[A-Za-z]:\/Users\/[^/]+)(?=\/)/);
+    // The server's home folder is unknown here: take a usual one.
+    const home = path.match(HOME_FOLDER);
     if (!home) {
       return null;
     }
