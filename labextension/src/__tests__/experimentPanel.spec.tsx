@@ -1,6 +1,5 @@
-// jsdom lacks DragEvent (touched by @lumino/dragdrop on import) and requestIdleCallback (Lumino).
-const jsdomGlobals = globalThis as { DragEvent?: unknown; requestIdleCallback?: unknown };
-jsdomGlobals.DragEvent ??= class extends MouseEvent {};
+// jsdom lacks requestIdleCallback, which ReactWidget uses.
+const jsdomGlobals = globalThis as { requestIdleCallback?: unknown };
 jsdomGlobals.requestIdleCallback ??= (callback: () => void) => setTimeout(callback, 0);
 
 import { nullTranslator } from '@jupyterlab/translation';

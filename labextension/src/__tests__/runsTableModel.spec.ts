@@ -1,10 +1,6 @@
-import {
-  IColumnStore,
-  LocalStorageColumnStore,
-  nextSort,
-  orderClause,
-  RunsTableModel
-} from '../models/runsTableModel';
+import { IColumnStore, LocalStorageColumnStore } from '../models/columnStore';
+import { nextSort, orderClause } from '../models/runsSort';
+import { RunsTableModel } from '../models/runsTableModel';
 import { StudioRequestError } from '../handler';
 import { FakeRunsAPI, makeRun, makeRuns } from './fakeRuns';
 

@@ -6,7 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { Run } from '../api/types';
-import type { IRunsSort } from '../models/runsTableModel';
+import type { IRunsSort } from '../models/runsSort';
 import { columnLabel, RunCell } from './runCells';
 
 export interface IRunsTableProps {

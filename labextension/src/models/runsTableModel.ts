@@ -7,86 +7,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { ISearchRunsOptions } from '../api/tracking';
 import type { Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
+import { IColumnStore, LocalStorageColumnStore } from './columnStore';
+import { IRunsSort, nextSort, orderClause } from './runsSort';
 
 /** The one call the table makes (TrackingAPI has it). */
 export interface IRunsSource {
   searchRuns(options: ISearchRunsOptions): Promise<RunList>;
-}
-
-/** Where the chosen columns of each experiment are remembered. */
-export interface IColumnStore {
-  /** The columns chosen for this experiment, or null when none were chosen. */
-  load(experimentId: number): string[] | null;
-  /** Remember a choice; null forgets it (back to the defaults). */
-  save(experimentId: number, columns: string[] | null): void;
-}
-
-/** Remembers column choices in the browser's localStorage, one key per experiment. */
-export class LocalStorageColumnStore implements IColumnStore {
-  constructor(
-    private readonly _storage: Storage | null = browserStorage(),
-    private readonly _prefix = 'jupyter-studio:runs-table-columns:'
-  ) {}
-
-  load(experimentId: number): string[] | null {
-    try {
-      const text = this._storage?.getItem(this._prefix + experimentId);
-      const value: unknown = text ? JSON.parse(text) : null;
-      return Array.isArray(value) ? value.filter(item => typeof item === 'string') : null;
-    } catch {
-      return null; // Storage disabled or a damaged entry: fall back on the defaults.
-    }
-  }
-
-  save(experimentId: number, columns: string[] | null): void {
-    try {
-      if (columns === null) {
-        this._storage?.removeItem(this._prefix + experimentId);
-      } else {
-        this._storage?.setItem(this._prefix + experimentId, JSON.stringify(columns));
-      }
-    } catch {
-      // Storage full or disabled: the choice lasts for this session only.
-    }
-  }
-}
-
-export type SortDirection = 'asc' | 'desc';
-
-/** A server-side sort on one column (see `COLUMN_ORDER_KEYS` and metrics./params. columns). */
-export interface IRunsSort {
-  column: string;
-  direction: SortDirection;
-}
-
-/** The columns every table shows, before the chosen param and metric columns. */
-export const BASE_COLUMNS = ['status', 'name', 'start', 'duration'];
-
-const COLUMN_ORDER_KEYS: Record<string, string> = {
-  status: 'status',
-  name: 'name',
-  start: 'start_time',
-  duration: 'duration'
-};
-
-/** The server's order clause for a sort, e.g. "metrics.accuracy desc" or "start_time asc". */
-export function orderClause(sort: IRunsSort): string {
-  let name = COLUMN_ORDER_KEYS[sort.column];
-  if (name === undefined) {
-    const [entity, ...rest] = sort.column.split('.');
-    const key = rest.join('.');
-    // Keys with spaces (or other characters the filter language's words lack) go in backticks.
-    name = /^[A-Za-z0-9_\-./:]+$/.test(key) ? `${entity}.${key}` : `${entity}.\`${key}\``;
-  }
-  return `${name} ${sort.direction}`;
-}
-
-/** The sort after a click on a column's header: ascending, then descending, then none. */
-export function nextSort(current: IRunsSort | null, column: string): IRunsSort | null {
-  if (!current || current.column !== column) {
-    return { column, direction: 'asc' };
-  }
-  return current.direction === 'asc' ? { column, direction: 'desc' } : null;
 }
 
 export interface IRunsTableModelOptions {
@@ -104,6 +30,9 @@ export interface IRunsTableModelOptions {
 /** Runs read again from the top on refresh (reading 500 runs takes the server about 0.6 s). */
 const MAX_HEAD_SIZE = 500;
 const ID_BATCH = 200;
+
+/** The columns every table shows, before the chosen param and metric columns. */
+export const BASE_COLUMNS = ['status', 'name', 'start', 'duration'];
 
 /** The runs table's state; `stateChanged` fires after every change. */
 export class RunsTableModel {
@@ -507,14 +436,6 @@ export class RunsTableModel {
   private _disposed = false;
   private _stateChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, string[]>(this);
-}
-
-function browserStorage(): Storage | null {
-  try {
-    return typeof window === 'undefined' ? null : window.localStorage;
-  } catch {
-    return null;
-  }
 }
 
 function messageOf(error: unknown): string {
