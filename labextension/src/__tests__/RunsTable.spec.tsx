@@ -182,7 +182,8 @@ describe('FilterBox', () => {
     expect(onApply).not.toHaveBeenCalled();
     fireEvent.keyDown(input, { key: 'Enter' });
     expect(onApply).toHaveBeenCalledWith('metrics.accuracy >');
-    rerender(<FilterBox value="" error="Invalid filter: expected a value" trans={trans} onApply={onApply} />);
+    const error = 'Invalid filter: expected a value';
+    rerender(<FilterBox value="" error={error} trans={trans} onApply={onApply} />);
     expect(screen.getByTestId('studio-filter-error').textContent).toBe(
       'Invalid filter: expected a value'
     );

@@ -100,7 +100,8 @@ describe('ExperimentPanel', () => {
     const { panel } = open(new FakeAPI([]));
     const empty = await screen.findByTestId('studio-empty');
     expect(empty.textContent).toContain('No runs yet: here is how to log one');
-    await waitFor(() => expect(within(empty).getByText(/start_run\(experiment="iris"\)/)).toBeTruthy());
+    const snippet = /start_run\(experiment="iris"\)/;
+    await waitFor(() => expect(within(empty).getByText(snippet)).toBeTruthy());
     act(() => panel.dispose());
   });
 

@@ -207,7 +207,9 @@ describe('RunsTableModel live refresh', () => {
     api.runs = [...api.runs, makeRun(500, { status: 'RUNNING' })];
     await model.refreshLive();
     expect(model.total).toBe(501);
-    expect(api.calls).toContainEqual(expect.objectContaining({ maxResults: 300, includeTotal: true }));
+    expect(api.calls).toContainEqual(
+      expect.objectContaining({ maxResults: 300, includeTotal: true })
+    );
     // The new run on top, then every row shown before, in the same order.
     expect(model.runs.map(run => run.id)).toEqual(['run00500', ...before]);
     expect(model.selectedRunIds).toEqual(['run00400']);

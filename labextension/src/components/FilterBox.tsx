@@ -45,7 +45,12 @@ export function FilterBox(props: IFilterBoxProps): JSX.Element {
         />
       </div>
       {error && (
-        <div id={errorId} className="jp-Studio-filterError" data-testid="studio-filter-error" role="alert">
+        <div
+          id={errorId}
+          className="jp-Studio-filterError"
+          data-testid="studio-filter-error"
+          role="alert"
+        >
           {error}
         </div>
       )}

@@ -42,7 +42,13 @@ const WIDTHS: Record<string, string> = {
   start: '130px',
   duration: '100px'
 };
-const MIN_WIDTHS: Record<string, number> = { select: 32, status: 96, name: 180, start: 130, duration: 100 };
+const MIN_WIDTHS: Record<string, number> = {
+  select: 32,
+  status: 96,
+  name: 180,
+  start: 130,
+  duration: 100
+};
 const VALUE_WIDTH = 120;
 /** Load the next page when the last rendered row is this close to the end. */
 const LOAD_AHEAD_ROWS = 60;
@@ -176,7 +182,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       >
         {rows}
       </div>
-      {loadingMore && <div className="jp-Studio-runsLoadingMore">{trans.__('Loading more runs…')}</div>}
+      {loadingMore && (
+        <div className="jp-Studio-runsLoadingMore">{trans.__('Loading more runs…')}</div>
+      )}
     </div>
   );
 }
@@ -188,7 +196,11 @@ function ColumnHeader(props: {
   onSort: (column: string) => void;
 }): JSX.Element {
   const { column, direction } = props;
-  const kind = column.startsWith('metrics.') ? 'metric' : column.startsWith('params.') ? 'param' : '';
+  const kind = column.startsWith('metrics.')
+    ? 'metric'
+    : column.startsWith('params.')
+      ? 'param'
+      : '';
   return (
     <div
       role="columnheader"
@@ -207,7 +219,9 @@ function ColumnHeader(props: {
         }
       }}
     >
-      {kind && <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>{kind[0]}</span>}
+      {kind && (
+        <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>{kind[0]}</span>
+      )}
       <span className="jp-Studio-columnLabel">{props.label}</span>
       {direction && (
         <span className="jp-Studio-sortMark" aria-hidden>

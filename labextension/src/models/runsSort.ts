@@ -4,7 +4,7 @@
 
 export type SortDirection = 'asc' | 'desc';
 
-/** A server-side sort on one column (status, name, start, duration, metrics.<key> or params.<key>). */
+/** A server-side sort on a column: status, name, start, duration, metrics.<key>, params.<key>. */
 export interface IRunsSort {
   column: string;
   direction: SortDirection;

@@ -111,7 +111,8 @@ export class ExperimentPanel extends ReactWidget {
 
   private _execute(command: string, args: { runId: string } | { runIds: string[] }): void {
     this._context.commands.execute(command, args).catch((error: unknown) => {
-      void showErrorMessage(this._trans.__('Studio'), error instanceof Error ? error : String(error));
+      const message = error instanceof Error ? error : String(error);
+      void showErrorMessage(this._trans.__('Studio'), message);
     });
   }
 
