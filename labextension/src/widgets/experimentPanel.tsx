@@ -6,12 +6,14 @@ import { showErrorMessage, ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { ColumnChooser } from '../components/ColumnChooser';
 import { FilterBox } from '../components/FilterBox';
 import { RunsTable } from '../components/RunsTable';
 import { BASE_COLUMNS, RunsTableModel } from '../models/runsTableModel';
+import { studioIcon } from '../icons';
 import { CommandIDs, IPanelContext, IStudioSettings } from '../tokens';
 
 /** Runs that can be compared at once. */
@@ -29,6 +31,9 @@ export class ExperimentPanel extends ReactWidget {
     this.addClass('jp-Studio-experimentPanel');
     this.title.label = this._trans.__('Experiment %1', experimentId);
     this.title.closable = true;
+    this.title.icon = studioIcon;
+    // Focusable, so that activating the tab makes it JupyterLab's current widget.
+    this.node.tabIndex = -1;
     this.model = new RunsTableModel({
       api: context.api,
       experimentId,
@@ -45,6 +50,11 @@ export class ExperimentPanel extends ReactWidget {
     void this.model.reload();
     void this._loadExperiment();
   }
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    this.node.focus();
+  }
+
 
   readonly experimentId: number;
   /** The runs table's state. */

@@ -4,10 +4,12 @@
 import { ReactWidget, showErrorMessage } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { RunView } from '../components/RunView';
 import { RunModel } from '../models/runModel';
+import { studioIcon } from '../icons';
 import { CommandIDs, IPanelContext } from '../tokens';
 import { saveArtifactCopy, serverPath } from './openInLab';
 
@@ -25,10 +27,18 @@ export class RunPanel extends ReactWidget {
     this.title.label = this._trans.__('Run %1', runId.slice(0, 8));
     this.title.caption = runId;
     this.title.closable = true;
+    this.title.icon = studioIcon;
+    // Focusable, so that activating the tab makes it JupyterLab's current widget.
+    this.node.tabIndex = -1;
     this._model = new RunModel({ api: context.api, runId, settings: context.settings });
     this._model.changed.connect(this._onModelChanged, this);
     void this.refresh();
   }
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    this.node.focus();
+  }
+
 
   readonly runId: string;
 
