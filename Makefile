@@ -1,13 +1,20 @@
 # Studio's commands. The README's quick start is `make lab` and `make test`.
 #
-#   make lab     install into .venv, then start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
-#   make test    install, then ruff, mypy, pytest on SQLite, and the store tests again on a
-#                throwaway PostgreSQL server that it starts and always stops
-#   make bench   install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
-#                (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
+#   make lab        install into .venv (the JupyterLab extension is built on the way), then
+#                   start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
+#   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
+#                   (browser tests in Debian's Chromium included, installed if missing), and
+#                   the store tests again on a throwaway PostgreSQL server that it starts and
+#                   always stops
+#   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
+#                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
+#   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
 #
 # Everything goes into a virtual environment of its own (.venv, or VENV=...), reused until
-# pyproject.toml changes.
+# pyproject.toml or the frontend's package.json / package-lock.json change. `pip install -e`
+# builds the extension (npm install, then the build, through hatch-jupyter-builder), and
+# `jupyter-builder develop` links .venv's copy to studio/labextension, so JupyterLab serves
+# this checkout's build; a change under labextension/src, style or schema rebuilds it.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,30 +25,52 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+ABS_BIN := $(abspath $(BIN))
 PIP_FLAGS ?= --progress-bar off
-# Stamps: the environment is reinstalled only when pyproject.toml is newer than these.
+# Stamps: the environment is reinstalled only when its inputs are newer than these.
 INSTALLED := $(VENV)/.studio-installed
 BENCH_INSTALLED := $(VENV)/.studio-bench-installed
+
+# The frontend: the build lands in studio/labextension; jupyter-builder (a Python command from
+# the virtual environment) must be on PATH for npm's build scripts.
+NPM ?= npm
+NPM_ENV := PATH="$(ABS_BIN):$$PATH"
+LABEXT_BUILT := studio/labextension/package.json
+LABEXT_LINK := $(VENV)/share/jupyter/labextensions/jupyter-studio
+LABEXT_INPUTS := labextension/package.json labextension/package-lock.json
+LABEXT_SOURCES := $(shell find labextension/src labextension/style labextension/schema -type f \
+                    -not -path '*/__tests__/*' 2>/dev/null) \
+                  labextension/package.json labextension/tsconfig.json
+NODE_MODULES := labextension/node_modules/.package-lock.json
+
+# The browser tests drive Debian's Chromium (never a browser that Playwright downloads).
+CHROMIUM := /usr/bin/chromium
 
 HOST ?= 127.0.0.1
 PORT ?= 8888
 LAB_ARGS ?=
+comma := ,
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 PYTEST_ARGS ?=
+JEST_ARGS ?=
 BENCH_ARGS ?=
 # What runs a second time against PostgreSQL: the store and the schema.
 PG_TESTS ?= tests/tracking/test_store.py tests/tracking/test_service.py tests/db
 
-.PHONY: help install lab test lint typecheck test-sqlite test-postgres bench clean distclean
+.PHONY: help install build lab test lint typecheck test-frontend test-sqlite test-postgres \
+        api-types bench clean distclean
 
 help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
-	@echo "make test       ruff, mypy, pytest on SQLite and the store tests on PostgreSQL"
+	@echo "make test       ruff, mypy, tsc and Jest, pytest on SQLite (browser tests included)"
+	@echo "                and the store tests on PostgreSQL"
 	@echo "make bench      the benchmarks, side by side with MLflow"
-	@echo "make install    only create/refresh the virtual environment $(VENV)"
-	@echo "make lint | typecheck | test-sqlite | test-postgres   one step of make test"
-	@echo "make clean      remove caches and build output; distclean also removes $(VENV)"
+	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
+	@echo "make build      rebuild the JupyterLab extension if its sources changed"
+	@echo "make api-types  regenerate labextension/openapi.json and labextension/src/api/schema.ts"
+	@echo "make lint | typecheck | test-frontend | test-sqlite | test-postgres   one step of make test"
+	@echo "make clean      remove caches and build output; distclean also removes $(VENV) and node_modules"
 
 $(BIN)/python:
 	@if ! $(PYTHON) -m venv $(VENV); then \
@@ -56,31 +85,77 @@ $(BIN)/python:
 	  fi; \
 	fi
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
+# pip install -e EXTRAS, then link .venv's copy of the extension to studio/labextension.
+# The link goes first: pip would otherwise remove and write the installed files through it.
+define install_editable
+	if [ -L "$(LABEXT_LINK)" ]; then rm "$(LABEXT_LINK)"; fi
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[$(1)]'
+	$(NPM_ENV) $(BIN)/jupyter-builder develop --overwrite .
+endef
+
+# The editable build skips npm when studio/labextension is newer than labextension/src, so
+# remove it: a new package.json or lock file then gets `npm install` and a full build.
+$(INSTALLED): pyproject.toml $(LABEXT_INPUTS) | $(BIN)/python
+	@echo "==> install into $(VENV), building the JupyterLab extension   [$$(date +%T)]"
+	command -v $(NPM) >/dev/null || { echo "error: $(NPM) not found: install Node.js 20 and npm" >&2; exit 1; }
+	rm -rf studio/labextension
+	$(call install_editable,test)
 	touch $@
 
 $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test,bench]'
+	$(call install_editable,test$(comma)bench)
 	touch $@
+
+# Rebuild (development build, as the editable install makes) when a source is newer than the
+# build. On a fresh install the build was just made by pip, and the check finds nothing newer.
+$(LABEXT_BUILT): $(LABEXT_SOURCES) | $(INSTALLED)
+	@if [ ! -e $(NODE_MODULES) ] || [ labextension/package-lock.json -nt $(NODE_MODULES) ]; then \
+	  echo "==> npm install (labextension)"; \
+	  cd labextension && $(NPM) install --no-audit --no-fund; \
+	fi
+	@if [ ! -e $@ ] || [ -n "$$(find $(LABEXT_SOURCES) -newer $@ -print -quit)" ]; then \
+	  echo "==> npm run build (labextension)"; \
+	  cd labextension && $(NPM_ENV) $(NPM) run build; \
+	  touch "$(CURDIR)/$@"; \
+	fi
 
 install: $(INSTALLED)
 
-lab: $(INSTALLED)
+build: $(LABEXT_BUILT)
+
+# Never deleted by .DELETE_ON_ERROR: it is the system's.
+.PRECIOUS: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "==> installing Debian's chromium for the browser tests   [$$(date +%T)]"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "error: $(CHROMIUM) is missing: install Debian's package (apt-get install chromium)" >&2; \
+	  exit 1; \
+	fi
+	test -x $@
+
+lab: $(LABEXT_BUILT)
 	# The store is Studio's default (SQLite under the Jupyter data dir) unless STUDIO_HOME is set.
-	cd examples && exec "$(abspath $(BIN))/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
+	cd examples && exec "$(ABS_BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
 	  --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) $(ALLOW_ROOT) $(LAB_ARGS)
 
 # One recipe, so that the steps run in this order even under `make -j`.
-test: $(INSTALLED)
-	@echo "==> ruff"
+test: $(LABEXT_BUILT) $(CHROMIUM)
+	@echo "==> ruff   [$$(date +%T)]"
 	$(BIN)/ruff check .
-	@echo "==> mypy"
+	@echo "==> mypy   [$$(date +%T)]"
 	$(BIN)/mypy studio
-	@echo "==> pytest (SQLite)"
+	@echo "==> tsc   [$$(date +%T)]"
+	cd labextension && npx tsc --noEmit -p .
+	@echo "==> jest   [$$(date +%T)]"
+	cd labextension && npx jest --ci $(JEST_ARGS)
+	@echo "==> pytest (SQLite)   [$$(date +%T)]"
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS)
-	@echo "==> pytest (PostgreSQL): $(PG_TESTS)"
+	@echo "==> pytest (PostgreSQL): $(PG_TESTS)   [$$(date +%T)]"
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
+	@echo "==> make test passed   [$$(date +%T)]"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -88,14 +163,24 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy studio
 
-test-sqlite: $(INSTALLED)
+test-frontend: $(LABEXT_BUILT)
+	cd labextension && npx tsc --noEmit -p .
+	cd labextension && npx jest --ci $(JEST_ARGS)
+
+test-sqlite: $(LABEXT_BUILT) $(CHROMIUM)
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(INSTALLED)
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
 
+# The REST API's document, generated from the wire models, and the TypeScript types generated
+# from it; tests/test_api_types.py fails when either is stale.
+api-types: $(INSTALLED)
+	$(BIN)/studio openapi --output labextension/openapi.json
+	cd labextension && npx openapi-typescript openapi.json -o src/api/schema.ts
+
 # Each benchmark is a plain script; all of them run, and any failure fails the target.
-bench: $(BENCH_INSTALLED)
+bench: $(BENCH_INSTALLED) $(LABEXT_BUILT) $(CHROMIUM)
 	@shopt -s nullglob; \
 	scripts=(tests/bench/bench_*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "error: no tests/bench/bench_*.py to run" >&2; exit 1; fi; \
@@ -108,7 +193,9 @@ bench: $(BENCH_INSTALLED)
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache ./*.egg-info
-	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf studio/labextension labextension/lib labextension/tsconfig.tsbuildinfo
+	find . -path ./$(VENV) -prune -o -path ./labextension/node_modules -prune \
+	  -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) labextension/node_modules
