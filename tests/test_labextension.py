@@ -105,6 +105,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=840,
         check=False,
     )  # fmt: skip
+    # The copy now holds npm's packages (some 300 MB): pytest keeps its last temporary folders.
+    shutil.rmtree(source, ignore_errors=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     wheels = list(dist.glob("jupyter_studio-*.whl"))
     assert len(wheels) == 1, wheels
