@@ -1,0 +1,278 @@
+import { act, fireEvent, render, within } from '@testing-library/react';
+import { nullTranslator } from '@jupyterlab/translation';
+import Plotly from 'plotly.js-dist-min';
+import * as React from 'react';
+
+import type { Run } from '../api/types';
+import { CompareView, ICompareViewProps } from '../components/CompareView';
+import { defaultDirection } from '../components/compare/compareData';
+import { metricSeries } from '../components/compare/MetricCharts';
+import { runColor } from '../components/compare/theme';
+import { CompareModel } from '../models/compareModel';
+import { FakeAPI, threeRuns } from './compareFixtures';
+
+interface ITrace {
+  type: string;
+  [key: string]: any;
+}
+interface ICall {
+  element: HTMLElement;
+  data: ITrace[];
+  layout: Record<string, any>;
+}
+
+// The mock (test/plotlyMock.js) records what the components hand to plotly.
+const plotly = Plotly as unknown as { __calls: ICall[] };
+
+function lastTrace(type: string, testId: string): ITrace {
+  const calls = plotly.__calls.filter(
+    call => call.data[0]?.type === type && call.element.getAttribute('data-testid') === testId
+  );
+  expect(calls.length).toBeGreaterThan(0);
+  return calls[calls.length - 1].data[0];
+}
+
+const trans = nullTranslator.load('jupyter-studio');
+
+/** The props a ComparePanel passes, from a model loaded from the fake API. */
+async function loadedProps(runs: Run[] = threeRuns()): Promise<ICompareViewProps> {
+  const model = new CompareModel({
+    api: new FakeAPI(runs),
+    runIds: runs.map(run => run.id),
+    refreshInterval: 5
+  });
+  await model.refresh();
+  const props: ICompareViewProps = {
+    runs: model.runs,
+    paramKeys: model.paramKeys,
+    differingParams: model.differingParams,
+    metricKeys: model.metricKeys,
+    histories: model.histories,
+    loading: model.loading,
+    error: model.error,
+    defaultSmoothing: 0,
+    onOpenRun: jest.fn(),
+    trans
+  };
+  model.dispose();
+  return props;
+}
+
+function paramRows(container: HTMLElement): HTMLElement[] {
+  return Array.from(container.querySelectorAll('[data-testid="studio-compare-param-row"]'));
+}
+
+beforeEach(() => {
+  plotly.__calls.length = 0;
+});
+
+describe('CompareView params', () => {
+  it('highlights the params whose values differ, a missing value included', async () => {
+    const { container } = render(<CompareView {...await loadedProps()} />);
+    const rows = paramRows(container);
+    expect(rows.map(row => row.dataset.param)).toEqual(['lr', 'max_depth', 'seed', 'solver']);
+    const differing = rows.filter(row => row.classList.contains('jp-Studio-differs'));
+    expect(differing.map(row => row.dataset.param)).toEqual(['lr', 'max_depth', 'solver']);
+    const solver = rows[3];
+    expect(Array.from(solver.querySelectorAll('td')).map(td => td.textContent)).toEqual([
+      'adam',
+      'sgd',
+      '—'
+    ]);
+  });
+
+  it('shows only the differing params when "only differences" is checked', async () => {
+    const { container, getByTestId } = render(<CompareView {...await loadedProps()} />);
+    const toggle = getByTestId('studio-only-differences') as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    fireEvent.click(toggle);
+    expect(toggle.checked).toBe(true);
+    expect(paramRows(container).map(row => row.dataset.param)).toEqual([
+      'lr',
+      'max_depth',
+      'solver'
+    ]);
+    fireEvent.click(toggle);
+    expect(paramRows(container)).toHaveLength(4);
+  });
+});
+
+describe('CompareView metrics table', () => {
+  function cells(container: HTMLElement, metric: string, stat: string): HTMLElement[] {
+    const row = container.querySelector(
+      `[data-testid="studio-compare-metrics"] tbody[data-metric="${metric}"] tr[data-stat="${stat}"]`
+    )!;
+    return Array.from(row.querySelectorAll('td[data-run-id]'));
+  }
+
+  it('gives best, last, min and max per run and marks the best run of each metric', async () => {
+    const { container } = render(<CompareView {...await loadedProps()} />);
+    // accuracy: higher is better; b reached 0.9.
+    expect(cells(container, 'accuracy', 'best').map(td => td.textContent)).toEqual([
+      '0.8000',
+      '0.9000',
+      '0.6000'
+    ]);
+    expect(cells(container, 'accuracy', 'last').map(td => td.textContent)).toEqual([
+      '0.8000',
+      '0.8500',
+      '0.6000'
+    ]);
+    const bestAccuracy = container.querySelectorAll(
+      'tbody[data-metric="accuracy"] td.jp-Studio-best'
+    );
+    expect(Array.from(bestAccuracy).map(td => (td as HTMLElement).dataset.runId)).toEqual(['b']);
+    // loss: lower is better; b went down to 0.3.
+    expect(cells(container, 'loss', 'best').map(td => td.textContent)).toEqual([
+      '0.4000',
+      '0.3000',
+      '0.9000'
+    ]);
+    expect(
+      (container.querySelector('tbody[data-metric="loss"] td.jp-Studio-best') as HTMLElement)
+        .dataset.runId
+    ).toBe('b');
+    // test_score, logged once per run: one row; c has none.
+    expect(container.querySelectorAll('tbody[data-metric="test_score"] tr')).toHaveLength(1);
+    expect(cells(container, 'test_score', 'best').map(td => td.textContent)).toEqual([
+      '0.7500',
+      '0.8000',
+      '—'
+    ]);
+    expect(container.querySelectorAll('tbody[data-metric="loss"] tr')).toHaveLength(4);
+  });
+
+  it('switches which way is better per metric', async () => {
+    const { container } = render(<CompareView {...await loadedProps()} />);
+    const toggle = container.querySelector(
+      '[data-testid="studio-metric-direction"][data-metric="loss"]'
+    ) as HTMLElement;
+    expect(toggle.dataset.direction).toBe('min');
+    fireEvent.click(toggle);
+    expect(toggle.dataset.direction).toBe('max');
+    // Higher loss "better" now: c's max of 1.2.
+    const best = container.querySelector('tbody[data-metric="loss"] td.jp-Studio-best') as HTMLElement;
+    expect(best.dataset.runId).toBe('c');
+    expect(best.textContent).toBe('1.200');
+  });
+
+  it('guesses the direction from the name', () => {
+    expect(defaultDirection('val_loss')).toBe('min');
+    expect(defaultDirection('mean_squared_error')).toBe('min');
+    expect(defaultDirection('train/rmse')).toBe('min');
+    expect(defaultDirection('log_loss')).toBe('min');
+    expect(defaultDirection('neg_mean_squared_error')).toBe('max');
+    expect(defaultDirection('accuracy')).toBe('max');
+    expect(defaultDirection('r2')).toBe('max');
+    expect(defaultDirection('rank_test_score')).toBe('min');
+    expect(defaultDirection('mean_fit_time')).toBe('min');
+    expect(defaultDirection('mean_test_score')).toBe('max');
+  });
+});
+
+describe('CompareView charts', () => {
+  it('overlays one chart per metric with more than one point, a line per run', async () => {
+    const { getAllByTestId } = render(<CompareView {...await loadedProps()} />);
+    const charts = getAllByTestId('studio-compare-chart');
+    expect(charts.map(chart => chart.dataset.metric)).toEqual(['accuracy', 'loss']);
+    expect(charts.map(chart => chart.dataset.points)).toEqual(['9', '9']);
+    const call = plotly.__calls.find(c => c.element.closest('[data-metric="loss"]'))!;
+    expect(call.data.map(trace => trace.name)).toEqual(['run-a', 'run-b', 'run-c']);
+  });
+
+  it('draws parallel coordinates of differing params and last metric values', async () => {
+    const { getByTestId } = render(<CompareView {...await loadedProps()} />);
+    const trace = lastTrace('parcoords', 'studio-parallel-coordinates');
+    const labels = trace.dimensions.map((d: { label: string }) => d.label);
+    // seed is the same everywhere: no axis for it. c has no test_score, and plotly would drop
+    // c's whole line for the gap: that axis is left out, and said so.
+    expect(labels).toEqual(['lr', 'max_depth', 'solver', 'accuracy', 'loss']);
+    expect(getByTestId('studio-parallel-left-out').textContent).toContain('test_score');
+    const lr = trace.dimensions[0];
+    expect(lr.values).toEqual([0.1, 0.01, 0.001]);
+    expect(lr.tickvals).toBeUndefined();
+    // max_depth has "None": a categorical axis, numbers first.
+    const depth = trace.dimensions[1];
+    expect(depth.ticktext).toEqual(['3', '5', 'None']);
+    expect(depth.tickvals).toEqual([0, 1, 2]);
+    expect(depth.values).toEqual([0, 1, 2]);
+    expect(trace.dimensions[2].ticktext).toEqual(['(none)', 'adam', 'sgd']);
+    expect(trace.dimensions[4].values).toEqual([0.4, 0.35, 0.9]);
+    // Coloured by the first metric by default, then by another.
+    expect(trace.line.color).toEqual([0.8, 0.85, 0.6]);
+    expect(trace.line.showscale).toBe(true);
+    await act(async () => {
+      fireEvent.change(getByTestId('studio-parallel-color'), { target: { value: 'loss' } });
+    });
+    expect(lastTrace('parcoords', 'studio-parallel-coordinates').line.color).toEqual([
+      0.4, 0.35, 0.9
+    ]);
+  });
+
+  it('scatters any param or metric against another, points named by run', async () => {
+    const { getByTestId } = render(<CompareView {...await loadedProps()} />);
+    let trace = lastTrace('scatter', 'studio-scatter');
+    expect(trace.x).toEqual([0.1, 0.01, 0.001]);
+    expect(trace.y).toEqual([0.8, 0.85, 0.6]);
+    expect(trace.text).toEqual(['run-a', 'run-b', 'run-c']);
+    expect(trace.marker.color).toHaveLength(3);
+    expect((getByTestId('studio-scatter-x') as HTMLSelectElement).value).toBe('params.lr');
+    // lr spans two decades: a log axis.
+    let layout = plotly.__calls.filter(c => c.data[0]?.type === 'scatter').pop()!.layout;
+    expect(layout.xaxis.type).toBe('log');
+    expect(layout.yaxis.type).toBe('linear');
+    await act(async () => {
+      fireEvent.change(getByTestId('studio-scatter-x'), { target: { value: 'params.solver' } });
+      fireEvent.change(getByTestId('studio-scatter-y'), { target: { value: 'metrics.test_score' } });
+    });
+    trace = lastTrace('scatter', 'studio-scatter');
+    // c has no test_score: left out.
+    expect(trace.x).toEqual(['adam', 'sgd']);
+    expect(trace.y).toEqual([0.75, 0.8]);
+    expect(trace.text).toEqual(['run-a', 'run-b']);
+    expect(getByTestId('studio-scatter').dataset.points).toBe('2');
+    layout = plotly.__calls.filter(c => c.data[0]?.type === 'scatter').pop()!.layout;
+    expect(layout.xaxis.type).toBe('category');
+    expect(layout.xaxis.categoryarray).toEqual(['(none)', 'adam', 'sgd']);
+  });
+
+  it('gives each run one colour in the legend, the scatter and the metric charts', async () => {
+    const props = await loadedProps();
+    const { getAllByTestId } = render(<CompareView {...props} />);
+    const swatches = getAllByTestId('studio-compare-legend-item').map(
+      item => (item.querySelector('.jp-Studio-swatch') as HTMLElement).style.backgroundColor
+    );
+    expect(new Set(swatches).size).toBe(3);
+    const scatter = lastTrace('scatter', 'studio-scatter');
+    const toRgb = (color: string) => {
+      const probe = document.createElement('span');
+      probe.style.backgroundColor = color;
+      return probe.style.backgroundColor;
+    };
+    expect(scatter.marker.color.map(toRgb)).toEqual(swatches);
+    const loss = plotly.__calls.find(c => c.element.closest('[data-metric="loss"]'))!;
+    expect(loss.data.map(trace => toRgb(trace.line.color))).toEqual(swatches);
+    // A run without the metric keeps its colour: the others do not shift.
+    const colors = props.runs.map((_, i) => runColor(i));
+    const series = metricSeries(props.runs, colors, props.histories, 'test_score', 'step');
+    expect(series.map(s => s.runId)).toEqual(['a', 'b']);
+    expect(series.map(s => toRgb(s.color))).toEqual(swatches.slice(0, 2));
+  });
+});
+
+describe('CompareView states', () => {
+  it('opens a run from the legend', async () => {
+    const props = await loadedProps();
+    const { getAllByTestId } = render(<CompareView {...props} />);
+    fireEvent.click(within(getAllByTestId('studio-compare-legend-item')[1]).getByRole('button'));
+    expect(props.onOpenRun).toHaveBeenCalledWith('b');
+  });
+
+  it("shows the server's message", async () => {
+    const props = await loadedProps();
+    const { getByTestId } = render(
+      <CompareView {...props} error={"missing: Run 'missing' does not exist."} />
+    );
+    expect(getByTestId('studio-compare-error').textContent).toContain('does not exist');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Best, last, min and max of every metric for every run; the best run of each metric stands out.
+ */
+import * as React from 'react';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import type { Run } from '../../api/types';
+import { bestRunId, Direction, formatValue, IMetricStats, metricStats } from './compareData';
+import { RunName } from './RunLegend';
+
+export interface IMetricsSummaryTableProps {
+  runs: Run[];
+  colors: string[];
+  metricKeys: string[];
+  /** Which way each metric improves. */
+  directions: Record<string, Direction>;
+  onDirectionChange: (metricKey: string, direction: Direction) => void;
+  onOpenRun: (runId: string) => void;
+  trans: TranslationBundle;
+}
+
+const STATS: (keyof IMetricStats)[] = ['best', 'last', 'min', 'max'];
+
+export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Element {
+  const { runs, colors, metricKeys, directions, trans } = props;
+  const statLabel: Record<keyof IMetricStats, string> = {
+    best: trans.__('best'),
+    last: trans.__('last'),
+    min: trans.__('min'),
+    max: trans.__('max')
+  };
+  return (
+    <div className="jp-Studio-compareSection">
+      <div className="jp-Studio-sectionHeader">
+        <h3>{trans.__('Metrics')}</h3>
+      </div>
+      <div className="jp-Studio-tableScroll">
+        <table className="jp-Studio-compareTable" data-testid="studio-compare-metrics">
+          <thead>
+            <tr>
+              <th className="jp-Studio-keyCell">{trans.__('Metric')}</th>
+              <th>{trans.__('Value')}</th>
+              {runs.map((run, i) => (
+                <th key={run.id} data-run-id={run.id}>
+                  <RunName run={run} color={colors[i]} onOpenRun={props.onOpenRun} trans={trans} />
+                </th>
+              ))}
+            </tr>
+          </thead>
+          {metricKeys.map(key => {
+            const direction = directions[key];
+            const best = bestRunId(runs, key, direction);
+            const stats = runs.map(run => metricStats(run, key, direction));
+            // A metric logged once per run: best, last, min and max are one value.
+            const single = runs.every(run => (run.metrics[key]?.count ?? 0) <= 1);
+            const shown = single ? STATS.slice(0, 1) : STATS;
+            return (
+              <tbody key={key} data-metric={key} className="jp-Studio-metricGroup">
+                {shown.map((stat, row) => (
+                  <tr key={stat} data-stat={stat}>
+                    {row === 0 && (
+                      <th scope="rowgroup" rowSpan={shown.length} className="jp-Studio-keyCell">
+                        <div title={key}>{key}</div>
+                        <button
+                          type="button"
+                          className="jp-Studio-direction"
+                          data-testid="studio-metric-direction"
+                          data-metric={key}
+                          data-direction={direction}
+                          title={trans.__('Click to switch which way is better')}
+                          onClick={() =>
+                            props.onDirectionChange(key, direction === 'max' ? 'min' : 'max')
+                          }
+                        >
+                          {direction === 'max'
+                            ? trans.__('↑ higher is better')
+                            : trans.__('↓ lower is better')}
+                        </button>
+                      </th>
+                    )}
+                    <td className="jp-Studio-statName">
+                      {single ? trans.__('value') : statLabel[stat]}
+                    </td>
+                    {runs.map((run, i) => {
+                      const isBest = stat === 'best' && run.id === best;
+                      return (
+                        <td
+                          key={run.id}
+                          data-run-id={run.id}
+                          className={isBest ? 'jp-Studio-best' : undefined}
+                          title={isBest ? trans.__('Best run of %1', key) : undefined}
+                        >
+                          {formatValue(stats[i]?.[stat])}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            );
+          })}
+        </table>
+      </div>
+    </div>
+  );
+}

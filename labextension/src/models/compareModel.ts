@@ -1,0 +1,324 @@
+/**
+ * State of a comparison of 2 to 20 runs: the runs, the union of their metrics and params, and
+ * each (run, metric) history, refreshed live while any of the runs is running.
+ */
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+import type { IDisposable } from '@lumino/disposable';
+
+import type { TrackingAPI } from '../api/tracking';
+import { MetricSummary, Run, toNumber } from '../api/types';
+
+/** The fewest and the most runs a comparison takes. */
+export const MIN_COMPARE_RUNS = 2;
+export const MAX_COMPARE_RUNS = 20;
+
+/** About how many points of each history the server sends. */
+export const COMPARE_MAX_POINTS = 1000;
+
+/** How many history requests are in flight at once. */
+const HISTORY_CONCURRENCY = 6;
+
+/** The part of the tracking API a comparison uses. */
+export type ICompareAPI = Pick<TrackingAPI, 'getRun' | 'getMetricHistory'>;
+
+/** One metric history, values already numbers (NaN and infinities kept). */
+export interface IHistory {
+  steps: number[];
+  timestamps: number[];
+  values: number[];
+}
+
+/** Histories by metric key, then run id. */
+export type Histories = Record<string, Record<string, IHistory>>;
+
+/** What follows from the loaded runs. */
+interface IDerived {
+  runs: Run[];
+  metricKeys: string[];
+  paramKeys: string[];
+  differingParams: Set<string>;
+}
+
+export interface ICompareModelOptions {
+  api: ICompareAPI;
+  runIds: string[];
+  /** Seconds between refreshes while a run is running. */
+  refreshInterval: number;
+  maxPoints?: number;
+  /** When true, the live refresh stands by (say, while the panel is hidden). */
+  isHidden?: () => boolean;
+}
+
+/** Loads and keeps the runs being compared; says when anything changed. */
+export class CompareModel implements IDisposable {
+  constructor(options: ICompareModelOptions) {
+    this.runIds = [...options.runIds];
+    this._api = options.api;
+    this._maxPoints = options.maxPoints ?? COMPARE_MAX_POINTS;
+    const isHidden = options.isHidden ?? (() => false);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refreshRunning(),
+      frequency: { interval: options.refreshInterval * 1000, backoff: true, max: 300 * 1000 },
+      standby: () => (this.anyRunning && !isHidden() ? 'when-hidden' : true),
+      name: 'jupyter-studio:compare'
+    });
+  }
+
+  readonly runIds: string[];
+
+  /** Emitted whenever runs, histories, loading or error change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The runs that loaded, in the order of `runIds` (the same array until a run changes). */
+  get runs(): Run[] {
+    return this._derived().runs;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** The server's messages for what could not be loaded, or null. */
+  get error(): string | null {
+    return this._errors.length ? this._errors.join('\n') : null;
+  }
+
+  get anyRunning(): boolean {
+    return this.runs.some(run => run.status === 'RUNNING');
+  }
+
+  /** Every metric key any run has, sorted. */
+  get metricKeys(): string[] {
+    return this._derived().metricKeys;
+  }
+
+  /** Every param key any run has, sorted. */
+  get paramKeys(): string[] {
+    return this._derived().paramKeys;
+  }
+
+  /** The params whose values are not the same in every run (a missing value differs). */
+  get differingParams(): Set<string> {
+    return this._derived().differingParams;
+  }
+
+  /** A run's history of a metric, once loaded. */
+  history(runId: string, key: string): IHistory | undefined {
+    return this._histories.get(key)?.get(runId);
+  }
+
+  /**
+   * Every loaded history, by metric key then run id. The same object until something changes,
+   * so views can memoize on it.
+   */
+  get histories(): Histories {
+    if (!this._snapshot) {
+      const snapshot: Histories = {};
+      for (const [key, byRun] of this._histories) {
+        snapshot[key] = Object.fromEntries(byRun);
+      }
+      this._snapshot = snapshot;
+    }
+    return this._snapshot;
+  }
+
+  /** Seconds between live refreshes. */
+  set refreshInterval(seconds: number) {
+    this._poll.frequency = { ...this._poll.frequency, interval: seconds * 1000 };
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Load every run, then every history; starts the live refresh. */
+  async refresh(): Promise<void> {
+    this._loading = true;
+    this._emit();
+    const answers = await Promise.allSettled(this.runIds.map(id => this._api.getRun(id)));
+    if (this._isDisposed) {
+      return;
+    }
+    const errors: string[] = [];
+    answers.forEach((answer, i) => {
+      if (answer.status === 'fulfilled') {
+        this._setRun(this.runIds[i], answer.value);
+      } else {
+        this._setRun(this.runIds[i], null);
+        errors.push(`${this.runIds[i]}: ${messageOf(answer.reason)}`);
+      }
+    });
+    this._errors = errors;
+    this._emit();
+    await this._loadHistories(this.runs, true);
+    this._loading = false;
+    this._emit();
+    if (!this._isDisposed) {
+      void this._poll.start();
+    }
+  }
+
+  /**
+   * Reload the running runs, and the histories that grew since the last load.
+   * The live refresh calls this; finished runs are left as they are.
+   */
+  async refreshRunning(): Promise<void> {
+    const running = this.runs.filter(run => run.status === 'RUNNING');
+    if (!running.length) {
+      return;
+    }
+    const before = new Map(running.map(run => [run.id, run]));
+    const answers = await Promise.allSettled(running.map(run => this._api.getRun(run.id)));
+    if (this._isDisposed) {
+      return;
+    }
+    const reloaded: Run[] = [];
+    for (const answer of answers) {
+      if (answer.status === 'fulfilled') {
+        this._setRun(answer.value.id, answer.value);
+        reloaded.push(answer.value);
+      }
+    }
+    this._emit();
+    await this._loadHistories(reloaded, false, before);
+    this._emit();
+  }
+
+  /** Load the histories of `runs`: all of them, or (when not `all`) those that changed. */
+  private async _loadHistories(
+    runs: Run[],
+    all: boolean,
+    before: Map<string, Run> = new Map()
+  ): Promise<void> {
+    const jobs: (() => Promise<void>)[] = [];
+    for (const run of runs) {
+      for (const [key, summary] of Object.entries(run.metrics)) {
+        const old = before.get(run.id)?.metrics[key];
+        if (!all && old && old.count === summary.count && old.last_step === summary.last_step) {
+          continue;
+        }
+        if (summary.count <= 1) {
+          // One point: the summary already is the whole history.
+          this._setHistory(run.id, key, singlePoint(summary));
+          continue;
+        }
+        jobs.push(() => this._loadHistory(run.id, key));
+      }
+    }
+    await runLimited(jobs, HISTORY_CONCURRENCY);
+  }
+
+  private async _loadHistory(runId: string, key: string): Promise<void> {
+    try {
+      const answer = await this._api.getMetricHistory(runId, key, this._maxPoints);
+      this._setHistory(runId, key, {
+        steps: answer.steps,
+        timestamps: answer.timestamps,
+        values: answer.values.map(toNumber)
+      });
+    } catch (error) {
+      this._errors = [...this._errors, `${runId} ${key}: ${messageOf(error)}`];
+    }
+  }
+
+  /** What follows from the runs, computed once per change of a run so views can memoize. */
+  private _derived(): IDerived {
+    if (!this._derivedCache) {
+      const runs = this.runIds
+        .map(id => this._runs.get(id))
+        .filter((run): run is Run => !!run);
+      const paramKeys = unionKeys(runs.map(run => run.params));
+      this._derivedCache = {
+        runs,
+        metricKeys: unionKeys(runs.map(run => run.metrics)),
+        paramKeys,
+        differingParams: new Set(
+          paramKeys.filter(key => new Set(runs.map(run => run.params[key])).size > 1)
+        )
+      };
+    }
+    return this._derivedCache;
+  }
+
+  private _setRun(runId: string, run: Run | null): void {
+    if (run) {
+      this._runs.set(runId, run);
+    } else {
+      this._runs.delete(runId);
+    }
+    this._derivedCache = null;
+  }
+
+  private _setHistory(runId: string, key: string, history: IHistory): void {
+    let byRun = this._histories.get(key);
+    if (!byRun) {
+      byRun = new Map();
+      this._histories.set(key, byRun);
+    }
+    byRun.set(runId, history);
+    this._snapshot = null;
+  }
+
+  private _emit(): void {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  }
+
+  private _api: ICompareAPI;
+  private _maxPoints: number;
+  private _poll: Poll;
+  private _runs = new Map<string, Run>();
+  private _histories = new Map<string, Map<string, IHistory>>();
+  private _derivedCache: IDerived | null = null;
+  private _snapshot: Histories | null = null;
+  private _errors: string[] = [];
+  private _loading = false;
+  private _isDisposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+function singlePoint(summary: MetricSummary): IHistory {
+  return {
+    steps: [summary.last_step],
+    timestamps: [summary.last_timestamp],
+    values: [toNumber(summary.last)]
+  };
+}
+
+function unionKeys(records: Record<string, unknown>[]): string[] {
+  const keys = new Set<string>();
+  for (const record of records) {
+    Object.keys(record).forEach(key => keys.add(key));
+  }
+  return [...keys].sort();
+}
+
+function messageOf(error: unknown): string {
+  // StudioRequestError carries the server's message.
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Run `jobs` with at most `limit` of them in flight. */
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      await jobs[next++]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}
