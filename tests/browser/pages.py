@@ -1,0 +1,463 @@
+"""The page object of the browser tests: every selector and every way of driving Studio's UI.
+
+Tests talk to `StudioPage` ("open the experiment", "sort by metrics.loss", "read the rows");
+only this module knows the data-testid contract of the panels and how JupyterLab is driven
+(`window.jupyterapp`, exposed by `--LabApp.expose_app_in_browser=True`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Error, Locator, Page
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+TIMEOUT_MS = 20_000
+DARK_THEME = "JupyterLab Dark"
+LIGHT_THEME = "JupyterLab Light"
+
+T = TypeVar("T")
+
+
+def tid(name: str) -> str:
+    """The selector of a data-testid."""
+    return f'[data-testid="{name}"]'
+
+
+class Sel:
+    """Selectors of the panels (the frontend's data-testid contract)."""
+
+    SIDEBAR = ".jp-Studio-sidebar"
+    EXPERIMENT_SEARCH = tid("studio-experiment-search")
+    EXPERIMENT_ITEM = tid("studio-experiment-item")
+    EXPERIMENT_RUN_COUNT = tid("studio-experiment-run-count")
+    RUNNING_RUNS = tid("studio-running-runs")
+    RUNNING_RUN = tid("studio-running-run")
+
+    EXPERIMENT_PANEL = ".jp-Studio-experimentPanel"
+    RUNS_FILTER = tid("studio-runs-filter")
+    FILTER_ERROR = tid("studio-filter-error")
+    RUNS_COUNT = tid("studio-runs-count")
+    COLUMN_HEADER = tid("studio-column-header")
+    RUN_ROW = tid("studio-run-row")
+    CELL = tid("studio-cell")
+    RUN_SELECT = tid("studio-run-select")
+    COMPARE_BUTTON = tid("studio-compare-button")
+    COLUMNS_BUTTON = tid("studio-columns-button")
+    COLUMN_OPTION = tid("studio-column-option")
+
+    RUN_PANEL = ".jp-Studio-runPanel"
+    RUN_STATUS = tid("studio-run-status")
+    SOURCE_LINK = tid("studio-source-link")
+    PARAMS = tid("studio-params")
+    METRIC_CHART = tid("studio-metric-chart")
+    ARTIFACT = tid("studio-artifact")
+
+    COMPARE_PANEL = ".jp-Studio-comparePanel"
+    COMPARE_CHART = tid("studio-compare-chart")
+    COMPARE_PARAM_ROW = tid("studio-compare-param-row")
+    DIFFERS_CLASS = "jp-Studio-differs"
+    ONLY_DIFFERENCES = tid("studio-only-differences")
+    COMPARE_METRICS = tid("studio-compare-metrics")
+
+
+@dataclass(frozen=True)
+class ConsoleEntry:
+    kind: str  # "console" or "pageerror"
+    text: str
+    url: str
+
+    @property
+    def from_studio(self) -> bool:
+        """Logged by Studio's code, or about a request to Studio's API or files."""
+        return "studio" in f"{self.text} {self.url}".lower()
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.text}" + (f" ({self.url})" if self.url else "")
+
+
+class StudioTimeout(AssertionError):
+    """A UI state a test waited for never came; the message says what was seen last."""
+
+
+def poll(read: Callable[[], T], until: Callable[[T], bool], what: str, timeout_s: float) -> T:
+    """`read()` until `until(value)`; the last value, or StudioTimeout naming it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = read()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise StudioTimeout(f"{what}: still {value!r} after {timeout_s:.0f}s")
+        time.sleep(0.1)
+
+
+def panel_selector(widget_id: str, root_class: str) -> str:
+    """A panel by its Lumino widget id, whether the root class is on that node or inside it."""
+    return f'[id="{widget_id}"]{root_class}, [id="{widget_id}"] {root_class}'
+
+
+_COLOURS_JS = """element => {
+  const color = getComputedStyle(element).color;
+  for (let node = element; node; node = node.parentElement) {
+    const background = getComputedStyle(node).backgroundColor;
+    if (background && background !== 'transparent' && !background.endsWith(', 0)')) {
+      return [color, background];
+    }
+  }
+  return [color, 'rgb(255, 255, 255)'];
+}"""
+
+
+def _luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
+    channels = [float(part) for part in re.findall(r"[\d.]+", css_colour)[:3]]
+    if len(channels) != 3:
+        raise AssertionError(f"not an rgb colour: {css_colour!r}")
+    red, green, blue = (channel / 255 for channel in channels)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+class StudioPage:
+    """One browser page with JupyterLab open, and Studio's panels in it."""
+
+    def __init__(self, page: Page, base_url: str, token: str, screenshots: Path) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.token = token
+        self.screenshots = screenshots
+        self.console: list[ConsoleEntry] = []
+        self._allowed: list[re.Pattern[str]] = []
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+
+    # Console -------------------------------------------------------------------------------
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console.append(ConsoleEntry("console", message.text, message.location["url"]))
+
+    def _on_page_error(self, error: Error) -> None:
+        self.console.append(ConsoleEntry("pageerror", f"{error.message}\n{error.stack}", ""))
+
+    def allow_console_error(self, pattern: str) -> None:
+        """Expect console errors matching `pattern` (the browser logs every 4xx answer, e.g.
+        the 400 of a bad filter, as one)."""
+        self._allowed.append(re.compile(pattern))
+
+    def studio_console_errors(self) -> list[str]:
+        return [
+            str(entry)
+            for entry in self.console
+            if entry.from_studio and not any(p.search(str(entry)) for p in self._allowed)
+        ]
+
+    # JupyterLab ----------------------------------------------------------------------------
+
+    def open_lab(self, workspace: str = "default") -> None:
+        """Load JupyterLab on a fresh copy of `workspace` and wait until it is restored."""
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", workspace)
+        self.page.goto(f"{self.base_url}/lab/workspaces/{name}?reset&token={self.token}")
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+        self.page.evaluate(
+            "async () => { await window.jupyterapp.started; await window.jupyterapp.restored; }"
+        )
+        self.page.locator("#jp-main-dock-panel").wait_for(state="visible")
+
+    def execute(self, command: str, args: dict[str, Any] | None = None) -> None:
+        """Run a JupyterLab command as the palette would; its result stays in the page."""
+        self.page.evaluate(
+            "async ([id, args]) => { await window.jupyterapp.commands.execute(id, args); }",
+            [command, args or {}],
+        )
+
+    def wait_for_tab(self, title: str) -> Locator:
+        """The main-area tab whose label is `title`, once it is there."""
+        tab = self.page.locator("#jp-main-dock-panel .lm-TabBar-tab").filter(has_text=title)
+        tab.first.wait_for(state="visible")
+        return tab.first
+
+    def has_command(self, command: str) -> bool:
+        return bool(self.page.evaluate("id => window.jupyterapp.commands.hasCommand(id)", command))
+
+    def screenshot(self, name: str, locator: Locator | None = None) -> Path:
+        path = self.screenshots / f"{name}.png"
+        self.page.wait_for_timeout(300)  # let charts finish their transitions
+        if locator is None:
+            self.page.screenshot(path=str(path))
+        else:
+            locator.screenshot(path=str(path))
+        return path
+
+    def change_theme(self, theme: str) -> None:
+        self.execute("apputils:change-theme", {"theme": theme})
+        light = "false" if "Dark" in theme else "true"
+        self.page.wait_for_function(
+            "light => document.body.dataset.jpThemeLight === light", arg=light
+        )
+        self.page.wait_for_timeout(500)  # panels re-read theme colours (charts)
+
+    def is_dark(self, locator: Locator) -> bool:
+        """The element's text is lighter than what it is drawn on (its own background, or the
+        nearest ancestor's that is not transparent)."""
+        text, background = locator.first.evaluate(_COLOURS_JS)
+        return _luminance(text) > _luminance(background)
+
+    def chart_is_dark(self, chart: Locator) -> bool:
+        """Plotly's paper is dark and its axis labels light."""
+        paper = chart.locator(".main-svg").first.evaluate(
+            "svg => getComputedStyle(svg).backgroundColor"
+        )
+        label = chart.locator(".xtick text").first.evaluate("t => getComputedStyle(t).fill")
+        return _luminance(paper) < 0.35 and _luminance(label) > 0.5
+
+    # Sidebar -------------------------------------------------------------------------------
+
+    def open_sidebar(self) -> Locator:
+        self.execute("studio:open-sidebar")
+        sidebar = self.page.locator(Sel.SIDEBAR)
+        sidebar.wait_for(state="visible")
+        return sidebar
+
+    def sidebar_experiments(self, sidebar: Locator, expected: int) -> list[tuple[int, str, str]]:
+        """(experiment id, item text, run-count text) of each item, in order, once `expected`
+        items show."""
+        items = sidebar.locator(Sel.EXPERIMENT_ITEM)
+        poll(items.count, lambda n: n == expected, "experiment items in the sidebar", 15)
+        found = []
+        for index in range(items.count()):
+            item = items.nth(index)
+            found.append(
+                (
+                    int(item.get_attribute("data-experiment-id") or -1),
+                    item.inner_text(),
+                    item.locator(Sel.EXPERIMENT_RUN_COUNT).inner_text().strip(),
+                )
+            )
+        return found
+
+    def click_experiment(self, sidebar: Locator, experiment_id: int) -> Locator:
+        """Click an experiment in the sidebar; its panel, once visible."""
+        sidebar.locator(f'{Sel.EXPERIMENT_ITEM}[data-experiment-id="{experiment_id}"]').click()
+        panel = self.experiment_panel(experiment_id)
+        panel.wait_for(state="visible")
+        return panel
+
+    def search_experiments(self, sidebar: Locator, text: str) -> None:
+        sidebar.locator(Sel.EXPERIMENT_SEARCH).fill(text)
+
+    def running_runs(self, sidebar: Locator) -> list[str]:
+        """The run ids the running-runs section lists, once it lists some."""
+        sidebar.locator(Sel.RUNNING_RUNS).wait_for(state="visible")
+        return poll(lambda: self.running_run_ids(sidebar), bool, "running runs in the sidebar", 15)
+
+    def running_run_ids(self, sidebar: Locator) -> list[str]:
+        """The run ids the running-runs section lists now."""
+        return [
+            run_id or ""
+            for run_id in sidebar.locator(Sel.RUNNING_RUN).evaluate_all(
+                "runs => runs.map(run => run.getAttribute('data-run-id'))"
+            )
+        ]
+
+    # Experiment panel ----------------------------------------------------------------------
+
+    def experiment_panel(self, experiment_id: int) -> Locator:
+        return self.page.locator(
+            panel_selector(f"studio-experiment-{experiment_id}", Sel.EXPERIMENT_PANEL)
+        )
+
+    def open_experiment(self, experiment_id: int, *, rows: bool = True) -> Locator:
+        """Open an experiment through its command; wait for its panel (and its first row)."""
+        self.execute("studio:open-experiment", {"experimentId": experiment_id})
+        panel = self.experiment_panel(experiment_id)
+        panel.wait_for(state="visible")
+        if rows:
+            panel.locator(Sel.RUN_ROW).first.wait_for(state="visible")
+        return panel
+
+    def row_ids(self, panel: Locator) -> list[str]:
+        """The run ids of the rows the table shows, top to bottom."""
+        return [
+            row_id or ""
+            for row_id in panel.locator(Sel.RUN_ROW).evaluate_all(
+                "rows => rows.map(row => row.getAttribute('data-run-id'))"
+            )
+        ]
+
+    def wait_rows(
+        self, panel: Locator, until: Callable[[list[str]], bool], what: str, timeout_s: float = 15
+    ) -> list[str]:
+        return poll(lambda: self.row_ids(panel), until, what, timeout_s)
+
+    def runs_count(self, panel: Locator) -> int:
+        count = panel.locator(Sel.RUNS_COUNT)
+        count.wait_for(state="visible")
+        return int(count.get_attribute("data-count") or -1)
+
+    def runs_count_text(self, panel: Locator) -> str:
+        return panel.locator(Sel.RUNS_COUNT).inner_text()
+
+    def wait_runs_count(self, panel: Locator, expected: int, timeout_s: float = 15) -> int:
+        return poll(
+            lambda: self.runs_count(panel), lambda n: n == expected, "the runs count", timeout_s
+        )
+
+    def header(self, panel: Locator, column: str) -> Locator:
+        return panel.locator(f'{Sel.COLUMN_HEADER}[data-column="{column}"]')
+
+    def columns(self, panel: Locator) -> list[str]:
+        return [
+            column or ""
+            for column in panel.locator(Sel.COLUMN_HEADER).evaluate_all(
+                "cells => cells.map(cell => cell.getAttribute('data-column'))"
+            )
+        ]
+
+    def show_column(self, panel: Locator, column: str) -> None:
+        """Make `column` one of the table's columns, through the column chooser if need be."""
+        if self.header(panel, column).count():
+            return
+        panel.locator(Sel.COLUMNS_BUTTON).click()
+        option = self.page.locator(f'{Sel.COLUMN_OPTION}[data-column="{column}"]')
+        option.check()
+        self.page.keyboard.press("Escape")
+        self.header(panel, column).wait_for(state="visible")
+
+    def sort_by(self, panel: Locator, column: str, direction: str) -> None:
+        """Click the column's header until the table says it sorts `direction` (asc|desc)."""
+        self.show_column(panel, column)
+        header = self.header(panel, column)
+        for _ in range(3):
+            if header.get_attribute("data-sort") == direction:
+                return
+            before = header.get_attribute("data-sort")
+            header.click()
+            poll(
+                lambda: header.get_attribute("data-sort"),
+                lambda now, before=before: now != before,  # type: ignore[misc]
+                f"data-sort of {column} after a click",
+                10,
+            )
+        raise StudioTimeout(
+            f"{column}: data-sort is {header.get_attribute('data-sort')!r} after 3 clicks, "
+            f"never {direction!r}"
+        )
+
+    def cell_text(self, panel: Locator, run_id: str, column: str) -> str:
+        row = panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+        return row.locator(f'{Sel.CELL}[data-column="{column}"]').inner_text().strip()
+
+    def filter_runs(self, panel: Locator, text: str) -> None:
+        box = panel.locator(Sel.RUNS_FILTER)
+        box.fill(text)
+        box.press("Enter")
+
+    def filter_error(self, panel: Locator) -> Locator:
+        return panel.locator(Sel.FILTER_ERROR)
+
+    def select_runs(self, panel: Locator, run_ids: list[str]) -> None:
+        for run_id in run_ids:
+            row = panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+            row.locator(Sel.RUN_SELECT).check()
+
+    def is_selected(self, panel: Locator, run_id: str) -> bool:
+        row = panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+        return row.locator(Sel.RUN_SELECT).is_checked()
+
+    def compare_selected(self, panel: Locator) -> Locator:
+        panel.locator(Sel.COMPARE_BUTTON).click()
+        compare = self.page.locator(f"{Sel.COMPARE_PANEL}:visible")
+        compare.wait_for(state="visible")
+        return compare
+
+    # Run panel -----------------------------------------------------------------------------
+
+    def run_panel(self, run_id: str) -> Locator:
+        return self.page.locator(panel_selector(f"studio-run-{run_id}", Sel.RUN_PANEL))
+
+    def open_run(self, run_id: str) -> Locator:
+        self.execute("studio:open-run", {"runId": run_id})
+        panel = self.run_panel(run_id)
+        panel.wait_for(state="visible")
+        return panel
+
+    def run_status(self, panel: Locator) -> str:
+        return panel.locator(Sel.RUN_STATUS).inner_text()
+
+    def params_text(self, panel: Locator) -> str:
+        return panel.locator(Sel.PARAMS).inner_text()
+
+    def source_link(self, panel: Locator) -> Locator:
+        return panel.locator(Sel.SOURCE_LINK)
+
+    def chart(self, panel: Locator, metric: str, testid: str = "studio-metric-chart") -> Locator:
+        return panel.locator(f'{tid(testid)}[data-metric="{metric}"]')
+
+    def chart_points(self, panel: Locator, metric: str, testid: str = "studio-metric-chart") -> int:
+        """The points a chart says it draws (data-points), once it has drawn some."""
+        chart = self.chart(panel, metric, testid)
+        chart.wait_for(state="visible")
+
+        def read() -> int:
+            value = chart.get_attribute("data-points")
+            return int(value) if value and value.isdigit() else 0
+
+        return poll(read, lambda n: n > 0, f"data-points of the {metric} chart", 15)
+
+    def chart_drawn(self, chart: Locator) -> bool:
+        """Plotly drew its SVG inside the chart (at least one trace path)."""
+        return bool(chart.locator(".main-svg .scatterlayer .trace").count())
+
+    def artifacts(self, panel: Locator) -> list[str]:
+        items = panel.locator(Sel.ARTIFACT)
+        poll(items.count, lambda n: n > 0, "artifacts of the run", 15)
+        return [items.nth(i).get_attribute("data-path") or "" for i in range(items.count())]
+
+    # Compare panel -------------------------------------------------------------------------
+
+    def compare_runs(self, run_ids: list[str]) -> Locator:
+        self.execute("studio:compare-runs", {"runIds": run_ids})
+        compare = self.page.locator(
+            panel_selector(f"studio-compare-{'_'.join(run_ids)}", Sel.COMPARE_PANEL)
+        )
+        compare.wait_for(state="visible")
+        return compare
+
+    def param_rows(self, compare: Locator) -> dict[str, bool]:
+        """{param: differs} for each row of the params table, once it has rows."""
+        rows = compare.locator(Sel.COMPARE_PARAM_ROW)
+        poll(rows.count, lambda n: n > 0, "rows of the compare params table", 15)
+        pairs = rows.evaluate_all(
+            f"""rows => rows.map(row => [row.getAttribute('data-param'),
+                                      row.classList.contains('{Sel.DIFFERS_CLASS}')])"""
+        )
+        return {str(param): bool(differs) for param, differs in pairs}
+
+    def highlighted_params(self, compare: Locator) -> set[str]:
+        return {param for param, differs in self.param_rows(compare).items() if differs}
+
+    def only_differences(self, compare: Locator, on: bool) -> None:
+        compare.locator(Sel.ONLY_DIFFERENCES).set_checked(on)
+
+    def compare_metrics_table(self, compare: Locator) -> Locator:
+        return compare.locator(Sel.COMPARE_METRICS)
+
+    def visible_param_rows(self, compare: Locator) -> set[str]:
+        rows = compare.locator(f"{Sel.COMPARE_PARAM_ROW}:visible")
+        return {rows.nth(i).get_attribute("data-param") or "" for i in range(rows.count())}
