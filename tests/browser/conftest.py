@@ -100,6 +100,9 @@ def studio(
     studio = StudioPage(page, lab.url, lab.token, SCREENSHOTS)
     try:
         studio.open_lab(workspace=request.node.name)
+        # Panels keep per-experiment choices (columns) in localStorage, which the session's
+        # context shares between tests.
+        page.evaluate("() => window.localStorage.clear()")
         yield studio
         errors = studio.studio_console_errors()
         if errors:

@@ -7,10 +7,12 @@ only this module knows the data-testid contract of the panels and how JupyterLab
 
 from __future__ import annotations
 
+import operator
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -137,6 +139,7 @@ class StudioPage:
         self.base_url = base_url
         self.token = token
         self.screenshots = screenshots
+        self.workspace = "default"
         self.console: list[ConsoleEntry] = []
         self._allowed: list[re.Pattern[str]] = []
         page.set_default_timeout(TIMEOUT_MS)
@@ -168,8 +171,22 @@ class StudioPage:
 
     def open_lab(self, workspace: str = "default") -> None:
         """Load JupyterLab on a fresh copy of `workspace` and wait until it is restored."""
-        name = re.sub(r"[^A-Za-z0-9_-]", "-", workspace)
-        self.page.goto(f"{self.base_url}/lab/workspaces/{name}?reset&token={self.token}")
+        self.workspace = re.sub(r"[^A-Za-z0-9_-]", "-", workspace)
+        self.page.goto(f"{self.base_url}/lab/workspaces/{self.workspace}?reset&token={self.token}")
+        self.wait_ready()
+
+    def reload(self, restoring: str) -> None:
+        """Load JupyterLab again on the same workspace, as it was left, once the server has
+        the workspace with `restoring` (a layout-restorer key) in it: JupyterLab saves it
+        debounced."""
+        url = f"{self.base_url}/lab/api/workspaces/{self.workspace}?token={self.token}"
+        poll(
+            lambda: self.page.request.get(url).text(),
+            lambda text: restoring in text,
+            f"{restoring} in the saved workspace",
+            10,
+        )
+        self.page.goto(f"{self.base_url}/lab/workspaces/{self.workspace}?token={self.token}")
         self.wait_ready()
 
     def wait_ready(self) -> None:
@@ -329,28 +346,27 @@ class StudioPage:
             )
         ]
 
-    def show_column(self, panel: Locator, column: str) -> None:
-        """Make `column` one of the table's columns, through the column chooser if need be."""
-        if self.header(panel, column).count():
+    def show_column(self, panel: Locator, column: str, shown: bool = True) -> None:
+        """Show (or hide) `column` in the table, through the column chooser if need be."""
+        if bool(self.header(panel, column).count()) == shown:
             return
         panel.locator(Sel.COLUMNS_BUTTON).click()
-        option = self.page.locator(f'{Sel.COLUMN_OPTION}[data-column="{column}"]')
-        option.check()
+        self.page.locator(f'{Sel.COLUMN_OPTION}[data-column="{column}"]').set_checked(shown)
         self.page.keyboard.press("Escape")
-        self.header(panel, column).wait_for(state="visible")
+        self.header(panel, column).wait_for(state="visible" if shown else "detached")
 
     def sort_by(self, panel: Locator, column: str, direction: str) -> None:
         """Click the column's header until the table says it sorts `direction` (asc|desc)."""
         self.show_column(panel, column)
         header = self.header(panel, column)
         for _ in range(3):
-            if header.get_attribute("data-sort") == direction:
-                return
             before = header.get_attribute("data-sort")
+            if before == direction:
+                return
             header.click()
             poll(
                 lambda: header.get_attribute("data-sort"),
-                lambda now, before=before: now != before,  # type: ignore[misc]
+                partial(operator.ne, before),
                 f"data-sort of {column} after a click",
                 10,
             )

@@ -138,3 +138,20 @@ def test_bad_filter_shows_the_servers_error_inline(
     studio.filter_runs(panel, "metrics.accuracy > 0.9")
     error.wait_for(state="hidden")
     studio.wait_runs_count(panel, len(seeded_matches(runs, "metrics.accuracy > 0.9")))
+
+
+def test_column_choice_is_remembered_and_the_panel_restored(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    panel = open_iris(studio, manifest)
+    assert "metrics.batch_loss" in studio.columns(panel)
+
+    studio.show_column(panel, "metrics.batch_loss", shown=False)
+    assert "metrics.batch_loss" not in studio.columns(panel)
+    studio.reload(restoring=f"studio-experiment:{manifest.experiments['iris']}")
+
+    panel = studio.experiment_panel(manifest.experiments["iris"])
+    studio.wait_runs_count(panel, len(manifest.runs_of("iris")))  # restored with the layout
+    assert "metrics.batch_loss" not in studio.columns(panel)
+    assert "metrics.accuracy" in studio.columns(panel)
+    studio.show_column(panel, "metrics.batch_loss")
