@@ -4,7 +4,8 @@ import * as React from 'react';
 
 import { ColumnChooser } from '../components/ColumnChooser';
 import { FilterBox } from '../components/FilterBox';
-import { formatDuration, formatNumber } from '../components/runCells';
+import { formatNumber } from '../components/runCells';
+import { formatDuration } from '../format';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import { makeRun, makeRuns } from './fakeRuns';
 

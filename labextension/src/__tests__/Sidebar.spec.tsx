@@ -128,10 +128,10 @@ describe('Sidebar', () => {
     expect(runs.map(r => r.getAttribute('data-run-id'))).toEqual(['r1', 'r2']);
     expect(runs[0].textContent).toContain('forest-1');
     expect(runs[0].textContent).toContain('wine');
-    expect(runs[0].textContent).toContain('1m 05s');
+    expect(runs[0].textContent).toContain('1 min 5 s');
     expect(runs[1].textContent).toContain('r2'); // no name: the id stands in
     expect(runs[1].textContent).toContain('Experiment 3'); // not listed (archived, say)
-    expect(runs[1].textContent).toContain('2h 05m');
+    expect(runs[1].textContent).toContain('2 h 5 min');
     expect(section.textContent).toContain('and 3 more');
     fireEvent.click(runs[1]);
     expect(p.onOpenRun).toHaveBeenCalledWith('r2');
@@ -153,12 +153,12 @@ describe('Sidebar', () => {
 });
 
 describe('formatElapsed', () => {
-  it('reads like a clock', () => {
-    expect(formatElapsed(-5)).toBe('0s');
-    expect(formatElapsed(42_000)).toBe('42s');
-    expect(formatElapsed(185_000)).toBe('3m 05s');
-    expect(formatElapsed(2 * 3600_000 + 7 * MINUTE)).toBe('2h 07m');
-    expect(formatElapsed(76 * 3600_000)).toBe('3d 4h');
+  it('reads like every other duration, to the second', () => {
+    expect(formatElapsed(-5)).toBe('0 s');
+    expect(formatElapsed(42_000)).toBe('42 s');
+    expect(formatElapsed(185_000)).toBe('3 min 5 s');
+    expect(formatElapsed(2 * 3600_000 + 7 * MINUTE)).toBe('2 h 7 min');
+    expect(formatElapsed(76 * 3600_000)).toBe('3 d 4 h');
   });
 });
 

@@ -5,6 +5,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { formatDuration } from '../format';
+
 import type { Artifact, Run } from '../api/types';
 import type { IMetricSeries } from '../models/runModel';
 import { ArtifactTree } from './ArtifactTree';
@@ -36,28 +38,9 @@ export interface IRunViewProps {
   trans: TranslationBundle;
 }
 
-/** "2h 03m", "4m 05s", "12.3s", "850ms". */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || ms < 0) {
-    return '—';
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)}ms`;
-  }
-  const seconds = ms / 1000;
-  if (seconds < 60) {
-    return `${seconds.toFixed(1)}s`;
-  }
-  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes}m ${pad(seconds % 60)}s`;
-  }
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) {
-    return `${hours}h ${pad(minutes % 60)}m`;
-  }
-  return `${Math.floor(hours / 24)}d ${pad(hours % 24)}h`;
+/** A run's duration, or a dash while it has none. */
+function durationText(ms: number | null): string {
+  return ms === null ? '—' : formatDuration(ms) || '—';
 }
 
 function formatTime(ms: number | null): string {
@@ -103,7 +86,7 @@ function Overview(props: IRunViewProps & { run: Run }): JSX.Element {
     [trans.__('Ended'), formatTime(run.end_time)],
     [
       trans.__('Duration'),
-      formatDuration(run.duration_ms ?? (end === null ? null : end - run.start_time))
+      durationText(run.duration_ms ?? (end === null ? null : end - run.start_time))
     ],
     [
       trans.__('Source'),

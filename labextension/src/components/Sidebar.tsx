@@ -6,6 +6,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, searchIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { formatDuration } from '../format';
+
 import type { Experiment, Run } from '../api/types';
 
 /** What the empty state suggests: three lines that log a first run. */
@@ -206,23 +208,10 @@ function EmptyState(props: { trans: TranslationBundle }): JSX.Element {
   );
 }
 
-/** A duration as a clock would show it: "42s", "3m 05s", "2h 07m", "3d 4h". */
+/** A running run's elapsed time, to the second, formatted like every other duration. */
 export function formatElapsed(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
-  const minutes = Math.floor(seconds / 60);
-  const hours = Math.floor(minutes / 60);
-  const days = Math.floor(hours / 24);
-  const pad = (value: number) => String(value).padStart(2, '0');
-  if (days > 0) {
-    return `${days}d ${hours % 24}h`;
-  }
-  if (hours > 0) {
-    return `${hours}h ${pad(minutes % 60)}m`;
-  }
-  if (minutes > 0) {
-    return `${minutes}m ${pad(seconds % 60)}s`;
-  }
-  return `${seconds}s`;
+  return seconds === 0 ? '0 s' : formatDuration(seconds * 1000);
 }
 
 /** How long ago a time was, in words: "just now", "5 min ago", "3 h ago", "2 days ago". */

@@ -5,6 +5,8 @@ import { Time } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { formatDuration } from '../format';
+
 import { type Run, toNumber } from '../api/types';
 
 /**
@@ -26,30 +28,6 @@ export function formatNumber(value: number): string {
     return String(Number(value.toPrecision(5)));
   }
   return Number(value.toPrecision(4)).toExponential();
-}
-
-/** A duration such as "850 ms", "12.3 s", "4 min 5 s", "2 h 10 min", "3 d 4 h". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) {
-    return '';
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)} ms`;
-  }
-  const seconds = ms / 1000;
-  if (seconds < 60) {
-    return `${Number(seconds.toFixed(1))} s`;
-  }
-  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) =>
-    small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`;
-  const whole = Math.round(seconds);
-  if (whole < 3600) {
-    return pair(Math.floor(whole / 60), 'min', whole % 60, 's');
-  }
-  if (whole < 86400) {
-    return pair(Math.floor(whole / 3600), 'h', Math.floor((whole % 3600) / 60), 'min');
-  }
-  return pair(Math.floor(whole / 86400), 'd', Math.floor((whole % 86400) / 3600), 'h');
 }
 
 /** The header label of a column: a param/metric key, or the attribute's name. */
