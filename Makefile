@@ -57,9 +57,13 @@ JEST_ARGS ?=
 BENCH_ARGS ?=
 # What runs a second time against PostgreSQL: the store and the schema.
 PG_TESTS ?= tests/tracking/test_store.py tests/tracking/test_service.py tests/db
+# The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
+# running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
+# fail when they close theirs ("Cannot close a running event loop").
+BROWSER_TESTS ?= tests/browser
 
-.PHONY: help install build lab test lint typecheck test-frontend test-sqlite test-postgres \
-        api-types bench clean distclean
+.PHONY: help install build lab test lint typecheck test-frontend test-sqlite test-browser \
+        test-postgres api-types bench clean distclean
 
 help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
@@ -70,6 +74,7 @@ help:
 	@echo "make build      rebuild the JupyterLab extension if its sources changed"
 	@echo "make api-types  regenerate labextension/openapi.json and labextension/src/api/schema.ts"
 	@echo "make lint | typecheck | test-frontend | test-sqlite | test-postgres   one step of make test"
+	@echo "make test-browser   only the browser tests (part of test-sqlite)"
 	@echo "make clean      remove caches and build output; distclean also removes $(VENV) and node_modules"
 
 $(BIN)/python:
@@ -152,7 +157,9 @@ test: $(LABEXT_BUILT) $(CHROMIUM)
 	@echo "==> jest   [$$(date +%T)]"
 	cd labextension && npx jest --ci $(JEST_ARGS)
 	@echo "==> pytest (SQLite)   [$$(date +%T)]"
-	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS)
+	@echo "==> pytest (SQLite): browser tests in Chromium   [$$(date +%T)]"
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
 	@echo "==> pytest (PostgreSQL): $(PG_TESTS)   [$$(date +%T)]"
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
 	@echo "==> make test passed   [$$(date +%T)]"
@@ -168,7 +175,11 @@ test-frontend: $(LABEXT_BUILT)
 	cd labextension && npx jest --ci $(JEST_ARGS)
 
 test-sqlite: $(LABEXT_BUILT) $(CHROMIUM)
-	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS)
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
+
+test-browser: $(LABEXT_BUILT) $(CHROMIUM)
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
 
 test-postgres: $(INSTALLED)
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
