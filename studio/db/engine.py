@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,7 +110,7 @@ class Database:
         with self._schema_lock:
             if self._schema_checked:
                 return
-            revision = self.current_revision()
+            revision = self._first_look()
             if revision is None:
                 self.upgrade()
             elif revision != SCHEMA_REVISION:
@@ -119,6 +120,22 @@ class Database:
                     "Run `studio db upgrade` (back it up first) to migrate it."
                 )
             self._schema_checked = True
+
+    def _first_look(self) -> str | None:
+        """`current_revision()`, retried while a brand-new SQLite file is being set up.
+
+        Until the first connection has switched a new file to WAL, SQLite uses its rollback
+        journal, where a reader and a writer can refuse each other at once ("database is
+        locked") instead of waiting: that only happens in the first moments of a new store.
+        """
+        for delay in (0.05, 0.1, 0.2, 0.5, 1.0, 2.0):
+            try:
+                return self.current_revision()
+            except OperationalError as exc:
+                if not (self.is_sqlite and "locked" in str(exc)):
+                    raise
+                time.sleep(delay)
+        return self.current_revision()
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply alembic migrations up to `revision`."""
