@@ -141,8 +141,8 @@ $(CHROMIUM):
 	fi
 	test -x $@
 
+# The store is Studio's default (SQLite under the Jupyter data dir) unless STUDIO_HOME is set.
 lab: $(LABEXT_BUILT)
-	# The store is Studio's default (SQLite under the Jupyter data dir) unless STUDIO_HOME is set.
 	cd examples && exec "$(ABS_BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
 	  --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) $(ALLOW_ROOT) $(LAB_ARGS)
 
