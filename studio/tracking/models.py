@@ -27,7 +27,7 @@ def save_model(model: Any, folder: Path) -> Path:
         "class": f"{type(model).__module__}.{type(model).__qualname__}",
         "flavor": _flavor(model),
         "python_version": platform.python_version(),
-        "library_versions": _library_versions(model),
+        "library_versions": _library_versions(),
         "saved_at": int(time.time() * 1000),
     }
     (folder / META_FILE).write_text(json.dumps(meta, indent=2))
@@ -50,7 +50,7 @@ def _flavor(model: Any) -> str:
     )
 
 
-def _library_versions(_model: Any) -> dict[str, str]:
+def _library_versions() -> dict[str, str]:
     versions = {}
     for name in ("sklearn", "numpy", "joblib"):
         module = sys.modules.get(name)

@@ -239,11 +239,11 @@ def descendants(session: Session, run_id: str) -> list[str]:
 
 
 def delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
+    """Delete runs and their rows; `run_ids` is a list of ids or a subquery selecting them."""
     # Explicit deletes rather than ON DELETE CASCADE alone: SQLite only cascades with the
     # foreign_keys pragma, and a store opened by another tool may not have it on.
-    ids = run_ids if not isinstance(run_ids, list) else list(run_ids)
     for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag):
-        session.execute(delete(table).where(table.run_id.in_(ids)))
-    # Children first: a parent cannot go while a child still points at it.
-    session.execute(update(SqlRun).where(SqlRun.id.in_(ids)).values(parent_run_id=None))
-    session.execute(delete(SqlRun).where(SqlRun.id.in_(ids)))
+        session.execute(delete(table).where(table.run_id.in_(run_ids)))
+    # Parent links among the deleted runs go first, so no row points at one already gone.
+    session.execute(update(SqlRun).where(SqlRun.id.in_(run_ids)).values(parent_run_id=None))
+    session.execute(delete(SqlRun).where(SqlRun.id.in_(run_ids)))
