@@ -48,8 +48,14 @@ class TrackingService:
         self.artifacts = artifacts or ArtifactRepository()
 
     @classmethod
+    def from_database(cls, database: Database, config: StudioConfig) -> TrackingService:
+        """The service factory of tracking's feature declaration."""
+        return cls(TrackingStore(database, config.artifact_root))
+
+    @classmethod
     def from_config(cls, config: StudioConfig) -> TrackingService:
-        return cls(TrackingStore(Database(config.db_url), config.artifact_root))
+        """A service on a database of its own (the client inside a kernel)."""
+        return cls.from_database(Database(config.db_url), config)
 
     # Experiments ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import delete, func, select
 
+from studio import features
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.tracking import store_rows as sql_rows
 from studio.tracking.downsample import min_max_indices
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from studio.db.engine import Database
+    from studio.features import RunsDeletedHook
     from studio.tracking.store_rows import MetricRow
 
 MAX_SEARCH_RESULTS = 50_000
@@ -50,9 +52,18 @@ def now_ms() -> int:
 class TrackingStore:
     """Experiments, runs, params, tags and metrics in one SQL database."""
 
-    def __init__(self, database: Database, artifact_root: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        artifact_root: str,
+        *,
+        on_runs_deleted: RunsDeletedHook = features.runs_deleted,
+    ) -> None:
+        """`on_runs_deleted` runs inside the deleting transaction, before the runs' own rows
+        go: by default every feature package's hook (see `studio.features`)."""
         self.db = database
         self.artifact_root = artifact_root.rstrip("/")
+        self._on_runs_deleted = on_runs_deleted
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -154,6 +165,7 @@ class TrackingStore:
                 )
             )
             run_ids = select(SqlRun.id).where(SqlRun.experiment_id == experiment_id)
+            self._on_runs_deleted(session, run_ids)
             sql_rows.delete_run_rows(session, run_ids)
             session.execute(delete(SqlExperiment).where(SqlExperiment.id == experiment_id))
             return uris
@@ -272,6 +284,7 @@ class TrackingStore:
                 raise NotFound(f"No run has id {run_id!r}.")
             ids = sql_rows.descendants(session, run_id)
             uris = list(session.scalars(select(SqlRun.artifact_uri).where(SqlRun.id.in_(ids))))
+            self._on_runs_deleted(session, ids)
             sql_rows.delete_run_rows(session, ids)
             return uris
 
