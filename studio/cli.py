@@ -22,12 +22,15 @@ from studio.errors import StudioError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    args = parser.parse_args(argv)
+    # A package's command parses its own arguments: everything after its name.
+    args, _ = parser.parse_known_args(argv)
     feature_command = getattr(args, "feature_command", None)
     if feature_command is not None:
         run: Callable[[list[str]], int] = features.resolve(feature_command.main)
-        return run(args.arguments)
+        return run(argv[argv.index(args.command) + 1 :])
+    args = parser.parse_args(argv)
     if args.command == "openapi":
         return _openapi(args.output)
     try:
@@ -53,7 +56,6 @@ def _parser() -> argparse.ArgumentParser:
     for feature in features.features():
         for name, command in feature.commands.items():
             sub = commands.add_parser(name, help=command.help, add_help=False)
-            sub.add_argument("arguments", nargs=argparse.REMAINDER)
             sub.set_defaults(feature_command=command)
     return parser
 
