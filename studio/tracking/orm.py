@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -37,7 +38,11 @@ class SqlExperiment(Base):
 
 class SqlRun(Base):
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_experiment_start", "experiment_id", "start_time"),)
+    __table_args__ = (
+        Index("ix_runs_experiment_start", "experiment_id", "start_time"),
+        # Named "ck_runs_end_after_start" by the naming convention (revision 0002).
+        CheckConstraint("end_time IS NULL OR end_time >= start_time", name="end_after_start"),
+    )
 
     id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))

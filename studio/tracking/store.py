@@ -208,6 +208,9 @@ class TrackingStore:
         (autolog writes a whole finished child run at once)."""
         run_id = uuid.uuid4().hex if run_id is None else validate_run_id(run_id)
         start = start_time or now_ms()
+        _check_end_after_start(start, end_time)
+        if end_time is None and status.is_terminal:
+            end_time = max(now_ms(), start)  # a start_time in the future ends no earlier
         with self.db.session(write=True) as session:
             if session.get(SqlExperiment, experiment_id) is None:
                 raise NotFound(f"No experiment has id {experiment_id}.")
@@ -222,9 +225,7 @@ class TrackingStore:
                     name=name or _default_run_name(run_id),
                     status=status.value,
                     start_time=start,
-                    end_time=end_time
-                    if end_time is not None
-                    else (now_ms() if status.is_terminal else None),
+                    end_time=end_time,
                     parent_run_id=parent_run_id,
                     source=source,
                     artifact_uri=f"{self.artifact_root}/{experiment_id}/{run_id}/artifacts",
@@ -260,7 +261,8 @@ class TrackingStore:
             if status is not None:
                 row.status = status.value
                 if status.is_terminal:
-                    row.end_time = end_time or row.end_time or now_ms()
+                    _check_end_after_start(row.start_time, end_time)
+                    row.end_time = end_time or row.end_time or max(now_ms(), row.start_time)
                 else:
                     row.end_time = None
         return self.get_run(run_id)
@@ -409,6 +411,14 @@ class TrackingStore:
             values[keep].tolist(),
             len(pairs),
             True,
+        )
+
+
+def _check_end_after_start(start_time: int, end_time: int | None) -> None:
+    # The database's CHECK (ck_runs_end_after_start) would refuse it too, but as a conflict.
+    if end_time is not None and end_time < start_time:
+        raise InvalidInput(
+            f"end_time ({end_time}) must not be before the run's start_time ({start_time})."
         )
 
 
