@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio.db.base import Base, BigId
+from studio.tracking.validation import MAX_BATCH_ID_LENGTH
 
 KEY_LENGTH = 250
 RUN_ID_LENGTH = 32
@@ -102,3 +103,17 @@ class SqlMetricSummary(Base):
     min_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class SqlBatchReceipt(Base):
+    """A logging batch already applied, by its client-made id (revision 0003).
+
+    Inserted in the batch's own transaction: the primary key makes a retry of the same batch
+    a no-op, even when two copies arrive at once. Pruned after two days.
+    """
+
+    __tablename__ = "batch_receipts"
+
+    batch_id: Mapped[str] = mapped_column(String(MAX_BATCH_ID_LENGTH), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[int] = mapped_column(BigInteger, index=True)

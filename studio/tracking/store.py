@@ -25,6 +25,7 @@ from studio.tracking.entities import (
     float_or_nan,
 )
 from studio.tracking.orm import (
+    SqlBatchReceipt,
     SqlExperiment,
     SqlMetricSummary,
     SqlRun,
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from studio.db.engine import Database
     from studio.tracking.store_rows import MetricRow
 
+# Batch ids are kept at least this long (a client retries within minutes), and pruned at
+# most once per interval per store, by whichever batch comes first.
+BATCH_RECEIPT_KEEP_MS = 2 * 24 * 3600 * 1000
+BATCH_RECEIPT_PRUNE_INTERVAL_S = 3600.0
 MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
 DEFAULT_EXPERIMENT = "Default"
@@ -53,6 +58,7 @@ class TrackingStore:
     def __init__(self, database: Database, artifact_root: str) -> None:
         self.db = database
         self.artifact_root = artifact_root.rstrip("/")
+        self._receipts_pruned_at: float | None = None
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -330,14 +336,42 @@ class TrackingStore:
         metrics: Sequence[tuple[str, float, int, int]] = (),
         params: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
+        batch_id: str | None = None,
     ) -> None:
-        """Write params, tags and metric points of one run atomically: all or nothing."""
+        """Write params, tags and metric points of one run atomically: all or nothing.
+
+        A batch with a `batch_id` is applied at most once: a retry of one already stored
+        writes nothing and succeeds.
+        """
+        prune = batch_id is not None and self._prune_due()
         with self.db.session(write=True) as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
+            if prune:
+                self._prune_receipts(session)
+            if batch_id is not None and not sql_rows.claim_batch(
+                session, batch_id, run_id, now_ms()
+            ):
+                return
             sql_rows.write_params(session, run_id, params or {})
             sql_rows.write_tags(session, run_id, tags or {})
             sql_rows.write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
+
+    def prune_batch_receipts(self, keep_ms: int = BATCH_RECEIPT_KEEP_MS) -> int:
+        """Forget batch ids older than `keep_ms`; returns how many were forgotten."""
+        with self.db.session(write=True) as session:
+            return self._prune_receipts(session, keep_ms)
+
+    def _prune_due(self) -> bool:
+        last, now = self._receipts_pruned_at, time.monotonic()
+        if last is not None and now - last < BATCH_RECEIPT_PRUNE_INTERVAL_S:
+            return False
+        self._receipts_pruned_at = now
+        return True
+
+    def _prune_receipts(self, session: Session, keep_ms: int = BATCH_RECEIPT_KEEP_MS) -> int:
+        old = delete(SqlBatchReceipt).where(SqlBatchReceipt.received_at < now_ms() - keep_ms)
+        return int(session.execute(old).rowcount)  # type: ignore[attr-defined]
 
     def write_metrics(self, rows: Sequence[MetricRow]) -> None:
         """The batching writer's path: points of any number of runs in one transaction."""
