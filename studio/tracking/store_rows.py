@@ -221,12 +221,12 @@ def claim_batch(session: Session, batch_id: str, run_id: str, stamp: int) -> boo
     """
     dialect = session.connection().dialect.name
     claim = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlBatchReceipt)
-    inserted = session.execute(
-        claim.values(batch_id=batch_id, run_id=run_id, received_at=stamp).on_conflict_do_nothing(
-            index_elements=[SqlBatchReceipt.batch_id]
-        )
+    inserted = session.scalar(
+        claim.values(batch_id=batch_id, run_id=run_id, received_at=stamp)
+        .on_conflict_do_nothing(index_elements=[SqlBatchReceipt.batch_id])
+        .returning(SqlBatchReceipt.batch_id)
     )
-    if inserted.rowcount == 1:  # type: ignore[attr-defined]
+    if inserted is not None:
         return True
     owner = session.scalar(
         select(SqlBatchReceipt.run_id).where(SqlBatchReceipt.batch_id == batch_id)
