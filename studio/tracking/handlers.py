@@ -257,6 +257,7 @@ class BatchHandler(TrackingHandler):
             metrics=metric_tuples(body.metrics, now_ms()),
             params=body.params,
             tags=body.tags,
+            batch_id=body.batch_id,
         )
         self.reply(None, 204)
 

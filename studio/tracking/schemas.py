@@ -26,7 +26,7 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
-from studio.tracking.validation import RUN_ID_PATTERN
+from studio.tracking.validation import BATCH_ID_PATTERN, MAX_BATCH_ID_LENGTH, RUN_ID_PATTERN
 from studio.wire import QueryIn, WireIn, WireOut
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -328,6 +328,17 @@ class BatchIn(WireIn, title="BatchIn"):
     metrics: list[MetricIn] = Field(default_factory=list)
     params: dict[str, ScalarIn] = Field(default_factory=dict)
     tags: dict[str, ScalarIn] = Field(default_factory=dict)
+    batch_id: str | None = Field(
+        None,
+        pattern=BATCH_ID_PATTERN,
+        max_length=MAX_BATCH_ID_LENGTH,
+        description=(
+            "A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: "
+            "the server applies an id at most once, answering a repeat with 204 and storing "
+            "nothing, and remembers ids for two days. An id already used for another run is "
+            "a conflict (409)."
+        ),
+    )
 
 
 class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):

@@ -206,6 +206,12 @@ export interface components {
          * @description Params, tags and metric points of one run, stored all together or not at all.
          */
         BatchIn: {
+            /**
+             * Batch Id
+             * @description A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: the server applies an id at most once, answering a repeat with 204 and storing nothing, and remembers ids for two days. An id already used for another run is a conflict (409).
+             * @default null
+             */
+            batch_id: string | null;
             /** Metrics */
             metrics?: components["schemas"]["MetricIn"][];
             /** Params */
