@@ -103,12 +103,11 @@ class ArtifactRepository:
         relative = safe_relative_path(path, allow_empty=allow_empty)
         fs, folder = fsspec.core.url_to_fs(uri)
         target = posixpath.join(folder, relative) if relative else folder
+        # Other file systems (memory, object stores) have no links: the text, normalised by
+        # safe_relative_path, is where the file is. A local one is checked by its real path.
         local = isinstance(fs, LocalFileSystem)
         if local:
             folder, target = os.path.realpath(folder), os.path.realpath(target)
-        else:
-            # The path as the file system will use it, after its own normalisation.
-            folder, target = fs._strip_protocol(folder), fs._strip_protocol(target)
         if not within(target, folder):
             raise InvalidInput(
                 f"Invalid artifact path {relative!r}: it leads outside the run's artifacts "
