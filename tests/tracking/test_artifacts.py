@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fsspec
 import pytest
 
 import studio
-from studio.db.engine import Database
 from studio.errors import InvalidInput, NotFound
 from studio.tracking.local_files import ArtifactWarning
 from studio.tracking.service import TrackingService
 from studio.tracking.store import TrackingStore
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
 
 SECRET = "SECRET: outside the store"
 
@@ -202,7 +205,7 @@ def test_paths_that_leave_the_run_are_refused(
 ) -> None:
     note = tmp_path / "note.txt"
     note.write_text("note")
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: service.list_artifacts(run_id, path),
         lambda: service.open_artifact(run_id, path),
         lambda: service.download_artifacts(run_id, path, tmp_path / "d"),
@@ -215,9 +218,7 @@ def test_paths_that_leave_the_run_are_refused(
     assert not list(tmp_path.rglob("*evil*"))
 
 
-def test_encoded_separators_are_names_not_separators(
-    service: TrackingService, run_id: str
-) -> None:
+def test_encoded_separators_are_names_not_separators(service: TrackingService, run_id: str) -> None:
     # The service takes paths as they are: only HTTP decodes %2F, once (test_api_artifacts).
     assert service.upload_artifact(run_id, "..%2Fescape", b"x") == "..%2Fescape"
     folder = Path(service.get_run(run_id).artifact_uri)
@@ -235,9 +236,7 @@ def test_nul_bytes_in_local_paths_are_bad_input(
         service.download_artifacts(run_id, "real.txt", str(tmp_path / "d\x00"))
 
 
-def test_the_local_client_downloads_only_what_is_inside(
-    tmp_path: Path, outside: Path
-) -> None:
+def test_the_local_client_downloads_only_what_is_inside(tmp_path: Path, outside: Path) -> None:
     home = str(tmp_path / "home")
     with studio.start_run(experiment="client", tracking_uri=home) as run:
         run.log_artifact(outside / "secret.txt", "placeholder.txt")
