@@ -250,6 +250,10 @@ async def test_encoded_separators_are_decoded_once(
         ]:
             answer = await raw_fetch(method, f"{route}?path={query}", body)
             answer.error(400)
+    # A run id with encoded separators names no run.
+    for run_segment in ["..%2F..%2F1", "%2Fetc", "..%5C..", "a%00b"]:
+        answer = await raw_fetch("GET", f"runs/{run_segment}/artifacts/content?path=secret")
+        assert answer.code in (400, 404), answer
     # Encoded twice, "%2F" is part of a name: it stays one file inside the run.
     stored = await raw_fetch("PUT", f"{content}?path=..%252Fsecret", b"literal")
     assert stored.code == 201
