@@ -113,6 +113,8 @@ class ArtifactRepository:
                 f"Invalid artifact path {relative!r}: it leads outside the run's artifacts "
                 "(through a symbolic link)."
             )
+        if target == folder and not allow_empty:  # a link to "." would replace everything
+            raise InvalidInput(f"Invalid artifact path {relative!r}: it is the whole folder.")
         return _Place(fs, folder, target, relative, local)
 
     @_filesystem_errors

@@ -132,9 +132,17 @@ def test_writes_never_go_through_a_link_outside(
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
     assert (outside / "secret.txt").read_text() == SECRET
     assert not list(tmp_path.rglob("evil.txt"))
+    # A link to the run's folder itself names no file: writing there would replace it all.
+    folder = Path(service.get_run(run_id).artifact_uri)
+    os.symlink(".", folder / "itself")
+    with pytest.raises(InvalidInput, match="whole folder"):
+        service.log_artifact(run_id, note, "itself")
+    with pytest.raises(InvalidInput, match="whole folder"):
+        service.upload_artifact(run_id, "itself", b"evil")
+    assert (folder / "real.txt").read_text() == "real"
     # A link inside the run is a folder of the run like any other.
     assert service.upload_artifact(run_id, "dir_in/new.txt", b"new") == "dir_in/new.txt"
-    assert (Path(service.get_run(run_id).artifact_uri) / "inner" / "new.txt").read_bytes() == b"new"
+    assert (folder / "inner" / "new.txt").read_bytes() == b"new"
 
 
 def test_deleting_a_run_leaves_what_its_links_point_to(
