@@ -32,6 +32,7 @@ from studio.errors import (
     error_for_status,
 )
 from studio.tracking.entities import RunStatus
+from studio.tracking.local_files import local_files
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -289,9 +290,9 @@ class RestTrackingClient:
         if source.is_file():
             return self.upload_artifact(run_id, target, source.read_bytes())
         stored = None
-        for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            relative = file.relative_to(source).as_posix()
-            stored = self.upload_artifact(run_id, f"{target}/{relative}", file.read_bytes())
+        for real, relative in local_files(source):  # links that lead outside it: skipped
+            data = Path(real).read_bytes()
+            stored = self.upload_artifact(run_id, f"{target}/{relative}", data)
             stored = stored.removesuffix(f"/{relative}")
         return stored or posixpath.normpath(target)
 
