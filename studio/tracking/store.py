@@ -29,8 +29,14 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
-from studio.tracking.search import apply_order, parse_filter
-from studio.tracking.validation import validate_name, validate_run_id
+from studio.tracking.search import apply_order, check_order_by, parse_filter
+from studio.tracking.validation import (
+    MAX_PAGE_TOKEN_LENGTH,
+    MAX_SEARCH_EXPERIMENTS,
+    MAX_SEARCH_RESULTS,
+    validate_name,
+    validate_run_id,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,8 +44,9 @@ if TYPE_CHECKING:
     from studio.db.engine import Database
     from studio.tracking.store_rows import MetricRow
 
-MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
+# A downsampled history looks up at most this many kept steps' timestamps by value.
+MAX_STEPS_LOOKED_UP = 1_000
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -219,7 +226,7 @@ class TrackingStore:
                 SqlRun(
                     id=run_id,
                     experiment_id=experiment_id,
-                    name=name or _default_run_name(run_id),
+                    name=validate_name(name, "run") if name else _default_run_name(run_id),
                     status=status.value,
                     start_time=start,
                     end_time=end_time
@@ -288,6 +295,12 @@ class TrackingStore:
     ) -> RunPage:
         if not 1 <= max_results <= MAX_SEARCH_RESULTS:
             raise InvalidInput(f"max_results must be between 1 and {MAX_SEARCH_RESULTS}.")
+        if experiment_ids is not None and len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
+            raise InvalidInput(
+                f"A search covers at most {MAX_SEARCH_EXPERIMENTS} experiments; "
+                f"{len(experiment_ids)} were given."
+            )
+        check_order_by(order_by)
         offset = _decode_page_token(page_token)
         condition = parse_filter(filter)
         conditions: list[Any] = []
@@ -380,36 +393,48 @@ class TrackingStore:
                     False,
                 )
             # Downsampling needs every value but only the kept points' timestamps: reading
-            # two columns, then the few timestamps, halves the time of a long history.
-            pairs = sql_rows.driver_fetchall(
-                session, f"SELECT step, value {where} ORDER BY step, timestamp", (run_id, key)
-            )
-            steps = np.fromiter((pair[0] for pair in pairs), dtype=np.int64, count=len(pairs))
-            values = np.array([pair[1] for pair in pairs], dtype=np.float64)  # None: NaN
-            keep = min_max_indices(values, max_points)
-            kept_steps = steps[keep]
-            placeholders = ", ".join(["{p}"] * len(np.unique(kept_steps)))
-            stamps_of: dict[int, list[int]] = {}
-            for step, stamp in sql_rows.driver_fetchall(
+            # two columns, then the few timestamps, halves the time of a long history. Past
+            # MAX_STEPS_LOOKED_UP kept points the one scan reads the timestamps too: a lookup
+            # binds a parameter per step, and PostgreSQL binds at most 65,535.
+            many = max_points > MAX_STEPS_LOOKED_UP
+            rows = sql_rows.driver_fetchall(
                 session,
-                f"SELECT step, timestamp {where} AND step IN ({placeholders}) "
+                f"SELECT step, value{', timestamp' if many else ''} {where} "
                 "ORDER BY step, timestamp",
-                (run_id, key, *np.unique(kept_steps).tolist()),
-            ):
-                stamps_of.setdefault(step, []).append(stamp)
-        # A step logged several times: the n-th row of that step has its n-th timestamp.
-        occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
+                (run_id, key),
+            )
+            steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            values = np.array([row[1] for row in rows], dtype=np.float64)  # None: NaN
+            keep = min_max_indices(values, max_points)
+            stamps = (
+                [rows[index][2] for index in keep.tolist()]
+                if many
+                else _kept_timestamps(session, where, (run_id, key), steps, keep)
+            )
         return MetricHistory(
-            key,
-            kept_steps.tolist(),
-            [
-                stamps_of[step][n]
-                for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
-            ],
-            values[keep].tolist(),
-            len(pairs),
-            True,
+            key, steps[keep].tolist(), stamps, values[keep].tolist(), len(rows), True
         )
+
+
+def _kept_timestamps(
+    session: Session, where: str, params: tuple[str, str], steps: np.ndarray, keep: np.ndarray
+) -> list[int]:
+    """The kept points' timestamps, looked up by step (at most MAX_STEPS_LOOKED_UP steps)."""
+    kept_steps = steps[keep]
+    unique = np.unique(kept_steps).tolist()
+    placeholders = ", ".join(["{p}"] * len(unique))
+    stamps_of: dict[int, list[int]] = {}
+    for step, stamp in sql_rows.driver_fetchall(
+        session,
+        f"SELECT step, timestamp {where} AND step IN ({placeholders}) ORDER BY step, timestamp",
+        (*params, *unique),
+    ):
+        stamps_of.setdefault(step, []).append(stamp)
+    # A step logged several times: the n-th row of that step has its n-th timestamp.
+    occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
+    return [
+        stamps_of[step][n] for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
+    ]
 
 
 def _default_run_name(run_id: str) -> str:
@@ -423,6 +448,8 @@ def _encode_page_token(offset: int) -> str:
 def _decode_page_token(token: str | None) -> int:
     if not token:
         return 0
+    if len(token) > MAX_PAGE_TOKEN_LENGTH:
+        raise InvalidInput(f"Invalid page_token: it is longer than {MAX_PAGE_TOKEN_LENGTH}.")
     try:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
