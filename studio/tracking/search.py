@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import BigInteger, and_, exists, func, not_, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from studio.errors import InvalidInput
@@ -70,7 +70,8 @@ ATTRIBUTES: dict[str, Any] = {
     "start_time": SqlRun.start_time,
     "end_time": SqlRun.end_time,
     "parent_run_id": SqlRun.parent_run_id,
-    "experiment_id": SqlRun.experiment_id,
+    # A BIGINT bind: PostgreSQL refuses a 64-bit value bound as the column's INTEGER.
+    "experiment_id": type_coerce(SqlRun.experiment_id, BigInteger),
     "source": SqlRun.source,
     "duration": SqlRun.end_time - SqlRun.start_time,
 }

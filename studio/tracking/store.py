@@ -29,7 +29,7 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
-from studio.tracking.search import apply_order, check_order_by, parse_filter
+from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
 from studio.tracking.validation import (
     MAX_PAGE_TOKEN_LENGTH,
     MAX_SEARCH_EXPERIMENTS,
@@ -305,7 +305,7 @@ class TrackingStore:
         condition = parse_filter(filter)
         conditions: list[Any] = []
         if experiment_ids is not None:
-            conditions.append(SqlRun.experiment_id.in_(list(experiment_ids)))
+            conditions.append(ATTRIBUTES["experiment_id"].in_(list(experiment_ids)))
         if parent_run_id is not None:
             conditions.append(SqlRun.parent_run_id == parent_run_id)
         if condition is not None:
