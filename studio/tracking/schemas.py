@@ -284,16 +284,14 @@ _ORDER_HELP = (
     "Order clauses such as 'metrics.accuracy DESC' or 'start_time' "
     f"(at most {MAX_ORDER_CLAUSES}: each param, metric or tag clause joins a table)."
 )
-Filter = Annotated[str, Field(max_length=MAX_FILTER_LENGTH, description=_FILTER_HELP)]
+Filter = Annotated[str, Field(max_length=MAX_FILTER_LENGTH)]
 OrderClause = Annotated[str, Field(max_length=MAX_ORDER_CLAUSE_LENGTH)]
 MaxResults = Annotated[
     int,
     Field(ge=1, le=MAX_SEARCH_RESULTS, description="At most this many runs per page."),
 ]
-PageToken = Annotated[
-    str,
-    Field(max_length=MAX_PAGE_TOKEN_LENGTH, description="The next_page_token of a search."),
-]
+PageToken = Annotated[str, Field(max_length=MAX_PAGE_TOKEN_LENGTH)]
+_PAGE_TOKEN_HELP = "The next_page_token of the previous page."
 
 
 class RunSearchIn(WireIn):
@@ -302,12 +300,12 @@ class RunSearchIn(WireIn):
     experiment_ids: list[Int64] | None = Field(
         None, max_length=MAX_SEARCH_EXPERIMENTS, description="Runs of these experiments only."
     )
-    filter: Filter | None = None
+    filter: Filter | None = Field(None, description=_FILTER_HELP)
     order_by: list[OrderClause] = Field(
         default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
     )
     max_results: MaxResults = 1000
-    page_token: PageToken | None = None
+    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
     parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
     include_total: bool = Field(False, description="Also count every matching run.")
 
@@ -320,12 +318,12 @@ class RunSearchQuery(QueryIn):
         max_length=MAX_SEARCH_EXPERIMENTS,
         description="Runs of these experiments only.",
     )
-    filter: Filter | None = None
+    filter: Filter | None = Field(None, description=_FILTER_HELP)
     order_by: Annotated[list[OrderClause], BeforeValidator(_split_commas)] = Field(
         default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
     )
     max_results: MaxResults = 1000
-    page_token: PageToken | None = None
+    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
     parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
     include_total: bool = Field(False, description="Also count every matching run.")
 
