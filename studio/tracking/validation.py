@@ -22,6 +22,7 @@ MAX_BATCH_TAGS = 1_000
 # not the user, would otherwise pick the failure (SQLite 3.40.1 segfaults on a 62-way join,
 # refuses 64 tables in a join, 1,000-deep expression trees and deep parser stacks; PostgreSQL
 # takes seconds to plan a hundred EXISTS subqueries and binds at most 65,535 parameters).
+# A page's runs are read back with one bind parameter per run: below PostgreSQL's 65,535.
 MAX_SEARCH_RESULTS = 50_000
 # Each param, metric or tag order clause joins one table: 8 keeps a search at 9 tables.
 MAX_ORDER_CLAUSES = 8
