@@ -326,7 +326,7 @@ class TrackingStore:
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
         condition = parse_filter(filter)
-        query = select(func.count(SqlRun.id)).where(SqlRun.experiment_id == experiment_id)
+        query = select(func.count(SqlRun.id)).where(ATTRIBUTES["experiment_id"] == experiment_id)
         if condition is not None:
             query = query.where(condition)
         with self.db.session() as session:

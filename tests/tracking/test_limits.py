@@ -213,6 +213,7 @@ def test_longer_number_literals_are_refused(store: TrackingStore, experiment_id:
 def test_experiments_and_page_token_are_bounded(store: TrackingStore, experiment_id: int) -> None:
     assert found(store, experiment_ids=[experiment_id] * MAX_SEARCH_EXPERIMENTS) == ["only"]
     assert found(store, experiment_ids=[INT64_MIN, INT64_MAX]) == []
+    assert store.count_runs(INT64_MAX, "metrics.m1 > 0") == 0
     with refused(store, f"at most {MAX_SEARCH_EXPERIMENTS} experiments"):
         store.search_runs([experiment_id] * (MAX_SEARCH_EXPERIMENTS + 1))
     with refused(store, f"longer than {MAX_PAGE_TOKEN_LENGTH}"):
