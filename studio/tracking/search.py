@@ -5,6 +5,11 @@
 Comparisons join with `and` / `or`, group with parentheses and negate with `not`. Metric
 comparisons use the metric's last value. Values are always bound parameters: no SQL is ever
 built from the user's text.
+
+A filter is parsed into a small tree of plain objects first, and refused past any limit of
+`validation.py` (comparisons, subqueries, values, nesting, number literals, key lengths) before
+any SQL is built from it: otherwise the database picks the failure, and SQLite 3.40.1 picks
+parser-stack overflows, oversized expression trees, or a segfault on a 62-table join.
 """
 
 from __future__ import annotations
