@@ -85,7 +85,7 @@ Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch 
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 # Experiment and run names fit their VARCHAR column (PostgreSQL refuses a longer one).
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
 
 
 class WireIn(BaseModel):
