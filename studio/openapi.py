@@ -1,9 +1,13 @@
 """The OpenAPI 3.1 document of the REST API, generated from the route table and wire models.
 
-Each handler method carries an `Endpoint` (attached by `@endpoint(...)`): its summary, query
-model, body model, answer model and status. `build_document()` walks the routes the app
-registers, so the document cannot drift from the code; the frontend's TypeScript types are
-generated from it.
+Each handler method carries an `Endpoint` (attached by `@endpoint(...)`): its operation id,
+summary, query model, body model, answer model and status. `build_document()` walks the routes
+the app registers, so the document cannot drift from the code; the frontend's TypeScript types
+are generated from it.
+
+Operation ids are written out, not derived from class names, and schema names are the wire
+models' class names: a second package that reuses either would silently rename or shadow the
+first in the generated TypeScript, so `build_document()` refuses duplicates.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class ErrorOut(BaseModel):
 class Endpoint:
     """What the OpenAPI document says of one handler method."""
 
+    operation_id: str
     summary: str
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
@@ -52,6 +57,7 @@ class Endpoint:
 def endpoint(
     summary: str,
     *,
+    operation_id: str,
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
@@ -61,7 +67,7 @@ def endpoint(
 ) -> Callable[[F], F]:
     """Attach OpenAPI metadata to a handler method (the auth decorators keep it: they wrap
     with functools.wraps, which copies the function's attributes)."""
-    spec = Endpoint(summary, query, body, response, status, raw_body, raw_response)
+    spec = Endpoint(operation_id, summary, query, body, response, status, raw_body, raw_response)
 
     def attach(method: F) -> F:
         setattr(method, _ENDPOINT_ATTRIBUTE, spec)
@@ -84,10 +90,18 @@ def build_document(routes: Sequence[Route]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `routes`."""
     schemas, refs = _component_schemas(routes)
     paths: dict[str, Any] = {}
+    operation_ids: dict[str, str] = {}
     for route in routes:
         operations = {}
         for method, spec in endpoints(route.handler).items():
-            operations[method] = _operation(route, method, spec, refs)
+            where = f"{method.upper()} {route.path}"
+            if spec.operation_id in operation_ids:
+                raise ValueError(
+                    f"The operation id {spec.operation_id!r} of {where} is already the id of "
+                    f"{operation_ids[spec.operation_id]}."
+                )
+            operation_ids[spec.operation_id] = where
+            operations[method] = _operation(route, spec, refs)
         if operations:
             paths[route.path] = operations
     return {
@@ -132,6 +146,14 @@ def _component_schemas(
     routes: Iterable[Route],
 ) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
     models = _models(routes)
+    by_name: dict[str, type[BaseModel]] = {}
+    for model, _ in models:
+        other = by_name.setdefault(model.__name__, model)
+        if other is not model:
+            raise ValueError(
+                f"Two wire models are named {model.__name__}: {other.__module__} and "
+                f"{model.__module__}; schema names must be unique, rename one."
+            )
     refs, definitions = models_json_schema(models, ref_template=_REF_TEMPLATE)
     by_model = {(cast("type[BaseModel]", model), mode): ref for (model, mode), ref in refs.items()}
     return definitions.get("$defs", {}), by_model
@@ -139,7 +161,6 @@ def _component_schemas(
 
 def _operation(
     route: Route,
-    method: str,
     spec: Endpoint,
     refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
 ) -> dict[str, Any]:
@@ -155,7 +176,7 @@ def _operation(
     if spec.query is not None:
         parameters.extend(_query_parameters(spec.query))
     operation: dict[str, Any] = {
-        "operationId": method + route.handler.__name__.removesuffix("Handler"),
+        "operationId": spec.operation_id,
         "summary": spec.summary,
         "tags": [route.path.removeprefix("/studio/api/").split("/")[0].split(".")[0]],
     }
@@ -174,6 +195,8 @@ def _operation(
     answer: dict[str, Any] = {"description": spec.summary}
     if spec.response is not None:
         answer["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+    elif spec.raw_response == "application/json":
+        answer["content"] = {spec.raw_response: {"schema": {"type": "object"}}}
     elif spec.raw_response is not None:
         answer["content"] = {spec.raw_response: {"schema": {"type": "string", "format": "binary"}}}
     error = {
@@ -220,7 +243,11 @@ class OpenAPIHandler(StudioAPIHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("The OpenAPI document of this API", raw_response="application/json")
+    @endpoint(
+        "The OpenAPI document of this API",
+        operation_id="getOpenAPI",
+        raw_response="application/json",
+    )
     async def get(self) -> None:
         self.finish(self.settings["studio_openapi"])
 

@@ -100,10 +100,16 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "studio"
 
     def parse_body(self, model: type[M]) -> M:
-        """The JSON body as `model`: 400 for malformed JSON, 422 for a wrong shape or type.
-        An empty body stands for `{}`."""
+        """The JSON body as `model`: 400 for a missing body or malformed JSON, 422 for a wrong
+        shape or type. A missing body is never taken as `{}`: that would create a run."""
+        if not self.request.body.strip():
+            raise _error(
+                400,
+                f"The request body is missing: send a JSON object ({model.__name__}).",
+                ErrorCode.INVALID_INPUT.value,
+            )
         try:
-            return model.model_validate_json(self.request.body or b"{}")
+            return model.model_validate_json(self.request.body)
         except ValidationError as exc:
             raise _validation_error(exc, "body") from exc
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import posixpath
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
 
 DOWNLOAD_CHUNK = 1 << 20
+DOWNLOAD_TYPE = "application/octet-stream"
 _EXPERIMENT_ID = {"experiment_id": "integer"}
 
 
@@ -68,21 +68,30 @@ class ExperimentsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "List experiments, the most recently active first",
+        operation_id="listExperiments",
         query=ExperimentListQuery,
         response=ExperimentListOut,
     )
     async def get(self) -> None:
         query = self.parse_query(ExperimentListQuery)
-        found = await self.call(
-            self.tracking.list_experiments,
+        page = await self.call(
+            self.tracking.list_experiment_page,
             include_archived=query.include_archived,
             name_contains=query.name,
+            max_results=query.max_results,
+            page_token=query.page_token,
         )
-        self.reply(ExperimentListOut.from_entities(found))
+        self.reply(ExperimentListOut.from_entity(page))
 
     @web.authenticated
     @authorized
-    @endpoint("Create an experiment", body=ExperimentCreateIn, response=ExperimentOut, status=201)
+    @endpoint(
+        "Create an experiment",
+        operation_id="createExperiment",
+        body=ExperimentCreateIn,
+        response=ExperimentOut,
+        status=201,
+    )
     async def post(self) -> None:
         body = self.parse_body(ExperimentCreateIn)
         created = await self.call(
@@ -94,7 +103,7 @@ class ExperimentsHandler(TrackingHandler):
 class ExperimentHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get an experiment", response=ExperimentOut)
+    @endpoint("Get an experiment", operation_id="getExperiment", response=ExperimentOut)
     async def get(self, experiment_id: str) -> None:
         found = await self.call(
             self.tracking.get_experiment, self.path_id(experiment_id, "experiment")
@@ -105,6 +114,7 @@ class ExperimentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Rename, describe, tag, archive or restore an experiment",
+        operation_id="updateExperiment",
         body=ExperimentUpdateIn,
         response=ExperimentOut,
     )
@@ -123,7 +133,11 @@ class ExperimentHandler(TrackingHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete an experiment with its runs and their artifacts", status=204)
+    @endpoint(
+        "Delete an experiment with its runs and their artifacts",
+        operation_id="deleteExperiment",
+        status=204,
+    )
     async def delete(self, experiment_id: str) -> None:
         key = self.path_id(experiment_id, "experiment")
         await self.call(self.tracking.delete_experiment, key)
@@ -153,7 +167,7 @@ def _create_run(service: TrackingService, body: RunCreateIn) -> RunRecord:
 class RunsHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Search runs", query=RunSearchQuery, response=RunListOut)
+    @endpoint("Search runs", operation_id="listRuns", query=RunSearchQuery, response=RunListOut)
     async def get(self) -> None:
         await self.search(self.parse_query(RunSearchQuery).to_search())
 
@@ -161,6 +175,7 @@ class RunsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Create a run (in experiment_id, or in experiment_name, created if missing)",
+        operation_id="createRun",
         body=RunCreateIn,
         response=RunOut,
         status=201,
@@ -174,7 +189,12 @@ class RunsHandler(TrackingHandler):
 class RunSearchHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Search runs (the query in a JSON body)", body=RunSearchIn, response=RunListOut)
+    @endpoint(
+        "Search runs (the query in a JSON body)",
+        operation_id="searchRuns",
+        body=RunSearchIn,
+        response=RunListOut,
+    )
     async def post(self) -> None:
         await self.search(self.parse_body(RunSearchIn))
 
@@ -182,13 +202,22 @@ class RunSearchHandler(TrackingHandler):
 class RunHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get a run with its params, tags and metric summaries", response=RunOut)
+    @endpoint(
+        "Get a run with its params, tags and metric summaries",
+        operation_id="getRun",
+        response=RunOut,
+    )
     async def get(self, run_id: str) -> None:
         self.reply(RunOut.from_entity(await self.call(self.tracking.get_run, run_id)))
 
     @web.authenticated
     @authorized
-    @endpoint("Change a run's status, name or end time", body=RunUpdateIn, response=RunOut)
+    @endpoint(
+        "Change a run's status, name or end time",
+        operation_id="updateRun",
+        body=RunUpdateIn,
+        response=RunOut,
+    )
     async def patch(self, run_id: str) -> None:
         body = self.parse_body(RunUpdateIn)
         updated = await self.call(
@@ -202,7 +231,9 @@ class RunHandler(TrackingHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete a run, its child runs and their artifacts", status=204)
+    @endpoint(
+        "Delete a run, its child runs and their artifacts", operation_id="deleteRun", status=204
+    )
     async def delete(self, run_id: str) -> None:
         await self.call(self.tracking.delete_run, run_id)
         self.reply(None, 204)
@@ -213,6 +244,7 @@ class BatchHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Log params, tags and metric points to a run, all or nothing",
+        operation_id="logBatch",
         body=BatchIn,
         status=204,
     )
@@ -232,14 +264,20 @@ class MetricHistoryHandler(TrackingHandler):
     @web.authenticated
     @authorized
     @endpoint(
-        "A metric's points in step order, downsampled when max_points is given",
+        "A metric's points in step order: downsampled when max_points is given, else in pages",
+        operation_id="getMetricHistory",
         query=MetricHistoryQuery,
         response=MetricHistoryOut,
     )
     async def get(self, run_id: str) -> None:
         query = self.parse_query(MetricHistoryQuery)
         history = await self.call(
-            self.tracking.get_metric_history, run_id, query.key, query.max_points
+            self.tracking.get_metric_history,
+            run_id,
+            query.key,
+            query.max_points,
+            max_results=query.max_results,
+            page_token=query.page_token,
         )
         self.reply(MetricHistoryOut.from_entity(history))
 
@@ -249,6 +287,7 @@ class ArtifactsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "List a folder of a run's artifacts, folders first",
+        operation_id="listArtifacts",
         query=ArtifactQuery,
         response=ArtifactListOut,
     )
@@ -263,15 +302,18 @@ class ArtifactContentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Download an artifact file",
+        operation_id="downloadArtifact",
         query=ArtifactQuery,
-        raw_response="application/octet-stream",
+        raw_response=DOWNLOAD_TYPE,
     )
     async def get(self, run_id: str) -> None:
         query = self.parse_query(ArtifactQuery)
         handle, size = await self.call(self.tracking.open_artifact, run_id, query.path)
         name = posixpath.basename(query.path.rstrip("/"))
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.set_header("Content-Type", media_type)
+        # Always bytes to save, as MLflow answers: the file's name travels in
+        # Content-Disposition, and a type guessed from it would be a promise about content
+        # that nobody checked (and one the API document cannot list).
+        self.set_header("Content-Type", DOWNLOAD_TYPE)
         self.set_header("Content-Disposition", _attachment(name))
         if size is not None:
             self.set_header("Content-Length", size)
@@ -281,12 +323,13 @@ class ArtifactContentHandler(TrackingHandler):
                 await self.flush()
         finally:
             handle.close()
-        self.finish(set_content_type=media_type)
+        self.finish(set_content_type=DOWNLOAD_TYPE)
 
     @web.authenticated
     @authorized
     @endpoint(
         "Upload an artifact file (the raw request body) to the given path",
+        operation_id="uploadArtifact",
         query=ArtifactQuery,
         response=ArtifactOut,
         status=201,

@@ -119,11 +119,17 @@ class RestTrackingClient:
     def list_experiments(
         self, *, include_archived: bool = False, name_contains: str | None = None
     ) -> list[Experiment]:
+        """Every experiment: the server answers in pages, followed here."""
         query: dict[str, Any] = {"include_archived": str(include_archived).lower()}
         if name_contains:
             query["name"] = name_contains
-        answer = self._json("GET", "/experiments", ExperimentListOut, query=query)
-        return [experiment.to_entity() for experiment in answer.experiments]
+        found: list[Experiment] = []
+        while True:
+            answer = self._json("GET", "/experiments", ExperimentListOut, query=query)
+            found.extend(experiment.to_entity() for experiment in answer.experiments)
+            if answer.next_page_token is None:
+                return found
+            query["page_token"] = answer.next_page_token
 
     def update_experiment(
         self,
@@ -268,11 +274,24 @@ class RestTrackingClient:
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
+        """At most `max_points` points, or (None) every point: the server answers a full
+        history in pages, which are followed and joined here."""
         query: dict[str, Any] = {"key": key}
         if max_points is not None:
             query["max_points"] = max_points
         path = f"/runs/{_segment(run_id)}/metrics/history"
-        return self._json("GET", path, MetricHistoryOut, query=query).to_entity()
+        first = self._json("GET", path, MetricHistoryOut, query=query)
+        page = first
+        while page.next_page_token is not None:
+            page = self._json(
+                "GET", path, MetricHistoryOut, query={**query, "page_token": page.next_page_token}
+            )
+            first.steps.extend(page.steps)
+            first.timestamps.extend(page.timestamps)
+            first.values.extend(page.values)
+        first.total = page.total
+        first.next_page_token = None
+        return first.to_entity()
 
     # Artifacts -----------------------------------------------------------------------------
 

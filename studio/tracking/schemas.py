@@ -22,13 +22,14 @@ from pydantic import (
 from studio.tracking.entities import (
     ArtifactInfo,
     Experiment,
+    ExperimentPage,
     MetricHistory,
     MetricSummary,
     RunPage,
     RunRecord,
     RunStatus,
 )
-from studio.tracking.validation import RUN_ID_PATTERN
+from studio.tracking.validation import MAX_EXPERIMENT_PAGE, MAX_HISTORY_POINTS, RUN_ID_PATTERN
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _FLOAT_SCHEMA = WithJsonSchema(
@@ -56,6 +57,15 @@ def _split_commas(value: object) -> object:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+def _split_ids(value: object) -> object:
+    """Like `_split_commas`, but an empty part stays, so that `experiment_id=` (or `1,,2`) is
+    refused as not an integer instead of quietly meaning "every experiment"."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value
+    return [part.strip() for item in items for part in str(item).split(",")]
+
+
 # A metric value as the API reads it: a JSON number or one of the three strings, never a bool.
 FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
 # A metric value as the API writes it (pydantic's lax float parses the three strings itself).
@@ -66,6 +76,10 @@ ScalarIn = str | int | float | bool | None
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
+# A run's start and end as a client sets them: not before 1970, so that a duration (end minus
+# start) always fits in 64 bits (an end at INT64_MAX after a start at INT64_MIN made
+# duration_ms 2**64 - 1).
+RunTime = Annotated[int, Field(ge=0, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 
@@ -122,10 +136,16 @@ class ExperimentOut(WireOut):
 
 class ExperimentListOut(WireOut):
     experiments: list[ExperimentOut]
+    next_page_token: str | None = Field(
+        None, description="Pass as page_token to get the next page; null on the last page."
+    )
 
     @classmethod
-    def from_entities(cls, experiments: list[Experiment]) -> ExperimentListOut:
-        return cls(experiments=[ExperimentOut.from_entity(e) for e in experiments])
+    def from_entity(cls, page: ExperimentPage) -> ExperimentListOut:
+        return cls(
+            experiments=[ExperimentOut.from_entity(e) for e in page.experiments],
+            next_page_token=page.next_page_token,
+        )
 
 
 class ExperimentListQuery(QueryIn):
@@ -133,6 +153,13 @@ class ExperimentListQuery(QueryIn):
     name: str | None = Field(
         None, description="Only experiments whose name contains this text (any case)."
     )
+    max_results: int = Field(
+        MAX_EXPERIMENT_PAGE,
+        ge=1,
+        le=MAX_EXPERIMENT_PAGE,
+        description="At most this many experiments per page.",
+    )
+    page_token: str | None = Field(None, description="The next_page_token of the previous page.")
 
 
 class ExperimentCreateIn(WireIn):
@@ -185,7 +212,9 @@ class RunOut(WireOut):
     status: RunStatus
     start_time: Timestamp
     end_time: Timestamp | None
-    duration_ms: int | None
+    duration_ms: int | None = Field(
+        ge=0, le=INT64_MAX, description="end_time - start_time; null while the run is active."
+    )
     parent_run_id: str | None
     source: str | None
     artifact_uri: str
@@ -202,7 +231,7 @@ class RunOut(WireOut):
             status=run.status,
             start_time=run.start_time,
             end_time=run.end_time,
-            duration_ms=run.duration_ms,
+            duration_ms=_duration(run),
             parent_run_id=run.parent_run_id,
             source=run.source,
             artifact_uri=run.artifact_uri,
@@ -226,6 +255,13 @@ class RunOut(WireOut):
             tags=dict(self.tags),
             metrics={key: m.to_entity() for key, m in self.metrics.items()},
         )
+
+
+def _duration(run: RunRecord) -> int | None:
+    # Rows written before end_time < start_time was refused may hold it: such a run lasted
+    # nothing, not a negative (or, past 64 bits, wrapped-around) time.
+    duration = run.duration_ms
+    return None if duration is None else min(max(duration, 0), INT64_MAX)
 
 
 class RunListOut(WireOut):
@@ -273,7 +309,7 @@ class RunSearchIn(WireIn):
 class RunSearchQuery(QueryIn):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
-    experiment_id: Annotated[list[Int64], BeforeValidator(_split_commas)] = Field(
+    experiment_id: Annotated[list[Int64], BeforeValidator(_split_ids)] = Field(
         default_factory=list, description="Runs of these experiments only."
     )
     filter: str | None = Field(None, description=_FILTER_HELP)
@@ -323,13 +359,27 @@ class RunCreateIn(WireIn):
     tags: dict[str, ScalarIn] = Field(default_factory=dict)
     metrics: list[MetricIn] = Field(default_factory=list)
     status: RunStatus = RunStatus.RUNNING
-    start_time: Timestamp | None = None
-    end_time: Timestamp | None = None
+    start_time: RunTime | None = Field(None, description="Epoch milliseconds; defaults to now.")
+    end_time: RunTime | None = Field(
+        None, description="Epoch milliseconds, not before start_time (now, if that is left out)."
+    )
 
     @model_validator(mode="after")
     def _one_experiment(self) -> RunCreateIn:
         if self.experiment_id is not None and self.experiment_name is not None:
             raise ValueError("give experiment_id or experiment_name, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> RunCreateIn:
+        if (
+            self.start_time is not None
+            and self.end_time is not None
+            and self.end_time < self.start_time
+        ):
+            raise ValueError(
+                f"end_time ({self.end_time}) must not be before start_time ({self.start_time})"
+            )
         return self
 
 
@@ -338,7 +388,7 @@ class RunUpdateIn(WireIn):
 
     status: RunStatus | None = None
     name: str | None = None
-    end_time: Timestamp | None = None
+    end_time: RunTime | None = Field(None, description="Epoch milliseconds, not before start.")
 
 
 class BatchIn(WireIn):
@@ -355,6 +405,15 @@ class MetricHistoryQuery(QueryIn):
         None,
         description="Downsample to about this many points, keeping each bucket's min and max.",
     )
+    max_results: int = Field(
+        MAX_HISTORY_POINTS,
+        ge=1,
+        le=MAX_HISTORY_POINTS,
+        description="Without max_points: at most this many points per page.",
+    )
+    page_token: str | None = Field(
+        None, description="The next_page_token of the previous page (without max_points)."
+    )
 
 
 class MetricHistoryOut(WireOut):
@@ -362,8 +421,11 @@ class MetricHistoryOut(WireOut):
     steps: list[int]
     timestamps: list[int]
     values: list[FloatOut]
-    total: int = Field(description="How many points are stored.")
+    total: int = Field(ge=0, description="How many points are stored.")
     downsampled: bool
+    next_page_token: str | None = Field(
+        None, description="Pass as page_token to get the next points; null on the last page."
+    )
 
     @classmethod
     def from_entity(cls, history: MetricHistory) -> MetricHistoryOut:
@@ -376,6 +438,7 @@ class MetricHistoryOut(WireOut):
             values=history.values,
             total=history.total,
             downsampled=history.downsampled,
+            next_page_token=history.next_page_token,
         )
 
     def to_entity(self) -> MetricHistory:
@@ -386,6 +449,7 @@ class MetricHistoryOut(WireOut):
             values=self.values,
             total=self.total,
             downsampled=self.downsampled,
+            next_page_token=self.next_page_token,
         )
 
 

@@ -18,6 +18,7 @@ from studio.tracking import store_rows as sql_rows
 from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import (
     Experiment,
+    ExperimentPage,
     MetricHistory,
     RunPage,
     RunRecord,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -101,15 +103,30 @@ class TrackingStore:
         self, *, include_archived: bool = False, name_contains: str | None = None
     ) -> list[Experiment]:
         """Experiments with their run counts, the most recently active first."""
-        conditions: list[Any] = []
-        if not include_archived:
-            conditions.append(SqlExperiment.archived.is_(False))
-        if name_contains:
-            conditions.append(
-                func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
-            )
+        conditions = _experiment_conditions(include_archived, name_contains)
         with self.db.session() as session:
             return self._experiments(session, conditions, required=False)
+
+    def list_experiment_page(
+        self,
+        *,
+        include_archived: bool = False,
+        name_contains: str | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+    ) -> ExperimentPage:
+        """One page of `list_experiments`, in the same order; offsets, as runs' pages."""
+        if max_results < 1:
+            raise InvalidInput("max_results must be at least 1.")
+        offset = _decode_page_token(page_token)
+        conditions = _experiment_conditions(include_archived, name_contains)
+        with self.db.session() as session:
+            found = self._experiments(
+                session, conditions, required=False, offset=offset, limit=max_results + 1
+            )
+        more = len(found) > max_results
+        token = _encode_page_token(offset + max_results) if more else None
+        return ExperimentPage(found[:max_results], token)
 
     def update_experiment(
         self,
@@ -159,7 +176,13 @@ class TrackingStore:
             return uris
 
     def _experiments(
-        self, session: Session, conditions: list[Any], *, required: bool = True
+        self,
+        session: Session,
+        conditions: list[Any],
+        *,
+        required: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[Experiment]:
         counts = (
             select(
@@ -178,6 +201,8 @@ class TrackingStore:
                 func.coalesce(counts.c.last_run_at, SqlExperiment.created_at).desc(),
                 SqlExperiment.id.desc(),
             )
+            .offset(offset)
+            .limit(limit)
         )
         found = [
             sql_rows.experiment(row, run_count or 0, last_run_at)
@@ -207,7 +232,7 @@ class TrackingStore:
         """Create a run, optionally with its params, tags and metrics in the same transaction
         (autolog writes a whole finished child run at once)."""
         run_id = uuid.uuid4().hex if run_id is None else validate_run_id(run_id)
-        start = start_time or now_ms()
+        start = now_ms() if start_time is None else start_time
         with self.db.session(write=True) as session:
             if session.get(SqlExperiment, experiment_id) is None:
                 raise NotFound(f"No experiment has id {experiment_id}.")
@@ -350,11 +375,23 @@ class TrackingStore:
             sql_rows.write_metrics(session, rows)
 
     def get_metric_history(
-        self, run_id: str, key: str, max_points: int | None = None
+        self,
+        run_id: str,
+        key: str,
+        max_points: int | None = None,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
     ) -> MetricHistory:
-        """A metric's points in step order; with `max_points`, downsampled keeping extremes."""
+        """A metric's points in step order; with `max_points`, downsampled keeping extremes.
+
+        Without `max_points`, `max_results` makes it one page of at most that many points,
+        starting where `page_token` (the previous page's `next_page_token`) says.
+        """
         if max_points is not None and max_points < 2:
             raise InvalidInput("max_points must be at least 2.")
+        if max_points is None and max_results is not None:
+            return self._metric_history_page(run_id, key, max_results, page_token)
         where = "FROM metrics WHERE run_id = {p} AND key = {p}"
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
@@ -410,6 +447,81 @@ class TrackingStore:
             len(pairs),
             True,
         )
+
+    def _metric_history_page(
+        self, run_id: str, key: str, max_results: int, page_token: str | None
+    ) -> MetricHistory:
+        # Keyset pages in the covering index's order (step, timestamp, value): a page costs
+        # the same wherever it starts, and points appended meanwhile land on later pages.
+        if max_results < 1:
+            raise InvalidInput("max_results must be at least 1.")
+        cursor = _decode_history_token(page_token)
+        sql = "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p}"
+        params: tuple[Any, ...] = (run_id, key)
+        skip = 0
+        if cursor is not None:
+            step, stamp, skip = cursor
+            sql += " AND (step > {p} OR (step = {p} AND timestamp >= {p}))"
+            params += (step, step, stamp)
+        sql += " ORDER BY step, timestamp, value LIMIT {p} OFFSET {p}"
+        params += (max_results + 1, skip)
+        with self.db.session() as session:
+            if session.get(SqlRun, run_id) is None:
+                raise NotFound(f"No run has id {run_id!r}.")
+            summary = session.get(SqlMetricSummary, (run_id, key))
+            total = summary.count if summary is not None else 0
+            rows = sql_rows.driver_fetchall(session, sql, params) if total else []
+        page, more = rows[:max_results], len(rows) > max_results
+        token = None
+        if more:
+            last = (page[-1][0], page[-1][1])
+            same = sum(1 for row in page if (row[0], row[1]) == last)
+            # A page inside one (step, timestamp) group continues the previous page's count.
+            if cursor is not None and same == len(page) and last == cursor[:2]:
+                same += skip
+            token = _encode_history_token(last[0], last[1], same)
+        return MetricHistory(
+            key,
+            [row[0] for row in page],
+            [row[1] for row in page],
+            [float_or_nan(row[2]) for row in page],
+            total,
+            False,
+            token,
+        )
+
+
+def _experiment_conditions(include_archived: bool, name_contains: str | None) -> list[Any]:
+    conditions: list[Any] = []
+    if not include_archived:
+        conditions.append(SqlExperiment.archived.is_(False))
+    if name_contains:
+        conditions.append(
+            func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
+        )
+    return conditions
+
+
+def _decode_history_token(token: str | None) -> tuple[int, int, int] | None:
+    """(step, timestamp, skip): the page starts at that step and timestamp, past the first
+    `skip` points that have both (a step may be logged several times at one timestamp)."""
+    if not token:
+        return None
+    try:
+        cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
+        found = (cursor["step"], cursor["timestamp"], cursor["skip"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise InvalidInput(f"Invalid page_token {token!r}.") from exc
+    if not all(type(part) is int and INT64_MIN <= part <= INT64_MAX for part in found) or not (
+        0 <= found[2] <= MAX_OFFSET
+    ):
+        raise InvalidInput(f"Invalid page_token {token!r}.")
+    return found
+
+
+def _encode_history_token(step: int, timestamp: int, skip: int) -> str:
+    cursor = {"step": step, "timestamp": timestamp, "skip": skip}
+    return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
 
 
 def _default_run_name(run_id: str) -> str:

@@ -18,6 +18,10 @@ MAX_NAME_LENGTH = 250
 MAX_BATCH_METRICS = 10_000
 MAX_BATCH_PARAMS = 1_000
 MAX_BATCH_TAGS = 1_000
+# Page sizes of the REST API: a metric's points (and the most that downsampling keeps), and
+# experiments.
+MAX_HISTORY_POINTS = 100_000
+MAX_EXPERIMENT_PAGE = 1000
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)

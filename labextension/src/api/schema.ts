@@ -12,10 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /** List experiments, the most recently active first */
-        get: operations["getExperiments"];
+        get: operations["listExperiments"];
         put?: never;
         /** Create an experiment */
-        post: operations["postExperiments"];
+        post: operations["createExperiment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -38,7 +38,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Rename, describe, tag, archive or restore an experiment */
-        patch: operations["patchExperiment"];
+        patch: operations["updateExperiment"];
         trace?: never;
     };
     "/studio/api/openapi.json": {
@@ -66,10 +66,10 @@ export interface paths {
             cookie?: never;
         };
         /** Search runs */
-        get: operations["getRuns"];
+        get: operations["listRuns"];
         put?: never;
         /** Create a run (in experiment_id, or in experiment_name, created if missing) */
-        post: operations["postRuns"];
+        post: operations["createRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -86,7 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Search runs (the query in a JSON body) */
-        post: operations["postRunSearch"];
+        post: operations["searchRuns"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +109,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Change a run's status, name or end time */
-        patch: operations["patchRun"];
+        patch: operations["updateRun"];
         trace?: never;
     };
     "/studio/api/runs/{run_id}/artifacts": {
@@ -120,7 +120,7 @@ export interface paths {
             cookie?: never;
         };
         /** List a folder of a run's artifacts, folders first */
-        get: operations["getArtifacts"];
+        get: operations["listArtifacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -137,9 +137,9 @@ export interface paths {
             cookie?: never;
         };
         /** Download an artifact file */
-        get: operations["getArtifactContent"];
+        get: operations["downloadArtifact"];
         /** Upload an artifact file (the raw request body) to the given path */
-        put: operations["putArtifactContent"];
+        put: operations["uploadArtifact"];
         post?: never;
         delete?: never;
         options?: never;
@@ -157,7 +157,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log params, tags and metric points to a run, all or nothing */
-        post: operations["postBatch"];
+        post: operations["logBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -171,7 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A metric's points in step order, downsampled when max_points is given */
+        /** A metric's points in step order: downsampled when max_points is given, else in pages */
         get: operations["getMetricHistory"];
         put?: never;
         post?: never;
@@ -248,6 +248,12 @@ export interface components {
         ExperimentListOut: {
             /** Experiments */
             experiments: components["schemas"]["ExperimentOut"][];
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next page; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
         };
         /** ExperimentOut */
         ExperimentOut: {
@@ -318,6 +324,12 @@ export interface components {
             downsampled: boolean;
             /** Key */
             key: string;
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next points; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
             /** Steps */
             steps: number[];
             /** Timestamps */
@@ -388,6 +400,7 @@ export interface components {
         RunCreateIn: {
             /**
              * End Time
+             * @description Epoch milliseconds, not before start_time (now, if that is left out).
              * @default null
              */
             end_time: number | null;
@@ -431,6 +444,7 @@ export interface components {
             source: string | null;
             /**
              * Start Time
+             * @description Epoch milliseconds; defaults to now.
              * @default null
              */
             start_time: number | null;
@@ -462,7 +476,10 @@ export interface components {
         RunOut: {
             /** Artifact Uri */
             artifact_uri: string;
-            /** Duration Ms */
+            /**
+             * Duration Ms
+             * @description end_time - start_time; null while the run is active.
+             */
             duration_ms: number | null;
             /** End Time */
             end_time: number | null;
@@ -553,6 +570,7 @@ export interface components {
         RunUpdateIn: {
             /**
              * End Time
+             * @description Epoch milliseconds, not before start.
              * @default null
              */
             end_time: number | null;
@@ -573,13 +591,17 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getExperiments: {
+    listExperiments: {
         parameters: {
             query?: {
                 /** @description Also list archived experiments. */
                 include_archived?: boolean;
                 /** @description Only experiments whose name contains this text (any case). */
                 name?: string | null;
+                /** @description At most this many experiments per page. */
+                max_results?: number;
+                /** @description The next_page_token of the previous page. */
+                page_token?: string | null;
             };
             header?: never;
             path?: never;
@@ -652,7 +674,7 @@ export interface operations {
             };
         };
     };
-    postExperiments: {
+    createExperiment: {
         parameters: {
             query?: never;
             header?: never;
@@ -880,7 +902,7 @@ export interface operations {
             };
         };
     };
-    patchExperiment: {
+    updateExperiment: {
         parameters: {
             query?: never;
             header?: never;
@@ -975,7 +997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
@@ -1034,7 +1056,7 @@ export interface operations {
             };
         };
     };
-    getRuns: {
+    listRuns: {
         parameters: {
             query?: {
                 /** @description Runs of these experiments only. */
@@ -1122,7 +1144,7 @@ export interface operations {
             };
         };
     };
-    postRuns: {
+    createRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -1200,7 +1222,7 @@ export interface operations {
             };
         };
     };
-    postRunSearch: {
+    searchRuns: {
         parameters: {
             query?: never;
             header?: never;
@@ -1428,7 +1450,7 @@ export interface operations {
             };
         };
     };
-    patchRun: {
+    updateRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -1508,7 +1530,7 @@ export interface operations {
             };
         };
     };
-    getArtifacts: {
+    listArtifacts: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1587,7 +1609,7 @@ export interface operations {
             };
         };
     };
-    getArtifactContent: {
+    downloadArtifact: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1666,7 +1688,7 @@ export interface operations {
             };
         };
     };
-    putArtifactContent: {
+    uploadArtifact: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1749,7 +1771,7 @@ export interface operations {
             };
         };
     };
-    postBatch: {
+    logBatch: {
         parameters: {
             query?: never;
             header?: never;
@@ -1834,6 +1856,10 @@ export interface operations {
                 key: string;
                 /** @description Downsample to about this many points, keeping each bucket's min and max. */
                 max_points?: number | null;
+                /** @description Without max_points: at most this many points per page. */
+                max_results?: number;
+                /** @description The next_page_token of the previous page (without max_points). */
+                page_token?: string | null;
             };
             header?: never;
             path: {
@@ -1843,7 +1869,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A metric's points in step order, downsampled when max_points is given */
+            /** @description A metric's points in step order: downsampled when max_points is given, else in pages */
             200: {
                 headers: {
                     [name: string]: unknown;
