@@ -203,20 +203,34 @@ def _operation(
         "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}},
     }
     responses: dict[str, Any] = {str(spec.status): answer}
-    for status, description in _ERROR_STATUSES:
-        responses[status] = {"description": description, **error}
+    for status in _error_statuses(route, spec):
+        responses[status] = {"description": _ERROR_STATUSES[status], **error}
     operation["responses"] = responses
     return operation
 
 
-_ERROR_STATUSES: tuple[tuple[str, str], ...] = (
-    ("400", "Bad input (malformed JSON, a bad filter or path, a value out of range)."),
-    ("403", "Missing or invalid token, or not authorized."),
-    ("404", "No such experiment, run or artifact."),
-    ("409", "Conflicts with stored data (a duplicate name, a param logged twice)."),
-    ("413", "Too large (a batch over its limits)."),
-    ("422", "A field has the wrong type or shape."),
-)
+_ERROR_STATUSES = {
+    "400": "Bad input (no body, malformed JSON, a bad filter, path or page token).",
+    "403": "Missing or invalid token, or not authorized (jupyter_server's answer).",
+    "404": "No such experiment, run or artifact.",
+    "409": "Conflicts with stored data (a duplicate name or run id, a param logged twice).",
+    "413": "Too large (a batch over its limits).",
+    "422": "A field has the wrong type or shape, or is out of its declared range.",
+}
+
+
+def _error_statuses(route: Route, spec: Endpoint) -> list[str]:
+    """The error statuses an operation can answer, so that a client (and schemathesis) can
+    hold the server to them: input to refuse, an id to look up, data to clash with."""
+    has_body = spec.body is not None or spec.raw_body is not None
+    statuses = ["403"]
+    if has_body or spec.query is not None:
+        statuses += ["400", "422"]
+    if route.path_params or has_body:
+        statuses.append("404")  # a body may name an experiment or a parent run
+    if has_body:
+        statuses += ["409", "413"]
+    return sorted(statuses)
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

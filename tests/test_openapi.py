@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel
+
+from studio.app import ROUTES
+from studio.openapi import build_document, endpoint
+from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
     from tests.conftest import RegisteredRoute, StudioFetch
@@ -88,7 +94,108 @@ async def test_operations_reference_the_wire_models(studio_fetch: StudioFetch) -
     upload = paths["/studio/api/runs/{run_id}/artifacts/content"]["put"]
     assert "application/octet-stream" in upload["requestBody"]["content"]
     download = paths["/studio/api/runs/{run_id}/artifacts/content"]["get"]
-    assert "application/octet-stream" in download["responses"]["200"]["content"]
+    # The one type the server answers a download with, whatever the file's name.
+    assert list(download["responses"]["200"]["content"]) == ["application/octet-stream"]
+
+    # The document itself is a JSON object, not a binary string.
+    served = paths["/studio/api/openapi.json"]["get"]["responses"]["200"]["content"]
+    assert served == {"application/json": {"schema": {"type": "object"}}}
+
+
+async def test_every_operation_declares_its_statuses(studio_fetch: StudioFetch) -> None:
+    document = await fetch_document(studio_fetch)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert "403" in declared, (method, path)
+            in_query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            if in_query or "requestBody" in operation:
+                assert {"400", "422"} <= declared, (method, path)
+            if "{" in path:
+                assert "404" in declared, (method, path)
+            if "requestBody" in operation:
+                assert "413" in declared, (method, path)
+    paths = document["paths"]
+    assert "201" in paths["/studio/api/runs"]["post"]["responses"]
+    assert "201" in paths["/studio/api/experiments"]["post"]["responses"]
+    assert "204" in paths["/studio/api/runs/{run_id}"]["delete"]["responses"]
+    assert "409" in paths["/studio/api/experiments"]["post"]["responses"]
+    # Only what it can answer: the document has no input to refuse and nothing to find.
+    assert set(paths["/studio/api/openapi.json"]["get"]["responses"]) == {"200", "403"}
+
+
+async def test_paged_lists_declare_their_page_sizes(studio_fetch: StudioFetch) -> None:
+    document = await fetch_document(studio_fetch)
+    paths = document["paths"]
+    for path, most in (
+        ("/studio/api/experiments", 1000),
+        ("/studio/api/runs/{run_id}/metrics/history", 100_000),
+    ):
+        query = {p["name"]: p for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+        assert query["max_results"]["schema"]["minimum"] == 1
+        assert query["max_results"]["schema"]["maximum"] == most
+        assert "page_token" in query
+    schemas = document["components"]["schemas"]
+    for name in ("ExperimentListOut", "MetricHistoryOut", "RunListOut"):
+        assert "next_page_token" in schemas[name]["properties"], name
+    for model, field in (("RunOut", "duration_ms"), ("RunCreateIn", "start_time")):
+        integer = next(
+            branch
+            for branch in schemas[model]["properties"][field]["anyOf"]
+            if branch["type"] == "integer"
+        )
+        assert (integer["minimum"], integer["maximum"]) == (0, 2**63 - 1), (model, field)
+
+
+def test_operation_ids_are_explicit_and_unique() -> None:
+    document = build_document(ROUTES)
+    ids = [
+        operation["operationId"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+    ]
+    assert len(ids) == len(set(ids))
+    assert {"createRun", "searchRuns", "listRuns", "getMetricHistory", "downloadArtifact"} <= set(
+        ids
+    )
+
+
+class _First(StudioAPIHandler):
+    @endpoint("one", operation_id="sameId")
+    async def get(self) -> None: ...
+
+
+class _Second(StudioAPIHandler):
+    @endpoint("two", operation_id="sameId")
+    async def post(self) -> None: ...
+
+
+def _named_twice() -> tuple[type[BaseModel], type[BaseModel]]:
+    def make() -> type[BaseModel]:
+        class ThingOut(BaseModel):
+            value: int
+
+        return ThingOut
+
+    return make(), make()
+
+
+def test_a_duplicate_operation_id_or_schema_name_fails_the_build() -> None:
+    with pytest.raises(ValueError, match="operation id 'sameId'"):
+        build_document([Route("/a", _First), Route("/b", _Second)])
+
+    one, two = _named_twice()
+
+    class _Third(StudioAPIHandler):
+        @endpoint("three", operation_id="three", response=one)
+        async def get(self) -> None: ...
+
+    class _Fourth(StudioAPIHandler):
+        @endpoint("four", operation_id="four", response=two)
+        async def get(self) -> None: ...
+
+    with pytest.raises(ValueError, match="Two wire models are named ThingOut"):
+        build_document([Route("/c", _Third), Route("/d", _Fourth)])
 
 
 async def test_schemas_are_the_wire_models(studio_fetch: StudioFetch) -> None:

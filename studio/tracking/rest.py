@@ -50,6 +50,8 @@ from studio.tracking.schemas import (
 )
 from studio.tracking.validation import (
     MAX_BATCH_METRICS,
+    MAX_EXPERIMENT_PAGE,
+    MAX_HISTORY_POINTS,
     metric_step,
     metric_value,
     params_to_text,
@@ -77,6 +79,10 @@ _CHUNK_RETRY_DELAYS = (0.2, 1.0, 3.0)
 
 class RestTrackingClient:
     """Experiments, runs, logging and artifacts on a Studio server, with its token."""
+
+    # Page sizes asked of the server (the largest it allows): one request for most lists.
+    experiment_page_size = MAX_EXPERIMENT_PAGE
+    history_page_size = MAX_HISTORY_POINTS
 
     def __init__(self, base_url: str, token: str = "", *, timeout: float = 60.0) -> None:
         """`base_url` is the Jupyter server's URL (with its base_url, if any)."""
@@ -120,7 +126,10 @@ class RestTrackingClient:
         self, *, include_archived: bool = False, name_contains: str | None = None
     ) -> list[Experiment]:
         """Every experiment: the server answers in pages, followed here."""
-        query: dict[str, Any] = {"include_archived": str(include_archived).lower()}
+        query: dict[str, Any] = {
+            "include_archived": str(include_archived).lower(),
+            "max_results": self.experiment_page_size,
+        }
         if name_contains:
             query["name"] = name_contains
         found: list[Experiment] = []
@@ -279,6 +288,8 @@ class RestTrackingClient:
         query: dict[str, Any] = {"key": key}
         if max_points is not None:
             query["max_points"] = max_points
+        else:
+            query["max_results"] = self.history_page_size
         path = f"/runs/{_segment(run_id)}/metrics/history"
         first = self._json("GET", path, MetricHistoryOut, query=query)
         page = first

@@ -618,7 +618,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -627,7 +627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -636,34 +636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -696,7 +669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -705,7 +678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -723,7 +696,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -741,7 +714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -772,16 +745,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -792,33 +756,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -846,16 +783,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -866,33 +794,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -926,7 +827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -935,7 +836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -953,7 +854,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -971,7 +872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1000,53 +901,8 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1088,7 +944,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1097,7 +953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1106,34 +962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1166,7 +995,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1175,7 +1004,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1193,7 +1022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1211,7 +1040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,7 +1073,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1253,7 +1082,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1271,7 +1100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1320,16 +1149,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1340,33 +1160,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1394,16 +1187,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1414,33 +1198,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1474,7 +1231,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1483,7 +1240,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,7 +1258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1553,7 +1310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtifactListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1562,7 +1319,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1580,25 +1337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1632,7 +1371,7 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1641,7 +1380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1659,25 +1398,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,7 +1436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtifactOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1724,7 +1445,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1742,7 +1463,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,7 +1481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1793,7 +1514,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1802,7 +1523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1820,7 +1541,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1838,7 +1559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1878,7 +1599,7 @@ export interface operations {
                     "application/json": components["schemas"]["MetricHistoryOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1887,7 +1608,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,25 +1626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import { apiUrl, requestAPI, requestText } from '../handler';
 import type {
   ArtifactList,
   Experiment,
+  ExperimentList,
   MetricHistory,
   Run,
   RunList,
@@ -23,13 +24,24 @@ export interface ISearchRunsOptions {
 
 /** Every call the panels make, one method per route. */
 export class TrackingAPI {
+  /** Every experiment: the server answers in pages, followed here. */
   async listExperiments(
     options: { includeArchived?: boolean; name?: string } = {}
   ): Promise<Experiment[]> {
-    const answer = await requestAPI<{ experiments: Experiment[] }>('experiments', {
-      query: { include_archived: options.includeArchived ? 'true' : undefined, name: options.name }
-    });
-    return answer.experiments;
+    const experiments: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const answer = await requestAPI<ExperimentList>('experiments', {
+        query: {
+          include_archived: options.includeArchived ? 'true' : undefined,
+          name: options.name,
+          page_token: pageToken
+        }
+      });
+      experiments.push(...answer.experiments);
+      pageToken = answer.next_page_token ?? undefined;
+    } while (pageToken);
+    return experiments;
   }
 
   getExperiment(id: number): Promise<Experiment> {

@@ -1,0 +1,45 @@
+import { ServerConnection } from '@jupyterlab/services';
+
+import { TrackingAPI } from '../api/tracking';
+
+function experiment(id: number): Record<string, unknown> {
+  return {
+    id,
+    name: `exp-${id}`,
+    description: '',
+    tags: {},
+    archived: false,
+    created_at: 0,
+    updated_at: 0,
+    run_count: 0,
+    last_run_at: null
+  };
+}
+
+describe('TrackingAPI.listExperiments', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('follows the pages the server answers in', async () => {
+    const urls: string[] = [];
+    const pages = [
+      { experiments: [experiment(1), experiment(2)], next_page_token: 'second' },
+      { experiments: [experiment(3)], next_page_token: null }
+    ];
+    jest.spyOn(ServerConnection, 'makeRequest').mockImplementation(async url => {
+      urls.push(url);
+      const page = pages[urls.length - 1];
+      // What send() reads of a fetch Response (jsdom has no fetch).
+      return { status: 200, ok: true, text: async () => JSON.stringify(page) } as any;
+    });
+    jest
+      .spyOn(ServerConnection, 'makeSettings')
+      .mockReturnValue({ baseUrl: 'http://localhost:8888/' } as any);
+
+    const found = await new TrackingAPI().listExperiments();
+
+    expect(found.map(e => e.id)).toEqual([1, 2, 3]);
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).not.toContain('page_token');
+    expect(urls[1]).toContain('page_token=second');
+  });
+});
