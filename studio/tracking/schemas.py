@@ -29,7 +29,13 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
-from studio.tracking.validation import MAX_EXPERIMENT_PAGE, MAX_HISTORY_POINTS, RUN_ID_PATTERN
+from studio.tracking.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_EXPERIMENT_PAGE,
+    MAX_HISTORY_POINTS,
+    RUN_ID_PATTERN,
+)
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _FLOAT_SCHEMA = WithJsonSchema(
@@ -72,8 +78,6 @@ FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
 FloatOut = Annotated[float, _FLOAT_SCHEMA]
 # Params and tags are stored as text; JSON scalars are accepted and turned into text.
 ScalarIn = str | int | float | bool | None
-# SQL integers are 64-bit: a larger number is bad input, not a database error.
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
 # A run's start and end as a client sets them: not before 1970, so that a duration (end minus

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from studio.tracking.store_rows import MetricRow
 
 
-
 class TrackingService:
     """Experiments, runs, logging and artifacts, over one store and one artifact root."""
 

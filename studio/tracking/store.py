@@ -30,6 +30,7 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
+from studio.tracking.paging import decode_history_token, encode_history_token
 from studio.tracking.search import apply_order, parse_filter
 from studio.tracking.validation import validate_name, validate_run_id
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -455,7 +455,7 @@ class TrackingStore:
         # the same wherever it starts, and points appended meanwhile land on later pages.
         if max_results < 1:
             raise InvalidInput("max_results must be at least 1.")
-        cursor = _decode_history_token(page_token)
+        cursor = decode_history_token(page_token)
         sql = "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p}"
         params: tuple[Any, ...] = (run_id, key)
         skip = 0
@@ -479,7 +479,7 @@ class TrackingStore:
             # A page inside one (step, timestamp) group continues the previous page's count.
             if cursor is not None and same == len(page) and last == cursor[:2]:
                 same += skip
-            token = _encode_history_token(last[0], last[1], same)
+            token = encode_history_token(last[0], last[1], same)
         return MetricHistory(
             key,
             [row[0] for row in page],
@@ -500,28 +500,6 @@ def _experiment_conditions(include_archived: bool, name_contains: str | None) ->
             func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
         )
     return conditions
-
-
-def _decode_history_token(token: str | None) -> tuple[int, int, int] | None:
-    """(step, timestamp, skip): the page starts at that step and timestamp, past the first
-    `skip` points that have both (a step may be logged several times at one timestamp)."""
-    if not token:
-        return None
-    try:
-        cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
-        found = (cursor["step"], cursor["timestamp"], cursor["skip"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InvalidInput(f"Invalid page_token {token!r}.") from exc
-    if not all(type(part) is int and INT64_MIN <= part <= INT64_MAX for part in found) or not (
-        0 <= found[2] <= MAX_OFFSET
-    ):
-        raise InvalidInput(f"Invalid page_token {token!r}.")
-    return found
-
-
-def _encode_history_token(step: int, timestamp: int, skip: int) -> str:
-    cursor = {"step": step, "timestamp": timestamp, "skip": skip}
-    return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
 
 
 def _default_run_name(run_id: str) -> str:
