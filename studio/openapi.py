@@ -169,7 +169,7 @@ def _operation(
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": route.path_types.get(name, "string")},
+            "schema": dict(route.path_types.get(name, {"type": "string"})),
         }
         for name in route.path_params
     ]

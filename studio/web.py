@@ -38,13 +38,13 @@ _INT64_MAX = 2**63 - 1
 class Route:
     """One REST route: an OpenAPI-style path template and the handler class serving it.
 
-    `path_types` gives the JSON type of path parameters that are not strings (for the OpenAPI
-    document; handlers convert them themselves so that a malformed id is a JSON 404).
+    `path_types` gives the JSON schema of path parameters that are not any string (for the
+    OpenAPI document; handlers convert them themselves so that a malformed id is a JSON 404).
     """
 
     path: str
     handler: type[StudioAPIHandler]
-    path_types: Mapping[str, str] = field(default_factory=dict)
+    path_types: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def pattern(self) -> str:
@@ -126,9 +126,10 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
         except ValidationError as exc:
             raise _validation_error(exc, "query") from exc
 
-    def path_id(self, value: str, kind: str) -> int:
-        """A numeric id from the path; anything else names nothing, so it is a 404."""
-        if not (value.isascii() and value.isdigit()) or int(value) > _INT64_MAX:
+    def path_id(self, value: str, kind: str, maximum: int = _INT64_MAX) -> int:
+        """A numeric id from the path; anything else (or a number past the id column's
+        `maximum`) names nothing, so it is a 404."""
+        if not (value.isascii() and value.isdigit()) or int(value) > maximum:
             raise _error(404, f"No {kind} has id {value!r}.", ErrorCode.NOT_FOUND.value)
         return int(value)
 

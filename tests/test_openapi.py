@@ -79,7 +79,11 @@ async def test_operations_reference_the_wire_models(studio_fetch: StudioFetch) -
     ]
 
     experiment = paths["/studio/api/experiments/{experiment_id}"]["patch"]
-    assert experiment["parameters"][0]["schema"] == {"type": "integer"}
+    assert experiment["parameters"][0]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**31 - 1,
+    }
 
     history = paths["/studio/api/runs/{run_id}/metrics/history"]["get"]
     query = {p["name"]: p for p in history["parameters"] if p["in"] == "query"}

@@ -31,6 +31,7 @@ from studio.tracking.schemas import (
     metric_tuples,
 )
 from studio.tracking.store import DEFAULT_EXPERIMENT, now_ms
+from studio.tracking.validation import MAX_EXPERIMENT_ID
 from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 DOWNLOAD_CHUNK = 1 << 20
 DOWNLOAD_TYPE = "application/octet-stream"
-_EXPERIMENT_ID = {"experiment_id": "integer"}
+_EXPERIMENT_ID = {"experiment_id": {"type": "integer", "minimum": 1, "maximum": MAX_EXPERIMENT_ID}}
 
 
 class TrackingHandler(StudioAPIHandler):
@@ -106,7 +107,8 @@ class ExperimentHandler(TrackingHandler):
     @endpoint("Get an experiment", operation_id="getExperiment", response=ExperimentOut)
     async def get(self, experiment_id: str) -> None:
         found = await self.call(
-            self.tracking.get_experiment, self.path_id(experiment_id, "experiment")
+            self.tracking.get_experiment,
+            self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID),
         )
         self.reply(ExperimentOut.from_entity(found))
 
@@ -119,7 +121,7 @@ class ExperimentHandler(TrackingHandler):
         response=ExperimentOut,
     )
     async def patch(self, experiment_id: str) -> None:
-        key = self.path_id(experiment_id, "experiment")
+        key = self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID)
         body = self.parse_body(ExperimentUpdateIn)
         updated = await self.call(
             self.tracking.update_experiment,
@@ -139,7 +141,7 @@ class ExperimentHandler(TrackingHandler):
         status=204,
     )
     async def delete(self, experiment_id: str) -> None:
-        key = self.path_id(experiment_id, "experiment")
+        key = self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID)
         await self.call(self.tracking.delete_experiment, key)
         self.reply(None, 204)
 

@@ -32,6 +32,7 @@ from studio.tracking.entities import (
 from studio.tracking.validation import (
     INT64_MAX,
     INT64_MIN,
+    MAX_EXPERIMENT_ID,
     MAX_EXPERIMENT_PAGE,
     MAX_HISTORY_POINTS,
     RUN_ID_PATTERN,
@@ -83,6 +84,7 @@ Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch 
 # A run's start and end as a client sets them: not before 1970, so that a duration (end minus
 # start) always fits in 64 bits (an end at INT64_MAX after a start at INT64_MIN made
 # duration_ms 2**64 - 1).
+ExperimentId = Annotated[int, Field(ge=1, le=MAX_EXPERIMENT_ID)]
 RunTime = Annotated[int, Field(ge=0, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
@@ -301,7 +303,9 @@ _ORDER_HELP = "Order clauses such as 'metrics.accuracy DESC' or 'start_time'."
 class RunSearchIn(WireIn):
     """The body of POST /studio/api/runs/search."""
 
-    experiment_ids: list[Int64] | None = Field(None, description="Runs of these experiments only.")
+    experiment_ids: list[ExperimentId] | None = Field(
+        None, description="Runs of these experiments only."
+    )
     filter: str | None = Field(None, description=_FILTER_HELP)
     order_by: list[str] = Field(default_factory=list, description=_ORDER_HELP)
     max_results: Int64 = Field(1000, description="At most this many runs per page.")
@@ -313,7 +317,7 @@ class RunSearchIn(WireIn):
 class RunSearchQuery(QueryIn):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
-    experiment_id: Annotated[list[Int64], BeforeValidator(_split_ids)] = Field(
+    experiment_id: Annotated[list[ExperimentId], BeforeValidator(_split_ids)] = Field(
         default_factory=list, description="Runs of these experiments only."
     )
     filter: str | None = Field(None, description=_FILTER_HELP)
@@ -353,7 +357,7 @@ class RunCreateIn(WireIn):
     """A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
     it does not exist; the "Default" experiment when neither is given)."""
 
-    experiment_id: Int64 | None = None
+    experiment_id: ExperimentId | None = None
     experiment_name: str | None = None
     name: str | None = None
     run_id: RunId | None = Field(None, description="Choose the run's id; generated if left out.")

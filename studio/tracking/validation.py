@@ -24,6 +24,8 @@ MAX_HISTORY_POINTS = 100_000
 MAX_EXPERIMENT_PAGE = 1000
 # SQL integers are 64-bit: a larger number is bad input, not a database error.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Experiment ids are a 32-bit INTEGER column (PostgreSQL refuses a larger number outright).
+MAX_EXPERIMENT_ID = 2**31 - 1
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)

@@ -279,6 +279,23 @@ async def test_run_times_are_refused_out_of_order_or_range(
     assert instant["duration_ms"] == 0
 
 
+async def test_experiment_ids_past_their_32_bit_column_are_refused(
+    studio_fetch: StudioFetch,
+) -> None:
+    # PostgreSQL's INTEGER refuses them outright ("integer out of range" was a 500 there).
+    too_big = 2**31
+    (await studio_fetch("GET", f"experiments/{too_big}")).error(404)
+    (await studio_fetch("POST", "runs", body={"experiment_id": too_big})).error(
+        422, "body.experiment_id"
+    )
+    (await studio_fetch("POST", "runs/search", body={"experiment_ids": [too_big]})).error(
+        422, "body.experiment_ids"
+    )
+    (await studio_fetch("GET", "runs", params={"experiment_id": -1})).error(
+        422, "query.experiment_id"
+    )
+
+
 async def test_an_empty_experiment_id_is_refused(studio_fetch: StudioFetch) -> None:
     for value in ("", "1,", ",2", "1,,2"):
         (await studio_fetch("GET", "runs", params={"experiment_id": value})).error(
