@@ -4,8 +4,8 @@
 #                   start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
 #   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
-#                   the store tests again on a throwaway PostgreSQL server that it starts and
-#                   always stops
+#                   the store tests and the schemathesis fuzzing of the REST API again on a
+#                   throwaway PostgreSQL server that it starts and always stops
 #   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
 #                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it

@@ -112,14 +112,14 @@ class WireOut(BaseModel):
 
 
 class ExperimentOut(WireOut):
-    id: int
+    id: ExperimentId
     name: str
     description: str
     tags: dict[str, str]
     archived: bool
     created_at: Timestamp
     updated_at: Timestamp
-    run_count: int = 0
+    run_count: int = Field(0, ge=0)
     last_run_at: Timestamp | None = None
 
     @classmethod
@@ -193,7 +193,7 @@ class MetricSummaryOut(WireOut):
     last_timestamp: Timestamp
     min: FloatOut
     max: FloatOut
-    count: int
+    count: int = Field(ge=0)
 
     @classmethod
     def from_entity(cls, summary: MetricSummary) -> MetricSummaryOut:
@@ -213,7 +213,7 @@ class MetricSummaryOut(WireOut):
 
 class RunOut(WireOut):
     id: str
-    experiment_id: int
+    experiment_id: ExperimentId
     name: str
     status: RunStatus
     start_time: Timestamp
@@ -275,7 +275,7 @@ class RunListOut(WireOut):
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
     )
-    total: int | None = Field(None, description="Every matching run, when include_total.")
+    total: int | None = Field(None, ge=0, description="Every matching run, when include_total.")
 
     @classmethod
     def from_entity(cls, page: RunPage) -> RunListOut:
@@ -471,7 +471,7 @@ class ArtifactQuery(QueryIn):
 class ArtifactOut(WireOut):
     path: str
     is_dir: bool
-    size: int | None
+    size: int | None = Field(ge=0, description="In bytes; null for a folder.")
 
     @classmethod
     def from_entity(cls, info: ArtifactInfo) -> ArtifactOut:

@@ -198,7 +198,10 @@ export interface components {
             is_dir: boolean;
             /** Path */
             path: string;
-            /** Size */
+            /**
+             * Size
+             * @description In bytes; null for a folder.
+             */
             size: number | null;
         };
         /**
