@@ -52,6 +52,8 @@ class Endpoint:
     # Media types of a raw (non-JSON) request body or answer, e.g. artifact uploads.
     raw_body: str | None = None
     raw_response: str | None = None
+    # Error statuses beyond those every operation of its shape can answer (see _error_statuses).
+    errors: tuple[int, ...] = ()
 
 
 def endpoint(
@@ -64,10 +66,16 @@ def endpoint(
     status: int = 200,
     raw_body: str | None = None,
     raw_response: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Attach OpenAPI metadata to a handler method (the auth decorators keep it: they wrap
-    with functools.wraps, which copies the function's attributes)."""
-    spec = Endpoint(operation_id, summary, query, body, response, status, raw_body, raw_response)
+    with functools.wraps, which copies the function's attributes).
+
+    `errors` lists the statuses the operation's service call can add: 409 for a write (a
+    clash with stored data), 404 for a body that names something, 413 for a batch."""
+    spec = Endpoint(
+        operation_id, summary, query, body, response, status, raw_body, raw_response, errors
+    )
 
     def attach(method: F) -> F:
         setattr(method, _ENDPOINT_ATTRIBUTE, spec)
@@ -221,16 +229,18 @@ _ERROR_STATUSES = {
 
 def _error_statuses(route: Route, spec: Endpoint) -> list[str]:
     """The error statuses an operation can answer, so that a client (and schemathesis) can
-    hold the server to them: input to refuse, an id to look up, data to clash with."""
-    has_body = spec.body is not None or spec.raw_body is not None
-    statuses = ["403"]
-    if has_body or spec.query is not None:
-        statuses += ["400", "422"]
-    if route.path_params or has_body:
-        statuses.append("404")  # a body may name an experiment or a parent run
-    if has_body:
-        statuses += ["409", "413"]
-    return sorted(statuses)
+    hold the server to them: always 403 (jupyter_server's, for a missing token), 400 and 422
+    where there is input to refuse, 404 where the path names something, and the endpoint's
+    own `errors`."""
+    statuses = {403, *spec.errors}
+    if spec.body is not None or spec.raw_body is not None or spec.query is not None:
+        statuses |= {400, 422}
+    if route.path_params:
+        statuses.add(404)
+    unknown = statuses - {int(status) for status in _ERROR_STATUSES}
+    if unknown:
+        raise ValueError(f"No description of status {sorted(unknown)} in _ERROR_STATUSES.")
+    return [str(status) for status in sorted(statuses)]
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

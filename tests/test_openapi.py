@@ -117,13 +117,22 @@ async def test_every_operation_declares_its_statuses(studio_fetch: StudioFetch) 
                 assert {"400", "422"} <= declared, (method, path)
             if "{" in path:
                 assert "404" in declared, (method, path)
-            if "requestBody" in operation:
-                assert "413" in declared, (method, path)
+            if method in ("put", "patch", "delete"):
+                assert "409" in declared, (method, path)
     paths = document["paths"]
     assert "201" in paths["/studio/api/runs"]["post"]["responses"]
     assert "201" in paths["/studio/api/experiments"]["post"]["responses"]
     assert "204" in paths["/studio/api/runs/{run_id}"]["delete"]["responses"]
     assert "409" in paths["/studio/api/experiments"]["post"]["responses"]
+    for path in ("/studio/api/runs", "/studio/api/runs/{run_id}/batch"):
+        assert {"404", "409", "413"} <= set(paths[path]["post"]["responses"]), path
+    # A search reads: nothing to clash with, nothing too large, no id in its path.
+    assert set(paths["/studio/api/runs/search"]["post"]["responses"]) == {
+        "200",
+        "400",
+        "403",
+        "422",
+    }
     # Only what it can answer: the document has no input to refuse and nothing to find.
     assert set(paths["/studio/api/openapi.json"]["get"]["responses"]) == {"200", "403"}
 

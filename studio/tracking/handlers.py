@@ -89,6 +89,7 @@ class ExperimentsHandler(TrackingHandler):
     @endpoint(
         "Create an experiment",
         operation_id="createExperiment",
+        errors=(409,),
         body=ExperimentCreateIn,
         response=ExperimentOut,
         status=201,
@@ -117,6 +118,7 @@ class ExperimentHandler(TrackingHandler):
     @endpoint(
         "Rename, describe, tag, archive or restore an experiment",
         operation_id="updateExperiment",
+        errors=(409,),
         body=ExperimentUpdateIn,
         response=ExperimentOut,
     )
@@ -138,6 +140,7 @@ class ExperimentHandler(TrackingHandler):
     @endpoint(
         "Delete an experiment with its runs and their artifacts",
         operation_id="deleteExperiment",
+        errors=(409,),
         status=204,
     )
     async def delete(self, experiment_id: str) -> None:
@@ -178,6 +181,7 @@ class RunsHandler(TrackingHandler):
     @endpoint(
         "Create a run (in experiment_id, or in experiment_name, created if missing)",
         operation_id="createRun",
+        errors=(404, 409, 413),
         body=RunCreateIn,
         response=RunOut,
         status=201,
@@ -217,6 +221,7 @@ class RunHandler(TrackingHandler):
     @endpoint(
         "Change a run's status, name or end time",
         operation_id="updateRun",
+        errors=(409,),
         body=RunUpdateIn,
         response=RunOut,
     )
@@ -234,7 +239,10 @@ class RunHandler(TrackingHandler):
     @web.authenticated
     @authorized
     @endpoint(
-        "Delete a run, its child runs and their artifacts", operation_id="deleteRun", status=204
+        "Delete a run, its child runs and their artifacts",
+        operation_id="deleteRun",
+        errors=(409,),
+        status=204,
     )
     async def delete(self, run_id: str) -> None:
         await self.call(self.tracking.delete_run, run_id)
@@ -247,6 +255,7 @@ class BatchHandler(TrackingHandler):
     @endpoint(
         "Log params, tags and metric points to a run, all or nothing",
         operation_id="logBatch",
+        errors=(409, 413),
         body=BatchIn,
         status=204,
     )
@@ -332,6 +341,7 @@ class ArtifactContentHandler(TrackingHandler):
     @endpoint(
         "Upload an artifact file (the raw request body) to the given path",
         operation_id="uploadArtifact",
+        errors=(409,),
         query=ArtifactQuery,
         response=ArtifactOut,
         status=201,

@@ -690,26 +690,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
             /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -804,6 +786,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     updateExperiment: {
@@ -859,15 +850,6 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1094,33 +1076,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
             /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
@@ -1208,6 +1163,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     updateRun: {
@@ -1263,15 +1227,6 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1468,15 +1423,6 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
