@@ -43,3 +43,36 @@ describe('TrackingAPI.listExperiments', () => {
     expect(urls[1]).toContain('page_token=second');
   });
 });
+
+describe('TrackingAPI.getMetricHistory', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('joins the pages of a full history', async () => {
+    const urls: string[] = [];
+    const page = (steps: number[], token: string | null) => ({
+      key: 'loss',
+      steps,
+      timestamps: steps.map(step => 1000 + step),
+      values: steps.map(step => step / 10),
+      total: 3,
+      downsampled: false,
+      next_page_token: token
+    });
+    const pages = [page([0, 1], 'next'), page([2], null)];
+    jest.spyOn(ServerConnection, 'makeRequest').mockImplementation(async url => {
+      urls.push(url);
+      const answer = pages[urls.length - 1];
+      return { status: 200, ok: true, text: async () => JSON.stringify(answer) } as any;
+    });
+    jest
+      .spyOn(ServerConnection, 'makeSettings')
+      .mockReturnValue({ baseUrl: 'http://localhost:8888/' } as any);
+
+    const history = await new TrackingAPI().getMetricHistory('r1', 'loss');
+
+    expect(history.steps).toEqual([0, 1, 2]);
+    expect(history.values).toEqual([0, 0.1, 0.2]);
+    expect(history.next_page_token).toBeNull();
+    expect(urls[1]).toContain('page_token=next');
+  });
+});

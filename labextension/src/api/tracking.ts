@@ -84,10 +84,25 @@ export class TrackingAPI {
     });
   }
 
-  getMetricHistory(runId: string, key: string, maxPoints?: number): Promise<MetricHistory> {
-    return requestAPI<MetricHistory>(`runs/${encodeURIComponent(runId)}/metrics/history`, {
-      query: { key, max_points: maxPoints }
-    });
+  /** At most `maxPoints` points that keep the extremes, or (left out) every point: the
+   * server answers a full history in pages, joined here. */
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxPoints?: number
+  ): Promise<MetricHistory> {
+    const route = `runs/${encodeURIComponent(runId)}/metrics/history`;
+    const first = await requestAPI<MetricHistory>(route, { query: { key, max_points: maxPoints } });
+    let page = first;
+    while (page.next_page_token) {
+      page = await requestAPI<MetricHistory>(route, {
+        query: { key, page_token: page.next_page_token }
+      });
+      first.steps.push(...page.steps);
+      first.timestamps.push(...page.timestamps);
+      first.values.push(...page.values);
+    }
+    return { ...first, total: page.total, next_page_token: null };
   }
 
   listArtifacts(runId: string, path = ''): Promise<ArtifactList> {
