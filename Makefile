@@ -56,9 +56,9 @@ PYTEST_ARGS ?=
 JEST_ARGS ?=
 BENCH_ARGS ?=
 # What runs a second time against PostgreSQL: the store and the schema, and the REST API fuzzed
-# by schemathesis (tests/test_schemathesis.py, on both databases).
+# by schemathesis (tests/tracking/test_schemathesis.py, on both databases).
 PG_TESTS ?= $(wildcard tests/tracking/test_store*.py) tests/tracking/test_service.py tests/db \
-            tests/test_schemathesis.py
+            tests/tracking/test_schemathesis.py
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").

@@ -16,24 +16,29 @@ function experiment(id: number): Record<string, unknown> {
   };
 }
 
+/** Answer each request with the next of `pages`; returns the URLs requested. */
+function serve(pages: unknown[]): string[] {
+  const urls: string[] = [];
+  jest.spyOn(ServerConnection, 'makeRequest').mockImplementation(async url => {
+    urls.push(url);
+    const answer = pages[urls.length - 1];
+    // What send() reads of a fetch Response (jsdom has no fetch).
+    return { status: 200, ok: true, text: async () => JSON.stringify(answer) } as any;
+  });
+  jest
+    .spyOn(ServerConnection, 'makeSettings')
+    .mockReturnValue({ baseUrl: 'http://localhost:8888/' } as any);
+  return urls;
+}
+
 describe('TrackingAPI.listExperiments', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('follows the pages the server answers in', async () => {
-    const urls: string[] = [];
-    const pages = [
+    const urls = serve([
       { experiments: [experiment(1), experiment(2)], next_page_token: 'second' },
       { experiments: [experiment(3)], next_page_token: null }
-    ];
-    jest.spyOn(ServerConnection, 'makeRequest').mockImplementation(async url => {
-      urls.push(url);
-      const page = pages[urls.length - 1];
-      // What send() reads of a fetch Response (jsdom has no fetch).
-      return { status: 200, ok: true, text: async () => JSON.stringify(page) } as any;
-    });
-    jest
-      .spyOn(ServerConnection, 'makeSettings')
-      .mockReturnValue({ baseUrl: 'http://localhost:8888/' } as any);
+    ]);
 
     const found = await new TrackingAPI().listExperiments();
 
@@ -48,7 +53,6 @@ describe('TrackingAPI.getMetricHistory', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('joins the pages of a full history', async () => {
-    const urls: string[] = [];
     const page = (steps: number[], token: string | null) => ({
       key: 'loss',
       steps,
@@ -58,15 +62,7 @@ describe('TrackingAPI.getMetricHistory', () => {
       downsampled: false,
       next_page_token: token
     });
-    const pages = [page([0, 1], 'next'), page([2], null)];
-    jest.spyOn(ServerConnection, 'makeRequest').mockImplementation(async url => {
-      urls.push(url);
-      const answer = pages[urls.length - 1];
-      return { status: 200, ok: true, text: async () => JSON.stringify(answer) } as any;
-    });
-    jest
-      .spyOn(ServerConnection, 'makeSettings')
-      .mockReturnValue({ baseUrl: 'http://localhost:8888/' } as any);
+    const urls = serve([page([0, 1], 'next'), page([2], null)]);
 
     const history = await new TrackingAPI().getMetricHistory('r1', 'loss');
 

@@ -1,7 +1,8 @@
 """Fuzz the whole REST API from its own OpenAPI document with schemathesis.
 
 A real Jupyter server with Studio runs in a subprocess on a free loopback port (its store in
-tmp_path: SQLite, or a fresh database on the PostgreSQL server that STUDIO_TEST_DB_URL names),
+tmp_path: SQLite, or a fresh database on the PostgreSQL server that STUDIO_TEST_DB_URL names,
+from this folder's `database_url` fixture),
 and schemathesis's `st` command generates positive and negative requests for every operation
 the document lists. Each answer must be no server error and must match the document: its
 status, its content type and its body's schema. A fixed seed and a bounded number of examples
@@ -30,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.tracking.conftest import TEST_DB_URL_ENV, fresh_server_database
 
 CHECKS = (
     "not_a_server_error",
@@ -178,22 +177,12 @@ def seed(base: str) -> None:
         api(base, "PUT", f"runs/{SEEDED_RUN}/artifacts/content", path.encode(), path=path)
 
 
-@pytest.fixture
-def server_db_url(tmp_path: Path) -> Iterator[str]:
-    server_url = os.environ.get(TEST_DB_URL_ENV)
-    if not server_url:
-        yield f"sqlite:///{tmp_path / 'studio.db'}"
-        return
-    with fresh_server_database(server_url) as url:
-        yield url
-
-
 @pytest.mark.timeout(240)
-def test_the_api_keeps_to_its_document_under_fuzzing(tmp_path: Path, server_db_url: str) -> None:
+def test_the_api_keeps_to_its_document_under_fuzzing(tmp_path: Path, database_url: str) -> None:
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st is not None, "schemathesis's `st` command is missing: install the `test` extra"
     with ExitStack() as stack:
-        base = stack.enter_context(jupyter_server(tmp_path, server_db_url))
+        base = stack.enter_context(jupyter_server(tmp_path, database_url))
         seed(base)
         (tmp_path / "schemathesis.toml").write_text(CONFIG)
         started = time.monotonic()
