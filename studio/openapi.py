@@ -1,13 +1,9 @@
 """The OpenAPI 3.1 document of the REST API, generated from the route table and wire models.
 
-Each handler method carries an `Endpoint` (attached by `@endpoint(...)`): its operation id,
-summary, query model, body model, answer model and status. `build_document()` walks the routes
-the app registers, so the document cannot drift from the code; the frontend's TypeScript types
-are generated from it.
-
-Operation ids are written out, not derived from class names, and schema names are the wire
-models' class names: a second package that reuses either would silently rename or shadow the
-first in the generated TypeScript, so `build_document()` refuses duplicates.
+Each handler method carries an `Endpoint` (attached by `@endpoint(...)`): its summary, query
+model, body model, answer model and status. `build_document()` walks the routes the app
+registers, so the document cannot drift from the code; the frontend's TypeScript types are
+generated from it.
 """
 
 from __future__ import annotations
@@ -30,9 +26,10 @@ OPENAPI_PATH = "/studio/api/openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 _ENDPOINT_ATTRIBUTE = "__studio_endpoint__"
 _REF_TEMPLATE = "#/components/schemas/{model}"
+_REF_PREFIX = _REF_TEMPLATE.removesuffix("{model}")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(BaseModel, title="ErrorOut"):
     """jupyter_server's error envelope."""
 
     message: str
@@ -43,8 +40,8 @@ class ErrorOut(BaseModel):
 class Endpoint:
     """What the OpenAPI document says of one handler method."""
 
-    operation_id: str
     summary: str
+    operation_id: str
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
@@ -74,7 +71,7 @@ def endpoint(
     `errors` lists the statuses the operation's service call can add: 409 for a write (a
     clash with stored data), 404 for a body that names something, 413 for a batch."""
     spec = Endpoint(
-        operation_id, summary, query, body, response, status, raw_body, raw_response, errors
+        summary, operation_id, query, body, response, status, raw_body, raw_response, errors
     )
 
     def attach(method: F) -> F:
@@ -95,7 +92,10 @@ def endpoints(handler: type[StudioAPIHandler]) -> dict[str, Endpoint]:
 
 
 def build_document(routes: Sequence[Route]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of `routes`."""
+    """The OpenAPI 3.1 document of `routes`.
+
+    Raises ValueError when two operations share an operationId or two schemas a name.
+    """
     schemas, refs = _component_schemas(routes)
     paths: dict[str, Any] = {}
     operation_ids: dict[str, str] = {}
@@ -103,13 +103,12 @@ def build_document(routes: Sequence[Route]) -> dict[str, Any]:
         operations = {}
         for method, spec in endpoints(route.handler).items():
             where = f"{method.upper()} {route.path}"
-            if spec.operation_id in operation_ids:
+            clash = operation_ids.setdefault(spec.operation_id, where)
+            if clash != where:
                 raise ValueError(
-                    f"The operation id {spec.operation_id!r} of {where} is already the id of "
-                    f"{operation_ids[spec.operation_id]}."
+                    f"operationId {spec.operation_id!r} is declared by {clash} and by {where}."
                 )
-            operation_ids[spec.operation_id] = where
-            operations[method] = _operation(route, spec, refs)
+            operations[method] = _operation(route, method, spec, refs)
         if operations:
             paths[route.path] = operations
     return {
@@ -154,21 +153,54 @@ def _component_schemas(
     routes: Iterable[Route],
 ) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
     models = _models(routes)
-    by_name: dict[str, type[BaseModel]] = {}
-    for model, _ in models:
-        other = by_name.setdefault(model.__name__, model)
-        if other is not model:
-            raise ValueError(
-                f"Two wire models are named {model.__name__}: {other.__module__} and "
-                f"{model.__module__}; schema names must be unique, rename one."
-            )
     refs, definitions = models_json_schema(models, ref_template=_REF_TEMPLATE)
-    by_model = {(cast("type[BaseModel]", model), mode): ref for (model, mode), ref in refs.items()}
-    return definitions.get("$defs", {}), by_model
+    renamed = _names_from_titles(definitions.get("$defs", {}))
+    by_model = {
+        (cast("type[BaseModel]", model), mode): _renamed_refs(ref, renamed)
+        for (model, mode), ref in refs.items()
+    }
+    schemas = {
+        renamed[name]: _renamed_refs(schema, renamed)
+        for name, schema in definitions.get("$defs", {}).items()
+    }
+    return schemas, by_model
+
+
+def _names_from_titles(definitions: dict[str, Any]) -> dict[str, str]:
+    """Schema names are the models' declared titles (see `studio.wire`), never pydantic's
+    names made from class names; two different schemas may not share one."""
+    names: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for default_name, schema in definitions.items():
+        title = schema.get("title", default_name)
+        if title in owners:
+            raise ValueError(
+                f"Two schemas of the API are named {title!r} ({owners[title]} and "
+                f"{default_name}): give one of the models another title."
+            )
+        owners[title] = default_name
+        names[default_name] = title
+    return names
+
+
+def _renamed_refs(node: Any, names: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: (
+                _REF_TEMPLATE.format(model=names[value.removeprefix(_REF_PREFIX)])
+                if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX)
+                else _renamed_refs(value, names)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_renamed_refs(value, names) for value in node]
+    return node
 
 
 def _operation(
     route: Route,
+    method: str,
     spec: Endpoint,
     refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
 ) -> dict[str, Any]:
@@ -269,7 +301,7 @@ class OpenAPIHandler(StudioAPIHandler):
     @authorized
     @endpoint(
         "The OpenAPI document of this API",
-        operation_id="getOpenAPI",
+        operation_id="getOpenApiDocument",
         raw_response="application/json",
     )
     async def get(self) -> None:

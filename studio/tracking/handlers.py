@@ -10,6 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from studio.openapi import endpoint
+from studio.tracking.feature import FEATURE
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -46,9 +47,11 @@ _EXPERIMENT_ID = {"experiment_id": {"type": "integer", "minimum": 1, "maximum": 
 class TrackingHandler(StudioAPIHandler):
     """Base of the tracking handlers: they reach the app's TrackingService as `tracking`."""
 
+    auth_resource = FEATURE.auth_resource
+
     @property
     def tracking(self) -> TrackingService:
-        return cast("TrackingService", self.settings["studio_tracking"])
+        return cast("TrackingService", self.settings[FEATURE.settings_key])
 
     async def search(self, search: RunSearchIn) -> None:
         page = await self.call(
@@ -88,9 +91,9 @@ class ExperimentsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Create an experiment",
+        body=ExperimentCreateIn,
         operation_id="createExperiment",
         errors=(409,),
-        body=ExperimentCreateIn,
         response=ExperimentOut,
         status=201,
     )
@@ -105,7 +108,7 @@ class ExperimentsHandler(TrackingHandler):
 class ExperimentHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get an experiment", operation_id="getExperiment", response=ExperimentOut)
+    @endpoint("Get an experiment", response=ExperimentOut, operation_id="getExperiment")
     async def get(self, experiment_id: str) -> None:
         found = await self.call(
             self.tracking.get_experiment,
@@ -139,9 +142,9 @@ class ExperimentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Delete an experiment with its runs and their artifacts",
+        status=204,
         operation_id="deleteExperiment",
         errors=(409,),
-        status=204,
     )
     async def delete(self, experiment_id: str) -> None:
         key = self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID)
@@ -172,7 +175,7 @@ def _create_run(service: TrackingService, body: RunCreateIn) -> RunRecord:
 class RunsHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Search runs", operation_id="listRuns", query=RunSearchQuery, response=RunListOut)
+    @endpoint("Search runs", query=RunSearchQuery, operation_id="searchRuns", response=RunListOut)
     async def get(self) -> None:
         await self.search(self.parse_query(RunSearchQuery).to_search())
 
@@ -197,8 +200,8 @@ class RunSearchHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Search runs (the query in a JSON body)",
-        operation_id="searchRuns",
         body=RunSearchIn,
+        operation_id="searchRunsWithBody",
         response=RunListOut,
     )
     async def post(self) -> None:
@@ -210,8 +213,8 @@ class RunHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Get a run with its params, tags and metric summaries",
-        operation_id="getRun",
         response=RunOut,
+        operation_id="getRun",
     )
     async def get(self, run_id: str) -> None:
         self.reply(RunOut.from_entity(await self.call(self.tracking.get_run, run_id)))
@@ -220,9 +223,9 @@ class RunHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Change a run's status, name or end time",
+        body=RunUpdateIn,
         operation_id="updateRun",
         errors=(409,),
-        body=RunUpdateIn,
         response=RunOut,
     )
     async def patch(self, run_id: str) -> None:
@@ -240,9 +243,9 @@ class RunHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Delete a run, its child runs and their artifacts",
+        status=204,
         operation_id="deleteRun",
         errors=(409,),
-        status=204,
     )
     async def delete(self, run_id: str) -> None:
         await self.call(self.tracking.delete_run, run_id)
@@ -267,6 +270,7 @@ class BatchHandler(TrackingHandler):
             metrics=metric_tuples(body.metrics, now_ms()),
             params=body.params,
             tags=body.tags,
+            batch_id=body.batch_id,
         )
         self.reply(None, 204)
 

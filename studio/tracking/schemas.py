@@ -11,9 +11,7 @@ import math
 from typing import Annotated
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     WithJsonSchema,
     model_validator,
@@ -30,13 +28,16 @@ from studio.tracking.entities import (
     RunStatus,
 )
 from studio.tracking.validation import (
+    BATCH_ID_PATTERN,
     INT64_MAX,
     INT64_MIN,
+    MAX_BATCH_ID_LENGTH,
     MAX_EXPERIMENT_ID,
     MAX_EXPERIMENT_PAGE,
     MAX_HISTORY_POINTS,
     RUN_ID_PATTERN,
 )
+from studio.wire import QueryIn, WireIn, WireOut
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _FLOAT_SCHEMA = WithJsonSchema(
@@ -79,39 +80,22 @@ FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
 FloatOut = Annotated[float, _FLOAT_SCHEMA]
 # Params and tags are stored as text; JSON scalars are accepted and turned into text.
 ScalarIn = str | int | float | bool | None
+# SQL integers are 64-bit: a larger number is bad input, not a database error.
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
+ExperimentId = Annotated[int, Field(ge=1, le=MAX_EXPERIMENT_ID)]
 # A run's start and end as a client sets them: not before 1970, so that a duration (end minus
 # start) always fits in 64 bits (an end at INT64_MAX after a start at INT64_MIN made
 # duration_ms 2**64 - 1).
-ExperimentId = Annotated[int, Field(ge=1, le=MAX_EXPERIMENT_ID)]
 RunTime = Annotated[int, Field(ge=0, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 
 
-class WireIn(BaseModel):
-    """A JSON request body: strict types, no unknown fields."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", ser_json_inf_nan="strings")
-
-
-class QueryIn(BaseModel):
-    """Query parameters: they arrive as text, so types are coerced (lax)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-
-class WireOut(BaseModel):
-    """A JSON answer."""
-
-    model_config = ConfigDict(ser_json_inf_nan="strings")
-
-
 # Experiments ---------------------------------------------------------------------------------
 
 
-class ExperimentOut(WireOut):
+class ExperimentOut(WireOut, title="ExperimentOut"):
     id: ExperimentId
     name: str
     description: str
@@ -140,8 +124,9 @@ class ExperimentOut(WireOut):
         return Experiment(**self.model_dump())
 
 
-class ExperimentListOut(WireOut):
+class ExperimentListOut(WireOut, title="ExperimentListOut"):
     experiments: list[ExperimentOut]
+
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
     )
@@ -154,7 +139,7 @@ class ExperimentListOut(WireOut):
         )
 
 
-class ExperimentListQuery(QueryIn):
+class ExperimentListQuery(QueryIn, title="ExperimentListQuery"):
     include_archived: bool = Field(False, description="Also list archived experiments.")
     name: str | None = Field(
         None, description="Only experiments whose name contains this text (any case)."
@@ -168,13 +153,13 @@ class ExperimentListQuery(QueryIn):
     page_token: str | None = Field(None, description="The next_page_token of the previous page.")
 
 
-class ExperimentCreateIn(WireIn):
+class ExperimentCreateIn(WireIn, title="ExperimentCreateIn"):
     name: str
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class ExperimentUpdateIn(WireIn):
+class ExperimentUpdateIn(WireIn, title="ExperimentUpdateIn"):
     """Fields left out are kept; given tags are merged into the existing ones."""
 
     name: str | None = None
@@ -186,7 +171,7 @@ class ExperimentUpdateIn(WireIn):
 # Runs ----------------------------------------------------------------------------------------
 
 
-class MetricSummaryOut(WireOut):
+class MetricSummaryOut(WireOut, title="MetricSummaryOut"):
     key: str
     last: FloatOut
     last_step: int
@@ -211,7 +196,7 @@ class MetricSummaryOut(WireOut):
         return MetricSummary(**self.model_dump())
 
 
-class RunOut(WireOut):
+class RunOut(WireOut, title="RunOut"):
     id: str
     experiment_id: ExperimentId
     name: str
@@ -270,7 +255,7 @@ def _duration(run: RunRecord) -> int | None:
     return None if duration is None else min(max(duration, 0), INT64_MAX)
 
 
-class RunListOut(WireOut):
+class RunListOut(WireOut, title="RunListOut"):
     runs: list[RunOut]
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
@@ -300,7 +285,7 @@ _FILTER_HELP = (
 _ORDER_HELP = "Order clauses such as 'metrics.accuracy DESC' or 'start_time'."
 
 
-class RunSearchIn(WireIn):
+class RunSearchIn(WireIn, title="RunSearchIn"):
     """The body of POST /studio/api/runs/search."""
 
     experiment_ids: list[ExperimentId] | None = Field(
@@ -314,7 +299,7 @@ class RunSearchIn(WireIn):
     include_total: bool = Field(False, description="Also count every matching run.")
 
 
-class RunSearchQuery(QueryIn):
+class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
     experiment_id: Annotated[list[ExperimentId], BeforeValidator(_split_ids)] = Field(
@@ -341,7 +326,7 @@ class RunSearchQuery(QueryIn):
         )
 
 
-class MetricIn(WireIn):
+class MetricIn(WireIn, title="MetricIn"):
     key: str
     value: FloatIn
     step: Int64 = 0
@@ -353,7 +338,7 @@ def metric_tuples(metrics: list[MetricIn], now: int) -> list[tuple[str, float, i
     return [(m.key, m.value, m.step, now if m.timestamp is None else m.timestamp) for m in metrics]
 
 
-class RunCreateIn(WireIn):
+class RunCreateIn(WireIn, title="RunCreateIn"):
     """A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
     it does not exist; the "Default" experiment when neither is given)."""
 
@@ -391,7 +376,7 @@ class RunCreateIn(WireIn):
         return self
 
 
-class RunUpdateIn(WireIn):
+class RunUpdateIn(WireIn, title="RunUpdateIn"):
     """Fields left out are kept. A terminal status sets end_time (now, unless given)."""
 
     status: RunStatus | None = None
@@ -399,15 +384,26 @@ class RunUpdateIn(WireIn):
     end_time: RunTime | None = Field(None, description="Epoch milliseconds, not before start.")
 
 
-class BatchIn(WireIn):
+class BatchIn(WireIn, title="BatchIn"):
     """Params, tags and metric points of one run, stored all together or not at all."""
 
     metrics: list[MetricIn] = Field(default_factory=list)
     params: dict[str, ScalarIn] = Field(default_factory=dict)
     tags: dict[str, ScalarIn] = Field(default_factory=dict)
+    batch_id: str | None = Field(
+        None,
+        pattern=BATCH_ID_PATTERN,
+        max_length=MAX_BATCH_ID_LENGTH,
+        description=(
+            "A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: "
+            "the server applies an id at most once, answering a repeat with 204 and storing "
+            "nothing, and remembers ids for two days. An id already used for another run is "
+            "a conflict (409)."
+        ),
+    )
 
 
-class MetricHistoryQuery(QueryIn):
+class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
     key: str = Field(min_length=1, description="The metric's key (it may contain '/').")
     max_points: Int64 | None = Field(
         None,
@@ -424,7 +420,7 @@ class MetricHistoryQuery(QueryIn):
     )
 
 
-class MetricHistoryOut(WireOut):
+class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
     key: str
     steps: list[int]
     timestamps: list[int]
@@ -464,11 +460,11 @@ class MetricHistoryOut(WireOut):
 # Artifacts -----------------------------------------------------------------------------------
 
 
-class ArtifactQuery(QueryIn):
+class ArtifactQuery(QueryIn, title="ArtifactQuery"):
     path: str = Field("", description="A path relative to the run's artifact folder.")
 
 
-class ArtifactOut(WireOut):
+class ArtifactOut(WireOut, title="ArtifactOut"):
     path: str
     is_dir: bool
     size: int | None = Field(ge=0, description="In bytes; null for a folder.")
@@ -481,7 +477,7 @@ class ArtifactOut(WireOut):
         return ArtifactInfo(path=self.path, is_dir=self.is_dir, size=self.size)
 
 
-class ArtifactListOut(WireOut):
+class ArtifactListOut(WireOut, title="ArtifactListOut"):
     path: str
     artifacts: list[ArtifactOut]
 

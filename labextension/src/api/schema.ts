@@ -49,7 +49,7 @@ export interface paths {
             cookie?: never;
         };
         /** The OpenAPI document of this API */
-        get: operations["getOpenAPI"];
+        get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -66,7 +66,7 @@ export interface paths {
             cookie?: never;
         };
         /** Search runs */
-        get: operations["listRuns"];
+        get: operations["searchRuns"];
         put?: never;
         /** Create a run (in experiment_id, or in experiment_name, created if missing) */
         post: operations["createRun"];
@@ -86,7 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Search runs (the query in a JSON body) */
-        post: operations["searchRuns"];
+        post: operations["searchRunsWithBody"];
         delete?: never;
         options?: never;
         head?: never;
@@ -209,6 +209,12 @@ export interface components {
          * @description Params, tags and metric points of one run, stored all together or not at all.
          */
         BatchIn: {
+            /**
+             * Batch Id
+             * @description A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: the server applies an id at most once, answering a repeat with 204 and storing nothing, and remembers ids for two days. An id already used for another run is a conflict (409).
+             * @default null
+             */
+            batch_id: string | null;
             /** Metrics */
             metrics?: components["schemas"]["MetricIn"][];
             /** Params */
@@ -868,7 +874,7 @@ export interface operations {
             };
         };
     };
-    getOpenAPI: {
+    getOpenApiDocument: {
         parameters: {
             query?: never;
             header?: never;
@@ -897,7 +903,7 @@ export interface operations {
             };
         };
     };
-    listRuns: {
+    searchRuns: {
         parameters: {
             query?: {
                 /** @description Runs of these experiments only. */
@@ -1036,7 +1042,7 @@ export interface operations {
             };
         };
     };
-    searchRuns: {
+    searchRunsWithBody: {
         parameters: {
             query?: never;
             header?: never;
