@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel
-
-from studio.app import ROUTES
-from studio.openapi import build_document, endpoint
-from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
     from tests.conftest import RegisteredRoute, StudioFetch
@@ -158,57 +152,6 @@ async def test_paged_lists_declare_their_page_sizes(studio_fetch: StudioFetch) -
             if branch["type"] == "integer"
         )
         assert (integer["minimum"], integer["maximum"]) == (0, 2**63 - 1), (model, field)
-
-
-def test_operation_ids_are_explicit_and_unique() -> None:
-    document = build_document(ROUTES)
-    ids = [
-        operation["operationId"]
-        for operations in document["paths"].values()
-        for operation in operations.values()
-    ]
-    assert len(ids) == len(set(ids))
-    assert {"createRun", "searchRuns", "listRuns", "getMetricHistory", "downloadArtifact"} <= set(
-        ids
-    )
-
-
-class _First(StudioAPIHandler):
-    @endpoint("one", operation_id="sameId")
-    async def get(self) -> None: ...
-
-
-class _Second(StudioAPIHandler):
-    @endpoint("two", operation_id="sameId")
-    async def post(self) -> None: ...
-
-
-def _named_twice() -> tuple[type[BaseModel], type[BaseModel]]:
-    def make() -> type[BaseModel]:
-        class ThingOut(BaseModel):
-            value: int
-
-        return ThingOut
-
-    return make(), make()
-
-
-def test_a_duplicate_operation_id_or_schema_name_fails_the_build() -> None:
-    with pytest.raises(ValueError, match="operation id 'sameId'"):
-        build_document([Route("/a", _First), Route("/b", _Second)])
-
-    one, two = _named_twice()
-
-    class _Third(StudioAPIHandler):
-        @endpoint("three", operation_id="three", response=one)
-        async def get(self) -> None: ...
-
-    class _Fourth(StudioAPIHandler):
-        @endpoint("four", operation_id="four", response=two)
-        async def get(self) -> None: ...
-
-    with pytest.raises(ValueError, match="Two wire models are named ThingOut"):
-        build_document([Route("/c", _Third), Route("/d", _Fourth)])
 
 
 async def test_schemas_are_the_wire_models(studio_fetch: StudioFetch) -> None:
