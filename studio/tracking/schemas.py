@@ -419,6 +419,12 @@ class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
         None, description="The next_page_token of the previous page (without max_points)."
     )
 
+    @model_validator(mode="after")
+    def _pages_or_downsampling(self) -> MetricHistoryQuery:
+        if self.max_points is not None and self.page_token is not None:
+            raise ValueError("a downsampled history is one answer: give no page_token with it")
+        return self
+
 
 class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
     key: str

@@ -587,6 +587,11 @@ async def test_full_metric_history_comes_in_pages(
     (await studio_fetch("GET", url, params={"key": "m", "page_token": "nope"})).error(
         400, "page_token"
     )
+    (
+        await studio_fetch(
+            "GET", url, params={"key": "m", "max_points": 10, "page_token": params["page_token"]}
+        )
+    ).error(422, "no page_token")
     # Downsampling is one answer, never paged.
     small = (await studio_fetch("GET", url, params={"key": "m", "max_points": 10})).json
     assert small["downsampled"] is True
