@@ -1,12 +1,11 @@
 """Fuzz the whole REST API from its own OpenAPI document with schemathesis.
 
-A real Jupyter server with Studio runs in a subprocess on a free loopback port (its store in
-tmp_path: SQLite, or a fresh database on the PostgreSQL server that STUDIO_TEST_DB_URL names,
-from this folder's `database_url` fixture),
-and schemathesis's `st` command generates positive and negative requests for every operation
-the document lists. Each answer must be no server error and must match the document: its
-status, its content type and its body's schema. A fixed seed and a bounded number of examples
-keep the run deterministic and short.
+A real Jupyter server with Studio runs in a subprocess on a free loopback port, its store from
+this folder's `database_url` fixture (SQLite in tmp_path, or a fresh database on the PostgreSQL
+server that STUDIO_TEST_DB_URL names), and schemathesis's `st` command generates positive and
+negative requests for every operation the document lists. Each answer must be no server error
+and must match the document: its status, its content type and its body's schema. A fixed seed
+and a bounded number of examples keep the run deterministic and short.
 
 jupyter_server's own answers are not the document's to describe: a missing token is a 403 (not
 the 401 the `ignored_auth` check wants) and TRACE is a 405, so the checks run here are the four
@@ -26,7 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -181,8 +180,7 @@ def seed(base: str) -> None:
 def test_the_api_keeps_to_its_document_under_fuzzing(tmp_path: Path, database_url: str) -> None:
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st is not None, "schemathesis's `st` command is missing: install the `test` extra"
-    with ExitStack() as stack:
-        base = stack.enter_context(jupyter_server(tmp_path, database_url))
+    with jupyter_server(tmp_path, database_url) as base:
         seed(base)
         (tmp_path / "schemathesis.toml").write_text(CONFIG)
         started = time.monotonic()
