@@ -4,8 +4,8 @@
 #                   start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
 #   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
-#                   the store tests again on a throwaway PostgreSQL server that it starts and
-#                   always stops
+#                   the store tests and the schemathesis fuzzing of the REST API again on a
+#                   throwaway PostgreSQL server that it starts and always stops
 #   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
 #                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
@@ -55,8 +55,10 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 JEST_ARGS ?=
 BENCH_ARGS ?=
-# What runs a second time against PostgreSQL: the store and the schema.
-PG_TESTS ?= $(wildcard tests/tracking/test_store*.py) tests/tracking/test_service.py tests/db
+# What runs a second time against PostgreSQL: the store and the schema, and the REST API fuzzed
+# by schemathesis (tests/tracking/test_schemathesis.py, on both databases).
+PG_TESTS ?= $(wildcard tests/tracking/test_store*.py) tests/tracking/test_service.py tests/db \
+            tests/tracking/test_schemathesis.py
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").

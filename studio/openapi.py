@@ -49,6 +49,8 @@ class Endpoint:
     # Media types of a raw (non-JSON) request body or answer, e.g. artifact uploads.
     raw_body: str | None = None
     raw_response: str | None = None
+    # Error statuses beyond those every operation of its shape can answer (see _error_statuses).
+    errors: tuple[int, ...] = ()
 
 
 def endpoint(
@@ -61,10 +63,16 @@ def endpoint(
     status: int = 200,
     raw_body: str | None = None,
     raw_response: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Attach OpenAPI metadata to a handler method (the auth decorators keep it: they wrap
-    with functools.wraps, which copies the function's attributes)."""
-    spec = Endpoint(summary, operation_id, query, body, response, status, raw_body, raw_response)
+    with functools.wraps, which copies the function's attributes).
+
+    `errors` lists the statuses the operation's service call can add: 409 for a write (a
+    clash with stored data), 404 for a body that names something, 413 for a batch."""
+    spec = Endpoint(
+        summary, operation_id, query, body, response, status, raw_body, raw_response, errors
+    )
 
     def attach(method: F) -> F:
         setattr(method, _ENDPOINT_ATTRIBUTE, spec)
@@ -201,7 +209,7 @@ def _operation(
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": route.path_types.get(name, "string")},
+            "schema": dict(route.path_types.get(name, {"type": "string"})),
         }
         for name in route.path_params
     ]
@@ -227,26 +235,44 @@ def _operation(
     answer: dict[str, Any] = {"description": spec.summary}
     if spec.response is not None:
         answer["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
+    elif spec.raw_response == "application/json":
+        answer["content"] = {spec.raw_response: {"schema": {"type": "object"}}}
     elif spec.raw_response is not None:
         answer["content"] = {spec.raw_response: {"schema": {"type": "string", "format": "binary"}}}
     error = {
         "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}},
     }
     responses: dict[str, Any] = {str(spec.status): answer}
-    for status, description in _ERROR_STATUSES:
-        responses[status] = {"description": description, **error}
+    for status in _error_statuses(route, spec):
+        responses[status] = {"description": _ERROR_STATUSES[status], **error}
     operation["responses"] = responses
     return operation
 
 
-_ERROR_STATUSES: tuple[tuple[str, str], ...] = (
-    ("400", "Bad input (malformed JSON, a bad filter or path, a value out of range)."),
-    ("403", "Missing or invalid token, or not authorized."),
-    ("404", "No such experiment, run or artifact."),
-    ("409", "Conflicts with stored data (a duplicate name, a param logged twice)."),
-    ("413", "Too large (a batch over its limits)."),
-    ("422", "A field has the wrong type or shape."),
-)
+_ERROR_STATUSES = {
+    "400": "Bad input (no body, malformed JSON, a bad filter, path or page token).",
+    "403": "Missing or invalid token, or not authorized (jupyter_server's answer).",
+    "404": "No such experiment, run or artifact.",
+    "409": "Conflicts with stored data (a duplicate name or run id, a param logged twice).",
+    "413": "Too large (a batch over its limits).",
+    "422": "A field has the wrong type or shape, or is out of its declared range.",
+}
+
+
+def _error_statuses(route: Route, spec: Endpoint) -> list[str]:
+    """The error statuses an operation can answer, so that a client (and schemathesis) can
+    hold the server to them: always 403 (jupyter_server's, for a missing token), 400 and 422
+    where there is input to refuse, 404 where the path names something, and the endpoint's
+    own `errors`."""
+    statuses = {403, *spec.errors}
+    if spec.body is not None or spec.raw_body is not None or spec.query is not None:
+        statuses |= {400, 422}
+    if route.path_params:
+        statuses.add(404)
+    unknown = statuses - {int(status) for status in _ERROR_STATUSES}
+    if unknown:
+        raise ValueError(f"No description of status {sorted(unknown)} in _ERROR_STATUSES.")
+    return [str(status) for status in sorted(statuses)]
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

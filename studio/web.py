@@ -39,13 +39,13 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # what tornado's get_argument r
 class Route:
     """One REST route: an OpenAPI-style path template and the handler class serving it.
 
-    `path_types` gives the JSON type of path parameters that are not strings (for the OpenAPI
-    document; handlers convert them themselves so that a malformed id is a JSON 404).
+    `path_types` gives the JSON schema of path parameters that are not any string (for the
+    OpenAPI document; handlers convert them themselves so that a malformed id is a JSON 404).
     """
 
     path: str
     handler: type[StudioAPIHandler]
-    path_types: Mapping[str, str] = field(default_factory=dict)
+    path_types: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def pattern(self) -> str:
@@ -101,10 +101,16 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "studio"
 
     def parse_body(self, model: type[M]) -> M:
-        """The JSON body as `model`: 400 for malformed JSON, 422 for a wrong shape or type.
-        An empty body stands for `{}`."""
+        """The JSON body as `model`: 400 for a missing body or malformed JSON, 422 for a wrong
+        shape or type. A missing body is never taken as `{}`: that would create a run."""
+        if not self.request.body.strip():
+            raise _error(
+                400,
+                f"The request body is missing: send a JSON object ({model.__name__}).",
+                ErrorCode.INVALID_INPUT.value,
+            )
         try:
-            return model.model_validate_json(self.request.body or b"{}")
+            return model.model_validate_json(self.request.body)
         except ValidationError as exc:
             raise _validation_error(exc, "body") from exc
 
@@ -128,9 +134,10 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
         except ValidationError as exc:
             raise _validation_error(exc, "query") from exc
 
-    def path_id(self, value: str, kind: str) -> int:
-        """A numeric id from the path; anything else names nothing, so it is a 404."""
-        if not (value.isascii() and value.isdigit()) or int(value) > _INT64_MAX:
+    def path_id(self, value: str, kind: str, maximum: int = _INT64_MAX) -> int:
+        """A numeric id from the path; anything else (or a number past the id column's
+        `maximum`) names nothing, so it is a 404."""
+        if not (value.isascii() and value.isdigit()) or int(value) > maximum:
             raise _error(404, f"No {kind} has id {value!r}.", ErrorCode.NOT_FOUND.value)
         return int(value)
 

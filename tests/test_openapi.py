@@ -73,7 +73,11 @@ async def test_operations_reference_the_wire_models(studio_fetch: StudioFetch) -
     ]
 
     experiment = paths["/studio/api/experiments/{experiment_id}"]["patch"]
-    assert experiment["parameters"][0]["schema"] == {"type": "integer"}
+    assert experiment["parameters"][0]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**31 - 1,
+    }
 
     history = paths["/studio/api/runs/{run_id}/metrics/history"]["get"]
     query = {p["name"]: p for p in history["parameters"] if p["in"] == "query"}
@@ -88,7 +92,66 @@ async def test_operations_reference_the_wire_models(studio_fetch: StudioFetch) -
     upload = paths["/studio/api/runs/{run_id}/artifacts/content"]["put"]
     assert "application/octet-stream" in upload["requestBody"]["content"]
     download = paths["/studio/api/runs/{run_id}/artifacts/content"]["get"]
-    assert "application/octet-stream" in download["responses"]["200"]["content"]
+    # The one type the server answers a download with, whatever the file's name.
+    assert list(download["responses"]["200"]["content"]) == ["application/octet-stream"]
+
+    # The document itself is a JSON object, not a binary string.
+    served = paths["/studio/api/openapi.json"]["get"]["responses"]["200"]["content"]
+    assert served == {"application/json": {"schema": {"type": "object"}}}
+
+
+async def test_every_operation_declares_its_statuses(studio_fetch: StudioFetch) -> None:
+    document = await fetch_document(studio_fetch)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert "403" in declared, (method, path)
+            in_query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            if in_query or "requestBody" in operation:
+                assert {"400", "422"} <= declared, (method, path)
+            if "{" in path:
+                assert "404" in declared, (method, path)
+            if method in ("put", "patch", "delete"):
+                assert "409" in declared, (method, path)
+    paths = document["paths"]
+    assert "201" in paths["/studio/api/runs"]["post"]["responses"]
+    assert "201" in paths["/studio/api/experiments"]["post"]["responses"]
+    assert "204" in paths["/studio/api/runs/{run_id}"]["delete"]["responses"]
+    assert "409" in paths["/studio/api/experiments"]["post"]["responses"]
+    for path in ("/studio/api/runs", "/studio/api/runs/{run_id}/batch"):
+        assert {"404", "409", "413"} <= set(paths[path]["post"]["responses"]), path
+    # A search reads: nothing to clash with, nothing too large, no id in its path.
+    assert set(paths["/studio/api/runs/search"]["post"]["responses"]) == {
+        "200",
+        "400",
+        "403",
+        "422",
+    }
+    # Only what it can answer: the document has no input to refuse and nothing to find.
+    assert set(paths["/studio/api/openapi.json"]["get"]["responses"]) == {"200", "403"}
+
+
+async def test_paged_lists_declare_their_page_sizes(studio_fetch: StudioFetch) -> None:
+    document = await fetch_document(studio_fetch)
+    paths = document["paths"]
+    for path, most in (
+        ("/studio/api/experiments", 1000),
+        ("/studio/api/runs/{run_id}/metrics/history", 100_000),
+    ):
+        query = {p["name"]: p for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+        assert query["max_results"]["schema"]["minimum"] == 1
+        assert query["max_results"]["schema"]["maximum"] == most
+        assert "page_token" in query
+    schemas = document["components"]["schemas"]
+    for name in ("ExperimentListOut", "MetricHistoryOut", "RunListOut"):
+        assert "next_page_token" in schemas[name]["properties"], name
+    for model, field in (("RunOut", "duration_ms"), ("RunCreateIn", "start_time")):
+        integer = next(
+            branch
+            for branch in schemas[model]["properties"][field]["anyOf"]
+            if branch["type"] == "integer"
+        )
+        assert (integer["minimum"], integer["maximum"]) == (0, 2**63 - 1), (model, field)
 
 
 async def test_schemas_are_the_wire_models(studio_fetch: StudioFetch) -> None:

@@ -83,6 +83,12 @@ class RunPage:
     total: int | None = None  # every matching run, when the search asked for it
 
 
+@dataclass(frozen=True, slots=True)
+class ExperimentPage:
+    experiments: list[Experiment]
+    next_page_token: str | None
+
+
 class RunList(list[RunRecord]):
     """What `Client.search_runs` returns: a list of runs that knows where the next page starts."""
 
@@ -101,6 +107,8 @@ class MetricHistory:
     values: list[float]
     total: int
     downsampled: bool
+    # Over REST a full history comes in pages; the remote client follows them.
+    next_page_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

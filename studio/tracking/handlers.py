@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import posixpath
 from typing import TYPE_CHECKING, cast
 from urllib.parse import quote
@@ -33,6 +32,7 @@ from studio.tracking.schemas import (
     metric_tuples,
 )
 from studio.tracking.store import DEFAULT_EXPERIMENT, now_ms
+from studio.tracking.validation import MAX_EXPERIMENT_ID
 from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
 
 DOWNLOAD_CHUNK = 1 << 20
-_EXPERIMENT_ID = {"experiment_id": "integer"}
+DOWNLOAD_TYPE = "application/octet-stream"
+_EXPERIMENT_ID = {"experiment_id": {"type": "integer", "minimum": 1, "maximum": MAX_EXPERIMENT_ID}}
 
 
 class TrackingHandler(StudioAPIHandler):
@@ -77,12 +78,14 @@ class ExperimentsHandler(TrackingHandler):
     )
     async def get(self) -> None:
         query = self.parse_query(ExperimentListQuery)
-        found = await self.call(
-            self.tracking.list_experiments,
+        page = await self.call(
+            self.tracking.list_experiment_page,
             include_archived=query.include_archived,
             name_contains=query.name,
+            max_results=query.max_results,
+            page_token=query.page_token,
         )
-        self.reply(ExperimentListOut.from_entities(found))
+        self.reply(ExperimentListOut.from_entity(page))
 
     @web.authenticated
     @authorized
@@ -90,6 +93,7 @@ class ExperimentsHandler(TrackingHandler):
         "Create an experiment",
         body=ExperimentCreateIn,
         operation_id="createExperiment",
+        errors=(409,),
         response=ExperimentOut,
         status=201,
     )
@@ -107,7 +111,8 @@ class ExperimentHandler(TrackingHandler):
     @endpoint("Get an experiment", response=ExperimentOut, operation_id="getExperiment")
     async def get(self, experiment_id: str) -> None:
         found = await self.call(
-            self.tracking.get_experiment, self.path_id(experiment_id, "experiment")
+            self.tracking.get_experiment,
+            self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID),
         )
         self.reply(ExperimentOut.from_entity(found))
 
@@ -116,11 +121,12 @@ class ExperimentHandler(TrackingHandler):
     @endpoint(
         "Rename, describe, tag, archive or restore an experiment",
         operation_id="updateExperiment",
+        errors=(409,),
         body=ExperimentUpdateIn,
         response=ExperimentOut,
     )
     async def patch(self, experiment_id: str) -> None:
-        key = self.path_id(experiment_id, "experiment")
+        key = self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID)
         body = self.parse_body(ExperimentUpdateIn)
         updated = await self.call(
             self.tracking.update_experiment,
@@ -138,9 +144,10 @@ class ExperimentHandler(TrackingHandler):
         "Delete an experiment with its runs and their artifacts",
         status=204,
         operation_id="deleteExperiment",
+        errors=(409,),
     )
     async def delete(self, experiment_id: str) -> None:
-        key = self.path_id(experiment_id, "experiment")
+        key = self.path_id(experiment_id, "experiment", MAX_EXPERIMENT_ID)
         await self.call(self.tracking.delete_experiment, key)
         self.reply(None, 204)
 
@@ -177,6 +184,7 @@ class RunsHandler(TrackingHandler):
     @endpoint(
         "Create a run (in experiment_id, or in experiment_name, created if missing)",
         operation_id="createRun",
+        errors=(404, 409, 413),
         body=RunCreateIn,
         response=RunOut,
         status=201,
@@ -217,6 +225,7 @@ class RunHandler(TrackingHandler):
         "Change a run's status, name or end time",
         body=RunUpdateIn,
         operation_id="updateRun",
+        errors=(409,),
         response=RunOut,
     )
     async def patch(self, run_id: str) -> None:
@@ -233,7 +242,10 @@ class RunHandler(TrackingHandler):
     @web.authenticated
     @authorized
     @endpoint(
-        "Delete a run, its child runs and their artifacts", status=204, operation_id="deleteRun"
+        "Delete a run, its child runs and their artifacts",
+        status=204,
+        operation_id="deleteRun",
+        errors=(409,),
     )
     async def delete(self, run_id: str) -> None:
         await self.call(self.tracking.delete_run, run_id)
@@ -246,6 +258,7 @@ class BatchHandler(TrackingHandler):
     @endpoint(
         "Log params, tags and metric points to a run, all or nothing",
         operation_id="logBatch",
+        errors=(409, 413),
         body=BatchIn,
         status=204,
     )
@@ -266,7 +279,7 @@ class MetricHistoryHandler(TrackingHandler):
     @web.authenticated
     @authorized
     @endpoint(
-        "A metric's points in step order, downsampled when max_points is given",
+        "A metric's points in step order: downsampled when max_points is given, else in pages",
         operation_id="getMetricHistory",
         query=MetricHistoryQuery,
         response=MetricHistoryOut,
@@ -274,7 +287,12 @@ class MetricHistoryHandler(TrackingHandler):
     async def get(self, run_id: str) -> None:
         query = self.parse_query(MetricHistoryQuery)
         history = await self.call(
-            self.tracking.get_metric_history, run_id, query.key, query.max_points
+            self.tracking.get_metric_history,
+            run_id,
+            query.key,
+            query.max_points,
+            max_results=query.max_results,
+            page_token=query.page_token,
         )
         self.reply(MetricHistoryOut.from_entity(history))
 
@@ -301,14 +319,16 @@ class ArtifactContentHandler(TrackingHandler):
         "Download an artifact file",
         operation_id="downloadArtifact",
         query=ArtifactQuery,
-        raw_response="application/octet-stream",
+        raw_response=DOWNLOAD_TYPE,
     )
     async def get(self, run_id: str) -> None:
         query = self.parse_query(ArtifactQuery)
         handle, size = await self.call(self.tracking.open_artifact, run_id, query.path)
         name = posixpath.basename(query.path.rstrip("/"))
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.set_header("Content-Type", media_type)
+        # Always bytes to save, as MLflow answers: the file's name travels in
+        # Content-Disposition, and a type guessed from it would be a promise about content
+        # that nobody checked (and one the API document cannot list).
+        self.set_header("Content-Type", DOWNLOAD_TYPE)
         self.set_header("Content-Disposition", _attachment(name))
         if size is not None:
             self.set_header("Content-Length", size)
@@ -318,13 +338,14 @@ class ArtifactContentHandler(TrackingHandler):
                 await self.flush()
         finally:
             handle.close()
-        self.finish(set_content_type=media_type)
+        self.finish(set_content_type=DOWNLOAD_TYPE)
 
     @web.authenticated
     @authorized
     @endpoint(
         "Upload an artifact file (the raw request body) to the given path",
         operation_id="uploadArtifact",
+        errors=(409,),
         query=ArtifactQuery,
         response=ArtifactOut,
         status=201,

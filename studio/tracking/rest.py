@@ -52,6 +52,8 @@ from studio.tracking.schemas import (
 )
 from studio.tracking.validation import (
     MAX_BATCH_METRICS,
+    MAX_EXPERIMENT_PAGE,
+    MAX_HISTORY_POINTS,
     metric_step,
     metric_value,
     params_to_text,
@@ -81,6 +83,10 @@ _MAX_UNANSWERED = 8
 
 class RestTrackingClient:
     """Experiments, runs, logging and artifacts on a Studio server, with its token."""
+
+    # Page sizes asked of the server (the largest it allows): one request for most lists.
+    experiment_page_size = MAX_EXPERIMENT_PAGE
+    history_page_size = MAX_HISTORY_POINTS
 
     def __init__(self, base_url: str, token: str = "", *, timeout: float = 60.0) -> None:
         """`base_url` is the Jupyter server's URL (with its base_url, if any)."""
@@ -124,11 +130,20 @@ class RestTrackingClient:
     def list_experiments(
         self, *, include_archived: bool = False, name_contains: str | None = None
     ) -> list[Experiment]:
-        query: dict[str, Any] = {"include_archived": str(include_archived).lower()}
+        """Every experiment: the server answers in pages, followed here."""
+        query: dict[str, Any] = {
+            "include_archived": str(include_archived).lower(),
+            "max_results": self.experiment_page_size,
+        }
         if name_contains:
             query["name"] = name_contains
-        answer = self._json("GET", "/experiments", ExperimentListOut, query=query)
-        return [experiment.to_entity() for experiment in answer.experiments]
+        found: list[Experiment] = []
+        while True:
+            answer = self._json("GET", "/experiments", ExperimentListOut, query=query)
+            found.extend(experiment.to_entity() for experiment in answer.experiments)
+            if answer.next_page_token is None:
+                return found
+            query["page_token"] = answer.next_page_token
 
     def update_experiment(
         self,
@@ -273,11 +288,26 @@ class RestTrackingClient:
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
+        """At most `max_points` points, or (None) every point: the server answers a full
+        history in pages, which are followed and joined here."""
         query: dict[str, Any] = {"key": key}
         if max_points is not None:
             query["max_points"] = max_points
+        else:
+            query["max_results"] = self.history_page_size
         path = f"/runs/{_segment(run_id)}/metrics/history"
-        return self._json("GET", path, MetricHistoryOut, query=query).to_entity()
+        first = self._json("GET", path, MetricHistoryOut, query=query)
+        page = first
+        while page.next_page_token is not None:
+            page = self._json(
+                "GET", path, MetricHistoryOut, query={**query, "page_token": page.next_page_token}
+            )
+            first.steps.extend(page.steps)
+            first.timestamps.extend(page.timestamps)
+            first.values.extend(page.values)
+        first.total = page.total
+        first.next_page_token = None
+        return first.to_entity()
 
     # Artifacts -----------------------------------------------------------------------------
 

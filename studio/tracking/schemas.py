@@ -20,6 +20,7 @@ from pydantic import (
 from studio.tracking.entities import (
     ArtifactInfo,
     Experiment,
+    ExperimentPage,
     MetricHistory,
     MetricSummary,
     RunPage,
@@ -31,11 +32,14 @@ from studio.tracking.validation import (
     INT64_MAX,
     INT64_MIN,
     MAX_BATCH_ID_LENGTH,
+    MAX_EXPERIMENT_ID,
+    MAX_EXPERIMENT_PAGE,
     MAX_FILTER_KEY_TERMS,
     MAX_FILTER_LENGTH,
     MAX_FILTER_NESTING,
     MAX_FILTER_TERMS,
     MAX_FILTER_VALUES,
+    MAX_HISTORY_POINTS,
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NUMBER_LENGTH,
@@ -74,6 +78,15 @@ def _split_commas(value: object) -> object:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+def _split_ids(value: object) -> object:
+    """Like `_split_commas`, but an empty part stays, so that `experiment_id=` (or `1,,2`) is
+    refused as not an integer instead of quietly meaning "every experiment"."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value
+    return [part.strip() for item in items for part in str(item).split(",")]
+
+
 # A metric value as the API reads it: a JSON number or one of the three strings, never a bool.
 FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
 # A metric value as the API writes it (pydantic's lax float parses the three strings itself).
@@ -83,6 +96,11 @@ ScalarIn = str | int | float | bool | None
 # SQL integers are 64-bit: a larger number is bad input, not a database error.
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
+ExperimentId = Annotated[int, Field(ge=1, le=MAX_EXPERIMENT_ID)]
+# A run's start and end as a client sets them: not before 1970, so that a duration (end minus
+# start) always fits in 64 bits (an end at INT64_MAX after a start at INT64_MIN made
+# duration_ms 2**64 - 1).
+RunTime = Annotated[int, Field(ge=0, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 # Experiment and run names fit their VARCHAR column (PostgreSQL refuses a longer one).
@@ -93,14 +111,14 @@ Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
 
 
 class ExperimentOut(WireOut, title="ExperimentOut"):
-    id: int
+    id: ExperimentId
     name: str
     description: str
     tags: dict[str, str]
     archived: bool
     created_at: Timestamp
     updated_at: Timestamp
-    run_count: int = 0
+    run_count: int = Field(0, ge=0)
     last_run_at: Timestamp | None = None
 
     @classmethod
@@ -124,9 +142,16 @@ class ExperimentOut(WireOut, title="ExperimentOut"):
 class ExperimentListOut(WireOut, title="ExperimentListOut"):
     experiments: list[ExperimentOut]
 
+    next_page_token: str | None = Field(
+        None, description="Pass as page_token to get the next page; null on the last page."
+    )
+
     @classmethod
-    def from_entities(cls, experiments: list[Experiment]) -> ExperimentListOut:
-        return cls(experiments=[ExperimentOut.from_entity(e) for e in experiments])
+    def from_entity(cls, page: ExperimentPage) -> ExperimentListOut:
+        return cls(
+            experiments=[ExperimentOut.from_entity(e) for e in page.experiments],
+            next_page_token=page.next_page_token,
+        )
 
 
 class ExperimentListQuery(QueryIn, title="ExperimentListQuery"):
@@ -136,6 +161,13 @@ class ExperimentListQuery(QueryIn, title="ExperimentListQuery"):
         max_length=MAX_NAME_LENGTH,
         description="Only experiments whose name contains this text (any case).",
     )
+    max_results: int = Field(
+        MAX_EXPERIMENT_PAGE,
+        ge=1,
+        le=MAX_EXPERIMENT_PAGE,
+        description="At most this many experiments per page.",
+    )
+    page_token: str | None = Field(None, description="The next_page_token of the previous page.")
 
 
 class ExperimentCreateIn(WireIn, title="ExperimentCreateIn"):
@@ -163,7 +195,7 @@ class MetricSummaryOut(WireOut, title="MetricSummaryOut"):
     last_timestamp: Timestamp
     min: FloatOut
     max: FloatOut
-    count: int
+    count: int = Field(ge=0)
 
     @classmethod
     def from_entity(cls, summary: MetricSummary) -> MetricSummaryOut:
@@ -183,12 +215,14 @@ class MetricSummaryOut(WireOut, title="MetricSummaryOut"):
 
 class RunOut(WireOut, title="RunOut"):
     id: str
-    experiment_id: int
+    experiment_id: ExperimentId
     name: str
     status: RunStatus
     start_time: Timestamp
     end_time: Timestamp | None
-    duration_ms: int | None
+    duration_ms: int | None = Field(
+        ge=0, le=INT64_MAX, description="end_time - start_time; null while the run is active."
+    )
     parent_run_id: str | None
     source: str | None
     artifact_uri: str
@@ -205,7 +239,7 @@ class RunOut(WireOut, title="RunOut"):
             status=run.status,
             start_time=run.start_time,
             end_time=run.end_time,
-            duration_ms=run.duration_ms,
+            duration_ms=_duration(run),
             parent_run_id=run.parent_run_id,
             source=run.source,
             artifact_uri=run.artifact_uri,
@@ -231,12 +265,19 @@ class RunOut(WireOut, title="RunOut"):
         )
 
 
+def _duration(run: RunRecord) -> int | None:
+    # Rows written before end_time < start_time was refused may hold it: such a run lasted
+    # nothing, not a negative (or, past 64 bits, wrapped-around) time.
+    duration = run.duration_ms
+    return None if duration is None else min(max(duration, 0), INT64_MAX)
+
+
 class RunListOut(WireOut, title="RunListOut"):
     runs: list[RunOut]
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
     )
-    total: int | None = Field(None, description="Every matching run, when include_total.")
+    total: int | None = Field(None, ge=0, description="Every matching run, when include_total.")
 
     @classmethod
     def from_entity(cls, page: RunPage) -> RunListOut:
@@ -280,7 +321,7 @@ _PAGE_TOKEN_HELP = "The next_page_token of the previous page."
 class RunSearchIn(WireIn, title="RunSearchIn"):
     """The body of POST /studio/api/runs/search."""
 
-    experiment_ids: list[Int64] | None = Field(
+    experiment_ids: list[ExperimentId] | None = Field(
         None, max_length=MAX_SEARCH_EXPERIMENTS, description="Runs of these experiments only."
     )
     filter: Filter | None = Field(None, description=_FILTER_HELP)
@@ -296,7 +337,7 @@ class RunSearchIn(WireIn, title="RunSearchIn"):
 class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
-    experiment_id: Annotated[list[Int64], BeforeValidator(_split_commas)] = Field(
+    experiment_id: Annotated[list[ExperimentId], BeforeValidator(_split_ids)] = Field(
         default_factory=list,
         max_length=MAX_SEARCH_EXPERIMENTS,
         description="Runs of these experiments only.",
@@ -338,7 +379,7 @@ class RunCreateIn(WireIn, title="RunCreateIn"):
     """A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
     it does not exist; the "Default" experiment when neither is given)."""
 
-    experiment_id: Int64 | None = None
+    experiment_id: ExperimentId | None = None
     experiment_name: Name | None = None
     name: Name | None = None
     run_id: RunId | None = Field(None, description="Choose the run's id; generated if left out.")
@@ -348,13 +389,27 @@ class RunCreateIn(WireIn, title="RunCreateIn"):
     tags: dict[str, ScalarIn] = Field(default_factory=dict)
     metrics: list[MetricIn] = Field(default_factory=list)
     status: RunStatus = RunStatus.RUNNING
-    start_time: Timestamp | None = None
-    end_time: Timestamp | None = None
+    start_time: RunTime | None = Field(None, description="Epoch milliseconds; defaults to now.")
+    end_time: RunTime | None = Field(
+        None, description="Epoch milliseconds, not before start_time (now, if that is left out)."
+    )
 
     @model_validator(mode="after")
     def _one_experiment(self) -> RunCreateIn:
         if self.experiment_id is not None and self.experiment_name is not None:
             raise ValueError("give experiment_id or experiment_name, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> RunCreateIn:
+        if (
+            self.start_time is not None
+            and self.end_time is not None
+            and self.end_time < self.start_time
+        ):
+            raise ValueError(
+                f"end_time ({self.end_time}) must not be before start_time ({self.start_time})"
+            )
         return self
 
 
@@ -363,7 +418,7 @@ class RunUpdateIn(WireIn, title="RunUpdateIn"):
 
     status: RunStatus | None = None
     name: Name | None = None
-    end_time: Timestamp | None = None
+    end_time: RunTime | None = Field(None, description="Epoch milliseconds, not before start.")
 
 
 class BatchIn(WireIn, title="BatchIn"):
@@ -391,10 +446,27 @@ class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
         max_length=MAX_KEY_LENGTH,
         description="The metric's key (it may contain '/').",
     )
-    max_points: Int64 | None = Field(
+    max_points: int | None = Field(
         None,
+        ge=2,
+        le=MAX_HISTORY_POINTS,
         description="Downsample to about this many points, keeping each bucket's min and max.",
     )
+    max_results: int = Field(
+        MAX_HISTORY_POINTS,
+        ge=1,
+        le=MAX_HISTORY_POINTS,
+        description="Without max_points: at most this many points per page.",
+    )
+    page_token: PageToken | None = Field(
+        None, description="The next_page_token of the previous page (without max_points)."
+    )
+
+    @model_validator(mode="after")
+    def _pages_or_downsampling(self) -> MetricHistoryQuery:
+        if self.max_points is not None and self.page_token is not None:
+            raise ValueError("a downsampled history is one answer: give no page_token with it")
+        return self
 
 
 class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
@@ -402,8 +474,11 @@ class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
     steps: list[int]
     timestamps: list[int]
     values: list[FloatOut]
-    total: int = Field(description="How many points are stored.")
+    total: int = Field(ge=0, description="How many points are stored.")
     downsampled: bool
+    next_page_token: str | None = Field(
+        None, description="Pass as page_token to get the next points; null on the last page."
+    )
 
     @classmethod
     def from_entity(cls, history: MetricHistory) -> MetricHistoryOut:
@@ -416,6 +491,7 @@ class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
             values=history.values,
             total=history.total,
             downsampled=history.downsampled,
+            next_page_token=history.next_page_token,
         )
 
     def to_entity(self) -> MetricHistory:
@@ -426,6 +502,7 @@ class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
             values=self.values,
             total=self.total,
             downsampled=self.downsampled,
+            next_page_token=self.next_page_token,
         )
 
 
@@ -439,7 +516,7 @@ class ArtifactQuery(QueryIn, title="ArtifactQuery"):
 class ArtifactOut(WireOut, title="ArtifactOut"):
     path: str
     is_dir: bool
-    size: int | None
+    size: int | None = Field(ge=0, description="In bytes; null for a folder.")
 
     @classmethod
     def from_entity(cls, info: ArtifactInfo) -> ArtifactOut:

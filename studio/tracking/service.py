@@ -12,6 +12,7 @@ from studio.tracking.artifacts import ArtifactRepository
 from studio.tracking.entities import (
     ArtifactInfo,
     Experiment,
+    ExperimentPage,
     MetricHistory,
     RunPage,
     RunRecord,
@@ -22,6 +23,8 @@ from studio.tracking.validation import (
     MAX_BATCH_METRICS,
     MAX_BATCH_PARAMS,
     MAX_BATCH_TAGS,
+    MAX_EXPERIMENT_PAGE,
+    MAX_HISTORY_POINTS,
     check_batch_size,
     metric_step,
     metric_value,
@@ -32,13 +35,17 @@ from studio.tracking.validation import (
     validate_run_id,
 )
 
-__all__ = ["MAX_BATCH_METRICS", "MAX_BATCH_PARAMS", "MAX_BATCH_TAGS", "TrackingService"]
+__all__ = [
+    "MAX_BATCH_METRICS",
+    "MAX_BATCH_PARAMS",
+    "MAX_BATCH_TAGS",
+    "MAX_HISTORY_POINTS",
+    "TrackingService",
+]
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.tracking.store_rows import MetricRow
-
-MAX_HISTORY_POINTS = 100_000
 
 
 class TrackingService:
@@ -79,6 +86,24 @@ class TrackingService:
     ) -> list[Experiment]:
         return self.store.list_experiments(
             include_archived=include_archived, name_contains=name_contains
+        )
+
+    def list_experiment_page(
+        self,
+        *,
+        include_archived: bool = False,
+        name_contains: str | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+    ) -> ExperimentPage:
+        """One page of `list_experiments` (the REST API's list is paged)."""
+        if not 1 <= max_results <= MAX_EXPERIMENT_PAGE:
+            raise InvalidInput(f"max_results must be between 1 and {MAX_EXPERIMENT_PAGE}.")
+        return self.store.list_experiment_page(
+            include_archived=include_archived,
+            name_contains=name_contains,
+            max_results=max_results,
+            page_token=page_token,
         )
 
     def update_experiment(
@@ -202,11 +227,22 @@ class TrackingService:
         self.store.write_metrics(rows)
 
     def get_metric_history(
-        self, run_id: str, key: str, max_points: int | None = None
+        self,
+        run_id: str,
+        key: str,
+        max_points: int | None = None,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
     ) -> MetricHistory:
+        """Every point (or, with `max_results`, one page of them), or at most `max_points`."""
         if max_points is not None and not 2 <= max_points <= MAX_HISTORY_POINTS:
             raise InvalidInput(f"max_points must be between 2 and {MAX_HISTORY_POINTS}.")
-        return self.store.get_metric_history(run_id, key, max_points)
+        if max_results is not None and not 1 <= max_results <= MAX_HISTORY_POINTS:
+            raise InvalidInput(f"max_results must be between 1 and {MAX_HISTORY_POINTS}.")
+        return self.store.get_metric_history(
+            run_id, key, max_points, max_results=max_results, page_token=page_token
+        )
 
     # Artifacts -----------------------------------------------------------------------------
 

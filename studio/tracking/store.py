@@ -19,6 +19,7 @@ from studio.tracking import store_rows as sql_rows
 from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import (
     Experiment,
+    ExperimentPage,
     MetricHistory,
     RunPage,
     RunRecord,
@@ -31,6 +32,7 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
+from studio.tracking.paging import decode_history_token, encode_history_token
 from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
 from studio.tracking.validation import (
     MAX_PAGE_TOKEN_LENGTH,
@@ -125,15 +127,30 @@ class TrackingStore:
         self, *, include_archived: bool = False, name_contains: str | None = None
     ) -> list[Experiment]:
         """Experiments with their run counts, the most recently active first."""
-        conditions: list[Any] = []
-        if not include_archived:
-            conditions.append(SqlExperiment.archived.is_(False))
-        if name_contains:
-            conditions.append(
-                func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
-            )
+        conditions = _experiment_conditions(include_archived, name_contains)
         with self.db.session() as session:
             return self._experiments(session, conditions, required=False)
+
+    def list_experiment_page(
+        self,
+        *,
+        include_archived: bool = False,
+        name_contains: str | None = None,
+        max_results: int = 1000,
+        page_token: str | None = None,
+    ) -> ExperimentPage:
+        """One page of `list_experiments`, in the same order; offsets, as runs' pages."""
+        if max_results < 1:
+            raise InvalidInput("max_results must be at least 1.")
+        offset = _decode_page_token(page_token)
+        conditions = _experiment_conditions(include_archived, name_contains)
+        with self.db.session() as session:
+            found = self._experiments(
+                session, conditions, required=False, offset=offset, limit=max_results + 1
+            )
+        more = len(found) > max_results
+        token = _encode_page_token(offset + max_results) if more else None
+        return ExperimentPage(found[:max_results], token)
 
     def update_experiment(
         self,
@@ -184,7 +201,13 @@ class TrackingStore:
             return uris
 
     def _experiments(
-        self, session: Session, conditions: list[Any], *, required: bool = True
+        self,
+        session: Session,
+        conditions: list[Any],
+        *,
+        required: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
     ) -> list[Experiment]:
         counts = (
             select(
@@ -203,6 +226,8 @@ class TrackingStore:
                 func.coalesce(counts.c.last_run_at, SqlExperiment.created_at).desc(),
                 SqlExperiment.id.desc(),
             )
+            .offset(offset)
+            .limit(limit)
         )
         found = [
             sql_rows.experiment(row, run_count or 0, last_run_at)
@@ -232,7 +257,7 @@ class TrackingStore:
         """Create a run, optionally with its params, tags and metrics in the same transaction
         (autolog writes a whole finished child run at once)."""
         run_id = uuid.uuid4().hex if run_id is None else validate_run_id(run_id)
-        start = start_time or now_ms()
+        start = now_ms() if start_time is None else start_time  # 0 is a time, not "now"
         _check_end_after_start(start, end_time)
         if end_time is None and status.is_terminal:
             end_time = max(now_ms(), start)  # a start_time in the future ends no earlier
@@ -412,11 +437,23 @@ class TrackingStore:
             sql_rows.write_metrics(session, rows)
 
     def get_metric_history(
-        self, run_id: str, key: str, max_points: int | None = None
+        self,
+        run_id: str,
+        key: str,
+        max_points: int | None = None,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
     ) -> MetricHistory:
-        """A metric's points in step order; with `max_points`, downsampled keeping extremes."""
+        """A metric's points in step order; with `max_points`, downsampled keeping extremes.
+
+        Without `max_points`, `max_results` makes it one page of at most that many points,
+        starting where `page_token` (the previous page's `next_page_token`) says.
+        """
         if max_points is not None and max_points < 2:
             raise InvalidInput("max_points must be at least 2.")
+        if max_points is None and max_results is not None:
+            return self._metric_history_page(run_id, key, max_results, page_token)
         where = "FROM metrics WHERE run_id = {p} AND key = {p}"
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
@@ -463,6 +500,59 @@ class TrackingStore:
         return MetricHistory(
             key, steps[keep].tolist(), stamps, values[keep].tolist(), len(rows), True
         )
+
+    def _metric_history_page(
+        self, run_id: str, key: str, max_results: int, page_token: str | None
+    ) -> MetricHistory:
+        # Keyset pages in the covering index's order (step, timestamp, value): a page costs
+        # the same wherever it starts, and points appended meanwhile land on later pages.
+        if max_results < 1:
+            raise InvalidInput("max_results must be at least 1.")
+        cursor = decode_history_token(page_token)
+        sql = "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p}"
+        params: tuple[Any, ...] = (run_id, key)
+        skip = 0
+        if cursor is not None:
+            step, stamp, skip = cursor
+            sql += " AND (step > {p} OR (step = {p} AND timestamp >= {p}))"
+            params += (step, step, stamp)
+        sql += " ORDER BY step, timestamp, value LIMIT {p} OFFSET {p}"
+        params += (max_results + 1, skip)
+        with self.db.session() as session:
+            if session.get(SqlRun, run_id) is None:
+                raise NotFound(f"No run has id {run_id!r}.")
+            summary = session.get(SqlMetricSummary, (run_id, key))
+            total = summary.count if summary is not None else 0
+            rows = sql_rows.driver_fetchall(session, sql, params) if total else []
+        page, more = rows[:max_results], len(rows) > max_results
+        token = None
+        if more:
+            last = (page[-1][0], page[-1][1])
+            same = sum(1 for row in page if (row[0], row[1]) == last)
+            # A page inside one (step, timestamp) group continues the previous page's count.
+            if cursor is not None and same == len(page) and last == cursor[:2]:
+                same += skip
+            token = encode_history_token(last[0], last[1], same)
+        return MetricHistory(
+            key,
+            [row[0] for row in page],
+            [row[1] for row in page],
+            [float_or_nan(row[2]) for row in page],
+            total,
+            False,
+            token,
+        )
+
+
+def _experiment_conditions(include_archived: bool, name_contains: str | None) -> list[Any]:
+    conditions: list[Any] = []
+    if not include_archived:
+        conditions.append(SqlExperiment.archived.is_(False))
+    if name_contains:
+        conditions.append(
+            func.lower(SqlExperiment.name).contains(name_contains.lower(), autoescape=True)
+        )
+    return conditions
 
 
 def _check_end_after_start(start_time: int, end_time: int | None) -> None:

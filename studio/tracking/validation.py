@@ -45,6 +45,12 @@ MAX_FILTER_NESTING = 20
 # also fit in the 64-bit integers SQL stores.
 MAX_NUMBER_LENGTH = 100
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Page sizes of the REST API: a metric's points (and the most that downsampling keeps), and
+# experiments.
+MAX_HISTORY_POINTS = 100_000
+MAX_EXPERIMENT_PAGE = 1000
+# Experiment ids are a 32-bit INTEGER column (PostgreSQL refuses a larger number outright).
+MAX_EXPERIMENT_ID = 2**31 - 1
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)

@@ -239,6 +239,70 @@ async def test_run_bad_input(
     assert studio_tracking.get_run(run["id"]).status.value == "RUNNING"
 
 
+async def test_a_missing_body_is_refused_never_taken_as_empty(
+    studio_fetch: StudioFetch, studio_tracking: TrackingService, studio_create: StudioCreate
+) -> None:
+    run = await new_run(studio_create)
+    for method, path in (
+        ("POST", "runs"),
+        ("POST", "experiments"),
+        ("POST", "runs/search"),
+        ("POST", f"runs/{run['id']}/batch"),
+        ("PATCH", f"runs/{run['id']}"),
+    ):
+        (await studio_fetch(method, path, body=b"")).error(400, "request body is missing")
+    # Only the run made above: the empty POST /runs created none.
+    assert [r.id for r in studio_tracking.search_runs().runs] == [run["id"]]
+
+
+async def test_run_times_are_refused_out_of_order_or_range(
+    studio_fetch: StudioFetch, studio_create: StudioCreate
+) -> None:
+    (
+        await studio_fetch(
+            "POST", "runs", body={"start_time": 2000, "end_time": 1000, "status": "FINISHED"}
+        )
+    ).error(422, "end_time (1000) must not be before start_time (2000)")
+    # A start at INT64_MIN and an end at INT64_MAX once made duration_ms 2**64 - 1.
+    for field in ("start_time", "end_time"):
+        (await studio_fetch("POST", "runs", body={field: -(2**63)})).error(422, f"body.{field}")
+    (await studio_fetch("POST", "runs", body={"end_time": 2**63})).error(422, "body.end_time")
+    run = await new_run(studio_create)
+    (await studio_fetch("PATCH", f"runs/{run['id']}", body={"end_time": -1})).error(
+        422, "body.end_time"
+    )
+
+    longest = await new_run(studio_create, start_time=0, end_time=2**63 - 1, status="FINISHED")
+    assert longest["start_time"] == 0  # 0 is a time, not "now"
+    assert longest["duration_ms"] == 2**63 - 1
+    instant = await new_run(studio_create, start_time=5, end_time=5, status="KILLED")
+    assert instant["duration_ms"] == 0
+
+
+async def test_experiment_ids_past_their_32_bit_column_are_refused(
+    studio_fetch: StudioFetch,
+) -> None:
+    # PostgreSQL's INTEGER refuses them outright ("integer out of range" was a 500 there).
+    too_big = 2**31
+    (await studio_fetch("GET", f"experiments/{too_big}")).error(404)
+    (await studio_fetch("POST", "runs", body={"experiment_id": too_big})).error(
+        422, "body.experiment_id"
+    )
+    (await studio_fetch("POST", "runs/search", body={"experiment_ids": [too_big]})).error(
+        422, "body.experiment_ids"
+    )
+    (await studio_fetch("GET", "runs", params={"experiment_id": -1})).error(
+        422, "query.experiment_id"
+    )
+
+
+async def test_an_empty_experiment_id_is_refused(studio_fetch: StudioFetch) -> None:
+    for value in ("", "1,", ",2", "1,,2"):
+        (await studio_fetch("GET", "runs", params={"experiment_id": value})).error(
+            422, "query.experiment_id"
+        )
+
+
 # Search ----------------------------------------------------------------------------------------
 
 
@@ -485,12 +549,84 @@ async def test_metric_history_downsampling_keeps_a_spike(
     assert (await studio_fetch("GET", url, params={"key": "absent"})).json["total"] == 0
 
 
+async def test_full_metric_history_comes_in_pages(
+    studio_fetch: StudioFetch, studio_tracking: TrackingService, studio_create: StudioCreate
+) -> None:
+    run = await new_run(studio_create)
+    # Three points per step, two of them at one timestamp: pages end inside such groups.
+    points = [("m", float(i), i // 3, 1000 + (i % 3 > 0)) for i in range(50)]
+    studio_tracking.log_batch(run["id"], metrics=points)
+    url = f"runs/{run['id']}/metrics/history"
+    steps: list[int] = []
+    values: list[float] = []
+    params: dict[str, Any] = {"key": "m", "max_results": 4}
+    pages = 0
+    while True:
+        page = (await studio_fetch("GET", url, params=params)).json
+        pages += 1
+        assert len(page["values"]) <= 4
+        assert page["total"] == 50
+        steps += page["steps"]
+        values += page["values"]
+        if page["next_page_token"] is None:
+            break
+        params["page_token"] = page["next_page_token"]
+    assert pages == 13
+    assert sorted(values) == [float(i) for i in range(50)]
+    assert steps == sorted(steps)
+    whole = studio_tracking.get_metric_history(run["id"], "m")
+    assert (steps, sorted(values)) == (whole.steps, sorted(whole.values))
+
+    # The page size is bounded, and declared so.
+    (await studio_fetch("GET", url, params={"key": "m", "max_results": 0})).error(
+        422, "query.max_results"
+    )
+    (await studio_fetch("GET", url, params={"key": "m", "max_results": 100_001})).error(
+        422, "query.max_results"
+    )
+    (await studio_fetch("GET", url, params={"key": "m", "page_token": "nope"})).error(
+        400, "page_token"
+    )
+    (
+        await studio_fetch(
+            "GET", url, params={"key": "m", "max_points": 10, "page_token": params["page_token"]}
+        )
+    ).error(422, "no page_token")
+    # Downsampling is one answer, never paged.
+    small = (await studio_fetch("GET", url, params={"key": "m", "max_points": 10})).json
+    assert small["downsampled"] is True
+    assert small["next_page_token"] is None
+
+
+async def test_experiment_list_comes_in_pages(
+    studio_fetch: StudioFetch, studio_create: StudioCreate
+) -> None:
+    for name in ("a", "b", "c", "d", "e"):
+        await studio_create("experiments", {"name": name})
+    names: list[str] = []
+    params: dict[str, Any] = {"max_results": 2}
+    while True:
+        page = (await studio_fetch("GET", "experiments", params=params)).json
+        assert len(page["experiments"]) <= 2
+        names += [experiment["name"] for experiment in page["experiments"]]
+        if page["next_page_token"] is None:
+            break
+        params["page_token"] = page["next_page_token"]
+    assert names == ["e", "d", "c", "b", "a"]
+    (await studio_fetch("GET", "experiments", params={"max_results": 1001})).error(
+        422, "query.max_results"
+    )
+    (await studio_fetch("GET", "experiments", params={"page_token": "%%"})).error(400, "page_token")
+
+
 async def test_metric_history_bad_input(
     studio_fetch: StudioFetch, studio_create: StudioCreate
 ) -> None:
     run = await new_run(studio_create)
     url = f"runs/{run['id']}/metrics/history"
     (await studio_fetch("GET", url)).error(422, "query.key")
-    (await studio_fetch("GET", url, params={"key": "a", "max_points": 1})).error(400)
+    (await studio_fetch("GET", url, params={"key": "a", "max_points": 1})).error(422, "max_points")
+    too_many = {"key": "a", "max_points": 100_001}
+    (await studio_fetch("GET", url, params=too_many)).error(422, "max_points")
     (await studio_fetch("GET", url, params={"key": "a", "max_points": "x"})).error(422)
     (await studio_fetch("GET", "runs/nope/metrics/history", params={"key": "a"})).error(404)

@@ -243,6 +243,26 @@ async def test_metric_history_downsampled(
         await call(client.get_metric_history, run.id, "train/loss", 1)
 
 
+async def test_full_history_and_experiment_list_follow_the_servers_pages(
+    client: RestTrackingClient, studio_tracking: TrackingService
+) -> None:
+    run = studio_tracking.create_run(studio_tracking.create_experiment("paged").id)
+    # Steps logged several times at one timestamp: a page may end inside such a group.
+    points = [("loss", float(i), i // 4, 1000 + i // 8) for i in range(1001)]
+    studio_tracking.log_batch(run.id, metrics=points)
+    for name in ("b", "c", "d", "e"):
+        studio_tracking.create_experiment(name)
+    client.history_page_size = 3
+    client.experiment_page_size = 2
+
+    history = await call(client.get_metric_history, run.id, "loss")
+    assert history == studio_tracking.get_metric_history(run.id, "loss")
+    assert len(history.values) == history.total == 1001
+    assert history.next_page_token is None
+    assert await call(client.list_experiments) == studio_tracking.list_experiments()
+    assert len(await call(client.list_experiments)) == 5
+
+
 async def test_artifacts(
     client: RestTrackingClient, studio_tracking: TrackingService, tmp_path: Path
 ) -> None:

@@ -87,6 +87,7 @@ export class FakeAPI implements ICompareAPI {
     return {
       key,
       downsampled: false,
+      next_page_token: null,
       total: values.length,
       steps: values.map((_, i) => i),
       timestamps: values.map((_, i) => 1_700_000_000_000 + i * 1000),

@@ -96,7 +96,8 @@ const lossHistory: MetricHistory = {
   timestamps: [10, 20, 30],
   values: [1, 'NaN', 'Infinity'],
   total: 100_000,
-  downsampled: true
+  downsampled: true,
+  next_page_token: null
 };
 
 describe('RunModel', () => {
@@ -110,7 +111,7 @@ describe('RunModel', () => {
     api.children = [makeRun('c1'), makeRun('c2')];
     api.histories = {
       loss: lossHistory,
-      acc: { key: 'acc', steps: [0, 1], timestamps: [1, 2], values: [0.5, 0.7], total: 2, downsampled: false }
+      acc: { key: 'acc', steps: [0, 1], timestamps: [1, 2], values: [0.5, 0.7], total: 2, downsampled: false, next_page_token: null }
     };
     let changes = 0;
     model.changed.connect(() => (changes += 1));
@@ -182,7 +183,7 @@ describe('RunModel', () => {
     const { api, model } = setup(run);
     api.histories = {
       loss: lossHistory,
-      acc: { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false }
+      acc: { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false, next_page_token: null }
     };
     await model.refresh();
     expect(model.isLive).toBe(true);
@@ -208,7 +209,7 @@ describe('RunModel', () => {
     const { api, model } = setup(run);
     let release: () => void = () => undefined;
     const slow = new Promise<void>(resolve => (release = resolve));
-    const acc = { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false };
+    const acc = { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false, next_page_token: null };
     api.histories = { loss: lossHistory, acc };
     const getHistory = api.getMetricHistory.bind(api);
     api.getMetricHistory = async (id, key, max) => {

@@ -171,7 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A metric's points in step order, downsampled when max_points is given */
+        /** A metric's points in step order: downsampled when max_points is given, else in pages */
         get: operations["getMetricHistory"];
         put?: never;
         post?: never;
@@ -198,7 +198,10 @@ export interface components {
             is_dir: boolean;
             /** Path */
             path: string;
-            /** Size */
+            /**
+             * Size
+             * @description In bytes; null for a folder.
+             */
             size: number | null;
         };
         /**
@@ -254,6 +257,12 @@ export interface components {
         ExperimentListOut: {
             /** Experiments */
             experiments: components["schemas"]["ExperimentOut"][];
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next page; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
         };
         /** ExperimentOut */
         ExperimentOut: {
@@ -324,6 +333,12 @@ export interface components {
             downsampled: boolean;
             /** Key */
             key: string;
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next points; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
             /** Steps */
             steps: number[];
             /** Timestamps */
@@ -394,6 +409,7 @@ export interface components {
         RunCreateIn: {
             /**
              * End Time
+             * @description Epoch milliseconds, not before start_time (now, if that is left out).
              * @default null
              */
             end_time: number | null;
@@ -437,6 +453,7 @@ export interface components {
             source: string | null;
             /**
              * Start Time
+             * @description Epoch milliseconds; defaults to now.
              * @default null
              */
             start_time: number | null;
@@ -468,7 +485,10 @@ export interface components {
         RunOut: {
             /** Artifact Uri */
             artifact_uri: string;
-            /** Duration Ms */
+            /**
+             * Duration Ms
+             * @description end_time - start_time; null while the run is active.
+             */
             duration_ms: number | null;
             /** End Time */
             end_time: number | null;
@@ -560,6 +580,7 @@ export interface components {
         RunUpdateIn: {
             /**
              * End Time
+             * @description Epoch milliseconds, not before start.
              * @default null
              */
             end_time: number | null;
@@ -587,6 +608,10 @@ export interface operations {
                 include_archived?: boolean;
                 /** @description Only experiments whose name contains this text (any case). */
                 name?: string | null;
+                /** @description At most this many experiments per page. */
+                max_results?: number;
+                /** @description The next_page_token of the previous page. */
+                page_token?: string | null;
             };
             header?: never;
             path?: never;
@@ -603,7 +628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -612,7 +637,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -621,34 +646,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -681,7 +679,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -690,7 +688,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -699,16 +697,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -717,16 +706,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -757,16 +737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -777,33 +748,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -831,16 +775,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -858,26 +793,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -911,7 +828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -920,7 +837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -938,7 +855,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -947,16 +864,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -982,56 +890,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": Record<string, never>;
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1074,7 +937,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,7 +946,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1092,34 +955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1152,7 +988,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,7 +997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1179,7 +1015,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1197,7 +1033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1230,7 +1066,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1239,7 +1075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1248,34 +1084,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such experiment, run or artifact. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1306,16 +1115,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,33 +1126,6 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1380,16 +1153,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1407,26 +1171,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1460,7 +1206,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1469,7 +1215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,7 +1233,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1496,16 +1242,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1539,7 +1276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtifactListOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1548,7 +1285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1566,25 +1303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1618,7 +1337,7 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1627,7 +1346,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1645,25 +1364,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,7 +1402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArtifactOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1710,7 +1411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,7 +1429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1737,16 +1438,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,7 +1471,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1788,7 +1480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1806,7 +1498,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1824,7 +1516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1842,6 +1534,10 @@ export interface operations {
                 key: string;
                 /** @description Downsample to about this many points, keeping each bucket's min and max. */
                 max_points?: number | null;
+                /** @description Without max_points: at most this many points per page. */
+                max_results?: number;
+                /** @description The next_page_token of the previous page (without max_points). */
+                page_token?: string | null;
             };
             header?: never;
             path: {
@@ -1851,7 +1547,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A metric's points in step order, downsampled when max_points is given */
+            /** @description A metric's points in step order: downsampled when max_points is given, else in pages */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1860,7 +1556,7 @@ export interface operations {
                     "application/json": components["schemas"]["MetricHistoryOut"];
                 };
             };
-            /** @description Bad input (malformed JSON, a bad filter or path, a value out of range). */
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1869,7 +1565,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Missing or invalid token, or not authorized. */
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1887,25 +1583,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with stored data (a duplicate name, a param logged twice). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too large (a batch over its limits). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description A field has the wrong type or shape. */
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import { apiUrl, requestAPI, requestText } from '../handler';
 import type {
   ArtifactList,
   Experiment,
+  ExperimentList,
   MetricHistory,
   Run,
   RunList,
@@ -23,13 +24,24 @@ export interface ISearchRunsOptions {
 
 /** Every call the panels make, one method per route. */
 export class TrackingAPI {
+  /** Every experiment: the server answers in pages, followed here. */
   async listExperiments(
     options: { includeArchived?: boolean; name?: string } = {}
   ): Promise<Experiment[]> {
-    const answer = await requestAPI<{ experiments: Experiment[] }>('experiments', {
-      query: { include_archived: options.includeArchived ? 'true' : undefined, name: options.name }
-    });
-    return answer.experiments;
+    const experiments: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const answer = await requestAPI<ExperimentList>('experiments', {
+        query: {
+          include_archived: options.includeArchived ? 'true' : undefined,
+          name: options.name,
+          page_token: pageToken
+        }
+      });
+      experiments.push(...answer.experiments);
+      pageToken = answer.next_page_token ?? undefined;
+    } while (pageToken);
+    return experiments;
   }
 
   getExperiment(id: number): Promise<Experiment> {
@@ -72,10 +84,25 @@ export class TrackingAPI {
     });
   }
 
-  getMetricHistory(runId: string, key: string, maxPoints?: number): Promise<MetricHistory> {
-    return requestAPI<MetricHistory>(`runs/${encodeURIComponent(runId)}/metrics/history`, {
-      query: { key, max_points: maxPoints }
-    });
+  /** At most `maxPoints` points that keep the extremes, or (left out) every point: the
+   * server answers a full history in pages, joined here. */
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxPoints?: number
+  ): Promise<MetricHistory> {
+    const route = `runs/${encodeURIComponent(runId)}/metrics/history`;
+    const first = await requestAPI<MetricHistory>(route, { query: { key, max_points: maxPoints } });
+    let page = first;
+    while (page.next_page_token) {
+      page = await requestAPI<MetricHistory>(route, {
+        query: { key, page_token: page.next_page_token }
+      });
+      first.steps.push(...page.steps);
+      first.timestamps.push(...page.timestamps);
+      first.values.push(...page.values);
+    }
+    return { ...first, total: page.total, next_page_token: null };
   }
 
   listArtifacts(runId: string, path = ''): Promise<ArtifactList> {

@@ -6,6 +6,7 @@ import type { components } from './schema';
 type Schemas = components['schemas'];
 
 export type Experiment = Schemas['ExperimentOut'];
+export type ExperimentList = Schemas['ExperimentListOut'];
 export type Run = Schemas['RunOut'];
 export type RunStatus = Schemas['RunStatus'];
 export type RunList = Schemas['RunListOut'];

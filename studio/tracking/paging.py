@@ -1,0 +1,39 @@
+"""Page tokens of a metric's full history: a cursor in the (step, timestamp) order.
+
+A token names where the next page starts rather than how many points came before it, so a
+page costs the same wherever it starts and points logged meanwhile at later steps are not
+skipped or repeated. Tokens are opaque to clients (base64 JSON) and checked on the way in.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from studio.errors import InvalidInput
+from studio.tracking.validation import INT64_MAX, INT64_MIN
+
+MAX_SKIP = 2**31
+
+
+def decode_history_token(token: str | None) -> tuple[int, int, int] | None:
+    """(step, timestamp, skip): the page starts at that step and timestamp, past the first
+    `skip` points that have both (a step may be logged several times at one timestamp)."""
+    if not token:
+        return None
+    try:
+        cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
+        found = (cursor["step"], cursor["timestamp"], cursor["skip"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise InvalidInput(f"Invalid page_token {token!r}.") from exc
+    if not all(type(part) is int and INT64_MIN <= part <= INT64_MAX for part in found) or not (
+        0 <= found[2] <= MAX_SKIP
+    ):
+        raise InvalidInput(f"Invalid page_token {token!r}.")
+    return found
+
+
+def encode_history_token(step: int, timestamp: int, skip: int) -> str:
+    cursor = {"step": step, "timestamp": timestamp, "skip": skip}
+    return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
