@@ -31,6 +31,7 @@ from studio.tracking.validation import (
     BATCH_ID_PATTERN,
     INT64_MAX,
     INT64_MIN,
+    MAX_ARTIFACT_PATH_LENGTH,
     MAX_BATCH_ID_LENGTH,
     MAX_EXPERIMENT_ID,
     MAX_EXPERIMENT_PAGE,
@@ -46,6 +47,8 @@ from studio.tracking.validation import (
     MAX_ORDER_CLAUSE_LENGTH,
     MAX_ORDER_CLAUSES,
     MAX_PAGE_TOKEN_LENGTH,
+    MAX_QUERY_EXPERIMENTS,
+    MAX_QUERY_FILTER_LENGTH,
     MAX_SEARCH_EXPERIMENTS,
     MAX_SEARCH_RESULTS,
     RUN_ID_PATTERN,
@@ -309,6 +312,7 @@ _ORDER_HELP = (
     f"(at most {MAX_ORDER_CLAUSES}: each param, metric or tag clause joins a table)."
 )
 Filter = Annotated[str, Field(max_length=MAX_FILTER_LENGTH)]
+QueryFilter = Annotated[str, Field(max_length=MAX_QUERY_FILTER_LENGTH)]
 OrderClause = Annotated[str, Field(max_length=MAX_ORDER_CLAUSE_LENGTH)]
 MaxResults = Annotated[
     int,
@@ -339,10 +343,12 @@ class RunSearchQuery(QueryIn, title="RunSearchQuery"):
 
     experiment_id: Annotated[list[ExperimentId], BeforeValidator(_split_ids)] = Field(
         default_factory=list,
-        max_length=MAX_SEARCH_EXPERIMENTS,
-        description="Runs of these experiments only.",
+        max_length=MAX_QUERY_EXPERIMENTS,
+        description="Runs of these experiments only (more in the body of POST /runs/search).",
     )
-    filter: Filter | None = Field(None, description=_FILTER_HELP)
+    filter: QueryFilter | None = Field(
+        None, description=f"{_FILTER_HELP} Longer filters go in the body of POST /runs/search."
+    )
     order_by: Annotated[list[OrderClause], BeforeValidator(_split_commas)] = Field(
         default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
     )
@@ -510,7 +516,11 @@ class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
 
 
 class ArtifactQuery(QueryIn, title="ArtifactQuery"):
-    path: str = Field("", description="A path relative to the run's artifact folder.")
+    path: str = Field(
+        "",
+        max_length=MAX_ARTIFACT_PATH_LENGTH,
+        description="A path relative to the run's artifact folder.",
+    )
 
 
 class ArtifactOut(WireOut, title="ArtifactOut"):

@@ -29,9 +29,16 @@ MAX_ORDER_CLAUSES = 8
 # 'attributes.`<250-character key>` DESC' with room to spare.
 MAX_ORDER_CLAUSE_LENGTH = 300
 MAX_SEARCH_EXPERIMENTS = 1_000
+# What a search in a URL may hold: tornado refuses a query of more than 1,000 fields and a
+# request line past 64 KiB (percent-encoding can triple a text), so the GET form takes less
+# than the JSON body of POST /runs/search.
+MAX_QUERY_EXPERIMENTS = 100
+MAX_QUERY_FILTER_LENGTH = 4_000
 MAX_PAGE_TOKEN_LENGTH = 100
 # Room for an exact match on the longest tag value (8,000 characters) and more.
 MAX_FILTER_LENGTH = 20_000
+# An artifact path: deep enough for any real tree, short enough for any URL.
+MAX_ARTIFACT_PATH_LENGTH = 1_024
 # Comparisons in one filter: SQLite nests `a or b or c ...` one level per term.
 MAX_FILTER_TERMS = 100
 # Comparisons on metrics, params or tags: each is an EXISTS subquery, and PostgreSQL's planning
