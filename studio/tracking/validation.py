@@ -18,6 +18,9 @@ MAX_NAME_LENGTH = 250
 MAX_BATCH_METRICS = 10_000
 MAX_BATCH_PARAMS = 1_000
 MAX_BATCH_TAGS = 1_000
+# Steps and timestamps are BIGINT columns: signed 64-bit integers.
+MIN_INT64 = -(2**63)
+MAX_INT64 = 2**63 - 1
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)
@@ -57,16 +60,33 @@ def metric_value(value: Any, key: str) -> float:
         )
     try:
         return float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidInput(f"The value of metric {key!r} is not a number: {exc}") from exc
 
 
 def metric_step(step: Any, key: str) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+    """A step as a signed 64-bit integer (numpy integers too)."""
+    return _int64(step, key, "step")
+
+
+def metric_timestamp(stamp: Any, key: str) -> int:
+    """A timestamp (epoch milliseconds) as a signed 64-bit integer."""
+    return _int64(stamp, key, "timestamp")
+
+
+def _int64(number: Any, key: str, what: str) -> int:
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
         raise InvalidInput(
-            f"The step of metric {key!r} must be an integer, not {type(step).__name__} ({step!r})."
+            f"The {what} of metric {key!r} must be an integer, "
+            f"not {type(number).__name__} ({number!r})."
         )
-    return int(step)
+    value = int(number)
+    if not MIN_INT64 <= value <= MAX_INT64:
+        raise InvalidInput(
+            f"The {what} of metric {key!r} is {value}, outside a signed 64-bit integer "
+            f"({MIN_INT64} to {MAX_INT64})."
+        )
+    return value
 
 
 def stringify(value: Any, key: str, kind: str, limit: int) -> str:
