@@ -1,8 +1,9 @@
 """The notebook-facing API: `start_run()`, the `Run` handle and the module-level shortcuts.
 
 A `Run` belongs to the process that started it. A forked child may log to it (its points go
-through the child's own writer) but never ends it; a run pickled into another process (a
-`multiprocessing` or joblib worker under any start method) arrives there attached, not owned.
+through the child's own writer) but does not end it at exit, and may start runs of its own
+beside it; a run pickled into another process (a `multiprocessing` or joblib worker, under any
+start method) arrives there attached to the same run, not owned.
 """
 
 from __future__ import annotations
@@ -159,8 +160,9 @@ class Run:
     def end(self, status: str = "FINISHED") -> None:
         """Write what is queued, then mark the run ended with `status`.
 
-        If its last points cannot be written, the run ends FAILED and the error is raised:
-        a run is never FINISHED with points lost.
+        If its last points cannot be written, the run ends FAILED and the error is raised; a
+        run that lost points earlier (its error raised then) ends FAILED too. A run is never
+        FINISHED with points lost.
         """
         if self._ended:
             return
@@ -178,6 +180,10 @@ class Run:
             except Exception as second:  # a deleted run: the flush's error says it all
                 logger.debug("Run %s could not be marked %s: %s", self.id, lost, second)
             raise
+        if status == "FINISHED" and self._writer.lost_points(self.id):
+            # Its error was raised already (by an earlier flush, or studio.flush()).
+            logger.warning("Run %s ends FAILED: some of its metric points were lost.", self.id)
+            status = "FAILED"
         if self._owned or status != "FINISHED":
             self._backend.update_run(self.id, status=RunStatus(status))
 
@@ -233,6 +239,9 @@ def start_run(
     """
     with _active_lock:
         parent = _active[-1] if _active else None
+    if parent is not None and not nested and parent._pid != os.getpid():
+        # A forked child may start runs of its own beside the one it inherited.
+        parent = None
     if parent is not None and not nested:
         raise InvalidInput(
             f"Run {parent.name!r} ({parent.id}) is still active. End it first, use "

@@ -70,6 +70,8 @@ class BatchWriter:
         # Errors not yet reported, by run; runs the store does not know, with their error.
         self._errors: dict[str, StudioError] = {}
         self._rejected: dict[str, StudioError] = {}
+        # Runs that lost points, reported or not: they must not end FINISHED.
+        self._lost: set[str] = set()
         self._closed = False
         self._start()
 
@@ -124,8 +126,17 @@ class BatchWriter:
             lines = "; ".join(f"run {run}: {error.message}" for run, error in errors.items())
             raise StudioError(f"Metric points of {len(errors)} runs were not written: {lines}")
 
+    def lost_points(self, run_id: str) -> bool:
+        """Whether some of the run's points could not be written (reported or not)."""
+        return run_id in self._lost
+
     def close(self) -> None:
-        """Write what is queued and stop the thread; raise if any run's points were lost."""
+        """Write what is queued and stop the thread; raise if any run's points were lost.
+
+        Closing again does nothing (at exit, multiprocessing's hook and atexit may both call it).
+        """
+        if self._closed:
+            return
         try:
             self.flush()
         finally:
@@ -141,6 +152,7 @@ class BatchWriter:
         """
         self.queue.clear()
         self._errors = {}
+        self._lost = set()
         if not self._closed:
             self._start()
 
@@ -181,8 +193,7 @@ class BatchWriter:
                 self._write_run(run_id, rows)
             else:
                 # Reported again to the run's next flush: these points are lost too.
-                with self._lock:
-                    self._errors[run_id] = rejected
+                self._fail(run_id, rejected)
 
     def _write_run(self, run_id: str, rows: list[MetricRow]) -> None:
         error = self._send(run_id, rows)
@@ -203,8 +214,12 @@ class BatchWriter:
                 run_id,
                 error.message,
             )
+        self._fail(run_id, error)
+
+    def _fail(self, run_id: str, error: StudioError) -> None:
         with self._lock:
             self._errors[run_id] = error
+            self._lost.add(run_id)
 
     def _send(self, run_id: str, rows: list[MetricRow]) -> StudioError | None:
         """Hand one run's points to the sink, retrying transient failures; the final error."""
