@@ -118,9 +118,7 @@ def test_permanent_errors_are_not_retried(
     assert sink.attempts["a"] == 1
 
 
-def test_a_failing_run_costs_no_other_run_a_point(
-    writer: BatchWriter, sink: RecordingSink
-) -> None:
+def test_a_failing_run_costs_no_other_run_a_point(writer: BatchWriter, sink: RecordingSink) -> None:
     sink.always_failing["bad"] = Conflict("a row of this run is refused")
     good = log(writer, "good", 500)
     log(writer, "bad", 500)

@@ -4,6 +4,7 @@ error is raised where that run is flushed or ended, and at exit every run is sti
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -39,16 +40,12 @@ def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 def close_connection(uri: str) -> None:
     while studio.active_run() is not None:
-        try:
+        with contextlib.suppress(Exception):
             studio.end_run()
-        except Exception:
-            pass
     connection = backends._connections.pop(uri, None)
     if connection is not None:
-        try:
+        with contextlib.suppress(Exception):
             connection.writer.close()
-        except Exception:
-            pass
         service = connection.backend
         assert isinstance(service, TrackingService)
         service.store.db.dispose()
@@ -161,9 +158,17 @@ def test_studio_flush_raises_a_runs_failure_and_the_run_still_ends_failed(uri: s
 
 def test_a_failing_block_keeps_its_exception_and_notes_the_lost_points(uri: str) -> None:
     refuse_metric_key(uri, "refused")
-    with pytest.raises(ZeroDivisionError) as raised, studio.start_run(tracking_uri=uri) as run:
-        run.log_metric("refused", 1.0)
-        _ = 1 / 0
+    run = None
+
+    def train() -> None:
+        nonlocal run
+        with studio.start_run(tracking_uri=uri) as run:
+            run.log_metric("refused", 1.0)
+            _ = 1 / 0
+
+    with pytest.raises(ZeroDivisionError) as raised:
+        train()
+    assert run is not None
     assert any(run.id in note for note in raised.value.__notes__)
     assert studio.Client(uri).get_run(run.id).status is RunStatus.FAILED
 
@@ -180,7 +185,7 @@ def test_points_the_store_cannot_hold_are_refused_where_they_are_logged(uri: str
         with pytest.raises(InvalidInput, match="64-bit"):
             run.log_metric("x", 2.0)  # the next automatic step would overflow
         run.log_metric("x", 3.0, step=-(2**63))
-        with pytest.raises(InvalidInput, match="timestamp .* 64-bit"):
+        with pytest.raises(InvalidInput, match=r"timestamp .* 64-bit"):
             run._backend.log_batch(run.id, metrics=[("y", 1.0, 0, 2**64)])
     stored = studio.Client(uri).get_run(run.id)
     assert stored.status is RunStatus.FINISHED
