@@ -1,8 +1,8 @@
 """The notebook-facing API: `start_run()`, the `Run` handle and the module-level shortcuts.
 
 A `Run` belongs to the process that started it. A forked child may log to it (its points go
-through the child's own writer) but does not end it at exit, and may start runs of its own
-beside it; a run pickled into another process (a `multiprocessing` or joblib worker, under any
+through the child's own writer) but never ends it (`end()` there only writes its points), and
+may start runs of its own beside it; a run pickled into another process (a `multiprocessing` or joblib worker, under any
 start method) arrives there attached to the same run, not owned.
 """
 
@@ -171,6 +171,10 @@ class Run:
             raise InvalidInput(f"A run ends as one of {', '.join(_TERMINAL)}, not {status!r}.")
         self._ended = True
         _pop_active(self)
+        if self._pid != os.getpid():
+            # A forked child leaving the parent's `with` block: the run is the parent's to end.
+            self.flush()
+            return
         try:
             self.flush()
         except BaseException as exc:

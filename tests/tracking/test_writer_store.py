@@ -4,7 +4,6 @@ error is raised where that run is flushed or ended, and at exit every run is sti
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import subprocess
@@ -16,67 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
 import studio
-from studio.db.engine import Database
 from studio.errors import Conflict, InvalidInput, NotFound
-from studio.tracking import backends
 from studio.tracking.entities import RunStatus
-from studio.tracking.service import TrackingService
-from studio.tracking.store import TrackingStore
+from tests.tracking.logging_store import other_service, refuse_metric_key, tracking_store
 
 
 @pytest.fixture
 def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A tracking URI of a fresh database; its process-wide connection is closed afterwards."""
-    monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
-    for name in ("STUDIO_RUN_ID", "STUDIO_DB_URL", "STUDIO_ARTIFACT_ROOT", "STUDIO_TRACKING_URI"):
-        monkeypatch.delenv(name, raising=False)
-    yield database_url
-    close_connection(database_url)
-
-
-def close_connection(uri: str) -> None:
-    while studio.active_run() is not None:
-        with contextlib.suppress(Exception):
-            studio.end_run()
-    connection = backends._connections.pop(uri, None)
-    if connection is not None:
-        with contextlib.suppress(Exception):
-            connection.writer.close()
-        service = connection.backend
-        assert isinstance(service, TrackingService)
-        service.store.db.dispose()
-
-
-def other_service(uri: str, tmp_path: Path) -> TrackingService:
-    """The store as the server (another connection) sees it."""
-    return TrackingService(TrackingStore(Database(uri), str(tmp_path / "home" / "artifacts")))
-
-
-def refuse_metric_key(uri: str, key: str) -> None:
-    """Make the database refuse every point of metric `key`, as a constraint would."""
-    Database(uri).ensure_schema()
-    engine = create_engine(uri, poolclass=NullPool)
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON metrics WHEN NEW.key = '{key}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
-            )
-        else:
-            connection.exec_driver_sql(
-                "CREATE FUNCTION refuse_point() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; "
-                "END $$"
-            )
-            connection.exec_driver_sql(
-                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON metrics FOR EACH ROW "
-                f"WHEN (NEW.key = '{key}') EXECUTE FUNCTION refuse_point()"
-            )
-    engine.dispose()
+    with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
+        yield tracking_uri
 
 
 def test_a_run_deleted_while_logging_costs_the_other_run_no_point(
@@ -101,7 +50,7 @@ def test_a_run_deleted_while_logging_costs_the_other_run_no_point(
     for thread in threads:
         thread.start()
     time.sleep(0.8)  # past the writer's interval: both runs have points stored
-    other_service(uri, tmp_path).delete_run(doomed.id)
+    other_service(uri, tmp_path / "home").delete_run(doomed.id)
     time.sleep(0.8)
     stop.set()
     for thread in threads:

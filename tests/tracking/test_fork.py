@@ -1,0 +1,137 @@
+"""Processes started by one that is logging: multiprocessing children under each start method,
+plain `os.fork()`, and scikit-learn's joblib workers (loky) under autolog.
+
+A child logs to a run of its own and to the run its parent started; every point arrives exactly
+once (the parent's queued points are the parent's to write), and nothing hangs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import studio
+from studio.tracking.entities import RunStatus
+from tests.tracking.logging_store import tracking_store
+
+CHILDREN = 2
+POINTS = 3000
+START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+@pytest.fixture
+def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
+        yield tracking_uri
+
+
+def log_in_child(uri: str, parent: studio.Run, index: int) -> None:
+    """A worker's task: its own run, and points for its parent's run that it never flushes
+    (the child's exit writes them)."""
+    with studio.start_run(experiment="children", name=f"child-{index}", tracking_uri=uri) as own:
+        for step in range(POINTS):
+            own.log_metric("loss", float(step))
+            parent.log_metric(f"child-{index}", float(step))
+
+
+def assert_every_point_once(uri: str, parent_id: str, parent_points: int) -> None:
+    client = studio.Client(uri)
+    stored = client.get_run(parent_id)
+    assert stored.status is RunStatus.FINISHED
+    assert client.get_metric_history(parent_id, "loss").steps == list(range(parent_points))
+    for index in range(CHILDREN):
+        history = client.get_metric_history(parent_id, f"child-{index}")
+        assert history.steps == list(range(POINTS))
+    children = {run.name: run for run in client.search_runs("children")}
+    assert sorted(children) == [f"child-{index}" for index in range(CHILDREN)]
+    for child in children.values():
+        assert child.status is RunStatus.FINISHED
+        assert client.get_metric_history(child.id, "loss").steps == list(range(POINTS))
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_children_of_each_start_method_log_every_point_once(uri: str, method: str) -> None:
+    context = multiprocessing.get_context(method)
+    with studio.start_run(experiment="parent", tracking_uri=uri) as parent:
+        # Queued, and most likely not yet written, when the children start: a forked child
+        # that wrote its copy of them too would store them twice.
+        for step in range(POINTS):
+            parent.log_metric("loss", float(step))
+        workers = [
+            context.Process(target=log_in_child, args=(uri, parent, index))
+            for index in range(CHILDREN)
+        ]
+        for worker in workers:
+            worker.start()
+        for step in range(POINTS, 2 * POINTS):
+            parent.log_metric("loss", float(step))
+        for worker in workers:
+            worker.join(timeout=120)
+        assert [worker.exitcode for worker in workers] == [0] * CHILDREN
+    assert_every_point_once(uri, parent.id, 2 * POINTS)
+
+
+def test_a_pool_of_forked_workers_logs_through_pickled_runs(uri: str) -> None:
+    # A Pool pickles its tasks' arguments even under fork: the run arrives attached.
+    context = multiprocessing.get_context("fork")
+    with studio.start_run(experiment="parent", tracking_uri=uri) as parent:
+        parent.log_metric("loss", 0.0)
+        pool = context.Pool(CHILDREN)
+        try:
+            pool.starmap(log_in_child, [(uri, parent, index) for index in range(CHILDREN)])
+        finally:
+            pool.close()
+            pool.join()
+    assert_every_point_once(uri, parent.id, 1)
+
+
+def test_a_plain_fork_has_a_working_client_and_leaves_the_parent_its_run(
+    uri: str, tmp_path: Path
+) -> None:
+    # In a script of its own: the child must leave through a real interpreter exit (atexit),
+    # which a child of pytest's own process cannot do.
+    code = f"""
+        import os, studio
+        points = {POINTS}
+        with studio.start_run(experiment="parent", tracking_uri={uri!r}) as parent:
+            for step in range(points):
+                parent.log_metric("loss", float(step))
+            pid = os.fork()
+            if pid == 0:
+                for step in range(points):
+                    studio.log_metric("inherited", float(step))  # the active run: the parent's
+                child = studio.start_run(name="child", tracking_uri={uri!r})
+                for step in range(points):
+                    child.log_metric("loss", float(step))
+                raise SystemExit(0)  # atexit ends the child's run, not the parent's
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            assert studio.Client({uri!r}).get_run(parent.id).status.value == "RUNNING"
+            for step in range(points, 2 * points):
+                parent.log_metric("loss", float(step))
+        print(parent.id)
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**os.environ, "STUDIO_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stderr, done.stderr
+    parent_id = done.stdout.strip()
+    client = studio.Client(uri)
+    assert client.get_run(parent_id).status is RunStatus.FINISHED
+    assert client.get_metric_history(parent_id, "loss").steps == list(range(2 * POINTS))
+    assert client.get_metric_history(parent_id, "inherited").steps == list(range(POINTS))
+    (child,) = client.search_runs("Default", filter="attributes.name = 'child'")
+    assert child.status is RunStatus.FINISHED
+    assert child.metrics["loss"].count == POINTS
