@@ -39,6 +39,8 @@ def log_in_child(uri: str, parent: studio.Run, index: int) -> None:
         for step in range(POINTS):
             own.log_metric("loss", float(step))
             parent.log_metric(f"child-{index}", float(step))
+    for step in range(POINTS):
+        parent.log_metric(f"after-{index}", float(step))
 
 
 def assert_every_point_once(uri: str, parent_id: str, parent_points: int) -> None:
@@ -47,8 +49,8 @@ def assert_every_point_once(uri: str, parent_id: str, parent_points: int) -> Non
     assert stored.status is RunStatus.FINISHED
     assert client.get_metric_history(parent_id, "loss").steps == list(range(parent_points))
     for index in range(CHILDREN):
-        history = client.get_metric_history(parent_id, f"child-{index}")
-        assert history.steps == list(range(POINTS))
+        for key in (f"child-{index}", f"after-{index}"):
+            assert client.get_metric_history(parent_id, key).steps == list(range(POINTS))
     children = {run.name: run for run in client.search_runs("children")}
     assert sorted(children) == [f"child-{index}" for index in range(CHILDREN)]
     for child in children.values():
