@@ -15,7 +15,11 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import joblib
 import pytest
+from sklearn.datasets import load_iris
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.tree import DecisionTreeClassifier
 
 import studio
 from studio.tracking.entities import RunStatus
@@ -137,3 +141,40 @@ def test_a_plain_fork_has_a_working_client_and_leaves_the_parent_its_run(
     (child,) = client.search_runs("Default", filter="attributes.name = 'child'")
     assert child.status is RunStatus.FINISHED
     assert child.metrics["loss"].count == POINTS
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
+def test_scikit_learn_workers_under_autolog_lose_nothing_and_do_not_hang(
+    uri: str, backend: str
+) -> None:
+    # loky starts fresh interpreters; joblib's multiprocessing backend forks this process,
+    # writer thread, open connections, autolog's patches and all.
+    X, y = load_iris(return_X_y=True)
+    studio.autolog(tracking_uri=uri, experiment="workers")
+    try:
+        with joblib.parallel_backend(backend, n_jobs=2):
+            scores = cross_val_score(DecisionTreeClassifier(random_state=0), X, y, cv=4, n_jobs=2)
+            search = GridSearchCV(
+                DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, cv=3, n_jobs=2
+            ).fit(X, y)
+    finally:
+        studio.autolog(disable=True)
+
+    client = studio.Client(uri)
+    everything = client.search_runs("workers")
+    runs = {run.name: run for run in everything if not run.parent_run_id}
+    assert set(runs) == {"DecisionTreeClassifier cross_validate", "GridSearchCV"}
+    assert all(run.status is RunStatus.FINISHED for run in everything)
+    cv = runs["DecisionTreeClassifier cross_validate"]
+    history = client.get_metric_history(cv.id, "cv_test_score")
+    assert history.steps == [0, 1, 2, 3]
+    assert history.values == pytest.approx(list(scores))
+    children = [run for run in everything if run.parent_run_id == runs["GridSearchCV"].id]
+    assert len(everything) == 2 + len(children)  # no run for any fit made in a worker
+    by_depth = {run.params["max_depth"]: run for run in children}
+    assert sorted(by_depth) == ["1", "2", "3"]
+    for index, params in enumerate(search.cv_results_["params"]):
+        child = by_depth[str(params["max_depth"])]
+        expected = search.cv_results_["mean_test_score"][index]
+        assert child.metrics["mean_test_score"].last == pytest.approx(expected)
