@@ -2,8 +2,8 @@
 
 A `Run` belongs to the process that started it. A forked child may log to it (its points go
 through the child's own writer) but never ends it (`end()` there only writes its points), and
-may start runs of its own beside it; a run pickled into another process (a `multiprocessing` or joblib worker, under any
-start method) arrives there attached to the same run, not owned.
+may start runs of its own beside it. A run pickled into another process (a `multiprocessing`
+or joblib worker, under any start method) arrives there attached to the same run, not owned.
 """
 
 from __future__ import annotations

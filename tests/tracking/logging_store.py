@@ -51,9 +51,14 @@ def close_connection(uri: str) -> None:
         service.store.db.dispose()
 
 
-def other_service(uri: str, home: Path) -> TrackingService:
+@contextlib.contextmanager
+def other_service(uri: str, home: Path) -> Iterator[TrackingService]:
     """The store as the server (another connection) sees it."""
-    return TrackingService(TrackingStore(Database(uri), str(home / "artifacts")))
+    database = Database(uri)
+    try:
+        yield TrackingService(TrackingStore(database, str(home / "artifacts")))
+    finally:
+        database.dispose()
 
 
 def refuse_metric_key(uri: str, key: str) -> None:

@@ -42,7 +42,7 @@ def test_a_run_deleted_while_logging_costs_the_other_run_no_point(
         while not stop.is_set():
             run.log_metric("loss", float(step))
             step += 1
-            if step % 200 == 0:
+            if step % 50 == 0:
                 time.sleep(0.002)
         logged[run.id] = step
 
@@ -50,7 +50,8 @@ def test_a_run_deleted_while_logging_costs_the_other_run_no_point(
     for thread in threads:
         thread.start()
     time.sleep(0.8)  # past the writer's interval: both runs have points stored
-    other_service(uri, tmp_path / "home").delete_run(doomed.id)
+    with other_service(uri, tmp_path / "home") as service:
+        service.delete_run(doomed.id)
     time.sleep(0.8)
     stop.set()
     for thread in threads:
