@@ -8,23 +8,27 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
 
+from studio import features
 from studio.config import StudioConfig
+from studio.db.engine import Database
 from studio.errors import SchemaOutOfDate
 from studio.openapi import build_document, openapi_route
-from studio.tracking.handlers import ROUTES as TRACKING_ROUTES
-from studio.tracking.service import TrackingService
 
 if TYPE_CHECKING:
     from studio.web import Route
 
-ROUTES: list[Route] = [*TRACKING_ROUTES, openapi_route()]
+
+def all_routes() -> list[Route]:
+    """Every feature package's routes, then the OpenAPI document's."""
+    return [*features.routes(), openapi_route()]
 
 
 class StudioApp(ExtensionApp):
-    """Experiment tracking (and, later, the debugger and jobs) inside Jupyter Server.
+    """Studio's feature packages (tracking; later the debugger, jobs, ...) inside Jupyter Server.
 
-    Managers are built once in `initialize_settings()` and reach the handlers through the
-    web application's settings (`studio_tracking`, ...).
+    `initialize_settings()` opens the one `Database`, builds each feature package's service
+    on it (see `studio.features`), and hands them to the handlers through the web
+    application's settings (`studio_tracking`, ...).
     """
 
     name = "studio"
@@ -62,8 +66,7 @@ class StudioApp(ExtensionApp):
             db_url=self.db_url or None,
             artifact_root=self.artifact_root or None,
         )
-        tracking = TrackingService.from_config(config)
-        database = tracking.store.db
+        database = Database(config.db_url)
         try:
             database.ensure_schema()
         except SchemaOutOfDate as exc:
@@ -74,20 +77,21 @@ class StudioApp(ExtensionApp):
         os.environ.update(config.environment())
         self.settings.update(
             studio_config=config,
-            studio_tracking=tracking,
-            studio_openapi=build_document(ROUTES),
+            studio_database=database,
+            studio_openapi=build_document(all_routes()),
+            **features.build_services(database, config),
         )
         self.log.info(
             "Studio tracks to %s, artifacts under %s", database.display_url, config.artifact_root
         )
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend((route.pattern, route.handler) for route in ROUTES)
+        self.handlers.extend((route.pattern, route.handler) for route in all_routes())
 
     async def stop_extension(self) -> None:
-        tracking = self.settings.get("studio_tracking")
-        if isinstance(tracking, TrackingService):
-            tracking.store.db.dispose()
+        database = self.settings.get("studio_database")
+        if isinstance(database, Database):
+            database.dispose()
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

@@ -1,23 +1,47 @@
-"""The `studio` command: where the store lives, and its schema migrations."""
+"""The `studio` command: where the store lives, its schema migrations, the API document, and
+the subcommands that feature packages declare (see `studio.features`).
+
+Each subcommand imports what it needs when it runs: `studio db ...` loads SQLAlchemy and
+alembic, never tornado or the server.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from studio import features
 from studio._version import __version__
-from studio.app import ROUTES
 from studio.config import StudioConfig
 from studio.db.engine import SCHEMA_REVISION, Database
 from studio.errors import StudioError
-from studio.openapi import build_document
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="studio", description=__doc__)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    # A package's command parses its own arguments: everything after its name.
+    args, _ = parser.parse_known_args(argv)
+    feature_command = getattr(args, "feature_command", None)
+    if feature_command is not None:
+        run: Callable[[list[str]], int] = features.resolve(feature_command.main)
+        return run(argv[argv.index(args.command) + 1 :])
+    args = parser.parse_args(argv)
+    if args.command == "openapi":
+        return _openapi(args.output)
+    try:
+        return _store_command(args)
+    except StudioError as exc:
+        print(f"studio: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     parser.add_argument("--db-url", help="database URL (default: STUDIO_DB_URL or STUDIO_HOME)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -29,24 +53,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_commands.add_parser("current", help="show the schema revision of the database")
     upgrade = db_commands.add_parser("upgrade", help="migrate the database to this version")
     upgrade.add_argument("revision", nargs="?", default="head")
-    args = parser.parse_args(argv)
+    for feature in features.features():
+        for name, command in feature.commands.items():
+            sub = commands.add_parser(name, help=command.help, add_help=False)
+            sub.set_defaults(feature_command=command)
+    return parser
 
-    if args.command == "openapi":
-        document = json.dumps(build_document(ROUTES), indent=2, sort_keys=True) + "\n"
-        if args.output:
-            Path(args.output).write_text(document)
-        else:
-            sys.stdout.write(document)
-        return 0
+
+def _openapi(output: str | None) -> int:
+    # The document is built from the handlers, which need the server's modules.
+    app = importlib.import_module("studio.app")
+    openapi = importlib.import_module("studio.openapi")
+    document = json.dumps(openapi.build_document(app.all_routes()), indent=2, sort_keys=True)
+    if output:
+        Path(output).write_text(document + "\n")
+    else:
+        sys.stdout.write(document + "\n")
+    return 0
+
+
+def _store_command(args: argparse.Namespace) -> int:
     config = StudioConfig.resolve(db_url=args.db_url)
+    database = Database(config.db_url)
     try:
         if args.command == "info":
             print(f"studio {__version__}")
             print(f"home:          {config.home}")
-            print(f"database:      {Database(config.db_url).display_url}")
+            print(f"database:      {database.display_url}")
             print(f"artifact root: {config.artifact_root}")
             return 0
-        database = Database(config.db_url)
         if args.db_command == "current":
             current = database.current_revision()
             print(f"{database.display_url}: revision {current or 'none (empty database)'}")
@@ -57,10 +92,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         after = database.current_revision()
         print(f"{database.display_url}: revision {before or 'none'} -> {after}")
         return 0
-    except StudioError as exc:
-        print(f"studio: {exc.message}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    finally:
+        database.dispose()

@@ -26,9 +26,10 @@ OPENAPI_PATH = "/studio/api/openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 _ENDPOINT_ATTRIBUTE = "__studio_endpoint__"
 _REF_TEMPLATE = "#/components/schemas/{model}"
+_REF_PREFIX = _REF_TEMPLATE.removesuffix("{model}")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(BaseModel, title="ErrorOut"):
     """jupyter_server's error envelope."""
 
     message: str
@@ -40,6 +41,7 @@ class Endpoint:
     """What the OpenAPI document says of one handler method."""
 
     summary: str
+    operation_id: str
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
@@ -52,6 +54,7 @@ class Endpoint:
 def endpoint(
     summary: str,
     *,
+    operation_id: str,
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
@@ -61,7 +64,7 @@ def endpoint(
 ) -> Callable[[F], F]:
     """Attach OpenAPI metadata to a handler method (the auth decorators keep it: they wrap
     with functools.wraps, which copies the function's attributes)."""
-    spec = Endpoint(summary, query, body, response, status, raw_body, raw_response)
+    spec = Endpoint(summary, operation_id, query, body, response, status, raw_body, raw_response)
 
     def attach(method: F) -> F:
         setattr(method, _ENDPOINT_ATTRIBUTE, spec)
@@ -81,12 +84,22 @@ def endpoints(handler: type[StudioAPIHandler]) -> dict[str, Endpoint]:
 
 
 def build_document(routes: Sequence[Route]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of `routes`."""
+    """The OpenAPI 3.1 document of `routes`.
+
+    Raises ValueError when two operations share an operationId or two schemas a name.
+    """
     schemas, refs = _component_schemas(routes)
     paths: dict[str, Any] = {}
+    operation_ids: dict[str, str] = {}
     for route in routes:
         operations = {}
         for method, spec in endpoints(route.handler).items():
+            where = f"{method.upper()} {route.path}"
+            clash = operation_ids.setdefault(spec.operation_id, where)
+            if clash != where:
+                raise ValueError(
+                    f"operationId {spec.operation_id!r} is declared by {clash} and by {where}."
+                )
             operations[method] = _operation(route, method, spec, refs)
         if operations:
             paths[route.path] = operations
@@ -133,8 +146,48 @@ def _component_schemas(
 ) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
     models = _models(routes)
     refs, definitions = models_json_schema(models, ref_template=_REF_TEMPLATE)
-    by_model = {(cast("type[BaseModel]", model), mode): ref for (model, mode), ref in refs.items()}
-    return definitions.get("$defs", {}), by_model
+    renamed = _names_from_titles(definitions.get("$defs", {}))
+    by_model = {
+        (cast("type[BaseModel]", model), mode): _renamed_refs(ref, renamed)
+        for (model, mode), ref in refs.items()
+    }
+    schemas = {
+        renamed[name]: _renamed_refs(schema, renamed)
+        for name, schema in definitions.get("$defs", {}).items()
+    }
+    return schemas, by_model
+
+
+def _names_from_titles(definitions: dict[str, Any]) -> dict[str, str]:
+    """Schema names are the models' declared titles (see `studio.wire`), never pydantic's
+    names made from class names; two different schemas may not share one."""
+    names: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for default_name, schema in definitions.items():
+        title = schema.get("title", default_name)
+        if title in owners:
+            raise ValueError(
+                f"Two schemas of the API are named {title!r} ({owners[title]} and "
+                f"{default_name}): give one of the models another title."
+            )
+        owners[title] = default_name
+        names[default_name] = title
+    return names
+
+
+def _renamed_refs(node: Any, names: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: (
+                _REF_TEMPLATE.format(model=names[value.removeprefix(_REF_PREFIX)])
+                if key == "$ref" and isinstance(value, str) and value.startswith(_REF_PREFIX)
+                else _renamed_refs(value, names)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_renamed_refs(value, names) for value in node]
+    return node
 
 
 def _operation(
@@ -155,7 +208,7 @@ def _operation(
     if spec.query is not None:
         parameters.extend(_query_parameters(spec.query))
     operation: dict[str, Any] = {
-        "operationId": method + route.handler.__name__.removesuffix("Handler"),
+        "operationId": spec.operation_id,
         "summary": spec.summary,
         "tags": [route.path.removeprefix("/studio/api/").split("/")[0].split(".")[0]],
     }
@@ -220,7 +273,11 @@ class OpenAPIHandler(StudioAPIHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("The OpenAPI document of this API", raw_response="application/json")
+    @endpoint(
+        "The OpenAPI document of this API",
+        operation_id="getOpenApiDocument",
+        raw_response="application/json",
+    )
     async def get(self) -> None:
         self.finish(self.settings["studio_openapi"])
 

@@ -32,6 +32,7 @@ UNPROCESSABLE = 422
 _MAX_REPORTED_ERRORS = 5
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 _INT64_MAX = 2**63 - 1
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # what tornado's get_argument replaces
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,13 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
         for name, info in model.model_fields.items():
             key = info.alias or name
             values = self.get_query_arguments(key)
+            # tornado turns control characters into spaces: "a%00b" would name "a b". Refused.
+            if any(_CONTROL.search(raw) for raw in self.request.query_arguments.get(key, ())):
+                raise _error(
+                    400,
+                    f"The query parameter {key!r} holds a control character.",
+                    ErrorCode.INVALID_INPUT.value,
+                )
             if values:
                 data[key] = values if _is_list(info.annotation) else values[-1]
         try:

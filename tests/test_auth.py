@@ -18,13 +18,20 @@ if TYPE_CHECKING:
     from tests.conftest import Answer, RegisteredRoute, StudioFetch
 
 DENY_HEADER = "X-Studio-Test-Deny"
+READ_ONLY_HEADER = "X-Studio-Test-Read-Only"
 
 
 class DenyOnHeader(Authorizer):
-    """Authorizes everything, except Studio calls that carry DENY_HEADER."""
+    """Authorizes everything, except Studio calls that carry DENY_HEADER, and writes to a
+    resource named in READ_ONLY_HEADER (as a deployment may allow reading runs only)."""
 
     def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
-        return not (resource == "studio" and handler.request.headers.get(DENY_HEADER))
+        headers = handler.request.headers
+        if not resource.startswith("studio"):
+            return True
+        if headers.get(DENY_HEADER):
+            return False
+        return not (action != "read" and headers.get(READ_ONLY_HEADER) == resource)
 
 
 @pytest.fixture
@@ -97,3 +104,19 @@ async def test_with_token_and_permission_every_route_answers(
     for route, method in ordered:
         answer = await answer_of(studio_fetch, route, method)
         assert answer.code not in (401, 403, 405, 500), (method, route.template, answer)
+
+
+async def test_each_feature_has_its_own_authorization_resource(
+    studio_fetch: StudioFetch, stored: TrackingService
+) -> None:
+    # A deployment that lets users read runs but not write them: tracking's resource.
+    read_only = {READ_ONLY_HEADER: "studio.tracking"}
+    assert (await studio_fetch("GET", "runs/1", headers=read_only)).code == 200
+    answer = await studio_fetch("POST", "runs", body={"name": "refused"}, headers=read_only)
+    answer.error(403, "not authorized")
+    refused = await studio_fetch("DELETE", "runs/1", headers=read_only)
+    refused.error(403, "not authorized")
+    assert stored.get_run("1").params == {"p": "1"}
+    # Another resource's read-only rule leaves tracking writable.
+    other = {READ_ONLY_HEADER: "studio.jobs"}
+    assert (await studio_fetch("POST", "runs", body={"name": "ok"}, headers=other)).code == 201

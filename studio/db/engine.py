@@ -14,14 +14,14 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from studio.db.migrate import upgrade_schema
+from studio.db.migrate import downgrade_schema, upgrade_schema
 from studio.errors import Conflict, SchemaOutOfDate, StoreError, StudioError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # The alembic revision this code was written for; tests check that it is alembic's head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
@@ -140,6 +140,10 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Apply alembic migrations up to `revision`."""
         upgrade_schema(self.engine, self.is_sqlite, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Revert alembic migrations down to `revision`."""
+        downgrade_schema(self.engine, self.is_sqlite, revision)
 
     @property
     def display_url(self) -> str:

@@ -6,7 +6,10 @@
 Each class of scikit-learn that defines `fit`, `fit_transform` or `fit_predict` has that
 definition wrapped once; `autolog(disable=True)` puts every original back. Only the outermost
 fit logs: a Pipeline's steps, a search's candidates and a meta-estimator's inner estimators
-run unlogged inside it. A fit logs into the active run, or starts (and ends) a run of its own.
+run unlogged inside it. Only the user's fits log: those scikit-learn makes inside its own
+functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) are
+told apart by the frames that lead to them (`_fitted_by_sklearn`), not by a list of classes.
+A fit logs into the active run, or starts (and ends) a run of its own.
 
 Logging never breaks a fit: whatever goes wrong while logging becomes an `AutologWarning`, and
 the fit's own result (or its exception) reaches the caller unchanged.
@@ -25,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 import numpy as np
@@ -46,6 +49,7 @@ __all__ = ["AutologWarning", "autolog"]
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 AUTOLOG_TAG = "studio.autolog"
+_STUDIO_TAG_PREFIX = "studio."  # tags Studio sets on a run, not the user's own
 _MAX_PARAMS_PER_CALL = 1000  # TrackingService.log_batch's limit
 
 
@@ -100,8 +104,11 @@ def autolog(
     `start_run`) on `tracking_uri` (default: the environment's store). Calling `autolog()` again
     changes these settings; `autolog(disable=True)` restores scikit-learn as it was.
     Fits started on other threads while an autologged call runs are taken as part of it and not
-    logged. Call `autolog()` before `from sklearn.model_selection import cross_validate`: that
-    name, imported earlier, keeps the unwrapped function.
+    logged, and so are fits that scikit-learn makes inside its own functions (metrics such as
+    `f1_score` fit a LabelEncoder). A search's child runs carry the parent's Studio tags
+    (`studio.user`) and source. Call `autolog()` before
+    `from sklearn.model_selection import cross_validate`: that name, imported earlier, keeps
+    the unwrapped function.
     """
     with _patches.lock:
         if disable:
@@ -183,11 +190,37 @@ def _wrap_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return fit(self, *args, **kwargs)
         try:
+            if _fitted_by_sklearn(self, sys._getframe(1)):
+                # Held meanwhile, so that the fits this one makes stay unlogged too.
+                return fit(self, *args, **kwargs)
             return _logged_fit(fit, self, args, kwargs, settings)
         finally:
             _outermost.release()
 
     return autologged_fit
+
+
+def _fitted_by_sklearn(estimator: Any, caller: FrameType | None) -> bool:
+    """Whether scikit-learn made this fit inside a function of its own, not for the user: a
+    metric fitting a LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds.
+
+    The frames between the user's code and the fit are walked back. The user's own fit
+    reaches here straight from their code, or through scikit-learn methods of the same
+    estimator (`LocalOutlierFactor.fit_predict` calls `self.fit`). Any other scikit-learn frame
+    on the way (a function, or a method of another object) means scikit-learn chose to fit.
+    """
+    frame = caller
+    while frame is not None and _in_sklearn(frame):
+        code = frame.f_code
+        if not code.co_argcount or frame.f_locals.get(code.co_varnames[0]) is not estimator:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _in_sklearn(frame: FrameType) -> bool:
+    module = frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and (module == "sklearn" or module.startswith("sklearn."))
 
 
 def _wrap_cross_validate(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -432,7 +465,18 @@ def _log_search(run: Run, search: Any) -> None:
         run.log_metric("best_score", float(search.best_score_))
     _log_cv_results_table(run, results)
     base = getattr(search, "estimator", None)
-    tags = {AUTOLOG_TAG: "sklearn", **(payload.estimator_tags(base) if base is not None else {})}
+    # A candidate is the parent's work: it carries the parent's own tags (studio.user, a
+    # job's tags); add_child_run gives it the parent's source.
+    inherited = {
+        key: value
+        for key, value in run.record.tags.items()
+        if key.startswith(_STUDIO_TAG_PREFIX) and not key.startswith(AUTOLOG_TAG)
+    }
+    tags = {
+        **inherited,
+        AUTOLOG_TAG: "sklearn",
+        **(payload.estimator_tags(base) if base is not None else {}),
+    }
     for index, (params, points) in enumerate(payload.search_candidates(results)):
         run.add_child_run(
             f"candidate {index}",

@@ -11,6 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from studio.openapi import endpoint
+from studio.tracking.feature import FEATURE
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -45,9 +46,11 @@ _EXPERIMENT_ID = {"experiment_id": "integer"}
 class TrackingHandler(StudioAPIHandler):
     """Base of the tracking handlers: they reach the app's TrackingService as `tracking`."""
 
+    auth_resource = FEATURE.auth_resource
+
     @property
     def tracking(self) -> TrackingService:
-        return cast("TrackingService", self.settings["studio_tracking"])
+        return cast("TrackingService", self.settings[FEATURE.settings_key])
 
     async def search(self, search: RunSearchIn) -> None:
         page = await self.call(
@@ -68,6 +71,7 @@ class ExperimentsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "List experiments, the most recently active first",
+        operation_id="listExperiments",
         query=ExperimentListQuery,
         response=ExperimentListOut,
     )
@@ -82,7 +86,13 @@ class ExperimentsHandler(TrackingHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Create an experiment", body=ExperimentCreateIn, response=ExperimentOut, status=201)
+    @endpoint(
+        "Create an experiment",
+        body=ExperimentCreateIn,
+        operation_id="createExperiment",
+        response=ExperimentOut,
+        status=201,
+    )
     async def post(self) -> None:
         body = self.parse_body(ExperimentCreateIn)
         created = await self.call(
@@ -94,7 +104,7 @@ class ExperimentsHandler(TrackingHandler):
 class ExperimentHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get an experiment", response=ExperimentOut)
+    @endpoint("Get an experiment", response=ExperimentOut, operation_id="getExperiment")
     async def get(self, experiment_id: str) -> None:
         found = await self.call(
             self.tracking.get_experiment, self.path_id(experiment_id, "experiment")
@@ -105,6 +115,7 @@ class ExperimentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Rename, describe, tag, archive or restore an experiment",
+        operation_id="updateExperiment",
         body=ExperimentUpdateIn,
         response=ExperimentOut,
     )
@@ -123,7 +134,11 @@ class ExperimentHandler(TrackingHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete an experiment with its runs and their artifacts", status=204)
+    @endpoint(
+        "Delete an experiment with its runs and their artifacts",
+        status=204,
+        operation_id="deleteExperiment",
+    )
     async def delete(self, experiment_id: str) -> None:
         key = self.path_id(experiment_id, "experiment")
         await self.call(self.tracking.delete_experiment, key)
@@ -153,7 +168,7 @@ def _create_run(service: TrackingService, body: RunCreateIn) -> RunRecord:
 class RunsHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Search runs", query=RunSearchQuery, response=RunListOut)
+    @endpoint("Search runs", query=RunSearchQuery, operation_id="searchRuns", response=RunListOut)
     async def get(self) -> None:
         await self.search(self.parse_query(RunSearchQuery).to_search())
 
@@ -161,6 +176,7 @@ class RunsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Create a run (in experiment_id, or in experiment_name, created if missing)",
+        operation_id="createRun",
         body=RunCreateIn,
         response=RunOut,
         status=201,
@@ -174,7 +190,12 @@ class RunsHandler(TrackingHandler):
 class RunSearchHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Search runs (the query in a JSON body)", body=RunSearchIn, response=RunListOut)
+    @endpoint(
+        "Search runs (the query in a JSON body)",
+        body=RunSearchIn,
+        operation_id="searchRunsWithBody",
+        response=RunListOut,
+    )
     async def post(self) -> None:
         await self.search(self.parse_body(RunSearchIn))
 
@@ -182,13 +203,22 @@ class RunSearchHandler(TrackingHandler):
 class RunHandler(TrackingHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get a run with its params, tags and metric summaries", response=RunOut)
+    @endpoint(
+        "Get a run with its params, tags and metric summaries",
+        response=RunOut,
+        operation_id="getRun",
+    )
     async def get(self, run_id: str) -> None:
         self.reply(RunOut.from_entity(await self.call(self.tracking.get_run, run_id)))
 
     @web.authenticated
     @authorized
-    @endpoint("Change a run's status, name or end time", body=RunUpdateIn, response=RunOut)
+    @endpoint(
+        "Change a run's status, name or end time",
+        body=RunUpdateIn,
+        operation_id="updateRun",
+        response=RunOut,
+    )
     async def patch(self, run_id: str) -> None:
         body = self.parse_body(RunUpdateIn)
         updated = await self.call(
@@ -202,7 +232,9 @@ class RunHandler(TrackingHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete a run, its child runs and their artifacts", status=204)
+    @endpoint(
+        "Delete a run, its child runs and their artifacts", status=204, operation_id="deleteRun"
+    )
     async def delete(self, run_id: str) -> None:
         await self.call(self.tracking.delete_run, run_id)
         self.reply(None, 204)
@@ -213,6 +245,7 @@ class BatchHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Log params, tags and metric points to a run, all or nothing",
+        operation_id="logBatch",
         body=BatchIn,
         status=204,
     )
@@ -224,6 +257,7 @@ class BatchHandler(TrackingHandler):
             metrics=metric_tuples(body.metrics, now_ms()),
             params=body.params,
             tags=body.tags,
+            batch_id=body.batch_id,
         )
         self.reply(None, 204)
 
@@ -233,6 +267,7 @@ class MetricHistoryHandler(TrackingHandler):
     @authorized
     @endpoint(
         "A metric's points in step order, downsampled when max_points is given",
+        operation_id="getMetricHistory",
         query=MetricHistoryQuery,
         response=MetricHistoryOut,
     )
@@ -249,6 +284,7 @@ class ArtifactsHandler(TrackingHandler):
     @authorized
     @endpoint(
         "List a folder of a run's artifacts, folders first",
+        operation_id="listArtifacts",
         query=ArtifactQuery,
         response=ArtifactListOut,
     )
@@ -263,6 +299,7 @@ class ArtifactContentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Download an artifact file",
+        operation_id="downloadArtifact",
         query=ArtifactQuery,
         raw_response="application/octet-stream",
     )
@@ -287,6 +324,7 @@ class ArtifactContentHandler(TrackingHandler):
     @authorized
     @endpoint(
         "Upload an artifact file (the raw request body) to the given path",
+        operation_id="uploadArtifact",
         query=ArtifactQuery,
         response=ArtifactOut,
         status=201,

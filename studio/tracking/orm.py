@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio.db.base import Base, BigId
+from studio.tracking.validation import MAX_BATCH_ID_LENGTH
 
 KEY_LENGTH = 250
 RUN_ID_LENGTH = 32
@@ -37,7 +39,11 @@ class SqlExperiment(Base):
 
 class SqlRun(Base):
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_experiment_start", "experiment_id", "start_time"),)
+    __table_args__ = (
+        Index("ix_runs_experiment_start", "experiment_id", "start_time"),
+        # Named "ck_runs_end_after_start" by the naming convention (revision 0002).
+        CheckConstraint("end_time IS NULL OR end_time >= start_time", name="end_after_start"),
+    )
 
     id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
@@ -97,3 +103,17 @@ class SqlMetricSummary(Base):
     min_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class SqlBatchReceipt(Base):
+    """A logging batch already applied, by its client-made id (revision 0003).
+
+    Inserted in the batch's own transaction: the primary key makes a retry of the same batch
+    a no-op, even when two copies arrive at once. Pruned after two days.
+    """
+
+    __tablename__ = "batch_receipts"
+
+    batch_id: Mapped[str] = mapped_column(String(MAX_BATCH_ID_LENGTH), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
-import time
+import threading
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from studio.errors import (
     error_for_status,
 )
 from studio.tracking.entities import RunStatus
+from studio.tracking.local_files import local_files
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -67,12 +69,14 @@ if TYPE_CHECKING:
         RunPage,
         RunRecord,
     )
+    from studio.tracking.writer import MetricRow
 
 M = TypeVar("M", bound=BaseModel)
 
 API_PREFIX = "/studio/api"
 DOWNLOAD_CHUNK = 1 << 20
-_CHUNK_RETRY_DELAYS = (0.2, 1.0, 3.0)
+# Batches remembered for a retry; the writer retries one batch at a time.
+_MAX_UNANSWERED = 8
 
 
 class RestTrackingClient:
@@ -84,6 +88,7 @@ class RestTrackingClient:
         self.base_url = base.removesuffix(API_PREFIX)
         self.token = token
         self.timeout = timeout
+        self._unanswered = _UnansweredBatches()
 
     def __repr__(self) -> str:
         return f"RestTrackingClient({self.base_url!r})"
@@ -230,40 +235,40 @@ class RestTrackingClient:
         metrics: Sequence[tuple[str, float, int, int]] = (),
         params: Mapping[str, object] | None = None,
         tags: Mapping[str, object] | None = None,
+        batch_id: str | None = None,
     ) -> None:
-        """One run's params, tags and points, stored all together or not at all."""
+        """One run's params, tags and points, stored all together or not at all.
+
+        The batch carries an id (`batch_id`, or a new one): sending the same id again after
+        an unanswered attempt cannot store the batch twice.
+        """
         with _checked():
             body = BatchIn(
                 metrics=_metrics_in(metrics),
                 params=_scalars(params_to_text(params)),
                 tags=_scalars(tags_to_text(tags)),
+                batch_id=batch_id or uuid.uuid4().hex,
             )
         self._send("POST", f"/runs/{_segment(run_id)}/batch", body=body).close()
 
-    def write_metrics(self, rows: Sequence[tuple[str, str, float, int, int]]) -> None:
+    def write_metrics(self, rows: Sequence[MetricRow]) -> None:
         """The batching writer's path: rows of any runs, sent per run in batches the server
         accepts.
 
-        If a later batch fails after earlier ones were stored, the error is not a
-        `StoreError`, so that the writer does not send the stored points a second time.
+        The batches' ids are the same each time the writer passes the same rows again: when
+        it retries after a `StoreError` (a timeout, a 5xx, a dropped connection), batches the
+        server had in fact stored are acknowledged without being stored twice.
         """
-        chunks = list(_chunks(rows))
-        for index, (run_id, chunk) in enumerate(chunks):
-            delays: tuple[float, ...] = _CHUNK_RETRY_DELAYS if index else ()
-            for delay in (*delays, None):
-                try:
-                    self.log_batch(run_id, metrics=chunk)
-                    break
-                except StoreError as exc:
-                    if delay is not None:
-                        time.sleep(delay)
-                        continue
-                    if not index:
-                        raise
-                    unsent = sum(len(rest) for _, rest in chunks[index:])
-                    raise StudioError(
-                        f"{unsent} metric points were not sent (earlier ones were): {exc.message}"
-                    ) from exc
+        batch_id = self._unanswered.id_for(rows)
+        try:
+            for index, (run_id, chunk) in enumerate(_chunks(rows)):
+                self.log_batch(run_id, metrics=chunk, batch_id=f"{batch_id}-{index}")
+        except StoreError:
+            raise  # unanswered: the ids stay for the writer's retry
+        except BaseException:
+            self._unanswered.forget(rows)  # refused: no retry will come
+            raise
+        self._unanswered.forget(rows)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
@@ -285,9 +290,9 @@ class RestTrackingClient:
         if source.is_file():
             return self.upload_artifact(run_id, target, source.read_bytes())
         stored = None
-        for file in sorted(p for p in source.rglob("*") if p.is_file()):
-            relative = file.relative_to(source).as_posix()
-            stored = self.upload_artifact(run_id, f"{target}/{relative}", file.read_bytes())
+        for real, relative in local_files(source):  # links that lead outside it: skipped
+            data = Path(real).read_bytes()
+            stored = self.upload_artifact(run_id, f"{target}/{relative}", data)
             stored = stored.removesuffix(f"/{relative}")
         return stored or posixpath.normpath(target)
 
@@ -397,6 +402,33 @@ class RestTrackingClient:
             ) from exc
 
 
+class _UnansweredBatches:
+    """The ids of the writer's batches whose last attempt got no answer, by their rows.
+
+    The batching writer retries a failed batch by passing the same rows again; they then get
+    the same ids, which the server has recorded if the failed attempt was in fact stored.
+    Keyed by the rows themselves (not a hash of them), so two batches never share an id.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[MetricRow, ...], str] = {}
+        self._lock = threading.Lock()
+
+    def id_for(self, rows: Sequence[MetricRow]) -> str:
+        key = tuple(rows)
+        with self._lock:
+            found = self._ids.get(key)
+            if found is None:
+                while len(self._ids) >= _MAX_UNANSWERED:  # the oldest were given up on
+                    del self._ids[next(iter(self._ids))]
+                found = self._ids[key] = uuid.uuid4().hex
+            return found
+
+    def forget(self, rows: Sequence[MetricRow]) -> None:
+        with self._lock:
+            self._ids.pop(tuple(rows), None)
+
+
 def _answer_error(exc: urllib.error.HTTPError) -> StudioError:
     """The StudioError for an error answer, carrying the server's message."""
     try:
@@ -452,7 +484,7 @@ def _metrics_in(metrics: Sequence[tuple[str, float, int, int]]) -> list[MetricIn
 
 
 def _chunks(
-    rows: Sequence[tuple[str, str, float, int, int]],
+    rows: Sequence[MetricRow],
 ) -> Iterator[tuple[str, list[tuple[str, float, int, int]]]]:
     by_run: dict[str, list[tuple[str, float, int, int]]] = {}
     for run_id, key, value, step, stamp in rows:

@@ -11,9 +11,7 @@ import math
 from typing import Annotated
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     WithJsonSchema,
     model_validator,
@@ -28,7 +26,8 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
-from studio.tracking.validation import RUN_ID_PATTERN
+from studio.tracking.validation import BATCH_ID_PATTERN, MAX_BATCH_ID_LENGTH, RUN_ID_PATTERN
+from studio.wire import QueryIn, WireIn, WireOut
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _FLOAT_SCHEMA = WithJsonSchema(
@@ -70,28 +69,10 @@ Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch 
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
 
 
-class WireIn(BaseModel):
-    """A JSON request body: strict types, no unknown fields."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", ser_json_inf_nan="strings")
-
-
-class QueryIn(BaseModel):
-    """Query parameters: they arrive as text, so types are coerced (lax)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-
-class WireOut(BaseModel):
-    """A JSON answer."""
-
-    model_config = ConfigDict(ser_json_inf_nan="strings")
-
-
 # Experiments ---------------------------------------------------------------------------------
 
 
-class ExperimentOut(WireOut):
+class ExperimentOut(WireOut, title="ExperimentOut"):
     id: int
     name: str
     description: str
@@ -120,7 +101,7 @@ class ExperimentOut(WireOut):
         return Experiment(**self.model_dump())
 
 
-class ExperimentListOut(WireOut):
+class ExperimentListOut(WireOut, title="ExperimentListOut"):
     experiments: list[ExperimentOut]
 
     @classmethod
@@ -128,20 +109,20 @@ class ExperimentListOut(WireOut):
         return cls(experiments=[ExperimentOut.from_entity(e) for e in experiments])
 
 
-class ExperimentListQuery(QueryIn):
+class ExperimentListQuery(QueryIn, title="ExperimentListQuery"):
     include_archived: bool = Field(False, description="Also list archived experiments.")
     name: str | None = Field(
         None, description="Only experiments whose name contains this text (any case)."
     )
 
 
-class ExperimentCreateIn(WireIn):
+class ExperimentCreateIn(WireIn, title="ExperimentCreateIn"):
     name: str
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class ExperimentUpdateIn(WireIn):
+class ExperimentUpdateIn(WireIn, title="ExperimentUpdateIn"):
     """Fields left out are kept; given tags are merged into the existing ones."""
 
     name: str | None = None
@@ -153,7 +134,7 @@ class ExperimentUpdateIn(WireIn):
 # Runs ----------------------------------------------------------------------------------------
 
 
-class MetricSummaryOut(WireOut):
+class MetricSummaryOut(WireOut, title="MetricSummaryOut"):
     key: str
     last: FloatOut
     last_step: int
@@ -178,7 +159,7 @@ class MetricSummaryOut(WireOut):
         return MetricSummary(**self.model_dump())
 
 
-class RunOut(WireOut):
+class RunOut(WireOut, title="RunOut"):
     id: str
     experiment_id: int
     name: str
@@ -228,7 +209,7 @@ class RunOut(WireOut):
         )
 
 
-class RunListOut(WireOut):
+class RunListOut(WireOut, title="RunListOut"):
     runs: list[RunOut]
     next_page_token: str | None = Field(
         None, description="Pass as page_token to get the next page; null on the last page."
@@ -258,7 +239,7 @@ _FILTER_HELP = (
 _ORDER_HELP = "Order clauses such as 'metrics.accuracy DESC' or 'start_time'."
 
 
-class RunSearchIn(WireIn):
+class RunSearchIn(WireIn, title="RunSearchIn"):
     """The body of POST /studio/api/runs/search."""
 
     experiment_ids: list[Int64] | None = Field(None, description="Runs of these experiments only.")
@@ -270,7 +251,7 @@ class RunSearchIn(WireIn):
     include_total: bool = Field(False, description="Also count every matching run.")
 
 
-class RunSearchQuery(QueryIn):
+class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
     experiment_id: Annotated[list[Int64], BeforeValidator(_split_commas)] = Field(
@@ -297,7 +278,7 @@ class RunSearchQuery(QueryIn):
         )
 
 
-class MetricIn(WireIn):
+class MetricIn(WireIn, title="MetricIn"):
     key: str
     value: FloatIn
     step: Int64 = 0
@@ -309,7 +290,7 @@ def metric_tuples(metrics: list[MetricIn], now: int) -> list[tuple[str, float, i
     return [(m.key, m.value, m.step, now if m.timestamp is None else m.timestamp) for m in metrics]
 
 
-class RunCreateIn(WireIn):
+class RunCreateIn(WireIn, title="RunCreateIn"):
     """A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
     it does not exist; the "Default" experiment when neither is given)."""
 
@@ -333,7 +314,7 @@ class RunCreateIn(WireIn):
         return self
 
 
-class RunUpdateIn(WireIn):
+class RunUpdateIn(WireIn, title="RunUpdateIn"):
     """Fields left out are kept. A terminal status sets end_time (now, unless given)."""
 
     status: RunStatus | None = None
@@ -341,15 +322,26 @@ class RunUpdateIn(WireIn):
     end_time: Timestamp | None = None
 
 
-class BatchIn(WireIn):
+class BatchIn(WireIn, title="BatchIn"):
     """Params, tags and metric points of one run, stored all together or not at all."""
 
     metrics: list[MetricIn] = Field(default_factory=list)
     params: dict[str, ScalarIn] = Field(default_factory=dict)
     tags: dict[str, ScalarIn] = Field(default_factory=dict)
+    batch_id: str | None = Field(
+        None,
+        pattern=BATCH_ID_PATTERN,
+        max_length=MAX_BATCH_ID_LENGTH,
+        description=(
+            "A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: "
+            "the server applies an id at most once, answering a repeat with 204 and storing "
+            "nothing, and remembers ids for two days. An id already used for another run is "
+            "a conflict (409)."
+        ),
+    )
 
 
-class MetricHistoryQuery(QueryIn):
+class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
     key: str = Field(min_length=1, description="The metric's key (it may contain '/').")
     max_points: Int64 | None = Field(
         None,
@@ -357,7 +349,7 @@ class MetricHistoryQuery(QueryIn):
     )
 
 
-class MetricHistoryOut(WireOut):
+class MetricHistoryOut(WireOut, title="MetricHistoryOut"):
     key: str
     steps: list[int]
     timestamps: list[int]
@@ -392,11 +384,11 @@ class MetricHistoryOut(WireOut):
 # Artifacts -----------------------------------------------------------------------------------
 
 
-class ArtifactQuery(QueryIn):
+class ArtifactQuery(QueryIn, title="ArtifactQuery"):
     path: str = Field("", description="A path relative to the run's artifact folder.")
 
 
-class ArtifactOut(WireOut):
+class ArtifactOut(WireOut, title="ArtifactOut"):
     path: str
     is_dir: bool
     size: int | None
@@ -409,7 +401,7 @@ class ArtifactOut(WireOut):
         return ArtifactInfo(path=self.path, is_dir=self.is_dir, size=self.size)
 
 
-class ArtifactListOut(WireOut):
+class ArtifactListOut(WireOut, title="ArtifactListOut"):
     path: str
     artifacts: list[ArtifactOut]
 

@@ -28,6 +28,7 @@ from studio.tracking.validation import (
     metric_value,
     params_to_text,
     tags_to_text,
+    validate_batch_id,
     validate_key,
     validate_run_id,
 )
@@ -51,8 +52,14 @@ class TrackingService:
         self.artifacts = artifacts or ArtifactRepository()
 
     @classmethod
+    def from_database(cls, database: Database, config: StudioConfig) -> TrackingService:
+        """The service factory of tracking's feature declaration."""
+        return cls(TrackingStore(database, config.artifact_root))
+
+    @classmethod
     def from_config(cls, config: StudioConfig) -> TrackingService:
-        return cls(TrackingStore(Database(config.db_url), config.artifact_root))
+        """A service on a database of its own (the client inside a kernel)."""
+        return cls.from_database(Database(config.db_url), config)
 
     def after_fork(self) -> None:
         """In a forked child: a new connection pool, leaving the parent's connections alone.
@@ -190,14 +197,17 @@ class TrackingService:
         metrics: Sequence[tuple[str, float, int, int]] = (),
         params: Mapping[str, object] | None = None,
         tags: Mapping[str, object] | None = None,
+        batch_id: str | None = None,
     ) -> None:
-        """One run's params, tags and points, checked whole before anything is written."""
+        """One run's params, tags and points, checked whole before anything is written;
+        with a `batch_id`, applied at most once (a client's retry stores nothing new)."""
         check_batch_size(len(metrics), len(params or {}), len(tags or {}))
         self.store.log_batch(
             run_id,
             metrics=_checked_metrics(metrics),
             params=params_to_text(params),
             tags=tags_to_text(tags),
+            batch_id=None if batch_id is None else validate_batch_id(batch_id),
         )
 
     def write_metrics(self, rows: Sequence[MetricRow]) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import delete, func, select
 
+from studio import features
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.tracking import store_rows as sql_rows
 from studio.tracking.downsample import min_max_indices
@@ -25,6 +26,7 @@ from studio.tracking.entities import (
     float_or_nan,
 )
 from studio.tracking.orm import (
+    SqlBatchReceipt,
     SqlExperiment,
     SqlMetricSummary,
     SqlRun,
@@ -36,8 +38,13 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from studio.db.engine import Database
+    from studio.features import RunsDeletedHook
     from studio.tracking.store_rows import MetricRow
 
+# Batch ids are kept at least this long (a client retries within minutes), and pruned at
+# most once per interval per store, by whichever batch comes first.
+BATCH_RECEIPT_KEEP_MS = 2 * 24 * 3600 * 1000
+BATCH_RECEIPT_PRUNE_INTERVAL_S = 3600.0
 MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
 DEFAULT_EXPERIMENT = "Default"
@@ -50,9 +57,19 @@ def now_ms() -> int:
 class TrackingStore:
     """Experiments, runs, params, tags and metrics in one SQL database."""
 
-    def __init__(self, database: Database, artifact_root: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        artifact_root: str,
+        *,
+        on_runs_deleted: RunsDeletedHook = features.runs_deleted,
+    ) -> None:
+        """`on_runs_deleted` runs inside the deleting transaction, before the runs' own rows
+        go: by default every feature package's hook (see `studio.features`)."""
         self.db = database
         self.artifact_root = artifact_root.rstrip("/")
+        self._on_runs_deleted = on_runs_deleted
+        self._receipts_pruned_at: float | None = None
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -154,6 +171,7 @@ class TrackingStore:
                 )
             )
             run_ids = select(SqlRun.id).where(SqlRun.experiment_id == experiment_id)
+            self._on_runs_deleted(session, run_ids)
             sql_rows.delete_run_rows(session, run_ids)
             session.execute(delete(SqlExperiment).where(SqlExperiment.id == experiment_id))
             return uris
@@ -208,6 +226,9 @@ class TrackingStore:
         (autolog writes a whole finished child run at once)."""
         run_id = uuid.uuid4().hex if run_id is None else validate_run_id(run_id)
         start = start_time or now_ms()
+        _check_end_after_start(start, end_time)
+        if end_time is None and status.is_terminal:
+            end_time = max(now_ms(), start)  # a start_time in the future ends no earlier
         with self.db.session(write=True) as session:
             if session.get(SqlExperiment, experiment_id) is None:
                 raise NotFound(f"No experiment has id {experiment_id}.")
@@ -222,9 +243,7 @@ class TrackingStore:
                     name=name or _default_run_name(run_id),
                     status=status.value,
                     start_time=start,
-                    end_time=end_time
-                    if end_time is not None
-                    else (now_ms() if status.is_terminal else None),
+                    end_time=end_time,
                     parent_run_id=parent_run_id,
                     source=source,
                     artifact_uri=f"{self.artifact_root}/{experiment_id}/{run_id}/artifacts",
@@ -260,7 +279,8 @@ class TrackingStore:
             if status is not None:
                 row.status = status.value
                 if status.is_terminal:
-                    row.end_time = end_time or row.end_time or now_ms()
+                    _check_end_after_start(row.start_time, end_time)
+                    row.end_time = end_time or row.end_time or max(now_ms(), row.start_time)
                 else:
                     row.end_time = None
         return self.get_run(run_id)
@@ -272,6 +292,7 @@ class TrackingStore:
                 raise NotFound(f"No run has id {run_id!r}.")
             ids = sql_rows.descendants(session, run_id)
             uris = list(session.scalars(select(SqlRun.artifact_uri).where(SqlRun.id.in_(ids))))
+            self._on_runs_deleted(session, ids)
             sql_rows.delete_run_rows(session, ids)
             return uris
 
@@ -328,14 +349,42 @@ class TrackingStore:
         metrics: Sequence[tuple[str, float, int, int]] = (),
         params: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
+        batch_id: str | None = None,
     ) -> None:
-        """Write params, tags and metric points of one run atomically: all or nothing."""
+        """Write params, tags and metric points of one run atomically: all or nothing.
+
+        A batch with a `batch_id` is applied at most once: a retry of one already stored
+        writes nothing and succeeds.
+        """
+        prune = batch_id is not None and self._prune_due()
         with self.db.session(write=True) as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
+            if prune:
+                self._prune_receipts(session)
+            if batch_id is not None and not sql_rows.claim_batch(
+                session, batch_id, run_id, now_ms()
+            ):
+                return
             sql_rows.write_params(session, run_id, params or {})
             sql_rows.write_tags(session, run_id, tags or {})
             sql_rows.write_metrics(session, [(run_id, k, v, s, t) for k, v, s, t in metrics])
+
+    def prune_batch_receipts(self, keep_ms: int = BATCH_RECEIPT_KEEP_MS) -> int:
+        """Forget batch ids older than `keep_ms`; returns how many were forgotten."""
+        with self.db.session(write=True) as session:
+            return self._prune_receipts(session, keep_ms)
+
+    def _prune_due(self) -> bool:
+        last, now = self._receipts_pruned_at, time.monotonic()
+        if last is not None and now - last < BATCH_RECEIPT_PRUNE_INTERVAL_S:
+            return False
+        self._receipts_pruned_at = now
+        return True
+
+    def _prune_receipts(self, session: Session, keep_ms: int = BATCH_RECEIPT_KEEP_MS) -> int:
+        old = delete(SqlBatchReceipt).where(SqlBatchReceipt.received_at < now_ms() - keep_ms)
+        return int(session.execute(old).rowcount)  # type: ignore[attr-defined]
 
     def write_metrics(self, rows: Sequence[MetricRow]) -> None:
         """The batching writer's path: points of any number of runs in one transaction."""
@@ -418,6 +467,14 @@ class TrackingStore:
             values[keep].tolist(),
             len(pairs),
             True,
+        )
+
+
+def _check_end_after_start(start_time: int, end_time: int | None) -> None:
+    # The database's CHECK (ck_runs_end_after_start) would refuse it too, but as a conflict.
+    if end_time is not None and end_time < start_time:
+        raise InvalidInput(
+            f"end_time ({end_time}) must not be before the run's start_time ({start_time})."
         )
 
 

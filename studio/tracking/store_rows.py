@@ -20,6 +20,7 @@ from studio.tracking.entities import (
     float_or_nan,
 )
 from studio.tracking.orm import (
+    SqlBatchReceipt,
     SqlExperiment,
     SqlMetric,
     SqlMetricSummary,
@@ -211,6 +212,30 @@ def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -
     )
 
 
+def claim_batch(session: Session, batch_id: str, run_id: str, stamp: int) -> bool:
+    """Record batch `batch_id` as applied; False when it already was (a retry).
+
+    One INSERT ... ON CONFLICT DO NOTHING on the primary key, in the batch's transaction: of
+    two copies arriving at once, the second waits for the first and finds its row, and a
+    batch that fails leaves no receipt behind.
+    """
+    dialect = session.connection().dialect.name
+    claim = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlBatchReceipt)
+    inserted = session.scalar(
+        claim.values(batch_id=batch_id, run_id=run_id, received_at=stamp)
+        .on_conflict_do_nothing(index_elements=[SqlBatchReceipt.batch_id])
+        .returning(SqlBatchReceipt.batch_id)
+    )
+    if inserted is not None:
+        return True
+    owner = session.scalar(
+        select(SqlBatchReceipt.run_id).where(SqlBatchReceipt.batch_id == batch_id)
+    )
+    if owner != run_id:
+        raise Conflict(f"Batch id {batch_id!r} was already used for another run.")
+    return False
+
+
 def placeholder(session: Session) -> str:
     return "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
 
@@ -242,7 +267,7 @@ def delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
     """Delete runs and their rows; `run_ids` is a list of ids or a subquery selecting them."""
     # Explicit deletes rather than ON DELETE CASCADE alone: SQLite only cascades with the
     # foreign_keys pragma, and a store opened by another tool may not have it on.
-    for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag):
+    for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag, SqlBatchReceipt):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))
     # Parent links among the deleted runs go first, so no row points at one already gone.
     session.execute(update(SqlRun).where(SqlRun.id.in_(run_ids)).values(parent_run_id=None))

@@ -144,3 +144,19 @@ def check_batch_size(metrics: int, params: int, tags: int) -> None:
     ):
         if size > limit:
             raise TooLarge(f"A batch holds at most {limit} {label}; this one has {size}.")
+
+
+# A logging batch's client-made id (uuid4().hex, with a chunk suffix): the server applies an
+# id at most once, so a retry of a batch that was stored but not answered stores nothing.
+MAX_BATCH_ID_LENGTH = 64
+BATCH_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_BATCH_ID = re.compile(BATCH_ID_PATTERN)
+
+
+def validate_batch_id(batch_id: Any) -> str:
+    if not isinstance(batch_id, str) or not _BATCH_ID.match(batch_id):
+        raise InvalidInput(
+            f"Invalid batch id {batch_id!r}: use 1 to {MAX_BATCH_ID_LENGTH} letters, digits, "
+            "'-' or '_'."
+        )
+    return batch_id

@@ -5,17 +5,13 @@ Runs on SQLite, and on PostgreSQL where STUDIO_TEST_DB_URL names a server (`make
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, make_url, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import inspect, text
 
 from studio.db.base import Base
 from studio.db.engine import SCHEMA_REVISION, Database
@@ -25,33 +21,6 @@ from studio.tracking import orm as _tracking_orm  # noqa: F401  (registers the t
 from studio.tracking.store import TrackingStore
 
 TRACKING_TABLES = {"experiments", "runs", "params", "tags", "metrics", "metric_summaries"}
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or one on the STUDIO_TEST_DB_URL server."""
-    server_url = os.environ.get("STUDIO_TEST_DB_URL")
-    if not server_url:
-        yield f"sqlite:///{tmp_path / 'studio.db'}"
-        return
-    url = make_url(server_url)
-    name = f"studio_migrations_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 def set_revision(database: Database, revision: str) -> None:

@@ -201,7 +201,7 @@ async def test_rejected_batches_raise_the_local_errors(
 
 
 async def test_write_metrics_sends_batches_per_run(
-    client: RestTrackingClient, studio_tracking: TrackingService, monkeypatch: pytest.MonkeyPatch
+    client: RestTrackingClient, studio_tracking: TrackingService
 ) -> None:
     experiment = studio_tracking.create_experiment("w")
     first = studio_tracking.create_run(experiment.id)
@@ -221,22 +221,6 @@ async def test_write_metrics_sends_batches_per_run(
     # A run that does not exist fails the call, as with the local store.
     with pytest.raises(NotFound):
         await call(client.write_metrics, [("nope", "loss", 1.0, 0, 1)])
-
-    # Chunks after a stored one that still fail are not reported as transient StoreErrors,
-    # so that the writer does not send the stored points twice.
-    monkeypatch.setattr(rest, "MAX_BATCH_METRICS", 2)
-    monkeypatch.setattr(rest, "_CHUNK_RETRY_DELAYS", ())
-    sent: list[int] = []
-
-    def flaky(run_id: str, *, metrics: Any) -> None:
-        if sent:
-            raise StoreError("database is locked")
-        sent.append(len(metrics))
-
-    monkeypatch.setattr(client, "log_batch", flaky)
-    with pytest.raises(Exception, match="2 metric points were not sent") as error:
-        await call(client.write_metrics, [(first.id, "x", 1.0, s, 1) for s in range(4)])
-    assert not isinstance(error.value, StoreError)
 
 
 def test_chunks_fit_the_servers_limit() -> None:

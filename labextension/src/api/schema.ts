@@ -12,10 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /** List experiments, the most recently active first */
-        get: operations["getExperiments"];
+        get: operations["listExperiments"];
         put?: never;
         /** Create an experiment */
-        post: operations["postExperiments"];
+        post: operations["createExperiment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -38,7 +38,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Rename, describe, tag, archive or restore an experiment */
-        patch: operations["patchExperiment"];
+        patch: operations["updateExperiment"];
         trace?: never;
     };
     "/studio/api/openapi.json": {
@@ -49,7 +49,7 @@ export interface paths {
             cookie?: never;
         };
         /** The OpenAPI document of this API */
-        get: operations["getOpenAPI"];
+        get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -66,10 +66,10 @@ export interface paths {
             cookie?: never;
         };
         /** Search runs */
-        get: operations["getRuns"];
+        get: operations["searchRuns"];
         put?: never;
         /** Create a run (in experiment_id, or in experiment_name, created if missing) */
-        post: operations["postRuns"];
+        post: operations["createRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -86,7 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Search runs (the query in a JSON body) */
-        post: operations["postRunSearch"];
+        post: operations["searchRunsWithBody"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +109,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Change a run's status, name or end time */
-        patch: operations["patchRun"];
+        patch: operations["updateRun"];
         trace?: never;
     };
     "/studio/api/runs/{run_id}/artifacts": {
@@ -120,7 +120,7 @@ export interface paths {
             cookie?: never;
         };
         /** List a folder of a run's artifacts, folders first */
-        get: operations["getArtifacts"];
+        get: operations["listArtifacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -137,9 +137,9 @@ export interface paths {
             cookie?: never;
         };
         /** Download an artifact file */
-        get: operations["getArtifactContent"];
+        get: operations["downloadArtifact"];
         /** Upload an artifact file (the raw request body) to the given path */
-        put: operations["putArtifactContent"];
+        put: operations["uploadArtifact"];
         post?: never;
         delete?: never;
         options?: never;
@@ -157,7 +157,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log params, tags and metric points to a run, all or nothing */
-        post: operations["postBatch"];
+        post: operations["logBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -206,6 +206,12 @@ export interface components {
          * @description Params, tags and metric points of one run, stored all together or not at all.
          */
         BatchIn: {
+            /**
+             * Batch Id
+             * @description A client-made id of this batch (a uuid4's hex, say). A retry re-sends the same id: the server applies an id at most once, answering a repeat with 204 and storing nothing, and remembers ids for two days. An id already used for another run is a conflict (409).
+             * @default null
+             */
+            batch_id: string | null;
             /** Metrics */
             metrics?: components["schemas"]["MetricIn"][];
             /** Params */
@@ -573,7 +579,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getExperiments: {
+    listExperiments: {
         parameters: {
             query?: {
                 /** @description Also list archived experiments. */
@@ -652,7 +658,7 @@ export interface operations {
             };
         };
     };
-    postExperiments: {
+    createExperiment: {
         parameters: {
             query?: never;
             header?: never;
@@ -880,7 +886,7 @@ export interface operations {
             };
         };
     };
-    patchExperiment: {
+    updateExperiment: {
         parameters: {
             query?: never;
             header?: never;
@@ -960,7 +966,7 @@ export interface operations {
             };
         };
     };
-    getOpenAPI: {
+    getOpenApiDocument: {
         parameters: {
             query?: never;
             header?: never;
@@ -1034,7 +1040,7 @@ export interface operations {
             };
         };
     };
-    getRuns: {
+    searchRuns: {
         parameters: {
             query?: {
                 /** @description Runs of these experiments only. */
@@ -1122,7 +1128,7 @@ export interface operations {
             };
         };
     };
-    postRuns: {
+    createRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -1200,7 +1206,7 @@ export interface operations {
             };
         };
     };
-    postRunSearch: {
+    searchRunsWithBody: {
         parameters: {
             query?: never;
             header?: never;
@@ -1428,7 +1434,7 @@ export interface operations {
             };
         };
     };
-    patchRun: {
+    updateRun: {
         parameters: {
             query?: never;
             header?: never;
@@ -1508,7 +1514,7 @@ export interface operations {
             };
         };
     };
-    getArtifacts: {
+    listArtifacts: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1587,7 +1593,7 @@ export interface operations {
             };
         };
     };
-    getArtifactContent: {
+    downloadArtifact: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1666,7 +1672,7 @@ export interface operations {
             };
         };
     };
-    putArtifactContent: {
+    uploadArtifact: {
         parameters: {
             query?: {
                 /** @description A path relative to the run's artifact folder. */
@@ -1749,7 +1755,7 @@ export interface operations {
             };
         };
     };
-    postBatch: {
+    logBatch: {
         parameters: {
             query?: never;
             header?: never;

@@ -1,11 +1,14 @@
-"""Alembic environment: migrations always run on the connection Studio hands over."""
+"""Alembic environment: migrations always run on the connection Studio hands over.
+
+The target metadata is every feature package's (studio.features), so one linear history holds
+the tables of all of them.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-from studio.db.base import Base
-from studio.tracking import orm as _tracking_orm  # noqa: F401  (registers the tables)
+from studio import features
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -13,7 +16,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=features.metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
