@@ -205,8 +205,9 @@ def _make_backend(uri: str) -> tuple[TrackingBackend, Callable[[], None] | None]
     if uri.startswith(("http://", "https://")):
         from studio.tracking.rest import RestTrackingClient
 
-        # It opens a connection per request: a child shares nothing with its parent.
-        return RestTrackingClient(uri, os.environ.get(TOKEN_ENV, "")), None
+        # It opens a connection per request: a child shares no socket with its parent.
+        client = RestTrackingClient(uri, os.environ.get(TOKEN_ENV, ""))
+        return client, client.after_fork
     from studio.tracking.service import TrackingService
 
     if "://" in uri:

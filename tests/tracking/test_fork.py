@@ -22,6 +22,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
 import studio
+from studio.tracking import backends
 from studio.tracking.entities import RunStatus
 from tests.tracking.logging_store import tracking_store
 
@@ -178,3 +179,24 @@ def test_scikit_learn_workers_under_autolog_lose_nothing_and_do_not_hang(
         child = by_depth[str(params["max_depth"])]
         expected = search.cv_results_["mean_test_score"][index]
         assert child.metrics["mean_test_score"].last == pytest.approx(expected)
+
+
+def use_unanswered_batches(uri: str) -> None:
+    backends.connect(uri).backend._unanswered.id_for([("run", "loss", 1.0, 0, 0)])  # type: ignore[attr-defined]
+
+
+def test_a_fork_while_the_rest_clients_lock_is_held_does_not_hang_the_child() -> None:
+    # Another thread (the writer, sending a batch) may hold the REST client's lock at the fork.
+    uri = "http://127.0.0.1:9/"  # never contacted
+    backend = backends.connect(uri).backend
+    child = multiprocessing.get_context("fork").Process(target=use_unanswered_batches, args=(uri,))
+    try:
+        with backend._unanswered._lock:  # type: ignore[attr-defined]
+            child.start()
+            child.join(timeout=20)
+        assert child.exitcode == 0
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+        backends._connections.pop(uri).writer.close()
