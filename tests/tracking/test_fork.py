@@ -24,10 +24,9 @@ from sklearn.tree import DecisionTreeClassifier
 import studio
 from studio.tracking import backends
 from studio.tracking.entities import RunStatus
+from tests.tracking.fork_targets import CHILDREN, POINTS, log_in_child, use_unanswered_batches
 from tests.tracking.logging_store import tracking_store
 
-CHILDREN = 2
-POINTS = 3000
 START_METHODS = ["fork", "spawn", "forkserver"]
 
 
@@ -35,17 +34,6 @@ START_METHODS = ["fork", "spawn", "forkserver"]
 def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
         yield tracking_uri
-
-
-def log_in_child(uri: str, parent: studio.Run, index: int) -> None:
-    """A worker's task: its own run, and points for its parent's run that it never flushes
-    (the child's exit writes them)."""
-    with studio.start_run(experiment="children", name=f"child-{index}", tracking_uri=uri) as own:
-        for step in range(POINTS):
-            own.log_metric("loss", float(step))
-            parent.log_metric(f"child-{index}", float(step))
-    for step in range(POINTS):
-        parent.log_metric(f"after-{index}", float(step))
 
 
 def assert_every_point_once(uri: str, parent_id: str, parent_points: int) -> None:
@@ -179,10 +167,6 @@ def test_scikit_learn_workers_under_autolog_lose_nothing_and_do_not_hang(
         child = by_depth[str(params["max_depth"])]
         expected = search.cv_results_["mean_test_score"][index]
         assert child.metrics["mean_test_score"].last == pytest.approx(expected)
-
-
-def use_unanswered_batches(uri: str) -> None:
-    backends.connect(uri).backend._unanswered.id_for([("run", "loss", 1.0, 0, 0)])  # type: ignore[attr-defined]
 
 
 def test_a_fork_while_the_rest_clients_lock_is_held_does_not_hang_the_child() -> None:
