@@ -178,11 +178,11 @@ class Run:
         try:
             self.flush()
         except BaseException as exc:
-            lost = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            ended_as = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             try:
-                self._backend.update_run(self.id, status=RunStatus(lost))
+                self._backend.update_run(self.id, status=RunStatus(ended_as))
             except Exception as second:  # a deleted run: the flush's error says it all
-                logger.debug("Run %s could not be marked %s: %s", self.id, lost, second)
+                logger.debug("Run %s could not be marked %s: %s", self.id, ended_as, second)
             raise
         if status == "FINISHED" and self._writer.lost_points(self.id):
             # Its error was raised already (by an earlier flush, or studio.flush()).

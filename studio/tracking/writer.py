@@ -16,7 +16,11 @@ time, and keeps each failure with the run it belongs to:
 
 An error is reported once: by the first flush that covers its run. Errors of a run that has
 already ended (points logged after `Run.end()`) are therefore raised by that run's next
-`flush()` or by `studio.flush()`, and logged at interpreter exit if nobody asked.
+`flush()` or by `studio.flush()`, and logged at interpreter exit if nobody asked. Whether a run
+ever lost points is remembered apart from that (`lost_points`): such a run never ends FINISHED.
+
+In a forked child, `reset_after_fork` gives the writer a thread of its own and drops the points
+it inherited, which its parent writes.
 """
 
 from __future__ import annotations
