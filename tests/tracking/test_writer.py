@@ -62,6 +62,12 @@ def log(writer: BatchWriter, run: str, count: int, key: str = "loss") -> list[Me
     return rows
 
 
+def log_one(writer: BatchWriter, run: str, step: int) -> list[MetricRow]:
+    row = (run, "loss", float(step), step, 1000 + step)
+    writer.add(row)
+    return [row]
+
+
 def test_each_run_reaches_the_sink_in_its_own_call_in_order(
     writer: BatchWriter, sink: RecordingSink
 ) -> None:
@@ -75,12 +81,6 @@ def test_each_run_reaches_the_sink_in_its_own_call_in_order(
     assert all(len({row[0] for row in call}) == 1 for call in sink.calls)
     assert sink.points("a") == a
     assert sink.points("b") == b
-
-
-def log_one(writer: BatchWriter, run: str, step: int) -> list[MetricRow]:
-    row = (run, "loss", float(step), step, 1000 + step)
-    writer.add(row)
-    return [row]
 
 
 def test_transient_errors_are_retried_until_the_points_are_written(
@@ -221,23 +221,17 @@ def test_close_raises_what_could_not_be_written(sink: RecordingSink) -> None:
     assert not writer._thread.is_alive()
 
 
-def test_the_interval_writes_without_a_flush(sink: RecordingSink) -> None:
-    writer = BatchWriter(sink, interval=0.01)
+@pytest.mark.parametrize(
+    ("interval", "batch_size", "count"),
+    [(0.01, 20_000, 3), (60, 100, 100)],
+    ids=["the interval passes", "a batch fills up"],
+)
+def test_points_are_written_without_a_flush_when(
+    sink: RecordingSink, interval: float, batch_size: int, count: int
+) -> None:
+    writer = BatchWriter(sink, interval=interval, batch_size=batch_size)
     try:
-        rows = log(writer, "a", 3)
-        for _ in range(500):
-            if sink.points("a") == rows:
-                break
-            threading.Event().wait(0.01)
-        assert sink.points("a") == rows
-    finally:
-        writer.close()
-
-
-def test_a_full_batch_wakes_the_writer(sink: RecordingSink) -> None:
-    writer = BatchWriter(sink, interval=60, batch_size=100)
-    try:
-        rows = log(writer, "a", 100)
+        rows = log(writer, "a", count)
         for _ in range(500):
             if sink.points("a") == rows:
                 break
