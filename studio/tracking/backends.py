@@ -247,5 +247,6 @@ def _register_in_worker(_hook: object) -> None:
     _exit_with_multiprocessing()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork)
 atexit.register(_at_exit)

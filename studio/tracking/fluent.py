@@ -384,4 +384,5 @@ def _after_fork() -> None:
 
 
 before_exit.append(_end_active_runs)
-os.register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork)
