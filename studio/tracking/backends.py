@@ -10,7 +10,6 @@ and when it exits (every queued point is written, and a failure does not stop th
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -22,6 +21,8 @@ from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import StudioError
 
 if TYPE_CHECKING:
+    import logging
+
     from studio.tracking.entities import (
         ArtifactInfo,
         Experiment,
@@ -126,7 +127,13 @@ class Connection:
 
 _connections: dict[str, Connection] = {}
 _lock = threading.Lock()
-logger = logging.getLogger(__name__)
+
+
+def _logger() -> logging.Logger:
+    # Imported when there is something to report: `logging` would add 5 ms to `import studio`.
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 def connect(tracking_uri: str | None = None) -> Connection:
@@ -171,12 +178,12 @@ def _at_exit() -> None:
         try:
             hook()
         except Exception:
-            logger.exception("Studio's exit hook %s failed", hook)
+            _logger().exception("Studio's exit hook %s failed", hook)
     for connection in list(_connections.values()):
         try:
             connection.writer.close()
         except Exception as exc:
-            logger.error("Studio could not write every metric point before exit: %s", exc)
+            _logger().error("Studio could not write every metric point before exit: %s", exc)
 
 
 _exit_registered_in: int | None = None

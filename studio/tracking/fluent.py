@@ -9,7 +9,6 @@ or joblib worker, under any start method) arrives there attached to the same run
 from __future__ import annotations
 
 import getpass
-import logging
 import os
 import sys
 import tempfile
@@ -33,13 +32,20 @@ from studio.tracking.validation import (
 )
 
 if TYPE_CHECKING:
+    import logging
+
     from studio.tracking.entities import RunRecord
 
 DEFAULT_EXPERIMENT = "Default"
 EXPERIMENT_ENV = "STUDIO_EXPERIMENT"
 _TERMINAL = ("FINISHED", "FAILED", "KILLED")
 
-logger = logging.getLogger(__name__)
+
+def _logger() -> logging.Logger:
+    # Imported when there is something to report: `logging` would add 5 ms to `import studio`.
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 class Run:
@@ -182,11 +188,11 @@ class Run:
             try:
                 self._backend.update_run(self.id, status=RunStatus(ended_as))
             except Exception as second:  # a deleted run: the flush's error says it all
-                logger.debug("Run %s could not be marked %s: %s", self.id, ended_as, second)
+                _logger().debug("Run %s could not be marked %s: %s", self.id, ended_as, second)
             raise
         if status == "FINISHED" and self._writer.lost_points(self.id):
             # Its error was raised already (by an earlier flush, or studio.flush()).
-            logger.warning("Run %s ends FAILED: some of its metric points were lost.", self.id)
+            _logger().warning("Run %s ends FAILED: some of its metric points were lost.", self.id)
             status = "FAILED"
         if self._owned or status != "FINISHED":
             self._backend.update_run(self.id, status=RunStatus(status))
@@ -217,7 +223,7 @@ class Run:
                 exc.add_note(
                     f"Studio could not write the last points of run {self.id}: {write_error}"
                 )
-            logger.error(
+            _logger().error(
                 "Studio could not write the last points of run %s: %s", self.id, write_error
             )
 
@@ -374,7 +380,7 @@ def _end_active_runs() -> None:
         try:
             run.end("FINISHED")
         except Exception as exc:
-            logger.error("Studio could not end run %s at exit: %s", run.id, exc)
+            _logger().error("Studio could not end run %s at exit: %s", run.id, exc)
 
 
 def _after_fork() -> None:
