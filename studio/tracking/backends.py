@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import StudioError
@@ -186,7 +186,8 @@ def _at_exit() -> None:
             _logger().error("Studio could not write every metric point before exit: %s", exc)
 
 
-_exit_registered_in: int | None = None
+_exit_finalizer: Any = None  # multiprocessing.util.Finalize, in a worker
+_watching = False  # whether multiprocessing's after-fork callbacks include ours
 
 
 def _exit_with_multiprocessing() -> None:
@@ -196,14 +197,15 @@ def _exit_with_multiprocessing() -> None:
     this, the points a worker queued last would be lost. (A spawned worker runs both; ending
     runs and flushing twice does nothing the second time.)
     """
-    global _exit_registered_in
+    global _exit_finalizer
     process = sys.modules.get("multiprocessing.process")
-    if process is None or _exit_registered_in == os.getpid():
+    if process is None or process.parent_process() is None:  # not a worker
         return
-    if process.parent_process() is None:  # not a worker
-        return
-    _exit_registered_in = os.getpid()
-    sys.modules["multiprocessing.util"].Finalize(None, _at_exit, exitpriority=10)
+    # A worker starting clears the finalizers it inherited, ours among them.
+    if _exit_finalizer is None or not _exit_finalizer.still_active():
+        _exit_finalizer = sys.modules["multiprocessing.util"].Finalize(
+            None, _at_exit, exitpriority=10
+        )
 
 
 def _make_backend(uri: str) -> tuple[TrackingBackend, Callable[[], None] | None]:
@@ -241,13 +243,16 @@ def _after_fork() -> None:
 
 def _watch_multiprocessing() -> None:
     """Have `_at_exit` run when this process, as a multiprocessing worker, ends."""
+    global _watching
     util = sys.modules.get("multiprocessing.util")
     if util is None:
         return
     _exit_with_multiprocessing()  # a worker already running its task
-    # A worker about to start (forked, or unpickling its arguments) first clears the
-    # finalizers it has, then runs its after-fork callbacks: registering from one lasts.
-    util.register_after_fork(_exit_with_multiprocessing, _register_in_worker)
+    if not _watching:  # forked processes inherit the registration
+        # A worker about to start (forked, or unpickling its arguments) first clears the
+        # finalizers it has, then runs its after-fork callbacks: registering from one lasts.
+        util.register_after_fork(_exit_with_multiprocessing, _register_in_worker)
+        _watching = True
 
 
 def _register_in_worker(_hook: object) -> None:
