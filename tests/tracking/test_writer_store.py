@@ -175,3 +175,16 @@ def test_at_exit_every_active_run_ends_even_when_one_fails(uri: str, tmp_path: P
         stored = client.get_run(run_id)
         assert stored.status is RunStatus.FINISHED
         assert stored.metrics["loss"].count == 1000
+
+
+def test_an_ended_runs_late_failure_is_raised_by_studio_flush_once(
+    uri: str, tmp_path: Path
+) -> None:
+    run = studio.start_run(experiment="late", tracking_uri=uri)
+    run.end()
+    with other_service(uri, tmp_path / "home") as service:
+        service.delete_run(run.id)
+    run.log_metric("late", 1.0)  # nothing will flush this run again: studio.flush() reports it
+    with pytest.raises(NotFound, match=run.id):
+        studio.flush()
+    studio.flush()
