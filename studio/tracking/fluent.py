@@ -24,8 +24,8 @@ from studio.errors import InvalidInput
 from studio.tracking.backends import Connection, before_exit, connect, flush_all
 from studio.tracking.entities import RunStatus
 from studio.tracking.validation import (
-    MAX_INT64,
-    MIN_INT64,
+    INT64_MAX,
+    INT64_MIN,
     metric_step,
     metric_value,
     validate_key,
@@ -92,7 +92,7 @@ class Run:
             step = self._next_step.get(key, 0)
         # Checked here, where the caller sees it: a step the store cannot hold would
         # otherwise fail in the writer, long after this call returned.
-        if type(step) is not int or not MIN_INT64 <= step <= MAX_INT64:
+        if type(step) is not int or not INT64_MIN <= step <= INT64_MAX:
             step = metric_step(step, key)
         self._next_step[key] = step + 1
         self._queue.append((self.id, key, value, step, int(time.time() * 1000)))

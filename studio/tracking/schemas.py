@@ -26,7 +26,26 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
-from studio.tracking.validation import BATCH_ID_PATTERN, MAX_BATCH_ID_LENGTH, RUN_ID_PATTERN
+from studio.tracking.validation import (
+    BATCH_ID_PATTERN,
+    INT64_MAX,
+    INT64_MIN,
+    MAX_BATCH_ID_LENGTH,
+    MAX_FILTER_KEY_TERMS,
+    MAX_FILTER_LENGTH,
+    MAX_FILTER_NESTING,
+    MAX_FILTER_TERMS,
+    MAX_FILTER_VALUES,
+    MAX_KEY_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_ORDER_CLAUSE_LENGTH,
+    MAX_ORDER_CLAUSES,
+    MAX_PAGE_TOKEN_LENGTH,
+    MAX_SEARCH_EXPERIMENTS,
+    MAX_SEARCH_RESULTS,
+    RUN_ID_PATTERN,
+)
 from studio.wire import QueryIn, WireIn, WireOut
 
 SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -62,11 +81,12 @@ FloatOut = Annotated[float, _FLOAT_SCHEMA]
 # Params and tags are stored as text; JSON scalars are accepted and turned into text.
 ScalarIn = str | int | float | bool | None
 # SQL integers are 64-bit: a larger number is bad input, not a database error.
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
 # Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
 RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
+# Experiment and run names fit their VARCHAR column (PostgreSQL refuses a longer one).
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
 
 
 # Experiments ---------------------------------------------------------------------------------
@@ -112,12 +132,14 @@ class ExperimentListOut(WireOut, title="ExperimentListOut"):
 class ExperimentListQuery(QueryIn, title="ExperimentListQuery"):
     include_archived: bool = Field(False, description="Also list archived experiments.")
     name: str | None = Field(
-        None, description="Only experiments whose name contains this text (any case)."
+        None,
+        max_length=MAX_NAME_LENGTH,
+        description="Only experiments whose name contains this text (any case).",
     )
 
 
 class ExperimentCreateIn(WireIn, title="ExperimentCreateIn"):
-    name: str
+    name: Name
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
 
@@ -125,7 +147,7 @@ class ExperimentCreateIn(WireIn, title="ExperimentCreateIn"):
 class ExperimentUpdateIn(WireIn, title="ExperimentUpdateIn"):
     """Fields left out are kept; given tags are merged into the existing ones."""
 
-    name: str | None = None
+    name: Name | None = None
     description: str | None = None
     tags: dict[str, str] | None = None
     archived: bool | None = None
@@ -234,20 +256,40 @@ class RunListOut(WireOut, title="RunListOut"):
 
 _FILTER_HELP = (
     "Filter expression, e.g. \"metrics.accuracy > 0.9 and params.max_depth = '3' "
-    "and status = 'FINISHED'\"."
+    "and status = 'FINISHED'\". Limits (a filter past one is refused with 400): "
+    f"at most {MAX_FILTER_TERMS} comparisons, of which at most {MAX_FILTER_KEY_TERMS} on "
+    f"metrics, params or tags; at most {MAX_FILTER_VALUES} values, `in (...)` lists "
+    f"included; parentheses and `not` nested at most {MAX_FILTER_NESTING} deep; keys of at "
+    f"most {MAX_KEY_LENGTH} characters; numbers of at most {MAX_NUMBER_LENGTH} characters, "
+    f"integers within signed 64 bits."
 )
-_ORDER_HELP = "Order clauses such as 'metrics.accuracy DESC' or 'start_time'."
+_ORDER_HELP = (
+    "Order clauses such as 'metrics.accuracy DESC' or 'start_time' "
+    f"(at most {MAX_ORDER_CLAUSES}: each param, metric or tag clause joins a table)."
+)
+Filter = Annotated[str, Field(max_length=MAX_FILTER_LENGTH)]
+OrderClause = Annotated[str, Field(max_length=MAX_ORDER_CLAUSE_LENGTH)]
+MaxResults = Annotated[
+    int,
+    Field(ge=1, le=MAX_SEARCH_RESULTS, description="At most this many runs per page."),
+]
+PageToken = Annotated[str, Field(max_length=MAX_PAGE_TOKEN_LENGTH)]
+_PAGE_TOKEN_HELP = "The next_page_token of the previous page."
 
 
 class RunSearchIn(WireIn, title="RunSearchIn"):
     """The body of POST /studio/api/runs/search."""
 
-    experiment_ids: list[Int64] | None = Field(None, description="Runs of these experiments only.")
-    filter: str | None = Field(None, description=_FILTER_HELP)
-    order_by: list[str] = Field(default_factory=list, description=_ORDER_HELP)
-    max_results: Int64 = Field(1000, description="At most this many runs per page.")
-    page_token: str | None = None
-    parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+    experiment_ids: list[Int64] | None = Field(
+        None, max_length=MAX_SEARCH_EXPERIMENTS, description="Runs of these experiments only."
+    )
+    filter: Filter | None = Field(None, description=_FILTER_HELP)
+    order_by: list[OrderClause] = Field(
+        default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
+    )
+    max_results: MaxResults = 1000
+    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
+    parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
     include_total: bool = Field(False, description="Also count every matching run.")
 
 
@@ -255,15 +297,17 @@ class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
     experiment_id: Annotated[list[Int64], BeforeValidator(_split_commas)] = Field(
-        default_factory=list, description="Runs of these experiments only."
+        default_factory=list,
+        max_length=MAX_SEARCH_EXPERIMENTS,
+        description="Runs of these experiments only.",
     )
-    filter: str | None = Field(None, description=_FILTER_HELP)
-    order_by: Annotated[list[str], BeforeValidator(_split_commas)] = Field(
-        default_factory=list, description=_ORDER_HELP
+    filter: Filter | None = Field(None, description=_FILTER_HELP)
+    order_by: Annotated[list[OrderClause], BeforeValidator(_split_commas)] = Field(
+        default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
     )
-    max_results: Int64 = Field(1000, description="At most this many runs per page.")
-    page_token: str | None = None
-    parent_run_id: str | None = Field(None, description="Only the child runs of this run.")
+    max_results: MaxResults = 1000
+    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
+    parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
     include_total: bool = Field(False, description="Also count every matching run.")
 
     def to_search(self) -> RunSearchIn:
@@ -295,8 +339,8 @@ class RunCreateIn(WireIn, title="RunCreateIn"):
     it does not exist; the "Default" experiment when neither is given)."""
 
     experiment_id: Int64 | None = None
-    experiment_name: str | None = None
-    name: str | None = None
+    experiment_name: Name | None = None
+    name: Name | None = None
     run_id: RunId | None = Field(None, description="Choose the run's id; generated if left out.")
     parent_run_id: str | None = None
     source: str | None = Field(None, description="The notebook or script that made the run.")
@@ -318,7 +362,7 @@ class RunUpdateIn(WireIn, title="RunUpdateIn"):
     """Fields left out are kept. A terminal status sets end_time (now, unless given)."""
 
     status: RunStatus | None = None
-    name: str | None = None
+    name: Name | None = None
     end_time: Timestamp | None = None
 
 
@@ -342,7 +386,11 @@ class BatchIn(WireIn, title="BatchIn"):
 
 
 class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
-    key: str = Field(min_length=1, description="The metric's key (it may contain '/').")
+    key: str = Field(
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="The metric's key (it may contain '/').",
+    )
     max_points: Int64 | None = Field(
         None,
         description="Downsample to about this many points, keeping each bucket's min and max.",

@@ -5,20 +5,37 @@
 Comparisons join with `and` / `or`, group with parentheses and negate with `not`. Metric
 comparisons use the metric's last value. Values are always bound parameters: no SQL is ever
 built from the user's text.
+
+A filter is parsed into a small tree of plain objects first, and refused past any limit of
+`validation.py` (comparisons, subqueries, values, nesting, number literals, key lengths) before
+any SQL is built from it: otherwise the database picks the failure, and SQLite 3.40.1 picks
+parser-stack overflows, oversized expression trees, or a segfault on a 62-table join.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import BigInteger, and_, exists, func, not_, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from studio.errors import InvalidInput
 from studio.tracking.orm import SqlMetricSummary, SqlParam, SqlRun, SqlTag
+from studio.tracking.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_FILTER_KEY_TERMS,
+    MAX_FILTER_LENGTH,
+    MAX_FILTER_NESTING,
+    MAX_FILTER_TERMS,
+    MAX_FILTER_VALUES,
+    MAX_KEY_LENGTH,
+    MAX_NUMBER_LENGTH,
+    MAX_ORDER_CLAUSES,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -58,12 +75,12 @@ ATTRIBUTES: dict[str, Any] = {
     "start_time": SqlRun.start_time,
     "end_time": SqlRun.end_time,
     "parent_run_id": SqlRun.parent_run_id,
-    "experiment_id": SqlRun.experiment_id,
+    # A BIGINT bind: PostgreSQL refuses a 64-bit value bound as the column's INTEGER.
+    "experiment_id": type_coerce(SqlRun.experiment_id, BigInteger),
     "source": SqlRun.source,
     "duration": SqlRun.end_time - SqlRun.start_time,
 }
 NUMERIC_ATTRIBUTES = {"start_time", "end_time", "experiment_id", "duration"}
-MAX_NESTING = 50
 COMPARATORS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
 KEYWORDS = {"and", "or", "not", "in", "like", "ilike", "is", "null"}
 
@@ -104,14 +121,39 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@dataclass(frozen=True)
+class Comparison:
+    identifier: Identifier
+    op: str
+    value: Any  # a number, a string, a list of them, or None for `is [not] null`
+
+
+@dataclass(frozen=True)
+class Combination:
+    operator: str  # "and" or "or"
+    terms: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Negation:
+    term: Node
+
+
+# A parsed filter: plain Python, checked against every limit before any SQL is built from it.
+Node = Comparison | Combination | Negation
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
         self.depth = 0
+        self.terms = 0
+        self.key_terms = 0
+        self.values = 0
 
-    def parse(self) -> ColumnElement[bool]:
+    def parse(self) -> Node:
         if not self.tokens:
             raise InvalidInput("Invalid filter: it is empty.")
         expression = self._or()
@@ -121,56 +163,71 @@ class _Parser:
         return expression
 
     # Grammar, loosest binding first.
-    def _or(self) -> ColumnElement[bool]:
+    def _or(self) -> Node:
         terms = [self._and()]
         while self._accept_word("or"):
             terms.append(self._and())
-        return terms[0] if len(terms) == 1 else or_(*terms)
+        return terms[0] if len(terms) == 1 else Combination("or", tuple(terms))
 
-    def _and(self) -> ColumnElement[bool]:
+    def _and(self) -> Node:
         terms = [self._unary()]
         while self._accept_word("and"):
             terms.append(self._unary())
-        return terms[0] if len(terms) == 1 else and_(*terms)
+        return terms[0] if len(terms) == 1 else Combination("and", tuple(terms))
 
-    def _unary(self) -> ColumnElement[bool]:
+    def _unary(self) -> Node:
         if self._accept_word("not"):
-            return not_(self._nested(self._unary))
+            return Negation(self._nested(self._unary))
         if self._accept("paren", "("):
             inner = self._nested(self._or)
             self._expect("paren", ")")
             return inner
         return self._comparison()
 
-    def _nested(self, parse: Callable[[], ColumnElement[bool]]) -> ColumnElement[bool]:
-        # A bound keeps a hostile filter from exhausting Python's stack.
+    def _nested(self, parse: Callable[[], Node]) -> Node:
+        # Also keeps a hostile filter from exhausting Python's stack.
         self.depth += 1
-        if self.depth > MAX_NESTING:
+        if self.depth > MAX_FILTER_NESTING:
             raise InvalidInput(
-                f"Invalid filter: parentheses and 'not' are nested more than {MAX_NESTING} deep."
+                f"Invalid filter: parentheses and 'not' may be nested at most "
+                f"{MAX_FILTER_NESTING} deep."
             )
         try:
             return parse()
         finally:
             self.depth -= 1
 
-    def _comparison(self) -> ColumnElement[bool]:
+    def _comparison(self) -> Node:
         identifier = self._identifier()
         token = self._next("a comparison operator after " + str(identifier))
-        if token.kind == "op":
-            return compare(identifier, token.text, self._value())
         word = token.word
-        if word in {"like", "ilike"}:
-            return compare(identifier, word, self._value())
-        if word == "in":
-            return compare(identifier, "in", self._value_list())
-        if word == "not" and self._accept_word("in"):
-            return compare(identifier, "not in", self._value_list())
-        if word == "is":
+        if token.kind == "op":
+            comparison = Comparison(identifier, token.text, self._value())
+        elif word in {"like", "ilike"}:
+            comparison = Comparison(identifier, word, self._value())
+        elif word == "in":
+            comparison = Comparison(identifier, "in", self._value_list())
+        elif word == "not" and self._accept_word("in"):
+            comparison = Comparison(identifier, "not in", self._value_list())
+        elif word == "is":
             negate = self._accept_word("not")
             self._expect_word("null")
-            return compare(identifier, "is not null" if negate else "is null", None)
-        raise self._error(f"expected a comparison operator after {identifier}", token)
+            comparison = Comparison(identifier, "is not null" if negate else "is null", None)
+        else:
+            raise self._error(f"expected a comparison operator after {identifier}", token)
+        self._count(comparison)
+        return comparison
+
+    def _count(self, comparison: Comparison) -> None:
+        self.terms += 1
+        if comparison.identifier.entity != "attributes":
+            self.key_terms += 1
+        for count, limit, what in (
+            (self.terms, MAX_FILTER_TERMS, "comparisons"),
+            (self.key_terms, MAX_FILTER_KEY_TERMS, "comparisons on metrics, params or tags"),
+        ):
+            if count > limit:
+                raise InvalidInput(f"Invalid filter: it may hold at most {limit} {what}.")
 
     def _identifier(self) -> Identifier:
         token = self._next("a metric, param, tag or attribute name")
@@ -190,12 +247,17 @@ class _Parser:
             key = quoted.text[1:-1]
         if entity == "attributes":
             return _attribute(key, token, self)
+        if len(key) > MAX_KEY_LENGTH:
+            raise self._error(f"a key is at most {MAX_KEY_LENGTH} characters long", token)
         return Identifier(entity, key)
 
     def _value(self) -> str | float:
         token = self._next("a value")
+        self.values += 1
+        if self.values > MAX_FILTER_VALUES:
+            raise self._error(f"a filter may hold at most {MAX_FILTER_VALUES} values", token)
         if token.kind == "number":
-            return float(token.text) if re.search(r"[.eE]", token.text) else int(token.text)
+            return _number(token, self)
         if token.kind == "string":
             return _unquote(token.text)
         raise self._error("expected a number or a quoted string", token)
@@ -242,7 +304,8 @@ class _Parser:
 
     def _error(self, problem: str, token: Token | None) -> InvalidInput:
         where = f"at position {token.position} ({token.text!r})" if token else "at the end"
-        return InvalidInput(f"Invalid filter: {problem} {where} in {self.text!r}.")
+        text = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        return InvalidInput(f"Invalid filter: {problem} {where} in {text!r}.")
 
 
 def _attribute(name: str, token: Token, parser: _Parser) -> Identifier:
@@ -253,6 +316,22 @@ def _attribute(name: str, token: Token, parser: _Parser) -> Identifier:
             token,
         )
     return Identifier("attributes", name.lower())
+
+
+def _number(token: Token, parser: _Parser) -> float:
+    # Checked before int(): Python refuses to convert more than 4,300 digits, and SQL
+    # integers are 64-bit.
+    if len(token.text) > MAX_NUMBER_LENGTH:
+        short = Token(token.kind, token.text[:20] + "...", token.position)
+        raise parser._error(f"a number is at most {MAX_NUMBER_LENGTH} characters long", short)
+    if re.search(r"[.eE]", token.text):
+        return float(token.text)
+    number = int(token.text)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise parser._error(
+            f"an integer must fit in 64 bits (from {INT64_MIN} to {INT64_MAX})", token
+        )
+    return number
 
 
 def _unquote(text: str) -> str:
@@ -355,10 +434,32 @@ def parse_filter(text: str | None) -> ColumnElement[bool] | None:
     """The filter as an SQL condition on runs, or None for an empty filter."""
     if text is None or not text.strip():
         return None
-    return _Parser(text).parse()
+    if len(text) > MAX_FILTER_LENGTH:
+        raise InvalidInput(
+            f"Invalid filter: it is {len(text)} characters long; the limit is {MAX_FILTER_LENGTH}."
+        )
+    return _to_sql(_Parser(text).parse())
+
+
+def _to_sql(node: Node) -> ColumnElement[bool]:
+    if isinstance(node, Comparison):
+        return compare(node.identifier, node.op, node.value)
+    if isinstance(node, Negation):
+        return not_(_to_sql(node.term))
+    terms = [_to_sql(term) for term in node.terms]
+    return and_(*terms) if node.operator == "and" else or_(*terms)
 
 
 _ORDER = re.compile(r"^\s*(?P<name>.+?)(?:\s+(?P<direction>asc|desc))?\s*$", re.IGNORECASE)
+
+
+def check_order_by(order_by: Sequence[str] | None) -> None:
+    """Refuse more order clauses than the limit: each may join a table."""
+    if order_by is not None and len(order_by) > MAX_ORDER_CLAUSES:
+        raise InvalidInput(
+            f"Invalid order_by: at most {MAX_ORDER_CLAUSES} order clauses are allowed; "
+            f"{len(order_by)} were given."
+        )
 
 
 def apply_order(query: Select[Any], order_by: list[str] | None) -> Select[Any]:
@@ -367,6 +468,7 @@ def apply_order(query: Select[Any], order_by: list[str] | None) -> Select[Any]:
     Runs without the ordered value come last in either direction, and the run id breaks ties
     so that pages never overlap.
     """
+    check_order_by(order_by)
     for number, clause in enumerate(order_by or []):
         match = _ORDER.match(clause or "")
         if match is None or not match.group("name"):

@@ -31,8 +31,14 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
-from studio.tracking.search import apply_order, parse_filter
-from studio.tracking.validation import validate_name, validate_run_id
+from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
+from studio.tracking.validation import (
+    MAX_PAGE_TOKEN_LENGTH,
+    MAX_SEARCH_EXPERIMENTS,
+    MAX_SEARCH_RESULTS,
+    validate_name,
+    validate_run_id,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -45,8 +51,9 @@ if TYPE_CHECKING:
 # most once per interval per store, by whichever batch comes first.
 BATCH_RECEIPT_KEEP_MS = 2 * 24 * 3600 * 1000
 BATCH_RECEIPT_PRUNE_INTERVAL_S = 3600.0
-MAX_SEARCH_RESULTS = 50_000
 MAX_OFFSET = 2**31
+# A downsampled history looks up at most this many kept steps' timestamps by value.
+MAX_STEPS_LOOKED_UP = 1_000
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -240,7 +247,7 @@ class TrackingStore:
                 SqlRun(
                     id=run_id,
                     experiment_id=experiment_id,
-                    name=name or _default_run_name(run_id),
+                    name=validate_name(name, "run") if name else _default_run_name(run_id),
                     status=status.value,
                     start_time=start,
                     end_time=end_time,
@@ -309,11 +316,17 @@ class TrackingStore:
     ) -> RunPage:
         if not 1 <= max_results <= MAX_SEARCH_RESULTS:
             raise InvalidInput(f"max_results must be between 1 and {MAX_SEARCH_RESULTS}.")
+        if experiment_ids is not None and len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
+            raise InvalidInput(
+                f"A search covers at most {MAX_SEARCH_EXPERIMENTS} experiments; "
+                f"{len(experiment_ids)} were given."
+            )
+        check_order_by(order_by)
         offset = _decode_page_token(page_token)
         condition = parse_filter(filter)
         conditions: list[Any] = []
         if experiment_ids is not None:
-            conditions.append(SqlRun.experiment_id.in_(list(experiment_ids)))
+            conditions.append(ATTRIBUTES["experiment_id"].in_(list(experiment_ids)))
         if parent_run_id is not None:
             conditions.append(SqlRun.parent_run_id == parent_run_id)
         if condition is not None:
@@ -334,7 +347,7 @@ class TrackingStore:
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
         condition = parse_filter(filter)
-        query = select(func.count(SqlRun.id)).where(SqlRun.experiment_id == experiment_id)
+        query = select(func.count(SqlRun.id)).where(ATTRIBUTES["experiment_id"] == experiment_id)
         if condition is not None:
             query = query.where(condition)
         with self.db.session() as session:
@@ -438,35 +451,26 @@ class TrackingStore:
                     False,
                 )
             # Downsampling needs every value but only the kept points' timestamps: reading
-            # two columns, then the few timestamps, halves the time of a long history.
-            pairs = sql_rows.driver_fetchall(
-                session, f"SELECT step, value {where} ORDER BY step, timestamp", (run_id, key)
-            )
-            steps = np.fromiter((pair[0] for pair in pairs), dtype=np.int64, count=len(pairs))
-            values = np.array([pair[1] for pair in pairs], dtype=np.float64)  # None: NaN
-            keep = min_max_indices(values, max_points)
-            kept_steps = steps[keep]
-            placeholders = ", ".join(["{p}"] * len(np.unique(kept_steps)))
-            stamps_of: dict[int, list[int]] = {}
-            for step, stamp in sql_rows.driver_fetchall(
+            # two columns, then the few timestamps, halves the time of a long history. Past
+            # MAX_STEPS_LOOKED_UP kept points the one scan reads the timestamps too: a lookup
+            # binds a parameter per step, and PostgreSQL binds at most 65,535.
+            many = max_points > MAX_STEPS_LOOKED_UP
+            rows = sql_rows.driver_fetchall(
                 session,
-                f"SELECT step, timestamp {where} AND step IN ({placeholders}) "
+                f"SELECT step, value{', timestamp' if many else ''} {where} "
                 "ORDER BY step, timestamp",
-                (run_id, key, *np.unique(kept_steps).tolist()),
-            ):
-                stamps_of.setdefault(step, []).append(stamp)
-        # A step logged several times: the n-th row of that step has its n-th timestamp.
-        occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
+                (run_id, key),
+            )
+            steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            values = np.array([row[1] for row in rows], dtype=np.float64)  # None: NaN
+            keep = min_max_indices(values, max_points)
+            stamps = (
+                [rows[index][2] for index in keep.tolist()]
+                if many
+                else _kept_timestamps(session, where, (run_id, key), steps, keep)
+            )
         return MetricHistory(
-            key,
-            kept_steps.tolist(),
-            [
-                stamps_of[step][n]
-                for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
-            ],
-            values[keep].tolist(),
-            len(pairs),
-            True,
+            key, steps[keep].tolist(), stamps, values[keep].tolist(), len(rows), True
         )
 
 
@@ -476,6 +480,25 @@ def _check_end_after_start(start_time: int, end_time: int | None) -> None:
         raise InvalidInput(
             f"end_time ({end_time}) must not be before the run's start_time ({start_time})."
         )
+def _kept_timestamps(
+    session: Session, where: str, params: tuple[str, str], steps: np.ndarray, keep: np.ndarray
+) -> list[int]:
+    """The kept points' timestamps, looked up by step (at most MAX_STEPS_LOOKED_UP steps)."""
+    kept_steps = steps[keep]
+    unique = np.unique(kept_steps).tolist()
+    placeholders = ", ".join(["{p}"] * len(unique))
+    stamps_of: dict[int, list[int]] = {}
+    for step, stamp in sql_rows.driver_fetchall(
+        session,
+        f"SELECT step, timestamp {where} AND step IN ({placeholders}) ORDER BY step, timestamp",
+        (*params, *unique),
+    ):
+        stamps_of.setdefault(step, []).append(stamp)
+    # A step logged several times: the n-th row of that step has its n-th timestamp.
+    occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
+    return [
+        stamps_of[step][n] for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
+    ]
 
 
 def _default_run_name(run_id: str) -> str:
@@ -489,6 +512,8 @@ def _encode_page_token(offset: int) -> str:
 def _decode_page_token(token: str | None) -> int:
     if not token:
         return 0
+    if len(token) > MAX_PAGE_TOKEN_LENGTH:
+        raise InvalidInput(f"Invalid page_token: it is longer than {MAX_PAGE_TOKEN_LENGTH}.")
     try:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:

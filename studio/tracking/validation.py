@@ -18,9 +18,34 @@ MAX_NAME_LENGTH = 250
 MAX_BATCH_METRICS = 10_000
 MAX_BATCH_PARAMS = 1_000
 MAX_BATCH_TAGS = 1_000
-# Steps and timestamps are BIGINT columns: signed 64-bit integers.
-MIN_INT64 = -(2**63)
-MAX_INT64 = 2**63 - 1
+# Run search. Each bound keeps the SQL of one search small whatever its input: the database,
+# not the user, would otherwise pick the failure (SQLite 3.40.1 segfaults on a 62-way join,
+# refuses 64 tables in a join, 1,000-deep expression trees and deep parser stacks; PostgreSQL
+# takes seconds to plan a hundred EXISTS subqueries and binds at most 65,535 parameters).
+# A page's runs are read back with one bind parameter per run: below PostgreSQL's 65,535.
+MAX_SEARCH_RESULTS = 50_000
+# Each param, metric or tag order clause joins one table: 8 keeps a search at 9 tables.
+MAX_ORDER_CLAUSES = 8
+# 'attributes.`<250-character key>` DESC' with room to spare.
+MAX_ORDER_CLAUSE_LENGTH = 300
+MAX_SEARCH_EXPERIMENTS = 1_000
+MAX_PAGE_TOKEN_LENGTH = 100
+# Room for an exact match on the longest tag value (8,000 characters) and more.
+MAX_FILTER_LENGTH = 20_000
+# Comparisons in one filter: SQLite nests `a or b or c ...` one level per term.
+MAX_FILTER_TERMS = 100
+# Comparisons on metrics, params or tags: each is an EXISTS subquery, and PostgreSQL's planning
+# time grows fast with them (64 in one `and` took 0.9 s, 100 took 2.5 s).
+MAX_FILTER_KEY_TERMS = 16
+# Values bound as SQL parameters, `in (...)` lists included.
+MAX_FILTER_VALUES = 1_000
+# Parentheses and `not`: SQLite's parser stack overflowed at 42 nested `not`.
+MAX_FILTER_NESTING = 20
+# A number literal's characters (Python refuses ints of more than 4,300 digits); integers must
+# also fit in the 64-bit integers SQL stores.
+MAX_NUMBER_LENGTH = 100
+# Steps, timestamps and filter integers are BIGINT columns: signed 64-bit integers.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)
@@ -81,10 +106,10 @@ def _int64(number: Any, key: str, what: str) -> int:
             f"not {type(number).__name__} ({number!r})."
         )
     value = int(number)
-    if not MIN_INT64 <= value <= MAX_INT64:
+    if not INT64_MIN <= value <= INT64_MAX:
         raise InvalidInput(
             f"The {what} of metric {key!r} is {value}, outside a signed 64-bit integer "
-            f"({MIN_INT64} to {MAX_INT64})."
+            f"({INT64_MIN} to {INT64_MAX})."
         )
     return value
 

@@ -337,7 +337,7 @@ async def test_search_bad_input(studio_fetch: StudioFetch) -> None:
         assert answer.error(400) == parser.value.message
 
     (await studio_fetch("GET", "runs", params={"max_results": "many"})).error(422)
-    (await studio_fetch("GET", "runs", params={"max_results": 0})).error(400, "max_results")
+    (await studio_fetch("GET", "runs", params={"max_results": 0})).error(422, "max_results")
     (await studio_fetch("GET", "runs", params={"experiment_id": "x"})).error(422)
     (await studio_fetch("GET", "runs", params={"page_token": "garbage"})).error(400)
     (await studio_fetch("GET", "runs", params={"order_by": "colour"})).error(400)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import sqlite
 from studio.errors import InvalidInput
 from studio.tracking.orm import SqlRun
 from studio.tracking.search import apply_order, parse_filter, tokenize
+from studio.tracking.validation import MAX_FILTER_NESTING
 
 
 def sql(text: str) -> str:
@@ -237,7 +238,10 @@ def test_absurd_nesting_is_invalid_input(text: str) -> None:
 
 
 def test_reasonable_nesting_parses() -> None:
-    assert sql("(" * 50 + "status = 'A'" + ")" * 50) == sql("status = 'A'")
+    deepest = MAX_FILTER_NESTING
+    assert sql("(" * deepest + "status = 'A'" + ")" * deepest) == sql("status = 'A'")
+    with pytest.raises(InvalidInput, match=f"nested at most {MAX_FILTER_NESTING} deep"):
+        parse_filter("(" * (deepest + 1) + "status = 'A'" + ")" * (deepest + 1))
 
 
 # Ordering ---------------------------------------------------------------------------------

@@ -514,7 +514,7 @@ export interface components {
             experiment_ids: number[] | null;
             /**
              * Filter
-             * @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'".
+             * @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'". Limits (a filter past one is refused with 400): at most 100 comparisons, of which at most 16 on metrics, params or tags; at most 1000 values, `in (...)` lists included; parentheses and `not` nested at most 20 deep; keys of at most 250 characters; numbers of at most 100 characters, integers within signed 64 bits.
              * @default null
              */
             filter: string | null;
@@ -532,11 +532,12 @@ export interface components {
             max_results: number;
             /**
              * Order By
-             * @description Order clauses such as 'metrics.accuracy DESC' or 'start_time'.
+             * @description Order clauses such as 'metrics.accuracy DESC' or 'start_time' (at most 8: each param, metric or tag clause joins a table).
              */
             order_by?: string[];
             /**
              * Page Token
+             * @description The next_page_token of the previous page.
              * @default null
              */
             page_token: string | null;
@@ -1045,12 +1046,13 @@ export interface operations {
             query?: {
                 /** @description Runs of these experiments only. */
                 experiment_id?: number[];
-                /** @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'". */
+                /** @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'". Limits (a filter past one is refused with 400): at most 100 comparisons, of which at most 16 on metrics, params or tags; at most 1000 values, `in (...)` lists included; parentheses and `not` nested at most 20 deep; keys of at most 250 characters; numbers of at most 100 characters, integers within signed 64 bits. */
                 filter?: string | null;
-                /** @description Order clauses such as 'metrics.accuracy DESC' or 'start_time'. */
+                /** @description Order clauses such as 'metrics.accuracy DESC' or 'start_time' (at most 8: each param, metric or tag clause joins a table). */
                 order_by?: string[];
                 /** @description At most this many runs per page. */
                 max_results?: number;
+                /** @description The next_page_token of the previous page. */
                 page_token?: string | null;
                 /** @description Only the child runs of this run. */
                 parent_run_id?: string | null;
