@@ -59,6 +59,8 @@ BENCH_ARGS ?=
 # by schemathesis (tests/tracking/test_schemathesis.py, on both databases).
 PG_TESTS ?= $(wildcard tests/tracking/test_store*.py) tests/tracking/test_service.py tests/db \
             tests/tracking/test_schemathesis.py
+# The writer against the store, and processes forked or spawned from one that logs.
+PG_TESTS += tests/tracking/test_writer_store.py tests/tracking/test_fork.py
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").

@@ -79,7 +79,7 @@ class Client:
             experiment_ids = [self.get_experiment(experiment).id]
         else:
             experiment_ids = [self.get_experiment(item).id for item in experiment]
-        self._connection.writer.flush()
+        self._connection.writer.wait()
         page = self._backend.search_runs(
             experiment_ids,
             filter=filter,
@@ -90,7 +90,7 @@ class Client:
         return RunList(page.runs, page.next_page_token)
 
     def get_run(self, run_id: str) -> RunRecord:
-        self._connection.writer.flush()
+        self._connection.writer.wait()
         return self._backend.get_run(run_id)
 
     def delete_run(self, run_id: str) -> None:
@@ -101,7 +101,7 @@ class Client:
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricHistory:
         """Every point of a metric, or at most `max_points` that keep its extremes."""
-        self._connection.writer.flush()
+        self._connection.writer.wait()
         return self._backend.get_metric_history(run_id, key, max_points)
 
     # Artifacts and models ------------------------------------------------------------------

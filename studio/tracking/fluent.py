@@ -1,8 +1,13 @@
-"""The notebook-facing API: `start_run()`, the `Run` handle and the module-level shortcuts."""
+"""The notebook-facing API: `start_run()`, the `Run` handle and the module-level shortcuts.
+
+A `Run` belongs to the process that started it. A forked child may log to it (its points go
+through the child's own writer) but never ends it (`end()` there only writes its points), and
+may start runs of its own beside it. A run pickled into another process (a `multiprocessing`
+or joblib worker, under any start method) arrives there attached to the same run, not owned.
+"""
 
 from __future__ import annotations
 
-import atexit
 import getpass
 import os
 import sys
@@ -16,16 +21,31 @@ from typing import TYPE_CHECKING, Any
 
 from studio.config import RUN_ID_ENV
 from studio.errors import InvalidInput
-from studio.tracking.backends import Connection, connect, flush_all
+from studio.tracking.backends import Connection, before_exit, connect, flush_all
 from studio.tracking.entities import RunStatus
-from studio.tracking.validation import metric_step, metric_value, validate_key
+from studio.tracking.validation import (
+    INT64_MAX,
+    INT64_MIN,
+    metric_step,
+    metric_value,
+    validate_key,
+)
 
 if TYPE_CHECKING:
+    import logging
+
     from studio.tracking.entities import RunRecord
 
 DEFAULT_EXPERIMENT = "Default"
 EXPERIMENT_ENV = "STUDIO_EXPERIMENT"
 _TERMINAL = ("FINISHED", "FAILED", "KILLED")
+
+
+def _logger() -> logging.Logger:
+    # Imported when there is something to report: `logging` would add 5 ms to `import studio`.
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 class Run:
@@ -44,6 +64,7 @@ class Run:
         self._record = record
         self._owned = owned
         self._ended = False
+        self._pid = os.getpid()
         self._next_step: dict[str, int] = {}
         self._checked_keys: set[str] = set()
         self.id: str = record.id
@@ -52,6 +73,11 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<studio.Run {self.name!r} id={self.id}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[str, RunRecord]]:
+        # A worker process (spawn, forkserver, a Pool's pickled arguments) reconnects to the
+        # same store and logs to the same run, which stays its starter's to end.
+        return _attach, (self._connection.uri, self._record)
 
     # Metrics: the hot path ----------------------------------------------------------------
 
@@ -64,7 +90,9 @@ class Run:
             value = metric_value(value, key)
         if step is None:
             step = self._next_step.get(key, 0)
-        elif type(step) is not int:
+        # Checked here, where the caller sees it: a step the store cannot hold would
+        # otherwise fail in the writer, long after this call returned.
+        if type(step) is not int or not INT64_MIN <= step <= INT64_MAX:
             step = metric_step(step, key)
         self._next_step[key] = step + 1
         self._queue.append((self.id, key, value, step, int(time.time() * 1000)))
@@ -129,11 +157,19 @@ class Run:
     # Lifecycle -----------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Block until every point logged so far is written."""
-        self._writer.flush()
+        """Block until every point logged so far is written; raise if this run's were not.
+
+        Only this run's failures are raised here, each once (see `studio.tracking.writer`).
+        """
+        self._writer.flush(self.id)
 
     def end(self, status: str = "FINISHED") -> None:
-        """Write what is queued, then mark the run ended with `status`."""
+        """Write what is queued, then mark the run ended with `status`.
+
+        If its last points cannot be written, the run ends FAILED and the error is raised; a
+        run that lost points earlier (its error raised then) ends FAILED too. A run is never
+        FINISHED with points lost.
+        """
         if self._ended:
             return
         status = status.upper()
@@ -141,11 +177,25 @@ class Run:
             raise InvalidInput(f"A run ends as one of {', '.join(_TERMINAL)}, not {status!r}.")
         self._ended = True
         _pop_active(self)
+        if self._pid != os.getpid():
+            # A forked child leaving the parent's `with` block: the run is the parent's to end.
+            self.flush()
+            return
         try:
             self.flush()
-        finally:
-            if self._owned or status != "FINISHED":
-                self._backend.update_run(self.id, status=RunStatus(status))
+        except BaseException as exc:
+            ended_as = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            try:
+                self._backend.update_run(self.id, status=RunStatus(ended_as))
+            except Exception as second:  # a deleted run: the flush's error says it all
+                _logger().debug("Run %s could not be marked %s: %s", self.id, ended_as, second)
+            raise
+        if status == "FINISHED" and self._writer.lost_points(self.id):
+            # Its error was raised already (by an earlier flush, or studio.flush()).
+            _logger().warning("Run %s ends FAILED: some of its metric points were lost.", self.id)
+            status = "FAILED"
+        if self._owned or status != "FINISHED":
+            self._backend.update_run(self.id, status=RunStatus(status))
 
     @property
     def record(self) -> RunRecord:
@@ -164,10 +214,18 @@ class Run:
     ) -> None:
         if exc_type is None:
             self.end("FINISHED")
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.end("KILLED")
-        else:
-            self.end("FAILED")
+            return
+        try:
+            self.end("KILLED" if issubclass(exc_type, KeyboardInterrupt) else "FAILED")
+        except Exception as write_error:
+            # The block's own exception is what the user must see; the lost points ride on it.
+            if exc is not None:
+                exc.add_note(
+                    f"Studio could not write the last points of run {self.id}: {write_error}"
+                )
+            _logger().error(
+                "Studio could not write the last points of run %s: %s", self.id, write_error
+            )
 
 
 # The active-run stack is process-wide, as in MLflow: callbacks on other threads log to it too.
@@ -191,6 +249,9 @@ def start_run(
     """
     with _active_lock:
         parent = _active[-1] if _active else None
+    if parent is not None and not nested and parent._pid != os.getpid():
+        # A forked child may start runs of its own beside the one it inherited.
+        parent = None
     if parent is not None and not nested:
         raise InvalidInput(
             f"Run {parent.name!r} ({parent.id}) is still active. End it first, use "
@@ -255,13 +316,19 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 
 def flush() -> None:
-    """Block until every point logged by this process so far is written."""
+    """Block until every point logged by this process so far is written; raise if any run's
+    points could not be written (each failure is reported once: here, or by its run)."""
     flush_all()
 
 
 def _current() -> Run:
     # As in MLflow, logging without an active run starts one; it ends at interpreter exit.
     return active_run() or start_run()
+
+
+def _attach(uri: str, record: RunRecord) -> Run:
+    """A pickled run in another process: the same run on the same store, not owned there."""
+    return Run(connect(uri or None), record, owned=False)
 
 
 def _pop_active(run: Run) -> None:
@@ -298,11 +365,30 @@ def _user() -> str:
         return "unknown"
 
 
-@atexit.register
 def _end_active_runs() -> None:
-    # MLflow's behaviour: a run still active when the interpreter exits ends FINISHED.
-    while True:
-        run = active_run()
-        if run is None:
-            return
-        run.end("FINISHED")
+    """At exit, end every run this process started, even when ending one of them fails.
+
+    As in MLflow, a run still active ends FINISHED (FAILED where its last points could not be
+    written). Runs a forked child inherited from its parent are left to the parent.
+    """
+    with _active_lock:
+        runs = list(reversed(_active))
+        _active.clear()
+    for run in runs:
+        if run._pid != os.getpid():
+            continue
+        try:
+            run.end("FINISHED")
+        except Exception as exc:
+            _logger().error("Studio could not end run %s at exit: %s", run.id, exc)
+
+
+def _after_fork() -> None:
+    # Another thread of the parent may have held the lock when it forked.
+    global _active_lock
+    _active_lock = threading.Lock()
+
+
+before_exit.append(_end_active_runs)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork)

@@ -99,6 +99,11 @@ class RestTrackingClient:
     def __repr__(self) -> str:
         return f"RestTrackingClient({self.base_url!r})"
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's unanswered batches are the parent's to retry, and
+        their lock may have been held by the parent's writer thread at the fork."""
+        self._unanswered = _UnansweredBatches()
+
     # Experiments ---------------------------------------------------------------------------
 
     def create_experiment(

@@ -27,6 +27,7 @@ from studio.tracking.validation import (
     MAX_HISTORY_POINTS,
     check_batch_size,
     metric_step,
+    metric_timestamp,
     metric_value,
     params_to_text,
     tags_to_text,
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.tracking.store_rows import MetricRow
 
+# In a forked child: the parent's connection pools, never used and never closed here.
+_inherited_pools: list[object] = []
+
 
 class TrackingService:
     """Experiments, runs, logging and artifacts, over one store and one artifact root."""
@@ -64,6 +68,16 @@ class TrackingService:
     def from_config(cls, config: StudioConfig) -> TrackingService:
         """A service on a database of its own (the client inside a kernel)."""
         return cls.from_database(Database(config.db_url), config)
+
+    def after_fork(self) -> None:
+        """In a forked child: a new connection pool, leaving the parent's connections alone.
+
+        `close=False` drops the inherited pool without closing its connections, which the
+        parent is still using (SQLAlchemy's "Using Connection Pools with Multiprocessing").
+        The old pool is kept referenced, so that garbage collection does not close them either.
+        """
+        _inherited_pools.append(self.store.db.engine.pool)
+        self.store.db.engine.dispose(close=False)
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -223,7 +237,8 @@ class TrackingService:
         )
 
     def write_metrics(self, rows: Sequence[MetricRow]) -> None:
-        """The local batching writer's path; its rows were validated when logged."""
+        """The local batching writer's path (one run's points at a time); its rows were
+        validated when logged."""
         self.store.write_metrics(rows)
 
     def get_metric_history(
@@ -269,6 +284,6 @@ def _checked_metrics(
     for key, value, step, stamp in metrics:
         validate_key(key, "metric")
         checked.append(
-            (key, metric_value(value, key), metric_step(step, key), metric_step(stamp, key))
+            (key, metric_value(value, key), metric_step(step, key), metric_timestamp(stamp, key))
         )
     return checked

@@ -430,7 +430,16 @@ class TrackingStore:
             return
         with self.db.session(write=True) as session:
             run_ids = {row[0] for row in rows}
-            found = set(session.scalars(select(SqlRun.id).where(SqlRun.id.in_(run_ids))))
+            # FOR KEY SHARE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes): a run
+            # deleted meanwhile waits for this commit, so a missing run is NotFound here, never
+            # a foreign-key Conflict at the insert.
+            found = set(
+                session.scalars(
+                    select(SqlRun.id)
+                    .where(SqlRun.id.in_(run_ids))
+                    .with_for_update(read=True, key_share=True)
+                )
+            )
             missing = run_ids - found
             if missing:
                 raise NotFound(f"No run has id {sorted(missing)[0]!r}.")

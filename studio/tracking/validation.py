@@ -51,6 +51,7 @@ MAX_FILTER_NESTING = 20
 # A number literal's characters (Python refuses ints of more than 4,300 digits); integers must
 # also fit in the 64-bit integers SQL stores.
 MAX_NUMBER_LENGTH = 100
+# Steps, timestamps and filter integers are BIGINT columns: signed 64-bit integers.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Page sizes of the REST API: a metric's points (and the most that downsampling keeps), and
 # experiments.
@@ -97,16 +98,33 @@ def metric_value(value: Any, key: str) -> float:
         )
     try:
         return float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidInput(f"The value of metric {key!r} is not a number: {exc}") from exc
 
 
 def metric_step(step: Any, key: str) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+    """A step as a signed 64-bit integer (numpy integers too)."""
+    return _int64(step, key, "step")
+
+
+def metric_timestamp(stamp: Any, key: str) -> int:
+    """A timestamp (epoch milliseconds) as a signed 64-bit integer."""
+    return _int64(stamp, key, "timestamp")
+
+
+def _int64(number: Any, key: str, what: str) -> int:
+    if isinstance(number, bool) or not isinstance(number, numbers.Integral):
         raise InvalidInput(
-            f"The step of metric {key!r} must be an integer, not {type(step).__name__} ({step!r})."
+            f"The {what} of metric {key!r} must be an integer, "
+            f"not {type(number).__name__} ({number!r})."
         )
-    return int(step)
+    value = int(number)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidInput(
+            f"The {what} of metric {key!r} is {value}, outside a signed 64-bit integer "
+            f"({INT64_MIN} to {INT64_MAX})."
+        )
+    return value
 
 
 def stringify(value: Any, key: str, kind: str, limit: int) -> str:

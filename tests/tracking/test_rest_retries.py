@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from studio.tracking.rest import RestTrackingClient
+from studio.tracking.validation import MAX_BATCH_METRICS
 from studio.tracking.writer import BatchWriter
 
 if TYPE_CHECKING:
@@ -140,18 +141,17 @@ async def test_a_batch_stored_but_not_answered_is_not_stored_again(
 async def test_a_retry_resends_every_chunk_with_its_id(
     client: RestTrackingClient, proxy: FaultyProxy, studio_tracking: TrackingService
 ) -> None:
-    """Rows of two runs go as two batches; the second is stored but unanswered. The retry
-    sends both again: the server skips both."""
-    experiment = studio_tracking.create_experiment("e")
-    runs = [studio_tracking.create_run(experiment.id) for _ in range(2)]
-    rows = [(run.id, "acc", step / 100, step, 1000 + step) for run in runs for step in range(100)]
+    """A run's rows beyond the batch limit go as two batches; the second is stored but
+    unanswered. The writer's retry sends both again: the server skips both."""
+    run = studio_tracking.create_run(studio_tracking.create_experiment("e").id)
+    count = MAX_BATCH_METRICS + 100
+    rows = [(run.id, "acc", step / count, step, 1000 + step) for step in range(count)]
     proxy.faults = [None, "drop"]
     await call(_write_through_writer, client, rows)
 
     assert proxy.faults_done == ["drop"]
     assert proxy.batches_forwarded == 4
-    for run in runs:
-        assert studio_tracking.get_metric_history(run.id, "acc").total == 100
+    assert studio_tracking.get_metric_history(run.id, "acc").total == count
 
 
 async def test_a_duplicate_post_is_stored_once(
