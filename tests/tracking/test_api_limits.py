@@ -22,6 +22,8 @@ from studio.tracking.validation import (
     MAX_ORDER_CLAUSE_LENGTH,
     MAX_ORDER_CLAUSES,
     MAX_PAGE_TOKEN_LENGTH,
+    MAX_QUERY_EXPERIMENTS,
+    MAX_QUERY_FILTER_LENGTH,
     MAX_SEARCH_EXPERIMENTS,
 )
 
@@ -84,9 +86,16 @@ async def test_long_number_literals_are_refused(
     studio_fetch: StudioFetch, studio_create: StudioCreate
 ) -> None:
     # More than 4,300 digits: Python's int() refused them, and that was a 500.
-    for number in ("9" * 5_000, "1." + "1" * 5_000, "9" * (MAX_NUMBER_LENGTH + 1)):
-        for answer in await both_ways(studio_fetch, filter=f"metrics.m > {number}"):
-            answer.error(400, f"at most {MAX_NUMBER_LENGTH} characters")
+    for number in ("9" * 5_000, "1." + "1" * 5_000):
+        body = {"filter": f"metrics.m > {number}"}
+        (await studio_fetch("POST", "runs/search", body=body)).error(
+            400, f"at most {MAX_NUMBER_LENGTH} characters"
+        )
+        # Too long for a URL's filter before the number is even read.
+        (await studio_fetch("GET", "runs", params=body)).error(422, "filter")
+    too_long = "9" * (MAX_NUMBER_LENGTH + 1)
+    for answer in await both_ways(studio_fetch, filter=f"metrics.m > {too_long}"):
+        answer.error(400, f"at most {MAX_NUMBER_LENGTH} characters")
     await assert_alive(studio_fetch, studio_create)
 
 
@@ -133,6 +142,15 @@ async def test_other_search_inputs_are_bounded(
     ids = [1] * (MAX_SEARCH_EXPERIMENTS + 1)
     (await studio_fetch("POST", "runs/search", body={"experiment_ids": ids})).error(
         422, "experiment_ids", f"at most {MAX_SEARCH_EXPERIMENTS} items"
+    )
+    # A URL holds less: tornado refuses a query of over 1,000 fields with no JSON answer.
+    in_url = ",".join(["1"] * (MAX_QUERY_EXPERIMENTS + 1))
+    (await studio_fetch("GET", "runs", params={"experiment_id": in_url})).error(
+        422, "experiment_id", f"at most {MAX_QUERY_EXPERIMENTS} items"
+    )
+    long_filter = "name = '" + "x" * MAX_QUERY_FILTER_LENGTH + "'"
+    (await studio_fetch("GET", "runs", params={"filter": long_filter})).error(
+        422, "filter", f"at most {MAX_QUERY_FILTER_LENGTH} characters"
     )
     for answer in await both_ways(studio_fetch, page_token="e" * (MAX_PAGE_TOKEN_LENGTH + 1)):
         answer.error(422, "page_token", f"at most {MAX_PAGE_TOKEN_LENGTH} characters")

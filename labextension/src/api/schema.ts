@@ -907,9 +907,9 @@ export interface operations {
     searchRuns: {
         parameters: {
             query?: {
-                /** @description Runs of these experiments only. */
+                /** @description Runs of these experiments only (more in the body of POST /runs/search). */
                 experiment_id?: number[];
-                /** @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'". Limits (a filter past one is refused with 400): at most 100 comparisons, of which at most 16 on metrics, params or tags; at most 1000 values, `in (...)` lists included; parentheses and `not` nested at most 20 deep; keys of at most 250 characters; numbers of at most 100 characters, integers within signed 64 bits. */
+                /** @description Filter expression, e.g. "metrics.accuracy > 0.9 and params.max_depth = '3' and status = 'FINISHED'". Limits (a filter past one is refused with 400): at most 100 comparisons, of which at most 16 on metrics, params or tags; at most 1000 values, `in (...)` lists included; parentheses and `not` nested at most 20 deep; keys of at most 250 characters; numbers of at most 100 characters, integers within signed 64 bits. Longer filters go in the body of POST /runs/search. */
                 filter?: string | null;
                 /** @description Order clauses such as 'metrics.accuracy DESC' or 'start_time' (at most 8: each param, metric or tag clause joins a table). */
                 order_by?: string[];
