@@ -1,6 +1,7 @@
-"""Page tokens of a metric's full history: a cursor in the (step, timestamp) order.
+"""Page tokens: offsets for runs and experiments, and a cursor in the (step, timestamp) order
+for a metric's full history.
 
-A token names where the next page starts rather than how many points came before it, so a
+A history token names where the next page starts rather than how many points came before it, so a
 page costs the same wherever it starts and points logged meanwhile at later steps are not
 skipped or repeated. Tokens are opaque to clients (base64 JSON) and checked on the way in.
 """
@@ -12,9 +13,29 @@ import binascii
 import json
 
 from studio.errors import InvalidInput
-from studio.tracking.validation import INT64_MAX, INT64_MIN
+from studio.tracking.validation import INT64_MAX, INT64_MIN, MAX_PAGE_TOKEN_LENGTH
 
 MAX_SKIP = 2**31
+MAX_OFFSET = 2**31
+
+
+def encode_offset_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_offset_token(token: str | None) -> int:
+    """How many rows the page skips (0 without a token)."""
+    if not token:
+        return 0
+    if len(token) > MAX_PAGE_TOKEN_LENGTH:
+        raise InvalidInput(f"Invalid page_token: it is longer than {MAX_PAGE_TOKEN_LENGTH}.")
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise InvalidInput(f"Invalid page_token {token!r}.") from exc
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"Invalid page_token {token!r}.")
+    return offset
 
 
 def decode_history_token(token: str | None) -> tuple[int, int, int] | None:

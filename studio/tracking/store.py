@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import delete, func, select
 
 from studio import features
 from studio.errors import Conflict, InvalidInput, NotFound
+from studio.tracking import store_history
 from studio.tracking import store_rows as sql_rows
-from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import (
     Experiment,
     ExperimentPage,
@@ -24,7 +20,6 @@ from studio.tracking.entities import (
     RunPage,
     RunRecord,
     RunStatus,
-    float_or_nan,
 )
 from studio.tracking.orm import (
     SqlBatchReceipt,
@@ -32,10 +27,9 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
-from studio.tracking.paging import decode_history_token, encode_history_token
+from studio.tracking.paging import decode_offset_token, encode_offset_token
 from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
 from studio.tracking.validation import (
-    MAX_PAGE_TOKEN_LENGTH,
     MAX_SEARCH_EXPERIMENTS,
     MAX_SEARCH_RESULTS,
     validate_name,
@@ -53,9 +47,6 @@ if TYPE_CHECKING:
 # most once per interval per store, by whichever batch comes first.
 BATCH_RECEIPT_KEEP_MS = 2 * 24 * 3600 * 1000
 BATCH_RECEIPT_PRUNE_INTERVAL_S = 3600.0
-MAX_OFFSET = 2**31
-# A downsampled history looks up at most this many kept steps' timestamps by value.
-MAX_STEPS_LOOKED_UP = 1_000
 DEFAULT_EXPERIMENT = "Default"
 
 
@@ -142,14 +133,14 @@ class TrackingStore:
         """One page of `list_experiments`, in the same order; offsets, as runs' pages."""
         if max_results < 1:
             raise InvalidInput("max_results must be at least 1.")
-        offset = _decode_page_token(page_token)
+        offset = decode_offset_token(page_token)
         conditions = _experiment_conditions(include_archived, name_contains)
         with self.db.session() as session:
             found = self._experiments(
                 session, conditions, required=False, offset=offset, limit=max_results + 1
             )
         more = len(found) > max_results
-        token = _encode_page_token(offset + max_results) if more else None
+        token = encode_offset_token(offset + max_results) if more else None
         return ExperimentPage(found[:max_results], token)
 
     def update_experiment(
@@ -347,7 +338,7 @@ class TrackingStore:
                 f"{len(experiment_ids)} were given."
             )
         check_order_by(order_by)
-        offset = _decode_page_token(page_token)
+        offset = decode_offset_token(page_token)
         condition = parse_filter(filter)
         conditions: list[Any] = []
         if experiment_ids is not None:
@@ -367,7 +358,7 @@ class TrackingStore:
                 if include_total
                 else None
             )
-        token = _encode_page_token(offset + max_results) if more else None
+        token = encode_offset_token(offset + max_results) if more else None
         return RunPage(runs=runs, next_page_token=token, total=total)
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
@@ -461,96 +452,16 @@ class TrackingStore:
         """
         if max_points is not None and max_points < 2:
             raise InvalidInput("max_points must be at least 2.")
-        if max_points is None and max_results is not None:
-            return self._metric_history_page(run_id, key, max_results, page_token)
-        where = "FROM metrics WHERE run_id = {p} AND key = {p}"
-        with self.db.session() as session:
-            if session.get(SqlRun, run_id) is None:
-                raise NotFound(f"No run has id {run_id!r}.")
-            summary = session.get(SqlMetricSummary, (run_id, key))
-            total = summary.count if summary is not None else 0
-            if total == 0:
-                return MetricHistory(key, [], [], [], 0, False)
-            # Rows come straight from the driver's cursor (SQLAlchemy's Row objects would
-            # triple the time of a 100,000-point history), in the covering index's order.
-            if max_points is None or total <= max_points:
-                rows = sql_rows.driver_fetchall(
-                    session,
-                    f"SELECT step, timestamp, value {where} ORDER BY step, timestamp",
-                    (run_id, key),
-                )
-                return MetricHistory(
-                    key,
-                    [row[0] for row in rows],
-                    [row[1] for row in rows],
-                    [float_or_nan(row[2]) for row in rows],
-                    len(rows),
-                    False,
-                )
-            # Downsampling needs every value but only the kept points' timestamps: reading
-            # two columns, then the few timestamps, halves the time of a long history. Past
-            # MAX_STEPS_LOOKED_UP kept points the one scan reads the timestamps too: a lookup
-            # binds a parameter per step, and PostgreSQL binds at most 65,535.
-            many = max_points > MAX_STEPS_LOOKED_UP
-            rows = sql_rows.driver_fetchall(
-                session,
-                f"SELECT step, value{', timestamp' if many else ''} {where} "
-                "ORDER BY step, timestamp",
-                (run_id, key),
-            )
-            steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            values = np.array([row[1] for row in rows], dtype=np.float64)  # None: NaN
-            keep = min_max_indices(values, max_points)
-            stamps = (
-                [rows[index][2] for index in keep.tolist()]
-                if many
-                else _kept_timestamps(session, where, (run_id, key), steps, keep)
-            )
-        return MetricHistory(
-            key, steps[keep].tolist(), stamps, values[keep].tolist(), len(rows), True
-        )
-
-    def _metric_history_page(
-        self, run_id: str, key: str, max_results: int, page_token: str | None
-    ) -> MetricHistory:
-        # Keyset pages in the covering index's order (step, timestamp, value): a page costs
-        # the same wherever it starts, and points appended meanwhile land on later pages.
-        if max_results < 1:
+        if max_points is None and max_results is not None and max_results < 1:
             raise InvalidInput("max_results must be at least 1.")
-        cursor = decode_history_token(page_token)
-        sql = "SELECT step, timestamp, value FROM metrics WHERE run_id = {p} AND key = {p}"
-        params: tuple[Any, ...] = (run_id, key)
-        skip = 0
-        if cursor is not None:
-            step, stamp, skip = cursor
-            sql += " AND (step > {p} OR (step = {p} AND timestamp >= {p}))"
-            params += (step, step, stamp)
-        sql += " ORDER BY step, timestamp, value LIMIT {p} OFFSET {p}"
-        params += (max_results + 1, skip)
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
             summary = session.get(SqlMetricSummary, (run_id, key))
             total = summary.count if summary is not None else 0
-            rows = sql_rows.driver_fetchall(session, sql, params) if total else []
-        page, more = rows[:max_results], len(rows) > max_results
-        token = None
-        if more:
-            last = (page[-1][0], page[-1][1])
-            same = sum(1 for row in page if (row[0], row[1]) == last)
-            # A page inside one (step, timestamp) group continues the previous page's count.
-            if cursor is not None and same == len(page) and last == cursor[:2]:
-                same += skip
-            token = encode_history_token(last[0], last[1], same)
-        return MetricHistory(
-            key,
-            [row[0] for row in page],
-            [row[1] for row in page],
-            [float_or_nan(row[2]) for row in page],
-            total,
-            False,
-            token,
-        )
+            if max_points is None and max_results is not None:
+                return store_history.page(session, run_id, key, total, max_results, page_token)
+            return store_history.read(session, run_id, key, total, max_points)
 
 
 def _experiment_conditions(include_archived: bool, name_contains: str | None) -> list[Any]:
@@ -570,44 +481,7 @@ def _check_end_after_start(start_time: int, end_time: int | None) -> None:
         raise InvalidInput(
             f"end_time ({end_time}) must not be before the run's start_time ({start_time})."
         )
-def _kept_timestamps(
-    session: Session, where: str, params: tuple[str, str], steps: np.ndarray, keep: np.ndarray
-) -> list[int]:
-    """The kept points' timestamps, looked up by step (at most MAX_STEPS_LOOKED_UP steps)."""
-    kept_steps = steps[keep]
-    unique = np.unique(kept_steps).tolist()
-    placeholders = ", ".join(["{p}"] * len(unique))
-    stamps_of: dict[int, list[int]] = {}
-    for step, stamp in sql_rows.driver_fetchall(
-        session,
-        f"SELECT step, timestamp {where} AND step IN ({placeholders}) ORDER BY step, timestamp",
-        (*params, *unique),
-    ):
-        stamps_of.setdefault(step, []).append(stamp)
-    # A step logged several times: the n-th row of that step has its n-th timestamp.
-    occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
-    return [
-        stamps_of[step][n] for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
-    ]
 
 
 def _default_run_name(run_id: str) -> str:
     return f"run-{run_id[:8]}"
-
-
-def _encode_page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _decode_page_token(token: str | None) -> int:
-    if not token:
-        return 0
-    if len(token) > MAX_PAGE_TOKEN_LENGTH:
-        raise InvalidInput(f"Invalid page_token: it is longer than {MAX_PAGE_TOKEN_LENGTH}.")
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise InvalidInput(f"Invalid page_token {token!r}.") from exc
-    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"Invalid page_token {token!r}.")
-    return offset
