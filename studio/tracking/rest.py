@@ -48,7 +48,6 @@ from studio.tracking.schemas import (
     RunOut,
     RunSearchIn,
     RunUpdateIn,
-    ScalarIn,
 )
 from studio.tracking.validation import (
     MAX_BATCH_METRICS,
@@ -71,6 +70,7 @@ if TYPE_CHECKING:
         RunPage,
         RunRecord,
     )
+    from studio.tracking.wire_types import ScalarIn
     from studio.tracking.writer import MetricRow
 
 M = TypeVar("M", bound=BaseModel)

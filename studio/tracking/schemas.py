@@ -1,19 +1,16 @@
 """Wire models of experiment tracking: what the REST API reads and writes, and converters
 to and from the domain entities.
 
-JSON cannot hold NaN or ±Infinity, yet metric values may be either; on the wire they are the
-strings "NaN", "Infinity" and "-Infinity", in both directions.
+Field types and their limits are in `wire_types`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from pydantic import (
     BeforeValidator,
     Field,
-    WithJsonSchema,
     model_validator,
 )
 
@@ -30,13 +27,10 @@ from studio.tracking.entities import (
 from studio.tracking.validation import (
     BATCH_ID_PATTERN,
     INT64_MAX,
-    INT64_MIN,
     MAX_ARTIFACT_PATH_LENGTH,
     MAX_BATCH_ID_LENGTH,
-    MAX_EXPERIMENT_ID,
     MAX_EXPERIMENT_PAGE,
     MAX_FILTER_KEY_TERMS,
-    MAX_FILTER_LENGTH,
     MAX_FILTER_NESTING,
     MAX_FILTER_TERMS,
     MAX_FILTER_VALUES,
@@ -44,71 +38,29 @@ from studio.tracking.validation import (
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NUMBER_LENGTH,
-    MAX_ORDER_CLAUSE_LENGTH,
     MAX_ORDER_CLAUSES,
-    MAX_PAGE_TOKEN_LENGTH,
     MAX_QUERY_EXPERIMENTS,
-    MAX_QUERY_FILTER_LENGTH,
     MAX_SEARCH_EXPERIMENTS,
-    MAX_SEARCH_RESULTS,
-    RUN_ID_PATTERN,
+)
+from studio.tracking.wire_types import (
+    ExperimentId,
+    Filter,
+    FloatIn,
+    FloatOut,
+    Int64,
+    MaxResults,
+    Name,
+    OrderClause,
+    PageToken,
+    QueryFilter,
+    RunId,
+    RunTime,
+    ScalarIn,
+    Timestamp,
+    split_commas,
+    split_ids,
 )
 from studio.wire import QueryIn, WireIn, WireOut
-
-SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-_FLOAT_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"type": "number"},
-            {"type": "string", "enum": list(SPECIAL_FLOATS)},
-        ],
-        "description": 'A number, or "NaN", "Infinity" or "-Infinity".',
-    }
-)
-
-
-def _special_float(value: object) -> object:
-    if isinstance(value, str) and value in SPECIAL_FLOATS:
-        return SPECIAL_FLOATS[value]
-    return value
-
-
-def _split_commas(value: object) -> object:
-    """A repeatable query parameter may also be given as one comma-separated list."""
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list):
-        return value
-    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
-
-
-def _split_ids(value: object) -> object:
-    """Like `_split_commas`, but an empty part stays, so that `experiment_id=` (or `1,,2`) is
-    refused as not an integer instead of quietly meaning "every experiment"."""
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list):
-        return value
-    return [part.strip() for item in items for part in str(item).split(",")]
-
-
-# A metric value as the API reads it: a JSON number or one of the three strings, never a bool.
-FloatIn = Annotated[float, BeforeValidator(_special_float), _FLOAT_SCHEMA]
-# A metric value as the API writes it (pydantic's lax float parses the three strings itself).
-FloatOut = Annotated[float, _FLOAT_SCHEMA]
-# Params and tags are stored as text; JSON scalars are accepted and turned into text.
-ScalarIn = str | int | float | bool | None
-# SQL integers are 64-bit: a larger number is bad input, not a database error.
-Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
-Timestamp = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX, description="Epoch milliseconds.")]
-ExperimentId = Annotated[int, Field(ge=1, le=MAX_EXPERIMENT_ID)]
-# A run's start and end as a client sets them: not before 1970, so that a duration (end minus
-# start) always fits in 64 bits (an end at INT64_MAX after a start at INT64_MIN made
-# duration_ms 2**64 - 1).
-RunTime = Annotated[int, Field(ge=0, le=INT64_MAX, description="Epoch milliseconds.")]
-# Client-chosen run ids become part of artifact paths: letters, digits, '-' and '_' only.
-RunId = Annotated[str, Field(pattern=RUN_ID_PATTERN)]
-# Experiment and run names fit their VARCHAR column (PostgreSQL refuses a longer one).
-Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
-
 
 # Experiments ---------------------------------------------------------------------------------
 
@@ -311,14 +263,6 @@ _ORDER_HELP = (
     "Order clauses such as 'metrics.accuracy DESC' or 'start_time' "
     f"(at most {MAX_ORDER_CLAUSES}: each param, metric or tag clause joins a table)."
 )
-Filter = Annotated[str, Field(max_length=MAX_FILTER_LENGTH)]
-QueryFilter = Annotated[str, Field(max_length=MAX_QUERY_FILTER_LENGTH)]
-OrderClause = Annotated[str, Field(max_length=MAX_ORDER_CLAUSE_LENGTH)]
-MaxResults = Annotated[
-    int,
-    Field(ge=1, le=MAX_SEARCH_RESULTS, description="At most this many runs per page."),
-]
-PageToken = Annotated[str, Field(max_length=MAX_PAGE_TOKEN_LENGTH)]
 _PAGE_TOKEN_HELP = "The next_page_token of the previous page."
 
 
@@ -341,7 +285,7 @@ class RunSearchIn(WireIn, title="RunSearchIn"):
 class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
 
-    experiment_id: Annotated[list[ExperimentId], BeforeValidator(_split_ids)] = Field(
+    experiment_id: Annotated[list[ExperimentId], BeforeValidator(split_ids)] = Field(
         default_factory=list,
         max_length=MAX_QUERY_EXPERIMENTS,
         description="Runs of these experiments only (more in the body of POST /runs/search).",
@@ -349,7 +293,7 @@ class RunSearchQuery(QueryIn, title="RunSearchQuery"):
     filter: QueryFilter | None = Field(
         None, description=f"{_FILTER_HELP} Longer filters go in the body of POST /runs/search."
     )
-    order_by: Annotated[list[OrderClause], BeforeValidator(_split_commas)] = Field(
+    order_by: Annotated[list[OrderClause], BeforeValidator(split_commas)] = Field(
         default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
     )
     max_results: MaxResults = 1000
