@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -33,6 +32,7 @@ from studio.errors import (
 )
 from studio.tracking.entities import RunStatus
 from studio.tracking.local_files import local_files
+from studio.tracking.rest_batches import UnansweredBatches, chunks, metrics_in
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -42,7 +42,6 @@ from studio.tracking.schemas import (
     ExperimentOut,
     ExperimentUpdateIn,
     MetricHistoryOut,
-    MetricIn,
     RunCreateIn,
     RunListOut,
     RunOut,
@@ -50,14 +49,10 @@ from studio.tracking.schemas import (
     RunUpdateIn,
 )
 from studio.tracking.validation import (
-    MAX_BATCH_METRICS,
     MAX_EXPERIMENT_PAGE,
     MAX_HISTORY_POINTS,
-    metric_step,
-    metric_value,
     params_to_text,
     tags_to_text,
-    validate_key,
 )
 
 if TYPE_CHECKING:
@@ -77,8 +72,6 @@ M = TypeVar("M", bound=BaseModel)
 
 API_PREFIX = "/studio/api"
 DOWNLOAD_CHUNK = 1 << 20
-# Batches remembered for a retry; the writer retries one batch at a time.
-_MAX_UNANSWERED = 8
 
 
 class RestTrackingClient:
@@ -94,7 +87,7 @@ class RestTrackingClient:
         self.base_url = base.removesuffix(API_PREFIX)
         self.token = token
         self.timeout = timeout
-        self._unanswered = _UnansweredBatches()
+        self._unanswered = UnansweredBatches()
 
     def __repr__(self) -> str:
         return f"RestTrackingClient({self.base_url!r})"
@@ -102,7 +95,7 @@ class RestTrackingClient:
     def after_fork(self) -> None:
         """In a forked child: the parent's unanswered batches are the parent's to retry, and
         their lock may have been held by the parent's writer thread at the fork."""
-        self._unanswered = _UnansweredBatches()
+        self._unanswered = UnansweredBatches()
 
     # Experiments ---------------------------------------------------------------------------
 
@@ -198,7 +191,7 @@ class RestTrackingClient:
                 source=source,
                 params=_scalars(params_to_text(params)),
                 tags=_scalars(tags_to_text(tags)),
-                metrics=_metrics_in(metrics),
+                metrics=metrics_in(metrics),
                 status=status,
                 start_time=start_time,
                 end_time=end_time,
@@ -264,7 +257,7 @@ class RestTrackingClient:
         """
         with _checked():
             body = BatchIn(
-                metrics=_metrics_in(metrics),
+                metrics=metrics_in(metrics),
                 params=_scalars(params_to_text(params)),
                 tags=_scalars(tags_to_text(tags)),
                 batch_id=batch_id or uuid.uuid4().hex,
@@ -281,7 +274,7 @@ class RestTrackingClient:
         """
         batch_id = self._unanswered.id_for(rows)
         try:
-            for index, (run_id, chunk) in enumerate(_chunks(rows)):
+            for index, (run_id, chunk) in enumerate(chunks(rows)):
                 self.log_batch(run_id, metrics=chunk, batch_id=f"{batch_id}-{index}")
         except StoreError:
             raise  # unanswered: the ids stay for the writer's retry
@@ -364,10 +357,11 @@ class RestTrackingClient:
         )
         if entry is None:
             raise NotFound(f"No artifact {path!r} in this run.")
-        local = Path(destination) / posixpath.basename(entry.path)
+        local = _inside(Path(destination), posixpath.basename(entry.path))
         if entry.is_dir:
             for file in self._walk(run_id, entry.path):
-                self._download_file(run_id, file, local / posixpath.relpath(file, entry.path))
+                target = _inside(local, posixpath.relpath(file, entry.path))
+                self._download_file(run_id, file, target)
         else:
             self._download_file(run_id, entry.path, local)
         return local
@@ -437,33 +431,6 @@ class RestTrackingClient:
             ) from exc
 
 
-class _UnansweredBatches:
-    """The ids of the writer's batches whose last attempt got no answer, by their rows.
-
-    The batching writer retries a failed batch by passing the same rows again; they then get
-    the same ids, which the server has recorded if the failed attempt was in fact stored.
-    Keyed by the rows themselves (not a hash of them), so two batches never share an id.
-    """
-
-    def __init__(self) -> None:
-        self._ids: dict[tuple[MetricRow, ...], str] = {}
-        self._lock = threading.Lock()
-
-    def id_for(self, rows: Sequence[MetricRow]) -> str:
-        key = tuple(rows)
-        with self._lock:
-            found = self._ids.get(key)
-            if found is None:
-                while len(self._ids) >= _MAX_UNANSWERED:  # the oldest were given up on
-                    del self._ids[next(iter(self._ids))]
-                found = self._ids[key] = uuid.uuid4().hex
-            return found
-
-    def forget(self, rows: Sequence[MetricRow]) -> None:
-        with self._lock:
-            self._ids.pop(tuple(rows), None)
-
-
 def _answer_error(exc: urllib.error.HTTPError) -> StudioError:
     """The StudioError for an error answer, carrying the server's message."""
     try:
@@ -502,28 +469,16 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def _metrics_in(metrics: Sequence[tuple[str, float, int, int]]) -> list[MetricIn]:
-    """Points checked with the local client's messages, then as wire models."""
-    checked = []
-    for key, value, step, stamp in metrics:
-        validate_key(key, "metric")
-        checked.append(
-            MetricIn(
-                key=key,
-                value=metric_value(value, key),
-                step=metric_step(step, key),
-                timestamp=metric_step(stamp, key),
-            )
+def _inside(folder: Path, relative: str) -> Path:
+    """`folder / relative`, refused when it would land outside `folder`: the paths come from
+    the server's listing, and a hostile server must not make a download write elsewhere."""
+    target = folder / relative
+    if (
+        not target.resolve().is_relative_to(folder.resolve())
+        or target.resolve() == folder.resolve()
+    ):
+        raise StoreError(
+            f"The Studio server listed the artifact {relative!r}, which would be written "
+            f"outside {str(folder)!r}: refused."
         )
-    return checked
-
-
-def _chunks(
-    rows: Sequence[MetricRow],
-) -> Iterator[tuple[str, list[tuple[str, float, int, int]]]]:
-    by_run: dict[str, list[tuple[str, float, int, int]]] = {}
-    for run_id, key, value, step, stamp in rows:
-        by_run.setdefault(run_id, []).append((key, value, step, stamp))
-    for run_id, points in by_run.items():
-        for start in range(0, len(points), MAX_BATCH_METRICS):
-            yield run_id, points[start : start + MAX_BATCH_METRICS]
+    return target

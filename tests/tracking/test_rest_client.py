@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from studio.errors import Conflict, InvalidInput, NotFound, StoreError, TooLarge
-from studio.tracking import rest
 from studio.tracking.entities import RunStatus
 from studio.tracking.rest import RestTrackingClient
+from studio.tracking.rest_batches import chunks
 from studio.tracking.search import parse_filter
 from studio.tracking.service import MAX_BATCH_METRICS
 
@@ -224,7 +224,15 @@ async def test_write_metrics_sends_batches_per_run(
 
 
 def test_chunks_fit_the_servers_limit() -> None:
-    assert rest.MAX_BATCH_METRICS == MAX_BATCH_METRICS
+    rows = [("a", "loss", 1.0, step, 1) for step in range(MAX_BATCH_METRICS + 1)]
+    rows += [("b", "loss", 2.0, 0, 1)]
+    found = list(chunks(rows))
+    assert [(run_id, len(points)) for run_id, points in found] == [
+        ("a", MAX_BATCH_METRICS),
+        ("a", 1),
+        ("b", 1),
+    ]
+    assert found[1][1] == [("loss", 1.0, MAX_BATCH_METRICS, 1)]
 
 
 async def test_metric_history_downsampled(
