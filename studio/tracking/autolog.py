@@ -8,7 +8,7 @@ definition wrapped once; `autolog(disable=True)` puts every original back. Only 
 fit logs: a Pipeline's steps, a search's candidates and a meta-estimator's inner estimators
 run unlogged inside it. Only the user's fits log: those scikit-learn makes inside its own
 functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) are
-told apart by the frames that lead to them (`_fitted_by_sklearn`), not by a list of classes.
+told apart by the frames that lead to them (`autolog_frames`), not by a list of classes.
 A fit logs into the active run, or starts (and ends) a run of its own.
 
 Logging never breaks a fit: whatever goes wrong while logging becomes an `AutologWarning`, and
@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.discovery import all_estimators
 
 from studio.tracking import sklearn_payload as payload
+from studio.tracking.autolog_frames import fitted_by_sklearn
 from studio.tracking.fluent import Run, active_run, start_run
 
 __all__ = ["AutologWarning", "autolog"]
@@ -190,7 +191,7 @@ def _wrap_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return fit(self, *args, **kwargs)
         try:
-            if _fitted_by_sklearn(self, sys._getframe(1)):
+            if fitted_by_sklearn(self, sys._getframe(1)):
                 # Held meanwhile, so that the fits this one makes stay unlogged too.
                 return fit(self, *args, **kwargs)
             return _logged_fit(fit, self, args, kwargs, settings)
@@ -198,29 +199,6 @@ def _wrap_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
             _outermost.release()
 
     return autologged_fit
-
-
-def _fitted_by_sklearn(estimator: Any, caller: FrameType | None) -> bool:
-    """Whether scikit-learn made this fit inside a function of its own, not for the user: a
-    metric fitting a LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds.
-
-    The frames between the user's code and the fit are walked back. The user's own fit
-    reaches here straight from their code, or through scikit-learn methods of the same
-    estimator (`LocalOutlierFactor.fit_predict` calls `self.fit`). Any other scikit-learn frame
-    on the way (a function, or a method of another object) means scikit-learn chose to fit.
-    """
-    frame = caller
-    while frame is not None and _in_sklearn(frame):
-        code = frame.f_code
-        if not code.co_argcount or frame.f_locals.get(code.co_varnames[0]) is not estimator:
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _in_sklearn(frame: FrameType) -> bool:
-    module = frame.f_globals.get("__name__", "")
-    return isinstance(module, str) and (module == "sklearn" or module.startswith("sklearn."))
 
 
 def _wrap_cross_validate(original: Callable[..., Any]) -> Callable[..., Any]:
