@@ -28,6 +28,7 @@ from studio.config import (
     DB_URL_ENV,
     HOME_ENV,
     RUN_ID_ENV,
+    SQLITE_SYNCHRONOUS_ENV,
     TOKEN_ENV,
     TRACKING_URI_ENV,
 )
@@ -40,7 +41,15 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
-STUDIO_ENV = (HOME_ENV, DB_URL_ENV, ARTIFACT_ROOT_ENV, TRACKING_URI_ENV, TOKEN_ENV, RUN_ID_ENV)
+STUDIO_ENV = (
+    HOME_ENV,
+    DB_URL_ENV,
+    ARTIFACT_ROOT_ENV,
+    TRACKING_URI_ENV,
+    TOKEN_ENV,
+    RUN_ID_ENV,
+    SQLITE_SYNCHRONOUS_ENV,
+)
 
 
 @pytest.fixture

@@ -49,7 +49,8 @@ class TrackingService:
 
     @classmethod
     def from_config(cls, config: StudioConfig) -> TrackingService:
-        return cls(TrackingStore(Database(config.db_url), config.artifact_root))
+        database = Database(config.db_url, sqlite_synchronous=config.sqlite_synchronous)
+        return cls(TrackingStore(database, config.artifact_root))
 
     # Experiments ---------------------------------------------------------------------------
 
