@@ -168,7 +168,7 @@ def test_points_reach_the_store_without_flush(
 
 
 PARAM_WRITERS = 4
-PARAM_KEYS = 100
+PARAM_KEYS = 50
 
 
 def test_processes_logging_the_same_param_value_at_once_do_not_conflict(
