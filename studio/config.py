@@ -54,7 +54,7 @@ def sqlite_synchronous_level(value: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class StudioConfig:
-    """Resolved locations of the store and the artifact root."""
+    """Resolved locations of the store and the artifact root, and SQLite's sync level."""
 
     home: Path
     db_url: str
