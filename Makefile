@@ -4,8 +4,8 @@
 #                   start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
 #   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
-#                   the store tests and the schemathesis fuzzing of the REST API again on a
-#                   throwaway PostgreSQL server that it starts and always stops
+#                   every test that touches a store again on a throwaway PostgreSQL server
+#                   that it starts and always stops
 #   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
 #                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
@@ -55,12 +55,14 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 JEST_ARGS ?=
 BENCH_ARGS ?=
-# What runs a second time against PostgreSQL: the store and the schema, and the REST API fuzzed
-# by schemathesis (tests/tracking/test_schemathesis.py, on both databases).
-PG_TESTS ?= $(wildcard tests/tracking/test_store*.py) tests/tracking/test_service.py tests/db \
-            tests/tracking/test_schemathesis.py
-# The writer against the store, and processes forked or spawned from one that logs.
-PG_TESTS += tests/tracking/test_writer_store.py tests/tracking/test_fork.py
+# What runs a second time against PostgreSQL: every test, a new file included, except these,
+# which touch no store (or only SQLite's): the browser tests and the example notebooks stay on
+# SQLite. Inside the run, tests of SQLite itself skip (tests/databases.py: sqlite_only).
+PG_IGNORE ?= tests/browser tests/test_examples.py tests/test_labextension.py \
+             tests/test_extension.py tests/test_api_types.py tests/test_openapi.py \
+             tests/test_public_api.py tests/test_config.py tests/tracking/test_search.py \
+             tests/tracking/test_downsample.py
+PG_TESTS ?= tests $(addprefix --ignore=,$(PG_IGNORE))
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").
@@ -72,7 +74,7 @@ BROWSER_TESTS ?= tests/browser
 help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test       ruff, mypy, tsc and Jest, pytest on SQLite (browser tests included)"
-	@echo "                and the store tests on PostgreSQL"
+	@echo "                and every store-touching test again on PostgreSQL"
 	@echo "make bench      the benchmarks, side by side with MLflow"
 	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
 	@echo "make build      rebuild the JupyterLab extension if its sources changed"
@@ -164,7 +166,7 @@ test: $(LABEXT_BUILT) $(CHROMIUM)
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS)
 	@echo "==> pytest (SQLite): browser tests in Chromium   [$$(date +%T)]"
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
-	@echo "==> pytest (PostgreSQL): $(PG_TESTS)   [$$(date +%T)]"
+	@echo "==> pytest (PostgreSQL): tests, except $(PG_IGNORE)   [$$(date +%T)]"
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
 	@echo "==> make test passed   [$$(date +%T)]"
 

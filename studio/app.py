@@ -60,13 +60,25 @@ class StudioApp(ExtensionApp):
         ),
     )
 
+    sqlite_synchronous = Unicode(
+        "",
+        config=True,
+        help=(
+            "SQLite's synchronous level: NORMAL (a commit survives a crash of the process; a "
+            "power loss may undo the last commits), FULL or EXTRA (a commit survives a power "
+            "loss; each costs an fsync). Empty: $STUDIO_SQLITE_SYNCHRONOUS, else NORMAL. "
+            "Exported to kernels and jobs; ignored for PostgreSQL."
+        ),
+    )
+
     def initialize_settings(self) -> None:
         config = StudioConfig.resolve(
             home=self.home or None,
             db_url=self.db_url or None,
             artifact_root=self.artifact_root or None,
+            sqlite_synchronous=self.sqlite_synchronous or None,
         )
-        database = Database(config.db_url)
+        database = Database.from_config(config)
         try:
             database.ensure_schema()
         except SchemaOutOfDate as exc:

@@ -74,7 +74,7 @@ def _openapi(output: str | None) -> int:
 
 def _store_command(args: argparse.Namespace) -> int:
     config = StudioConfig.resolve(db_url=args.db_url)
-    database = Database(config.db_url)
+    database = Database.from_config(config)
     try:
         if args.command == "info":
             print(f"studio {__version__}")

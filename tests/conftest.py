@@ -2,8 +2,9 @@
 
 pytest-jupyter's `jp_environ` points the Jupyter config, data, runtime and home folders at the
 test's tmp_path, so no test reads or writes the user's. The server loads Studio through its
-real entry point (`studio._jupyter_server_extension_points`), with the database and the
-artifact root in tmp_path too.
+real entry point (`studio._jupyter_server_extension_points`), with the artifact root in
+tmp_path too and the database there as well, or on the PostgreSQL server that
+`STUDIO_TEST_DB_URL` names (tests/databases.py).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from studio.config import (
     DB_URL_ENV,
     HOME_ENV,
     RUN_ID_ENV,
+    SQLITE_SYNCHRONOUS_ENV,
     TOKEN_ENV,
     TRACKING_URI_ENV,
 )
+from tests.databases import fresh_database
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
@@ -38,7 +41,15 @@ if TYPE_CHECKING:
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
-STUDIO_ENV = (HOME_ENV, DB_URL_ENV, ARTIFACT_ROOT_ENV, TRACKING_URI_ENV, TOKEN_ENV, RUN_ID_ENV)
+STUDIO_ENV = (
+    HOME_ENV,
+    DB_URL_ENV,
+    ARTIFACT_ROOT_ENV,
+    TRACKING_URI_ENV,
+    TOKEN_ENV,
+    RUN_ID_ENV,
+    SQLITE_SYNCHRONOUS_ENV,
+)
 
 
 @pytest.fixture
@@ -47,8 +58,17 @@ def studio_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def studio_db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'server' / 'studio.db'}"
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: SQLite, or PostgreSQL where STUDIO_TEST_DB_URL says."""
+    with fresh_database(str(tmp_path / "studio.db")) as url:
+        yield url
+
+
+@pytest.fixture
+def studio_db_url(tmp_path: Path) -> Iterator[str]:
+    """The server's database: another new one, so a test may also have a store of its own."""
+    with fresh_database(str(tmp_path / "server" / "studio.db")) as url:
+        yield url
 
 
 @pytest.fixture

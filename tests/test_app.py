@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import text
 from traitlets.config import Config
 
-from studio.config import ARTIFACT_ROOT_ENV, DB_URL_ENV, HOME_ENV
+from studio.config import ARTIFACT_ROOT_ENV, DB_URL_ENV, HOME_ENV, SQLITE_SYNCHRONOUS_ENV
 from studio.db.engine import Database
-from studio.errors import SchemaOutOfDate
+from studio.errors import InvalidInput, SchemaOutOfDate
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,6 +41,7 @@ async def test_configured_locations_are_used_and_exported(
     assert os.environ[HOME_ENV] == str(studio_home)
 
 
+@sqlite_only
 def test_home_alone_places_database_and_artifacts(
     jp_configurable_serverapp: Callable[..., ServerApp], tmp_path: Path
 ) -> None:
@@ -78,3 +80,24 @@ def test_out_of_date_schema_is_refused(
 
 def test_routes_are_under_studio_api(studio_routes: Any) -> None:
     assert all(route.template.startswith("/studio/api/") for route in studio_routes)
+
+
+@sqlite_only
+def test_sqlite_synchronous_is_configured_and_exported(
+    jp_configurable_serverapp: Callable[..., ServerApp], jp_server_config: Config
+) -> None:
+    jp_server_config.StudioApp.sqlite_synchronous = "full"
+    app = jp_configurable_serverapp(config=jp_server_config)
+    tracking: TrackingService = app.web_app.settings["studio_tracking"]
+    with tracking.store.db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+    # Kernels and jobs the server starts write with the same level.
+    assert os.environ[SQLITE_SYNCHRONOUS_ENV] == "FULL"
+
+
+def test_a_bad_sqlite_synchronous_level_stops_the_server(
+    jp_configurable_serverapp: Callable[..., ServerApp], jp_server_config: Config
+) -> None:
+    jp_server_config.StudioApp.sqlite_synchronous = "OFF"
+    with pytest.raises(InvalidInput, match="NORMAL, FULL, EXTRA"):
+        jp_configurable_serverapp(config=jp_server_config)

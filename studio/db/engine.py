@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from studio.config import StudioConfig, sqlite_synchronous_level
 from studio.db.migrate import downgrade_schema, upgrade_schema
 from studio.errors import Conflict, SchemaOutOfDate, StoreError, StudioError
 
@@ -25,13 +27,14 @@ SCHEMA_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself, so writers can take the lock up front.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
+    # NORMAL by default; FULL or EXTRA where a commit must survive a power loss (config.py).
+    cursor.execute(f"PRAGMA synchronous = {synchronous}")
     cursor.execute("PRAGMA foreign_keys = ON")
     # LIKE matches case as on PostgreSQL; the filter language has ILIKE for the other kind.
     cursor.execute("PRAGMA case_sensitive_like = ON")
@@ -48,18 +51,21 @@ def _sqlite_begin(conn: Any) -> None:
 class Database:
     """One database: its engine, its sessions and its schema state."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, sqlite_synchronous: str | None = None
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.is_sqlite:
+            synchronous = sqlite_synchronous_level(sqlite_synchronous)
             _ensure_sqlite_folder(url)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", partial(_sqlite_pragmas, synchronous))
             event.listen(self.engine, "begin", _sqlite_begin)
             writer_engine: Engine = self.engine.execution_options(studio_begin="IMMEDIATE")
         else:
@@ -68,6 +74,11 @@ class Database:
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
         self._schema_checked = False
         self._schema_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: StudioConfig) -> Database:
+        """The database a resolved configuration names, at its SQLite synchronous level."""
+        return cls(config.db_url, sqlite_synchronous=config.sqlite_synchronous)
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

@@ -67,7 +67,7 @@ class TrackingService:
     @classmethod
     def from_config(cls, config: StudioConfig) -> TrackingService:
         """A service on a database of its own (the client inside a kernel)."""
-        return cls.from_database(Database(config.db_url), config)
+        return cls.from_database(Database.from_config(config), config)
 
     def after_fork(self) -> None:
         """In a forked child: a new connection pool, leaving the parent's connections alone.

@@ -99,25 +99,31 @@ def hydrate(session: Session, rows: Sequence[SqlRun]) -> list[RunRecord]:
 
 
 def write_params(session: Session, run_id: str, params: Mapping[str, str]) -> None:
-    """Params are immutable, as in MLflow: the same value again is fine, another is not."""
+    """Params are immutable, as in MLflow: the same value again is fine, another is not.
+
+    Insert first, skipping keys already stored, then compare: a check before the insert
+    would let two processes logging the same param at once both see nothing, and the second
+    insert would fail on the primary key although the values agree.
+    """
     if not params:
         return
-    stored = dict(
-        session.execute(
-            select(SqlParam.key, SqlParam.value).where(
-                SqlParam.run_id == run_id, SqlParam.key.in_(list(params))
-            )
-        ).all()
+    dialect = session.connection().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlParam)
+    session.execute(
+        upsert.on_conflict_do_nothing(index_elements=[SqlParam.run_id, SqlParam.key]),
+        [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
     )
-    for key, value in params.items():
-        if key in stored and stored[key] != value:
+    stored = session.execute(
+        select(SqlParam.key, SqlParam.value).where(
+            SqlParam.run_id == run_id, SqlParam.key.in_(list(params))
+        )
+    ).all()
+    for key, value in stored:
+        if value != params[key]:
             raise Conflict(
-                f"Param {key!r} of run {run_id} is already {stored[key]!r}; params cannot "
-                f"change (tried {value!r}). Log it under another key, or use a tag."
+                f"Param {key!r} of run {run_id} is already {value!r}; params cannot "
+                f"change (tried {params[key]!r}). Log it under another key, or use a tag."
             )
-    new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items() if k not in stored]
-    if new:
-        session.execute(insert(SqlParam), new)
 
 
 def write_tags(session: Session, run_id: str, tags: Mapping[str, str]) -> None:

@@ -6,6 +6,7 @@ benchmark's `--help` should not wait for it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -14,10 +15,10 @@ import sys
 import time
 import urllib.parse
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness import BenchError, HttpClient, Sandbox, ServerProcess, child_environment, free_port
 from workload import METRIC, Sizes, check_downsampled, count_rows, progress, time_calls, yes
@@ -62,45 +63,110 @@ def mlflow_metric_count(home: Path, run_id: str, key: str) -> int:
     )
 
 
+@dataclass
+class SqlitePragmas:
+    """What `mlflow_sqlite_pragmas` set, read back from the connections themselves."""
+
+    synchronous: str
+    seen: set[tuple[str, int]] = field(default_factory=set)  # (journal_mode, synchronous)
+
+
+# SQLite answers `PRAGMA synchronous` with a number.
+SYNCHRONOUS_NUMBER = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
+
+
+@contextlib.contextmanager
+def mlflow_sqlite_pragmas(synchronous: str) -> Iterator[SqlitePragmas]:
+    """Give MLflow's SQLite connections Studio's settings: WAL and `synchronous`.
+
+    MLflow makes its engine itself, so the pragmas go through a listener on every SQLAlchemy
+    engine, applied only to connections whose main database file is `mlflow.db` (Studio's
+    own connections in this process keep theirs). Each connection's settings are read back,
+    so a measurement can check that none escaped them.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    applied = SqlitePragmas(synchronous)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+        except Exception:  # not SQLite
+            cursor.close()
+            return
+        if files and Path(files[0]).name == "mlflow.db":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            level = cursor.execute("PRAGMA synchronous").fetchone()[0]
+            applied.seen.add((str(mode), int(level)))
+        cursor.close()
+
+    event.listen(Engine, "connect", on_connect)
+    try:
+        yield applied
+    finally:
+        event.remove(Engine, "connect", on_connect)
+    if applied.seen != {("wal", SYNCHRONOUS_NUMBER[synchronous])}:
+        raise BenchError(f"MLflow's connections ran with {applied.seen}, not WAL/{synchronous}.")
+
+
 def mlflow_log_metric(
-    home: Path, values: Sequence[float], synchronous: bool
+    home: Path, values: Sequence[float], synchronous: bool, sqlite_synchronous: str | None = None
 ) -> tuple[float, float]:
-    """Seconds of the loop of `mlflow.log_metric` calls, and until every point is stored."""
+    """Seconds of the loop of `mlflow.log_metric` calls, and until every point is stored.
+
+    `synchronous=False` is MLflow's asynchronous logging (what MLFLOW_ENABLE_ASYNC_LOGGING=true
+    makes the default). `sqlite_synchronous` (NORMAL, FULL) puts its store in WAL mode at that
+    level, as Studio's; None leaves MLflow's defaults (rollback journal, FULL).
+    """
     import mlflow
 
-    _, _, experiment_id = mlflow_store(home)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
-        mlflow.log_metric("warmup", 0.0, synchronous=synchronous)
-        mlflow.flush_async_logging()
-        started = time.perf_counter()
-        for step, value in enumerate(values):
-            mlflow.log_metric(METRIC, value, step=step, synchronous=synchronous)
-        accepted = time.perf_counter() - started
-        mlflow.flush_async_logging()
-        durable = time.perf_counter() - started
-        run_id = run.info.run_id
+    pragmas = (
+        mlflow_sqlite_pragmas(sqlite_synchronous)
+        if sqlite_synchronous
+        else contextlib.nullcontext()
+    )
+    with pragmas:
+        _, _, experiment_id = mlflow_store(home)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.log_metric("warmup", 0.0, synchronous=synchronous)
+            mlflow.flush_async_logging()
+            started = time.perf_counter()
+            for step, value in enumerate(values):
+                mlflow.log_metric(METRIC, value, step=step, synchronous=synchronous)
+            accepted = time.perf_counter() - started
+            mlflow.flush_async_logging()
+            durable = time.perf_counter() - started
+            run_id = run.info.run_id
     stored = mlflow_metric_count(home, run_id, METRIC)
     if stored != len(values):
         raise BenchError(f"MLflow stored {stored} of {len(values)} points.")
     return accepted, durable
 
 
-def mlflow_log_batch(home: Path, values: Sequence[float], batch: int = 1_000) -> float:
-    """Seconds to write `values` with `MlflowClient.log_batch`, `batch` points a call."""
+def mlflow_log_batch(
+    home: Path, values: Sequence[float], batch: int = 1_000, sqlite_synchronous: str = "FULL"
+) -> float:
+    """Seconds to write `values` with `MlflowClient.log_batch`, `batch` points a call, its store
+    in WAL mode at `sqlite_synchronous` (as Studio's)."""
     from mlflow.entities import Metric
 
-    _, client, experiment_id = mlflow_store(home)
-    run_id = client.create_run(experiment_id).info.run_id
-    started = time.perf_counter()
-    for first in range(0, len(values), batch):
-        stamp = int(time.time() * 1000)
-        points = [
-            Metric(METRIC, value, stamp, first + offset)
-            for offset, value in enumerate(values[first : first + batch])
-        ]
-        client.log_batch(run_id, metrics=points)
-    elapsed = time.perf_counter() - started
-    client.set_terminated(run_id)
+    with mlflow_sqlite_pragmas(sqlite_synchronous):
+        _, client, experiment_id = mlflow_store(home)
+        run_id = client.create_run(experiment_id).info.run_id
+        started = time.perf_counter()
+        for first in range(0, len(values), batch):
+            stamp = int(time.time() * 1000)
+            points = [
+                Metric(METRIC, value, stamp, first + offset)
+                for offset, value in enumerate(values[first : first + batch])
+            ]
+            client.log_batch(run_id, metrics=points)
+        elapsed = time.perf_counter() - started
+        client.set_terminated(run_id)
     stored = mlflow_metric_count(home, run_id, METRIC)
     if stored != len(values):
         raise BenchError(f"MLflow log_batch stored {stored} of {len(values)} points.")
@@ -184,14 +250,17 @@ def mlflow_history(sandbox: Sandbox, values: Sequence[float], sizes: Sizes) -> M
             "MLflow: GET /api/2.0/mlflow/metrics/get-history from `mlflow server` (1 worker, "
             f"started in {server.startup_s:.1f}s) on its own SQLite store. It cannot "
             f"downsample: all {received:,} points come back ({len(full_body):,} bytes). "
-            f"Median of {len(full)} requests after a warm-up."
+            f"Median of {len(full)} requests after a warm-up (at most "
+            f"{sizes.mlflow_history_budget_s:.0f}s of requests). Studio column: its "
+            "downsampled history, as above."
         ),
         sampled=sampled,
         sampled_note=(
-            "MLflow's UI route /ajax-api/2.0/mlflow/metrics/get-history-bulk-interval with "
-            f"max_results={sizes.history_max_points}: evenly spaced steps; global min kept: "
-            f"{yes(kept_min)}, max kept: {yes(kept_max)}. Studio column: its downsampled "
-            "history, as above."
+            "MLflow: its UI's sampled route /ajax-api/2.0/mlflow/metrics/"
+            f"get-history-bulk-interval with max_results={sizes.history_max_points} from the "
+            "same `mlflow server`: evenly spaced steps; global min kept: "
+            f"{yes(kept_min)}, max kept: {yes(kept_max)}. Median of {len(sampled)} requests "
+            "after 3 warm-ups, as Studio's."
         ),
     )
 

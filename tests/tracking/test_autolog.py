@@ -469,10 +469,10 @@ def test_options_turn_off_models_and_metrics(uri: str, iris: tuple[Any, Any]) ->
 
 
 def test_without_a_tracking_uri_runs_go_to_the_environments_store(
-    uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, iris: tuple[Any, Any]
+    uri: str, monkeypatch: pytest.MonkeyPatch, iris: tuple[Any, Any]
 ) -> None:
     X, y = iris
-    env_store = str(tmp_path / "env-store")
+    env_store = uri  # the test's database: PostgreSQL too under STUDIO_TEST_DB_URL
     monkeypatch.setenv(TRACKING_URI_ENV, env_store)
     monkeypatch.setenv(EXPERIMENT_ENV, "from-env")
     autolog()

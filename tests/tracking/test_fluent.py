@@ -15,9 +15,13 @@ from studio.tracking.entities import RunStatus
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[studio.Client]:
-    """A fresh store for each test, found through the environment as in a notebook."""
-    monkeypatch.setenv("STUDIO_TRACKING_URI", str(tmp_path / "store"))
+def client(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[studio.Client]:
+    """A fresh store for each test (SQLite, or PostgreSQL under STUDIO_TEST_DB_URL), found
+    through the environment as in a notebook."""
+    monkeypatch.setenv("STUDIO_TRACKING_URI", database_url)
+    monkeypatch.setenv("STUDIO_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
     monkeypatch.delenv("STUDIO_RUN_ID", raising=False)
     yield studio.Client()
     while studio.active_run() is not None:
