@@ -32,6 +32,7 @@ from studio.config import (
     TOKEN_ENV,
     TRACKING_URI_ENV,
 )
+from studio.db.engine import Database
 from tests.databases import fresh_database
 
 if TYPE_CHECKING:
@@ -62,6 +63,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     """The URL of a new, empty database: SQLite, or PostgreSQL where STUDIO_TEST_DB_URL says."""
     with fresh_database(str(tmp_path / "studio.db")) as url:
         yield url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A `Database` on `database_url`, disposed of afterwards."""
+    db = Database(database_url)
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

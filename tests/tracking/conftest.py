@@ -7,26 +7,21 @@ that server, dropped afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from studio.db.engine import Database
 from studio.tracking.service import TrackingService
 from studio.tracking.store import TrackingStore
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
 
 
 @pytest.fixture
 def artifact_root(tmp_path: Path) -> Path:
     return tmp_path / "artifacts"
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture
