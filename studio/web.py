@@ -138,8 +138,12 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
         """A numeric id from the path; anything else (or a number past the id column's
         `maximum`) names nothing, so it is a 404."""
         if not (value.isascii() and value.isdigit()) or int(value) > maximum:
-            raise _error(404, f"No {kind} has id {value!r}.", ErrorCode.NOT_FOUND.value)
+            raise self.not_found(f"No {kind} has id {value!r}.")
         return int(value)
+
+    def not_found(self, message: str) -> HTTPError:
+        """The 404 of a path that names nothing, raised before any service call."""
+        return _error(404, message, ErrorCode.NOT_FOUND.value)
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking service call off the event loop; its StudioError becomes HTTP."""

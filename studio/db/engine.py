@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio.config import StudioConfig, sqlite_synchronous_level
 from studio.db.migrate import downgrade_schema, upgrade_schema
-from studio.errors import Conflict, SchemaOutOfDate, StoreError, StudioError
+from studio.errors import Conflict, InvalidInput, SchemaOutOfDate, StoreError, StudioError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -98,6 +104,11 @@ class Database:
         except IntegrityError as exc:
             session.rollback()
             raise Conflict(f"The change conflicts with stored data: {_first_line(exc)}") from exc
+        except DataError as exc:
+            # The database refused a value itself (PostgreSQL: a NUL in text, a number out of
+            # range): bad input that a check above the store missed, not a failing store.
+            session.rollback()
+            raise InvalidInput(f"The store cannot hold a value given: {_first_line(exc)}") from exc
         except (OperationalError, DBAPIError, SQLAlchemyError) as exc:
             session.rollback()
             raise StoreError(f"The store failed: {_first_line(exc)}") from exc

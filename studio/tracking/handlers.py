@@ -32,7 +32,7 @@ from studio.tracking.schemas import (
     metric_tuples,
 )
 from studio.tracking.store import DEFAULT_EXPERIMENT, now_ms
-from studio.tracking.validation import MAX_EXPERIMENT_ID
+from studio.tracking.validation import MAX_EXPERIMENT_ID, is_run_id
 from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
@@ -48,6 +48,14 @@ class TrackingHandler(StudioAPIHandler):
     """Base of the tracking handlers: they reach the app's TrackingService as `tracking`."""
 
     auth_resource = FEATURE.auth_resource
+
+    def path_run_id(self, value: str) -> str:
+        """A run id from the path; one no run can have (Studio makes and accepts only ids of
+        RUN_ID_PATTERN) names nothing, so it is a 404 before any SQL (PostgreSQL refuses a
+        NUL in text outright)."""
+        if not is_run_id(value):
+            raise self.not_found(f"No run has id {value!r}.")
+        return value
 
     @property
     def tracking(self) -> TrackingService:
@@ -217,7 +225,8 @@ class RunHandler(TrackingHandler):
         operation_id="getRun",
     )
     async def get(self, run_id: str) -> None:
-        self.reply(RunOut.from_entity(await self.call(self.tracking.get_run, run_id)))
+        found = await self.call(self.tracking.get_run, self.path_run_id(run_id))
+        self.reply(RunOut.from_entity(found))
 
     @web.authenticated
     @authorized
@@ -232,7 +241,7 @@ class RunHandler(TrackingHandler):
         body = self.parse_body(RunUpdateIn)
         updated = await self.call(
             self.tracking.update_run,
-            run_id,
+            self.path_run_id(run_id),
             status=body.status,
             end_time=body.end_time,
             name=body.name,
@@ -248,7 +257,7 @@ class RunHandler(TrackingHandler):
         errors=(409,),
     )
     async def delete(self, run_id: str) -> None:
-        await self.call(self.tracking.delete_run, run_id)
+        await self.call(self.tracking.delete_run, self.path_run_id(run_id))
         self.reply(None, 204)
 
 
@@ -266,7 +275,7 @@ class BatchHandler(TrackingHandler):
         body = self.parse_body(BatchIn)
         await self.call(
             self.tracking.log_batch,
-            run_id,
+            self.path_run_id(run_id),
             metrics=metric_tuples(body.metrics, now_ms()),
             params=body.params,
             tags=body.tags,
@@ -288,7 +297,7 @@ class MetricHistoryHandler(TrackingHandler):
         query = self.parse_query(MetricHistoryQuery)
         history = await self.call(
             self.tracking.get_metric_history,
-            run_id,
+            self.path_run_id(run_id),
             query.key,
             query.max_points,
             max_results=query.max_results,
@@ -308,7 +317,7 @@ class ArtifactsHandler(TrackingHandler):
     )
     async def get(self, run_id: str) -> None:
         query = self.parse_query(ArtifactQuery)
-        found = await self.call(self.tracking.list_artifacts, run_id, query.path)
+        found = await self.call(self.tracking.list_artifacts, self.path_run_id(run_id), query.path)
         self.reply(ArtifactListOut.from_entities(query.path, found))
 
 
@@ -323,7 +332,9 @@ class ArtifactContentHandler(TrackingHandler):
     )
     async def get(self, run_id: str) -> None:
         query = self.parse_query(ArtifactQuery)
-        handle, size = await self.call(self.tracking.open_artifact, run_id, query.path)
+        handle, size = await self.call(
+            self.tracking.open_artifact, self.path_run_id(run_id), query.path
+        )
         name = posixpath.basename(query.path.rstrip("/"))
         # Always bytes to save, as MLflow answers: the file's name travels in
         # Content-Disposition, and a type guessed from it would be a promise about content
@@ -354,7 +365,9 @@ class ArtifactContentHandler(TrackingHandler):
     async def put(self, run_id: str) -> None:
         query = self.parse_query(ArtifactQuery)
         data = self.request.body
-        stored = await self.call(self.tracking.upload_artifact, run_id, query.path, data)
+        stored = await self.call(
+            self.tracking.upload_artifact, self.path_run_id(run_id), query.path, data
+        )
         self.reply(ArtifactOut(path=stored, is_dir=False, size=len(data)), 201)
 
 

@@ -139,6 +139,10 @@ def stringify(value: Any, key: str, kind: str, limit: int) -> str:
         raise InvalidInput(
             f"The value of {kind} {key!r} is {len(text)} characters long; the limit is {limit}."
         )
+    if "\x00" in text:
+        raise InvalidInput(
+            f"The value of {kind} {key!r} holds a NUL character, which no store keeps."
+        )
     return text
 
 
@@ -161,7 +165,14 @@ def validate_name(name: Any, kind: str) -> str:
         raise InvalidInput(f"The {kind} name must be a non-empty string, not {name!r}.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"The {kind} name is limited to {MAX_NAME_LENGTH} characters.")
+    if "\x00" in name:
+        raise InvalidInput(f"The {kind} name holds a NUL character, which no store keeps.")
     return name.strip()
+
+
+def is_run_id(value: str) -> bool:
+    """Whether a run could have this id (every id Studio makes or accepts matches)."""
+    return _RUN_ID.match(value) is not None
 
 
 def validate_run_id(run_id: Any) -> str:

@@ -230,3 +230,18 @@ async def test_the_document_declares_the_limits(studio_fetch: StudioFetch) -> No
         name = schemas[model]["properties"]["name"]
         declared = name.get("anyOf", [name])[0]
         assert declared["maxLength"] == MAX_NAME_LENGTH, model
+
+
+async def test_nul_characters_are_refused_alike_on_every_database(
+    studio_fetch: StudioFetch, studio_create: StudioCreate
+) -> None:
+    # PostgreSQL refuses a NUL in text outright (a 500 before); SQLite would have kept it.
+    run = await studio_create("runs", {"experiment_name": "nul"})
+    for body in ({"params": {"p": "a\x00b"}}, {"tags": {"t": "\x00"}}):
+        (await studio_fetch("POST", f"runs/{run['id']}/batch", body=body)).error(400, "NUL")
+    (await studio_fetch("POST", "runs", body={"name": "a\x00b"})).error(400, "NUL")
+    for path in ("runs/a%00b", "runs/a%00b/metrics/history", "runs/a%00b/artifacts"):
+        (await studio_fetch("GET", path, params={"key": "m"})).error(404, "No run has id")
+    stored = (await studio_fetch("GET", f"runs/{run['id']}")).json
+    assert stored["params"] == {}
+    assert stored["tags"] == {}
