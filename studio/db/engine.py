@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 import time
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -22,7 +24,6 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio.config import StudioConfig, sqlite_synchronous_level
-from studio.db.migrate import downgrade_schema, upgrade_schema
 from studio.errors import Conflict, InvalidInput, SchemaOutOfDate, StoreError, StudioError
 
 if TYPE_CHECKING:
@@ -161,11 +162,11 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply alembic migrations up to `revision`."""
-        upgrade_schema(self.engine, self.is_sqlite, revision)
+        _migrate().upgrade_schema(self.engine, self.is_sqlite, revision)
 
     def downgrade(self, revision: str) -> None:
         """Revert alembic migrations down to `revision`."""
-        downgrade_schema(self.engine, self.is_sqlite, revision)
+        _migrate().downgrade_schema(self.engine, self.is_sqlite, revision)
 
     @property
     def display_url(self) -> str:
@@ -180,6 +181,12 @@ def _ensure_sqlite_folder(url: str) -> None:
     match = re.match(r"sqlite(?:\+\w+)?:///(.+)", url)
     if match and match.group(1) != ":memory:":
         Path(match.group(1)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _migrate() -> ModuleType:
+    # Alembic costs about 130 ms to import, and only a new or upgraded store needs it: every
+    # kernel's first logged point would otherwise wait for it.
+    return importlib.import_module("studio.db.migrate")
 
 
 def _first_line(exc: Exception) -> str:
