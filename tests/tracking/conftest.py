@@ -7,6 +7,7 @@ that server, dropped afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,18 @@ import pytest
 
 from studio.tracking.service import TrackingService
 from studio.tracking.store import TrackingStore
+from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
+
+
+@pytest.fixture
+def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """`database_url` as the tracking URI of `studio.start_run` and `studio.Client`, with no
+    STUDIO_* variable of the caller's in the way; its connection is closed afterwards."""
+    with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
+        yield tracking_uri
 
 
 @pytest.fixture

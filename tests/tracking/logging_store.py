@@ -23,7 +23,13 @@ from studio.tracking.store import TrackingStore
 if TYPE_CHECKING:
     import pytest
 
-STUDIO_VARIABLES = ("STUDIO_RUN_ID", "STUDIO_DB_URL", "STUDIO_ARTIFACT_ROOT", "STUDIO_TRACKING_URI")
+STUDIO_VARIABLES = (
+    "STUDIO_RUN_ID",
+    "STUDIO_DB_URL",
+    "STUDIO_ARTIFACT_ROOT",
+    "STUDIO_TRACKING_URI",
+    "STUDIO_EXPERIMENT",
+)
 
 
 @contextlib.contextmanager

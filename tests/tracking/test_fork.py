@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import joblib
@@ -25,15 +24,8 @@ import studio
 from studio.tracking import backends
 from studio.tracking.entities import RunStatus
 from tests.tracking.fork_targets import CHILDREN, POINTS, log_in_child, use_unanswered_batches
-from tests.tracking.logging_store import tracking_store
 
 START_METHODS = ["fork", "spawn", "forkserver"]
-
-
-@pytest.fixture
-def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
-        yield tracking_uri
 
 
 def assert_every_point_once(uri: str, parent_id: str, parent_points: int) -> None:

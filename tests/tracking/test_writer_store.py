@@ -11,7 +11,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,7 @@ import pytest
 import studio
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.tracking.entities import RunStatus
-from tests.tracking.logging_store import other_service, refuse_metric_key, tracking_store
-
-
-@pytest.fixture
-def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
-        yield tracking_uri
+from tests.tracking.logging_store import other_service, refuse_metric_key
 
 
 def test_a_run_deleted_while_logging_costs_the_other_run_no_point(
