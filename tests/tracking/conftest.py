@@ -19,6 +19,7 @@ from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
+    from studio.tracking.entities import RunRecord
 
 
 @pytest.fixture
@@ -27,6 +28,17 @@ def uri(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     STUDIO_* variable of the caller's in the way; its connection is closed afterwards."""
     with tracking_store(database_url, tmp_path / "home", monkeypatch) as tracking_uri:
         yield tracking_uri
+
+
+@pytest.fixture
+def experiment_id(store: TrackingStore) -> int:
+    """An experiment of `store`, for the runs of a test."""
+    return store.create_experiment("exp").id
+
+
+@pytest.fixture
+def run(store: TrackingStore, experiment_id: int) -> RunRecord:
+    return store.create_run(experiment_id, name="run")
 
 
 @pytest.fixture
