@@ -1,3 +1,4 @@
+import { StudioRequestError } from '../handler';
 import { CompareModel, COMPARE_MAX_POINTS } from '../models/compareModel';
 import { FakeAPI, makeRun, summary, threeRuns } from './compareFixtures';
 
@@ -68,6 +69,33 @@ describe('CompareModel', () => {
     await compare.refresh();
     expect(compare.runs.map(run => run.id)).toEqual(['a', 'b']);
     expect(compare.error).toContain("Run 'missing' does not exist.");
+  });
+
+  it('keeps one message per failing source across live ticks, and clears it on success', async () => {
+    const runs = threeRuns();
+    runs[1] = makeRun('b', runs[1].params, { accuracy: [0.6, 0.9] }, 'RUNNING');
+    const api = new FakeAPI(runs);
+    compare = model(api);
+    await compare.refresh();
+    const getMetricHistory = api.getMetricHistory.bind(api);
+    let failing = true;
+    api.getMetricHistory = async (runId, key, maxPoints) => {
+      if (failing) {
+        throw new StudioRequestError(503, 'The store is busy.');
+      }
+      return getMetricHistory(runId, key, maxPoints);
+    };
+    const b = api.runs.get('b')!;
+    for (let tick = 0; tick < 3; tick++) {
+      b.metrics.accuracy = summary('accuracy', [0.6, 0.9, ...Array(tick + 1).fill(0.95)]);
+      await compare.refreshRunning();
+    }
+    expect(compare.error).toBe('b accuracy: The store is busy.');
+    failing = false;
+    b.metrics.accuracy = summary('accuracy', [0.6, 0.9, 0.95, 0.95, 0.95, 0.96]);
+    await compare.refreshRunning();
+    expect(compare.error).toBeNull();
+    expect(compare.history('b', 'accuracy')!.steps).toHaveLength(6);
   });
 
   it('emits changed while loading and when done', async () => {

@@ -84,7 +84,7 @@ export class CompareModel implements IDisposable {
 
   /** The server's messages for what could not be loaded, or null. */
   get error(): string | null {
-    return this._errors.length ? this._errors.join('\n') : null;
+    return this._errors.size ? [...this._errors.values()].join('\n') : null;
   }
 
   get anyRunning(): boolean {
@@ -152,16 +152,11 @@ export class CompareModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    const errors: string[] = [];
+    this._errors.clear();
     answers.forEach((answer, i) => {
-      if (answer.status === 'fulfilled') {
-        this._setRun(this.runIds[i], answer.value);
-      } else {
-        this._setRun(this.runIds[i], null);
-        errors.push(`${this.runIds[i]}: ${messageOf(answer.reason)}`);
-      }
+      this._setRun(this.runIds[i], answer.status === 'fulfilled' ? answer.value : null);
+      this._report(this.runIds[i], answer);
     });
-    this._errors = errors;
     this._emit();
     await this._loadHistories(this.runs, true);
     this._loading = false;
@@ -186,12 +181,13 @@ export class CompareModel implements IDisposable {
       return;
     }
     const reloaded: Run[] = [];
-    for (const answer of answers) {
+    answers.forEach((answer, i) => {
       if (answer.status === 'fulfilled') {
         this._setRun(answer.value.id, answer.value);
         reloaded.push(answer.value);
       }
-    }
+      this._report(running[i].id, answer);
+    });
     this._emit();
     await this._loadHistories(reloaded, false, before);
     this._emit();
@@ -222,15 +218,28 @@ export class CompareModel implements IDisposable {
   }
 
   private async _loadHistory(runId: string, key: string): Promise<void> {
-    try {
-      const answer = await this._api.getMetricHistory(runId, key, this._maxPoints);
+    const [answer] = await Promise.allSettled([
+      this._api.getMetricHistory(runId, key, this._maxPoints)
+    ]);
+    if (answer.status === 'fulfilled') {
       this._setHistory(runId, key, {
-        steps: answer.steps,
-        timestamps: answer.timestamps,
-        values: answer.values.map(toNumber)
+        steps: answer.value.steps,
+        timestamps: answer.value.timestamps,
+        values: answer.value.values.map(toNumber)
       });
-    } catch (error) {
-      this._errors = [...this._errors, `${runId} ${key}: ${messageOf(error)}`];
+    }
+    this._report(`${runId} ${key}`, answer);
+  }
+
+  /**
+   * Keep one message per source (a run, or a run's metric): a failure replaces that source's
+   * previous message and a success clears it, so a failing live tick never piles up lines.
+   */
+  private _report(source: string, answer: PromiseSettledResult<unknown>): void {
+    if (answer.status === 'fulfilled') {
+      this._errors.delete(source);
+    } else {
+      this._errors.set(source, `${source}: ${messageOf(answer.reason)}`);
     }
   }
 
@@ -285,7 +294,7 @@ export class CompareModel implements IDisposable {
   private _histories = new Map<string, Map<string, IHistory>>();
   private _derivedCache: IDerived | null = null;
   private _snapshot: Histories | null = null;
-  private _errors: string[] = [];
+  private _errors = new Map<string, string>();
   private _loading = false;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
