@@ -3,11 +3,12 @@
  * panels, layout restoration) goes through them.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 
+import { findRun } from './findRun';
 import { sortByRecency } from './models/experimentsModel';
 import { studioIcon } from './icons';
 import { CommandIDs, IPanelContext } from './tokens';
@@ -123,9 +124,9 @@ export function registerCommands(
 
   commands.addCommand(CommandIDs.openRun, {
     label: trans.__('Studio: Open Run…'),
-    caption: trans.__('Open a run by its id'),
+    caption: trans.__('Open a run by its id or its name'),
     execute: async args => {
-      const runId = stringOf(args.runId) ?? (await askRunId(trans));
+      const runId = stringOf(args.runId) ?? (await askRun(context, trans));
       if (runId === null) {
         return;
       }
@@ -227,11 +228,27 @@ function stringOf(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
-async function askRunId(trans: TranslationBundle): Promise<string | null> {
+/** Ask for a run's id or name; the id of the run found, or null (told to the user). */
+async function askRun(context: IPanelContext, trans: TranslationBundle): Promise<string | null> {
   const answer = await InputDialog.getText({
     title: trans.__('Open Run'),
-    label: trans.__('Run id'),
+    label: trans.__('Run id or name'),
     okLabel: trans.__('Open')
   });
-  return answer.button.accept ? stringOf(answer.value) : null;
+  const text = answer.button.accept ? stringOf(answer.value) : null;
+  if (text === null) {
+    return null;
+  }
+  try {
+    const run = await findRun(context.api, text);
+    if (run === null) {
+      Notification.warning(trans.__('No run has the id or name "%1".', text), {
+        autoClose: 5000
+      });
+    }
+    return run?.id ?? null;
+  } catch (error) {
+    Notification.error(error instanceof Error ? error.message : String(error));
+    return null;
+  }
 }

@@ -413,6 +413,14 @@ class StudioPage:
         panel.wait_for(state="visible")
         return panel
 
+    def open_run_by_typing(self, sidebar: Locator, text: str) -> None:
+        """The sidebar's "Open run…": type an id or a name into its dialog and open."""
+        sidebar.get_by_text("Open run…").click()
+        dialog = self.page.locator(".jp-Dialog")
+        dialog.locator("input").fill(text)
+        dialog.get_by_role("button", name="Open").click()
+        dialog.wait_for(state="detached")
+
     def run_status(self, panel: Locator) -> str:
         return panel.locator(Sel.RUN_STATUS).inner_text()
 

@@ -53,3 +53,17 @@ def test_clicking_an_experiment_opens_its_runs(studio: StudioPage, manifest: Man
     runs = manifest.runs_of("iris")
     studio.wait_runs_count(panel, len(runs))
     assert set(studio.row_ids(panel)) == {run.id for run in runs}
+
+
+def test_open_run_finds_a_run_by_name_or_by_id(studio: StudioPage, manifest: Manifest) -> None:
+    names = [run.name for run in manifest.runs]
+    wine = next(run for run in manifest.runs_of("wine") if names.count(run.name) == 1)
+    sidebar = studio.open_sidebar()
+    studio.sidebar_experiments(sidebar, expected=len(manifest.experiments))
+
+    studio.open_run_by_typing(sidebar, wine.name)
+    studio.run_panel(wine.id).wait_for(state="visible")
+
+    live = manifest.run("logreg-live")
+    studio.open_run_by_typing(sidebar, live.id)
+    studio.run_panel(live.id).wait_for(state="visible")
