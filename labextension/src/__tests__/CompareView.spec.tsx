@@ -162,7 +162,7 @@ describe('CompareView metrics table', () => {
     expect(starred(container, 'loss')[0].textContent).toBe('1.200');
   });
 
-  it('stars the lowest std_test_score and the highest mean_test_score of a grid search', async () => {
+  it('stars the lowest std_test_score and the highest mean_test_score', async () => {
     // A grid search's candidates, each logging scikit-learn's cv_results_ once. b is the
     // noisiest (highest std): it must not get the std star.
     const candidate = (id: string, mean: number, std: number, rank: number, fit: number): Run =>
