@@ -5,11 +5,10 @@ import * as React from 'react';
 
 import type { Run } from '../api/types';
 import { CompareView, ICompareViewProps } from '../components/CompareView';
-import { defaultDirection } from '../components/compare/compareData';
 import { metricSeries } from '../components/compare/MetricCharts';
 import { runColor } from '../components/compare/theme';
 import { CompareModel } from '../models/compareModel';
-import { FakeAPI, threeRuns } from './compareFixtures';
+import { FakeAPI, makeRun, threeRuns } from './compareFixtures';
 
 interface ITrace {
   type: string;
@@ -105,41 +104,49 @@ describe('CompareView metrics table', () => {
     return Array.from(row.querySelectorAll('td[data-run-id]'));
   }
 
-  it('gives best, last, min and max per run and marks the best run of each metric', async () => {
+  function starred(container: HTMLElement, metric: string): HTMLElement[] {
+    return Array.from(
+      container.querySelectorAll(`tbody[data-metric="${metric}"] td.jp-Studio-best`)
+    );
+  }
+
+  it('gives last, min and max per run and stars the best run in its direction\'s row', async () => {
     const { container } = render(<CompareView {...await loadedProps()} />);
-    // accuracy: higher is better; b reached 0.9.
-    expect(cells(container, 'accuracy', 'best').map(td => td.textContent)).toEqual([
-      '0.8000',
-      '0.9000',
-      '0.6000'
+    // No "best" row: it would repeat min or max.
+    const statRows = container.querySelectorAll('tbody[data-metric="loss"] tr');
+    expect(Array.from(statRows).map(row => (row as HTMLElement).dataset.stat)).toEqual([
+      'last',
+      'min',
+      'max'
     ]);
+    expect(container.querySelector('tr[data-stat="best"]')).toBeNull();
+    // accuracy: higher is better; b reached 0.9, starred in the max row.
     expect(cells(container, 'accuracy', 'last').map(td => td.textContent)).toEqual([
       '0.8000',
       '0.8500',
       '0.6000'
     ]);
-    const bestAccuracy = container.querySelectorAll(
-      'tbody[data-metric="accuracy"] td.jp-Studio-best'
-    );
-    expect(Array.from(bestAccuracy).map(td => (td as HTMLElement).dataset.runId)).toEqual(['b']);
-    // loss: lower is better; b went down to 0.3.
-    expect(cells(container, 'loss', 'best').map(td => td.textContent)).toEqual([
+    expect(cells(container, 'accuracy', 'max').map(td => td.textContent)).toEqual([
+      '0.8000',
+      '0.9000',
+      '0.6000'
+    ]);
+    expect(starred(container, 'accuracy')).toEqual([cells(container, 'accuracy', 'max')[1]]);
+    // loss: lower is better; b went down to 0.3, starred in the min row.
+    expect(cells(container, 'loss', 'min').map(td => td.textContent)).toEqual([
       '0.4000',
       '0.3000',
       '0.9000'
     ]);
-    expect(
-      (container.querySelector('tbody[data-metric="loss"] td.jp-Studio-best') as HTMLElement)
-        .dataset.runId
-    ).toBe('b');
+    expect(starred(container, 'loss')).toEqual([cells(container, 'loss', 'min')[1]]);
     // test_score, logged once per run: one row; c has none.
     expect(container.querySelectorAll('tbody[data-metric="test_score"] tr')).toHaveLength(1);
-    expect(cells(container, 'test_score', 'best').map(td => td.textContent)).toEqual([
+    expect(cells(container, 'test_score', 'last').map(td => td.textContent)).toEqual([
       '0.7500',
       '0.8000',
       '—'
     ]);
-    expect(container.querySelectorAll('tbody[data-metric="loss"] tr')).toHaveLength(4);
+    expect(starred(container, 'test_score').map(td => td.dataset.runId)).toEqual(['b']);
   });
 
   it('switches which way is better per metric', async () => {
@@ -150,23 +157,43 @@ describe('CompareView metrics table', () => {
     expect(toggle.dataset.direction).toBe('min');
     fireEvent.click(toggle);
     expect(toggle.dataset.direction).toBe('max');
-    // Higher loss "better" now: c's max of 1.2.
-    const best = container.querySelector('tbody[data-metric="loss"] td.jp-Studio-best') as HTMLElement;
-    expect(best.dataset.runId).toBe('c');
-    expect(best.textContent).toBe('1.200');
+    // Higher loss "better" now: c's max of 1.2, starred in the max row.
+    expect(starred(container, 'loss')).toEqual([cells(container, 'loss', 'max')[2]]);
+    expect(starred(container, 'loss')[0].textContent).toBe('1.200');
   });
 
-  it('guesses the direction from the name', () => {
-    expect(defaultDirection('val_loss')).toBe('min');
-    expect(defaultDirection('mean_squared_error')).toBe('min');
-    expect(defaultDirection('train/rmse')).toBe('min');
-    expect(defaultDirection('log_loss')).toBe('min');
-    expect(defaultDirection('neg_mean_squared_error')).toBe('max');
-    expect(defaultDirection('accuracy')).toBe('max');
-    expect(defaultDirection('r2')).toBe('max');
-    expect(defaultDirection('rank_test_score')).toBe('min');
-    expect(defaultDirection('mean_fit_time')).toBe('min');
-    expect(defaultDirection('mean_test_score')).toBe('max');
+  it('stars the lowest std_test_score and the highest mean_test_score', async () => {
+    // A grid search's candidates, each logging scikit-learn's cv_results_ once. b is the
+    // noisiest (highest std): it must not get the std star.
+    const candidate = (id: string, mean: number, std: number, rank: number, fit: number): Run =>
+      makeRun(
+        id,
+        { C: id },
+        {
+          mean_test_score: [mean],
+          std_test_score: [std],
+          rank_test_score: [rank],
+          mean_fit_time: [fit]
+        }
+      );
+    const runs = [
+      candidate('a', 0.81, 0.02, 2, 0.5),
+      candidate('b', 0.84, 0.09, 1, 0.9),
+      candidate('c', 0.7, 0.01, 3, 0.2)
+    ];
+    const { container } = render(<CompareView {...await loadedProps(runs)} />);
+    const direction = (metric: string): string | undefined =>
+      (
+        container.querySelector(
+          `[data-testid="studio-metric-direction"][data-metric="${metric}"]`
+        ) as HTMLElement
+      ).dataset.direction;
+    expect(direction('std_test_score')).toBe('min');
+    expect(direction('mean_test_score')).toBe('max');
+    expect(starred(container, 'std_test_score').map(td => td.dataset.runId)).toEqual(['c']);
+    expect(starred(container, 'mean_test_score').map(td => td.dataset.runId)).toEqual(['b']);
+    expect(starred(container, 'rank_test_score').map(td => td.dataset.runId)).toEqual(['b']);
+    expect(starred(container, 'mean_fit_time').map(td => td.dataset.runId)).toEqual(['c']);
   });
 });
 

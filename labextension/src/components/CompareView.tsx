@@ -8,7 +8,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Run } from '../api/types';
 import type { Histories } from '../models/compareModel';
-import { defaultDirection, Direction, preferredMetric } from './compare/compareData';
+import { Direction, guessDirection } from '../metricDirection';
+import { preferredMetric } from './compare/compareData';
 import { MetricCharts } from './compare/MetricCharts';
 import { MetricsSummaryTable } from './compare/MetricsSummaryTable';
 import { ParallelCoordinates } from './compare/ParallelCoordinates';
@@ -50,7 +51,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   );
   const effectiveDirections = React.useMemo(
     () =>
-      Object.fromEntries(metricKeys.map(key => [key, directions[key] ?? defaultDirection(key)])),
+      Object.fromEntries(metricKeys.map(key => [key, directions[key] ?? guessDirection(key)])),
     [metricKeys.join('\n'), directions]
   );
   const chartKeys = React.useMemo(

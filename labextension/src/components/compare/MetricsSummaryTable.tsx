@@ -1,11 +1,14 @@
 /**
- * Best, last, min and max of every metric for every run; the best run of each metric stands out.
+ * Last, min and max of every metric for every run, as MLflow shows them. The best run of each
+ * metric is starred in the row its direction reads (min where lower is better, max where
+ * higher is): a separate "best" row would only repeat one of them.
  */
 import * as React from 'react';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Run } from '../../api/types';
-import { bestRunId, Direction, formatValue, IMetricStats, metricStats } from './compareData';
+import type { Direction } from '../../metricDirection';
+import { bestRunId, formatValue, IMetricStats, metricStats } from './compareData';
 import { RunName } from './RunLegend';
 
 export interface IMetricsSummaryTableProps {
@@ -19,12 +22,11 @@ export interface IMetricsSummaryTableProps {
   trans: TranslationBundle;
 }
 
-const STATS: (keyof IMetricStats)[] = ['best', 'last', 'min', 'max'];
+const STATS: (keyof IMetricStats)[] = ['last', 'min', 'max'];
 
 export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Element {
   const { runs, colors, metricKeys, directions, trans } = props;
   const statLabel: Record<keyof IMetricStats, string> = {
-    best: trans.__('best'),
     last: trans.__('last'),
     min: trans.__('min'),
     max: trans.__('max')
@@ -50,10 +52,11 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
           {metricKeys.map(key => {
             const direction = directions[key];
             const best = bestRunId(runs, key, direction);
-            const stats = runs.map(run => metricStats(run, key, direction));
-            // A metric logged once per run: best, last, min and max are one value.
+            const stats = runs.map(run => metricStats(run, key));
+            // A metric logged once per run: last, min and max are one value, shown once.
             const single = runs.every(run => (run.metrics[key]?.count ?? 0) <= 1);
             const shown = single ? STATS.slice(0, 1) : STATS;
+            const starred: keyof IMetricStats = single ? 'last' : direction;
             return (
               <tbody key={key} data-metric={key} className="jp-Studio-metricGroup">
                 {shown.map((stat, row) => (
@@ -82,7 +85,7 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
                       {single ? trans.__('value') : statLabel[stat]}
                     </td>
                     {runs.map((run, i) => {
-                      const isBest = stat === 'best' && run.id === best;
+                      const isBest = stat === starred && run.id === best;
                       return (
                         <td
                           key={run.id}

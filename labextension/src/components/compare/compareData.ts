@@ -1,57 +1,46 @@
 /**
- * Pure helpers of the compare panel: which way a metric is better, per-run statistics,
- * and the values of params and metrics as chart axes.
+ * Pure helpers of the compare panel: per-run statistics, the best run of a metric, and the
+ * values of params and metrics as chart axes.
  */
 import { Run, toNumber } from '../../api/types';
-
-/** Which way a metric improves. */
-export type Direction = 'max' | 'min';
-
-/**
- * The direction a metric's name suggests: losses and errors are better low, and so are ranks and
- * times (scikit-learn's search results: rank_test_score, mean_fit_time); anything else high.
- * scikit-learn's negated scorers ("neg_mean_squared_error") are better high.
- */
-export function defaultDirection(metricKey: string): Direction {
-  const name = metricKey.toLowerCase();
-  if (/(^|[^a-z])neg[_-]/.test(name)) {
-    return 'max';
-  }
-  return /(loss|error|mse|mae|rmse|rank|time|duration|latency)/.test(name) ? 'min' : 'max';
-}
+import { Direction, guessDirection } from '../../metricDirection';
 
 /**
  * The metric to show first where one is chosen for the user: the first that is better high
  * (a score or an accuracy, rather than a time or a rank), else the first.
  */
 export function preferredMetric(metricKeys: string[]): string | undefined {
-  return metricKeys.find(key => defaultDirection(key) === 'max') ?? metricKeys[0];
+  return metricKeys.find(key => guessDirection(key) === 'max') ?? metricKeys[0];
 }
 
-/** A run's statistics of one metric: best in the given direction, last, min and max. */
+/** A run's statistics of one metric, as the server summarises it: last, min and max. */
 export interface IMetricStats {
-  best: number;
   last: number;
   min: number;
   max: number;
 }
 
-export function metricStats(run: Run, key: string, direction: Direction): IMetricStats | null {
+export function metricStats(run: Run, key: string): IMetricStats | null {
   const summary = run.metrics[key];
   if (!summary) {
     return null;
   }
-  const min = toNumber(summary.min);
-  const max = toNumber(summary.max);
-  return { best: direction === 'max' ? max : min, last: toNumber(summary.last), min, max };
+  return {
+    last: toNumber(summary.last),
+    min: toNumber(summary.min),
+    max: toNumber(summary.max)
+  };
 }
 
-/** The run whose best value of `key` is best, or null when no run has a comparable value. */
+/**
+ * The run whose value of `key` is best in `direction` (its min where lower is better, its max
+ * where higher is), or null when no run has a comparable value.
+ */
 export function bestRunId(runs: Run[], key: string, direction: Direction): string | null {
   let bestId: string | null = null;
   let bestValue = NaN;
   for (const run of runs) {
-    const value = metricStats(run, key, direction)?.best ?? NaN;
+    const value = metricStats(run, key)?.[direction] ?? NaN;
     if (Number.isNaN(value)) {
       continue;
     }
