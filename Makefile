@@ -80,7 +80,7 @@ help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test       ruff, mypy, tsc and Jest, pytest on SQLite (browser tests included)"
 	@echo "                and every store-touching test again on PostgreSQL"
-	@echo "                (browser screenshots: $${TMPDIR:-/tmp}/studio-screenshots or STUDIO_SCREENSHOTS)"
+	@echo "                (screenshots: $${TMPDIR:-/tmp}/studio-screenshots or STUDIO_SCREENSHOTS)"
 	@echo "make screenshots  refresh the README's screenshots in $(README_SCREENSHOTS) (to commit)"
 	@echo "make bench      the benchmarks, side by side with MLflow"
 	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
