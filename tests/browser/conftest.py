@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Playwright
 
 
+# Set by `studio`: the folder this session's screenshots went to, for the summary.
+SCREENSHOTS_USED = pytest.StashKey[Path]()
+
+
 @pytest.fixture
 def jp_asyncio_loop() -> None:
     """No asyncio loop from pytest-jupyter: Playwright's sync API brings its own."""
@@ -98,6 +102,7 @@ def studio(
     """JupyterLab open in a new page, on a workspace of this test's own, reset on load."""
     screenshots = screenshots_dir()
     screenshots.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS_USED] = screenshots
     page = browser_context.new_page()
     studio = StudioPage(page, lab.url, lab.token, screenshots)
     try:
@@ -115,8 +120,8 @@ def studio(
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say where this session's screenshots are, so that a developer can look at them."""
-    folder = screenshots_dir()
-    if folder.is_dir() and any(folder.glob("*.png")):
+    folder = terminalreporter.config.stash.get(SCREENSHOTS_USED, None)
+    if folder is not None:
         terminalreporter.write_line(f"Studio's browser screenshots: {folder}")
 
 
