@@ -5,7 +5,10 @@
 #   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
 #                   every test that touches a store again on a throwaway PostgreSQL server
-#                   that it starts and always stops
+#                   that it starts and always stops; the browser tests save their screenshots
+#                   outside the work tree ($TMPDIR/studio-screenshots, or STUDIO_SCREENSHOTS)
+#   make screenshots  only the browser tests, saving their screenshots into
+#                   tests/browser/screenshots: the README's images, refreshed to be committed
 #   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
 #                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
@@ -67,14 +70,18 @@ PG_TESTS ?= tests $(addprefix --ignore=,$(PG_IGNORE))
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").
 BROWSER_TESTS ?= tests/browser
+# The README's images; elsewhere the browser tests save screenshots outside the work tree.
+README_SCREENSHOTS := tests/browser/screenshots
 
 .PHONY: help install build lab test lint typecheck test-frontend test-sqlite test-browser \
-        test-postgres api-types bench clean distclean
+        test-postgres screenshots api-types bench clean distclean
 
 help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
 	@echo "make test       ruff, mypy, tsc and Jest, pytest on SQLite (browser tests included)"
 	@echo "                and every store-touching test again on PostgreSQL"
+	@echo "                (screenshots: $${TMPDIR:-/tmp}/studio-screenshots or STUDIO_SCREENSHOTS)"
+	@echo "make screenshots  refresh the README's screenshots in $(README_SCREENSHOTS) (to commit)"
 	@echo "make bench      the benchmarks, side by side with MLflow"
 	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
 	@echo "make build      rebuild the JupyterLab extension if its sources changed"
@@ -186,6 +193,11 @@ test-sqlite: $(LABEXT_BUILT) $(CHROMIUM)
 
 test-browser: $(LABEXT_BUILT) $(CHROMIUM)
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
+
+# The only target that writes into the work tree's screenshots (README_SCREENSHOTS).
+screenshots: $(LABEXT_BUILT) $(CHROMIUM)
+	env -u STUDIO_TEST_DB_URL STUDIO_SCREENSHOTS="$(CURDIR)/$(README_SCREENSHOTS)" \
+	  $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
 
 test-postgres: $(INSTALLED)
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)

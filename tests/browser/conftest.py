@@ -4,7 +4,8 @@ One JupyterLab (`lab.running_lab`) serves the whole session, over a store that
 `seed.seed_demo` fills with real scikit-learn runs before it starts; what was seeded is the
 `manifest` the tests compare the UI with. Each test gets a fresh browser context and page
 (`studio`), on a JupyterLab workspace of its own reset on load, and fails if the page logged
-a console error from Studio.
+a console error from Studio. Screenshots go to `pages.screenshots_dir()`, outside the work tree
+unless STUDIO_SCREENSHOTS says otherwise (`make screenshots`); the session's summary says where.
 
 pytest-jupyter (loaded by tests/conftest.py) adds two autouse fixtures that create and close
 an asyncio loop around every test; Playwright's sync API runs its own loop, and the two clash
@@ -20,11 +21,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.lab import LabError, LabServer, running_lab
-from tests.browser.pages import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, StudioPage
+from tests.browser.pages import CHROMIUM, CHROMIUM_ARGS, StudioPage, screenshots_dir
 from tests.browser.seed import SOURCE_NOTEBOOK, Manifest, seed_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Playwright
+
+
+# Set by `studio`: the folder this session's screenshots went to, for the summary.
+SCREENSHOTS_USED = pytest.StashKey[Path]()
 
 
 @pytest.fixture
@@ -95,9 +100,11 @@ def studio(
     request: pytest.FixtureRequest, lab: LabServer, browser_context: BrowserContext
 ) -> Iterator[StudioPage]:
     """JupyterLab open in a new page, on a workspace of this test's own, reset on load."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots = screenshots_dir()
+    screenshots.mkdir(parents=True, exist_ok=True)
+    request.config.stash[SCREENSHOTS_USED] = screenshots
     page = browser_context.new_page()
-    studio = StudioPage(page, lab.url, lab.token, SCREENSHOTS)
+    studio = StudioPage(page, lab.url, lab.token, screenshots)
     try:
         studio.open_lab(workspace=request.node.name)
         # Panels keep per-experiment choices (columns) in localStorage, which the session's
@@ -109,6 +116,13 @@ def studio(
             pytest.fail("Studio logged console errors:\n" + "\n".join(errors))
     finally:
         page.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where this session's screenshots are, so that a developer can look at them."""
+    folder = terminalreporter.config.stash.get(SCREENSHOTS_USED, None)
+    if folder is not None:
+        terminalreporter.write_line(f"Studio's browser screenshots: {folder}")
 
 
 @pytest.hookimpl(wrapper=True)

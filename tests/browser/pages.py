@@ -8,7 +8,9 @@ only this module knows the data-testid contract of the panels and how JupyterLab
 from __future__ import annotations
 
 import operator
+import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +26,24 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The README's screenshots, committed: only `make screenshots` writes here (STUDIO_SCREENSHOTS).
+README_SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS_ENV = "STUDIO_SCREENSHOTS"
 TIMEOUT_MS = 20_000
 DARK_THEME = "JupyterLab Dark"
 LIGHT_THEME = "JupyterLab Light"
 
 T = TypeVar("T")
+
+
+def screenshots_dir() -> Path:
+    """Where the browser tests save their screenshots: the folder STUDIO_SCREENSHOTS names, or
+    `<tmp>/studio-screenshots`. Outside the work tree by default, so that a test run leaves
+    `git status` clean; `make screenshots` points it at README_SCREENSHOTS on purpose."""
+    named = os.environ.get(SCREENSHOTS_ENV)
+    if named:
+        return Path(named).resolve()
+    return Path(tempfile.gettempdir()) / "studio-screenshots"
 
 
 def tid(name: str) -> str:
