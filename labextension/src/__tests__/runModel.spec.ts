@@ -1,3 +1,4 @@
+import { HISTORY_CONCURRENCY } from '../models/limited';
 import { Signal } from '@lumino/signaling';
 
 import type { ISearchRunsOptions } from '../api/tracking';
@@ -231,6 +232,27 @@ describe('RunModel', () => {
     release();
     await loading;
     expect(seen[seen.length - 1]).toBe('acc:1,loss:3');
+    model.dispose();
+  });
+
+  it('loads at most HISTORY_CONCURRENCY histories at once', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const run = makeRun('r1', { metrics: Object.fromEntries(keys.map(key => [key, summary(key, 3)])) });
+    const { api, model } = setup(run);
+    api.histories = Object.fromEntries(keys.map(key => [key, { ...lossHistory, key }]));
+    const getHistory = api.getMetricHistory.bind(api);
+    let inFlight = 0;
+    let most = 0;
+    api.getMetricHistory = async (id, key, max) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise(resolve => setTimeout(resolve, 2));
+      inFlight--;
+      return getHistory(id, key, max);
+    };
+    await model.refresh();
+    expect(most).toBe(HISTORY_CONCURRENCY);
+    expect(model.metrics.every(series => !series.pending && series.values.length === 3)).toBe(true);
     model.dispose();
   });
 

@@ -8,6 +8,7 @@ import type { IDisposable } from '@lumino/disposable';
 
 import type { TrackingAPI } from '../api/tracking';
 import { MetricSummary, Run, toNumber } from '../api/types';
+import { HISTORY_CONCURRENCY, runLimited } from './limited';
 
 /** The fewest and the most runs a comparison takes. */
 export const MIN_COMPARE_RUNS = 2;
@@ -15,9 +16,6 @@ export const MAX_COMPARE_RUNS = 20;
 
 /** About how many points of each history the server sends. */
 export const COMPARE_MAX_POINTS = 1000;
-
-/** How many history requests are in flight at once. */
-const HISTORY_CONCURRENCY = 6;
 
 /** The part of the tracking API a comparison uses. */
 export type ICompareAPI = Pick<TrackingAPI, 'getRun' | 'getMetricHistory'>;
@@ -319,15 +317,4 @@ function unionKeys(records: Record<string, unknown>[]): string[] {
 function messageOf(error: unknown): string {
   // StudioRequestError carries the server's message.
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Run `jobs` with at most `limit` of them in flight. */
-async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      await jobs[next++]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
 }

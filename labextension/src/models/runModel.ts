@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { TrackingAPI } from '../api/tracking';
 import { Artifact, MetricSummary, Run, toNumber } from '../api/types';
+import { HISTORY_CONCURRENCY, runLimited } from './limited';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
 
 /** About how many points of each history the server sends (it keeps the extremes). */
@@ -236,23 +237,21 @@ export class RunModel implements IDisposable {
     const previous = new Map(this._metrics.map(series => [series.key, series]));
     this._metrics = keys.map(key => previous.get(key) ?? pendingSeries(key));
     this._emit();
-    await Promise.all(
-      keys.map(async key => {
-        const stamp = summaryStamp(run.metrics[key]);
-        const known = previous.get(key);
-        if (known && !known.error && this._stamps.get(key) === stamp) {
-          return;
-        }
-        this._stamps.set(key, stamp);
-        const series = await this._loadHistory(key);
-        const index = this._metrics.findIndex(item => item.key === key);
-        if (index >= 0 && !this._isDisposed) {
-          // A new array, so that views see the change; the other series keep their identity.
-          this._metrics = this._metrics.map((item, i) => (i === index ? series : item));
-          this._emit();
-        }
-      })
-    );
+    const changed = keys.filter(key => {
+      const known = previous.get(key);
+      return !(known && !known.error && this._stamps.get(key) === summaryStamp(run.metrics[key]));
+    });
+    const jobs = changed.map(key => async () => {
+      this._stamps.set(key, summaryStamp(run.metrics[key]));
+      const series = await this._loadHistory(key);
+      const index = this._metrics.findIndex(item => item.key === key);
+      if (index >= 0 && !this._isDisposed) {
+        // A new array, so that views see the change; the other series keep their identity.
+        this._metrics = this._metrics.map((item, i) => (i === index ? series : item));
+        this._emit();
+      }
+    });
+    await runLimited(jobs, HISTORY_CONCURRENCY);
   }
 
   private async _loadHistory(key: string): Promise<IMetricSeries> {
