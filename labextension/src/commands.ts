@@ -9,6 +9,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 
 import { findRun } from './findRun';
+import { MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from './models/compareModel';
 import { sortByRecency } from './models/experimentsModel';
 import { studioIcon } from './icons';
 import { CommandIDs, IPanelContext } from './tokens';
@@ -21,8 +22,6 @@ import type { StudioSidebar } from './widgets/sidebar';
 export const PALETTE_CATEGORY = 'Studio';
 
 /** How many runs a comparison takes. */
-export const MIN_COMPARED = 2;
-export const MAX_COMPARED = 20;
 
 /** The open panels of each kind; their namespaces name them in the saved layout. */
 export interface IStudioTrackers {
@@ -148,14 +147,14 @@ export function registerCommands(
 
   commands.addCommand(CommandIDs.compareRuns, {
     label: trans.__('Studio: Compare Selected Runs'),
-    caption: trans.__('Compare %1 to %2 runs selected in an experiment', MIN_COMPARED, MAX_COMPARED),
+    caption: trans.__('Compare %1 to %2 runs selected in an experiment', MIN_COMPARE_RUNS, MAX_COMPARE_RUNS),
     isEnabled: args => {
       const count = runIdsOf(args).length;
-      return count >= MIN_COMPARED && count <= MAX_COMPARED;
+      return count >= MIN_COMPARE_RUNS && count <= MAX_COMPARE_RUNS;
     },
     execute: args => {
       const runIds = runIdsOf(args);
-      if (runIds.length < MIN_COMPARED || runIds.length > MAX_COMPARED) {
+      if (runIds.length < MIN_COMPARE_RUNS || runIds.length > MAX_COMPARE_RUNS) {
         return;
       }
       const key = runIds.join(',');

@@ -1,6 +1,7 @@
 /**
- * Studio's icon: bars rising on a pair of axes, drawn with JupyterLab's icon classes so that
- * it takes the theme's colour.
+ * Studio's icons, drawn with JupyterLab's icon classes so that they take the theme's colour:
+ * Studio's own (bars rising on a pair of axes) and the compare panel's (two lines crossing on
+ * the same axes).
  */
 import { LabIcon } from '@jupyterlab/ui-components';
 
@@ -14,3 +15,13 @@ const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16
 </svg>`;
 
 export const studioIcon = new LabIcon({ name: 'jupyter-studio:studio', svgstr: studioSvg });
+
+const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M3 3h2v16h16v2H3z"/>
+    <path d="M7 16.6 11 11l3 3 5.6-8.2 1.6 1.1-7 10.3-3-3-2.6 3.6z"/>
+    <path d="M7 8.4l1.6-1.1 3.4 4.7 3-2.5 4.8 5.9-1.5 1.2-3.5-4.3-3.2 2.6z" opacity="0.6"/>
+  </g>
+</svg>`;
+
+export const compareIcon = new LabIcon({ name: 'jupyter-studio:compare', svgstr: compareSvg });

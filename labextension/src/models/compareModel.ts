@@ -9,6 +9,7 @@ import type { IDisposable } from '@lumino/disposable';
 import type { TrackingAPI } from '../api/tracking';
 import { MetricSummary, Run, toNumber } from '../api/types';
 import { HISTORY_CONCURRENCY, runLimited } from './limited';
+import { pollFrequency } from './pollFrequency';
 
 /** The fewest and the most runs a comparison takes. */
 export const MIN_COMPARE_RUNS = 2;
@@ -58,7 +59,7 @@ export class CompareModel implements IDisposable {
     this._poll = new Poll({
       auto: false,
       factory: () => this.refreshRunning(),
-      frequency: { interval: options.refreshInterval * 1000, backoff: true, max: 300 * 1000 },
+      frequency: pollFrequency(options.refreshInterval),
       standby: () => (this.anyRunning && !isHidden() ? 'when-hidden' : true),
       name: 'jupyter-studio:compare'
     });
@@ -126,7 +127,7 @@ export class CompareModel implements IDisposable {
 
   /** Seconds between live refreshes. */
   set refreshInterval(seconds: number) {
-    this._poll.frequency = { ...this._poll.frequency, interval: seconds * 1000 };
+    this._poll.frequency = pollFrequency(seconds);
   }
 
   get isDisposed(): boolean {

@@ -3,12 +3,13 @@
  * that are running now, refreshed live.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { IPoll, Poll } from '@lumino/polling';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { TrackingAPI } from '../api/tracking';
 import type { Experiment, Run } from '../api/types';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
+import { pollFrequency } from './pollFrequency';
 
 /** How many running runs the sidebar lists (the total is counted on the server). */
 export const MAX_RUNNING_RUNS = 50;
@@ -31,7 +32,7 @@ export class ExperimentsModel implements IDisposable {
     this._poll = new Poll({
       name: 'studio:experiments',
       factory: () => this._load(),
-      frequency: pollFrequency(this._settings.current),
+      frequency: pollFrequency(this._settings.current.refreshInterval),
       standby: standby ? () => standby() || 'when-hidden' : 'when-hidden'
     });
   }
@@ -157,7 +158,7 @@ export class ExperimentsModel implements IDisposable {
   }
 
   private _onSettingsChanged(_: ISettingsHolder, settings: IStudioSettings): void {
-    this._poll.frequency = pollFrequency(settings);
+    this._poll.frequency = pollFrequency(settings.refreshInterval);
   }
 
   private _api: TrackingAPI;
@@ -182,7 +183,3 @@ export function sortByRecency(experiments: readonly Experiment[]): Experiment[] 
   );
 }
 
-function pollFrequency(settings: IStudioSettings): IPoll.Frequency {
-  const interval = settings.refreshInterval * 1000;
-  return { interval, backoff: true, max: Math.max(interval, 60 * 1000) };
-}

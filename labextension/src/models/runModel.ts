@@ -3,13 +3,14 @@
  * artifacts, refreshed live while the run is running.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { IPoll, Poll } from '@lumino/polling';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { TrackingAPI } from '../api/tracking';
 import { Artifact, MetricSummary, Run, toNumber } from '../api/types';
 import { HISTORY_CONCURRENCY, runLimited } from './limited';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
+import { pollFrequency } from './pollFrequency';
 
 /** About how many points of each history the server sends (it keeps the extremes). */
 export const RUN_MAX_POINTS = 1000;
@@ -59,10 +60,6 @@ function summaryStamp(summary: MetricSummary): string {
   return `${summary.count}:${summary.last_step}:${summary.last_timestamp}`;
 }
 
-function pollFrequency(settings: IStudioSettings): IPoll.Frequency {
-  const interval = Math.max(1, settings.refreshInterval) * 1000;
-  return { interval, backoff: true, max: Math.max(interval, 60 * 1000) };
-}
 
 /** Loads and keeps what a run panel shows; `changed` says when any of it changed. */
 export class RunModel implements IDisposable {
@@ -74,7 +71,7 @@ export class RunModel implements IDisposable {
     this._poll = new Poll({
       auto: false,
       factory: () => this.refresh(),
-      frequency: pollFrequency(this._settings.current),
+      frequency: pollFrequency(this._settings.current.refreshInterval),
       name: `studio:run:${this.runId}`,
       standby: 'when-hidden'
     });
@@ -309,7 +306,7 @@ export class RunModel implements IDisposable {
   }
 
   private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
-    this._poll.frequency = pollFrequency(settings);
+    this._poll.frequency = pollFrequency(settings.refreshInterval);
   }
 
   private _emit(): void {

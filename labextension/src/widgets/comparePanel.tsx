@@ -7,6 +7,7 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { CompareView } from '../components/CompareView';
+import { compareIcon } from '../icons';
 import { CompareModel, MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from '../models/compareModel';
 import { CommandIDs, IPanelContext, ISettingsHolder, IStudioSettings } from '../tokens';
 
@@ -21,6 +22,7 @@ export class ComparePanel extends ReactWidget {
     this.addClass('jp-Studio-comparePanel');
     this.title.label = this._trans.__('Compare %1 runs', this.runIds.length);
     this.title.caption = this.runIds.join('\n');
+    this.title.icon = compareIcon;
     this.title.closable = true;
     // Focusable, so that JupyterLab's focus tracker makes the panel current when activated.
     this.node.tabIndex = -1;
