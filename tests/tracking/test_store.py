@@ -6,7 +6,6 @@ other, so a user can move a team's store from SQLite to PostgreSQL without surpr
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,17 +18,9 @@ if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
     from studio.tracking.store import TrackingStore
 
-INF = math.inf
-NAN = math.nan
-
 
 def names(page: RunPage) -> list[str]:
     return [run.name for run in page.runs]
-
-
-def same(left: float, right: float) -> bool:
-    """Equality that holds for NaN too."""
-    return (math.isnan(left) and math.isnan(right)) or left == right
 
 
 # Experiments ------------------------------------------------------------------------------

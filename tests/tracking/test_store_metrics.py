@@ -23,11 +23,6 @@ def names(page: RunPage) -> list[str]:
     return [run.name for run in page.runs]
 
 
-def same(left: float, right: float) -> bool:
-    """Equality that holds for NaN too."""
-    return (math.isnan(left) and math.isnan(right)) or left == right
-
-
 # Metrics ----------------------------------------------------------------------------------
 
 
