@@ -2,7 +2,8 @@
 #
 #   make lab        install into .venv (the JupyterLab extension is built on the way), then
 #                   start JupyterLab on examples/ (HOST, PORT, LAB_ARGS)
-#   make test       install, then ruff, mypy, the TypeScript check and Jest, pytest on SQLite
+#   make test       install, then ruff, mypy, Prettier and ESLint (JupyterLab's extension-template
+#                   configuration), the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
 #                   every test that touches a store again on a throwaway PostgreSQL server
 #                   that it starts and always stops; the browser tests save their screenshots
@@ -74,7 +75,7 @@ BROWSER_TESTS ?= tests/browser
 README_SCREENSHOTS := tests/browser/screenshots
 
 .PHONY: help install build lab test lint typecheck test-frontend test-sqlite test-browser \
-        test-postgres screenshots api-types bench clean distclean
+        format test-postgres screenshots api-types bench clean distclean
 
 help:
 	@echo "make lab        start JupyterLab with Studio on examples/ (HOST=$(HOST) PORT=$(PORT))"
@@ -86,6 +87,7 @@ help:
 	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
 	@echo "make build      rebuild the JupyterLab extension if its sources changed"
 	@echo "make api-types  regenerate labextension/openapi.json and labextension/src/api/schema.ts"
+	@echo "make format     rewrite the frontend's sources with Prettier and ESLint's fixes"
 	@echo "make lint | typecheck | test-frontend | test-sqlite | test-postgres   one step of make test"
 	@echo "make test-browser   only the browser tests (part of test-sqlite)"
 	@echo "make clean      remove caches and build output; distclean also removes $(VENV) and node_modules"
@@ -165,6 +167,8 @@ test: $(LABEXT_BUILT) $(CHROMIUM)
 	$(BIN)/ruff check .
 	@echo "==> mypy   [$$(date +%T)]"
 	$(BIN)/mypy studio
+	@echo "==> prettier, eslint   [$$(date +%T)]"
+	cd labextension && $(NPM) run --silent lint:check
 	@echo "==> tsc   [$$(date +%T)]"
 	cd labextension && npx tsc --noEmit -p .
 	@echo "==> jest   [$$(date +%T)]"
@@ -177,8 +181,13 @@ test: $(LABEXT_BUILT) $(CHROMIUM)
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
 	@echo "==> make test passed   [$$(date +%T)]"
 
-lint: $(INSTALLED)
+lint: $(LABEXT_BUILT)
 	$(BIN)/ruff check .
+	cd labextension && $(NPM) run --silent lint:check
+
+# Rewrite the frontend's sources as Prettier and ESLint's fixes would have them.
+format: $(LABEXT_BUILT)
+	cd labextension && $(NPM) run --silent lint
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy studio

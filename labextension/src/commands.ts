@@ -3,7 +3,12 @@
  * panels, layout restoration) goes through them.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
@@ -21,8 +26,6 @@ import type { StudioSidebar } from './widgets/sidebar';
 /** The palette category of Studio's commands. */
 export const PALETTE_CATEGORY = 'Studio';
 
-/** How many runs a comparison takes. */
-
 /** The open panels of each kind; their namespaces name them in the saved layout. */
 export interface IStudioTrackers {
   experiments: WidgetTracker<ExperimentPanel>;
@@ -32,7 +35,9 @@ export interface IStudioTrackers {
 
 export function createTrackers(): IStudioTrackers {
   return {
-    experiments: new WidgetTracker<ExperimentPanel>({ namespace: 'studio-experiment' }),
+    experiments: new WidgetTracker<ExperimentPanel>({
+      namespace: 'studio-experiment'
+    }),
     runs: new WidgetTracker<RunPanel>({ namespace: 'studio-run' }),
     compares: new WidgetTracker<ComparePanel>({ namespace: 'studio-compare' })
   };
@@ -70,12 +75,24 @@ export function registerCommands(
   }
 
   commands.addCommand(CommandIDs.openSidebar, {
+    describedBy: { args: { type: 'object', properties: {} } },
     label: trans.__('Studio: Show Sidebar'),
     caption: trans.__('Show the experiments and running runs'),
     execute: showSidebar
   });
 
   commands.addCommand(CommandIDs.openExperiment, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          experimentId: {
+            type: 'integer',
+            description: trans.__('The id of the experiment to open')
+          }
+        }
+      }
+    },
     label: trans.__('Studio: Open Experiment'),
     caption: trans.__('Open an experiment’s runs table'),
     isEnabled: args => experimentIdOf(args) !== null,
@@ -100,12 +117,26 @@ export function registerCommands(
   });
 
   commands.addCommand(CommandIDs.openExperiments, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          isLauncher: {
+            type: 'boolean',
+            description: trans.__('Whether the launcher shows the command')
+          }
+        }
+      }
+    },
     label: args =>
-      args.isLauncher ? trans.__('Experiments') : trans.__('Studio: Open Experiments'),
+      args.isLauncher
+        ? trans.__('Experiments')
+        : trans.__('Studio: Open Experiments'),
     caption: trans.__('Open the most recent experiment'),
     icon: args => (args.isLauncher ? studioIcon : undefined),
     execute: async () => {
-      let experiments: Awaited<ReturnType<typeof context.api.listExperiments>> = [];
+      let experiments: Awaited<ReturnType<typeof context.api.listExperiments>> =
+        [];
       try {
         experiments = await context.api.listExperiments();
       } catch {
@@ -117,11 +148,26 @@ export function registerCommands(
         await sidebar.refresh();
         return;
       }
-      return commands.execute(CommandIDs.openExperiment, { experimentId: recent.id });
+      return commands.execute(CommandIDs.openExperiment, {
+        experimentId: recent.id
+      });
     }
   });
 
   commands.addCommand(CommandIDs.openRun, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          runId: {
+            type: 'string',
+            description: trans.__(
+              'The id of the run to open; asked for if absent'
+            )
+          }
+        }
+      }
+    },
     label: trans.__('Studio: Open Run…'),
     caption: trans.__('Open a run by its id or its name'),
     execute: async args => {
@@ -140,21 +186,44 @@ export function registerCommands(
   /** The runs a comparison is asked for, else those selected in the current experiment. */
   function runIdsOf(args: ReadonlyPartialJSONObject): string[] {
     const given = Array.isArray(args.runIds)
-      ? args.runIds.filter((id): id is string => typeof id === 'string' && id !== '')
+      ? args.runIds.filter(
+          (id): id is string => typeof id === 'string' && id !== ''
+        )
       : (trackers.experiments.currentWidget?.selectedRunIds ?? []);
     return [...new Set(given)];
   }
 
   commands.addCommand(CommandIDs.compareRuns, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          runIds: {
+            type: 'array',
+            items: { type: 'string' },
+            description: trans.__(
+              'The runs to compare; the current experiment’s selection if absent'
+            )
+          }
+        }
+      }
+    },
     label: trans.__('Studio: Compare Selected Runs'),
-    caption: trans.__('Compare %1 to %2 runs selected in an experiment', MIN_COMPARE_RUNS, MAX_COMPARE_RUNS),
+    caption: trans.__(
+      'Compare %1 to %2 runs selected in an experiment',
+      MIN_COMPARE_RUNS,
+      MAX_COMPARE_RUNS
+    ),
     isEnabled: args => {
       const count = runIdsOf(args).length;
       return count >= MIN_COMPARE_RUNS && count <= MAX_COMPARE_RUNS;
     },
     execute: args => {
       const runIds = runIdsOf(args);
-      if (runIds.length < MIN_COMPARE_RUNS || runIds.length > MAX_COMPARE_RUNS) {
+      if (
+        runIds.length < MIN_COMPARE_RUNS ||
+        runIds.length > MAX_COMPARE_RUNS
+      ) {
         return;
       }
       const key = runIds.join(',');
@@ -170,6 +239,7 @@ export function registerCommands(
   );
 
   commands.addCommand(CommandIDs.refresh, {
+    describedBy: { args: { type: 'object', properties: {} } },
     label: trans.__('Studio: Refresh'),
     caption: trans.__('Reload the sidebar and every open Studio panel'),
     execute: async () => {
@@ -178,7 +248,10 @@ export function registerCommands(
       trackers.runs.forEach(panel => panels.push(panel));
       trackers.compares.forEach(panel => panels.push(panel));
       // One failing panel shows its own error; the others still refresh.
-      await Promise.allSettled([sidebar.refresh(), ...panels.map(panel => panel.refresh())]);
+      await Promise.allSettled([
+        sidebar.refresh(),
+        ...panels.map(panel => panel.refresh())
+      ]);
     }
   });
 }
@@ -220,7 +293,9 @@ function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
   if (typeof value === 'number' && Number.isInteger(value)) {
     return value;
   }
-  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : null;
+  return typeof value === 'string' && /^\d+$/.test(value)
+    ? Number(value)
+    : null;
 }
 
 function stringOf(value: unknown): string | null {
@@ -228,7 +303,10 @@ function stringOf(value: unknown): string | null {
 }
 
 /** Ask for a run's id or name; the id of the run found, or null (told to the user). */
-async function askRun(context: IPanelContext, trans: TranslationBundle): Promise<string | null> {
+async function askRun(
+  context: IPanelContext,
+  trans: TranslationBundle
+): Promise<string | null> {
   const answer = await InputDialog.getText({
     title: trans.__('Open Run'),
     label: trans.__('Run id or name'),

@@ -21,14 +21,19 @@ export function filterString(text: string): string {
  * The run whose id is `text`, else the most recently started run named `text` in any
  * experiment, else null: one search, so that a name is never first tried as an id (a 404).
  */
-export async function findRun(api: IRunFinder, text: string): Promise<Run | null> {
+export async function findRun(
+  api: IRunFinder,
+  text: string
+): Promise<Run | null> {
   const wanted = text.trim();
   if (!wanted) {
     return null;
   }
   const quoted = filterString(wanted);
   const page = await api.searchRuns({
-    filter: RUN_ID.test(wanted) ? `id = ${quoted} or name = ${quoted}` : `name = ${quoted}`,
+    filter: RUN_ID.test(wanted)
+      ? `id = ${quoted} or name = ${quoted}`
+      : `name = ${quoted}`,
     orderBy: ['start_time DESC'],
     maxResults: 2
   });

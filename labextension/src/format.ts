@@ -14,14 +14,29 @@ export function formatDuration(ms: number): string {
   if (seconds < 60) {
     return `${Number(seconds.toFixed(1))} s`;
   }
-  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+  const pair = (
+    big: number,
+    bigUnit: string,
+    small: number,
+    smallUnit: string
+  ) =>
     small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`;
   const whole = Math.round(seconds);
   if (whole < 3600) {
     return pair(Math.floor(whole / 60), 'min', whole % 60, 's');
   }
   if (whole < 86400) {
-    return pair(Math.floor(whole / 3600), 'h', Math.floor((whole % 3600) / 60), 'min');
+    return pair(
+      Math.floor(whole / 3600),
+      'h',
+      Math.floor((whole % 3600) / 60),
+      'min'
+    );
   }
-  return pair(Math.floor(whole / 86400), 'd', Math.floor((whole % 86400) / 3600), 'h');
+  return pair(
+    Math.floor(whole / 86400),
+    'd',
+    Math.floor((whole % 86400) / 3600),
+    'h'
+  );
 }

@@ -78,9 +78,16 @@ async function send(
   const { query, ...request } = init;
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(apiUrl(path, query, settings), request, settings);
+    response = await ServerConnection.makeRequest(
+      apiUrl(path, query, settings),
+      request,
+      settings
+    );
   } catch (error) {
-    throw new StudioRequestError(0, `The Studio server cannot be reached: ${String(error)}`);
+    throw new StudioRequestError(
+      0,
+      `The Studio server cannot be reached: ${String(error)}`
+    );
   }
   const text = response.status === 204 ? '' : await response.text();
   if (!response.ok) {

@@ -5,7 +5,8 @@
  */
 import { LabIcon } from '@jupyterlab/ui-components';
 
-const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
   <g class="jp-icon3" fill="#616161">
     <path d="M3 3h2v16h16v2H3z"/>
     <rect x="7" y="13" width="3" height="5" rx="0.5"/>
@@ -14,9 +15,13 @@ const studioSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16
   </g>
 </svg>`;
 
-export const studioIcon = new LabIcon({ name: 'jupyter-studio:studio', svgstr: studioSvg });
+export const studioIcon = new LabIcon({
+  name: 'jupyter-studio:studio',
+  svgstr: studioSvg
+});
 
-const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
+const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
   <g class="jp-icon3" fill="#616161">
     <path d="M3 3h2v16h16v2H3z"/>
     <path d="M7 16.6 11 11l3 3 5.6-8.2 1.6 1.1-7 10.3-3-3-2.6 3.6z"/>
@@ -24,4 +29,7 @@ const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="1
   </g>
 </svg>`;
 
-export const compareIcon = new LabIcon({ name: 'jupyter-studio:compare', svgstr: compareSvg });
+export const compareIcon = new LabIcon({
+  name: 'jupyter-studio:compare',
+  svgstr: compareSvg
+});

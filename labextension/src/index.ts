@@ -8,6 +8,8 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+// Activation adds the sidebar and the commands at once, so it needs './plugin' now.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateStudio } from './plugin';
 
 /** Studio: the sidebar, the panels and their commands. */
@@ -15,7 +17,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-studio:plugin',
   description: 'Studio: experiment tracking panels in JupyterLab.',
   autoStart: true,
-  optional: [ILayoutRestorer, ISettingRegistry, ITranslator, ICommandPalette, ILauncher],
+  optional: [
+    ILayoutRestorer,
+    ISettingRegistry,
+    ITranslator,
+    ICommandPalette,
+    ILauncher
+  ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
@@ -24,10 +32,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     launcher: ILauncher | null
   ) =>
-    activateStudio(app, restorer, settingRegistry, translator ?? nullTranslator, {
-      palette,
-      launcher
-    })
+    activateStudio(
+      app,
+      restorer,
+      settingRegistry,
+      translator ?? nullTranslator,
+      {
+        palette,
+        launcher
+      }
+    )
 };
 
 export default plugin;

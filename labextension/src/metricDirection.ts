@@ -10,7 +10,15 @@
 export type Direction = 'max' | 'min';
 
 /** Words that make a metric better low wherever they stand in its name. */
-const LOWER_WORDS = new Set(['loss', 'losses', 'error', 'errors', 'mse', 'mae', 'rmse']);
+const LOWER_WORDS = new Set([
+  'loss',
+  'losses',
+  'error',
+  'errors',
+  'mse',
+  'mae',
+  'rmse'
+]);
 
 /**
  * The words of a metric's name, lower-cased: split on anything but letters and digits (so on
@@ -38,7 +46,11 @@ export function guessDirection(name: string): Direction {
   }
   // Position first: `std_test_neg_log_loss` is a spread (better small) of a negated score.
   const first = words[0];
-  if (first === 'std' || first === 'rank' || words[words.length - 1] === 'time') {
+  if (
+    first === 'std' ||
+    first === 'rank' ||
+    words[words.length - 1] === 'time'
+  ) {
     return 'min';
   }
   if (words.includes('neg')) {

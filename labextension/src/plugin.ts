@@ -38,7 +38,10 @@ export function activateStudio(
 ): void {
   const settings = new StudioSettings();
   settings.load(settingRegistry).catch(reason => {
-    console.warn('Studio: settings could not be loaded; the defaults apply.', reason);
+    console.warn(
+      'Studio: settings could not be loaded; the defaults apply.',
+      reason
+    );
   });
   const context: IPanelContext = {
     api: new TrackingAPI(),

@@ -51,7 +51,9 @@ export class StudioSettings implements ISettingsHolder {
 }
 
 /** Settings from raw values, each checked and kept within the schema's bounds. */
-export function parseSettings(values: ReadonlyPartialJSONObject): IStudioSettings {
+export function parseSettings(
+  values: ReadonlyPartialJSONObject
+): IStudioSettings {
   const interval = values.refreshInterval;
   const smoothing = values.defaultSmoothing;
   const columns = values.defaultColumns;

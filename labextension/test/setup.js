@@ -2,7 +2,11 @@
 if (typeof window !== 'undefined') {
   window.matchMedia =
     window.matchMedia ||
-    (() => ({ matches: false, addListener: () => {}, removeListener: () => {} }));
+    (() => ({
+      matches: false,
+      addListener: () => {},
+      removeListener: () => {}
+    }));
   if (!window.DragEvent) {
     // @jupyterlab/ui-components subclasses DragEvent at import time.
     window.DragEvent = class DragEvent extends window.MouseEvent {};

@@ -2,7 +2,11 @@ import { act, render } from '@testing-library/react';
 import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
 
-import { IMetricChartProps, localDate, MetricChart } from '../components/MetricChart';
+import {
+  IMetricChartProps,
+  localDate,
+  MetricChart
+} from '../components/MetricChart';
 
 interface ICall {
   element: HTMLElement;
@@ -72,7 +76,9 @@ describe('MetricChart', () => {
     const before = plotly.__calls.length;
     const ms = Date.UTC(2024, 0, 2, 3, 4, 5, 6);
     const series = [{ name: 'r', x: [ms], y: [1] }];
-    rerender(<MetricChart {...base} series={series} xAxis="time" logScale={true} />);
+    rerender(
+      <MetricChart {...base} series={series} xAxis="time" logScale={true} />
+    );
     expect(plotly.__calls.length).toBe(before + 1);
     const { data, layout } = lastCall();
     expect(layout.yaxis.type).toBe('log');
@@ -87,9 +93,16 @@ describe('MetricChart', () => {
       { name: 'b', x: [0, 1, 2], y: [3, 2, 1], runId: 'b' }
     ];
     const { getByTestId } = render(
-      <MetricChart {...base} series={series} smoothing={0.6} testId="studio-compare-chart" />
+      <MetricChart
+        {...base}
+        series={series}
+        smoothing={0.6}
+        testId="studio-compare-chart"
+      />
     );
-    expect(getByTestId('studio-compare-chart').getAttribute('data-points')).toBe('5');
+    expect(
+      getByTestId('studio-compare-chart').getAttribute('data-points')
+    ).toBe('5');
     const { data, layout } = lastCall();
     expect(data).toHaveLength(4);
     expect(layout.showlegend).toBe(true);
@@ -100,7 +113,10 @@ describe('MetricChart', () => {
     const series = [{ name: 'a', x: [0, 1], y: [1, 2], color: 'rgb(9, 9, 9)' }];
     render(<MetricChart {...base} series={series} smoothing={0.5} />);
     const { data } = lastCall();
-    expect(data.map(trace => trace.line.color)).toEqual(['rgb(9, 9, 9)', 'rgb(9, 9, 9)']);
+    expect(data.map(trace => trace.line.color)).toEqual([
+      'rgb(9, 9, 9)',
+      'rgb(9, 9, 9)'
+    ]);
   });
 
   it('redraws when the theme changes and purges on unmount', async () => {
@@ -120,7 +136,10 @@ describe('MetricChart', () => {
 });
 
 describe('MetricChart out of sight', () => {
-  const observers: { callback: IntersectionObserverCallback; disconnected: boolean }[] = [];
+  const observers: {
+    callback: IntersectionObserverCallback;
+    disconnected: boolean;
+  }[] = [];
   beforeAll(() => {
     (window as any).IntersectionObserver = class {
       constructor(callback: IntersectionObserverCallback) {
@@ -140,7 +159,9 @@ describe('MetricChart out of sight', () => {
     plotly.__calls.length = 0;
     const { getByTestId } = render(<MetricChart {...base} />);
     expect(plotly.__calls).toHaveLength(0);
-    expect(getByTestId('studio-metric-chart').getAttribute('data-points')).toBe('4');
+    expect(getByTestId('studio-metric-chart').getAttribute('data-points')).toBe(
+      '4'
+    );
     await act(async () => {
       observers[0].callback(
         [{ isIntersecting: true } as IntersectionObserverEntry],
@@ -149,7 +170,9 @@ describe('MetricChart out of sight', () => {
       await new Promise(resolve => setTimeout(resolve, 0));
     });
     expect(plotly.__calls).toHaveLength(1);
-    expect(getByTestId('studio-metric-chart').getAttribute('data-drawn')).toBe('true');
+    expect(getByTestId('studio-metric-chart').getAttribute('data-drawn')).toBe(
+      'true'
+    );
   });
 });
 

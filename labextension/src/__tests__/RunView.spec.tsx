@@ -43,7 +43,13 @@ function props(change: Partial<IRunViewProps> = {}): IRunViewProps {
   ]);
   return {
     run,
-    parent: { ...run, id: 'p0', name: 'search', parent_run_id: null, status: 'FINISHED' },
+    parent: {
+      ...run,
+      id: 'p0',
+      name: 'search',
+      parent_run_id: null,
+      status: 'FINISHED'
+    },
     children: [{ ...run, id: 'c1', name: 'fold-1', status: 'FAILED' }],
     childrenTotal: 3,
     metrics: [
@@ -96,7 +102,9 @@ describe('RunView', () => {
     expect(children.textContent).toContain('fold-1');
     expect(children.textContent).toContain('and 2 more');
     // Running for 90 s, counted up to `now`.
-    expect(getByTestId('studio-source-link').closest('dl')?.textContent).toContain('1 min 30 s');
+    expect(
+      getByTestId('studio-source-link').closest('dl')?.textContent
+    ).toContain('1 min 30 s');
   });
 
   it('charts each metric with the toolbar options, smoothing from the settings', () => {
@@ -107,14 +115,20 @@ describe('RunView', () => {
     expect(chart.getAttribute('data-points')).toBe('3');
     expect(chart.parentElement?.textContent).toContain('3 of 100,000 points');
     expect(lastCall().data).toHaveLength(2);
-    expect((getByTestId('studio-smoothing') as HTMLInputElement).value).toBe('0.6');
+    expect((getByTestId('studio-smoothing') as HTMLInputElement).value).toBe(
+      '0.6'
+    );
 
     fireEvent.click(getByTestId('studio-logscale-toggle'));
     expect(lastCall().layout.yaxis.type).toBe('log');
     fireEvent.click(getByTestId('studio-xaxis-toggle'));
     expect(lastCall().layout.xaxis.type).toBe('date');
-    expect(getByTestId('studio-xaxis-toggle').getAttribute('data-value')).toBe('time');
-    fireEvent.change(getByTestId('studio-smoothing'), { target: { value: '0' } });
+    expect(getByTestId('studio-xaxis-toggle').getAttribute('data-value')).toBe(
+      'time'
+    );
+    fireEvent.change(getByTestId('studio-smoothing'), {
+      target: { value: '0' }
+    });
     expect(lastCall().data).toHaveLength(1);
   });
 
@@ -130,30 +144,49 @@ describe('RunView', () => {
     ]);
     const notes = items[2];
     const link = notes.querySelector('a') as HTMLAnchorElement;
-    expect(link.getAttribute('href')).toBe('/studio/api/runs/r1/artifacts/content?path=notes.txt');
+    expect(link.getAttribute('href')).toBe(
+      '/studio/api/runs/r1/artifacts/content?path=notes.txt'
+    );
     expect(link.hasAttribute('download')).toBe(true);
-    fireEvent.click(notes.querySelector('[data-testid="studio-artifact-open"]') as Element);
+    fireEvent.click(
+      notes.querySelector('[data-testid="studio-artifact-open"]') as Element
+    );
     expect(p.onOpenArtifact).toHaveBeenCalledWith('notes.txt');
-    expect(items[3].querySelector('[data-testid="studio-artifact-open"]')).toBeNull();
+    expect(
+      items[3].querySelector('[data-testid="studio-artifact-open"]')
+    ).toBeNull();
     fireEvent.click(items[0].querySelector('button') as Element);
     expect(p.onToggleFolder).toHaveBeenCalledWith('model');
   });
 
   it('holds a place for a chart whose history is on its way, and shows a failed one', () => {
-    const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
+    const empty = {
+      steps: [],
+      timestamps: [],
+      values: [],
+      total: 0,
+      downsampled: false
+    };
     const { queryAllByTestId, getByText } = render(
       <RunView
         {...props({
           metrics: [
             { key: 'acc', ...empty, error: null, pending: true },
-            { key: 'loss', ...empty, error: 'database is locked', pending: false }
+            {
+              key: 'loss',
+              ...empty,
+              error: 'database is locked',
+              pending: false
+            }
           ]
         })}
       />
     );
-    expect(queryAllByTestId('studio-metric-chart').map(c => c.getAttribute('data-metric'))).toEqual([
-      'loss'
-    ]);
+    expect(
+      queryAllByTestId('studio-metric-chart').map(c =>
+        c.getAttribute('data-metric')
+      )
+    ).toEqual(['loss']);
     expect(getByText('acc')).toBeTruthy();
     expect(getByText('database is locked')).toBeTruthy();
   });
@@ -164,7 +197,13 @@ describe('RunView', () => {
     );
     expect(getByRole('alert').textContent).toBe("No run 'r1'.");
     rerender(
-      <RunView {...props({ metrics: [], folders: new Map([['', []]]), sourcePath: null })} />
+      <RunView
+        {...props({
+          metrics: [],
+          folders: new Map([['', []]]),
+          sourcePath: null
+        })}
+      />
     );
     expect(getByText(/No metrics logged/)).toBeTruthy();
     expect(getByText(/No artifacts in this run/)).toBeTruthy();
@@ -173,10 +212,20 @@ describe('RunView', () => {
 
 describe('helpers', () => {
   it('opens text files and notebooks only', () => {
-    expect(isOpenable({ path: 'a/report.ipynb', is_dir: false, size: 10 })).toBe(true);
-    expect(isOpenable({ path: 'model/MLmodel', is_dir: false, size: 10 })).toBe(true);
-    expect(isOpenable({ path: 'model.pkl', is_dir: false, size: 10 })).toBe(false);
-    expect(isOpenable({ path: 'big.csv', is_dir: false, size: 1e9 })).toBe(false);
-    expect(isOpenable({ path: 'dir.txt', is_dir: true, size: null })).toBe(false);
+    expect(
+      isOpenable({ path: 'a/report.ipynb', is_dir: false, size: 10 })
+    ).toBe(true);
+    expect(isOpenable({ path: 'model/MLmodel', is_dir: false, size: 10 })).toBe(
+      true
+    );
+    expect(isOpenable({ path: 'model.pkl', is_dir: false, size: 10 })).toBe(
+      false
+    );
+    expect(isOpenable({ path: 'big.csv', is_dir: false, size: 1e9 })).toBe(
+      false
+    );
+    expect(isOpenable({ path: 'dir.txt', is_dir: true, size: null })).toBe(
+      false
+    );
   });
 });

@@ -10,7 +10,14 @@ import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import { makeRun, makeRuns } from './fakeRuns';
 
 const trans = nullTranslator.load('jupyter-studio');
-const COLUMNS = ['status', 'name', 'start', 'duration', 'metrics.accuracy', 'params.max_depth'];
+const COLUMNS = [
+  'status',
+  'name',
+  'start',
+  'duration',
+  'metrics.accuracy',
+  'params.max_depth'
+];
 
 function renderTable(change: Partial<IRunsTableProps> = {}) {
   const props: IRunsTableProps = {
@@ -56,25 +63,40 @@ describe('RunsTable', () => {
     expect(ids).toContain('run05000');
     expect(ids).not.toContain('run00000');
     expect(rows()).toHaveLength(40);
-    const row = rows().find(item => item.dataset.runId === 'run05000') as HTMLElement;
+    const row = rows().find(
+      item => item.dataset.runId === 'run05000'
+    ) as HTMLElement;
     expect(row.style.top).toBe(`${28 * 5000}px`);
   });
 
   it('asks for more runs near the end of the loaded ones, once per state', () => {
     const onLoadMore = jest.fn();
-    const { rerender, props } = renderTable({ runs: makeRuns(200), hasMore: true, onLoadMore });
+    const { rerender, props } = renderTable({
+      runs: makeRuns(200),
+      hasMore: true,
+      onLoadMore
+    });
     expect(onLoadMore).not.toHaveBeenCalled();
     const table = document.querySelector('.jp-Studio-runsTable') as HTMLElement;
     table.scrollTop = 28 * 150;
     fireEvent.scroll(table);
     expect(onLoadMore).toHaveBeenCalledTimes(1);
-    rerender(<RunsTable {...props} hasMore={true} loadingMore={true} onLoadMore={onLoadMore} />);
+    rerender(
+      <RunsTable
+        {...props}
+        hasMore={true}
+        loadingMore={true}
+        onLoadMore={onLoadMore}
+      />
+    );
     expect(onLoadMore).toHaveBeenCalledTimes(1);
     expect(screen.getByText('Loading more runs…')).toBeTruthy();
   });
 
   it('sorts from the headers and marks the sorted one', () => {
-    const { props } = renderTable({ sort: { column: 'metrics.accuracy', direction: 'desc' } });
+    const { props } = renderTable({
+      sort: { column: 'metrics.accuracy', direction: 'desc' }
+    });
     const headers = screen.getAllByTestId('studio-column-header');
     expect(headers.map(header => header.dataset.column)).toEqual(COLUMNS);
     const accuracy = headers[4];
@@ -89,16 +111,22 @@ describe('RunsTable', () => {
 
   it('shows status, name, times and formatted values in each cell', () => {
     const runs = [
-      makeRun(1, { status: 'RUNNING', duration_ms: null, end_time: null }, { accuracy: 'NaN' }, {
-        max_depth: '3'
-      }),
+      makeRun(
+        1,
+        { status: 'RUNNING', duration_ms: null, end_time: null },
+        { accuracy: 'NaN' },
+        {
+          max_depth: '3'
+        }
+      ),
       makeRun(2, { duration_ms: 125_000 }, { accuracy: 'Infinity' }),
       makeRun(3, {}, { accuracy: 0.123456789 })
     ];
     renderTable({ runs, now: runs[0].start_time + 90_000 });
     const cell = (row: number, column: string) =>
-      within(rows()[row]).getAllByTestId('studio-cell').find(item => item.dataset.column === column)
-        ?.textContent;
+      within(rows()[row])
+        .getAllByTestId('studio-cell')
+        .find(item => item.dataset.column === column)?.textContent;
     expect(cell(0, 'status')).toBe('RUNNING');
     expect(cell(0, 'name')).toBe('run-1');
     expect(cell(0, 'metrics.accuracy')).toBe('NaN');
@@ -125,7 +153,9 @@ describe('RunsTable', () => {
 
   it('selects rows and every loaded row from checkboxes', () => {
     const { props, rerender } = renderTable({ runs: makeRuns(3) });
-    const boxes = screen.getAllByTestId('studio-run-select') as HTMLInputElement[];
+    const boxes = screen.getAllByTestId(
+      'studio-run-select'
+    ) as HTMLInputElement[];
     fireEvent.click(boxes[1]);
     expect(props.onSelect).toHaveBeenCalledWith('run00001', true);
     const all = screen.getByTestId('studio-run-select-all') as HTMLInputElement;
@@ -133,10 +163,18 @@ describe('RunsTable', () => {
     expect(props.onSelectAll).toHaveBeenCalledWith(true);
 
     rerender(<RunsTable {...props} selection={new Set(['run00001'])} />);
-    expect((screen.getAllByTestId('studio-run-select')[1] as HTMLInputElement).checked).toBe(true);
+    expect(
+      (screen.getAllByTestId('studio-run-select')[1] as HTMLInputElement)
+        .checked
+    ).toBe(true);
     expect(rows()[1].getAttribute('aria-selected')).toBe('true');
     expect(all.indeterminate).toBe(true);
-    rerender(<RunsTable {...props} selection={new Set(props.runs.map(run => run.id))} />);
+    rerender(
+      <RunsTable
+        {...props}
+        selection={new Set(props.runs.map(run => run.id))}
+      />
+    );
     expect(all.checked).toBe(true);
   });
 
@@ -178,13 +216,17 @@ describe('FilterBox', () => {
       <FilterBox value="" error={null} trans={trans} onApply={onApply} />
     );
     const input = screen.getByTestId('studio-runs-filter') as HTMLInputElement;
-    expect(input.placeholder).toContain("metrics.accuracy > 0.9 and params.max_depth = '3'");
+    expect(input.placeholder).toContain(
+      "metrics.accuracy > 0.9 and params.max_depth = '3'"
+    );
     fireEvent.change(input, { target: { value: 'metrics.accuracy >' } });
     expect(onApply).not.toHaveBeenCalled();
     fireEvent.keyDown(input, { key: 'Enter' });
     expect(onApply).toHaveBeenCalledWith('metrics.accuracy >');
     const error = 'Invalid filter: expected a value';
-    rerender(<FilterBox value="" error={error} trans={trans} onApply={onApply} />);
+    rerender(
+      <FilterBox value="" error={error} trans={trans} onApply={onApply} />
+    );
     expect(screen.getByTestId('studio-filter-error').textContent).toBe(
       'Invalid filter: expected a value'
     );
@@ -208,8 +250,12 @@ describe('ColumnChooser', () => {
     );
     expect(screen.queryAllByTestId('studio-column-option')).toHaveLength(0);
     fireEvent.click(screen.getByTestId('studio-columns-button'));
-    const options = screen.getAllByTestId('studio-column-option') as HTMLInputElement[];
-    expect(options.map(option => [option.dataset.column, option.checked])).toEqual([
+    const options = screen.getAllByTestId(
+      'studio-column-option'
+    ) as HTMLInputElement[];
+    expect(
+      options.map(option => [option.dataset.column, option.checked])
+    ).toEqual([
       ['metrics.accuracy', true],
       ['metrics.loss', false],
       ['params.max_depth', false]
@@ -223,7 +269,9 @@ describe('ColumnChooser', () => {
     fireEvent.click(screen.getByText('Default columns'));
     expect(onReset).toHaveBeenCalled();
     act(() => {
-      document.body.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+      document.body.dispatchEvent(
+        new MouseEvent('mousedown', { bubbles: true })
+      );
     });
     expect(screen.queryAllByTestId('studio-column-option')).toHaveLength(0);
   });

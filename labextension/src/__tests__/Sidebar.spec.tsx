@@ -21,7 +21,12 @@ const trans = nullTranslator.load('jupyter-studio');
 const NOW = Date.UTC(2025, 0, 10, 12, 0, 0);
 const MINUTE = 60_000;
 
-function experiment(id: number, name: string, lastRunAt: number | null, runCount: number) {
+function experiment(
+  id: number,
+  name: string,
+  lastRunAt: number | null,
+  runCount: number
+) {
   return {
     id,
     name,
@@ -35,13 +40,27 @@ function experiment(id: number, name: string, lastRunAt: number | null, runCount
   } as Experiment;
 }
 
-function running(id: string, name: string, experimentId: number, startTime: number): Run {
-  return { id, name, experiment_id: experimentId, status: 'RUNNING', start_time: startTime } as Run;
+function running(
+  id: string,
+  name: string,
+  experimentId: number,
+  startTime: number
+): Run {
+  return {
+    id,
+    name,
+    experiment_id: experimentId,
+    status: 'RUNNING',
+    start_time: startTime
+  } as Run;
 }
 
 function props(overrides: Partial<ISidebarProps> = {}): ISidebarProps {
   return {
-    experiments: [experiment(2, 'wine', NOW - 5 * MINUTE, 12), experiment(1, 'iris', null, 0)],
+    experiments: [
+      experiment(2, 'wine', NOW - 5 * MINUTE, 12),
+      experiment(1, 'iris', null, 0)
+    ],
     experimentCount: 2,
     runningRuns: [],
     runningTotal: 0,
@@ -65,7 +84,10 @@ describe('Sidebar', () => {
     const p = props();
     render(<Sidebar {...p} />);
     const items = screen.getAllByTestId('studio-experiment-item');
-    expect(items.map(item => item.getAttribute('data-experiment-id'))).toEqual(['2', '1']);
+    expect(items.map(item => item.getAttribute('data-experiment-id'))).toEqual([
+      '2',
+      '1'
+    ]);
     expect(items[0].textContent).toContain('wine');
     expect(items[0].textContent).toContain('last run 5 min ago');
     expect(items[1].textContent).toContain('no runs yet');
@@ -78,7 +100,9 @@ describe('Sidebar', () => {
   it('hands what is typed in the search box to onQueryChange', () => {
     const p = props();
     render(<Sidebar {...p} />);
-    fireEvent.change(screen.getByTestId('studio-experiment-search'), { target: { value: 'wi' } });
+    fireEvent.change(screen.getByTestId('studio-experiment-search'), {
+      target: { value: 'wi' }
+    });
     expect(p.onQueryChange).toHaveBeenCalledWith('wi');
   });
 
@@ -99,16 +123,26 @@ describe('Sidebar', () => {
   });
 
   it("shows the server's message instead of the empty state, and retries", () => {
-    const p = props({ experiments: [], experimentCount: 0, error: 'Studio database is locked.' });
+    const p = props({
+      experiments: [],
+      experimentCount: 0,
+      error: 'Studio database is locked.'
+    });
     render(<Sidebar {...p} />);
-    expect(screen.getByRole('alert').textContent).toContain('Studio database is locked.');
+    expect(screen.getByRole('alert').textContent).toContain(
+      'Studio database is locked.'
+    );
     expect(screen.queryByTestId('studio-empty')).toBeNull();
     fireEvent.click(screen.getByText('Retry'));
     expect(p.onRefresh).toHaveBeenCalledTimes(1);
   });
 
   it('says it is loading until the first answer', () => {
-    render(<Sidebar {...props({ experiments: [], experimentCount: 0, loaded: false })} />);
+    render(
+      <Sidebar
+        {...props({ experiments: [], experimentCount: 0, loaded: false })}
+      />
+    );
     expect(screen.getByText('Loading…')).toBeTruthy();
     expect(screen.queryByTestId('studio-empty')).toBeNull();
   });
@@ -139,7 +173,9 @@ describe('Sidebar', () => {
 
   it('says when nothing is running', () => {
     render(<Sidebar {...props()} />);
-    expect(screen.getByTestId('studio-running-runs').textContent).toContain('No run is running.');
+    expect(screen.getByTestId('studio-running-runs').textContent).toContain(
+      'No run is running.'
+    );
   });
 
   it('has buttons to refresh and to open a run by id', () => {
@@ -168,7 +204,9 @@ describe('formatAgo', () => {
     expect(formatAgo(NOW - 59 * MINUTE, NOW, trans)).toBe('59 min ago');
     expect(formatAgo(NOW - 3 * 60 * MINUTE, NOW, trans)).toBe('3 h ago');
     expect(formatAgo(NOW - 24 * 60 * MINUTE, NOW, trans)).toBe('1 day ago');
-    expect(formatAgo(NOW - 3 * 24 * 60 * MINUTE, NOW, trans)).toBe('3 days ago');
+    expect(formatAgo(NOW - 3 * 24 * 60 * MINUTE, NOW, trans)).toBe(
+      '3 days ago'
+    );
     expect(formatAgo(NOW - 90 * 24 * 60 * MINUTE, NOW, trans)).toBe(
       new Date(NOW - 90 * 24 * 60 * MINUTE).toLocaleDateString()
     );

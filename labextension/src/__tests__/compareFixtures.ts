@@ -1,5 +1,10 @@
 /** Runs and a fake tracking API for the compare panel's tests. */
-import type { MetricHistory, MetricSummary, Run, RunStatus } from '../api/types';
+import type {
+  MetricHistory,
+  MetricSummary,
+  Run,
+  RunStatus
+} from '../api/types';
 import { StudioRequestError } from '../handler';
 import type { ICompareAPI } from '../models/compareModel';
 
@@ -34,7 +39,9 @@ export function makeRun(
     source: null,
     tags: {},
     params,
-    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, summary(k, v)]))
+    metrics: Object.fromEntries(
+      Object.entries(metrics).map(([k, v]) => [k, summary(k, v)])
+    )
   };
 }
 
@@ -80,10 +87,16 @@ export class FakeAPI implements ICompareAPI {
     return JSON.parse(JSON.stringify(run)) as Run;
   }
 
-  async getMetricHistory(runId: string, key: string, maxPoints?: number): Promise<MetricHistory> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxPoints?: number
+  ): Promise<MetricHistory> {
     this.historyCalls.push({ runId, key, maxPoints });
     const count = this.runs.get(runId)!.metrics[key].count;
-    const values = this.values.get(`${runId}/${key}`) ?? Array.from({ length: count }, (_, i) => i);
+    const values =
+      this.values.get(`${runId}/${key}`) ??
+      Array.from({ length: count }, (_, i) => i);
     return {
       key,
       downsampled: false,

@@ -2,7 +2,11 @@ import { StudioRequestError } from '../handler';
 import { CompareModel, COMPARE_MAX_POINTS } from '../models/compareModel';
 import { FakeAPI, makeRun, summary, threeRuns } from './compareFixtures';
 
-function model(api: FakeAPI, runIds = ['a', 'b', 'c'], refreshInterval = 5): CompareModel {
+function model(
+  api: FakeAPI,
+  runIds = ['a', 'b', 'c'],
+  refreshInterval = 5
+): CompareModel {
   return new CompareModel({ api, runIds, refreshInterval });
 }
 
@@ -38,17 +42,30 @@ describe('CompareModel', () => {
     expect(compare.metricKeys).toEqual(['accuracy', 'loss', 'test_score']);
     expect(compare.paramKeys).toEqual(['lr', 'max_depth', 'seed', 'solver']);
     // seed is 42 everywhere; solver is missing in run c, which counts as a difference.
-    expect([...compare.differingParams].sort()).toEqual(['lr', 'max_depth', 'solver']);
+    expect([...compare.differingParams].sort()).toEqual([
+      'lr',
+      'max_depth',
+      'solver'
+    ]);
   });
 
-  it('fetches each multi-point history once with maxPoints, and takes single points from the summary', async () => {
+  it('fetches each long history once with maxPoints, single points from the summary', async () => {
     const api = new FakeAPI(threeRuns());
     api.values.set('a/loss', [1.0, 'NaN', 0.4]);
     compare = model(api);
     await compare.refresh();
     const fetched = api.historyCalls.map(c => `${c.runId}/${c.key}`).sort();
-    expect(fetched).toEqual(['a/accuracy', 'a/loss', 'b/accuracy', 'b/loss', 'c/accuracy', 'c/loss']);
-    expect(api.historyCalls.every(c => c.maxPoints === COMPARE_MAX_POINTS)).toBe(true);
+    expect(fetched).toEqual([
+      'a/accuracy',
+      'a/loss',
+      'b/accuracy',
+      'b/loss',
+      'c/accuracy',
+      'c/loss'
+    ]);
+    expect(
+      api.historyCalls.every(c => c.maxPoints === COMPARE_MAX_POINTS)
+    ).toBe(true);
     expect(compare.history('a', 'loss')!.values[0]).toBe(1.0);
     expect(Number.isNaN(compare.history('a', 'loss')!.values[1])).toBe(true);
     expect(compare.history('b', 'test_score')).toEqual({
@@ -64,14 +81,14 @@ describe('CompareModel', () => {
     expect(compare.differingParams).toBe(compare.differingParams);
   });
 
-  it("shows the server's message for a run that cannot be loaded, and keeps the others", async () => {
+  it("shows the server's message for a run it cannot load, keeps the others", async () => {
     compare = model(new FakeAPI(threeRuns()), ['a', 'missing', 'b']);
     await compare.refresh();
     expect(compare.runs.map(run => run.id)).toEqual(['a', 'b']);
     expect(compare.error).toContain("Run 'missing' does not exist.");
   });
 
-  it('keeps one message per failing source across live ticks, and clears it on success', async () => {
+  it('keeps one message per failing source across ticks, cleared on success', async () => {
     const runs = threeRuns();
     runs[1] = makeRun('b', runs[1].params, { accuracy: [0.6, 0.9] }, 'RUNNING');
     const api = new FakeAPI(runs);
@@ -87,12 +104,19 @@ describe('CompareModel', () => {
     };
     const b = api.runs.get('b')!;
     for (let tick = 0; tick < 3; tick++) {
-      b.metrics.accuracy = summary('accuracy', [0.6, 0.9, ...Array(tick + 1).fill(0.95)]);
+      b.metrics.accuracy = summary('accuracy', [
+        0.6,
+        0.9,
+        ...Array(tick + 1).fill(0.95)
+      ]);
       await compare.refreshRunning();
     }
     expect(compare.error).toBe('b accuracy: The store is busy.');
     failing = false;
-    b.metrics.accuracy = summary('accuracy', [0.6, 0.9, 0.95, 0.95, 0.95, 0.96]);
+    b.metrics.accuracy = summary(
+      'accuracy',
+      [0.6, 0.9, 0.95, 0.95, 0.95, 0.96]
+    );
     await compare.refreshRunning();
     expect(compare.error).toBeNull();
     expect(compare.history('b', 'accuracy')!.steps).toHaveLength(6);
@@ -109,7 +133,12 @@ describe('CompareModel', () => {
 
   it('refreshes only running runs, and only the histories that grew', async () => {
     const runs = threeRuns();
-    runs[1] = makeRun('b', runs[1].params, { accuracy: [0.6, 0.9], loss: [0.9, 0.3] }, 'RUNNING');
+    runs[1] = makeRun(
+      'b',
+      runs[1].params,
+      { accuracy: [0.6, 0.9], loss: [0.9, 0.3] },
+      'RUNNING'
+    );
     const api = new FakeAPI(runs);
     compare = model(api);
     await compare.refresh();
@@ -122,7 +151,9 @@ describe('CompareModel', () => {
     b.metrics.accuracy = summary('accuracy', [0.6, 0.9, 0.95]);
     await compare.refreshRunning();
     expect(api.getRunCalls).toEqual(['b']);
-    expect(api.historyCalls.map(c => `${c.runId}/${c.key}`)).toEqual(['b/accuracy']);
+    expect(api.historyCalls.map(c => `${c.runId}/${c.key}`)).toEqual([
+      'b/accuracy'
+    ]);
     expect(compare.history('b', 'accuracy')!.steps).toEqual([0, 1, 2]);
 
     // b finishes: the poll has nothing left to do.

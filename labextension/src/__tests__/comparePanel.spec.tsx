@@ -1,7 +1,11 @@
 // jsdom lacks DragEvent (touched by @lumino/dragdrop on import) and requestIdleCallback (Lumino).
-const jsdomGlobals = globalThis as { DragEvent?: unknown; requestIdleCallback?: unknown };
+const jsdomGlobals = globalThis as {
+  DragEvent?: unknown;
+  requestIdleCallback?: unknown;
+};
 jsdomGlobals.DragEvent ??= class extends MouseEvent {};
-jsdomGlobals.requestIdleCallback ??= (callback: () => void) => setTimeout(callback, 0);
+jsdomGlobals.requestIdleCallback ??= (callback: () => void) =>
+  setTimeout(callback, 0);
 
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
@@ -18,7 +22,9 @@ import { FakeAPI, threeRuns } from './compareFixtures';
 function context(api: FakeAPI): IPanelContext {
   const settings = {
     current: DEFAULT_SETTINGS,
-    changed: new Signal<ISettingsHolder, typeof DEFAULT_SETTINGS>({} as ISettingsHolder)
+    changed: new Signal<ISettingsHolder, typeof DEFAULT_SETTINGS>(
+      {} as ISettingsHolder
+    )
   };
   return {
     api: api as unknown as TrackingAPI,
@@ -29,7 +35,10 @@ function context(api: FakeAPI): IPanelContext {
 }
 
 /** A panel, attached and drawn, once its first load is done. */
-async function shown(ctx: IPanelContext, runIds: string[]): Promise<ComparePanel> {
+async function shown(
+  ctx: IPanelContext,
+  runIds: string[]
+): Promise<ComparePanel> {
   let panel: ComparePanel | null = null;
   await act(async () => {
     panel = new ComparePanel(ctx, runIds);
@@ -54,9 +63,15 @@ describe('ComparePanel', () => {
     expect(panel.id).toBe('studio-compare-a_b_c');
     expect(panel.title.label).toBe('Compare 3 runs');
     expect(panel.node.classList).toContain('jp-Studio-comparePanel');
-    const rows = panel.node.querySelectorAll('[data-testid="studio-compare-param-row"]');
+    const rows = panel.node.querySelectorAll(
+      '[data-testid="studio-compare-param-row"]'
+    );
     expect(rows).toHaveLength(4);
-    act(() => (panel.node.querySelector('.jp-Studio-legend button') as HTMLElement).click());
+    act(() =>
+      (
+        panel.node.querySelector('.jp-Studio-legend button') as HTMLElement
+      ).click()
+    );
     expect(opened).toEqual(['a']);
     act(() => panel.dispose());
   });
@@ -64,14 +79,17 @@ describe('ComparePanel', () => {
   it('asks for 2 to 20 runs, and loads nothing otherwise', async () => {
     const api = new FakeAPI(threeRuns());
     const one = await shown(context(api), ['a']);
-    expect(one.node.querySelector('[data-testid="studio-compare-invalid"]')!.textContent).toBe(
-      'Choose between 2 and 20 runs to compare (1 chosen).'
-    );
+    expect(
+      one.node.querySelector('[data-testid="studio-compare-invalid"]')!
+        .textContent
+    ).toBe('Choose between 2 and 20 runs to compare (1 chosen).');
     const many = await shown(
       context(api),
       Array.from({ length: 21 }, (_, i) => `r${i}`)
     );
-    expect(many.node.querySelector('[data-testid="studio-compare-invalid"]')).not.toBeNull();
+    expect(
+      many.node.querySelector('[data-testid="studio-compare-invalid"]')
+    ).not.toBeNull();
     expect(api.getRunCalls).toEqual([]);
     act(() => {
       one.dispose();

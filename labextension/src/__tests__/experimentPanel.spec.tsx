@@ -1,12 +1,19 @@
 // jsdom lacks requestIdleCallback, which ReactWidget uses.
 const jsdomGlobals = globalThis as { requestIdleCallback?: unknown };
-jsdomGlobals.requestIdleCallback ??= (callback: () => void) => setTimeout(callback, 0);
+jsdomGlobals.requestIdleCallback ??= (callback: () => void) =>
+  setTimeout(callback, 0);
 
 import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within
+} from '@testing-library/react';
 
 import type { TrackingAPI } from '../api/tracking';
 import { StudioRequestError } from '../handler';
@@ -47,7 +54,10 @@ function open(api: FakeAPI) {
   });
   const settings = {
     current: { ...DEFAULT_SETTINGS, refreshInterval: 3600 }
-  } as { current: IStudioSettings; changed: Signal<ISettingsHolder, IStudioSettings> };
+  } as {
+    current: IStudioSettings;
+    changed: Signal<ISettingsHolder, IStudioSettings>;
+  };
   settings.changed = new Signal<ISettingsHolder, IStudioSettings>(settings);
   const context: IPanelContext = {
     api: api as unknown as TrackingAPI,
@@ -82,7 +92,9 @@ describe('ExperimentPanel', () => {
     const selections: string[][] = [];
     panel.selectionChanged.connect((_, ids) => selections.push(ids));
     await screen.findAllByTestId('studio-run-row');
-    const button = screen.getByTestId('studio-compare-button') as HTMLButtonElement;
+    const button = screen.getByTestId(
+      'studio-compare-button'
+    ) as HTMLButtonElement;
     const boxes = screen.getAllByTestId('studio-run-select');
     fireEvent.click(boxes[0]);
     expect(button.disabled).toBe(true);
@@ -120,7 +132,9 @@ describe('ExperimentPanel', () => {
     const input = screen.getByTestId('studio-runs-filter');
     fireEvent.change(input, { target: { value: "params.max_depth = '3'" } });
     fireEvent.keyDown(input, { key: 'Enter' });
-    await waitFor(() => expect(screen.getByTestId('studio-runs-count').dataset.count).toBe('10'));
+    await waitFor(() =>
+      expect(screen.getByTestId('studio-runs-count').dataset.count).toBe('10')
+    );
     fireEvent.change(input, { target: { value: 'metrics.accuracy >' } });
     fireEvent.keyDown(input, { key: 'Enter' });
     const error = await screen.findByTestId('studio-filter-error');

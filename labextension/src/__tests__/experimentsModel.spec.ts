@@ -1,10 +1,19 @@
 import type { TrackingAPI } from '../api/tracking';
 import type { Experiment, Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
-import { ExperimentsModel, MAX_RUNNING_RUNS, sortByRecency } from '../models/experimentsModel';
+import {
+  ExperimentsModel,
+  MAX_RUNNING_RUNS,
+  sortByRecency
+} from '../models/experimentsModel';
 import { StudioSettings } from '../settings';
 
-function experiment(id: number, name: string, lastRunAt: number | null, runCount = 0): Experiment {
+function experiment(
+  id: number,
+  name: string,
+  lastRunAt: number | null,
+  runCount = 0
+): Experiment {
   return {
     id,
     name,
@@ -41,7 +50,11 @@ interface IFakeAPI {
   searchRuns: jest.Mock<Promise<RunList>, [unknown]>;
 }
 
-function fakeAPI(experiments: Experiment[], running: Run[] = [], total?: number): IFakeAPI {
+function fakeAPI(
+  experiments: Experiment[],
+  running: Run[] = [],
+  total?: number
+): IFakeAPI {
   return {
     listExperiments: jest.fn(async () => experiments),
     searchRuns: jest.fn(async (_options: unknown) => ({
@@ -53,7 +66,10 @@ function fakeAPI(experiments: Experiment[], running: Run[] = [], total?: number)
 }
 
 /** A model whose poll stands by, so that only explicit refreshes call the API. */
-function quietModel(api: IFakeAPI, settings = new StudioSettings()): ExperimentsModel {
+function quietModel(
+  api: IFakeAPI,
+  settings = new StudioSettings()
+): ExperimentsModel {
   return new ExperimentsModel({
     api: api as unknown as TrackingAPI,
     settings,
@@ -72,7 +88,11 @@ describe('ExperimentsModel', () => {
     expect(model.loaded).toBe(false);
     await model.refresh();
     expect(model.loaded).toBe(true);
-    expect(model.experiments.map(e => e.name)).toEqual(['latest', 'old', 'never run']);
+    expect(model.experiments.map(e => e.name)).toEqual([
+      'latest',
+      'old',
+      'never run'
+    ]);
     expect(model.experiments[0].run_count).toBe(12);
     expect(model.mostRecent?.id).toBe(3);
     expect(model.experimentName(1)).toBe('old');
@@ -82,7 +102,11 @@ describe('ExperimentsModel', () => {
 
   it('searches experiment names without regard to case', async () => {
     const model = quietModel(
-      fakeAPI([experiment(1, 'Iris trees', 5), experiment(2, 'wine', 6), experiment(3, 'IRIS svm', 7)])
+      fakeAPI([
+        experiment(1, 'Iris trees', 5),
+        experiment(2, 'wine', 6),
+        experiment(3, 'IRIS svm', 7)
+      ])
     );
     await model.refresh();
     const changes: string[] = [];
@@ -96,7 +120,11 @@ describe('ExperimentsModel', () => {
   });
 
   it('asks the server for running runs, newest first, and counts them all', async () => {
-    const api = fakeAPI([experiment(1, 'e', 5)], [run('a', 1, 2_000), run('b', 1, 1_000)], 75);
+    const api = fakeAPI(
+      [experiment(1, 'e', 5)],
+      [run('a', 1, 2_000), run('b', 1, 1_000)],
+      75
+    );
     const model = quietModel(api);
     await model.refresh();
     expect(api.searchRuns).toHaveBeenCalledWith({
@@ -110,7 +138,7 @@ describe('ExperimentsModel', () => {
     model.dispose();
   });
 
-  it("keeps the server's message when loading fails, and clears it once loading works", async () => {
+  it("keeps the server's message on failure, and clears it once loading works", async () => {
     const api = fakeAPI([experiment(1, 'e', 5)]);
     api.listExperiments.mockRejectedValueOnce(
       new StudioRequestError(500, 'The database is locked.')
@@ -129,7 +157,9 @@ describe('ExperimentsModel', () => {
     const api = fakeAPI([]);
     let answerSlow: (value: Experiment[]) => void = () => undefined;
     api.listExperiments
-      .mockImplementationOnce(() => new Promise(resolve => (answerSlow = resolve)))
+      .mockImplementationOnce(
+        () => new Promise(resolve => (answerSlow = resolve))
+      )
       .mockImplementationOnce(async () => [experiment(2, 'new', 5)]);
     const model = quietModel(api);
     const slow = model.refresh();
@@ -149,7 +179,10 @@ describe('ExperimentsModel live refresh', () => {
     const api = fakeAPI([experiment(1, 'e', 5)], [run('a', 1, 0)]);
     const settings = new StudioSettings();
     settings.update({ refreshInterval: 2 });
-    const model = new ExperimentsModel({ api: api as unknown as TrackingAPI, settings });
+    const model = new ExperimentsModel({
+      api: api as unknown as TrackingAPI,
+      settings
+    });
     await jest.advanceTimersByTimeAsync(10);
     expect(api.searchRuns).toHaveBeenCalledTimes(1); // at once
     await jest.advanceTimersByTimeAsync(2_000);

@@ -29,7 +29,15 @@ export function makeRun(
     metrics: Object.fromEntries(
       Object.entries(metrics).map(([key, value]) => [
         key,
-        { count: 1, key, last: value, last_step: 0, last_timestamp: start, max: value, min: value }
+        {
+          count: 1,
+          key,
+          last: value,
+          last_step: 0,
+          last_timestamp: start,
+          max: value,
+          min: value
+        }
       ])
     ),
     params
@@ -43,7 +51,10 @@ export function makeRuns(count: number): Run[] {
       index,
       {},
       { accuracy: ((index * 7919) % 1000) / 1000, loss: 1 / (index + 1) },
-      { max_depth: String(index % 10), criterion: index % 2 ? 'gini' : 'entropy' }
+      {
+        max_depth: String(index % 10),
+        criterion: index % 2 ? 'gini' : 'entropy'
+      }
     )
   );
 }
@@ -98,7 +109,8 @@ export class FakeRunsAPI {
     const page = runs.slice(offset, offset + size);
     return {
       runs: page,
-      next_page_token: offset + size < runs.length ? String(offset + size) : null,
+      next_page_token:
+        offset + size < runs.length ? String(offset + size) : null,
       total: options.includeTotal ? runs.length : null
     };
   }
@@ -122,5 +134,8 @@ function matches(run: Run, filter: string | undefined): boolean {
   if (depth) {
     return run.params.max_depth === depth[1];
   }
-  throw new StudioRequestError(400, `Invalid filter: unexpected ${JSON.stringify(filter)}.`);
+  throw new StudioRequestError(
+    400,
+    `Invalid filter: unexpected ${JSON.stringify(filter)}.`
+  );
 }

@@ -15,10 +15,16 @@ class Finder {
     const byId = /^id = '((?:[^'\\]|\\.)*)' or /.exec(options.filter ?? '');
     const found = this.runs
       .filter(
-        run => run.name === unquote(byName[1]) || (byId !== null && run.id === unquote(byId[1]))
+        run =>
+          run.name === unquote(byName[1]) ||
+          (byId !== null && run.id === unquote(byId[1]))
       )
       .sort((a, b) => b.start_time - a.start_time);
-    return { runs: found.slice(0, options.maxResults), next_page_token: null, total: null };
+    return {
+      runs: found.slice(0, options.maxResults),
+      next_page_token: null,
+      total: null
+    };
   }
 }
 
@@ -38,7 +44,11 @@ describe('findRun', () => {
     const finder = new Finder(runs);
     expect((await findRun(finder, ' a1 '))!.id).toBe('a1');
     expect(finder.searches).toEqual([
-      { filter: "id = 'a1' or name = 'a1'", orderBy: ['start_time DESC'], maxResults: 2 }
+      {
+        filter: "id = 'a1' or name = 'a1'",
+        orderBy: ['start_time DESC'],
+        maxResults: 2
+      }
     ]);
   });
 

@@ -11,7 +11,13 @@ describe('apiUrl', () => {
   });
 
   it('repeats list parameters and encodes keys with slashes', () => {
-    expect(apiUrl('runs/x/metrics/history', { key: 'train/loss', id: [1, 2] }, settings)).toBe(
+    expect(
+      apiUrl(
+        'runs/x/metrics/history',
+        { key: 'train/loss', id: [1, 2] },
+        settings
+      )
+    ).toBe(
       'http://localhost:8888/lab-base/studio/api/runs/x/metrics/history?key=train%2Floss&id=1&id=2'
     );
   });

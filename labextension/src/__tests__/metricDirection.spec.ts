@@ -53,7 +53,12 @@ describe('metricWords', () => {
   it('splits on anything but letters and digits, and on camelCase', () => {
     expect(metricWords('std_test_score')).toEqual(['std', 'test', 'score']);
     expect(metricWords('train/loss')).toEqual(['train', 'loss']);
-    expect(metricWords('val.top-5 accuracy')).toEqual(['val', 'top', '5', 'accuracy']);
+    expect(metricWords('val.top-5 accuracy')).toEqual([
+      'val',
+      'top',
+      '5',
+      'accuracy'
+    ]);
     expect(metricWords('valLoss')).toEqual(['val', 'loss']);
     expect(metricWords('__loss__')).toEqual(['loss']);
   });

@@ -1,12 +1,22 @@
 import type { Contents } from '@jupyterlab/services';
 
-import { artifactCopyPath, saveArtifactCopy, serverPath } from '../widgets/openInLab';
+import {
+  artifactCopyPath,
+  saveArtifactCopy,
+  serverPath
+} from '../widgets/openInLab';
 
 describe('serverPath', () => {
   it('makes an absolute source relative to the server root', () => {
-    expect(serverPath('/home/me/work/nb/train.ipynb', '/home/me/work')).toBe('nb/train.ipynb');
-    expect(serverPath('/home/me/work/train.ipynb', '/home/me/work/')).toBe('train.ipynb');
-    expect(serverPath('C:\\Users\\me\\work\\a.ipynb', 'C:\\Users\\me\\work')).toBe('a.ipynb');
+    expect(serverPath('/home/me/work/nb/train.ipynb', '/home/me/work')).toBe(
+      'nb/train.ipynb'
+    );
+    expect(serverPath('/home/me/work/train.ipynb', '/home/me/work/')).toBe(
+      'train.ipynb'
+    );
+    expect(
+      serverPath('C:\\Users\\me\\work\\a.ipynb', 'C:\\Users\\me\\work')
+    ).toBe('a.ipynb');
     expect(serverPath('/srv/a.ipynb', '/')).toBe('srv/a.ipynb');
   });
 
@@ -26,7 +36,10 @@ describe('serverPath', () => {
 });
 
 describe('saveArtifactCopy', () => {
-  function fakeContents(): { contents: Contents.IManager; saved: [string, Partial<Contents.IModel>][] } {
+  function fakeContents(): {
+    contents: Contents.IManager;
+    saved: [string, Partial<Contents.IModel>][];
+  } {
     const saved: [string, Partial<Contents.IModel>][] = [];
     const contents = {
       save: async (path: string, options: Partial<Contents.IModel>) => {
@@ -39,7 +52,12 @@ describe('saveArtifactCopy', () => {
 
   it('creates the folders, then saves a text file', async () => {
     const { contents, saved } = fakeContents();
-    const path = await saveArtifactCopy(contents, 'abc', 'logs/train.txt', 'hello');
+    const path = await saveArtifactCopy(
+      contents,
+      'abc',
+      'logs/train.txt',
+      'hello'
+    );
     expect(path).toBe(artifactCopyPath('abc', 'logs/train.txt'));
     expect(path).toBe('studio-artifacts/abc/logs/train.txt');
     expect(saved.map(([p, o]) => [p, o.type])).toEqual([
@@ -53,13 +71,21 @@ describe('saveArtifactCopy', () => {
 
   it('saves a notebook as a notebook, and broken JSON as text', async () => {
     const { contents, saved } = fakeContents();
-    await saveArtifactCopy(contents, 'abc', 'report.ipynb', '{"cells": [], "nbformat": 4}');
+    await saveArtifactCopy(
+      contents,
+      'abc',
+      'report.ipynb',
+      '{"cells": [], "nbformat": 4}'
+    );
     expect(saved[saved.length - 1][1]).toMatchObject({
       type: 'notebook',
       format: 'json',
       content: { cells: [], nbformat: 4 }
     });
     await saveArtifactCopy(contents, 'abc', 'broken.ipynb', '{');
-    expect(saved[saved.length - 1][1]).toMatchObject({ type: 'file', content: '{' });
+    expect(saved[saved.length - 1][1]).toMatchObject({
+      type: 'file',
+      content: '{'
+    });
   });
 });

@@ -27,7 +27,15 @@ function makeRun(id: string, change: Partial<Run> = {}): Run {
 }
 
 function summary(key: string, count: number) {
-  return { key, count, last: 1, last_step: count - 1, last_timestamp: count, min: 0, max: 1 } as Run['metrics'][string];
+  return {
+    key,
+    count,
+    last: 1,
+    last_step: count - 1,
+    last_timestamp: count,
+    min: 0,
+    max: 1
+  } as Run['metrics'][string];
 }
 
 /** A tracking API in memory that records its calls. */
@@ -50,9 +58,17 @@ class FakeAPI implements IRunAPI {
   }
   async searchRuns(options: ISearchRunsOptions = {}): Promise<RunList> {
     this.searches.push(options);
-    return { runs: this.children, total: this.children.length + 5, next_page_token: null };
+    return {
+      runs: this.children,
+      total: this.children.length + 5,
+      next_page_token: null
+    };
   }
-  async getMetricHistory(runId: string, key: string, maxPoints?: number): Promise<MetricHistory> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxPoints?: number
+  ): Promise<MetricHistory> {
     this.calls.push(`history ${key}`);
     this.maxPoints.push(maxPoints);
     const history = this.histories[key];
@@ -61,7 +77,10 @@ class FakeAPI implements IRunAPI {
     }
     return history;
   }
-  async listArtifacts(runId: string, path = ''): Promise<{ path: string; artifacts: Artifact[] }> {
+  async listArtifacts(
+    runId: string,
+    path = ''
+  ): Promise<{ path: string; artifacts: Artifact[] }> {
     this.calls.push(`list ${path}`);
     const found = this.artifacts[path];
     if (!found) {
@@ -88,7 +107,14 @@ function setup(run: Run): { api: FakeAPI; model: RunModel } {
     { path: 'notes.txt', is_dir: false, size: 12 }
   ];
   api.artifacts['model'] = [{ path: 'model/MLmodel', is_dir: false, size: 40 }];
-  return { api, model: new RunModel({ api, runId: run.id, settings: holder({ refreshInterval: 1 }) }) };
+  return {
+    api,
+    model: new RunModel({
+      api,
+      runId: run.id,
+      settings: holder({ refreshInterval: 1 })
+    })
+  };
 }
 
 const lossHistory: MetricHistory = {
@@ -112,7 +138,15 @@ describe('RunModel', () => {
     api.children = [makeRun('c1'), makeRun('c2')];
     api.histories = {
       loss: lossHistory,
-      acc: { key: 'acc', steps: [0, 1], timestamps: [1, 2], values: [0.5, 0.7], total: 2, downsampled: false, next_page_token: null }
+      acc: {
+        key: 'acc',
+        steps: [0, 1],
+        timestamps: [1, 2],
+        values: [0.5, 0.7],
+        total: 2,
+        downsampled: false,
+        next_page_token: null
+      }
     };
     let changes = 0;
     model.changed.connect(() => (changes += 1));
@@ -125,14 +159,22 @@ describe('RunModel', () => {
     expect(model.parent?.id).toBe('p0');
     expect(model.children.map(c => c.id)).toEqual(['c1', 'c2']);
     expect(model.childrenTotal).toBe(7);
-    expect(api.searches[0]).toMatchObject({ parentRunId: 'r1', includeTotal: true });
+    expect(api.searches[0]).toMatchObject({
+      parentRunId: 'r1',
+      includeTotal: true
+    });
     expect(model.metrics.map(m => m.key)).toEqual(['acc', 'loss']);
     expect(api.maxPoints).toEqual([RUN_MAX_POINTS, RUN_MAX_POINTS]);
     const loss = model.metrics[1];
     expect(loss.values[0]).toBe(1);
     expect(Number.isNaN(loss.values[1])).toBe(true);
     expect(loss.values[2]).toBe(Infinity);
-    expect(loss).toMatchObject({ total: 100_000, downsampled: true, steps: [0, 50, 99], error: null });
+    expect(loss).toMatchObject({
+      total: 100_000,
+      downsampled: true,
+      steps: [0, 50, 99],
+      error: null
+    });
     expect(model.artifacts.map(a => a.path)).toEqual(['model', 'notes.txt']);
     expect(model.isLive).toBe(false);
     model.dispose();
@@ -143,7 +185,9 @@ describe('RunModel', () => {
     await model.refresh();
     await model.toggleFolder('model');
     expect(model.expanded.has('model')).toBe(true);
-    expect(model.folders.get('model')?.map(a => a.path)).toEqual(['model/MLmodel']);
+    expect(model.folders.get('model')?.map(a => a.path)).toEqual([
+      'model/MLmodel'
+    ]);
     await model.toggleFolder('model');
     expect(model.expanded.has('model')).toBe(false);
     await model.toggleFolder('model');
@@ -155,7 +199,11 @@ describe('RunModel', () => {
 
   it('keeps the server message when the run cannot be loaded', async () => {
     const { model } = setup(makeRun('r1'));
-    const missing = new RunModel({ api: new FakeAPI(), runId: 'nope', settings: holder() });
+    const missing = new RunModel({
+      api: new FakeAPI(),
+      runId: 'nope',
+      settings: holder()
+    });
     await expect(missing.refresh()).rejects.toThrow("No run 'nope'.");
     expect(missing.error).toBe("No run 'nope'.");
     expect(missing.loading).toBe(false);
@@ -165,16 +213,23 @@ describe('RunModel', () => {
   });
 
   it('shows a history that fails as an error of its chart only', async () => {
-    const run = makeRun('r1', { metrics: { loss: summary('loss', 3), acc: summary('acc', 1) } });
+    const run = makeRun('r1', {
+      metrics: { loss: summary('loss', 3), acc: summary('acc', 1) }
+    });
     const { api, model } = setup(run);
-    api.histories = { loss: lossHistory, acc: new StudioRequestError(500, 'database is locked') };
+    api.histories = {
+      loss: lossHistory,
+      acc: new StudioRequestError(500, 'database is locked')
+    };
     await model.refresh();
-    expect(model.metrics.find(m => m.key === 'acc')?.error).toBe('database is locked');
+    expect(model.metrics.find(m => m.key === 'acc')?.error).toBe(
+      'database is locked'
+    );
     expect(model.metrics.find(m => m.key === 'loss')?.error).toBeNull();
     model.dispose();
   });
 
-  it('refreshes a running run live, reloading only the histories that moved, then stops', async () => {
+  it('refreshes a running run live, reloading only what moved, then stops', async () => {
     const run = makeRun('r1', {
       status: 'RUNNING',
       end_time: null,
@@ -184,14 +239,27 @@ describe('RunModel', () => {
     const { api, model } = setup(run);
     api.histories = {
       loss: lossHistory,
-      acc: { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false, next_page_token: null }
+      acc: {
+        key: 'acc',
+        steps: [0],
+        timestamps: [1],
+        values: [0.5],
+        total: 1,
+        downsampled: false,
+        next_page_token: null
+      }
     };
     await model.refresh();
     expect(model.isLive).toBe(true);
     const acc = model.metrics[0];
 
     // The run logs more loss points and then finishes.
-    api.runs.set('r1', makeRun('r1', { metrics: { loss: summary('loss', 4), acc: summary('acc', 1) } }));
+    api.runs.set(
+      'r1',
+      makeRun('r1', {
+        metrics: { loss: summary('loss', 4), acc: summary('acc', 1) }
+      })
+    );
     await new Promise(resolve => setTimeout(resolve, 1300));
     expect(api.calls.filter(c => c === 'getRun r1').length).toBe(2);
     expect(api.calls.filter(c => c === 'history loss')).toHaveLength(2);
@@ -206,11 +274,21 @@ describe('RunModel', () => {
   });
 
   it('shows the run before its histories, and each chart as its history arrives', async () => {
-    const run = makeRun('r1', { metrics: { loss: summary('loss', 3), acc: summary('acc', 1) } });
+    const run = makeRun('r1', {
+      metrics: { loss: summary('loss', 3), acc: summary('acc', 1) }
+    });
     const { api, model } = setup(run);
     let release: () => void = () => undefined;
     const slow = new Promise<void>(resolve => (release = resolve));
-    const acc = { key: 'acc', steps: [0], timestamps: [1], values: [0.5], total: 1, downsampled: false, next_page_token: null };
+    const acc = {
+      key: 'acc',
+      steps: [0],
+      timestamps: [1],
+      values: [0.5],
+      total: 1,
+      downsampled: false,
+      next_page_token: null
+    };
     api.histories = { loss: lossHistory, acc };
     const getHistory = api.getMetricHistory.bind(api);
     api.getMetricHistory = async (id, key, max) => {
@@ -221,7 +299,11 @@ describe('RunModel', () => {
     };
     const seen: string[] = [];
     model.changed.connect(() =>
-      seen.push(model.metrics.map(m => `${m.key}:${m.pending ? 'pending' : m.values.length}`).join(','))
+      seen.push(
+        model.metrics
+          .map(m => `${m.key}:${m.pending ? 'pending' : m.values.length}`)
+          .join(',')
+      )
     );
     const loading = model.refresh();
     await new Promise(resolve => setTimeout(resolve, 10));
@@ -236,10 +318,17 @@ describe('RunModel', () => {
   });
 
   it('loads at most HISTORY_CONCURRENCY histories at once', async () => {
-    const keys = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`);
-    const run = makeRun('r1', { metrics: Object.fromEntries(keys.map(key => [key, summary(key, 3)])) });
+    const keys = Array.from(
+      { length: 20 },
+      (_, i) => `m${String(i).padStart(2, '0')}`
+    );
+    const run = makeRun('r1', {
+      metrics: Object.fromEntries(keys.map(key => [key, summary(key, 3)]))
+    });
     const { api, model } = setup(run);
-    api.histories = Object.fromEntries(keys.map(key => [key, { ...lossHistory, key }]));
+    api.histories = Object.fromEntries(
+      keys.map(key => [key, { ...lossHistory, key }])
+    );
     const getHistory = api.getMetricHistory.bind(api);
     let inFlight = 0;
     let most = 0;
@@ -252,7 +341,11 @@ describe('RunModel', () => {
     };
     await model.refresh();
     expect(most).toBe(HISTORY_CONCURRENCY);
-    expect(model.metrics.every(series => !series.pending && series.values.length === 3)).toBe(true);
+    expect(
+      model.metrics.every(
+        series => !series.pending && series.values.length === 3
+      )
+    ).toBe(true);
     model.dispose();
   });
 

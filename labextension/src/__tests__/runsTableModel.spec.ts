@@ -18,7 +18,10 @@ class MapStore implements IColumnStore {
   }
 }
 
-function setUp(count = 1000, options: { defaultColumns?: string[]; store?: IColumnStore } = {}) {
+function setUp(
+  count = 1000,
+  options: { defaultColumns?: string[]; store?: IColumnStore } = {}
+) {
   const api = new FakeRunsAPI(makeRuns(count));
   const model = new RunsTableModel({
     api,
@@ -72,11 +75,20 @@ describe('RunsTableModel loading', () => {
   it('drops the answer of a load overtaken by a newer one', async () => {
     const { api, model } = setUp(300);
     api.hold = true;
-    const first = model.setSort({ column: 'metrics.accuracy', direction: 'asc' });
-    const second = model.setSort({ column: 'metrics.accuracy', direction: 'desc' });
+    const first = model.setSort({
+      column: 'metrics.accuracy',
+      direction: 'asc'
+    });
+    const second = model.setSort({
+      column: 'metrics.accuracy',
+      direction: 'desc'
+    });
     api.release();
     await Promise.all([first, second]);
-    expect(model.sort).toEqual({ column: 'metrics.accuracy', direction: 'desc' });
+    expect(model.sort).toEqual({
+      column: 'metrics.accuracy',
+      direction: 'desc'
+    });
     const values = model.runs.map(run => Number(run.metrics.accuracy.last));
     expect(values).toEqual([...values].sort((a, b) => b - a));
   });
@@ -89,7 +101,10 @@ describe('RunsTableModel sorting', () => {
     model.stateChanged.connect(changed);
     await model.toggleSort('metrics.accuracy');
     expect(api.calls[0].orderBy).toEqual(['metrics.accuracy asc']);
-    expect(model.sort).toEqual({ column: 'metrics.accuracy', direction: 'asc' });
+    expect(model.sort).toEqual({
+      column: 'metrics.accuracy',
+      direction: 'asc'
+    });
     const values = model.runs.map(run => Number(run.metrics.accuracy.last));
     expect(values).toEqual([...values].sort((a, b) => a - b));
     await model.toggleSort('metrics.accuracy');
@@ -101,14 +116,18 @@ describe('RunsTableModel sorting', () => {
   });
 
   it('names attributes and quotes keys the way the server reads them', () => {
-    expect(orderClause({ column: 'start', direction: 'desc' })).toBe('start_time desc');
-    expect(orderClause({ column: 'duration', direction: 'asc' })).toBe('duration asc');
+    expect(orderClause({ column: 'start', direction: 'desc' })).toBe(
+      'start_time desc'
+    );
+    expect(orderClause({ column: 'duration', direction: 'asc' })).toBe(
+      'duration asc'
+    );
     expect(orderClause({ column: 'params.max_depth', direction: 'asc' })).toBe(
       'params.max_depth asc'
     );
-    expect(orderClause({ column: 'metrics.train/loss', direction: 'asc' })).toBe(
-      'metrics.train/loss asc'
-    );
+    expect(
+      orderClause({ column: 'metrics.train/loss', direction: 'asc' })
+    ).toBe('metrics.train/loss asc');
     expect(orderClause({ column: 'metrics.val loss', direction: 'desc' })).toBe(
       'metrics.`val loss` desc'
     );
@@ -135,7 +154,9 @@ describe('RunsTableModel filtering', () => {
     await model.applyFilter("params.max_depth = '3'");
     const shown = model.runs;
     expect(await model.applyFilter('metrics.accuracy >')).toBe(false);
-    expect(model.filterError).toBe('Invalid filter: unexpected "metrics.accuracy >".');
+    expect(model.filterError).toBe(
+      'Invalid filter: unexpected "metrics.accuracy >".'
+    );
     expect(model.error).toBeNull();
     expect(model.filter).toBe("params.max_depth = '3'");
     expect(model.runs).toBe(shown);
@@ -177,14 +198,24 @@ describe('RunsTableModel selection', () => {
 describe('RunsTableModel live refresh', () => {
   it('updates running runs in place without touching order or selection', async () => {
     const runs = makeRuns(300);
-    runs[299] = makeRun(299, { status: 'RUNNING', duration_ms: null, end_time: null });
+    runs[299] = makeRun(299, {
+      status: 'RUNNING',
+      duration_ms: null,
+      end_time: null
+    });
     const api = new FakeRunsAPI(runs);
-    const model = new RunsTableModel({ api, experimentId: 1, columnStore: new MapStore() });
+    const model = new RunsTableModel({
+      api,
+      experimentId: 1,
+      columnStore: new MapStore()
+    });
     await model.reload();
     model.setSelected('run00299', true);
     const order = model.runs.map(run => run.id);
     api.runs = runs.map(run =>
-      run.id === 'run00299' ? { ...run, status: 'FINISHED', duration_ms: 5000 } : run
+      run.id === 'run00299'
+        ? { ...run, status: 'FINISHED', duration_ms: 5000 }
+        : run
     );
     const changed = jest.fn();
     model.stateChanged.connect(changed);
@@ -232,7 +263,11 @@ describe('RunsTableModel live refresh', () => {
     api.calls = [];
     await model.refresh();
     expect(api.calls[0]).toMatchObject({ maxResults: 500, includeTotal: true });
-    expect(model.runs.map(run => run.id)).toEqual(['run02001', 'run02000', ...before]);
+    expect(model.runs.map(run => run.id)).toEqual([
+      'run02001',
+      'run02000',
+      ...before
+    ]);
     while (model.hasMore) {
       await model.loadMore();
     }
@@ -246,9 +281,19 @@ describe('RunsTableModel columns', () => {
     const api = new FakeRunsAPI([
       makeRun(0, {}, { b: 1, a: 2, d: 3, c: 4 }, { z: '1', y: '2', x: '3' })
     ]);
-    const model = new RunsTableModel({ api, experimentId: 1, columnStore: new MapStore() });
+    const model = new RunsTableModel({
+      api,
+      experimentId: 1,
+      columnStore: new MapStore()
+    });
     await model.reload();
-    expect(model.columns).toEqual(['metrics.a', 'metrics.b', 'metrics.c', 'params.x', 'params.y']);
+    expect(model.columns).toEqual([
+      'metrics.a',
+      'metrics.b',
+      'metrics.c',
+      'params.x',
+      'params.y'
+    ]);
     expect(model.availableColumns).toEqual([
       'metrics.a',
       'metrics.b',
@@ -289,7 +334,10 @@ describe('RunsTableModel columns', () => {
     expect(new LocalStorageColumnStore().load(1)).toEqual(['metrics.accuracy']);
     expect(store.load(2)).toEqual(['params.max_depth']);
     expect(store.load(3)).toBeNull();
-    window.localStorage.setItem('jupyter-studio:runs-table-columns:4', '{not json');
+    window.localStorage.setItem(
+      'jupyter-studio:runs-table-columns:4',
+      '{not json'
+    );
     expect(store.load(4)).toBeNull();
     store.save(1, null);
     expect(store.load(1)).toBeNull();

@@ -13,10 +13,22 @@ class FakeSettings {
 describe('parseSettings', () => {
   it('keeps good values and falls back on the defaults for bad ones', () => {
     expect(
-      parseSettings({ refreshInterval: 2, defaultSmoothing: 0.6, defaultColumns: ['metrics.acc', 3] })
-    ).toEqual({ refreshInterval: 2, defaultSmoothing: 0.6, defaultColumns: ['metrics.acc'] });
-    expect(parseSettings({ refreshInterval: 'fast', defaultColumns: 'x' })).toEqual(DEFAULT_SETTINGS);
-    expect(parseSettings({ refreshInterval: 0, defaultSmoothing: 5 })).toMatchObject({
+      parseSettings({
+        refreshInterval: 2,
+        defaultSmoothing: 0.6,
+        defaultColumns: ['metrics.acc', 3]
+      })
+    ).toEqual({
+      refreshInterval: 2,
+      defaultSmoothing: 0.6,
+      defaultColumns: ['metrics.acc']
+    });
+    expect(
+      parseSettings({ refreshInterval: 'fast', defaultColumns: 'x' })
+    ).toEqual(DEFAULT_SETTINGS);
+    expect(
+      parseSettings({ refreshInterval: 0, defaultSmoothing: 5 })
+    ).toMatchObject({
       refreshInterval: 1,
       defaultSmoothing: 0.99
     });
@@ -31,7 +43,11 @@ describe('StudioSettings', () => {
   });
 
   it("loads Studio's plugin settings and follows the user's edits", async () => {
-    const fake = new FakeSettings({ refreshInterval: 10, defaultSmoothing: 0, defaultColumns: [] });
+    const fake = new FakeSettings({
+      refreshInterval: 10,
+      defaultSmoothing: 0,
+      defaultColumns: []
+    });
     const registry = { load: jest.fn(async () => fake) };
     const settings = new StudioSettings();
     const seen: IStudioSettings[] = [];

@@ -9,7 +9,9 @@ describe('emaSmooth', () => {
   });
 
   it('is debiased: the first point is the first value, a constant stays constant', () => {
-    expect(emaSmooth([3, 3, 3, 3], 0.9).every(v => Math.abs(v - 3) < 1e-9)).toBe(true);
+    expect(
+      emaSmooth([3, 3, 3, 3], 0.9).every(v => Math.abs(v - 3) < 1e-9)
+    ).toBe(true);
     expect(emaSmooth([10, 0], 0.5)[0]).toBeCloseTo(10);
   });
 

@@ -23,7 +23,11 @@ function serve(pages: unknown[]): string[] {
     urls.push(url);
     const answer = pages[urls.length - 1];
     // What send() reads of a fetch Response (jsdom has no fetch).
-    return { status: 200, ok: true, text: async () => JSON.stringify(answer) } as any;
+    return {
+      status: 200,
+      ok: true,
+      text: async () => JSON.stringify(answer)
+    } as any;
   });
   jest
     .spyOn(ServerConnection, 'makeSettings')
@@ -36,7 +40,10 @@ describe('TrackingAPI.listExperiments', () => {
 
   it('follows the pages the server answers in', async () => {
     const urls = serve([
-      { experiments: [experiment(1), experiment(2)], next_page_token: 'second' },
+      {
+        experiments: [experiment(1), experiment(2)],
+        next_page_token: 'second'
+      },
       { experiments: [experiment(3)], next_page_token: null }
     ]);
 

@@ -77,7 +77,10 @@ export class TrackingAPI {
     return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`);
   }
 
-  updateRun(runId: string, change: { name?: string; status?: RunStatus }): Promise<Run> {
+  updateRun(
+    runId: string,
+    change: { name?: string; status?: RunStatus }
+  ): Promise<Run> {
     return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`, {
       method: 'PATCH',
       body: JSON.stringify(change)
@@ -92,7 +95,9 @@ export class TrackingAPI {
     maxPoints?: number
   ): Promise<MetricHistory> {
     const route = `runs/${encodeURIComponent(runId)}/metrics/history`;
-    const first = await requestAPI<MetricHistory>(route, { query: { key, max_points: maxPoints } });
+    const first = await requestAPI<MetricHistory>(route, {
+      query: { key, max_points: maxPoints }
+    });
     let page = first;
     while (page.next_page_token) {
       page = await requestAPI<MetricHistory>(route, {
@@ -106,18 +111,25 @@ export class TrackingAPI {
   }
 
   listArtifacts(runId: string, path = ''): Promise<ArtifactList> {
-    return requestAPI<ArtifactList>(`runs/${encodeURIComponent(runId)}/artifacts`, {
-      query: { path }
-    });
+    return requestAPI<ArtifactList>(
+      `runs/${encodeURIComponent(runId)}/artifacts`,
+      {
+        query: { path }
+      }
+    );
   }
 
   /** The URL that downloads an artifact file (the browser sends the session's cookie). */
   artifactUrl(runId: string, path: string): string {
-    return apiUrl(`runs/${encodeURIComponent(runId)}/artifacts/content`, { path });
+    return apiUrl(`runs/${encodeURIComponent(runId)}/artifacts/content`, {
+      path
+    });
   }
 
   /** An artifact's content as text (for opening text files and notebooks in JupyterLab). */
   artifactText(runId: string, path: string): Promise<string> {
-    return requestText(`runs/${encodeURIComponent(runId)}/artifacts/content`, { path });
+    return requestText(`runs/${encodeURIComponent(runId)}/artifacts/content`, {
+      path
+    });
   }
 }

@@ -8,12 +8,30 @@ import type { Artifact } from '../api/types';
 
 /** Artifacts JupyterLab opens as documents: text files and notebooks. */
 const OPENABLE = new Set([
-  'cfg', 'csv', 'html', 'ini', 'ipynb', 'json', 'log', 'md', 'py', 'r', 'sh', 'toml', 'tsv',
-  'txt', 'xml', 'yaml', 'yml'
+  'cfg',
+  'csv',
+  'html',
+  'ini',
+  'ipynb',
+  'json',
+  'log',
+  'md',
+  'py',
+  'r',
+  'sh',
+  'toml',
+  'tsv',
+  'txt',
+  'xml',
+  'yaml',
+  'yml'
 ]);
 /** Text files known by name (MLflow-style model folders). */
 const OPENABLE_NAMES = new Set(['MLmodel', 'LICENSE', 'README']);
 /** Larger files are only downloaded: a copy that size does not belong in the workspace. */
+/** Python, shown as written: code is not translated. */
+const LOG_ARTIFACT_EXAMPLE = 'run.log_artifact("model.pkl")';
+
 export const MAX_OPEN_BYTES = 20 * 1024 * 1024;
 
 export function baseName(path: string): string {
@@ -27,7 +45,10 @@ export function isOpenable(artifact: Artifact): boolean {
   }
   const name = baseName(artifact.path);
   const dot = name.lastIndexOf('.');
-  return OPENABLE_NAMES.has(name) || (dot > 0 && OPENABLE.has(name.slice(dot + 1).toLowerCase()));
+  return (
+    OPENABLE_NAMES.has(name) ||
+    (dot > 0 && OPENABLE.has(name.slice(dot + 1).toLowerCase()))
+  );
 }
 
 export function formatBytes(size: number | null): string {
@@ -41,7 +62,9 @@ export function formatBytes(size: number | null): string {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return unit === 0
+    ? `${value} B`
+    : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 export interface IArtifactTreeProps {
@@ -56,14 +79,22 @@ export interface IArtifactTreeProps {
   trans: TranslationBundle;
 }
 
-function ArtifactItems(props: IArtifactTreeProps & { path: string; depth: number }): JSX.Element {
+function ArtifactItems(
+  props: IArtifactTreeProps & { path: string; depth: number }
+): JSX.Element {
   const { trans } = props;
   const items = props.folders.get(props.path);
   if (!items) {
-    return <li className="jp-Studio-artifact-loading">{trans.__('Loading…')}</li>;
+    return (
+      <li className="jp-Studio-artifact-loading">{trans.__('Loading…')}</li>
+    );
   }
   if (items.length === 0 && props.depth > 0) {
-    return <li className="jp-Studio-artifact-loading">{trans.__('(empty folder)')}</li>;
+    return (
+      <li className="jp-Studio-artifact-loading">
+        {trans.__('(empty folder)')}
+      </li>
+    );
   }
   return (
     <>
@@ -93,7 +124,9 @@ function ArtifactItems(props: IArtifactTreeProps & { path: string; depth: number
                   {baseName(item.path)}
                 </span>
               )}
-              <span className="jp-Studio-artifact-size">{formatBytes(item.size)}</span>
+              <span className="jp-Studio-artifact-size">
+                {formatBytes(item.size)}
+              </span>
               {!item.is_dir && (
                 <span className="jp-Studio-artifact-actions">
                   {props.onOpen && isOpenable(item) && (
@@ -117,7 +150,11 @@ function ArtifactItems(props: IArtifactTreeProps & { path: string; depth: number
               )}
             </li>
             {item.is_dir && open && (
-              <ArtifactItems {...props} path={item.path} depth={props.depth + 1} />
+              <ArtifactItems
+                {...props}
+                path={item.path}
+                depth={props.depth + 1}
+              />
             )}
           </React.Fragment>
         );
@@ -136,7 +173,7 @@ export function ArtifactTree(props: IArtifactTreeProps): JSX.Element {
     return (
       <div className="jp-Studio-emptyNote" data-testid="studio-artifacts">
         <p>{trans.__('No artifacts in this run. Log a file or a folder:')}</p>
-        <pre>{'run.log_artifact("model.pkl")'}</pre>
+        <pre>{LOG_ARTIFACT_EXAMPLE}</pre>
       </div>
     );
   }

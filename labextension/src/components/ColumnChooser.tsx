@@ -36,10 +36,18 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
 
   const shown = new Set(chosen);
   const needle = search.trim().toLowerCase();
-  const matching = available.filter(column => column.toLowerCase().includes(needle));
+  const matching = available.filter(column =>
+    column.toLowerCase().includes(needle)
+  );
   const groups: [string, string[]][] = [
-    [trans.__('Metrics'), matching.filter(column => column.startsWith('metrics.'))],
-    [trans.__('Params'), matching.filter(column => column.startsWith('params.'))]
+    [
+      trans.__('Metrics'),
+      matching.filter(column => column.startsWith('metrics.'))
+    ],
+    [
+      trans.__('Params'),
+      matching.filter(column => column.startsWith('params.'))
+    ]
   ];
 
   return (
@@ -62,7 +70,11 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
         {trans.__('Columns')} ▾
       </button>
       {open && (
-        <div className="jp-Studio-columnMenu" role="dialog" aria-label={trans.__('Choose columns')}>
+        <div
+          className="jp-Studio-columnMenu"
+          role="dialog"
+          aria-label={trans.__('Choose columns')}
+        >
           <input
             type="text"
             className="jp-mod-styled jp-Studio-columnSearch"
@@ -74,20 +86,28 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
           />
           <div className="jp-Studio-columnOptions">
             {available.length === 0 && (
-              <div className="jp-Studio-columnEmpty">{trans.__('No params or metrics yet.')}</div>
+              <div className="jp-Studio-columnEmpty">
+                {trans.__('No params or metrics yet.')}
+              </div>
             )}
             {groups.map(([title, columns]) =>
               columns.length ? (
                 <fieldset key={title} className="jp-Studio-columnGroup">
                   <legend>{title}</legend>
                   {columns.map(column => (
-                    <label key={column} className="jp-Studio-columnOption" title={column}>
+                    <label
+                      key={column}
+                      className="jp-Studio-columnOption"
+                      title={column}
+                    >
                       <input
                         type="checkbox"
                         data-testid="studio-column-option"
                         data-column={column}
                         checked={shown.has(column)}
-                        onChange={event => props.onToggle(column, event.currentTarget.checked)}
+                        onChange={event =>
+                          props.onToggle(column, event.currentTarget.checked)
+                        }
                       />
                       <span>{column.slice(column.indexOf('.') + 1)}</span>
                     </label>
@@ -96,7 +116,10 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
               ) : null
             )}
           </div>
-          <button className="jp-Studio-columnReset jp-mod-styled" onClick={props.onReset}>
+          <button
+            className="jp-Studio-columnReset jp-mod-styled"
+            onClick={props.onReset}
+          >
             {trans.__('Default columns')}
           </button>
         </div>

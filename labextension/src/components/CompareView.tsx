@@ -37,7 +37,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const { runs, paramKeys, differingParams, metricKeys, trans } = props;
   const themeVersion = useThemeVersion();
   const [onlyDifferences, setOnlyDifferences] = React.useState(false);
-  const [directions, setDirections] = React.useState<Record<string, Direction>>({});
+  const [directions, setDirections] = React.useState<Record<string, Direction>>(
+    {}
+  );
   const [xAxis, setXAxis] = React.useState<'step' | 'time'>('step');
   const [logScale, setLogScale] = React.useState(false);
   const [smoothing, setSmoothing] = React.useState(props.defaultSmoothing);
@@ -51,11 +53,16 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   );
   const effectiveDirections = React.useMemo(
     () =>
-      Object.fromEntries(metricKeys.map(key => [key, directions[key] ?? guessDirection(key)])),
+      Object.fromEntries(
+        metricKeys.map(key => [key, directions[key] ?? guessDirection(key)])
+      ),
     [metricKeys.join('\n'), directions]
   );
   const chartKeys = React.useMemo(
-    () => metricKeys.filter(key => runs.some(run => (run.metrics[key]?.count ?? 0) > 1)),
+    () =>
+      metricKeys.filter(key =>
+        runs.some(run => (run.metrics[key]?.count ?? 0) > 1)
+      ),
     [runs, metricKeys]
   );
   const parallelParams = React.useMemo(
@@ -64,13 +71,21 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   );
 
   const firstParam = parallelParams[0] ?? paramKeys[0];
-  const defaultX = firstParam !== undefined ? `params.${firstParam}` : `metrics.${metricKeys[1] ?? ''}`;
+  const defaultX =
+    firstParam !== undefined
+      ? `params.${firstParam}`
+      : `metrics.${metricKeys[1] ?? ''}`;
   const defaultY = `metrics.${preferredMetric(metricKeys) ?? ''}`;
 
   return (
     <div className="jp-Studio-compareView">
       <div className="jp-Studio-compareHeader">
-        <RunLegend runs={runs} colors={colors} onOpenRun={props.onOpenRun} trans={trans} />
+        <RunLegend
+          runs={runs}
+          colors={colors}
+          onOpenRun={props.onOpenRun}
+          trans={trans}
+        />
         {props.loading && (
           <span className="jp-Studio-hint" data-testid="studio-compare-loading">
             {trans.__('Loading…')}
@@ -78,14 +93,20 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
         )}
       </div>
       {props.error && (
-        <div className="jp-Studio-error" data-testid="studio-compare-error" role="alert">
+        <div
+          className="jp-Studio-error"
+          data-testid="studio-compare-error"
+          role="alert"
+        >
           {props.error}
         </div>
       )}
       {runs.length < 2 ? (
         !props.loading && (
           <p className="jp-Studio-hint" data-testid="studio-compare-empty">
-            {trans.__('Fewer than two of these runs could be loaded: nothing to compare.')}
+            {trans.__(
+              'Fewer than two of these runs could be loaded: nothing to compare.'
+            )}
           </p>
         )
       ) : (
@@ -105,7 +126,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
             colors={colors}
             metricKeys={metricKeys}
             directions={effectiveDirections}
-            onDirectionChange={(key, direction) => setDirections({ ...directions, [key]: direction })}
+            onDirectionChange={(key, direction) =>
+              setDirections({ ...directions, [key]: direction })
+            }
             onOpenRun={props.onOpenRun}
             trans={trans}
           />

@@ -27,7 +27,9 @@ export function FilterBox(props: IFilterBoxProps): JSX.Element {
           type="text"
           className={`jp-Studio-filterInput jp-mod-styled${error ? ' jp-mod-error' : ''}`}
           data-testid="studio-runs-filter"
-          placeholder={trans.__("Filter, e.g. metrics.accuracy > 0.9 and params.max_depth = '3'")}
+          placeholder={trans.__(
+            "Filter, e.g. metrics.accuracy > 0.9 and params.max_depth = '3'"
+          )}
           aria-label={trans.__('Filter runs')}
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? errorId : undefined}

@@ -125,7 +125,10 @@ export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
 }
 
 /** The layout, themed. */
-export function buildLayout(props: IMetricChartProps, theme: IChartTheme): Partial<Plotly.Layout> {
+export function buildLayout(
+  props: IMetricChartProps,
+  theme: IChartTheme
+): Partial<Plotly.Layout> {
   const axis = {
     color: theme.font,
     gridcolor: theme.grid,
@@ -175,7 +178,9 @@ function useThemeVersion(): number {
  * wait until they are seen.
  */
 function useSeen(ref: React.RefObject<HTMLElement>): boolean {
-  const [seen, setSeen] = React.useState(typeof IntersectionObserver === 'undefined');
+  const [seen, setSeen] = React.useState(
+    typeof IntersectionObserver === 'undefined'
+  );
   React.useEffect(() => {
     const node = ref.current;
     if (seen || !node) {
@@ -214,12 +219,19 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       return;
     }
     wrapper.current?.removeAttribute('data-drawn');
-    Plotly.react(node, buildTraces(props), buildLayout(props, readTheme()), CONFIG)
+    Plotly.react(
+      node,
+      buildTraces(props),
+      buildLayout(props, readTheme()),
+      CONFIG
+    )
       .then(() => {
         plotted.current = true;
         wrapper.current?.setAttribute('data-drawn', 'true');
       })
-      .catch((error: unknown) => console.warn('Studio: chart not drawn', error));
+      .catch((error: unknown) =>
+        console.warn('Studio: chart not drawn', error)
+      );
   }, [
     props.series,
     props.xAxis,

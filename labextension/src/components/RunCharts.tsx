@@ -48,7 +48,9 @@ export function ChartToolbar(props: {
           type="checkbox"
           data-testid="studio-logscale-toggle"
           checked={options.logScale}
-          onChange={event => onChange({ ...options, logScale: event.target.checked })}
+          onChange={event =>
+            onChange({ ...options, logScale: event.target.checked })
+          }
         />
         {trans.__('Log scale')}
       </label>
@@ -61,9 +63,13 @@ export function ChartToolbar(props: {
           max={0.99}
           step={0.01}
           value={options.smoothing}
-          onChange={event => onChange({ ...options, smoothing: Number(event.target.value) })}
+          onChange={event =>
+            onChange({ ...options, smoothing: Number(event.target.value) })
+          }
         />
-        <span className="jp-Studio-smoothing-value">{options.smoothing.toFixed(2)}</span>
+        <span className="jp-Studio-smoothing-value">
+          {options.smoothing.toFixed(2)}
+        </span>
       </label>
     </div>
   );
@@ -119,19 +125,29 @@ const RunChart = React.memo(function RunChart(props: {
   );
 });
 
+/** Python, shown as written: code is not translated. */
+const LOG_METRIC_EXAMPLE =
+  'import studio\nstudio.log_metric("loss", 0.42, step=1)';
+
 export function RunCharts(props: IRunChartsProps): JSX.Element {
   const { metrics, options, trans } = props;
   if (metrics.length === 0) {
     return (
       <div className="jp-Studio-emptyNote">
-        <p>{trans.__('No metrics logged in this run. Log one from a notebook:')}</p>
-        <pre>{'import studio\nstudio.log_metric("loss", 0.42, step=1)'}</pre>
+        <p>
+          {trans.__('No metrics logged in this run. Log one from a notebook:')}
+        </p>
+        <pre>{LOG_METRIC_EXAMPLE}</pre>
       </div>
     );
   }
   return (
     <>
-      <ChartToolbar options={options} onChange={props.onOptionsChange} trans={trans} />
+      <ChartToolbar
+        options={options}
+        onChange={props.onOptionsChange}
+        trans={trans}
+      />
       <div className="jp-Studio-chartGrid">
         {metrics.map(metric => (
           <RunChart

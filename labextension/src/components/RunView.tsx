@@ -66,7 +66,10 @@ function RunLink(props: {
 }
 
 /** A status badge; `testId` only on the run's own (the contract wants it once). */
-export function StatusBadge(props: { status: string; testId?: string }): JSX.Element {
+export function StatusBadge(props: {
+  status: string;
+  testId?: string;
+}): JSX.Element {
   return (
     <span
       className={`jp-Studio-runStatus jp-Studio-runStatus-${props.status}`}
@@ -86,7 +89,9 @@ function Overview(props: IRunViewProps & { run: Run }): JSX.Element {
     [trans.__('Ended'), formatTime(run.end_time)],
     [
       trans.__('Duration'),
-      durationText(run.duration_ms ?? (end === null ? null : end - run.start_time))
+      durationText(
+        run.duration_ms ?? (end === null ? null : end - run.start_time)
+      )
     ],
     [
       trans.__('Source'),
@@ -102,7 +107,10 @@ function Overview(props: IRunViewProps & { run: Run }): JSX.Element {
           {props.sourcePath}
         </button>
       ) : (
-        <span data-testid="studio-source-link" title={trans.__('Outside the server root')}>
+        <span
+          data-testid="studio-source-link"
+          title={trans.__('Outside the server root')}
+        >
           {run.source}
         </span>
       )
@@ -113,7 +121,11 @@ function Overview(props: IRunViewProps & { run: Run }): JSX.Element {
     rows.push([
       trans.__('Parent run'),
       props.parent ? (
-        <RunLink run={props.parent} onOpenRun={props.onOpenRun} testId="studio-parent-run" />
+        <RunLink
+          run={props.parent}
+          onOpenRun={props.onOpenRun}
+          testId="studio-parent-run"
+        />
       ) : (
         <code data-testid="studio-parent-run">{run.parent_run_id}</code>
       )
@@ -147,7 +159,9 @@ function ChildRuns(props: IRunViewProps): JSX.Element | null {
             <RunLink run={child} onOpenRun={props.onOpenRun} />
           </li>
         ))}
-        {more > 0 && <li className="jp-Studio-muted">{trans.__('and %1 more', more)}</li>}
+        {more > 0 && (
+          <li className="jp-Studio-muted">{trans.__('and %1 more', more)}</li>
+        )}
       </ul>
     </section>
   );

@@ -79,7 +79,10 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   }, []);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(runs.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  const last = Math.min(
+    runs.length,
+    Math.ceil((scrollTop + height) / rowHeight) + overscan
+  );
   const { hasMore, loadingMore, onLoadMore } = props;
   React.useEffect(() => {
     if (hasMore && !loadingMore && last >= runs.length - LOAD_AHEAD_ROWS) {
@@ -95,7 +98,10 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     0
   );
   const now = props.now ?? Date.now();
-  const selectedLoaded = runs.reduce((count, run) => count + (selection.has(run.id) ? 1 : 0), 0);
+  const selectedLoaded = runs.reduce(
+    (count, run) => count + (selection.has(run.id) ? 1 : 0),
+    0
+  );
 
   const onScroll = (event: React.UIEvent<HTMLDivElement>) => {
     const top = event.currentTarget.scrollTop;
@@ -116,16 +122,25 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         className={`jp-Studio-runsRow${selected ? ' jp-mod-selected' : ''}`}
         data-testid="studio-run-row"
         data-run-id={run.id}
-        style={{ top: index * rowHeight, height: rowHeight, gridTemplateColumns: template }}
+        style={{
+          top: index * rowHeight,
+          height: rowHeight,
+          gridTemplateColumns: template
+        }}
         onDoubleClick={() => props.onOpenRun(run.id)}
       >
-        <div role="gridcell" className="jp-Studio-runsCell jp-Studio-runsCell-select">
+        <div
+          role="gridcell"
+          className="jp-Studio-runsCell jp-Studio-runsCell-select"
+        >
           <input
             type="checkbox"
             data-testid="studio-run-select"
             aria-label={trans.__('Select run %1', run.name || run.id)}
             checked={selected}
-            onChange={event => props.onSelect(run.id, event.currentTarget.checked)}
+            onChange={event =>
+              props.onSelect(run.id, event.currentTarget.checked)
+            }
             onDoubleClick={event => event.stopPropagation()}
           />
         </div>
@@ -157,7 +172,10 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         className="jp-Studio-runsHeader"
         style={{ gridTemplateColumns: template, minWidth, height: rowHeight }}
       >
-        <div role="columnheader" className="jp-Studio-runsCell jp-Studio-runsCell-select">
+        <div
+          role="columnheader"
+          className="jp-Studio-runsCell jp-Studio-runsCell-select"
+        >
           <SelectAll
             all={runs.length > 0 && selectedLoaded === runs.length}
             some={selectedLoaded > 0}
@@ -183,7 +201,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         {rows}
       </div>
       {loadingMore && (
-        <div className="jp-Studio-runsLoadingMore">{trans.__('Loading more runs…')}</div>
+        <div className="jp-Studio-runsLoadingMore">
+          {trans.__('Loading more runs…')}
+        </div>
       )}
     </div>
   );
@@ -209,7 +229,13 @@ function ColumnHeader(props: {
       data-testid="studio-column-header"
       data-column={column}
       data-sort={direction}
-      aria-sort={direction === 'asc' ? 'ascending' : direction === 'desc' ? 'descending' : 'none'}
+      aria-sort={
+        direction === 'asc'
+          ? 'ascending'
+          : direction === 'desc'
+            ? 'descending'
+            : 'none'
+      }
       title={column}
       onClick={() => props.onSort(column)}
       onKeyDown={event => {
@@ -220,7 +246,9 @@ function ColumnHeader(props: {
       }}
     >
       {kind && (
-        <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>{kind[0]}</span>
+        <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>
+          {kind[0]}
+        </span>
       )}
       <span className="jp-Studio-columnLabel">{props.label}</span>
       {direction && (

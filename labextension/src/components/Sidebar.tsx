@@ -78,9 +78,18 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         />
       </label>
       {props.error !== null && (
-        <div className="jp-Studio-sidebar-error" role="alert" data-testid="studio-error">
-          <span>{trans.__('Studio could not load experiments: %1', props.error)}</span>
-          <button className="jp-Studio-sidebar-textButton" onClick={props.onRefresh}>
+        <div
+          className="jp-Studio-sidebar-error"
+          role="alert"
+          data-testid="studio-error"
+        >
+          <span>
+            {trans.__('Studio could not load experiments: %1', props.error)}
+          </span>
+          <button
+            className="jp-Studio-sidebar-textButton"
+            onClick={props.onRefresh}
+          >
             {trans.__('Retry')}
           </button>
         </div>
@@ -88,7 +97,9 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
       <section className="jp-Studio-sidebar-section jp-Studio-sidebar-experiments">
         <h3 className="jp-Studio-sidebar-sectionTitle">
           {trans.__('Experiments')}
-          <span className="jp-Studio-sidebar-badge">{props.experimentCount}</span>
+          <span className="jp-Studio-sidebar-badge">
+            {props.experimentCount}
+          </span>
         </h3>
         <ExperimentList {...props} />
       </section>
@@ -121,15 +132,22 @@ function ExperimentList(props: ISidebarProps): JSX.Element | null {
             className="jp-Studio-sidebar-listItem"
             data-testid="studio-experiment-item"
             data-experiment-id={experiment.id}
-            title={experiment.description || trans.__('Open %1', experiment.name)}
+            title={
+              experiment.description || trans.__('Open %1', experiment.name)
+            }
             onClick={() => props.onOpenExperiment(experiment.id)}
           >
             <span className="jp-Studio-sidebar-itemMain">
-              <span className="jp-Studio-sidebar-itemName">{experiment.name}</span>
+              <span className="jp-Studio-sidebar-itemName">
+                {experiment.name}
+              </span>
               <span className="jp-Studio-sidebar-itemMeta">
                 {experiment.last_run_at === null
                   ? trans.__('no runs yet')
-                  : trans.__('last run %1', formatAgo(experiment.last_run_at, props.now, trans))}
+                  : trans.__(
+                      'last run %1',
+                      formatAgo(experiment.last_run_at, props.now, trans)
+                    )}
               </span>
             </span>
             <span
@@ -159,10 +177,15 @@ function RunningRuns(props: ISidebarProps): JSX.Element {
         <span className="jp-Studio-sidebar-badge">{props.runningTotal}</span>
       </h3>
       {props.loaded && props.runningRuns.length === 0 && (
-        <p className="jp-Studio-sidebar-muted">{trans.__('No run is running.')}</p>
+        <p className="jp-Studio-sidebar-muted">
+          {trans.__('No run is running.')}
+        </p>
       )}
       {props.runningRuns.length > 0 && (
-        <ul className="jp-Studio-sidebar-list" aria-label={trans.__('Running runs')}>
+        <ul
+          className="jp-Studio-sidebar-list"
+          aria-label={trans.__('Running runs')}
+        >
           {props.runningRuns.map(run => (
             <li key={run.id}>
               <button
@@ -172,15 +195,23 @@ function RunningRuns(props: ISidebarProps): JSX.Element {
                 title={trans.__('Open run %1', run.id)}
                 onClick={() => props.onOpenRun(run.id)}
               >
-                <span className="jp-Studio-sidebar-runningDot" aria-hidden="true" />
+                <span
+                  className="jp-Studio-sidebar-runningDot"
+                  aria-hidden="true"
+                />
                 <span className="jp-Studio-sidebar-itemMain">
-                  <span className="jp-Studio-sidebar-itemName">{run.name || run.id}</span>
+                  <span className="jp-Studio-sidebar-itemName">
+                    {run.name || run.id}
+                  </span>
                   <span className="jp-Studio-sidebar-itemMeta">
                     {props.experimentName(run.experiment_id) ??
                       trans.__('Experiment %1', run.experiment_id)}
                   </span>
                 </span>
-                <span className="jp-Studio-sidebar-elapsed" data-testid="studio-running-elapsed">
+                <span
+                  className="jp-Studio-sidebar-elapsed"
+                  data-testid="studio-running-elapsed"
+                >
                   {formatElapsed(props.now - run.start_time)}
                 </span>
               </button>
@@ -189,7 +220,9 @@ function RunningRuns(props: ISidebarProps): JSX.Element {
         </ul>
       )}
       {hidden > 0 && (
-        <p className="jp-Studio-sidebar-muted">{trans._n('and %1 more', 'and %1 more', hidden)}</p>
+        <p className="jp-Studio-sidebar-muted">
+          {trans._n('and %1 more', 'and %1 more', hidden)}
+        </p>
       )}
     </section>
   );
@@ -199,7 +232,9 @@ function EmptyState(props: { trans: TranslationBundle }): JSX.Element {
   const { trans } = props;
   return (
     <div className="jp-Studio-sidebar-empty" data-testid="studio-empty">
-      <p className="jp-Studio-sidebar-emptyTitle">{trans.__('No experiments yet')}</p>
+      <p className="jp-Studio-sidebar-emptyTitle">
+        {trans.__('No experiments yet')}
+      </p>
       <p>{trans.__('Log a run from a notebook and it shows up here:')}</p>
       <pre className="jp-Studio-sidebar-snippet">
         <code>{FIRST_RUN_SNIPPET}</code>
@@ -215,7 +250,11 @@ export function formatElapsed(ms: number): string {
 }
 
 /** How long ago a time was, in words: "just now", "5 min ago", "3 h ago", "2 days ago". */
-export function formatAgo(time: number, now: number, trans: TranslationBundle): string {
+export function formatAgo(
+  time: number,
+  now: number,
+  trans: TranslationBundle
+): string {
   const minutes = Math.floor(Math.max(0, now - time) / 60000);
   if (minutes < 1) {
     return trans.__('just now');

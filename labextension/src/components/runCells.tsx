@@ -47,14 +47,20 @@ export function columnLabel(column: string, trans: TranslationBundle): string {
 }
 
 /** The text (and tooltip) of a param or metric cell. */
-export function valueCell(run: Run, column: string): { text: string; title: string } {
+export function valueCell(
+  run: Run,
+  column: string
+): { text: string; title: string } {
   if (column.startsWith('metrics.')) {
     const metric = run.metrics[column.slice('metrics.'.length)];
     if (!metric) {
       return { text: '', title: '' };
     }
     const value = toNumber(metric.last);
-    return { text: formatNumber(value), title: `${value} (step ${metric.last_step})` };
+    return {
+      text: formatNumber(value),
+      title: `${value} (step ${metric.last_step})`
+    };
   }
   const value = run.params[column.slice('params.'.length)] ?? '';
   return { text: value, title: value };
@@ -78,7 +84,9 @@ export function RunCell(props: ICellProps): JSX.Element {
     case 'status':
       kind = 'status';
       content = (
-        <span className={`jp-Studio-statusBadge jp-Studio-status-${run.status.toLowerCase()}`}>
+        <span
+          className={`jp-Studio-statusBadge jp-Studio-status-${run.status.toLowerCase()}`}
+        >
           {run.status}
         </span>
       );
@@ -102,7 +110,9 @@ export function RunCell(props: ICellProps): JSX.Element {
       break;
     case 'duration': {
       const running = run.duration_ms === null && run.status === 'RUNNING';
-      content = formatDuration(running ? now - run.start_time : (run.duration_ms ?? NaN));
+      content = formatDuration(
+        running ? now - run.start_time : (run.duration_ms ?? NaN)
+      );
       title = running ? trans.__('Running') : '';
       break;
     }

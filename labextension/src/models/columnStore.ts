@@ -21,7 +21,9 @@ export class LocalStorageColumnStore implements IColumnStore {
     try {
       const text = this._storage?.getItem(this._prefix + experimentId);
       const value: unknown = text ? JSON.parse(text) : null;
-      return Array.isArray(value) ? value.filter(item => typeof item === 'string') : null;
+      return Array.isArray(value)
+        ? value.filter(item => typeof item === 'string')
+        : null;
     } catch {
       return null; // Storage disabled or a damaged entry: fall back on the defaults.
     }
@@ -32,7 +34,10 @@ export class LocalStorageColumnStore implements IColumnStore {
       if (columns === null) {
         this._storage?.removeItem(this._prefix + experimentId);
       } else {
-        this._storage?.setItem(this._prefix + experimentId, JSON.stringify(columns));
+        this._storage?.setItem(
+          this._prefix + experimentId,
+          JSON.stringify(columns)
+        );
       }
     } catch {
       // Storage full or disabled: the choice lasts for this session only.

@@ -147,13 +147,18 @@ export class CompareModel implements IDisposable {
   async refresh(): Promise<void> {
     this._loading = true;
     this._emit();
-    const answers = await Promise.allSettled(this.runIds.map(id => this._api.getRun(id)));
+    const answers = await Promise.allSettled(
+      this.runIds.map(id => this._api.getRun(id))
+    );
     if (this._isDisposed) {
       return;
     }
     this._errors.clear();
     answers.forEach((answer, i) => {
-      this._setRun(this.runIds[i], answer.status === 'fulfilled' ? answer.value : null);
+      this._setRun(
+        this.runIds[i],
+        answer.status === 'fulfilled' ? answer.value : null
+      );
       this._report(this.runIds[i], answer);
     });
     this._emit();
@@ -175,7 +180,9 @@ export class CompareModel implements IDisposable {
       return;
     }
     const before = new Map(running.map(run => [run.id, run]));
-    const answers = await Promise.allSettled(running.map(run => this._api.getRun(run.id)));
+    const answers = await Promise.allSettled(
+      running.map(run => this._api.getRun(run.id))
+    );
     if (this._isDisposed) {
       return;
     }
@@ -202,7 +209,12 @@ export class CompareModel implements IDisposable {
     for (const run of runs) {
       for (const [key, summary] of Object.entries(run.metrics)) {
         const old = before.get(run.id)?.metrics[key];
-        if (!all && old && old.count === summary.count && old.last_step === summary.last_step) {
+        if (
+          !all &&
+          old &&
+          old.count === summary.count &&
+          old.last_step === summary.last_step
+        ) {
           continue;
         }
         if (summary.count <= 1) {
@@ -254,7 +266,9 @@ export class CompareModel implements IDisposable {
         metricKeys: unionKeys(runs.map(run => run.metrics)),
         paramKeys,
         differingParams: new Set(
-          paramKeys.filter(key => new Set(runs.map(run => run.params[key])).size > 1)
+          paramKeys.filter(
+            key => new Set(runs.map(run => run.params[key])).size > 1
+          )
         )
       };
     }

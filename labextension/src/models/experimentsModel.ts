@@ -139,7 +139,9 @@ export class ExperimentsModel implements IDisposable {
         return; // A newer refresh started meanwhile: its answer wins.
       }
       this._experiments = sortByRecency(experiments);
-      this._names = new Map(experiments.map(experiment => [experiment.id, experiment.name]));
+      this._names = new Map(
+        experiments.map(experiment => [experiment.id, experiment.name])
+      );
       this._running = running.runs;
       this._runningTotal = running.total ?? running.runs.length;
       this._error = null;
@@ -157,7 +159,10 @@ export class ExperimentsModel implements IDisposable {
     }
   }
 
-  private _onSettingsChanged(_: ISettingsHolder, settings: IStudioSettings): void {
+  private _onSettingsChanged(
+    _: ISettingsHolder,
+    settings: IStudioSettings
+  ): void {
     this._poll.frequency = pollFrequency(settings.refreshInterval);
   }
 
@@ -176,10 +181,12 @@ export class ExperimentsModel implements IDisposable {
 }
 
 /** Most recent activity (last run, else creation) first; ties by name. */
-export function sortByRecency(experiments: readonly Experiment[]): Experiment[] {
-  const activity = (experiment: Experiment) => experiment.last_run_at ?? experiment.created_at;
+export function sortByRecency(
+  experiments: readonly Experiment[]
+): Experiment[] {
+  const activity = (experiment: Experiment) =>
+    experiment.last_run_at ?? experiment.created_at;
   return [...experiments].sort(
     (a, b) => activity(b) - activity(a) || a.name.localeCompare(b.name)
   );
 }
-

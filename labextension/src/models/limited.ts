@@ -7,12 +7,17 @@
 export const HISTORY_CONCURRENCY = 6;
 
 /** Run `jobs` with at most `limit` of them in flight. */
-export async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+export async function runLimited(
+  jobs: (() => Promise<void>)[],
+  limit: number
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       await jobs[next++]();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, jobs.length) }, worker)
+  );
 }

@@ -47,7 +47,13 @@ export interface IRunModelOptions {
 }
 
 function pendingSeries(key: string): IMetricSeries {
-  const empty = { steps: [], timestamps: [], values: [], total: 0, downsampled: false };
+  const empty = {
+    steps: [],
+    timestamps: [],
+    values: [],
+    total: 0,
+    downsampled: false
+  };
   return { key, ...empty, error: null, pending: true };
 }
 
@@ -59,7 +65,6 @@ function message(error: unknown): string {
 function summaryStamp(summary: MetricSummary): string {
   return `${summary.count}:${summary.last_step}:${summary.last_timestamp}`;
 }
-
 
 /** Loads and keeps what a run panel shows; `changed` says when any of it changed. */
 export class RunModel implements IDisposable {
@@ -236,7 +241,11 @@ export class RunModel implements IDisposable {
     this._emit();
     const changed = keys.filter(key => {
       const known = previous.get(key);
-      return !(known && !known.error && this._stamps.get(key) === summaryStamp(run.metrics[key]));
+      return !(
+        known &&
+        !known.error &&
+        this._stamps.get(key) === summaryStamp(run.metrics[key])
+      );
     });
     const jobs = changed.map(key => async () => {
       this._stamps.set(key, summaryStamp(run.metrics[key]));
@@ -244,7 +253,9 @@ export class RunModel implements IDisposable {
       const index = this._metrics.findIndex(item => item.key === key);
       if (index >= 0 && !this._isDisposed) {
         // A new array, so that views see the change; the other series keep their identity.
-        this._metrics = this._metrics.map((item, i) => (i === index ? series : item));
+        this._metrics = this._metrics.map((item, i) =>
+          i === index ? series : item
+        );
         this._emit();
       }
     });
@@ -253,7 +264,11 @@ export class RunModel implements IDisposable {
 
   private async _loadHistory(key: string): Promise<IMetricSeries> {
     try {
-      const history = await this._api.getMetricHistory(this.runId, key, this._maxPoints);
+      const history = await this._api.getMetricHistory(
+        this.runId,
+        key,
+        this._maxPoints
+      );
       return {
         key,
         steps: history.steps,
@@ -299,7 +314,10 @@ export class RunModel implements IDisposable {
     this._live = live;
     if (live) {
       // The first tick waits one interval: the load that found the run running just ran.
-      void this._poll.schedule({ interval: this._poll.frequency.interval, phase: 'started' });
+      void this._poll.schedule({
+        interval: this._poll.frequency.interval,
+        phase: 'started'
+      });
     } else {
       void this._poll.stop();
     }

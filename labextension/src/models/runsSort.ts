@@ -24,13 +24,18 @@ export function orderClause(sort: IRunsSort): string {
     const [entity, ...rest] = sort.column.split('.');
     const key = rest.join('.');
     // Keys with spaces (or other characters the filter language's words lack) go in backticks.
-    name = /^[A-Za-z0-9_\-./:]+$/.test(key) ? `${entity}.${key}` : `${entity}.\`${key}\``;
+    name = /^[A-Za-z0-9_\-./:]+$/.test(key)
+      ? `${entity}.${key}`
+      : `${entity}.\`${key}\``;
   }
   return `${name} ${sort.direction}`;
 }
 
 /** The sort after a click on a column's header: ascending, then descending, then none. */
-export function nextSort(current: IRunsSort | null, column: string): IRunsSort | null {
+export function nextSort(
+  current: IRunsSort | null,
+  column: string
+): IRunsSort | null {
   if (!current || current.column !== column) {
     return { column, direction: 'asc' };
   }

@@ -106,7 +106,10 @@ export class RunsTableModel {
 
   /** The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth". */
   get columns(): string[] {
-    return this._chosen ?? (this._defaultColumns.length ? this._defaultColumns : this._auto);
+    return (
+      this._chosen ??
+      (this._defaultColumns.length ? this._defaultColumns : this._auto)
+    );
   }
 
   /** Param and metric columns seen in the loaded runs (and those chosen): metrics first. */
@@ -153,7 +156,10 @@ export class RunsTableModel {
     }
     const old = this._runs;
     const oldToken = this._nextPageToken;
-    const size = Math.min(Math.max(old.length, this._firstPageSize), MAX_HEAD_SIZE);
+    const size = Math.min(
+      Math.max(old.length, this._firstPageSize),
+      MAX_HEAD_SIZE
+    );
     const generation = this._generation + 1; // The one _query takes.
     await this._query(this._filter, this._sort, size);
     if (generation !== this._generation) {
@@ -168,7 +174,9 @@ export class RunsTableModel {
     const oldIds = new Set(old.map(run => run.id));
     const added = head.filter(run => !oldIds.has(run.id)).length;
     // Runs new to the head pushed as many of its old last rows out: they start the tail.
-    const tail = old.slice(Math.max(0, head.length - added)).filter(run => !inHead.has(run.id));
+    const tail = old
+      .slice(Math.max(0, head.length - added))
+      .filter(run => !inHead.has(run.id));
     if (tail.length) {
       this._setRuns([...head, ...tail]);
       this._nextPageToken = oldToken ?? this._nextPageToken;
@@ -210,7 +218,10 @@ export class RunsTableModel {
         return;
       }
       const known = new Set(this._runs.map(run => run.id));
-      this._setRuns([...this._runs, ...page.runs.filter(run => !known.has(run.id))]);
+      this._setRuns([
+        ...this._runs,
+        ...page.runs.filter(run => !known.has(run.id))
+      ]);
       this._nextPageToken = page.next_page_token;
       this._error = null;
     } catch (error) {
@@ -241,7 +252,11 @@ export class RunsTableModel {
         maxResults: 1,
         includeTotal: true
       });
-      if (generation !== this._generation || this._loading || this._loadingMore) {
+      if (
+        generation !== this._generation ||
+        this._loading ||
+        this._loadingMore
+      ) {
         return;
       }
       if (count.total !== null && count.total !== this._total) {
@@ -257,7 +272,9 @@ export class RunsTableModel {
   /** Read the loaded RUNNING runs again and put them in place. */
   private async _refreshRunning(): Promise<void> {
     const generation = this._generation;
-    const running = this._runs.filter(run => run.status === 'RUNNING').map(run => run.id);
+    const running = this._runs
+      .filter(run => run.status === 'RUNNING')
+      .map(run => run.id);
     const updates = new Map<string, Run>();
     for (let start = 0; start < running.length; start += ID_BATCH) {
       const ids = running.slice(start, start + ID_BATCH);
@@ -272,7 +289,9 @@ export class RunsTableModel {
       return;
     }
     const changed = this._runs.some(
-      run => updates.has(run.id) && JSON.stringify(updates.get(run.id)) !== JSON.stringify(run)
+      run =>
+        updates.has(run.id) &&
+        JSON.stringify(updates.get(run.id)) !== JSON.stringify(run)
     );
     if (changed) {
       this._setRuns(this._runs.map(run => updates.get(run.id) ?? run));
@@ -326,7 +345,9 @@ export class RunsTableModel {
   /** Select, or unselect, every loaded run (runs selected elsewhere stay as they are). */
   selectAllLoaded(selected: boolean): void {
     const next = new Set(this._selection);
-    this._runs.forEach(run => (selected ? next.add(run.id) : next.delete(run.id)));
+    this._runs.forEach(run =>
+      selected ? next.add(run.id) : next.delete(run.id)
+    );
     this._setSelection(next);
   }
 
@@ -335,7 +356,10 @@ export class RunsTableModel {
   }
 
   private _setSelection(next: Set<string>): void {
-    if (next.size === this._selection.size && [...next].every(id => this._selection.has(id))) {
+    if (
+      next.size === this._selection.size &&
+      [...next].every(id => this._selection.has(id))
+    ) {
       return;
     }
     this._selection = next;
@@ -343,7 +367,11 @@ export class RunsTableModel {
     this._emit();
   }
 
-  private async _query(filter: string, sort: IRunsSort | null, size: number): Promise<void> {
+  private async _query(
+    filter: string,
+    sort: IRunsSort | null,
+    size: number
+  ): Promise<void> {
     if (this._disposed) {
       return;
     }
@@ -372,7 +400,11 @@ export class RunsTableModel {
       if (generation !== this._generation) {
         return;
       }
-      if (error instanceof StudioRequestError && error.status === 400 && filter !== this._filter) {
+      if (
+        error instanceof StudioRequestError &&
+        error.status === 400 &&
+        filter !== this._filter
+      ) {
         this._filterError = error.message;
       } else {
         this._error = messageOf(error);
@@ -385,7 +417,10 @@ export class RunsTableModel {
     }
   }
 
-  private _searchOptions(filter: string, sort: IRunsSort | null): ISearchRunsOptions {
+  private _searchOptions(
+    filter: string,
+    sort: IRunsSort | null
+  ): ISearchRunsOptions {
     return {
       experimentIds: [this.experimentId],
       filter: filter || undefined,
@@ -396,12 +431,18 @@ export class RunsTableModel {
   private _setRuns(runs: Run[]): void {
     this._runs = runs;
     for (const run of runs) {
-      Object.keys(run.metrics).forEach(key => this._seenKeys.add(`metrics.${key}`));
-      Object.keys(run.params).forEach(key => this._seenKeys.add(`params.${key}`));
+      Object.keys(run.metrics).forEach(key =>
+        this._seenKeys.add(`metrics.${key}`)
+      );
+      Object.keys(run.params).forEach(key =>
+        this._seenKeys.add(`params.${key}`)
+      );
     }
     if (!this._auto.length && runs.length) {
       const keys = [...this._seenKeys].sort();
-      const metrics = keys.filter(key => key.startsWith('metrics.')).slice(0, 3);
+      const metrics = keys
+        .filter(key => key.startsWith('metrics.'))
+        .slice(0, 3);
       const params = keys.filter(key => key.startsWith('params.')).slice(0, 2);
       this._auto = [...metrics, ...params];
     }

@@ -8,8 +8,17 @@ import * as React from 'react';
 
 import { CompareView } from '../components/CompareView';
 import { compareIcon } from '../icons';
-import { CompareModel, MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from '../models/compareModel';
-import { CommandIDs, IPanelContext, ISettingsHolder, IStudioSettings } from '../tokens';
+import {
+  CompareModel,
+  MAX_COMPARE_RUNS,
+  MIN_COMPARE_RUNS
+} from '../models/compareModel';
+import {
+  CommandIDs,
+  IPanelContext,
+  ISettingsHolder,
+  IStudioSettings
+} from '../tokens';
 
 export class ComparePanel extends ReactWidget {
   /** `runIds`: the runs to compare, 2 to 20 (repeated ids count once). */
@@ -102,7 +111,10 @@ export class ComparePanel extends ReactWidget {
     );
   }
 
-  private _onSettingsChanged(_: ISettingsHolder, settings: IStudioSettings): void {
+  private _onSettingsChanged(
+    _: ISettingsHolder,
+    settings: IStudioSettings
+  ): void {
     if (this._model) {
       this._model.refreshInterval = settings.refreshInterval;
     }

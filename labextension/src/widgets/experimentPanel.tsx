@@ -39,11 +39,15 @@ export class ExperimentPanel extends ReactWidget {
       experimentId,
       defaultColumns: context.settings.current.defaultColumns
     });
-    this.model.selectionChanged.connect((_, ids) => this._selectionChanged.emit(ids), this);
+    this.model.selectionChanged.connect(
+      (_, ids) => this._selectionChanged.emit(ids),
+      this
+    );
     context.settings.changed.connect(this._onSettingsChanged, this);
     this._poll = new Poll({
       name: `studio:experiment-${experimentId}:runs`,
-      factory: () => (this.isVisible ? this.model.refreshLive() : Promise.resolve()),
+      factory: () =>
+        this.isVisible ? this.model.refreshLive() : Promise.resolve(),
       frequency: frequencyOf(context.settings.current),
       standby: 'when-hidden'
     });
@@ -54,7 +58,6 @@ export class ExperimentPanel extends ReactWidget {
     super.onActivateRequest(msg);
     this.node.focus();
   }
-
 
   readonly experimentId: number;
   /** The runs table's state. */
@@ -109,17 +112,26 @@ export class ExperimentPanel extends ReactWidget {
 
   private async _loadExperiment(): Promise<void> {
     try {
-      const experiment = await this._context.api.getExperiment(this.experimentId);
+      const experiment = await this._context.api.getExperiment(
+        this.experimentId
+      );
       this._experimentName = experiment.name;
       this.title.label = experiment.name;
-      this.title.caption = this._trans.__('Experiment %1: %2', experiment.id, experiment.name);
+      this.title.caption = this._trans.__(
+        'Experiment %1: %2',
+        experiment.id,
+        experiment.name
+      );
       this.update();
     } catch {
       // The runs table shows the server's error; the title keeps the id.
     }
   }
 
-  private _execute(command: string, args: { runId: string } | { runIds: string[] }): void {
+  private _execute(
+    command: string,
+    args: { runId: string } | { runIds: string[] }
+  ): void {
     this._context.commands.execute(command, args).catch((error: unknown) => {
       const message = error instanceof Error ? error : String(error);
       void showErrorMessage(this._trans.__('Studio'), message);
@@ -168,17 +180,25 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
   const loadMore = React.useCallback(() => void model.loadMore(), [model]);
 
   const selected = model.selectedRunIds;
-  const canCompare = selected.length >= COMPARE_MIN && selected.length <= COMPARE_MAX;
+  const canCompare =
+    selected.length >= COMPARE_MIN && selected.length <= COMPARE_MAX;
   const compareTitle = canCompare
     ? trans.__('Compare the selected runs')
-    : trans.__('Select %1 to %2 runs to compare them', COMPARE_MIN, COMPARE_MAX);
+    : trans.__(
+        'Select %1 to %2 runs to compare them',
+        COMPARE_MIN,
+        COMPARE_MAX
+      );
 
   let body: JSX.Element;
   if (!model.loaded) {
     body = model.error ? (
       <div className="jp-Studio-runsError" role="alert">
         <p>{trans.__('The runs could not be loaded: %1', model.error)}</p>
-        <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.reload()}>
+        <button
+          className="jp-mod-styled jp-mod-accept"
+          onClick={() => void model.reload()}
+        >
           {trans.__('Try again')}
         </button>
       </div>
@@ -186,9 +206,18 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
       <div className="jp-Studio-runsMessage">{trans.__('Loading runs…')}</div>
     );
   } else if (model.runs.length === 0 && !model.filter) {
-    body = <EmptyState experiment={props.experimentName ?? model.experimentId} trans={trans} />;
+    body = (
+      <EmptyState
+        experiment={props.experimentName ?? model.experimentId}
+        trans={trans}
+      />
+    );
   } else if (model.runs.length === 0) {
-    body = <div className="jp-Studio-runsMessage">{trans.__('No runs match the filter.')}</div>;
+    body = (
+      <div className="jp-Studio-runsMessage">
+        {trans.__('No runs match the filter.')}
+      </div>
+    );
   } else {
     body = (
       <RunsTable
@@ -210,7 +239,10 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
   }
 
   return (
-    <div className="jp-Studio-experimentView" data-loading={model.loading || model.loadingMore}>
+    <div
+      className="jp-Studio-experimentView"
+      data-loading={model.loading || model.loadingMore}
+    >
       <div className="jp-Studio-runsToolbar">
         <FilterBox
           value={model.filter}
@@ -224,7 +256,12 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
             data-testid="studio-runs-count"
             data-count={model.total}
           >
-            {trans._n('%2 run', '%2 runs', model.total, model.total.toLocaleString())}
+            {trans._n(
+              '%2 run',
+              '%2 runs',
+              model.total,
+              model.total.toLocaleString()
+            )}
           </span>
         )}
         {selected.length > 0 && (
@@ -267,10 +304,15 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
   );
 }
 
-function EmptyState(props: { experiment: string | number; trans: TranslationBundle }): JSX.Element {
+function EmptyState(props: {
+  experiment: string | number;
+  trans: TranslationBundle;
+}): JSX.Element {
   const { trans } = props;
   const experiment =
-    typeof props.experiment === 'number' ? props.experiment : JSON.stringify(props.experiment);
+    typeof props.experiment === 'number'
+      ? props.experiment
+      : JSON.stringify(props.experiment);
   const snippet = [
     'import studio',
     '',

@@ -7,7 +7,8 @@ import type { Contents } from '@jupyterlab/services';
 export const ARTIFACT_COPIES_FOLDER = 'studio-artifacts';
 
 /** Usual home folders: "/home/me", "/root", "/Users/me", "C:/Users/me". */
-const HOME_FOLDER = /^(?:\/home\/[^/]+|\/root|\/Users\/[^/]+|[A-Za-z]:\/Users\/[^/]+)(?=\/)/;
+const HOME_FOLDER =
+  /^(?:\/home\/[^/]+|\/root|\/Users\/[^/]+|[A-Za-z]:\/Users\/[^/]+)(?=\/)/;
 
 function slashes(path: string): string {
   return path.replace(/\\/g, '/');
@@ -29,7 +30,9 @@ export function serverPath(source: string, serverRoot: string): string | null {
   const path = slashes(source);
   const absolute = path.startsWith('/') || /^[A-Za-z]:\//.test(path);
   if (!absolute) {
-    return path.startsWith('../') ? null : trimSlashes(path.replace(/^\.\//, ''));
+    return path.startsWith('../')
+      ? null
+      : trimSlashes(path.replace(/^\.\//, ''));
   }
   let root = slashes(serverRoot).replace(/\/+$/, '');
   let rest = path;
@@ -45,7 +48,9 @@ export function serverPath(source: string, serverRoot: string): string | null {
   if (root === '' || root === '/' || rest === root) {
     return rest === root ? '' : trimSlashes(rest);
   }
-  return rest.startsWith(`${root}/`) ? trimSlashes(rest.slice(root.length)) : null;
+  return rest.startsWith(`${root}/`)
+    ? trimSlashes(rest.slice(root.length))
+    : null;
 }
 
 /** The path, under the server root, of the copy of a run's artifact. */
@@ -79,9 +84,17 @@ export async function saveArtifactCopy(
     }
   }
   if (notebook !== null && typeof notebook === 'object') {
-    await contents.save(target, { type: 'notebook', format: 'json', content: notebook });
+    await contents.save(target, {
+      type: 'notebook',
+      format: 'json',
+      content: notebook
+    });
   } else {
-    await contents.save(target, { type: 'file', format: 'text', content: text });
+    await contents.save(target, {
+      type: 'file',
+      format: 'text',
+      content: text
+    });
   }
   return target;
 }

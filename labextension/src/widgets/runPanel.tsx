@@ -30,7 +30,11 @@ export class RunPanel extends ReactWidget {
     this.title.icon = studioIcon;
     // Focusable, so that activating the tab makes it JupyterLab's current widget.
     this.node.tabIndex = -1;
-    this._model = new RunModel({ api: context.api, runId, settings: context.settings });
+    this._model = new RunModel({
+      api: context.api,
+      runId,
+      settings: context.settings
+    });
     this._model.changed.connect(this._onModelChanged, this);
     void this.refresh();
   }
@@ -38,7 +42,6 @@ export class RunPanel extends ReactWidget {
     super.onActivateRequest(msg);
     this.node.focus();
   }
-
 
   readonly runId: string;
 
@@ -80,14 +83,22 @@ export class RunPanel extends ReactWidget {
         loading={model.loading}
         error={model.error}
         artifactsError={model.artifactsError}
-        sourcePath={run?.source ? serverPath(run.source, PageConfig.getOption('serverRoot')) : null}
+        sourcePath={
+          run?.source
+            ? serverPath(run.source, PageConfig.getOption('serverRoot'))
+            : null
+        }
         defaultSmoothing={this._context.settings.current.defaultSmoothing}
         now={Date.now()}
         downloadUrl={path => this._context.api.artifactUrl(this.runId, path)}
-        onOpenRun={runId => void this._context.commands.execute(CommandIDs.openRun, { runId })}
+        onOpenRun={runId =>
+          void this._context.commands.execute(CommandIDs.openRun, { runId })
+        }
         onOpenSource={path => void this._open(path)}
         onToggleFolder={path => void model.toggleFolder(path)}
-        onOpenArtifact={contents ? path => void this._openArtifact(path) : undefined}
+        onOpenArtifact={
+          contents ? path => void this._openArtifact(path) : undefined
+        }
         onRefresh={() => void this.refresh()}
         trans={this._trans}
       />
@@ -107,7 +118,10 @@ export class RunPanel extends ReactWidget {
     try {
       await this._context.commands.execute(DOCMANAGER_OPEN, { path });
     } catch (error) {
-      await showErrorMessage(this._trans.__('Cannot open %1', path), error as Error);
+      await showErrorMessage(
+        this._trans.__('Cannot open %1', path),
+        error as Error
+      );
     }
   }
 
@@ -121,7 +135,10 @@ export class RunPanel extends ReactWidget {
       const copy = await saveArtifactCopy(contents, this.runId, path, text);
       await this._context.commands.execute(DOCMANAGER_OPEN, { path: copy });
     } catch (error) {
-      await showErrorMessage(this._trans.__('Cannot open the artifact %1', path), error as Error);
+      await showErrorMessage(
+        this._trans.__('Cannot open the artifact %1', path),
+        error as Error
+      );
     }
   }
 

@@ -66,10 +66,16 @@ export class StudioSidebar extends ReactWidget {
           model.query = query;
         }}
         onOpenExperiment={experimentId =>
-          void this._context.commands.execute(CommandIDs.openExperiment, { experimentId })
+          void this._context.commands.execute(CommandIDs.openExperiment, {
+            experimentId
+          })
         }
-        onOpenRun={runId => void this._context.commands.execute(CommandIDs.openRun, { runId })}
-        onOpenRunById={() => void this._context.commands.execute(CommandIDs.openRun)}
+        onOpenRun={runId =>
+          void this._context.commands.execute(CommandIDs.openRun, { runId })
+        }
+        onOpenRunById={() =>
+          void this._context.commands.execute(CommandIDs.openRun)
+        }
         onRefresh={() => void this.refresh()}
       />
     );

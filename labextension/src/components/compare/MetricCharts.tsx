@@ -29,7 +29,10 @@ export interface IMetricChartsProps {
   trans: TranslationBundle;
 }
 
-/** The series of one metric: a run's points by step or by time, runs without the metric left out. */
+/**
+ * The series of one metric: a run's points by step or by time, runs without the metric left
+ * out.
+ */
 export function metricSeries(
   runs: Run[],
   colors: string[],
@@ -56,7 +59,13 @@ export function metricSeries(
 export function MetricCharts(props: IMetricChartsProps): JSX.Element {
   const { runs, colors, metricKeys, histories, xAxis, trans } = props;
   const seriesByKey = React.useMemo(
-    () => new Map(metricKeys.map(key => [key, metricSeries(runs, colors, histories, key, xAxis)])),
+    () =>
+      new Map(
+        metricKeys.map(key => [
+          key,
+          metricSeries(runs, colors, histories, key, xAxis)
+        ])
+      ),
     [runs, colors, metricKeys, histories, xAxis]
   );
   return (
@@ -68,7 +77,11 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
           <select
             data-testid="studio-compare-xaxis"
             value={xAxis}
-            onChange={event => props.onXAxisChange(event.target.value === 'time' ? 'time' : 'step')}
+            onChange={event =>
+              props.onXAxisChange(
+                event.target.value === 'time' ? 'time' : 'step'
+              )
+            }
           >
             <option value="step">{trans.__('step')}</option>
             <option value="time">{trans.__('time')}</option>
@@ -92,7 +105,9 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
             max={0.99}
             step={0.01}
             value={props.smoothing}
-            onChange={event => props.onSmoothingChange(Number(event.target.value))}
+            onChange={event =>
+              props.onSmoothingChange(Number(event.target.value))
+            }
           />
           <span className="jp-Studio-hint">{props.smoothing.toFixed(2)}</span>
         </label>
@@ -113,7 +128,9 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
         </div>
       ) : (
         <p className="jp-Studio-hint">
-          {trans.__('No metric has more than one point: the tables and charts below compare them.')}
+          {trans.__(
+            'No metric has more than one point: the tables and charts below compare them.'
+          )}
         </p>
       )}
     </div>

@@ -8,7 +8,12 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Run } from '../../api/types';
 import type { Direction } from '../../metricDirection';
-import { bestRunId, formatValue, IMetricStats, metricStats } from './compareData';
+import {
+  bestRunId,
+  formatValue,
+  IMetricStats,
+  metricStats
+} from './compareData';
 import { RunName } from './RunLegend';
 
 export interface IMetricsSummaryTableProps {
@@ -24,7 +29,9 @@ export interface IMetricsSummaryTableProps {
 
 const STATS: (keyof IMetricStats)[] = ['last', 'min', 'max'];
 
-export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Element {
+export function MetricsSummaryTable(
+  props: IMetricsSummaryTableProps
+): JSX.Element {
   const { runs, colors, metricKeys, directions, trans } = props;
   const statLabel: Record<keyof IMetricStats, string> = {
     last: trans.__('last'),
@@ -37,14 +44,22 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
         <h3>{trans.__('Metrics')}</h3>
       </div>
       <div className="jp-Studio-tableScroll">
-        <table className="jp-Studio-compareTable" data-testid="studio-compare-metrics">
+        <table
+          className="jp-Studio-compareTable"
+          data-testid="studio-compare-metrics"
+        >
           <thead>
             <tr>
               <th className="jp-Studio-keyCell">{trans.__('Metric')}</th>
               <th>{trans.__('Value')}</th>
               {runs.map((run, i) => (
                 <th key={run.id} data-run-id={run.id}>
-                  <RunName run={run} color={colors[i]} onOpenRun={props.onOpenRun} trans={trans} />
+                  <RunName
+                    run={run}
+                    color={colors[i]}
+                    onOpenRun={props.onOpenRun}
+                    trans={trans}
+                  />
                 </th>
               ))}
             </tr>
@@ -54,15 +69,25 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
             const best = bestRunId(runs, key, direction);
             const stats = runs.map(run => metricStats(run, key));
             // A metric logged once per run: last, min and max are one value, shown once.
-            const single = runs.every(run => (run.metrics[key]?.count ?? 0) <= 1);
+            const single = runs.every(
+              run => (run.metrics[key]?.count ?? 0) <= 1
+            );
             const shown = single ? STATS.slice(0, 1) : STATS;
             const starred: keyof IMetricStats = single ? 'last' : direction;
             return (
-              <tbody key={key} data-metric={key} className="jp-Studio-metricGroup">
+              <tbody
+                key={key}
+                data-metric={key}
+                className="jp-Studio-metricGroup"
+              >
                 {shown.map((stat, row) => (
                   <tr key={stat} data-stat={stat}>
                     {row === 0 && (
-                      <th scope="rowgroup" rowSpan={shown.length} className="jp-Studio-keyCell">
+                      <th
+                        scope="rowgroup"
+                        rowSpan={shown.length}
+                        className="jp-Studio-keyCell"
+                      >
                         <div title={key}>{key}</div>
                         <button
                           type="button"
@@ -70,9 +95,14 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
                           data-testid="studio-metric-direction"
                           data-metric={key}
                           data-direction={direction}
-                          title={trans.__('Click to switch which way is better')}
+                          title={trans.__(
+                            'Click to switch which way is better'
+                          )}
                           onClick={() =>
-                            props.onDirectionChange(key, direction === 'max' ? 'min' : 'max')
+                            props.onDirectionChange(
+                              key,
+                              direction === 'max' ? 'min' : 'max'
+                            )
                           }
                         >
                           {direction === 'max'
@@ -91,7 +121,9 @@ export function MetricsSummaryTable(props: IMetricsSummaryTableProps): JSX.Eleme
                           key={run.id}
                           data-run-id={run.id}
                           className={isBest ? 'jp-Studio-best' : undefined}
-                          title={isBest ? trans.__('Best run of %1', key) : undefined}
+                          title={
+                            isBest ? trans.__('Best run of %1', key) : undefined
+                          }
                         >
                           {formatValue(stats[i]?.[stat])}
                         </td>

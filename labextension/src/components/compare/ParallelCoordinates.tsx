@@ -94,17 +94,26 @@ function lineColor(
 
 /** A halo in the background colour keeps labels readable over lines, on light and dark themes. */
 function halo(color: string): string {
-  return [-1, 1].flatMap(x => [-1, 1].map(y => `${x}px ${y}px 1px ${color}`)).join(', ');
+  return [-1, 1]
+    .flatMap(x => [-1, 1].map(y => `${x}px ${y}px 1px ${color}`))
+    .join(', ');
 }
 
 /** Metrics every run has a finite last value of: plotly drops a line with any gap. */
 export function completeMetrics(runs: Run[], metricKeys: string[]): string[] {
-  return metricKeys.filter(key => metricAxis(runs, key).values.every(Number.isFinite));
+  return metricKeys.filter(key =>
+    metricAxis(runs, key).values.every(Number.isFinite)
+  );
 }
 
-export function ParallelCoordinates(props: IParallelCoordinatesProps): JSX.Element {
+export function ParallelCoordinates(
+  props: IParallelCoordinatesProps
+): JSX.Element {
   const { runs, paramKeys, metricKeys, themeVersion, trans } = props;
-  const complete = React.useMemo(() => completeMetrics(runs, metricKeys), [runs, metricKeys]);
+  const complete = React.useMemo(
+    () => completeMetrics(runs, metricKeys),
+    [runs, metricKeys]
+  );
   const leftOut = metricKeys.filter(key => !complete.includes(key));
   const colorBy =
     props.colorBy === null
@@ -122,7 +131,11 @@ export function ParallelCoordinates(props: IParallelCoordinatesProps): JSX.Eleme
   );
   const { data, layout } = React.useMemo(() => {
     const theme = themeColors();
-    const font = (size: number) => ({ color: theme.font, size, shadow: halo(theme.paper) });
+    const font = (size: number) => ({
+      color: theme.font,
+      size,
+      shadow: halo(theme.paper)
+    });
     const trace = {
       type: 'parcoords',
       dimensions: axes.map(dimension),
@@ -164,7 +177,10 @@ export function ParallelCoordinates(props: IParallelCoordinatesProps): JSX.Eleme
           </select>
         </label>
         {leftOut.length > 0 && (
-          <span className="jp-Studio-hint" data-testid="studio-parallel-left-out">
+          <span
+            className="jp-Studio-hint"
+            data-testid="studio-parallel-left-out"
+          >
             {trans.__('Not in every run, so not drawn: %1', leftOut.join(', '))}
           </span>
         )}

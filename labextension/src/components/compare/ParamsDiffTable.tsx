@@ -20,7 +20,9 @@ export interface IParamsDiffTableProps {
 
 export function ParamsDiffTable(props: IParamsDiffTableProps): JSX.Element {
   const { runs, colors, paramKeys, differing, onlyDifferences, trans } = props;
-  const shown = onlyDifferences ? paramKeys.filter(key => differing.has(key)) : paramKeys;
+  const shown = onlyDifferences
+    ? paramKeys.filter(key => differing.has(key))
+    : paramKeys;
   return (
     <div className="jp-Studio-compareSection">
       <div className="jp-Studio-sectionHeader">
@@ -30,22 +32,35 @@ export function ParamsDiffTable(props: IParamsDiffTableProps): JSX.Element {
             type="checkbox"
             data-testid="studio-only-differences"
             checked={onlyDifferences}
-            onChange={event => props.onOnlyDifferencesChange(event.target.checked)}
+            onChange={event =>
+              props.onOnlyDifferencesChange(event.target.checked)
+            }
           />
           {trans.__('Only differences')}
         </label>
-        <span className="jp-Studio-hint" data-testid="studio-compare-differing-count">
+        <span
+          className="jp-Studio-hint"
+          data-testid="studio-compare-differing-count"
+        >
           {trans.__('%1 of %2 params differ', differing.size, paramKeys.length)}
         </span>
       </div>
       <div className="jp-Studio-tableScroll">
-        <table className="jp-Studio-compareTable" data-testid="studio-compare-params">
+        <table
+          className="jp-Studio-compareTable"
+          data-testid="studio-compare-params"
+        >
           <thead>
             <tr>
               <th className="jp-Studio-keyCell">{trans.__('Param')}</th>
               {runs.map((run, i) => (
                 <th key={run.id} data-run-id={run.id}>
-                  <RunName run={run} color={colors[i]} onOpenRun={props.onOpenRun} trans={trans} />
+                  <RunName
+                    run={run}
+                    color={colors[i]}
+                    onOpenRun={props.onOpenRun}
+                    trans={trans}
+                  />
                 </th>
               ))}
             </tr>
@@ -70,7 +85,9 @@ export function ParamsDiffTable(props: IParamsDiffTableProps): JSX.Element {
                         key={run.id}
                         data-run-id={run.id}
                         title={value}
-                        className={value === undefined ? 'jp-Studio-missing' : undefined}
+                        className={
+                          value === undefined ? 'jp-Studio-missing' : undefined
+                        }
                       >
                         {value ?? '—'}
                       </td>

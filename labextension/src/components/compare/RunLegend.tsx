@@ -49,8 +49,17 @@ export function RunLegend(props: IRunLegendProps): JSX.Element {
   return (
     <ul className="jp-Studio-legend" data-testid="studio-compare-legend">
       {props.runs.map((run, i) => (
-        <li key={run.id} data-testid="studio-compare-legend-item" data-run-id={run.id}>
-          <RunName run={run} color={props.colors[i]} onOpenRun={props.onOpenRun} trans={props.trans} />
+        <li
+          key={run.id}
+          data-testid="studio-compare-legend-item"
+          data-run-id={run.id}
+        >
+          <RunName
+            run={run}
+            color={props.colors[i]}
+            onOpenRun={props.onOpenRun}
+            trans={props.trans}
+          />
         </li>
       ))}
     </ul>

@@ -34,7 +34,10 @@ function position(axis: IAxis, i: number): string | number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** Positive numbers spanning two decades or more (learning rates, regularisation) read best on a log axis. */
+/**
+ * Positive numbers spanning two decades or more (learning rates, regularisation) read best on
+ * a log axis.
+ */
 export function wantsLogAxis(axis: IAxis): boolean {
   const values = axis.values.filter(Number.isFinite);
   if (axis.categories || values.length < 2 || values.some(v => v <= 0)) {
@@ -43,7 +46,10 @@ export function wantsLogAxis(axis: IAxis): boolean {
   return Math.max(...values) / Math.min(...values) >= 100;
 }
 
-function axisLayout(axis: IAxis | null, grid: string): Partial<Plotly.LayoutAxis> {
+function axisLayout(
+  axis: IAxis | null,
+  grid: string
+): Partial<Plotly.LayoutAxis> {
   const log = axis !== null && wantsLogAxis(axis);
   return {
     title: { text: axis ? `${axis.label}${log ? ' (log)' : ''}` : '' },
@@ -52,8 +58,16 @@ function axisLayout(axis: IAxis | null, grid: string): Partial<Plotly.LayoutAxis
     linecolor: grid,
     automargin: true,
     ...(axis?.categories
-      ? { type: 'category', categoryorder: 'array', categoryarray: axis.categories }
-      : { type: log ? 'log' : 'linear', exponentformat: 'e', ...(log ? { dtick: 1 } : {}) })
+      ? {
+          type: 'category',
+          categoryorder: 'array',
+          categoryarray: axis.categories
+        }
+      : {
+          type: log ? 'log' : 'linear',
+          exponentformat: 'e',
+          ...(log ? { dtick: 1 } : {})
+        })
   };
 }
 
@@ -64,7 +78,10 @@ export function ScatterPlot(props: IScatterPlotProps): JSX.Element {
     const xAxis = axisById(runs, x);
     const yAxis = axisById(runs, y);
     const shown: number[] = [];
-    const points: { x: (string | number)[]; y: (string | number)[] } = { x: [], y: [] };
+    const points: { x: (string | number)[]; y: (string | number)[] } = {
+      x: [],
+      y: []
+    };
     runs.forEach((_, i) => {
       const px = xAxis ? position(xAxis, i) : null;
       const py = yAxis ? position(yAxis, i) : null;
@@ -84,7 +101,11 @@ export function ScatterPlot(props: IScatterPlotProps): JSX.Element {
       textposition: 'top center',
       cliponaxis: false,
       textfont: { color: theme.font },
-      marker: { color: shown.map(i => colors[i]), size: 11, line: { width: 1, color: theme.paper } },
+      marker: {
+        color: shown.map(i => colors[i]),
+        size: 11,
+        line: { width: 1, color: theme.paper }
+      },
       hovertemplate: '%{text}<br>%{x}, %{y}<extra></extra>'
     };
     const layout: Partial<Plotly.Layout> = {
@@ -144,7 +165,12 @@ export function ScatterPlot(props: IScatterPlotProps): JSX.Element {
           </select>
         </label>
       </div>
-      <div ref={ref} className="jp-Studio-plot" data-testid="studio-scatter" data-points={count} />
+      <div
+        ref={ref}
+        className="jp-Studio-plot"
+        data-testid="studio-scatter"
+        data-points={count}
+      />
     </div>
   );
 }

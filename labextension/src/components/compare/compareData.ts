@@ -36,7 +36,11 @@ export function metricStats(run: Run, key: string): IMetricStats | null {
  * The run whose value of `key` is best in `direction` (its min where lower is better, its max
  * where higher is), or null when no run has a comparable value.
  */
-export function bestRunId(runs: Run[], key: string, direction: Direction): string | null {
+export function bestRunId(
+  runs: Run[],
+  key: string,
+  direction: Direction
+): string | null {
   let bestId: string | null = null;
   let bestValue = NaN;
   for (const run of runs) {
@@ -44,7 +48,10 @@ export function bestRunId(runs: Run[], key: string, direction: Direction): strin
     if (Number.isNaN(value)) {
       continue;
     }
-    if (bestId === null || (direction === 'max' ? value > bestValue : value < bestValue)) {
+    if (
+      bestId === null ||
+      (direction === 'max' ? value > bestValue : value < bestValue)
+    ) {
       bestId = run.id;
       bestValue = value;
     }
@@ -67,7 +74,9 @@ export function formatValue(value: number | undefined | null): string {
     return String(value);
   }
   const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : value.toPrecision(4);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+    ? value.toExponential(3)
+    : value.toPrecision(4);
 }
 
 /** A param as a string is numeric when it reads as a finite number. */
@@ -96,14 +105,21 @@ export const MISSING = '(none)';
 /** A param across runs: numeric when every run has a number, else categorical (sorted). */
 export function paramAxis(runs: Run[], key: string): IAxis {
   const texts = runs.map(run => run.params[key]);
-  const numbers = texts.map(text => (text === undefined ? null : asNumber(text)));
+  const numbers = texts.map(text =>
+    text === undefined ? null : asNumber(text)
+  );
   const id = `params.${key}`;
   if (numbers.every(value => value !== null)) {
     return { id, label: key, values: numbers as number[] };
   }
   const shown = texts.map(text => text ?? MISSING);
   const categories = [...new Set(shown)].sort(compareMixed);
-  return { id, label: key, values: shown.map(text => categories.indexOf(text)), categories };
+  return {
+    id,
+    label: key,
+    values: shown.map(text => categories.indexOf(text)),
+    categories
+  };
 }
 
 /** A metric's last value across runs (NaN where a run has none). */

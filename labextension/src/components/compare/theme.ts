@@ -11,10 +11,26 @@ export const RUN_COLOR_COUNT = 20;
 
 /** Used only where the CSS is not loaded (unit tests). */
 const FALLBACK_RUN_COLORS = [
-  '#1e88e5', '#f57c00', '#388e3c', '#e53935', '#9c27b0',
-  '#00897b', '#e91e63', '#795548', '#5c6bc0', '#9e9d24',
-  '#0277bd', '#ff7043', '#558b2f', '#ff8f00', '#7e57c2',
-  '#00838f', '#607d8b', '#f57f17', '#616161', '#b71c1c'
+  '#1e88e5',
+  '#f57c00',
+  '#388e3c',
+  '#e53935',
+  '#9c27b0',
+  '#00897b',
+  '#e91e63',
+  '#795548',
+  '#5c6bc0',
+  '#9e9d24',
+  '#0277bd',
+  '#ff7043',
+  '#558b2f',
+  '#ff8f00',
+  '#7e57c2',
+  '#00838f',
+  '#607d8b',
+  '#f57f17',
+  '#616161',
+  '#b71c1c'
 ];
 
 function cssVariable(name: string, fallback: string): string {

@@ -12,7 +12,9 @@ const CONFIG: Partial<Plotly.Config> = { displaylogo: false, responsive: true };
  * hidden panel, wait: a parallel-coordinates chart costs seconds to draw without a GPU.
  */
 function useInSight(ref: React.RefObject<HTMLElement>): boolean {
-  const [inSight, setInSight] = useState(typeof IntersectionObserver === 'undefined');
+  const [inSight, setInSight] = useState(
+    typeof IntersectionObserver === 'undefined'
+  );
   useEffect(() => {
     const node = ref.current;
     if (!node || typeof IntersectionObserver === 'undefined') {
@@ -34,13 +36,20 @@ export function usePlot(
   layout: Partial<Plotly.Layout>
 ): React.RefObject<HTMLDivElement> {
   const ref = useRef<HTMLDivElement>(null);
-  const drawn = useRef<{ data: Plotly.Data[]; layout: Partial<Plotly.Layout> } | null>(null);
+  const drawn = useRef<{
+    data: Plotly.Data[];
+    layout: Partial<Plotly.Layout>;
+  } | null>(null);
   const inSight = useInSight(ref);
 
   useEffect(() => {
     const node = ref.current;
     const figure = { data, layout };
-    if (!node || !inSight || (drawn.current?.data === data && drawn.current.layout === layout)) {
+    if (
+      !node ||
+      !inSight ||
+      (drawn.current?.data === data && drawn.current.layout === layout)
+    ) {
       return;
     }
     drawn.current = figure;
@@ -51,7 +60,9 @@ export function usePlot(
           node.setAttribute('data-drawn', 'true');
         }
       })
-      .catch((error: unknown) => console.warn('Studio: chart not drawn', error));
+      .catch((error: unknown) =>
+        console.warn('Studio: chart not drawn', error)
+      );
   }, [data, layout, inSight]);
 
   useEffect(() => {
