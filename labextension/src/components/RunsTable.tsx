@@ -7,7 +7,12 @@ import * as React from 'react';
 
 import type { Run } from '../api/types';
 import type { IRunsSort } from '../models/runsSort';
-import { columnLabel, RunCell } from './runCells';
+import { RunCell } from './runCells';
+import {
+  columnLayout,
+  defaultValueWidth,
+  RunsTableHeader
+} from './RunsTableHeader';
 
 export interface IRunsTableProps {
   runs: readonly Run[];
@@ -24,6 +29,10 @@ export interface IRunsTableProps {
   onSelectAll: (selected: boolean) => void;
   onOpenRun: (runId: string) => void;
   onLoadMore: () => void;
+  /** Widths (pixels) the user gave value columns; the others fit their label. */
+  widths?: Readonly<Record<string, number>>;
+  /** A value column was resized by dragging its header's edge. */
+  onResizeColumn?: (column: string, width: number) => void;
   onScroll?: (scrollTop: number) => void;
   /** Pixels per row (fixed, so that rows can be placed without measuring). */
   rowHeight?: number;
@@ -35,21 +44,8 @@ export interface IRunsTableProps {
   now?: number;
 }
 
-const WIDTHS: Record<string, string> = {
-  select: '32px',
-  status: '96px',
-  name: 'minmax(180px, 2fr)',
-  start: '130px',
-  duration: '100px'
-};
-const MIN_WIDTHS: Record<string, number> = {
-  select: 32,
-  status: 96,
-  name: 180,
-  start: 130,
-  duration: 100
-};
-const VALUE_WIDTH = 120;
+/** The header is this many rows tall: a metric's name has "last" under it. */
+const HEADER_ROWS = 1.5;
 /** Load the next page when the last rendered row is this close to the end. */
 const LOAD_AHEAD_ROWS = 60;
 
@@ -90,12 +86,28 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     }
   }, [hasMore, loadingMore, last, runs.length, onLoadMore]);
 
-  const template = ['select', ...columns]
-    .map(column => WIDTHS[column] ?? `${VALUE_WIDTH}px`)
-    .join(' ');
-  const minWidth = ['select', ...columns].reduce(
-    (sum, column) => sum + (MIN_WIDTHS[column] ?? VALUE_WIDTH),
-    0
+  // The width being dragged shows at once; it is handed on when the drag ends.
+  const [dragged, setDragged] = React.useState<{
+    column: string;
+    width: number;
+  } | null>(null);
+  const widths = React.useMemo(
+    () =>
+      dragged
+        ? { ...props.widths, [dragged.column]: dragged.width }
+        : (props.widths ?? {}),
+    [props.widths, dragged]
+  );
+  const { template, minWidth } = columnLayout(columns, widths);
+  const { onResizeColumn } = props;
+  const onResize = React.useCallback(
+    (column: string, width: number, done: boolean) => {
+      setDragged(done ? null : { column, width });
+      if (done) {
+        onResizeColumn?.(column, width);
+      }
+    },
+    [onResizeColumn]
   );
   const now = props.now ?? Date.now();
   const selectedLoaded = runs.reduce(
@@ -167,32 +179,20 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       aria-multiselectable
       onScroll={onScroll}
     >
-      <div
-        role="row"
-        className="jp-Studio-runsHeader"
-        style={{ gridTemplateColumns: template, minWidth, height: rowHeight }}
-      >
-        <div
-          role="columnheader"
-          className="jp-Studio-runsCell jp-Studio-runsCell-select"
-        >
-          <SelectAll
-            all={runs.length > 0 && selectedLoaded === runs.length}
-            some={selectedLoaded > 0}
-            label={trans.__('Select every loaded run')}
-            onChange={props.onSelectAll}
-          />
-        </div>
-        {columns.map(column => (
-          <ColumnHeader
-            key={column}
-            column={column}
-            label={columnLabel(column, trans)}
-            direction={sort && sort.column === column ? sort.direction : ''}
-            onSort={props.onSort}
-          />
-        ))}
-      </div>
+      <RunsTableHeader
+        columns={columns}
+        template={template}
+        minWidth={minWidth}
+        height={Math.round(rowHeight * HEADER_ROWS)}
+        sort={sort}
+        allSelected={runs.length > 0 && selectedLoaded === runs.length}
+        someSelected={selectedLoaded > 0}
+        widthOf={column => widths[column] ?? defaultValueWidth(column)}
+        trans={trans}
+        onSort={props.onSort}
+        onSelectAll={props.onSelectAll}
+        onResize={onResize}
+      />
       <div
         role="rowgroup"
         className="jp-Studio-runsBody"
@@ -206,80 +206,5 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         </div>
       )}
     </div>
-  );
-}
-
-function ColumnHeader(props: {
-  column: string;
-  label: string;
-  direction: 'asc' | 'desc' | '';
-  onSort: (column: string) => void;
-}): JSX.Element {
-  const { column, direction } = props;
-  const kind = column.startsWith('metrics.')
-    ? 'metric'
-    : column.startsWith('params.')
-      ? 'param'
-      : '';
-  return (
-    <div
-      role="columnheader"
-      tabIndex={0}
-      className={`jp-Studio-runsCell jp-Studio-columnHeader${direction ? ' jp-mod-sorted' : ''}`}
-      data-testid="studio-column-header"
-      data-column={column}
-      data-sort={direction}
-      aria-sort={
-        direction === 'asc'
-          ? 'ascending'
-          : direction === 'desc'
-            ? 'descending'
-            : 'none'
-      }
-      title={column}
-      onClick={() => props.onSort(column)}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          props.onSort(column);
-        }
-      }}
-    >
-      {kind && (
-        <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>
-          {kind[0]}
-        </span>
-      )}
-      <span className="jp-Studio-columnLabel">{props.label}</span>
-      {direction && (
-        <span className="jp-Studio-sortMark" aria-hidden>
-          {direction === 'asc' ? '▲' : '▼'}
-        </span>
-      )}
-    </div>
-  );
-}
-
-function SelectAll(props: {
-  all: boolean;
-  some: boolean;
-  label: string;
-  onChange: (selected: boolean) => void;
-}): JSX.Element {
-  const box = React.useRef<HTMLInputElement>(null);
-  React.useEffect(() => {
-    if (box.current) {
-      box.current.indeterminate = props.some && !props.all;
-    }
-  });
-  return (
-    <input
-      ref={box}
-      type="checkbox"
-      data-testid="studio-run-select-all"
-      aria-label={props.label}
-      checked={props.all}
-      onChange={event => props.onChange(event.currentTarget.checked)}
-    />
   );
 }

@@ -7,7 +7,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { ISearchRunsOptions } from '../api/tracking';
 import type { Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
-import { IColumnStore, LocalStorageColumnStore } from './columnStore';
+import {
+  IColumnStore,
+  IColumnWidthStore,
+  LocalStorageColumnStore,
+  LocalStorageColumnWidths
+} from './columnStore';
+import { commonColumns, defaultColumns, withFilterColumns } from './columns';
 import { IRunsSort, nextSort, orderClause } from './runsSort';
 
 /** The one call the table makes (TrackingAPI has it). */
@@ -21,6 +27,7 @@ export interface IRunsTableModelOptions {
   /** Columns shown until the user chooses (settings.defaultColumns); empty: the first keys. */
   defaultColumns?: string[];
   columnStore?: IColumnStore;
+  columnWidthStore?: IColumnWidthStore;
   /** Runs in the first page: small, so that the first rows come fast. */
   firstPageSize?: number;
   /** Runs in each further page. */
@@ -44,6 +51,9 @@ export class RunsTableModel {
     this._firstPageSize = options.firstPageSize ?? 100;
     this._pageSize = options.pageSize ?? 200;
     this._chosen = this._store.load(this.experimentId);
+    this._widthStore =
+      options.columnWidthStore ?? new LocalStorageColumnWidths();
+    this._widths = this._widthStore.loadWidths(this.experimentId);
   }
 
   readonly experimentId: number;
@@ -104,12 +114,26 @@ export class RunsTableModel {
     return this._sort;
   }
 
-  /** The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth". */
+  /**
+   * The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth": those
+   * chosen (else the defaults the runs have), then those the filter names.
+   */
   get columns(): string[] {
-    return (
+    const base =
       this._chosen ??
-      (this._defaultColumns.length ? this._defaultColumns : this._auto)
-    );
+      defaultColumns(this._defaultColumns, this._seenKeys, this._auto);
+    return withFilterColumns(base, this._filter);
+  }
+
+  /** The widths (pixels) the user gave columns, remembered for this experiment. */
+  get columnWidths(): Readonly<Record<string, number>> {
+    return this._widths;
+  }
+
+  setColumnWidth(column: string, width: number): void {
+    this._widths = { ...this._widths, [column]: Math.round(width) };
+    this._widthStore.saveWidths(this.experimentId, this._widths);
+    this._emit();
   }
 
   /** Param and metric columns seen in the loaded runs (and those chosen): metrics first. */
@@ -439,12 +463,7 @@ export class RunsTableModel {
       );
     }
     if (!this._auto.length && runs.length) {
-      const keys = [...this._seenKeys].sort();
-      const metrics = keys
-        .filter(key => key.startsWith('metrics.'))
-        .slice(0, 3);
-      const params = keys.filter(key => key.startsWith('params.')).slice(0, 2);
-      this._auto = [...metrics, ...params];
+      this._auto = commonColumns(runs);
     }
   }
 
@@ -456,6 +475,8 @@ export class RunsTableModel {
 
   private _api: IRunsSource;
   private _store: IColumnStore;
+  private _widthStore: IColumnWidthStore;
+  private _widths: Record<string, number>;
   private _firstPageSize: number;
   private _pageSize: number;
   private _defaultColumns: string[];

@@ -233,6 +233,8 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
         onSelectAll={on => model.selectAllLoaded(on)}
         onOpenRun={props.onOpenRun}
         onLoadMore={loadMore}
+        widths={model.columnWidths}
+        onResizeColumn={(column, width) => model.setColumnWidth(column, width)}
         onScroll={props.onScroll}
       />
     );
