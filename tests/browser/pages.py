@@ -499,3 +499,57 @@ class StudioPage:
     def visible_param_rows(self, compare: Locator) -> set[str]:
         rows = compare.locator(f"{Sel.COMPARE_PARAM_ROW}:visible")
         return {rows.nth(i).get_attribute("data-param") or "" for i in range(rows.count())}
+
+    # Runs-table columns ----------------------------------------------------------------------
+
+    def column_width(self, panel: Locator, column: str) -> float:
+        """The rendered width of a column's header, in CSS pixels."""
+        box = self.header(panel, column).bounding_box()
+        assert box, f"the header of {column} is not rendered"
+        return box["width"]
+
+    def cell_width(self, panel: Locator, run_id: str, column: str) -> float:
+        row = panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+        box = row.locator(f'{Sel.CELL}[data-column="{column}"]').bounding_box()
+        assert box, f"the {column} cell of {run_id} is not rendered"
+        return box["width"]
+
+    def drag_column_edge(self, panel: Locator, column: str, dx: float) -> None:
+        """Drag the right edge of a value column's header `dx` pixels, as a user would."""
+        edge = self.header(panel, column).locator(tid("studio-column-resizer"))
+        edge.scroll_into_view_if_needed()
+        box = edge.bounding_box()
+        assert box, f"the resize edge of {column} is not rendered"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        for step in range(1, 5):
+            self.page.mouse.move(x + dx * step / 4, y)
+        self.page.mouse.up()
+
+    def column_kind_box(self, panel: Locator, column: str) -> dict[str, float]:
+        """Where the param/metric chip of a column's header is drawn."""
+        box = self.header(panel, column).locator(tid("studio-column-kind")).bounding_box()
+        assert box, f"{column} has no param/metric chip"
+        return box
+
+    def column_note(self, panel: Locator, column: str) -> str:
+        """The note under a header's label ("last" for metrics), or ""."""
+        note = self.header(panel, column).locator(tid("studio-column-note"))
+        return note.inner_text().strip() if note.count() else ""
+
+    def runs_table_scroll(self, panel: Locator, left: float | None = None) -> dict[str, float]:
+        """The runs table's horizontal scroll (scrollLeft, scrollWidth, clientWidth, and its
+        box's left/right); with `left`, scroll there first."""
+        return dict(
+            panel.locator(".jp-Studio-runsTable").evaluate(
+                """(table, left) => {
+                  if (left !== null) { table.scrollLeft = left; }
+                  const box = table.getBoundingClientRect();
+                  return { scrollLeft: table.scrollLeft, scrollWidth: table.scrollWidth,
+                           clientWidth: table.clientWidth, left: box.left,
+                           right: box.left + table.clientWidth };
+                }""",
+                left,
+            )
+        )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser.pages import poll
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
@@ -155,3 +157,124 @@ def test_column_choice_is_remembered_and_the_panel_restored(
     assert "metrics.batch_loss" not in studio.columns(panel)
     assert "metrics.accuracy" in studio.columns(panel)
     studio.show_column(panel, "metrics.batch_loss")
+
+
+# Columns -----------------------------------------------------------------------------------
+
+
+def test_value_column_resizes_by_dragging_and_is_remembered(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    iris = manifest.experiments["iris"]
+    panel = open_iris(studio, manifest)
+    run_id = manifest.run("logreg-C1").id
+    before = studio.column_width(panel, "metrics.accuracy")
+
+    studio.drag_column_edge(panel, "metrics.accuracy", 90)
+
+    poll(
+        lambda: studio.column_width(panel, "metrics.accuracy"),
+        lambda width: abs(width - (before + 90)) <= 2,
+        "the width of metrics.accuracy after the drag",
+        10,
+    )
+    # The rows follow their header, and a drag is not a click that sorts.
+    assert studio.cell_width(panel, run_id, "metrics.accuracy") == pytest.approx(
+        studio.column_width(panel, "metrics.accuracy"), abs=1
+    )
+    assert studio.header(panel, "metrics.accuracy").get_attribute("data-sort") == ""
+    studio.screenshot("runs_column_resized")
+
+    studio.reload(restoring=f"studio-experiment:{iris}")
+    panel = studio.experiment_panel(iris)
+    studio.wait_runs_count(panel, len(manifest.runs_of("iris")))
+    assert studio.column_width(panel, "metrics.accuracy") == pytest.approx(before + 90, abs=2)
+
+
+def test_wide_tables_scroll_sideways_instead_of_cutting_columns(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    panel = open_iris(studio, manifest)
+    for column in ("params.C", "params.solver", "params.max_depth", "params.criterion"):
+        studio.show_column(panel, column)
+    studio.drag_column_edge(panel, "params.criterion", 200)
+
+    scroll = studio.runs_table_scroll(panel)
+    assert scroll["scrollWidth"] > scroll["clientWidth"], scroll
+    scroll = studio.runs_table_scroll(panel, left=scroll["scrollWidth"])
+    last = studio.header(panel, studio.columns(panel)[-1]).bounding_box()
+    assert last
+    # Scrolled to the end, the last column is whole, inside the table.
+    assert last["x"] >= scroll["left"] - 1
+    assert last["x"] + last["width"] <= scroll["right"] + 1
+    studio.screenshot("runs_scrolled_sideways")
+
+
+def test_header_marks_params_and_metrics_in_their_own_column(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    panel = open_iris(studio, manifest)
+    value_columns = [c for c in studio.columns(panel) if c.startswith(("metrics.", "params."))]
+    assert any(c.startswith("metrics.") for c in value_columns)
+    assert any(c.startswith("params.") for c in value_columns)
+
+    for column in value_columns:
+        header = studio.header(panel, column).bounding_box()
+        chip = studio.column_kind_box(panel, column)
+        label = studio.header(panel, column).locator(".jp-Studio-columnLabel").bounding_box()
+        assert header
+        assert label
+        # The chip lies inside its own column's header, just before that column's label.
+        assert header["x"] <= chip["x"], column
+        assert chip["x"] + chip["width"] <= header["x"] + header["width"], column
+        assert 0 <= label["x"] - (chip["x"] + chip["width"]) <= 12, column
+        if column.startswith("metrics."):
+            assert studio.column_note(panel, column) == "last", column
+            assert "last value" in (studio.header(panel, column).get_attribute("title") or "")
+        else:
+            assert studio.column_note(panel, column) == "", column
+    studio.screenshot("runs_table_header", panel.locator(".jp-Studio-runsHeader"))
+
+
+def test_filter_on_a_param_shows_its_column_at_once(studio: StudioPage, manifest: Manifest) -> None:
+    runs = manifest.runs_of("iris")
+    expected = {run.id for run in runs if run.params.get("max_depth") == "3"}
+    assert expected
+    panel = open_iris(studio, manifest)
+    studio.wait_runs_count(panel, len(runs))
+    assert "params.max_depth" not in studio.columns(panel)
+
+    studio.filter_runs(panel, "params.max_depth = '3'")
+
+    studio.header(panel, "params.max_depth").wait_for(state="visible")
+    # In view at once, not past the right edge of the table.
+    header = studio.header(panel, "params.max_depth").bounding_box()
+    assert header
+    assert header["x"] + header["width"] <= studio.runs_table_scroll(panel)["right"]
+    ids = studio.wait_rows(panel, lambda ids: set(ids) == expected, "the rows of max_depth 3")
+    assert {studio.cell_text(panel, run_id, "params.max_depth") for run_id in ids} == {"3"}
+    studio.screenshot("runs_filter_shows_column")
+
+    studio.filter_runs(panel, "metrics.accuracy > 0.9 and params.solver = 'lbfgs'")
+    studio.header(panel, "params.solver").wait_for(state="visible")
+    assert "metrics.accuracy" in studio.columns(panel)
+
+
+def test_default_columns_are_the_keys_the_runs_share(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    runs = manifest.runs_of("iris")
+    panel = open_iris(studio, manifest)
+    ids = studio.wait_rows(panel, lambda ids: len(ids) == len(runs), "every iris row")
+    columns = [c for c in studio.columns(panel) if c.startswith(("metrics.", "params."))]
+    params = [c for c in columns if c.startswith("params.")]
+    metrics = [c for c in columns if c.startswith("metrics.")]
+
+    # Every default param column has a value in every row: no empty cells for the keys
+    # that only the trees (or only the logistic regressions) have.
+    assert params
+    for column in params:
+        assert all(studio.cell_text(panel, run_id, column) for run_id in ids), column
+    # Metrics that every run logs come before one that a single run has.
+    shared = {key for key in runs[0].last if all(key in run.last for run in runs)}
+    assert {m.removeprefix("metrics.") for m in metrics[: len(shared)]} == shared

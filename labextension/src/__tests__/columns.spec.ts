@@ -85,12 +85,12 @@ describe('filterColumns', () => {
 });
 
 describe('withFilterColumns', () => {
-  it('adds the columns a filter names after those shown', () => {
+  it('puts the columns a filter names, not shown yet, before those shown', () => {
     expect(
       withFilterColumns(
         ['metrics.loss'],
         'metrics.loss < 1 and params.max_depth = 3'
       )
-    ).toEqual(['metrics.loss', 'params.max_depth']);
+    ).toEqual(['params.max_depth', 'metrics.loss']);
   });
 });

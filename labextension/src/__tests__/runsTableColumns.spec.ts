@@ -54,7 +54,7 @@ describe('RunsTableModel: a filter shows its columns', () => {
     await table.applyFilter("params.max_depth = '3'");
 
     expect(table.filterError).toBeNull();
-    expect(table.columns).toEqual(['metrics.loss', 'params.max_depth']);
+    expect(table.columns).toEqual(['params.max_depth', 'metrics.loss']);
     await table.applyFilter('');
     expect(table.columns).toEqual(['metrics.loss']);
   });

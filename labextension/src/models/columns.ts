@@ -87,7 +87,10 @@ export function filterColumns(filter: string): string[] {
   return found;
 }
 
-/** The columns to show: those chosen or defaulted, then those the filter names. */
+/**
+ * The columns to show: those the filter names that are not shown yet, first (so that they are
+ * in view, not past the right edge), then those chosen or defaulted.
+ */
 export function withFilterColumns(
   columns: readonly string[],
   filter: string
@@ -95,5 +98,5 @@ export function withFilterColumns(
   const extra = filterColumns(filter).filter(
     column => !columns.includes(column)
   );
-  return [...columns, ...extra];
+  return [...extra, ...columns];
 }

@@ -116,7 +116,7 @@ export class RunsTableModel {
 
   /**
    * The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth": those
-   * chosen (else the defaults the runs have), then those the filter names.
+   * the filter names, then those chosen (else the defaults the runs have).
    */
   get columns(): string[] {
     const base =
