@@ -79,6 +79,25 @@ describe('RunsTable header', () => {
     ).toBeGreaterThan(defaultValueWidth('metrics.loss'));
   });
 
+  it('fits a value column to the values of the first rows, up to a bound', () => {
+    const runs = makeRuns(20).map((run, index) => ({
+      ...run,
+      params: {
+        ...run.params,
+        model: index === 3 ? 'DecisionTreeClassifier' : 'SVC',
+        notes: 'x'.repeat(500)
+      }
+    }));
+    renderTable({ runs, columns: ['name', 'params.model', 'params.notes'] });
+    const model = defaultValueWidth('params.model', runs);
+    expect(model).toBeGreaterThan(defaultValueWidth('params.model'));
+    expect(model).toBeGreaterThanOrEqual('DecisionTreeClassifier'.length * 7);
+    expect(defaultValueWidth('params.notes', runs)).toBe(240);
+    expect(headerRow().style.gridTemplateColumns).toBe(
+      `32px minmax(180px, 2fr) ${model}px 240px`
+    );
+  });
+
   it('resizes a value column by dragging the edge of its header', () => {
     const props = renderTable();
     const start = defaultValueWidth('metrics.accuracy');
@@ -128,7 +147,9 @@ describe('RunsTable header', () => {
       'name',
       ...Array.from({ length: 12 }, (_, i) => `metrics.m${i}`)
     ];
-    const { minWidth } = columnLayout(columns, { 'metrics.m0': 300 });
+    const { minWidth } = columnLayout(columns, column =>
+      column === 'metrics.m0' ? 300 : defaultValueWidth(column)
+    );
     expect(minWidth).toBe(
       32 + 96 + 180 + 300 + 11 * defaultValueWidth('metrics.m1')
     );

@@ -98,7 +98,21 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         : (props.widths ?? {}),
     [props.widths, dragged]
   );
-  const { template, minWidth } = columnLayout(columns, widths);
+  // A column's default width is fitted once, to the first rows it is shown with, so that it
+  // does not jump as rows load, sort or refresh.
+  const fitted = React.useRef(new Map<string, number>());
+  const widthOf = (column: string): number => {
+    const given = widths[column] ?? fitted.current.get(column);
+    if (given !== undefined) {
+      return given;
+    }
+    const width = defaultValueWidth(column, runs);
+    if (runs.length) {
+      fitted.current.set(column, width);
+    }
+    return width;
+  };
+  const { template, minWidth } = columnLayout(columns, widthOf);
   const { onResizeColumn } = props;
   const onResize = React.useCallback(
     (column: string, width: number, done: boolean) => {
@@ -187,7 +201,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         sort={sort}
         allSelected={runs.length > 0 && selectedLoaded === runs.length}
         someSelected={selectedLoaded > 0}
-        widthOf={column => widths[column] ?? defaultValueWidth(column)}
+        widthOf={widthOf}
         trans={trans}
         onSort={props.onSort}
         onSelectAll={props.onSelectAll}

@@ -6,8 +6,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import type { Run } from '../api/types';
 import type { IRunsSort } from '../models/runsSort';
-import { columnLabel } from './runCells';
+import { columnLabel, valueCell } from './runCells';
 
 /** Fixed columns: a CSS grid track and the least width it takes. */
 const FIXED: Record<string, { track: string; min: number }> = {
@@ -17,25 +18,38 @@ const FIXED: Record<string, { track: string; min: number }> = {
   start: { track: '130px', min: 130 },
   duration: { track: '100px', min: 100 }
 };
-/** Value columns: wide enough for their label (and chip and sort mark), within these bounds. */
-export const VALUE_WIDTH = { min: 60, fallbackMin: 100, fallbackMax: 220 };
-const LABEL_CHAR_PX = 7.5;
+/**
+ * Value columns: wide enough for their label (with its chip and sort mark) and the values of
+ * the first rows, within these bounds; the user may drag them down to `min`.
+ */
+export const VALUE_WIDTH = { min: 60, fallbackMin: 100, fallbackMax: 240 };
+const CHAR_PX = 7.5;
 const LABEL_EXTRA_PX = 52;
+const VALUE_EXTRA_PX = 20;
+/** Rows whose values a column's default width fits. */
+const FITTED_ROWS = 100;
 
-/** The width of a param/metric column the user has not resized: its label fits. */
-export function defaultValueWidth(column: string): number {
+/** The width of a param/metric column the user has not resized. */
+export function defaultValueWidth(
+  column: string,
+  runs: readonly Run[] = []
+): number {
   const label = column.slice(column.indexOf('.') + 1);
-  const wanted = Math.ceil(label.length * LABEL_CHAR_PX + LABEL_EXTRA_PX);
+  let wanted = label.length * CHAR_PX + LABEL_EXTRA_PX;
+  for (const run of runs.slice(0, FITTED_ROWS)) {
+    const text = valueCell(run, column).text;
+    wanted = Math.max(wanted, text.length * CHAR_PX + VALUE_EXTRA_PX);
+  }
   return Math.min(
     VALUE_WIDTH.fallbackMax,
-    Math.max(VALUE_WIDTH.fallbackMin, wanted)
+    Math.max(VALUE_WIDTH.fallbackMin, Math.ceil(wanted))
   );
 }
 
 /** The grid template of the header and of every row, and the width it needs. */
 export function columnLayout(
   columns: readonly string[],
-  widths: Readonly<Record<string, number>>
+  widthOf: (column: string) => number
 ): { template: string; minWidth: number } {
   let minWidth = 0;
   const tracks = ['select', ...columns].map(column => {
@@ -44,7 +58,7 @@ export function columnLayout(
       minWidth += fixed.min;
       return fixed.track;
     }
-    const width = widths[column] ?? defaultValueWidth(column);
+    const width = widthOf(column);
     minWidth += width;
     return `${width}px`;
   });
