@@ -2,6 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 
+import { ColumnChooser } from '../components/ColumnChooser';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import { columnLayout, defaultValueWidth } from '../components/RunsTableHeader';
 import { makeRuns } from './fakeRuns';
@@ -157,5 +158,32 @@ describe('RunsTable header', () => {
     expect(headerRow().style.minWidth).toBe(`${minWidth}px`);
     const body = document.querySelector('.jp-Studio-runsBody') as HTMLElement;
     expect(body.style.minWidth).toBe(`${minWidth}px`);
+  });
+});
+
+describe('ColumnChooser and the filter', () => {
+  it('shows the columns a filter names as checked and fixed while it applies', () => {
+    const onToggle = jest.fn();
+    render(
+      <ColumnChooser
+        available={['metrics.accuracy', 'params.max_depth']}
+        chosen={['params.max_depth', 'metrics.accuracy']}
+        shownByFilter={['params.max_depth']}
+        trans={trans}
+        onToggle={onToggle}
+        onReset={jest.fn()}
+      />
+    );
+    fireEvent.click(screen.getByTestId('studio-columns-button'));
+    const option = (column: string) =>
+      screen
+        .getAllByTestId('studio-column-option')
+        .find(item => item.dataset.column === column) as HTMLInputElement;
+    expect(option('params.max_depth').checked).toBe(true);
+    expect(option('params.max_depth').disabled).toBe(true);
+    expect(option('params.max_depth').closest('label')?.title).toContain(
+      'filter'
+    );
+    expect(option('metrics.accuracy').disabled).toBe(false);
   });
 });

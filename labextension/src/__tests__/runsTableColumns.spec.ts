@@ -58,6 +58,28 @@ describe('RunsTableModel: a filter shows its columns', () => {
     await table.applyFilter('');
     expect(table.columns).toEqual(['metrics.loss']);
   });
+
+  it('does not keep the columns of a filter when the user chooses others meanwhile', async () => {
+    const store = new MemoryStore();
+    const table = model(new FakeRunsAPI(makeRuns(20)), store, {
+      defaultColumns: ['metrics.loss']
+    });
+    await table.reload();
+    await table.applyFilter("params.max_depth = '3'");
+    expect(table.columnsOfFilter).toEqual(['params.max_depth']);
+
+    table.toggleColumn('metrics.accuracy', true);
+
+    expect(table.columns).toEqual([
+      'params.max_depth',
+      'metrics.loss',
+      'metrics.accuracy'
+    ]);
+    expect(store.columns.get(1)).toEqual(['metrics.loss', 'metrics.accuracy']);
+    await table.applyFilter('');
+    expect(table.columnsOfFilter).toEqual([]);
+    expect(table.columns).toEqual(['metrics.loss', 'metrics.accuracy']);
+  });
 });
 
 describe('RunsTableModel: default columns', () => {

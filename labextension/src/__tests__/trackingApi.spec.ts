@@ -77,6 +77,18 @@ describe('TrackingAPI requests', () => {
     expect(sent[0].headers.get('Authorization')).toBe('token secret-token');
   });
 
+  it("keep Jupyter's XSRF header, from the page's _xsrf cookie", async () => {
+    const { api, sent } = serve([new Response(null, { status: 204 })]);
+    const global = globalThis as { document?: unknown };
+    global.document = { cookie: 'other=1; _xsrf=xsrf-value' };
+    try {
+      await api.deleteRun('r1');
+    } finally {
+      delete global.document;
+    }
+    expect(sent[0].headers.get('X-XSRFToken')).toBe('xsrf-value');
+  });
+
   it('follow the pages of the experiment list', async () => {
     const { api, sent } = serve([
       json({

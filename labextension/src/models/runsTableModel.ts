@@ -13,7 +13,12 @@ import {
   LocalStorageColumnStore,
   LocalStorageColumnWidths
 } from './columnStore';
-import { commonColumns, defaultColumns, withFilterColumns } from './columns';
+import {
+  commonColumns,
+  defaultColumns,
+  filterColumns,
+  withFilterColumns
+} from './columns';
 import { IRunsSort, nextSort, orderClause } from './runsSort';
 
 /** The one call the table makes (TrackingAPI has it). */
@@ -119,10 +124,12 @@ export class RunsTableModel {
    * the filter names, then those chosen (else the defaults the runs have).
    */
   get columns(): string[] {
-    const base =
-      this._chosen ??
-      defaultColumns(this._defaultColumns, this._seenKeys, this._auto);
-    return withFilterColumns(base, this._filter);
+    return withFilterColumns(this._baseColumns(), this._filter);
+  }
+
+  /** The param and metric columns the filter names: shown while it applies. */
+  get columnsOfFilter(): string[] {
+    return filterColumns(this._filter);
   }
 
   /** The widths (pixels) the user gave columns, remembered for this experiment. */
@@ -330,9 +337,9 @@ export class RunsTableModel {
     this._emit();
   }
 
-  /** Show or hide one param/metric column. */
+  /** Show or hide one param/metric column (those the filter names are not kept). */
   toggleColumn(column: string, shown: boolean): void {
-    const current = this.columns.filter(item => item !== column);
+    const current = this._baseColumns().filter(item => item !== column);
     this.setColumns(shown ? [...current, column] : current);
   }
 
@@ -465,6 +472,14 @@ export class RunsTableModel {
     if (!this._auto.length && runs.length) {
       this._auto = commonColumns(runs);
     }
+  }
+
+  /** The columns chosen, else the defaults the runs have. */
+  private _baseColumns(): string[] {
+    return (
+      this._chosen ??
+      defaultColumns(this._defaultColumns, this._seenKeys, this._auto)
+    );
   }
 
   private _emit(): void {

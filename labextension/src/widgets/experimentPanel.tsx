@@ -274,6 +274,7 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
         <ColumnChooser
           available={model.availableColumns}
           chosen={model.columns}
+          shownByFilter={model.columnsOfFilter}
           trans={trans}
           onToggle={(column, shown) => model.toggleColumn(column, shown)}
           onReset={() => model.resetColumns()}
