@@ -55,9 +55,10 @@ export function createStudioClient(
     baseUrl: settings.baseUrl,
     Request: settings.Request,
     fetch: async (request: Request): Promise<Response> => {
+      // A DELETE without a body sends none, rather than an empty one.
       const body = BODILESS.has(request.method)
         ? undefined
-        : await request.text();
+        : (await request.text()) || undefined;
       try {
         return await ServerConnection.makeRequest(
           request.url,
