@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from studio.tracking.entities import RunTreeInfo
@@ -30,16 +30,19 @@ def shown_condition(
     scope: Sequence[Any], condition: ColumnElement[bool] | None
 ) -> ColumnElement[bool] | None:
     """Runs that match `condition` within `scope` or are an ancestor of one that does; None
-    (every run) without a filter."""
+    (every run) without a filter. The walk up starts from matching child runs only, so that a
+    table without nested runs pays for the filter once."""
     if condition is None:
         return None
-    leads = select(SqlRun.id, SqlRun.parent_run_id).where(*scope, condition)
+    leads = select(SqlRun.id, SqlRun.parent_run_id).where(
+        *scope, SqlRun.parent_run_id.is_not(None), condition
+    )
     matching = leads.cte("tree_leads", recursive=True)
     parent = aliased(SqlRun, name="tree_parent")
     leads_up = matching.union(
         select(parent.id, parent.parent_run_id).where(parent.id == matching.c.parent_run_id)
     )
-    return SqlRun.id.in_(select(leads_up.c.id))
+    return or_(condition, SqlRun.id.in_(select(leads_up.c.parent_run_id)))
 
 
 def tree_info(
