@@ -186,7 +186,7 @@ export class RunsPager {
   }
 
   /**
-   * One tick of live refresh: the top-level runs in view are read again. When others stand at
+   * One tick of live refresh: the top-level runs in view are read again. When other runs stand at
    * their places (runs added, deleted or moved), the runs are counted and read again (one
    * change, one count); otherwise the rows are updated in place, as are the children of the
    * expanded runs in view. The selection stays. Errors wait for the next tick.
@@ -339,7 +339,9 @@ export class RunsPager {
         this._error = messageOf(error);
       }
     } finally {
-      this._pending.delete(page);
+      if (generation === this._generation) {
+        this._pending.delete(page);
+      }
       this._reading--;
       this._changed();
     }
