@@ -9,7 +9,7 @@ import type { ISearchRunsOptions } from '../api/tracking';
 import type { Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
 import { IRunsSort, nextSort, orderClause } from './runsSort';
-import { IRunRow, IRunsPage, RunsWindow } from './runsWindow';
+import { IRunRow, IRunsPage, range, RunsWindow } from './runsWindow';
 
 /** The one call the table makes (TrackingAPI has it). */
 export interface IRunsSource {
@@ -157,7 +157,7 @@ export class RunsPager {
     if (!this._loaded || this._loading) {
       return;
     }
-    const pages = this._pagesIn(first, last);
+    const pages = this._window.pagesIn(first, last);
     this._window.touch(pages);
     pages
       .filter(page => !this._window.hasPage(page) && !this._pending.has(page))
@@ -196,7 +196,10 @@ export class RunsPager {
       return;
     }
     const generation = this._generation;
-    const [first, last] = this._topRange(this._view.first, this._view.last);
+    const [first, last] = this._window.topRange(
+      this._view.first,
+      this._view.last
+    );
     try {
       const answer = await this._api.searchRuns({
         ...this._searchOptions(this._filter, this._sort),
@@ -261,7 +264,7 @@ export class RunsPager {
     this._loading = true;
     this._changed();
     const [first] = keep
-      ? this._topRange(this._view.first, this._view.first)
+      ? this._window.topRange(this._view.first, this._view.first)
       : [0];
     const page = Math.floor(Math.max(0, first) / this._window.pageSize);
     try {
@@ -331,7 +334,9 @@ export class RunsPager {
       });
       if (generation === this._generation && this._pending.has(page)) {
         this._takePage(page, answer);
-        this._window.touch(this._pagesIn(this._view.first, this._view.last));
+        this._window.touch(
+          this._window.pagesIn(this._view.first, this._view.last)
+        );
         this._error = null;
       }
     } catch (error) {
@@ -400,26 +405,6 @@ export class RunsPager {
     }
   }
 
-  /** The pages of top-level runs that rows `first` to `last` show. */
-  private _pagesIn(first: number, last: number): number[] {
-    const [top, bottom] = this._topRange(first, last);
-    const size = this._window.pageSize;
-    return range(Math.floor(top / size), Math.floor(bottom / size));
-  }
-
-  /** The top-level runs that rows `first` to `last` show (a child counts as its parent). */
-  private _topRange(first: number, last: number): [number, number] {
-    const rows = this._window.rowCount;
-    if (rows === 0) {
-      return [0, -1];
-    }
-    const clamp = (row: number) => Math.min(Math.max(row, 0), rows - 1);
-    return [
-      this._window.locate(clamp(first)).topIndex,
-      this._window.locate(clamp(last)).topIndex
-    ];
-  }
-
   private _searchOptions(
     filter: string,
     sort: IRunsSort | null
@@ -452,14 +437,6 @@ export class RunsPager {
   private _loading = false;
   private _generation = 0;
   private _disposed = false;
-}
-
-/** The integers from `first` to `last`, both included. */
-function range(first: number, last: number): number[] {
-  return Array.from(
-    { length: Math.max(0, last - first + 1) },
-    (_, i) => first + i
-  );
 }
 
 function messageOf(error: unknown): string {

@@ -148,6 +148,28 @@ export class RunsWindow {
     return page?.runs[topIndex % this.pageSize] ?? null;
   }
 
+  /** The top-level runs that rows `first` to `last` show (a child counts as its parent). */
+  topRange(first: number, last: number): [number, number] {
+    const rows = this.rowCount;
+    if (rows === 0) {
+      return [0, -1];
+    }
+    const clamp = (row: number) => Math.min(Math.max(row, 0), rows - 1);
+    return [
+      this.locate(clamp(first)).topIndex,
+      this.locate(clamp(last)).topIndex
+    ];
+  }
+
+  /** The pages of top-level runs that rows `first` to `last` show. */
+  pagesIn(first: number, last: number): number[] {
+    const [top, bottom] = this.topRange(first, last);
+    return range(
+      Math.floor(top / this.pageSize),
+      Math.floor(bottom / this.pageSize)
+    );
+  }
+
   /** Where a row of the table is: a top-level index, or a child of an expansion. */
   locate(row: number): {
     topIndex: number;
@@ -201,4 +223,12 @@ export class RunsWindow {
 
   private _pages = new Map<number, IRunsPage>();
   private _expansions: IExpansion[] = [];
+}
+
+/** The integers from `first` to `last`, both included. */
+export function range(first: number, last: number): number[] {
+  return Array.from(
+    { length: Math.max(0, last - first + 1) },
+    (_, i) => first + i
+  );
 }
