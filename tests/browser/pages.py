@@ -553,3 +553,61 @@ class StudioPage:
                 left,
             )
         )
+
+    # Runs table: nested runs and long tables ------------------------------------------------
+
+    def tree_rows(self, panel: Locator) -> list[tuple[str, int, bool]]:
+        """(run id, depth, matches the filter) of each run row shown, top to bottom."""
+        rows = panel.locator(Sel.RUN_ROW).evaluate_all(
+            """rows => rows.map(row => [row.getAttribute('data-run-id'),
+                Number(row.getAttribute('data-depth')), row.getAttribute('data-matched')])"""
+        )
+        return [(str(run_id), int(depth), matched == "true") for run_id, depth, matched in rows]
+
+    def wait_tree_rows(
+        self,
+        panel: Locator,
+        until: Callable[[list[tuple[str, int, bool]]], bool],
+        what: str,
+        timeout_s: float = 15,
+    ) -> list[tuple[str, int, bool]]:
+        return poll(lambda: self.tree_rows(panel), until, what, timeout_s)
+
+    def run_row(self, panel: Locator, run_id: str) -> Locator:
+        return panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+
+    def expand_toggle(self, panel: Locator, run_id: str) -> Locator:
+        """The toggle that shows or hides a run's children (it shows their count)."""
+        return self.run_row(panel, run_id).locator(tid("studio-run-expand"))
+
+    def set_expanded(self, panel: Locator, run_id: str, expanded: bool) -> None:
+        toggle = self.expand_toggle(panel, run_id)
+        if toggle.get_attribute("aria-expanded") != str(expanded).lower():
+            toggle.click()
+        poll(
+            lambda: toggle.get_attribute("aria-expanded"),
+            lambda state: state == str(expanded).lower(),
+            f"aria-expanded of {run_id}",
+            10,
+        )
+
+    def runs_scroll(self, panel: Locator) -> dict[str, float]:
+        """The runs table's scroller: scrollTop, scrollHeight, clientHeight, and the height of
+        its body (every row, loaded or not)."""
+        return dict(
+            panel.locator(".jp-Studio-runsTable").evaluate(
+                """table => ({top: table.scrollTop, height: table.scrollHeight,
+                    client: table.clientHeight,
+                    body: table.querySelector('.jp-Studio-runsBody').offsetHeight})"""
+            )
+        )
+
+    def scroll_runs_to(self, panel: Locator, fraction: float) -> None:
+        """Drag the runs table's scrollbar: to a fraction of its range (1: the end)."""
+        panel.locator(".jp-Studio-runsTable").evaluate(
+            """(table, fraction) => {
+                table.scrollTop = (table.scrollHeight - table.clientHeight) * fraction;
+                table.dispatchEvent(new Event('scroll'));
+            }""",
+            fraction,
+        )

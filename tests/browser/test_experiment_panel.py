@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.pages import poll
+from tests.browser.pages import Sel, poll
+from tests.browser.seed import seed_many
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
@@ -278,3 +281,103 @@ def test_default_columns_are_the_keys_the_runs_share(
     # Metrics that every run logs come before one that a single run has.
     shared = {key for key in runs[0].last if all(key in run.last for run in runs)}
     assert {m.removeprefix("metrics.") for m in metrics[: len(shared)]} == shared
+
+
+# Nested runs and long tables -------------------------------------------------------------------
+
+
+def test_a_grid_search_shows_its_candidates_as_a_tree(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    parent = manifest.run("grid-search", "wine")
+    children = {run.id for run in manifest.runs_of("wine") if run.parent_run_id == parent.id}
+    assert len(children) == 3
+    panel = studio.open_experiment(manifest.experiments["wine"])
+
+    # Collapsed by default: the table pages top-level runs, the parent says how many children.
+    assert studio.wait_runs_count(panel, 1) == 1
+    assert studio.wait_tree_rows(panel, lambda rows: len(rows) == 1, "the parent alone") == [
+        (parent.id, 0, True)
+    ]
+    assert studio.expand_toggle(panel, parent.id).inner_text().strip().endswith("3")
+
+    studio.set_expanded(panel, parent.id, True)
+    rows = studio.wait_tree_rows(panel, lambda rows: len(rows) == 4, "the candidates")
+    assert rows[0] == (parent.id, 0, True)
+    assert {run_id for run_id, _, _ in rows[1:]} == children
+    assert all(depth == 1 for _, depth, _ in rows[1:])
+    studio.screenshot("runs_tree")
+
+    studio.set_expanded(panel, parent.id, False)
+    studio.wait_tree_rows(panel, lambda rows: len(rows) == 1, "the candidates hidden")
+
+
+def test_a_filter_matching_a_candidate_shows_it_under_its_parent_marked(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    parent = manifest.run("grid-search", "wine")
+    match = manifest.run("forest-50", "wine")
+    panel = studio.open_experiment(manifest.experiments["wine"])
+    studio.wait_runs_count(panel, 1)
+
+    studio.filter_runs(panel, "params.n_estimators = '50'")
+
+    rows = studio.wait_tree_rows(
+        panel, lambda rows: len(rows) == 2, "the parent and its matching candidate"
+    )
+    assert rows == [(parent.id, 0, False), (match.id, 1, True)]
+    parent_row = studio.run_row(panel, parent.id)
+    assert "does not match the filter" in (parent_row.get_attribute("title") or "")
+    dimmed = parent_row.locator('[data-column="name"]').evaluate(
+        "cell => Number(getComputedStyle(cell).opacity)"
+    )
+    assert dimmed < 1
+    studio.screenshot("runs_tree_filtered")
+
+
+@pytest.fixture
+def long_experiment(lab: LabServer, lab_base: Path) -> Iterator[tuple[int, int]]:
+    """An experiment of 3,000 runs dated 2020 (last in the sidebar), deleted afterwards so that
+    the other tests see the demo store alone; (its id, its number of runs)."""
+    count = 3_000
+    experiment_id = seed_many(
+        lab_base / "studio-home", count, "long-table", start_ms=1_577_836_800_000
+    )
+    yield experiment_id, count
+    status, answer = lab.api("DELETE", f"experiments/{experiment_id}")
+    assert status == 204, answer
+
+
+def test_a_long_table_scrolls_to_its_last_run_over_a_full_length_scrollbar(
+    studio: StudioPage, long_experiment: tuple[int, int]
+) -> None:
+    experiment_id, count = long_experiment
+    panel = studio.open_experiment(experiment_id)
+    assert studio.wait_runs_count(panel, count) == count
+
+    # The scrollbar spans every run from the start, not only the first page loaded.
+    extent = studio.runs_scroll(panel)
+    row_height = studio.run_row(panel, studio.row_ids(panel)[0]).evaluate("row => row.offsetHeight")
+    assert extent["body"] == count * row_height
+    assert extent["height"] >= extent["body"]
+
+    studio.scroll_runs_to(panel, 1.0)
+
+    # The oldest run is the last row, drawn once its page comes; few rows are in the page.
+    def names() -> list[str]:
+        return [
+            str(name)
+            for name in panel.locator(f'{Sel.RUN_ROW} [data-column="name"]').evaluate_all(
+                "cells => cells.map(cell => cell.textContent.trim())"
+            )
+        ]
+
+    shown = poll(names, lambda names: names[-1:] == ["run-0"], "the last run's row", 15)
+    assert len(shown) < 100
+    extent = studio.runs_scroll(panel)
+    assert extent["top"] + extent["client"] >= extent["height"] - 1
+    studio.screenshot("runs_long_table_end")
+
+    studio.scroll_runs_to(panel, 0.5)
+    shown = poll(names, lambda names: f"run-{count // 2}" in names, "the middle run's row", 15)
+    assert len(shown) < 100

@@ -5,28 +5,45 @@ import * as React from 'react';
 import { ColumnChooser } from '../components/ColumnChooser';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import { columnLayout, defaultValueWidth } from '../components/RunsTableHeader';
+import type { Run } from '../api/types';
+import type { IRunRow } from '../models/runsWindow';
 import { makeRuns } from './fakeRuns';
 
 const trans = nullTranslator.load('jupyter-studio');
 const COLUMNS = ['status', 'name', 'metrics.accuracy', 'params.max_depth'];
 
-function renderTable(change: Partial<IRunsTableProps> = {}) {
+/** Rows of top-level runs. */
+function rowsOf(runs: Run[]): Pick<IRunsTableProps, 'rowCount' | 'rowAt'> {
+  return {
+    rowCount: runs.length,
+    rowAt: (index: number): IRunRow => ({
+      run: runs[index],
+      depth: 0,
+      childCount: 0,
+      expanded: false,
+      matched: true
+    })
+  };
+}
+
+function renderTable(change: Partial<IRunsTableProps> & { runs?: Run[] } = {}) {
+  const { runs, ...rest } = change;
   const props: IRunsTableProps = {
-    runs: makeRuns(20),
+    ...rowsOf(runs ?? makeRuns(20)),
     columns: COLUMNS,
     sort: null,
     selection: new Set<string>(),
-    hasMore: false,
-    loadingMore: false,
+    loadedSelection: 'none',
     trans,
     now: Date.UTC(2024, 0, 10),
     onSort: jest.fn(),
     onSelect: jest.fn(),
     onSelectAll: jest.fn(),
     onOpenRun: jest.fn(),
-    onLoadMore: jest.fn(),
+    onExpand: jest.fn(),
+    onShowRows: jest.fn(),
     onResizeColumn: jest.fn(),
-    ...change
+    ...rest
   };
   render(<RunsTable {...props} />);
   return props;
@@ -95,7 +112,7 @@ describe('RunsTable header', () => {
     expect(model).toBeGreaterThanOrEqual('DecisionTreeClassifier'.length * 7);
     expect(defaultValueWidth('params.notes', runs)).toBe(240);
     expect(headerRow().style.gridTemplateColumns).toBe(
-      `32px minmax(180px, 2fr) ${model}px 240px`
+      `72px minmax(180px, 2fr) ${model}px 240px`
     );
   });
 
@@ -152,7 +169,7 @@ describe('RunsTable header', () => {
       column === 'metrics.m0' ? 300 : defaultValueWidth(column)
     );
     expect(minWidth).toBe(
-      32 + 96 + 180 + 300 + 11 * defaultValueWidth('metrics.m1')
+      72 + 96 + 180 + 300 + 11 * defaultValueWidth('metrics.m1')
     );
     renderTable({ columns, widths: { 'metrics.m0': 300 } });
     expect(headerRow().style.minWidth).toBe(`${minWidth}px`);

@@ -60,7 +60,8 @@ function fakeAPI(
     searchRuns: jest.fn(async (_options: unknown) => ({
       runs: running,
       next_page_token: null,
-      total: total ?? running.length
+      total: total ?? running.length,
+      tree: null
     }))
   };
 }

@@ -61,7 +61,8 @@ class FakeAPI implements IRunAPI {
     return {
       runs: this.children,
       total: this.children.length + 5,
-      next_page_token: null
+      next_page_token: null,
+      tree: null
     };
   }
   async getMetricHistory(

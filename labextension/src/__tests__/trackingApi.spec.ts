@@ -131,7 +131,9 @@ describe('TrackingAPI requests', () => {
       order_by: ['metrics.accuracy DESC'],
       max_results: 50,
       page_token: null,
+      offset: null,
       parent_run_id: null,
+      tree: false,
       include_total: true
     });
   });

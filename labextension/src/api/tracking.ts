@@ -23,8 +23,12 @@ export interface ISearchRunsOptions {
   orderBy?: string[];
   maxResults?: number;
   pageToken?: string | null;
+  /** Start after this many runs (a table jumping to any row); not with pageToken. */
+  offset?: number;
   parentRunId?: string;
   includeTotal?: boolean;
+  /** One level of the run tree, with each run's `tree` entry (see RunSearchIn.tree). */
+  tree?: boolean;
 }
 
 const ARTIFACT_CONTENT = '/studio/api/runs/{run_id}/artifacts/content';
@@ -103,8 +107,10 @@ export class TrackingAPI {
           order_by: options.orderBy ?? [],
           max_results: options.maxResults ?? 100,
           page_token: options.pageToken ?? null,
+          offset: options.offset ?? null,
           parent_run_id: options.parentRunId ?? null,
-          include_total: options.includeTotal ?? false
+          include_total: options.includeTotal ?? false,
+          tree: options.tree ?? false
         }
       })
     );

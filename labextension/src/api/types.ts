@@ -10,6 +10,7 @@ export type ExperimentList = Schemas['ExperimentListOut'];
 export type Run = Schemas['RunOut'];
 export type RunStatus = Schemas['RunStatus'];
 export type RunList = Schemas['RunListOut'];
+export type RunTree = Schemas['RunTreeOut'];
 export type MetricSummary = Schemas['MetricSummaryOut'];
 export type MetricHistory = Schemas['MetricHistoryOut'];
 export type Artifact = Schemas['ArtifactOut'];

@@ -1,11 +1,13 @@
 /**
- * The runs table: a virtualized grid (fixed row height, only the visible rows in the DOM),
- * with sortable headers, a checkbox per row and more pages asked for near the end.
+ * The runs table: a virtualized grid over every matching run (fixed row height, only the
+ * visible rows in the DOM, a scroll height for all of them), with sortable headers, a checkbox
+ * per row and the children of a run under it when it expands. Rows whose page is not loaded
+ * yet show as placeholders; the rows shown are reported so that their pages load.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { Run } from '../api/types';
+import type { IRunRow } from '../models/runsWindow';
 import type { IRunsSort } from '../models/runsSort';
 import { RunCell } from './runCells';
 import {
@@ -15,20 +17,27 @@ import {
 } from './RunsTableHeader';
 
 export interface IRunsTableProps {
-  runs: readonly Run[];
+  /** Every row of the table, loaded or not. */
+  rowCount: number;
+  /** The row at an index (its run is null until loaded). */
+  rowAt: (index: number) => IRunRow;
+  /** When it changes (a new filter or sort), the table scrolls back to the top. */
+  scrollKey?: number | string;
   /** Every column after the checkbox, e.g. status, name, start, duration, metrics.acc. */
   columns: string[];
   sort: IRunsSort | null;
   selection: ReadonlySet<string>;
-  /** More runs can be loaded from the server. */
-  hasMore: boolean;
-  loadingMore: boolean;
+  /** Whether every, some or none of the loaded runs are selected. */
+  loadedSelection: 'all' | 'some' | 'none';
   trans: TranslationBundle;
   onSort: (column: string) => void;
   onSelect: (runId: string, selected: boolean) => void;
   onSelectAll: (selected: boolean) => void;
+  /** Show or hide a run's children. */
+  onExpand: (runId: string, expanded: boolean) => void;
   onOpenRun: (runId: string) => void;
-  onLoadMore: () => void;
+  /** The rows in the DOM changed: rows `first` to `last`, both included. */
+  onShowRows: (first: number, last: number) => void;
   /** Widths (pixels) the user gave value columns; the others fit their label. */
   widths?: Readonly<Record<string, number>>;
   /** A value column was resized by dragging its header's edge. */
@@ -46,12 +55,10 @@ export interface IRunsTableProps {
 
 /** The header is this many rows tall: a metric's name has "last" under it. */
 const HEADER_ROWS = 1.5;
-/** Load the next page when the last rendered row is this close to the end. */
-const LOAD_AHEAD_ROWS = 60;
 
 /** The runs of an experiment as a grid; renders only what the viewport shows. */
 export function RunsTable(props: IRunsTableProps): JSX.Element {
-  const { runs, columns, sort, selection, trans } = props;
+  const { rowCount, columns, sort, trans } = props;
   const rowHeight = props.rowHeight ?? 28;
   const overscan = props.overscan ?? 10;
   const scroller = React.useRef<HTMLDivElement>(null);
@@ -74,18 +81,33 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     return () => observer.disconnect();
   }, []);
 
+  const scrollKey = React.useRef(props.scrollKey);
+  React.useLayoutEffect(() => {
+    if (scrollKey.current !== props.scrollKey && scroller.current) {
+      scroller.current.scrollTop = 0;
+      setScrollTop(0);
+    }
+    scrollKey.current = props.scrollKey;
+  }, [props.scrollKey]);
+
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(
-    runs.length,
+    rowCount,
     Math.ceil((scrollTop + height) / rowHeight) + overscan
   );
-  const { hasMore, loadingMore, onLoadMore } = props;
+  const { onShowRows } = props;
   React.useEffect(() => {
-    if (hasMore && !loadingMore && last >= runs.length - LOAD_AHEAD_ROWS) {
-      onLoadMore();
-    }
-  }, [hasMore, loadingMore, last, runs.length, onLoadMore]);
+    onShowRows(first, last - 1);
+  }, [first, last, onShowRows]);
 
+  // The loaded runs in view: value columns fit their values.
+  const shownRuns: NonNullable<IRunRow['run']>[] = [];
+  for (let index = first; index < last; index++) {
+    const run = props.rowAt(index).run;
+    if (run) {
+      shownRuns.push(run);
+    }
+  }
   // The width being dragged shows at once; it is handed on when the drag ends.
   const [dragged, setDragged] = React.useState<{
     column: string;
@@ -106,8 +128,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     if (given !== undefined) {
       return given;
     }
-    const width = defaultValueWidth(column, runs);
-    if (runs.length) {
+    const width = defaultValueWidth(column, shownRuns);
+    if (shownRuns.length) {
       fitted.current.set(column, width);
     }
     return width;
@@ -124,10 +146,6 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     [onResizeColumn]
   );
   const now = props.now ?? Date.now();
-  const selectedLoaded = runs.reduce(
-    (count, run) => count + (selection.has(run.id) ? 1 : 0),
-    0
-  );
 
   const onScroll = (event: React.UIEvent<HTMLDivElement>) => {
     const top = event.currentTarget.scrollTop;
@@ -137,50 +155,37 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
 
   const rows: JSX.Element[] = [];
   for (let index = first; index < last; index++) {
-    const run = runs[index];
-    const selected = selection.has(run.id);
+    const row = props.rowAt(index);
+    const style = {
+      top: index * rowHeight,
+      height: rowHeight,
+      gridTemplateColumns: template
+    };
     rows.push(
-      <div
-        key={run.id}
-        role="row"
-        aria-rowindex={index + 2}
-        aria-selected={selected}
-        className={`jp-Studio-runsRow${selected ? ' jp-mod-selected' : ''}`}
-        data-testid="studio-run-row"
-        data-run-id={run.id}
-        style={{
-          top: index * rowHeight,
-          height: rowHeight,
-          gridTemplateColumns: template
-        }}
-        onDoubleClick={() => props.onOpenRun(run.id)}
-      >
+      row.run ? (
+        <RunRow
+          key={row.run.id}
+          index={index}
+          row={row}
+          run={row.run}
+          style={style}
+          now={now}
+          {...props}
+        />
+      ) : (
         <div
-          role="gridcell"
-          className="jp-Studio-runsCell jp-Studio-runsCell-select"
+          key={`placeholder-${index}`}
+          role="row"
+          aria-rowindex={index + 2}
+          className="jp-Studio-runsRow jp-Studio-runsPlaceholder"
+          data-testid="studio-run-placeholder"
+          style={style}
         >
-          <input
-            type="checkbox"
-            data-testid="studio-run-select"
-            aria-label={trans.__('Select run %1', run.name || run.id)}
-            checked={selected}
-            onChange={event =>
-              props.onSelect(run.id, event.currentTarget.checked)
-            }
-            onDoubleClick={event => event.stopPropagation()}
-          />
+          <div role="gridcell" className="jp-Studio-runsCell">
+            {trans.__('Loading…')}
+          </div>
         </div>
-        {columns.map(column => (
-          <RunCell
-            key={column}
-            run={run}
-            column={column}
-            now={now}
-            trans={trans}
-            onOpenRun={props.onOpenRun}
-          />
-        ))}
-      </div>
+      )
     );
   }
 
@@ -188,8 +193,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     <div
       ref={scroller}
       className="jp-Studio-runsTable"
-      role="grid"
-      aria-rowcount={runs.length + 1}
+      role="treegrid"
+      aria-rowcount={rowCount + 1}
       aria-multiselectable
       onScroll={onScroll}
     >
@@ -199,8 +204,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         minWidth={minWidth}
         height={Math.round(rowHeight * HEADER_ROWS)}
         sort={sort}
-        allSelected={runs.length > 0 && selectedLoaded === runs.length}
-        someSelected={selectedLoaded > 0}
+        allSelected={props.loadedSelection === 'all'}
+        someSelected={props.loadedSelection !== 'none'}
         widthOf={widthOf}
         trans={trans}
         onSort={props.onSort}
@@ -210,15 +215,107 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       <div
         role="rowgroup"
         className="jp-Studio-runsBody"
-        style={{ height: runs.length * rowHeight, minWidth }}
+        style={{ height: rowCount * rowHeight, minWidth }}
       >
         {rows}
       </div>
-      {loadingMore && (
-        <div className="jp-Studio-runsLoadingMore">
-          {trans.__('Loading more runs…')}
-        </div>
-      )}
+    </div>
+  );
+}
+
+/** One run's row: its checkbox, its expand toggle when it has children, and its cells. */
+function RunRow(
+  props: IRunsTableProps & {
+    index: number;
+    row: IRunRow;
+    run: NonNullable<IRunRow['run']>;
+    style: React.CSSProperties;
+    now: number;
+  }
+): JSX.Element {
+  const { row, run, trans } = props;
+  const selected = props.selection.has(run.id);
+  const classes = ['jp-Studio-runsRow', 'jp-Studio-runRow'];
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  if (row.depth > 0) {
+    classes.push('jp-mod-child');
+  }
+  if (!row.matched) {
+    classes.push('jp-mod-unmatched');
+  }
+  const label = run.name || run.id;
+  return (
+    <div
+      role="row"
+      aria-rowindex={props.index + 2}
+      aria-level={row.depth + 1}
+      aria-expanded={
+        row.childCount > 0 && row.depth === 0 ? row.expanded : undefined
+      }
+      aria-selected={selected}
+      className={classes.join(' ')}
+      data-testid="studio-run-row"
+      data-run-id={run.id}
+      data-depth={row.depth}
+      data-matched={row.matched}
+      title={
+        row.matched
+          ? undefined
+          : trans.__('%1 does not match the filter: a child run does', label)
+      }
+      style={props.style}
+      onDoubleClick={() => props.onOpenRun(run.id)}
+    >
+      <div
+        role="gridcell"
+        className="jp-Studio-runsCell jp-Studio-runsCell-select"
+      >
+        <input
+          type="checkbox"
+          data-testid="studio-run-select"
+          aria-label={trans.__('Select run %1', label)}
+          checked={selected}
+          onChange={event =>
+            props.onSelect(run.id, event.currentTarget.checked)
+          }
+          onDoubleClick={event => event.stopPropagation()}
+        />
+        {row.depth === 0 && row.childCount > 0 ? (
+          <button
+            className="jp-Studio-treeToggle"
+            data-testid="studio-run-expand"
+            aria-expanded={row.expanded}
+            title={
+              row.expanded
+                ? trans.__('Hide the child runs of %1', label)
+                : trans.__(
+                    'Show the %1 child runs of %2',
+                    row.childCount,
+                    label
+                  )
+            }
+            onClick={() => props.onExpand(run.id, !row.expanded)}
+            onDoubleClick={event => event.stopPropagation()}
+          >
+            <span aria-hidden>{row.expanded ? '▾' : '▸'}</span>
+            <span className="jp-Studio-childCount">{row.childCount}</span>
+          </button>
+        ) : (
+          <span className="jp-Studio-treeSpacer" aria-hidden />
+        )}
+      </div>
+      {props.columns.map(column => (
+        <RunCell
+          key={column}
+          run={run}
+          column={column}
+          now={props.now}
+          trans={trans}
+          onOpenRun={props.onOpenRun}
+        />
+      ))}
     </div>
   );
 }

@@ -12,7 +12,8 @@ import { columnLabel, valueCell } from './runCells';
 
 /** Fixed columns: a CSS grid track and the least width it takes. */
 const FIXED: Record<string, { track: string; min: number }> = {
-  select: { track: '32px', min: 32 },
+  // The checkbox, and a parent run's expand toggle with its child count.
+  select: { track: '72px', min: 72 },
   status: { track: '96px', min: 96 },
   name: { track: 'minmax(180px, 2fr)', min: 180 },
   start: { track: '130px', min: 130 },

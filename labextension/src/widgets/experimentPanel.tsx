@@ -177,7 +177,10 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
       model.stateChanged.disconnect(changed);
     };
   }, [model]);
-  const loadMore = React.useCallback(() => void model.loadMore(), [model]);
+  const showRows = React.useCallback(
+    (first: number, last: number) => model.showRows(first, last),
+    [model]
+  );
 
   const selected = model.selectedRunIds;
   const canCompare =
@@ -205,14 +208,14 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
     ) : (
       <div className="jp-Studio-runsMessage">{trans.__('Loading runs…')}</div>
     );
-  } else if (model.runs.length === 0 && !model.filter) {
+  } else if (model.total === 0 && !model.filter) {
     body = (
       <EmptyState
         experiment={props.experimentName ?? model.experimentId}
         trans={trans}
       />
     );
-  } else if (model.runs.length === 0) {
+  } else if (model.total === 0) {
     body = (
       <div className="jp-Studio-runsMessage">
         {trans.__('No runs match the filter.')}
@@ -221,18 +224,20 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
   } else {
     body = (
       <RunsTable
-        runs={model.runs}
+        rowCount={model.rowCount}
+        rowAt={index => model.row(index)}
+        scrollKey={model.queryVersion}
         columns={[...BASE_COLUMNS, ...model.columns]}
         sort={model.sort}
         selection={model.selection}
-        hasMore={model.hasMore}
-        loadingMore={model.loadingMore}
+        loadedSelection={model.loadedSelection}
         trans={trans}
         onSort={column => void model.toggleSort(column)}
         onSelect={(runId, on) => model.setSelected(runId, on)}
         onSelectAll={on => model.selectAllLoaded(on)}
+        onExpand={(runId, on) => model.setExpanded(runId, on)}
         onOpenRun={props.onOpenRun}
-        onLoadMore={loadMore}
+        onShowRows={showRows}
         widths={model.columnWidths}
         onResizeColumn={(column, width) => model.setColumnWidth(column, width)}
         onScroll={props.onScroll}
