@@ -58,6 +58,13 @@ export class TrackingAPI {
     });
   }
 
+  /** Delete an experiment with its runs and their artifacts. */
+  async deleteExperiment(experimentId: number): Promise<void> {
+    await requestAPI<void>(`experiments/${experimentId}`, {
+      method: 'DELETE'
+    });
+  }
+
   searchRuns(options: ISearchRunsOptions = {}): Promise<RunList> {
     return requestAPI<RunList>('runs/search', {
       method: 'POST',
@@ -84,6 +91,13 @@ export class TrackingAPI {
     return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`, {
       method: 'PATCH',
       body: JSON.stringify(change)
+    });
+  }
+
+  /** Delete a run, its child runs and their artifacts. */
+  async deleteRun(runId: string): Promise<void> {
+    await requestAPI<void>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'DELETE'
     });
   }
 

@@ -2,6 +2,7 @@
  * The runs table of one experiment: the pages of runs loaded from the server, their server-side
  * sort and filter, the columns shown and the selected runs. State and signals only, no DOM.
  */
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { ISearchRunsOptions } from '../api/tracking';
@@ -9,6 +10,8 @@ import type { Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
 import { IColumnStore, LocalStorageColumnStore } from './columnStore';
 import { IRunsSort, nextSort, orderClause } from './runsSort';
+import { pollFrequency } from './pollFrequency';
+import { DEFAULT_SETTINGS } from '../tokens';
 
 /** The one call the table makes (TrackingAPI has it). */
 export interface IRunsSource {
@@ -25,6 +28,8 @@ export interface IRunsTableModelOptions {
   firstPageSize?: number;
   /** Runs in each further page. */
   pageSize?: number;
+  /** Seconds between live refreshes (settings.refreshInterval). */
+  refreshInterval?: number;
 }
 
 /** Runs read again from the top on refresh (reading 500 runs takes the server about 0.6 s). */
@@ -44,6 +49,41 @@ export class RunsTableModel {
     this._firstPageSize = options.firstPageSize ?? 100;
     this._pageSize = options.pageSize ?? 200;
     this._chosen = this._store.load(this.experimentId);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refreshLive(),
+      frequency: pollFrequency(
+        options.refreshInterval ?? DEFAULT_SETTINGS.refreshInterval
+      ),
+      name: `studio:experiment-${this.experimentId}:runs`,
+      standby: () => !this._active || 'when-hidden'
+    });
+  }
+
+  /**
+   * Poll only while the table is seen: the first activation starts the live refresh; while
+   * inactive it stands by, and a tick it skipped is made up once on becoming active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    const phase = this._poll.state.phase;
+    if (active && phase === 'constructed') {
+      // The first page was just read: the first tick waits one interval.
+      void this._poll.schedule({
+        interval: this._poll.frequency.interval,
+        phase: 'started'
+      });
+    } else if (active && phase === 'standby') {
+      void this._poll.refresh();
+    }
+  }
+
+  /** Seconds between live refreshes. */
+  set refreshInterval(seconds: number) {
+    this._poll.frequency = pollFrequency(seconds);
   }
 
   readonly experimentId: number;
@@ -137,6 +177,7 @@ export class RunsTableModel {
     }
     this._disposed = true;
     this._generation++;
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
@@ -475,6 +516,8 @@ export class RunsTableModel {
   private _selection: ReadonlySet<string> = new Set<string>();
   private _generation = 0;
   private _disposed = false;
+  private _poll: Poll;
+  private _active = false;
   private _stateChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, string[]>(this);
 }
