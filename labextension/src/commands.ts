@@ -111,13 +111,7 @@ export function registerCommands(
       return open(
         trackers.experiments,
         trackers.experiments.find(panel => panel.experimentId === experimentId),
-        () => {
-          const panel = new ExperimentPanel(context, experimentId);
-          panel.selectionChanged.connect(() =>
-            commands.notifyCommandChanged(CommandIDs.compareRuns)
-          );
-          return panel;
-        }
+        () => new ExperimentPanel(context, experimentId)
       );
     }
   });
@@ -135,9 +129,7 @@ export function registerCommands(
       }
     },
     label: args =>
-      args.isLauncher
-        ? trans.__('Experiments')
-        : trans.__('Open Experiments'),
+      args.isLauncher ? trans.__('Experiments') : trans.__('Open Experiments'),
     caption: trans.__('Open the most recent experiment'),
     icon: args => (args.isLauncher ? studioIcon : undefined),
     execute: async () => {
@@ -232,7 +224,9 @@ export function registerCommands(
           },
           experimentId: {
             type: 'integer',
-            description: trans.__('The experiment whose selected runs to compare')
+            description: trans.__(
+              'The experiment whose selected runs to compare'
+            )
           }
         }
       }
@@ -323,9 +317,7 @@ export function runIdUnderMenu(app: JupyterFrontEnd): string | null {
   return node?.dataset.runId ?? null;
 }
 
-export function experimentIdOf(
-  args: ReadonlyPartialJSONObject
-): number | null {
+export function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
   const value = args.experimentId;
   if (typeof value === 'number' && Number.isInteger(value)) {
     return value;

@@ -38,8 +38,7 @@ const watcherPlugin: JupyterFrontEndPlugin<IStudioWatcher> = {
     api: TrackingAPI,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
-  ) =>
-    activateWatcher(app, api, settingRegistry, translator ?? nullTranslator)
+  ) => activateWatcher(app, api, settingRegistry, translator ?? nullTranslator)
 };
 
 /** Studio: the sidebar, the panels, their commands and menus. */

@@ -57,7 +57,9 @@ export function activateWatcher(
   settingRegistry: ISettingRegistry | null,
   translator: ITranslator
 ): IStudioWatcher {
-  const watcher = new StudioWatcher({ settings: loadSettings(settingRegistry) });
+  const watcher = new StudioWatcher({
+    settings: loadSettings(settingRegistry)
+  });
   const running = new RunningRuns(api);
   watcher.register(running);
   const trans = translator.load('jupyter-studio');

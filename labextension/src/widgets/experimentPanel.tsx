@@ -27,6 +27,10 @@ export class ExperimentPanel extends MainAreaWidget<ExperimentPanelView> {
     super({ content, toolbar: new Toolbar() });
     this.experimentId = experimentId;
     this.id = `studio-experiment-${experimentId}`;
+    // The compare button's label and state follow the selection.
+    content.selectionChanged.connect(() =>
+      context.commands.notifyCommandChanged(CommandIDs.compareRuns)
+    );
     this.toolbar.addItem(
       'refresh',
       refreshButton(trans, () => void this.refresh())

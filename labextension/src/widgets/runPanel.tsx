@@ -76,11 +76,7 @@ export class RunPanel extends MainAreaWidget<RunPanelView> {
 
 /** The panel's content: RunView drawn from the model. */
 export class RunPanelView extends ModelView<RunModel> {
-  constructor(
-    context: IPanelContext,
-    runId: string,
-    trans: TranslationBundle
-  ) {
+  constructor(context: IPanelContext, runId: string, trans: TranslationBundle) {
     super(
       new RunModel({ api: context.api, runId, settings: context.settings })
     );
