@@ -66,6 +66,7 @@ export function registerActions(
   commands.addCommand(CommandIDs.copyRunId, {
     describedBy: runArgs,
     label: trans.__('Copy Run Id'),
+    caption: trans.__('Copy the run’s id to the clipboard'),
     isEnabled: args => runOf(args) !== null,
     execute: args => {
       const runId = runOf(args);
@@ -81,6 +82,7 @@ export function registerActions(
   commands.addCommand(CommandIDs.renameRun, {
     describedBy: runArgs,
     label: trans.__('Rename Run…'),
+    caption: trans.__('Give the run another name'),
     isEnabled: args => runOf(args) !== null,
     execute: args => {
       const runId = runOf(args);
@@ -101,6 +103,7 @@ export function registerActions(
   commands.addCommand(CommandIDs.deleteRun, {
     describedBy: runArgs,
     label: trans.__('Delete Run…'),
+    caption: trans.__('Delete the run, its child runs and their artifacts'),
     isEnabled: args => runOf(args) !== null,
     execute: args => {
       const runId = runOf(args);
@@ -133,6 +136,7 @@ export function registerActions(
   commands.addCommand(CommandIDs.renameExperiment, {
     describedBy: experimentArgs,
     label: trans.__('Rename Experiment…'),
+    caption: trans.__('Give the experiment another name'),
     isEnabled: args => experimentOf(args) !== null,
     execute: args => {
       const experimentId = experimentOf(args);
@@ -174,6 +178,7 @@ export function registerActions(
   commands.addCommand(CommandIDs.deleteExperiment, {
     describedBy: experimentArgs,
     label: trans.__('Delete Experiment…'),
+    caption: trans.__('Delete the experiment with all its runs'),
     isEnabled: args => experimentOf(args) !== null,
     execute: args => {
       const experimentId = experimentOf(args);

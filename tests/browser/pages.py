@@ -576,7 +576,7 @@ class StudioPage:
     def context_menu(self, target: Locator) -> Locator:
         """Right-click `target`; JupyterLab's context menu, once open."""
         target.click(button="right")
-        menu = self.page.locator(".lm-Menu.lm-ContextMenu, .jp-ContextMenu").last
+        menu = self.page.locator(".lm-Menu").last
         menu.wait_for(state="visible")
         return menu
 
