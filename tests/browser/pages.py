@@ -412,7 +412,8 @@ class StudioPage:
         return row.locator(Sel.RUN_SELECT).is_checked()
 
     def compare_selected(self, panel: Locator) -> Locator:
-        panel.locator(Sel.COMPARE_BUTTON).click()
+        # The compare button sits in the panel's JupyterLab toolbar, beside the panel's content.
+        panel.locator("xpath=..").locator(Sel.COMPARE_BUTTON).click()
         compare = self.page.locator(f"{Sel.COMPARE_PANEL}:visible")
         compare.wait_for(state="visible")
         return compare
