@@ -135,7 +135,8 @@ export class RunningRuns implements IWatchedSource {
   }
 
   async check(): Promise<void> {
-    const previous = this._loaded && !this._error ? this._runs : [];
+    // Kept through failed checks, so that a run that ended meanwhile is still announced.
+    const previous = this._runs;
     try {
       const answer = await this._api.searchRuns({
         filter: "status = 'RUNNING'",

@@ -101,6 +101,27 @@ describe('StudioWatcher', () => {
     watcher.dispose();
   });
 
+  it('announces a run that ended while the server could not be reached', async () => {
+    const api = new FakeAPI();
+    api.running = [makeRun('a', {}, {}, 'RUNNING')];
+    const running = new RunningRuns(api as unknown as TrackingAPI);
+    const ended: string[] = [];
+    running.ended.connect((_, run) => ended.push(run.id));
+    await running.check();
+    const search = api.searchRuns;
+    api.searchRuns = async () => {
+      throw new Error('The server is away.');
+    };
+    await expect(running.check()).rejects.toThrow('away');
+    expect(running.error).toBe('The server is away.');
+    api.searchRuns = search;
+    api.running = [];
+    api.ended.set('a', makeRun('a', {}, {}, 'KILLED'));
+    await running.check();
+    expect(ended).toEqual(['a']);
+    expect(running.error).toBeNull();
+  });
+
   it('checks every registered source in the same tick, until unregistered', async () => {
     const api = new FakeAPI();
     const { watcher } = watch(api);
