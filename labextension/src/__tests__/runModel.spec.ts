@@ -150,7 +150,7 @@ describe('RunModel', () => {
       }
     };
     let changes = 0;
-    model.changed.connect(() => (changes += 1));
+    model.stateChanged.connect(() => (changes += 1));
     expect(model.loading).toBe(true);
     await model.refresh();
 
@@ -299,7 +299,7 @@ describe('RunModel', () => {
       return getHistory(id, key, max);
     };
     const seen: string[] = [];
-    model.changed.connect(() =>
+    model.stateChanged.connect(() =>
       seen.push(
         model.metrics
           .map(m => `${m.key}:${m.pending ? 'pending' : m.values.length}`)
@@ -355,7 +355,7 @@ describe('RunModel', () => {
     await Promise.all([model.refresh(), model.refresh()]);
     expect(api.calls.filter(c => c === 'getRun r1')).toHaveLength(1);
     let changes = 0;
-    model.changed.connect(() => (changes += 1));
+    model.stateChanged.connect(() => (changes += 1));
     model.dispose();
     expect(model.isDisposed).toBe(true);
     await model.refresh();

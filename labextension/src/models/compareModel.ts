@@ -45,8 +45,6 @@ export interface ICompareModelOptions {
   /** Seconds between refreshes while a run is running. */
   refreshInterval: number;
   maxPoints?: number;
-  /** When true, the live refresh stands by (say, while the panel is hidden). */
-  isHidden?: () => boolean;
 }
 
 /** Loads and keeps the runs being compared; says when anything changed. */
@@ -55,20 +53,33 @@ export class CompareModel implements IDisposable {
     this.runIds = [...options.runIds];
     this._api = options.api;
     this._maxPoints = options.maxPoints ?? COMPARE_MAX_POINTS;
-    const isHidden = options.isHidden ?? (() => false);
     this._poll = new Poll({
       auto: false,
       factory: () => this.refreshRunning(),
       frequency: pollFrequency(options.refreshInterval),
-      standby: () => (this.anyRunning && !isHidden() ? 'when-hidden' : true),
+      standby: () => (this.anyRunning && this._active ? 'when-hidden' : true),
       name: 'jupyter-studio:compare'
     });
+  }
+
+  /**
+   * Poll only while the panel is seen: while inactive the live refresh stands by, and the
+   * running runs are reloaded once when the panel becomes active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this.anyRunning && this._poll.state.phase === 'standby') {
+      void this._poll.refresh();
+    }
   }
 
   readonly runIds: string[];
 
   /** Emitted whenever runs, histories, loading or error change. */
-  get changed(): ISignal<this, void> {
+  get stateChanged(): ISignal<this, void> {
     return this._changed;
   }
 
@@ -225,7 +236,7 @@ export class CompareModel implements IDisposable {
         jobs.push(() => this._loadHistory(run.id, key));
       }
     }
-    await runLimited(jobs, HISTORY_CONCURRENCY);
+    await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);
   }
 
   private async _loadHistory(runId: string, key: string): Promise<void> {
@@ -303,6 +314,7 @@ export class CompareModel implements IDisposable {
   private _api: ICompareAPI;
   private _maxPoints: number;
   private _poll: Poll;
+  private _active = true;
   private _runs = new Map<string, Run>();
   private _histories = new Map<string, Map<string, IHistory>>();
   private _derivedCache: IDerived | null = null;

@@ -66,7 +66,7 @@ function summaryStamp(summary: MetricSummary): string {
   return `${summary.count}:${summary.last_step}:${summary.last_timestamp}`;
 }
 
-/** Loads and keeps what a run panel shows; `changed` says when any of it changed. */
+/** Loads and keeps what a run panel shows; `stateChanged` says when any of it changed. */
 export class RunModel implements IDisposable {
   constructor(options: IRunModelOptions) {
     this._api = options.api;
@@ -78,14 +78,28 @@ export class RunModel implements IDisposable {
       factory: () => this.refresh(),
       frequency: pollFrequency(this._settings.current.refreshInterval),
       name: `studio:run:${this.runId}`,
-      standby: 'when-hidden'
+      standby: () => !this._active || 'when-hidden'
     });
     this._settings.changed.connect(this._onSettings, this);
   }
 
+  /**
+   * Poll only while the panel is seen: while inactive the live refresh stands by, and a tick
+   * it skipped meanwhile is made up once when the panel becomes active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this._poll.state.phase === 'standby') {
+      void this._poll.refresh();
+    }
+  }
+
   readonly runId: string;
 
-  get changed(): ISignal<RunModel, void> {
+  get stateChanged(): ISignal<RunModel, void> {
     return this._changed;
   }
   get run(): Run | null {
@@ -259,7 +273,7 @@ export class RunModel implements IDisposable {
         this._emit();
       }
     });
-    await runLimited(jobs, HISTORY_CONCURRENCY);
+    await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);
   }
 
   private async _loadHistory(key: string): Promise<IMetricSeries> {
@@ -352,4 +366,5 @@ export class RunModel implements IDisposable {
   private _loading = true;
   private _live = false;
   private _isDisposed = false;
+  private _active = true;
 }

@@ -6,6 +6,7 @@
  * The rows come from the server through a RunsPager: pages near the view only, one count per
  * change. The selection is kept apart from them, so that it stays across pages, sorts and filters.
  */
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { Run } from '../api/types';
@@ -24,6 +25,8 @@ import {
 import { IRunsSource, RunsPager } from './runsPager';
 import type { IRunsSort } from './runsSort';
 import type { IRunRow } from './runsWindow';
+import { pollFrequency } from './pollFrequency';
+import { DEFAULT_SETTINGS } from '../tokens';
 
 export type { IRunsSource } from './runsPager';
 export type { IRunRow } from './runsWindow';
@@ -39,6 +42,8 @@ export interface IRunsTableModelOptions {
   pageSize?: number;
   /** Pages held in memory at most; the least recently shown go first. */
   maxPages?: number;
+  /** Seconds between live refreshes (settings.refreshInterval). */
+  refreshInterval?: number;
 }
 
 /** The columns every table shows, before the chosen param and metric columns. */
@@ -59,6 +64,41 @@ export class RunsTableModel {
     this._widthStore =
       options.columnWidthStore ?? new LocalStorageColumnWidths();
     this._widths = this._widthStore.loadWidths(this.experimentId);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refreshLive(),
+      frequency: pollFrequency(
+        options.refreshInterval ?? DEFAULT_SETTINGS.refreshInterval
+      ),
+      name: `studio:experiment-${this.experimentId}:runs`,
+      standby: () => !this._active || 'when-hidden'
+    });
+  }
+
+  /**
+   * Poll only while the table is seen: the first activation starts the live refresh; while
+   * inactive it stands by, and a tick it skipped is made up once on becoming active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    const phase = this._poll.state.phase;
+    if (active && phase === 'constructed') {
+      // The first page was just read: the first tick waits one interval.
+      void this._poll.schedule({
+        interval: this._poll.frequency.interval,
+        phase: 'started'
+      });
+    } else if (active && phase === 'standby') {
+      void this._poll.refresh();
+    }
+  }
+
+  /** Seconds between live refreshes. */
+  set refreshInterval(seconds: number) {
+    this._poll.frequency = pollFrequency(seconds);
   }
 
   readonly experimentId: number;
@@ -185,6 +225,7 @@ export class RunsTableModel {
     }
     this._disposed = true;
     this._pager.dispose();
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
@@ -346,6 +387,8 @@ export class RunsTableModel {
   private _seenKeys = new Set<string>();
   private _selection: ReadonlySet<string> = new Set<string>();
   private _disposed = false;
+  private _poll: Poll;
+  private _active = false;
   private _stateChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, string[]>(this);
 }
