@@ -260,6 +260,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
         <RunCharts
           runName={run.name || run.id}
           metrics={props.metrics}
+          summaries={run.metrics}
           options={chartOptions}
           onOptionsChange={setChartOptions}
           trans={trans}

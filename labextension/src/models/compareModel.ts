@@ -116,11 +116,18 @@ export class CompareModel implements IDisposable {
    */
   get histories(): Histories {
     if (!this._snapshot) {
+      // A metric no history of which changed keeps its object, so its chart is not redrawn.
+      const previous = this._previousSnapshot;
       const snapshot: Histories = {};
       for (const [key, byRun] of this._histories) {
-        snapshot[key] = Object.fromEntries(byRun);
+        snapshot[key] =
+          previous[key] && !this._changedKeys.has(key)
+            ? previous[key]
+            : Object.fromEntries(byRun);
       }
+      this._changedKeys.clear();
       this._snapshot = snapshot;
+      this._previousSnapshot = snapshot;
     }
     return this._snapshot;
   }
@@ -291,6 +298,7 @@ export class CompareModel implements IDisposable {
       this._histories.set(key, byRun);
     }
     byRun.set(runId, history);
+    this._changedKeys.add(key);
     this._snapshot = null;
   }
 
@@ -307,6 +315,8 @@ export class CompareModel implements IDisposable {
   private _histories = new Map<string, Map<string, IHistory>>();
   private _derivedCache: IDerived | null = null;
   private _snapshot: Histories | null = null;
+  private _previousSnapshot: Histories = {};
+  private _changedKeys = new Set<string>();
   private _errors = new Map<string, string>();
   private _loading = false;
   private _isDisposed = false;
