@@ -229,6 +229,37 @@ describe('RunModel', () => {
     model.dispose();
   });
 
+  it('replaces an error with the next one and clears it on success, per source', async () => {
+    const run = makeRun('r1', { metrics: { loss: summary('loss', 3) } });
+    const { api, model } = setup(run);
+    api.histories = { loss: new StudioRequestError(500, 'database is locked') };
+    await model.refresh();
+    expect(model.metrics[0].error).toBe('database is locked');
+
+    // Two failing ticks: one message each time, the latest, never both.
+    api.runs.delete('r1');
+    await expect(model.refresh()).rejects.toThrow("No run 'r1'.");
+    expect(model.error).toBe("No run 'r1'.");
+    api.getRun = async () => {
+      throw new StudioRequestError(503, 'The server is restarting.');
+    };
+    await expect(model.refresh()).rejects.toThrow();
+    expect(model.error).toBe('The server is restarting.');
+    api.histories = { loss: new StudioRequestError(500, 'disk I/O error') };
+    delete (api as Partial<FakeAPI>).getRun;
+    api.runs.set('r1', run);
+    await model.refresh();
+    expect(model.error).toBeNull();
+    expect(model.metrics[0].error).toBe('disk I/O error');
+
+    // A success clears the history's message.
+    api.histories = { loss: lossHistory };
+    await model.refresh();
+    expect(model.metrics[0].error).toBeNull();
+    expect(model.metrics[0].values).toHaveLength(3);
+    model.dispose();
+  });
+
   it('refreshes a running run live, reloading only what moved, then stops', async () => {
     const run = makeRun('r1', {
       status: 'RUNNING',
