@@ -160,40 +160,51 @@ export function RunCharts(props: IRunChartsProps): JSX.Element {
       </div>
     );
   }
+  // Metrics logged once read as numbers, in a row of their own above the charts.
+  const single = metrics.filter(
+    metric => props.summaries[metric.key]?.count === 1
+  );
+  const charted = metrics.filter(metric => !single.includes(metric));
   return (
     <>
-      <ChartToolbar
-        options={options}
-        onChange={props.onOptionsChange}
-        trans={trans}
-      />
-      <div className="jp-Studio-chartGrid">
-        {metrics.map(metric => {
-          const stats = statsOf(props.summaries[metric.key]);
-          if (stats && stats.count === 1) {
-            return (
-              <ValueCard
-                key={metric.key}
-                metricKey={metric.key}
-                value={stats.last}
-              />
-            );
-          }
-          return (
-            <RunChart
+      {single.length > 0 && (
+        <div className="jp-Studio-metricValues">
+          {single.map(metric => (
+            <ValueCard
               key={metric.key}
-              runName={props.runName}
-              metric={metric}
-              options={options}
-              last={stats?.last ?? NaN}
-              min={stats?.min ?? NaN}
-              max={stats?.max ?? NaN}
-              count={stats?.count ?? metric.total}
-              trans={trans}
+              metricKey={metric.key}
+              value={toNumber(props.summaries[metric.key].last)}
             />
-          );
-        })}
-      </div>
+          ))}
+        </div>
+      )}
+      {charted.length > 0 && (
+        <>
+          <ChartToolbar
+            options={options}
+            onChange={props.onOptionsChange}
+            trans={trans}
+          />
+          <div className="jp-Studio-chartGrid">
+            {charted.map(metric => {
+              const stats = statsOf(props.summaries[metric.key]);
+              return (
+                <RunChart
+                  key={metric.key}
+                  runName={props.runName}
+                  metric={metric}
+                  options={options}
+                  last={stats?.last ?? NaN}
+                  min={stats?.min ?? NaN}
+                  max={stats?.max ?? NaN}
+                  count={stats?.count ?? metric.total}
+                  trans={trans}
+                />
+              );
+            })}
+          </div>
+        </>
+      )}
     </>
   );
 }
