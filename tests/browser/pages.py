@@ -173,6 +173,11 @@ def format_number(value: float) -> str:
     return f"{float(f'{value:.4g}'):e}"
 
 
+def luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
+    return _luminance(css_colour)
+
+
 def _luminance(css_colour: str) -> float:
     """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
     channels = [float(part) for part in re.findall(r"[\d.]+", css_colour)[:3]]
