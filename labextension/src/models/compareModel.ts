@@ -15,8 +15,12 @@ import { pollFrequency } from './pollFrequency';
 export const MIN_COMPARE_RUNS = 2;
 export const MAX_COMPARE_RUNS = 20;
 
-/** About how many points of each history the server sends. */
-export const COMPARE_MAX_POINTS = 1000;
+/**
+ * About how many points of each history the server sends (it keeps the extremes). Fewer than
+ * a run panel's: a comparison overlays up to 20 lines in a chart half the panel wide, and
+ * plotly's cost of a redraw (a live tick, a smoothing step) grows with the points drawn.
+ */
+export const COMPARE_MAX_POINTS = 500;
 
 /** The part of the tracking API a comparison uses. */
 export type ICompareAPI = Pick<TrackingAPI, 'getRun' | 'getMetricHistory'>;
