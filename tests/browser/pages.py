@@ -8,6 +8,7 @@ only this module knows the data-testid contract of the panels and how JupyterLab
 from __future__ import annotations
 
 import json
+import math
 import operator
 import os
 import re
@@ -135,6 +136,47 @@ _COLOURS_JS = """element => {
   }
   return [color, 'rgb(255, 255, 255)'];
 }"""
+
+
+# Plotly keeps the data it computed for each trace on the plot div (`calcdata`, one entry per
+# point); a series is counted once (its smoothed line shares its legend group) and only once a
+# line or marker path of it is in the SVG.
+_DRAWN_POINTS_JS = """chart => {
+  const gd = chart.classList.contains('js-plotly-plot')
+    ? chart : chart.querySelector('.js-plotly-plot');
+  if (!gd || !gd.calcdata) return 0;
+  const paths = gd.querySelectorAll(
+    '.scatterlayer .trace path.js-line, .scatterlayer .trace .points path');
+  if (!Array.from(paths).some(path => (path.getAttribute('d') || '').length > 1)) return 0;
+  const groups = new Set();
+  let points = 0;
+  for (const trace of gd.calcdata) {
+    const first = trace[0] && trace[0].trace;
+    const group = first ? first.legendgroup || first.index : null;
+    if (group === null || groups.has(group)) continue;
+    groups.add(group);
+    points += trace.length;
+  }
+  return points;
+}"""
+
+
+def format_number(value: float) -> str:
+    """The runs table's way of writing a metric (runCells.tsx formatNumber)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if 1e-3 <= abs(value) < 1e6:
+        return repr(float(f"{value:.5g}"))
+    return f"{float(f'{value:.4g}'):e}"
+
+
+def luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
+    return _luminance(css_colour)
 
 
 def _luminance(css_colour: str) -> float:
@@ -450,19 +492,26 @@ class StudioPage:
         return panel.locator(f'{tid(testid)}[data-metric="{metric}"]')
 
     def chart_points(self, panel: Locator, metric: str, testid: str = "studio-metric-chart") -> int:
-        """The points a chart says it draws (data-points), once it has drawn some."""
+        """The points plotly drew in a chart (one line per series, smoothed lines not counted
+        twice), once it has drawn some; not what the chart's props say."""
         chart = self.chart(panel, metric, testid)
         chart.wait_for(state="visible")
+        return poll(
+            lambda: self.drawn_points(chart), lambda n: n > 0, f"points drawn in {metric}", 15
+        )
 
-        def read() -> int:
-            value = chart.get_attribute("data-points")
-            return int(value) if value and value.isdigit() else 0
-
-        return poll(read, lambda n: n > 0, f"data-points of the {metric} chart", 15)
+    def drawn_points(self, chart: Locator) -> int:
+        """The points of plotly's own computed data behind a line or marker it rendered in the
+        chart's SVG now; 0 before it has drawn."""
+        return int(chart.first.evaluate(_DRAWN_POINTS_JS))
 
     def chart_drawn(self, chart: Locator) -> bool:
-        """Plotly drew its SVG inside the chart (at least one trace path)."""
-        return bool(chart.locator(".main-svg .scatterlayer .trace").count())
+        """Plotly rendered a non-empty line or marker path in the chart's SVG, waited for."""
+        try:
+            poll(lambda: self.drawn_points(chart), bool, "a drawn line in the chart", 15)
+        except StudioTimeout:
+            return False
+        return True
 
     def artifacts(self, panel: Locator) -> list[str]:
         items = panel.locator(Sel.ARTIFACT)
@@ -721,3 +770,127 @@ class StudioPage:
     def notification(self, text: str) -> Locator:
         """A JupyterLab notification (toast) showing `text`."""
         return self.page.locator(".Toastify__toast").filter(has_text=text)
+
+    # Charts (run and compare panels) -------------------------------------------------------
+
+    def wait_chart_points(
+        self,
+        panel: Locator,
+        metric: str,
+        expected: int,
+        testid: str = "studio-metric-chart",
+        timeout_s: float = 15,
+    ) -> int:
+        """Wait until plotly has drawn `expected` points in the metric's chart (scrolled into
+        sight: charts out of sight wait to be seen before drawing)."""
+        chart = self.chart(panel, metric, testid)
+        chart.scroll_into_view_if_needed()
+        return poll(
+            lambda: self.drawn_points(chart),
+            lambda n: n == expected,
+            f"points drawn in the {metric} chart",
+            timeout_s,
+        )
+
+    def chart_stats(self, panel: Locator, metric: str) -> dict[str, str]:
+        """{"last"|"min"|"max": the number shown} in the header of a run panel's chart."""
+        stats = self.chart(panel, metric).locator(tid("studio-metric-stats"))
+        stats.wait_for(state="visible")
+        pairs = stats.locator("[data-stat]").evaluate_all(
+            "items => items.map(i => [i.dataset.stat, i.querySelector('b').textContent])"
+        )
+        return {str(stat): str(value) for stat, value in pairs}
+
+    def metric_value(self, panel: Locator, metric: str) -> Locator:
+        """A metric logged once, shown as a number instead of a chart."""
+        return panel.locator(f'{tid("studio-metric-value")}[data-metric="{metric}"]')
+
+    def chart_axis_titles(self, chart: Locator) -> tuple[str, str]:
+        """(x title, y title) as plotly drew them, once drawn."""
+        chart.locator(".g-xtitle text").wait_for(state="attached")
+        x = chart.locator(".g-xtitle text").first.text_content() or ""
+        y = chart.locator(".g-ytitle text").first.text_content() or ""
+        return x, y
+
+    def png_button(self, chart: Locator) -> Locator:
+        """Plotly's "Download plot as a PNG" button in the chart's mode bar (shown on hover)."""
+        chart.hover()
+        return chart.locator('.modebar-btn[data-title^="Download plot"]')
+
+    def chart_width(self, chart: Locator) -> float:
+        """The width of plotly's SVG in the chart."""
+        return float(
+            chart.locator(".main-svg").first.evaluate("svg => svg.getBoundingClientRect().width")
+        )
+
+    def line_colours(self, chart: Locator) -> list[str]:
+        """The computed stroke of every line plotly drew in the chart."""
+        return [
+            str(colour)
+            for colour in chart.locator(".scatterlayer .trace path.js-line").evaluate_all(
+                "paths => paths.map(p => getComputedStyle(p).stroke)"
+            )
+        ]
+
+    def chart_paper(self, chart: Locator) -> str:
+        """The background plotly painted the chart with."""
+        return str(
+            chart.locator(".main-svg").first.evaluate(
+                "svg => getComputedStyle(svg).backgroundColor"
+            )
+        )
+
+    def background(self, locator: Locator) -> str:
+        return str(locator.first.evaluate("node => getComputedStyle(node).backgroundColor"))
+
+    def compare_legends(self, compare: Locator) -> int:
+        """How many legends the compare panel shows: its own, plus any plotly draws."""
+        own = compare.locator(tid("studio-compare-legend")).count()
+        return own + compare.locator(".main-svg .legend").count()
+
+    def parallel_coordinates(self, compare: Locator) -> Locator:
+        chart = compare.locator(tid("studio-parallel-coordinates"))
+        chart.scroll_into_view_if_needed()
+        return chart
+
+    def parallel_axes(self, compare: Locator, count: int) -> list[str]:
+        """The axis titles plotly drew in the parallel-coordinates chart, once it drew `count`."""
+        chart = self.parallel_coordinates(compare)
+        titles = chart.locator(".parcoords .y-axis .axis-title")
+        poll(titles.count, lambda n: n == count, "axes of the parallel coordinates", 20)
+        return [text or "" for text in titles.all_text_contents()]
+
+    def parallel_line_colours(self, compare: Locator) -> list[float]:
+        """The colour value of each run's line as plotly drew it (its computed data)."""
+        chart = self.parallel_coordinates(compare)
+        return [
+            float(value) for value in chart.evaluate("gd => Array.from(gd._fullData[0].line.color)")
+        ]
+
+    def colour_parallel_by(self, compare: Locator, metric: str) -> None:
+        compare.locator(tid("studio-parallel-color")).select_option(metric)
+
+    def scatter(self, compare: Locator) -> Locator:
+        chart = compare.locator(tid("studio-scatter"))
+        chart.scroll_into_view_if_needed()
+        return chart
+
+    def scatter_points(
+        self, compare: Locator, count: int
+    ) -> list[tuple[str, float | str, float | str]]:
+        """(run name, x, y) of each point plotly drew in the scatter, once it drew `count`."""
+        chart = self.scatter(compare)
+        markers = chart.locator(".scatterlayer .trace .points path")
+        poll(markers.count, lambda n: n == count, "points of the scatter", 20)
+        return [
+            (str(name), x, y)
+            for name, x, y in chart.evaluate(
+                """gd => gd.calcdata[0].map(p => [p.tx, gd._fullData[0].x[p.i],
+                                                   gd._fullData[0].y[p.i]])"""
+            )
+        ]
+
+    def scatter_axes(self, compare: Locator, x: str, y: str) -> None:
+        """Choose the scatter's axes ("params.<key>" / "metrics.<key>")."""
+        compare.locator(tid("studio-scatter-x")).select_option(x)
+        compare.locator(tid("studio-scatter-y")).select_option(y)

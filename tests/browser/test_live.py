@@ -72,9 +72,9 @@ def test_a_running_run_refreshes_live(
 
     # The run's chart grows.
     panel = studio.open_run(run_id)
-    assert studio.chart_points(panel, "loss") == 4
+    studio.wait_chart_points(panel, "loss", 4)
     log_losses(lab, run_id, range(4, 8))
-    poll(lambda: studio.chart_points(panel, "loss"), lambda n: n == 8, "loss points", REFRESH_S)
+    studio.wait_chart_points(panel, "loss", 8, timeout_s=REFRESH_S)
     studio.screenshot("live_run")
 
     # It finishes: the run says so and leaves the running-runs section.

@@ -6,7 +6,7 @@ import * as React from 'react';
 import type { Run } from '../api/types';
 import { CompareView, ICompareViewProps } from '../components/CompareView';
 import { metricSeries } from '../components/compare/MetricCharts';
-import { runColor } from '../components/compare/theme';
+import { runColor } from '../components/theme';
 import { CompareModel } from '../models/compareModel';
 import { FakeAPI, makeRun, threeRuns } from './compareFixtures';
 
@@ -134,7 +134,7 @@ describe('CompareView metrics table', () => {
     );
   }
 
-  it("gives last, min and max per run and stars the best run in its direction's row", async () => {
+  it("gives last, min and max per run, written as the runs table writes numbers, and stars the best run in its direction's row", async () => {
     const { container } = render(<CompareView {...await loadedProps()} />);
     // No "best" row: it would repeat min or max.
     const statRows = container.querySelectorAll('tbody[data-metric="loss"] tr');
@@ -145,18 +145,18 @@ describe('CompareView metrics table', () => {
     // accuracy: higher is better; b reached 0.9, starred in the max row.
     expect(
       cells(container, 'accuracy', 'last').map(td => td.textContent)
-    ).toEqual(['0.8000', '0.8500', '0.6000']);
+    ).toEqual(['0.8', '0.85', '0.6']);
     expect(
       cells(container, 'accuracy', 'max').map(td => td.textContent)
-    ).toEqual(['0.8000', '0.9000', '0.6000']);
+    ).toEqual(['0.8', '0.9', '0.6']);
     expect(starred(container, 'accuracy')).toEqual([
       cells(container, 'accuracy', 'max')[1]
     ]);
     // loss: lower is better; b went down to 0.3, starred in the min row.
     expect(cells(container, 'loss', 'min').map(td => td.textContent)).toEqual([
-      '0.4000',
-      '0.3000',
-      '0.9000'
+      '0.4',
+      '0.3',
+      '0.9'
     ]);
     expect(starred(container, 'loss')).toEqual([
       cells(container, 'loss', 'min')[1]
@@ -167,7 +167,7 @@ describe('CompareView metrics table', () => {
     ).toHaveLength(1);
     expect(
       cells(container, 'test_score', 'last').map(td => td.textContent)
-    ).toEqual(['0.7500', '0.8000', '—']);
+    ).toEqual(['0.75', '0.8', '—']);
     expect(
       starred(container, 'test_score').map(td => td.dataset.runId)
     ).toEqual(['b']);
@@ -185,7 +185,7 @@ describe('CompareView metrics table', () => {
     expect(starred(container, 'loss')).toEqual([
       cells(container, 'loss', 'max')[2]
     ]);
-    expect(starred(container, 'loss')[0].textContent).toBe('1.200');
+    expect(starred(container, 'loss')[0].textContent).toBe('1.2');
   });
 
   it('stars the lowest std_test_score and the highest mean_test_score', async () => {

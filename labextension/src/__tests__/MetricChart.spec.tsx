@@ -25,6 +25,7 @@ const base: IMetricChartProps = {
   metricKey: 'loss',
   series: [{ name: 'run-a', x: [0, 1, 2, 3], y: [4, NaN, 2, 1], runId: 'a' }],
   xAxis: 'step',
+  xAxisTitle: 'step',
   logScale: false,
   smoothing: 0
 };
@@ -32,7 +33,7 @@ const base: IMetricChartProps = {
 beforeEach(() => {
   plotly.__calls.length = 0;
   document.body.style.setProperty('--jp-ui-font-color1', 'rgb(1, 2, 3)');
-  document.body.style.setProperty('--jp-layout-color0', 'rgb(10, 20, 30)');
+  document.body.style.setProperty('--jp-layout-color1', 'rgb(10, 20, 30)');
   document.body.style.setProperty('--jp-border-color2', 'rgb(7, 7, 7)');
 });
 
@@ -65,7 +66,6 @@ describe('MetricChart', () => {
     const { data } = lastCall();
     expect(data).toHaveLength(2);
     expect(data[0].opacity).toBeLessThan(1);
-    expect(data[0].showlegend).toBe(false);
     expect(data[1].y[0]).toBeCloseTo(4);
     expect(data[1].y[1]).toBeNull();
     expect(data[1].y[2]).toBeCloseTo((0.25 * 4 + 0.5 * 2) / 0.75);
@@ -87,7 +87,7 @@ describe('MetricChart', () => {
     expect(data[0].mode).toBe('markers');
   });
 
-  it('overlays several series with a legend and counts every raw point', () => {
+  it('overlays several series without a legend of its own and counts every raw point', () => {
     const series = [
       { name: 'a', x: [0, 1], y: [1, 2], runId: 'a' },
       { name: 'b', x: [0, 1, 2], y: [3, 2, 1], runId: 'b' }
@@ -105,7 +105,8 @@ describe('MetricChart', () => {
     ).toBe('5');
     const { data, layout } = lastCall();
     expect(data).toHaveLength(4);
-    expect(layout.showlegend).toBe(true);
+    // The compare panel names its runs once, above every chart.
+    expect(layout.showlegend).toBe(false);
     expect(data[0].line.color).not.toBe(data[2].line.color);
   });
 
@@ -124,7 +125,7 @@ describe('MetricChart', () => {
     const { unmount } = render(<MetricChart {...base} />);
     const before = plotly.__calls.length;
     await act(async () => {
-      document.body.style.setProperty('--jp-layout-color0', 'rgb(0, 0, 0)');
+      document.body.style.setProperty('--jp-layout-color1', 'rgb(0, 0, 0)');
       document.body.setAttribute('data-jp-theme-name', 'JupyterLab Dark');
       await new Promise(resolve => setTimeout(resolve, 0));
     });
@@ -170,9 +171,11 @@ describe('MetricChart out of sight', () => {
       await new Promise(resolve => setTimeout(resolve, 0));
     });
     expect(plotly.__calls).toHaveLength(1);
-    expect(getByTestId('studio-metric-chart').getAttribute('data-drawn')).toBe(
-      'true'
-    );
+    expect(
+      getByTestId('studio-metric-chart')
+        .querySelector('.jp-Studio-metricChart-plot')!
+        .getAttribute('data-drawn')
+    ).toBe('true');
   });
 });
 

@@ -77,7 +77,6 @@ function props(change: Partial<IRunViewProps> = {}): IRunViewProps {
     onOpenSource: jest.fn(),
     onToggleFolder: jest.fn(),
     onOpenArtifact: jest.fn(),
-    onRefresh: jest.fn(),
     trans: nullTranslator.load('jupyter-studio'),
     ...change
   };
@@ -130,6 +129,74 @@ describe('RunView', () => {
       target: { value: '0' }
     });
     expect(lastCall().data).toHaveLength(1);
+  });
+
+  it('shows last, min and max without hovering, and a metric logged once as a number', () => {
+    plotly.__calls.length = 0;
+    document.body.style.setProperty('--jp-Studio-run-color-0', 'rgb(1, 2, 3)');
+    const summaries = {
+      loss: {
+        key: 'loss',
+        count: 100_000,
+        last: 0.123456,
+        last_step: 99_999,
+        last_timestamp: 30,
+        min: 0.0001,
+        max: 'Infinity'
+      },
+      test_accuracy: {
+        key: 'test_accuracy',
+        count: 1,
+        last: 0.96667,
+        last_step: 0,
+        last_timestamp: 40,
+        min: 0.96667,
+        max: 0.96667
+      }
+    } as Run['metrics'];
+    const single = {
+      key: 'test_accuracy',
+      steps: [0],
+      timestamps: [40],
+      values: [0.96667],
+      total: 1,
+      downsampled: false,
+      error: null,
+      pending: false
+    };
+    const p = props();
+    const { getByTestId, getAllByTestId } = render(
+      <RunView
+        {...p}
+        run={{ ...run, metrics: summaries }}
+        metrics={[...p.metrics, single]}
+      />
+    );
+    const stats = getByTestId('studio-metric-stats');
+    const stat = (name: string) =>
+      stats.querySelector(`[data-stat="${name}"]`)?.textContent;
+    // The runs table's way of writing numbers.
+    expect(stat('last')).toBe('last 0.12346');
+    expect(stat('min')).toBe('min 1e-4');
+    expect(stat('max')).toBe('max Inf');
+    // One chart (loss); test_accuracy is a number, not a chart of one dot.
+    expect(
+      getAllByTestId('studio-metric-chart').map(c => c.dataset.metric)
+    ).toEqual(['loss']);
+    const value = getByTestId('studio-metric-value');
+    expect(value.dataset.metric).toBe('test_accuracy');
+    expect(value.textContent).toContain('0.96667');
+    // Axis titles, the theme's first run colour, and plotly's PNG download kept.
+    const { layout, data, config } = lastCall() as ICall & {
+      config: Record<string, any>;
+    };
+    expect(layout.xaxis.title.text).toBe('step');
+    expect(layout.yaxis.title.text).toBe('loss');
+    expect(data[data.length - 1].line.color).toBe('rgb(1, 2, 3)');
+    expect(config.modeBarButtonsToRemove).not.toContain('toImage');
+    expect(config.toImageButtonOptions.format).toBe('png');
+    fireEvent.click(getByTestId('studio-xaxis-toggle'));
+    expect(lastCall().layout.xaxis.title.text).toBe('time');
   });
 
   it('lists artifacts with download links, open buttons for text, and folders', () => {

@@ -3,17 +3,19 @@
  *
  * Shared by the run panel (one series) and the compare panel (one series per run).
  */
-import Plotly from 'plotly.js-dist-min';
+import type Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
 
 import { emaSmooth } from '../chart/smoothing';
+import { IThemeColors, runColor, themeColors, useThemeVersion } from './theme';
+import { plotConfig, usePlot } from './usePlot';
 
 export interface IChartSeries {
   name: string;
   x: number[];
   y: number[];
   runId?: string;
-  /** The line's colour (the compare panel gives each run one); else from SERIES_COLORS. */
+  /** The line's colour (the compare panel gives each run one); else the theme's run colours. */
   color?: string;
 }
 
@@ -24,52 +26,55 @@ export interface IMetricChartProps {
   series: IChartSeries[];
   /** x values are steps, or epoch milliseconds when 'time'. */
   xAxis: 'step' | 'time';
+  /** The x axis's title, translated ("step" or "time"); the y axis is titled metricKey. */
+  xAxisTitle: string;
   logScale: boolean;
   /** 0..0.99: an exponential moving average drawn as the line, the raw values faint. */
   smoothing: number;
   /** data-testid of the wrapper (default 'studio-metric-chart'). */
   testId?: string;
-}
-
-/** Series colours: readable on light and dark backgrounds alike. */
-export const SERIES_COLORS = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf'
-];
-
-/** The colours of the current JupyterLab theme, read from its CSS variables. */
-export interface IChartTheme {
-  font: string;
-  fontFamily: string;
-  paper: string;
-  plot: string;
-  grid: string;
-}
-
-export function readTheme(element: HTMLElement = document.body): IChartTheme {
-  const style = getComputedStyle(element);
-  const read = (name: string, fallback: string): string =>
-    style.getPropertyValue(name).trim() || fallback;
-  return {
-    font: read('--jp-ui-font-color1', '#212121'),
-    fontFamily: read('--jp-ui-font-family', 'sans-serif'),
-    paper: read('--jp-layout-color0', '#ffffff'),
-    plot: read('--jp-layout-color0', '#ffffff'),
-    grid: read('--jp-border-color2', '#e0e0e0')
-  };
+  /** Shown after the title (the run panel's last / min / max); memoised by the caller. */
+  header?: React.ReactNode;
 }
 
 /** Plotly draws `null` as a gap; NaN and infinities have no place on an axis. */
 function gaps(values: number[]): (number | null)[] {
   return values.map(v => (Number.isFinite(v) ? v : null));
+}
+
+/**
+ * What a series' arrays become on the chart, computed once per array: a live tick replaces
+ * only the series that changed, and a smoothing step recomputes only the smoothed lines (one
+ * weight kept per series, the slider's current one).
+ */
+const gapsOf = new WeakMap<number[], (number | null)[]>();
+const datesOf = new WeakMap<number[], string[]>();
+const smoothedOf = new WeakMap<
+  number[],
+  { weight: number; y: (number | null)[] }
+>();
+
+function cached<K extends object, V>(
+  cache: WeakMap<K, V>,
+  key: K,
+  make: () => V
+): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function smoothedY(values: number[], weight: number): (number | null)[] {
+  const known = smoothedOf.get(values);
+  if (known?.weight === weight) {
+    return known.y;
+  }
+  const y = gaps(emaSmooth(values, weight));
+  smoothedOf.set(values, { weight, y });
+  return y;
 }
 
 function pad(n: number, width = 2): string {
@@ -91,29 +96,32 @@ export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
   const smooth = props.smoothing > 0;
   const traces: Plotly.Data[] = [];
   props.series.forEach((series, i) => {
-    const color = series.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
-    const x = props.xAxis === 'time' ? series.x.map(localDate) : series.x;
+    const color = series.color ?? runColor(i);
+    const x =
+      props.xAxis === 'time'
+        ? cached(datesOf, series.x, () => series.x.map(localDate))
+        : series.x;
     const group = series.runId ?? `${series.name}-${i}`;
+    const mode = series.x.length === 1 ? 'markers' : 'lines';
     traces.push({
       type: 'scatter',
-      mode: series.x.length === 1 ? 'markers' : 'lines',
+      mode,
       name: series.name,
       x,
-      y: gaps(series.y),
+      y: cached(gapsOf, series.y, () => gaps(series.y)),
       line: { color, width: smooth ? 1 : 2 },
       marker: { color },
       opacity: smooth ? 0.3 : 1,
       legendgroup: group,
-      showlegend: !smooth,
       connectgaps: false
     });
     if (smooth) {
       traces.push({
         type: 'scatter',
-        mode: series.x.length === 1 ? 'markers' : 'lines',
+        mode,
         name: series.name,
         x,
-        y: gaps(emaSmooth(series.y, props.smoothing)),
+        y: smoothedY(series.y, props.smoothing),
         line: { color, width: 2 },
         marker: { color },
         legendgroup: group,
@@ -124,146 +132,76 @@ export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
   return traces;
 }
 
-/** The layout, themed. */
+/**
+ * The layout, themed. No legend: a run panel draws one run, and the compare panel names its
+ * runs once, in its own legend above every chart.
+ */
 export function buildLayout(
   props: IMetricChartProps,
-  theme: IChartTheme
+  theme: IThemeColors
 ): Partial<Plotly.Layout> {
   const axis = {
     color: theme.font,
     gridcolor: theme.grid,
     linecolor: theme.grid,
     zerolinecolor: theme.grid,
-    automargin: true
+    automargin: true,
+    title: { font: { size: 11 } }
   };
   return {
     autosize: true,
     height: 300,
-    margin: { l: 50, r: 16, t: 8, b: 36 },
+    margin: { l: 56, r: 16, t: 8, b: 40 },
     paper_bgcolor: theme.paper,
     plot_bgcolor: theme.plot,
     font: { color: theme.font, family: theme.fontFamily, size: 11 },
-    showlegend: props.series.length > 1,
-    legend: { orientation: 'h', y: -0.2 },
+    showlegend: false,
     hovermode: 'closest',
-    xaxis: { ...axis, type: props.xAxis === 'time' ? 'date' : 'linear' },
-    yaxis: { ...axis, type: props.logScale ? 'log' : 'linear' },
+    xaxis: {
+      ...axis,
+      title: { ...axis.title, text: props.xAxisTitle },
+      type: props.xAxis === 'time' ? 'date' : 'linear'
+    },
+    yaxis: {
+      ...axis,
+      title: { ...axis.title, text: props.metricKey },
+      type: props.logScale ? 'log' : 'linear'
+    },
     uirevision: `${props.metricKey}:${props.xAxis}:${props.logScale}`
   };
 }
 
-const CONFIG: Partial<Plotly.Config> = {
-  displaylogo: false,
-  responsive: false,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage']
-};
-
-/** Re-render when JupyterLab switches theme (it sets data attributes on the body). */
-function useThemeVersion(): number {
-  const [version, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    const observer = new MutationObserver(() => setVersion(v => v + 1));
-    observer.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
-    return () => observer.disconnect();
-  }, []);
-  return version;
-}
-
 /**
- * True once the element has been in sight. Plotly spends tens of milliseconds on each new
- * chart (laying out tick labels); charts out of sight, below the fold or in a hidden panel,
- * wait until they are seen.
+ * A metric's chart; `data-points` counts the raw points given (over every series). Memoised,
+ * and plotly redraws only when the series (by identity), an option or the theme changed.
  */
-function useSeen(ref: React.RefObject<HTMLElement>): boolean {
-  const [seen, setSeen] = React.useState(
-    typeof IntersectionObserver === 'undefined'
-  );
-  React.useEffect(() => {
-    const node = ref.current;
-    if (seen || !node) {
-      return;
-    }
-    const observer = new IntersectionObserver(
-      entries => {
-        if (entries.some(entry => entry.isIntersecting)) {
-          observer.disconnect();
-          setSeen(true);
-        }
-      },
-      { rootMargin: '200px' }
-    );
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [seen]);
-  return seen;
-}
-
-/**
- * A metric's chart; `data-points` counts the raw points given (over every series), and
- * `data-drawn` is set once plotly has drawn them.
- */
-export function MetricChart(props: IMetricChartProps): JSX.Element {
-  const wrapper = React.useRef<HTMLDivElement>(null);
-  const ref = React.useRef<HTMLDivElement>(null);
-  const plotted = React.useRef(false);
+export const MetricChart = React.memo(function MetricChart(
+  props: IMetricChartProps
+): JSX.Element {
   const themeVersion = useThemeVersion();
-  const seen = useSeen(wrapper);
   const points = props.series.reduce((total, s) => total + s.x.length, 0);
-
-  React.useEffect(() => {
-    const node = ref.current;
-    if (!node || !seen) {
-      return;
-    }
-    wrapper.current?.removeAttribute('data-drawn');
-    Plotly.react(
-      node,
-      buildTraces(props),
-      buildLayout(props, readTheme()),
-      CONFIG
-    )
-      .then(() => {
-        plotted.current = true;
-        wrapper.current?.setAttribute('data-drawn', 'true');
-      })
-      .catch((error: unknown) =>
-        console.warn('Studio: chart not drawn', error)
-      );
-  }, [
-    props.series,
-    props.xAxis,
-    props.logScale,
-    props.smoothing,
-    props.metricKey,
-    themeVersion,
-    seen
-  ]);
-
-  React.useEffect(() => {
-    const node = ref.current;
-    if (!node) {
-      return;
-    }
-    const observer = new ResizeObserver(() => {
-      // Hidden panels have no size; plotly refuses to resize them.
-      if (plotted.current && node.offsetWidth > 0 && node.offsetHeight > 0) {
-        void Promise.resolve(Plotly.Plots.resize(node)).catch(() => undefined);
-      }
-    });
-    observer.observe(node);
-    return () => {
-      observer.disconnect();
-      plotted.current = false;
-      Plotly.purge(node);
-    };
-  }, []);
+  const data = React.useMemo(
+    () => buildTraces(props),
+    [props.series, props.xAxis, props.smoothing, themeVersion]
+  );
+  const layout = React.useMemo(
+    () => buildLayout(props, themeColors()),
+    [
+      props.metricKey,
+      props.xAxis,
+      props.xAxisTitle,
+      props.logScale,
+      themeVersion
+    ]
+  );
+  const config = React.useMemo(
+    () => plotConfig(props.metricKey),
+    [props.metricKey]
+  );
+  const ref = usePlot(data, layout, config);
 
   return (
     <div
-      ref={wrapper}
       className="jp-Studio-metricChart"
       data-testid={props.testId ?? 'studio-metric-chart'}
       data-metric={props.metricKey}
@@ -271,8 +209,9 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
     >
       <div className="jp-Studio-metricChart-title" title={props.metricKey}>
         {props.metricKey}
+        {props.header}
       </div>
       <div className="jp-Studio-metricChart-plot" ref={ref} />
     </div>
   );
-}
+});

@@ -15,8 +15,12 @@ import { pollFrequency } from './pollFrequency';
 export const MIN_COMPARE_RUNS = 2;
 export const MAX_COMPARE_RUNS = 20;
 
-/** About how many points of each history the server sends. */
-export const COMPARE_MAX_POINTS = 1000;
+/**
+ * About how many points of each history the server sends (it keeps the extremes). Fewer than
+ * a run panel's: a comparison overlays up to 20 lines in a chart half the panel wide, and
+ * plotly's cost of a redraw (a live tick, a smoothing step) grows with the points drawn.
+ */
+export const COMPARE_MAX_POINTS = 500;
 
 /** The part of the tracking API a comparison uses. */
 export type ICompareAPI = Pick<TrackingAPI, 'getRun' | 'getMetricHistory'>;
@@ -127,11 +131,18 @@ export class CompareModel implements IDisposable {
    */
   get histories(): Histories {
     if (!this._snapshot) {
+      // A metric no history of which changed keeps its object, so its chart is not redrawn.
+      const previous = this._previousSnapshot;
       const snapshot: Histories = {};
       for (const [key, byRun] of this._histories) {
-        snapshot[key] = Object.fromEntries(byRun);
+        snapshot[key] =
+          previous[key] && !this._changedKeys.has(key)
+            ? previous[key]
+            : Object.fromEntries(byRun);
       }
+      this._changedKeys.clear();
       this._snapshot = snapshot;
+      this._previousSnapshot = snapshot;
     }
     return this._snapshot;
   }
@@ -302,6 +313,7 @@ export class CompareModel implements IDisposable {
       this._histories.set(key, byRun);
     }
     byRun.set(runId, history);
+    this._changedKeys.add(key);
     this._snapshot = null;
   }
 
@@ -319,6 +331,8 @@ export class CompareModel implements IDisposable {
   private _histories = new Map<string, Map<string, IHistory>>();
   private _derivedCache: IDerived | null = null;
   private _snapshot: Histories | null = null;
+  private _previousSnapshot: Histories = {};
+  private _changedKeys = new Set<string>();
   private _errors = new Map<string, string>();
   private _loading = false;
   private _isDisposed = false;

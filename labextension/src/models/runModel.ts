@@ -57,6 +57,19 @@ function pendingSeries(key: string): IMetricSeries {
   return { key, ...empty, error: null, pending: true };
 }
 
+function singlePoint(key: string, summary: MetricSummary): IMetricSeries {
+  return {
+    key,
+    steps: [summary.last_step],
+    timestamps: [summary.last_timestamp],
+    values: [toNumber(summary.last)],
+    total: summary.count,
+    downsampled: false,
+    error: null,
+    pending: false
+  };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -262,8 +275,13 @@ export class RunModel implements IDisposable {
       );
     });
     const jobs = changed.map(key => async () => {
-      this._stamps.set(key, summaryStamp(run.metrics[key]));
-      const series = await this._loadHistory(key);
+      const summary = run.metrics[key];
+      this._stamps.set(key, summaryStamp(summary));
+      // One point: the summary already is the whole history (the panel shows it as a number).
+      const series =
+        summary.count <= 1
+          ? singlePoint(key, summary)
+          : await this._loadHistory(key);
       const index = this._metrics.findIndex(item => item.key === key);
       if (index >= 0 && !this._isDisposed) {
         // A new array, so that views see the change; the other series keep their identity.

@@ -142,7 +142,6 @@ export class RunPanelView extends ModelView<RunModel> {
         onOpenArtifact={
           contents ? path => void this._openArtifact(path) : undefined
         }
-        onRefresh={() => void this.refresh()}
         trans={this._trans}
       />
     );
