@@ -3,17 +3,19 @@
 Ordering a table of 100,000 runs by `metrics.accuracy` the plain way joins every run in scope
 to its metric summary and sorts them all, about half a second, for a page of 100. The index
 on metric_summaries (key, last_value, run_id) already holds the runs in the metric's order,
-so a page near the start is read along it instead: each entry is checked against the page's
-conditions (experiment, tree level, filter), and the walk stops once the page is full.
+so a page near the start is read along it instead: the first entries of the key in that
+order, each checked against the page's conditions (experiment, tree level, filter).
 
 The order is exactly `search.apply_order`'s: the runs with a value first, ties broken by the
 newest start then the run id; then the runs without one (never logged, or a last value of NaN,
 which is stored as NULL), newest first. Those come from a second query, only for a page that
 reaches past the runs with a value.
 
-Runs of other experiments share the index and are walked past, and an offset is walked to, so
-the walk is taken only when it reads fewer entries than the plain query reads runs
-(`_worth_walking`, from two counts that covering indexes answer).
+Runs of other experiments share the index, and a filter may pass few runs, so the walk reads
+a bounded number of entries (`WALK_ENTRIES_PER_ROW` per row up to the page's end). Where those
+do not fill the page, up to a value that no entry left unread can tie, the plain query answers
+instead: a small experiment among many runs of others costs a few milliseconds more, never a
+walk through the whole index.
 """
 
 from __future__ import annotations
@@ -31,23 +33,26 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
+# Index entries the walk reads per row up to the end of its page: enough where the runs in
+# scope hold a quarter of the key's entries or more.
+WALK_ENTRIES_PER_ROW = 4
+# Deeper pages read the plain way: a walk to them would read as much as the plain query.
+MAX_WALK_ROWS = 10_000
+
 
 def read_page(
     session: Session,
     conditions: Sequence[ColumnElement[bool]],
-    scope: Sequence[ColumnElement[bool]],
     order_by: Sequence[str] | None,
     start: int,
     size: int,
 ) -> list[SqlRun]:
-    """`size` runs matching `conditions` in `order_by`'s order, from offset `start`.
-
-    `scope` is the part of `conditions` that an index on runs answers (experiments and tree
-    level, no filter): it sizes the search for the choice of plan."""
+    """`size` runs matching `conditions` in `order_by`'s order, from offset `start`."""
+    ids: list[str] | None = None
     metric = _metric_order(order_by)
-    if metric is not None and _worth_walking(session, scope, metric[0], start + size):
+    if metric is not None and start + size <= MAX_WALK_ROWS:
         ids = _walk_metric(session, conditions, *metric, start, size)
-    else:
+    if ids is None:
         query = select(SqlRun.id).where(*conditions)
         query = apply_order(query, list(order_by or [])).offset(start).limit(size)
         ids = list(session.scalars(query))
@@ -65,23 +70,6 @@ def _metric_order(order_by: Sequence[str] | None) -> tuple[str, bool] | None:
     return (identifier.key, descending) if identifier.entity == "metrics" else None
 
 
-def _worth_walking(
-    session: Session, scope: Sequence[ColumnElement[bool]], key: str, rows: int
-) -> bool:
-    """Whether reading `rows` runs along the metric's index beats sorting the runs in scope.
-
-    The walk reads about `rows` * (entries of the key) / (runs in scope) entries, if the runs
-    in scope are spread evenly through the index; the plain query reads every run in scope."""
-    in_scope = session.scalar(select(func.count()).select_from(SqlRun).where(*scope)) or 0
-    entries = (
-        session.scalar(
-            select(func.count()).select_from(SqlMetricSummary).where(SqlMetricSummary.key == key)
-        )
-        or 0
-    )
-    return in_scope > 0 and rows * entries <= in_scope * in_scope
-
-
 def _walk_metric(
     session: Session,
     conditions: Sequence[ColumnElement[bool]],
@@ -89,23 +77,44 @@ def _walk_metric(
     descending: bool,
     start: int,
     size: int,
-) -> list[str]:
+) -> list[str] | None:
+    """The page's run ids, read along the key's index; None where the bounded walk cannot
+    tell them."""
     # An alias, so that a filter's own subqueries on metric_summaries stay apart from it.
     summary = aliased(SqlMetricSummary, name="sort_summary")
     value = summary.last_value
-    valued = and_(summary.run_id == SqlRun.id, summary.key == key, value.is_not(None))
+    in_order = value.desc() if descending else value.asc()
+    entries = select(summary.run_id, value).where(summary.key == key, value.is_not(None))
+    budget = WALK_ENTRIES_PER_ROW * (start + size)
+    # The value of the last entry the walk reads; None where the key has fewer entries.
+    boundary = session.scalar(
+        select(value)
+        .where(summary.key == key, value.is_not(None))
+        .order_by(in_order)
+        .offset(budget - 1)
+        .limit(1)
+    )
+    walked = entries.order_by(in_order).limit(budget).subquery("walked")
     ties: tuple[Any, ...] = (SqlRun.start_time.desc(), SqlRun.id)
     head = (
-        select(SqlRun.id)
-        .join(summary, valued)
+        select(SqlRun.id, walked.c.last_value)
+        .join(walked, walked.c.run_id == SqlRun.id)
         .where(*conditions)
-        .order_by(value.desc() if descending else value.asc(), *ties)
+        .order_by(walked.c.last_value.desc() if descending else walked.c.last_value.asc(), *ties)
         .offset(start)
         .limit(size)
     )
-    ids = list(session.scalars(head))
+    found = session.execute(head).all()
+    if boundary is not None:
+        # Entries past the walk tie with or follow the boundary: the page is known only when
+        # it ends before the boundary's value.
+        full = len(found) == size
+        before = full and (found[-1][1] > boundary if descending else found[-1][1] < boundary)
+        return [row[0] for row in found] if before else None
+    ids = [row[0] for row in found]
     if len(ids) == size:
         return ids
+    valued = and_(summary.run_id == SqlRun.id, summary.key == key, value.is_not(None))
     if ids or start == 0:
         with_value = start + len(ids)
     else:

@@ -347,16 +347,16 @@ class TrackingStore:
         scope: list[Any] = []
         if experiment_ids is not None:
             scope.append(ATTRIBUTES["experiment_id"].in_(list(experiment_ids)))
+        conditions = list(scope)
         shown = search_tree.shown_condition(scope, condition) if tree else None
         if tree or parent_run_id is not None:
-            scope.append(search_tree.level_condition(parent_run_id))
-        conditions = list(scope)
+            conditions.append(search_tree.level_condition(parent_run_id))
         if tree and shown is not None:
             conditions.append(shown)
         elif not tree and condition is not None:
             conditions.append(condition)
         with self.db.session() as session:
-            rows = read_page(session, conditions, scope, order_by, start, max_results + 1)
+            rows = read_page(session, conditions, order_by, start, max_results + 1)
             more = len(rows) > max_results
             runs = sql_rows.hydrate(session, rows[:max_results])
             total = (

@@ -78,11 +78,17 @@ def experiment(store: TrackingStore) -> int:
     return experiment_id
 
 
-@pytest.fixture(params=["walk", "plain"])
+@pytest.fixture(params=["walk", "bounded", "plain"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test runs once along the index and once by the plain query."""
-    walk = request.param == "walk"
-    monkeypatch.setattr(search_page, "_worth_walking", lambda *args: walk)
+    """Each test runs along the whole index, along a walk of one entry per row (which often
+    stops short, at a tie or before the page is full, and leaves the page to the plain
+    query), and by the plain query alone."""
+    if request.param == "walk":
+        monkeypatch.setattr(search_page, "WALK_ENTRIES_PER_ROW", 1_000)
+    elif request.param == "bounded":
+        monkeypatch.setattr(search_page, "WALK_ENTRIES_PER_ROW", 1)
+    else:
+        monkeypatch.setattr(search_page, "MAX_WALK_ROWS", 0)
     return str(request.param)
 
 
@@ -167,13 +173,17 @@ def test_a_filter_on_the_ordered_metric(
     assert total == len(whole)
 
 
-def test_the_walk_is_chosen_only_where_it_reads_less(store: TrackingStore, experiment: int) -> None:
-    """A page near the start of a big enough experiment is read along the index; a small
-    experiment among many runs of other experiments, or a deep page, is not."""
+def test_the_walk_answers_near_the_start_and_gives_up_when_short(
+    store: TrackingStore, experiment: int
+) -> None:
+    """A page near the start of the experiment is read along the index; a small experiment
+    among many runs of others with the key leaves its page to the plain query."""
     small = store.create_experiment("small").id
     _create(store, small, ("lonely", 0.1, 1))
+    top_level = [SqlRun.experiment_id == experiment, SqlRun.parent_run_id.is_(None)]
     with store.db.session() as session:
-        mine = search_page._worth_walking(session, [SqlRun.experiment_id == experiment], KEY, 3)
-        deep = search_page._worth_walking(session, [SqlRun.experiment_id == experiment], KEY, 12)
-        lonely = search_page._worth_walking(session, [SqlRun.experiment_id == small], KEY, 3)
-    assert (mine, deep, lonely) == (True, False, False)
+        mine = search_page._walk_metric(session, top_level, KEY, True, 0, 2)
+        lonely = search_page._walk_metric(session, [SqlRun.experiment_id == small], KEY, True, 0, 1)
+    assert (mine, lonely) == (["top", "high-b"], None)
+    page = store.search_runs([small], order_by=[f"metrics.{KEY} desc"], max_results=1)
+    assert [run.id for run in page.runs] == ["lonely"]
