@@ -84,17 +84,15 @@ def _walk_metric(
     summary = aliased(SqlMetricSummary, name="sort_summary")
     value = summary.last_value
     in_order = value.desc() if descending else value.asc()
-    entries = select(summary.run_id, value).where(summary.key == key, value.is_not(None))
+    has_value = (summary.key == key, value.is_not(None))
     budget = WALK_ENTRIES_PER_ROW * (start + size)
     # The value of the last entry the walk reads; None where the key has fewer entries.
     boundary = session.scalar(
-        select(value)
-        .where(summary.key == key, value.is_not(None))
-        .order_by(in_order)
-        .offset(budget - 1)
-        .limit(1)
+        select(value).where(*has_value).order_by(in_order).offset(budget - 1).limit(1)
     )
-    walked = entries.order_by(in_order).limit(budget).subquery("walked")
+    walked = (
+        select(summary.run_id, value).where(*has_value).order_by(in_order).limit(budget)
+    ).subquery("walked")
     ties: tuple[Any, ...] = (SqlRun.start_time.desc(), SqlRun.id)
     head = (
         select(SqlRun.id, walked.c.last_value)
@@ -114,7 +112,7 @@ def _walk_metric(
     ids = [row[0] for row in found]
     if len(ids) == size:
         return ids
-    valued = and_(summary.run_id == SqlRun.id, summary.key == key, value.is_not(None))
+    valued = and_(summary.run_id == SqlRun.id, *has_value)
     if ids or start == 0:
         with_value = start + len(ids)
     else:
