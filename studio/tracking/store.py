@@ -28,7 +28,8 @@ from studio.tracking.orm import (
     SqlRun,
 )
 from studio.tracking.paging import decode_offset_token, encode_offset_token, start_offset
-from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
+from studio.tracking.search import ATTRIBUTES, check_order_by, parse_filter
+from studio.tracking.search_page import read_page
 from studio.tracking.validation import (
     MAX_SEARCH_EXPERIMENTS,
     MAX_SEARCH_RESULTS,
@@ -354,10 +355,8 @@ class TrackingStore:
             conditions.append(shown)
         elif not tree and condition is not None:
             conditions.append(condition)
-        query = select(SqlRun).where(*conditions)
-        query = apply_order(query, list(order_by or [])).offset(start).limit(max_results + 1)
         with self.db.session() as session:
-            rows = list(session.scalars(query))
+            rows = read_page(session, conditions, order_by, start, max_results + 1)
             more = len(rows) > max_results
             runs = sql_rows.hydrate(session, rows[:max_results])
             total = (

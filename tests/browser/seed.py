@@ -94,10 +94,13 @@ class Manifest:
         return cls(data["experiments"], [SeededRun(**run) for run in data["runs"]])
 
 
-def service_for(home: Path) -> TrackingService:
-    """The service of the store under `home` (SQLite and artifacts there, whatever the env says)."""
+def service_for(home: Path, db_url: str | None = None) -> TrackingService:
+    """The service of the store under `home` (SQLite and artifacts there, whatever the env says;
+    or the database `db_url` names)."""
     config = StudioConfig.resolve(
-        home=home, db_url=f"sqlite:///{home / 'studio.db'}", artifact_root=str(home / "artifacts")
+        home=home,
+        db_url=db_url or f"sqlite:///{home / 'studio.db'}",
+        artifact_root=str(home / "artifacts"),
     )
     return TrackingService.from_config(config)
 
@@ -304,14 +307,20 @@ def seed_demo(home: Path) -> Manifest:
 
 
 def seed_many(
-    home: Path, count: int, experiment: str = "bench", *, start_ms: int | None = None
+    home: Path,
+    count: int,
+    experiment: str = "bench",
+    *,
+    start_ms: int | None = None,
+    db_url: str | None = None,
 ) -> int:
     """`count` finished runs with two metrics and two params each, one second apart from
-    `start_ms` (default: ending now); returns the experiment id.
+    `start_ms` (default: ending now); returns the experiment id. The store is SQLite under
+    `home`, or the database `db_url` names.
 
     The rows go in bulk, a few thousand runs per transaction through the store's own row
     writers (100,000 runs in seconds, where one `create_run` each would take minutes)."""
-    service = service_for(home)
+    service = service_for(home, db_url)
     try:
         experiment_id = service.create_experiment(experiment).id
         rng = random.Random(2)
