@@ -140,6 +140,7 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
               xAxisTitle={xAxisTitle(options.xAxis, trans)}
               logScale={options.logScale}
               smoothing={options.smoothing}
+              downloadTitle={trans.__('Download as PNG')}
               testId="studio-compare-chart"
             />
           ))}

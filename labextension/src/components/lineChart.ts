@@ -1,0 +1,215 @@
+/**
+ * What uPlot draws for a metric chart: the series aligned on one x array, and the options
+ * (axes, colours, line widths) from the theme. Pure functions: the component (MetricChart)
+ * owns the uPlot instance.
+ */
+import uPlot from 'uplot';
+
+import { emaSmooth } from '../chart/smoothing';
+import { IThemeColors, runColor } from './theme';
+
+export interface IChartSeries {
+  name: string;
+  x: number[];
+  y: number[];
+  runId?: string;
+  /** The line's colour (the compare panel gives each run one); else the theme's run colours. */
+  color?: string;
+}
+
+/** The drawing area's height in CSS pixels, axes included. */
+export const CHART_HEIGHT = 280;
+
+/**
+ * uPlot draws `null` as a gap (NaN, infinities, and on a log axis what is not positive);
+ * `undefined` is a point the series does not have, which the line passes over.
+ */
+function gaps(values: number[], logScale: boolean): (number | null)[] {
+  return values.map(v =>
+    Number.isFinite(v) && (!logScale || v > 0) ? v : null
+  );
+}
+
+/**
+ * What a series' arrays become on the chart, computed once per array and option: a live tick
+ * replaces only the series that changed, and a smoothing step recomputes only the smoothed
+ * lines (one weight kept per series, the slider's current one).
+ */
+const gapsOf = new WeakMap<number[], Map<boolean, (number | null)[]>>();
+const smoothedOf = new WeakMap<
+  number[],
+  { weight: number; logScale: boolean; y: (number | null)[] }
+>();
+
+function rawY(values: number[], logScale: boolean): (number | null)[] {
+  let byScale = gapsOf.get(values);
+  if (!byScale) {
+    byScale = new Map();
+    gapsOf.set(values, byScale);
+  }
+  let y = byScale.get(logScale);
+  if (!y) {
+    y = gaps(values, logScale);
+    byScale.set(logScale, y);
+  }
+  return y;
+}
+
+function smoothedY(
+  values: number[],
+  weight: number,
+  logScale: boolean
+): (number | null)[] {
+  const known = smoothedOf.get(values);
+  if (known?.weight === weight && known.logScale === logScale) {
+    return known.y;
+  }
+  const y = gaps(emaSmooth(values, weight), logScale);
+  smoothedOf.set(values, { weight, logScale, y });
+  return y;
+}
+
+/**
+ * The series as uPlot takes them: one x array, then per series its raw y values and, when
+ * smoothing, its smoothed ones. Series with the same x (a comparison by step, as usual) share
+ * it as is; others are joined on the union of their x values.
+ */
+export function alignedData(
+  series: IChartSeries[],
+  smoothing: number,
+  logScale: boolean
+): uPlot.AlignedData {
+  const smooth = smoothing > 0;
+  const columns = series.map(s => {
+    const raw = rawY(s.y, logScale);
+    return smooth ? [raw, smoothedY(s.y, smoothing, logScale)] : [raw];
+  });
+  if (series.length === 0) {
+    return [[]];
+  }
+  const x = series[0].x;
+  const shared = series.every(
+    s => s.x === x || (s.x.length === x.length && s.x.every((v, i) => v === x[i]))
+  );
+  if (shared && isAscending(x)) {
+    return [x, ...columns.flat()];
+  }
+  return uPlot.join(
+    series.map((s, i) => [s.x, ...columns[i]] as uPlot.AlignedData)
+  );
+}
+
+function isAscending(x: number[]): boolean {
+  for (let i = 1; i < x.length; i++) {
+    if (!(x[i] >= x[i - 1])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** What the options depend on: a change of any of these makes a new uPlot instance. */
+export interface ILineChartLayout {
+  series: IChartSeries[];
+  xAxis: 'step' | 'time';
+  xAxisTitle: string;
+  yAxisTitle: string;
+  logScale: boolean;
+  smooth: boolean;
+  theme: IThemeColors;
+}
+
+const TICK_FONT_SIZE = 11;
+
+/**
+ * The y axis's width: its widest tick label and the title, so that long values (1.2345e-5,
+ * 123,456) are not cut.
+ */
+function yAxisSize(font: string) {
+  return (self: uPlot, values: string[] | null): number => {
+    if (!values) {
+      return 40;
+    }
+    const ctx = self.ctx;
+    ctx.save();
+    ctx.font = font;
+    const widest = Math.max(0, ...values.map(v => ctx.measureText(v).width));
+    ctx.restore();
+    return Math.ceil(widest / uPlot.pxRatio) + 14;
+  };
+}
+
+/** The uPlot options of a chart, sized later (MetricChart measures its container). */
+export function lineChartOptions(
+  layout: ILineChartLayout,
+  width: number,
+  hooks: uPlot.Hooks.Arrays
+): uPlot.Options {
+  const { theme } = layout;
+  const font = `${TICK_FONT_SIZE}px ${theme.fontFamily}`;
+  const axis: uPlot.Axis = {
+    stroke: theme.font,
+    font,
+    labelFont: font,
+    labelSize: 16,
+    grid: { stroke: theme.grid, width: 1 },
+    ticks: { stroke: theme.grid, width: 1, size: 4 },
+    border: { show: true, stroke: theme.grid, width: 1 }
+  };
+  const series: uPlot.Series[] = [{}];
+  layout.series.forEach((s, i) => {
+    const stroke = s.color ?? runColor(i);
+    series.push({
+      label: s.name,
+      stroke,
+      width: layout.smooth ? 1 : 2,
+      alpha: layout.smooth ? 0.3 : 1,
+      spanGaps: false,
+      points: { size: 5, fill: stroke }
+    });
+    if (layout.smooth) {
+      series.push({
+        label: s.name,
+        stroke,
+        width: 2,
+        spanGaps: false,
+        points: { size: 5, fill: stroke }
+      });
+    }
+  });
+  return {
+    width,
+    height: CHART_HEIGHT,
+    ms: 1,
+    pxAlign: 0,
+    legend: { show: false },
+    cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+    scales: {
+      x: { time: layout.xAxis === 'time' },
+      y: layout.logScale ? { distr: 3, log: 10 } : { distr: 1 }
+    },
+    axes: [
+      { ...axis, label: layout.xAxisTitle },
+      {
+        ...axis,
+        label: layout.yAxisTitle,
+        size: yAxisSize(`${TICK_FONT_SIZE * uPlot.pxRatio}px ${theme.fontFamily}`)
+      }
+    ],
+    series,
+    hooks: {
+      ...hooks,
+      // The canvas is the PNG download too: paint the panel's background under the lines.
+      drawClear: [
+        (u: uPlot) => {
+          const canvas = u.ctx.canvas;
+          u.ctx.save();
+          u.ctx.fillStyle = theme.paper;
+          u.ctx.fillRect(0, 0, canvas.width, canvas.height);
+          u.ctx.restore();
+        },
+        ...(hooks.drawClear ?? [])
+      ]
+    }
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Draw a uPlot chart into a div while the div is in sight: a new instance when the options
+ * change (series, axes, theme), `setData` on the same one when only the data does (a live
+ * tick, a smoothing step), `setSize` when the div resizes, and `destroy` on unmount.
+ */
+import uPlot from 'uplot';
+import { useEffect, useRef } from 'react';
+
+import { useInSight } from './usePlot';
+
+/**
+ * Returns the ref of the div to draw in. The instance is kept on the div as the non-enumerable
+ * `__uplot`, where the browser tests and the benchmark read what uPlot drew.
+ */
+export function useUPlot(
+  makeOptions: (width: number) => uPlot.Options,
+  data: uPlot.AlignedData
+): React.RefObject<HTMLDivElement> {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const drawn = useRef<uPlot.AlignedData | null>(null);
+  const inSight = useInSight(ref);
+
+  useEffect(() => {
+    const node = ref.current;
+    if (!node || !inSight) {
+      return;
+    }
+    const u = new uPlot(makeOptions(node.clientWidth), data, node);
+    plot.current = u;
+    drawn.current = data;
+    Object.defineProperty(node, '__uplot', { value: u, configurable: true });
+    return () => {
+      plot.current = null;
+      u.destroy();
+    };
+  }, [makeOptions, inSight]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (u && drawn.current !== data) {
+      drawn.current = data;
+      u.setData(data);
+    }
+  }, [data, inSight]);
+
+  useEffect(() => {
+    const node = ref.current;
+    if (!node) {
+      return;
+    }
+    const observer = new ResizeObserver(() => {
+      const u = plot.current;
+      // Hidden panels have no size: keep the last one.
+      if (u && node.clientWidth > 0 && node.clientWidth !== u.width) {
+        u.setSize({ width: node.clientWidth, height: u.height });
+      }
+    });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, []);
+
+  return ref;
+}
