@@ -14,15 +14,16 @@ class UPlotMock {
     this.height = opts.height;
     this.series = opts.series;
     this.destroyed = false;
+    this.target = target;
     this.root = document.createElement('div');
     this.root.className = 'uplot';
     target.appendChild(this.root);
     instances.push(this);
-    calls.push({ kind: 'create', plot: this, data });
+    calls.push({ kind: 'create', plot: this, data, element: target });
   }
   setData(data) {
     this.data = data;
-    calls.push({ kind: 'setData', plot: this, data });
+    calls.push({ kind: 'setData', plot: this, data, element: this.target });
   }
   setSize(size) {
     this.width = size.width;

@@ -100,7 +100,8 @@ function tooltipHook(
     layout.series.forEach((s, i) => {
       const seriesIdx = 1 + i * perSeries + (perSeries - 1);
       const at = u.cursor.idxs?.[seriesIdx];
-      const value = at === null || at === undefined ? null : u.data[seriesIdx][at];
+      const value =
+        at === null || at === undefined ? null : u.data[seriesIdx][at];
       if (value !== null && value !== undefined) {
         const color = String(u.series[seriesIdx].stroke);
         rows.push(

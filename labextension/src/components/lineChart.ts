@@ -89,7 +89,8 @@ export function alignedData(
   }
   const x = series[0].x;
   const shared = series.every(
-    s => s.x === x || (s.x.length === x.length && s.x.every((v, i) => v === x[i]))
+    s =>
+      s.x === x || (s.x.length === x.length && s.x.every((v, i) => v === x[i]))
   );
   if (shared && isAscending(x)) {
     return [x, ...columns.flat()];
@@ -193,7 +194,9 @@ export function lineChartOptions(
       {
         ...axis,
         label: layout.yAxisTitle,
-        size: yAxisSize(`${TICK_FONT_SIZE * uPlot.pxRatio}px ${theme.fontFamily}`)
+        size: yAxisSize(
+          `${TICK_FONT_SIZE * uPlot.pxRatio}px ${theme.fontFamily}`
+        )
       }
     ],
     series,
