@@ -78,7 +78,7 @@ def test_run_charts_follow_the_panel_size(studio: StudioPage, manifest: Manifest
     plot = chart.locator(".jp-Studio-metricChart-plot")
 
     # The left area opens or closes beside the panel: Lumino resizes the panel, without a
-    # window resize event (all plotly itself listens to).
+    # window resize event.
     studio.execute("application:toggle-left-area")
 
     poll(
@@ -90,7 +90,7 @@ def test_run_charts_follow_the_panel_size(studio: StudioPage, manifest: Manifest
     poll(
         lambda: abs(studio.chart_width(chart) - plot.evaluate("node => node.clientWidth")),
         lambda gap: gap < 2,
-        "the gap between plotly's SVG and the chart's box",
+        "the gap between uPlot's canvas and the chart's box",
         10,
     )
     studio.screenshot("run_resized")

@@ -190,7 +190,7 @@ export function lineChartOptions(
       y: layout.logScale ? { distr: 3, log: 10 } : { distr: 1 }
     },
     axes: [
-      { ...axis, label: layout.xAxisTitle },
+      { ...axis, label: layout.xAxisTitle, size: 30 },
       {
         ...axis,
         label: layout.yAxisTitle,
