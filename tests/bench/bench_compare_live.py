@@ -67,11 +67,10 @@ _FIND_MODEL = """
 widgetId => {
   const app = window.jupyterapp;
   for (const widget of app.shell.widgets('main')) {
+    if (widget.id !== widgetId) continue;
     for (const candidate of [widget, widget.content]) {
-      if (candidate && candidate.id === widgetId) {
-        const model = candidate.model || candidate._model;
-        if (model) { window.__studioBenchModel = model; return true; }
-      }
+      const model = candidate && (candidate.model || candidate._model);
+      if (model) { window.__studioBenchModel = model; return true; }
     }
   }
   return false;

@@ -937,3 +937,53 @@ class StudioPage:
         """Choose the scatter's axes ("params.<key>" / "metrics.<key>")."""
         compare.locator(tid("studio-scatter-x")).select_option(x)
         compare.locator(tid("studio-scatter-y")).select_option(y)
+
+    # Metric chart options and interaction (uPlot) ----------------------------------------------
+
+    def set_smoothing(self, panel: Locator, value: float) -> None:
+        """Move the chart toolbar's smoothing slider to `value`, as a drag would (input event)."""
+        panel.locator(tid("studio-smoothing")).first.evaluate(
+            """(input, value) => {
+              const setter = Object.getOwnPropertyDescriptor(
+                HTMLInputElement.prototype, 'value').set;
+              setter.call(input, String(value));
+              input.dispatchEvent(new Event('input', { bubbles: true }));
+            }""",
+            value,
+        )
+
+    def chart_state(self, chart: Locator) -> dict[str, object]:
+        """What the chart's uPlot instance draws now: its lines, how many are faint (raw lines
+        under smoothed ones), whether x is time and y logarithmic."""
+        return dict(
+            chart.first.evaluate(
+                f"""chart => {{
+                  const u = ({_UPLOT_JS})(chart);
+                  if (!u) return {{}};
+                  const lines = u.series.slice(1);
+                  return {{
+                    lines: lines.length,
+                    faint: lines.filter(s => s.alpha < 1).length,
+                    x_time: u.scales.x.time,
+                    y_log: u.scales.y.distr === 3,
+                  }};
+                }}"""
+            )
+        )
+
+    def chart_tooltip(self, chart: Locator) -> str:
+        """Hover the middle of the chart's plot area: the hover box's text, once shown."""
+        over = chart.locator(".u-over")
+        box = over.bounding_box()
+        assert box is not None
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tooltip = chart.locator(".jp-Studio-chartTooltip")
+        tooltip.wait_for(state="visible", timeout=10_000)
+        return tooltip.inner_text()
+
+    def download_chart_png(self, chart: Locator) -> bytes:
+        """Click the chart's PNG button; the bytes of the file the browser downloads."""
+        with self.page.expect_download(timeout=10_000) as download:
+            self.png_button(chart).click()
+        path = download.value.path()
+        return Path(path).read_bytes()

@@ -1,7 +1,8 @@
 /**
  * Draw a uPlot chart into a div while the div is in sight: a new instance when the options
  * change (series, axes, theme), `setData` on the same one when only the data does (a live
- * tick, a smoothing step), `setSize` when the div resizes, and `destroy` on unmount.
+ * tick, a smoothing step), `setSize` when the div resizes, and `destroy` on unmount. A chart
+ * out of sight keeps its instance and draws nothing until it is seen again.
  */
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'react';
@@ -18,31 +19,31 @@ export function useUPlot(
 ): React.RefObject<HTMLDivElement> {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const built = useRef<((width: number) => uPlot.Options) | null>(null);
   const drawn = useRef<uPlot.AlignedData | null>(null);
   const inSight = useInSight(ref);
 
   useEffect(() => {
     const node = ref.current;
+    // Charts out of sight keep what they drew, and catch up when seen.
     if (!node || !inSight) {
       return;
     }
+    const current = plot.current;
+    if (current && built.current === makeOptions) {
+      if (drawn.current !== data) {
+        drawn.current = data;
+        current.setData(data);
+      }
+      return;
+    }
+    current?.destroy();
     const u = new uPlot(makeOptions(node.clientWidth), data, node);
     plot.current = u;
+    built.current = makeOptions;
     drawn.current = data;
     Object.defineProperty(node, '__uplot', { value: u, configurable: true });
-    return () => {
-      plot.current = null;
-      u.destroy();
-    };
-  }, [makeOptions, inSight]);
-
-  useEffect(() => {
-    const u = plot.current;
-    if (u && drawn.current !== data) {
-      drawn.current = data;
-      u.setData(data);
-    }
-  }, [data, inSight]);
+  }, [makeOptions, data, inSight]);
 
   useEffect(() => {
     const node = ref.current;
@@ -57,7 +58,11 @@ export function useUPlot(
       }
     });
     observer.observe(node);
-    return () => observer.disconnect();
+    return () => {
+      observer.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
   }, []);
 
   return ref;
