@@ -1,6 +1,6 @@
 // uPlot draws on a canvas, which jsdom has not: component tests check what Studio hands to
 // uPlot (options, data, setData calls), recorded here; the browser tests check the drawing.
-// uPlot's own pure helpers (join) are the real ones.
+// uPlot's own path builders are the real ones (they run only when uPlot draws).
 const real = require('uplot/dist/uPlot.cjs.js');
 
 const instances = [];
@@ -34,7 +34,7 @@ class UPlotMock {
     this.root.remove();
   }
 }
-UPlotMock.join = real.join;
+UPlotMock.paths = real.paths;
 UPlotMock.pxRatio = 1;
 UPlotMock.__instances = instances;
 UPlotMock.__calls = calls;

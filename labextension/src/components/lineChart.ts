@@ -70,34 +70,32 @@ function smoothedY(
 }
 
 /**
- * The series as uPlot takes them: one x array, then per series its raw y values and, when
- * smoothing, its smoothed ones. Series with the same x (a comparison by step, as usual) share
- * it as is; others are joined on the union of their x values.
+ * Where each series' points go on the chart's one x array: nowhere (`positions` null) when
+ * every series has the same x (a comparison by step, as usual), else into the sorted union of
+ * their x values.
  */
-export function alignedData(
-  series: IChartSeries[],
-  smoothing: number,
-  logScale: boolean
-): uPlot.AlignedData {
-  const smooth = smoothing > 0;
-  const columns = series.map(s => {
-    const raw = rawY(s.y, logScale);
-    return smooth ? [raw, smoothedY(s.y, smoothing, logScale)] : [raw];
-  });
-  if (series.length === 0) {
-    return [[]];
-  }
+interface IAlignment {
+  x: number[];
+  positions: number[][] | null;
+}
+
+function alignmentOf(series: IChartSeries[]): IAlignment {
   const x = series[0].x;
   const shared = series.every(
     s =>
       s.x === x || (s.x.length === x.length && s.x.every((v, i) => v === x[i]))
   );
   if (shared && isAscending(x)) {
-    return [x, ...columns.flat()];
+    return { x, positions: null };
   }
-  return uPlot.join(
-    series.map((s, i) => [s.x, ...columns[i]] as uPlot.AlignedData)
+  const union = Array.from(new Set(series.flatMap(s => s.x))).sort(
+    (a, b) => a - b
   );
+  const index = new Map(union.map((v, i) => [v, i]));
+  return {
+    x: union,
+    positions: series.map(s => s.x.map(v => index.get(v) ?? 0))
+  };
 }
 
 function isAscending(x: number[]): boolean {
@@ -107,6 +105,84 @@ function isAscending(x: number[]): boolean {
     }
   }
   return true;
+}
+
+/** A series' values placed on the union's x: `undefined` where the series has no point. */
+function placed(
+  values: (number | null)[],
+  positions: number[] | null,
+  length: number
+): (number | null | undefined)[] {
+  if (!positions) {
+    return values;
+  }
+  const column = new Array<number | null | undefined>(length);
+  positions.forEach((at, i) => {
+    column[at] = values[i];
+  });
+  return column;
+}
+
+/**
+ * The x array and raw columns of a set of series, kept while the set is the same (a smoothing
+ * step, a log-scale toggle): only the smoothed columns are computed again.
+ */
+const rawDataOf = new WeakMap<
+  IChartSeries[],
+  {
+    logScale: boolean;
+    alignment: IAlignment;
+    raw: (number | null | undefined)[][];
+  }
+>();
+
+function rawData(
+  series: IChartSeries[],
+  logScale: boolean
+): { alignment: IAlignment; raw: (number | null | undefined)[][] } {
+  const known = rawDataOf.get(series);
+  if (known?.logScale === logScale) {
+    return known;
+  }
+  const alignment = known?.alignment ?? alignmentOf(series);
+  const raw = series.map((s, i) =>
+    placed(
+      rawY(s.y, logScale),
+      alignment.positions?.[i] ?? null,
+      alignment.x.length
+    )
+  );
+  const entry = { logScale, alignment, raw };
+  rawDataOf.set(series, entry);
+  return entry;
+}
+
+/**
+ * The series as uPlot takes them: one x array, then per series its raw y values and, when
+ * smoothing, its smoothed ones.
+ */
+export function alignedData(
+  series: IChartSeries[],
+  smoothing: number,
+  logScale: boolean
+): uPlot.AlignedData {
+  if (series.length === 0) {
+    return [[]];
+  }
+  const { alignment, raw } = rawData(series, logScale);
+  const columns = series.flatMap((s, i) =>
+    smoothing > 0
+      ? [
+          raw[i],
+          placed(
+            smoothedY(s.y, smoothing, logScale),
+            alignment.positions?.[i] ?? null,
+            alignment.x.length
+          )
+        ]
+      : [raw[i]]
+  );
+  return [alignment.x, ...columns];
 }
 
 /** What the options depend on: a change of any of these makes a new uPlot instance. */
@@ -147,6 +223,37 @@ function yAxisSize(font: string) {
   };
 }
 
+/**
+ * uPlot builds every line's path again on setData. A raw line whose values, scales and size
+ * are what they were (a smoothing step: the smoothed lines stay within the raw range) draws
+ * the path it built last time.
+ */
+function reusedPaths(): uPlot.Series.PathBuilder {
+  const build = uPlot.paths.linear!();
+  let built: unknown[] = [];
+  let paths: uPlot.Series.Paths | null = null;
+  return (u, seriesIdx, idx0, idx1) => {
+    const { x, y } = u.scales;
+    const inputs = [
+      u.data[seriesIdx],
+      u.data[0],
+      x.min,
+      x.max,
+      y.min,
+      y.max,
+      u.bbox.width,
+      u.bbox.height,
+      idx0,
+      idx1
+    ];
+    if (!paths || inputs.some((value, i) => value !== built[i])) {
+      built = inputs;
+      paths = build(u, seriesIdx, idx0, idx1);
+    }
+    return paths;
+  };
+}
+
 /** The uPlot options of a chart, sized later (MetricChart measures its container). */
 export function lineChartOptions(
   layout: ILineChartLayout,
@@ -174,6 +281,7 @@ export function lineChartOptions(
       width: layout.smooth ? 1 : lineWidth,
       alpha: layout.smooth ? 0.3 : 1,
       spanGaps: false,
+      paths: reusedPaths(),
       points: { size: 5, fill: stroke }
     });
     if (layout.smooth) {
