@@ -306,7 +306,12 @@ export function lineChartOptions(
       y: layout.logScale ? { distr: 3, log: 10 } : { distr: 1 }
     },
     axes: [
-      { ...axis, label: layout.xAxisTitle, size: 30 },
+      // Time ticks take two lines (the time, then the date where it changes).
+      {
+        ...axis,
+        label: layout.xAxisTitle,
+        size: layout.xAxis === 'time' ? 44 : 30
+      },
       {
         ...axis,
         label: layout.yAxisTitle,
