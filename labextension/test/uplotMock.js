@@ -13,6 +13,7 @@ class UPlotMock {
     this.width = opts.width;
     this.height = opts.height;
     this.series = opts.series;
+    this.scales = { x: { min: undefined, max: undefined } };
     this.destroyed = false;
     this.target = target;
     this.root = document.createElement('div');
@@ -21,9 +22,18 @@ class UPlotMock {
     instances.push(this);
     calls.push({ kind: 'create', plot: this, data, element: target });
   }
-  setData(data) {
+  setData(data, resetScales = true) {
     this.data = data;
-    calls.push({ kind: 'setData', plot: this, data, element: this.target });
+    calls.push({
+      kind: 'setData',
+      plot: this,
+      data,
+      resetScales,
+      element: this.target
+    });
+  }
+  setScale(key, limits) {
+    this.scales[key] = { ...limits };
   }
   setSize(size) {
     this.width = size.width;

@@ -10,6 +10,7 @@ import {
 
 interface IPlot {
   opts: uPlot.Options;
+  setScale: (key: string, limits: { min: number; max: number }) => void;
   data: uPlot.AlignedData;
   destroyed: boolean;
 }
@@ -18,6 +19,7 @@ interface ICall {
   kind: 'create' | 'setData';
   plot: IPlot;
   data: uPlot.AlignedData;
+  resetScales?: boolean;
 }
 
 // The mock (test/uplotMock.js) records what the chart hands to uPlot.
@@ -90,6 +92,23 @@ describe('MetricChart', () => {
     expect(lastCall().kind).toBe('setData');
     expect(lastCall().plot).toBe(chart);
     expect(uplot.__calls).toHaveLength(2);
+  });
+
+  it('keeps the range the user zoomed to when new data comes', () => {
+    const { rerender } = render(<MetricChart {...base} />);
+    const grown = [
+      { ...base.series[0], x: [0, 1, 2, 3, 4], y: [4, 3, 2, 1, 0] }
+    ];
+    rerender(<MetricChart {...base} series={grown} />);
+    expect(lastCall().resetScales).toBe(true);
+
+    lastCall().plot.setScale('x', { min: 1, max: 2 });
+    const more = [
+      { ...base.series[0], x: [0, 1, 2, 3, 4, 5], y: [4, 3, 2, 1, 0, 0] }
+    ];
+    rerender(<MetricChart {...base} series={more} />);
+    expect(lastCall().kind).toBe('setData');
+    expect(lastCall().resetScales).toBe(false);
   });
 
   it('switches to a log y axis and a time x axis, drawing what is not positive as a gap', () => {

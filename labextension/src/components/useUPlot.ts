@@ -10,6 +10,21 @@ import { useEffect, useRef } from 'react';
 import { useInSight } from './usePlot';
 
 /**
+ * Whether the user zoomed in (dragged over a range; a double click zooms out): new data, a live
+ * tick or a smoothing step, keeps the range they chose instead of fitting every point.
+ */
+export function zoomedIn(u: uPlot): boolean {
+  const x = u.data[0];
+  const { min, max } = u.scales.x;
+  return (
+    x.length > 0 &&
+    min !== undefined &&
+    max !== undefined &&
+    (min > x[0] || max < x[x.length - 1])
+  );
+}
+
+/**
  * Returns the ref of the div to draw in. The instance is kept on the div as the non-enumerable
  * `__uplot`, where the browser tests and the benchmark read what uPlot drew.
  */
@@ -33,7 +48,7 @@ export function useUPlot(
     if (current && built.current === makeOptions) {
       if (drawn.current !== data) {
         drawn.current = data;
-        current.setData(data);
+        current.setData(data, !zoomedIn(current));
       }
       return;
     }
