@@ -298,7 +298,6 @@ export function lineChartOptions(
     width,
     height: CHART_HEIGHT,
     ms: 1,
-    pxAlign: 0,
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     scales: {
