@@ -88,14 +88,30 @@ function alignmentOf(series: IChartSeries[]): IAlignment {
   if (shared && isAscending(x)) {
     return { x, positions: null };
   }
-  const union = Array.from(new Set(series.flatMap(s => s.x))).sort(
-    (a, b) => a - b
-  );
+  const union = sortedUnion(series.map(s => s.x));
   const index = new Map(union.map((v, i) => [v, i]));
   return {
     x: union,
     positions: series.map(s => s.x.map(v => index.get(v) ?? 0))
   };
+}
+
+/** The distinct values of the arrays, ascending (a typed array sorts numbers natively). */
+function sortedUnion(arrays: number[][]): number[] {
+  const all = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const values of arrays) {
+    all.set(values, offset);
+    offset += values.length;
+  }
+  all.sort();
+  const union: number[] = [];
+  for (const value of all) {
+    if (union.length === 0 || value !== union[union.length - 1]) {
+      union.push(value);
+    }
+  }
+  return union;
 }
 
 function isAscending(x: number[]): boolean {
