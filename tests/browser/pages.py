@@ -987,3 +987,26 @@ class StudioPage:
             self.png_button(chart).click()
         path = download.value.path()
         return Path(path).read_bytes()
+
+    def zoom_chart(self, chart: Locator, start: float, end: float) -> None:
+        """Drag across the chart's plot area from `start` to `end` (fractions of its width)."""
+        over = chart.locator(".u-over")
+        over.scroll_into_view_if_needed()
+        box = over.bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + box["width"] * start, y)
+        self.page.mouse.down()
+        self.page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+        self.page.mouse.up()
+
+    def chart_x_range(self, chart: Locator) -> tuple[float, float]:
+        """The x range uPlot draws now (its x scale)."""
+        low, high = chart.first.evaluate(
+            f"chart => {{ const x = ({_UPLOT_JS})(chart).scales.x; return [x.min, x.max]; }}"
+        )
+        return float(low), float(high)
+
+    def chart_x_values(self, chart: Locator) -> int:
+        """How many x values the chart's uPlot instance holds (drawn in range or not)."""
+        return int(chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).data[0].length"))
