@@ -5,13 +5,13 @@ issue 7.
 
 Against a real JupyterLab (tests/browser/lab.py) over a store of 20 RUNNING runs, each with 10
 metrics of POINTS points, a compare panel of the 20 runs is opened and timed inside the page
-(performance.now(), plotly's `plotly_afterplot` events, animation frames):
+(performance.now(), uPlot's `draw` hook on each chart, animation frames):
 1. a live tick: every run logs more points to every metric, then the model's live refresh runs
    (the one the poll runs: `refreshRunning()`); timed from the model having the new data to
    the frame after the last chart's redraw, and in all, requests included;
 2. one step of the smoothing slider: from the input event to the frame after the last chart's
    redraw.
-Charts out of sight wait until they are seen (usePlot), so each figure is measured twice: in
+Charts out of sight wait until they are seen (useUPlot), so each figure is measured twice: in
 an ordinary 1440x900 window (the charts in sight redraw) and in a window tall enough for all
 10 charts to be in sight at once (every chart redraws).
 
@@ -62,37 +62,44 @@ TIMEOUT_MS = 30_000
 TALL_VIEWPORT = {"width": 1440, "height": 4000}
 WINDOW_VIEWPORT = {"width": 1440, "height": 900}
 # The compare panel's charts, and its model (the panel may be wrapped by a MainAreaWidget).
-CHART = '[data-testid="studio-compare-chart"] .js-plotly-plot'
+CHART = '[data-testid="studio-compare-chart"] .jp-Studio-metricChart-plot'
 _FIND_MODEL = """
 widgetId => {
   const app = window.jupyterapp;
   for (const widget of app.shell.widgets('main')) {
+    if (widget.id !== widgetId) continue;
     for (const candidate of [widget, widget.content]) {
-      if (candidate && candidate.id === widgetId) {
-        const model = candidate.model || candidate._model;
-        if (model) { window.__studioBenchModel = model; return true; }
-      }
+      const model = candidate && (candidate.model || candidate._model);
+      if (model) { window.__studioBenchModel = model; return true; }
     }
   }
   return false;
 }
 """
-# Listens to plotly's afterplot on every metric chart; `start` (a function body) triggers the
-# redraw and returns a promise; resolves with [ms to the frame after the last redraw, charts
-# redrawn, ms of `start` itself] once no chart redrew for `quiet` ms.
+# Adds a hook to uPlot's `draw` on every metric chart (the instance each chart keeps as
+# `__uplot`; a chart that makes a new instance, a change of its series, is watched through its
+# div's children); `start` (a function body) triggers the redraw and returns a promise; resolves
+# with [ms to the frame after the last redraw, charts redrawn, ms of `start` itself, ms from
+# the start to that frame] once no chart redrew for `quiet` ms.
 _TIMED_REDRAW = """
 async ([selector, start, quiet, timeout]) => {
-  const charts = Array.from(document.querySelectorAll(selector));
+  const nodes = Array.from(document.querySelectorAll(selector));
   const redrawn = new Set();
   let painted = 0;
-  const handlers = charts.map(gd => {
-    const handler = () => {
-      redrawn.add(gd);
+  const hooked = [];
+  const hook = node => {
+    const u = node.__uplot;
+    if (!u || hooked.some(([plot]) => plot === u)) return;
+    const onDraw = () => {
+      redrawn.add(node);
       requestAnimationFrame(() => { painted = performance.now(); });
     };
-    gd.on('plotly_afterplot', handler);
-    return [gd, handler];
-  });
+    (u.hooks.draw = u.hooks.draw || []).push(onDraw);
+    hooked.push([u, onDraw]);
+  };
+  nodes.forEach(hook);
+  const observer = new MutationObserver(records => records.forEach(r => hook(r.target)));
+  nodes.forEach(node => observer.observe(node, { childList: true }));
   try {
     const t0 = performance.now();
     const startFn = new Function(start);
@@ -110,7 +117,11 @@ async ([selector, start, quiet, timeout]) => {
     }
     return [painted - t1, redrawn.size, t1 - t0, painted - t0];
   } finally {
-    handlers.forEach(([gd, handler]) => gd.removeListener('plotly_afterplot', handler));
+    observer.disconnect();
+    hooked.forEach(([u, onDraw]) => {
+      const i = u.hooks.draw.indexOf(onDraw);
+      if (i >= 0) u.hooks.draw.splice(i, 1);
+    });
   }
 }
 """
@@ -290,7 +301,7 @@ def measure(lab: LabServer, home: Path, seeded: Seeded, sizes: Sizes) -> tuple[l
                     f"In {where}. Every run logged {sizes.step_points} more points to every "
                     "metric, then the model's live refresh ran; from the refresh having the "
                     "new data (its promise resolved) to the animation frame after the last "
-                    f"chart's plotly_afterplot ({charts(label, 'tick')} charts redrawn); median "
+                    f"chart's uPlot draw ({charts(label, 'tick')} charts redrawn); median "
                     f"of {sizes.repeats}, max {max(column(label, 'tick', 0)):.0f} ms."
                 ],
             ),
@@ -314,7 +325,7 @@ def measure(lab: LabServer, home: Path, seeded: Seeded, sizes: Sizes) -> tuple[l
                 target=TARGET_REDRAW_MS,
                 notes=[
                     f"In {where}. From the slider's input event (one 0.01 step) to the "
-                    f"animation frame after the last chart's plotly_afterplot "
+                    f"animation frame after the last chart's uPlot draw "
                     f"({charts(label, 'smooth')} charts redrawn, no request); median of "
                     f"{sizes.repeats}, max {max(column(label, 'smooth', 3)):.0f} ms."
                 ],

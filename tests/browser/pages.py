@@ -138,27 +138,63 @@ _COLOURS_JS = """element => {
 }"""
 
 
-# Plotly keeps the data it computed for each trace on the plot div (`calcdata`, one entry per
-# point); a series is counted once (its smoothed line shares its legend group) and only once a
-# line or marker path of it is in the SVG.
-_DRAWN_POINTS_JS = """chart => {
-  const gd = chart.classList.contains('js-plotly-plot')
-    ? chart : chart.querySelector('.js-plotly-plot');
-  if (!gd || !gd.calcdata) return 0;
-  const paths = gd.querySelectorAll(
-    '.scatterlayer .trace path.js-line, .scatterlayer .trace .points path');
-  if (!Array.from(paths).some(path => (path.getAttribute('d') || '').length > 1)) return 0;
-  const groups = new Set();
-  let points = 0;
-  for (const trace of gd.calcdata) {
-    const first = trace[0] && trace[0].trace;
-    const group = first ? first.legendgroup || first.index : null;
-    if (group === null || groups.has(group)) continue;
-    groups.add(group);
-    points += trace.length;
-  }
-  return points;
+# A metric chart is a uPlot instance, kept on its plot div as the non-enumerable `__uplot`.
+# The points it drew: per run (a smoothed line shares its raw line's label and is not counted
+# twice) the non-null values within the range uPlot drew (`series.idxs`, set as it draws), and
+# only once the canvas holds more than its background.
+_UPLOT_JS = """chart => {
+  const node = chart.classList.contains('jp-Studio-metricChart-plot')
+    ? chart : chart.querySelector('.jp-Studio-metricChart-plot');
+  return node ? node.__uplot || null : null;
 }"""
+_DRAWN_POINTS_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  if (!u || !u.ctx) return 0;
+  const canvas = u.ctx.canvas;
+  if (!canvas.width || !canvas.height) return 0;
+  const pixels = u.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = false;
+  for (let i = 4; i < pixels.length && !painted; i += 4) {{
+    painted = pixels[i] !== pixels[0] || pixels[i + 1] !== pixels[1]
+      || pixels[i + 2] !== pixels[2];
+  }}
+  if (!painted) return 0;
+  const labels = new Set();
+  let points = 0;
+  u.series.forEach((series, i) => {{
+    if (i === 0 || !series.show || labels.has(series.label) || !series.idxs) return;
+    labels.add(series.label);
+    const values = u.data[i];
+    for (let j = series.idxs[0]; j <= series.idxs[1]; j++) {{
+      if (values[j] !== null && values[j] !== undefined) points += 1;
+    }}
+  }});
+  return points;
+}}"""
+# The colour uPlot drew each run's line in (one per label: a smoothed line is its run's
+# colour), as the browser computes it.
+_LINE_COLOURS_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  const probe = document.createElement('span');
+  document.body.appendChild(probe);
+  const labels = new Set();
+  const colours = [];
+  u.series.forEach((series, i) => {{
+    if (i === 0 || labels.has(series.label)) return;
+    labels.add(series.label);
+    const stroke = typeof series.stroke === 'function' ? series.stroke(u, i) : series.stroke;
+    probe.style.color = stroke;
+    colours.push(getComputedStyle(probe).color);
+  }});
+  probe.remove();
+  return colours;
+}}"""
+# The colour of a pixel uPlot painted in a corner of the canvas (its background), as rgb().
+_CANVAS_PAPER_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  const [r, g, b] = u.ctx.getImageData(1, 1, 1, 1).data;
+  return `rgb(${{r}}, ${{g}}, ${{b}})`;
+}}"""
 
 
 def format_number(value: float) -> str:
@@ -293,11 +329,20 @@ class StudioPage:
         return _luminance(text) > _luminance(background)
 
     def chart_is_dark(self, chart: Locator) -> bool:
-        """Plotly's paper is dark and its axis labels light."""
-        paper = chart.locator(".main-svg").first.evaluate(
-            "svg => getComputedStyle(svg).backgroundColor"
+        """The background uPlot painted is dark and its axis labels light."""
+        paper = self.chart_paper(chart)
+        label = chart.first.evaluate(
+            f"""chart => {{
+              const u = ({_UPLOT_JS})(chart);
+              const probe = document.createElement('span');
+              document.body.appendChild(probe);
+              const stroke = u.axes[0].stroke;
+              probe.style.color = typeof stroke === 'function' ? stroke(u, 0) : stroke;
+              const colour = getComputedStyle(probe).color;
+              probe.remove();
+              return colour;
+            }}"""
         )
-        label = chart.locator(".xtick text").first.evaluate("t => getComputedStyle(t).fill")
         return _luminance(paper) < 0.35 and _luminance(label) > 0.5
 
     # Sidebar -------------------------------------------------------------------------------
@@ -492,7 +537,7 @@ class StudioPage:
         return panel.locator(f'{tid(testid)}[data-metric="{metric}"]')
 
     def chart_points(self, panel: Locator, metric: str, testid: str = "studio-metric-chart") -> int:
-        """The points plotly drew in a chart (one line per series, smoothed lines not counted
+        """The points uPlot drew in a chart (one line per series, smoothed lines not counted
         twice), once it has drawn some; not what the chart's props say."""
         chart = self.chart(panel, metric, testid)
         chart.wait_for(state="visible")
@@ -501,12 +546,12 @@ class StudioPage:
         )
 
     def drawn_points(self, chart: Locator) -> int:
-        """The points of plotly's own computed data behind a line or marker it rendered in the
-        chart's SVG now; 0 before it has drawn."""
+        """The points in the range uPlot drew of each line, once its canvas holds more than
+        the background; 0 before it has drawn."""
         return int(chart.first.evaluate(_DRAWN_POINTS_JS))
 
     def chart_drawn(self, chart: Locator) -> bool:
-        """Plotly rendered a non-empty line or marker path in the chart's SVG, waited for."""
+        """uPlot drew points of a line on the chart's canvas, waited for."""
         try:
             poll(lambda: self.drawn_points(chart), bool, "a drawn line in the chart", 15)
         except StudioTimeout:
@@ -781,7 +826,7 @@ class StudioPage:
         testid: str = "studio-metric-chart",
         timeout_s: float = 15,
     ) -> int:
-        """Wait until plotly has drawn `expected` points in the metric's chart (scrolled into
+        """Wait until uPlot has drawn `expected` points in the metric's chart (scrolled into
         sight: charts out of sight wait to be seen before drawing)."""
         chart = self.chart(panel, metric, testid)
         chart.scroll_into_view_if_needed()
@@ -806,47 +851,45 @@ class StudioPage:
         return panel.locator(f'{tid("studio-metric-value")}[data-metric="{metric}"]')
 
     def chart_axis_titles(self, chart: Locator) -> tuple[str, str]:
-        """(x title, y title) as plotly drew them, once drawn."""
-        chart.locator(".g-xtitle text").wait_for(state="attached")
-        x = chart.locator(".g-xtitle text").first.text_content() or ""
-        y = chart.locator(".g-ytitle text").first.text_content() or ""
-        return x, y
+        """(x title, y title) of the axes uPlot drew, once drawn."""
+        poll(lambda: self.drawn_points(chart), bool, "a drawn line in the chart", 15)
+        x, y = chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).axes.map(a => a.label)")
+        return str(x), str(y)
 
     def png_button(self, chart: Locator) -> Locator:
-        """Plotly's "Download plot as a PNG" button in the chart's mode bar (shown on hover)."""
-        chart.hover()
-        return chart.locator('.modebar-btn[data-title^="Download plot"]')
+        """The chart's "Download as PNG" button, in its title row."""
+        return chart.locator(tid("studio-chart-download"))
 
     def chart_width(self, chart: Locator) -> float:
-        """The width of plotly's SVG in the chart."""
+        """The width of uPlot's canvas in the chart."""
         return float(
-            chart.locator(".main-svg").first.evaluate("svg => svg.getBoundingClientRect().width")
+            chart.locator(".uplot canvas").first.evaluate("c => c.getBoundingClientRect().width")
         )
 
     def line_colours(self, chart: Locator) -> list[str]:
-        """The computed stroke of every line plotly drew in the chart."""
-        return [
-            str(colour)
-            for colour in chart.locator(".scatterlayer .trace path.js-line").evaluate_all(
-                "paths => paths.map(p => getComputedStyle(p).stroke)"
-            )
-        ]
+        """The colour of each run's line uPlot drew in the chart (a smoothed line and its raw
+        line are one run's)."""
+        return [str(colour) for colour in chart.first.evaluate(_LINE_COLOURS_JS)]
 
     def chart_paper(self, chart: Locator) -> str:
-        """The background plotly painted the chart with."""
-        return str(
-            chart.locator(".main-svg").first.evaluate(
-                "svg => getComputedStyle(svg).backgroundColor"
+        """The background the chart is painted with: a pixel of uPlot's canvas, or plotly's
+        SVG background (parallel coordinates, scatter)."""
+        if chart.locator(".main-svg").count():
+            return str(
+                chart.locator(".main-svg").first.evaluate(
+                    "svg => getComputedStyle(svg).backgroundColor"
+                )
             )
-        )
+        return str(chart.first.evaluate(_CANVAS_PAPER_JS))
 
     def background(self, locator: Locator) -> str:
         return str(locator.first.evaluate("node => getComputedStyle(node).backgroundColor"))
 
     def compare_legends(self, compare: Locator) -> int:
-        """How many legends the compare panel shows: its own, plus any plotly draws."""
+        """How many legends the compare panel shows: its own, plus any a chart draws."""
         own = compare.locator(tid("studio-compare-legend")).count()
-        return own + compare.locator(".main-svg .legend").count()
+        charts = compare.locator(".main-svg .legend, .u-legend").count()
+        return own + charts
 
     def parallel_coordinates(self, compare: Locator) -> Locator:
         chart = compare.locator(tid("studio-parallel-coordinates"))
@@ -894,3 +937,76 @@ class StudioPage:
         """Choose the scatter's axes ("params.<key>" / "metrics.<key>")."""
         compare.locator(tid("studio-scatter-x")).select_option(x)
         compare.locator(tid("studio-scatter-y")).select_option(y)
+
+    # Metric chart options and interaction (uPlot) ----------------------------------------------
+
+    def set_smoothing(self, panel: Locator, value: float) -> None:
+        """Move the chart toolbar's smoothing slider to `value`, as a drag would (input event)."""
+        panel.locator(tid("studio-smoothing")).first.evaluate(
+            """(input, value) => {
+              const setter = Object.getOwnPropertyDescriptor(
+                HTMLInputElement.prototype, 'value').set;
+              setter.call(input, String(value));
+              input.dispatchEvent(new Event('input', { bubbles: true }));
+            }""",
+            value,
+        )
+
+    def chart_state(self, chart: Locator) -> dict[str, object]:
+        """What the chart's uPlot instance draws now: its lines, how many are faint (raw lines
+        under smoothed ones), whether x is time and y logarithmic."""
+        return dict(
+            chart.first.evaluate(
+                f"""chart => {{
+                  const u = ({_UPLOT_JS})(chart);
+                  if (!u) return {{}};
+                  const lines = u.series.slice(1);
+                  return {{
+                    lines: lines.length,
+                    faint: lines.filter(s => s.alpha < 1).length,
+                    x_time: u.scales.x.time,
+                    y_log: u.scales.y.distr === 3,
+                  }};
+                }}"""
+            )
+        )
+
+    def chart_tooltip(self, chart: Locator) -> str:
+        """Hover the middle of the chart's plot area: the hover box's text, once shown."""
+        over = chart.locator(".u-over")
+        box = over.bounding_box()
+        assert box is not None
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tooltip = chart.locator(".jp-Studio-chartTooltip")
+        tooltip.wait_for(state="visible", timeout=10_000)
+        return tooltip.inner_text()
+
+    def download_chart_png(self, chart: Locator) -> bytes:
+        """Click the chart's PNG button; the bytes of the file the browser downloads."""
+        with self.page.expect_download(timeout=10_000) as download:
+            self.png_button(chart).click()
+        path = download.value.path()
+        return Path(path).read_bytes()
+
+    def zoom_chart(self, chart: Locator, start: float, end: float) -> None:
+        """Drag across the chart's plot area from `start` to `end` (fractions of its width)."""
+        over = chart.locator(".u-over")
+        over.scroll_into_view_if_needed()
+        box = over.bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + box["width"] * start, y)
+        self.page.mouse.down()
+        self.page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+        self.page.mouse.up()
+
+    def chart_x_range(self, chart: Locator) -> tuple[float, float]:
+        """The x range uPlot draws now (its x scale)."""
+        low, high = chart.first.evaluate(
+            f"chart => {{ const x = ({_UPLOT_JS})(chart).scales.x; return [x.min, x.max]; }}"
+        )
+        return float(low), float(high)
+
+    def chart_x_values(self, chart: Locator) -> int:
+        """How many x values the chart's uPlot instance holds (drawn in range or not)."""
+        return int(chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).data[0].length"))

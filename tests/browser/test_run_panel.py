@@ -54,6 +54,42 @@ def test_run_charts_say_last_min_max_with_axis_titles_and_a_png_button(
     studio.screenshot("run_chart_stats", chart)
 
 
+def test_run_chart_smooths_logs_plots_by_time_hovers_and_downloads_a_png(
+    studio: StudioPage, manifest: Manifest
+) -> None:
+    run = manifest.run("logreg-C1-newton")
+    panel = studio.open_run(run.id)
+    points = run.points["loss"]
+    studio.wait_chart_points(panel, "loss", points)
+    chart = studio.chart(panel, "loss")
+    assert studio.chart_state(chart) == {"lines": 1, "faint": 0, "x_time": False, "y_log": False}
+
+    # Smoothing: the smoothed line over the faint raw one, every raw point still drawn.
+    studio.set_smoothing(panel, 0.6)
+    poll(lambda: studio.chart_state(chart), lambda s: s["lines"] == 2, "a smoothed line", 10)
+    assert studio.chart_state(chart)["faint"] == 1
+    studio.wait_chart_points(panel, "loss", points)
+
+    # Log scale, then x by time: the same points drawn on the new axes.
+    panel.locator('[data-testid="studio-logscale-toggle"]').check()
+    poll(lambda: studio.chart_state(chart), lambda s: s["y_log"] is True, "a log y axis", 10)
+    studio.wait_chart_points(panel, "loss", points)
+    panel.locator('[data-testid="studio-xaxis-toggle"]').click()
+    poll(lambda: studio.chart_state(chart), lambda s: s["x_time"] is True, "a time x axis", 10)
+    studio.wait_chart_points(panel, "loss", points)
+    assert studio.chart_axis_titles(chart) == ("time", "loss")
+    studio.screenshot("run_chart_options", chart)
+
+    tooltip = studio.chart_tooltip(chart)
+    assert tooltip.startswith("time: "), tooltip
+    assert run.name in tooltip, tooltip
+    studio.screenshot("run_chart_hover", chart)
+
+    png = studio.download_chart_png(chart)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) > 2_000, len(png)  # the lines and axes, not an empty canvas
+
+
 def test_a_metric_logged_once_is_a_number_not_a_chart(
     studio: StudioPage, manifest: Manifest
 ) -> None:
@@ -78,7 +114,7 @@ def test_run_charts_follow_the_panel_size(studio: StudioPage, manifest: Manifest
     plot = chart.locator(".jp-Studio-metricChart-plot")
 
     # The left area opens or closes beside the panel: Lumino resizes the panel, without a
-    # window resize event (all plotly itself listens to).
+    # window resize event.
     studio.execute("application:toggle-left-area")
 
     poll(
@@ -90,7 +126,7 @@ def test_run_charts_follow_the_panel_size(studio: StudioPage, manifest: Manifest
     poll(
         lambda: abs(studio.chart_width(chart) - plot.evaluate("node => node.clientWidth")),
         lambda gap: gap < 2,
-        "the gap between plotly's SVG and the chart's box",
+        "the gap between uPlot's canvas and the chart's box",
         10,
     )
     studio.screenshot("run_resized")

@@ -2,6 +2,7 @@ import { act, fireEvent, render, within } from '@testing-library/react';
 import { nullTranslator } from '@jupyterlab/translation';
 import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import type { Run } from '../api/types';
 import { CompareView, ICompareViewProps } from '../components/CompareView';
@@ -20,8 +21,20 @@ interface ICall {
   layout: Record<string, any>;
 }
 
-// The mock (test/plotlyMock.js) records what the components hand to plotly.
+// The mocks (test/plotlyMock.js, test/uplotMock.js) record what the components hand to
+// plotly (parallel coordinates, scatter) and to uPlot (the metric charts).
 const plotly = Plotly as unknown as { __calls: ICall[] };
+const uplot = uPlot as unknown as {
+  __calls: { element: HTMLElement; plot: { opts: uPlot.Options } }[];
+};
+
+/** The uPlot options of a metric's chart, as last drawn. */
+function chartOptions(metric: string): uPlot.Options {
+  const calls = uplot.__calls.filter(c =>
+    c.element.closest(`[data-metric="${metric}"]`)
+  );
+  return calls[calls.length - 1].plot.opts;
+}
 
 function lastTrace(type: string, testId: string): ITrace {
   const calls = plotly.__calls.filter(
@@ -69,6 +82,7 @@ function paramRows(container: HTMLElement): HTMLElement[] {
 
 beforeEach(() => {
   plotly.__calls.length = 0;
+  uplot.__calls.length = 0;
 });
 
 describe('CompareView params', () => {
@@ -245,15 +259,11 @@ describe('CompareView charts', () => {
       'accuracy',
       'loss'
     ]);
-    expect(charts.map(chart => chart.dataset.points)).toEqual(['9', '9']);
-    const call = plotly.__calls.find(c =>
-      c.element.closest('[data-metric="loss"]')
-    )!;
-    expect(call.data.map(trace => trace.name)).toEqual([
-      'run-a',
-      'run-b',
-      'run-c'
-    ]);
+    expect(
+      chartOptions('loss')
+        .series.slice(1)
+        .map(s => s.label)
+    ).toEqual(['run-a', 'run-b', 'run-c']);
   });
 
   it('draws parallel coordinates of differing params and last metric values', async () => {
@@ -341,10 +351,11 @@ describe('CompareView charts', () => {
       return probe.style.backgroundColor;
     };
     expect(scatter.marker.color.map(toRgb)).toEqual(swatches);
-    const loss = plotly.__calls.find(c =>
-      c.element.closest('[data-metric="loss"]')
-    )!;
-    expect(loss.data.map(trace => toRgb(trace.line.color))).toEqual(swatches);
+    expect(
+      chartOptions('loss')
+        .series.slice(1)
+        .map(s => toRgb(String(s.stroke)))
+    ).toEqual(swatches);
     // A run without the metric keeps its colour: the others do not shift.
     const colors = props.runs.map((_, i) => runColor(i));
     const series = metricSeries(

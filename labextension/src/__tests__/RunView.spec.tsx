@@ -1,17 +1,18 @@
 import { fireEvent, render } from '@testing-library/react';
 import { nullTranslator } from '@jupyterlab/translation';
-import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import type { Artifact, Run } from '../api/types';
 import { isOpenable } from '../components/ArtifactTree';
 import { IRunViewProps, RunView } from '../components/RunView';
 
 interface ICall {
-  data: Array<Record<string, any>>;
-  layout: Record<string, any>;
+  data: uPlot.AlignedData;
+  plot: { opts: uPlot.Options };
 }
-const plotly = Plotly as unknown as { __calls: ICall[] };
+// The mock (test/uplotMock.js) records what the charts hand to uPlot.
+const uplot = uPlot as unknown as { __calls: ICall[] };
 
 const run: Run = {
   id: 'r1',
@@ -83,7 +84,7 @@ function props(change: Partial<IRunViewProps> = {}): IRunViewProps {
 }
 
 function lastCall(): ICall {
-  return plotly.__calls[plotly.__calls.length - 1];
+  return uplot.__calls[uplot.__calls.length - 1];
 }
 
 describe('RunView', () => {
@@ -107,32 +108,32 @@ describe('RunView', () => {
   });
 
   it('charts each metric with the toolbar options, smoothing from the settings', () => {
-    plotly.__calls.length = 0;
+    uplot.__calls.length = 0;
     const { getByTestId } = render(<RunView {...props()} />);
     const chart = getByTestId('studio-metric-chart');
     expect(chart.getAttribute('data-metric')).toBe('loss');
-    expect(chart.getAttribute('data-points')).toBe('3');
     expect(chart.parentElement?.textContent).toContain('3 of 100,000 points');
-    expect(lastCall().data).toHaveLength(2);
+    // x, the faint raw line and the smoothed one.
+    expect(lastCall().data).toHaveLength(3);
     expect((getByTestId('studio-smoothing') as HTMLInputElement).value).toBe(
       '0.6'
     );
 
     fireEvent.click(getByTestId('studio-logscale-toggle'));
-    expect(lastCall().layout.yaxis.type).toBe('log');
+    expect(lastCall().plot.opts.scales!.y.distr).toBe(3);
     fireEvent.click(getByTestId('studio-xaxis-toggle'));
-    expect(lastCall().layout.xaxis.type).toBe('date');
+    expect(lastCall().plot.opts.scales!.x.time).toBe(true);
     expect(getByTestId('studio-xaxis-toggle').getAttribute('data-value')).toBe(
       'time'
     );
     fireEvent.change(getByTestId('studio-smoothing'), {
       target: { value: '0' }
     });
-    expect(lastCall().data).toHaveLength(1);
+    expect(lastCall().data).toHaveLength(2);
   });
 
   it('shows last, min and max without hovering, and a metric logged once as a number', () => {
-    plotly.__calls.length = 0;
+    uplot.__calls.length = 0;
     document.body.style.setProperty('--jp-Studio-run-color-0', 'rgb(1, 2, 3)');
     const summaries = {
       loss: {
@@ -186,17 +187,13 @@ describe('RunView', () => {
     const value = getByTestId('studio-metric-value');
     expect(value.dataset.metric).toBe('test_accuracy');
     expect(value.textContent).toContain('0.96667');
-    // Axis titles, the theme's first run colour, and plotly's PNG download kept.
-    const { layout, data, config } = lastCall() as ICall & {
-      config: Record<string, any>;
-    };
-    expect(layout.xaxis.title.text).toBe('step');
-    expect(layout.yaxis.title.text).toBe('loss');
-    expect(data[data.length - 1].line.color).toBe('rgb(1, 2, 3)');
-    expect(config.modeBarButtonsToRemove).not.toContain('toImage');
-    expect(config.toImageButtonOptions.format).toBe('png');
+    // Axis titles, the theme's first run colour, and a PNG download.
+    const { opts } = lastCall().plot;
+    expect(opts.axes!.map(axis => axis.label)).toEqual(['step', 'loss']);
+    expect(opts.series[opts.series.length - 1].stroke).toBe('rgb(1, 2, 3)');
+    expect(getByTestId('studio-chart-download').title).toBe('Download as PNG');
     fireEvent.click(getByTestId('studio-xaxis-toggle'));
-    expect(lastCall().layout.xaxis.title.text).toBe('time');
+    expect(lastCall().plot.opts.axes![0].label).toBe('time');
   });
 
   it('lists artifacts with download links, open buttons for text, and folders', () => {

@@ -1,11 +1,11 @@
 /**
- * What plotly is asked to redraw: only the charts whose data changed on a live tick, and no
+ * What uPlot is asked to redraw (a new chart or new data for one): only the charts whose data changed on a live tick, and no
  * request to the server when the smoothing slider moves.
  */
 import { act, fireEvent, render } from '@testing-library/react';
 import { nullTranslator } from '@jupyterlab/translation';
-import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import type { Run } from '../api/types';
 import { CompareView } from '../components/CompareView';
@@ -15,15 +15,17 @@ import type { IMetricSeries } from '../models/runModel';
 import { FakeAPI, makeRun, summary } from './compareFixtures';
 
 interface ICall {
+  kind: 'create' | 'setData';
   element: HTMLElement;
-  data: Array<Record<string, any>>;
+  data: uPlot.AlignedData;
 }
-const plotly = Plotly as unknown as { __calls: ICall[] };
+// The mock (test/uplotMock.js) records every new chart and every setData.
+const uplot = uPlot as unknown as { __calls: ICall[] };
 const trans = nullTranslator.load('jupyter-studio');
 
-/** The metrics whose chart plotly was asked to draw, in call order. */
+/** The metrics whose chart uPlot was asked to draw, in call order. */
 function redrawn(from: number): string[] {
-  return plotly.__calls
+  return uplot.__calls
     .slice(from)
     .map(call => call.element.closest<HTMLElement>('[data-metric]'))
     .filter((chart): chart is HTMLElement => chart !== null)
@@ -84,14 +86,14 @@ async function loadedCompare(): Promise<{
 }
 
 beforeEach(() => {
-  plotly.__calls.length = 0;
+  uplot.__calls.length = 0;
 });
 
 describe('compare panel redraws', () => {
   it('redraws only the chart whose history grew on a live tick', async () => {
     const { api, model, view } = await loadedCompare();
     expect(redrawn(0).sort()).toEqual(['accuracy', 'loss', 'lr_now']);
-    const before = plotly.__calls.length;
+    const before = uplot.__calls.length;
 
     // Run a logs one more loss point; nothing else moved.
     const a = api.runs.get('a')!;
@@ -110,7 +112,7 @@ describe('compare panel redraws', () => {
   it('redraws every chart on a smoothing step without asking the server again', async () => {
     const { api, model, view } = await loadedCompare();
     const requests = api.getRunCalls.length + api.historyCalls.length;
-    const before = plotly.__calls.length;
+    const before = uplot.__calls.length;
 
     await act(async () => {
       fireEvent.change(view.getByTestId('studio-smoothing'), {
@@ -118,11 +120,25 @@ describe('compare panel redraws', () => {
       });
     });
 
-    // The three metric charts, and nothing else (the scatter and parallel coordinates stay).
-    expect(plotly.__calls.length - before).toBe(3);
+    // The three metric charts, once each (the scatter and parallel coordinates are plotly's).
+    expect(uplot.__calls.length - before).toBe(3);
     expect(redrawn(before).sort()).toEqual(['accuracy', 'loss', 'lr_now']);
-    // Smoothed: a faint raw line and the smoothed line per run.
-    expect(plotly.__calls[plotly.__calls.length - 1].data).toHaveLength(4);
+    // Smoothed: x, then a faint raw line and the smoothed line per run.
+    expect(uplot.__calls[uplot.__calls.length - 1].data).toHaveLength(5);
+    const afterFirstStep = uplot.__calls.length;
+
+    // The next step: new data for the same charts, no new chart.
+    await act(async () => {
+      fireEvent.change(view.getByTestId('studio-smoothing'), {
+        target: { value: '0.51' }
+      });
+    });
+    const step = uplot.__calls.slice(afterFirstStep);
+    expect(step.map(call => call.kind)).toEqual([
+      'setData',
+      'setData',
+      'setData'
+    ]);
     expect(api.getRunCalls.length + api.historyCalls.length).toBe(requests);
     view.unmount();
     model.dispose();
@@ -175,7 +191,7 @@ describe('run panel redraws', () => {
     const { rerender } = render(
       view(run, [accuracy, series('loss', [1, 0.8])])
     );
-    const before = plotly.__calls.length;
+    const before = uplot.__calls.length;
 
     // A tick: the run is reloaded (a new object) and loss grew; accuracy keeps its identity.
     const next = makeRun(

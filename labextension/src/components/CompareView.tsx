@@ -16,7 +16,6 @@ import { ParallelCoordinates } from './compare/ParallelCoordinates';
 import { ParamsDiffTable } from './compare/ParamsDiffTable';
 import { RunLegend } from './compare/RunLegend';
 import { ScatterPlot } from './compare/ScatterPlot';
-import type { IChartOptions } from './ChartToolbar';
 import { runColor, useThemeVersion } from './theme';
 
 export interface ICompareViewProps {
@@ -41,11 +40,6 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const [directions, setDirections] = React.useState<Record<string, Direction>>(
     {}
   );
-  const [chartOptions, setChartOptions] = React.useState<IChartOptions>({
-    xAxis: 'step',
-    logScale: false,
-    smoothing: props.defaultSmoothing
-  });
   const [colorBy, setColorBy] = React.useState<string | null>(null);
   const [scatterX, setScatterX] = React.useState<string | null>(null);
   const [scatterY, setScatterY] = React.useState<string | null>(null);
@@ -140,8 +134,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
             colors={colors}
             metricKeys={chartKeys}
             histories={props.histories}
-            options={chartOptions}
-            onOptionsChange={setChartOptions}
+            defaultSmoothing={props.defaultSmoothing}
             trans={trans}
           />
           <ParallelCoordinates

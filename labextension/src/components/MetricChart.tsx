@@ -1,23 +1,27 @@
 /**
- * One metric's chart (plotly.js): a line per series, smoothed over a faint raw line when asked.
+ * One metric's chart (uPlot, on a canvas): a line per series, smoothed over a faint raw line
+ * when asked. Shared by the run panel (one series) and the compare panel (one series per run).
  *
- * Shared by the run panel (one series) and the compare panel (one series per run).
+ * uPlot, not plotly: a compare panel of 20 runs x 10 metrics redraws on every live tick and
+ * smoothing step, which plotly's per-chart and per-trace cost made take hundreds of
+ * milliseconds.
  */
-import type Plotly from 'plotly.js-dist-min';
+import { downloadIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import type uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
-import { emaSmooth } from '../chart/smoothing';
-import { IThemeColors, runColor, themeColors, useThemeVersion } from './theme';
-import { plotConfig, usePlot } from './usePlot';
+import {
+  alignedData,
+  IChartSeries,
+  ILineChartLayout,
+  lineChartOptions
+} from './lineChart';
+import { formatNumber } from './runCells';
+import { themeColors, useThemeVersion } from './theme';
+import { useUPlot } from './useUPlot';
 
-export interface IChartSeries {
-  name: string;
-  x: number[];
-  y: number[];
-  runId?: string;
-  /** The line's colour (the compare panel gives each run one); else the theme's run colours. */
-  color?: string;
-}
+export type { IChartSeries } from './lineChart';
 
 export interface IMetricChartProps {
   /** Shown as the title; also the data-metric attribute. */
@@ -31,57 +35,19 @@ export interface IMetricChartProps {
   logScale: boolean;
   /** 0..0.99: an exponential moving average drawn as the line, the raw values faint. */
   smoothing: number;
+  /** The download button's tooltip, translated. */
+  downloadTitle: string;
   /** data-testid of the wrapper (default 'studio-metric-chart'). */
   testId?: string;
   /** Shown after the title (the run panel's last / min / max); memoised by the caller. */
   header?: React.ReactNode;
 }
 
-/** Plotly draws `null` as a gap; NaN and infinities have no place on an axis. */
-function gaps(values: number[]): (number | null)[] {
-  return values.map(v => (Number.isFinite(v) ? v : null));
-}
-
-/**
- * What a series' arrays become on the chart, computed once per array: a live tick replaces
- * only the series that changed, and a smoothing step recomputes only the smoothed lines (one
- * weight kept per series, the slider's current one).
- */
-const gapsOf = new WeakMap<number[], (number | null)[]>();
-const datesOf = new WeakMap<number[], string[]>();
-const smoothedOf = new WeakMap<
-  number[],
-  { weight: number; y: (number | null)[] }
->();
-
-function cached<K extends object, V>(
-  cache: WeakMap<K, V>,
-  key: K,
-  make: () => V
-): V {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = make();
-    cache.set(key, value);
-  }
-  return value;
-}
-
-function smoothedY(values: number[], weight: number): (number | null)[] {
-  const known = smoothedOf.get(values);
-  if (known?.weight === weight) {
-    return known.y;
-  }
-  const y = gaps(emaSmooth(values, weight));
-  smoothedOf.set(values, { weight, y });
-  return y;
-}
-
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** Epoch ms as a local-time date string, which plotly places on a date axis as is. */
+/** Epoch ms as a local-time date string. */
 export function localDate(ms: number): string {
   const d = new Date(ms);
   return (
@@ -91,127 +57,155 @@ export function localDate(ms: number): string {
   );
 }
 
-/** The traces plotly draws for these props. */
-export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
-  const smooth = props.smoothing > 0;
-  const traces: Plotly.Data[] = [];
-  props.series.forEach((series, i) => {
-    const color = series.color ?? runColor(i);
-    const x =
-      props.xAxis === 'time'
-        ? cached(datesOf, series.x, () => series.x.map(localDate))
-        : series.x;
-    const group = series.runId ?? `${series.name}-${i}`;
-    const mode = series.x.length === 1 ? 'markers' : 'lines';
-    traces.push({
-      type: 'scatter',
-      mode,
-      name: series.name,
-      x,
-      y: cached(gapsOf, series.y, () => gaps(series.y)),
-      line: { color, width: smooth ? 1 : 2 },
-      marker: { color },
-      opacity: smooth ? 0.3 : 1,
-      legendgroup: group,
-      connectgaps: false
-    });
-    if (smooth) {
-      traces.push({
-        type: 'scatter',
-        mode,
-        name: series.name,
-        x,
-        y: smoothedY(series.y, props.smoothing),
-        line: { color, width: 2 },
-        marker: { color },
-        legendgroup: group,
-        connectgaps: false
-      });
+/** Save the chart's canvas (axes included: uPlot draws them on it) as a PNG. */
+export function downloadPng(canvas: HTMLCanvasElement, name: string): void {
+  canvas.toBlob(blob => {
+    if (!blob) {
+      return;
     }
-  });
-  return traces;
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${name}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  }, 'image/png');
 }
 
 /**
- * The layout, themed. No legend: a run panel draws one run, and the compare panel names its
- * runs once, in its own legend above every chart.
+ * The hover box: the x under the cursor and each series' nearest value (the smoothed one when
+ * smoothing). Plain DOM, written by uPlot's setCursor hook: hovering renders no React.
  */
-export function buildLayout(
-  props: IMetricChartProps,
-  theme: IThemeColors
-): Partial<Plotly.Layout> {
-  const axis = {
-    color: theme.font,
-    gridcolor: theme.grid,
-    linecolor: theme.grid,
-    zerolinecolor: theme.grid,
-    automargin: true,
-    title: { font: { size: 11 } }
-  };
-  return {
-    autosize: true,
-    height: 300,
-    margin: { l: 56, r: 16, t: 8, b: 40 },
-    paper_bgcolor: theme.paper,
-    plot_bgcolor: theme.plot,
-    font: { color: theme.font, family: theme.fontFamily, size: 11 },
-    showlegend: false,
-    hovermode: 'closest',
-    xaxis: {
-      ...axis,
-      title: { ...axis.title, text: props.xAxisTitle },
-      type: props.xAxis === 'time' ? 'date' : 'linear'
-    },
-    yaxis: {
-      ...axis,
-      title: { ...axis.title, text: props.metricKey },
-      type: props.logScale ? 'log' : 'linear'
-    },
-    uirevision: `${props.metricKey}:${props.xAxis}:${props.logScale}`
+function tooltipHook(
+  layout: ILineChartLayout,
+  tooltip: React.RefObject<HTMLDivElement>
+): (u: uPlot) => void {
+  const perSeries = layout.smooth ? 2 : 1;
+  return u => {
+    const box = tooltip.current;
+    const idx = u.cursor.idx;
+    if (!box) {
+      return;
+    }
+    if (idx === null || idx === undefined || u.cursor.left === undefined) {
+      box.hidden = true;
+      return;
+    }
+    const x = u.data[0][idx];
+    const rows = [
+      `<div class="jp-Studio-chartTooltip-x">${escapeHtml(
+        `${layout.xAxisTitle}: ${layout.xAxis === 'time' ? localDate(x) : x}`
+      )}</div>`
+    ];
+    layout.series.forEach((s, i) => {
+      const seriesIdx = 1 + i * perSeries + (perSeries - 1);
+      const at = u.cursor.idxs?.[seriesIdx];
+      const value =
+        at === null || at === undefined ? null : u.data[seriesIdx][at];
+      if (value !== null && value !== undefined) {
+        const color = String(u.series[seriesIdx].stroke);
+        rows.push(
+          `<div><span class="jp-Studio-chartTooltip-swatch" style="background:${escapeHtml(color)}"></span>` +
+            `${escapeHtml(s.name)} <b>${escapeHtml(formatNumber(value))}</b></div>`
+        );
+      }
+    });
+    box.innerHTML = rows.join('');
+    box.hidden = false;
+    const left = u.cursor.left + u.over.offsetLeft;
+    const flip = left > u.width / 2;
+    box.style.left = flip ? '' : `${left + 12}px`;
+    box.style.right = flip ? `${u.width - left + 12}px` : '';
+    box.style.top = `${(u.cursor.top ?? 0) + u.over.offsetTop + 12}px`;
   };
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    c =>
+      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[
+        c
+      ] ?? c
+  );
+}
+
 /**
- * A metric's chart; `data-points` counts the raw points given (over every series). Memoised,
- * and plotly redraws only when the series (by identity), an option or the theme changed.
+ * A metric's chart. Memoised; uPlot gets new data only when the series (by identity) or the
+ * smoothing changed, and a new instance only when what the series are, an axis or the theme
+ * changed.
  */
 export const MetricChart = React.memo(function MetricChart(
   props: IMetricChartProps
 ): JSX.Element {
   const themeVersion = useThemeVersion();
-  const points = props.series.reduce((total, s) => total + s.x.length, 0);
-  const data = React.useMemo(
-    () => buildTraces(props),
-    [props.series, props.xAxis, props.smoothing, themeVersion]
-  );
-  const layout = React.useMemo(
-    () => buildLayout(props, themeColors()),
+  const tooltip = React.useRef<HTMLDivElement>(null);
+  const smooth = props.smoothing > 0;
+  // What the lines are (names, colours, how many): a live tick that only adds points keeps it.
+  const seriesKey = props.series
+    .map(s => `${s.runId ?? ''}\t${s.name}\t${s.color ?? ''}`)
+    .join('\n');
+  const layout = React.useMemo<ILineChartLayout>(
+    () => ({
+      series: props.series,
+      xAxis: props.xAxis,
+      xAxisTitle: props.xAxisTitle,
+      yAxisTitle: props.metricKey,
+      logScale: props.logScale,
+      smooth,
+      theme: themeColors()
+    }),
     [
-      props.metricKey,
+      seriesKey,
       props.xAxis,
       props.xAxisTitle,
+      props.metricKey,
       props.logScale,
+      smooth,
       themeVersion
     ]
   );
-  const config = React.useMemo(
-    () => plotConfig(props.metricKey),
-    [props.metricKey]
+  const makeOptions = React.useCallback(
+    (width: number) =>
+      lineChartOptions(layout, width, {
+        setCursor: [tooltipHook(layout, tooltip)]
+      }),
+    [layout]
   );
-  const ref = usePlot(data, layout, config);
+  const data = React.useMemo(
+    () => alignedData(props.series, props.smoothing, props.logScale),
+    [props.series, props.smoothing, props.logScale]
+  );
+  const ref = useUPlot(makeOptions, data);
+  const download = React.useCallback(() => {
+    const canvas = ref.current?.querySelector('canvas');
+    if (canvas) {
+      downloadPng(canvas, props.metricKey);
+    }
+  }, [props.metricKey]);
 
   return (
     <div
       className="jp-Studio-metricChart"
       data-testid={props.testId ?? 'studio-metric-chart'}
       data-metric={props.metricKey}
-      data-points={points}
     >
       <div className="jp-Studio-metricChart-title" title={props.metricKey}>
-        {props.metricKey}
+        <span className="jp-Studio-metricChart-name">{props.metricKey}</span>
         {props.header}
+        <button
+          className="jp-Studio-chartDownload jp-mod-minimal jp-Button"
+          data-testid="studio-chart-download"
+          title={props.downloadTitle}
+          aria-label={props.downloadTitle}
+          onClick={download}
+        >
+          <downloadIcon.react tag="span" elementSize="normal" />
+        </button>
       </div>
-      <div className="jp-Studio-metricChart-plot" ref={ref} />
+      <div className="jp-Studio-metricChart-plot" ref={ref}>
+        <div className="jp-Studio-chartTooltip" ref={tooltip} hidden />
+      </div>
     </div>
   );
 });

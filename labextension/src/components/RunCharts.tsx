@@ -128,6 +128,7 @@ const RunChart = React.memo(function RunChart(props: {
         xAxisTitle={xAxisTitle(options.xAxis, trans)}
         logScale={options.logScale}
         smoothing={options.smoothing}
+        downloadTitle={trans.__('Download as PNG')}
       />
       <div className="jp-Studio-chartNote">
         {metric.error

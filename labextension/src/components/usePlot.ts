@@ -1,7 +1,7 @@
 /**
  * Draw a plotly figure into a div while the div is in sight, redraw when the figure changes,
- * follow the div's size, and free plotly's resources on unmount. Every Studio chart (a run's
- * metric, a comparison's overlaid metric, parallel coordinates, the scatter) draws through it.
+ * follow the div's size, and free plotly's resources on unmount. The compare panel's parallel
+ * coordinates and scatter draw through it (the metric line charts are uPlot's: useUPlot).
  */
 import Plotly from 'plotly.js-dist-min';
 import { useEffect, useRef, useState } from 'react';
@@ -26,7 +26,7 @@ export function plotConfig(filename = 'studio-chart'): Partial<Plotly.Config> {
  * chart costs seconds without a GPU), and a live tick or a smoothing step would pay it for
  * every chart of the panel. A chart that comes back into sight draws its latest figure.
  */
-function useInSight(ref: React.RefObject<HTMLElement>): boolean {
+export function useInSight(ref: React.RefObject<HTMLElement>): boolean {
   const [inSight, setInSight] = useState(
     typeof IntersectionObserver === 'undefined'
   );

@@ -26,8 +26,8 @@ export interface IMetricChartsProps {
   colors: string[];
   metricKeys: string[];
   histories: Histories;
-  options: IChartOptions;
-  onOptionsChange: (options: IChartOptions) => void;
+  /** The smoothing the charts start with (the defaultSmoothing setting). */
+  defaultSmoothing: number;
   trans: TranslationBundle;
 }
 
@@ -110,8 +110,19 @@ function useSeriesByKey(
   }, [runsKey, colors, metricKeys, histories, xAxis]);
 }
 
-export function MetricCharts(props: IMetricChartsProps): JSX.Element {
-  const { runs, colors, metricKeys, histories, options, trans } = props;
+/**
+ * The charts and their toolbar. The toolbar's options are this component's state, so that a
+ * smoothing step renders the charts and not the rest of the comparison (tables, plotly charts).
+ */
+export const MetricCharts = React.memo(function MetricCharts(
+  props: IMetricChartsProps
+): JSX.Element {
+  const { runs, colors, metricKeys, histories, trans } = props;
+  const [options, setOptions] = React.useState<IChartOptions>({
+    xAxis: 'step',
+    logScale: false,
+    smoothing: props.defaultSmoothing
+  });
   const seriesByKey = useSeriesByKey(
     runs,
     colors,
@@ -123,11 +134,7 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
     <div className="jp-Studio-compareSection">
       <div className="jp-Studio-sectionHeader">
         <h3>{trans.__('Metric charts')}</h3>
-        <ChartToolbar
-          options={options}
-          onChange={props.onOptionsChange}
-          trans={trans}
-        />
+        <ChartToolbar options={options} onChange={setOptions} trans={trans} />
       </div>
       {metricKeys.length ? (
         <div className="jp-Studio-chartGrid">
@@ -140,6 +147,7 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
               xAxisTitle={xAxisTitle(options.xAxis, trans)}
               logScale={options.logScale}
               smoothing={options.smoothing}
+              downloadTitle={trans.__('Download as PNG')}
               testId="studio-compare-chart"
             />
           ))}
@@ -153,6 +161,6 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
       )}
     </div>
   );
-}
+});
 
 const EMPTY: IColoredSeries[] = [];
