@@ -9,7 +9,7 @@ import { formatDuration } from '../format';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import type { Run } from '../api/types';
 import type { IRunRow } from '../models/runsWindow';
-import { makeRun, makeRuns } from './fakeRuns';
+import { makeRun, makeRuns, rowsOf } from './fakeRuns';
 
 const trans = nullTranslator.load('jupyter-studio');
 const COLUMNS = [
@@ -20,22 +20,6 @@ const COLUMNS = [
   'metrics.accuracy',
   'params.max_depth'
 ];
-
-/** Rows of top-level runs, or placeholders where a run is null. */
-function rowsOf(
-  runs: (Run | null)[]
-): Pick<IRunsTableProps, 'rowCount' | 'rowAt'> {
-  return {
-    rowCount: runs.length,
-    rowAt: (index: number): IRunRow => ({
-      run: runs[index],
-      depth: 0,
-      childCount: 0,
-      expanded: false,
-      matched: true
-    })
-  };
-}
 
 function renderTable(
   change: Partial<IRunsTableProps> & { runs?: (Run | null)[] } = {}

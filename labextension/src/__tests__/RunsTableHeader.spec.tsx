@@ -6,25 +6,10 @@ import { ColumnChooser } from '../components/ColumnChooser';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
 import { columnLayout, defaultValueWidth } from '../components/RunsTableHeader';
 import type { Run } from '../api/types';
-import type { IRunRow } from '../models/runsWindow';
-import { makeRuns } from './fakeRuns';
+import { makeRuns, rowsOf } from './fakeRuns';
 
 const trans = nullTranslator.load('jupyter-studio');
 const COLUMNS = ['status', 'name', 'metrics.accuracy', 'params.max_depth'];
-
-/** Rows of top-level runs. */
-function rowsOf(runs: Run[]): Pick<IRunsTableProps, 'rowCount' | 'rowAt'> {
-  return {
-    rowCount: runs.length,
-    rowAt: (index: number): IRunRow => ({
-      run: runs[index],
-      depth: 0,
-      childCount: 0,
-      expanded: false,
-      matched: true
-    })
-  };
-}
 
 function renderTable(change: Partial<IRunsTableProps> & { runs?: Run[] } = {}) {
   const { runs, ...rest } = change;

@@ -5,6 +5,7 @@
 import type { ISearchRunsOptions } from '../api/tracking';
 import type { Run, RunList, RunTree, WireNumber } from '../api/types';
 import { StudioRequestError } from '../handler';
+import type { IRunRow } from '../models/runsWindow';
 
 export function makeRun(
   index: number,
@@ -189,4 +190,21 @@ function matches(run: Run, filter: string | undefined): boolean {
     400,
     `Invalid filter: unexpected ${JSON.stringify(filter)}.`
   );
+}
+
+/** The table's rows for top-level runs, or placeholders where a run is null. */
+export function rowsOf(runs: (Run | null)[]): {
+  rowCount: number;
+  rowAt: (index: number) => IRunRow;
+} {
+  return {
+    rowCount: runs.length,
+    rowAt: (index: number): IRunRow => ({
+      run: runs[index],
+      depth: 0,
+      childCount: 0,
+      expanded: false,
+      matched: true
+    })
+  };
 }
