@@ -19,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studio.db.base import Base, BigId
+
+# The series tables share this metadata (the feature seam names it through SqlRun).
+from studio.tracking.series import orm as _series_orm  # noqa: F401
 from studio.tracking.validation import MAX_BATCH_ID_LENGTH
 
 KEY_LENGTH = 250
