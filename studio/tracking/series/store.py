@@ -188,10 +188,9 @@ def _series(session: Session, series_id: int, *, lock: bool) -> SqlSeries:
 def _seal(session: Session, series: SqlSeries) -> None:
     """Seal the tail's lowest full chunks and merge them into the pyramid."""
     session.flush()
+    # Any order: the points are sorted by (step, timestamp, value) before sealing.
     payloads = session.execute(
-        select(SqlSeriesTail.payload)
-        .where(SqlSeriesTail.series_id == series.id)
-        .order_by(SqlSeriesTail.seq)
+        select(SqlSeriesTail.payload).where(SqlSeriesTail.series_id == series.id)
     ).scalars()
     decoded = [decode_points(payload) for payload in payloads]
     steps, stamps, values = sort_points(

@@ -177,7 +177,13 @@ def test_late_and_repeated_steps_are_kept_in_step_then_timestamp_order(new_serie
     series.append(*curve(CHUNK_POINTS, seed=2, start=2 * CHUNK_POINTS))
     assert _table_count(series.database, SqlSeriesChunk, series.id) == 3
     assert_exactly(series.read(), series.expected())
-    for low, high in ((0, 100), (700, 800), (CHUNK_POINTS - 30, CHUNK_POINTS + 30)):
+    # The last range starts far above the late chunk's first step: reads must still find it.
+    for low, high in (
+        (0, 100),
+        (700, 800),
+        (CHUNK_POINTS - 30, CHUNK_POINTS + 30),
+        (2 * CHUNK_POINTS - 30, 2 * CHUNK_POINTS + 30),
+    ):
         assert_exactly(series.read(min_step=low, max_step=high), series.expected(low, high))
     repeats = series.read(min_step=777, max_step=777)
     assert len(repeats.steps) >= 21
@@ -380,3 +386,18 @@ def test_concurrent_appends_to_one_series_lose_nothing(new_series: Any) -> None:
     assert got.steps.tolist() == list(range(total))
     assert got.total == total
     assert got.values.tolist() == (np.arange(total) * 0.5).tolist()
+
+
+@pytest.mark.parametrize("n", [3_000, 30 * CHUNK_POINTS])
+def test_nans_everywhere_still_fit_in_max_points(new_series: Any, n: int) -> None:
+    """A NaN in every bucket makes five points a bucket (its first NaN besides first, min,
+    max and last), from the chunks and from the pyramid alike."""
+    series: Series = new_series()
+    steps = np.arange(n, dtype=np.int64)
+    values = np.random.default_rng(n).normal(size=n)  # min and max inside each bucket
+    values[3::7] = np.nan
+    series.append(steps, steps + T0, values)
+    got = series.read(max_points=100)
+    assert got.downsampled
+    assert 60 <= len(got.steps) <= 100
+    assert np.isnan(got.values).sum() >= 15
