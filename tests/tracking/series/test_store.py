@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from studio.db.engine import Database
 from studio.errors import InvalidInput, NotFound
 from studio.tracking.series import store
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
@@ -29,7 +30,6 @@ from studio.tracking.series.pyramid import (
 from studio.tracking.series.store import CHUNK_POINTS
 
 if TYPE_CHECKING:
-    from studio.db.engine import Database
     from tests.tracking.series.conftest import Series
 
 T0 = 1_700_000_000_000
@@ -193,8 +193,6 @@ def test_late_and_repeated_steps_are_kept_in_step_then_timestamp_order(new_serie
 def test_a_point_is_durable_once_committed_before_its_chunk_is_sealed(
     new_series: Any, database_url: str
 ) -> None:
-    from studio.db.engine import Database
-
     series: Series = new_series()
     series.append([5], [T0], [0.25])
     other = Database(database_url)  # another process's view: a fresh connection
@@ -232,9 +230,10 @@ def _assert_faithful(
     # About max_points / 4 buckets (5 points a bucket where NaNs are).
     assert len(got.steps) >= max_points // 5
     # Every point returned is a stored point of the range, in order.
-    stored = {(s, t, v) for s, t, v in zip(steps.tolist(), stamps.tolist(), _bits(values))}
+    stored = set(zip(steps.tolist(), stamps.tolist(), _bits(values), strict=True))
     nan_steps = set(steps[np.isnan(values)].tolist())
-    for s, t, v in zip(got.steps.tolist(), got.timestamps.tolist(), got.values.tolist()):
+    returned = zip(got.steps.tolist(), got.timestamps.tolist(), got.values.tolist(), strict=True)
+    for s, t, v in returned:
         assert (s, t, _bits(np.array([v]))[0]) in stored or (v != v and s in nan_steps)
     assert (np.diff(got.steps) >= 0).all()
     # The range's first and last points, its extremes, and every NaN gap are there.
