@@ -1,17 +1,18 @@
 """The pyramid's rows: blocks of 256 buckets of one level of one series (`series_blocks`).
 
-Sealing a chunk merges its points' buckets into the blocks they touch, level by level (read,
-merge, delete, insert: a block is rewritten whole, which on both databases is cheaper than
-updating one bucket in a blob). Late points (steps below sealed chunks) merge the same way,
-because bucket summaries merge exactly.
+Sealing chunks merges their points' buckets into the blocks they touch on every level: one
+SELECT of those blocks (all levels at once), a merge in numpy, one DELETE and one INSERT. A
+block is rewritten whole, which on both databases is cheaper than updating one bucket in a
+blob. Late points (steps below sealed chunks) merge the same way, because bucket summaries
+merge exactly.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, or_, select
 
 from studio.tracking.series.orm import SqlSeriesBlock
 from studio.tracking.series.pyramid import (
@@ -25,9 +26,11 @@ from studio.tracking.series.pyramid import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
-_BLOCKS = SqlSeriesBlock.__table__
+# Core statements on the table: the ORM's bookkeeping would cost more than the SQL here.
+_BLOCKS = cast("Table", SqlSeriesBlock.__table__)
 
 
 def add_points(
@@ -39,14 +42,37 @@ def add_points(
     values: np.ndarray,
 ) -> None:
     """Merge points (sorted by step and timestamp) into every level of the series' pyramid."""
-    for level in levels(base):
-        new = summarize(steps, timestamps, values, bucket_keys(steps, level))
-        _merge_into(session, series_id, level, new)
+    new = {
+        level: summarize(steps, timestamps, values, bucket_keys(steps, level))
+        for level in levels(base)
+    }
+    touched = or_(
+        *(
+            and_(
+                _BLOCKS.c.level == level, _BLOCKS.c.block.in_(np.unique(block_of(b.index)).tolist())
+            )
+            for level, b in new.items()
+        )
+    )
+    where = (_BLOCKS.c.series_id == series_id, touched)
+    connection = session.connection()
+    stored: dict[int, list[Buckets]] = {level: [] for level in new}
+    for level, payload in connection.execute(
+        select(_BLOCKS.c.level, _BLOCKS.c.payload).where(*where)
+    ):
+        stored[level].append(Buckets.decode(payload))
+    rows: list[dict[str, Any]] = []
+    for level, buckets in new.items():
+        combined = Buckets.concat([*stored[level], buckets])
+        rows += _rows(series_id, level, merge(combined, combined.index))
+    if any(stored.values()):
+        connection.execute(delete(_BLOCKS).where(*where))
+    connection.execute(insert(_BLOCKS), rows)
 
 
 def load(session: Session, series_id: int, level: int, first: int, last: int) -> Buckets:
     """The stored buckets of `level` with index in [first, last], in index order."""
-    rows = session.execute(
+    payloads = session.connection().execute(
         select(_BLOCKS.c.payload)
         .where(
             _BLOCKS.c.series_id == series_id,
@@ -54,26 +80,17 @@ def load(session: Session, series_id: int, level: int, first: int, last: int) ->
             _BLOCKS.c.block.between(first >> BLOCK_BITS, last >> BLOCK_BITS),
         )
         .order_by(_BLOCKS.c.block)
-    ).all()
-    found = Buckets.concat([Buckets.decode(row.payload) for row in rows])
+    )
+    found = Buckets.concat([Buckets.decode(payload) for (payload,) in payloads])
     inside = (found.index >= first) & (found.index <= last)
     return found if inside.all() else found.take(np.flatnonzero(inside))
 
 
-def _merge_into(session: Session, series_id: int, level: int, new: Buckets) -> None:
-    touched = np.unique(block_of(new.index)).tolist()
-    where = (
-        _BLOCKS.c.series_id == series_id,
-        _BLOCKS.c.level == level,
-        _BLOCKS.c.block.in_(touched),
-    )
-    payloads = session.execute(select(SqlSeriesBlock.payload).where(*where)).scalars()
-    stored = [Buckets.decode(payload) for payload in payloads]
-    combined = Buckets.concat([*stored, new])
-    merged = merge(combined, combined.index)
+def _rows(series_id: int, level: int, merged: Buckets) -> list[dict[str, Any]]:
+    """One row per block of `merged` (sorted by bucket index)."""
     blocks = block_of(merged.index)
     cuts = np.flatnonzero(np.diff(blocks)) + 1
-    rows = [
+    return [
         {
             "series_id": series_id,
             "level": level,
@@ -82,6 +99,3 @@ def _merge_into(session: Session, series_id: int, level: int, new: Buckets) -> N
         }
         for part in np.split(np.arange(len(merged)), cuts)
     ]
-    if stored:
-        session.execute(delete(SqlSeriesBlock).where(*where))
-    session.execute(insert(SqlSeriesBlock), rows)

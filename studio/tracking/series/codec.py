@@ -24,8 +24,8 @@ _HEADER = struct.Struct("<BIHH")  # version, rows, integer columns, float column
 _VERSION = 1
 # zlib's run-length strategy: the shuffled zero runs are what compresses, and it skips the
 # search for longer matches in the noisy mantissa bytes, where zlib spends its time. On a
-# 4,096-point chunk of a noisy curve it is as small as the default strategy and about
-# twice as fast.
+# 4,096-point chunk of a noisy curve it is as small as the default strategy, and faster
+# (0.67 ms against 0.87 ms on a loaded two-core machine).
 _LEVEL = 1
 _WINDOW_BITS = 15
 _MEMORY_LEVEL = 9
@@ -83,8 +83,13 @@ def decode_points(payload: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _delta2(column: np.ndarray) -> np.ndarray:
-    # [x0, x1 - x0, ...] twice; cumsum twice undoes it (wrapping arithmetic both ways).
-    return np.diff(np.diff(column, prepend=np.int64(0)), prepend=np.int64(0))
+    # [x0, x1 - x0, ...] twice; cumsum twice undoes it (wrapping arithmetic both ways). In
+    # place on one copy: np.diff's overhead is most of the time on a block's short columns.
+    first = column.copy()
+    first[1:] -= column[:-1]
+    second = first.copy()
+    second[1:] -= first[:-1]
+    return second
 
 
 def _zigzag(column: np.ndarray) -> np.ndarray:

@@ -25,8 +25,8 @@ from studio.tracking.series.codec import CodecError, decode_columns, encode_colu
 FACTOR = 16
 # 16**15 = 2**60: a level-15 bucket is a sixteenth of the int64 steps; none is coarser.
 TOP_LEVEL = 15
-# Seven levels above a base of >= 16 points per bucket cover a series of 16**8 = 4e9 base
-# steps in a few hundred buckets, enough for any chart.
+# Seven levels above the base: at one point a step (base level 1), a top-level bucket spans
+# 16**8 = 4.3e9 steps, so even a series of 10**12 steps has a few hundred of them.
 LEVELS_ABOVE_BASE = 7
 # Buckets are stored in blocks of 256 consecutive bucket indices of one level.
 BLOCK_BITS = 8

@@ -15,7 +15,7 @@ writer anyway), so two writers never seal the same tail twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sqlalchemy import delete, insert, select
@@ -41,6 +41,7 @@ from studio.tracking.series.source import SeriesSource, empty_points, sort_point
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
 # Points per sealed chunk: its payload is about 32 KB, decoded in a fraction of a millisecond.
@@ -50,6 +51,9 @@ CHUNK_POINTS = 4_096
 FULL_RESOLUTION_POINTS = 4 * CHUNK_POINTS
 METRIC = "metric"
 RUN = "run"
+# Core statements for the per-append rows: the ORM's bookkeeping would cost more than the SQL.
+_CHUNKS = cast("Table", SqlSeriesChunk.__table__)
+_TAIL = cast("Table", SqlSeriesTail.__table__)
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,8 @@ def append(
         return
     series = _series(session, series_id, lock=True)
     count = len(step_array)
-    session.execute(
-        insert(SqlSeriesTail).values(
+    session.connection().execute(
+        insert(_TAIL).values(
             series_id=series_id,
             seq=series.tail_seq,
             count=count,
@@ -187,12 +191,10 @@ def _series(session: Session, series_id: int, *, lock: bool) -> SqlSeries:
 
 def _seal(session: Session, series: SqlSeries) -> None:
     """Seal the tail's lowest full chunks and merge them into the pyramid."""
-    session.flush()
     # Any order: the points are sorted by (step, timestamp, value) before sealing.
-    payloads = session.execute(
-        select(SqlSeriesTail.payload).where(SqlSeriesTail.series_id == series.id)
-    ).scalars()
-    decoded = [decode_points(payload) for payload in payloads]
+    connection = session.connection()
+    payloads = connection.execute(select(_TAIL.c.payload).where(_TAIL.c.series_id == series.id))
+    decoded = [decode_points(payload) for (payload,) in payloads]
     steps, stamps, values = sort_points(
         *(np.concatenate(column) for column in zip(*decoded, strict=True))
     )
@@ -216,11 +218,11 @@ def _seal(session: Session, series: SqlSeries) -> None:
         series.max_chunk_span = max(
             series.max_chunk_span, chunks[-1]["last_step"] - chunks[-1]["first_step"]
         )
-    session.execute(insert(SqlSeriesChunk), chunks)
-    session.execute(delete(SqlSeriesTail).where(SqlSeriesTail.series_id == series.id))
+    connection.execute(insert(_CHUNKS), chunks)
+    connection.execute(delete(_TAIL).where(_TAIL.c.series_id == series.id))
     if sealed < len(steps):
-        session.execute(
-            insert(SqlSeriesTail).values(
+        connection.execute(
+            insert(_TAIL).values(
                 series_id=series.id,
                 seq=series.tail_seq,
                 count=len(steps) - sealed,
