@@ -84,7 +84,10 @@ class SeriesPoints:
 
 
 def intern(session: Session, owner: Owner, key: str, kind: str = METRIC) -> int:
-    """The id of the series (owner, kind, key), created if new (safe under concurrency)."""
+    """The id of the series (owner, kind, key), created if new (safe under concurrency).
+
+    A new series is inserted: call it in a write session (`Database.session(write=True)`).
+    """
     identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind, "key": key}
     query = select(SqlSeries.id).filter_by(**identity)
     found = session.execute(query).scalar_one_or_none()
