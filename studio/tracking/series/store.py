@@ -27,6 +27,7 @@ from studio.tracking.series import blocks
 from studio.tracking.series.codec import decode_points, encode_points
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.pyramid import (
+    COUNT,
     MIN_MAX_POINTS,
     Buckets,
     base_level,
@@ -168,7 +169,12 @@ def read(
         return SeriesPoints(*points(buckets), downsampled=True, total=series.count)
     assert series.base_level is not None, "a range past FULL_RESOLUTION_POINTS has chunks"
     level = choose_level(series.base_level, lo, hi, max_points // 4)
-    buckets = thin(Buckets.concat(source.cover(level, lo, hi)), max_points)
+    buckets = Buckets.concat(source.cover(level, lo, hi))
+    if int(buckets.ints[COUNT].sum()) <= max_points:
+        # Fewer points than the chunks' counts promised (late chunks overlap the range).
+        steps, stamps, values = source.points(lo, hi)
+        return SeriesPoints(steps, stamps, values, downsampled=False, total=series.count)
+    buckets = thin(buckets, max_points)
     return SeriesPoints(*points(buckets), downsampled=True, total=series.count)
 
 

@@ -400,3 +400,43 @@ def test_nans_everywhere_still_fit_in_max_points(new_series: Any, n: int) -> Non
     assert got.downsampled
     assert 60 <= len(got.steps) <= 100
     assert np.isnan(got.values).sum() >= 15
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_series_read_like_brute_force(
+    new_series: Any, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Small chunks make a few thousand points exercise every path (chunks, tail, late
+    chunks, pyramid levels, range covers): each answer is checked against the points."""
+    monkeypatch.setattr(store, "CHUNK_POINTS", 64)
+    monkeypatch.setattr(store, "FULL_RESOLUTION_POINTS", 128)
+    rng = np.random.default_rng(seed)
+    series: Series = new_series()
+    n = 3_000
+    spacing = int(rng.choice([1, 3, 40]))
+    steps = rng.integers(-500, 2_500, n) * spacing  # negative, repeated, out of order
+    steps[: n // 2].sort()  # mostly in order at first, as a training loop logs
+    values = rng.normal(size=n)
+    values[rng.choice(n, 30, replace=False)] = np.nan
+    values[rng.choice(n, 3, replace=False)] = [np.inf, -np.inf, 50.0]
+    series.append_in_batches(steps, T0 + np.arange(n) % 11, values, batch=int(rng.integers(7, 300)))
+    assert_exactly(series.read(), series.expected())
+    for _ in range(6):
+        low, high = sorted(rng.integers(-600, 2_600, 2) * spacing)
+        assert_exactly(
+            series.read(min_step=int(low), max_step=int(high)), series.expected(low, high)
+        )
+        max_points = int(rng.integers(5, 200))
+        got = series.read(max_points=max_points, min_step=int(low), max_step=int(high))
+        want_steps, want_stamps, want_values = series.expected(low, high)
+        assert len(got.steps) <= max_points
+        if len(want_steps) <= max_points:
+            assert_exactly(got, (want_steps, want_stamps, want_values))
+            continue
+        assert got.downsampled
+        assert (got.steps[0], got.steps[-1]) == (want_steps[0], want_steps[-1])
+        if not np.isnan(want_values).all():
+            assert np.nanmin(got.values) == np.nanmin(want_values)
+            assert np.nanmax(got.values) == np.nanmax(want_values)
+        stored = set(zip(want_steps.tolist(), want_stamps.tolist(), strict=True))
+        assert set(zip(got.steps.tolist(), got.timestamps.tolist(), strict=True)) <= stored
