@@ -78,6 +78,8 @@ class SeriesSource:
 
     def tail(self) -> Points:
         """The open tail's points, sorted."""
+        if self._tail is None and self.tail_count == 0:
+            self._tail = empty_points()  # no round trip for an empty tail
         if self._tail is None:
             rows = self._session.execute(
                 select(_TAIL.c.payload).where(_TAIL.c.series_id == self.series_id)
