@@ -2,11 +2,12 @@
 downsampled. Functions of a store session (the caller opens it, `write=True` to append, and
 commits): a package's store calls them inside its own transaction, after its own checks.
 
-An append lands in the open tail at once (durable with the caller's commit). When the tail
-holds `CHUNK_POINTS` points or more, its lowest-stepped points are sealed into chunks of
-`CHUNK_POINTS` (sorted by step, timestamp and value) and merged into the pyramid; the rest
-stay in the tail. A late point (below sealed chunks) is no different: it waits in the tail,
-and its chunk's range overlaps older ones, which range reads allow for (`max_chunk_span`).
+Every append is durable with the caller's commit. It lands in the open tail, unless the
+tail and it hold `CHUNK_POINTS` points or more: then their lowest-stepped points are sealed
+into chunks of `CHUNK_POINTS` (sorted by step, timestamp and value) and merged into the
+pyramid, and the rest becomes the tail, in the same transaction. A late point (below sealed
+chunks) is no different: it is sealed with the others, and its chunk's range overlaps older
+ones, which range reads allow for (`max_chunk_span`).
 
 Appends to one series are serialized by a lock on its `series` row (SQLite serializes every
 writer anyway), so two writers never seal the same tail twice.
@@ -117,22 +118,25 @@ def append(
         return
     series = _series(session, series_id, lock=True)
     count = len(step_array)
-    session.connection().execute(
-        insert(_TAIL).values(
-            series_id=series_id,
-            seq=series.tail_seq,
-            count=count,
-            payload=encode_points(step_array, stamp_array, value_array),
-        )
-    )
     low, high = int(step_array.min()), int(step_array.max())
     series.count += count
     series.tail_count += count
-    series.tail_seq += 1
     series.min_step = low if series.min_step is None else min(low, series.min_step)
     series.max_step = high if series.max_step is None else max(high, series.max_step)
     if series.tail_count >= CHUNK_POINTS:
-        _seal(session, series)
+        # Sealed straight from memory: a tail row written only to be deleted in the same
+        # transaction would leave its dead copy behind on PostgreSQL until a vacuum.
+        _seal(session, series, (step_array, stamp_array, value_array))
+    else:
+        session.connection().execute(
+            insert(_TAIL).values(
+                series_id=series_id,
+                seq=series.tail_seq,
+                count=count,
+                payload=encode_points(step_array, stamp_array, value_array),
+            )
+        )
+        series.tail_seq += 1
     session.flush()
 
 
@@ -198,12 +202,15 @@ def _series(session: Session, series_id: int, *, lock: bool) -> SqlSeries:
     return found
 
 
-def _seal(session: Session, series: SqlSeries) -> None:
-    """Seal the tail's lowest full chunks and merge them into the pyramid."""
+def _seal(
+    session: Session, series: SqlSeries, new: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """Seal the lowest full chunks of the tail and the `new` points, merge them into the
+    pyramid, and leave the rest as the tail."""
     # Any order: the points are sorted by (step, timestamp, value) before sealing.
     connection = session.connection()
     payloads = connection.execute(select(_TAIL.c.payload).where(_TAIL.c.series_id == series.id))
-    decoded = [decode_points(payload) for (payload,) in payloads]
+    decoded = [*(decode_points(payload) for (payload,) in payloads), new]
     steps, stamps, values = sort_points(
         *(np.concatenate(column) for column in zip(*decoded, strict=True))
     )
@@ -228,7 +235,8 @@ def _seal(session: Session, series: SqlSeries) -> None:
             series.max_chunk_span, chunks[-1]["last_step"] - chunks[-1]["first_step"]
         )
     connection.execute(insert(_CHUNKS), chunks)
-    connection.execute(delete(_TAIL).where(_TAIL.c.series_id == series.id))
+    if len(decoded) > 1:  # there were tail rows
+        connection.execute(delete(_TAIL).where(_TAIL.c.series_id == series.id))
     if sealed < len(steps):
         connection.execute(
             insert(_TAIL).values(
