@@ -1,5 +1,5 @@
-"""What one read of one series sees: its chunks, its open tail and its pyramid, each read
-from the database at most once per read, and the bucket cover of a step range.
+"""What one read of one series sees: its chunks, its open tail and its pyramid (the tail
+read and each chunk decoded at most once per read), and the bucket cover of a step range.
 
 A range is covered by the coarsest whole buckets that fit in it, and at its two ends by
 finer ones, level by level down to the base level, then by the raw points of at most two
