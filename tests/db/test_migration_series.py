@@ -1,6 +1,6 @@
-"""Revision 0004 adds the series store's tables, empty, and its downgrade removes them.
+"""Revision 0005 adds the series store's tables, empty, and its downgrade removes them.
 
-(Every existing row survives 0004 both ways: test_migration_data upgrades a filled store to
+(Every existing row survives 0005 both ways: test_migration_data upgrades a filled store to
 head and back.) Runs on SQLite, and on PostgreSQL where STUDIO_TEST_DB_URL names a server.
 """
 
@@ -23,10 +23,10 @@ def _tables(database: Database) -> set[str]:
         return set(inspect(connection).get_table_names())
 
 
-def test_0004_creates_the_series_tables_and_its_downgrade_drops_them(database: Database) -> None:
-    database.upgrade("0003")
-    assert not _tables(database) & SERIES_TABLES
+def test_0005_creates_the_series_tables_and_its_downgrade_drops_them(database: Database) -> None:
     database.upgrade("0004")
+    assert not _tables(database) & SERIES_TABLES
+    database.upgrade("0005")
     assert _tables(database) >= SERIES_TABLES
     with database.engine.connect() as connection:
         for table in SERIES_TABLES:
@@ -34,10 +34,10 @@ def test_0004_creates_the_series_tables_and_its_downgrade_drops_them(database: D
     with database.session(write=True) as session:
         series_id = store.intern(session, store.Owner.run("r"), "loss")
         store.append(session, series_id, [1, 2], [10, 20], [0.5, float("nan")])
-    database.downgrade("0003")
+    database.downgrade("0004")
     assert not _tables(database) & SERIES_TABLES
-    assert database.current_revision() == "0003"
-    database.upgrade("0004")
+    assert database.current_revision() == "0004"
+    database.upgrade("0005")
     with database.session() as session:
         assert store.intern(session, store.Owner.run("r"), "loss") == 1  # a fresh table
         assert len(store.read(session, 1).steps) == 0

@@ -4,7 +4,7 @@ any view of a series of any length is read in milliseconds (DESIGN.md, "Series")
 
 - `codec`: the compressed payload of a chunk or a pyramid block;
 - `pyramid`: bucket summaries, how they merge, which level a read uses;
-- `orm`: the tables (revision 0004);
+- `orm`: the tables (revision 0005);
 - `blocks`: the pyramid's rows;
 - `source`: what one read sees of one series, and the bucket cover of a range;
 - `store`: `intern`, `append`, `read`, `delete_owned`, inside a store session.

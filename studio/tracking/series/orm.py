@@ -1,4 +1,4 @@
-"""SQLAlchemy tables of series (revision 0004). Only the series store uses these classes.
+"""SQLAlchemy tables of series (revision 0005). Only the series store uses these classes.
 
 Storage per point is what these tables are shaped for: a point lives in one chunk's payload
 (about 8 bytes for a noisy float64 curve), and rows and their indexes are per chunk of 4,096
