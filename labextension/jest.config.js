@@ -24,7 +24,8 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esModules})/)`],
   moduleNameMapper: {
     '\\.(css|less|svg)$': '<rootDir>/test/styleMock.js',
-    '^plotly.js-dist-min$': '<rootDir>/test/plotlyMock.js'
+    '^plotly.js-dist-min$': '<rootDir>/test/plotlyMock.js',
+    '^uplot$': '<rootDir>/test/uplotMock.js'
   },
   setupFiles: ['<rootDir>/test/setup.js']
 };

@@ -6,12 +6,12 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import {
   ICommandPalette,
   InputDialog,
+  MainAreaWidget,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import type { Widget } from '@lumino/widgets';
 
 import { findRun } from './findRun';
 import { MAX_COMPARE_RUNS, MIN_COMPARE_RUNS } from './models/compareModel';
@@ -26,15 +26,20 @@ import type { StudioSidebar } from './widgets/sidebar';
 /** The palette category of Studio's commands. */
 export const PALETTE_CATEGORY = 'Studio';
 
-/** The open panels of each kind; their namespaces name them in the saved layout. */
+/**
+ * The open panels of each kind (their namespaces name them in the saved layout), and every
+ * panel of any kind (IStudioTracker, for other extensions).
+ */
 export interface IStudioTrackers {
   experiments: WidgetTracker<ExperimentPanel>;
   runs: WidgetTracker<RunPanel>;
   compares: WidgetTracker<ComparePanel>;
+  panels: WidgetTracker<MainAreaWidget>;
 }
 
 export function createTrackers(): IStudioTrackers {
   return {
+    panels: new WidgetTracker<MainAreaWidget>({ namespace: 'studio-panels' }),
     experiments: new WidgetTracker<ExperimentPanel>({
       namespace: 'studio-experiment'
     }),
@@ -54,7 +59,7 @@ export function registerCommands(
   const trans = context.translator.load('jupyter-studio');
 
   /** Show a panel: the open one if any, else a new one tracked (and so restored on reload). */
-  function open<T extends Widget>(
+  function open<T extends MainAreaWidget>(
     tracker: WidgetTracker<T>,
     existing: T | undefined,
     create: () => T
@@ -62,6 +67,7 @@ export function registerCommands(
     const panel = existing ?? create();
     if (!tracker.has(panel)) {
       void tracker.add(panel);
+      void trackers.panels.add(panel);
     }
     if (!panel.isAttached) {
       shell.add(panel, 'main');
@@ -76,7 +82,7 @@ export function registerCommands(
 
   commands.addCommand(CommandIDs.openSidebar, {
     describedBy: { args: { type: 'object', properties: {} } },
-    label: trans.__('Studio: Show Sidebar'),
+    label: trans.__('Show Sidebar'),
     caption: trans.__('Show the experiments and running runs'),
     execute: showSidebar
   });
@@ -93,7 +99,7 @@ export function registerCommands(
         }
       }
     },
-    label: trans.__('Studio: Open Experiment'),
+    label: trans.__('Open Experiment'),
     caption: trans.__('Open an experiment’s runs table'),
     isEnabled: args => experimentIdOf(args) !== null,
     execute: args => {
@@ -105,13 +111,7 @@ export function registerCommands(
       return open(
         trackers.experiments,
         trackers.experiments.find(panel => panel.experimentId === experimentId),
-        () => {
-          const panel = new ExperimentPanel(context, experimentId);
-          panel.selectionChanged.connect(() =>
-            commands.notifyCommandChanged(CommandIDs.compareRuns)
-          );
-          return panel;
-        }
+        () => new ExperimentPanel(context, experimentId)
       );
     }
   });
@@ -129,9 +129,7 @@ export function registerCommands(
       }
     },
     label: args =>
-      args.isLauncher
-        ? trans.__('Experiments')
-        : trans.__('Studio: Open Experiments'),
+      args.isLauncher ? trans.__('Experiments') : trans.__('Open Experiments'),
     caption: trans.__('Open the most recent experiment'),
     icon: args => (args.isLauncher ? studioIcon : undefined),
     execute: async () => {
@@ -164,14 +162,23 @@ export function registerCommands(
             description: trans.__(
               'The id of the run to open; asked for if absent'
             )
+          },
+          underContextMenu: {
+            type: 'boolean',
+            description: trans.__('Open the run under the context menu')
           }
         }
       }
     },
-    label: trans.__('Studio: Open Run…'),
+    label: args =>
+      args.underContextMenu ? trans.__('Open') : trans.__('Open Run…'),
     caption: trans.__('Open a run by its id or its name'),
     execute: async args => {
-      const runId = stringOf(args.runId) ?? (await askRun(context, trans));
+      const runId =
+        stringOf(args.runId) ??
+        (args.underContextMenu
+          ? runIdUnderMenu(app)
+          : await askRun(context, trans));
       if (runId === null) {
         return;
       }
@@ -183,13 +190,23 @@ export function registerCommands(
     }
   });
 
-  /** The runs a comparison is asked for, else those selected in the current experiment. */
+  /**
+   * The runs a comparison is asked for, else those selected in the experiment it names, else
+   * those selected in the current experiment.
+   */
   function runIdsOf(args: ReadonlyPartialJSONObject): string[] {
+    const experimentId = experimentIdOf(args);
+    const experiment =
+      experimentId === null
+        ? trackers.experiments.currentWidget
+        : trackers.experiments.find(
+            panel => panel.experimentId === experimentId
+          );
     const given = Array.isArray(args.runIds)
       ? args.runIds.filter(
           (id): id is string => typeof id === 'string' && id !== ''
         )
-      : (trackers.experiments.currentWidget?.selectedRunIds ?? []);
+      : (experiment?.selectedRunIds ?? []);
     return [...new Set(given)];
   }
 
@@ -204,11 +221,17 @@ export function registerCommands(
             description: trans.__(
               'The runs to compare; the current experiment’s selection if absent'
             )
+          },
+          experimentId: {
+            type: 'integer',
+            description: trans.__(
+              'The experiment whose selected runs to compare'
+            )
           }
         }
       }
     },
-    label: trans.__('Studio: Compare Selected Runs'),
+    label: trans.__('Compare Selected Runs'),
     caption: trans.__(
       'Compare %1 to %2 runs selected in an experiment',
       MIN_COMPARE_RUNS,
@@ -240,7 +263,7 @@ export function registerCommands(
 
   commands.addCommand(CommandIDs.refresh, {
     describedBy: { args: { type: 'object', properties: {} } },
-    label: trans.__('Studio: Refresh'),
+    label: trans.__('Refresh Studio'),
     caption: trans.__('Reload the sidebar and every open Studio panel'),
     execute: async () => {
       const panels: { refresh(): Promise<void> }[] = [];
@@ -288,7 +311,13 @@ export const restoreOptions = {
   }
 };
 
-function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
+/** The id of the run under the context menu (a runs-table row), if any. */
+export function runIdUnderMenu(app: JupyterFrontEnd): string | null {
+  const node = app.contextMenuHitTest(node => !!node.dataset.runId);
+  return node?.dataset.runId ?? null;
+}
+
+export function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
   const value = args.experimentId;
   if (typeof value === 'number' && Number.isInteger(value)) {
     return value;
@@ -298,7 +327,7 @@ function experimentIdOf(args: ReadonlyPartialJSONObject): number | null {
     : null;
 }
 
-function stringOf(value: unknown): string | null {
+export function stringOf(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 

@@ -1,8 +1,20 @@
 /**
  * The only place that talks to the Studio server.
+ *
+ * Requests are made by openapi-fetch over the `paths` that openapi-typescript generates from
+ * the server's OpenAPI document, so a path, query parameter or body field that the server no
+ * longer has fails `tsc`. They still travel through `ServerConnection.makeRequest`, which adds
+ * Jupyter's token and XSRF headers, and every failure becomes one `StudioRequestError`.
  */
-import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import createClient, {
+  createFinalURL,
+  createQuerySerializer,
+  defaultPathSerializer
+} from 'openapi-fetch';
+import type { Client } from 'openapi-fetch';
+
+import type { paths } from './api/schema';
 
 /** The server's JSON error envelope. */
 export interface IErrorBody {
@@ -22,86 +34,88 @@ export class StudioRequestError extends Error {
   }
 }
 
-export type Query = Record<
-  string,
-  string | number | boolean | null | undefined | (string | number)[]
->;
+/** A client of the Studio REST API, typed by the generated `paths`. */
+export type StudioClient = Client<paths>;
 
-/** `/studio/api/<path>?<query>` under the server's base URL. */
-export function apiUrl(
-  path: string,
-  query: Query = {},
+/** What openapi-fetch answers: the data, or the error with the response that carried it. */
+interface IFetchResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** GET and HEAD carry no body: a Request made with one throws. */
+const BODILESS = new Set(['GET', 'HEAD']);
+
+/** A client whose requests go through Jupyter's `ServerConnection` with these settings. */
+export function createStudioClient(
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === '') {
-      continue;
+): StudioClient {
+  return createClient<paths>({
+    baseUrl: settings.baseUrl,
+    Request: settings.Request,
+    fetch: async (request: Request): Promise<Response> => {
+      // A DELETE without a body sends none, rather than an empty one.
+      const body = BODILESS.has(request.method)
+        ? undefined
+        : (await request.text()) || undefined;
+      try {
+        return await ServerConnection.makeRequest(
+          request.url,
+          { method: request.method, headers: request.headers, body },
+          settings
+        );
+      } catch (error) {
+        throw new StudioRequestError(
+          0,
+          `The Studio server cannot be reached: ${String(error)}`
+        );
+      }
     }
-    for (const item of Array.isArray(value) ? value : [value]) {
-      params.append(key, String(item));
-    }
-  }
-  const search = params.toString();
-  const url = URLExt.join(settings.baseUrl, 'studio', 'api', path);
-  return search ? `${url}?${search}` : url;
+  });
 }
 
 /**
- * Call the Studio REST API; resolves with the parsed JSON body (undefined for 204).
- *
- * Throws `StudioRequestError` carrying the server's message, so panels can show it as is.
+ * The data of a successful answer; otherwise throws `StudioRequestError` carrying the
+ * server's message, so panels can show it as is.
  */
-export async function requestAPI<T>(
-  path: string,
-  init: RequestInit & { query?: Query } = {},
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): Promise<T> {
-  const text = await send(path, init, settings);
-  return (text ? JSON.parse(text) : undefined) as T;
+export async function unwrap<T>(call: Promise<IFetchResult<T>>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) {
+    return data as T;
+  }
+  // Not the JSON envelope (a proxy's page, say): openapi-fetch hands the text over as is.
+  const envelope: IErrorBody =
+    error !== null && typeof error === 'object' ? (error as IErrorBody) : {};
+  throw new StudioRequestError(
+    response.status,
+    envelope.message || `${response.status} ${response.statusText}`.trim(),
+    envelope.reason ?? null
+  );
 }
 
-/** Like `requestAPI`, for routes that answer raw content (artifact files). */
-export function requestText(
-  path: string,
-  query: Query = {},
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): Promise<string> {
-  return send(path, { query }, settings);
-}
+type GetPath = {
+  [P in keyof paths]: paths[P]['get'] extends { parameters: unknown }
+    ? P
+    : never;
+}[keyof paths];
 
-async function send(
-  path: string,
-  init: RequestInit & { query?: Query },
-  settings: ServerConnection.ISettings
-): Promise<string> {
-  const { query, ...request } = init;
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(
-      apiUrl(path, query, settings),
-      request,
-      settings
-    );
-  } catch (error) {
-    throw new StudioRequestError(
-      0,
-      `The Studio server cannot be reached: ${String(error)}`
-    );
-  }
-  const text = response.status === 204 ? '' : await response.text();
-  if (!response.ok) {
-    let error: IErrorBody = {};
-    try {
-      error = JSON.parse(text) as IErrorBody;
-    } catch {
-      // Not the JSON envelope (a proxy's page, say): fall back on the status line.
-    }
-    throw new StudioRequestError(
-      response.status,
-      error.message || `${response.status} ${response.statusText}`,
-      error.reason ?? null
-    );
-  }
-  return text;
+/**
+ * The address of a GET route (a download link the browser follows with the session's
+ * cookie), built from the same typed parameters as a request.
+ */
+export function apiUrl<P extends GetPath>(
+  path: P,
+  params: NonNullable<paths[P]['get']>['parameters'],
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): string {
+  return createFinalURL(path, {
+    baseUrl: settings.baseUrl.replace(/\/+$/, ''),
+    params: params as {
+      query?: Record<string, unknown>;
+      path?: Record<string, unknown>;
+    },
+    querySerializer: createQuerySerializer(),
+    pathSerializer: defaultPathSerializer
+  });
 }

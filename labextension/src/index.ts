@@ -8,15 +8,47 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+// The API plugin provides the client at activation, so it needs './api/tracking' now.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { TrackingAPI } from './api/tracking';
 // Activation adds the sidebar and the commands at once, so it needs './plugin' now.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { activateStudio } from './plugin';
+import { activateStudio, activateWatcher } from './plugin';
+import { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
 
-/** Studio: the sidebar, the panels and their commands. */
-const plugin: JupyterFrontEndPlugin<void> = {
+export { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
+
+/** The typed client of Studio's REST API, for Studio and for extensions built on it. */
+const apiPlugin: JupyterFrontEndPlugin<TrackingAPI> = {
+  id: 'jupyter-studio:api',
+  description: 'The client of Studio’s REST API.',
+  autoStart: true,
+  provides: IStudioAPI,
+  activate: () => new TrackingAPI()
+};
+
+/** The one watcher of running runs (and later alerts and jobs), with notifications. */
+const watcherPlugin: JupyterFrontEndPlugin<IStudioWatcher> = {
+  id: 'jupyter-studio:watcher',
+  description: 'Watches the running runs and says when one ends.',
+  autoStart: true,
+  requires: [IStudioAPI],
+  optional: [ISettingRegistry, ITranslator],
+  provides: IStudioWatcher,
+  activate: (
+    app: JupyterFrontEnd,
+    api: TrackingAPI,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ) => activateWatcher(app, api, settingRegistry, translator ?? nullTranslator)
+};
+
+/** Studio: the sidebar, the panels, their commands and menus. */
+const plugin: JupyterFrontEndPlugin<IStudioTracker> = {
   id: 'jupyter-studio:plugin',
   description: 'Studio: experiment tracking panels in JupyterLab.',
   autoStart: true,
+  requires: [IStudioAPI, IStudioWatcher],
   optional: [
     ILayoutRestorer,
     ISettingRegistry,
@@ -24,8 +56,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     ILauncher
   ],
+  provides: IStudioTracker,
   activate: (
     app: JupyterFrontEnd,
+    api: TrackingAPI,
+    watched: IStudioWatcher,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
@@ -34,14 +69,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) =>
     activateStudio(
       app,
+      api,
+      watched,
       restorer,
       settingRegistry,
       translator ?? nullTranslator,
-      {
-        palette,
-        launcher
-      }
+      { palette, launcher }
     )
 };
 
-export default plugin;
+export default [apiPlugin, watcherPlugin, plugin];

@@ -1,14 +1,17 @@
 /**
- * Studio's activation: the sidebar, the commands, the palette and launcher entries, and the
- * trackers that reopen panels when JupyterLab reloads. Nothing here waits on the server.
+ * Studio's activation: the API client, the application's watcher (with its notifications), and
+ * the sidebar, commands, menus, palette and launcher entries, and the trackers that reopen
+ * panels when JupyterLab reloads. Nothing here waits on the server.
  */
 import type { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
-import type { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import type { ILauncher } from '@jupyterlab/launcher';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
 
-import { TrackingAPI } from './api/tracking';
+import { registerActions } from './actions';
+import type { TrackingAPI } from './api/tracking';
+import type { Run } from './api/types';
 import {
   PALETTE_CATEGORY,
   addToPalette,
@@ -17,7 +20,13 @@ import {
   restoreOptions
 } from './commands';
 import { StudioSettings } from './settings';
-import { CommandIDs, IPanelContext } from './tokens';
+import {
+  CommandIDs,
+  IPanelContext,
+  IStudioTracker,
+  IStudioWatcher
+} from './tokens';
+import { RunningRuns, StudioWatcher } from './watcher';
 import { StudioSidebar } from './widgets/sidebar';
 
 /** Where the sidebar sits among the left-hand panels (JupyterLab's own use 100 to 500). */
@@ -29,33 +38,85 @@ export interface IOptionalServices {
   launcher?: ILauncher | null;
 }
 
-export function activateStudio(
-  app: JupyterFrontEnd,
-  restorer: ILayoutRestorer | null,
-  settingRegistry: ISettingRegistry | null,
-  translator: ITranslator,
-  services: IOptionalServices = {}
-): void {
+/** Studio's settings, the defaults until the registry answers. */
+function loadSettings(registry: ISettingRegistry | null): StudioSettings {
   const settings = new StudioSettings();
-  settings.load(settingRegistry).catch(reason => {
+  settings.load(registry).catch(reason => {
     console.warn(
       'Studio: settings could not be loaded; the defaults apply.',
       reason
     );
   });
+  return settings;
+}
+
+/** The application's watcher, with the running runs as its first source. */
+export function activateWatcher(
+  app: JupyterFrontEnd,
+  api: TrackingAPI,
+  settingRegistry: ISettingRegistry | null,
+  translator: ITranslator
+): IStudioWatcher {
+  const watcher = new StudioWatcher({
+    settings: loadSettings(settingRegistry)
+  });
+  const running = new RunningRuns(api);
+  watcher.register(running);
+  const trans = translator.load('jupyter-studio');
+  running.ended.connect((_, run) => announceEnd(app, run, trans));
+  return { watcher, running };
+}
+
+/** A notification that a watched run ended, with an action that opens it. */
+function announceEnd(
+  app: JupyterFrontEnd,
+  run: Run,
+  trans: ReturnType<ITranslator['load']>
+): void {
+  const name = run.name || run.id.slice(0, 8);
+  const options = {
+    autoClose: 10000,
+    actions: [
+      {
+        label: trans.__('Open'),
+        caption: trans.__('Open the run'),
+        callback: () =>
+          void app.commands.execute(CommandIDs.openRun, { runId: run.id })
+      }
+    ]
+  };
+  if (run.status === 'FAILED') {
+    Notification.error(trans.__('Run %1 failed', name), options);
+  } else if (run.status === 'KILLED') {
+    Notification.warning(trans.__('Run %1 was stopped', name), options);
+  } else {
+    Notification.success(trans.__('Run %1 finished', name), options);
+  }
+}
+
+export function activateStudio(
+  app: JupyterFrontEnd,
+  api: TrackingAPI,
+  watched: IStudioWatcher,
+  restorer: ILayoutRestorer | null,
+  settingRegistry: ISettingRegistry | null,
+  translator: ITranslator,
+  services: IOptionalServices = {}
+): IStudioTracker {
   const context: IPanelContext = {
-    api: new TrackingAPI(),
+    api,
     commands: app.commands,
-    settings,
+    settings: loadSettings(settingRegistry),
     translator,
     contents: app.serviceManager.contents
   };
 
-  const sidebar = new StudioSidebar(context);
+  const sidebar = new StudioSidebar(context, watched.watcher, watched.running);
   app.shell.add(sidebar, 'left', { rank: SIDEBAR_RANK });
 
   const trackers = createTrackers();
   registerCommands(app, context, sidebar, trackers);
+  registerActions(app, context, trackers);
   if (services.palette) {
     addToPalette(services.palette);
   }
@@ -72,4 +133,5 @@ export function activateStudio(
     void restorer.restore(trackers.runs, restoreOptions.runs);
     void restorer.restore(trackers.compares, restoreOptions.compares);
   }
+  return trackers.panels;
 }

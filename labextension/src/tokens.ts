@@ -1,12 +1,46 @@
 /**
- * Studio's extension seams: the options every panel is built from, and the command ids.
+ * Studio's extension seams: the tokens other extensions require to build on Studio (its API
+ * client, its watcher, its panels), the options every panel is built from, and the command ids.
  */
+import type { IWidgetTracker, MainAreaWidget } from '@jupyterlab/apputils';
 import type { CommandRegistry } from '@lumino/commands';
+import { Token } from '@lumino/coreutils';
 import type { Contents } from '@jupyterlab/services';
 import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
 import type { TrackingAPI } from './api/tracking';
+import type { RunningRuns, StudioWatcher } from './watcher';
+
+/** The typed client of Studio's REST API (tracking). */
+export const IStudioAPI = new Token<TrackingAPI>(
+  'jupyter-studio:IStudioAPI',
+  'The typed client of Studio’s REST API.'
+);
+
+/** The application's watcher, and the running runs it keeps. */
+export interface IStudioWatcher {
+  /** Register further sources (the debugger's alerts, finished jobs) here. */
+  readonly watcher: StudioWatcher;
+  /** The runs running now; `ended` says when one finishes, fails or is killed. */
+  readonly running: RunningRuns;
+}
+
+export const IStudioWatcher = new Token<IStudioWatcher>(
+  'jupyter-studio:IStudioWatcher',
+  'Studio’s one watcher of running runs (and later alerts and jobs), for notifications.'
+);
+
+/** A Studio main-area panel: an experiment's runs, a run, or a comparison. */
+export type StudioPanel = MainAreaWidget;
+
+/** Every open Studio panel (experiments, runs, comparisons). */
+export type IStudioTracker = IWidgetTracker<StudioPanel>;
+
+export const IStudioTracker = new Token<IStudioTracker>(
+  'jupyter-studio:IStudioTracker',
+  'Tracks every open Studio panel: experiments, runs and comparisons.'
+);
 
 /** Studio's user settings (schema/plugin.json). */
 export interface IStudioSettings {
@@ -56,4 +90,17 @@ export namespace CommandIDs {
   export const compareRuns = 'studio:compare-runs';
   /** Refresh every open Studio view. */
   export const refresh = 'studio:refresh';
+  /** Copy a run's id: args { runId }, else the run under the context menu. */
+  export const copyRunId = 'studio:copy-run-id';
+  /** Rename a run: args { runId }, else the run under the context menu. */
+  export const renameRun = 'studio:rename-run';
+  /** Delete a run (asks first): args { runId }, else the run under the context menu. */
+  export const deleteRun = 'studio:delete-run';
+  /** Rename an experiment: args { experimentId }, else the one under the context menu. */
+  export const renameExperiment = 'studio:rename-experiment';
+  /** Archive an experiment: args { experimentId }, else the one under the context menu. */
+  export const archiveExperiment = 'studio:archive-experiment';
+  /** Delete an experiment with its runs (asks first): args { experimentId }, else the one
+   * under the context menu. */
+  export const deleteExperiment = 'studio:delete-experiment';
 }

@@ -5,7 +5,9 @@ if (typeof window !== 'undefined') {
     (() => ({
       matches: false,
       addListener: () => {},
-      removeListener: () => {}
+      removeListener: () => {},
+      addEventListener: () => {},
+      removeEventListener: () => {}
     }));
   if (!window.DragEvent) {
     // @jupyterlab/ui-components subclasses DragEvent at import time.

@@ -77,10 +77,20 @@ class RunRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RunTreeInfo:
+    """A run's place in a tree search: the children shown when it expands (those that match
+    the filter or lead to a run that does), and whether the run itself matches."""
+
+    child_count: int
+    matched: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RunPage:
     runs: list[RunRecord]
     next_page_token: str | None
     total: int | None = None  # every matching run, when the search asked for it
+    tree: dict[str, RunTreeInfo] | None = None  # by run id, in tree searches
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,11 @@ from studio.tracking.schemas import (
     MetricHistoryOut,
     MetricHistoryQuery,
     RunCreateIn,
-    RunListOut,
     RunOut,
-    RunSearchIn,
-    RunSearchQuery,
     RunUpdateIn,
     metric_tuples,
 )
+from studio.tracking.schemas_search import RunListOut, RunSearchIn, RunSearchQuery
 from studio.tracking.store import DEFAULT_EXPERIMENT, now_ms
 from studio.tracking.validation import MAX_EXPERIMENT_ID, is_run_id
 from studio.web import Route, StudioAPIHandler
@@ -69,8 +67,10 @@ class TrackingHandler(StudioAPIHandler):
             order_by=search.order_by,
             max_results=search.max_results,
             page_token=search.page_token,
+            offset=search.offset,
             parent_run_id=search.parent_run_id,
             include_total=search.include_total,
+            tree=search.tree,
         )
         self.reply(RunListOut.from_entity(page))
 

@@ -44,6 +44,8 @@ class SqlRun(Base):
     __tablename__ = "runs"
     __table_args__ = (
         Index("ix_runs_experiment_start", "experiment_id", "start_time"),
+        # Covers a tree level's count and its newest-first pages (revision 0004).
+        Index("ix_runs_level", "experiment_id", "parent_run_id", "start_time", "id"),
         # Named "ck_runs_end_after_start" by the naming convention (revision 0002).
         CheckConstraint("end_time IS NULL OR end_time >= start_time", name="end_after_start"),
     )
@@ -96,7 +98,8 @@ class SqlMetricSummary(Base):
     """Last, min and max of one metric of one run, kept current on every write."""
 
     __tablename__ = "metric_summaries"
-    __table_args__ = (Index("ix_metric_summaries_key_last", "key", "last_value"),)
+    # The runs in a metric's order, read from the index alone (revision 0004; search_page.py).
+    __table_args__ = (Index("ix_metric_summaries_sort", "key", "last_value", "run_id"),)
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)

@@ -38,6 +38,18 @@ def decode_offset_token(token: str | None) -> int:
     return offset
 
 
+def start_offset(page_token: str | None, offset: int | None) -> int:
+    """Where a page of runs starts: after its page_token, or at an offset asked for directly
+    (a table that jumps to any row); not both."""
+    if offset is None:
+        return decode_offset_token(page_token)
+    if page_token:
+        raise InvalidInput("Give page_token or offset, not both.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}.")
+    return offset
+
+
 def decode_history_token(token: str | None) -> tuple[int, int, int] | None:
     """(step, timestamp, skip): the page starts at that step and timestamp, past the first
     `skip` points that have both (a step may be logged several times at one timestamp)."""

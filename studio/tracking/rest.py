@@ -43,11 +43,10 @@ from studio.tracking.schemas import (
     ExperimentUpdateIn,
     MetricHistoryOut,
     RunCreateIn,
-    RunListOut,
     RunOut,
-    RunSearchIn,
     RunUpdateIn,
 )
+from studio.tracking.schemas_search import RunListOut, RunSearchIn
 from studio.tracking.validation import (
     MAX_EXPERIMENT_PAGE,
     MAX_HISTORY_POINTS,

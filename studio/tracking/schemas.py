@@ -6,10 +6,7 @@ Field types and their limits are in `wire_types`.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import (
-    BeforeValidator,
     Field,
     model_validator,
 )
@@ -20,7 +17,6 @@ from studio.tracking.entities import (
     ExperimentPage,
     MetricHistory,
     MetricSummary,
-    RunPage,
     RunRecord,
     RunStatus,
 )
@@ -30,35 +26,21 @@ from studio.tracking.validation import (
     MAX_ARTIFACT_PATH_LENGTH,
     MAX_BATCH_ID_LENGTH,
     MAX_EXPERIMENT_PAGE,
-    MAX_FILTER_KEY_TERMS,
-    MAX_FILTER_NESTING,
-    MAX_FILTER_TERMS,
-    MAX_FILTER_VALUES,
     MAX_HISTORY_POINTS,
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
-    MAX_NUMBER_LENGTH,
-    MAX_ORDER_CLAUSES,
-    MAX_QUERY_EXPERIMENTS,
-    MAX_SEARCH_EXPERIMENTS,
 )
 from studio.tracking.wire_types import (
     ExperimentId,
-    Filter,
     FloatIn,
     FloatOut,
     Int64,
-    MaxResults,
     Name,
-    OrderClause,
     PageToken,
-    QueryFilter,
     RunId,
     RunTime,
     ScalarIn,
     Timestamp,
-    split_commas,
-    split_ids,
 )
 from studio.wire import QueryIn, WireIn, WireOut
 
@@ -225,92 +207,6 @@ def _duration(run: RunRecord) -> int | None:
     # nothing, not a negative (or, past 64 bits, wrapped-around) time.
     duration = run.duration_ms
     return None if duration is None else min(max(duration, 0), INT64_MAX)
-
-
-class RunListOut(WireOut, title="RunListOut"):
-    runs: list[RunOut]
-    next_page_token: str | None = Field(
-        None, description="Pass as page_token to get the next page; null on the last page."
-    )
-    total: int | None = Field(None, ge=0, description="Every matching run, when include_total.")
-
-    @classmethod
-    def from_entity(cls, page: RunPage) -> RunListOut:
-        return cls(
-            runs=[RunOut.from_entity(run) for run in page.runs],
-            next_page_token=page.next_page_token,
-            total=page.total,
-        )
-
-    def to_entity(self) -> RunPage:
-        return RunPage(
-            runs=[run.to_entity() for run in self.runs],
-            next_page_token=self.next_page_token,
-            total=self.total,
-        )
-
-
-_FILTER_HELP = (
-    "Filter expression, e.g. \"metrics.accuracy > 0.9 and params.max_depth = '3' "
-    "and status = 'FINISHED'\". Limits (a filter past one is refused with 400): "
-    f"at most {MAX_FILTER_TERMS} comparisons, of which at most {MAX_FILTER_KEY_TERMS} on "
-    f"metrics, params or tags; at most {MAX_FILTER_VALUES} values, `in (...)` lists "
-    f"included; parentheses and `not` nested at most {MAX_FILTER_NESTING} deep; keys of at "
-    f"most {MAX_KEY_LENGTH} characters; numbers of at most {MAX_NUMBER_LENGTH} characters, "
-    f"integers within signed 64 bits."
-)
-_ORDER_HELP = (
-    "Order clauses such as 'metrics.accuracy DESC' or 'start_time' "
-    f"(at most {MAX_ORDER_CLAUSES}: each param, metric or tag clause joins a table)."
-)
-_PAGE_TOKEN_HELP = "The next_page_token of the previous page."
-
-
-class RunSearchIn(WireIn, title="RunSearchIn"):
-    """The body of POST /studio/api/runs/search."""
-
-    experiment_ids: list[ExperimentId] | None = Field(
-        None, max_length=MAX_SEARCH_EXPERIMENTS, description="Runs of these experiments only."
-    )
-    filter: Filter | None = Field(None, description=_FILTER_HELP)
-    order_by: list[OrderClause] = Field(
-        default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
-    )
-    max_results: MaxResults = 1000
-    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
-    parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
-    include_total: bool = Field(False, description="Also count every matching run.")
-
-
-class RunSearchQuery(QueryIn, title="RunSearchQuery"):
-    """The query of GET /studio/api/runs; lists repeat the parameter or separate by commas."""
-
-    experiment_id: Annotated[list[ExperimentId], BeforeValidator(split_ids)] = Field(
-        default_factory=list,
-        max_length=MAX_QUERY_EXPERIMENTS,
-        description="Runs of these experiments only (more in the body of POST /runs/search).",
-    )
-    filter: QueryFilter | None = Field(
-        None, description=f"{_FILTER_HELP} Longer filters go in the body of POST /runs/search."
-    )
-    order_by: Annotated[list[OrderClause], BeforeValidator(split_commas)] = Field(
-        default_factory=list, max_length=MAX_ORDER_CLAUSES, description=_ORDER_HELP
-    )
-    max_results: MaxResults = 1000
-    page_token: PageToken | None = Field(None, description=_PAGE_TOKEN_HELP)
-    parent_run_id: RunId | None = Field(None, description="Only the child runs of this run.")
-    include_total: bool = Field(False, description="Also count every matching run.")
-
-    def to_search(self) -> RunSearchIn:
-        return RunSearchIn(
-            experiment_ids=self.experiment_id or None,
-            filter=self.filter,
-            order_by=self.order_by,
-            max_results=self.max_results,
-            page_token=self.page_token,
-            parent_run_id=self.parent_run_id,
-            include_total=self.include_total,
-        )
 
 
 class MetricIn(WireIn, title="MetricIn"):

@@ -462,6 +462,18 @@ def check_order_by(order_by: Sequence[str] | None) -> None:
         )
 
 
+def parse_order_clause(clause: str | None) -> tuple[Identifier, bool]:
+    """What one `name [asc|desc]` clause orders by, and whether it descends."""
+    match = _ORDER.match(clause or "")
+    if match is None or not match.group("name"):
+        raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
+    parser = _Parser(match.group("name"))
+    identifier = parser._identifier()
+    if parser.index != len(parser.tokens):
+        raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
+    return identifier, (match.group("direction") or "asc").lower() == "desc"
+
+
 def apply_order(query: Select[Any], order_by: list[str] | None) -> Select[Any]:
     """Order by metrics' last values, params, tags or attributes; newest first by default.
 
@@ -470,14 +482,7 @@ def apply_order(query: Select[Any], order_by: list[str] | None) -> Select[Any]:
     """
     check_order_by(order_by)
     for number, clause in enumerate(order_by or []):
-        match = _ORDER.match(clause or "")
-        if match is None or not match.group("name"):
-            raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
-        parser = _Parser(match.group("name"))
-        identifier = parser._identifier()
-        if parser.index != len(parser.tokens):
-            raise InvalidInput(f"Invalid order_by {clause!r}: expected 'name [asc|desc]'.")
-        descending = (match.group("direction") or "asc").lower() == "desc"
+        identifier, descending = parse_order_clause(clause)
         if identifier.entity == "attributes":
             column: Any = ATTRIBUTES[identifier.key]
         else:

@@ -198,8 +198,10 @@ class TrackingService:
         order_by: Sequence[str] | None = None,
         max_results: int = 1000,
         page_token: str | None = None,
+        offset: int | None = None,
         parent_run_id: str | None = None,
         include_total: bool = False,
+        tree: bool = False,
     ) -> RunPage:
         return self.store.search_runs(
             experiment_ids,
@@ -207,8 +209,10 @@ class TrackingService:
             order_by=order_by,
             max_results=max_results,
             page_token=page_token,
+            offset=offset,
             parent_run_id=parent_run_id,
             include_total=include_total,
+            tree=tree,
         )
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from studio import features
 from studio.errors import Conflict, InvalidInput, NotFound
-from studio.tracking import store_history
+from studio.tracking import search_tree, store_history
 from studio.tracking import store_rows as sql_rows
 from studio.tracking.entities import (
     Experiment,
@@ -27,8 +27,9 @@ from studio.tracking.orm import (
     SqlMetricSummary,
     SqlRun,
 )
-from studio.tracking.paging import decode_offset_token, encode_offset_token
-from studio.tracking.search import ATTRIBUTES, apply_order, check_order_by, parse_filter
+from studio.tracking.paging import decode_offset_token, encode_offset_token, start_offset
+from studio.tracking.search import ATTRIBUTES, check_order_by, parse_filter
+from studio.tracking.search_page import read_page
 from studio.tracking.validation import (
     MAX_SEARCH_EXPERIMENTS,
     MAX_SEARCH_RESULTS,
@@ -327,9 +328,12 @@ class TrackingStore:
         order_by: Sequence[str] | None = None,
         max_results: int = 1000,
         page_token: str | None = None,
+        offset: int | None = None,
         parent_run_id: str | None = None,
         include_total: bool = False,
+        tree: bool = False,
     ) -> RunPage:
+        """A page of runs; with `tree`, of one level of the run tree (see `search_tree`)."""
         if not 1 <= max_results <= MAX_SEARCH_RESULTS:
             raise InvalidInput(f"max_results must be between 1 and {MAX_SEARCH_RESULTS}.")
         if experiment_ids is not None and len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
@@ -338,19 +342,21 @@ class TrackingStore:
                 f"{len(experiment_ids)} were given."
             )
         check_order_by(order_by)
-        offset = decode_offset_token(page_token)
+        start = start_offset(page_token, offset)
         condition = parse_filter(filter)
-        conditions: list[Any] = []
+        scope: list[Any] = []
         if experiment_ids is not None:
-            conditions.append(ATTRIBUTES["experiment_id"].in_(list(experiment_ids)))
-        if parent_run_id is not None:
-            conditions.append(SqlRun.parent_run_id == parent_run_id)
-        if condition is not None:
+            scope.append(ATTRIBUTES["experiment_id"].in_(list(experiment_ids)))
+        conditions = list(scope)
+        shown = search_tree.shown_condition(scope, condition) if tree else None
+        if tree or parent_run_id is not None:
+            conditions.append(search_tree.level_condition(parent_run_id))
+        if tree and shown is not None:
+            conditions.append(shown)
+        elif not tree and condition is not None:
             conditions.append(condition)
-        query = select(SqlRun).where(*conditions)
-        query = apply_order(query, list(order_by or [])).offset(offset).limit(max_results + 1)
         with self.db.session() as session:
-            rows = list(session.scalars(query))
+            rows = read_page(session, conditions, order_by, start, max_results + 1)
             more = len(rows) > max_results
             runs = sql_rows.hydrate(session, rows[:max_results])
             total = (
@@ -358,8 +364,13 @@ class TrackingStore:
                 if include_total
                 else None
             )
-        token = encode_offset_token(offset + max_results) if more else None
-        return RunPage(runs=runs, next_page_token=token, total=total)
+            info = (
+                search_tree.tree_info(session, [run.id for run in runs], condition, shown)
+                if tree
+                else None
+            )
+        token = encode_offset_token(start + max_results) if more else None
+        return RunPage(runs=runs, next_page_token=token, total=total, tree=info)
 
     def count_runs(self, experiment_id: int, filter: str | None = None) -> int:
         condition = parse_filter(filter)

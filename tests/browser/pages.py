@@ -7,6 +7,8 @@ only this module knows the data-testid contract of the panels and how JupyterLab
 
 from __future__ import annotations
 
+import json
+import math
 import operator
 import os
 import re
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from playwright.sync_api import ConsoleMessage, Error, Locator, Page
+    from playwright.sync_api import ConsoleMessage, Error, Locator, Page, Request
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -136,6 +138,83 @@ _COLOURS_JS = """element => {
 }"""
 
 
+# A metric chart is a uPlot instance, kept on its plot div as the non-enumerable `__uplot`.
+# The points it drew: per run (a smoothed line shares its raw line's label and is not counted
+# twice) the non-null values within the range uPlot drew (`series.idxs`, set as it draws), and
+# only once the canvas holds more than its background.
+_UPLOT_JS = """chart => {
+  const node = chart.classList.contains('jp-Studio-metricChart-plot')
+    ? chart : chart.querySelector('.jp-Studio-metricChart-plot');
+  return node ? node.__uplot || null : null;
+}"""
+_DRAWN_POINTS_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  if (!u || !u.ctx) return 0;
+  const canvas = u.ctx.canvas;
+  if (!canvas.width || !canvas.height) return 0;
+  const pixels = u.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = false;
+  for (let i = 4; i < pixels.length && !painted; i += 4) {{
+    painted = pixels[i] !== pixels[0] || pixels[i + 1] !== pixels[1]
+      || pixels[i + 2] !== pixels[2];
+  }}
+  if (!painted) return 0;
+  const labels = new Set();
+  let points = 0;
+  u.series.forEach((series, i) => {{
+    if (i === 0 || !series.show || labels.has(series.label) || !series.idxs) return;
+    labels.add(series.label);
+    const values = u.data[i];
+    for (let j = series.idxs[0]; j <= series.idxs[1]; j++) {{
+      if (values[j] !== null && values[j] !== undefined) points += 1;
+    }}
+  }});
+  return points;
+}}"""
+# The colour uPlot drew each run's line in (one per label: a smoothed line is its run's
+# colour), as the browser computes it.
+_LINE_COLOURS_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  const probe = document.createElement('span');
+  document.body.appendChild(probe);
+  const labels = new Set();
+  const colours = [];
+  u.series.forEach((series, i) => {{
+    if (i === 0 || labels.has(series.label)) return;
+    labels.add(series.label);
+    const stroke = typeof series.stroke === 'function' ? series.stroke(u, i) : series.stroke;
+    probe.style.color = stroke;
+    colours.push(getComputedStyle(probe).color);
+  }});
+  probe.remove();
+  return colours;
+}}"""
+# The colour of a pixel uPlot painted in a corner of the canvas (its background), as rgb().
+_CANVAS_PAPER_JS = f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  const [r, g, b] = u.ctx.getImageData(1, 1, 1, 1).data;
+  return `rgb(${{r}}, ${{g}}, ${{b}})`;
+}}"""
+
+
+def format_number(value: float) -> str:
+    """The runs table's way of writing a metric (runCells.tsx formatNumber)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if 1e-3 <= abs(value) < 1e6:
+        return repr(float(f"{value:.5g}"))
+    return f"{float(f'{value:.4g}'):e}"
+
+
+def luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
+    return _luminance(css_colour)
+
+
 def _luminance(css_colour: str) -> float:
     """0 (black) to 1 (white), from an rgb()/rgba() CSS colour."""
     channels = [float(part) for part in re.findall(r"[\d.]+", css_colour)[:3]]
@@ -250,11 +329,20 @@ class StudioPage:
         return _luminance(text) > _luminance(background)
 
     def chart_is_dark(self, chart: Locator) -> bool:
-        """Plotly's paper is dark and its axis labels light."""
-        paper = chart.locator(".main-svg").first.evaluate(
-            "svg => getComputedStyle(svg).backgroundColor"
+        """The background uPlot painted is dark and its axis labels light."""
+        paper = self.chart_paper(chart)
+        label = chart.first.evaluate(
+            f"""chart => {{
+              const u = ({_UPLOT_JS})(chart);
+              const probe = document.createElement('span');
+              document.body.appendChild(probe);
+              const stroke = u.axes[0].stroke;
+              probe.style.color = typeof stroke === 'function' ? stroke(u, 0) : stroke;
+              const colour = getComputedStyle(probe).color;
+              probe.remove();
+              return colour;
+            }}"""
         )
-        label = chart.locator(".xtick text").first.evaluate("t => getComputedStyle(t).fill")
         return _luminance(paper) < 0.35 and _luminance(label) > 0.5
 
     # Sidebar -------------------------------------------------------------------------------
@@ -411,7 +499,8 @@ class StudioPage:
         return row.locator(Sel.RUN_SELECT).is_checked()
 
     def compare_selected(self, panel: Locator) -> Locator:
-        panel.locator(Sel.COMPARE_BUTTON).click()
+        # The compare button sits in the panel's JupyterLab toolbar, beside the panel's content.
+        panel.locator("xpath=..").locator(Sel.COMPARE_BUTTON).click()
         compare = self.page.locator(f"{Sel.COMPARE_PANEL}:visible")
         compare.wait_for(state="visible")
         return compare
@@ -448,19 +537,26 @@ class StudioPage:
         return panel.locator(f'{tid(testid)}[data-metric="{metric}"]')
 
     def chart_points(self, panel: Locator, metric: str, testid: str = "studio-metric-chart") -> int:
-        """The points a chart says it draws (data-points), once it has drawn some."""
+        """The points uPlot drew in a chart (one line per series, smoothed lines not counted
+        twice), once it has drawn some; not what the chart's props say."""
         chart = self.chart(panel, metric, testid)
         chart.wait_for(state="visible")
+        return poll(
+            lambda: self.drawn_points(chart), lambda n: n > 0, f"points drawn in {metric}", 15
+        )
 
-        def read() -> int:
-            value = chart.get_attribute("data-points")
-            return int(value) if value and value.isdigit() else 0
-
-        return poll(read, lambda n: n > 0, f"data-points of the {metric} chart", 15)
+    def drawn_points(self, chart: Locator) -> int:
+        """The points in the range uPlot drew of each line, once its canvas holds more than
+        the background; 0 before it has drawn."""
+        return int(chart.first.evaluate(_DRAWN_POINTS_JS))
 
     def chart_drawn(self, chart: Locator) -> bool:
-        """Plotly drew its SVG inside the chart (at least one trace path)."""
-        return bool(chart.locator(".main-svg .scatterlayer .trace").count())
+        """uPlot drew points of a line on the chart's canvas, waited for."""
+        try:
+            poll(lambda: self.drawn_points(chart), bool, "a drawn line in the chart", 15)
+        except StudioTimeout:
+            return False
+        return True
 
     def artifacts(self, panel: Locator) -> list[str]:
         items = panel.locator(Sel.ARTIFACT)
@@ -499,3 +595,418 @@ class StudioPage:
     def visible_param_rows(self, compare: Locator) -> set[str]:
         rows = compare.locator(f"{Sel.COMPARE_PARAM_ROW}:visible")
         return {rows.nth(i).get_attribute("data-param") or "" for i in range(rows.count())}
+
+    # Runs-table columns ----------------------------------------------------------------------
+
+    def column_width(self, panel: Locator, column: str) -> float:
+        """The rendered width of a column's header, in CSS pixels."""
+        box = self.header(panel, column).bounding_box()
+        assert box, f"the header of {column} is not rendered"
+        return box["width"]
+
+    def cell_width(self, panel: Locator, run_id: str, column: str) -> float:
+        row = panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+        box = row.locator(f'{Sel.CELL}[data-column="{column}"]').bounding_box()
+        assert box, f"the {column} cell of {run_id} is not rendered"
+        return box["width"]
+
+    def drag_column_edge(self, panel: Locator, column: str, dx: float) -> None:
+        """Drag the right edge of a value column's header `dx` pixels, as a user would."""
+        edge = self.header(panel, column).locator(tid("studio-column-resizer"))
+        edge.scroll_into_view_if_needed()
+        box = edge.bounding_box()
+        assert box, f"the resize edge of {column} is not rendered"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        for step in range(1, 5):
+            self.page.mouse.move(x + dx * step / 4, y)
+        self.page.mouse.up()
+
+    def column_kind_box(self, panel: Locator, column: str) -> dict[str, float]:
+        """Where the param/metric chip of a column's header is drawn."""
+        box = self.header(panel, column).locator(tid("studio-column-kind")).bounding_box()
+        assert box, f"{column} has no param/metric chip"
+        return box
+
+    def column_note(self, panel: Locator, column: str) -> str:
+        """The note under a header's label ("last" for metrics), or ""."""
+        note = self.header(panel, column).locator(tid("studio-column-note"))
+        return note.inner_text().strip() if note.count() else ""
+
+    def runs_table_scroll(self, panel: Locator, left: float | None = None) -> dict[str, float]:
+        """The runs table's horizontal scroll (scrollLeft, scrollWidth, clientWidth, and its
+        box's left/right); with `left`, scroll there first."""
+        return dict(
+            panel.locator(".jp-Studio-runsTable").evaluate(
+                """(table, left) => {
+                  if (left !== null) { table.scrollLeft = left; }
+                  const box = table.getBoundingClientRect();
+                  return { scrollLeft: table.scrollLeft, scrollWidth: table.scrollWidth,
+                           clientWidth: table.clientWidth, left: box.left,
+                           right: box.left + table.clientWidth };
+                }""",
+                left,
+            )
+        )
+
+    # Runs table: nested runs and long tables ------------------------------------------------
+
+    def tree_rows(self, panel: Locator) -> list[tuple[str, int, bool]]:
+        """(run id, depth, matches the filter) of each run row shown, top to bottom."""
+        rows = panel.locator(Sel.RUN_ROW).evaluate_all(
+            """rows => rows.map(row => [row.getAttribute('data-run-id'),
+                Number(row.getAttribute('data-depth')), row.getAttribute('data-matched')])"""
+        )
+        return [(str(run_id), int(depth), matched == "true") for run_id, depth, matched in rows]
+
+    def wait_tree_rows(
+        self,
+        panel: Locator,
+        until: Callable[[list[tuple[str, int, bool]]], bool],
+        what: str,
+        timeout_s: float = 15,
+    ) -> list[tuple[str, int, bool]]:
+        return poll(lambda: self.tree_rows(panel), until, what, timeout_s)
+
+    # JupyterLab's own parts: main-area panels, toolbars, menus, requests (test_shell.py) ------
+
+    def set_studio_settings(self, values: dict[str, Any]) -> None:
+        """Save Studio's user settings on the server (`{}`: the defaults); a page loaded after
+        this reads them."""
+        answer = self.page.request.put(
+            f"{self.base_url}/lab/api/settings/jupyter-studio:plugin",
+            headers={"Authorization": f"token {self.token}"},
+            data=json.dumps({"raw": json.dumps(values)}),
+        )
+        assert answer.ok, answer.text()
+
+    def reopen_lab(self) -> None:
+        """Load JupyterLab again on this test's workspace as it was left (settings read anew)."""
+        self.page.goto(f"{self.base_url}/lab/workspaces/{self.workspace}?token={self.token}")
+        self.wait_ready()
+
+    def main_area_widget(self, widget_id: str) -> Locator:
+        """The MainAreaWidget whose id is `widget_id` (its toolbar and its content)."""
+        return self.page.locator(f'[id="{widget_id}"].jp-MainAreaWidget')
+
+    def toolbar_item(self, widget_id: str, testid: str) -> Locator:
+        """An item of a panel's JupyterLab toolbar, by its data-testid."""
+        return self.main_area_widget(widget_id).locator(f".jp-Toolbar {tid(testid)}")
+
+    def tab(self, widget_id: str) -> Locator:
+        return self.page.locator(f'#jp-main-dock-panel .lm-TabBar-tab[data-id="{widget_id}"]')
+
+    def activate_tab(self, widget_id: str) -> None:
+        self.tab(widget_id).click()
+        self.main_area_widget(widget_id).wait_for(state="visible")
+
+    def close_tab(self, widget_id: str) -> None:
+        self.tab(widget_id).locator(".lm-TabBar-tabCloseIcon").click()
+        self.main_area_widget(widget_id).wait_for(state="detached")
+
+    def api_requests_during(
+        self, seconds: float, action: Callable[[], None] | None = None
+    ) -> list[str]:
+        """The requests to Studio's API the page makes in the next `seconds` (after doing
+        `action`, if given), each as "METHOD URL BODY"."""
+        seen: list[str] = []
+
+        def on_request(request: Request) -> None:
+            if "/studio/api/" in request.url:
+                seen.append(f"{request.method} {request.url} {request.post_data or ''}")
+
+        self.page.on("request", on_request)
+        try:
+            if action is not None:
+                action()
+            self.page.wait_for_timeout(seconds * 1000)
+        finally:
+            self.page.remove_listener("request", on_request)
+        return seen
+
+    def open_main_menu(self, label: str) -> Locator:
+        """Open a menu of the main menu bar; the open menu."""
+        self.page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=label).click()
+        menu = self.page.locator(".lm-Menu").last
+        menu.wait_for(state="visible")
+        return menu
+
+    def menu_labels(self, menu: Locator) -> list[str]:
+        return [text.strip() for text in menu.locator(".lm-Menu-itemLabel").all_inner_texts()]
+
+    def choose(self, menu: Locator, label: str) -> None:
+        """Click the item of an open menu whose label is `label`."""
+        exact = re.compile(f"^{re.escape(label)}$")
+        label_node = self.page.locator(".lm-Menu-itemLabel", has_text=exact)
+        menu.locator(".lm-Menu-item").filter(has=label_node).click()
+
+    def context_menu(self, target: Locator) -> Locator:
+        """Right-click `target`; JupyterLab's context menu, once open."""
+        target.click(button="right")
+        menu = self.page.locator(".lm-Menu").last
+        menu.wait_for(state="visible")
+        return menu
+
+    def run_row(self, panel: Locator, run_id: str) -> Locator:
+        return panel.locator(f'{Sel.RUN_ROW}[data-run-id="{run_id}"]')
+
+    def expand_toggle(self, panel: Locator, run_id: str) -> Locator:
+        """The toggle that shows or hides a run's children (it shows their count)."""
+        return self.run_row(panel, run_id).locator(tid("studio-run-expand"))
+
+    def set_expanded(self, panel: Locator, run_id: str, expanded: bool) -> None:
+        toggle = self.expand_toggle(panel, run_id)
+        if toggle.get_attribute("aria-expanded") != str(expanded).lower():
+            toggle.click()
+        poll(
+            lambda: toggle.get_attribute("aria-expanded"),
+            lambda state: state == str(expanded).lower(),
+            f"aria-expanded of {run_id}",
+            10,
+        )
+
+    def runs_scroll(self, panel: Locator) -> dict[str, float]:
+        """The runs table's scroller: scrollTop, scrollHeight, clientHeight, and the height of
+        its body (every row, loaded or not)."""
+        return dict(
+            panel.locator(".jp-Studio-runsTable").evaluate(
+                """table => ({top: table.scrollTop, height: table.scrollHeight,
+                    client: table.clientHeight,
+                    body: table.querySelector('.jp-Studio-runsBody').offsetHeight})"""
+            )
+        )
+
+    def scroll_runs_to(self, panel: Locator, fraction: float) -> None:
+        """Drag the runs table's scrollbar: to a fraction of its range (1: the end)."""
+        panel.locator(".jp-Studio-runsTable").evaluate(
+            """(table, fraction) => {
+                table.scrollTop = (table.scrollHeight - table.clientHeight) * fraction;
+                table.dispatchEvent(new Event('scroll'));
+            }""",
+            fraction,
+        )
+
+    def experiment_item(self, sidebar: Locator, experiment_id: int) -> Locator:
+        return sidebar.locator(f'{Sel.EXPERIMENT_ITEM}[data-experiment-id="{experiment_id}"]')
+
+    def answer_dialog(self, button: str, text: str | None = None) -> None:
+        """Type `text` into the open dialog's input (if given) and press `button`."""
+        dialog = self.page.locator(".jp-Dialog")
+        dialog.wait_for(state="visible")
+        if text is not None:
+            dialog.locator("input").fill(text)
+        dialog.locator("button.jp-Dialog-button", has_text=button).click()
+        dialog.wait_for(state="detached")
+
+    def record_copies(self) -> None:
+        """From now on, remember what is copied to the clipboard (`copied()`)."""
+        self.page.evaluate(
+            """() => {
+              window.studioCopied = [];
+              window.addEventListener('copy', event =>
+                window.studioCopied.push(event.clipboardData.getData('text')));
+            }"""
+        )
+
+    def copied(self) -> list[str]:
+        return list(self.page.evaluate("() => window.studioCopied"))
+
+    def notification(self, text: str) -> Locator:
+        """A JupyterLab notification (toast) showing `text`."""
+        return self.page.locator(".Toastify__toast").filter(has_text=text)
+
+    # Charts (run and compare panels) -------------------------------------------------------
+
+    def wait_chart_points(
+        self,
+        panel: Locator,
+        metric: str,
+        expected: int,
+        testid: str = "studio-metric-chart",
+        timeout_s: float = 15,
+    ) -> int:
+        """Wait until uPlot has drawn `expected` points in the metric's chart (scrolled into
+        sight: charts out of sight wait to be seen before drawing)."""
+        chart = self.chart(panel, metric, testid)
+        chart.scroll_into_view_if_needed()
+        return poll(
+            lambda: self.drawn_points(chart),
+            lambda n: n == expected,
+            f"points drawn in the {metric} chart",
+            timeout_s,
+        )
+
+    def chart_stats(self, panel: Locator, metric: str) -> dict[str, str]:
+        """{"last"|"min"|"max": the number shown} in the header of a run panel's chart."""
+        stats = self.chart(panel, metric).locator(tid("studio-metric-stats"))
+        stats.wait_for(state="visible")
+        pairs = stats.locator("[data-stat]").evaluate_all(
+            "items => items.map(i => [i.dataset.stat, i.querySelector('b').textContent])"
+        )
+        return {str(stat): str(value) for stat, value in pairs}
+
+    def metric_value(self, panel: Locator, metric: str) -> Locator:
+        """A metric logged once, shown as a number instead of a chart."""
+        return panel.locator(f'{tid("studio-metric-value")}[data-metric="{metric}"]')
+
+    def chart_axis_titles(self, chart: Locator) -> tuple[str, str]:
+        """(x title, y title) of the axes uPlot drew, once drawn."""
+        poll(lambda: self.drawn_points(chart), bool, "a drawn line in the chart", 15)
+        x, y = chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).axes.map(a => a.label)")
+        return str(x), str(y)
+
+    def png_button(self, chart: Locator) -> Locator:
+        """The chart's "Download as PNG" button, in its title row."""
+        return chart.locator(tid("studio-chart-download"))
+
+    def chart_width(self, chart: Locator) -> float:
+        """The width of uPlot's canvas in the chart."""
+        return float(
+            chart.locator(".uplot canvas").first.evaluate("c => c.getBoundingClientRect().width")
+        )
+
+    def line_colours(self, chart: Locator) -> list[str]:
+        """The colour of each run's line uPlot drew in the chart (a smoothed line and its raw
+        line are one run's)."""
+        return [str(colour) for colour in chart.first.evaluate(_LINE_COLOURS_JS)]
+
+    def chart_paper(self, chart: Locator) -> str:
+        """The background the chart is painted with: a pixel of uPlot's canvas, or plotly's
+        SVG background (parallel coordinates, scatter)."""
+        if chart.locator(".main-svg").count():
+            return str(
+                chart.locator(".main-svg").first.evaluate(
+                    "svg => getComputedStyle(svg).backgroundColor"
+                )
+            )
+        return str(chart.first.evaluate(_CANVAS_PAPER_JS))
+
+    def background(self, locator: Locator) -> str:
+        return str(locator.first.evaluate("node => getComputedStyle(node).backgroundColor"))
+
+    def compare_legends(self, compare: Locator) -> int:
+        """How many legends the compare panel shows: its own, plus any a chart draws."""
+        own = compare.locator(tid("studio-compare-legend")).count()
+        charts = compare.locator(".main-svg .legend, .u-legend").count()
+        return own + charts
+
+    def parallel_coordinates(self, compare: Locator) -> Locator:
+        chart = compare.locator(tid("studio-parallel-coordinates"))
+        chart.scroll_into_view_if_needed()
+        return chart
+
+    def parallel_axes(self, compare: Locator, count: int) -> list[str]:
+        """The axis titles plotly drew in the parallel-coordinates chart, once it drew `count`."""
+        chart = self.parallel_coordinates(compare)
+        titles = chart.locator(".parcoords .y-axis .axis-title")
+        poll(titles.count, lambda n: n == count, "axes of the parallel coordinates", 20)
+        return [text or "" for text in titles.all_text_contents()]
+
+    def parallel_line_colours(self, compare: Locator) -> list[float]:
+        """The colour value of each run's line as plotly drew it (its computed data)."""
+        chart = self.parallel_coordinates(compare)
+        return [
+            float(value) for value in chart.evaluate("gd => Array.from(gd._fullData[0].line.color)")
+        ]
+
+    def colour_parallel_by(self, compare: Locator, metric: str) -> None:
+        compare.locator(tid("studio-parallel-color")).select_option(metric)
+
+    def scatter(self, compare: Locator) -> Locator:
+        chart = compare.locator(tid("studio-scatter"))
+        chart.scroll_into_view_if_needed()
+        return chart
+
+    def scatter_points(
+        self, compare: Locator, count: int
+    ) -> list[tuple[str, float | str, float | str]]:
+        """(run name, x, y) of each point plotly drew in the scatter, once it drew `count`."""
+        chart = self.scatter(compare)
+        markers = chart.locator(".scatterlayer .trace .points path")
+        poll(markers.count, lambda n: n == count, "points of the scatter", 20)
+        return [
+            (str(name), x, y)
+            for name, x, y in chart.evaluate(
+                """gd => gd.calcdata[0].map(p => [p.tx, gd._fullData[0].x[p.i],
+                                                   gd._fullData[0].y[p.i]])"""
+            )
+        ]
+
+    def scatter_axes(self, compare: Locator, x: str, y: str) -> None:
+        """Choose the scatter's axes ("params.<key>" / "metrics.<key>")."""
+        compare.locator(tid("studio-scatter-x")).select_option(x)
+        compare.locator(tid("studio-scatter-y")).select_option(y)
+
+    # Metric chart options and interaction (uPlot) ----------------------------------------------
+
+    def set_smoothing(self, panel: Locator, value: float) -> None:
+        """Move the chart toolbar's smoothing slider to `value`, as a drag would (input event)."""
+        panel.locator(tid("studio-smoothing")).first.evaluate(
+            """(input, value) => {
+              const setter = Object.getOwnPropertyDescriptor(
+                HTMLInputElement.prototype, 'value').set;
+              setter.call(input, String(value));
+              input.dispatchEvent(new Event('input', { bubbles: true }));
+            }""",
+            value,
+        )
+
+    def chart_state(self, chart: Locator) -> dict[str, object]:
+        """What the chart's uPlot instance draws now: its lines, how many are faint (raw lines
+        under smoothed ones), whether x is time and y logarithmic."""
+        return dict(
+            chart.first.evaluate(
+                f"""chart => {{
+                  const u = ({_UPLOT_JS})(chart);
+                  if (!u) return {{}};
+                  const lines = u.series.slice(1);
+                  return {{
+                    lines: lines.length,
+                    faint: lines.filter(s => s.alpha < 1).length,
+                    x_time: u.scales.x.time,
+                    y_log: u.scales.y.distr === 3,
+                  }};
+                }}"""
+            )
+        )
+
+    def chart_tooltip(self, chart: Locator) -> str:
+        """Hover the middle of the chart's plot area: the hover box's text, once shown."""
+        over = chart.locator(".u-over")
+        box = over.bounding_box()
+        assert box is not None
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tooltip = chart.locator(".jp-Studio-chartTooltip")
+        tooltip.wait_for(state="visible", timeout=10_000)
+        return tooltip.inner_text()
+
+    def download_chart_png(self, chart: Locator) -> bytes:
+        """Click the chart's PNG button; the bytes of the file the browser downloads."""
+        with self.page.expect_download(timeout=10_000) as download:
+            self.png_button(chart).click()
+        path = download.value.path()
+        return Path(path).read_bytes()
+
+    def zoom_chart(self, chart: Locator, start: float, end: float) -> None:
+        """Drag across the chart's plot area from `start` to `end` (fractions of its width)."""
+        over = chart.locator(".u-over")
+        over.scroll_into_view_if_needed()
+        box = over.bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + box["width"] * start, y)
+        self.page.mouse.down()
+        self.page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+        self.page.mouse.up()
+
+    def chart_x_range(self, chart: Locator) -> tuple[float, float]:
+        """The x range uPlot draws now (its x scale)."""
+        low, high = chart.first.evaluate(
+            f"chart => {{ const x = ({_UPLOT_JS})(chart).scales.x; return [x.min, x.max]; }}"
+        )
+        return float(low), float(high)
+
+    def chart_x_values(self, chart: Locator) -> int:
+        """How many x values the chart's uPlot instance holds (drawn in range or not)."""
+        return int(chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).data[0].length"))

@@ -72,10 +72,20 @@ def test_a_running_run_refreshes_live(
 
     # The run's chart grows.
     panel = studio.open_run(run_id)
-    assert studio.chart_points(panel, "loss") == 4
+    studio.wait_chart_points(panel, "loss", 4)
     log_losses(lab, run_id, range(4, 8))
-    poll(lambda: studio.chart_points(panel, "loss"), lambda n: n == 8, "loss points", REFRESH_S)
+    studio.wait_chart_points(panel, "loss", 8, timeout_s=REFRESH_S)
     studio.screenshot("live_run")
+
+    # A chart the user zoomed keeps its range when new points come; a double click zooms out.
+    chart = studio.chart(panel, "loss")
+    studio.zoom_chart(chart, 0.2, 0.6)
+    zoomed = poll(lambda: studio.chart_x_range(chart), lambda r: r[1] < 7, "the zoomed x range", 5)
+    log_losses(lab, run_id, range(8, 10))
+    poll(lambda: studio.chart_x_values(chart), lambda n: n == 10, "10 steps", REFRESH_S)
+    assert studio.chart_x_range(chart) == zoomed
+    chart.locator(".u-over").dblclick()
+    poll(lambda: studio.chart_x_range(chart), lambda r: r == (0, 9), "the whole x range", 5)
 
     # It finishes: the run says so and leaves the running-runs section.
     now = int(time.time() * 1000)

@@ -2,11 +2,12 @@ import { act, fireEvent, render, within } from '@testing-library/react';
 import { nullTranslator } from '@jupyterlab/translation';
 import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import type { Run } from '../api/types';
 import { CompareView, ICompareViewProps } from '../components/CompareView';
 import { metricSeries } from '../components/compare/MetricCharts';
-import { runColor } from '../components/compare/theme';
+import { runColor } from '../components/theme';
 import { CompareModel } from '../models/compareModel';
 import { FakeAPI, makeRun, threeRuns } from './compareFixtures';
 
@@ -20,8 +21,20 @@ interface ICall {
   layout: Record<string, any>;
 }
 
-// The mock (test/plotlyMock.js) records what the components hand to plotly.
+// The mocks (test/plotlyMock.js, test/uplotMock.js) record what the components hand to
+// plotly (parallel coordinates, scatter) and to uPlot (the metric charts).
 const plotly = Plotly as unknown as { __calls: ICall[] };
+const uplot = uPlot as unknown as {
+  __calls: { element: HTMLElement; plot: { opts: uPlot.Options } }[];
+};
+
+/** The uPlot options of a metric's chart, as last drawn. */
+function chartOptions(metric: string): uPlot.Options {
+  const calls = uplot.__calls.filter(c =>
+    c.element.closest(`[data-metric="${metric}"]`)
+  );
+  return calls[calls.length - 1].plot.opts;
+}
 
 function lastTrace(type: string, testId: string): ITrace {
   const calls = plotly.__calls.filter(
@@ -69,6 +82,7 @@ function paramRows(container: HTMLElement): HTMLElement[] {
 
 beforeEach(() => {
   plotly.__calls.length = 0;
+  uplot.__calls.length = 0;
 });
 
 describe('CompareView params', () => {
@@ -134,7 +148,7 @@ describe('CompareView metrics table', () => {
     );
   }
 
-  it("gives last, min and max per run and stars the best run in its direction's row", async () => {
+  it("gives last, min and max per run, written as the runs table writes numbers, and stars the best run in its direction's row", async () => {
     const { container } = render(<CompareView {...await loadedProps()} />);
     // No "best" row: it would repeat min or max.
     const statRows = container.querySelectorAll('tbody[data-metric="loss"] tr');
@@ -145,18 +159,18 @@ describe('CompareView metrics table', () => {
     // accuracy: higher is better; b reached 0.9, starred in the max row.
     expect(
       cells(container, 'accuracy', 'last').map(td => td.textContent)
-    ).toEqual(['0.8000', '0.8500', '0.6000']);
+    ).toEqual(['0.8', '0.85', '0.6']);
     expect(
       cells(container, 'accuracy', 'max').map(td => td.textContent)
-    ).toEqual(['0.8000', '0.9000', '0.6000']);
+    ).toEqual(['0.8', '0.9', '0.6']);
     expect(starred(container, 'accuracy')).toEqual([
       cells(container, 'accuracy', 'max')[1]
     ]);
     // loss: lower is better; b went down to 0.3, starred in the min row.
     expect(cells(container, 'loss', 'min').map(td => td.textContent)).toEqual([
-      '0.4000',
-      '0.3000',
-      '0.9000'
+      '0.4',
+      '0.3',
+      '0.9'
     ]);
     expect(starred(container, 'loss')).toEqual([
       cells(container, 'loss', 'min')[1]
@@ -167,7 +181,7 @@ describe('CompareView metrics table', () => {
     ).toHaveLength(1);
     expect(
       cells(container, 'test_score', 'last').map(td => td.textContent)
-    ).toEqual(['0.7500', '0.8000', '—']);
+    ).toEqual(['0.75', '0.8', '—']);
     expect(
       starred(container, 'test_score').map(td => td.dataset.runId)
     ).toEqual(['b']);
@@ -185,7 +199,7 @@ describe('CompareView metrics table', () => {
     expect(starred(container, 'loss')).toEqual([
       cells(container, 'loss', 'max')[2]
     ]);
-    expect(starred(container, 'loss')[0].textContent).toBe('1.200');
+    expect(starred(container, 'loss')[0].textContent).toBe('1.2');
   });
 
   it('stars the lowest std_test_score and the highest mean_test_score', async () => {
@@ -245,15 +259,11 @@ describe('CompareView charts', () => {
       'accuracy',
       'loss'
     ]);
-    expect(charts.map(chart => chart.dataset.points)).toEqual(['9', '9']);
-    const call = plotly.__calls.find(c =>
-      c.element.closest('[data-metric="loss"]')
-    )!;
-    expect(call.data.map(trace => trace.name)).toEqual([
-      'run-a',
-      'run-b',
-      'run-c'
-    ]);
+    expect(
+      chartOptions('loss')
+        .series.slice(1)
+        .map(s => s.label)
+    ).toEqual(['run-a', 'run-b', 'run-c']);
   });
 
   it('draws parallel coordinates of differing params and last metric values', async () => {
@@ -341,10 +351,11 @@ describe('CompareView charts', () => {
       return probe.style.backgroundColor;
     };
     expect(scatter.marker.color.map(toRgb)).toEqual(swatches);
-    const loss = plotly.__calls.find(c =>
-      c.element.closest('[data-metric="loss"]')
-    )!;
-    expect(loss.data.map(trace => toRgb(trace.line.color))).toEqual(swatches);
+    expect(
+      chartOptions('loss')
+        .series.slice(1)
+        .map(s => toRgb(String(s.stroke)))
+    ).toEqual(swatches);
     // A run without the metric keeps its colour: the others do not shift.
     const colors = props.runs.map((_, i) => runColor(i));
     const series = metricSeries(

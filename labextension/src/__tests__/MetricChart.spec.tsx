@@ -1,6 +1,6 @@
-import { act, render } from '@testing-library/react';
-import Plotly from 'plotly.js-dist-min';
+import { act, fireEvent, render } from '@testing-library/react';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import {
   IMetricChartProps,
@@ -8,91 +8,135 @@ import {
   MetricChart
 } from '../components/MetricChart';
 
-interface ICall {
-  element: HTMLElement;
-  data: Array<Record<string, any>>;
-  layout: Record<string, any>;
+interface IPlot {
+  opts: uPlot.Options;
+  setScale: (key: string, limits: { min: number; max: number }) => void;
+  data: uPlot.AlignedData;
+  destroyed: boolean;
 }
 
-// The mock (test/plotlyMock.js) records what the chart hands to plotly.
-const plotly = Plotly as unknown as { __calls: ICall[] };
+interface ICall {
+  kind: 'create' | 'setData';
+  plot: IPlot;
+  data: uPlot.AlignedData;
+  resetScales?: boolean;
+}
+
+// The mock (test/uplotMock.js) records what the chart hands to uPlot.
+const uplot = uPlot as unknown as { __calls: ICall[] };
 
 function lastCall(): ICall {
-  return plotly.__calls[plotly.__calls.length - 1];
+  return uplot.__calls[uplot.__calls.length - 1];
 }
 
 const base: IMetricChartProps = {
   metricKey: 'loss',
   series: [{ name: 'run-a', x: [0, 1, 2, 3], y: [4, NaN, 2, 1], runId: 'a' }],
   xAxis: 'step',
+  xAxisTitle: 'step',
   logScale: false,
-  smoothing: 0
+  smoothing: 0,
+  downloadTitle: 'Download as PNG'
 };
 
 beforeEach(() => {
-  plotly.__calls.length = 0;
+  uplot.__calls.length = 0;
   document.body.style.setProperty('--jp-ui-font-color1', 'rgb(1, 2, 3)');
-  document.body.style.setProperty('--jp-layout-color0', 'rgb(10, 20, 30)');
+  document.body.style.setProperty('--jp-layout-color1', 'rgb(10, 20, 30)');
   document.body.style.setProperty('--jp-border-color2', 'rgb(7, 7, 7)');
 });
 
 describe('MetricChart', () => {
-  it('draws one raw line per series, NaN as a gap, and counts the points', () => {
+  it('draws one raw line per series, NaN as a gap, with axis titles', () => {
     const { getByTestId } = render(<MetricChart {...base} />);
     const wrapper = getByTestId('studio-metric-chart');
     expect(wrapper.getAttribute('data-metric')).toBe('loss');
-    expect(wrapper.getAttribute('data-points')).toBe('4');
     expect(wrapper.textContent).toContain('loss');
-    const { data, layout } = lastCall();
-    expect(data).toHaveLength(1);
-    expect(data[0].x).toEqual([0, 1, 2, 3]);
-    expect(data[0].y).toEqual([4, null, 2, 1]);
-    expect(data[0].connectgaps).toBe(false);
-    expect(layout.yaxis.type).toBe('linear');
-    expect(layout.xaxis.type).toBe('linear');
+    const { kind, data, plot } = lastCall();
+    expect(kind).toBe('create');
+    expect(data).toEqual([
+      [0, 1, 2, 3],
+      [4, null, 2, 1]
+    ]);
+    expect(plot.opts.series).toHaveLength(2);
+    expect(plot.opts.series[1].spanGaps).toBe(false);
+    expect(plot.opts.scales!.y.distr).toBe(1);
+    expect(plot.opts.scales!.x.time).toBe(false);
+    expect(plot.opts.axes!.map(axis => axis.label)).toEqual(['step', 'loss']);
+    expect(plot.opts.legend!.show).toBe(false);
   });
 
   it('takes its colours from the theme variables', () => {
     render(<MetricChart {...base} />);
-    const { layout } = lastCall();
-    expect(layout.font.color).toBe('rgb(1, 2, 3)');
-    expect(layout.paper_bgcolor).toBe('rgb(10, 20, 30)');
-    expect(layout.xaxis.gridcolor).toBe('rgb(7, 7, 7)');
+    const { axes } = lastCall().plot.opts;
+    expect(axes![0].stroke).toBe('rgb(1, 2, 3)');
+    expect((axes![1].grid as uPlot.Axis.Grid).stroke).toBe('rgb(7, 7, 7)');
   });
 
   it('draws the smoothed line over a faint raw line when smoothing is on', () => {
     render(<MetricChart {...base} smoothing={0.5} />);
-    const { data } = lastCall();
-    expect(data).toHaveLength(2);
-    expect(data[0].opacity).toBeLessThan(1);
-    expect(data[0].showlegend).toBe(false);
-    expect(data[1].y[0]).toBeCloseTo(4);
-    expect(data[1].y[1]).toBeNull();
-    expect(data[1].y[2]).toBeCloseTo((0.25 * 4 + 0.5 * 2) / 0.75);
+    const { data, plot } = lastCall();
+    expect(data).toHaveLength(3);
+    expect(plot.opts.series[1].alpha).toBeLessThan(1);
+    expect(plot.opts.series[2].alpha).toBeUndefined();
+    const smoothed = data[2] as (number | null)[];
+    expect(smoothed[0]).toBeCloseTo(4);
+    expect(smoothed[1]).toBeNull();
+    expect(smoothed[2]).toBeCloseTo((0.25 * 4 + 0.5 * 2) / 0.75);
   });
 
-  it('switches to a log y axis and a date x axis, and redraws on change', () => {
+  it('a smoothing step gives the same chart new data, no new chart', () => {
+    const { rerender } = render(<MetricChart {...base} smoothing={0.5} />);
+    const chart = lastCall().plot;
+    rerender(<MetricChart {...base} smoothing={0.6} />);
+    expect(lastCall().kind).toBe('setData');
+    expect(lastCall().plot).toBe(chart);
+    expect(uplot.__calls).toHaveLength(2);
+  });
+
+  it('keeps the range the user zoomed to when new data comes', () => {
     const { rerender } = render(<MetricChart {...base} />);
-    const before = plotly.__calls.length;
+    const grown = [
+      { ...base.series[0], x: [0, 1, 2, 3, 4], y: [4, 3, 2, 1, 0] }
+    ];
+    rerender(<MetricChart {...base} series={grown} />);
+    expect(lastCall().resetScales).toBe(true);
+
+    lastCall().plot.setScale('x', { min: 1, max: 2 });
+    const more = [
+      { ...base.series[0], x: [0, 1, 2, 3, 4, 5], y: [4, 3, 2, 1, 0, 0] }
+    ];
+    rerender(<MetricChart {...base} series={more} />);
+    expect(lastCall().kind).toBe('setData');
+    expect(lastCall().resetScales).toBe(false);
+  });
+
+  it('switches to a log y axis and a time x axis, drawing what is not positive as a gap', () => {
+    const { rerender } = render(<MetricChart {...base} />);
+    const first = lastCall().plot;
     const ms = Date.UTC(2024, 0, 2, 3, 4, 5, 6);
-    const series = [{ name: 'r', x: [ms], y: [1] }];
+    const series = [{ name: 'r', x: [ms, ms + 1000], y: [1, 0] }];
     rerender(
       <MetricChart {...base} series={series} xAxis="time" logScale={true} />
     );
-    expect(plotly.__calls.length).toBe(before + 1);
-    const { data, layout } = lastCall();
-    expect(layout.yaxis.type).toBe('log');
-    expect(layout.xaxis.type).toBe('date');
-    expect(data[0].x).toEqual([localDate(ms)]);
-    expect(data[0].mode).toBe('markers');
+    const { kind, plot, data } = lastCall();
+    expect(kind).toBe('create');
+    expect(first.destroyed).toBe(true);
+    expect(plot.opts.scales!.y.distr).toBe(3);
+    expect(plot.opts.scales!.x.time).toBe(true);
+    expect(plot.opts.ms).toBe(1);
+    expect(data).toEqual([
+      [ms, ms + 1000],
+      [1, null]
+    ]);
   });
 
-  it('overlays several series with a legend and counts every raw point', () => {
+  it('overlays several series, joined on their steps, each in its own colour', () => {
     const series = [
       { name: 'a', x: [0, 1], y: [1, 2], runId: 'a' },
       { name: 'b', x: [0, 1, 2], y: [3, 2, 1], runId: 'b' }
     ];
-    const { getByTestId } = render(
+    render(
       <MetricChart
         {...base}
         series={series}
@@ -100,38 +144,47 @@ describe('MetricChart', () => {
         testId="studio-compare-chart"
       />
     );
-    expect(
-      getByTestId('studio-compare-chart').getAttribute('data-points')
-    ).toBe('5');
-    const { data, layout } = lastCall();
-    expect(data).toHaveLength(4);
-    expect(layout.showlegend).toBe(true);
-    expect(data[0].line.color).not.toBe(data[2].line.color);
+    const { data, plot } = lastCall();
+    expect(data).toHaveLength(5);
+    expect(data[0]).toEqual([0, 1, 2]);
+    // A step a run has not logged is no gap: its line goes on.
+    expect(data[1][2]).toBeUndefined();
+    expect(plot.opts.series[1].stroke).not.toBe(plot.opts.series[3].stroke);
   });
 
   it('draws a series in the colour it brings', () => {
     const series = [{ name: 'a', x: [0, 1], y: [1, 2], color: 'rgb(9, 9, 9)' }];
     render(<MetricChart {...base} series={series} smoothing={0.5} />);
-    const { data } = lastCall();
-    expect(data.map(trace => trace.line.color)).toEqual([
+    const { plot } = lastCall();
+    expect(plot.opts.series.slice(1).map(s => s.stroke)).toEqual([
       'rgb(9, 9, 9)',
       'rgb(9, 9, 9)'
     ]);
   });
 
-  it('redraws when the theme changes and purges on unmount', async () => {
-    const purge = jest.spyOn(Plotly, 'purge');
+  it('draws again when the theme changes, and is destroyed on unmount', async () => {
     const { unmount } = render(<MetricChart {...base} />);
-    const before = plotly.__calls.length;
+    const first = lastCall().plot;
     await act(async () => {
-      document.body.style.setProperty('--jp-layout-color0', 'rgb(0, 0, 0)');
+      document.body.style.setProperty('--jp-ui-font-color1', 'rgb(0, 0, 0)');
       document.body.setAttribute('data-jp-theme-name', 'JupyterLab Dark');
       await new Promise(resolve => setTimeout(resolve, 0));
     });
-    expect(plotly.__calls.length).toBe(before + 1);
-    expect(lastCall().layout.paper_bgcolor).toBe('rgb(0, 0, 0)');
+    expect(first.destroyed).toBe(true);
+    expect(lastCall().plot.opts.axes![0].stroke).toBe('rgb(0, 0, 0)');
+    const second = lastCall().plot;
     unmount();
-    expect(purge).toHaveBeenCalled();
+    expect(second.destroyed).toBe(true);
+  });
+
+  it('downloads its canvas as a PNG named after the metric', () => {
+    const { getByTestId, container } = render(<MetricChart {...base} />);
+    const canvas = document.createElement('canvas');
+    container.querySelector('.uplot')!.appendChild(canvas);
+    const toBlob = jest.fn();
+    canvas.toBlob = toBlob;
+    fireEvent.click(getByTestId('studio-chart-download'));
+    expect(toBlob).toHaveBeenCalledWith(expect.any(Function), 'image/png');
   });
 });
 
@@ -155,13 +208,10 @@ describe('MetricChart out of sight', () => {
     delete (window as any).IntersectionObserver;
   });
 
-  it('waits to be seen before drawing, then marks itself drawn', async () => {
-    plotly.__calls.length = 0;
-    const { getByTestId } = render(<MetricChart {...base} />);
-    expect(plotly.__calls).toHaveLength(0);
-    expect(getByTestId('studio-metric-chart').getAttribute('data-points')).toBe(
-      '4'
-    );
+  it('waits to be seen before drawing', async () => {
+    uplot.__calls.length = 0;
+    const { container } = render(<MetricChart {...base} />);
+    expect(uplot.__calls).toHaveLength(0);
     await act(async () => {
       observers[0].callback(
         [{ isIntersecting: true } as IntersectionObserverEntry],
@@ -169,10 +219,10 @@ describe('MetricChart out of sight', () => {
       );
       await new Promise(resolve => setTimeout(resolve, 0));
     });
-    expect(plotly.__calls).toHaveLength(1);
-    expect(getByTestId('studio-metric-chart').getAttribute('data-drawn')).toBe(
-      'true'
-    );
+    expect(uplot.__calls).toHaveLength(1);
+    const node = container.querySelector('.jp-Studio-metricChart-plot')!;
+    expect((node as any).__uplot).toBe(lastCall().plot);
+    expect(Object.keys(node)).not.toContain('__uplot');
   });
 });
 

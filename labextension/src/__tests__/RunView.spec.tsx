@@ -1,17 +1,18 @@
 import { fireEvent, render } from '@testing-library/react';
 import { nullTranslator } from '@jupyterlab/translation';
-import Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import type { Artifact, Run } from '../api/types';
 import { isOpenable } from '../components/ArtifactTree';
 import { IRunViewProps, RunView } from '../components/RunView';
 
 interface ICall {
-  data: Array<Record<string, any>>;
-  layout: Record<string, any>;
+  data: uPlot.AlignedData;
+  plot: { opts: uPlot.Options };
 }
-const plotly = Plotly as unknown as { __calls: ICall[] };
+// The mock (test/uplotMock.js) records what the charts hand to uPlot.
+const uplot = uPlot as unknown as { __calls: ICall[] };
 
 const run: Run = {
   id: 'r1',
@@ -77,14 +78,13 @@ function props(change: Partial<IRunViewProps> = {}): IRunViewProps {
     onOpenSource: jest.fn(),
     onToggleFolder: jest.fn(),
     onOpenArtifact: jest.fn(),
-    onRefresh: jest.fn(),
     trans: nullTranslator.load('jupyter-studio'),
     ...change
   };
 }
 
 function lastCall(): ICall {
-  return plotly.__calls[plotly.__calls.length - 1];
+  return uplot.__calls[uplot.__calls.length - 1];
 }
 
 describe('RunView', () => {
@@ -108,28 +108,92 @@ describe('RunView', () => {
   });
 
   it('charts each metric with the toolbar options, smoothing from the settings', () => {
-    plotly.__calls.length = 0;
+    uplot.__calls.length = 0;
     const { getByTestId } = render(<RunView {...props()} />);
     const chart = getByTestId('studio-metric-chart');
     expect(chart.getAttribute('data-metric')).toBe('loss');
-    expect(chart.getAttribute('data-points')).toBe('3');
     expect(chart.parentElement?.textContent).toContain('3 of 100,000 points');
-    expect(lastCall().data).toHaveLength(2);
+    // x, the faint raw line and the smoothed one.
+    expect(lastCall().data).toHaveLength(3);
     expect((getByTestId('studio-smoothing') as HTMLInputElement).value).toBe(
       '0.6'
     );
 
     fireEvent.click(getByTestId('studio-logscale-toggle'));
-    expect(lastCall().layout.yaxis.type).toBe('log');
+    expect(lastCall().plot.opts.scales!.y.distr).toBe(3);
     fireEvent.click(getByTestId('studio-xaxis-toggle'));
-    expect(lastCall().layout.xaxis.type).toBe('date');
+    expect(lastCall().plot.opts.scales!.x.time).toBe(true);
     expect(getByTestId('studio-xaxis-toggle').getAttribute('data-value')).toBe(
       'time'
     );
     fireEvent.change(getByTestId('studio-smoothing'), {
       target: { value: '0' }
     });
-    expect(lastCall().data).toHaveLength(1);
+    expect(lastCall().data).toHaveLength(2);
+  });
+
+  it('shows last, min and max without hovering, and a metric logged once as a number', () => {
+    uplot.__calls.length = 0;
+    document.body.style.setProperty('--jp-Studio-run-color-0', 'rgb(1, 2, 3)');
+    const summaries = {
+      loss: {
+        key: 'loss',
+        count: 100_000,
+        last: 0.123456,
+        last_step: 99_999,
+        last_timestamp: 30,
+        min: 0.0001,
+        max: 'Infinity'
+      },
+      test_accuracy: {
+        key: 'test_accuracy',
+        count: 1,
+        last: 0.96667,
+        last_step: 0,
+        last_timestamp: 40,
+        min: 0.96667,
+        max: 0.96667
+      }
+    } as Run['metrics'];
+    const single = {
+      key: 'test_accuracy',
+      steps: [0],
+      timestamps: [40],
+      values: [0.96667],
+      total: 1,
+      downsampled: false,
+      error: null,
+      pending: false
+    };
+    const p = props();
+    const { getByTestId, getAllByTestId } = render(
+      <RunView
+        {...p}
+        run={{ ...run, metrics: summaries }}
+        metrics={[...p.metrics, single]}
+      />
+    );
+    const stats = getByTestId('studio-metric-stats');
+    const stat = (name: string) =>
+      stats.querySelector(`[data-stat="${name}"]`)?.textContent;
+    // The runs table's way of writing numbers.
+    expect(stat('last')).toBe('last 0.12346');
+    expect(stat('min')).toBe('min 1e-4');
+    expect(stat('max')).toBe('max Inf');
+    // One chart (loss); test_accuracy is a number, not a chart of one dot.
+    expect(
+      getAllByTestId('studio-metric-chart').map(c => c.dataset.metric)
+    ).toEqual(['loss']);
+    const value = getByTestId('studio-metric-value');
+    expect(value.dataset.metric).toBe('test_accuracy');
+    expect(value.textContent).toContain('0.96667');
+    // Axis titles, the theme's first run colour, and a PNG download.
+    const { opts } = lastCall().plot;
+    expect(opts.axes!.map(axis => axis.label)).toEqual(['step', 'loss']);
+    expect(opts.series[opts.series.length - 1].stroke).toBe('rgb(1, 2, 3)');
+    expect(getByTestId('studio-chart-download').title).toBe('Download as PNG');
+    fireEvent.click(getByTestId('studio-xaxis-toggle'));
+    expect(lastCall().plot.opts.axes![0].label).toBe('time');
   });
 
   it('lists artifacts with download links, open buttons for text, and folders', () => {

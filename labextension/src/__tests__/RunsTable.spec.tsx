@@ -7,6 +7,8 @@ import { FilterBox } from '../components/FilterBox';
 import { formatNumber } from '../components/runCells';
 import { formatDuration } from '../format';
 import { IRunsTableProps, RunsTable } from '../components/RunsTable';
+import type { Run } from '../api/types';
+import type { IRunRow } from '../models/runsWindow';
 import { makeRun, makeRuns } from './fakeRuns';
 
 const trans = nullTranslator.load('jupyter-studio');
@@ -19,14 +21,33 @@ const COLUMNS = [
   'params.max_depth'
 ];
 
-function renderTable(change: Partial<IRunsTableProps> = {}) {
-  const props: IRunsTableProps = {
-    runs: makeRuns(10_000),
+/** Rows of top-level runs, or placeholders where a run is null. */
+function rowsOf(
+  runs: (Run | null)[]
+): Pick<IRunsTableProps, 'rowCount' | 'rowAt'> {
+  return {
+    rowCount: runs.length,
+    rowAt: (index: number): IRunRow => ({
+      run: runs[index],
+      depth: 0,
+      childCount: 0,
+      expanded: false,
+      matched: true
+    })
+  };
+}
+
+function renderTable(
+  change: Partial<IRunsTableProps> & { runs?: (Run | null)[] } = {}
+) {
+  const { runs, ...rest } = change;
+  const props: IRunsTableProps & { runs: (Run | null)[] } = {
+    runs: runs ?? makeRuns(10_000),
+    ...rowsOf(runs ?? makeRuns(10_000)),
     columns: COLUMNS,
     sort: null,
     selection: new Set<string>(),
-    hasMore: false,
-    loadingMore: false,
+    loadedSelection: 'none',
     trans,
     now: Date.UTC(2024, 0, 10),
     rowHeight: 28,
@@ -35,8 +56,9 @@ function renderTable(change: Partial<IRunsTableProps> = {}) {
     onSelect: jest.fn(),
     onSelectAll: jest.fn(),
     onOpenRun: jest.fn(),
-    onLoadMore: jest.fn(),
-    ...change
+    onExpand: jest.fn(),
+    onShowRows: jest.fn(),
+    ...rest
   };
   const result = render(<RunsTable {...props} />);
   return { ...result, props };
@@ -69,28 +91,61 @@ describe('RunsTable', () => {
     expect(row.style.top).toBe(`${28 * 5000}px`);
   });
 
-  it('asks for more runs near the end of the loaded ones, once per state', () => {
-    const onLoadMore = jest.fn();
-    const { rerender, props } = renderTable({
-      runs: makeRuns(200),
-      hasMore: true,
-      onLoadMore
-    });
-    expect(onLoadMore).not.toHaveBeenCalled();
+  it('reports the rows it shows and draws placeholders until they load', () => {
+    const runs: (Run | null)[] = [...makeRuns(100), ...Array(9900).fill(null)];
+    const { props } = renderTable({ runs });
+    expect(props.onShowRows).toHaveBeenLastCalledWith(0, 29);
     const table = document.querySelector('.jp-Studio-runsTable') as HTMLElement;
-    table.scrollTop = 28 * 150;
+    table.scrollTop = 28 * 9990;
     fireEvent.scroll(table);
-    expect(onLoadMore).toHaveBeenCalledTimes(1);
-    rerender(
-      <RunsTable
-        {...props}
-        hasMore={true}
-        loadingMore={true}
-        onLoadMore={onLoadMore}
-      />
+    expect(props.onShowRows).toHaveBeenLastCalledWith(9980, 9999);
+    // The scroll height spans every row, loaded or not.
+    const body = document.querySelector('.jp-Studio-runsBody') as HTMLElement;
+    expect(body.style.height).toBe(`${10_000 * 28}px`);
+    expect(screen.queryAllByTestId('studio-run-row')).toHaveLength(0);
+    const placeholders = screen.getAllByTestId('studio-run-placeholder');
+    expect(placeholders).toHaveLength(20);
+    expect(placeholders[19].style.top).toBe(`${28 * 9999}px`);
+  });
+
+  it('scrolls back to the top when its scroll key changes', () => {
+    const { props, rerender } = renderTable({ scrollKey: 1 });
+    const table = document.querySelector('.jp-Studio-runsTable') as HTMLElement;
+    table.scrollTop = 28 * 3000;
+    fireEvent.scroll(table);
+    rerender(<RunsTable {...props} scrollKey={1} />);
+    expect(table.scrollTop).toBe(28 * 3000);
+    rerender(<RunsTable {...props} scrollKey={2} />);
+    expect(table.scrollTop).toBe(0);
+    expect(rows()[0].dataset.runId).toBe('run00000');
+  });
+
+  it('draws nested runs: a toggle with the child count, children indented, parents dimmed', () => {
+    const [parent, child, plain] = makeRuns(3);
+    const tree: IRunRow[] = [
+      { run: parent, depth: 0, childCount: 4, expanded: true, matched: false },
+      { run: child, depth: 1, childCount: 0, expanded: false, matched: true },
+      { run: plain, depth: 0, childCount: 0, expanded: false, matched: true }
+    ];
+    const { props } = renderTable({
+      rowCount: 3,
+      rowAt: index => tree[index]
+    });
+    const [first, second, third] = rows();
+    expect(first.classList.contains('jp-Studio-runRow')).toBe(true);
+    expect(first.classList.contains('jp-mod-unmatched')).toBe(true);
+    expect(first.title).toBe(
+      'run-0 does not match the filter: a child run does'
     );
-    expect(onLoadMore).toHaveBeenCalledTimes(1);
-    expect(screen.getByText('Loading more runs…')).toBeTruthy();
+    expect(first.getAttribute('aria-expanded')).toBe('true');
+    expect(second.dataset.depth).toBe('1');
+    expect(second.classList.contains('jp-mod-child')).toBe(true);
+    expect(third.title).toBe('');
+    const toggles = screen.getAllByTestId('studio-run-expand');
+    expect(toggles).toHaveLength(1);
+    expect(toggles[0].textContent).toContain('4');
+    fireEvent.click(toggles[0]);
+    expect(props.onExpand).toHaveBeenCalledWith('run00000', false);
   });
 
   it('sorts from the headers and marks the sorted one', () => {
@@ -162,7 +217,13 @@ describe('RunsTable', () => {
     fireEvent.click(all);
     expect(props.onSelectAll).toHaveBeenCalledWith(true);
 
-    rerender(<RunsTable {...props} selection={new Set(['run00001'])} />);
+    rerender(
+      <RunsTable
+        {...props}
+        selection={new Set(['run00001'])}
+        loadedSelection="some"
+      />
+    );
     expect(
       (screen.getAllByTestId('studio-run-select')[1] as HTMLInputElement)
         .checked
@@ -172,7 +233,8 @@ describe('RunsTable', () => {
     rerender(
       <RunsTable
         {...props}
-        selection={new Set(props.runs.map(run => run.id))}
+        selection={new Set(props.runs.map(run => run!.id))}
+        loadedSelection="all"
       />
     );
     expect(all.checked).toBe(true);
@@ -183,8 +245,8 @@ describe('RunsTable', () => {
     const table = document.querySelector('.jp-Studio-runsTable') as HTMLElement;
     table.scrollTop = 28 * 3000;
     fireEvent.scroll(table);
-    const refreshed = props.runs.map(run => ({ ...run }));
-    rerender(<RunsTable {...props} runs={refreshed} />);
+    const refreshed = props.runs.map(run => ({ ...run! }));
+    rerender(<RunsTable {...props} {...rowsOf(refreshed)} />);
     expect(table.scrollTop).toBe(28 * 3000);
     expect(rows().map(row => row.dataset.runId)).toContain('run03000');
   });

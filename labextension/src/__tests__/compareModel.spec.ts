@@ -125,7 +125,7 @@ describe('CompareModel', () => {
   it('emits changed while loading and when done', async () => {
     compare = model(new FakeAPI(threeRuns()));
     const states: boolean[] = [];
-    compare.changed.connect(sender => states.push(sender.loading));
+    compare.stateChanged.connect(sender => states.push(sender.loading));
     await compare.refresh();
     expect(states[0]).toBe(true);
     expect(states[states.length - 1]).toBe(false);

@@ -62,7 +62,8 @@ describe('ComparePanel', () => {
     const panel = await shown(ctx, ['a', 'b', 'c']);
     expect(panel.id).toBe('studio-compare-a_b_c');
     expect(panel.title.label).toBe('Compare 3 runs');
-    expect(panel.node.classList).toContain('jp-Studio-comparePanel');
+    expect(panel.node.classList).toContain('jp-MainAreaWidget');
+    expect(panel.content.node.classList).toContain('jp-Studio-comparePanel');
     const rows = panel.node.querySelectorAll(
       '[data-testid="studio-compare-param-row"]'
     );

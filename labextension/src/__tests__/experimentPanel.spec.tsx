@@ -47,9 +47,15 @@ function open(api: FakeAPI) {
   window.localStorage.clear();
   const commands = new CommandRegistry();
   const compared: string[][] = [];
+  // As Studio's command does: the selection of the experiment named in the arguments.
+  let panel: ExperimentPanel | null = null;
+  const selected = () => panel?.selectedRunIds ?? [];
   commands.addCommand(CommandIDs.compareRuns, {
+    isEnabled: args => args.experimentId === 7 && selected().length >= 2,
     execute: args => {
-      compared.push(args.runIds as string[]);
+      if (args.experimentId === 7) {
+        compared.push(selected());
+      }
     }
   });
   const settings = {
@@ -65,9 +71,10 @@ function open(api: FakeAPI) {
     settings,
     translator: nullTranslator
   };
-  const panel = new ExperimentPanel(context, 7);
-  act(() => Widget.attach(panel, document.body));
-  return { panel, compared };
+  const opened = new ExperimentPanel(context, 7);
+  panel = opened;
+  act(() => Widget.attach(opened, document.body));
+  return { panel: opened, compared };
 }
 
 afterEach(() => {
@@ -92,16 +99,19 @@ describe('ExperimentPanel', () => {
     const selections: string[][] = [];
     panel.selectionChanged.connect((_, ids) => selections.push(ids));
     await screen.findAllByTestId('studio-run-row');
-    const button = screen.getByTestId(
-      'studio-compare-button'
-    ) as HTMLButtonElement;
+    // JupyterLab's toolbar button around the command, updated as the selection changes.
+    const button = () =>
+      screen
+        .getByTestId('studio-compare-button')
+        .querySelector('jp-button') as HTMLElement;
     const boxes = screen.getAllByTestId('studio-run-select');
     fireEvent.click(boxes[0]);
-    expect(button.disabled).toBe(true);
+    await waitFor(() => expect(button().textContent).toBe('Compare (1)'));
+    expect(button().hasAttribute('disabled')).toBe(true);
     fireEvent.click(boxes[1]);
-    expect(button.disabled).toBe(false);
-    expect(button.textContent).toBe('Compare (2)');
-    fireEvent.click(button);
+    await waitFor(() => expect(button().textContent).toBe('Compare (2)'));
+    expect(button().hasAttribute('disabled')).toBe(false);
+    fireEvent.click(button());
     await waitFor(() => expect(compared).toEqual([['run00049', 'run00048']]));
     expect(panel.selectedRunIds).toEqual(['run00049', 'run00048']);
     expect(selections).toHaveLength(2);

@@ -1,12 +1,9 @@
 import type { TrackingAPI } from '../api/tracking';
 import type { Experiment, Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
-import {
-  ExperimentsModel,
-  MAX_RUNNING_RUNS,
-  sortByRecency
-} from '../models/experimentsModel';
+import { ExperimentsModel, sortByRecency } from '../models/experimentsModel';
 import { StudioSettings } from '../settings';
+import { RunningRuns } from '../watcher';
 
 function experiment(
   id: number,
@@ -48,6 +45,7 @@ function run(id: string, experimentId: number, startTime: number): Run {
 interface IFakeAPI {
   listExperiments: jest.Mock<Promise<Experiment[]>, []>;
   searchRuns: jest.Mock<Promise<RunList>, [unknown]>;
+  getRun: jest.Mock<Promise<Run>, [string]>;
 }
 
 function fakeAPI(
@@ -60,21 +58,32 @@ function fakeAPI(
     searchRuns: jest.fn(async (_options: unknown) => ({
       runs: running,
       next_page_token: null,
-      total: total ?? running.length
-    }))
+      total: total ?? running.length,
+      tree: null
+    })),
+    getRun: jest.fn(async (id: string) => run(id, 1, 0))
   };
 }
 
-/** A model whose poll stands by, so that only explicit refreshes call the API. */
-function quietModel(
+function modelOf(
   api: IFakeAPI,
   settings = new StudioSettings()
 ): ExperimentsModel {
   return new ExperimentsModel({
     api: api as unknown as TrackingAPI,
     settings,
-    standby: () => true
+    running: new RunningRuns(api as unknown as TrackingAPI)
   });
+}
+
+/** A model whose poll stands by (no one sees it), so that only explicit refreshes call the API. */
+function quietModel(
+  api: IFakeAPI,
+  settings = new StudioSettings()
+): ExperimentsModel {
+  const model = modelOf(api, settings);
+  model.setActive(false);
+  return model;
 }
 
 describe('ExperimentsModel', () => {
@@ -119,20 +128,25 @@ describe('ExperimentsModel', () => {
     model.dispose();
   });
 
-  it('asks the server for running runs, newest first, and counts them all', async () => {
+  it('shows the running runs the watcher keeps, and never asks for them itself', async () => {
     const api = fakeAPI(
       [experiment(1, 'e', 5)],
       [run('a', 1, 2_000), run('b', 1, 1_000)],
       75
     );
-    const model = quietModel(api);
-    await model.refresh();
-    expect(api.searchRuns).toHaveBeenCalledWith({
-      filter: "status = 'RUNNING'",
-      orderBy: ['start_time desc'],
-      maxResults: MAX_RUNNING_RUNS,
-      includeTotal: true
+    const running = new RunningRuns(api as unknown as TrackingAPI);
+    const model = new ExperimentsModel({
+      api: api as unknown as TrackingAPI,
+      settings: new StudioSettings(),
+      running
     });
+    model.setActive(false);
+    await model.refresh();
+    expect(api.searchRuns).not.toHaveBeenCalled();
+    let changes = 0;
+    model.stateChanged.connect(() => (changes += 1));
+    await running.check();
+    expect(changes).toBe(1);
     expect(model.runningRuns.map(r => r.id)).toEqual(['a', 'b']);
     expect(model.runningTotal).toBe(75);
     model.dispose();
@@ -179,43 +193,42 @@ describe('ExperimentsModel live refresh', () => {
     const api = fakeAPI([experiment(1, 'e', 5)], [run('a', 1, 0)]);
     const settings = new StudioSettings();
     settings.update({ refreshInterval: 2 });
-    const model = new ExperimentsModel({
-      api: api as unknown as TrackingAPI,
-      settings
-    });
+    const model = modelOf(api, settings);
+    const calls = () => api.listExperiments.mock.calls.length;
     await jest.advanceTimersByTimeAsync(10);
-    expect(api.searchRuns).toHaveBeenCalledTimes(1); // at once
+    expect(calls()).toBe(1); // at once
     await jest.advanceTimersByTimeAsync(2_000);
-    expect(api.searchRuns).toHaveBeenCalledTimes(2);
+    expect(calls()).toBe(2);
     await jest.advanceTimersByTimeAsync(2_000);
-    expect(api.searchRuns).toHaveBeenCalledTimes(3);
+    expect(calls()).toBe(3);
 
     settings.update({ refreshInterval: 10 });
     await jest.advanceTimersByTimeAsync(2_000); // the tick already scheduled
-    const calls = api.searchRuns.mock.calls.length;
+    const before = calls();
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(api.searchRuns).toHaveBeenCalledTimes(calls);
+    expect(calls()).toBe(before);
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(api.searchRuns).toHaveBeenCalledTimes(calls + 1);
+    expect(calls()).toBe(before + 1);
 
     model.dispose();
     await jest.advanceTimersByTimeAsync(60_000);
-    expect(api.searchRuns).toHaveBeenCalledTimes(calls + 1);
+    expect(calls()).toBe(before + 1);
+    expect(api.searchRuns).not.toHaveBeenCalled();
   });
 
-  it('does not call the server while standing by', async () => {
+  it('calls the server only while active, and catches up once when active again', async () => {
     const api = fakeAPI([]);
-    let hidden = true;
-    const model = new ExperimentsModel({
-      api: api as unknown as TrackingAPI,
-      settings: new StudioSettings(),
-      standby: () => hidden
-    });
+    const model = quietModel(api);
     await jest.advanceTimersByTimeAsync(20_000);
     expect(api.listExperiments).not.toHaveBeenCalled();
-    hidden = false;
+    model.setActive(true);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(api.listExperiments).toHaveBeenCalledTimes(1); // at once, not a tick later
     await jest.advanceTimersByTimeAsync(5_000);
-    expect(api.listExperiments).toHaveBeenCalledTimes(1);
+    expect(api.listExperiments).toHaveBeenCalledTimes(2);
+    model.setActive(false);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(api.listExperiments).toHaveBeenCalledTimes(2);
     model.dispose();
   });
 });

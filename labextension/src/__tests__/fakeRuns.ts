@@ -3,7 +3,7 @@
  * sorts and filters them in memory the way the server does.
  */
 import type { ISearchRunsOptions } from '../api/tracking';
-import type { Run, RunList, WireNumber } from '../api/types';
+import type { Run, RunList, RunTree, WireNumber } from '../api/types';
 import { StudioRequestError } from '../handler';
 
 export function makeRun(
@@ -82,7 +82,12 @@ export class FakeRunsAPI {
     if (this.failWith) {
       throw this.failWith;
     }
-    let runs = this.runs.filter(run => matches(run, options.filter));
+    const matching = this.runs.filter(run => matches(run, options.filter));
+    const shown = options.tree ? this._shown(matching) : new Set<string>();
+    let runs = options.tree ? this._level(options, shown) : matching;
+    if (options.parentRunId && !options.tree) {
+      runs = runs.filter(run => run.parent_run_id === options.parentRunId);
+    }
     const [clause] = options.orderBy ?? [];
     if (clause) {
       const [name, direction] = clause.split(' ');
@@ -104,15 +109,61 @@ export class FakeRunsAPI {
     } else {
       runs = [...runs].sort((a, b) => b.start_time - a.start_time);
     }
-    const offset = options.pageToken ? Number(options.pageToken) : 0;
+    const offset =
+      options.offset ?? (options.pageToken ? Number(options.pageToken) : 0);
     const size = options.maxResults ?? 100;
     const page = runs.slice(offset, offset + size);
     return {
       runs: page,
       next_page_token:
         offset + size < runs.length ? String(offset + size) : null,
-      total: options.includeTotal ? runs.length : null
+      total: options.includeTotal ? runs.length : null,
+      tree: options.tree ? this._tree(page, matching, shown) : null
     };
+  }
+
+  /** Runs that match or lead to a run that does. */
+  private _shown(matching: Run[]): Set<string> {
+    if (matching.length === this.runs.length) {
+      return new Set(this.runs.map(run => run.id));
+    }
+    const shown = new Set<string>();
+    const byId = new Map(this.runs.map(run => [run.id, run]));
+    for (const run of matching) {
+      for (let at: Run | undefined = run; at;) {
+        shown.add(at.id);
+        at = at.parent_run_id ? byId.get(at.parent_run_id) : undefined;
+      }
+    }
+    return shown;
+  }
+
+  /** One level of the run tree: the top-level runs, or the children of one run. */
+  private _level(options: ISearchRunsOptions, shown: Set<string>): Run[] {
+    const parent = options.parentRunId ?? null;
+    return this.runs.filter(
+      run => run.parent_run_id === parent && shown.has(run.id)
+    );
+  }
+
+  private _tree(
+    page: Run[],
+    matching: Run[],
+    shown: Set<string>
+  ): Record<string, RunTree> {
+    const matched = new Set(matching.map(run => run.id));
+    const counts = new Map<string, number>();
+    for (const run of this.runs) {
+      if (run.parent_run_id && shown.has(run.id)) {
+        counts.set(run.parent_run_id, (counts.get(run.parent_run_id) ?? 0) + 1);
+      }
+    }
+    return Object.fromEntries(
+      page.map(run => [
+        run.id,
+        { child_count: counts.get(run.id) ?? 0, matched: matched.has(run.id) }
+      ])
+    );
   }
 
   private _waiting: (() => void)[] = [];

@@ -23,7 +23,8 @@ class Finder {
     return {
       runs: found.slice(0, options.maxResults),
       next_page_token: null,
-      total: null
+      total: null,
+      tree: null
     };
   }
 }

@@ -4,21 +4,25 @@ import { apiUrl } from '../handler';
 describe('apiUrl', () => {
   const settings = { baseUrl: 'http://localhost:8888/lab-base/' } as any;
 
-  it('puts the route under /studio/api and drops empty query values', () => {
-    expect(apiUrl('runs/search', { a: 1, b: '', c: undefined }, settings)).toBe(
-      'http://localhost:8888/lab-base/studio/api/runs/search?a=1'
-    );
+  it('fills the path parameters under the base URL and drops absent query values', () => {
+    expect(
+      apiUrl(
+        '/studio/api/runs/{run_id}/artifacts',
+        { path: { run_id: 'a b' }, query: { path: undefined } },
+        settings
+      )
+    ).toBe('http://localhost:8888/lab-base/studio/api/runs/a%20b/artifacts');
   });
 
   it('repeats list parameters and encodes keys with slashes', () => {
     expect(
       apiUrl(
-        'runs/x/metrics/history',
-        { key: 'train/loss', id: [1, 2] },
+        '/studio/api/runs',
+        { query: { filter: 'params.a/b = 1', experiment_id: [1, 2] } },
         settings
       )
     ).toBe(
-      'http://localhost:8888/lab-base/studio/api/runs/x/metrics/history?key=train%2Floss&id=1&id=2'
+      'http://localhost:8888/lab-base/studio/api/runs?filter=params.a%2Fb%20%3D%201&experiment_id=1&experiment_id=2'
     );
   });
 });

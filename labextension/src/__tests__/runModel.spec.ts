@@ -61,7 +61,8 @@ class FakeAPI implements IRunAPI {
     return {
       runs: this.children,
       total: this.children.length + 5,
-      next_page_token: null
+      next_page_token: null,
+      tree: null
     };
   }
   async getMetricHistory(
@@ -149,7 +150,7 @@ describe('RunModel', () => {
       }
     };
     let changes = 0;
-    model.changed.connect(() => (changes += 1));
+    model.stateChanged.connect(() => (changes += 1));
     expect(model.loading).toBe(true);
     await model.refresh();
 
@@ -214,7 +215,7 @@ describe('RunModel', () => {
 
   it('shows a history that fails as an error of its chart only', async () => {
     const run = makeRun('r1', {
-      metrics: { loss: summary('loss', 3), acc: summary('acc', 1) }
+      metrics: { loss: summary('loss', 3), acc: summary('acc', 2) }
     });
     const { api, model } = setup(run);
     api.histories = {
@@ -226,6 +227,37 @@ describe('RunModel', () => {
       'database is locked'
     );
     expect(model.metrics.find(m => m.key === 'loss')?.error).toBeNull();
+    model.dispose();
+  });
+
+  it('replaces an error with the next one and clears it on success, per source', async () => {
+    const run = makeRun('r1', { metrics: { loss: summary('loss', 3) } });
+    const { api, model } = setup(run);
+    api.histories = { loss: new StudioRequestError(500, 'database is locked') };
+    await model.refresh();
+    expect(model.metrics[0].error).toBe('database is locked');
+
+    // Two failing ticks: one message each time, the latest, never both.
+    api.runs.delete('r1');
+    await expect(model.refresh()).rejects.toThrow("No run 'r1'.");
+    expect(model.error).toBe("No run 'r1'.");
+    api.getRun = async () => {
+      throw new StudioRequestError(503, 'The server is restarting.');
+    };
+    await expect(model.refresh()).rejects.toThrow();
+    expect(model.error).toBe('The server is restarting.');
+    api.histories = { loss: new StudioRequestError(500, 'disk I/O error') };
+    delete (api as Partial<FakeAPI>).getRun;
+    api.runs.set('r1', run);
+    await model.refresh();
+    expect(model.error).toBeNull();
+    expect(model.metrics[0].error).toBe('disk I/O error');
+
+    // A success clears the history's message.
+    api.histories = { loss: lossHistory };
+    await model.refresh();
+    expect(model.metrics[0].error).toBeNull();
+    expect(model.metrics[0].values).toHaveLength(3);
     model.dispose();
   });
 
@@ -263,7 +295,9 @@ describe('RunModel', () => {
     await new Promise(resolve => setTimeout(resolve, 1300));
     expect(api.calls.filter(c => c === 'getRun r1').length).toBe(2);
     expect(api.calls.filter(c => c === 'history loss')).toHaveLength(2);
-    expect(api.calls.filter(c => c === 'history acc')).toHaveLength(1);
+    // acc has one point: its summary is its history, never asked for.
+    expect(api.calls.filter(c => c === 'history acc')).toHaveLength(0);
+    expect(acc.values).toEqual([1]);
     expect(model.metrics[0]).toBe(acc);
     expect(model.run?.status).toBe('FINISHED');
     expect(model.isLive).toBe(false);
@@ -298,7 +332,7 @@ describe('RunModel', () => {
       return getHistory(id, key, max);
     };
     const seen: string[] = [];
-    model.changed.connect(() =>
+    model.stateChanged.connect(() =>
       seen.push(
         model.metrics
           .map(m => `${m.key}:${m.pending ? 'pending' : m.values.length}`)
@@ -354,7 +388,7 @@ describe('RunModel', () => {
     await Promise.all([model.refresh(), model.refresh()]);
     expect(api.calls.filter(c => c === 'getRun r1')).toHaveLength(1);
     let changes = 0;
-    model.changed.connect(() => (changes += 1));
+    model.stateChanged.connect(() => (changes += 1));
     model.dispose();
     expect(model.isDisposed).toBe(true);
     await model.refresh();

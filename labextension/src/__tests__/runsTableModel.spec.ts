@@ -2,6 +2,7 @@ import { IColumnStore, LocalStorageColumnStore } from '../models/columnStore';
 import { nextSort, orderClause } from '../models/runsSort';
 import { RunsTableModel } from '../models/runsTableModel';
 import { StudioRequestError } from '../handler';
+import type { Run } from '../api/types';
 import { FakeRunsAPI, makeRun, makeRuns } from './fakeRuns';
 
 class MapStore implements IColumnStore {
@@ -20,47 +21,142 @@ class MapStore implements IColumnStore {
 
 function setUp(
   count = 1000,
-  options: { defaultColumns?: string[]; store?: IColumnStore } = {}
+  options: {
+    defaultColumns?: string[];
+    store?: IColumnStore;
+    maxPages?: number;
+    runs?: Run[];
+  } = {}
 ) {
-  const api = new FakeRunsAPI(makeRuns(count));
+  const api = new FakeRunsAPI(options.runs ?? makeRuns(count));
   const model = new RunsTableModel({
     api,
     experimentId: 1,
     columnStore: options.store ?? new MapStore(),
-    defaultColumns: options.defaultColumns
+    defaultColumns: options.defaultColumns,
+    maxPages: options.maxPages
   });
   return { api, model };
 }
 
+/** Wait until the model reads nothing more. */
+async function settle(model: RunsTableModel): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+    if (!model.loading && !model.loadingMore) {
+      return;
+    }
+  }
+}
+
+/** The ids of rows `first` to `last` (null for a row not loaded). */
+function idsOf(model: RunsTableModel, first: number, last: number) {
+  const ids: (string | null)[] = [];
+  for (let index = first; index <= last; index++) {
+    ids.push(model.row(index).run?.id ?? null);
+  }
+  return ids;
+}
+
+/** The runs of the first `count` rows (loaded). */
+function topRuns(model: RunsTableModel, count = 100): Run[] {
+  return Array.from({ length: count }, (_, i) => model.row(i).run!);
+}
+
+const counts = (api: FakeRunsAPI) =>
+  api.calls.filter(call => call.includeTotal);
+
 describe('RunsTableModel loading', () => {
-  it('loads a small first page with the count of every run, newest first', async () => {
+  it('counts every run and reads the first page by offset, newest first', async () => {
     const { api, model } = setUp(1000);
     await model.reload();
+    expect(api.calls).toHaveLength(1);
     expect(api.calls[0]).toMatchObject({
       experimentIds: [1],
+      offset: 0,
       maxResults: 100,
       includeTotal: true,
-      orderBy: []
+      orderBy: [],
+      tree: true
     });
-    expect(model.runs).toHaveLength(100);
     expect(model.total).toBe(1000);
-    expect(model.hasMore).toBe(true);
-    expect(model.runs[0].id).toBe('run00999');
+    expect(model.rowCount).toBe(1000);
+    expect(model.row(0).run?.id).toBe('run00999');
+    expect(model.row(100).run).toBeNull();
     expect(model.loaded).toBe(true);
   });
 
-  it('loads pages of 200 after the first, until the last', async () => {
-    const { api, model } = setUp(450);
+  it('reads the pages the view shows by their offset, once', async () => {
+    const { api, model } = setUp(1000);
     await model.reload();
-    await model.loadMore();
-    expect(api.calls[1]).toMatchObject({ maxResults: 200, pageToken: '100' });
-    expect(model.runs).toHaveLength(300);
-    await model.loadMore();
-    expect(model.runs).toHaveLength(450);
-    expect(model.hasMore).toBe(false);
-    await model.loadMore();
+    model.showRows(450, 520);
+    await settle(model);
+    expect(api.calls.slice(1)).toEqual([
+      expect.objectContaining({ offset: 400, maxResults: 100 }),
+      expect.objectContaining({ offset: 500, maxResults: 100 })
+    ]);
+    expect(api.calls[1].includeTotal).toBeUndefined();
+    expect(idsOf(model, 450, 451)).toEqual(['run00549', 'run00548']);
+    model.showRows(460, 510);
+    await settle(model);
     expect(api.calls).toHaveLength(3);
-    expect(new Set(model.runs.map(run => run.id)).size).toBe(450);
+    expect(model.row(999).run).toBeNull();
+  });
+
+  it("does linear work: reading a page touches no other page's runs", async () => {
+    const reads = { count: 0, counting: false };
+    const runs = makeRuns(3000).map(
+      run =>
+        new Proxy(run, {
+          get(target, key, receiver) {
+            if (reads.counting) {
+              reads.count++;
+            }
+            return Reflect.get(target, key, receiver);
+          }
+        })
+    );
+    const { api, model } = setUp(0, { runs, maxPages: 40 });
+    // The fake server reads every run to sort them; count only the model's reads.
+    const search = api.searchRuns.bind(api);
+    api.searchRuns = options => {
+      reads.counting = false;
+      const answer = search(options);
+      reads.counting = true;
+      return answer;
+    };
+    await model.reload();
+    const perPage: number[] = [];
+    for (let page = 1; page < 30; page++) {
+      reads.count = 0;
+      model.showRows(page * 100, page * 100 + 30);
+      await settle(model);
+      perPage.push(reads.count);
+    }
+    expect(api.calls).toHaveLength(30);
+    expect(counts(api)).toHaveLength(1);
+    // The same work for the 29th page as for the 1st: the page's own runs, nothing more.
+    expect(perPage[28]).toBe(perPage[0]);
+    expect(perPage[0]).toBeLessThan(100 * 20);
+  });
+
+  it('holds only the pages near the view, the least recently shown dropped', async () => {
+    const { api, model } = setUp(2000, { maxPages: 3 });
+    await model.reload();
+    for (let page = 1; page < 10; page++) {
+      model.showRows(page * 100 + 90, page * 100 + 110);
+      await settle(model);
+    }
+    expect(model.pageIndexes).toEqual([8, 9, 10]);
+    expect(model.loadedRuns).toHaveLength(300);
+    expect(model.row(50).run).toBeNull();
+    expect(model.rowCount).toBe(2000);
+    const calls = api.calls.length;
+    model.showRows(40, 60);
+    await settle(model);
+    expect(api.calls[calls]).toMatchObject({ offset: 0 });
+    expect(model.row(50).run?.id).toBe('run01949');
+    expect(model.pageIndexes).toEqual([9, 10, 0]);
   });
 
   it('shows the server error of a failed load and keeps no stale flag', async () => {
@@ -89,8 +185,28 @@ describe('RunsTableModel loading', () => {
       column: 'metrics.accuracy',
       direction: 'desc'
     });
-    const values = model.runs.map(run => Number(run.metrics.accuracy.last));
+    const values = topRuns(model).map(run => Number(run.metrics.accuracy.last));
     expect(values).toEqual([...values].sort((a, b) => b - a));
+  });
+});
+
+describe('RunsTableModel counting', () => {
+  it('counts once per change: not per page, nor per tick', async () => {
+    const { api, model } = setUp(1000);
+    await model.reload();
+    for (let page = 1; page < 6; page++) {
+      model.showRows(page * 100, page * 100 + 20);
+      await settle(model);
+    }
+    await model.refreshLive();
+    await model.refreshLive();
+    expect(counts(api)).toHaveLength(1);
+    const version = model.queryVersion;
+    await model.toggleSort('name');
+    expect(model.queryVersion).toBe(version + 1);
+    await model.applyFilter("status = 'FINISHED'");
+    await model.refreshLive();
+    expect(counts(api)).toHaveLength(3);
   });
 });
 
@@ -105,7 +221,7 @@ describe('RunsTableModel sorting', () => {
       column: 'metrics.accuracy',
       direction: 'asc'
     });
-    const values = model.runs.map(run => Number(run.metrics.accuracy.last));
+    const values = topRuns(model).map(run => Number(run.metrics.accuracy.last));
     expect(values).toEqual([...values].sort((a, b) => a - b));
     await model.toggleSort('metrics.accuracy');
     expect(api.calls[1].orderBy).toEqual(['metrics.accuracy desc']);
@@ -146,20 +262,22 @@ describe('RunsTableModel filtering', () => {
     expect(api.calls[1].filter).toBe("params.max_depth = '3'");
     expect(model.filter).toBe("params.max_depth = '3'");
     expect(model.total).toBe(100);
-    expect(model.runs.every(run => run.params.max_depth === '3')).toBe(true);
+    expect(topRuns(model).every(run => run.params.max_depth === '3')).toBe(
+      true
+    );
   });
 
   it("shows the server's message for a bad filter and keeps the runs shown", async () => {
     const { model } = setUp(1000);
     await model.applyFilter("params.max_depth = '3'");
-    const shown = model.runs;
+    const shown = idsOf(model, 0, 99);
     expect(await model.applyFilter('metrics.accuracy >')).toBe(false);
     expect(model.filterError).toBe(
       'Invalid filter: unexpected "metrics.accuracy >".'
     );
     expect(model.error).toBeNull();
     expect(model.filter).toBe("params.max_depth = '3'");
-    expect(model.runs).toBe(shown);
+    expect(idsOf(model, 0, 99)).toEqual(shown);
     await model.applyFilter('');
     expect(model.filterError).toBeNull();
     expect(model.total).toBe(1000);
@@ -185,33 +303,37 @@ describe('RunsTableModel selection', () => {
     expect(model.selectedRunIds).toEqual(['run00998']);
   });
 
-  it('selects and unselects every loaded run at once', async () => {
-    const { model } = setUp(500);
+  it('keeps selected runs whose page was dropped, and selects every loaded run', async () => {
+    const { model } = setUp(1000, { maxPages: 2 });
     await model.reload();
+    model.setSelected('run00999', true);
+    for (let page = 1; page < 5; page++) {
+      model.showRows(page * 100, page * 100 + 20);
+      await settle(model);
+    }
+    expect(model.findLoaded('run00999')).toBeUndefined();
+    expect(model.isSelected('run00999')).toBe(true);
+    expect(model.loadedSelection).toBe('none');
     model.selectAllLoaded(true);
-    expect(model.selection.size).toBe(100);
+    expect(model.selection.size).toBe(201);
+    expect(model.loadedSelection).toBe('all');
     model.selectAllLoaded(false);
-    expect(model.selection.size).toBe(0);
+    expect(model.selectedRunIds).toEqual(['run00999']);
   });
 });
 
 describe('RunsTableModel live refresh', () => {
-  it('updates running runs in place without touching order or selection', async () => {
+  it('updates the runs in view in place without counting, keeping the selection', async () => {
     const runs = makeRuns(300);
     runs[299] = makeRun(299, {
       status: 'RUNNING',
       duration_ms: null,
       end_time: null
     });
-    const api = new FakeRunsAPI(runs);
-    const model = new RunsTableModel({
-      api,
-      experimentId: 1,
-      columnStore: new MapStore()
-    });
+    const { api, model } = setUp(0, { runs });
     await model.reload();
+    model.showRows(0, 30);
     model.setSelected('run00299', true);
-    const order = model.runs.map(run => run.id);
     api.runs = runs.map(run =>
       run.id === 'run00299'
         ? { ...run, status: 'FINISHED', duration_ms: 5000 }
@@ -220,59 +342,144 @@ describe('RunsTableModel live refresh', () => {
     const changed = jest.fn();
     model.stateChanged.connect(changed);
     await model.refreshLive();
-    expect(api.calls.map(call => call.filter)).toContain("id IN ('run00299')");
-    expect(model.runs[0]).toMatchObject({ id: 'run00299', status: 'FINISHED' });
-    expect(model.runs.map(run => run.id)).toEqual(order);
+    expect(api.calls[1]).toMatchObject({ offset: 0, maxResults: 31 });
+    expect(model.row(0).run).toMatchObject({
+      id: 'run00299',
+      status: 'FINISHED'
+    });
     expect(model.selectedRunIds).toEqual(['run00299']);
     expect(changed).toHaveBeenCalledTimes(1);
     await model.refreshLive();
-    expect(changed).toHaveBeenCalledTimes(1); // Nothing running, nothing new: no change.
+    expect(changed).toHaveBeenCalledTimes(1); // Nothing changed: no change.
+    expect(counts(api)).toHaveLength(1);
   });
 
-  it('loads the shown runs again when runs were added, keeping every row', async () => {
+  it('counts and reads again where the view is when runs were added', async () => {
     const { api, model } = setUp(500);
     await model.reload();
-    await model.loadMore();
-    model.setSelected('run00400', true);
-    const before = model.runs.map(run => run.id);
+    model.showRows(250, 270);
+    await settle(model);
+    model.setSelected('run00240', true);
+    const before = idsOf(model, 250, 270);
     api.runs = [...api.runs, makeRun(500, { status: 'RUNNING' })];
     await model.refreshLive();
+    await settle(model);
     expect(model.total).toBe(501);
-    expect(api.calls).toContainEqual(
-      expect.objectContaining({ maxResults: 300, includeTotal: true })
-    );
-    // The new run on top, then every row shown before, in the same order.
-    expect(model.runs.map(run => run.id)).toEqual(['run00500', ...before]);
-    expect(model.selectedRunIds).toEqual(['run00400']);
-    while (model.hasMore) {
-      await model.loadMore();
-    }
-    expect(model.runs).toHaveLength(501);
-    expect(new Set(model.runs.map(run => run.id)).size).toBe(501);
+    expect(counts(api)).toHaveLength(2);
+    expect(counts(api)[1]).toMatchObject({ offset: 200 });
+    // Every row one place down: the new run is on top.
+    expect(idsOf(model, 251, 271)).toEqual(before);
+    model.showRows(0, 20);
+    await settle(model);
+    expect(model.row(0).run?.id).toBe('run00500');
+    expect(model.selectedRunIds).toEqual(['run00240']);
+  });
+});
+
+/** A grid search with `children` candidates (one with max_depth 77) among plain runs. */
+function gridSearch(plain = 10, children = 5): Run[] {
+  const runs = makeRuns(plain);
+  const parent = makeRun(plain, { name: 'grid' });
+  const candidates = Array.from({ length: children }, (_, i) =>
+    makeRun(
+      plain + 1 + i,
+      { parent_run_id: parent.id, name: `candidate-${i}` },
+      { accuracy: i / 10 },
+      { max_depth: i === 2 ? '77' : String(i) }
+    )
+  );
+  return [...runs, parent, ...candidates];
+}
+
+describe('RunsTableModel nested runs', () => {
+  it('shows top-level runs with their child counts, collapsed', async () => {
+    const { api, model } = setUp(0, { runs: gridSearch() });
+    await model.reload();
+    expect(model.total).toBe(11);
+    expect(model.rowCount).toBe(11);
+    expect(model.row(0)).toMatchObject({
+      run: expect.objectContaining({ name: 'grid' }),
+      depth: 0,
+      childCount: 5,
+      expanded: false,
+      matched: true
+    });
+    expect(model.row(1).childCount).toBe(0);
+    expect(api.calls.filter(call => call.parentRunId)).toHaveLength(0);
   });
 
-  it('reads only a head of many shown runs again, and keeps the rows below', async () => {
-    const { api, model } = setUp(2000);
+  it('reads the children when a run expands, and hides them when it collapses', async () => {
+    const { api, model } = setUp(0, { runs: gridSearch() });
     await model.reload();
-    for (let page = 0; page < 5; page++) {
-      await model.loadMore();
+    const grid = model.row(0).run!.id;
+    model.setExpanded(grid, true);
+    expect(model.rowCount).toBe(16);
+    expect(model.row(1).run).toBeNull(); // Placeholders until the children come.
+    await settle(model);
+    expect(api.calls[1]).toMatchObject({ parentRunId: grid, tree: true });
+    expect(model.row(0).expanded).toBe(true);
+    const children = [1, 2, 3, 4, 5].map(index => model.row(index));
+    expect(children.every(row => row.depth === 1)).toBe(true);
+    expect(children.map(row => row.run?.parent_run_id)).toEqual(
+      Array(5).fill(grid)
+    );
+    expect(model.row(6)).toMatchObject({
+      depth: 0,
+      run: expect.objectContaining({ id: 'run00009' })
+    });
+    model.setExpanded(grid, false);
+    expect(model.rowCount).toBe(11);
+    expect(model.row(1).run?.id).toBe('run00009');
+    expect(api.calls).toHaveLength(2);
+  });
+
+  it('keeps expanded children in place while far pages come and go', async () => {
+    const parent = makeRun(1000, { name: 'grid' });
+    const children = Array.from({ length: 50 }, (_, i) =>
+      makeRun(1001 + i, { parent_run_id: parent.id })
+    );
+    const runs = [...makeRuns(1000), parent, ...children];
+    const { model } = setUp(0, { runs, maxPages: 2 });
+    await model.reload();
+    const grid = model.row(0).run!;
+    expect(grid.name).toBe('grid');
+    model.setExpanded(grid.id, true);
+    await settle(model);
+    expect(model.rowCount).toBe(1051);
+    for (let page = 1; page < 8; page++) {
+      model.showRows(page * 100 + 50, page * 100 + 60);
+      await settle(model);
     }
-    expect(model.runs).toHaveLength(1100);
-    const before = model.runs.map(run => run.id);
-    api.runs = [...api.runs, makeRun(2000), makeRun(2001)];
-    api.calls = [];
+    expect(model.pageIndexes).not.toContain(0);
+    expect(model.rowCount).toBe(1051);
+    model.showRows(1040, 1050);
+    await settle(model);
+    expect(model.row(1050).run?.id).toBe('run00000');
+  });
+
+  it('shows a child that matches the filter under its parent, marked as not matching', async () => {
+    const { model } = setUp(0, { runs: gridSearch() });
+    await model.reload();
+    await model.applyFilter("params.max_depth = '77'");
+    await settle(model);
+    expect(model.total).toBe(1);
+    expect(model.rowCount).toBe(2);
+    expect(model.row(0)).toMatchObject({
+      run: expect.objectContaining({ name: 'grid' }),
+      matched: false,
+      expanded: true,
+      childCount: 1
+    });
+    expect(model.row(1)).toMatchObject({
+      run: expect.objectContaining({ name: 'candidate-2' }),
+      depth: 1,
+      matched: true
+    });
+    // Closed by the user, it stays closed when the runs are read again.
+    model.setExpanded(model.row(0).run!.id, false);
     await model.refresh();
-    expect(api.calls[0]).toMatchObject({ maxResults: 500, includeTotal: true });
-    expect(model.runs.map(run => run.id)).toEqual([
-      'run02001',
-      'run02000',
-      ...before
-    ]);
-    while (model.hasMore) {
-      await model.loadMore();
-    }
-    expect(model.runs).toHaveLength(2002);
-    expect(new Set(model.runs.map(run => run.id)).size).toBe(2002);
+    await settle(model);
+    expect(model.rowCount).toBe(1);
   });
 });
 

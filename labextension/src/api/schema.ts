@@ -480,6 +480,14 @@ export interface components {
              * @default null
              */
             total: number | null;
+            /**
+             * Tree
+             * @description In tree searches: each run's place in the tree, by run id.
+             * @default null
+             */
+            tree: {
+                [key: string]: components["schemas"]["RunTreeOut"];
+            } | null;
         };
         /** RunOut */
         RunOut: {
@@ -551,6 +559,12 @@ export interface components {
              */
             max_results: number;
             /**
+             * Offset
+             * @description Start the page after this many runs, for a table that jumps to any row (instead of page_token, not with it).
+             * @default null
+             */
+            offset: number | null;
+            /**
              * Order By
              * @description Order clauses such as 'metrics.accuracy DESC' or 'start_time' (at most 8: each param, metric or tag clause joins a table).
              */
@@ -567,12 +581,31 @@ export interface components {
              * @default null
              */
             parent_run_id: string | null;
+            /**
+             * Tree
+             * @description One level of the run tree: the top-level runs, or with parent_run_id that run's children; with a filter, those that match it or have a descendant that does. The answer's `tree` says which match and how many children each shows.
+             * @default false
+             */
+            tree: boolean;
         };
         /**
          * RunStatus
          * @enum {string}
          */
         RunStatus: "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
+        /** RunTreeOut */
+        RunTreeOut: {
+            /**
+             * Child Count
+             * @description Child runs shown when this run expands (with a filter: those that match it or lead to a run that does).
+             */
+            child_count: number;
+            /**
+             * Matched
+             * @description The run matches the filter itself; false: it shows for a descendant.
+             */
+            matched: boolean;
+        };
         /**
          * RunUpdateIn
          * @description Fields left out are kept. A terminal status sets end_time (now, unless given).
@@ -917,10 +950,14 @@ export interface operations {
                 max_results?: number;
                 /** @description The next_page_token of the previous page. */
                 page_token?: string | null;
+                /** @description Start the page after this many runs, for a table that jumps to any row (instead of page_token, not with it). */
+                offset?: number | null;
                 /** @description Only the child runs of this run. */
                 parent_run_id?: string | null;
                 /** @description Also count every matching run. */
                 include_total?: boolean;
+                /** @description One level of the run tree: the top-level runs, or with parent_run_id that run's children; with a filter, those that match it or have a descendant that does. The answer's `tree` says which match and how many children each shows. */
+                tree?: boolean;
             };
             header?: never;
             path?: never;

@@ -1,15 +1,20 @@
 /**
  * Typed client of the experiment-tracking REST API.
+ *
+ * Paths, query parameters and bodies are checked against the generated `paths`, so a wire
+ * model that renames a field breaks the build here rather than a panel at run time.
  */
-import { apiUrl, requestAPI, requestText } from '../handler';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { apiUrl, createStudioClient, StudioClient, unwrap } from '../handler';
 import type {
   ArtifactList,
   Experiment,
-  ExperimentList,
+  ExperimentChange,
   MetricHistory,
   Run,
-  RunList,
-  RunStatus
+  RunChange,
+  RunList
 } from './types';
 
 export interface ISearchRunsOptions {
@@ -18,12 +23,24 @@ export interface ISearchRunsOptions {
   orderBy?: string[];
   maxResults?: number;
   pageToken?: string | null;
+  /** Start after this many runs (a table jumping to any row); not with pageToken. */
+  offset?: number;
   parentRunId?: string;
   includeTotal?: boolean;
+  /** One level of the run tree, with each run's `tree` entry (see RunSearchIn.tree). */
+  tree?: boolean;
 }
+
+const ARTIFACT_CONTENT = '/studio/api/runs/{run_id}/artifacts/content';
 
 /** Every call the panels make, one method per route. */
 export class TrackingAPI {
+  constructor(
+    private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {
+    this._client = createStudioClient(_settings);
+  }
+
   /** Every experiment: the server answers in pages, followed here. */
   async listExperiments(
     options: { includeArchived?: boolean; name?: string } = {}
@@ -31,13 +48,17 @@ export class TrackingAPI {
     const experiments: Experiment[] = [];
     let pageToken: string | undefined;
     do {
-      const answer = await requestAPI<ExperimentList>('experiments', {
-        query: {
-          include_archived: options.includeArchived ? 'true' : undefined,
-          name: options.name,
-          page_token: pageToken
-        }
-      });
+      const answer = await unwrap(
+        this._client.GET('/studio/api/experiments', {
+          params: {
+            query: {
+              include_archived: options.includeArchived || undefined,
+              name: options.name || undefined,
+              page_token: pageToken
+            }
+          }
+        })
+      );
       experiments.push(...answer.experiments);
       pageToken = answer.next_page_token ?? undefined;
     } while (pageToken);
@@ -45,46 +66,81 @@ export class TrackingAPI {
   }
 
   getExperiment(id: number): Promise<Experiment> {
-    return requestAPI<Experiment>(`experiments/${id}`);
+    return unwrap(
+      this._client.GET('/studio/api/experiments/{experiment_id}', {
+        params: { path: { experiment_id: id } }
+      })
+    );
   }
 
-  updateExperiment(
-    id: number,
-    change: { name?: string; description?: string; archived?: boolean }
-  ): Promise<Experiment> {
-    return requestAPI<Experiment>(`experiments/${id}`, {
-      method: 'PATCH',
-      body: JSON.stringify(change)
-    });
+  /** Fields left out are kept (the server reads null as "unchanged"). */
+  updateExperiment(id: number, change: ExperimentChange): Promise<Experiment> {
+    return unwrap(
+      this._client.PATCH('/studio/api/experiments/{experiment_id}', {
+        params: { path: { experiment_id: id } },
+        body: {
+          name: null,
+          description: null,
+          tags: null,
+          archived: null,
+          ...change
+        }
+      })
+    );
+  }
+
+  /** Deletes the experiment with its runs and their artifacts. */
+  async deleteExperiment(experimentId: number): Promise<void> {
+    await unwrap(
+      this._client.DELETE('/studio/api/experiments/{experiment_id}', {
+        params: { path: { experiment_id: experimentId } }
+      })
+    );
   }
 
   searchRuns(options: ISearchRunsOptions = {}): Promise<RunList> {
-    return requestAPI<RunList>('runs/search', {
-      method: 'POST',
-      body: JSON.stringify({
-        experiment_ids: options.experimentIds ?? null,
-        filter: options.filter || null,
-        order_by: options.orderBy ?? [],
-        max_results: options.maxResults ?? 100,
-        page_token: options.pageToken ?? null,
-        parent_run_id: options.parentRunId ?? null,
-        include_total: options.includeTotal ?? false
+    return unwrap(
+      this._client.POST('/studio/api/runs/search', {
+        body: {
+          experiment_ids: options.experimentIds ?? null,
+          filter: options.filter || null,
+          order_by: options.orderBy ?? [],
+          max_results: options.maxResults ?? 100,
+          page_token: options.pageToken ?? null,
+          offset: options.offset ?? null,
+          parent_run_id: options.parentRunId ?? null,
+          include_total: options.includeTotal ?? false,
+          tree: options.tree ?? false
+        }
       })
-    });
+    );
   }
 
   getRun(runId: string): Promise<Run> {
-    return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`);
+    return unwrap(
+      this._client.GET('/studio/api/runs/{run_id}', {
+        params: { path: { run_id: runId } }
+      })
+    );
   }
 
-  updateRun(
-    runId: string,
-    change: { name?: string; status?: RunStatus }
-  ): Promise<Run> {
-    return requestAPI<Run>(`runs/${encodeURIComponent(runId)}`, {
-      method: 'PATCH',
-      body: JSON.stringify(change)
-    });
+  /** Fields left out are kept (the server reads null as "unchanged"). */
+  updateRun(runId: string, change: RunChange): Promise<Run> {
+    return unwrap(
+      this._client.PATCH('/studio/api/runs/{run_id}', {
+        params: { path: { run_id: runId } },
+        body: { name: null, status: null, end_time: null, ...change }
+      })
+    );
+  }
+
+  /** Deletes the run, its child runs and their artifacts. */
+  async deleteRun(runId: string): Promise<void> {
+    await unwrap(
+      this._client.DELETE('/studio/api/runs/{run_id}', {
+        params: { path: { run_id: runId } }
+      })
+    );
   }
 
   /** At most `maxPoints` points that keep the extremes, or (left out) every point: the
@@ -94,42 +150,50 @@ export class TrackingAPI {
     key: string,
     maxPoints?: number
   ): Promise<MetricHistory> {
-    const route = `runs/${encodeURIComponent(runId)}/metrics/history`;
-    const first = await requestAPI<MetricHistory>(route, {
-      query: { key, max_points: maxPoints }
-    });
-    let page = first;
-    while (page.next_page_token) {
-      page = await requestAPI<MetricHistory>(route, {
-        query: { key, page_token: page.next_page_token }
-      });
-      first.steps.push(...page.steps);
-      first.timestamps.push(...page.timestamps);
-      first.values.push(...page.values);
+    const page = (query: { max_points?: number; page_token?: string }) =>
+      unwrap(
+        this._client.GET('/studio/api/runs/{run_id}/metrics/history', {
+          params: { path: { run_id: runId }, query: { key, ...query } }
+        })
+      );
+    const first = await page({ max_points: maxPoints });
+    let last = first;
+    while (last.next_page_token) {
+      last = await page({ page_token: last.next_page_token });
+      first.steps.push(...last.steps);
+      first.timestamps.push(...last.timestamps);
+      first.values.push(...last.values);
     }
-    return { ...first, total: page.total, next_page_token: null };
+    return { ...first, total: last.total, next_page_token: null };
   }
 
   listArtifacts(runId: string, path = ''): Promise<ArtifactList> {
-    return requestAPI<ArtifactList>(
-      `runs/${encodeURIComponent(runId)}/artifacts`,
-      {
-        query: { path }
-      }
+    return unwrap(
+      this._client.GET('/studio/api/runs/{run_id}/artifacts', {
+        params: { path: { run_id: runId }, query: { path } }
+      })
     );
   }
 
   /** The URL that downloads an artifact file (the browser sends the session's cookie). */
   artifactUrl(runId: string, path: string): string {
-    return apiUrl(`runs/${encodeURIComponent(runId)}/artifacts/content`, {
-      path
-    });
+    return apiUrl(
+      ARTIFACT_CONTENT,
+      { path: { run_id: runId }, query: { path } },
+      this._settings
+    );
   }
 
   /** An artifact's content as text (for opening text files and notebooks in JupyterLab). */
-  artifactText(runId: string, path: string): Promise<string> {
-    return requestText(`runs/${encodeURIComponent(runId)}/artifacts/content`, {
-      path
-    });
+  async artifactText(runId: string, path: string): Promise<string> {
+    const text = await unwrap(
+      this._client.GET(ARTIFACT_CONTENT, {
+        params: { path: { run_id: runId }, query: { path } },
+        parseAs: 'text'
+      })
+    );
+    return text ?? '';
   }
+
+  private readonly _client: StudioClient;
 }

@@ -16,13 +16,14 @@ export function emaSmooth(values: number[], weight: number): number[] {
     return values.slice();
   }
   let last = 0;
-  let seen = 0;
+  // w^n, n the finite points seen so far: kept as a product (no Math.pow per point).
+  let weightPower = 1;
   return values.map(value => {
     if (!Number.isFinite(value)) {
       return value;
     }
     last = last * w + (1 - w) * value;
-    seen += 1;
-    return last / (1 - Math.pow(w, seen));
+    weightPower *= w;
+    return last / (1 - weightPower);
   });
 }

@@ -9,6 +9,8 @@ export interface IColumnChooserProps {
   available: string[];
   /** Those shown now. */
   chosen: string[];
+  /** Those shown because the filter names them: they stay while it applies. */
+  shownByFilter?: string[];
   trans: TranslationBundle;
   onToggle: (column: string, shown: boolean) => void;
   /** Back to the default columns. */
@@ -35,6 +37,7 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
   }, [open]);
 
   const shown = new Set(chosen);
+  const byFilter = new Set(props.shownByFilter ?? []);
   const needle = search.trim().toLowerCase();
   const matching = available.filter(column =>
     column.toLowerCase().includes(needle)
@@ -98,13 +101,21 @@ export function ColumnChooser(props: IColumnChooserProps): JSX.Element {
                     <label
                       key={column}
                       className="jp-Studio-columnOption"
-                      title={column}
+                      title={
+                        byFilter.has(column)
+                          ? trans.__(
+                              '%1: shown while the filter names it',
+                              column
+                            )
+                          : column
+                      }
                     >
                       <input
                         type="checkbox"
                         data-testid="studio-column-option"
                         data-column={column}
-                        checked={shown.has(column)}
+                        checked={shown.has(column) || byFilter.has(column)}
+                        disabled={byFilter.has(column)}
                         onChange={event =>
                           props.onToggle(column, event.currentTarget.checked)
                         }

@@ -16,7 +16,7 @@ import { ParallelCoordinates } from './compare/ParallelCoordinates';
 import { ParamsDiffTable } from './compare/ParamsDiffTable';
 import { RunLegend } from './compare/RunLegend';
 import { ScatterPlot } from './compare/ScatterPlot';
-import { runColor, useThemeVersion } from './compare/theme';
+import { runColor, useThemeVersion } from './theme';
 
 export interface ICompareViewProps {
   /** The runs that loaded, in the order asked for. */
@@ -40,9 +40,6 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
   const [directions, setDirections] = React.useState<Record<string, Direction>>(
     {}
   );
-  const [xAxis, setXAxis] = React.useState<'step' | 'time'>('step');
-  const [logScale, setLogScale] = React.useState(false);
-  const [smoothing, setSmoothing] = React.useState(props.defaultSmoothing);
   const [colorBy, setColorBy] = React.useState<string | null>(null);
   const [scatterX, setScatterX] = React.useState<string | null>(null);
   const [scatterY, setScatterY] = React.useState<string | null>(null);
@@ -137,12 +134,7 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
             colors={colors}
             metricKeys={chartKeys}
             histories={props.histories}
-            xAxis={xAxis}
-            logScale={logScale}
-            smoothing={smoothing}
-            onXAxisChange={setXAxis}
-            onLogScaleChange={setLogScale}
-            onSmoothingChange={setSmoothing}
+            defaultSmoothing={props.defaultSmoothing}
             trans={trans}
           />
           <ParallelCoordinates

@@ -1,21 +1,27 @@
 /**
- * One metric's chart (plotly.js): a line per series, smoothed over a faint raw line when asked.
+ * One metric's chart (uPlot, on a canvas): a line per series, smoothed over a faint raw line
+ * when asked. Shared by the run panel (one series) and the compare panel (one series per run).
  *
- * Shared by the run panel (one series) and the compare panel (one series per run).
+ * uPlot, not plotly: a compare panel of 20 runs x 10 metrics redraws on every live tick and
+ * smoothing step, which plotly's per-chart and per-trace cost made take hundreds of
+ * milliseconds.
  */
-import Plotly from 'plotly.js-dist-min';
+import { downloadIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import type uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
-import { emaSmooth } from '../chart/smoothing';
+import {
+  alignedData,
+  IChartSeries,
+  ILineChartLayout,
+  lineChartOptions
+} from './lineChart';
+import { formatNumber } from './runCells';
+import { themeColors, useThemeVersion } from './theme';
+import { useUPlot } from './useUPlot';
 
-export interface IChartSeries {
-  name: string;
-  x: number[];
-  y: number[];
-  runId?: string;
-  /** The line's colour (the compare panel gives each run one); else from SERIES_COLORS. */
-  color?: string;
-}
+export type { IChartSeries } from './lineChart';
 
 export interface IMetricChartProps {
   /** Shown as the title; also the data-metric attribute. */
@@ -24,59 +30,24 @@ export interface IMetricChartProps {
   series: IChartSeries[];
   /** x values are steps, or epoch milliseconds when 'time'. */
   xAxis: 'step' | 'time';
+  /** The x axis's title, translated ("step" or "time"); the y axis is titled metricKey. */
+  xAxisTitle: string;
   logScale: boolean;
   /** 0..0.99: an exponential moving average drawn as the line, the raw values faint. */
   smoothing: number;
+  /** The download button's tooltip, translated. */
+  downloadTitle: string;
   /** data-testid of the wrapper (default 'studio-metric-chart'). */
   testId?: string;
-}
-
-/** Series colours: readable on light and dark backgrounds alike. */
-export const SERIES_COLORS = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf'
-];
-
-/** The colours of the current JupyterLab theme, read from its CSS variables. */
-export interface IChartTheme {
-  font: string;
-  fontFamily: string;
-  paper: string;
-  plot: string;
-  grid: string;
-}
-
-export function readTheme(element: HTMLElement = document.body): IChartTheme {
-  const style = getComputedStyle(element);
-  const read = (name: string, fallback: string): string =>
-    style.getPropertyValue(name).trim() || fallback;
-  return {
-    font: read('--jp-ui-font-color1', '#212121'),
-    fontFamily: read('--jp-ui-font-family', 'sans-serif'),
-    paper: read('--jp-layout-color0', '#ffffff'),
-    plot: read('--jp-layout-color0', '#ffffff'),
-    grid: read('--jp-border-color2', '#e0e0e0')
-  };
-}
-
-/** Plotly draws `null` as a gap; NaN and infinities have no place on an axis. */
-function gaps(values: number[]): (number | null)[] {
-  return values.map(v => (Number.isFinite(v) ? v : null));
+  /** Shown after the title (the run panel's last / min / max); memoised by the caller. */
+  header?: React.ReactNode;
 }
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** Epoch ms as a local-time date string, which plotly places on a date axis as is. */
+/** Epoch ms as a local-time date string. */
 export function localDate(ms: number): string {
   const d = new Date(ms);
   return (
@@ -86,193 +57,155 @@ export function localDate(ms: number): string {
   );
 }
 
-/** The traces plotly draws for these props. */
-export function buildTraces(props: IMetricChartProps): Plotly.Data[] {
-  const smooth = props.smoothing > 0;
-  const traces: Plotly.Data[] = [];
-  props.series.forEach((series, i) => {
-    const color = series.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
-    const x = props.xAxis === 'time' ? series.x.map(localDate) : series.x;
-    const group = series.runId ?? `${series.name}-${i}`;
-    traces.push({
-      type: 'scatter',
-      mode: series.x.length === 1 ? 'markers' : 'lines',
-      name: series.name,
-      x,
-      y: gaps(series.y),
-      line: { color, width: smooth ? 1 : 2 },
-      marker: { color },
-      opacity: smooth ? 0.3 : 1,
-      legendgroup: group,
-      showlegend: !smooth,
-      connectgaps: false
-    });
-    if (smooth) {
-      traces.push({
-        type: 'scatter',
-        mode: series.x.length === 1 ? 'markers' : 'lines',
-        name: series.name,
-        x,
-        y: gaps(emaSmooth(series.y, props.smoothing)),
-        line: { color, width: 2 },
-        marker: { color },
-        legendgroup: group,
-        connectgaps: false
-      });
+/** Save the chart's canvas (axes included: uPlot draws them on it) as a PNG. */
+export function downloadPng(canvas: HTMLCanvasElement, name: string): void {
+  canvas.toBlob(blob => {
+    if (!blob) {
+      return;
     }
-  });
-  return traces;
-}
-
-/** The layout, themed. */
-export function buildLayout(
-  props: IMetricChartProps,
-  theme: IChartTheme
-): Partial<Plotly.Layout> {
-  const axis = {
-    color: theme.font,
-    gridcolor: theme.grid,
-    linecolor: theme.grid,
-    zerolinecolor: theme.grid,
-    automargin: true
-  };
-  return {
-    autosize: true,
-    height: 300,
-    margin: { l: 50, r: 16, t: 8, b: 36 },
-    paper_bgcolor: theme.paper,
-    plot_bgcolor: theme.plot,
-    font: { color: theme.font, family: theme.fontFamily, size: 11 },
-    showlegend: props.series.length > 1,
-    legend: { orientation: 'h', y: -0.2 },
-    hovermode: 'closest',
-    xaxis: { ...axis, type: props.xAxis === 'time' ? 'date' : 'linear' },
-    yaxis: { ...axis, type: props.logScale ? 'log' : 'linear' },
-    uirevision: `${props.metricKey}:${props.xAxis}:${props.logScale}`
-  };
-}
-
-const CONFIG: Partial<Plotly.Config> = {
-  displaylogo: false,
-  responsive: false,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage']
-};
-
-/** Re-render when JupyterLab switches theme (it sets data attributes on the body). */
-function useThemeVersion(): number {
-  const [version, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    const observer = new MutationObserver(() => setVersion(v => v + 1));
-    observer.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
-    return () => observer.disconnect();
-  }, []);
-  return version;
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${name}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  }, 'image/png');
 }
 
 /**
- * True once the element has been in sight. Plotly spends tens of milliseconds on each new
- * chart (laying out tick labels); charts out of sight, below the fold or in a hidden panel,
- * wait until they are seen.
+ * The hover box: the x under the cursor and each series' nearest value (the smoothed one when
+ * smoothing). Plain DOM, written by uPlot's setCursor hook: hovering renders no React.
  */
-function useSeen(ref: React.RefObject<HTMLElement>): boolean {
-  const [seen, setSeen] = React.useState(
-    typeof IntersectionObserver === 'undefined'
-  );
-  React.useEffect(() => {
-    const node = ref.current;
-    if (seen || !node) {
+function tooltipHook(
+  layout: ILineChartLayout,
+  tooltip: React.RefObject<HTMLDivElement>
+): (u: uPlot) => void {
+  const perSeries = layout.smooth ? 2 : 1;
+  return u => {
+    const box = tooltip.current;
+    const idx = u.cursor.idx;
+    if (!box) {
       return;
     }
-    const observer = new IntersectionObserver(
-      entries => {
-        if (entries.some(entry => entry.isIntersecting)) {
-          observer.disconnect();
-          setSeen(true);
-        }
-      },
-      { rootMargin: '200px' }
-    );
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [seen]);
-  return seen;
-}
-
-/**
- * A metric's chart; `data-points` counts the raw points given (over every series), and
- * `data-drawn` is set once plotly has drawn them.
- */
-export function MetricChart(props: IMetricChartProps): JSX.Element {
-  const wrapper = React.useRef<HTMLDivElement>(null);
-  const ref = React.useRef<HTMLDivElement>(null);
-  const plotted = React.useRef(false);
-  const themeVersion = useThemeVersion();
-  const seen = useSeen(wrapper);
-  const points = props.series.reduce((total, s) => total + s.x.length, 0);
-
-  React.useEffect(() => {
-    const node = ref.current;
-    if (!node || !seen) {
+    if (idx === null || idx === undefined || u.cursor.left === undefined) {
+      box.hidden = true;
       return;
     }
-    wrapper.current?.removeAttribute('data-drawn');
-    Plotly.react(
-      node,
-      buildTraces(props),
-      buildLayout(props, readTheme()),
-      CONFIG
-    )
-      .then(() => {
-        plotted.current = true;
-        wrapper.current?.setAttribute('data-drawn', 'true');
-      })
-      .catch((error: unknown) =>
-        console.warn('Studio: chart not drawn', error)
-      );
-  }, [
-    props.series,
-    props.xAxis,
-    props.logScale,
-    props.smoothing,
-    props.metricKey,
-    themeVersion,
-    seen
-  ]);
-
-  React.useEffect(() => {
-    const node = ref.current;
-    if (!node) {
-      return;
-    }
-    const observer = new ResizeObserver(() => {
-      // Hidden panels have no size; plotly refuses to resize them.
-      if (plotted.current && node.offsetWidth > 0 && node.offsetHeight > 0) {
-        void Promise.resolve(Plotly.Plots.resize(node)).catch(() => undefined);
+    const x = u.data[0][idx];
+    const rows = [
+      `<div class="jp-Studio-chartTooltip-x">${escapeHtml(
+        `${layout.xAxisTitle}: ${layout.xAxis === 'time' ? localDate(x) : x}`
+      )}</div>`
+    ];
+    layout.series.forEach((s, i) => {
+      const seriesIdx = 1 + i * perSeries + (perSeries - 1);
+      const at = u.cursor.idxs?.[seriesIdx];
+      const value =
+        at === null || at === undefined ? null : u.data[seriesIdx][at];
+      if (value !== null && value !== undefined) {
+        const color = String(u.series[seriesIdx].stroke);
+        rows.push(
+          `<div><span class="jp-Studio-chartTooltip-swatch" style="background:${escapeHtml(color)}"></span>` +
+            `${escapeHtml(s.name)} <b>${escapeHtml(formatNumber(value))}</b></div>`
+        );
       }
     });
-    observer.observe(node);
-    return () => {
-      observer.disconnect();
-      plotted.current = false;
-      Plotly.purge(node);
-    };
-  }, []);
+    box.innerHTML = rows.join('');
+    box.hidden = false;
+    const left = u.cursor.left + u.over.offsetLeft;
+    const flip = left > u.width / 2;
+    box.style.left = flip ? '' : `${left + 12}px`;
+    box.style.right = flip ? `${u.width - left + 12}px` : '';
+    box.style.top = `${(u.cursor.top ?? 0) + u.over.offsetTop + 12}px`;
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    c =>
+      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[
+        c
+      ] ?? c
+  );
+}
+
+/**
+ * A metric's chart. Memoised; uPlot gets new data only when the series (by identity) or the
+ * smoothing changed, and a new instance only when what the series are, an axis or the theme
+ * changed.
+ */
+export const MetricChart = React.memo(function MetricChart(
+  props: IMetricChartProps
+): JSX.Element {
+  const themeVersion = useThemeVersion();
+  const tooltip = React.useRef<HTMLDivElement>(null);
+  const smooth = props.smoothing > 0;
+  // What the lines are (names, colours, how many): a live tick that only adds points keeps it.
+  const seriesKey = props.series
+    .map(s => `${s.runId ?? ''}\t${s.name}\t${s.color ?? ''}`)
+    .join('\n');
+  const layout = React.useMemo<ILineChartLayout>(
+    () => ({
+      series: props.series,
+      xAxis: props.xAxis,
+      xAxisTitle: props.xAxisTitle,
+      yAxisTitle: props.metricKey,
+      logScale: props.logScale,
+      smooth,
+      theme: themeColors()
+    }),
+    [
+      seriesKey,
+      props.xAxis,
+      props.xAxisTitle,
+      props.metricKey,
+      props.logScale,
+      smooth,
+      themeVersion
+    ]
+  );
+  const makeOptions = React.useCallback(
+    (width: number) =>
+      lineChartOptions(layout, width, {
+        setCursor: [tooltipHook(layout, tooltip)]
+      }),
+    [layout]
+  );
+  const data = React.useMemo(
+    () => alignedData(props.series, props.smoothing, props.logScale),
+    [props.series, props.smoothing, props.logScale]
+  );
+  const ref = useUPlot(makeOptions, data);
+  const download = React.useCallback(() => {
+    const canvas = ref.current?.querySelector('canvas');
+    if (canvas) {
+      downloadPng(canvas, props.metricKey);
+    }
+  }, [props.metricKey]);
 
   return (
     <div
-      ref={wrapper}
       className="jp-Studio-metricChart"
       data-testid={props.testId ?? 'studio-metric-chart'}
       data-metric={props.metricKey}
-      data-points={points}
     >
       <div className="jp-Studio-metricChart-title" title={props.metricKey}>
-        {props.metricKey}
+        <span className="jp-Studio-metricChart-name">{props.metricKey}</span>
+        {props.header}
+        <button
+          className="jp-Studio-chartDownload jp-mod-minimal jp-Button"
+          data-testid="studio-chart-download"
+          title={props.downloadTitle}
+          aria-label={props.downloadTitle}
+          onClick={download}
+        >
+          <downloadIcon.react tag="span" elementSize="normal" />
+        </button>
       </div>
-      <div className="jp-Studio-metricChart-plot" ref={ref} />
+      <div className="jp-Studio-metricChart-plot" ref={ref}>
+        <div className="jp-Studio-chartTooltip" ref={tooltip} hidden />
+      </div>
     </div>
   );
-}
+});

@@ -4,85 +4,102 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { type MetricSummary, toNumber } from '../api/types';
 import type { IMetricSeries } from '../models/runModel';
+import { ChartToolbar, IChartOptions, xAxisTitle } from './ChartToolbar';
 import { IChartSeries, MetricChart } from './MetricChart';
+import { formatNumber } from './runCells';
 
-export type XAxisKind = 'step' | 'time';
+export type { IChartOptions, XAxisKind } from './ChartToolbar';
 
-export interface IChartOptions {
-  xAxis: XAxisKind;
-  logScale: boolean;
-  smoothing: number;
+/** A metric's statistics as the server summarises them (every point, not only those drawn). */
+export interface IMetricStats {
+  count: number;
+  last: number;
+  min: number;
+  max: number;
 }
 
 export interface IRunChartsProps {
   runName: string;
   metrics: IMetricSeries[];
+  /** The run's metric summaries, by key: last, min, max and how many points. */
+  summaries: Record<string, MetricSummary>;
   options: IChartOptions;
   onOptionsChange: (options: IChartOptions) => void;
   trans: TranslationBundle;
 }
 
-/** The toolbar of a chart grid; the compare panel may use it too. */
-export function ChartToolbar(props: {
-  options: IChartOptions;
-  onChange: (options: IChartOptions) => void;
+function statsOf(summary: MetricSummary | undefined): IMetricStats | null {
+  return summary
+    ? {
+        count: summary.count,
+        last: toNumber(summary.last),
+        min: toNumber(summary.min),
+        max: toNumber(summary.max)
+      }
+    : null;
+}
+
+/** Last, min and max, readable without hovering. */
+function StatsLine(props: {
+  stats: IMetricStats;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { options, onChange, trans } = props;
-  const time = options.xAxis === 'time';
+  const { stats, trans } = props;
+  const items: [string, string, number][] = [
+    ['last', trans.__('last'), stats.last],
+    ['min', trans.__('min'), stats.min],
+    ['max', trans.__('max'), stats.max]
+  ];
   return (
-    <div className="jp-Studio-chartToolbar">
-      <button
-        className="jp-Studio-toggle"
-        data-testid="studio-xaxis-toggle"
-        data-value={options.xAxis}
-        aria-pressed={time}
-        title={trans.__('Plot against the step or the wall-clock time')}
-        onClick={() => onChange({ ...options, xAxis: time ? 'step' : 'time' })}
-      >
-        {time ? trans.__('x: time') : trans.__('x: step')}
-      </button>
-      <label className="jp-Studio-checkbox">
-        <input
-          type="checkbox"
-          data-testid="studio-logscale-toggle"
-          checked={options.logScale}
-          onChange={event =>
-            onChange({ ...options, logScale: event.target.checked })
-          }
-        />
-        {trans.__('Log scale')}
-      </label>
-      <label className="jp-Studio-smoothing">
-        {trans.__('Smoothing')}
-        <input
-          type="range"
-          data-testid="studio-smoothing"
-          min={0}
-          max={0.99}
-          step={0.01}
-          value={options.smoothing}
-          onChange={event =>
-            onChange({ ...options, smoothing: Number(event.target.value) })
-          }
-        />
-        <span className="jp-Studio-smoothing-value">
-          {options.smoothing.toFixed(2)}
+    <span className="jp-Studio-metricStats" data-testid="studio-metric-stats">
+      {items.map(([stat, label, value]) => (
+        <span key={stat} data-stat={stat} title={String(value)}>
+          {label} <b>{formatNumber(value)}</b>
         </span>
-      </label>
+      ))}
+    </span>
+  );
+}
+
+/** A metric logged once: its value, as a number (a chart of one dot says less). */
+function ValueCard(props: { metricKey: string; value: number }): JSX.Element {
+  return (
+    <div
+      className="jp-Studio-chartCard jp-Studio-valueCard"
+      data-testid="studio-metric-value"
+      data-metric={props.metricKey}
+    >
+      <div className="jp-Studio-metricChart-title" title={props.metricKey}>
+        {props.metricKey}
+      </div>
+      <div className="jp-Studio-metricValue" title={String(props.value)}>
+        {formatNumber(props.value)}
+      </div>
     </div>
   );
 }
 
-/** One chart card; its series is rebuilt only when the history or the x axis changes. */
+/**
+ * One chart card; its series is rebuilt only when the history or the x axis changes, and its
+ * header only when a statistic does (they are primitives, so that the memo holds).
+ */
 const RunChart = React.memo(function RunChart(props: {
   runName: string;
   metric: IMetricSeries;
   options: IChartOptions;
+  last: number;
+  min: number;
+  max: number;
+  count: number;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { metric, options, trans } = props;
+  const { metric, options, trans, last, min, max, count } = props;
+  const header = React.useMemo(
+    () => <StatsLine stats={{ last, min, max, count }} trans={trans} />,
+    [last, min, max, count, trans]
+  );
   const series = React.useMemo<IChartSeries[]>(
     () => [
       {
@@ -106,9 +123,12 @@ const RunChart = React.memo(function RunChart(props: {
       <MetricChart
         metricKey={metric.key}
         series={series}
+        header={header}
         xAxis={options.xAxis}
+        xAxisTitle={xAxisTitle(options.xAxis, trans)}
         logScale={options.logScale}
         smoothing={options.smoothing}
+        downloadTitle={trans.__('Download as PNG')}
       />
       <div className="jp-Studio-chartNote">
         {metric.error
@@ -141,24 +161,51 @@ export function RunCharts(props: IRunChartsProps): JSX.Element {
       </div>
     );
   }
+  // Metrics logged once read as numbers, in a row of their own above the charts.
+  const single = metrics.filter(
+    metric => props.summaries[metric.key]?.count === 1
+  );
+  const charted = metrics.filter(metric => !single.includes(metric));
   return (
     <>
-      <ChartToolbar
-        options={options}
-        onChange={props.onOptionsChange}
-        trans={trans}
-      />
-      <div className="jp-Studio-chartGrid">
-        {metrics.map(metric => (
-          <RunChart
-            key={metric.key}
-            runName={props.runName}
-            metric={metric}
+      {single.length > 0 && (
+        <div className="jp-Studio-metricValues">
+          {single.map(metric => (
+            <ValueCard
+              key={metric.key}
+              metricKey={metric.key}
+              value={toNumber(props.summaries[metric.key].last)}
+            />
+          ))}
+        </div>
+      )}
+      {charted.length > 0 && (
+        <>
+          <ChartToolbar
             options={options}
+            onChange={props.onOptionsChange}
             trans={trans}
           />
-        ))}
-      </div>
+          <div className="jp-Studio-chartGrid">
+            {charted.map(metric => {
+              const stats = statsOf(props.summaries[metric.key]);
+              return (
+                <RunChart
+                  key={metric.key}
+                  runName={props.runName}
+                  metric={metric}
+                  options={options}
+                  last={stats?.last ?? NaN}
+                  min={stats?.min ?? NaN}
+                  max={stats?.max ?? NaN}
+                  count={stats?.count ?? metric.total}
+                  trans={trans}
+                />
+              );
+            })}
+          </div>
+        </>
+      )}
     </>
   );
 }

@@ -34,7 +34,6 @@ export interface IRunViewProps {
   onOpenSource: (path: string) => void;
   onToggleFolder: (path: string) => void;
   onOpenArtifact?: (path: string) => void;
-  onRefresh: () => void;
   trans: TranslationBundle;
 }
 
@@ -219,13 +218,6 @@ export function RunView(props: IRunViewProps): JSX.Element {
       <header className="jp-Studio-runHeader">
         <h2 title={run.id}>{run.name || run.id}</h2>
         <StatusBadge status={run.status} testId="studio-run-status" />
-        <button
-          className="jp-Studio-toggle"
-          title={trans.__('Load the run again')}
-          onClick={props.onRefresh}
-        >
-          {trans.__('Refresh')}
-        </button>
       </header>
       {props.error && (
         <div className="jp-Studio-error" role="alert">
@@ -260,6 +252,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
         <RunCharts
           runName={run.name || run.id}
           metrics={props.metrics}
+          summaries={run.metrics}
           options={chartOptions}
           onOptionsChange={setChartOptions}
           trans={trans}

@@ -1,29 +1,47 @@
 /**
- * The runs table: a virtualized grid (fixed row height, only the visible rows in the DOM),
- * with sortable headers, a checkbox per row and more pages asked for near the end.
+ * The runs table: a virtualized grid over every matching run (fixed row height, only the
+ * visible rows in the DOM, a scroll height for all of them), with sortable headers, a checkbox
+ * per row and the children of a run under it when it expands. Rows whose page is not loaded
+ * yet show as placeholders; the rows shown are reported so that their pages load.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { Run } from '../api/types';
+import type { IRunRow } from '../models/runsWindow';
 import type { IRunsSort } from '../models/runsSort';
-import { columnLabel, RunCell } from './runCells';
+import { RunCell } from './runCells';
+import {
+  columnLayout,
+  defaultValueWidth,
+  RunsTableHeader
+} from './RunsTableHeader';
 
 export interface IRunsTableProps {
-  runs: readonly Run[];
+  /** Every row of the table, loaded or not. */
+  rowCount: number;
+  /** The row at an index (its run is null until loaded). */
+  rowAt: (index: number) => IRunRow;
+  /** When it changes (a new filter or sort), the table scrolls back to the top. */
+  scrollKey?: number | string;
   /** Every column after the checkbox, e.g. status, name, start, duration, metrics.acc. */
   columns: string[];
   sort: IRunsSort | null;
   selection: ReadonlySet<string>;
-  /** More runs can be loaded from the server. */
-  hasMore: boolean;
-  loadingMore: boolean;
+  /** Whether every, some or none of the loaded runs are selected. */
+  loadedSelection: 'all' | 'some' | 'none';
   trans: TranslationBundle;
   onSort: (column: string) => void;
   onSelect: (runId: string, selected: boolean) => void;
   onSelectAll: (selected: boolean) => void;
+  /** Show or hide a run's children. */
+  onExpand: (runId: string, expanded: boolean) => void;
   onOpenRun: (runId: string) => void;
-  onLoadMore: () => void;
+  /** The rows in the DOM changed: rows `first` to `last`, both included. */
+  onShowRows: (first: number, last: number) => void;
+  /** Widths (pixels) the user gave value columns; the others fit their label. */
+  widths?: Readonly<Record<string, number>>;
+  /** A value column was resized by dragging its header's edge. */
+  onResizeColumn?: (column: string, width: number) => void;
   onScroll?: (scrollTop: number) => void;
   /** Pixels per row (fixed, so that rows can be placed without measuring). */
   rowHeight?: number;
@@ -35,27 +53,12 @@ export interface IRunsTableProps {
   now?: number;
 }
 
-const WIDTHS: Record<string, string> = {
-  select: '32px',
-  status: '96px',
-  name: 'minmax(180px, 2fr)',
-  start: '130px',
-  duration: '100px'
-};
-const MIN_WIDTHS: Record<string, number> = {
-  select: 32,
-  status: 96,
-  name: 180,
-  start: 130,
-  duration: 100
-};
-const VALUE_WIDTH = 120;
-/** Load the next page when the last rendered row is this close to the end. */
-const LOAD_AHEAD_ROWS = 60;
+/** The header is this many rows tall: a metric's name has "last" under it. */
+const HEADER_ROWS = 1.5;
 
 /** The runs of an experiment as a grid; renders only what the viewport shows. */
 export function RunsTable(props: IRunsTableProps): JSX.Element {
-  const { runs, columns, sort, selection, trans } = props;
+  const { rowCount, columns, sort, trans } = props;
   const rowHeight = props.rowHeight ?? 28;
   const overscan = props.overscan ?? 10;
   const scroller = React.useRef<HTMLDivElement>(null);
@@ -78,30 +81,71 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     return () => observer.disconnect();
   }, []);
 
+  const scrollKey = React.useRef(props.scrollKey);
+  React.useLayoutEffect(() => {
+    if (scrollKey.current !== props.scrollKey && scroller.current) {
+      scroller.current.scrollTop = 0;
+      setScrollTop(0);
+    }
+    scrollKey.current = props.scrollKey;
+  }, [props.scrollKey]);
+
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(
-    runs.length,
+    rowCount,
     Math.ceil((scrollTop + height) / rowHeight) + overscan
   );
-  const { hasMore, loadingMore, onLoadMore } = props;
+  const { onShowRows } = props;
   React.useEffect(() => {
-    if (hasMore && !loadingMore && last >= runs.length - LOAD_AHEAD_ROWS) {
-      onLoadMore();
-    }
-  }, [hasMore, loadingMore, last, runs.length, onLoadMore]);
+    onShowRows(first, last - 1);
+  }, [first, last, onShowRows]);
 
-  const template = ['select', ...columns]
-    .map(column => WIDTHS[column] ?? `${VALUE_WIDTH}px`)
-    .join(' ');
-  const minWidth = ['select', ...columns].reduce(
-    (sum, column) => sum + (MIN_WIDTHS[column] ?? VALUE_WIDTH),
-    0
+  // The loaded runs in view: value columns fit their values.
+  const shownRuns: NonNullable<IRunRow['run']>[] = [];
+  for (let index = first; index < last; index++) {
+    const run = props.rowAt(index).run;
+    if (run) {
+      shownRuns.push(run);
+    }
+  }
+  // The width being dragged shows at once; it is handed on when the drag ends.
+  const [dragged, setDragged] = React.useState<{
+    column: string;
+    width: number;
+  } | null>(null);
+  const widths = React.useMemo(
+    () =>
+      dragged
+        ? { ...props.widths, [dragged.column]: dragged.width }
+        : (props.widths ?? {}),
+    [props.widths, dragged]
+  );
+  // A column's default width is fitted once, to the first rows it is shown with, so that it
+  // does not jump as rows load, sort or refresh.
+  const fitted = React.useRef(new Map<string, number>());
+  const widthOf = (column: string): number => {
+    const given = widths[column] ?? fitted.current.get(column);
+    if (given !== undefined) {
+      return given;
+    }
+    const width = defaultValueWidth(column, shownRuns);
+    if (shownRuns.length) {
+      fitted.current.set(column, width);
+    }
+    return width;
+  };
+  const { template, minWidth } = columnLayout(columns, widthOf);
+  const { onResizeColumn } = props;
+  const onResize = React.useCallback(
+    (column: string, width: number, done: boolean) => {
+      setDragged(done ? null : { column, width });
+      if (done) {
+        onResizeColumn?.(column, width);
+      }
+    },
+    [onResizeColumn]
   );
   const now = props.now ?? Date.now();
-  const selectedLoaded = runs.reduce(
-    (count, run) => count + (selection.has(run.id) ? 1 : 0),
-    0
-  );
 
   const onScroll = (event: React.UIEvent<HTMLDivElement>) => {
     const top = event.currentTarget.scrollTop;
@@ -111,50 +155,37 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
 
   const rows: JSX.Element[] = [];
   for (let index = first; index < last; index++) {
-    const run = runs[index];
-    const selected = selection.has(run.id);
+    const row = props.rowAt(index);
+    const style = {
+      top: index * rowHeight,
+      height: rowHeight,
+      gridTemplateColumns: template
+    };
     rows.push(
-      <div
-        key={run.id}
-        role="row"
-        aria-rowindex={index + 2}
-        aria-selected={selected}
-        className={`jp-Studio-runsRow${selected ? ' jp-mod-selected' : ''}`}
-        data-testid="studio-run-row"
-        data-run-id={run.id}
-        style={{
-          top: index * rowHeight,
-          height: rowHeight,
-          gridTemplateColumns: template
-        }}
-        onDoubleClick={() => props.onOpenRun(run.id)}
-      >
+      row.run ? (
+        <RunRow
+          key={row.run.id}
+          index={index}
+          row={row}
+          run={row.run}
+          style={style}
+          now={now}
+          {...props}
+        />
+      ) : (
         <div
-          role="gridcell"
-          className="jp-Studio-runsCell jp-Studio-runsCell-select"
+          key={`placeholder-${index}`}
+          role="row"
+          aria-rowindex={index + 2}
+          className="jp-Studio-runsRow jp-Studio-runsPlaceholder"
+          data-testid="studio-run-placeholder"
+          style={style}
         >
-          <input
-            type="checkbox"
-            data-testid="studio-run-select"
-            aria-label={trans.__('Select run %1', run.name || run.id)}
-            checked={selected}
-            onChange={event =>
-              props.onSelect(run.id, event.currentTarget.checked)
-            }
-            onDoubleClick={event => event.stopPropagation()}
-          />
+          <div role="gridcell" className="jp-Studio-runsCell">
+            {trans.__('Loading…')}
+          </div>
         </div>
-        {columns.map(column => (
-          <RunCell
-            key={column}
-            run={run}
-            column={column}
-            now={now}
-            trans={trans}
-            onOpenRun={props.onOpenRun}
-          />
-        ))}
-      </div>
+      )
     );
   }
 
@@ -162,124 +193,129 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     <div
       ref={scroller}
       className="jp-Studio-runsTable"
-      role="grid"
-      aria-rowcount={runs.length + 1}
+      role="treegrid"
+      aria-rowcount={rowCount + 1}
       aria-multiselectable
       onScroll={onScroll}
     >
-      <div
-        role="row"
-        className="jp-Studio-runsHeader"
-        style={{ gridTemplateColumns: template, minWidth, height: rowHeight }}
-      >
-        <div
-          role="columnheader"
-          className="jp-Studio-runsCell jp-Studio-runsCell-select"
-        >
-          <SelectAll
-            all={runs.length > 0 && selectedLoaded === runs.length}
-            some={selectedLoaded > 0}
-            label={trans.__('Select every loaded run')}
-            onChange={props.onSelectAll}
-          />
-        </div>
-        {columns.map(column => (
-          <ColumnHeader
-            key={column}
-            column={column}
-            label={columnLabel(column, trans)}
-            direction={sort && sort.column === column ? sort.direction : ''}
-            onSort={props.onSort}
-          />
-        ))}
-      </div>
+      <RunsTableHeader
+        columns={columns}
+        template={template}
+        minWidth={minWidth}
+        height={Math.round(rowHeight * HEADER_ROWS)}
+        sort={sort}
+        allSelected={props.loadedSelection === 'all'}
+        someSelected={props.loadedSelection !== 'none'}
+        widthOf={widthOf}
+        trans={trans}
+        onSort={props.onSort}
+        onSelectAll={props.onSelectAll}
+        onResize={onResize}
+      />
       <div
         role="rowgroup"
         className="jp-Studio-runsBody"
-        style={{ height: runs.length * rowHeight, minWidth }}
+        style={{ height: rowCount * rowHeight, minWidth }}
       >
         {rows}
       </div>
-      {loadingMore && (
-        <div className="jp-Studio-runsLoadingMore">
-          {trans.__('Loading more runs…')}
-        </div>
-      )}
     </div>
   );
 }
 
-function ColumnHeader(props: {
-  column: string;
-  label: string;
-  direction: 'asc' | 'desc' | '';
-  onSort: (column: string) => void;
-}): JSX.Element {
-  const { column, direction } = props;
-  const kind = column.startsWith('metrics.')
-    ? 'metric'
-    : column.startsWith('params.')
-      ? 'param'
-      : '';
+/** One run's row: its checkbox, its expand toggle when it has children, and its cells. */
+function RunRow(
+  props: IRunsTableProps & {
+    index: number;
+    row: IRunRow;
+    run: NonNullable<IRunRow['run']>;
+    style: React.CSSProperties;
+    now: number;
+  }
+): JSX.Element {
+  const { row, run, trans } = props;
+  const selected = props.selection.has(run.id);
+  const classes = ['jp-Studio-runsRow', 'jp-Studio-runRow'];
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  if (row.depth > 0) {
+    classes.push('jp-mod-child');
+  }
+  if (!row.matched) {
+    classes.push('jp-mod-unmatched');
+  }
+  const label = run.name || run.id;
   return (
     <div
-      role="columnheader"
-      tabIndex={0}
-      className={`jp-Studio-runsCell jp-Studio-columnHeader${direction ? ' jp-mod-sorted' : ''}`}
-      data-testid="studio-column-header"
-      data-column={column}
-      data-sort={direction}
-      aria-sort={
-        direction === 'asc'
-          ? 'ascending'
-          : direction === 'desc'
-            ? 'descending'
-            : 'none'
+      role="row"
+      aria-rowindex={props.index + 2}
+      aria-level={row.depth + 1}
+      aria-expanded={
+        row.childCount > 0 && row.depth === 0 ? row.expanded : undefined
       }
-      title={column}
-      onClick={() => props.onSort(column)}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          props.onSort(column);
-        }
-      }}
+      aria-selected={selected}
+      className={classes.join(' ')}
+      data-testid="studio-run-row"
+      data-run-id={run.id}
+      data-depth={row.depth}
+      data-matched={row.matched}
+      title={
+        row.matched
+          ? undefined
+          : trans.__('%1 does not match the filter: a child run does', label)
+      }
+      style={props.style}
+      onDoubleClick={() => props.onOpenRun(run.id)}
     >
-      {kind && (
-        <span className={`jp-Studio-columnKind jp-Studio-columnKind-${kind}`}>
-          {kind[0]}
-        </span>
-      )}
-      <span className="jp-Studio-columnLabel">{props.label}</span>
-      {direction && (
-        <span className="jp-Studio-sortMark" aria-hidden>
-          {direction === 'asc' ? '▲' : '▼'}
-        </span>
-      )}
+      <div
+        role="gridcell"
+        className="jp-Studio-runsCell jp-Studio-runsCell-select"
+      >
+        <input
+          type="checkbox"
+          data-testid="studio-run-select"
+          aria-label={trans.__('Select run %1', label)}
+          checked={selected}
+          onChange={event =>
+            props.onSelect(run.id, event.currentTarget.checked)
+          }
+          onDoubleClick={event => event.stopPropagation()}
+        />
+        {row.depth === 0 && row.childCount > 0 ? (
+          <button
+            className="jp-Studio-treeToggle"
+            data-testid="studio-run-expand"
+            aria-expanded={row.expanded}
+            title={
+              row.expanded
+                ? trans.__('Hide the child runs of %1', label)
+                : trans.__(
+                    'Show the %1 child runs of %2',
+                    row.childCount,
+                    label
+                  )
+            }
+            onClick={() => props.onExpand(run.id, !row.expanded)}
+            onDoubleClick={event => event.stopPropagation()}
+          >
+            <span aria-hidden>{row.expanded ? '▾' : '▸'}</span>
+            <span className="jp-Studio-childCount">{row.childCount}</span>
+          </button>
+        ) : (
+          <span className="jp-Studio-treeSpacer" aria-hidden />
+        )}
+      </div>
+      {props.columns.map(column => (
+        <RunCell
+          key={column}
+          run={run}
+          column={column}
+          now={props.now}
+          trans={trans}
+          onOpenRun={props.onOpenRun}
+        />
+      ))}
     </div>
-  );
-}
-
-function SelectAll(props: {
-  all: boolean;
-  some: boolean;
-  label: string;
-  onChange: (selected: boolean) => void;
-}): JSX.Element {
-  const box = React.useRef<HTMLInputElement>(null);
-  React.useEffect(() => {
-    if (box.current) {
-      box.current.indeterminate = props.some && !props.all;
-    }
-  });
-  return (
-    <input
-      ref={box}
-      type="checkbox"
-      data-testid="studio-run-select-all"
-      aria-label={props.label}
-      checked={props.all}
-      onChange={event => props.onChange(event.currentTarget.checked)}
-    />
   );
 }

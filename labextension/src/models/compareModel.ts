@@ -15,8 +15,12 @@ import { pollFrequency } from './pollFrequency';
 export const MIN_COMPARE_RUNS = 2;
 export const MAX_COMPARE_RUNS = 20;
 
-/** About how many points of each history the server sends. */
-export const COMPARE_MAX_POINTS = 1000;
+/**
+ * About how many points of each history the server sends (it keeps the extremes). Fewer than
+ * a run panel's: a comparison overlays up to 20 lines in a chart half the panel wide, and
+ * plotly's cost of a redraw (a live tick, a smoothing step) grows with the points drawn.
+ */
+export const COMPARE_MAX_POINTS = 500;
 
 /** The part of the tracking API a comparison uses. */
 export type ICompareAPI = Pick<TrackingAPI, 'getRun' | 'getMetricHistory'>;
@@ -45,8 +49,6 @@ export interface ICompareModelOptions {
   /** Seconds between refreshes while a run is running. */
   refreshInterval: number;
   maxPoints?: number;
-  /** When true, the live refresh stands by (say, while the panel is hidden). */
-  isHidden?: () => boolean;
 }
 
 /** Loads and keeps the runs being compared; says when anything changed. */
@@ -55,20 +57,33 @@ export class CompareModel implements IDisposable {
     this.runIds = [...options.runIds];
     this._api = options.api;
     this._maxPoints = options.maxPoints ?? COMPARE_MAX_POINTS;
-    const isHidden = options.isHidden ?? (() => false);
     this._poll = new Poll({
       auto: false,
       factory: () => this.refreshRunning(),
       frequency: pollFrequency(options.refreshInterval),
-      standby: () => (this.anyRunning && !isHidden() ? 'when-hidden' : true),
+      standby: () => (this.anyRunning && this._active ? 'when-hidden' : true),
       name: 'jupyter-studio:compare'
     });
+  }
+
+  /**
+   * Poll only while the panel is seen: while inactive the live refresh stands by, and the
+   * running runs are reloaded once when the panel becomes active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this.anyRunning && this._poll.state.phase === 'standby') {
+      void this._poll.refresh();
+    }
   }
 
   readonly runIds: string[];
 
   /** Emitted whenever runs, histories, loading or error change. */
-  get changed(): ISignal<this, void> {
+  get stateChanged(): ISignal<this, void> {
     return this._changed;
   }
 
@@ -116,11 +131,18 @@ export class CompareModel implements IDisposable {
    */
   get histories(): Histories {
     if (!this._snapshot) {
+      // A metric no history of which changed keeps its object, so its chart is not redrawn.
+      const previous = this._previousSnapshot;
       const snapshot: Histories = {};
       for (const [key, byRun] of this._histories) {
-        snapshot[key] = Object.fromEntries(byRun);
+        snapshot[key] =
+          previous[key] && !this._changedKeys.has(key)
+            ? previous[key]
+            : Object.fromEntries(byRun);
       }
+      this._changedKeys.clear();
       this._snapshot = snapshot;
+      this._previousSnapshot = snapshot;
     }
     return this._snapshot;
   }
@@ -225,7 +247,7 @@ export class CompareModel implements IDisposable {
         jobs.push(() => this._loadHistory(run.id, key));
       }
     }
-    await runLimited(jobs, HISTORY_CONCURRENCY);
+    await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);
   }
 
   private async _loadHistory(runId: string, key: string): Promise<void> {
@@ -291,6 +313,7 @@ export class CompareModel implements IDisposable {
       this._histories.set(key, byRun);
     }
     byRun.set(runId, history);
+    this._changedKeys.add(key);
     this._snapshot = null;
   }
 
@@ -303,10 +326,13 @@ export class CompareModel implements IDisposable {
   private _api: ICompareAPI;
   private _maxPoints: number;
   private _poll: Poll;
+  private _active = true;
   private _runs = new Map<string, Run>();
   private _histories = new Map<string, Map<string, IHistory>>();
   private _derivedCache: IDerived | null = null;
   private _snapshot: Histories | null = null;
+  private _previousSnapshot: Histories = {};
+  private _changedKeys = new Set<string>();
   private _errors = new Map<string, string>();
   private _loading = false;
   private _isDisposed = false;

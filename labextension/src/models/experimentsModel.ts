@@ -1,6 +1,7 @@
 /**
- * The sidebar's state: every experiment (most recent first, searchable by name) and the runs
- * that are running now, refreshed live.
+ * The sidebar's state: every experiment (most recent first, searchable by name), refreshed
+ * while the sidebar is seen, and the runs running now, which the application's watcher keeps
+ * (it goes on while the sidebar is collapsed, one request per interval for every view).
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
@@ -9,17 +10,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { TrackingAPI } from '../api/tracking';
 import type { Experiment, Run } from '../api/types';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
+import type { RunningRuns } from '../watcher';
 import { pollFrequency } from './pollFrequency';
-
-/** How many running runs the sidebar lists (the total is counted on the server). */
-export const MAX_RUNNING_RUNS = 50;
 
 export namespace ExperimentsModel {
   export interface IOptions {
-    api: TrackingAPI;
+    api: Pick<TrackingAPI, 'listExperiments'>;
     settings: ISettingsHolder;
-    /** When it returns true, live refresh pauses (the view is hidden, say). */
-    standby?: () => boolean;
+    /** The running runs, kept by the application's watcher. */
+    running: RunningRuns;
   }
 }
 
@@ -27,14 +26,29 @@ export class ExperimentsModel implements IDisposable {
   constructor(options: ExperimentsModel.IOptions) {
     this._api = options.api;
     this._settings = options.settings;
+    this._running = options.running;
     this._settings.changed.connect(this._onSettingsChanged, this);
-    const standby = options.standby;
+    this._running.stateChanged.connect(this._onRunningChanged, this);
     this._poll = new Poll({
       name: 'studio:experiments',
       factory: () => this._load(),
       frequency: pollFrequency(this._settings.current.refreshInterval),
-      standby: standby ? () => standby() || 'when-hidden' : 'when-hidden'
+      standby: () => !this._active || 'when-hidden'
     });
+  }
+
+  /**
+   * Poll only while the sidebar is seen: while inactive the experiments' refresh stands by,
+   * and a tick it skipped is made up once on becoming active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this._poll.state.phase === 'standby') {
+      void this._poll.refresh();
+    }
   }
 
   /** Emitted whenever anything the sidebar shows changes. */
@@ -73,17 +87,17 @@ export class ExperimentsModel implements IDisposable {
 
   /** Running runs, most recently started first (at most MAX_RUNNING_RUNS). */
   get runningRuns(): readonly Run[] {
-    return this._running;
+    return this._running.runs;
   }
 
   /** How many runs are running in all. */
   get runningTotal(): number {
-    return this._runningTotal;
+    return this._running.total;
   }
 
   /** The server's message when the last refresh failed, else null. */
   get error(): string | null {
-    return this._error;
+    return this._error ?? this._running.error;
   }
 
   /** Whether a refresh has completed (successfully or not). */
@@ -120,21 +134,14 @@ export class ExperimentsModel implements IDisposable {
     }
     this._poll.dispose();
     this._settings.changed.disconnect(this._onSettingsChanged, this);
+    this._running.stateChanged.disconnect(this._onRunningChanged, this);
     Signal.clearData(this);
   }
 
   private async _load(): Promise<void> {
     const request = ++this._requests;
     try {
-      const [experiments, running] = await Promise.all([
-        this._api.listExperiments(),
-        this._api.searchRuns({
-          filter: "status = 'RUNNING'",
-          orderBy: ['start_time desc'],
-          maxResults: MAX_RUNNING_RUNS,
-          includeTotal: true
-        })
-      ]);
+      const experiments = await this._api.listExperiments();
       if (request !== this._requests || this.isDisposed) {
         return; // A newer refresh started meanwhile: its answer wins.
       }
@@ -142,8 +149,6 @@ export class ExperimentsModel implements IDisposable {
       this._names = new Map(
         experiments.map(experiment => [experiment.id, experiment.name])
       );
-      this._running = running.runs;
-      this._runningTotal = running.total ?? running.runs.length;
       this._error = null;
     } catch (error) {
       if (request !== this._requests || this.isDisposed) {
@@ -159,6 +164,10 @@ export class ExperimentsModel implements IDisposable {
     }
   }
 
+  private _onRunningChanged(): void {
+    this._stateChanged.emit();
+  }
+
   private _onSettingsChanged(
     _: ISettingsHolder,
     settings: IStudioSettings
@@ -166,14 +175,14 @@ export class ExperimentsModel implements IDisposable {
     this._poll.frequency = pollFrequency(settings.refreshInterval);
   }
 
-  private _api: TrackingAPI;
+  private _api: Pick<TrackingAPI, 'listExperiments'>;
   private _settings: ISettingsHolder;
+  private _running: RunningRuns;
+  private _active = true;
   private _poll: Poll;
   private _stateChanged = new Signal<this, void>(this);
   private _experiments: Experiment[] = [];
   private _names = new Map<number, string>();
-  private _running: Run[] = [];
-  private _runningTotal = 0;
   private _query = '';
   private _error: string | null = null;
   private _loaded = false;

@@ -6,14 +6,18 @@
 /** How many history requests one panel keeps in flight. */
 export const HISTORY_CONCURRENCY = 6;
 
-/** Run `jobs` with at most `limit` of them in flight. */
+/**
+ * Run `jobs` with at most `limit` of them in flight; once `stopped()` says so (the panel was
+ * closed), the jobs not yet started are dropped.
+ */
 export async function runLimited(
   jobs: (() => Promise<void>)[],
-  limit: number
+  limit: number,
+  stopped: () => boolean = () => false
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !stopped()) {
       await jobs[next++]();
     }
   };

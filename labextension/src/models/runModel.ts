@@ -57,6 +57,19 @@ function pendingSeries(key: string): IMetricSeries {
   return { key, ...empty, error: null, pending: true };
 }
 
+function singlePoint(key: string, summary: MetricSummary): IMetricSeries {
+  return {
+    key,
+    steps: [summary.last_step],
+    timestamps: [summary.last_timestamp],
+    values: [toNumber(summary.last)],
+    total: summary.count,
+    downsampled: false,
+    error: null,
+    pending: false
+  };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -66,7 +79,7 @@ function summaryStamp(summary: MetricSummary): string {
   return `${summary.count}:${summary.last_step}:${summary.last_timestamp}`;
 }
 
-/** Loads and keeps what a run panel shows; `changed` says when any of it changed. */
+/** Loads and keeps what a run panel shows; `stateChanged` says when any of it changed. */
 export class RunModel implements IDisposable {
   constructor(options: IRunModelOptions) {
     this._api = options.api;
@@ -78,14 +91,28 @@ export class RunModel implements IDisposable {
       factory: () => this.refresh(),
       frequency: pollFrequency(this._settings.current.refreshInterval),
       name: `studio:run:${this.runId}`,
-      standby: 'when-hidden'
+      standby: () => !this._active || 'when-hidden'
     });
     this._settings.changed.connect(this._onSettings, this);
   }
 
+  /**
+   * Poll only while the panel is seen: while inactive the live refresh stands by, and a tick
+   * it skipped meanwhile is made up once when the panel becomes active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (active && this._poll.state.phase === 'standby') {
+      void this._poll.refresh();
+    }
+  }
+
   readonly runId: string;
 
-  get changed(): ISignal<RunModel, void> {
+  get stateChanged(): ISignal<RunModel, void> {
     return this._changed;
   }
   get run(): Run | null {
@@ -248,8 +275,13 @@ export class RunModel implements IDisposable {
       );
     });
     const jobs = changed.map(key => async () => {
-      this._stamps.set(key, summaryStamp(run.metrics[key]));
-      const series = await this._loadHistory(key);
+      const summary = run.metrics[key];
+      this._stamps.set(key, summaryStamp(summary));
+      // One point: the summary already is the whole history (the panel shows it as a number).
+      const series =
+        summary.count <= 1
+          ? singlePoint(key, summary)
+          : await this._loadHistory(key);
       const index = this._metrics.findIndex(item => item.key === key);
       if (index >= 0 && !this._isDisposed) {
         // A new array, so that views see the change; the other series keep their identity.
@@ -259,7 +291,7 @@ export class RunModel implements IDisposable {
         this._emit();
       }
     });
-    await runLimited(jobs, HISTORY_CONCURRENCY);
+    await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);
   }
 
   private async _loadHistory(key: string): Promise<IMetricSeries> {
@@ -352,4 +384,5 @@ export class RunModel implements IDisposable {
   private _loading = true;
   private _live = false;
   private _isDisposed = false;
+  private _active = true;
 }

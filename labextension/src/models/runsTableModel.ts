@@ -1,19 +1,35 @@
 /**
- * The runs table of one experiment: the pages of runs loaded from the server, their server-side
- * sort and filter, the columns shown and the selected runs. State and signals only, no DOM.
+ * The runs table of one experiment: its rows over every matching run (top-level runs, with the
+ * children of expanded ones under them), the pages of them near the view, their server-side sort
+ * and filter, the columns shown and the selected runs. State and signals only, no DOM.
+ *
+ * The rows come from the server through a RunsPager: pages near the view only, one count per
+ * change. The selection is kept apart from them, so that it stays across pages, sorts and filters.
  */
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { ISearchRunsOptions } from '../api/tracking';
-import type { Run, RunList } from '../api/types';
-import { StudioRequestError } from '../handler';
-import { IColumnStore, LocalStorageColumnStore } from './columnStore';
-import { IRunsSort, nextSort, orderClause } from './runsSort';
+import type { Run } from '../api/types';
+import {
+  IColumnStore,
+  IColumnWidthStore,
+  LocalStorageColumnStore,
+  LocalStorageColumnWidths
+} from './columnStore';
+import {
+  commonColumns,
+  defaultColumns,
+  filterColumns,
+  withFilterColumns
+} from './columns';
+import { IRunsSource, RunsPager } from './runsPager';
+import type { IRunsSort } from './runsSort';
+import type { IRunRow } from './runsWindow';
+import { pollFrequency } from './pollFrequency';
+import { DEFAULT_SETTINGS } from '../tokens';
 
-/** The one call the table makes (TrackingAPI has it). */
-export interface IRunsSource {
-  searchRuns(options: ISearchRunsOptions): Promise<RunList>;
-}
+export type { IRunsSource } from './runsPager';
+export type { IRunRow } from './runsWindow';
 
 export interface IRunsTableModelOptions {
   api: IRunsSource;
@@ -21,15 +37,14 @@ export interface IRunsTableModelOptions {
   /** Columns shown until the user chooses (settings.defaultColumns); empty: the first keys. */
   defaultColumns?: string[];
   columnStore?: IColumnStore;
-  /** Runs in the first page: small, so that the first rows come fast. */
-  firstPageSize?: number;
-  /** Runs in each further page. */
+  columnWidthStore?: IColumnWidthStore;
+  /** Top-level runs per page: small, so that the first rows come fast. */
   pageSize?: number;
+  /** Pages held in memory at most; the least recently shown go first. */
+  maxPages?: number;
+  /** Seconds between live refreshes (settings.refreshInterval). */
+  refreshInterval?: number;
 }
-
-/** Runs read again from the top on refresh (reading 500 runs takes the server about 0.6 s). */
-const MAX_HEAD_SIZE = 500;
-const ID_BATCH = 200;
 
 /** The columns every table shows, before the chosen param and metric columns. */
 export const BASE_COLUMNS = ['status', 'name', 'start', 'duration'];
@@ -38,12 +53,52 @@ export const BASE_COLUMNS = ['status', 'name', 'start', 'duration'];
 export class RunsTableModel {
   constructor(options: IRunsTableModelOptions) {
     this.experimentId = options.experimentId;
-    this._api = options.api;
     this._store = options.columnStore ?? new LocalStorageColumnStore();
     this._defaultColumns = [...(options.defaultColumns ?? [])];
-    this._firstPageSize = options.firstPageSize ?? 100;
-    this._pageSize = options.pageSize ?? 200;
+    this._pager = new RunsPager({
+      ...options,
+      changed: () => this._emit(),
+      received: runs => this._noteKeys(runs)
+    });
     this._chosen = this._store.load(this.experimentId);
+    this._widthStore =
+      options.columnWidthStore ?? new LocalStorageColumnWidths();
+    this._widths = this._widthStore.loadWidths(this.experimentId);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refreshLive(),
+      frequency: pollFrequency(
+        options.refreshInterval ?? DEFAULT_SETTINGS.refreshInterval
+      ),
+      name: `studio:experiment-${this.experimentId}:runs`,
+      standby: () => !this._active || 'when-hidden'
+    });
+  }
+
+  /**
+   * Poll only while the table is seen: the first activation starts the live refresh; while
+   * inactive it stands by, and a tick it skipped is made up once on becoming active again.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    const phase = this._poll.state.phase;
+    if (active && phase === 'constructed') {
+      // The first page was just read: the first tick waits one interval.
+      void this._poll.schedule({
+        interval: this._poll.frequency.interval,
+        phase: 'started'
+      });
+    } else if (active && phase === 'standby') {
+      void this._poll.refresh();
+    }
+  }
+
+  /** Seconds between live refreshes. */
+  set refreshInterval(seconds: number) {
+    this._poll.frequency = pollFrequency(seconds);
   }
 
   readonly experimentId: number;
@@ -56,60 +111,93 @@ export class RunsTableModel {
     return this._selectionChanged;
   }
 
-  /** The runs loaded so far, in the server's order. */
-  get runs(): readonly Run[] {
-    return this._runs;
-  }
-
-  /** Every run matching the filter (known after the first load), else the runs loaded. */
+  /** Every matching top-level run (the server's count at the last change). */
   get total(): number {
-    return this._total ?? this._runs.length;
+    return this._pager.total;
   }
 
-  get hasMore(): boolean {
-    return this._nextPageToken !== null;
+  /** Rows of the table: every matching top-level run and the children of expanded ones. */
+  get rowCount(): number {
+    return this._pager.rowCount;
+  }
+
+  /** The row at an index of the table; its run is null until its page loads. */
+  row(index: number): IRunRow {
+    return this._pager.row(index);
+  }
+
+  /** The runs held in memory: the pages near the view and the expanded runs' children. */
+  get loadedRuns(): Run[] {
+    return this._pager.loadedRuns;
+  }
+
+  /** The pages held, least recently shown first. */
+  get pageIndexes(): number[] {
+    return this._pager.pageIndexes;
+  }
+
+  /** Goes up with each new filter or sort: the view scrolls back to the top. */
+  get queryVersion(): number {
+    return this._pager.queryVersion;
   }
 
   /** True once a first load succeeded. */
   get loaded(): boolean {
-    return this._loaded;
+    return this._pager.loaded;
   }
 
   /** A reload (filter, sort, refresh) is in flight. */
   get loading(): boolean {
-    return this._loading;
+    return this._pager.loading;
   }
 
+  /** Pages or children are being read. */
   get loadingMore(): boolean {
-    return this._loadingMore;
+    return this._pager.loadingMore;
   }
 
   /** The last load's error (not a filter error), as the server said it. */
   get error(): string | null {
-    return this._error;
+    return this._pager.error;
   }
 
   /** The filter applied to the runs shown. */
   get filter(): string {
-    return this._filter;
+    return this._pager.filter;
   }
 
   /** Why the last filter tried was refused (the server's message), or null. */
   get filterError(): string | null {
-    return this._filterError;
+    return this._pager.filterError;
   }
 
   /** The sort of the runs shown; null: the server's default (newest first). */
   get sort(): IRunsSort | null {
-    return this._sort;
+    return this._pager.sort;
   }
 
-  /** The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth". */
+  /**
+   * The param and metric columns shown, e.g. "metrics.accuracy", "params.max_depth": those
+   * the filter names, then those chosen (else the defaults the runs have).
+   */
   get columns(): string[] {
-    return (
-      this._chosen ??
-      (this._defaultColumns.length ? this._defaultColumns : this._auto)
-    );
+    return withFilterColumns(this._baseColumns(), this._pager.filter);
+  }
+
+  /** The param and metric columns the filter names: shown while it applies. */
+  get columnsOfFilter(): string[] {
+    return filterColumns(this._pager.filter);
+  }
+
+  /** The widths (pixels) the user gave columns, remembered for this experiment. */
+  get columnWidths(): Readonly<Record<string, number>> {
+    return this._widths;
+  }
+
+  setColumnWidth(column: string, width: number): void {
+    this._widths = { ...this._widths, [column]: Math.round(width) };
+    this._widthStore.saveWidths(this.experimentId, this._widths);
+    this._emit();
   }
 
   /** Param and metric columns seen in the loaded runs (and those chosen): metrics first. */
@@ -136,167 +224,53 @@ export class RunsTableModel {
       return;
     }
     this._disposed = true;
-    this._generation++;
+    this._pager.dispose();
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
   /** Load the first page again with the current filter and sort. */
   reload(): Promise<void> {
-    return this._query(this._filter, this._sort, this._firstPageSize);
+    return this._pager.reload();
   }
 
-  /**
-   * Read the shown runs again, keeping the selection and the rows' places: the first rows (up
-   * to a bound) come from the server, the rows after them stay as loaded, minus those now in
-   * the head; running runs are read again wherever they are.
-   */
-  async refresh(): Promise<void> {
-    if (!this._loaded) {
-      return this.reload();
-    }
-    const old = this._runs;
-    const oldToken = this._nextPageToken;
-    const size = Math.min(
-      Math.max(old.length, this._firstPageSize),
-      MAX_HEAD_SIZE
-    );
-    const generation = this._generation + 1; // The one _query takes.
-    await this._query(this._filter, this._sort, size);
-    if (generation !== this._generation) {
-      return; // A newer sort, filter or refresh took over.
-    }
-    const head = this._runs;
-    if (this._error !== null || head === old || this._nextPageToken === null) {
-      await this._refreshRunning();
-      return;
-    }
-    const inHead = new Set(head.map(run => run.id));
-    const oldIds = new Set(old.map(run => run.id));
-    const added = head.filter(run => !oldIds.has(run.id)).length;
-    // Runs new to the head pushed as many of its old last rows out: they start the tail.
-    const tail = old
-      .slice(Math.max(0, head.length - added))
-      .filter(run => !inHead.has(run.id));
-    if (tail.length) {
-      this._setRuns([...head, ...tail]);
-      this._nextPageToken = oldToken ?? this._nextPageToken;
-      this._emit();
-    }
-    await this._refreshRunning();
+  /** Read the runs again where the view is; expanded runs and the selection stay. */
+  refresh(): Promise<void> {
+    return this._pager.refresh();
   }
 
   /** Apply a filter; resolves false, with `filterError` set, when the server refuses it. */
-  async applyFilter(text: string): Promise<boolean> {
-    await this._query(text.trim(), this._sort, this._firstPageSize);
-    return this._filterError === null;
+  applyFilter(text: string): Promise<boolean> {
+    return this._pager.applyFilter(text);
   }
 
   setSort(sort: IRunsSort | null): Promise<void> {
-    return this._query(this._filter, sort, this._firstPageSize);
+    return this._pager.setSort(sort);
   }
 
   /** Sort on a column as a click on its header asks. */
   toggleSort(column: string): Promise<void> {
-    return this.setSort(nextSort(this._sort, column));
+    return this._pager.toggleSort(column);
   }
 
-  /** Load the next page, unless every run is loaded or a load is in flight. */
-  async loadMore(): Promise<void> {
-    if (this._nextPageToken === null || this._loading || this._loadingMore) {
-      return;
-    }
-    const generation = this._generation;
-    this._loadingMore = true;
-    this._emit();
-    try {
-      const page = await this._api.searchRuns({
-        ...this._searchOptions(this._filter, this._sort),
-        maxResults: this._pageSize,
-        pageToken: this._nextPageToken
-      });
-      if (generation !== this._generation) {
-        return;
-      }
-      const known = new Set(this._runs.map(run => run.id));
-      this._setRuns([
-        ...this._runs,
-        ...page.runs.filter(run => !known.has(run.id))
-      ]);
-      this._nextPageToken = page.next_page_token;
-      this._error = null;
-    } catch (error) {
-      if (generation === this._generation) {
-        this._error = messageOf(error);
-      }
-    } finally {
-      if (generation === this._generation) {
-        this._loadingMore = false;
-        this._emit();
-      }
-    }
+  /** The view shows rows `first` to `last`: their pages are read if missing. */
+  showRows(first: number, last: number): void {
+    this._pager.showRows(first, last);
   }
 
-  /**
-   * One tick of live refresh: the loaded RUNNING runs are read again and updated in place, and
-   * when the number of matching runs changed (new or deleted runs), the shown runs are read
-   * again (`refresh`). The selection stays; rows keep their places. Errors wait for the next tick.
-   */
-  async refreshLive(): Promise<void> {
-    if (!this._loaded || this._loading || this._loadingMore) {
-      return;
-    }
-    const generation = this._generation;
-    try {
-      const count = await this._api.searchRuns({
-        ...this._searchOptions(this._filter, this._sort),
-        maxResults: 1,
-        includeTotal: true
-      });
-      if (
-        generation !== this._generation ||
-        this._loading ||
-        this._loadingMore
-      ) {
-        return;
-      }
-      if (count.total !== null && count.total !== this._total) {
-        await this.refresh();
-      } else {
-        await this._refreshRunning();
-      }
-    } catch {
-      // The next tick tries again; loads the user asks for show their errors.
-    }
+  /** Show or hide the children of a top-level run (they are read when it expands). */
+  setExpanded(runId: string, expanded: boolean): void {
+    this._pager.setExpanded(runId, expanded);
   }
 
-  /** Read the loaded RUNNING runs again and put them in place. */
-  private async _refreshRunning(): Promise<void> {
-    const generation = this._generation;
-    const running = this._runs
-      .filter(run => run.status === 'RUNNING')
-      .map(run => run.id);
-    const updates = new Map<string, Run>();
-    for (let start = 0; start < running.length; start += ID_BATCH) {
-      const ids = running.slice(start, start + ID_BATCH);
-      const page = await this._api.searchRuns({
-        experimentIds: [this.experimentId],
-        filter: `id IN (${ids.map(id => `'${id.replace(/[\\']/g, '\\$&')}'`).join(', ')})`,
-        maxResults: ids.length
-      });
-      page.runs.forEach(run => updates.set(run.id, run));
-    }
-    if (generation !== this._generation) {
-      return;
-    }
-    const changed = this._runs.some(
-      run =>
-        updates.has(run.id) &&
-        JSON.stringify(updates.get(run.id)) !== JSON.stringify(run)
-    );
-    if (changed) {
-      this._setRuns(this._runs.map(run => updates.get(run.id) ?? run));
-      this._emit();
-    }
+  /** One tick of live refresh (see RunsPager.refreshLive). */
+  refreshLive(): Promise<void> {
+    return this._pager.refreshLive();
+  }
+
+  /** A loaded run by id (in the pages held or among expanded children). */
+  findLoaded(runId: string): Run | undefined {
+    return this._pager.findLoaded(runId);
   }
 
   /** Show these param/metric columns, remembered for this experiment. */
@@ -306,9 +280,9 @@ export class RunsTableModel {
     this._emit();
   }
 
-  /** Show or hide one param/metric column. */
+  /** Show or hide one param/metric column (those the filter names are not kept). */
   toggleColumn(column: string, shown: boolean): void {
-    const current = this.columns.filter(item => item !== column);
+    const current = this._baseColumns().filter(item => item !== column);
     this.setColumns(shown ? [...current, column] : current);
   }
 
@@ -345,10 +319,17 @@ export class RunsTableModel {
   /** Select, or unselect, every loaded run (runs selected elsewhere stay as they are). */
   selectAllLoaded(selected: boolean): void {
     const next = new Set(this._selection);
-    this._runs.forEach(run =>
+    this._pager.loadedRuns.forEach(run =>
       selected ? next.add(run.id) : next.delete(run.id)
     );
     this._setSelection(next);
+  }
+
+  /** Whether every, some or none of the loaded runs are selected (for a select-all box). */
+  get loadedSelection(): 'all' | 'some' | 'none' {
+    const runs = this._pager.loadedRuns;
+    const count = runs.filter(run => this._selection.has(run.id)).length;
+    return count === 0 ? 'none' : count === runs.length ? 'all' : 'some';
   }
 
   clearSelection(): void {
@@ -367,69 +348,8 @@ export class RunsTableModel {
     this._emit();
   }
 
-  private async _query(
-    filter: string,
-    sort: IRunsSort | null,
-    size: number
-  ): Promise<void> {
-    if (this._disposed) {
-      return;
-    }
-    const generation = ++this._generation;
-    this._loading = true;
-    this._loadingMore = false;
-    this._emit();
-    try {
-      const page = await this._api.searchRuns({
-        ...this._searchOptions(filter, sort),
-        maxResults: size,
-        includeTotal: true
-      });
-      if (generation !== this._generation) {
-        return;
-      }
-      this._filter = filter;
-      this._sort = sort;
-      this._filterError = null;
-      this._error = null;
-      this._total = page.total;
-      this._nextPageToken = page.next_page_token;
-      this._setRuns(page.runs);
-      this._loaded = true;
-    } catch (error) {
-      if (generation !== this._generation) {
-        return;
-      }
-      if (
-        error instanceof StudioRequestError &&
-        error.status === 400 &&
-        filter !== this._filter
-      ) {
-        this._filterError = error.message;
-      } else {
-        this._error = messageOf(error);
-      }
-    } finally {
-      if (generation === this._generation) {
-        this._loading = false;
-        this._emit();
-      }
-    }
-  }
-
-  private _searchOptions(
-    filter: string,
-    sort: IRunsSort | null
-  ): ISearchRunsOptions {
-    return {
-      experimentIds: [this.experimentId],
-      filter: filter || undefined,
-      orderBy: sort ? [orderClause(sort)] : []
-    };
-  }
-
-  private _setRuns(runs: Run[]): void {
-    this._runs = runs;
+  /** Note the param and metric keys of new runs (for the column chooser and defaults). */
+  private _noteKeys(runs: Run[]): void {
     for (const run of runs) {
       Object.keys(run.metrics).forEach(key =>
         this._seenKeys.add(`metrics.${key}`)
@@ -439,13 +359,16 @@ export class RunsTableModel {
       );
     }
     if (!this._auto.length && runs.length) {
-      const keys = [...this._seenKeys].sort();
-      const metrics = keys
-        .filter(key => key.startsWith('metrics.'))
-        .slice(0, 3);
-      const params = keys.filter(key => key.startsWith('params.')).slice(0, 2);
-      this._auto = [...metrics, ...params];
+      this._auto = commonColumns(runs);
     }
+  }
+
+  /** The columns chosen, else the defaults the runs have. */
+  private _baseColumns(): string[] {
+    return (
+      this._chosen ??
+      defaultColumns(this._defaultColumns, this._seenKeys, this._auto)
+    );
   }
 
   private _emit(): void {
@@ -454,31 +377,18 @@ export class RunsTableModel {
     }
   }
 
-  private _api: IRunsSource;
+  private _pager: RunsPager;
   private _store: IColumnStore;
-  private _firstPageSize: number;
-  private _pageSize: number;
+  private _widthStore: IColumnWidthStore;
+  private _widths: Record<string, number>;
   private _defaultColumns: string[];
   private _chosen: string[] | null;
   private _auto: string[] = [];
   private _seenKeys = new Set<string>();
-  private _runs: Run[] = [];
-  private _total: number | null = null;
-  private _nextPageToken: string | null = null;
-  private _filter = '';
-  private _filterError: string | null = null;
-  private _sort: IRunsSort | null = null;
-  private _error: string | null = null;
-  private _loaded = false;
-  private _loading = false;
-  private _loadingMore = false;
   private _selection: ReadonlySet<string> = new Set<string>();
-  private _generation = 0;
   private _disposed = false;
+  private _poll: Poll;
+  private _active = false;
   private _stateChanged = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, string[]>(this);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

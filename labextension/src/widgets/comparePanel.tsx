@@ -1,9 +1,10 @@
 /**
- * The compare panel: a CompareModel of 2 to 20 runs drawn by the pure CompareView.
+ * The compare panel: a main-area widget with JupyterLab's toolbar around CompareView, fed by a
+ * CompareModel of 2 to 20 runs that polls only while the panel is seen.
  */
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
+import { Toolbar } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { CompareView } from '../components/CompareView';
@@ -19,32 +20,59 @@ import {
   ISettingsHolder,
   IStudioSettings
 } from '../tokens';
+import { ModelView } from './modelView';
+import { refreshButton } from './toolbar';
 
-export class ComparePanel extends ReactWidget {
+/** A comparison of runs, as a closable main-area panel with its toolbar. */
+export class ComparePanel extends MainAreaWidget<ComparePanelView> {
   /** `runIds`: the runs to compare, 2 to 20 (repeated ids count once). */
   constructor(context: IPanelContext, runIds: string[]) {
-    super();
-    this.runIds = [...new Set(runIds)];
-    this._context = context;
-    this._trans = context.translator.load('jupyter-studio');
+    const trans = context.translator.load('jupyter-studio');
+    const content = new ComparePanelView(context, [...new Set(runIds)], trans);
+    super({ content, toolbar: new Toolbar() });
+    this.runIds = content.runIds;
     this.id = `studio-compare-${this.runIds.join('_')}`;
+    this.toolbar.addItem(
+      'refresh',
+      refreshButton(trans, () => void this.refresh())
+    );
+  }
+
+  readonly runIds: string[];
+
+  /** Reload every run and history. */
+  refresh(): Promise<void> {
+    return this.content.refresh();
+  }
+}
+
+/** The panel's content: CompareView drawn from the model (or why there is none). */
+export class ComparePanelView extends ModelView<CompareModel> {
+  constructor(
+    context: IPanelContext,
+    runIds: string[],
+    trans: TranslationBundle
+  ) {
+    super(
+      new CompareModel({
+        api: context.api,
+        runIds,
+        refreshInterval: context.settings.current.refreshInterval
+      })
+    );
+    this.runIds = runIds;
+    this._context = context;
+    this._trans = trans;
+    this._valid =
+      runIds.length >= MIN_COMPARE_RUNS && runIds.length <= MAX_COMPARE_RUNS;
     this.addClass('jp-Studio-comparePanel');
-    this.title.label = this._trans.__('Compare %1 runs', this.runIds.length);
-    this.title.caption = this.runIds.join('\n');
+    this.title.label = trans.__('Compare %1 runs', runIds.length);
+    this.title.caption = runIds.join('\n');
     this.title.icon = compareIcon;
     this.title.closable = true;
-    // Focusable, so that JupyterLab's focus tracker makes the panel current when activated.
-    this.node.tabIndex = -1;
-    const count = this.runIds.length;
-    if (count >= MIN_COMPARE_RUNS && count <= MAX_COMPARE_RUNS) {
-      this._model = new CompareModel({
-        api: context.api,
-        runIds: this.runIds,
-        refreshInterval: context.settings.current.refreshInterval,
-        isHidden: () => !this.isVisible
-      });
+    if (this._valid) {
       context.settings.changed.connect(this._onSettingsChanged, this);
-      void this._model.refresh();
+      void this.refresh();
     }
   }
 
@@ -52,7 +80,7 @@ export class ComparePanel extends ReactWidget {
 
   /** Reload every run and history. */
   refresh(): Promise<void> {
-    return this._model?.refresh() ?? Promise.resolve();
+    return this._valid ? this.model.refresh() : Promise.resolve();
   }
 
   dispose(): void {
@@ -60,26 +88,13 @@ export class ComparePanel extends ReactWidget {
       return;
     }
     this._context.settings.changed.disconnect(this._onSettingsChanged, this);
-    this._model?.dispose();
+    this.model.dispose();
     super.dispose();
   }
 
-  protected onActivateRequest(msg: Message): void {
-    super.onActivateRequest(msg);
-    this.node.focus();
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    // The live refresh stood by while hidden: catch up at once.
-    if (this._model?.anyRunning) {
-      void this._model.refreshRunning();
-    }
-  }
-
-  protected render(): JSX.Element {
-    const model = this._model;
-    if (!model) {
+  protected renderModel(): JSX.Element {
+    const model = this.model;
+    if (!this._valid) {
       return (
         <p className="jp-Studio-hint" data-testid="studio-compare-invalid">
           {this._trans.__(
@@ -92,22 +107,18 @@ export class ComparePanel extends ReactWidget {
       );
     }
     return (
-      <UseSignal signal={model.changed}>
-        {() => (
-          <CompareView
-            runs={model.runs}
-            paramKeys={model.paramKeys}
-            differingParams={model.differingParams}
-            metricKeys={model.metricKeys}
-            histories={model.histories}
-            loading={model.loading}
-            error={model.error}
-            defaultSmoothing={this._context.settings.current.defaultSmoothing}
-            onOpenRun={this._openRun}
-            trans={this._trans}
-          />
-        )}
-      </UseSignal>
+      <CompareView
+        runs={model.runs}
+        paramKeys={model.paramKeys}
+        differingParams={model.differingParams}
+        metricKeys={model.metricKeys}
+        histories={model.histories}
+        loading={model.loading}
+        error={model.error}
+        defaultSmoothing={this._context.settings.current.defaultSmoothing}
+        onOpenRun={this._openRun}
+        trans={this._trans}
+      />
     );
   }
 
@@ -115,9 +126,7 @@ export class ComparePanel extends ReactWidget {
     _: ISettingsHolder,
     settings: IStudioSettings
   ): void {
-    if (this._model) {
-      this._model.refreshInterval = settings.refreshInterval;
-    }
+    this.model.refreshInterval = settings.refreshInterval;
   }
 
   private _openRun = (runId: string): void => {
@@ -127,7 +136,7 @@ export class ComparePanel extends ReactWidget {
     }
   };
 
-  private _context: IPanelContext;
-  private _trans: TranslationBundle;
-  private _model: CompareModel | null = null;
+  private readonly _context: IPanelContext;
+  private readonly _trans: TranslationBundle;
+  private readonly _valid: boolean;
 }

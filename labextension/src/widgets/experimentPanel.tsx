@@ -1,10 +1,11 @@
 /**
- * The experiment panel: one experiment's runs table in the main area, with its toolbar
- * (filter, count, columns, compare, refresh), refreshed live while runs are running.
+ * The experiment panel: one experiment's runs table in the main area, with JupyterLab's
+ * toolbar (refresh, compare) over the table's own (filter, count, columns); the table polls
+ * only while the panel is seen.
  */
-import { showErrorMessage, ReactWidget } from '@jupyterlab/apputils';
+import { MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { IPoll, Poll } from '@lumino/polling';
+import { Toolbar } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
@@ -13,62 +14,99 @@ import { ColumnChooser } from '../components/ColumnChooser';
 import { FilterBox } from '../components/FilterBox';
 import { RunsTable } from '../components/RunsTable';
 import { BASE_COLUMNS, RunsTableModel } from '../models/runsTableModel';
-import { studioIcon } from '../icons';
+import { compareIcon, studioIcon } from '../icons';
 import { CommandIDs, IPanelContext, IStudioSettings } from '../tokens';
+import { ModelView } from './modelView';
+import { commandButton, refreshButton } from './toolbar';
 
-/** Runs that can be compared at once. */
-const COMPARE_MIN = 2;
-const COMPARE_MAX = 20;
-
-/** One experiment's runs, as a closable main-area panel. */
-export class ExperimentPanel extends ReactWidget {
+/** One experiment's runs, as a closable main-area panel with its toolbar. */
+export class ExperimentPanel extends MainAreaWidget<ExperimentPanelView> {
   constructor(context: IPanelContext, experimentId: number) {
-    super();
+    const trans = context.translator.load('jupyter-studio');
+    const content = new ExperimentPanelView(context, experimentId, trans);
+    super({ content, toolbar: new Toolbar() });
+    this.experimentId = experimentId;
+    this.id = `studio-experiment-${experimentId}`;
+    // The compare button's label and state follow the selection.
+    content.selectionChanged.connect(() =>
+      context.commands.notifyCommandChanged(CommandIDs.compareRuns)
+    );
+    this.toolbar.addItem(
+      'refresh',
+      refreshButton(trans, () => void this.refresh())
+    );
+    this.toolbar.addItem(
+      'compare',
+      commandButton(
+        context.commands,
+        CommandIDs.compareRuns,
+        { experimentId },
+        {
+          icon: compareIcon,
+          label: () =>
+            trans.__('Compare (%1)', content.model.selectedRunIds.length),
+          testId: 'studio-compare-button'
+        }
+      )
+    );
+  }
+
+  readonly experimentId: number;
+
+  /** The runs table's state. */
+  get model(): RunsTableModel {
+    return this.content.model;
+  }
+
+  /** The ids of the selected runs (kept across refreshes, sorts and filters). */
+  get selectedRunIds(): string[] {
+    return this.content.model.selectedRunIds;
+  }
+
+  get selectionChanged(): ISignal<ExperimentPanelView, string[]> {
+    return this.content.selectionChanged;
+  }
+
+  /** Read the experiment and the shown runs again; the selection stays. */
+  refresh(): Promise<void> {
+    return this.content.refresh();
+  }
+}
+
+/** The panel's content: the table's toolbar and the runs table. */
+export class ExperimentPanelView extends ModelView<RunsTableModel> {
+  constructor(
+    context: IPanelContext,
+    experimentId: number,
+    trans: TranslationBundle
+  ) {
+    super(
+      new RunsTableModel({
+        api: context.api,
+        experimentId,
+        defaultColumns: context.settings.current.defaultColumns,
+        refreshInterval: context.settings.current.refreshInterval
+      })
+    );
     this.experimentId = experimentId;
     this._context = context;
-    this._trans = context.translator.load('jupyter-studio');
-    this.id = `studio-experiment-${experimentId}`;
+    this._trans = trans;
     this.addClass('jp-Studio-experimentPanel');
-    this.title.label = this._trans.__('Experiment %1', experimentId);
+    this.title.label = trans.__('Experiment %1', experimentId);
     this.title.closable = true;
     this.title.icon = studioIcon;
-    // Focusable, so that activating the tab makes it JupyterLab's current widget.
-    this.node.tabIndex = -1;
-    this.model = new RunsTableModel({
-      api: context.api,
-      experimentId,
-      defaultColumns: context.settings.current.defaultColumns
-    });
     this.model.selectionChanged.connect(
       (_, ids) => this._selectionChanged.emit(ids),
       this
     );
     context.settings.changed.connect(this._onSettingsChanged, this);
-    this._poll = new Poll({
-      name: `studio:experiment-${experimentId}:runs`,
-      factory: () =>
-        this.isVisible ? this.model.refreshLive() : Promise.resolve(),
-      frequency: frequencyOf(context.settings.current),
-      standby: 'when-hidden'
-    });
     void this.model.reload();
     void this._loadExperiment();
   }
-  protected onActivateRequest(msg: Message): void {
-    super.onActivateRequest(msg);
-    this.node.focus();
-  }
 
   readonly experimentId: number;
-  /** The runs table's state. */
-  readonly model: RunsTableModel;
 
-  /** The ids of the selected runs (kept across refreshes, sorts and filters). */
-  get selectedRunIds(): string[] {
-    return this.model.selectedRunIds;
-  }
-
-  get selectionChanged(): ISignal<ExperimentPanel, string[]> {
+  get selectionChanged(): ISignal<this, string[]> {
     return this._selectionChanged;
   }
 
@@ -81,33 +119,30 @@ export class ExperimentPanel extends ReactWidget {
     if (this.isDisposed) {
       return;
     }
-    this._poll.dispose();
     this._context.settings.changed.disconnect(this._onSettingsChanged, this);
     this.model.dispose();
     super.dispose();
   }
 
-  protected render(): JSX.Element {
+  protected renderModel(): JSX.Element {
     return (
       <ExperimentView
         model={this.model}
         experimentName={this._experimentName}
         trans={this._trans}
         onOpenRun={runId => this._execute(CommandIDs.openRun, { runId })}
-        onCompare={runIds => this._execute(CommandIDs.compareRuns, { runIds })}
-        onRefresh={() => void this.refresh()}
         onScroll={top => (this._scrollTop = top)}
       />
     );
   }
 
-  protected onAfterShow(): void {
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
     // A hidden panel loses its scroll offset (display: none); put it back.
     const table = this.node.querySelector<HTMLElement>('.jp-Studio-runsTable');
     if (table && table.scrollTop !== this._scrollTop) {
       table.scrollTop = this._scrollTop;
     }
-    void this._poll.refresh();
   }
 
   private async _loadExperiment(): Promise<void> {
@@ -128,10 +163,7 @@ export class ExperimentPanel extends ReactWidget {
     }
   }
 
-  private _execute(
-    command: string,
-    args: { runId: string } | { runIds: string[] }
-  ): void {
+  private _execute(command: string, args: { runId: string }): void {
     this._context.commands.execute(command, args).catch((error: unknown) => {
       const message = error instanceof Error ? error : String(error);
       void showErrorMessage(this._trans.__('Studio'), message);
@@ -140,20 +172,14 @@ export class ExperimentPanel extends ReactWidget {
 
   private _onSettingsChanged(_: unknown, settings: IStudioSettings): void {
     this.model.setDefaultColumns(settings.defaultColumns);
-    this._poll.frequency = frequencyOf(settings);
+    this.model.refreshInterval = settings.refreshInterval;
   }
 
-  private _context: IPanelContext;
-  private _trans: TranslationBundle;
-  private _poll: Poll;
+  private readonly _context: IPanelContext;
+  private readonly _trans: TranslationBundle;
   private _experimentName: string | null = null;
   private _scrollTop = 0;
-  private _selectionChanged = new Signal<ExperimentPanel, string[]>(this);
-}
-
-function frequencyOf(settings: IStudioSettings): IPoll.Frequency {
-  const interval = Math.max(1, settings.refreshInterval) * 1000;
-  return { interval, backoff: true, max: Math.max(interval, 5 * 60 * 1000) };
+  private _selectionChanged = new Signal<this, string[]>(this);
 }
 
 interface IExperimentViewProps {
@@ -161,34 +187,18 @@ interface IExperimentViewProps {
   experimentName: string | null;
   trans: TranslationBundle;
   onOpenRun: (runId: string) => void;
-  onCompare: (runIds: string[]) => void;
-  onRefresh: () => void;
   onScroll: (scrollTop: number) => void;
 }
 
-/** The panel's content, drawn again whenever the model changes. */
+/** The panel's content as the model is now. */
 function ExperimentView(props: IExperimentViewProps): JSX.Element {
   const { model, trans } = props;
-  const [, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    const changed = () => setVersion(version => version + 1);
-    model.stateChanged.connect(changed);
-    return () => {
-      model.stateChanged.disconnect(changed);
-    };
-  }, [model]);
-  const loadMore = React.useCallback(() => void model.loadMore(), [model]);
+  const showRows = React.useCallback(
+    (first: number, last: number) => model.showRows(first, last),
+    [model]
+  );
 
   const selected = model.selectedRunIds;
-  const canCompare =
-    selected.length >= COMPARE_MIN && selected.length <= COMPARE_MAX;
-  const compareTitle = canCompare
-    ? trans.__('Compare the selected runs')
-    : trans.__(
-        'Select %1 to %2 runs to compare them',
-        COMPARE_MIN,
-        COMPARE_MAX
-      );
 
   let body: JSX.Element;
   if (!model.loaded) {
@@ -205,14 +215,14 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
     ) : (
       <div className="jp-Studio-runsMessage">{trans.__('Loading runs…')}</div>
     );
-  } else if (model.runs.length === 0 && !model.filter) {
+  } else if (model.total === 0 && !model.filter) {
     body = (
       <EmptyState
         experiment={props.experimentName ?? model.experimentId}
         trans={trans}
       />
     );
-  } else if (model.runs.length === 0) {
+  } else if (model.total === 0) {
     body = (
       <div className="jp-Studio-runsMessage">
         {trans.__('No runs match the filter.')}
@@ -221,18 +231,22 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
   } else {
     body = (
       <RunsTable
-        runs={model.runs}
+        rowCount={model.rowCount}
+        rowAt={index => model.row(index)}
+        scrollKey={model.queryVersion}
         columns={[...BASE_COLUMNS, ...model.columns]}
         sort={model.sort}
         selection={model.selection}
-        hasMore={model.hasMore}
-        loadingMore={model.loadingMore}
+        loadedSelection={model.loadedSelection}
         trans={trans}
         onSort={column => void model.toggleSort(column)}
         onSelect={(runId, on) => model.setSelected(runId, on)}
         onSelectAll={on => model.selectAllLoaded(on)}
+        onExpand={(runId, on) => model.setExpanded(runId, on)}
         onOpenRun={props.onOpenRun}
-        onLoadMore={loadMore}
+        onShowRows={showRows}
+        widths={model.columnWidths}
+        onResizeColumn={(column, width) => model.setColumnWidth(column, width)}
         onScroll={props.onScroll}
       />
     );
@@ -272,27 +286,11 @@ function ExperimentView(props: IExperimentViewProps): JSX.Element {
         <ColumnChooser
           available={model.availableColumns}
           chosen={model.columns}
+          shownByFilter={model.columnsOfFilter}
           trans={trans}
           onToggle={(column, shown) => model.toggleColumn(column, shown)}
           onReset={() => model.resetColumns()}
         />
-        <button
-          className="jp-Studio-toolbarButton jp-Studio-compareButton"
-          data-testid="studio-compare-button"
-          disabled={!canCompare}
-          title={compareTitle}
-          onClick={() => props.onCompare(selected)}
-        >
-          {trans.__('Compare (%1)', selected.length)}
-        </button>
-        <button
-          className="jp-Studio-toolbarButton"
-          data-testid="studio-refresh-button"
-          title={trans.__('Load the runs again')}
-          onClick={props.onRefresh}
-        >
-          {trans.__('Refresh')}
-        </button>
       </div>
       {model.loaded && model.error && (
         <div className="jp-Studio-runsBanner" role="alert">

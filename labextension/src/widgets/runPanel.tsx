@@ -1,59 +1,102 @@
 /**
- * The run panel: a Lumino widget around RunView, fed by a RunModel.
+ * The run panel: a main-area widget with JupyterLab's toolbar around RunView, fed by a RunModel
+ * that polls only while the panel is seen.
  */
-import { ReactWidget, showErrorMessage } from '@jupyterlab/apputils';
+import { MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
+import {
+  copyIcon,
+  deleteIcon,
+  editIcon,
+  Toolbar
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { RunView } from '../components/RunView';
 import { RunModel } from '../models/runModel';
 import { studioIcon } from '../icons';
 import { CommandIDs, IPanelContext } from '../tokens';
+import { ModelView } from './modelView';
 import { saveArtifactCopy, serverPath } from './openInLab';
+import { commandButton, refreshButton } from './toolbar';
 
 /** The document manager's command that opens a path under the server root. */
 const DOCMANAGER_OPEN = 'docmanager:open';
 
-export class RunPanel extends ReactWidget {
+/** One run, as a closable main-area panel with its toolbar. */
+export class RunPanel extends MainAreaWidget<RunPanelView> {
   constructor(context: IPanelContext, runId: string) {
-    super();
+    const trans = context.translator.load('jupyter-studio');
+    const content = new RunPanelView(context, runId, trans);
+    super({ content, toolbar: new Toolbar() });
     this.runId = runId;
-    this._context = context;
-    this._trans = context.translator.load('jupyter-studio');
     this.id = `studio-run-${runId}`;
-    this.addClass('jp-Studio-runPanel');
-    this.title.label = this._trans.__('Run %1', runId.slice(0, 8));
-    this.title.caption = runId;
-    this.title.closable = true;
-    this.title.icon = studioIcon;
-    // Focusable, so that activating the tab makes it JupyterLab's current widget.
-    this.node.tabIndex = -1;
-    this._model = new RunModel({
-      api: context.api,
-      runId,
-      settings: context.settings
-    });
-    this._model.changed.connect(this._onModelChanged, this);
-    void this.refresh();
-  }
-  protected onActivateRequest(msg: Message): void {
-    super.onActivateRequest(msg);
-    this.node.focus();
+    const commands = context.commands;
+    const args = { runId };
+    this.toolbar.addItem(
+      'refresh',
+      refreshButton(trans, () => void this.refresh())
+    );
+    this.toolbar.addItem(
+      'copy-id',
+      commandButton(commands, CommandIDs.copyRunId, args, {
+        icon: copyIcon,
+        testId: 'studio-copy-run-id'
+      })
+    );
+    this.toolbar.addItem(
+      'rename',
+      commandButton(commands, CommandIDs.renameRun, args, {
+        icon: editIcon,
+        testId: 'studio-rename-run'
+      })
+    );
+    this.toolbar.addItem(
+      'delete',
+      commandButton(commands, CommandIDs.deleteRun, args, {
+        icon: deleteIcon,
+        testId: 'studio-delete-run'
+      })
+    );
   }
 
   readonly runId: string;
 
   /** The panel's state (the run, its charts' data, its artifacts). */
   get model(): RunModel {
-    return this._model;
+    return this.content.model;
   }
 
   /** Load the run again; a failure shows the server's message in the panel. */
+  refresh(): Promise<void> {
+    return this.content.refresh();
+  }
+}
+
+/** The panel's content: RunView drawn from the model. */
+export class RunPanelView extends ModelView<RunModel> {
+  constructor(context: IPanelContext, runId: string, trans: TranslationBundle) {
+    super(
+      new RunModel({ api: context.api, runId, settings: context.settings })
+    );
+    this.runId = runId;
+    this._context = context;
+    this._trans = trans;
+    this.addClass('jp-Studio-runPanel');
+    this.title.label = trans.__('Run %1', runId.slice(0, 8));
+    this.title.caption = runId;
+    this.title.closable = true;
+    this.title.icon = studioIcon;
+    this.model.stateChanged.connect(this._updateTitle, this);
+    void this.refresh();
+  }
+
+  readonly runId: string;
+
   async refresh(): Promise<void> {
     try {
-      await this._model.refresh();
+      await this.model.refresh();
     } catch {
       // The model keeps the message; the panel shows it.
     }
@@ -63,12 +106,12 @@ export class RunPanel extends ReactWidget {
     if (this.isDisposed) {
       return;
     }
-    this._model.dispose();
+    this.model.dispose();
     super.dispose();
   }
 
-  protected render(): JSX.Element {
-    const model = this._model;
+  protected renderModel(): JSX.Element {
+    const model = this.model;
     const run = model.run;
     const contents = this._context.contents;
     return (
@@ -99,19 +142,17 @@ export class RunPanel extends ReactWidget {
         onOpenArtifact={
           contents ? path => void this._openArtifact(path) : undefined
         }
-        onRefresh={() => void this.refresh()}
         trans={this._trans}
       />
     );
   }
 
-  private _onModelChanged(): void {
-    const run = this._model.run;
+  private _updateTitle(): void {
+    const run = this.model.run;
     if (run) {
       this.title.label = run.name || run.id.slice(0, 8);
       this.title.caption = this._trans.__('Run %1 (%2)', run.name, run.id);
     }
-    this.update();
   }
 
   private async _open(path: string): Promise<void> {
@@ -144,5 +185,4 @@ export class RunPanel extends ReactWidget {
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
-  private readonly _model: RunModel;
 }

@@ -1,7 +1,8 @@
 /**
- * The Studio sidebar widget: wraps the pure Sidebar component around an ExperimentsModel.
+ * The Studio sidebar widget: wraps the pure Sidebar component around an ExperimentsModel. The
+ * experiments refresh while the sidebar is seen; the running runs come from the application's
+ * watcher, which goes on while the sidebar is collapsed.
  */
-import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
@@ -10,33 +11,38 @@ import { Sidebar } from '../components/Sidebar';
 import { studioIcon } from '../icons';
 import { ExperimentsModel } from '../models/experimentsModel';
 import { CommandIDs, IPanelContext } from '../tokens';
+import type { RunningRuns, StudioWatcher } from '../watcher';
+import { ModelView } from './modelView';
 
 /** Elapsed times of running runs tick once a second while the sidebar is visible. */
 const CLOCK_MS = 1000;
 
-export class StudioSidebar extends ReactWidget {
-  constructor(context: IPanelContext) {
-    super();
+export class StudioSidebar extends ModelView<ExperimentsModel> {
+  constructor(
+    context: IPanelContext,
+    watcher: StudioWatcher,
+    running: RunningRuns
+  ) {
+    super(
+      new ExperimentsModel({
+        api: context.api,
+        settings: context.settings,
+        running
+      })
+    );
     this._context = context;
+    this._watcher = watcher;
     this._trans = context.translator.load('jupyter-studio');
     this.id = 'jp-studio-sidebar';
     this.addClass('jp-Studio-sidebar');
     this.title.icon = studioIcon;
     this.title.caption = this._trans.__('Studio');
-    this.model = new ExperimentsModel({
-      api: context.api,
-      settings: context.settings,
-      // Poll only while someone can see the list.
-      standby: () => !this.isVisible
-    });
-    this.model.stateChanged.connect(this._onStateChanged, this);
+    this.model.stateChanged.connect(this._syncClock, this);
   }
 
-  readonly model: ExperimentsModel;
-
   /** Load experiments and running runs now. */
-  refresh(): Promise<void> {
-    return this.model.refresh();
+  async refresh(): Promise<void> {
+    await Promise.all([this.model.refresh(), this._watcher.refresh()]);
   }
 
   dispose(): void {
@@ -48,7 +54,7 @@ export class StudioSidebar extends ReactWidget {
     super.dispose();
   }
 
-  protected render(): JSX.Element {
+  protected renderModel(): JSX.Element {
     const model = this.model;
     return (
       <Sidebar
@@ -83,19 +89,12 @@ export class StudioSidebar extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    // The poll stood by while hidden: catch up at once.
-    void this.refresh();
     this._syncClock();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this._stopClock();
-  }
-
-  private _onStateChanged(): void {
-    this.update();
-    this._syncClock();
   }
 
   /** Tick while running runs are listed and visible; stop otherwise. */
@@ -116,6 +115,7 @@ export class StudioSidebar extends ReactWidget {
   }
 
   private _context: IPanelContext;
+  private _watcher: StudioWatcher;
   private _trans: TranslationBundle;
   private _clock: number | null = null;
 }

@@ -1,12 +1,18 @@
 /**
  * One overlaid chart per metric (the shared MetricChart), a line per run in the run's colour,
- * with the x-axis, log-scale and smoothing controls shared by all of them.
+ * with the chart toolbar of the run panel (x axis, log scale, smoothing) shared by all of them.
  */
 import * as React from 'react';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Run } from '../../api/types';
 import type { Histories } from '../../models/compareModel';
+import {
+  ChartToolbar,
+  IChartOptions,
+  XAxisKind,
+  xAxisTitle
+} from '../ChartToolbar';
 import { IChartSeries, MetricChart } from '../MetricChart';
 import { runLabel } from './RunLegend';
 
@@ -20,12 +26,8 @@ export interface IMetricChartsProps {
   colors: string[];
   metricKeys: string[];
   histories: Histories;
-  xAxis: 'step' | 'time';
-  logScale: boolean;
-  smoothing: number;
-  onXAxisChange: (value: 'step' | 'time') => void;
-  onLogScaleChange: (value: boolean) => void;
-  onSmoothingChange: (value: number) => void;
+  /** The smoothing the charts start with (the defaultSmoothing setting). */
+  defaultSmoothing: number;
   trans: TranslationBundle;
 }
 
@@ -56,61 +58,83 @@ export function metricSeries(
   return series;
 }
 
-export function MetricCharts(props: IMetricChartsProps): JSX.Element {
-  const { runs, colors, metricKeys, histories, xAxis, trans } = props;
-  const seriesByKey = React.useMemo(
-    () =>
-      new Map(
-        metricKeys.map(key => [
-          key,
-          metricSeries(runs, colors, histories, key, xAxis)
-        ])
-      ),
-    [runs, colors, metricKeys, histories, xAxis]
+/** A metric's series and what they were built from. */
+interface ISeriesEntry {
+  byRun: Histories[string] | undefined;
+  runsKey: string;
+  colors: string[];
+  xAxis: XAxisKind;
+  series: IColoredSeries[];
+}
+
+/**
+ * The series of every metric, rebuilt only for the metrics whose histories changed (the model
+ * keeps the others' objects): a live tick redraws only the charts whose data moved.
+ */
+function useSeriesByKey(
+  runs: Run[],
+  colors: string[],
+  metricKeys: string[],
+  histories: Histories,
+  xAxis: XAxisKind
+): Map<string, IColoredSeries[]> {
+  const cache = React.useRef(new Map<string, ISeriesEntry>());
+  // A live tick reloads the running runs (new objects): what the series show of them is this.
+  const runsKey = runs.map(run => `${run.id} ${runLabel(run)}`).join('\n');
+  return React.useMemo(() => {
+    const next = new Map<string, ISeriesEntry>();
+    for (const key of metricKeys) {
+      const byRun = histories[key];
+      const known = cache.current.get(key);
+      const reusable =
+        known &&
+        known.byRun === byRun &&
+        known.runsKey === runsKey &&
+        known.colors === colors &&
+        known.xAxis === xAxis;
+      next.set(
+        key,
+        reusable
+          ? known
+          : {
+              byRun,
+              runsKey,
+              colors,
+              xAxis,
+              series: metricSeries(runs, colors, histories, key, xAxis)
+            }
+      );
+    }
+    cache.current = next;
+    return new Map([...next].map(([key, entry]) => [key, entry.series]));
+  }, [runsKey, colors, metricKeys, histories, xAxis]);
+}
+
+/**
+ * The charts and their toolbar. The toolbar's options are this component's state, so that a
+ * smoothing step renders the charts and not the rest of the comparison (tables, plotly charts).
+ */
+export const MetricCharts = React.memo(function MetricCharts(
+  props: IMetricChartsProps
+): JSX.Element {
+  const { runs, colors, metricKeys, histories, trans } = props;
+  const [options, setOptions] = React.useState<IChartOptions>({
+    xAxis: 'step',
+    logScale: false,
+    smoothing: props.defaultSmoothing
+  });
+  const seriesByKey = useSeriesByKey(
+    runs,
+    colors,
+    metricKeys,
+    histories,
+    options.xAxis
   );
   return (
     <div className="jp-Studio-compareSection">
       <div className="jp-Studio-sectionHeader">
         <h3>{trans.__('Metric charts')}</h3>
-        <label className="jp-Studio-toggle">
-          {trans.__('x-axis')}
-          <select
-            data-testid="studio-compare-xaxis"
-            value={xAxis}
-            onChange={event =>
-              props.onXAxisChange(
-                event.target.value === 'time' ? 'time' : 'step'
-              )
-            }
-          >
-            <option value="step">{trans.__('step')}</option>
-            <option value="time">{trans.__('time')}</option>
-          </select>
-        </label>
-        <label className="jp-Studio-toggle">
-          <input
-            type="checkbox"
-            data-testid="studio-compare-logscale"
-            checked={props.logScale}
-            onChange={event => props.onLogScaleChange(event.target.checked)}
-          />
-          {trans.__('log scale')}
-        </label>
-        <label className="jp-Studio-toggle">
-          {trans.__('smoothing')}
-          <input
-            type="range"
-            data-testid="studio-compare-smoothing"
-            min={0}
-            max={0.99}
-            step={0.01}
-            value={props.smoothing}
-            onChange={event =>
-              props.onSmoothingChange(Number(event.target.value))
-            }
-          />
-          <span className="jp-Studio-hint">{props.smoothing.toFixed(2)}</span>
-        </label>
+        <ChartToolbar options={options} onChange={setOptions} trans={trans} />
       </div>
       {metricKeys.length ? (
         <div className="jp-Studio-chartGrid">
@@ -118,10 +142,12 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
             <MetricChart
               key={key}
               metricKey={key}
-              series={seriesByKey.get(key) ?? []}
-              xAxis={xAxis}
-              logScale={props.logScale}
-              smoothing={props.smoothing}
+              series={seriesByKey.get(key) ?? EMPTY}
+              xAxis={options.xAxis}
+              xAxisTitle={xAxisTitle(options.xAxis, trans)}
+              logScale={options.logScale}
+              smoothing={options.smoothing}
+              downloadTitle={trans.__('Download as PNG')}
               testId="studio-compare-chart"
             />
           ))}
@@ -135,4 +161,6 @@ export function MetricCharts(props: IMetricChartsProps): JSX.Element {
       )}
     </div>
   );
-}
+});
+
+const EMPTY: IColoredSeries[] = [];

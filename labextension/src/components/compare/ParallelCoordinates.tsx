@@ -8,8 +8,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { Run } from '../../api/types';
 import { IAxis, metricAxis, paramAxis, preferredMetric } from './compareData';
-import { IThemeColors, themeColors } from './theme';
-import { usePlot } from './usePlot';
+import { IThemeColors, themeColors } from '../theme';
+import { usePlot } from '../usePlot';
 
 /** plotly draws at most this many axes. */
 const MAX_DIMENSIONS = 60;

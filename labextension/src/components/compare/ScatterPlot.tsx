@@ -8,8 +8,8 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Run } from '../../api/types';
 import { axisById, IAxis } from './compareData';
 import { runLabel } from './RunLegend';
-import { themeColors } from './theme';
-import { usePlot } from './usePlot';
+import { themeColors } from '../theme';
+import { usePlot } from '../usePlot';
 
 export interface IScatterPlotProps {
   runs: Run[];

@@ -4,6 +4,7 @@
  */
 import { Run, toNumber } from '../../api/types';
 import { Direction, guessDirection } from '../../metricDirection';
+import { formatNumber } from '../runCells';
 
 /**
  * The metric to show first where one is chosen for the user: the first that is better high
@@ -59,24 +60,9 @@ export function bestRunId(
   return bestId;
 }
 
-/** A compact rendering of a metric value. */
+/** A metric value as the runs table writes it, or a dash where a run has none. */
 export function formatValue(value: number | undefined | null): string {
-  if (value === undefined || value === null) {
-    return '—';
-  }
-  if (Number.isNaN(value)) {
-    return 'NaN';
-  }
-  if (!Number.isFinite(value)) {
-    return value > 0 ? '∞' : '-∞';
-  }
-  if (Number.isInteger(value) && Math.abs(value) < 1e15) {
-    return String(value);
-  }
-  const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
-    ? value.toExponential(3)
-    : value.toPrecision(4);
+  return value === undefined || value === null ? '—' : formatNumber(value);
 }
 
 /** A param as a string is numeric when it reads as a finite number. */

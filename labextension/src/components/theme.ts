@@ -1,5 +1,6 @@
 /**
- * Colours of the compare panel's charts, read from CSS variables so that they follow the theme.
+ * Colours of every Studio chart (run panel and compare panel), read from CSS variables so that
+ * they follow the theme; one place that reads them and one hook that says when they changed.
  *
  * Run colours are `--jp-Studio-run-color-<i>` (style/compare.css), built from JupyterLab's
  * material palette (`--md-*`) with darker shades on light themes and lighter ones on dark themes.
@@ -60,8 +61,9 @@ export function themeColors(): IThemeColors {
   return {
     font: cssVariable('--jp-ui-font-color1', '#212121'),
     fontFamily: cssVariable('--jp-ui-font-family', 'sans-serif'),
-    paper: cssVariable('--jp-layout-color0', '#ffffff'),
-    plot: cssVariable('--jp-layout-color0', '#ffffff'),
+    // The panels' own background, so that a chart is not a darker box in the dark theme.
+    paper: cssVariable('--jp-layout-color1', '#ffffff'),
+    plot: cssVariable('--jp-layout-color1', '#ffffff'),
     grid: cssVariable('--jp-border-color2', '#e0e0e0'),
     scaleLow: cssVariable('--jp-Studio-scale-low', '#2196f3'),
     scaleHigh: cssVariable('--jp-Studio-scale-high', '#ff9800')
