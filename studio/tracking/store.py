@@ -24,7 +24,6 @@ from studio.tracking.entities import (
 from studio.tracking.orm import (
     SqlBatchReceipt,
     SqlExperiment,
-    SqlMetricSummary,
     SqlRun,
 )
 from studio.tracking.paging import decode_offset_token, encode_offset_token, start_offset
@@ -468,11 +467,9 @@ class TrackingStore:
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            summary = session.get(SqlMetricSummary, (run_id, key))
-            total = summary.count if summary is not None else 0
             if max_points is None and max_results is not None:
-                return store_history.page(session, run_id, key, total, max_results, page_token)
-            return store_history.read(session, run_id, key, total, max_points)
+                return store_history.page(session, run_id, key, max_results, page_token)
+            return store_history.read(session, run_id, key, max_points)
 
 
 def _experiment_conditions(include_archived: bool, name_contains: str | None) -> list[Any]:
