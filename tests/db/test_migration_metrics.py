@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, insert, inspect, select
 
+from studio.cli import main
 from studio.db.engine import SCHEMA_REVISION
 from studio.tracking.store import TrackingStore
 
@@ -168,3 +169,29 @@ def test_every_point_moves_into_series_and_back(
         }
         assert connection.exec_driver_sql("SELECT count(*) FROM series").scalar() == 0
     assert any("series into metrics" in r.getMessage() for r in caplog.records)
+
+
+def test_studio_db_upgrade_says_what_it_will_do_then_how_far_it_is(
+    database: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database.upgrade(BEFORE)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO experiments (id, name, description, tags, archived, created_at, "
+            "updated_at) VALUES (1, 'e', '', '{}', false, 1, 1)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO runs (id, experiment_id, name, status, start_time, artifact_uri) "
+            "VALUES ('r', 1, 'r', 'RUNNING', 1, '/x')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO metrics (run_id, key, step, timestamp, value) "
+            "VALUES ('r', 'loss', 1, 1, 0.5), ('r', 'loss', 2, 2, 0.25)"
+        )
+    database.dispose()
+    assert main(["--db-url", database_url, "db", "upgrade"]) == 0
+    out, err = capsys.readouterr()
+    plan, done = out.index("will apply 0006: metrics moved into series"), out.index("-> 0006")
+    assert plan < done
+    assert "metrics into series: 2 points in 1 series" in err
+    assert "metrics into series: 2 points moved" in err
