@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,7 +89,19 @@ def _store_command(args: argparse.Namespace) -> int:
             print(f"this version of Studio needs revision {SCHEMA_REVISION}")
             return 0 if current in {None, SCHEMA_REVISION} else 1
         before = database.current_revision()
-        database.upgrade(args.revision)
+        migrate = importlib.import_module("studio.db.migrate")
+        for revision, doc in migrate.pending_revisions(before, args.revision):
+            print(f"will apply {revision}: {doc}", flush=True)
+        # A long migration (0006 moves every metric point) says how far it has come.
+        progress = logging.getLogger("studio.db.migrations")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        try:
+            database.upgrade(args.revision)
+        finally:
+            progress.removeHandler(handler)
         after = database.current_revision()
         print(f"{database.display_url}: revision {before or 'none'} -> {after}")
         return 0

@@ -38,7 +38,7 @@ def test_tracking_is_declared_at_the_seam() -> None:
         "/studio/api/experiments",
     }
     tables = {table for meta in features.metadata() for table in meta.tables}
-    assert {"experiments", "runs", "params", "tags", "metrics", "metric_summaries"} <= tables
+    assert {"experiments", "runs", "params", "tags", "series", "metric_summaries"} <= tables
 
 
 def test_the_app_hands_one_database_to_every_service(jp_serverapp: ServerApp) -> None:

@@ -45,6 +45,14 @@ def head_revision() -> str:
     return head
 
 
+def pending_revisions(current: str | None, target: str = "head") -> list[tuple[str, str]]:
+    """The revisions an upgrade from `current` (None: an empty database) to `target` applies,
+    in order, each with the first paragraph of its docstring."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    found = scripts.iterate_revisions(target, current or "base")
+    return [(script.revision, " ".join(script.doc.split())) for script in reversed(list(found))]
+
+
 def upgrade_schema(engine: Engine, is_sqlite: bool, revision: str = "head") -> None:
     """Migrate up to `revision` (see `migrate`)."""
     migrate(engine, is_sqlite, lambda config: command.upgrade(config, revision))

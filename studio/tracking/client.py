@@ -98,11 +98,19 @@ class Client:
         self._backend.delete_run(run_id)
 
     def get_metric_history(
-        self, run_id: str, key: str, max_points: int | None = None
+        self,
+        run_id: str,
+        key: str,
+        max_points: int | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
     ) -> MetricHistory:
-        """Every point of a metric, or at most `max_points` that keep its extremes."""
+        """Every point of a metric with a step in [min_step, max_step] (None: open), or at
+        most `max_points` of them that keep every bucket's extremes."""
         self._connection.writer.wait()
-        return self._backend.get_metric_history(run_id, key, max_points)
+        return self._backend.get_metric_history(
+            run_id, key, max_points, min_step=min_step, max_step=max_step
+        )
 
     # Artifacts and models ------------------------------------------------------------------
 

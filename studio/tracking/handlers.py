@@ -288,7 +288,8 @@ class MetricHistoryHandler(TrackingHandler):
     @web.authenticated
     @authorized
     @endpoint(
-        "A metric's points in step order: downsampled when max_points is given, else in pages",
+        "A metric's points in step order, in a step range if given: downsampled when max_points "
+        "is given, else in pages",
         operation_id="getMetricHistory",
         query=MetricHistoryQuery,
         response=MetricHistoryOut,
@@ -302,6 +303,8 @@ class MetricHistoryHandler(TrackingHandler):
             query.max_points,
             max_results=query.max_results,
             page_token=query.page_token,
+            min_step=query.min_step,
+            max_step=query.max_step,
         )
         self.reply(MetricHistoryOut.from_entity(history))
 

@@ -18,7 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from studio.db.base import Base, BigId
+from studio.db.base import Base
+
+# The series tables share this metadata (the feature seam names it through SqlRun).
+from studio.tracking.series import orm as _series_orm  # noqa: F401
 from studio.tracking.validation import MAX_BATCH_ID_LENGTH
 
 KEY_LENGTH = 250
@@ -74,21 +77,6 @@ class SqlTag(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-
-
-class SqlMetric(Base):
-    """One metric point. NaN is stored as NULL, because SQLite cannot hold NaN."""
-
-    __tablename__ = "metrics"
-    # Covering index: a metric's history is read from the index alone, already in step order.
-    __table_args__ = (Index("ix_metrics_history", "run_id", "key", "step", "timestamp", "value"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
-    step: Mapped[int] = mapped_column(BigInteger)
-    timestamp: Mapped[int] = mapped_column(BigInteger)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class SqlMetricSummary(Base):

@@ -283,11 +283,21 @@ class RestTrackingClient:
         self._unanswered.forget(rows)
 
     def get_metric_history(
-        self, run_id: str, key: str, max_points: int | None = None
+        self,
+        run_id: str,
+        key: str,
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
     ) -> MetricHistory:
         """At most `max_points` points, or (None) every point: the server answers a full
         history in pages, which are followed and joined here."""
         query: dict[str, Any] = {"key": key}
+        if min_step is not None:
+            query["min_step"] = min_step
+        if max_step is not None:
+            query["max_step"] = max_step
         if max_points is not None:
             query["max_points"] = max_points
         else:

@@ -307,11 +307,16 @@ class MetricHistoryQuery(QueryIn, title="MetricHistoryQuery"):
     page_token: PageToken | None = Field(
         None, description="The next_page_token of the previous page (without max_points)."
     )
+    min_step: Int64 | None = Field(None, description="Only points with a step at least this.")
+    max_step: Int64 | None = Field(None, description="Only points with a step at most this.")
 
     @model_validator(mode="after")
     def _pages_or_downsampling(self) -> MetricHistoryQuery:
         if self.max_points is not None and self.page_token is not None:
             raise ValueError("a downsampled history is one answer: give no page_token with it")
+        low, high = self.min_step, self.max_step
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_step must not be above max_step")
         return self
 
 

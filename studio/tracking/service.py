@@ -253,14 +253,27 @@ class TrackingService:
         *,
         max_results: int | None = None,
         page_token: str | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
     ) -> MetricHistory:
-        """Every point (or, with `max_results`, one page of them), or at most `max_points`."""
+        """Every point with a step in [min_step, max_step] (or, with `max_results`, one page
+        of them), or at most `max_points` of them."""
         if max_points is not None and not 2 <= max_points <= MAX_HISTORY_POINTS:
             raise InvalidInput(f"max_points must be between 2 and {MAX_HISTORY_POINTS}.")
         if max_results is not None and not 1 <= max_results <= MAX_HISTORY_POINTS:
             raise InvalidInput(f"max_results must be between 1 and {MAX_HISTORY_POINTS}.")
+        low = None if min_step is None else metric_step(min_step, key)
+        high = None if max_step is None else metric_step(max_step, key)
+        if low is not None and high is not None and low > high:
+            raise InvalidInput(f"min_step ({low}) must not be above max_step ({high}).")
         return self.store.get_metric_history(
-            run_id, key, max_points, max_results=max_results, page_token=page_token
+            run_id,
+            key,
+            max_points,
+            max_results=max_results,
+            page_token=page_token,
+            min_step=low,
+            max_step=high,
         )
 
     # Artifacts -----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from studio.tracking.entities import (
 from studio.tracking.orm import (
     SqlBatchReceipt,
     SqlExperiment,
-    SqlMetricSummary,
     SqlRun,
 )
 from studio.tracking.paging import decode_offset_token, encode_offset_token, start_offset
@@ -455,8 +454,11 @@ class TrackingStore:
         *,
         max_results: int | None = None,
         page_token: str | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
     ) -> MetricHistory:
-        """A metric's points in step order; with `max_points`, downsampled keeping extremes.
+        """A metric's points with steps in [min_step, max_step] (None: open) in step order;
+        with `max_points`, downsampled keeping extremes.
 
         Without `max_points`, `max_results` makes it one page of at most that many points,
         starting where `page_token` (the previous page's `next_page_token`) says.
@@ -468,11 +470,11 @@ class TrackingStore:
         with self.db.session() as session:
             if session.get(SqlRun, run_id) is None:
                 raise NotFound(f"No run has id {run_id!r}.")
-            summary = session.get(SqlMetricSummary, (run_id, key))
-            total = summary.count if summary is not None else 0
             if max_points is None and max_results is not None:
-                return store_history.page(session, run_id, key, total, max_results, page_token)
-            return store_history.read(session, run_id, key, total, max_points)
+                return store_history.page(
+                    session, run_id, key, max_results, page_token, min_step, max_step
+                )
+            return store_history.read(session, run_id, key, max_points, min_step, max_step)
 
 
 def _experiment_conditions(include_archived: bool, name_contains: str | None) -> list[Any]:

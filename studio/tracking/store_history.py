@@ -1,132 +1,143 @@
-"""Reading a metric's history: whole, downsampled, or a page at a time. Functions of the
-store (they run inside its session, after it has checked the run), kept apart from the rest
-of the store's methods because they read the driver's cursor directly.
+"""Reading a metric's history: whole, downsampled, by step range, or a page at a time.
+Functions of the store (they run inside its session, after it has checked the run).
 
-Rows come straight from the driver (SQLAlchemy's Row objects would triple the time of a
-100,000-point history), in the order of the covering index (run_id, key, step, timestamp,
-value).
+A metric is the series (run, "metric", key) of the series store: every read touches only
+the chunks and pyramid buckets of what it returns, whatever the series' length.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from sqlalchemy import select
 
 from studio.tracking.downsample import min_max_indices
-from studio.tracking.entities import MetricHistory, float_or_nan
+from studio.tracking.entities import MetricHistory
 from studio.tracking.paging import decode_history_token, encode_history_token
-from studio.tracking.store_rows import driver_fetchall
+from studio.tracking.series import store as series_store
+from studio.tracking.series.orm import SqlSeries
+from studio.tracking.series.pyramid import MIN_MAX_POINTS
+from studio.tracking.series.source import SeriesSource
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-# A downsampled history looks up at most this many kept steps' timestamps by value.
-MAX_STEPS_LOOKED_UP = 1_000
-_WHERE = "FROM metrics WHERE run_id = {p} AND key = {p}"
+# A page reads a step range expected to hold this many times the points it needs, so that
+# one read is almost always enough where steps are unevenly spread.
+_PAGE_MARGIN = 2
 
 
 def read(
-    session: Session, run_id: str, key: str, total: int, max_points: int | None
+    session: Session,
+    run_id: str,
+    key: str,
+    max_points: int | None,
+    min_step: int | None = None,
+    max_step: int | None = None,
 ) -> MetricHistory:
-    """Every point, or (past `max_points`) the points that downsampling keeps."""
-    if total == 0:
+    """Every point with a step in [min_step, max_step], or at most `max_points` of them
+    that keep every bucket's extremes (`series.store.read`)."""
+    series_id = _series_id(session, run_id, key)
+    if series_id is None:
         return MetricHistory(key, [], [], [], 0, False)
-    if max_points is None or total <= max_points:
-        rows = driver_fetchall(
-            session,
-            f"SELECT step, timestamp, value {_WHERE} ORDER BY step, timestamp",
-            (run_id, key),
-        )
-        return MetricHistory(
-            key,
-            [row[0] for row in rows],
-            [row[1] for row in rows],
-            [float_or_nan(row[2]) for row in rows],
-            len(rows),
-            False,
-        )
-    # Downsampling needs every value but only the kept points' timestamps: reading two
-    # columns, then the few timestamps, halves the time of a long history. Past
-    # MAX_STEPS_LOOKED_UP kept points the one scan reads the timestamps too: a lookup binds a
-    # parameter per step, and PostgreSQL binds at most 65,535.
-    many = max_points > MAX_STEPS_LOOKED_UP
-    rows = driver_fetchall(
+    found = series_store.read(
         session,
-        f"SELECT step, value{', timestamp' if many else ''} {_WHERE} ORDER BY step, timestamp",
-        (run_id, key),
+        series_id,
+        None if max_points is None else max(max_points, MIN_MAX_POINTS),
+        min_step,
+        max_step,
     )
-    steps = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    values = np.array([row[1] for row in rows], dtype=np.float64)  # None: NaN
-    keep = min_max_indices(values, max_points)
-    stamps = (
-        [rows[index][2] for index in keep.tolist()]
-        if many
-        else _kept_timestamps(session, (run_id, key), steps, keep)
+    steps, stamps, values = found.steps, found.timestamps, found.values
+    downsampled = found.downsampled
+    if max_points is not None and len(steps) > max_points:
+        # Fewer points than one bucket's first, min, max and last: thinned as before.
+        keep = min_max_indices(values, max_points)
+        steps, stamps, values, downsampled = steps[keep], stamps[keep], values[keep], True
+    return MetricHistory(
+        key, steps.tolist(), stamps.tolist(), values.tolist(), found.total, downsampled
     )
-    return MetricHistory(key, steps[keep].tolist(), stamps, values[keep].tolist(), len(rows), True)
 
 
 def page(
     session: Session,
     run_id: str,
     key: str,
-    total: int,
     max_results: int,
     page_token: str | None,
+    min_step: int | None = None,
+    max_step: int | None = None,
 ) -> MetricHistory:
     """One page of at most `max_results` points, from where `page_token` says.
 
-    Keyset pages in the covering index's order (step, timestamp, value): a page costs the same
+    Keyset pages in the series' order (step, timestamp, value): the token names the last
+    (step, timestamp) returned and how many points of it were, so a page costs the same
     wherever it starts, and points appended meanwhile land on later pages.
     """
     cursor = decode_history_token(page_token)
-    sql = f"SELECT step, timestamp, value {_WHERE}"
-    params: tuple[Any, ...] = (run_id, key)
+    series = _series(session, run_id, key)
+    if series is None or series.min_step is None or series.max_step is None:
+        return MetricHistory(key, [], [], [], 0, False)
+    lo = series.min_step if min_step is None else max(min_step, series.min_step)
+    hi = series.max_step if max_step is None else min(max_step, series.max_step)
     skip = 0
     if cursor is not None:
-        step, stamp, skip = cursor
-        sql += " AND (step > {p} OR (step = {p} AND timestamp >= {p}))"
-        params += (step, step, stamp)
-    sql += " ORDER BY step, timestamp, value LIMIT {p} OFFSET {p}"
-    params += (max_results + 1, skip)
-    rows = driver_fetchall(session, sql, params) if total else []
-    found, more = rows[:max_results], len(rows) > max_results
+        lo, skip = max(lo, cursor[0]), cursor[2]
+    if lo > hi:
+        return MetricHistory(key, [], [], [], series.count, False)
+    steps, stamps, values = _page_points(
+        SeriesSource(session, series), lo, hi, cursor, skip, max_results
+    )
+    found, more = min(len(steps), max_results), len(steps) > max_results
+    steps, stamps, values = steps[:found], stamps[:found], values[:found]
     token = None
     if more:
-        last = (found[-1][0], found[-1][1])
-        same = sum(1 for row in found if (row[0], row[1]) == last)
+        last = (int(steps[-1]), int(stamps[-1]))
+        same = int(np.count_nonzero((steps == last[0]) & (stamps == last[1])))
         # A page inside one (step, timestamp) group continues the previous page's count.
-        if cursor is not None and same == len(found) and last == cursor[:2]:
+        if cursor is not None and same == found and last == cursor[:2]:
             same += skip
         token = encode_history_token(last[0], last[1], same)
     return MetricHistory(
-        key,
-        [row[0] for row in found],
-        [row[1] for row in found],
-        [float_or_nan(row[2]) for row in found],
-        total,
-        False,
-        token,
+        key, steps.tolist(), stamps.tolist(), values.tolist(), series.count, False, token
     )
 
 
-def _kept_timestamps(
-    session: Session, params: tuple[str, str], steps: np.ndarray, keep: np.ndarray
-) -> list[int]:
-    """The kept points' timestamps, looked up by step (at most MAX_STEPS_LOOKED_UP steps)."""
-    kept_steps = steps[keep]
-    unique = np.unique(kept_steps).tolist()
-    placeholders = ", ".join(["{p}"] * len(unique))
-    stamps_of: dict[int, list[int]] = {}
-    for step, stamp in driver_fetchall(
-        session,
-        f"SELECT step, timestamp {_WHERE} AND step IN ({placeholders}) ORDER BY step, timestamp",
-        (*params, *unique),
-    ):
-        stamps_of.setdefault(step, []).append(stamp)
-    # A step logged several times: the n-th row of that step has its n-th timestamp.
-    occurrence = keep - np.searchsorted(steps, kept_steps, side="left")
-    return [
-        stamps_of[step][n] for step, n in zip(kept_steps.tolist(), occurrence.tolist(), strict=True)
-    ]
+def _page_points(
+    source: SeriesSource,
+    lo: int,
+    hi: int,
+    cursor: tuple[int, int, int] | None,
+    skip: int,
+    max_results: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The next `max_results + 1` points at or after the cursor in [lo, hi] (fewer at the
+    end), read over a step range that grows until it holds them."""
+    needed = skip + max_results + 1
+    density = source.count / max(1, source.max_step - source.min_step + 1)
+    span = max(1, int(needed * _PAGE_MARGIN / max(density, 1e-12)))
+    while True:
+        end = hi if span > hi - lo else lo + span
+        steps, stamps, values = source.points(lo, end)
+        if cursor is not None:
+            after = (steps > cursor[0]) | ((steps == cursor[0]) & (stamps >= cursor[1]))
+            steps, stamps, values = steps[after], stamps[after], values[after]
+        if len(steps) >= needed or end == hi:
+            return steps[skip:needed], stamps[skip:needed], values[skip:needed]
+        span *= 4
+
+
+def _series_id(session: Session, run_id: str, key: str) -> int | None:
+    found = _series(session, run_id, key)
+    return None if found is None else found.id
+
+
+def _series(session: Session, run_id: str, key: str) -> SqlSeries | None:
+    return session.execute(
+        select(SqlSeries).filter_by(
+            owner_kind=series_store.RUN,
+            owner_id=run_id,
+            kind=series_store.METRIC,
+            key=key,
+        )
+    ).scalar_one_or_none()

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import and_, case, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,12 +23,13 @@ from studio.tracking.entities import (
 from studio.tracking.orm import (
     SqlBatchReceipt,
     SqlExperiment,
-    SqlMetric,
     SqlMetricSummary,
     SqlParam,
     SqlRun,
     SqlTag,
 )
+from studio.tracking.series import store as series_store
+from studio.tracking.series.store import Owner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -144,18 +146,18 @@ def write_tags(session: Session, run_id: str, tags: Mapping[str, str]) -> None:
 
 
 def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
-    """Insert points and bring each touched (run, key) summary up to date."""
+    """Append points to their (run, key) series and bring each touched summary up to date."""
     if not rows:
         return
-    # The writer's tuples already have the column order, so they go to the driver's
-    # executemany untouched: no per-point objects. SQLite stores NaN as NULL by itself.
-    placeholders = ", ".join([placeholder(session)] * 5)
-    session.connection().exec_driver_sql(
-        f"INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES ({placeholders})",
-        list(rows),
-    )
     batch: dict[tuple[str, str], list[Any]] = {}
+    points: dict[tuple[str, str], tuple[list[int], list[int], list[float]]] = {}
     for run_id, key, value, step, stamp in rows:
+        group = points.get((run_id, key))
+        if group is None:
+            group = points[(run_id, key)] = ([], [], [])
+        group[0].append(step)
+        group[1].append(stamp)
+        group[2].append(value)
         entry = batch.get((run_id, key))
         if entry is None:
             batch[(run_id, key)] = [value, step, stamp, or_none(value), or_none(value), 1]
@@ -166,6 +168,17 @@ def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
             entry[3] = value if entry[3] is None else min(entry[3], value)
             entry[4] = value if entry[4] is None else max(entry[4], value)
         entry[5] += 1
+    # Sorted, so that two transactions appending to the same series lock them in one order.
+    for run_id, key in sorted(points):
+        steps, stamps, values = points[(run_id, key)]
+        series_id = series_store.intern(session, Owner.run(run_id), key, series_store.METRIC)
+        series_store.append(
+            session,
+            series_id,
+            np.array(steps, dtype=np.int64),
+            np.array(stamps, dtype=np.int64),
+            np.array(values, dtype=np.float64),
+        )
     merge_summaries(session, batch)
 
 
@@ -272,8 +285,10 @@ def descendants(session: Session, run_id: str) -> list[str]:
 def delete_run_rows(session: Session, run_ids: Iterable[str] | Any) -> None:
     """Delete runs and their rows; `run_ids` is a list of ids or a subquery selecting them."""
     # Explicit deletes rather than ON DELETE CASCADE alone: SQLite only cascades with the
-    # foreign_keys pragma, and a store opened by another tool may not have it on.
-    for table in (SqlMetric, SqlMetricSummary, SqlParam, SqlTag, SqlBatchReceipt):
+    # foreign_keys pragma, and a store opened by another tool may not have it on. Series
+    # have no foreign key at all (their owner may be another package's).
+    series_store.delete_owned(session, series_store.RUN, run_ids)
+    for table in (SqlMetricSummary, SqlParam, SqlTag, SqlBatchReceipt):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))
     # Parent links among the deleted runs go first, so no row points at one already gone.
     session.execute(update(SqlRun).where(SqlRun.id.in_(run_ids)).values(parent_run_id=None))

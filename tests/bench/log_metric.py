@@ -57,7 +57,8 @@ def studio_log_metric(home: Path, values: Sequence[float], level: str) -> tuple[
         raise BenchError(f"Studio's store ran at synchronous={used}, not {level}.")
     stored = count_rows(
         home / "studio.db",
-        "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND key = ?",
+        "SELECT coalesce(sum(count), 0) FROM series "
+        "WHERE owner_kind = 'run' AND owner_id = ? AND kind = 'metric' AND key = ?",
         (run_id, METRIC),
     )
     if stored != len(values):

@@ -90,7 +90,8 @@ def figure_first_point(sandbox: Sandbox, sizes: Sizes) -> list[Row]:
             stored = (
                 count_rows(
                     studio_home / "studio.db",
-                    "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND key = ?",
+                    "SELECT coalesce(sum(count), 0) FROM series "
+                    "WHERE owner_kind = 'run' AND owner_id = ? AND kind = 'metric' AND key = ?",
                     (run_id, METRIC),
                 )
                 if name == "studio"

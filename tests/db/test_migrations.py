@@ -20,7 +20,7 @@ from studio.errors import SchemaOutOfDate
 from studio.tracking import orm as _tracking_orm  # noqa: F401  (registers the tracking tables)
 from studio.tracking.store import TrackingStore
 
-TRACKING_TABLES = {"experiments", "runs", "params", "tags", "metrics", "metric_summaries"}
+TRACKING_TABLES = {"experiments", "runs", "params", "tags", "series", "metric_summaries"}
 
 
 def set_revision(database: Database, revision: str) -> None:

@@ -68,7 +68,8 @@ def other_service(uri: str, home: Path) -> Iterator[TrackingService]:
 
 
 def refuse_metric_key(uri: str, key: str) -> None:
-    """Make the database refuse every point of metric `key`, as a constraint would."""
+    """Make the database refuse every point of metric `key`, as a constraint would (its
+    series is never created)."""
     database = Database(uri)
     database.ensure_schema()
     database.dispose()
@@ -76,7 +77,7 @@ def refuse_metric_key(uri: str, key: str) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql(
-                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON metrics WHEN NEW.key = '{key}' "
+                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON series WHEN NEW.key = '{key}' "
                 "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
             )
         else:
@@ -86,7 +87,7 @@ def refuse_metric_key(uri: str, key: str) -> None:
                 "END $$"
             )
             connection.exec_driver_sql(
-                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON metrics FOR EACH ROW "
+                f"CREATE TRIGGER refuse_{key} BEFORE INSERT ON series FOR EACH ROW "
                 f"WHEN (NEW.key = '{key}') EXECUTE FUNCTION refuse_point()"
             )
     engine.dispose()

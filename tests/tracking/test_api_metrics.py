@@ -217,4 +217,27 @@ async def test_metric_history_bad_input(
     too_many = {"key": "a", "max_points": 100_001}
     (await studio_fetch("GET", url, params=too_many)).error(422, "max_points")
     (await studio_fetch("GET", url, params={"key": "a", "max_points": "x"})).error(422)
+    reversed_range = {"key": "a", "min_step": 5, "max_step": 4}
+    (await studio_fetch("GET", url, params=reversed_range)).error(422, "max_step")
+    (await studio_fetch("GET", url, params={"key": "a", "min_step": 2**63})).error(422, "min_step")
     (await studio_fetch("GET", "runs/nope/metrics/history", params={"key": "a"})).error(404)
+
+
+async def test_metric_history_of_a_step_range(
+    studio_fetch: StudioFetch, studio_tracking: TrackingService, studio_create: StudioCreate
+) -> None:
+    run = await new_run(studio_create)
+    studio_tracking.log_batch(run["id"], metrics=[("m", s * 0.5, s, s) for s in range(1_000)])
+    url = f"runs/{run['id']}/metrics/history"
+    exact = (
+        await studio_fetch("GET", url, params={"key": "m", "min_step": 250, "max_step": 260})
+    ).json
+    assert exact["steps"] == list(range(250, 261))
+    assert exact["values"] == [s * 0.5 for s in range(250, 261)]
+    assert (exact["total"], exact["downsampled"]) == (1_000, False)
+    params = {"key": "m", "min_step": 100, "max_step": 899, "max_points": 40}
+    small = (await studio_fetch("GET", url, params=params)).json
+    assert small["downsampled"] is True
+    assert len(small["steps"]) <= 40
+    assert (small["steps"][0], small["steps"][-1]) == (100, 899)
+    assert (min(small["values"]), max(small["values"])) == (50.0, 449.5)

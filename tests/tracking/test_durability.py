@@ -64,7 +64,9 @@ def _count_points(database_url: str) -> int:
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM metrics")).scalar_one())
+            return int(
+                connection.execute(text("SELECT coalesce(sum(count), 0) FROM series")).scalar_one()
+            )
     finally:
         engine.dispose()
 

@@ -249,6 +249,14 @@ async def test_metric_history_downsampled(
     assert 99.0 in history.values
     with pytest.raises(InvalidInput, match="max_points"):
         await call(client.get_metric_history, run.id, "train/loss", 1)
+    ranged = await call(
+        client.get_metric_history, run.id, "train/loss", None, min_step=1230, max_step=1240
+    )
+    assert ranged == studio_tracking.get_metric_history(
+        run.id, "train/loss", min_step=1230, max_step=1240
+    )
+    assert ranged.steps == list(range(1230, 1241))
+    assert 99.0 in ranged.values
 
 
 async def test_full_history_and_experiment_list_follow_the_servers_pages(

@@ -171,7 +171,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A metric's points in step order: downsampled when max_points is given, else in pages */
+        /** A metric's points in step order, in a step range if given: downsampled when max_points is given, else in pages */
         get: operations["getMetricHistory"];
         put?: never;
         post?: never;
@@ -1575,6 +1575,10 @@ export interface operations {
                 max_results?: number;
                 /** @description The next_page_token of the previous page (without max_points). */
                 page_token?: string | null;
+                /** @description Only points with a step at least this. */
+                min_step?: number | null;
+                /** @description Only points with a step at most this. */
+                max_step?: number | null;
             };
             header?: never;
             path: {
@@ -1584,7 +1588,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A metric's points in step order: downsampled when max_points is given, else in pages */
+            /** @description A metric's points in step order, in a step range if given: downsampled when max_points is given, else in pages */
             200: {
                 headers: {
                     [name: string]: unknown;

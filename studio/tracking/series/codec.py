@@ -1,0 +1,117 @@
+"""The payload of a chunk (and of a pyramid block): columns of integers and floats, packed.
+
+Integers (steps, timestamps) are stored as zigzag deltas of deltas: a step that grows by one
+and a clock that ticks evenly become runs of zeros. Floats are stored as the XOR of each
+value's bits with the previous value's (Gorilla's idea, without its bit packing): neighbours
+on a smooth curve share sign, exponent and leading mantissa bits, which become zero bytes.
+Every column is then byte-shuffled (all first bytes, then all second bytes, ...) so that
+those zero bytes form long runs, and the whole is compressed with zlib.
+
+Everything is plain numpy over whole arrays (no per-point Python), and every transformation
+is a bijection on 64-bit patterns (integer arithmetic wraps): NaN payloads, ±Inf and -0.0
+come back bit for bit.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+# Format version first, so a later codec can still read these payloads.
+_HEADER = struct.Struct("<BIHH")  # version, rows, integer columns, float columns
+_VERSION = 1
+# zlib's run-length strategy: the shuffled zero runs are what compresses, and it skips the
+# search for longer matches in the noisy mantissa bytes, where zlib spends its time. On a
+# 4,096-point chunk of a noisy curve it is as small as the default strategy, and faster
+# (0.67 ms against 0.87 ms on a loaded two-core machine).
+_LEVEL = 1
+_WINDOW_BITS = 15
+_MEMORY_LEVEL = 9
+
+
+class CodecError(ValueError):
+    """A payload that this codec did not write, or that was damaged."""
+
+
+def encode_columns(ints: list[np.ndarray], floats: list[np.ndarray]) -> bytes:
+    """Pack equal-length int64 and float64 columns into one compressed payload."""
+    rows = len(ints[0]) if ints else len(floats[0]) if floats else 0
+    words = np.empty((len(ints) + len(floats), rows), dtype=np.uint64)
+    for i, column in enumerate(ints):
+        words[i] = _zigzag(_delta2(np.asarray(column, dtype=np.int64)))
+    for j, column in enumerate(floats):
+        words[len(ints) + j] = _xor_previous(np.asarray(column, dtype=np.float64).view(np.uint64))
+    header = _HEADER.pack(_VERSION, rows, len(ints), len(floats))
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL, zlib.Z_RLE)
+    return header + compressor.compress(_shuffle(words)) + compressor.flush()
+
+
+def decode_columns(payload: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The columns `encode_columns` packed: an int64 array (columns, rows) and a float64
+    array (columns, rows)."""
+    if len(payload) < _HEADER.size:
+        raise CodecError("series payload too short")
+    version, rows, n_ints, n_floats = _HEADER.unpack_from(payload)
+    if version != _VERSION:
+        raise CodecError(f"unknown series payload version {version}")
+    try:
+        raw = zlib.decompress(payload[_HEADER.size :])
+    except zlib.error as exc:
+        raise CodecError(f"damaged series payload: {exc}") from exc
+    width = n_ints + n_floats
+    if len(raw) != width * rows * 8:
+        raise CodecError("series payload of the wrong length")
+    words = _unshuffle(raw, width, rows)
+    ints = np.cumsum(np.cumsum(_unzigzag(words[:n_ints]), axis=1), axis=1)
+    floats = np.bitwise_xor.accumulate(words[n_ints:], axis=1).view(np.float64)
+    return ints, floats
+
+
+def encode_points(steps: np.ndarray, timestamps: np.ndarray, values: np.ndarray) -> bytes:
+    """A chunk's payload: its steps, timestamps and values."""
+    return encode_columns([steps, timestamps], [values])
+
+
+def decode_points(payload: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, timestamps, values) of a chunk payload."""
+    ints, floats = decode_columns(payload)
+    if ints.shape[0] != 2 or floats.shape[0] != 1:
+        raise CodecError("not a chunk payload")
+    return ints[0], ints[1], floats[0]
+
+
+def _delta2(column: np.ndarray) -> np.ndarray:
+    # [x0, x1 - x0, ...] twice; cumsum twice undoes it (wrapping arithmetic both ways). In
+    # place on one copy: np.diff's overhead is most of the time on a block's short columns.
+    first = column.copy()
+    first[1:] -= column[:-1]
+    second = first.copy()
+    second[1:] -= first[:-1]
+    return second
+
+
+def _zigzag(column: np.ndarray) -> np.ndarray:
+    # Small negative deltas become small unsigned numbers (-1 -> 1, 1 -> 2).
+    return ((column << 1) ^ (column >> 63)).view(np.uint64)
+
+
+def _unzigzag(words: np.ndarray) -> np.ndarray:
+    return ((words >> np.uint64(1)) ^ (np.uint64(0) - (words & np.uint64(1)))).view(np.int64)
+
+
+def _xor_previous(bits: np.ndarray) -> np.ndarray:
+    out = bits.copy()
+    out[1:] ^= bits[:-1]
+    return out
+
+
+def _shuffle(words: np.ndarray) -> bytes:
+    # (columns, rows) words -> byte planes: byte k of every word of every column together.
+    return np.ascontiguousarray(words.view(np.uint8).reshape(-1, 8).T).tobytes()
+
+
+def _unshuffle(raw: bytes, width: int, rows: int) -> np.ndarray:
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(8, width * rows)
+    return np.ascontiguousarray(planes.T).view(np.uint64).reshape(width, rows)
