@@ -71,7 +71,9 @@ describe('CompareModel', () => {
     expect(compare.history('b', 'test_score')).toEqual({
       steps: [0],
       timestamps: [1_700_000_000_001],
-      values: [0.8]
+      values: [0.8],
+      total: 1,
+      downsampled: false
     });
     expect(compare.history('c', 'test_score')).toBeUndefined();
     expect(Object.keys(compare.histories.loss).sort()).toEqual(['a', 'b', 'c']);

@@ -31,6 +31,12 @@ export interface ISearchRunsOptions {
   tree?: boolean;
 }
 
+/** A range of steps, both ends included; an end left out is open. */
+export interface IStepRange {
+  min?: number;
+  max?: number;
+}
+
 const ARTIFACT_CONTENT = '/studio/api/runs/{run_id}/artifacts/content';
 
 /** Every call the panels make, one method per route. */
@@ -144,16 +150,22 @@ export class TrackingAPI {
   }
 
   /** At most `maxPoints` points that keep the extremes, or (left out) every point: the
-   * server answers a full history in pages, joined here. */
+   * server answers a full history in pages, joined here. `steps` keeps the points whose steps
+   * lie in that range (both ends included; an end left out is open). */
   async getMetricHistory(
     runId: string,
     key: string,
-    maxPoints?: number
+    maxPoints?: number,
+    steps: IStepRange = {}
   ): Promise<MetricHistory> {
+    const range = { min_step: steps.min, max_step: steps.max };
     const page = (query: { max_points?: number; page_token?: string }) =>
       unwrap(
         this._client.GET('/studio/api/runs/{run_id}/metrics/history', {
-          params: { path: { run_id: runId }, query: { key, ...query } }
+          params: {
+            path: { run_id: runId },
+            query: { key, ...range, ...query }
+          }
         })
       );
     const first = await page({ max_points: maxPoints });

@@ -11,6 +11,7 @@ import type { Histories } from '../models/compareModel';
 import { Direction, guessDirection } from '../metricDirection';
 import { preferredMetric } from './compare/compareData';
 import { MetricCharts } from './compare/MetricCharts';
+import type { IZoomProps } from './chartView';
 import { MetricsSummaryTable } from './compare/MetricsSummaryTable';
 import { ParallelCoordinates } from './compare/ParallelCoordinates';
 import { ParamsDiffTable } from './compare/ParamsDiffTable';
@@ -18,7 +19,7 @@ import { RunLegend } from './compare/RunLegend';
 import { ScatterPlot } from './compare/ScatterPlot';
 import { runColor, useThemeVersion } from './theme';
 
-export interface ICompareViewProps {
+export interface ICompareViewProps extends IZoomProps {
   /** The runs that loaded, in the order asked for. */
   runs: Run[];
   paramKeys: string[];
@@ -134,6 +135,9 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
             colors={colors}
             metricKeys={chartKeys}
             histories={props.histories}
+            zooms={props.zooms}
+            onZoom={props.onZoom}
+            onZoomOut={props.onZoomOut}
             defaultSmoothing={props.defaultSmoothing}
             trans={trans}
           />

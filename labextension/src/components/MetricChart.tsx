@@ -11,6 +11,8 @@ import * as React from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+import type { IStepSpan } from '../models/zoom';
+import type { IChartView } from './chartView';
 import {
   alignedData,
   IChartSeries,
@@ -41,6 +43,43 @@ export interface IMetricChartProps {
   testId?: string;
   /** Shown after the title (the run panel's last / min / max); memoised by the caller. */
   header?: React.ReactNode;
+  /**
+   * A drag over the plot chose this range of the x axis (steps, or epoch ms by time);
+   * `plotWidth` is the plot's width in CSS pixels. uPlot zooms into what it has meanwhile.
+   */
+  onZoom?: (selection: IStepSpan, plotWidth: number) => void;
+  /** A double click on the plot: back to the whole series. */
+  onZoomOut?: () => void;
+  /** What the chart draws (zoomed, downsampled): said under it and in data attributes. */
+  view?: IChartView;
+}
+
+/**
+ * uPlot hooks that tell the chart's caller of a drag (the selection uPlot zooms to) and of a
+ * double click. The callbacks are read through refs, so that new ones keep the instance.
+ */
+function zoomHooks(
+  onZoom: React.RefObject<IMetricChartProps['onZoom']>,
+  onZoomOut: React.RefObject<IMetricChartProps['onZoomOut']>
+): uPlot.Hooks.Arrays {
+  return {
+    setSelect: [
+      (u: uPlot) => {
+        const { left, width } = u.select;
+        if (width > 0 && onZoom.current) {
+          onZoom.current(
+            { min: u.posToVal(left, 'x'), max: u.posToVal(left + width, 'x') },
+            u.over.clientWidth
+          );
+        }
+      }
+    ],
+    ready: [
+      (u: uPlot) => {
+        u.over.addEventListener('dblclick', () => onZoomOut.current?.());
+      }
+    ]
+  };
 }
 
 function pad(n: number, width = 2): string {
@@ -165,10 +204,15 @@ export const MetricChart = React.memo(function MetricChart(
       themeVersion
     ]
   );
+  const onZoom = React.useRef(props.onZoom);
+  onZoom.current = props.onZoom;
+  const onZoomOut = React.useRef(props.onZoomOut);
+  onZoomOut.current = props.onZoomOut;
   const makeOptions = React.useCallback(
     (width: number) =>
       lineChartOptions(layout, width, {
-        setCursor: [tooltipHook(layout, tooltip)]
+        setCursor: [tooltipHook(layout, tooltip)],
+        ...zoomHooks(onZoom, onZoomOut)
       }),
     [layout]
   );
@@ -184,11 +228,16 @@ export const MetricChart = React.memo(function MetricChart(
     }
   }, [props.metricKey]);
 
+  const { view } = props;
   return (
     <div
       className="jp-Studio-metricChart"
       data-testid={props.testId ?? 'studio-metric-chart'}
       data-metric={props.metricKey}
+      data-zoomed={view ? String(view.zoomed) : undefined}
+      data-downsampled={view ? String(view.downsampled) : undefined}
+      data-points={view?.points}
+      data-pending={view ? String(view.pending) : undefined}
     >
       <div className="jp-Studio-metricChart-title" title={props.metricKey}>
         <span className="jp-Studio-metricChart-name">{props.metricKey}</span>
@@ -206,6 +255,11 @@ export const MetricChart = React.memo(function MetricChart(
       <div className="jp-Studio-metricChart-plot" ref={ref}>
         <div className="jp-Studio-chartTooltip" ref={tooltip} hidden />
       </div>
+      {view && (
+        <div className="jp-Studio-chartNote" data-testid="studio-chart-view">
+          {view.note}
+        </div>
+      )}
     </div>
   );
 });

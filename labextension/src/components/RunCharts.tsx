@@ -6,11 +6,14 @@ import * as React from 'react';
 
 import { type MetricSummary, toNumber } from '../api/types';
 import type { IMetricSeries } from '../models/runModel';
+import { IStepSpan, IZoomView, zoomMaxPoints, zoomSpans } from '../models/zoom';
 import { ChartToolbar, IChartOptions, xAxisTitle } from './ChartToolbar';
+import { chartView, IZoomProps } from './chartView';
 import { IChartSeries, MetricChart } from './MetricChart';
 import { formatNumber } from './runCells';
 
 export type { IChartOptions, XAxisKind } from './ChartToolbar';
+export type { IZoomProps } from './chartView';
 
 /** A metric's statistics as the server summarises them (every point, not only those drawn). */
 export interface IMetricStats {
@@ -20,7 +23,8 @@ export interface IMetricStats {
   max: number;
 }
 
-export interface IRunChartsProps {
+export interface IRunChartsProps extends IZoomProps {
+  runId: string;
   runName: string;
   metrics: IMetricSeries[];
   /** The run's metric summaries, by key: last, min, max and how many points. */
@@ -86,8 +90,12 @@ function ValueCard(props: { metricKey: string; value: number }): JSX.Element {
  * header only when a statistic does (they are primitives, so that the memo holds).
  */
 const RunChart = React.memo(function RunChart(props: {
+  runId: string;
   runName: string;
   metric: IMetricSeries;
+  zoom: IZoomView | null;
+  onZoom: IZoomProps['onZoom'];
+  onZoomOut: IZoomProps['onZoomOut'];
   options: IChartOptions;
   last: number;
   min: number;
@@ -95,7 +103,10 @@ const RunChart = React.memo(function RunChart(props: {
   count: number;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { metric, options, trans, last, min, max, count } = props;
+  const { metric, options, trans, last, min, max, count, zoom, runId } = props;
+  const zoomed = zoom?.lines?.[runId];
+  const drawn = zoomed ?? metric;
+  const byTime = options.xAxis === 'time';
   const header = React.useMemo(
     () => <StatsLine stats={{ last, min, max, count }} trans={trans} />,
     [last, min, max, count, trans]
@@ -104,12 +115,44 @@ const RunChart = React.memo(function RunChart(props: {
     () => [
       {
         name: props.runName,
-        x: options.xAxis === 'time' ? metric.timestamps : metric.steps,
-        y: metric.values
+        x: byTime ? drawn.timestamps : drawn.steps,
+        y: drawn.values
       }
     ],
-    [metric, options.xAxis, props.runName]
+    [drawn, byTime, props.runName]
   );
+  const view = React.useMemo(
+    () =>
+      chartView(
+        [
+          {
+            points: drawn.values.length,
+            total: metric.total,
+            downsampled: drawn.downsampled
+          }
+        ],
+        !!zoomed,
+        zoom,
+        trans
+      ),
+    [drawn, metric.total, zoomed, zoom, trans]
+  );
+  const { onZoom, onZoomOut } = props;
+  const key = metric.key;
+  const zoomIn = React.useCallback(
+    (selection: IStepSpan, plotWidth: number) => {
+      const spans = zoomSpans(
+        [{ runId, x: series[0].x, steps: drawn.steps }],
+        selection,
+        !byTime
+      );
+      if (Object.keys(spans).length > 0) {
+        onZoom?.(key, spans, zoomMaxPoints(plotWidth));
+      }
+    },
+    [runId, series, drawn, byTime, key, onZoom]
+  );
+  const zoomOut = React.useCallback(() => onZoomOut?.(key), [key, onZoomOut]);
   if (metric.pending) {
     return (
       <div className="jp-Studio-chartCard">
@@ -129,18 +172,13 @@ const RunChart = React.memo(function RunChart(props: {
         logScale={options.logScale}
         smoothing={options.smoothing}
         downloadTitle={trans.__('Download as PNG')}
+        view={view}
+        onZoom={zoomIn}
+        onZoomOut={zoomOut}
       />
-      <div className="jp-Studio-chartNote">
-        {metric.error
-          ? metric.error
-          : metric.downsampled
-            ? trans.__(
-                '%1 of %2 points (downsampled by the server, extremes kept)',
-                metric.values.length.toLocaleString(),
-                metric.total.toLocaleString()
-              )
-            : trans._n('%1 point', '%1 points', metric.total)}
-      </div>
+      {metric.error && (
+        <div className="jp-Studio-chartNote">{metric.error}</div>
+      )}
     </div>
   );
 });
@@ -192,6 +230,10 @@ export function RunCharts(props: IRunChartsProps): JSX.Element {
               return (
                 <RunChart
                   key={metric.key}
+                  runId={props.runId}
+                  zoom={props.zooms?.get(metric.key) ?? null}
+                  onZoom={props.onZoom}
+                  onZoomOut={props.onZoomOut}
                   runName={props.runName}
                   metric={metric}
                   options={options}

@@ -10,9 +10,9 @@ import { formatDuration } from '../format';
 import type { Artifact, Run } from '../api/types';
 import type { IMetricSeries } from '../models/runModel';
 import { ArtifactTree } from './ArtifactTree';
-import { IChartOptions, RunCharts } from './RunCharts';
+import { IChartOptions, IZoomProps, RunCharts } from './RunCharts';
 
-export interface IRunViewProps {
+export interface IRunViewProps extends IZoomProps {
   run: Run | null;
   parent: Run | null;
   children: Run[];
@@ -250,6 +250,10 @@ export function RunView(props: IRunViewProps): JSX.Element {
       <section className="jp-Studio-section">
         <h3>{trans.__('Metrics')}</h3>
         <RunCharts
+          runId={run.id}
+          zooms={props.zooms}
+          onZoom={props.onZoom}
+          onZoomOut={props.onZoomOut}
           runName={run.name || run.id}
           metrics={props.metrics}
           summaries={run.metrics}

@@ -10,6 +10,7 @@ import type { TrackingAPI } from '../api/tracking';
 import { MetricSummary, Run, toNumber } from '../api/types';
 import { HISTORY_CONCURRENCY, runLimited } from './limited';
 import { pollFrequency } from './pollFrequency';
+import { ChartZooms } from './zoom';
 
 /** The fewest and the most runs a comparison takes. */
 export const MIN_COMPARE_RUNS = 2;
@@ -30,6 +31,9 @@ export interface IHistory {
   steps: number[];
   timestamps: number[];
   values: number[];
+  /** How many points the run has stored (more than drawn when downsampled). */
+  total: number;
+  downsampled: boolean;
 }
 
 /** Histories by metric key, then run id. */
@@ -64,7 +68,12 @@ export class CompareModel implements IDisposable {
       standby: () => (this.anyRunning && this._active ? 'when-hidden' : true),
       name: 'jupyter-studio:compare'
     });
+    this.zooms = new ChartZooms(this._api);
+    this.zooms.changed.connect(() => this._emit(), this);
   }
+
+  /** The charts' zooms (by metric key); a change of one is a change of the model. */
+  readonly zooms: ChartZooms;
 
   /**
    * Poll only while the panel is seen: while inactive the live refresh stands by, and the
@@ -162,6 +171,7 @@ export class CompareModel implements IDisposable {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this.zooms.dispose();
     Signal.clearData(this);
   }
 
@@ -244,7 +254,12 @@ export class CompareModel implements IDisposable {
           this._setHistory(run.id, key, singlePoint(summary));
           continue;
         }
-        jobs.push(() => this._loadHistory(run.id, key));
+        jobs.push(async () => {
+          await this._loadHistory(run.id, key);
+          if (old) {
+            void this.zooms.grew(key, run.id, old.last_step);
+          }
+        });
       }
     }
     await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);
@@ -258,7 +273,9 @@ export class CompareModel implements IDisposable {
       this._setHistory(runId, key, {
         steps: answer.value.steps,
         timestamps: answer.value.timestamps,
-        values: answer.value.values.map(toNumber)
+        values: answer.value.values.map(toNumber),
+        total: answer.value.total,
+        downsampled: answer.value.downsampled
       });
     }
     this._report(`${runId} ${key}`, answer);
@@ -343,7 +360,9 @@ function singlePoint(summary: MetricSummary): IHistory {
   return {
     steps: [summary.last_step],
     timestamps: [summary.last_timestamp],
-    values: [toNumber(summary.last)]
+    values: [toNumber(summary.last)],
+    total: summary.count,
+    downsampled: false
   };
 }
 

@@ -11,6 +11,7 @@ import { Artifact, MetricSummary, Run, toNumber } from '../api/types';
 import { HISTORY_CONCURRENCY, runLimited } from './limited';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
 import { pollFrequency } from './pollFrequency';
+import { ChartZooms } from './zoom';
 
 /** About how many points of each history the server sends (it keeps the extremes). */
 export const RUN_MAX_POINTS = 1000;
@@ -94,7 +95,12 @@ export class RunModel implements IDisposable {
       standby: () => !this._active || 'when-hidden'
     });
     this._settings.changed.connect(this._onSettings, this);
+    this.zooms = new ChartZooms(this._api);
+    this.zooms.changed.connect(() => this._emit(), this);
   }
+
+  /** The charts' zooms (by metric key); a change of one is a change of the model. */
+  readonly zooms: ChartZooms;
 
   /**
    * Poll only while the panel is seen: while inactive the live refresh stands by, and a tick
@@ -193,6 +199,7 @@ export class RunModel implements IDisposable {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this.zooms.dispose();
     this._settings.changed.disconnect(this._onSettings, this);
     Signal.clearData(this);
   }
@@ -289,6 +296,10 @@ export class RunModel implements IDisposable {
           i === index ? series : item
         );
         this._emit();
+        const before = previous.get(key);
+        if (before && before.steps.length > 0) {
+          void this.zooms.grew(key, this.runId, before.steps.at(-1)!);
+        }
       }
     });
     await runLimited(jobs, HISTORY_CONCURRENCY, () => this._isDisposed);

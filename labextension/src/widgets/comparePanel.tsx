@@ -20,6 +20,7 @@ import {
   ISettingsHolder,
   IStudioSettings
 } from '../tokens';
+import type { IStepSpan } from '../models/zoom';
 import { ModelView } from './modelView';
 import { refreshButton } from './toolbar';
 
@@ -113,6 +114,9 @@ export class ComparePanelView extends ModelView<CompareModel> {
         differingParams={model.differingParams}
         metricKeys={model.metricKeys}
         histories={model.histories}
+        zooms={model.zooms.views}
+        onZoom={this._zoom}
+        onZoomOut={this._zoomOut}
         loading={model.loading}
         error={model.error}
         defaultSmoothing={this._context.settings.current.defaultSmoothing}
@@ -128,6 +132,15 @@ export class ComparePanelView extends ModelView<CompareModel> {
   ): void {
     this.model.refreshInterval = settings.refreshInterval;
   }
+
+  private readonly _zoom = (
+    key: string,
+    spans: Record<string, IStepSpan>,
+    maxPoints: number
+  ): void => void this.model.zooms.zoom(key, spans, maxPoints);
+
+  private readonly _zoomOut = (key: string): void =>
+    this.model.zooms.reset(key);
 
   private _openRun = (runId: string): void => {
     const commands = this._context.commands;

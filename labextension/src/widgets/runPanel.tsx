@@ -15,6 +15,7 @@ import * as React from 'react';
 
 import { RunView } from '../components/RunView';
 import { RunModel } from '../models/runModel';
+import type { IStepSpan } from '../models/zoom';
 import { studioIcon } from '../icons';
 import { CommandIDs, IPanelContext } from '../tokens';
 import { ModelView } from './modelView';
@@ -121,6 +122,9 @@ export class RunPanelView extends ModelView<RunModel> {
         children={model.children}
         childrenTotal={model.childrenTotal}
         metrics={model.metrics}
+        zooms={model.zooms.views}
+        onZoom={this._zoom}
+        onZoomOut={this._zoomOut}
         folders={model.folders}
         expanded={model.expanded}
         loading={model.loading}
@@ -182,6 +186,15 @@ export class RunPanelView extends ModelView<RunModel> {
       );
     }
   }
+
+  private readonly _zoom = (
+    key: string,
+    spans: Record<string, IStepSpan>,
+    maxPoints: number
+  ): void => void this.model.zooms.zoom(key, spans, maxPoints);
+
+  private readonly _zoomOut = (key: string): void =>
+    this.model.zooms.reset(key);
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
