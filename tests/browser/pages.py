@@ -1010,3 +1010,72 @@ class StudioPage:
     def chart_x_values(self, chart: Locator) -> int:
         """How many x values the chart's uPlot instance holds (drawn in range or not)."""
         return int(chart.first.evaluate(f"chart => ({_UPLOT_JS})(chart).data[0].length"))
+
+    # Zoom ----------------------------------------------------------------------------------
+
+    def chart_view(self, chart: Locator) -> dict[str, Any]:
+        """What the chart says it draws: zoomed in or not, downsampled or every point, how
+        many points (its data attributes), the fetch in flight, and its note."""
+        first = chart.first
+        return {
+            "zoomed": first.get_attribute("data-zoomed") == "true",
+            "downsampled": first.get_attribute("data-downsampled") == "true",
+            "points": int(first.get_attribute("data-points") or 0),
+            "pending": first.get_attribute("data-pending") == "true",
+            "note": first.locator(tid("studio-chart-view")).inner_text(),
+        }
+
+    def wait_chart_view(
+        self, chart: Locator, until: Callable[[dict[str, Any]], bool], what: str
+    ) -> dict[str, Any]:
+        return poll(lambda: self.chart_view(chart), until, what, 20)
+
+    def chart_lines(self, chart: Locator) -> dict[str, Any]:
+        """What uPlot holds: its x values, and each raw line's values by label (a smoothed
+        line, drawn over its raw one, left out), NaN gaps as None."""
+        return dict(
+            chart.first.evaluate(
+                f"""chart => {{
+  const u = ({_UPLOT_JS})(chart);
+  const lines = {{}};
+  u.series.forEach((series, i) => {{
+    if (i > 0 && !(series.label in lines)) lines[series.label] = Array.from(u.data[i]);
+  }});
+  return {{ x: Array.from(u.data[0]), lines }};
+}}"""
+            )
+        )
+
+    def drag_chart_x(self, chart: Locator, low: float, high: float) -> tuple[float, float]:
+        """Drag the mouse across the plot from x value `low` to `high` (steps or epoch ms),
+        on whole pixels; returns the x values under the pixels where the drag began and
+        ended, as uPlot reads them."""
+        over = chart.locator(".u-over")
+        over.scroll_into_view_if_needed()
+        box = over.bounding_box()
+        assert box is not None
+        start, end = (
+            round(box["x"] + chart.first.evaluate(
+                f"(chart, x) => ({_UPLOT_JS})(chart).valToPos(x, 'x')", x
+            ))
+            for x in (low, high)
+        )  # fmt: skip
+        y = round(box["y"] + box["height"] / 2)
+        self.page.mouse.move(start, y)
+        self.page.mouse.down()
+        self.page.mouse.move(end, y, steps=5)
+        self.page.mouse.up()
+        left = over.evaluate("node => node.getBoundingClientRect().left")
+        values = chart.first.evaluate(
+            f"""(chart, px) => {{
+  const u = ({_UPLOT_JS})(chart);
+  return px.map(p => u.posToVal(p, 'x'));
+}}""",
+            [start - left, end - left],
+        )
+        return float(values[0]), float(values[1])
+
+    def double_click_chart(self, chart: Locator) -> None:
+        over = chart.locator(".u-over")
+        over.scroll_into_view_if_needed()
+        over.dblclick()

@@ -28,12 +28,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import insert
 
 from studio.config import StudioConfig
 from studio.tracking import store_rows as sql_rows
 from studio.tracking.entities import RunStatus
 from studio.tracking.orm import SqlParam, SqlRun
+from studio.tracking.series import store as series_store
 from studio.tracking.service import TrackingService
 
 LONG_METRIC = "batch_loss"
@@ -377,6 +379,47 @@ def seed_long_metric(home: Path, experiment: str = "bench") -> str:
         ]
         for offset in range(0, len(points), 10_000):
             service.log_batch(record.id, metrics=points[offset : offset + 10_000])
+        return record.id
+    finally:
+        service.store.db.dispose()
+
+
+def seed_series_run(
+    home: Path,
+    experiment: str,
+    name: str,
+    metrics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    batch: int = 200_000,
+) -> str:
+    """One finished run in `experiment` whose metrics are `(steps, timestamps, values)` arrays
+    of any length; returns its id. The points go straight into the series store, `batch` a
+    transaction (ten million in seconds, where `log_batch` would take minutes), and each
+    metric's summary is written once."""
+    service = service_for(home)
+    try:
+        found = service.get_experiment_by_name(experiment)
+        experiment_id = found.id if found else service.create_experiment(experiment).id
+        stamp = int(time.time() * 1000)
+        record = service.create_run(
+            experiment_id, name=name, status=RunStatus.FINISHED, start_time=stamp,
+            end_time=stamp + 1,
+        )  # fmt: skip
+        database = service.store.db
+        for key, (steps, stamps, values) in metrics.items():
+            with database.session(write=True) as session:
+                series_id = series_store.intern(session, series_store.Owner.run(record.id), key)
+            for at in range(0, len(steps), batch):
+                part = slice(at, at + batch)
+                with database.session(write=True) as session:
+                    series_store.append(session, series_id, steps[part], stamps[part], values[part])
+            last = int(np.lexsort((stamps, steps))[-1])
+            summary = [
+                float(values[last]), int(steps[last]), int(stamps[last]),
+                sql_rows.or_none(float(np.nanmin(values))),
+                sql_rows.or_none(float(np.nanmax(values))), len(steps),
+            ]  # fmt: skip
+            with database.session(write=True) as session:
+                sql_rows.merge_summaries(session, {(record.id, key): summary})
         return record.id
     finally:
         service.store.db.dispose()
