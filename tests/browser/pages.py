@@ -1061,10 +1061,7 @@ class StudioPage:
             for x in (low, high)
         )  # fmt: skip
         y = round(box["y"] + box["height"] / 2)
-        self.page.mouse.move(start, y)
-        self.page.mouse.down()
-        self.page.mouse.move(end, y, steps=5)
-        self.page.mouse.up()
+        # Read before the drag: uPlot zooms (its scale changes) as the mouse is released.
         left = over.evaluate("node => node.getBoundingClientRect().left")
         values = chart.first.evaluate(
             f"""(chart, px) => {{
@@ -1073,6 +1070,10 @@ class StudioPage:
 }}""",
             [start - left, end - left],
         )
+        self.page.mouse.move(start, y)
+        self.page.mouse.down()
+        self.page.mouse.move(end, y, steps=5)
+        self.page.mouse.up()
         return float(values[0]), float(values[1])
 
     def double_click_chart(self, chart: Locator) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
+from tests.browser.pages import poll
 from tests.browser.seed import seed_series_run
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def test_zoom_into_a_million_point_metric_shows_its_exact_points(
     view = studio.chart_view(chart)
     assert view["points"] == len(lines["x"]), view
     assert 150 <= view["points"] <= 250, view
-    assert studio.drawn_points(chart) == view["points"]
+    poll(lambda: studio.drawn_points(chart), lambda n: n == view["points"], "the points drawn", 10)
     studio.screenshot("zoom_every_point", chart)
 
     studio.double_click_chart(chart)

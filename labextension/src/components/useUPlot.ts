@@ -48,7 +48,14 @@ export function useUPlot(
     if (current && built.current === makeOptions) {
       if (drawn.current !== data) {
         drawn.current = data;
-        current.setData(data, !zoomedIn(current));
+        if (zoomedIn(current)) {
+          // uPlot draws nothing on setData without a scale reset: set the range kept again.
+          const { min, max } = current.scales.x;
+          current.setData(data, false);
+          current.setScale('x', { min: min!, max: max! });
+        } else {
+          current.setData(data);
+        }
       }
       return;
     }
