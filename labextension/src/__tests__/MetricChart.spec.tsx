@@ -102,13 +102,54 @@ describe('MetricChart', () => {
     rerender(<MetricChart {...base} series={grown} />);
     expect(lastCall().resetScales).toBe(true);
 
-    lastCall().plot.setScale('x', { min: 1, max: 2 });
+    const plot = lastCall().plot;
+    plot.setScale('x', { min: 1, max: 2 });
+    const setScale = jest.spyOn(plot, 'setScale');
     const more = [
       { ...base.series[0], x: [0, 1, 2, 3, 4, 5], y: [4, 3, 2, 1, 0, 0] }
     ];
     rerender(<MetricChart {...base} series={more} />);
     expect(lastCall().kind).toBe('setData');
     expect(lastCall().resetScales).toBe(false);
+    // Without a reset uPlot draws nothing: the kept range is set again, which draws.
+    expect(setScale).toHaveBeenCalledWith('x', { min: 1, max: 2 });
+  });
+
+  it('tells of a drag (the range and the plot width) and of a double click', () => {
+    const onZoom = jest.fn();
+    const onZoomOut = jest.fn();
+    render(<MetricChart {...base} onZoom={onZoom} onZoomOut={onZoomOut} />);
+    const { hooks } = lastCall().plot.opts;
+    const over = document.createElement('div');
+    Object.defineProperty(over, 'clientWidth', { value: 600 });
+    const u = {
+      select: { left: 30, width: 60 },
+      posToVal: (px: number) => px / 10,
+      over
+    } as unknown as uPlot;
+
+    hooks!.setSelect!.forEach(hook => hook!(u));
+    hooks!.ready!.forEach(hook => hook!(u));
+    fireEvent.doubleClick(over);
+
+    expect(onZoom).toHaveBeenCalledWith({ min: 3, max: 9 }, 600);
+    expect(onZoomOut).toHaveBeenCalledTimes(1);
+  });
+
+  it('says what it draws under the plot and in data attributes', () => {
+    const view = {
+      zoomed: true,
+      downsampled: false,
+      points: 4,
+      pending: false,
+      note: 'zoomed in, every point: 4 points'
+    };
+    const { getByTestId } = render(<MetricChart {...base} view={view} />);
+    const wrapper = getByTestId('studio-metric-chart');
+    expect(wrapper.dataset.zoomed).toBe('true');
+    expect(wrapper.dataset.downsampled).toBe('false');
+    expect(wrapper.dataset.points).toBe('4');
+    expect(getByTestId('studio-chart-view').textContent).toBe(view.note);
   });
 
   it('switches to a log y axis and a time x axis, drawing what is not positive as a gap', () => {

@@ -1,7 +1,7 @@
 import { HISTORY_CONCURRENCY } from '../models/limited';
 import { Signal } from '@lumino/signaling';
 
-import type { ISearchRunsOptions } from '../api/tracking';
+import type { ISearchRunsOptions, IStepRange } from '../api/tracking';
 import type { Artifact, MetricHistory, Run, RunList } from '../api/types';
 import { StudioRequestError } from '../handler';
 import { IRunAPI, RunModel, RUN_MAX_POINTS } from '../models/runModel';
@@ -47,6 +47,7 @@ class FakeAPI implements IRunAPI {
   calls: string[] = [];
   searches: ISearchRunsOptions[] = [];
   maxPoints: (number | undefined)[] = [];
+  ranges: IStepRange[] = [];
 
   async getRun(runId: string): Promise<Run> {
     this.calls.push(`getRun ${runId}`);
@@ -68,10 +69,12 @@ class FakeAPI implements IRunAPI {
   async getMetricHistory(
     runId: string,
     key: string,
-    maxPoints?: number
+    maxPoints?: number,
+    steps: IStepRange = {}
   ): Promise<MetricHistory> {
     this.calls.push(`history ${key}`);
     this.maxPoints.push(maxPoints);
+    this.ranges.push(steps);
     const history = this.histories[key];
     if (history instanceof Error) {
       throw history;
@@ -304,6 +307,48 @@ describe('RunModel', () => {
 
     await new Promise(resolve => setTimeout(resolve, 1300));
     expect(api.calls.filter(c => c === 'getRun r1').length).toBe(2);
+    model.dispose();
+  });
+
+  it('zooms a chart, and fetches the zoom again on a live tick only where new points fall', async () => {
+    const run = makeRun('r1', {
+      status: 'RUNNING',
+      end_time: null,
+      duration_ms: null,
+      metrics: { loss: summary('loss', 100), acc: summary('acc', 100) }
+    });
+    const { api, model } = setup(run);
+    api.histories = { loss: lossHistory, acc: { ...lossHistory, key: 'acc' } };
+    await model.refresh();
+    let changes = 0;
+    model.stateChanged.connect(() => changes++);
+
+    // loss's zoom reaches past its last step (99); acc's ends before it.
+    await model.zooms.zoom('loss', { r1: { min: 50, max: 200 } }, 2400);
+    await model.zooms.zoom('acc', { r1: { min: 0, max: 40 } }, 2400);
+    expect(changes).toBe(4);
+    expect(model.zooms.view('loss')!.lines!.r1.steps).toEqual([0, 50, 99]);
+    expect(api.ranges.slice(-2)).toEqual([
+      { min: 50, max: 200 },
+      { min: 0, max: 40 }
+    ]);
+    expect(api.maxPoints.slice(-2)).toEqual([2400, 2400]);
+
+    api.runs.set(
+      'r1',
+      makeRun('r1', {
+        metrics: { loss: summary('loss', 150), acc: summary('acc', 150) }
+      })
+    );
+    api.calls.length = 0;
+    api.ranges.length = 0;
+    await new Promise(resolve => setTimeout(resolve, 1300));
+    // Each whole history once, and loss's zoom (new points may fall in it); acc's stays.
+    expect(api.calls.filter(c => c === 'history loss')).toHaveLength(2);
+    expect(api.calls.filter(c => c === 'history acc')).toHaveLength(1);
+    expect(api.ranges).toContainEqual({ min: 50, max: 200 });
+    expect(api.ranges).not.toContainEqual({ min: 0, max: 40 });
+    expect(model.zooms.view('acc')!.ranges.r1).toEqual({ min: 0, max: 40 });
     model.dispose();
   });
 

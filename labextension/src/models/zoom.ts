@@ -79,7 +79,8 @@ export function stepSpanOf(
     return null;
   }
   let first = x.findIndex(value => value >= selection.min);
-  if (first < 0) {
+  // The line ends before the selection, or starts after it.
+  if (first < 0 || (first === 0 && x[0] > selection.max)) {
     return null;
   }
   first = Math.max(0, first - 1);
