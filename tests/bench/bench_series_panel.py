@@ -95,6 +95,11 @@ const drawn = card => {
 };
 """
 _ALL_DRAWN = _IN_VIEW + "return seen.length > 0 && seen.every(drawn);"
+_ALL_LOADED = """arg => {
+  const panel = document.getElementById(arg.widgetId);
+  return !!panel && panel.querySelectorAll('.jp-Studio-metricChart').length > 0
+    && !panel.querySelector('.jp-Studio-chartPlaceholder');
+}"""
 _COUNT = _IN_VIEW + (
     "return [seen.length, seen.filter(drawn).map(card => card.querySelector("
     "'.jp-Studio-metricChart-plot').__uplot.data[0].length)];"
@@ -114,6 +119,9 @@ def figure_open(page: Page, run_id: str, repeats: int) -> tuple[list[float], int
         in_view, points = page.evaluate(f"arg => {{ {_COUNT} }}", arg)
         progress(f"open #{attempt}: {timings[-1]:.0f} ms, {in_view} charts in view, {points}")
         if attempt < repeats:
+            # Every history loaded before the panel closes: the next open starts on a quiet
+            # server, not behind the requests of this one's charts below the fold.
+            page.wait_for_function(_ALL_LOADED, arg=arg)
             close_panel(page, widget_id)
     return timings, int(in_view), [int(n) for n in points]
 

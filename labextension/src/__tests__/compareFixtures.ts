@@ -1,4 +1,5 @@
 /** Runs and a fake tracking API for the compare panel's tests. */
+import type { IStepRange } from '../api/tracking';
 import type {
   MetricHistory,
   MetricSummary,
@@ -76,7 +77,12 @@ export class FakeAPI implements ICompareAPI {
   /** Full histories by `${runId}/${key}`; default: the summary's count of points 0, 1, 2... */
   values = new Map<string, (number | 'NaN')[]>();
   getRunCalls: string[] = [];
-  historyCalls: { runId: string; key: string; maxPoints?: number }[] = [];
+  historyCalls: {
+    runId: string;
+    key: string;
+    maxPoints?: number;
+    steps?: IStepRange;
+  }[] = [];
 
   async getRun(runId: string): Promise<Run> {
     this.getRunCalls.push(runId);
@@ -90,9 +96,12 @@ export class FakeAPI implements ICompareAPI {
   async getMetricHistory(
     runId: string,
     key: string,
-    maxPoints?: number
+    maxPoints?: number,
+    steps?: IStepRange
   ): Promise<MetricHistory> {
-    this.historyCalls.push({ runId, key, maxPoints });
+    this.historyCalls.push(
+      steps ? { runId, key, maxPoints, steps } : { runId, key, maxPoints }
+    );
     const count = this.runs.get(runId)!.metrics[key].count;
     const values =
       this.values.get(`${runId}/${key}`) ??

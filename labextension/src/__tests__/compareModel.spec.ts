@@ -167,6 +167,42 @@ describe('CompareModel', () => {
     expect(api.getRunCalls).toEqual([]);
   });
 
+  it('zooms a chart per run, fetched again when a running run grows into it', async () => {
+    const runs = threeRuns();
+    runs[1] = makeRun('b', runs[1].params, { loss: [0.9, 0.3] }, 'RUNNING');
+    const api = new FakeAPI(runs);
+    compare = model(api);
+    await compare.refresh();
+    let changes = 0;
+    compare.stateChanged.connect(() => changes++);
+    api.historyCalls = [];
+
+    await compare.zooms.zoom(
+      'loss',
+      { a: { min: 1, max: 2 }, b: { min: 1, max: 5 } },
+      2000
+    );
+    expect(changes).toBe(2);
+    expect(api.historyCalls).toEqual([
+      { runId: 'a', key: 'loss', maxPoints: 2000, steps: { min: 1, max: 2 } },
+      { runId: 'b', key: 'loss', maxPoints: 2000, steps: { min: 1, max: 5 } }
+    ]);
+    // The fake serves each step's index as its value.
+    expect(compare.zooms.view('loss')!.lines!.b.values).toEqual([0, 1]);
+
+    // b logs a third point (step 2), inside its zoom (to step 5): the zoom is fetched again.
+    api.runs.get('b')!.metrics.loss = summary('loss', [0.9, 0.3, 0.2]);
+    api.historyCalls = [];
+    await compare.refreshRunning();
+    await sleep(0);
+    expect(api.historyCalls.map(c => `${c.runId} ${c.steps?.max}`)).toEqual([
+      'b undefined',
+      'a 2',
+      'b 5'
+    ]);
+    expect(compare.zooms.view('loss')!.lines!.b.values).toEqual([0, 1, 2]);
+  });
+
   it('polls while a run is running, and stops when disposed', async () => {
     const runs = threeRuns();
     runs[0] = makeRun('a', runs[0].params, { accuracy: [0.5] }, 'RUNNING');
