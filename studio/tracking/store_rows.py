@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sqlalchemy import and_, case, delete, insert, or_, select, update
@@ -32,6 +32,7 @@ from studio.tracking.series import store as series_store
 from studio.tracking.series.store import Owner
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
 # (run_id, key, value, step, timestamp): the shape the batching writer hands over.
@@ -149,37 +150,50 @@ def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
     """Append points to their (run, key) series and bring each touched summary up to date."""
     if not rows:
         return
+    # Columns at C speed, then numpy per series: no Python work per point.
+    run_ids, keys, values, steps, stamps = zip(*rows, strict=True)
+    value_array = np.array(values, dtype=np.float64)
+    step_array = np.array(steps, dtype=np.int64)
+    stamp_array = np.array(stamps, dtype=np.int64)
+    groups = _series_groups(run_ids, keys)
     batch: dict[tuple[str, str], list[Any]] = {}
-    points: dict[tuple[str, str], tuple[list[int], list[int], list[float]]] = {}
-    for run_id, key, value, step, stamp in rows:
-        group = points.get((run_id, key))
-        if group is None:
-            group = points[(run_id, key)] = ([], [], [])
-        group[0].append(step)
-        group[1].append(stamp)
-        group[2].append(value)
-        entry = batch.get((run_id, key))
-        if entry is None:
-            batch[(run_id, key)] = [value, step, stamp, or_none(value), or_none(value), 1]
-            continue
-        if (step, stamp) >= (entry[1], entry[2]):
-            entry[0], entry[1], entry[2] = value, step, stamp
-        if value == value:  # NaN is neither a minimum nor a maximum
-            entry[3] = value if entry[3] is None else min(entry[3], value)
-            entry[4] = value if entry[4] is None else max(entry[4], value)
-        entry[5] += 1
     # Sorted, so that two transactions appending to the same series lock them in one order.
-    for run_id, key in sorted(points):
-        steps, stamps, values = points[(run_id, key)]
-        series_id = series_store.intern(session, Owner.run(run_id), key, series_store.METRIC)
-        series_store.append(
-            session,
-            series_id,
-            np.array(steps, dtype=np.int64),
-            np.array(stamps, dtype=np.int64),
-            np.array(values, dtype=np.float64),
+    for run_id, key in sorted(groups):
+        part = groups[(run_id, key)]
+        group_steps, group_stamps, group_values = (
+            step_array[part],
+            stamp_array[part],
+            value_array[part],
         )
+        series_id = series_store.intern(session, Owner.run(run_id), key, series_store.METRIC)
+        series_store.append(session, series_id, group_steps, group_stamps, group_values)
+        batch[(run_id, key)] = _summary(group_steps, group_stamps, group_values)
     merge_summaries(session, batch)
+
+
+def _series_groups(
+    run_ids: Sequence[str], keys: Sequence[str]
+) -> dict[tuple[str, str], slice | np.ndarray]:
+    """The rows of each (run, key), in arrival order: a slice of all when there is one."""
+    if run_ids.count(run_ids[0]) == len(run_ids) and keys.count(keys[0]) == len(keys):
+        return {(run_ids[0], keys[0]): slice(None)}
+    pairs = list(zip(run_ids, keys, strict=True))
+    codes = {pair: code for code, pair in enumerate(dict.fromkeys(pairs))}
+    labels = np.fromiter(map(codes.__getitem__, pairs), dtype=np.intp, count=len(pairs))
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(len(codes) + 1))
+    return {pair: order[bounds[code] : bounds[code + 1]] for pair, code in codes.items()}
+
+
+def _summary(steps: np.ndarray, stamps: np.ndarray, values: np.ndarray) -> list[Any]:
+    """[last value, its step, its timestamp, min, max, count] of one series' new points: the
+    last is the highest (step, timestamp), the latest logged among equals; NaN is neither a
+    minimum nor a maximum (None where every value is NaN)."""
+    highest = np.flatnonzero(steps == steps.max())
+    latest = highest[stamps[highest] == stamps[highest].max()][-1]
+    finite = values[~np.isnan(values)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (None, None)
+    return [float(values[latest]), int(steps[latest]), int(stamps[latest]), low, high, len(steps)]
 
 
 def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -> None:
@@ -201,14 +215,17 @@ def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -
         }
         for (run_id, key), (value, step, stamp, low, high, count) in batch.items()
     ]
-    dialect = session.connection().dialect.name
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlMetricSummary)
-    old, new = SqlMetricSummary, upsert.excluded
+    connection = session.connection()
+    dialect = connection.dialect.name
+    # A Core statement on the connection: the ORM's bulk machinery costs more than the SQL.
+    table = cast("Table", SqlMetricSummary.__table__)
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    old, new = table.c, upsert.excluded
     newer = or_(
         new.last_step > old.last_step,
         and_(new.last_step == old.last_step, new.last_timestamp >= old.last_timestamp),
     )
-    session.execute(
+    connection.execute(
         upsert.on_conflict_do_update(
             index_elements=[old.run_id, old.key],
             set_={

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, or_, select
 
+from studio.tracking.series import bulk
 from studio.tracking.series.orm import SqlSeriesBlock
 from studio.tracking.series.pyramid import (
     BLOCK_BITS,
@@ -67,7 +68,7 @@ def add_points(
         rows += _rows(series_id, level, merge(combined, combined.index))
     if any(stored.values()):
         connection.execute(delete(_BLOCKS).where(*where))
-    connection.execute(insert(_BLOCKS), rows)
+    bulk.insert_rows(connection, _BLOCKS, rows)
 
 
 def load(session: Session, series_id: int, level: int, first: int, last: int) -> Buckets:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.errors import InvalidInput, NotFound
-from studio.tracking.series import blocks
+from studio.tracking.series import blocks, bulk
 from studio.tracking.series.codec import decode_points, encode_points
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.pyramid import (
@@ -128,14 +128,13 @@ def append(
         # transaction would leave its dead copy behind on PostgreSQL until a vacuum.
         _seal(session, series, (step_array, stamp_array, value_array))
     else:
-        session.connection().execute(
-            insert(_TAIL).values(
-                series_id=series_id,
-                seq=series.tail_seq,
-                count=count,
-                payload=encode_points(step_array, stamp_array, value_array),
-            )
-        )
+        tail_row = {
+            "series_id": series_id,
+            "seq": series.tail_seq,
+            "count": count,
+            "payload": encode_points(step_array, stamp_array, value_array),
+        }
+        bulk.insert_rows(session.connection(), _TAIL, [tail_row])
         series.tail_seq += 1
     session.flush()
 
@@ -234,18 +233,17 @@ def _seal(
         series.max_chunk_span = max(
             series.max_chunk_span, chunks[-1]["last_step"] - chunks[-1]["first_step"]
         )
-    connection.execute(insert(_CHUNKS), chunks)
+    bulk.insert_rows(connection, _CHUNKS, chunks)
     if len(decoded) > 1:  # there were tail rows
         connection.execute(delete(_TAIL).where(_TAIL.c.series_id == series.id))
     if sealed < len(steps):
-        connection.execute(
-            insert(_TAIL).values(
-                series_id=series.id,
-                seq=series.tail_seq,
-                count=len(steps) - sealed,
-                payload=encode_points(steps[sealed:], stamps[sealed:], values[sealed:]),
-            )
-        )
+        tail_row = {
+            "series_id": series.id,
+            "seq": series.tail_seq,
+            "count": len(steps) - sealed,
+            "payload": encode_points(steps[sealed:], stamps[sealed:], values[sealed:]),
+        }
+        bulk.insert_rows(connection, _TAIL, [tail_row])
     if series.base_level is None:
         series.base_level = base_level(int(steps[0]), int(steps[sealed - 1]), sealed)
     blocks.add_points(
