@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -150,39 +151,51 @@ def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
     """Append points to their (run, key) series and bring each touched summary up to date."""
     if not rows:
         return
-    # Columns at C speed, then numpy per series: no Python work per point.
-    run_ids, keys, values, steps, stamps = zip(*rows, strict=True)
-    value_array = np.array(values, dtype=np.float64)
-    step_array = np.array(steps, dtype=np.int64)
-    stamp_array = np.array(stamps, dtype=np.int64)
+    # Columns through map and fromiter, then numpy per series: no Python work per point,
+    # and no object allocated per point (which would wake the garbage collector over a
+    # notebook's whole heap, again and again).
+    count = len(rows)
+    run_ids, keys = list(map(itemgetter(0), rows)), list(map(itemgetter(1), rows))
+    values = np.fromiter(map(itemgetter(2), rows), np.float64, count)
+    steps = np.fromiter(map(itemgetter(3), rows), np.int64, count)
+    stamps = np.fromiter(map(itemgetter(4), rows), np.int64, count)
     groups = _series_groups(run_ids, keys)
     batch: dict[tuple[str, str], list[Any]] = {}
     # Sorted, so that two transactions appending to the same series lock them in one order.
     for run_id, key in sorted(groups):
         part = groups[(run_id, key)]
-        group_steps, group_stamps, group_values = (
-            step_array[part],
-            stamp_array[part],
-            value_array[part],
+        series_store.intern_and_append(
+            session,
+            Owner.run(run_id),
+            key,
+            series_store.METRIC,
+            steps[part],
+            stamps[part],
+            values[part],
         )
-        series_id = series_store.intern(session, Owner.run(run_id), key, series_store.METRIC)
-        series_store.append(session, series_id, group_steps, group_stamps, group_values)
-        batch[(run_id, key)] = _summary(group_steps, group_stamps, group_values)
+        batch[(run_id, key)] = _summary(steps[part], stamps[part], values[part])
     merge_summaries(session, batch)
 
 
 def _series_groups(
-    run_ids: Sequence[str], keys: Sequence[str]
+    run_ids: list[str], keys: list[str]
 ) -> dict[tuple[str, str], slice | np.ndarray]:
     """The rows of each (run, key), in arrival order: a slice of all when there is one."""
     if run_ids.count(run_ids[0]) == len(run_ids) and keys.count(keys[0]) == len(keys):
         return {(run_ids[0], keys[0]): slice(None)}
-    pairs = list(zip(run_ids, keys, strict=True))
-    codes = {pair: code for code, pair in enumerate(dict.fromkeys(pairs))}
-    labels = np.fromiter(map(codes.__getitem__, pairs), dtype=np.intp, count=len(pairs))
+    runs, names = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
+    run_code = {run: code for code, run in enumerate(runs)}
+    key_code = {key: code for code, key in enumerate(names)}
+    labels = np.fromiter(map(run_code.__getitem__, run_ids), np.intp, len(run_ids)) * len(
+        names
+    ) + np.fromiter(map(key_code.__getitem__, keys), np.intp, len(keys))
     order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(len(codes) + 1))
-    return {pair: order[bounds[code] : bounds[code + 1]] for pair, code in codes.items()}
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    groups: dict[tuple[str, str], slice | np.ndarray] = {}
+    for part in np.split(order, cuts):
+        run, key = divmod(int(labels[part[0]]), len(names))
+        groups[(runs[run], names[key])] = part
+    return groups
 
 
 def _summary(steps: np.ndarray, stamps: np.ndarray, values: np.ndarray) -> list[Any]:
