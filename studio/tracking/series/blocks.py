@@ -18,6 +18,7 @@ from studio.tracking.series import bulk
 from studio.tracking.series.orm import SqlSeriesBlock
 from studio.tracking.series.pyramid import (
     BLOCK_BITS,
+    FACTOR,
     Buckets,
     block_of,
     bucket_keys,
@@ -43,10 +44,14 @@ def add_points(
     values: np.ndarray,
 ) -> None:
     """Merge points (sorted by step and timestamp) into every level of the series' pyramid."""
-    new = {
-        level: summarize(steps, timestamps, values, bucket_keys(steps, level))
-        for level in levels(base)
-    }
+    # The base level from the points, each coarser one from the level below (summaries
+    # merge exactly): one pass over the points, not one per level.
+    new: dict[int, Buckets] = {}
+    below = summarize(steps, timestamps, values, bucket_keys(steps, base))
+    for level in levels(base):
+        if level != base:
+            below = merge(below, np.floor_divide(below.index, FACTOR))
+        new[level] = below
     touched = or_(
         *(
             and_(
