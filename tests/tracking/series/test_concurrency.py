@@ -1,7 +1,8 @@
 """Concurrent writers through the real client, on SQLite and on PostgreSQL: spawned
 processes, each with threads, log to one run (one series together, one series each) and to
 runs of their own. Every point is then read back from the series' rows, step and value,
-and every pyramid is checked against the points sealed under it."""
+and every pyramid is checked against the points sealed under it. A write that collides with
+stored rows (what a writer without the series' lock would do) fails whole."""
 
 from __future__ import annotations
 
@@ -10,19 +11,22 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, insert, select
 
 import studio
-from studio.tracking.series.orm import SqlSeries
+from studio.errors import Conflict
+from studio.tracking.series import store
+from studio.tracking.series.orm import SqlSeries, SqlSeriesTail
 from tests.tracking.series import concurrency_targets as targets
 from tests.tracking.series.checks import assert_holds_exactly
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
-    import pytest
-
     from studio.db.engine import Database
+    from tests.tracking.series.conftest import Series
 
 
 def _series_ids(database: Database, run_id: str) -> dict[str, int]:
@@ -76,3 +80,23 @@ def test_processes_and_threads_logging_to_one_run_and_their_own_lose_nothing(
     summary = studio.Client(database_url).get_run(shared.id).metrics[targets.SHARED_KEY]
     assert summary.count == len(every_step)
     assert summary.last_step == every_step[-1]
+
+
+def test_a_write_that_collides_with_stored_rows_fails_whole_as_a_conflict(
+    new_series: Callable[[], Series],
+) -> None:
+    """What a lost lock would cause (two writers numbering the same tail row) fails as
+    Studio's Conflict, through COPY on PostgreSQL as through INSERT on SQLite, and the
+    transaction leaves nothing behind."""
+    series = new_series()
+    series.append(np.arange(10), np.arange(10), np.arange(10) * 1.0)
+    with series.database.session(write=True) as session:
+        seq = session.get(SqlSeries, series.id).tail_seq  # type: ignore[union-attr]
+        session.execute(
+            insert(SqlSeriesTail).values(series_id=series.id, seq=seq, count=0, payload=b"")
+        )
+    with pytest.raises(Conflict), series.database.session(write=True) as session:
+        store.append(session, series.id, np.arange(10, 20), np.arange(10), np.ones(10))
+    with series.database.session(write=True) as session:
+        session.execute(delete(SqlSeriesTail).where(SqlSeriesTail.seq == seq))
+    assert_holds_exactly(series.database, series.id, np.arange(10), np.arange(10) * 1.0)
