@@ -54,9 +54,7 @@ def add_points(
         new[level] = below
     touched = or_(
         *(
-            and_(
-                _BLOCKS.c.level == level, _BLOCKS.c.block.in_(np.unique(block_of(b.index)).tolist())
-            )
+            and_(_BLOCKS.c.level == level, _BLOCKS.c.block.in_(_distinct(block_of(b.index))))
             for level, b in new.items()
         )
     )
@@ -90,6 +88,15 @@ def load(session: Session, series_id: int, level: int, first: int, last: int) ->
     found = Buckets.concat([Buckets.decode(payload) for (payload,) in payloads])
     inside = (found.index >= first) & (found.index <= last)
     return found if inside.all() else found.take(np.flatnonzero(inside))
+
+
+def _distinct(ascending: np.ndarray) -> list[int]:
+    """The distinct values of an ascending array (bucket indexes are kept sorted). Not
+    np.unique: its first call imports numpy.ma, tens of milliseconds in a process's first seal."""
+    first = np.ones(len(ascending), bool)
+    first[1:] = ascending[1:] != ascending[:-1]
+    distinct: list[int] = ascending[first].tolist()
+    return distinct
 
 
 def _rows(series_id: int, level: int, merged: Buckets) -> list[dict[str, Any]]:
