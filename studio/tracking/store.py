@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -430,7 +431,7 @@ class TrackingStore:
         if not rows:
             return
         with self.db.session(write=True) as session:
-            run_ids = {row[0] for row in rows}
+            run_ids = set(map(itemgetter(0), rows))
             # FOR KEY SHARE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes): a run
             # deleted meanwhile waits for this commit, so a missing run is NotFound here, never
             # a foreign-key Conflict at the insert.

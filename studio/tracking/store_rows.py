@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sqlalchemy import and_, case, delete, insert, or_, select, update
@@ -32,6 +33,7 @@ from studio.tracking.series import store as series_store
 from studio.tracking.series.store import Owner
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
 # (run_id, key, value, step, timestamp): the shape the batching writer hands over.
@@ -149,37 +151,62 @@ def write_metrics(session: Session, rows: Sequence[MetricRow]) -> None:
     """Append points to their (run, key) series and bring each touched summary up to date."""
     if not rows:
         return
+    # Columns through map and fromiter, then numpy per series: no Python work per point,
+    # and no object allocated per point (which would wake the garbage collector over a
+    # notebook's whole heap, again and again).
+    count = len(rows)
+    run_ids, keys = list(map(itemgetter(0), rows)), list(map(itemgetter(1), rows))
+    values = np.fromiter(map(itemgetter(2), rows), np.float64, count)
+    steps = np.fromiter(map(itemgetter(3), rows), np.int64, count)
+    stamps = np.fromiter(map(itemgetter(4), rows), np.int64, count)
+    groups = _series_groups(run_ids, keys)
     batch: dict[tuple[str, str], list[Any]] = {}
-    points: dict[tuple[str, str], tuple[list[int], list[int], list[float]]] = {}
-    for run_id, key, value, step, stamp in rows:
-        group = points.get((run_id, key))
-        if group is None:
-            group = points[(run_id, key)] = ([], [], [])
-        group[0].append(step)
-        group[1].append(stamp)
-        group[2].append(value)
-        entry = batch.get((run_id, key))
-        if entry is None:
-            batch[(run_id, key)] = [value, step, stamp, or_none(value), or_none(value), 1]
-            continue
-        if (step, stamp) >= (entry[1], entry[2]):
-            entry[0], entry[1], entry[2] = value, step, stamp
-        if value == value:  # NaN is neither a minimum nor a maximum
-            entry[3] = value if entry[3] is None else min(entry[3], value)
-            entry[4] = value if entry[4] is None else max(entry[4], value)
-        entry[5] += 1
     # Sorted, so that two transactions appending to the same series lock them in one order.
-    for run_id, key in sorted(points):
-        steps, stamps, values = points[(run_id, key)]
-        series_id = series_store.intern(session, Owner.run(run_id), key, series_store.METRIC)
-        series_store.append(
+    for run_id, key in sorted(groups):
+        part = groups[(run_id, key)]
+        series_store.intern_and_append(
             session,
-            series_id,
-            np.array(steps, dtype=np.int64),
-            np.array(stamps, dtype=np.int64),
-            np.array(values, dtype=np.float64),
+            Owner.run(run_id),
+            key,
+            series_store.METRIC,
+            steps[part],
+            stamps[part],
+            values[part],
         )
+        batch[(run_id, key)] = _summary(steps[part], stamps[part], values[part])
     merge_summaries(session, batch)
+
+
+def _series_groups(
+    run_ids: list[str], keys: list[str]
+) -> dict[tuple[str, str], slice | np.ndarray]:
+    """The rows of each (run, key), in arrival order: a slice of all when there is one."""
+    if run_ids.count(run_ids[0]) == len(run_ids) and keys.count(keys[0]) == len(keys):
+        return {(run_ids[0], keys[0]): slice(None)}
+    runs, names = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
+    run_code = {run: code for code, run in enumerate(runs)}
+    key_code = {key: code for code, key in enumerate(names)}
+    labels = np.fromiter(map(run_code.__getitem__, run_ids), np.intp, len(run_ids)) * len(
+        names
+    ) + np.fromiter(map(key_code.__getitem__, keys), np.intp, len(keys))
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    groups: dict[tuple[str, str], slice | np.ndarray] = {}
+    for part in np.split(order, cuts):
+        run, key = divmod(int(labels[part[0]]), len(names))
+        groups[(runs[run], names[key])] = part
+    return groups
+
+
+def _summary(steps: np.ndarray, stamps: np.ndarray, values: np.ndarray) -> list[Any]:
+    """[last value, its step, its timestamp, min, max, count] of one series' new points: the
+    last is the highest (step, timestamp), the latest logged among equals; NaN is neither a
+    minimum nor a maximum (None where every value is NaN)."""
+    highest = np.flatnonzero(steps == steps.max())
+    latest = highest[stamps[highest] == stamps[highest].max()][-1]
+    finite = values[~np.isnan(values)]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (None, None)
+    return [float(values[latest]), int(steps[latest]), int(stamps[latest]), low, high, len(steps)]
 
 
 def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -> None:
@@ -201,14 +228,17 @@ def merge_summaries(session: Session, batch: dict[tuple[str, str], list[Any]]) -
         }
         for (run_id, key), (value, step, stamp, low, high, count) in batch.items()
     ]
-    dialect = session.connection().dialect.name
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlMetricSummary)
-    old, new = SqlMetricSummary, upsert.excluded
+    connection = session.connection()
+    dialect = connection.dialect.name
+    # A Core statement on the connection: the ORM's bulk machinery costs more than the SQL.
+    table = cast("Table", SqlMetricSummary.__table__)
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    old, new = table.c, upsert.excluded
     newer = or_(
         new.last_step > old.last_step,
         and_(new.last_step == old.last_step, new.last_timestamp >= old.last_timestamp),
     )
-    session.execute(
+    connection.execute(
         upsert.on_conflict_do_update(
             index_elements=[old.run_id, old.key],
             set_={

@@ -178,3 +178,38 @@ def test_bad_max_points(store: TrackingStore, service: TrackingService, run: Run
         store.get_metric_history(run.id, "loss", max_points=1)
     with pytest.raises(InvalidInput, match="max_points"):
         service.get_metric_history(run.id, "loss", max_points=10**9)
+
+
+def test_write_metrics_of_interleaved_runs_and_keys(
+    store: TrackingStore, experiment_id: int
+) -> None:
+    """One batch with two runs' keys interleaved point by point (as several threads log them):
+    each series gets its own points, each summary its own last, min, max and count; at the
+    same step and timestamp, the point logged last is the last value."""
+    first, second = store.create_run(experiment_id), store.create_run(experiment_id)
+    rows = []
+    for step in range(40):
+        rows += [
+            (first.id, "loss", 100.0 - step, step, 1_000),
+            (second.id, "loss", float(step), 39 - step, 2_000),
+            (first.id, "acc", step / 40, step // 2, 3_000),  # every step twice, same stamp
+        ]
+    store.write_metrics(rows)
+    a, b = store.get_run(first.id).metrics, store.get_run(second.id).metrics
+    assert (a["loss"].last, a["loss"].last_step, a["loss"].min, a["loss"].count) == (
+        61.0,
+        39,
+        61.0,
+        40,
+    )
+    assert (b["loss"].last, b["loss"].last_step, b["loss"].max, b["loss"].count) == (
+        0.0,
+        39,
+        39.0,
+        40,
+    )
+    assert (a["acc"].last, a["acc"].last_step, a["acc"].count) == (39 / 40, 19, 40)
+    history = store.get_metric_history(second.id, "loss")
+    assert history.steps == list(range(40))
+    assert history.values == [float(39 - step) for step in range(40)]
+    assert store.get_metric_history(first.id, "acc").values == [s / 40 for s in range(40)]

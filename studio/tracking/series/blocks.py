@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import and_, delete, or_, select
 
+from studio.tracking.series import bulk
 from studio.tracking.series.orm import SqlSeriesBlock
 from studio.tracking.series.pyramid import (
     BLOCK_BITS,
+    FACTOR,
     Buckets,
     block_of,
     bucket_keys,
@@ -42,15 +44,17 @@ def add_points(
     values: np.ndarray,
 ) -> None:
     """Merge points (sorted by step and timestamp) into every level of the series' pyramid."""
-    new = {
-        level: summarize(steps, timestamps, values, bucket_keys(steps, level))
-        for level in levels(base)
-    }
+    # The base level from the points, each coarser one from the level below (summaries
+    # merge exactly): one pass over the points, not one per level.
+    new: dict[int, Buckets] = {}
+    below = summarize(steps, timestamps, values, bucket_keys(steps, base))
+    for level in levels(base):
+        if level != base:
+            below = merge(below, np.floor_divide(below.index, FACTOR))
+        new[level] = below
     touched = or_(
         *(
-            and_(
-                _BLOCKS.c.level == level, _BLOCKS.c.block.in_(np.unique(block_of(b.index)).tolist())
-            )
+            and_(_BLOCKS.c.level == level, _BLOCKS.c.block.in_(_distinct(block_of(b.index))))
             for level, b in new.items()
         )
     )
@@ -67,7 +71,7 @@ def add_points(
         rows += _rows(series_id, level, merge(combined, combined.index))
     if any(stored.values()):
         connection.execute(delete(_BLOCKS).where(*where))
-    connection.execute(insert(_BLOCKS), rows)
+    bulk.insert_rows(connection, _BLOCKS, rows)
 
 
 def load(session: Session, series_id: int, level: int, first: int, last: int) -> Buckets:
@@ -84,6 +88,15 @@ def load(session: Session, series_id: int, level: int, first: int, last: int) ->
     found = Buckets.concat([Buckets.decode(payload) for (payload,) in payloads])
     inside = (found.index >= first) & (found.index <= last)
     return found if inside.all() else found.take(np.flatnonzero(inside))
+
+
+def _distinct(ascending: np.ndarray) -> list[int]:
+    """The distinct values of an ascending array (bucket indexes are kept sorted). Not
+    np.unique: its first call imports numpy.ma, tens of milliseconds in a process's first seal."""
+    first = np.ones(len(ascending), bool)
+    first[1:] = ascending[1:] != ascending[:-1]
+    distinct: list[int] = ascending[first].tolist()
+    return distinct
 
 
 def _rows(series_id: int, level: int, merged: Buckets) -> list[dict[str, Any]]:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.errors import InvalidInput, NotFound
-from studio.tracking.series import blocks
+from studio.tracking.series import blocks, bulk
 from studio.tracking.series.codec import decode_points, encode_points
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.pyramid import (
@@ -95,13 +95,7 @@ def intern(session: Session, owner: Owner, key: str, kind: str = METRIC) -> int:
     found = session.execute(query).scalar_one_or_none()
     if found is not None:
         return int(found)
-    dialect = session.connection().dialect.name
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlSeries)
-    session.execute(
-        upsert.values(
-            **identity, count=0, tail_count=0, chunk_seq=0, tail_seq=0, max_chunk_span=0
-        ).on_conflict_do_nothing()
-    )
+    _insert_series(session, identity)
     return int(session.execute(query).scalar_one())
 
 
@@ -113,12 +107,57 @@ def append(
     values: Sequence[float] | np.ndarray,
 ) -> None:
     """Add points (any order; steps may repeat) to a series. Raises NotFound, InvalidInput."""
-    step_array, stamp_array, value_array = _validated(steps, timestamps, values)
-    if len(step_array) == 0:
-        return
-    series = _series(session, series_id, lock=True)
+    points = _validated(steps, timestamps, values)
+    if len(points[0]):
+        _append(session, _series(session, series_id, lock=True), points)
+
+
+def intern_and_append(
+    session: Session,
+    owner: Owner,
+    key: str,
+    kind: str,
+    steps: Sequence[int] | np.ndarray,
+    timestamps: Sequence[int] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+) -> int:
+    """`append` to the series (owner, kind, key), created if new; its id. One round trip
+    fewer than `intern` then `append`: the SELECT that finds the series also locks it."""
+    points = _validated(steps, timestamps, values)
+    identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind, "key": key}
+    query = (
+        select(SqlSeries)
+        .filter_by(**identity)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    series = session.execute(query).scalar_one_or_none()
+    if series is None:
+        _insert_series(session, identity)
+        series = session.execute(query).scalar_one()
+    if len(points[0]):
+        _append(session, series, points)
+    return series.id
+
+
+def _insert_series(session: Session, identity: dict[str, str]) -> None:
+    dialect = session.connection().dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlSeries)
+    session.execute(
+        upsert.values(
+            **identity, count=0, tail_count=0, chunk_seq=0, tail_seq=0, max_chunk_span=0
+        ).on_conflict_do_nothing()
+    )
+
+
+def _append(
+    session: Session, series: SqlSeries, points: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """Append validated points to a series whose row this transaction has locked."""
+    step_array, stamp_array, value_array = points
     count = len(step_array)
     low, high = int(step_array.min()), int(step_array.max())
+    had_tail = series.tail_count > 0
     series.count += count
     series.tail_count += count
     series.min_step = low if series.min_step is None else min(low, series.min_step)
@@ -126,16 +165,15 @@ def append(
     if series.tail_count >= CHUNK_POINTS:
         # Sealed straight from memory: a tail row written only to be deleted in the same
         # transaction would leave its dead copy behind on PostgreSQL until a vacuum.
-        _seal(session, series, (step_array, stamp_array, value_array))
+        _seal(session, series, points, had_tail=had_tail)
     else:
-        session.connection().execute(
-            insert(_TAIL).values(
-                series_id=series_id,
-                seq=series.tail_seq,
-                count=count,
-                payload=encode_points(step_array, stamp_array, value_array),
-            )
-        )
+        tail_row = {
+            "series_id": series.id,
+            "seq": series.tail_seq,
+            "count": count,
+            "payload": encode_points(step_array, stamp_array, value_array),
+        }
+        bulk.insert_rows(session.connection(), _TAIL, [tail_row])
         series.tail_seq += 1
     session.flush()
 
@@ -203,14 +241,20 @@ def _series(session: Session, series_id: int, *, lock: bool) -> SqlSeries:
 
 
 def _seal(
-    session: Session, series: SqlSeries, new: tuple[np.ndarray, np.ndarray, np.ndarray]
+    session: Session,
+    series: SqlSeries,
+    new: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    had_tail: bool,
 ) -> None:
     """Seal the lowest full chunks of the tail and the `new` points, merge them into the
     pyramid, and leave the rest as the tail."""
     # Any order: the points are sorted by (step, timestamp, value) before sealing.
     connection = session.connection()
-    payloads = connection.execute(select(_TAIL.c.payload).where(_TAIL.c.series_id == series.id))
-    decoded = [*(decode_points(payload) for (payload,) in payloads), new]
+    decoded = [new]
+    if had_tail:
+        payloads = connection.execute(select(_TAIL.c.payload).where(_TAIL.c.series_id == series.id))
+        decoded = [*(decode_points(payload) for (payload,) in payloads), new]
     steps, stamps, values = sort_points(
         *(np.concatenate(column) for column in zip(*decoded, strict=True))
     )
@@ -234,18 +278,17 @@ def _seal(
         series.max_chunk_span = max(
             series.max_chunk_span, chunks[-1]["last_step"] - chunks[-1]["first_step"]
         )
-    connection.execute(insert(_CHUNKS), chunks)
+    bulk.insert_rows(connection, _CHUNKS, chunks)
     if len(decoded) > 1:  # there were tail rows
         connection.execute(delete(_TAIL).where(_TAIL.c.series_id == series.id))
     if sealed < len(steps):
-        connection.execute(
-            insert(_TAIL).values(
-                series_id=series.id,
-                seq=series.tail_seq,
-                count=len(steps) - sealed,
-                payload=encode_points(steps[sealed:], stamps[sealed:], values[sealed:]),
-            )
-        )
+        tail_row = {
+            "series_id": series.id,
+            "seq": series.tail_seq,
+            "count": len(steps) - sealed,
+            "payload": encode_points(steps[sealed:], stamps[sealed:], values[sealed:]),
+        }
+        bulk.insert_rows(connection, _TAIL, [tail_row])
     if series.base_level is None:
         series.base_level = base_level(int(steps[0]), int(steps[sealed - 1]), sealed)
     blocks.add_points(

@@ -16,18 +16,14 @@ from studio.errors import InvalidInput, NotFound
 from studio.tracking.series import store
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.pyramid import (
-    COUNT,
-    FIRST_S,
-    LAST_S,
     MAX_V,
     MIN_V,
     NANS,
     Buckets,
-    bucket_keys,
     levels,
-    summarize,
 )
 from studio.tracking.series.store import CHUNK_POINTS
+from tests.tracking.series.checks import assert_pyramid_matches
 
 if TYPE_CHECKING:
     from tests.tracking.series.conftest import Series
@@ -295,16 +291,9 @@ def test_every_pyramid_level_summarizes_exactly_its_points(long_series: Series) 
     # The tail holds the newest points (the highest steps): the pyramid the sealed ones.
     sealed = slice(0, len(steps) - tail_count)
     steps, stamps, values = steps[sealed], stamps[sealed], values[sealed]
+    assert_pyramid_matches([(lvl, p) for lvl, p in rows], base, (steps, stamps, values))
     for level in levels(base):
         stored = Buckets.concat([Buckets.decode(p) for lvl, p in rows if lvl == level])
-        order = np.argsort(stored.index)
-        stored = stored.take(order)
-        want = summarize(steps, stamps, values, bucket_keys(steps, level))
-        assert stored.index.tolist() == want.index.tolist(), level
-        for column in (COUNT, NANS, FIRST_S, LAST_S):
-            assert stored.ints[column].tolist() == want.ints[column].tolist(), (level, column)
-        for column in (MIN_V, MAX_V):
-            assert _bits(stored.floats[column]) == _bits(want.floats[column]), (level, column)
         assert np.nanmin(stored.floats[MIN_V]) == -np.inf
         assert np.nanmax(stored.floats[MAX_V]) == np.inf
         assert stored.ints[NANS].sum() == np.isnan(values).sum()
