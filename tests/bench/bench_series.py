@@ -33,7 +33,6 @@ import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +42,7 @@ from harness import (
     Sandbox,
     machine_info,
     median,
-    postgres_available,
-    postgres_cluster,
+    postgres_server,
     rate,
     render_table,
     write_json,
@@ -76,23 +74,6 @@ class Sizes:
     @classmethod
     def quick(cls) -> Sizes:
         return cls((100_000,), 20_000, 20_000, 1, 500, 5)
-
-
-@contextlib.contextmanager
-def postgres_server(args: argparse.Namespace) -> Iterator[str | None]:
-    """The PostgreSQL server URL to measure on: `--postgres`, else a throwaway cluster if
-    PostgreSQL is installed, else None (SQLite only; the table says so)."""
-    if args.no_postgres:
-        yield None
-    elif args.postgres:
-        yield args.postgres
-    elif postgres_available():
-        with postgres_cluster() as url:
-            progress(f"PostgreSQL: a throwaway cluster at {url}")
-            yield url
-    else:
-        progress("PostgreSQL is not installed: SQLite only")
-        yield None
 
 
 def write_rates(
@@ -231,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     ml: dict[str, float] = {}
     ml_notes: dict[str, str] = {}
     codec_rows = measure_codec()
-    with Sandbox(keep=args.keep) as sandbox, postgres_server(args) as pg_url:
+    with (
+        Sandbox(keep=args.keep) as sandbox,
+        postgres_server(args.postgres, skip=args.no_postgres) as pg_url,
+    ):
         backends = {SQLITE: None, **({POSTGRES: pg_url} if pg_url else {})}
         starts: list[int] = []
         for backend, url in backends.items():

@@ -445,6 +445,23 @@ def postgres_cluster() -> Iterator[str]:
         subprocess.run([script, "stop", folder], capture_output=True, check=False)
 
 
+@contextlib.contextmanager
+def postgres_server(url: str | None, skip: bool = False) -> Iterator[str | None]:
+    """The PostgreSQL server to measure on: `url` if given, else a throwaway cluster where
+    PostgreSQL is installed, else (or with `skip`) None: SQLite only."""
+    if skip:
+        yield None
+    elif url:
+        yield url
+    elif postgres_available():
+        with postgres_cluster() as started:
+            print(f"PostgreSQL: a throwaway cluster at {started}", file=sys.stderr, flush=True)
+            yield started
+    else:
+        print("PostgreSQL is not installed: SQLite only", file=sys.stderr, flush=True)
+        yield None
+
+
 # Subprocess timing ---------------------------------------------------------------------------
 
 
