@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import BenchError, HttpClient, Row, Sandbox, median
+import psutil
+from harness import BenchError, HttpClient, Row, Sandbox, ServerProcess, median
 from sqlalchemy import create_engine, text
 from studio_side import studio_server
 
@@ -182,9 +183,13 @@ def measure_series(
         starts = [int(low) for low in rng.integers(0, n - 1_000, requests + 3)]
         ranges = [path(min_step=low, max_step=low + 999) for low in starts]
         with studio_server(home, db_url) as (server, client):
+            cpu = server_cpu_ms(server)
             whole, _ = client.time_gets(path(), requests)
+            whole_cpu = (server_cpu_ms(server) - cpu) / (requests + 3)
             answer = client.get_json(path())
+            cpu = server_cpu_ms(server)
             range_times = _time_paths(client, ranges)
+            range_cpu = (server_cpu_ms(server) - cpu) / len(ranges)
             exact = [client.get_json(p) for p in ranges]
         database = Database(db_url)
         try:
@@ -217,6 +222,11 @@ def measure_series(
         else ("the SQLite file plus WAL after a TRUNCATE checkpoint")
     )
     server_note = f"`jupyter server` with Studio (started in {server.startup_s:.1f}s)"
+    cpu_note = (
+        "The server process's CPU time a request, on average: {:.1f} ms (on a shared machine "
+        "the wall time also counts waiting for a core"
+        + (")." if pg_url is None else "; PostgreSQL's own processes are not counted).")
+    )
     return SeriesFigures(
         points=n,
         backend=backend,
@@ -233,16 +243,25 @@ def measure_series(
             f"median of {len(whole)} requests after 3 warm-ups, to the whole body read. "
             f"Checked: {len(answer['steps'])} points of a total of {n:,}, the global min and "
             f"max and the NaN gaps kept. The store's read in-process: "
-            f"{in_process.wall_ms:.1f} ms."
+            f"{in_process.wall_ms:.1f} ms (CPU {in_process.cpu_ms:.1f} ms). "
+            + cpu_note.format(whole_cpu)
         ),
         range_ms=median(range_times) * 1000,
         range_note=(
             f"Studio, {label}: the same route with min_step and max_step 999 apart (and "
             f"max_points=1000) at {len(starts)} random places, the first 3 untimed; every "
-            "answer exact: the 1,000 steps, timestamps and values stored, not downsampled."
+            "answer exact: the 1,000 steps, timestamps and values stored, not downsampled. "
+            + cpu_note.format(range_cpu)
         ),
         range_starts=starts,
     )
+
+
+def server_cpu_ms(server: ServerProcess) -> float:
+    """The CPU time (user and system) the server's process has used so far, in ms."""
+    assert server.process is not None
+    times = psutil.Process(server.process.pid).cpu_times()
+    return (times.user + times.system) * 1000
 
 
 def _read(database: Database, series_id: int) -> store.SeriesPoints:
