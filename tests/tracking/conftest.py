@@ -62,7 +62,7 @@ def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackingS
     """One fresh store for a whole test module whose tests only read what its module-scoped
     fixtures seed (seeded once, not once per test: on PostgreSQL each store is a database)."""
     folder = tmp_path_factory.mktemp("module-store")
-    with fresh_database(str(folder / "studio.db")) as url:
+    with fresh_database(str(folder / "studio.db"), migrated=True) as url:
         database = Database(url)
         try:
             yield TrackingStore(database, str(folder / "artifacts"))
