@@ -11,7 +11,9 @@
 #   make screenshots  only the browser tests, saving their screenshots into
 #                   tests/browser/screenshots: the README's images, refreshed to be committed
 #   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
-#                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick)
+#                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick): among them the
+#                   series figures beside MLflow and the million-point migration, each on SQLite
+#                   and on a throwaway PostgreSQL server (tests/bench/README.md)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
 #
 # Everything goes into a virtual environment of its own (.venv, or VENV=...), reused until

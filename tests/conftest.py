@@ -60,8 +60,9 @@ def studio_home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty database: SQLite, or PostgreSQL where STUDIO_TEST_DB_URL says."""
-    with fresh_database(str(tmp_path / "studio.db")) as url:
+    """The URL of a new database: an empty SQLite file, or where STUDIO_TEST_DB_URL says a
+    PostgreSQL database with Studio's schema (tests/db's own fixture: an empty one)."""
+    with fresh_database(str(tmp_path / "studio.db"), migrated=True) as url:
         yield url
 
 
@@ -76,7 +77,7 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def studio_db_url(tmp_path: Path) -> Iterator[str]:
     """The server's database: another new one, so a test may also have a store of its own."""
-    with fresh_database(str(tmp_path / "server" / "studio.db")) as url:
+    with fresh_database(str(tmp_path / "server" / "studio.db"), migrated=True) as url:
         yield url
 
 

@@ -1,242 +1,256 @@
-"""The series store alone (issue 8): bytes per point on disk, and read times, for one series
-of 1,000,000 and of 10,000,000 points.
+"""Metric series at any length (issue 8): one series of 1,000,000 and of 10,000,000 points, on
+SQLite and on PostgreSQL, beside MLflow (SQLite) at 1,000,000 points.
 
     PYTHONPATH=. .venv/bin/python tests/bench/bench_series.py [--quick] [--sizes N ...]
-        [--postgres URL] [--json PATH]
+        [--postgres URL | --no-postgres] [--no-mlflow] [--json PATH] [--keep]
 
-Each size gets a fresh store (a SQLite file in a temporary folder, or with `--postgres` a
-fresh database on that server) holding one series: a noisy decaying curve, one point a step,
-timestamps about 37 ms apart, with NaN gaps and spikes, appended through
-`studio.tracking.series.store.append` in batches of 10,000 points, one transaction each (the
-writer's flushes; the client's writer is not wired to series yet).
-
-Figures (reads: the median of 25 after 3 warm-ups, each in its own session, in-process):
-- bytes per point (target at most 24): SQLite, the database file plus its WAL after
+Every store holds the same run shape: one run, one metric `loss`, one point a step (a noisy
+decaying curve with spikes and NaN gaps, timestamps about 37 ms apart). PostgreSQL is a
+throwaway cluster (tests/pg_cluster.sh) unless `--postgres` names a server; each store is a
+fresh database on it. Figures (series_studio.py and series_mlflow.py say exactly what each
+one times, the table's notes too):
+- bytes per point on disk (target at most 24): SQLite, the database file plus its WAL after
   `PRAGMA wal_checkpoint(TRUNCATE)`; PostgreSQL, `pg_total_relation_size` of the series
-  tables after `VACUUM`: tables, indexes and TOAST included;
-- the whole series downsampled to 1,000 points (target under 20 ms over REST; this is the
-  store's share);
-- a 1,000-step range at full resolution (target under 10 ms), at random places;
-- a 100,000-step range downsampled to 1,000 points;
+  tables after `VACUUM`; MLflow's SQLite file as Studio's;
+- the whole series downsampled to 1,000 points over REST from a real `jupyter server` with
+  Studio (target under 20 ms median), against MLflow's get-history-bulk-interval with
+  max_results=1000 from `mlflow server`;
+- a 1,000-step range at full resolution over REST (target under 10 ms), at random places;
+- the durable write rate of per-call `run.log_metric` plus `flush()`, counted in the database
+  afterwards, against MLflow's log_batch (its seeding) and its per-call asynchronous logging;
 - the codec: encoding and decoding one 4,096-point chunk.
-Every answer is checked (the extremes are kept, a range is exact); a wrong one is an error.
+Seeding 10,000,000 points through 10,000,000 log_metric calls would take minutes a store, so
+the stores read and measured are seeded with the series store's own append
+(`studio.tracking.series.store.intern/append`, 1,000,000 points a transaction); the write-rate
+figure goes through the real client path. Every answer is checked (the number of points, the
+extremes and the NaN gaps kept, a range exact to the point); a wrong one is an error.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import dataclasses
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from harness import BenchError, Row, machine_info, median, render_table, write_json
-from sqlalchemy import create_engine, text
+from harness import (
+    Row,
+    Sandbox,
+    machine_info,
+    median,
+    postgres_server,
+    rate,
+    render_table,
+    write_json,
+)
+from log_metric import studio_log_metric
+from series_studio import SeriesFigures, make_curve, measure_codec, measure_series
+from workload import progress, series
 
-from studio.db.engine import Database
-from studio.tracking.series import store
-from studio.tracking.series.codec import decode_points, encode_points
+import studio
 
-BATCH = 10_000
-SERIES_TABLES = ("series", "series_chunks", "series_tail", "series_blocks")
-
-
-def make_curve(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    steps = np.arange(n, dtype=np.int64)
-    stamps = 1_700_000_000_000 + steps * 37 + rng.integers(0, 5, n)
-    values = 2.0 * np.exp(-steps / (n / 5)) + rng.normal(0, 0.02, n)
-    values[rng.choice(n, max(n // 100_000, 1), replace=False)] += 10.0
-    for at in rng.choice(n - 10, max(n // 1_000_000, 1), replace=False):
-        values[at : at + 10] = np.nan
-    return steps, stamps, values
+# The issue's figures before the series store (one row a point), for the notes.
+BEFORE = (
+    "Before the series store (issue 8's table, one row a point, SQLite): 162 bytes a point "
+    "at 1,000,000 points and 184 at 4,000,000; history downsampled to 1,000 points in 591 ms "
+    "at 1,000,000 points and 2,426 ms at 4,000,000."
+)
+SQLITE, POSTGRES = "SQLite", "PostgreSQL"
 
 
-@contextmanager
-def fresh_store(postgres: str | None, folder: Path, name: str) -> Iterator[Database]:
-    if postgres is None:
-        database = Database(f"sqlite:///{folder / name}.db")
-        try:
-            yield database
-        finally:
-            database.dispose()
-        return
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+@dataclass(frozen=True)
+class Sizes:
+    series: tuple[int, ...] = (1_000_000, 10_000_000)
+    mlflow_points: int = 1_000_000
+    write_points: int = 1_000_000
+    write_repeats: int = 3
+    mlflow_write_points: int = 5_000
+    requests: int = 25
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls((100_000,), 20_000, 20_000, 1, 500, 5)
+
+
+def write_rates(
+    sandbox: Sandbox, backend: str, pg_url: str | None, sizes: Sizes
+) -> tuple[float, str]:
+    """Studio's median durable rate of per-call log_metric + flush on `backend`."""
     from tests.databases import fresh_server_database
 
-    with fresh_server_database(postgres) as url:
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
+    values = series(sizes.write_points, seed=4)
+    rates = []
+    for attempt in range(sizes.write_repeats):
+        home = sandbox.fresh(f"studio-write-{backend.lower()}")
+        with fresh_server_database(pg_url) if pg_url else contextlib.nullcontext(None) as db_url:
+            _, durable = studio_log_metric(home, values, "NORMAL", db_url)
+        rates.append(rate(len(values), durable))
+        progress(f"write: Studio on {backend}, run {attempt + 1}: {rates[-1]:,.0f} points/s")
+    durability = (
+        "SQLite in WAL mode at synchronous=NORMAL (Studio's default)"
+        if pg_url is None
+        else "PostgreSQL's default durability (the throwaway cluster runs with fsync=off)"
+    )
+    return median(rates), (
+        f"Studio: a loop of run.log_metric('loss', value, step=i) over {len(values):,} points "
+        f"then run.flush(), timed to the flush's return; every point then counted in the "
+        f"database through a connection of its own. {durability}; median of "
+        f"{sizes.write_repeats} runs, each in a fresh store."
+    )
 
 
-def bytes_on_disk(database: Database) -> int:
-    if database.is_sqlite:
-        with database.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        path = Path(database.engine.url.database or "")
-        wal = Path(f"{path}-wal")
-        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-    vacuum = create_engine(database.engine.url, isolation_level="AUTOCOMMIT")
-    try:
-        with vacuum.connect() as connection:
-            for table in SERIES_TABLES:
-                connection.execute(text(f"VACUUM ANALYZE {table}"))
-            return sum(
-                int(connection.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar())
-                for t in SERIES_TABLES
-            )
-    finally:
-        vacuum.dispose()
+def mlflow_rows(
+    sandbox: Sandbox, sizes: Sizes, starts: list[int]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """MLflow's figures at `sizes.mlflow_points` (the same curve and range places as
+    Studio's), keyed as the rows they stand beside, and their notes."""
+    from mlflow_side import mlflow_log_metric
+    from series_mlflow import mlflow_series, mlflow_series_seed_note
+
+    steps, stamps, values = make_curve(sizes.mlflow_points)
+    result = mlflow_series(
+        sandbox.fresh("mlflow-series"), steps, stamps, values, starts, sizes.requests
+    )
+    small = series(sizes.mlflow_write_points, seed=4)
+    _, durable = mlflow_log_metric(sandbox.fresh("mlflow-per-call"), small, False, "NORMAL")
+    per_call = rate(len(small), durable)
+    progress(f"write: MLflow per call (async) {per_call:,.0f} points/s")
+    return (
+        {
+            "bytes": result.bytes_per_point,
+            "whole": result.whole_ms,
+            "range": result.range_ms,
+            "write": result.seed_rate,
+            "per_call": per_call,
+        },
+        {
+            "bytes": f"MLflow, {sizes.mlflow_points:,} points: its SQLite file plus WAL after a "
+            "TRUNCATE checkpoint, less the empty store's, as Studio's (the metrics table, its "
+            "primary key and latest_metrics).",
+            "whole": result.whole_note,
+            "range": result.range_note,
+            "write": mlflow_series_seed_note(result),
+            "per_call": (
+                f"MLflow: mlflow.log_metric(..., synchronous=False) over {len(small):,} points "
+                "then mlflow.flush_async_logging(), its SQLite in WAL mode at NORMAL, every "
+                "point counted afterwards. Studio column: its durable per-call rate on SQLite."
+            ),
+        },
+    )
 
 
-@dataclass
-class Timing:
-    """Median wall-clock and CPU milliseconds of a call. On a shared machine the wall time
-    includes waiting for a core; this process's CPU time (the database's too, for SQLite,
-    which runs in-process) shows what the call itself costs."""
+def table(
+    figures: list[SeriesFigures],
+    writes: dict[str, tuple[float, str]],
+    ml: dict[str, float],
+    ml_notes: dict[str, str],
+    first_size: int,
+) -> list[Row]:
+    """The rows, figure by figure; MLflow beside Studio's SQLite rows of the first size (the
+    same size as MLflow's but in --quick, where MLflow's notes give its own)."""
 
-    wall_ms: float
-    cpu_ms: float
+    def beside(key: str, f: SeriesFigures) -> tuple[float | None, list[str]]:
+        if key in ml and f.backend == SQLITE and f.points == first_size:
+            return ml[key], [ml_notes[key]]
+        return None, []
 
-    @property
-    def note(self) -> str:
-        return f"median CPU time of this process {self.cpu_ms:.2f} ms"
-
-
-def timed(call: Callable[[], Any], repeats: int = 25, warmups: int = 3) -> tuple[Timing, Any]:
-    """Median times of `call`, and its last answer."""
-    answer = None
-    for _ in range(warmups):
-        answer = call()
-    walls, cpus = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        answer = call()
-        walls.append((time.perf_counter() - start) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    return Timing(median(walls), median(cpus)), answer
-
-
-def measure_size(n: int, postgres: str | None, folder: Path) -> list[Row]:
-    steps, stamps, values = make_curve(n)
-    backend = "PostgreSQL" if postgres else "SQLite"
-    label = f"{n:,} points, {backend}"
-    with fresh_store(postgres, folder, f"series-{n}") as database:
-        database.ensure_schema()
-        empty = bytes_on_disk(database)
-        with database.session(write=True) as session:
-            series_id = store.intern(session, store.Owner.run("bench"), "loss")
-        start = time.perf_counter()
-        for at in range(0, n, BATCH):
-            part = slice(at, at + BATCH)
-            with database.session(write=True) as session:
-                store.append(session, series_id, steps[part], stamps[part], values[part])
-        write_seconds = time.perf_counter() - start
-        size = bytes_on_disk(database) - empty
-
-        def read(**kwargs: Any) -> store.SeriesPoints:
-            with database.session() as session:
-                return store.read(session, series_id, **kwargs)
-
-        whole_ms, whole = timed(lambda: read(max_points=1_000))
-        if not (
-            whole.downsampled
-            and len(whole.steps) <= 1_000
-            and np.nanmax(whole.values) == np.nanmax(values)
-            and np.nanmin(whole.values) == np.nanmin(values)
-            and np.isnan(whole.values).any()
-        ):
-            raise BenchError(f"{label}: the downsampled series lost its extremes or gaps")
-        rng = np.random.default_rng(1)
-        starts = iter(rng.integers(0, n - 1_000, 1_000).tolist())
-
-        def window() -> tuple[int, store.SeriesPoints]:
-            low = next(starts)
-            return low, read(max_points=1_000, min_step=low, max_step=low + 999)
-
-        range_ms, (low, answer) = timed(window)
-        if answer.downsampled or answer.steps.tolist() != steps[low : low + 1_000].tolist():
-            raise BenchError(f"{label}: a 1,000-step range was not exact")
-        zoom_ms, zoom = timed(
-            lambda: read(max_points=1_000, min_step=n // 3, max_step=n // 3 + 99_999)
-        )
-        inside = values[n // 3 : n // 3 + 100_000]
-        if np.nanmax(zoom.values) != np.nanmax(inside) or len(zoom.steps) > 1_000:
-            raise BenchError(f"{label}: a 100,000-step zoom lost its maximum")
-
-    def row(figure: str, timing: Timing, target: float | None = None) -> Row:
-        return Row(f"{figure}, {label}", "ms", timing.wall_ms, None, False, target, [timing.note])
-
-    return [
-        Row(f"bytes per point, {label}", "B", size / n, None, False, target=24.0),
-        Row(
-            f"append rate, {label}",
-            "points/s",
-            n / write_seconds,
-            None,
-            True,
-            notes=[f"{BATCH:,}-point appends, one transaction each, store library only"],
-        ),
-        row("whole series to 1,000 points", whole_ms, 20.0),
-        row("1,000-step range, full resolution", range_ms, 10.0),
-        row("100,000-step range to 1,000 points", zoom_ms),
-    ]
-
-
-def measure_codec() -> list[Row]:
-    steps, stamps, values = make_curve(4_096, seed=3)
-    payload = encode_points(steps, stamps, values)
-    encode_ms, _ = timed(lambda: encode_points(steps, stamps, values), repeats=200)
-    decode_ms, decoded = timed(lambda: decode_points(payload), repeats=200)
-    if decoded[0].tolist() != steps.tolist():
-        raise BenchError("the codec lost points")
-    note = f"payload {len(payload) / 4_096:.2f} bytes a point"
-    return [
-        Row(
-            "encode a 4,096-point chunk",
-            "ms",
-            encode_ms.wall_ms,
-            None,
-            False,
-            target=1.0,
-            notes=[note, encode_ms.note],
-        ),
-        Row(
-            "decode a 4,096-point chunk",
-            "ms",
-            decode_ms.wall_ms,
-            None,
-            False,
-            target=1.0,
-            notes=[decode_ms.note],
-        ),
-    ]
+    rows: list[Row] = []
+    for f in figures:
+        other, notes = beside("bytes", f)
+        rows.append(
+            Row(f"bytes per point, {f.label}", "B", f.bytes_per_point, other, False, 24.0,
+                [f.bytes_note, *notes])
+        )  # fmt: skip
+    for f in figures:
+        other, notes = beside("whole", f)
+        rows.append(
+            Row(f"history to 1,000 points (REST), {f.label}", "ms", f.whole_ms, other, False,
+                20.0, [f.whole_note, *notes])
+        )  # fmt: skip
+    for f in figures:
+        other, notes = beside("range", f)
+        rows.append(
+            Row(f"1,000-step range, full resolution (REST), {f.label}", "ms", f.range_ms,
+                other, False, 10.0, [f.range_note, *notes])
+        )  # fmt: skip
+    for backend, (studio_rate, note) in writes.items():
+        other = ml.get("write") if backend == SQLITE else None
+        extra = [ml_notes["write"]] if other is not None else []
+        rows.append(
+            Row(f"durable write rate, per-call log_metric, {backend}", "points/s", studio_rate,
+                other, True, notes=[note, *extra])
+        )  # fmt: skip
+        if backend == SQLITE and "per_call" in ml:
+            rows.append(
+                Row("  MLflow per-call log_metric (async)", "points/s", studio_rate,
+                    ml["per_call"], True, notes=[ml_notes["per_call"]])
+            )  # fmt: skip
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", help="series lengths (1M and 10M)")
     parser.add_argument("--quick", action="store_true", help="100,000 points only (smoke run)")
-    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (databases are made on it)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-mlflow", action="store_true", help="Studio only")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
-    sizes = [100_000] if args.quick else args.sizes
-    rows = measure_codec()
-    with tempfile.TemporaryDirectory(prefix="studio-bench-series-") as folder:
-        for n in sizes:
-            rows += measure_size(n, args.postgres, Path(folder))
+    sizes = Sizes.quick() if args.quick else Sizes()
+    if args.sizes:
+        sizes = dataclasses.replace(sizes, series=tuple(args.sizes))
+    json_path = args.json.resolve() if args.json else None
+    started = time.perf_counter()
+    figures: list[SeriesFigures] = []
+    writes: dict[str, tuple[float, str]] = {}
+    ml: dict[str, float] = {}
+    ml_notes: dict[str, str] = {}
+    codec_rows = measure_codec()
+    with (
+        Sandbox(keep=args.keep) as sandbox,
+        postgres_server(args.postgres, skip=args.no_postgres) as pg_url,
+    ):
+        backends = {SQLITE: None, **({POSTGRES: pg_url} if pg_url else {})}
+        starts: list[int] = []
+        for backend, url in backends.items():
+            for n in sizes.series:
+                progress(f"series: {n:,} points on {backend}")
+                found = measure_series(sandbox, n, backend, url, sizes.requests)
+                figures.append(found)
+                if n == sizes.mlflow_points:
+                    starts = found.range_starts
+            writes[backend] = write_rates(sandbox, backend, url, sizes)
+        if not args.no_mlflow:
+            from mlflow_side import quiet_mlflow
+
+            quiet_mlflow()
+            if not starts:
+                starts = np.random.default_rng(1).integers(0, sizes.mlflow_points - 1_000, 60)
+                starts = [int(s) for s in starts]
+            ml, ml_notes = mlflow_rows(sandbox, sizes, starts)
+    rows = table(figures, writes, ml, ml_notes, sizes.series[0]) + codec_rows
+    rows[0].notes.append(BEFORE)
+    duration = time.perf_counter() - started
+    info = machine_info(
+        {"studio": studio.__version__, "quick": str(args.quick), "duration_s": f"{duration:.0f}"}
+    )
+    print(
+        f"\nStudio {studio.__version__}, series store; {info['cpus']} CPUs, SQLite "
+        f"{info['sqlite']}; {duration:.0f}s"
+        f"{' (--quick: sizes too small to judge targets)' if args.quick else ''}"
+        f"{'' if pg_url else ' (no PostgreSQL)'}"
+    )
     print(render_table(rows))
-    if args.json:
-        write_json(args.json, rows, machine_info({"cwd": os.getcwd()}))
+    missed = [row.figure.strip() for row in rows if row.passed is False]
+    print(f"\nTargets missed: {', '.join(missed)}" if missed else "\nAll targets met.")
+    if json_path is not None:
+        write_json(json_path, rows, info)
     return 0
 
 

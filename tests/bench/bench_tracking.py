@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import sys
 import time
 import urllib.parse
@@ -32,12 +31,8 @@ from pathlib import Path
 
 from harness import (
     BenchError,
-    HttpClient,
     Row,
     Sandbox,
-    ServerProcess,
-    child_environment,
-    free_port,
     machine_info,
     median,
     render_table,
@@ -53,6 +48,7 @@ from mlflow_side import (
     seed_mlflow_runs,
 )
 from startup import figure_first_point
+from studio_side import studio_server
 from workload import (
     FILTER,
     METRIC,
@@ -92,44 +88,9 @@ def studio_history(
         for step, value in enumerate(values):
             run.log_metric(METRIC, value, step=step)
         run_id = run.id
-    port, token = free_port(), secrets.token_hex(16)
-    env = child_environment(
-        {"STUDIO_HOME": str(home), "STUDIO_DB_URL": f"sqlite:///{home / 'studio.db'}"}
-    )
-    command = [
-        sys.executable, "-m", "jupyter_server",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        "--ServerApp.open_browser=False",
-        f"--ServerApp.root_dir={home}",
-        "--allow-root",
-        # Enabled by the installed package's config already; named here too so that a
-        # checkout run with PYTHONPATH works the same (jupyter_server merges the two).
-        "--ServerApp.jpserver_extensions=studio=True",
-    ]  # fmt: skip
-    headers = {"Authorization": f"token {token}"}
     query = urllib.parse.urlencode({"key": METRIC, "max_points": sizes.history_max_points})
     path = f"/studio/api/runs/{run_id}/metrics/history?{query}"
-    with (
-        ServerProcess(
-            "jupyter server",
-            command,
-            port=port,
-            env=env,
-            log_path=home / "jupyter-server.log",
-            ready_path="/api/status",
-            headers=headers,
-        ) as server,
-        HttpClient(port, headers) as client,
-    ):
-        status, body = client.request("/studio/api/experiments")
-        if status != 200:
-            raise BenchError(
-                "The Studio extension does not answer /studio/api/experiments "
-                f"({status}: {body[:200]!r}); is it installed and enabled?\n{server.log_tail()}"
-            )
+    with studio_server(home, f"sqlite:///{home / 'studio.db'}") as (server, client):
         timings, body = client.time_gets(path, sizes.requests)
         answer = client.get_json(path)
     # The same read in-process, without HTTP: how much of the latency is the store's.

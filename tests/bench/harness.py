@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -419,6 +419,47 @@ class HttpClient:
         traceback: TracebackType | None,
     ) -> None:
         self.connection.close()
+
+
+# A throwaway PostgreSQL server ---------------------------------------------------------------
+
+
+def postgres_available() -> bool:
+    """Whether Debian's PostgreSQL programs are installed (tests/pg_cluster.sh needs them)."""
+    return any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster (tests/pg_cluster.sh start/stop): yields its database
+    URL, and always stops it. Its folder is a new one under /tmp, not in the sandbox: as root
+    the server runs as `postgres`, which must be able to reach it."""
+    script = str(REPO_ROOT / "tests" / "pg_cluster.sh")
+    folder = tempfile.mkdtemp(prefix="studio-bench-pg-", dir=os.environ.get("STUDIO_PG_TMPDIR"))
+    started = subprocess.run([script, "start", folder], capture_output=True, text=True, check=False)
+    try:
+        if started.returncode != 0:
+            raise BenchError(f"tests/pg_cluster.sh start failed:\n{started.stderr[-2000:]}")
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([script, "stop", folder], capture_output=True, check=False)
+
+
+@contextlib.contextmanager
+def postgres_server(url: str | None, skip: bool = False) -> Iterator[str | None]:
+    """The PostgreSQL server to measure on: `url` if given, else a throwaway cluster where
+    PostgreSQL is installed, else (or with `skip`) None: SQLite only."""
+    if skip:
+        yield None
+    elif url:
+        yield url
+    elif postgres_available():
+        with postgres_cluster() as started:
+            print(f"PostgreSQL: a throwaway cluster at {started}", file=sys.stderr, flush=True)
+            yield started
+    else:
+        print("PostgreSQL is not installed: SQLite only", file=sys.stderr, flush=True)
+        yield None
 
 
 # Subprocess timing ---------------------------------------------------------------------------

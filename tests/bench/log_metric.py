@@ -12,29 +12,47 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness import BenchError, Row, Sandbox, median, rate
 from mlflow_side import SYNCHRONOUS_NUMBER, mlflow_log_batch, mlflow_log_metric
 from sqlalchemy import text
-from workload import METRIC, Sizes, count_rows, progress, series
+from studio_side import stored_metric_points
+from workload import METRIC, Sizes, progress, series
 
 import studio
-from studio.config import SQLITE_SYNCHRONOUS_ENV
+from studio.config import DB_URL_ENV, SQLITE_SYNCHRONOUS_ENV
 from studio.tracking.backends import connect
 
 TARGET_ACCEPTED = 200_000.0  # points/s
 TARGET_DURABLE = 100_000.0  # points/s
 
 
-def studio_log_metric(home: Path, values: Sequence[float], level: str) -> tuple[float, float]:
-    """Seconds of the loop of `run.log_metric` calls, and of the loop plus `flush()`, with the
-    store at SQLite `synchronous=level` (STUDIO_SQLITE_SYNCHRONOUS, checked on a connection)."""
-    saved = os.environ.get(SQLITE_SYNCHRONOUS_ENV)
-    os.environ[SQLITE_SYNCHRONOUS_ENV] = level
+@contextmanager
+def _environment(name: str, value: str | None) -> Iterator[None]:
+    """`name` set to `value` (None: left as it is) for the block, then restored."""
+    saved = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
     try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+
+def studio_log_metric(
+    home: Path, values: Sequence[float], level: str, db_url: str | None = None
+) -> tuple[float, float]:
+    """Seconds of the loop of `run.log_metric` calls, and of the loop plus `flush()`, with the
+    store at SQLite `synchronous=level` (STUDIO_SQLITE_SYNCHRONOUS, checked on a connection),
+    or with `db_url` (STUDIO_DB_URL: a PostgreSQL database) on that store instead."""
+    with _environment(SQLITE_SYNCHRONOUS_ENV, level), _environment(DB_URL_ENV, db_url):
         with studio.start_run(experiment="bench", tracking_uri=str(home)) as run:
             run.log_metric("warmup", 0.0)
             run.flush()
@@ -45,22 +63,16 @@ def studio_log_metric(home: Path, values: Sequence[float], level: str) -> tuple[
             run.flush()
             durable = time.perf_counter() - started
             run_id = run.id
-    finally:
-        if saved is None:
-            os.environ.pop(SQLITE_SYNCHRONOUS_ENV, None)
-        else:
-            os.environ[SQLITE_SYNCHRONOUS_ENV] = saved
-    backend = connect(str(home)).backend
-    with backend.store.db.engine.connect() as connection:
-        used = connection.execute(text("PRAGMA synchronous")).scalar_one()
-    if used != SYNCHRONOUS_NUMBER[level]:
-        raise BenchError(f"Studio's store ran at synchronous={used}, not {level}.")
-    stored = count_rows(
-        home / "studio.db",
-        "SELECT coalesce(sum(count), 0) FROM series "
-        "WHERE owner_kind = 'run' AND owner_id = ? AND kind = 'metric' AND key = ?",
-        (run_id, METRIC),
-    )
+        store_url = connect(str(home)).backend.store.db.engine.url
+    if db_url is None:
+        with connect(str(home)).backend.store.db.engine.connect() as connection:
+            used = connection.execute(text("PRAGMA synchronous")).scalar_one()
+        if used != SYNCHRONOUS_NUMBER[level]:
+            raise BenchError(f"Studio's store ran at synchronous={used}, not {level}.")
+        db_url = f"sqlite:///{home / 'studio.db'}"
+    elif store_url.get_backend_name() != "postgresql":
+        raise BenchError(f"Studio's client wrote to {store_url!r}, not to {db_url}.")
+    stored = stored_metric_points(db_url, run_id, METRIC)
     if stored != len(values):
         raise BenchError(f"Studio stored {stored} of {len(values)} points after flush().")
     return accepted, durable

@@ -3,8 +3,12 @@ a store filled at 0005, upgraded, every point compared through the store's histo
 downgraded and every row compared again.
 
 The store holds out-of-order and repeated steps, NaN (NULL on SQLite) and the infinities, a
-series longer than one migration batch and a step with more points than a batch. Runs on
-SQLite, and on PostgreSQL where STUDIO_TEST_DB_URL names a server (`make test`).
+series longer than two migration batches and than one statement of the downgrade, and a step
+with more points than a batch. The store's chunks are made small here (256 points, as the
+series tests make them), which makes the migration's batches small (16 chunks): a store of
+15,000 points crosses them. `make bench` migrates a million points at the real sizes
+(tests/bench/bench_migration.py). Runs on SQLite, and on PostgreSQL where STUDIO_TEST_DB_URL
+names a server (`make test`).
 """
 
 from __future__ import annotations
@@ -14,23 +18,45 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
+import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, insert, inspect, select
 
 from studio.cli import main
 from studio.db.engine import SCHEMA_REVISION
+from studio.db.migrate import alembic_config
+from studio.tracking.series import store as series_store
 from studio.tracking.store import TrackingStore
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pytest
-
     from studio.db.engine import Database
 
 BEFORE = "0005"
-# Past one batch of the migration (16 chunks of 4,096 points).
-LONG = 70_000
-CROWDED_STEP = 66_000
+CHUNK_POINTS = 256
+# The migration reads and appends 16 chunks' worth of points at a time (BATCH_POINTS, taken
+# from the store's CHUNK_POINTS when alembic loads the revision), and its downgrade writes
+# 10,000 rows a statement.
+BATCH_POINTS = 16 * CHUNK_POINTS
+LONG = 10_500  # past two batches, and past one statement of the downgrade
+CROWDED_STEP = BATCH_POINTS + 100  # more points at one step than a batch
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(series_store, "CHUNK_POINTS", CHUNK_POINTS)
+    monkeypatch.setattr(series_store, "FULL_RESOLUTION_POINTS", 4 * CHUNK_POINTS)
+
+
+def test_the_store_crosses_the_migrations_batches() -> None:
+    """The revision as alembic loads it (after `small_chunks`) reads BATCH_POINTS at a time."""
+    revision = ScriptDirectory.from_config(alembic_config()).get_revision("0006")
+    assert revision is not None
+    assert revision.module.BATCH_POINTS == BATCH_POINTS
+    assert 2 * BATCH_POINTS < LONG
+    assert revision.module.DOWNGRADE_ROWS < LONG
+
 
 Point = tuple[int, int, str]
 

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from studio.db.engine import Database
 from studio.tracking.service import TrackingService
 from studio.tracking.store import TrackingStore
+from tests.databases import fresh_database
 from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
-    from studio.db.engine import Database
     from studio.tracking.entities import RunRecord
 
 
@@ -54,3 +55,16 @@ def store(database: Database, artifact_root: Path) -> TrackingStore:
 @pytest.fixture
 def service(store: TrackingStore) -> TrackingService:
     return TrackingService(store)
+
+
+@pytest.fixture(scope="module")
+def module_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrackingStore]:
+    """One fresh store for a whole test module whose tests only read what its module-scoped
+    fixtures seed (seeded once, not once per test: on PostgreSQL each store is a database)."""
+    folder = tmp_path_factory.mktemp("module-store")
+    with fresh_database(str(folder / "studio.db"), migrated=True) as url:
+        database = Database(url)
+        try:
+            yield TrackingStore(database, str(folder / "artifacts"))
+        finally:
+            database.dispose()

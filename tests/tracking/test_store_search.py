@@ -47,8 +47,15 @@ ALL = {"alpha", "beta", "gamma", "delta", "Epsilon"}
 
 
 @pytest.fixture
-def zoo(store: TrackingStore) -> int:
+def store(module_store: TrackingStore) -> TrackingStore:
+    """The module's one store: its tests only search the runs that `zoo` and `crowd` seed."""
+    return module_store
+
+
+@pytest.fixture(scope="module")
+def zoo(module_store: TrackingStore) -> int:
     """An experiment with the ZOO runs, beside another experiment with one run."""
+    store = module_store
     experiment = store.create_experiment("zoo")
     for position, (name, status, metrics, params, tags) in enumerate(ZOO):
         start = 1_000 + 10 * position
@@ -214,9 +221,11 @@ def test_bad_order_by(store: TrackingStore, zoo: int, order_by: list[str]) -> No
         store.search_runs([zoo], order_by=order_by)
 
 
-@pytest.fixture
-def crowd(store: TrackingStore) -> int:
-    """130 runs with many ties: three start times, seven metric values, some without it."""
+@pytest.fixture(scope="module")
+def crowd(module_store: TrackingStore) -> int:
+    """130 runs with many ties: three start times, seven metric values, some without it (all
+    below 0.9: the searches of every experiment above never find them)."""
+    store = module_store
     experiment = store.create_experiment("crowd")
     for i in range(130):
         store.create_run(

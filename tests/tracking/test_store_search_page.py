@@ -15,9 +15,12 @@ import pytest
 
 from studio.tracking import search_page
 from studio.tracking.orm import SqlRun
+from studio.tracking.store import TrackingStore
 
 if TYPE_CHECKING:
-    from studio.tracking.store import TrackingStore
+    from pathlib import Path
+
+    from studio.db.engine import Database
 
 INF = math.inf
 NAN = math.nan
@@ -66,8 +69,7 @@ def _create(store: TrackingStore, experiment_id: int, run: tuple[str, float | No
     )
 
 
-@pytest.fixture
-def experiment(store: TrackingStore) -> int:
+def _seed(store: TrackingStore) -> int:
     experiment_id = store.create_experiment("sorted").id
     for run in RUNS:
         _create(store, experiment_id, run)
@@ -76,6 +78,17 @@ def experiment(store: TrackingStore) -> int:
     for run in RIVALS:
         _create(store, rivals, run)
     return experiment_id
+
+
+@pytest.fixture
+def store(module_store: TrackingStore) -> TrackingStore:
+    """The module's one store: its tests only read the runs that `experiment` seeds."""
+    return module_store
+
+
+@pytest.fixture(scope="module")
+def experiment(module_store: TrackingStore) -> int:
+    return _seed(module_store)
 
 
 @pytest.fixture(params=["walk", "bounded", "plain"])
@@ -174,10 +187,12 @@ def test_a_filter_on_the_ordered_metric(
 
 
 def test_the_walk_answers_near_the_start_and_gives_up_when_short(
-    store: TrackingStore, experiment: int
+    database: Database, artifact_root: Path
 ) -> None:
     """A page near the start of the experiment is read along the index; a small experiment
     among many runs of others with the key leaves its page to the plain query."""
+    store = TrackingStore(database, str(artifact_root))  # its own: it adds runs
+    experiment = _seed(store)
     small = store.create_experiment("small").id
     _create(store, small, ("lonely", 0.1, 1))
     top_level = [SqlRun.experiment_id == experiment, SqlRun.parent_run_id.is_(None)]
