@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -272,3 +272,116 @@ def _validated(
         if array.dtype == np.uint64 and int(array.max()) > np.iinfo(np.int64).max:
             raise InvalidInput(f"{name} must fit in 64-bit signed integers.")
     return arrays[0].astype(np.int64), arrays[1].astype(np.int64), arrays[2]
+
+
+# Many series of one owner at once (the debugger's statistics: a thousand series a step) ------
+
+SeriesColumns = tuple[
+    "Sequence[int] | np.ndarray", "Sequence[int] | np.ndarray", "Sequence[float] | np.ndarray"
+]
+# Keys per statement of `append_many`: well under SQLite's and PostgreSQL's parameter limits.
+_KEYS_PER_STATEMENT = 1_000
+
+
+def append_many(
+    session: Session, owner: Owner, kind: str, points: dict[str, SeriesColumns]
+) -> None:
+    """`intern` and `append` for many series of one owner and kind, `points` mapping each
+    key to its (steps, timestamps, values), in a few statements whatever their number.
+
+    The series rows are read and locked by identity (one SELECT per thousand keys, in key
+    order, as `append` locks one), the missing ones inserted in one statement, and the tail
+    rows inserted in one: no id cache is needed, so none can go stale when a run is deleted
+    and SQLite hands its series ids out again. Raises InvalidInput (the arrays) before
+    anything is written.
+    """
+    columns = {key: _validated(*arrays) for key, arrays in points.items()}
+    columns = {key: arrays for key, arrays in columns.items() if len(arrays[0])}
+    if not columns:
+        return
+    keys = sorted(columns)
+    rows = _locked(session, owner, kind, keys)
+    missing = [key for key in keys if key not in rows]
+    if missing:
+        dialect = session.connection().dialect.name
+        upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlSeries)
+        identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind}
+        fresh = {"count": 0, "tail_count": 0, "chunk_seq": 0, "tail_seq": 0, "max_chunk_span": 0}
+        session.execute(
+            upsert.on_conflict_do_nothing(),
+            [{**identity, "key": key, **fresh} for key in missing],
+        )
+        rows.update(_locked(session, owner, kind, missing))
+    tails: list[dict[str, Any]] = []
+    for key in keys:
+        series, (step_array, stamp_array, value_array) = rows[key], columns[key]
+        count = len(step_array)
+        low, high = int(step_array.min()), int(step_array.max())
+        series.count += count
+        series.tail_count += count
+        series.min_step = low if series.min_step is None else min(low, series.min_step)
+        series.max_step = high if series.max_step is None else max(high, series.max_step)
+        if series.tail_count >= CHUNK_POINTS:
+            _seal(session, series, columns[key])
+            continue
+        payload = encode_points(step_array, stamp_array, value_array)
+        tails.append(
+            {"series_id": series.id, "seq": series.tail_seq, "count": count, "payload": payload}
+        )
+        series.tail_seq += 1
+    if tails:
+        session.connection().execute(insert(_TAIL), tails)
+    session.flush()
+
+
+def find(session: Session, owner: Owner, kind: str, key: str) -> SqlSeries | None:
+    """The series (owner, kind, key), or None if nothing was ever appended to it."""
+    return session.execute(
+        select(SqlSeries).filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind, key=key)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """What a listing says of one series: its key, point count and step range."""
+
+    key: str
+    count: int
+    min_step: int | None
+    max_step: int | None
+
+
+def list_owned(
+    session: Session,
+    owner: Owner,
+    kind: str,
+    prefix: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[SeriesSummary]:
+    """The series of an owner of one kind (those whose keys start with `prefix`)."""
+    query = select(SqlSeries.key, SqlSeries.count, SqlSeries.min_step, SqlSeries.max_step)
+    query = query.filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind)
+    if prefix:
+        # Exact on both databases: LIKE is case-insensitive on SQLite and takes '_' as a
+        # wildcard, and a key range would follow PostgreSQL's collation.
+        query = query.where(func.substr(SqlSeries.key, 1, len(prefix)) == prefix)
+    # In the order the series were first appended to (the same on every database).
+    query = query.order_by(SqlSeries.id).offset(offset).limit(limit)
+    return [SeriesSummary(*row) for row in session.execute(query)]
+
+
+def _locked(session: Session, owner: Owner, kind: str, keys: list[str]) -> dict[str, SqlSeries]:
+    found: dict[str, SqlSeries] = {}
+    for start in range(0, len(keys), _KEYS_PER_STATEMENT):
+        part = keys[start : start + _KEYS_PER_STATEMENT]
+        query = (
+            select(SqlSeries)
+            .filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind)
+            .where(SqlSeries.key.in_(part))
+            .order_by(SqlSeries.key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update((series.key, series) for series in session.execute(query).scalars())
+    return found
