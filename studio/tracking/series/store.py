@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,7 +43,7 @@ from studio.tracking.series.source import SeriesSource, empty_points, sort_point
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Table
+    from sqlalchemy import Connection, Table
     from sqlalchemy.orm import Session
 
 # Points per sealed chunk: its payload is about 32 KB, decoded in a fraction of a millisecond.
@@ -281,6 +281,16 @@ SeriesColumns = tuple[
 ]
 # Keys per statement of `append_many`: well under SQLite's and PostgreSQL's parameter limits.
 _KEYS_PER_STATEMENT = 1_000
+_SERIES = cast("Table", SqlSeries.__table__)
+_TOTALS = (
+    _SERIES.c.id,
+    _SERIES.c.key,
+    _SERIES.c.count,
+    _SERIES.c.tail_count,
+    _SERIES.c.min_step,
+    _SERIES.c.max_step,
+    _SERIES.c.tail_seq,
+)
 
 
 def append_many(
@@ -290,48 +300,71 @@ def append_many(
     key to its (steps, timestamps, values), in a few statements whatever their number.
 
     The series rows are read and locked by identity (one SELECT per thousand keys, in key
-    order, as `append` locks one), the missing ones inserted in one statement, and the tail
-    rows inserted in one: no id cache is needed, so none can go stale when a run is deleted
-    and SQLite hands its series ids out again. Raises InvalidInput (the arrays) before
-    anything is written.
+    order), the missing ones inserted in one statement, the tail rows in one and the totals
+    updated in one: no id cache is needed, so none can go stale when a run is deleted and
+    SQLite hands its series ids out again. Core statements, not the ORM: a thousand series
+    a step is the ordinary case, and the ORM's bookkeeping would cost more than the SQL. A
+    series whose tail fills a chunk is sealed as `append` seals it. Raises InvalidInput
+    (the arrays) before anything is written.
     """
     columns = {key: _validated(*arrays) for key, arrays in points.items()}
     columns = {key: arrays for key, arrays in columns.items() if len(arrays[0])}
     if not columns:
         return
     keys = sorted(columns)
-    rows = _locked(session, owner, kind, keys)
-    missing = [key for key in keys if key not in rows]
+    connection = session.connection()
+    totals = _locked_totals(connection, owner, kind, keys)
+    missing = [key for key in keys if key not in totals]
     if missing:
-        dialect = session.connection().dialect.name
-        upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlSeries)
+        upsert = (postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert)(
+            SqlSeries
+        )
         identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind}
         fresh = {"count": 0, "tail_count": 0, "chunk_seq": 0, "tail_seq": 0, "max_chunk_span": 0}
-        session.execute(
+        connection.execute(
             upsert.on_conflict_do_nothing(),
             [{**identity, "key": key, **fresh} for key in missing],
         )
-        rows.update(_locked(session, owner, kind, missing))
+        totals.update(_locked_totals(connection, owner, kind, missing))
     tails: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for key in keys:
-        series, (step_array, stamp_array, value_array) = rows[key], columns[key]
-        count = len(step_array)
-        low, high = int(step_array.min()), int(step_array.max())
-        series.count += count
-        series.tail_count += count
-        series.min_step = low if series.min_step is None else min(low, series.min_step)
-        series.max_step = high if series.max_step is None else max(high, series.max_step)
-        if series.tail_count >= CHUNK_POINTS:
-            _seal(session, series, columns[key])
+        series_id, _, count, tail_count, min_step, max_step, tail_seq = totals[key]
+        steps, stamps, values = columns[key]
+        if tail_count + len(steps) >= CHUNK_POINTS:
+            append(session, series_id, steps, stamps, values)  # seals, under the same lock
             continue
-        payload = encode_points(step_array, stamp_array, value_array)
+        low, high = int(steps.min()), int(steps.max())
+        payload = encode_points(steps, stamps, values)
         tails.append(
-            {"series_id": series.id, "seq": series.tail_seq, "count": count, "payload": payload}
+            {"series_id": series_id, "seq": tail_seq, "count": len(steps), "payload": payload}
         )
-        series.tail_seq += 1
+        updates.append(
+            {
+                "series": series_id,
+                "new_count": count + len(steps),
+                "new_tail_count": tail_count + len(steps),
+                "new_min_step": low if min_step is None else min(low, min_step),
+                "new_max_step": high if max_step is None else max(high, max_step),
+                "new_tail_seq": tail_seq + 1,
+            }
+        )
     if tails:
-        session.connection().execute(insert(_TAIL), tails)
-    session.flush()
+        connection.execute(insert(_TAIL), tails)
+        connection.execute(_UPDATE_TOTALS, updates)
+
+
+_UPDATE_TOTALS = (
+    update(_SERIES)
+    .where(_SERIES.c.id == bindparam("series"))
+    .values(
+        count=bindparam("new_count"),
+        tail_count=bindparam("new_tail_count"),
+        min_step=bindparam("new_min_step"),
+        max_step=bindparam("new_max_step"),
+        tail_seq=bindparam("new_tail_seq"),
+    )
+)
 
 
 def find(session: Session, owner: Owner, kind: str, key: str) -> SqlSeries | None:
@@ -371,17 +404,22 @@ def list_owned(
     return [SeriesSummary(*row) for row in session.execute(query)]
 
 
-def _locked(session: Session, owner: Owner, kind: str, keys: list[str]) -> dict[str, SqlSeries]:
-    found: dict[str, SqlSeries] = {}
+def _locked_totals(
+    connection: Connection, owner: Owner, kind: str, keys: list[str]
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    identity = (
+        _SERIES.c.owner_kind == owner.kind,
+        _SERIES.c.owner_id == owner.id,
+        _SERIES.c.kind == kind,
+    )
     for start in range(0, len(keys), _KEYS_PER_STATEMENT):
         part = keys[start : start + _KEYS_PER_STATEMENT]
         query = (
-            select(SqlSeries)
-            .filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind)
-            .where(SqlSeries.key.in_(part))
-            .order_by(SqlSeries.key)
+            select(*_TOTALS)
+            .where(*identity, _SERIES.c.key.in_(part))
+            .order_by(_SERIES.c.key)
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
-        found.update((series.key, series) for series in session.execute(query).scalars())
+        found.update((row.key, row) for row in connection.execute(query))
     return found
