@@ -99,7 +99,9 @@ def test_downsampled_reads_keep_extremes_and_ranges_are_exact(
     assert shown.steps[shown.values.index(99.0)] == 123_450
     assert shown.total == 50_000
 
-    ranged = service.series.read(run.id, "tensor", "w/max", 1000, min_step=123_000, max_step=126_000)
+    ranged = service.series.read(
+        run.id, "tensor", "w/max", 1000, min_step=123_000, max_step=126_000
+    )
     assert not ranged.downsampled  # 301 points: every one
     assert ranged.steps == list(range(123_000, 126_001, 10))
     np.testing.assert_array_equal(ranged.values, values[12_300:12_601])
