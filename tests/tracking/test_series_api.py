@@ -194,3 +194,31 @@ def test_deleting_an_experiment_deletes_its_runs_series(
     service.delete_experiment(experiment_id)
     with service.store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(SqlSeries)) == 0
+
+
+def test_series_filling_together_are_sealed_a_few_per_append(
+    service: TrackingService, run: RunRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thousand statistics saved together fill their tails together: one append must not
+    seal them all (tens of seconds); the rest stay exact in their tails until sealed."""
+    monkeypatch.setattr("studio.tracking.series.store.SEALS_PER_APPEND", 2)
+    keys = [f"t{n}/max" for n in range(5)]
+    batch = CHUNK_POINTS // 4
+    steps = np.arange(0)
+
+    def sealed() -> int:
+        with service.store.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(SqlSeriesChunk)) or 0)
+
+    counts = []
+    for start in range(0, CHUNK_POINTS + 3 * batch, batch):
+        steps = np.arange(start, start + batch)
+        service.series.append(run.id, "tensor", {key: (steps, steps, steps * 0.5) for key in keys})
+        counts.append(sealed())
+    assert counts == [0, 0, 0, 2, 4, 5, 5]
+    for key in keys:
+        read = service.series.read(run.id, "tensor", key)
+        assert read.steps == list(range(int(steps[-1]) + 1))
+        assert read.values == [step * 0.5 for step in read.steps]
+        shown = service.series.read(run.id, "tensor", key, 100)
+        assert shown.downsampled and max(shown.values) == steps[-1] * 0.5

@@ -281,6 +281,10 @@ SeriesColumns = tuple[
 ]
 # Keys per statement of `append_many`: well under SQLite's and PostgreSQL's parameter limits.
 _KEYS_PER_STATEMENT = 1_000
+# Series sealed by one `append_many` at most. Series appended to together fill their tails
+# together: sealing a thousand at once (about 40 ms each) would stall that one call for
+# tens of seconds; the others keep a tail a little past CHUNK_POINTS for a few more calls.
+SEALS_PER_APPEND = 16
 _SERIES = cast("Table", SqlSeries.__table__)
 _TOTALS = (
     _SERIES.c.id,
@@ -303,9 +307,10 @@ def append_many(
     order), the missing ones inserted in one statement, the tail rows in one and the totals
     updated in one: no id cache is needed, so none can go stale when a run is deleted and
     SQLite hands its series ids out again. Core statements, not the ORM: a thousand series
-    a step is the ordinary case, and the ORM's bookkeeping would cost more than the SQL. A
-    series whose tail fills a chunk is sealed as `append` seals it. Raises InvalidInput
-    (the arrays) before anything is written.
+    a step is the ordinary case, and the ORM's bookkeeping would cost more than the SQL.
+    Series whose tails fill a chunk are sealed as `append` seals them, at most
+    SEALS_PER_APPEND of them per call. Raises InvalidInput (the arrays) before anything is
+    written.
     """
     columns = {key: _validated(*arrays) for key, arrays in points.items()}
     columns = {key: arrays for key, arrays in columns.items() if len(arrays[0])}
@@ -326,12 +331,16 @@ def append_many(
             [{**identity, "key": key, **fresh} for key in missing],
         )
         totals.update(_locked_totals(connection, owner, kind, missing))
+    full = [key for key in keys if totals[key].tail_count + len(columns[key][0]) >= CHUNK_POINTS]
+    # The fullest tails first, so that a deferred one is sealed in a later call.
+    full.sort(key=lambda key: -(totals[key].tail_count + len(columns[key][0])))
+    sealing = set(full[:SEALS_PER_APPEND])
     tails: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for key in keys:
         series_id, _, count, tail_count, min_step, max_step, tail_seq = totals[key]
         steps, stamps, values = columns[key]
-        if tail_count + len(steps) >= CHUNK_POINTS:
+        if key in sealing:
             append(session, series_id, steps, stamps, values)  # seals, under the same lock
             continue
         low, high = int(steps.min()), int(steps.max())
