@@ -222,3 +222,31 @@ def test_series_filling_together_are_sealed_a_few_per_append(
         assert read.values == [step * 0.5 for step in read.steps]
         shown = service.series.read(run.id, "tensor", key, 100)
         assert shown.downsampled and max(shown.values) == steps[-1] * 0.5
+
+
+def test_small_appends_keep_few_tail_rows_and_every_point(
+    service: TrackingService, run: RunRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call per save leaves one tail row per call; they are merged every TAIL_ROWS calls
+    (a read and a seal decode each), through a seal, and no point is lost or doubled."""
+    monkeypatch.setattr("studio.tracking.series.store.TAIL_ROWS", 8)
+    keys = ["a/mean", "a/max", "b/mean"]
+    total, per = CHUNK_POINTS + 900, 4
+    rows_seen = []
+    for start in range(0, total, per):
+        steps = np.arange(start, start + per)
+        service.series.append(run.id, "tensor", {key: (steps, steps, -steps * 1.0) for key in keys})
+        with service.store.db.session() as session:
+            for series in session.scalars(select(SqlSeries)):
+                tail = session.execute(
+                    select(SqlSeriesTail.count).where(SqlSeriesTail.series_id == series.id)
+                ).all()
+                assert sum(row.count for row in tail) == series.tail_count
+                rows_seen.append(len(tail))
+    assert max(rows_seen) <= 8 + 1
+    for key in keys:
+        read = service.series.read(run.id, "tensor", key)
+        assert read.steps == list(range(total)) and read.total == total
+        assert read.values == [-step * 1.0 for step in range(total)]
+    with service.store.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(SqlSeriesChunk)) == len(keys)

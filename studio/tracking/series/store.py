@@ -285,6 +285,10 @@ _KEYS_PER_STATEMENT = 1_000
 # together: sealing a thousand at once (about 40 ms each) would stall that one call for
 # tens of seconds; the others keep a tail a little past CHUNK_POINTS for a few more calls.
 SEALS_PER_APPEND = 16
+# Tail rows of a series, one per append, are merged into one about every TAIL_ROWS appends:
+# a read (and the seal) decodes every tail row, and a call per save of one point each would
+# otherwise leave up to CHUNK_POINTS of them.
+TAIL_ROWS = 64
 _SERIES = cast("Table", SqlSeries.__table__)
 _TOTALS = (
     _SERIES.c.id,
@@ -335,6 +339,14 @@ def append_many(
     # The fullest tails first, so that a deferred one is sealed in a later call.
     full.sort(key=lambda key: -(totals[key].tail_count + len(columns[key][0])))
     sealing = set(full[:SEALS_PER_APPEND])
+    # Each series' turn comes at another call (its id shifts it), so that series appended
+    # to together are not all compacted by the same call.
+    compacting = {
+        totals[key].id: key
+        for key in keys
+        if key not in sealing and (totals[key].tail_seq + totals[key].id) % TAIL_ROWS == 0
+    }
+    merged = _compacted(connection, compacting, columns)
     tails: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for key in keys:
@@ -343,7 +355,9 @@ def append_many(
         if key in sealing:
             append(session, series_id, steps, stamps, values)  # seals, under the same lock
             continue
-        low, high = int(steps.min()), int(steps.max())
+        low, high, added = int(steps.min()), int(steps.max()), len(steps)
+        if series_id in merged:
+            steps, stamps, values = merged[series_id]
         payload = encode_points(steps, stamps, values)
         tails.append(
             {"series_id": series_id, "seq": tail_seq, "count": len(steps), "payload": payload}
@@ -351,8 +365,8 @@ def append_many(
         updates.append(
             {
                 "series": series_id,
-                "new_count": count + len(steps),
-                "new_tail_count": tail_count + len(steps),
+                "new_count": count + added,
+                "new_tail_count": tail_count + added,
                 "new_min_step": low if min_step is None else min(low, min_step),
                 "new_max_step": high if max_step is None else max(high, max_step),
                 "new_tail_seq": tail_seq + 1,
@@ -361,6 +375,31 @@ def append_many(
     if tails:
         connection.execute(insert(_TAIL), tails)
         connection.execute(_UPDATE_TOTALS, updates)
+
+
+def _compacted(
+    connection: Connection,
+    compacting: dict[int, str],
+    columns: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The tail points of these series and their new ones, sorted, each series' tail rows
+    deleted: each becomes the series' one tail row."""
+    if not compacting:
+        return {}
+    stored: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    found = connection.execute(
+        select(_TAIL.c.series_id, _TAIL.c.payload).where(_TAIL.c.series_id.in_(compacting))
+    )
+    for series_id, payload in found:
+        stored.setdefault(series_id, []).append(decode_points(payload))
+    connection.execute(delete(_TAIL).where(_TAIL.c.series_id.in_(compacting)))
+    merged = {}
+    for series_id, key in compacting.items():
+        parts = [*stored.get(series_id, []), columns[key]]
+        merged[series_id] = sort_points(
+            *(np.concatenate(column) for column in zip(*parts, strict=True))
+        )
+    return merged
 
 
 _UPDATE_TOTALS = (
