@@ -40,7 +40,14 @@ class SeriesBackend(Protocol):
     """A run's series of other kinds than metrics, local (`series_api.RunSeries`) or remote
     (`rest_series.RestRunSeries`): a backend's `series`."""
 
-    def append(self, run_id: str, kind: str, points: Mapping[str, SeriesColumns]) -> None: ...
+    def append(
+        self,
+        run_id: str,
+        kind: str,
+        points: Mapping[str, SeriesColumns],
+        *,
+        batch_id: str | None = None,
+    ) -> None: ...
     def list_series(
         self, run_id: str, kind: str, prefix: str | None = None
     ) -> list[SeriesInfo]: ...

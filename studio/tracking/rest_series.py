@@ -65,13 +65,25 @@ class RestRunSeries:
         self._json = json
         self._send = send
 
-    def append(self, run_id: str, kind: str, points: Mapping[str, SeriesColumns]) -> None:
-        for part in _requests(list(points.items())):
+    def append(
+        self,
+        run_id: str,
+        kind: str,
+        points: Mapping[str, SeriesColumns],
+        *,
+        batch_id: str | None = None,
+    ) -> None:
+        """As `RunSeries.append`; an append past one request's limits is sent as several,
+        request `n` with the id `<batch_id>-<n>`."""
+        for index, part in enumerate(_requests(list(points.items()))):
+            fields: dict[str, Any] = {
+                "kind": kind,
+                "series": [_points_in(key, cols) for key, cols in part],
+            }
+            if batch_id is not None:
+                fields["batch_id"] = f"{batch_id}-{index}"
             try:
-                body = SeriesAppendIn.model_validate(
-                    {"kind": kind, "series": [_points_in(key, cols) for key, cols in part]},
-                    strict=False,
-                )
+                body = SeriesAppendIn.model_validate(fields, strict=False)
             except ValidationError as exc:  # the local interface's error, before sending
                 raise InvalidInput(_problems(exc)) from exc
             with self._send("POST", f"{_run(run_id)}/series/points", body=body):

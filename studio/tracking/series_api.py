@@ -27,6 +27,8 @@ from studio.tracking.orm import SqlRun
 from studio.tracking.paging import decode_offset_token, encode_offset_token
 from studio.tracking.series import store as series_store
 from studio.tracking.series.store import Owner
+from studio.tracking.store import now_ms
+from studio.tracking.store_rows import claim_batch
 from studio.tracking.validation import (
     MAX_HISTORY_POINTS,
     MAX_SERIES_APPEND_POINTS,
@@ -35,6 +37,7 @@ from studio.tracking.validation import (
     METRIC_KIND,
     SERIES_KIND_PATTERN,
     metric_step,
+    validate_batch_id,
     validate_key,
 )
 
@@ -57,14 +60,25 @@ class RunSeries:
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def append(self, run_id: str, kind: str, points: Mapping[str, SeriesColumns]) -> None:
+    def append(
+        self,
+        run_id: str,
+        kind: str,
+        points: Mapping[str, SeriesColumns],
+        *,
+        batch_id: str | None = None,
+    ) -> None:
         """Add (steps, timestamps, values) to each series `key` of `points`, all in one
         transaction: every point or none. Series are created on their first point.
 
         At most MAX_SERIES_APPEND_SERIES series and MAX_SERIES_APPEND_POINTS points in all
-        (TooLarge); a bad kind, key or column is InvalidInput, an unknown run NotFound.
+        (TooLarge); a bad kind, key or column is InvalidInput, an unknown run NotFound. With
+        a `batch_id` (as `log_batch` takes one), applied at most once: a writer's retry of an
+        append that was stored but not answered stores nothing.
         """
         check_kind(kind, writing=True)
+        if batch_id is not None:
+            validate_batch_id(batch_id)
         if len(points) > MAX_SERIES_APPEND_SERIES:
             raise TooLarge(
                 f"An append holds at most {MAX_SERIES_APPEND_SERIES} series; "
@@ -82,6 +96,8 @@ class RunSeries:
             )
         with self.db.session(write=True) as session:
             _check_run(session, run_id, lock=True)
+            if batch_id is not None and not claim_batch(session, batch_id, run_id, now_ms()):
+                return
             try:
                 series_store.append_many(session, Owner.run(run_id), kind, dict(points))
             except InvalidInput as exc:

@@ -83,14 +83,20 @@ class SeriesPointsHandler(SeriesHandler):
     @endpoint(
         "Append points to many series of a run, all or nothing",
         operation_id="appendSeries",
-        errors=(413,),
+        errors=(409, 413),
         body=SeriesAppendIn,
         status=204,
     )
     async def post(self, run_id: str) -> None:
         body = self.parse_body(SeriesAppendIn)
         points = {s.key: (s.steps, s.timestamps, s.values) for s in body.series}
-        await self.call(self.series.append, self.path_run_id(run_id), body.kind, points)
+        await self.call(
+            self.series.append,
+            self.path_run_id(run_id),
+            body.kind,
+            points,
+            batch_id=body.batch_id,
+        )
         self.reply(None, 204)
 
 

@@ -11,6 +11,8 @@ from pydantic import Field, model_validator
 from studio.tracking.entities import MetricHistory, SeriesInfo, SeriesPage
 from studio.tracking.schemas import MetricHistoryOut, MetricHistoryQuery
 from studio.tracking.validation import (
+    BATCH_ID_PATTERN,
+    MAX_BATCH_ID_LENGTH,
     MAX_HISTORY_POINTS,
     MAX_KEY_LENGTH,
     MAX_SERIES_APPEND_POINTS,
@@ -59,6 +61,16 @@ class SeriesAppendIn(WireIn, title="SeriesAppendIn"):
         description=(
             f"At most {MAX_SERIES_APPEND_SERIES} series and {MAX_SERIES_APPEND_POINTS} points "
             "in all, each key once. Kind 'metric' is refused: log metrics with logBatch."
+        ),
+    )
+
+    batch_id: str | None = Field(
+        None,
+        pattern=BATCH_ID_PATTERN,
+        max_length=MAX_BATCH_ID_LENGTH,
+        description=(
+            "A client-made id of this append, as logBatch's batch_id: applied at most once "
+            "(a repeat answers 204 and stores nothing); an id used for another run is a 409."
         ),
     )
 

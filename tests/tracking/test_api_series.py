@@ -54,8 +54,10 @@ async def test_append_list_and_read_over_rest(
     answer = await studio_fetch("POST", f"runs/{run_id}/series/points", body=body)
     assert answer.code == 204, answer.json
     stored = studio_tracking.series.read(run_id, "tensor", "fc.weight/mean")
-    assert stored.steps == [0, 10, 20] and stored.timestamps == [0, 100, 200]
-    assert stored.values[0] == 0.5 and math.isnan(stored.values[1])
+    assert stored.steps == [0, 10, 20]
+    assert stored.timestamps == [0, 100, 200]
+    assert stored.values[0] == 0.5
+    assert math.isnan(stored.values[1])
     assert stored.values[2] == -math.inf
 
     listed = await studio_fetch("GET", f"runs/{run_id}/series", params={"kind": "tensor"})
@@ -84,7 +86,8 @@ async def test_append_list_and_read_over_rest(
     )
     assert points.json["steps"] == [10, 20]
     assert points.json["values"] == ["NaN", "-Infinity"]
-    assert points.json["total"] == 3 and not points.json["downsampled"]
+    assert points.json["total"] == 3
+    assert not points.json["downsampled"]
 
     several = await studio_fetch(
         "POST",
@@ -124,6 +127,11 @@ async def test_bad_series_requests_are_refused(
     await refused(422, "POST", path, "kind", body={"kind": "Tensor", "series": [one]})
     mismatch = {"key": "k", "steps": [1, 2], "timestamps": [1], "values": [1.0]}
     await refused(422, "POST", path, "one length", body={"kind": "tensor", "series": [mismatch]})
+    once = {"kind": "tensor", "series": [one], "batch_id": "once"}
+    for _ in range(2):
+        assert (await studio_fetch("POST", path, body=once)).code == 204
+    assert studio_tracking.series.read(run_id, "tensor", "k").total == 1
+    await refused(422, "POST", path, "batch_id", body={**once, "batch_id": "a b"})
     twice = {"kind": "tensor", "series": [one, one]}
     await refused(422, "POST", path, "once", body=twice)
     too_long = MAX_SERIES_APPEND_POINTS // 2 + 1
@@ -153,7 +161,7 @@ async def test_bad_series_requests_are_refused(
         "max_points",
         body={"kind": "tensor", "keys": ["a", "b"], "max_points": MAX_HISTORY_POINTS},
     )
-    assert studio_tracking.series.list_series(run_id, "tensor") == []
+    assert [s.key for s in studio_tracking.series.list_series(run_id, "tensor")] == ["k"]
 
 
 def test_the_openapi_document_declares_the_limits() -> None:
@@ -229,6 +237,11 @@ async def test_the_rest_client_answers_as_the_local_interface(
         lambda: list(iter_pages(client.series.read, run_id, "tensor", "w/mean", 9_000))
     )
     assert [len(page.steps) for page in pages] == [9_000, 9_000, 9_000, 3_000]
+
+    retried = {"w/max": (steps[:5], steps[:5], values[:5])}
+    for _ in range(2):  # a writer's retry of a stored append, each request with its id
+        await call(client.series.append, run_id, "tensor", retried, batch_id="retry")
+    assert local.read(run_id, "tensor", "w/max").total == 10
 
     with pytest.raises(NotFound):
         await call(client.series.append, "nosuchrun", "tensor", points)

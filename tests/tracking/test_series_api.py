@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from studio.errors import InvalidInput, NotFound, TooLarge
+from studio.errors import Conflict, InvalidInput, NotFound, TooLarge
 from studio.tracking.entities import SeriesInfo
 from studio.tracking.series.orm import SqlSeries, SqlSeriesBlock, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.store import CHUNK_POINTS
@@ -58,8 +58,10 @@ def test_many_series_in_one_append_read_back_exactly(
         assert (read.total, read.downsampled) == (len(s), False)
     many = service.series.read_many(run.id, "tensor", ["fc1.weight/std", "nothing"], 10)
     assert list(many) == ["fc1.weight/std", "nothing"]
-    assert many["nothing"].steps == [] and many["nothing"].total == 0
-    assert len(many["fc1.weight/std"].steps) <= 10 and many["fc1.weight/std"].downsampled
+    assert many["nothing"].steps == []
+    assert many["nothing"].total == 0
+    assert len(many["fc1.weight/std"].steps) <= 10
+    assert many["fc1.weight/std"].downsampled
 
 
 def test_appends_accumulate_across_calls_and_seal_chunks(
@@ -94,8 +96,10 @@ def test_downsampled_reads_keep_extremes_and_ranges_are_exact(
     service.series.append(run.id, "tensor", {"w/max": (steps, steps, values)})
 
     shown = service.series.read(run.id, "tensor", "w/max", 1000)
-    assert shown.downsampled and 500 < len(shown.steps) <= 1000
-    assert max(shown.values) == 99.0 and min(shown.values) == -99.0
+    assert shown.downsampled
+    assert 500 < len(shown.steps) <= 1000
+    assert max(shown.values) == 99.0
+    assert min(shown.values) == -99.0
     assert shown.steps[shown.values.index(99.0)] == 123_450
     assert shown.total == 50_000
 
@@ -221,7 +225,8 @@ def test_series_filling_together_are_sealed_a_few_per_append(
         assert read.steps == list(range(int(steps[-1]) + 1))
         assert read.values == [step * 0.5 for step in read.steps]
         shown = service.series.read(run.id, "tensor", key, 100)
-        assert shown.downsampled and max(shown.values) == steps[-1] * 0.5
+        assert shown.downsampled
+        assert max(shown.values) == steps[-1] * 0.5
 
 
 def test_small_appends_keep_few_tail_rows_and_every_point(
@@ -246,7 +251,26 @@ def test_small_appends_keep_few_tail_rows_and_every_point(
     assert max(rows_seen) <= 8 + 1
     for key in keys:
         read = service.series.read(run.id, "tensor", key)
-        assert read.steps == list(range(total)) and read.total == total
+        assert read.steps == list(range(total))
+        assert read.total == total
         assert read.values == [-step * 1.0 for step in range(total)]
     with service.store.db.session() as session:
         assert session.scalar(select(func.count()).select_from(SqlSeriesChunk)) == len(keys)
+
+
+def test_an_append_with_a_batch_id_is_applied_once(
+    service: TrackingService, run: RunRecord, experiment_id: int
+) -> None:
+    """A writer's retry of an append that was stored but not answered stores nothing."""
+    steps = np.arange(3)
+    points = {"w/mean": (steps, steps, steps * 1.0)}
+    service.series.append(run.id, "tensor", points, batch_id="b1")
+    service.series.append(run.id, "tensor", points, batch_id="b1")
+    assert service.series.read(run.id, "tensor", "w/mean").total == 3
+    service.series.append(run.id, "tensor", points, batch_id="b2")
+    assert service.series.read(run.id, "tensor", "w/mean").total == 6
+    other = service.create_run(experiment_id)
+    with pytest.raises(Conflict, match="another run"):
+        service.series.append(other.id, "tensor", points, batch_id="b1")
+    with pytest.raises(InvalidInput, match="batch id"):
+        service.series.append(run.id, "tensor", points, batch_id="not one!")

@@ -39,7 +39,7 @@ def names(service: TrackingService, **search: object) -> list[str | None]:
 
 
 def test_other_kinds_are_not_metrics_of_the_service(service: TrackingService) -> None:
-    low, high = fill(service)
+    low, _high = fill(service)
     shown = service.get_run(low)
     assert set(shown.metrics) == {"loss"}
     summary = shown.metrics["loss"]
@@ -55,11 +55,13 @@ def test_other_kinds_are_not_metrics_of_the_service(service: TrackingService) ->
         assert set(run.metrics) == {"loss"}  # the runs table's metric columns
 
     history = service.get_metric_history(low, "loss")
-    assert history.values == [1.0, 1.0, 1.0] and history.total == 3
+    assert history.values == [1.0, 1.0, 1.0]
+    assert history.total == 3
     assert service.get_metric_history(low, "loss", 10).values == [1.0, 1.0, 1.0]
     assert service.get_metric_history(low, "gradnorm").total == 0
     paged = service.get_metric_history(low, "loss", max_results=2)
-    assert paged.values == [1.0, 1.0] and paged.next_page_token is not None
+    assert paged.values == [1.0, 1.0]
+    assert paged.next_page_token is not None
 
 
 def test_other_kinds_are_not_metrics_of_the_client(uri: str) -> None:

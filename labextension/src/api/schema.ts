@@ -683,6 +683,12 @@ export interface components {
          */
         SeriesAppendIn: {
             /**
+             * Batch Id
+             * @description A client-made id of this append, as logBatch's batch_id: applied at most once (a repeat answers 204 and stores nothing); an id used for another run is a 409.
+             * @default null
+             */
+            batch_id: string | null;
+            /**
              * Kind
              * @description The series' kind: the package that owns it (e.g. 'tensor').
              */
@@ -1992,6 +1998,15 @@ export interface operations {
             };
             /** @description No such experiment, run or artifact. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
