@@ -25,7 +25,7 @@ from studio.tracking import store_history
 from studio.tracking.entities import MetricHistory, SeriesInfo, SeriesPage
 from studio.tracking.orm import SqlRun
 from studio.tracking.paging import decode_offset_token, encode_offset_token
-from studio.tracking.series import store as series_store
+from studio.tracking.series import many as series_many
 from studio.tracking.series.store import Owner
 from studio.tracking.store import now_ms
 from studio.tracking.store_rows import claim_batch
@@ -99,7 +99,7 @@ class RunSeries:
             if batch_id is not None and not claim_batch(session, batch_id, run_id, now_ms()):
                 return
             try:
-                series_store.append_many(session, Owner.run(run_id), kind, dict(points))
+                series_many.append_many(session, Owner.run(run_id), kind, dict(points))
             except InvalidInput as exc:
                 raise InvalidInput(f"{exc.message} (kind {kind!r})") from exc
 
@@ -109,7 +109,7 @@ class RunSeries:
         check_kind(kind)
         with self.db.session() as session:
             _check_run(session, run_id)
-            found = series_store.list_owned(session, Owner.run(run_id), kind, prefix)
+            found = series_many.list_owned(session, Owner.run(run_id), kind, prefix)
         return [_info(summary) for summary in found]
 
     def list_series_page(
@@ -129,7 +129,7 @@ class RunSeries:
         with self.db.session() as session:
             _check_run(session, run_id)
             owner = Owner.run(run_id)
-            found = series_store.list_owned(session, owner, kind, prefix, offset, max_results + 1)
+            found = series_many.list_owned(session, owner, kind, prefix, offset, max_results + 1)
         token = encode_offset_token(offset + max_results) if len(found) > max_results else None
         return SeriesPage([_info(summary) for summary in found[:max_results]], token)
 
@@ -238,5 +238,5 @@ def _check_run(session: Session, run_id: str, *, lock: bool = False) -> None:
         raise NotFound(f"No run has id {run_id!r}.")
 
 
-def _info(summary: series_store.SeriesSummary) -> SeriesInfo:
+def _info(summary: series_many.SeriesSummary) -> SeriesInfo:
     return SeriesInfo(summary.key, summary.count, summary.min_step, summary.max_step)

@@ -14,6 +14,7 @@ import numpy as np
 from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import MetricHistory
 from studio.tracking.paging import decode_history_token, encode_history_token
+from studio.tracking.series import many as series_many
 from studio.tracking.series import store as series_store
 from studio.tracking.series.pyramid import MIN_MAX_POINTS
 from studio.tracking.series.source import SeriesSource
@@ -76,7 +77,7 @@ def page(
     wherever it starts, and points appended meanwhile land on later pages.
     """
     cursor = decode_history_token(page_token)
-    series = series_store.find(session, Owner.run(run_id), kind, key)
+    series = series_many.find(session, Owner.run(run_id), kind, key)
     if series is None or series.min_step is None or series.max_step is None:
         return MetricHistory(key, [], [], [], 0, False)
     lo = series.min_step if min_step is None else max(min_step, series.min_step)
@@ -129,5 +130,5 @@ def _page_points(
 
 
 def _series_id(session: Session, run_id: str, key: str, kind: str) -> int | None:
-    found = series_store.find(session, Owner.run(run_id), kind, key)
+    found = series_many.find(session, Owner.run(run_id), kind, key)
     return None if found is None else found.id

@@ -205,7 +205,7 @@ def test_series_filling_together_are_sealed_a_few_per_append(
 ) -> None:
     """A thousand statistics saved together fill their tails together: one append must not
     seal them all (tens of seconds); the rest stay exact in their tails until sealed."""
-    monkeypatch.setattr("studio.tracking.series.store.SEALS_PER_APPEND", 2)
+    monkeypatch.setattr("studio.tracking.series.many.SEALS_PER_APPEND", 2)
     keys = [f"t{n}/max" for n in range(5)]
     batch = CHUNK_POINTS // 4
     steps = np.arange(0)
@@ -234,7 +234,7 @@ def test_small_appends_keep_few_tail_rows_and_every_point(
 ) -> None:
     """A call per save leaves one tail row per call; they are merged every TAIL_ROWS calls
     (a read and a seal decode each), through a seal, and no point is lost or doubled."""
-    monkeypatch.setattr("studio.tracking.series.store.TAIL_ROWS", 8)
+    monkeypatch.setattr("studio.tracking.series.many.TAIL_ROWS", 8)
     keys = ["a/mean", "a/max", "b/mean"]
     total, per = CHUNK_POINTS + 900, 4
     rows_seen = []
