@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         RunStatus,
         SeriesInfo,
     )
-    from studio.tracking.series_api import SeriesColumns
+    from studio.tracking.series.many import SeriesColumns
     from studio.tracking.writer import BatchWriter, MetricRow
 
 

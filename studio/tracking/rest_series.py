@@ -33,7 +33,7 @@ from studio.tracking.validation import (
 
 if TYPE_CHECKING:
     from studio.tracking.entities import MetricHistory, SeriesInfo
-    from studio.tracking.series_api import SeriesColumns
+    from studio.tracking.series.many import SeriesColumns
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import select
 
 from studio.errors import InvalidInput, NotFound, TooLarge
@@ -45,12 +44,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from studio.db.engine import Database
+    from studio.tracking.series.many import SeriesColumns
 
-# (steps, timestamps, values) of one series: sequences or 1-D numpy arrays of one length;
-# steps and timestamps (epoch milliseconds) integers, values floats (NaN and ±Inf kept).
-SeriesColumns = tuple[
-    Sequence[int] | np.ndarray, Sequence[int] | np.ndarray, Sequence[float] | np.ndarray
-]
 _KIND = re.compile(SERIES_KIND_PATTERN)
 
 

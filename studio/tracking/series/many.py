@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 _TAIL = cast("Table", SqlSeriesTail.__table__)
 
+# (steps, timestamps, values) of one series: sequences or 1-D numpy arrays of one length;
+# steps and timestamps (epoch milliseconds) integers, values floats (NaN and ±Inf kept).
 SeriesColumns = tuple[
     "Sequence[int] | np.ndarray", "Sequence[int] | np.ndarray", "Sequence[float] | np.ndarray"
 ]
