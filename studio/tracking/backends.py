@@ -30,12 +30,56 @@ if TYPE_CHECKING:
         RunPage,
         RunRecord,
         RunStatus,
+        SeriesInfo,
     )
+    from studio.tracking.series.many import SeriesColumns
     from studio.tracking.writer import BatchWriter, MetricRow
+
+
+class SeriesBackend(Protocol):
+    """A run's series of other kinds than metrics, local (`series_api.RunSeries`) or remote
+    (`rest_series.RestRunSeries`): a backend's `series`."""
+
+    def append(
+        self,
+        run_id: str,
+        kind: str,
+        points: Mapping[str, SeriesColumns],
+        *,
+        batch_id: str | None = None,
+    ) -> None: ...
+    def list_series(
+        self, run_id: str, kind: str, prefix: str | None = None
+    ) -> list[SeriesInfo]: ...
+    def read(
+        self,
+        run_id: str,
+        kind: str,
+        key: str,
+        max_points: int | None = None,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> MetricHistory: ...
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> dict[str, MetricHistory]: ...
 
 
 class TrackingBackend(Protocol):
     """What `TrackingService` (local) and `RestTrackingClient` (remote) both offer."""
+
+    @property
+    def series(self) -> SeriesBackend: ...
 
     def create_experiment(
         self, name: str, description: str = "", tags: Mapping[str, str] | None = None

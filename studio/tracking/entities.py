@@ -122,6 +122,25 @@ class MetricHistory:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    """One series of a run (of a kind other than its metrics): its key, how many points it
+    holds and their step range (None while it is empty)."""
+
+    key: str
+    count: int
+    min_step: int | None
+    max_step: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPage:
+    """One page of a run's series of a kind, in the order they were first appended to."""
+
+    series: list[SeriesInfo]
+    next_page_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArtifactInfo:
     path: str
     is_dir: bool

@@ -33,6 +33,7 @@ from studio.errors import (
 from studio.tracking.entities import RunStatus
 from studio.tracking.local_files import local_files
 from studio.tracking.rest_batches import UnansweredBatches, chunks, metrics_in
+from studio.tracking.rest_series import RestRunSeries
 from studio.tracking.schemas import (
     ArtifactListOut,
     ArtifactOut,
@@ -87,6 +88,8 @@ class RestTrackingClient:
         self.token = token
         self.timeout = timeout
         self._unanswered = UnansweredBatches()
+        # A run's series of other kinds than metrics (`series_api`'s names, over REST).
+        self.series = RestRunSeries(self._json, self._send)
 
     def __repr__(self) -> str:
         return f"RestTrackingClient({self.base_url!r})"

@@ -18,6 +18,7 @@ from studio.tracking.entities import (
     RunRecord,
     RunStatus,
 )
+from studio.tracking.series_api import RunSeries
 from studio.tracking.store import TrackingStore
 from studio.tracking.validation import (
     MAX_BATCH_METRICS,
@@ -58,6 +59,8 @@ class TrackingService:
     def __init__(self, store: TrackingStore, artifacts: ArtifactRepository | None = None) -> None:
         self.store = store
         self.artifacts = artifacts or ArtifactRepository()
+        # A run's series of other kinds than metrics (the debugger's tensor statistics).
+        self.series = RunSeries(store.db)
 
     @classmethod
     def from_database(cls, database: Database, config: StudioConfig) -> TrackingService:

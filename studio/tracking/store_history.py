@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import select
 
 from studio.tracking.downsample import min_max_indices
 from studio.tracking.entities import MetricHistory
 from studio.tracking.paging import decode_history_token, encode_history_token
+from studio.tracking.series import many as series_many
 from studio.tracking.series import store as series_store
-from studio.tracking.series.orm import SqlSeries
 from studio.tracking.series.pyramid import MIN_MAX_POINTS
 from studio.tracking.series.source import SeriesSource
+from studio.tracking.series.store import Owner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,10 +35,11 @@ def read(
     max_points: int | None,
     min_step: int | None = None,
     max_step: int | None = None,
+    kind: str = series_store.METRIC,
 ) -> MetricHistory:
     """Every point with a step in [min_step, max_step], or at most `max_points` of them
-    that keep every bucket's extremes (`series.store.read`)."""
-    series_id = _series_id(session, run_id, key)
+    that keep every bucket's extremes (`series.store.read`); `kind`: of the run's series."""
+    series_id = _series_id(session, run_id, key, kind)
     if series_id is None:
         return MetricHistory(key, [], [], [], 0, False)
     found = series_store.read(
@@ -67,6 +68,7 @@ def page(
     page_token: str | None,
     min_step: int | None = None,
     max_step: int | None = None,
+    kind: str = series_store.METRIC,
 ) -> MetricHistory:
     """One page of at most `max_results` points, from where `page_token` says.
 
@@ -75,7 +77,7 @@ def page(
     wherever it starts, and points appended meanwhile land on later pages.
     """
     cursor = decode_history_token(page_token)
-    series = _series(session, run_id, key)
+    series = series_many.find(session, Owner.run(run_id), kind, key)
     if series is None or series.min_step is None or series.max_step is None:
         return MetricHistory(key, [], [], [], 0, False)
     lo = series.min_step if min_step is None else max(min_step, series.min_step)
@@ -127,17 +129,6 @@ def _page_points(
         span *= 4
 
 
-def _series_id(session: Session, run_id: str, key: str) -> int | None:
-    found = _series(session, run_id, key)
+def _series_id(session: Session, run_id: str, key: str, kind: str) -> int | None:
+    found = series_many.find(session, Owner.run(run_id), kind, key)
     return None if found is None else found.id
-
-
-def _series(session: Session, run_id: str, key: str) -> SqlSeries | None:
-    return session.execute(
-        select(SqlSeries).filter_by(
-            owner_kind=series_store.RUN,
-            owner_id=run_id,
-            kind=series_store.METRIC,
-            key=key,
-        )
-    ).scalar_one_or_none()

@@ -57,6 +57,17 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # experiments.
 MAX_HISTORY_POINTS = 100_000
 MAX_EXPERIMENT_PAGE = 1000
+# A run's series of other kinds (`series_api`): points in one append, all series together,
+# series in one append, and series per page of a listing.
+MAX_SERIES_APPEND_POINTS = 100_000
+MAX_SERIES_APPEND_SERIES = 10_000
+MAX_SERIES_PAGE = 10_000
+# Series in one read of several (each downsampled; keys x max_points <= MAX_HISTORY_POINTS).
+MAX_SERIES_READ_KEYS = 1_000
+# A series kind names the package that owns it ("tensor" for the debugger's statistics); it
+# fits its column (series.orm.KIND_LENGTH). "metric" is a run's metrics: log_metric's alone.
+SERIES_KIND_PATTERN = r"^[a-z][a-z0-9_]{0,15}$"
+METRIC_KIND = "metric"
 # Experiment ids are a 32-bit INTEGER column (PostgreSQL refuses a larger number outright).
 MAX_EXPERIMENT_ID = 2**31 - 1
 # Run ids name the run's artifact folder, so they are plain tokens (uuid4().hex by default).

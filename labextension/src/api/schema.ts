@@ -181,6 +181,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/runs/{run_id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a run's series of one kind, with their point counts and step ranges */
+        get: operations["listSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/series/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A series' points in step order, in a step range if given: downsampled when max_points is given, else in pages */
+        get: operations["getSeriesPoints"];
+        put?: never;
+        /** Append points to many series of a run, all or nothing */
+        post: operations["appendSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/series/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Several series of a run, each downsampled to at most max_points, keeping extremes */
+        post: operations["readSeries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -624,6 +676,135 @@ export interface components {
             name: string | null;
             /** @default null */
             status: components["schemas"]["RunStatus"] | null;
+        };
+        /**
+         * SeriesAppendIn
+         * @description Points of many series of one run and kind, stored all together or not at all.
+         */
+        SeriesAppendIn: {
+            /**
+             * Batch Id
+             * @description A client-made id of this append, as logBatch's batch_id: applied at most once (a repeat answers 204 and stores nothing); an id used for another run is a 409.
+             * @default null
+             */
+            batch_id: string | null;
+            /**
+             * Kind
+             * @description The series' kind: the package that owns it (e.g. 'tensor').
+             */
+            kind: string;
+            /**
+             * Series
+             * @description At most 10000 series and 100000 points in all, each key once. Kind 'metric' is refused: log metrics with logBatch.
+             */
+            series: components["schemas"]["SeriesPointsIn"][];
+        };
+        /** SeriesInfoOut */
+        SeriesInfoOut: {
+            /**
+             * Count
+             * @description How many points the series holds.
+             */
+            count: number;
+            /** Key */
+            key: string;
+            /** Max Step */
+            max_step: number | null;
+            /** Min Step */
+            min_step: number | null;
+        };
+        /**
+         * SeriesListOut
+         * @description A run's series of one kind, in the order they were first appended to.
+         */
+        SeriesListOut: {
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next series; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
+            /** Series */
+            series: components["schemas"]["SeriesInfoOut"][];
+        };
+        /**
+         * SeriesPointsIn
+         * @description Points of one series: three lists of one length.
+         */
+        SeriesPointsIn: {
+            /** Key */
+            key: string;
+            /** Steps */
+            steps: number[];
+            /** Timestamps */
+            timestamps: number[];
+            /** Values */
+            values: (number | ("NaN" | "Infinity" | "-Infinity"))[];
+        };
+        /**
+         * SeriesPointsOut
+         * @description The points of one series, as a metric's history.
+         */
+        SeriesPointsOut: {
+            /** Downsampled */
+            downsampled: boolean;
+            /** Key */
+            key: string;
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next points; null on the last page.
+             * @default null
+             */
+            next_page_token: string | null;
+            /** Steps */
+            steps: number[];
+            /** Timestamps */
+            timestamps: number[];
+            /**
+             * Total
+             * @description How many points are stored.
+             */
+            total: number;
+            /** Values */
+            values: (number | ("NaN" | "Infinity" | "-Infinity"))[];
+        };
+        /**
+         * SeriesReadIn
+         * @description Several series of one run and kind, each downsampled to at most max_points.
+         */
+        SeriesReadIn: {
+            /** Keys */
+            keys: string[];
+            /**
+             * Kind
+             * @description The series' kind: the package that owns it (e.g. 'tensor').
+             */
+            kind: string;
+            /**
+             * Max Points
+             * @description At most this many points per series, each bucket's first, min, max and last. keys x max_points is at most 100000.
+             */
+            max_points: number;
+            /**
+             * Max Step
+             * @description Only points with a step at most this.
+             * @default null
+             */
+            max_step: number | null;
+            /**
+             * Min Step
+             * @description Only points with a step at least this.
+             * @default null
+             */
+            min_step: number | null;
+        };
+        /** SeriesReadOut */
+        SeriesReadOut: {
+            /**
+             * Series
+             * @description In the order of the keys asked for.
+             */
+            series: components["schemas"]["SeriesPointsOut"][];
         };
     };
     responses: never;
@@ -1595,6 +1776,286 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MetricHistoryOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listSeries: {
+        parameters: {
+            query: {
+                /** @description The series' kind: the package that owns it (e.g. 'tensor'). */
+                kind: string;
+                /** @description Only series whose key starts with this. */
+                prefix?: string | null;
+                /** @description At most this many per page. */
+                max_results?: number;
+                /** @description The next_page_token of the last page. */
+                page_token?: string | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a run's series of one kind, with their point counts and step ranges */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesListOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getSeriesPoints: {
+        parameters: {
+            query: {
+                /** @description The metric's key (it may contain '/'). */
+                key: string;
+                /** @description Downsample to about this many points, keeping each bucket's min and max. */
+                max_points?: number | null;
+                /** @description Without max_points: at most this many points per page. */
+                max_results?: number;
+                /** @description The next_page_token of the previous page (without max_points). */
+                page_token?: string | null;
+                /** @description Only points with a step at least this. */
+                min_step?: number | null;
+                /** @description Only points with a step at most this. */
+                max_step?: number | null;
+                /** @description The series' kind: the package that owns it (e.g. 'tensor'). */
+                kind: string;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A series' points in step order, in a step range if given: downsampled when max_points is given, else in pages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesPointsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    appendSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesAppendIn"];
+            };
+        };
+        responses: {
+            /** @description Append points to many series of a run, all or nothing */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    readSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesReadIn"];
+            };
+        };
+        responses: {
+            /** @description Several series of a run, each downsampled to at most max_points, keeping extremes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesReadOut"];
                 };
             };
             /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */

@@ -7,5 +7,6 @@ any view of a series of any length is read in milliseconds (DESIGN.md, "Series")
 - `orm`: the tables (revision 0005);
 - `blocks`: the pyramid's rows;
 - `source`: what one read sees of one series, and the bucket cover of a range;
-- `store`: `intern`, `append`, `read`, `delete_owned`, inside a store session.
+- `store`: `intern`, `append`, `read`, `delete_owned`, inside a store session;
+- `many`: `append_many`, `find`, `list_owned`: many series of one owner at once.
 """
