@@ -42,6 +42,7 @@ def check_quickstart(client: Client) -> None:
         "RandomForestClassifier cross_validate",
         "gbr-stages",
         "sgd-by-epoch",
+        "softmax-sgd-long",
     ]
 
     sgd = top["sgd-by-epoch"]
@@ -66,11 +67,20 @@ def check_quickstart(client: Client) -> None:
     )
     assert folds.steps == [0, 1, 2, 3, 4]
 
+    long = top["softmax-sgd-long"]
+    assert long.params["steps"] == "3000"  # the value papermill injected
+    assert long.metrics["batch_loss"].count == 3000
+    whole = client.get_metric_history(long.id, "batch_loss", max_points=200)
+    assert whole.downsampled
+    assert whole.total == 3000
+    assert len(whole.steps) <= 200
+    assert max(whole.values) == long.metrics["batch_loss"].max
+
 
 # Per notebook: the parameters papermill injects, and what its store must hold afterwards.
 EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     "01_tracking_quickstart.ipynb": (
-        {"experiment": "papermill-quickstart", "epochs": 7},
+        {"experiment": "papermill-quickstart", "epochs": 7, "long_steps": 3000},
         check_quickstart,
     ),
 }
