@@ -469,7 +469,7 @@ class TrackingStore:
         if max_points is None and max_results is not None and max_results < 1:
             raise InvalidInput("max_results must be at least 1.")
         with self.db.session() as session:
-            if session.get(SqlRun, run_id) is None:
+            if session.execute(select(SqlRun.id).where(SqlRun.id == run_id)).first() is None:
                 raise NotFound(f"No run has id {run_id!r}.")
             if max_points is None and max_results is not None:
                 return store_history.page(

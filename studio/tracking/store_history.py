@@ -39,12 +39,12 @@ def read(
 ) -> MetricHistory:
     """Every point with a step in [min_step, max_step], or at most `max_points` of them
     that keep every bucket's extremes (`series.store.read`); `kind`: of the run's series."""
-    series_id = _series_id(session, run_id, key, kind)
-    if series_id is None:
+    series = series_many.find(session, Owner.run(run_id), kind, key)
+    if series is None:
         return MetricHistory(key, [], [], [], 0, False)
     found = series_store.read(
         session,
-        series_id,
+        series,
         None if max_points is None else max(max_points, MIN_MAX_POINTS),
         min_step,
         max_step,
@@ -127,8 +127,3 @@ def _page_points(
         if len(steps) >= needed or end == hi:
             return steps[skip:needed], stamps[skip:needed], values[skip:needed]
         span *= 4
-
-
-def _series_id(session: Session, run_id: str, key: str, kind: str) -> int | None:
-    found = series_many.find(session, Owner.run(run_id), kind, key)
-    return None if found is None else found.id

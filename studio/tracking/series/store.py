@@ -180,12 +180,13 @@ def _append(
 
 def read(
     session: Session,
-    series_id: int,
+    series_or_id: int | SqlSeries,
     max_points: int | None = None,
     min_step: int | None = None,
     max_step: int | None = None,
 ) -> SeriesPoints:
-    """The points of a series with steps in [min_step, max_step] (bounds None: open).
+    """The points of a series (its id, or its row) with steps in [min_step, max_step]
+    (bounds None: open).
 
     With `max_points` None, every point. Otherwise at most `max_points` points: every point
     where the range holds no more, else each bucket's first, min, max and last point (and
@@ -194,7 +195,11 @@ def read(
     """
     if max_points is not None and max_points < MIN_MAX_POINTS:
         raise InvalidInput(f"max_points must be at least {MIN_MAX_POINTS}.")
-    series = _series(session, series_id, lock=False)
+    # A row the caller has just read (found by its identity) saves a round trip.
+    if isinstance(series_or_id, SqlSeries):
+        series = series_or_id
+    else:
+        series = _series(session, series_or_id, lock=False)
     if series.count == 0 or series.min_step is None or series.max_step is None:
         return SeriesPoints(*empty_points(), downsampled=False, total=0)
     lo = series.min_step if min_step is None else max(min_step, series.min_step)
