@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.tracking.series.codec import decode_points, encode_points
 from studio.tracking.series.orm import SqlSeries, SqlSeriesTail
 from studio.tracking.series.source import sort_points
-from studio.tracking.series.store import CHUNK_POINTS, Owner, _validated, append
+from studio.tracking.series.store import (
+    CHUNK_POINTS,
+    Owner,
+    _validated,
+    append,
+    insert_series,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -81,15 +85,7 @@ def append_many(
     totals = _locked_totals(connection, owner, kind, keys)
     missing = [key for key in keys if key not in totals]
     if missing:
-        upsert = (postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert)(
-            SqlSeries
-        )
-        identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind}
-        fresh = {"count": 0, "tail_count": 0, "chunk_seq": 0, "tail_seq": 0, "max_chunk_span": 0}
-        connection.execute(
-            upsert.on_conflict_do_nothing(),
-            [{**identity, "key": key, **fresh} for key in missing],
-        )
+        insert_series(connection, owner, kind, missing)
         totals.update(_locked_totals(connection, owner, kind, missing))
     full = [key for key in keys if totals[key].tail_count + len(columns[key][0]) >= CHUNK_POINTS]
     # The fullest tails first, so that a deferred one is sealed in a later call.
@@ -174,7 +170,7 @@ _UPDATE_TOTALS = (
 def find(session: Session, owner: Owner, kind: str, key: str) -> SqlSeries | None:
     """The series (owner, kind, key), or None if nothing was ever appended to it."""
     return session.execute(
-        select(SqlSeries).filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind, key=key)
+        select(SqlSeries).filter_by(**owner.identity(kind), key=key)
     ).scalar_one_or_none()
 
 
@@ -198,7 +194,7 @@ def list_owned(
 ) -> list[SeriesSummary]:
     """The series of an owner of one kind (those whose keys start with `prefix`)."""
     query = select(SqlSeries.key, SqlSeries.count, SqlSeries.min_step, SqlSeries.max_step)
-    query = query.filter_by(owner_kind=owner.kind, owner_id=owner.id, kind=kind)
+    query = query.filter_by(**owner.identity(kind))
     if prefix:
         # Exact on both databases: LIKE is case-insensitive on SQLite and takes '_' as a
         # wildcard, and a key range would follow PostgreSQL's collation.

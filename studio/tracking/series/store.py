@@ -43,7 +43,7 @@ from studio.tracking.series.source import SeriesSource, empty_points, sort_point
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Table
+    from sqlalchemy import Connection, Table
     from sqlalchemy.orm import Session
 
 # Points per sealed chunk: its payload is about 32 KB, decoded in a fraction of a millisecond.
@@ -69,6 +69,10 @@ class Owner:
     def run(cls, run_id: str) -> Owner:
         return cls(RUN, run_id)
 
+    def identity(self, kind: str) -> dict[str, str]:
+        """The columns naming this owner's series of `kind` (the key names one of them)."""
+        return {"owner_kind": self.kind, "owner_id": self.id, "kind": kind}
+
 
 @dataclass(frozen=True)
 class SeriesPoints:
@@ -90,12 +94,11 @@ def intern(session: Session, owner: Owner, key: str, kind: str = METRIC) -> int:
 
     A new series is inserted: call it in a write session (`Database.session(write=True)`).
     """
-    identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind, "key": key}
-    query = select(SqlSeries.id).filter_by(**identity)
+    query = select(SqlSeries.id).filter_by(**owner.identity(kind), key=key)
     found = session.execute(query).scalar_one_or_none()
     if found is not None:
         return int(found)
-    _insert_series(session, identity)
+    insert_series(session.connection(), owner, kind, [key])
     return int(session.execute(query).scalar_one())
 
 
@@ -124,29 +127,30 @@ def intern_and_append(
     """`append` to the series (owner, kind, key), created if new; its id. One round trip
     fewer than `intern` then `append`: the SELECT that finds the series also locks it."""
     points = _validated(steps, timestamps, values)
-    identity = {"owner_kind": owner.kind, "owner_id": owner.id, "kind": kind, "key": key}
     query = (
         select(SqlSeries)
-        .filter_by(**identity)
+        .filter_by(**owner.identity(kind), key=key)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     series = session.execute(query).scalar_one_or_none()
     if series is None:
-        _insert_series(session, identity)
+        insert_series(session.connection(), owner, kind, [key])
         series = session.execute(query).scalar_one()
     if len(points[0]):
         _append(session, series, points)
     return series.id
 
 
-def _insert_series(session: Session, identity: dict[str, str]) -> None:
-    dialect = session.connection().dialect.name
+def insert_series(connection: Connection, owner: Owner, kind: str, keys: Sequence[str]) -> None:
+    """Create the series (owner, kind, key) of each key, empty; one that exists already (made
+    by a concurrent writer, say) is left as it is."""
+    dialect = connection.dialect.name
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SqlSeries)
-    session.execute(
-        upsert.values(
-            **identity, count=0, tail_count=0, chunk_seq=0, tail_seq=0, max_chunk_span=0
-        ).on_conflict_do_nothing()
+    empty = {"count": 0, "tail_count": 0, "chunk_seq": 0, "tail_seq": 0, "max_chunk_span": 0}
+    connection.execute(
+        upsert.on_conflict_do_nothing(),
+        [{**owner.identity(kind), "key": key, **empty} for key in keys],
     )
 
 
