@@ -53,7 +53,8 @@ COUNT, MEAN, STD, MIN, MAX, L1, L2, ZEROS, NAN, INF = range(len(STATS))
 
 # Every backend first reduces each tensor to these raw figures, in one row of `RAW` columns,
 # and `finish_stats` turns them into the statistics (in float64, on the host): the element count;
-# the sum, sum of squares and sum of absolute values of the finite elements; the number of
+# the sum of the finite elements, the sum of their squared deviations from their mean, the sum of
+# their absolute values; the number of
 # finite non-zero elements, of NaNs and of infinities; the negated minimum and the maximum of
 # the finite elements (-inf where there are none: both extremes are maxima, so that a backend
 # can take them in one reduction).
@@ -83,12 +84,14 @@ def finish_stats(raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
     Shared by every backend so that the definitions (see the module) live in one place.
     """
-    counts, total, total_sq, total_abs, nonzero, nans, infs, neg_min, maximum = raw.T
+    counts, total, deviations, total_abs, nonzero, nans, infs, neg_min, maximum = raw.T
     finite = counts - nans - infs
     out = np.empty((len(raw), len(STATS)), dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / finite
-        var = np.maximum(total_sq / finite - mean * mean, 0.0)
+        deviations = np.maximum(deviations, 0.0)
+        var = deviations / finite
+        total_sq = np.where(finite > 0, deviations + total * mean, 0.0)
         out[:, COUNT] = counts
         out[:, MEAN] = mean
         out[:, STD] = np.sqrt(var)
@@ -124,7 +127,10 @@ def numpy_stats(arrays: Sequence[npt.ArrayLike]) -> npt.NDArray[np.float64]:
         nans = int(np.count_nonzero(np.isnan(x)))
         infs = x.size - nans - int(np.count_nonzero(finite))
         y = x[finite].astype(np.float64) if nans or infs else x.astype(np.float64)
-        raw[i, 1:7] = (y.sum(), np.dot(y, y), np.abs(y).sum(), np.count_nonzero(y), nans, infs)
+        if y.size:
+            centred = y - y.mean()
+            raw[i, 1:3] = (y.sum(), np.dot(centred, centred))
+        raw[i, 3:7] = (np.abs(y).sum(), np.count_nonzero(y), nans, infs)
         if y.size:
             raw[i, 7:] = (-y.min(), y.max())
     return finish_stats(raw)

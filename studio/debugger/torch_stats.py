@@ -31,7 +31,7 @@ from studio.debugger.stats import RAW, Bins, finish_stats
 __all__ = ["PendingStats", "TensorStats", "torch_histograms", "torch_stats"]
 
 _INF = float("inf")
-_SUM_ROWS = 6
+_ROWS = 9
 
 
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -54,7 +54,7 @@ class TensorStats:
         key = (device, dtype)
         space = self._workspaces.get(key)
         if space is None or space.shape[1] < n:
-            space = torch.empty((_SUM_ROWS + 2, n), dtype=dtype, device=device)
+            space = torch.empty((_ROWS, n), dtype=dtype, device=device)
             self._workspaces[key] = space
         return space[:, :n]
 
@@ -81,41 +81,51 @@ class TensorStats:
         return out
 
     def _flat(
-        self, tensors: Sequence[torch.Tensor], dtype: torch.dtype
+        self, tensors: Sequence[torch.Tensor], dtype: torch.dtype, out: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, list[int]]:
+        """The tensors flattened into one buffer of the compute dtype (into `out` if given)."""
         sizes = [t.numel() for t in tensors]
         flat = [t.detach().reshape(-1) for t in tensors]
-        buf = flat[0] if len(flat) == 1 else torch.cat(flat)
         compute = _compute_dtype(dtype)
+        if len(flat) == 1:
+            buf = flat[0]
+        elif out is not None and dtype == compute:
+            buf = torch.cat(flat, out=out)
+        else:
+            buf = torch.cat(flat)
         return (buf if buf.dtype == compute else buf.to(compute)), sizes
 
     def _group_raw(
         self, tensors: Sequence[torch.Tensor], device: torch.device, dtype: torch.dtype
     ) -> torch.Tensor:
-        buf, sizes = self._flat(tensors, dtype)
-        space = self._workspace(device, buf.dtype, buf.numel())
-        finite, squares, absolute, nonzero, nans, infs, neg_min, maximum = space
+        n = sum(t.numel() for t in tensors)
+        compute = _compute_dtype(dtype)
+        space = self._workspace(device, compute, n)
+        buf, sizes = self._flat(tensors, dtype, out=space[-1])
+        finite, absolute, nonzero, nans, infs, neg_min, maximum, deviation = space[:-1]
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
-        torch.mul(finite, finite, out=squares)
         torch.abs(finite, out=absolute)
-        torch.sign(finite, out=nonzero).abs_()
+        torch.sign(absolute, out=nonzero)
         # buf - finite is 0 where buf is finite, NaN where it is NaN, ±inf where it is ±inf.
         torch.sub(buf, finite, out=nans)
         torch.nan_to_num(nans, 0.0, 1.0, 1.0, out=infs)
         nans.nan_to_num_(1.0, 0.0, 0.0)
         torch.neg(buf, out=neg_min).nan_to_num_(-_INF, -_INF, -_INF)
         torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=maximum)
-        sums = space[:_SUM_ROWS]
-        extremes = space[_SUM_ROWS:]
-        if len(sizes) == 1:
-            summed = sums.sum(1, keepdim=True).T
-            top = extremes.amax(1, keepdim=True).T
-        else:
-            summed = torch.stack([part.sum(1) for part in sums.split(sizes, 1)])
-            top = torch.stack([part.amax(1) for part in extremes.split(sizes, 1)])
-        counts = torch.tensor(sizes, dtype=torch.float64).to(device, non_blocking=True)
+        summed = torch.stack([part.sum(1) for part in space[:5].split(sizes, 1)]).double()
+        top = torch.stack([part.amax(1) for part in space[5:7].split(sizes, 1)]).double()
+        # The squared deviations are taken from each tensor's mean (a second pass), not as
+        # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
+        # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
+        lengths = torch.tensor(sizes).to(device, non_blocking=True)
+        counts = lengths.double()
+        outside = summed[:, 3] + summed[:, 4]
+        mean = torch.nan_to_num(summed[:, 0] / (counts - outside), 0.0, 0.0, 0.0)
+        spread = torch.repeat_interleave(mean.to(compute), lengths, output_size=n)
+        torch.sub(buf, spread, out=deviation).nan_to_num_(0.0, 0.0, 0.0)
+        squares = torch.stack([torch.dot(part, part) for part in deviation.split(sizes)]).double()
         return torch.cat(
-            [counts[:, None], summed.to(torch.float64), top.to(torch.float64)], dim=1
+            [counts[:, None], summed[:, :1], squares[:, None], summed[:, 1:], top], dim=1
         )
 
     def histograms(self, tensors: Sequence[torch.Tensor], bins: Bins) -> torch.Tensor:
