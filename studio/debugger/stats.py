@@ -59,6 +59,8 @@ COUNT, MEAN, STD, MIN, MAX, L1, L2, ZEROS, NAN, INF = range(len(STATS))
 # the finite elements (-inf where there are none: both extremes are maxima, so that a backend
 # can take them in one reduction).
 RAW = 9
+
+
 @dataclass(frozen=True)
 class Bins:
     """Fixed histogram bins: `count` equal bins from `low` to `high`."""

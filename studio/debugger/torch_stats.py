@@ -21,12 +21,15 @@ boolean ones; `stats.finish_stats` does the rest in float64 on the host.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 import torch
 
 from studio.debugger.stats import RAW, Bins, finish_stats
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["PendingStats", "TensorStats", "torch_histograms", "torch_stats"]
 
@@ -112,8 +115,8 @@ class TensorStats:
         nans.nan_to_num_(1.0, 0.0, 0.0)
         torch.neg(buf, out=neg_min).nan_to_num_(-_INF, -_INF, -_INF)
         torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=maximum)
-        summed = torch.stack([part.sum(1) for part in space[:5].split(sizes, 1)]).double()
-        top = torch.stack([part.amax(1) for part in space[5:7].split(sizes, 1)]).double()
+        summed = torch.stack([part.sum(1) for part in torch.split(space[:5], sizes, 1)]).double()
+        top = torch.stack([part.amax(1) for part in torch.split(space[5:7], sizes, 1)]).double()
         # The squared deviations are taken from each tensor's mean (a second pass), not as
         # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
         # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
@@ -123,7 +126,9 @@ class TensorStats:
         mean = torch.nan_to_num(summed[:, 0] / (counts - outside), 0.0, 0.0, 0.0)
         spread = torch.repeat_interleave(mean.to(compute), lengths, output_size=n)
         torch.sub(buf, spread, out=deviation).nan_to_num_(0.0, 0.0, 0.0)
-        squares = torch.stack([torch.dot(part, part) for part in deviation.split(sizes)]).double()
+        squares = torch.stack(
+            [torch.dot(part, part) for part in torch.split(deviation, sizes)]
+        ).double()
         return torch.cat(
             [counts[:, None], summed[:, :1], squares[:, None], summed[:, 1:], top], dim=1
         )
@@ -202,7 +207,7 @@ class PendingStats:
             if hist is not None:
                 self._hist = torch.empty(hist.shape, dtype=hist.dtype, pin_memory=True)
                 self._hist.copy_(hist, non_blocking=True)
-            self._event = torch.cuda.Event()
+            self._event = torch.cuda.Event()  # type: ignore[no-untyped-call]
             self._event.record()
         else:
             self._raw = raw
@@ -210,7 +215,7 @@ class PendingStats:
 
     def ready(self) -> bool:
         """Whether `result()` would answer without waiting."""
-        return self._event is None or bool(self._event.query())
+        return self._event is None or bool(self._event.query())  # type: ignore[no-untyped-call]
 
     def result(self) -> npt.NDArray[np.float64]:
         """The (n, len(STATS)) float64 statistics (waits for the device only if not ready)."""
