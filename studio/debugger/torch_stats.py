@@ -136,7 +136,7 @@ class TensorStats:
     def histograms(self, tensors: Sequence[torch.Tensor], bins: Bins) -> torch.Tensor:
         """Each tensor's counts in `bins`: (n, bins.count) float64 on the first tensor's device.
 
-        One `bincount` per (device, dtype) group: each element's bin is offset by its tensor's
+        One scatter-add per (device, dtype) group: each element's bin is offset by its tensor's
         position, and non-finite elements go to a last bin that is dropped.
         """
         if not tensors:
@@ -162,7 +162,9 @@ class TensorStats:
             )
             slot = position + offsets
             slot = slot + marker * (k * bins.count - slot)
-            counts = torch.bincount(slot.long(), minlength=k * bins.count + 1)
+            # scatter_add_, not bincount: bincount reads its input's maximum back to the host.
+            counts = torch.zeros(k * bins.count + 1, dtype=buf.dtype, device=group_device)
+            counts.scatter_add_(0, slot.long(), torch.ones_like(slot))
             rows = counts[: k * bins.count].view(k, bins.count).to(torch.float64)
             target = torch.tensor(index, device=device)
             out.index_copy_(0, target, rows.to(device, non_blocking=True))
