@@ -120,15 +120,19 @@ class TensorStats:
         # The squared deviations are taken from each tensor's mean (a second pass), not as
         # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
         # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
-        lengths = torch.tensor(sizes).to(device, non_blocking=True)
-        counts = lengths.double()
+        counts = torch.tensor(sizes, dtype=torch.float64).to(device, non_blocking=True)
         outside = summed[:, 3] + summed[:, 4]
         mean = torch.nan_to_num(summed[:, 0] / (counts - outside), 0.0, 0.0, 0.0)
-        spread = torch.repeat_interleave(mean.to(compute), lengths, output_size=n)
-        torch.sub(buf, spread, out=deviation).nan_to_num_(0.0, 0.0, 0.0)
-        squares = torch.stack(
-            [torch.dot(part, part) for part in torch.split(deviation, sizes)]
-        ).double()
+        # One subtraction per tensor of its 0-d mean: repeat_interleave of the means costs more
+        # than all of them together on the CPU (an int64 index_select).
+        means = mean.to(compute)
+        for i, (part, out) in enumerate(
+            zip(torch.split(buf, sizes), torch.split(deviation, sizes), strict=True)
+        ):
+            torch.sub(part, means[i], out=out)
+        deviation.nan_to_num_(0.0, 0.0, 0.0)
+        squares = torch.stack([torch.dot(part, part) for part in torch.split(deviation, sizes)])
+        squares = squares.double()
         return torch.cat(
             [counts[:, None], summed[:, :1], squares[:, None], summed[:, 1:], top], dim=1
         )
