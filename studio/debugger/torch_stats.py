@@ -3,9 +3,10 @@
 `TensorStats.raw(tensors)` reduces a list of tensors to their raw figures (`stats.RAW` columns)
 in a few batched operations per (device, dtype) group, with no host synchronisation: the
 group's tensors are flattened into one buffer, a handful of element-wise operations write the
-rows to sum (finite values, their squares and absolute values, non-zero, NaN and infinity
-indicators) and the two rows to maximise (negated and plain finite values) into a reused
-workspace, and each tensor's slice of it is then reduced in two operations. Only
+rows to sum (finite values, their absolute values, non-zero, NaN and infinity indicators) and
+the two rows to maximise (negated and plain finite values) into a reused workspace, and each
+tensor's slice of it is then reduced in two operations; a second pass takes the squared
+deviations from each tensor's mean, for a standard deviation that keeps its digits. Only
 floating-point element-wise operations are used: on the CPU build, comparisons into boolean
 tensors (`isfinite`, `x == 0`) and their sums are five to fifteen times slower than
 `nan_to_num`, `sign` and a float sum (measured, one thread).
