@@ -38,6 +38,12 @@ _INF = float("inf")
 _ROWS = 9
 
 
+def _to(device: torch.device, values: list[int], dtype: torch.dtype = torch.int64) -> torch.Tensor:
+    """A small host list on `device`. `torch.tensor(values, device=cuda)` is a synchronous copy,
+    which `torch.cuda.set_sync_debug_mode("error")` refuses; a non-blocking one is not."""
+    return torch.tensor(values, dtype=dtype).to(device, non_blocking=True)
+
+
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     if dtype in (torch.float32, torch.float16, torch.bfloat16):
         return torch.float32
@@ -77,10 +83,10 @@ class TensorStats:
                 groups.setdefault((tensor.device, tensor.dtype), []).append(i)
         empty = [i for i, tensor in enumerate(tensors) if not tensor.numel()]
         if empty:
-            out[empty, 7:] = -_INF
+            out[_to(device, empty), 7:] = -_INF
         for (group_device, dtype), index in groups.items():
             rows = self._group_raw([tensors[i] for i in index], group_device, dtype)
-            target = torch.tensor(index, device=device)
+            target = _to(device, index)
             out.index_copy_(0, target, rows.to(device, non_blocking=True))
         return out
 
@@ -121,7 +127,7 @@ class TensorStats:
         # The squared deviations are taken from each tensor's mean (a second pass), not as
         # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
         # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
-        counts = torch.tensor(sizes, dtype=torch.float64).to(device, non_blocking=True)
+        counts = _to(device, sizes, torch.float64)
         outside = summed[:, 3] + summed[:, 4]
         mean = torch.nan_to_num(summed[:, 0] / (counts - outside), 0.0, 0.0, 0.0)
         # One subtraction per tensor of its 0-d mean: repeat_interleave of the means costs more
@@ -162,7 +168,7 @@ class TensorStats:
             position = position.floor_().clamp_(0, bins.count - 1).nan_to_num_(0.0)
             offsets = torch.repeat_interleave(
                 torch.arange(k, device=group_device, dtype=buf.dtype) * bins.count,
-                torch.tensor(sizes, device=group_device),
+                _to(group_device, sizes),
                 output_size=buf.numel(),
             )
             slot = position + offsets
@@ -171,7 +177,7 @@ class TensorStats:
             counts = torch.zeros(k * bins.count + 1, dtype=buf.dtype, device=group_device)
             counts.scatter_add_(0, slot.long(), torch.ones_like(slot))
             rows = counts[: k * bins.count].view(k, bins.count).to(torch.float64)
-            target = torch.tensor(index, device=device)
+            target = _to(device, index)
             out.index_copy_(0, target, rows.to(device, non_blocking=True))
         return out
 
