@@ -1,15 +1,15 @@
 """The debugger's tensor statistics on torch tensors, computed where the tensors live.
 
 `TensorStats.raw(tensors)` reduces a list of tensors to their raw figures (`stats.RAW` columns)
-in a few batched operations per (device, dtype) group, with no host synchronisation: the
-group's tensors are flattened into one buffer, a handful of element-wise operations write the
-rows to sum (finite values, their absolute values, non-zero, NaN and infinity indicators) and
-the two rows to maximise (negated and plain finite values) into a reused workspace, and each
-tensor's slice of it is then reduced in two operations; a second pass takes the squared
-deviations from each tensor's mean, for a standard deviation that keeps its digits. Only
-floating-point element-wise operations are used: on the CPU build, comparisons into boolean
-tensors (`isfinite`, `x == 0`) and their sums are five to fifteen times slower than
-`nan_to_num`, `sign` and a float sum (measured, one thread).
+with no host synchronisation, batched per (device, dtype) group: the group's tensors are
+flattened into one buffer; a few element-wise operations over the whole buffer write, one after
+the other into a reused two-row workspace, the finite values (non-finite ones made 0), their
+signs, NaN and infinity indicators and the values filled for a minimum and for a maximum; each
+tensor's slice of a row is reduced in one operation (a sum, a dot product, an extreme). A
+second pass takes the squared deviations from each tensor's mean, for a standard deviation
+that keeps its digits. Only floating-point element-wise operations are used: on the CPU build,
+comparisons into boolean tensors (`isfinite`, `x == 0`) and their sums are five to fifteen
+times slower than `nan_to_num`, `sign` and a float sum (measured, one thread).
 
 `PendingStats` is the asynchronous read: it launches the reductions, copies the small result
 into pinned host memory with `non_blocking=True`, records a CUDA event, and only its
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["PendingStats", "TensorStats", "torch_histograms", "torch_stats"]
 
 _INF = float("inf")
-_ROWS = 9
+_ROWS = 3
 
 
 def _to(device: torch.device, values: list[int], dtype: torch.dtype = torch.int64) -> torch.Tensor:
@@ -112,18 +112,27 @@ class TensorStats:
         compute = _compute_dtype(dtype)
         space = self._workspace(device, compute, n)
         buf, sizes = self._flat(tensors, dtype, out=space[-1])
-        finite, absolute, nonzero, nans, infs, neg_min, maximum, deviation = space[:-1]
+        finite, scratch = space[0], space[1]
+        # Two rows, reused stage after stage: each is reduced before it is overwritten (eager on
+        # the CPU, in stream order on a GPU), and a small workspace evicts less of the model.
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
-        torch.abs(finite, out=absolute)
-        torch.sign(absolute, out=nonzero)
+        torch.sign(finite, out=scratch)
+        parts = list(zip(torch.split(finite, sizes), torch.split(scratch, sizes), strict=True))
+        total = torch.stack([f.sum() for f, _ in parts])
+        absolute = torch.stack([torch.dot(f, g) for f, g in parts])
+        nonzero = torch.stack([torch.dot(g, g) for _, g in parts])
         # buf - finite is 0 where buf is finite, NaN where it is NaN, ±inf where it is ±inf.
-        torch.sub(buf, finite, out=nans)
-        torch.nan_to_num(nans, 0.0, 1.0, 1.0, out=infs)
-        nans.nan_to_num_(1.0, 0.0, 0.0)
-        torch.neg(buf, out=neg_min).nan_to_num_(-_INF, -_INF, -_INF)
-        torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=maximum)
-        summed = torch.stack([part.sum(1) for part in torch.split(space[:5], sizes, 1)]).double()
-        top = torch.stack([part.amax(1) for part in torch.split(space[5:7], sizes, 1)]).double()
+        torch.sub(buf, finite, out=scratch).nan_to_num_(1.0, 0.0, 0.0)
+        nans = torch.stack([g.sum() for g in torch.split(scratch, sizes)])
+        torch.sub(buf, finite, out=scratch).nan_to_num_(0.0, 1.0, 1.0)
+        infs = torch.stack([g.sum() for g in torch.split(scratch, sizes)])
+        torch.nan_to_num(buf, _INF, _INF, _INF, out=scratch)
+        minimum = torch.stack([g.amin() for g in torch.split(scratch, sizes)])
+        torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=scratch)
+        maximum = torch.stack([g.amax() for g in torch.split(scratch, sizes)])
+        summed = torch.stack([total, absolute, nonzero, nans, infs], 1).double()
+        top = torch.stack([-minimum, maximum], 1).double()
+        deviation = scratch
         # The squared deviations are taken from each tensor's mean (a second pass), not as
         # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
         # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
