@@ -117,19 +117,20 @@ class TensorStats:
         # the CPU, in stream order on a GPU), and a small workspace evicts less of the model.
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
         torch.sign(finite, out=scratch)
-        parts = list(zip(torch.split(finite, sizes), torch.split(scratch, sizes), strict=True))
-        total = torch.stack([f.sum() for f, _ in parts])
-        absolute = torch.stack([torch.dot(f, g) for f, g in parts])
-        nonzero = torch.stack([torch.dot(g, g) for _, g in parts])
+        # Views split once: they stay valid while the rows are overwritten.
+        values, scratches = torch.split(finite, sizes), torch.split(scratch, sizes)
+        total = torch.stack([f.sum() for f in values])
+        absolute = torch.stack([torch.dot(f, g) for f, g in zip(values, scratches, strict=True)])
+        nonzero = torch.stack([torch.dot(g, g) for g in scratches])
         # buf - finite is 0 where buf is finite, NaN where it is NaN, ±inf where it is ±inf.
         torch.sub(buf, finite, out=scratch).nan_to_num_(1.0, 0.0, 0.0)
-        nans = torch.stack([g.sum() for g in torch.split(scratch, sizes)])
+        nans = torch.stack([g.sum() for g in scratches])
         torch.sub(buf, finite, out=scratch).nan_to_num_(0.0, 1.0, 1.0)
-        infs = torch.stack([g.sum() for g in torch.split(scratch, sizes)])
+        infs = torch.stack([g.sum() for g in scratches])
         torch.nan_to_num(buf, _INF, _INF, _INF, out=scratch)
-        minimum = torch.stack([g.amin() for g in torch.split(scratch, sizes)])
+        minimum = torch.stack([g.amin() for g in scratches])
         torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=scratch)
-        maximum = torch.stack([g.amax() for g in torch.split(scratch, sizes)])
+        maximum = torch.stack([g.amax() for g in scratches])
         summed = torch.stack([total, absolute, nonzero, nans, infs], 1).double()
         top = torch.stack([-minimum, maximum], 1).double()
         deviation = scratch
@@ -142,12 +143,10 @@ class TensorStats:
         # One subtraction per tensor of its 0-d mean: repeat_interleave of the means costs more
         # than all of them together on the CPU (an int64 index_select).
         means = mean.to(compute)
-        for i, (part, out) in enumerate(
-            zip(torch.split(buf, sizes), torch.split(deviation, sizes), strict=True)
-        ):
+        for i, (part, out) in enumerate(zip(torch.split(buf, sizes), scratches, strict=True)):
             torch.sub(part, means[i], out=out)
         deviation.nan_to_num_(0.0, 0.0, 0.0)
-        squares = torch.stack([torch.dot(part, part) for part in torch.split(deviation, sizes)])
+        squares = torch.stack([torch.dot(part, part) for part in scratches])
         squares = squares.double()
         return torch.cat(
             [counts[:, None], summed[:, :1], squares[:, None], summed[:, 1:], top], dim=1
