@@ -204,35 +204,63 @@ def _check_tensors(tensors: Sequence[str], mode: str) -> list[str]:
 
 
 def _wide(histories: dict[str, Any], stats: Sequence[str]) -> pd.DataFrame:
-    """One row per (tensor, mode, step), one column per statistic."""
-    frames = []
+    """One row per (tensor, mode, step), one column per statistic, sorted by those three."""
+    by_tensor: dict[tuple[str, str], dict[str, Any]] = {}
     for key, history in histories.items():
-        if not history.steps:
-            continue
-        mode, tensor, stat = parse_key(key)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "tensor": tensor,
-                    "mode": mode,
-                    "step": np.asarray(history.steps, dtype=np.int64),
-                    "timestamp": np.asarray(history.timestamps, dtype=np.int64),
-                    "stat": stat,
-                    "value": np.asarray(history.values, dtype=np.float64),
-                }
-            )
-        )
+        if history.steps:
+            mode, tensor, stat = parse_key(key)
+            by_tensor.setdefault((tensor, mode), {})[stat] = history
+    frames = [
+        _tensor_frame(tensor, mode, found, stats) for (tensor, mode), found in by_tensor.items()
+    ]
     if not frames:
         empty = {name: pd.Series(dtype=object) for name in _COLUMNS[:2]}
         empty |= {name: pd.Series(dtype=np.int64) for name in _COLUMNS[2:]}
         empty |= {stat: pd.Series(dtype=np.float64) for stat in stats}
         return pd.DataFrame(empty)
-    long = pd.concat(frames, ignore_index=True)
-    index = ["tensor", "mode", "step"]
-    # A step recorded twice in one series (a rerun of that step) reads as its last value.
-    wide = long.groupby([*index, "stat"], sort=False)["value"].last().unstack("stat")
-    wide = wide.reindex(columns=list(stats)).sort_index()
-    times = long.groupby(index, sort=True)["timestamp"].max()
-    wide.insert(0, "timestamp", times)
-    wide.columns.name = None
-    return wide.reset_index()
+    wide = pd.concat(frames, ignore_index=True)
+    return wide.sort_values(["tensor", "mode", "step"], kind="stable", ignore_index=True)
+
+
+def _tensor_frame(
+    tensor: str, mode: str, found: dict[str, Any], stats: Sequence[str]
+) -> pd.DataFrame:
+    """The rows of one tensor in one mode. Its statistics are written together, so they
+    normally share their steps: then they are side by side as they are. Otherwise (a
+    statistic missing at some step, a step recorded twice) they are aligned on the steps,
+    a step recorded twice reading as its last value."""
+    columns = {stat: np.asarray(found[stat].values, dtype=np.float64) for stat in found}
+    first = next(iter(found.values()))
+    steps = np.asarray(first.steps, dtype=np.int64)
+    times = np.asarray(first.timestamps, dtype=np.int64)
+    aligned = all(
+        len(history.steps) == len(steps) and np.array_equal(history.steps, steps)
+        for history in found.values()
+    ) and bool(np.all(np.diff(steps) > 0))
+    if aligned:
+        frame = pd.DataFrame({"step": steps, "timestamp": times})
+        for stat in stats:
+            frame[stat] = columns.get(stat, np.full(len(steps), np.nan))
+    else:
+        long = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "step": np.asarray(history.steps, dtype=np.int64),
+                        "timestamp": np.asarray(history.timestamps, dtype=np.int64),
+                        "stat": stat,
+                        "value": columns[stat],
+                    }
+                )
+                for stat, history in found.items()
+            ],
+            ignore_index=True,
+        )
+        values = long.groupby(["step", "stat"])["value"].last().unstack("stat")
+        frame = values.reindex(columns=list(stats))
+        frame.insert(0, "timestamp", long.groupby("step")["timestamp"].max())
+        frame.columns.name = None
+        frame = frame.reset_index()
+    frame.insert(0, "mode", mode)
+    frame.insert(0, "tensor", tensor)
+    return frame

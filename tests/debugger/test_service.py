@@ -211,3 +211,19 @@ def test_deleting_a_run_deletes_its_statistics_findings_and_states(
     with database.session() as session:
         for table in (SqlFinding, SqlRuleState):
             assert session.execute(select(func.count()).select_from(table)).scalar_one() == 0
+
+
+def test_statistics_at_different_steps_line_up_on_the_steps(
+    debugger: DebuggerService, run_id: str
+) -> None:
+    values = _values(2)
+    debugger.save_tensor_stats(run_id, "train", [1, 2], TENSORS, values)
+    # Only the norm at step 3, and step 2's norm recorded again.
+    debugger.save_tensor_stats(run_id, "train", [3], TENSORS[:1], [[7.0]], stats=["l2"])
+    debugger.save_tensor_stats(run_id, "train", [2], TENSORS[:1], [[9.0]], stats=["l2"])
+    frame = debugger.get_tensor_stats(run_id, tensor=TENSORS[0])
+    assert frame.step.tolist() == [1, 2, 3]
+    assert frame.l2.tolist()[1:] == [9.0, 7.0]
+    assert frame["mean"].iloc[1] == values[1, 0, STATS.index("mean")]
+    assert math.isnan(frame["mean"].iloc[2])
+    assert list(frame.columns) == ["tensor", "mode", "step", "timestamp", *STATS]
