@@ -1,8 +1,8 @@
 """The one seam where a feature package plugs into Studio.
 
 Each feature package (`studio.tracking` and `studio.debugger` now; jobs and the registry
-next) declares a `Feature` in its own `feature.py`, and `FEATURE_MODULES` below lists those modules. From
-there, and only from there:
+next) declares a `Feature` in its own `feature.py`, and `FEATURE_MODULES` below lists those
+modules. From there, and only from there:
 
 - `studio.app` registers each package's routes and builds its service from the one `Database`;
 - the alembic environment collects each package's ORM metadata (one linear history);
