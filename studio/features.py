@@ -1,8 +1,8 @@
 """The one seam where a feature package plugs into Studio.
 
-Each feature package (`studio.tracking` now; the debugger, jobs and the registry next) declares
-a `Feature` in its own `feature.py`, and `FEATURE_MODULES` below lists those modules. From
-there, and only from there:
+Each feature package (`studio.tracking` and `studio.debugger` now; jobs and the registry
+next) declares a `Feature` in its own `feature.py`, and `FEATURE_MODULES` below lists those
+modules. From there, and only from there:
 
 - `studio.app` registers each package's routes and builds its service from the one `Database`;
 - the alembic environment collects each package's ORM metadata (one linear history);
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from studio.web import Route
 
 # The modules that declare a `FEATURE`, in the order their routes are registered.
-FEATURE_MODULES: tuple[str, ...] = ("studio.tracking.feature",)
+FEATURE_MODULES: tuple[str, ...] = ("studio.tracking.feature", "studio.debugger.feature")
 
 # `hook(session, run_ids)`: `run_ids` is a list of ids or a subquery selecting them.
 RunsDeletedHook = Callable[["Session", Any], None]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def test_tracking_is_declared_at_the_seam() -> None:
-    (tracking,) = features.features()
+    tracking, _debugger = features.features()
     assert tracking.name == "tracking"
     assert tracking.auth_resource == "studio.tracking"
     assert {route.path for route in features.routes()} >= {
@@ -39,6 +39,15 @@ def test_tracking_is_declared_at_the_seam() -> None:
     }
     tables = {table for meta in features.metadata() for table in meta.tables}
     assert {"experiments", "runs", "params", "tags", "series", "metric_summaries"} <= tables
+
+
+def test_the_debugger_is_declared_at_the_seam() -> None:
+    debugger = features.features()[1]
+    assert debugger.name == "debugger"
+    assert debugger.auth_resource == "studio.debugger"
+    assert debugger.on_runs_deleted is not None
+    tables = {table for meta in features.metadata() for table in meta.tables}
+    assert {"debugger_findings", "debugger_rule_states"} <= tables
 
 
 def test_the_app_hands_one_database_to_every_service(jp_serverapp: ServerApp) -> None:
@@ -113,7 +122,7 @@ def fake_command(arguments: list[str]) -> int:
 def test_feature_commands_are_subcommands(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tracking,) = features.features()
+    declared = features.features()
     extra = features.Feature(
         name="fake",
         auth_resource="studio.fake",
@@ -122,7 +131,7 @@ def test_feature_commands_are_subcommands(
         metadata="studio.tracking.orm:SqlRun.metadata",
         commands={"fake": features.Command("a test command", f"{__name__}:fake_command")},
     )
-    monkeypatch.setattr(features, "features", lambda: (tracking, extra))
+    monkeypatch.setattr(features, "features", lambda: (*declared, extra))
     assert studio_main(["fake", "--flag", "value"]) == 7
     assert "fake command got ['--flag', 'value']" in capsys.readouterr().out
 

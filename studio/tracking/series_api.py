@@ -1,6 +1,6 @@
 """A run's series of other kinds than its metrics: the one interface through which a feature
 package appends to and reads its series (DESIGN.md, "Series"). The debugger stores each
-statistic of each watched tensor as the series (run, "tensor", "<tensor>/<statistic>").
+statistic of each watched tensor as the series (run, "tensor", "<mode>/<tensor>/<statistic>").
 
 A kind names the package that owns its series. Series of any kind but "metric" never show
 up as metrics: search, the runs table and compare read the metric summaries, which only

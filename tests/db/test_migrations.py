@@ -16,6 +16,7 @@ from sqlalchemy import inspect, text
 from studio.db.base import Base
 from studio.db.engine import SCHEMA_REVISION, Database
 from studio.db.migrate import head_revision
+from studio.debugger import orm as _debugger_orm  # noqa: F401  (registers the debugger tables)
 from studio.errors import SchemaOutOfDate
 from studio.tracking import orm as _tracking_orm  # noqa: F401  (registers the tracking tables)
 from studio.tracking.store import TrackingStore

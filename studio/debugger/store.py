@@ -1,0 +1,214 @@
+"""The debugger's findings and rule states in the Studio store.
+
+One managed session per public method (STYLE.md rule 5). The run's tensor statistics are
+not kept here but as series of the run (`studio.debugger.service`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from studio.debugger.entities import MODES, Finding, RuleState, RuleStatus
+from studio.debugger.orm import SqlFinding, SqlRuleState
+from studio.errors import InvalidInput, NotFound
+from studio.tracking.orm import SqlRun
+from studio.tracking.store import now_ms
+from studio.tracking.validation import INT64_MAX, INT64_MIN, validate_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from studio.db.engine import Database
+
+__all__ = ["DebuggerStore", "delete_run_rows"]
+
+
+class DebuggerStore:
+    """Findings and rule states of runs, over one database."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def record_findings(self, run_id: str, findings: Sequence[Finding]) -> list[Finding]:
+        """Store findings of a run, all or none, and count them on their rules' states (a
+        rule without a state yet gets one, firing). Returns them with their ids and times."""
+        checked = [_check_finding(finding) for finding in findings]
+        now = now_ms()
+        with self.db.session(write=True) as session:
+            _check_run(session, run_id, lock=True)
+            rows = [
+                SqlFinding(
+                    run_id=run_id,
+                    rule=finding.rule,
+                    step=finding.step,
+                    mode=finding.mode,
+                    tensors=list(finding.tensors),
+                    values=_dumps(finding.values, "values"),
+                    message=finding.message,
+                    created_at=now,
+                )
+                for finding in checked
+            ]
+            session.add_all(rows)
+            session.flush()
+            for rule, found in _by_rule(checked).items():
+                state = session.get(SqlRuleState, (run_id, rule), with_for_update=True)
+                last = max(finding.step for finding in found)
+                if state is None:
+                    session.add(
+                        SqlRuleState(
+                            run_id=run_id,
+                            rule=rule,
+                            parameters="{}",
+                            status=RuleStatus.FIRING.value,
+                            last_step=last,
+                            findings=len(found),
+                            updated_at=now,
+                        )
+                    )
+                else:
+                    state.findings += len(found)
+                    state.updated_at = now
+            return [_finding(row) for row in rows]
+
+    def list_findings(self, run_id: str, rule: str | None = None) -> list[Finding]:
+        """A run's findings (of one rule), in the order recorded."""
+        with self.db.session() as session:
+            _check_run(session, run_id)
+            query = select(SqlFinding).where(SqlFinding.run_id == run_id)
+            if rule is not None:
+                query = query.where(SqlFinding.rule == rule)
+            return [_finding(row) for row in session.scalars(query.order_by(SqlFinding.id))]
+
+    def save_rule_states(self, run_id: str, states: Sequence[RuleState]) -> None:
+        """Create or replace rules' states on a run, by rule name. The findings count is the
+        store's (`record_findings` keeps it): a new state starts at 0, an old one keeps its."""
+        checked = [_check_state(state) for state in states]
+        if len({state.rule for state in checked}) != len(checked):
+            raise InvalidInput("Give each rule's state once.")
+        now = now_ms()
+        with self.db.session(write=True) as session:
+            _check_run(session, run_id, lock=True)
+            for state in checked:
+                row = session.get(SqlRuleState, (run_id, state.rule), with_for_update=True)
+                if row is None:
+                    row = SqlRuleState(run_id=run_id, rule=state.rule, findings=0)
+                    session.add(row)
+                row.parameters = _dumps(state.parameters, "parameters")
+                row.status = RuleStatus(state.status).value
+                row.last_step = state.last_step
+                row.updated_at = now
+
+    def list_rule_states(self, run_id: str) -> list[RuleState]:
+        """A run's rule states, by rule name."""
+        with self.db.session() as session:
+            _check_run(session, run_id)
+            query = select(SqlRuleState).where(SqlRuleState.run_id == run_id)
+            rows = session.scalars(query.order_by(SqlRuleState.rule))
+            return [
+                RuleState(
+                    rule=row.rule,
+                    status=RuleStatus(row.status),
+                    parameters=json.loads(row.parameters),
+                    last_step=row.last_step,
+                    findings=row.findings,
+                    updated_at=row.updated_at,
+                )
+                for row in rows
+            ]
+
+
+def delete_run_rows(session: Session, run_ids: Any) -> None:
+    """The feature's runs-deleted hook: the findings and rule states of these runs (a list of
+    ids or a subquery), in the deleting transaction. Explicit deletes, not the foreign keys'
+    cascade alone, which SQLite applies only with its foreign_keys pragma on."""
+    for table in (SqlFinding, SqlRuleState):
+        session.execute(delete(table).where(table.run_id.in_(run_ids)))
+
+
+def check_mode(mode: Any) -> str:
+    if mode not in MODES:
+        raise InvalidInput(f"Invalid mode {mode!r}: one of {', '.join(MODES)}.")
+    return str(mode)
+
+
+def check_step(step: Any) -> int:
+    if isinstance(step, bool) or not hasattr(step, "__index__"):
+        raise InvalidInput(f"A step must be an integer, not {type(step).__name__} ({step!r}).")
+    value = int(step)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidInput(f"The step {value} does not fit in 64 bits.")
+    return value
+
+
+def _check_finding(finding: Finding) -> Finding:
+    validate_key(finding.rule, "rule")
+    check_step(finding.step)
+    check_mode(finding.mode)
+    if isinstance(finding.tensors, str) or not all(isinstance(t, str) for t in finding.tensors):
+        raise InvalidInput(f"A finding's tensors are a list of names, not {finding.tensors!r}.")
+    if not isinstance(finding.message, str):
+        raise InvalidInput("A finding's message is text.")
+    return finding
+
+
+def _check_state(state: RuleState) -> RuleState:
+    validate_key(state.rule, "rule")
+    if state.last_step is not None:
+        check_step(state.last_step)
+    try:
+        RuleStatus(state.status)
+    except ValueError:
+        raise InvalidInput(f"Invalid rule status {state.status!r}.") from None
+    return state
+
+
+def _by_rule(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.rule, []).append(finding)
+    return grouped
+
+
+def _dumps(value: Mapping[str, Any], what: str) -> str:
+    """JSON text keeping NaN and the infinities (see `studio.debugger.orm`)."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"A finding's or rule's {what} are a mapping, not {value!r}.")
+    try:
+        return json.dumps(dict(value), allow_nan=True, default=_plain)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"The {what} must be JSON-like: {exc}") from exc
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars and arrays, which rules hand over as they compute them.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _finding(row: SqlFinding) -> Finding:
+    return Finding(
+        rule=row.rule,
+        step=row.step,
+        tensors=tuple(row.tensors),
+        message=row.message,
+        mode=row.mode,
+        values=json.loads(row.values),
+        id=row.id,
+        created_at=row.created_at,
+    )
+
+
+def _check_run(session: Session, run_id: str, *, lock: bool = False) -> None:
+    query = select(SqlRun.id).where(SqlRun.id == run_id)
+    if lock:
+        # As tracking's writers do: a run deleted meanwhile waits for this commit, so that
+        # its findings go with it rather than outliving it.
+        query = query.with_for_update(read=True, key_share=True)
+    if session.execute(query).scalar_one_or_none() is None:
+        raise NotFound(f"No run has id {run_id!r}.")

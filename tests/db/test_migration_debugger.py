@@ -1,0 +1,61 @@
+"""Revision 0007 adds the debugger's tables, empty, and its downgrade removes them, leaving
+tracking's rows alone. Runs on SQLite, and on PostgreSQL where STUDIO_TEST_DB_URL names a
+server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+
+DEBUGGER_TABLES = {"debugger_findings", "debugger_rule_states"}
+
+
+def _tables(database: Database) -> set[str]:
+    with database.engine.connect() as connection:
+        return set(inspect(connection).get_table_names())
+
+
+def _count(database: Database, table: str) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_0007_creates_the_debugger_tables_and_its_downgrade_drops_them(
+    database: Database,
+) -> None:
+    database.upgrade("0006")
+    assert not _tables(database) & DEBUGGER_TABLES
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO experiments (id, name, description, tags, archived, created_at, "
+            "updated_at) VALUES (1, 'e', '', '{}', false, 1, 1)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO runs (id, experiment_id, name, status, start_time, artifact_uri) "
+            "VALUES ('r', 1, 'r', 'RUNNING', 1, '/x')"
+        )
+    database.upgrade("0007")
+    assert _tables(database) >= DEBUGGER_TABLES
+    assert all(_count(database, table) == 0 for table in DEBUGGER_TABLES)
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            'INSERT INTO debugger_findings (run_id, rule, step, mode, tensors, "values", '
+            "message, created_at) VALUES ('r', 'ExplodingTensor', 3, 'train', '[\"w\"]', "
+            "'{\"w\": NaN}', 'NaN in w', 1)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO debugger_rule_states (run_id, rule, parameters, status, last_step, "
+            "findings, updated_at) VALUES ('r', 'ExplodingTensor', '{}', 'firing', 3, 1, 1)"
+        )
+    assert _count(database, "debugger_findings") == 1
+    database.downgrade("0006")
+    assert not _tables(database) & DEBUGGER_TABLES
+    assert database.current_revision() == "0006"
+    assert _count(database, "runs") == 1
+    database.upgrade("0007")
+    assert all(_count(database, table) == 0 for table in DEBUGGER_TABLES)
