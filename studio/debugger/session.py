@@ -150,6 +150,9 @@ class DebugSession:
         self._closed = True
         if self.watchdog is not None:
             self.watchdog.stop()
+        last = self.engine.finish()
+        if last:
+            self._act(None, last)
         if self.sink is not None:
             self.sink.write(None, (), self.states())
             self.sink.close()
