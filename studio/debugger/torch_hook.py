@@ -38,7 +38,7 @@ from studio.debugger.entities import MODES
 from studio.debugger.flight import FlightRecorder
 from studio.debugger.schedule import Schedule, Spec
 from studio.debugger.selection import Selection, collections_for
-from studio.debugger.session import DebugSession
+from studio.debugger.session import DebugSession, Sink
 from studio.debugger.stats import Bins
 from studio.debugger.torch_stats import TensorStats
 from studio.debugger.vectors import activation_vectors, class_counts
@@ -104,7 +104,8 @@ class TorchHook:
       saved steps' full tensors, written as run artifacts when a "record" rule fires.
     - `modules`: the modules whose outputs are the activations (names or modules; every leaf
       module by default); `scaler`: the `torch.amp.GradScaler`, so that the steps it skips are
-      recorded too; `num_classes`: for label counts where no logits say it.
+      recorded too; `num_classes`: for label counts where no logits say it; `sink`: where the
+      session keeps its records (by default the run's store, or nowhere without a run).
     """
 
     def __init__(
@@ -123,12 +124,12 @@ class TorchHook:
         scaler: Any = None,
         *,
         num_classes: int | None = None,
-        session: DebugSession | None = None,
+        sink: Sink | None = None,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
         self.flight = FlightRecorder(flight_recorder, run) if flight_recorder else None
-        self.session = session or DebugSession(run, rules, flight_recorder=self.flight)
+        self.session = DebugSession(run, rules, sink=sink, flight_recorder=self.flight)
         chosen = collections if collections is not None else collections_for(self.session.rules)
         self.selection = Selection(chosen, include, exclude)
         self.schedule = Schedule(every)
@@ -157,6 +158,7 @@ class TorchHook:
         self._scaler = scaler
         if scaler is not None:
             self._wrap_scaler(scaler)
+        self._arm_activations(self.mode)
 
     # The public surface ---------------------------------------------------------------------
 
@@ -186,9 +188,9 @@ class TorchHook:
         if mode != self.mode:
             if self._dirty[self.mode] and self._forward_steps(self.mode):
                 self._end_step(self.mode)
-            self._remove_activation_hooks()
             self.mode = mode
             self._boundary[mode] = time.perf_counter()
+            self._arm_activations(mode)
 
     def step(self) -> None:
         """End the current step: a training step without an optimizer, or an eval or predict
@@ -309,8 +311,6 @@ class TorchHook:
             # been copied by now; this step's waits for the next saved step.
             self._harvest()
             self._pending.append(capture.launch(_now_ms()))
-        if self._activations_for is not None and self._activations_for[0] == mode:
-            self._remove_activation_hooks()
         now = time.perf_counter()
         hook_seconds = self._hook_seconds[mode] + now - started
         self.schedule.autos[mode].observe(
@@ -320,6 +320,8 @@ class TorchHook:
         self._hook_seconds[mode] = 0.0
         self._steps[mode] += 1
         self._dirty[mode] = False
+        if not self._closed:
+            self._arm_activations(mode)
         if stop:
             self.session.raise_if_stopped()
 
@@ -413,15 +415,21 @@ class TorchHook:
         if not self._dirty[mode] and self.optimizer is None and mode == "train":
             self._snapshot_for_updates(mode)
         self._dirty[mode] = True
-        key = (mode, self._steps[mode])
-        if "activations" in self._due(mode) and self._activations_for != key:
-            self._remove_activation_hooks()
-            self._activations_for = key
-            for name, chosen in self._activation_modules:
-                self._activation_handles.append(
-                    chosen.register_forward_hook(self._activation_hook(name))
-                )
+        self._arm_activations(mode)
         self._hook_seconds[mode] += time.perf_counter() - started
+
+    def _arm_activations(self, mode: str) -> None:
+        """Hook the chosen modules' outputs for a step that saves activations, and only for
+        it: a forward hook costs a Python call per module even when it saves nothing."""
+        key = (mode, self._steps[mode])
+        if mode != self.mode or self._activations_for == key:
+            return
+        self._remove_activation_hooks()
+        if "activations" in self._due(mode):
+            self._activations_for = key
+            for name, module in self._activation_modules:
+                hook = self._activation_hook(name)
+                self._activation_handles.append(module.register_forward_hook(hook))
 
     def _activation_hook(self, name: str) -> Callable[[nn.Module, Any, Any], None]:
         tensor = f"activations/{name}"
