@@ -106,7 +106,7 @@ def test_updates_are_the_weight_after_the_step_minus_before() -> None:
 
     model = mlp()
     model[0].bias.requires_grad_(False)  # frozen: no update to take
-    hook, sink = train(3, step, model=model, every=2, collections=["weights", "updates"])
+    _, sink = train(3, step, model=model, every=2, collections=["weights", "updates"])
     record = sink.records[-1]
     assert record.step == 2
     names = [n for n, p in model.named_parameters() if p.requires_grad]
@@ -189,9 +189,7 @@ def test_labels_and_predictions_are_counted_per_class() -> None:
     np.testing.assert_array_equal(record.vectors["predictions"]["correct"], correct)
 
 
-def test_eval_steps_end_at_each_forward_pass_and_losses_of_another_mode_are_steps_of_their_own() -> (
-    None
-):
+def test_eval_steps_end_at_each_forward_and_another_mode_s_losses_are_steps_of_their_own() -> None:
     def step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
         hook.set_mode("train")
         inputs, labels = batch(i)
@@ -207,7 +205,7 @@ def test_eval_steps_end_at_each_forward_pass_and_losses_of_another_mode_are_step
                 hook.record_loss(nn.functional.cross_entropy(model(inputs), labels))
         hook.record_loss(torch.tensor(float(i)), mode="predict")
 
-    hook, sink = train(2, step, every=1, collections=["losses", "activations"])
+    _, sink = train(2, step, every=1, collections=["losses", "activations"])
     assert sink.steps("train") == [0, 1]
     assert sink.steps("eval") == [0, 1, 2, 3, 4, 5]
     assert sink.steps("predict") == [0, 1]
