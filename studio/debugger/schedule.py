@@ -93,7 +93,7 @@ class AutoInterval:
         cost = statistics.median(self._collections) if self._collections else None
         if cost is not None and len(self._plain) > 1:
             plain = statistics.median(self._plain)
-            wanted = math.ceil(cost / (OVERHEAD * plain)) if plain > 0 else LONGEST
+            wanted = math.ceil(cost / (OVERHEAD * plain) - 1e-9) if plain > 0 else LONGEST
             self.interval = min(max(wanted, 1), LONGEST)
         self._next = step + self.interval
 
