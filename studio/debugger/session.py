@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio.debugger.rules.engine import RuleEngine
+from studio.debugger.rules.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding, RuleState
@@ -97,6 +98,8 @@ class DebugSession:
         self._stop: list[Finding] = []
         self._lock = threading.Lock()
         self._closed = False
+        # Last: its thread calls `idle`, which needs everything above.
+        self.watchdog = Watchdog.start_for(self)
 
     @property
     def rules(self) -> list[Rule]:
@@ -145,6 +148,8 @@ class DebugSession:
         if self._closed:
             return
         self._closed = True
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.sink is not None:
             self.sink.write(None, (), self.states())
             self.sink.close()
