@@ -4,12 +4,15 @@ contract: kind "tensor", keys "<mode>/<tensor>/<name>")."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from studio.debugger.record import StepRecord
 from studio.debugger.service import TENSOR_KIND, DebuggerService
-from studio.tracking.series_api import RunSeries
+
+if TYPE_CHECKING:
+    from studio.debugger.record import StepRecord
+    from studio.tracking.series_api import RunSeries
 
 
 def store_records(

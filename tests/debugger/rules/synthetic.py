@@ -4,14 +4,17 @@ statistics computed as a hook computes them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from studio.debugger.entities import Finding
 from studio.debugger.record import StepRecord
 from studio.debugger.rules import Rule, RuleEngine
 from studio.debugger.stats import STATS, numpy_stats
+
+if TYPE_CHECKING:
+    from studio.debugger.entities import Finding
 
 Vectors = Mapping[str, Mapping[str, npt.ArrayLike]]
 

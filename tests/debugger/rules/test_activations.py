@@ -23,7 +23,8 @@ def test_dead_relu_fires_when_more_than_half_the_units_are_dead() -> None:
     findings = run(DeadRelu(), [_relu(0, 6), _relu(1, 6)])
     assert [(f.step, f.tensors) for f in findings] == [(0, ("activations/relu1",))]
     assert findings[0].values["percent_dead"]["activations/relu1"] == 60.0
-    assert "relu1" in findings[0].message and "50%" in findings[0].message
+    assert "relu1" in findings[0].message
+    assert "50%" in findings[0].message
     assert run(DeadRelu(), [_relu(0, 5)]) == []  # 50% is not more than 50%
     assert run(DeadRelu(threshold_layer=70), [_relu(0, 6)]) == []
     assert run(DeadRelu(tensor_regex="relu2"), [_relu(0, 6)]) == []

@@ -4,7 +4,7 @@ stays quiet), its findings and state replacing the earlier ones of the same rule
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -13,14 +13,16 @@ from studio.db.engine import Database
 from studio.debugger import evaluate, rules
 from studio.debugger.entities import RuleStatus
 from studio.debugger.evaluate import stored_records
-from studio.debugger.record import StepRecord
-from studio.debugger.rules import Rule
 from studio.debugger.service import DebuggerService
 from studio.tracking.service import TrackingService
 from studio.tracking.store import TrackingStore
 from tests.databases import fresh_database
 from tests.debugger.rules.stored import store_records
 from tests.debugger.rules.synthetic import make_record
+
+if TYPE_CHECKING:
+    from studio.debugger.record import StepRecord
+    from studio.debugger.rules import Rule
 
 START = 1_700_000_000_000
 
@@ -164,6 +166,7 @@ def test_without_record_nothing_is_written(stored: tuple[str, str]) -> None:
     service = DebuggerService(Database(uri))
     before = service.get_findings(run_id)
     found = evaluate(run_id, [rules.DeadRelu(threshold_layer=10)], tracking_uri=uri, record=False)
-    assert found and all(f.id is None for f in found)
+    assert found
+    assert all(f.id is None for f in found)
     assert service.get_findings(run_id) == before
     service.store.db.dispose()

@@ -23,7 +23,8 @@ def test_vanishing_gradient_fires_below_the_threshold_once() -> None:
     assert findings[0].values["abs_mean"]["gradients/fc1.weight"] == pytest.approx(
         np.abs(tiny).mean()
     )
-    assert "gradients/fc1.weight" in findings[0].message and "1e-07" in findings[0].message
+    assert "gradients/fc1.weight" in findings[0].message
+    assert "1e-07" in findings[0].message
     assert run(VanishingGradient(threshold=1e-10), records) == []
 
 

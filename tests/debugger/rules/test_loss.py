@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
-from studio.debugger.entities import Finding
-from studio.debugger.record import StepRecord
 from studio.debugger.rules import LossNotDecreasing, Overfit, Overtraining, Rule, RuleEngine
 from tests.debugger.rules.synthetic import losses, make_record, run
+
+if TYPE_CHECKING:
+    from studio.debugger.entities import Finding
+    from studio.debugger.record import StepRecord
 
 
 def test_loss_not_decreasing_compares_with_the_newest_step_num_steps_back() -> None:
@@ -16,7 +20,8 @@ def test_loss_not_decreasing_compares_with_the_newest_step_num_steps_back() -> N
     records = losses([0.30, 0.33, 0.31, 0.30, 0.28], every=4)
     findings = run(LossNotDecreasing(), records)
     assert [(f.step, f.values["previous_step"]) for f in findings] == [(12, 0)]
-    assert "did not decrease" in findings[0].message and "0.1%" in findings[0].message
+    assert "did not decrease" in findings[0].message
+    assert "0.1%" in findings[0].message
 
 
 def test_loss_not_decreasing_stays_quiet_while_the_loss_decreases() -> None:
@@ -67,7 +72,8 @@ def test_overfit_fires_when_validation_exceeds_training_by_the_ratio() -> None:
     findings = _finished(Overfit(), _epoch(0.5, [0.6, 0.6], 0) + _epoch(0.5, [0.6], 10))
     assert [(f.step, f.mode) for f in findings] == [(1, "eval")]  # the first pass's last step
     assert findings[0].values["ratio"] == pytest.approx(0.2)
-    assert "overfitting" in findings[0].message and "eval steps 0 to 1" in findings[0].message
+    assert "overfitting" in findings[0].message
+    assert "eval steps 0 to 1" in findings[0].message
     assert _finished(Overfit(), _epoch(0.5, [0.52], 0)) == []
     assert _finished(Overfit(ratio_threshold=0.3), _epoch(0.5, [0.6], 0)) == []
     assert _finished(Overfit(start_step=20), _epoch(0.5, [0.6], 10)) == []

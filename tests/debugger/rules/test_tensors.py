@@ -34,7 +34,8 @@ def test_exploding_tensor_names_the_first_module_whose_output_turned_non_finite(
     assert finding.tensors[0] == "activations/fc1"
     assert finding.values["first_module"] == "fc1"
     assert finding.values["inf"]["activations/fc1"] == 32
-    assert "module fc1" in finding.message and "first module" in finding.message
+    assert "module fc1" in finding.message
+    assert "first module" in finding.message
 
 
 def test_exploding_tensor_stays_quiet_on_finite_tensors_and_on_nan_only_when_inf() -> None:

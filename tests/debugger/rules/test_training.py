@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.debugger import DebugSession, Rule
 from studio.debugger.entities import Finding, RuleStatus
-from studio.debugger.record import StepRecord
 from studio.debugger.rules import BUILT_IN, ClassImbalance, StalledTraining, default_rules
 from tests.debugger.rules.synthetic import losses, make_record, run
+
+if TYPE_CHECKING:
+    from studio.debugger.record import StepRecord
 
 
 def _batch(step: int, counts: list[float], correct: list[float] | None = None) -> StepRecord:
@@ -73,7 +76,8 @@ def test_a_session_watchdog_fires_stalled_training_when_steps_stop() -> None:
     session = DebugSession(rules=[StalledTraining(threshold=0.2)])
     session.listeners.append(lambda _session, _record, new: new and fired.set())
     try:
-        assert session.watchdog is not None and session.watchdog.running
+        assert session.watchdog is not None
+        assert session.watchdog.running
         for step in range(2):
             now = int(time.time() * 1000)
             session.submit(make_record(step, {"losses/loss": np.ones(1)}, timestamp=now))
@@ -88,21 +92,25 @@ def test_a_session_watchdog_fires_stalled_training_when_steps_stop() -> None:
 def test_a_session_without_watchdog_rules_has_no_thread() -> None:
     before = threading.active_count()
     session = DebugSession(rules=[rule for rule in default_rules() if not rule.watchdog])
-    assert session.watchdog is None and threading.active_count() == before
+    assert session.watchdog is None
+    assert threading.active_count() == before
     session.close()
 
 
 def test_default_rules_are_every_built_in_with_its_defaults() -> None:
     rules = default_rules()
-    assert [type(rule) for rule in rules] == list(BUILT_IN) and len(rules) == 14
+    assert [type(rule) for rule in rules] == list(BUILT_IN)
+    assert len(rules) == 14
     stalled = next(rule for rule in rules if isinstance(rule, StalledTraining))
-    assert stalled.threshold == 1800 and stalled.parameters["threshold"] == 1800
+    assert stalled.threshold == 1800
+    assert stalled.parameters["threshold"] == 1800
     session = DebugSession()
     try:
         started = time.monotonic()
         for record in losses(list(0.9 ** np.arange(5))):
             session.submit(record)
-        assert session.findings == [] and time.monotonic() - started < 5
+        assert session.findings == []
+        assert time.monotonic() - started < 5
     finally:
         session.close()
 
