@@ -129,7 +129,7 @@ class PoorWeightInitialization(Rule):
             return []
         self._fired.add("variance")
         message = (
-            f"The variance of the ReLU layers' inputs ranges from {figure(variance[low])} "
+            f"The variance of the ReLU layers' activations ranges from {figure(variance[low])} "
             f"({low}) to {figure(variance[high])} ({high}), a ratio of {figure(ratio)} above "
             f"the threshold {figure(self.threshold)}: the weights are poorly initialised."
         )

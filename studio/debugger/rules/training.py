@@ -4,6 +4,7 @@ StalledTraining (steps that stop arriving)."""
 from __future__ import annotations
 
 import re
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,8 +41,11 @@ class ClassImbalance(Rule):
     the argmax of the scores where they have a class axis, which is what `argmax` asked
     SageMaker to do). [Studio choice] The counts are those of the most recent saved steps
     that hold at least `samples` labels, so that a misprediction rate describes the model as
-    it is, not as it was at the first step; each mode is counted on its own; a class never
-    seen among them (a class id the labels do not use) is not a class of the smallest size.
+    it is, not as it was at the first step; a class counts as mispredicted only while the
+    model as a whole mispredicts less than `threshold_misprediction` (before it has learnt
+    anything every class is mispredicted, which says nothing of one class); each mode is
+    counted on its own; a class never seen among them (a class id the labels do not use) is
+    not a class of the smallest size.
     """
 
     collections = ("labels", "predictions")
@@ -98,10 +102,11 @@ class ClassImbalance(Rule):
         if predicted:
             judged = sum((_padded(c, size) for c, _ in predicted), np.zeros(size))
             right = sum((_padded(r, size) for _, r in predicted), np.zeros(size))
+            overall = 1.0 - right.sum() / judged.sum()
             for label in np.flatnonzero(judged).tolist():
                 mispredicted[label] = 1.0 - right[label] / judged[label]
                 checked.append((record.mode, "misprediction", int(label)))
-                if mispredicted[label] > self.threshold_misprediction:
+                if overall <= self.threshold_misprediction < mispredicted[label]:
                     failing.append((record.mode, "misprediction", int(label)))
         findings = []
         total = int(counts.sum())
@@ -180,6 +185,7 @@ class StalledTraining(Rule):
         self.threshold = threshold
         self._last: tuple[int, str, int] | None = None  # step, mode, timestamp in ms
         self._fired = False
+        self._fired_at: float | None = None  # when the watchdog last fired, ms since the epoch
 
     @property
     def poll_seconds(self) -> float:
@@ -189,10 +195,12 @@ class StalledTraining(Rule):
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
         found: list[Finding] = []
-        if self._last is not None and not self._fired:
+        if self._last is not None:
             step, mode, timestamp = self._last
             seconds = (record.timestamp - timestamp) / 1000
-            if seconds > self.threshold:
+            # A gap the watchdog already reported (records arrive a saved step late).
+            reported = self._fired_at is not None and self._fired_at >= timestamp
+            if seconds > self.threshold and not reported:
                 found.append(self._stalled(seconds, step, mode))
         self._last = (record.step, record.mode, record.timestamp)
         self._fired = False
@@ -202,6 +210,7 @@ class StalledTraining(Rule):
         if self._fired or seconds <= self.threshold:
             return []
         self._fired = True
+        self._fired_at = time.time() * 1000
         mode = self._last[1] if self._last is not None else "train"
         return [self._stalled(seconds, last_step, mode)]
 
