@@ -146,7 +146,9 @@ def test_re_evaluation_keeps_the_other_rules_and_reads_back_what_was_stored(
     service = DebuggerService(Database(uri))
     assert {f.rule for f in service.get_findings(run_id)} >= {"AllZero", "ExplodingTensor"}
     service.store.db.dispose()
-    records = stored_records(TrackingService(TrackingStore(Database(uri), "")).series, run_id)
+    database = Database(uri)
+    records = stored_records(TrackingService(TrackingStore(database, "")).series, run_id)
+    database.dispose()
     original = _training()
     assert [(r.mode, r.step) for r in records] == [(r.mode, r.step) for r in original]
     for back, written in zip(records, original, strict=True):
