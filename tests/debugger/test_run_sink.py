@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from studio.debugger.entities import Finding, RuleState, RuleStatus
 from studio.debugger.record import StepRecord
 from studio.debugger.run_sink import RunSink
 from studio.debugger.service import DebuggerService
+from studio.debugger.session import DebugSession
 from studio.debugger.stats import STATS
 from studio.errors import StoreError
 from tests.tracking.logging_store import tracking_store
@@ -190,3 +192,37 @@ def test_the_client_reads_statistics_and_findings(uri: str, run: Run) -> None:
     assert frame["max"].tolist() == [len(STATS) + STATS.index("max") + s for s in range(12)]
     assert [(f.rule, f.message) for f in client.get_findings(run.id)] == [("Overfit", "gap")]
     sink.close()
+
+
+def write_in_child(sink: RunSink) -> None:
+    for step in range(100, 105):
+        sink.write(record(step, extras=False), (), ())
+    sink.close(timeout=60)
+
+
+def test_a_forked_child_writes_its_records_once_and_none_of_its_parents(
+    run: Run, debugger: DebuggerService
+) -> None:
+    sink = RunSink(run, records_per_append=100, interval=60)
+    for step in range(5):  # queued, not yet written, at the fork
+        sink.write(record(step, extras=False), (), ())
+    child = multiprocessing.get_context("fork").Process(target=write_in_child, args=(sink,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    for step in range(5, 10):
+        sink.write(record(step, extras=False), (), ())
+    sink.close()
+    steps = debugger.get_tensor_stats(run.id, tensor=TENSORS[0])["step"].tolist()
+    assert steps == [*range(10), *range(100, 105)]
+
+
+def test_a_session_with_a_run_keeps_everything_with_it(run: Run, uri: str) -> None:
+    session = DebugSession(run=run, rules=None)
+    assert isinstance(session.sink, RunSink)
+    for step in range(3):
+        session.submit(record(step))
+    session.close()
+    frame = studio.Client(uri).get_tensor_stats(run.id, stats="count")
+    assert sorted(set(frame.tensor)) == sorted(TENSORS)
+    assert frame["step"].tolist() == [0, 1, 2, 0, 1, 2]
