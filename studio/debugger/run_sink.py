@@ -2,8 +2,9 @@
 
 The training thread only queues (`write` never waits for the store); a thread of the sink's
 own writes. Records are batched into few series appends: every `records_per_append` records or
-every `interval` seconds, whichever comes first (measured: one append of 1,000 series costs
-about 109 ms; ten saves sharing one append cost 14 ms each). Each record becomes points of the
+every `interval` seconds, whichever comes first, and a backlog in as few as one append's
+limits allow (an append's cost is mostly per series: 100 records of 1,000 series each took
+3.4 s in appends of ten, 0.33 s in one, on SQLite). Each record becomes points of the
 storage contract's keys (`service`): its statistics, its histograms ("hist[i]" counts, and the
 "edge[i]" edges once per tensor), its vector summaries ("<vector>[i]") and its step scalars
 (tensor "step"). Findings and rule states go to the run's debugger backend (`backends`):
@@ -179,8 +180,9 @@ class RunSink:
                 findings, self._findings = self._findings, []
                 states, self._states = list(self._states.values()), {}
             if records:
-                for start in range(0, len(records), self.records_per_append):
-                    self._store(self._append, records[start : start + self.records_per_append])
+                # A backlog (the store slower than training) goes in as few appends as one
+                # append's limits allow: an append's cost is mostly per series, not per point.
+                self._store(self._append, records)
             if findings:
                 self._store(self.debugger.record_findings, findings)
             if states:
