@@ -144,6 +144,13 @@ class RunSink:
             self._closed = True
             self._wake.set()
             self._thread.join(timeout=5)
+            if self.dropped:
+                logger.warning(
+                    "%d debugger records of run %s were dropped: the store was slower than "
+                    "training (save less often, or fewer tensors).",
+                    self.dropped,
+                    self.run_id,
+                )
 
     def _drop(self) -> None:
         if self.dropped == 0 or self.dropped % 1000 == 0:

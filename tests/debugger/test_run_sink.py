@@ -150,7 +150,9 @@ def test_a_slow_store_never_blocks_training_and_drops_what_overflows(
         sink.flush(timeout=0.2)
 
     slow.gate.set()
-    sink.close(timeout=30)
+    with caplog.at_level(logging.WARNING, "studio.debugger"):
+        sink.close(timeout=30)
+    assert f"{sink.dropped} debugger records of run {run.id} were dropped" in caplog.text
     stored = debugger.get_tensor_stats(run.id, tensor=TENSORS[0], stats="mean")
     assert len(stored) == 200 - sink.dropped
     assert stored["step"].tolist()[:5] == [0, 1, 2, 3, 4]  # the oldest are kept
