@@ -78,6 +78,7 @@ async def test_tensors_list_what_is_stored_of_each(
             "train/activations/fc1/active[0]": ([0], [0.5]),
             "train/activations/fc1/active[1]": ([0], [0.0]),
             "train/step/skipped": ([0], [1]),
+            "elsewhere/not-a-mode/l2": ([0], [1]),  # not the debugger's: left out
         },
     )
     answer = await studio_fetch("GET", f"runs/{run_id}/debugger/tensors")
