@@ -105,7 +105,8 @@ class TorchHook:
     - `modules`: the modules whose outputs are the activations (names or modules; every leaf
       module by default); `scaler`: the `torch.amp.GradScaler`, so that the steps it skips are
       recorded too; `num_classes`: for label counts where no logits say it; `sink`: where the
-      session keeps its records (by default the run's store, or nowhere without a run).
+      session keeps its records (by default the run's store, or nowhere without a run);
+      `raise_on_stop=False`: a stopping rule only sets `should_stop`, for a loop to check.
     """
 
     def __init__(
@@ -125,6 +126,7 @@ class TorchHook:
         *,
         num_classes: int | None = None,
         sink: Sink | None = None,
+        raise_on_stop: bool = True,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
@@ -135,6 +137,7 @@ class TorchHook:
         self.schedule = Schedule(every)
         self.bins = Bins() if histograms is True else (histograms or None)
         self.num_classes = num_classes
+        self.raise_on_stop = raise_on_stop
         self.mode = "train"
         self._computer = TensorStats()
         self._parameters = [(name, p) for name, p in model.named_parameters()]
@@ -322,7 +325,7 @@ class TorchHook:
         self._dirty[mode] = False
         if not self._closed:
             self._arm_activations(mode)
-        if stop:
+        if stop and self.raise_on_stop:
             self.session.raise_if_stopped()
 
     def _harvest(self) -> None:
