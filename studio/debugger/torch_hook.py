@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from studio.debugger.capture import PendingRecord, StepCapture
+from studio.debugger.clock import StepClock
 from studio.debugger.entities import MODES
 from studio.debugger.flight import FlightRecorder
 from studio.debugger.schedule import Schedule, Spec
@@ -145,6 +146,8 @@ class TorchHook:
         self._steps = dict.fromkeys(MODES, 0)
         self._dirty = dict.fromkeys(MODES, False)
         self._boundary = dict.fromkeys(MODES, time.perf_counter())
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        self._clocks = {mode: StepClock(self.schedule.autos[mode], device) for mode in MODES}
         self._hook_seconds = dict.fromkeys(MODES, 0.0)
         self._captures: dict[str, StepCapture] = {}
         self._due_cache: dict[str, tuple[int, frozenset[str]]] = {}
@@ -193,6 +196,7 @@ class TorchHook:
                 self._end_step(self.mode)
             self.mode = mode
             self._boundary[mode] = time.perf_counter()
+            self._clocks[mode].restart()
             self._arm_activations(mode)
 
     def step(self) -> None:
@@ -312,11 +316,11 @@ class TorchHook:
         if capture is not None and saved:
             # Read one interval later: the records launched at earlier saved steps have long
             # been copied by now; this step's waits for the next saved step.
-            self._harvest()
+            self._harvest(wait=False)
             self._pending.append(capture.launch(_now_ms()))
         now = time.perf_counter()
         hook_seconds = self._hook_seconds[mode] + now - started
-        self.schedule.autos[mode].observe(
+        self._clocks[mode].step_ended(
             self._steps[mode], now - self._boundary[mode], hook_seconds, saved
         )
         self._boundary[mode] = now
@@ -328,10 +332,11 @@ class TorchHook:
         if stop and self.raise_on_stop:
             self.session.raise_if_stopped()
 
-    def _harvest(self) -> None:
-        pending, self._pending = self._pending, []
-        for record in pending:
-            self.session.submit(record.record())
+    def _harvest(self, wait: bool = True) -> None:
+        """Hand the pending records to the session, in order; inside a step (`wait=False`)
+        only those already copied, so that a device far behind never makes the step wait."""
+        while self._pending and (wait or self._pending[0].ready()):
+            self.session.submit(self._pending.pop(0).record())
 
     # Parameters -------------------------------------------------------------------------------
 
