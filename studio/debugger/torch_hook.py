@@ -27,7 +27,7 @@ Torch and numpy only: nothing of the server stack is imported.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -38,11 +38,11 @@ from studio.debugger.clock import StepClock
 from studio.debugger.entities import MODES
 from studio.debugger.flight import FlightRecorder
 from studio.debugger.schedule import Schedule, Spec
-from studio.debugger.selection import Selection, collections_for
+from studio.debugger.selection import Selection, activation_modules, collections_for
 from studio.debugger.session import DebugSession, Sink
 from studio.debugger.stats import Bins
 from studio.debugger.torch_stats import TensorStats
-from studio.debugger.vectors import activation_vectors, class_counts
+from studio.debugger.vectors import activation_vectors, class_counts, output_tensor
 
 if TYPE_CHECKING:
     from torch.utils.hooks import RemovableHandle
@@ -53,40 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["TorchHook"]
 
 PARAMETER_COLLECTIONS = frozenset(("weights", "biases", "gradients", "updates"))
-
-
-def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if name and not any(m.children())]
-
-
-def _chosen(
-    model: nn.Module, modules: Sequence[str | nn.Module] | None
-) -> list[tuple[str, nn.Module]]:
-    if modules is None:
-        return _leaves(model)
-    names = {id(m): name for name, m in model.named_modules()}
-    by_name = dict(model.named_modules())
-    chosen = []
-    for module in modules:
-        if isinstance(module, str):
-            if module not in by_name:
-                raise ValueError(f"The model has no module named {module!r}.")
-            chosen.append((module, by_name[module]))
-        elif id(module) in names:
-            chosen.append((names[id(module)] or type(module).__name__, module))
-        else:
-            raise ValueError(f"{type(module).__name__} is not a module of the model.")
-    return chosen
-
-
-def _first_tensor(output: Any) -> torch.Tensor | None:
-    if isinstance(output, torch.Tensor):
-        return output
-    if isinstance(output, (tuple, list)):
-        return next((o for o in output if isinstance(o, torch.Tensor)), None)
-    if isinstance(output, Mapping):
-        return next((o for o in output.values() if isinstance(o, torch.Tensor)), None)
-    return None
 
 
 def _now_ms() -> int:
@@ -142,7 +108,7 @@ class TorchHook:
         self.mode = "train"
         self._computer = TensorStats()
         self._parameters = [(name, p) for name, p in model.named_parameters()]
-        self._activation_modules = _chosen(model, modules)
+        self._activation_modules = activation_modules(model, modules)
         self._steps = dict.fromkeys(MODES, 0)
         self._dirty = dict.fromkeys(MODES, False)
         self._boundary = dict.fromkeys(MODES, time.perf_counter())
@@ -444,13 +410,14 @@ class TorchHook:
 
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             started = time.perf_counter()
-            value = _first_tensor(output)
+            value = output_tensor(output)
             mode = self.mode
             # With gradient accumulation a step has several forward passes: the first is kept.
             if value is not None and tensor not in self._capture(mode):
                 self._add(mode, [tensor], [value.detach()])
                 if tensor in self._capture(mode):
-                    for vector, values in activation_vectors(module, value.detach()).items():
+                    summaries = activation_vectors(module, args, value.detach())
+                    for vector, values in summaries.items():
                         self._capture(mode).add_vector(tensor, vector, values)
             self._hook_seconds[mode] += time.perf_counter() - started
 
