@@ -134,24 +134,34 @@ Parameter = tuple[str, str, FloatArray]
 
 
 class Updates:
-    """Each parameter's change since the previous epoch (after - before), into buffers kept
-    between epochs so that an epoch allocates nothing."""
+    """Each parameter's change over one epoch (after - before): `snapshot` before the epoch,
+    `since_snapshot` after it, into buffers kept between epochs."""
 
     def __init__(self) -> None:
-        self._previous: list[FloatArray] = []
+        self._before: list[FloatArray] = []
         self._updates: list[FloatArray] = []
+        self._taken = False
 
-    def track(self, parameters: Sequence[Parameter]) -> list[tuple[str, FloatArray]]:
-        """The updates of `parameters` by name (none the first time, or after a change of
-        shapes), and remember their values for the next epoch."""
+    def snapshot(self, parameters: Sequence[Parameter]) -> None:
+        """Remember the parameters' values before an epoch."""
         arrays = [np.asarray(array) for _, _, array in parameters]
-        if [a.shape for a in arrays] != [p.shape for p in self._previous]:
-            self._previous = [a.astype(np.float64, copy=True) for a in arrays]
-            self._updates = [np.empty_like(p) for p in self._previous]
+        if [a.shape for a in arrays] != [b.shape for b in self._before]:
+            self._before = [a.astype(np.float64, copy=True) for a in arrays]
+            self._updates = [np.empty_like(b) for b in self._before]
+        else:
+            for array, before in zip(arrays, self._before, strict=True):
+                np.copyto(before, array)
+        self._taken = True
+
+    def since_snapshot(self, parameters: Sequence[Parameter]) -> list[tuple[str, FloatArray]]:
+        """The updates of `parameters` by name since the snapshot (none without one, or
+        where the shapes changed)."""
+        arrays = [np.asarray(array) for _, _, array in parameters]
+        if not self._taken or [a.shape for a in arrays] != [b.shape for b in self._before]:
             return []
-        for array, previous, update in zip(arrays, self._previous, self._updates, strict=True):
-            np.subtract(array, previous, out=update)
-            np.copyto(previous, array)
+        self._taken = False
+        for array, before, update in zip(arrays, self._before, self._updates, strict=True):
+            np.subtract(array, before, out=update)
         return [
             (name, update) for (_, name, _), update in zip(parameters, self._updates, strict=True)
         ]
@@ -246,11 +256,20 @@ class _Tracer:
     threshold = 0.5
     """Where a binary classifier's single output column turns to the positive class."""
 
+    def snapshot(self) -> None:
+        """Call before an epoch whose record is full, for its updates (none before the
+        first epoch: the estimator makes its parameters then)."""
+        if self.fitted():
+            self.updates.snapshot(self.parameters())
+
+    def fitted(self) -> bool:
+        raise NotImplementedError
+
     def _parameter_record(self, builder: RecordBuilder) -> None:
         parameters = self.parameters()
         for collection, name, array in parameters:
             builder.add(collection, name, array)
-        for name, update in self.updates.track(parameters):
+        for name, update in self.updates.since_snapshot(parameters):
             builder.add("updates", name, update)
 
     def _classes(
@@ -277,7 +296,9 @@ class _Tracer:
         builder.add_loss(loss)
         return builder.build(step, "eval"), loss, score
 
-    def epoch(self, step: int) -> EpochRecords:
+    def epoch(self, step: int, full: bool = True) -> EpochRecords:
+        """The records after epoch `step`: with `full`, every tensor; otherwise the losses
+        (and the validation record) alone."""
         raise NotImplementedError
 
     def _finish(self, step: int, builder: RecordBuilder, loss: float) -> EpochRecords:
@@ -310,14 +331,19 @@ class NetworkTracer(_Tracer):
     def loss(self, output: FloatArray, target: npt.NDArray[Any]) -> float:
         return network_loss(output, target, classifier=self.classes is not None)
 
-    def epoch(self, step: int) -> EpochRecords:
+    def fitted(self) -> bool:
+        return hasattr(self.estimator, "coefs_")
+
+    def epoch(self, step: int, full: bool = True) -> EpochRecords:
         builder = RecordBuilder()
-        self._parameter_record(builder)
-        *hidden, output = network_outputs(self.estimator, self.probe.inputs)
-        activation = self.estimator.activation
-        for index, values in enumerate(hidden):
-            builder.add("activations", f"hidden.{index}", values, unit_vectors(activation, values))
-        self._classes(builder, output, self.probe.target)
+        if full:
+            self._parameter_record(builder)
+            *hidden, output = network_outputs(self.estimator, self.probe.inputs)
+            activation = self.estimator.activation
+            for index, values in enumerate(hidden):
+                vectors = unit_vectors(activation, values)
+                builder.add("activations", f"hidden.{index}", values, vectors)
+            self._classes(builder, output, self.probe.target)
         return self._finish(step, builder, float(self.estimator.loss_))
 
 
@@ -354,9 +380,13 @@ class LinearTracer(_Tracer):
         epsilon = float(getattr(self.estimator, "epsilon", 0.1))
         return linear_loss(self.estimator.loss, output, target, epsilon=epsilon)
 
-    def epoch(self, step: int) -> EpochRecords:
+    def fitted(self) -> bool:
+        return hasattr(self.estimator, "coef_")
+
+    def epoch(self, step: int, full: bool = True) -> EpochRecords:
         builder = RecordBuilder()
-        self._parameter_record(builder)
-        self._classes(builder, self.outputs(self.probe), self.probe.target)
+        if full:
+            self._parameter_record(builder)
+            self._classes(builder, self.outputs(self.probe), self.probe.target)
         loss = self.loss(self.outputs(self.train), self.train.target)
         return self._finish(step, builder, loss)

@@ -10,10 +10,11 @@
   PassiveAggressive*) train one epoch per `partial_fit` call, for exactly `epochs` epochs
   (the estimator's own `max_iter` where `epochs` is None): its `tol` and `n_iter_no_change`
   do not apply, the rules do. After epoch n (step n) the session gets a "train" record
-  (weights, biases, their updates since the previous epoch, the probe batch's activations,
-  labels and predictions, the training loss "losses/loss") and, with `validation_data`, an
-  "eval" record (the validation loss "losses/loss" and the step scalar "score"). See
-  `sklearn_tracers` for the names and `sklearn_losses` for the losses.
+  with the training loss "losses/loss" and, at the epochs `every` picks (`Interval`), every
+  tensor: weights, biases, their updates over that epoch, the probe batch's activations,
+  labels and predictions; and, with `validation_data`, an "eval" record (the validation
+  loss "losses/loss" and the step scalar "score"). See `sklearn_tracers` for the names and
+  `sklearn_losses` for the losses.
 - GradientBoostingClassifier and GradientBoostingRegressor train through `fit` with a
   `monitor`; `epochs`, where given, is `n_estimators`. See `sklearn_boosting`.
 
@@ -30,7 +31,9 @@ findings and rule states; None means the active run where one is active (inside
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -49,11 +52,17 @@ if TYPE_CHECKING:
     from studio.debugger.rules.base import Rule
     from studio.debugger.session import Sink
 
-__all__ = ["WatchResult", "watch"]
+__all__ = ["Interval", "WatchResult", "watch"]
 
 PROBE_SIZE = 256
 """Rows in the probe batch by default: enough for DeadRelu's 1% activity threshold to mean
 more than "never active", few enough that its forward pass is cheap beside an epoch."""
+
+OVERHEAD = 0.03
+"""The share of the training time that `every="auto"` allows the full records."""
+
+LONGEST = 100
+"""`every="auto"` records every tensor at least this often (in epochs)."""
 
 
 @dataclass
@@ -92,6 +101,7 @@ def watch(
     run: Any = None,
     rules: str | Sequence[Rule] | None = "default",
     *,
+    every: int | str = "auto",
     probe_size: int = PROBE_SIZE,
     random_state: int | None = 0,
     fit_params: Mapping[str, Any] | None = None,
@@ -100,7 +110,9 @@ def watch(
 ) -> WatchResult:
     """Train `estimator` on (X, y) under the debugger (see the module).
 
-    `rules` is "default", None or a list of `Rule`s. `probe_size` rows of X (drawn with
+    `rules` is "default", None or a list of `Rule`s. `every` is how often an epoch's record
+    holds every tensor, not only the losses (see `Interval`; GradientBoosting records every
+    stage in full). `probe_size` rows of X (drawn with
     `random_state`) are the probe batch. `fit_params` go to every `partial_fit` (or to `fit`),
     e.g. sample_weight. `sink` replaces the run's store (as in `DebugSession`); a `session`
     given is used as it is (its run, rules and sink) and left open.
@@ -125,32 +137,67 @@ def watch(
                 )
             else:
                 tracer = LinearTracer(estimator, probe, validation, count, _batch(X, y, classes))
-            _epochs(estimator, X, y, epochs, classes, session, tracer, result, fit_params)
+            total = int(estimator.max_iter) if epochs is None else epochs
+            _epochs(estimator, X, y, total, every, classes, session, tracer, result, fit_params)
     finally:
         if owned:
             session.close()
     return result
 
 
+class Interval:
+    """Which epochs get a full record (the losses are recorded at every epoch).
+
+    `every=N`: the first epoch, then every N-th, and the last. `every="auto"`: the first two
+    epochs, then an interval chosen from the measured cost of a full record against an
+    epoch's training, to keep the overhead under `OVERHEAD` and never more than `LONGEST`
+    epochs apart; measured again at each full record.
+    """
+
+    def __init__(self, every: int | str, total: int) -> None:
+        if every != "auto" and (not isinstance(every, int) or every < 1):
+            raise ValueError(f'every is "auto" or a number of epochs >= 1, not {every!r}.')
+        self.auto = every == "auto"
+        self.every = 1 if isinstance(every, str) else every
+        self.total = total
+
+    def due(self, step: int) -> bool:
+        return step == 1 or step % self.every == 0 or step == self.total
+
+    def measured(self, step: int, training: float, recording: float) -> None:
+        """The seconds one epoch's training and its full record took."""
+        if self.auto and step > 1 and training > 0:
+            wanted = math.ceil(recording / (OVERHEAD * training))
+            self.every = min(LONGEST, max(1, wanted))
+
+
 def _epochs(
     estimator: Any,
     X: Any,
     y: Any,
-    epochs: int | None,
+    total: int,
+    every: int | str,
     classes: npt.NDArray[Any] | None,
     session: DebugSession,
     tracer: NetworkTracer | LinearTracer,
     result: WatchResult,
     fit_params: Mapping[str, Any] | None,
 ) -> None:
-    total = int(estimator.max_iter) if epochs is None else epochs
     params = dict(fit_params or {})
+    interval = Interval(every, total)
     for step in range(1, total + 1):
+        full = interval.due(step)
+        if full:
+            tracer.snapshot()
+        started = time.perf_counter()
         if step == 1 and classes is not None:
             estimator.partial_fit(X, y, classes=classes, **params)
         else:
             estimator.partial_fit(X, y, **params)
-        records = tracer.epoch(step)
+        trained = time.perf_counter()
+        records = tracer.epoch(step, full)
+        if full:
+            interval.measured(step, trained - started, time.perf_counter() - trained)
         session.submit(records.train)
         if records.eval is not None:
             session.submit(records.eval)

@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from studio.debugger import Finding, Rule, watch
+from studio.debugger.sklearn_watch import Interval
 from studio.debugger.stats import numpy_stats
 
 if TYPE_CHECKING:
@@ -112,7 +113,14 @@ def test_mlp_classifier_records_weights_updates_losses_and_activations_of_the_pr
     estimator = MLPClassifier(hidden_layer_sizes=(12, 6), random_state=0, learning_rate_init=0.01)
     sink = MemorySink()
     result = watch(
-        clone(estimator), X, y, epochs=4, validation_data=(X_valid, y_valid), rules=None, sink=sink
+        clone(estimator),
+        X,
+        y,
+        epochs=4,
+        validation_data=(X_valid, y_valid),
+        rules=None,
+        sink=sink,
+        every=1,
     )
     expected = replay(estimator, X, y, 4, classes=[0, 1, 2])
 
@@ -186,6 +194,7 @@ def test_sgd_classifier_loss_is_its_own_loss_on_the_training_and_the_validation_
         validation_data=(X_valid, y_valid),
         rules=None,
         sink=sink,
+        every=1,
         probe_size=50,
     )
     expected = replay(estimator, X, y, 3, classes=[0, 1])
@@ -355,3 +364,46 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
         watch(DecisionTreeClassifier(), X, y, epochs=1)
     with pytest.raises(ValueError, match=r"\[7\]"):
         watch(SGDClassifier(), X, y, epochs=1, validation_data=(X_valid, np.full_like(y_valid, 7)))
+
+
+def test_every_n_epochs_records_every_tensor_and_the_losses_at_each_epoch(iris: Any) -> None:
+    X, y, X_valid, y_valid = iris
+    estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+    sink = MemorySink()
+    watch(
+        clone(estimator),
+        X,
+        y,
+        epochs=7,
+        validation_data=(X_valid, y_valid),
+        rules=None,
+        sink=sink,
+        every=3,
+    )
+    expected = replay(estimator, X, y, 7, classes=[0, 1, 2])
+    train = sink.mode("train")
+    assert [r.step for r in train] == list(range(1, 8)) == [r.step for r in sink.mode("eval")]
+    full = [r.step for r in train if "weights/hidden.0.coef" in r]
+    assert full == [1, 3, 6, 7]
+    assert [r.step for r in train if "updates/hidden.0.coef" in r] == [3, 6, 7]
+    assert [r.step for r in train if "activations/hidden.0" in r] == [1, 3, 6, 7]
+    # An update is still one epoch's: after epoch 6 minus after epoch 5.
+    assert_stats(train[5], "updates/output.coef", expected[5].coefs_[1] - expected[4].coefs_[1])
+    assert train[4].tensors == ("losses/loss",)
+    assert train[4].stat("losses/loss", "mean") == pytest.approx(expected[4].loss_)
+
+
+def test_every_auto_spaces_the_full_records_to_keep_their_cost_under_3_percent() -> None:
+    interval = Interval("auto", total=1000)
+    assert interval.due(1)
+    assert interval.due(2)
+    interval.measured(2, training=0.010, recording=0.0012)
+    assert interval.every == 4
+    assert [step for step in range(3, 13) if interval.due(step)] == [4, 8, 12]
+    interval.measured(12, training=0.010, recording=0.5)
+    assert interval.every == 100
+    fixed = Interval(5, total=12)
+    fixed.measured(5, training=0.010, recording=1.0)
+    assert [step for step in range(1, 13) if fixed.due(step)] == [1, 5, 10, 12]
+    with pytest.raises(ValueError, match="every"):
+        Interval(0, total=3)
