@@ -216,15 +216,19 @@ def layer_name(index: int, layers: int) -> str:
 
 
 def unit_vectors(activation: str, outputs: FloatArray) -> dict[str, FloatArray]:
-    """Per-unit fractions of the probe's samples: "active" (output > 0, for DeadRelu) and,
-    for logistic and tanh units, "saturated" (for SaturatedActivation)."""
-    vectors = {"active": np.count_nonzero(outputs > 0, axis=0) / len(outputs)}
+    """Per-unit fractions of the probe's samples, as the torch hook computes them
+    (`studio.debugger.vectors`): for ReLU units "active" (output > 0: DeadRelu, and the ReLU
+    layers of PoorWeightInitialization), for logistic and tanh units "saturated"
+    (SaturatedActivation)."""
+    rows = len(outputs)
+    if activation == "relu":
+        return {"active": np.count_nonzero(outputs > 0, axis=0) / rows}
     if activation == "logistic":
         saturated = (outputs < 1 - SATURATION) | (outputs > SATURATION)
-        vectors["saturated"] = np.count_nonzero(saturated, axis=0) / len(outputs)
-    elif activation == "tanh":
-        vectors["saturated"] = np.count_nonzero(np.abs(outputs) > SATURATION, axis=0) / len(outputs)
-    return vectors
+        return {"saturated": np.count_nonzero(saturated, axis=0) / rows}
+    if activation == "tanh":
+        return {"saturated": np.count_nonzero(np.abs(outputs) > SATURATION, axis=0) / rows}
+    return {}
 
 
 class _Tracer:
@@ -342,7 +346,7 @@ class NetworkTracer(_Tracer):
             activation = self.estimator.activation
             for index, values in enumerate(hidden):
                 vectors = unit_vectors(activation, values)
-                builder.add("activations", f"hidden.{index}", values, vectors)
+                builder.add("activations", f"hidden.{index}", values, vectors or None)
             self._classes(builder, output, self.probe.target)
         return self._finish(step, builder, float(self.estimator.loss_))
 

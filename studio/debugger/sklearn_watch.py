@@ -107,6 +107,7 @@ def watch(
     fit_params: Mapping[str, Any] | None = None,
     sink: Sink | None = None,
     session: DebugSession | None = None,
+    display: bool = True,
 ) -> WatchResult:
     """Train `estimator` on (X, y) under the debugger (see the module).
 
@@ -114,13 +115,14 @@ def watch(
     holds every tensor, not only the losses (see `Interval`; GradientBoosting records every
     stage in full). `probe_size` rows of X (drawn with
     `random_state`) are the probe batch. `fit_params` go to every `partial_fit` (or to `fit`),
-    e.g. sample_weight. `sink` replaces the run's store (as in `DebugSession`); a `session`
-    given is used as it is (its run, rules and sink) and left open.
+    e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
+    cell, or a printed line per finding) can be turned off, as in `DebugSession`; a `session`
+    given is used as it is (its run, rules, sink and display) and left open.
     """
     family = _family(estimator)
     owned = session is None
     if session is None:
-        session = DebugSession(run=_run(run), rules=rules, sink=sink)
+        session = DebugSession(run=_run(run), rules=rules, sink=sink, display=display)
     result = WatchResult(estimator=estimator, session=session)
     try:
         classes = np.unique(y) if is_classifier(estimator) else None

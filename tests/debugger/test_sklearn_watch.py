@@ -248,6 +248,7 @@ def test_mlp_regressor_validation_loss_is_half_the_mean_squared_error() -> None:
         train.vectors["activations/hidden.0"]["saturated"], (np.abs(hidden) > 0.97).mean(axis=0)
     )
     assert "labels" not in train.vectors
+    assert "active" not in train.vectors["activations/hidden.0"]  # ReLU units' alone
 
 
 def test_logistic_units_saturate_below_3_and_above_97_percent(iris: Any) -> None:
