@@ -24,11 +24,15 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+import studio
 from studio.debugger import Finding, Rule, watch
 from studio.debugger.sklearn_watch import Interval
 from studio.debugger.stats import numpy_stats
+from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from studio.debugger.record import StepRecord
 
 FloatArray = npt.NDArray[np.float64]
@@ -408,3 +412,17 @@ def test_every_auto_spaces_the_full_records_to_keep_their_cost_under_3_percent()
     assert [step for step in range(1, 13) if fixed.due(step)] == [1, 5, 10, 12]
     with pytest.raises(ValueError, match="every"):
         Interval(0, total=3)
+
+
+def test_watch_uses_the_active_run_unless_told_not_to(
+    iris: Any, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X, y, _, _ = iris
+    assert watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink()).session.run is None
+    with (
+        tracking_store(database_url, tmp_path / "home", monkeypatch) as uri,
+        studio.start_run(experiment="sklearn", tracking_uri=uri) as run,
+    ):
+        assert watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink()).session.run is run
+        alone = watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink(), run=False)
+        assert alone.session.run is None
