@@ -52,6 +52,12 @@ class _Predictions:
         """Add stage `stage`'s trees; answer their contribution (rows x trees)."""
         if self.raw is None:
             self.raw = np.array(estimator._raw_predict_init(self.inputs), dtype=np.float64)
+            for earlier in range(stage):  # a warm start's stages, fit before this `fit`
+                self._contribution(estimator, earlier)
+        return self._contribution(estimator, stage)
+
+    def _contribution(self, estimator: Any, stage: int) -> FloatArray:
+        assert self.raw is not None
         trees = estimator.estimators_[stage]
         update = np.empty((self.inputs.shape[0], len(trees)), dtype=np.float64)
         for column, tree in enumerate(trees):

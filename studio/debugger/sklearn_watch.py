@@ -125,7 +125,7 @@ def watch(
         session = DebugSession(run=_run(run), rules=rules, sink=sink, display=display)
     result = WatchResult(estimator=estimator, session=session)
     try:
-        classes = np.unique(y) if is_classifier(estimator) else None
+        classes = _classes(estimator, y)
         probe_rows = _probe_rows(_rows(X), probe_size, random_state)
         probe = _batch(X, y, classes, probe_rows)
         validation = _batch(*validation_data, classes) if validation_data is not None else None
@@ -247,6 +247,16 @@ def _family(estimator: Any) -> str:
         "SGDRegressor, Perceptron, PassiveAggressive*) and GradientBoostingClassifier/"
         f"Regressor, not {type(estimator).__name__}."
     )
+
+
+def _classes(estimator: Any, y: Any) -> npt.NDArray[Any] | None:
+    """A classifier's classes, sorted as scikit-learn sorts them (None for a regressor)."""
+    if not is_classifier(estimator):
+        return None
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"watch trains single-label classifiers: y has shape {labels.shape}.")
+    return np.unique(labels)
 
 
 def _run(run: Any) -> Any:

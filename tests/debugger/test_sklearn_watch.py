@@ -367,6 +367,8 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
     X, y, X_valid, y_valid = iris
     with pytest.raises(TypeError, match="DecisionTreeClassifier"):
         watch(DecisionTreeClassifier(), X, y, epochs=1)
+    with pytest.raises(ValueError, match="single-label"):
+        watch(MLPClassifier(), X, np.column_stack([y, y]), epochs=1)
     with pytest.raises(ValueError, match=r"\[7\]"):
         watch(SGDClassifier(), X, y, epochs=1, validation_data=(X_valid, np.full_like(y_valid, 7)))
 
@@ -426,3 +428,17 @@ def test_watch_uses_the_active_run_unless_told_not_to(
         assert watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink()).session.run is run
         alone = watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink(), run=False)
         assert alone.session.run is None
+
+
+def test_a_warm_started_boosting_counts_its_earlier_stages(iris: Any) -> None:
+    X, y, X_valid, y_valid = iris
+    estimator = GradientBoostingClassifier(
+        n_estimators=2, max_depth=1, warm_start=True, random_state=0
+    )
+    estimator.fit(X, y)
+    sink = MemorySink()
+    watch(estimator, X, y, epochs=4, validation_data=(X_valid, y_valid), rules=None, sink=sink)
+    assert [r.step for r in sink.mode("eval")] == [3, 4]
+    staged = list(estimator.staged_predict(X_valid))
+    assert sink.mode("eval")[-1].scalars["score"] == pytest.approx(np.mean(staged[-1] == y_valid))
+    assert sink.mode("eval")[0].scalars["score"] == pytest.approx(np.mean(staged[2] == y_valid))
