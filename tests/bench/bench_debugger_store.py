@@ -2,7 +2,7 @@
 every 10 steps over 100,000 steps (10,000 saves, 10,000,000 points) written and read back.
 
     PYTHONPATH=. .venv/bin/python tests/bench/bench_debugger_store.py [--quick] [--steps N]
-        [--per-call K] [--postgres URL | --no-postgres] [--json PATH]
+        [--per-call K] [--postgres URL | --no-postgres | --no-sqlite] [--json PATH]
 
 Written through `DebuggerService.save_tensor_stats`, K saves (K x 1,000 points) a call, as a
 sink that flushes what a training produced since its last write (default 10 saves: 100 steps
@@ -54,7 +54,7 @@ TENSORS = [
     )
 ]
 EVERY = 10
-SERIES_TABLES = ("series", "series_chunks", "series_tails", "series_blocks")
+SERIES_TABLES = ("series", "series_chunks", "series_tail", "series_blocks")
 
 
 def values_at(saves: np.ndarray) -> np.ndarray:
@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-call", type=int, default=10, help="saves per save_tensor_stats")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     saves = (10_000 if args.quick else args.steps) // EVERY
@@ -223,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         postgres_server(args.postgres, skip=args.no_postgres) as postgres,
     ):
         folder = Path(name)
-        for url in (None, postgres) if postgres else (None,):
+        urls = ([] if args.no_sqlite else [None]) + ([postgres] if postgres else [])
+        for url in urls:
             with fresh_store(url, folder, "store") as database:
                 rows += measure(database, folder, "store", saves, args.per_call)
             print(render_table(rows), flush=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from studio.tracking.series.codec import decode_points, encode_points
+from studio.tracking.series.codec import decode_points, decode_points_many, encode_points
 from studio.tracking.series.orm import SqlSeries, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.source import empty_points, sort_points
 from studio.tracking.series.store import (
@@ -213,8 +213,10 @@ def read_many(
         tails = select(_TAIL.c.series_id, _TAIL.c.payload).where(_TAIL.c.series_id.in_(part))
         tails = tails.order_by(_TAIL.c.series_id, _TAIL.c.seq)
         for query in (chunks, tails):
-            for series_id, payload in session.execute(query):
-                parts[series_id].append(decode_points(payload))
+            rows = session.execute(query).all()
+            decoded = decode_points_many([payload for _, payload in rows])
+            for (series_id, _), points in zip(rows, decoded, strict=True):
+                parts[series_id].append(points)
     found = {}
     for row in series:
         steps, stamps, values = _joined(parts.get(row.id, []))
