@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio.debugger.rules.engine import RuleEngine
+from studio.debugger.rules.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding, RuleState
@@ -107,6 +108,8 @@ class DebugSession:
         self._lock = threading.Lock()
         self._closed = False
         self.display = _display(self) if display else None
+        # Last: its thread calls `idle`, which needs everything above.
+        self.watchdog = Watchdog.start_for(self)
 
     @property
     def rules(self) -> list[Rule]:
@@ -155,6 +158,8 @@ class DebugSession:
         if self._closed:
             return
         self._closed = True
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.display is not None:
             try:
                 self.display.close()
