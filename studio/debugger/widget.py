@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from studio.debugger.widget_view import DebuggerView, render_html, render_text
+from studio.debugger.widget_view import DebuggerView, finding_line, render_html, render_text
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding
@@ -87,7 +87,7 @@ class TerminalDisplay:
         self, session: DebugSession, record: StepRecord | None, findings: Sequence[Finding]
     ) -> None:
         for finding in findings:
-            print(f"Studio debugger: {finding.rule} at step {finding.step}: {finding.message}")
+            print(f"Studio debugger: {finding_line(finding)}")
 
     def close(self) -> None:
         """Nothing is pending: each line was printed as its finding came."""
