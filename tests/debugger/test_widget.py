@@ -101,7 +101,7 @@ def test_the_widget_shows_rules_findings_step_interval_and_the_open_button(
         run, rules=[LossAbove(5.0, actions="stop"), NeverFires()], sink=KeptSink(), display=False
     )
     with capture_output() as captured:
-        display = NotebookDisplay(session, min_interval_s=0.0)
+        display = NotebookDisplay(session, min_interval_s=0.0, summary_interval_s=0.0)
         for step, loss in ((0, 2.0), (10, 1.5), (20, 9.0), (30, 12.0)):
             session.submit(step_record(step, loss))
         session.submit(step_record(3, 1.0, mode="eval"))  # steps count per mode
@@ -151,6 +151,21 @@ def test_updates_between_findings_are_throttled_then_caught_up(shell: Any) -> No
     assert "step 49" not in shown_at_once  # 50 records in far less than 0.2 s: not all drawn
     assert "step 49 (every 1 steps)" in display.html.value  # the trailing render caught up
     assert "LossAbove: ok" in display.html.value
+
+
+def test_text_summaries_are_throttled_and_the_last_one_is_complete(shell: Any) -> None:
+    from IPython.utils.capture import capture_output
+
+    session = DebugSession(rules=[LossAbove(5.0)], display=False)
+    with capture_output() as captured:
+        display = NotebookDisplay(session, min_interval_s=0.0, summary_interval_s=30.0)
+        for step in range(30):
+            session.submit(step_record(step, 9.0))  # a finding at every step
+        display.close()
+    _shown, *updates = captured.outputs
+    assert len(updates) == 2  # the first finding's, then the close's: not one per finding
+    assert "Findings: 30" in updates[-1].data["text/plain"]
+    assert "Findings: 30" in display.html.value  # the widget itself is never held back
 
 
 def test_a_session_in_a_terminal_prints_one_line_per_finding(
