@@ -9,7 +9,11 @@ function setup(alerts: IAlert[]): {
 } {
   const api = new FakeDebuggerAPI();
   api.alerts = alerts;
-  const model = new AlertsModel({ api, settings: settingsHolder(), auto: false });
+  const model = new AlertsModel({
+    api,
+    settings: settingsHolder(),
+    auto: false
+  });
   const arrived: IAlert[][] = [];
   model.arrived.connect((_, found) => arrived.push(found));
   return { api, model, arrived };

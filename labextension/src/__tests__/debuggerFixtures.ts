@@ -19,7 +19,18 @@ import type {
 } from '../api/debugger';
 import { DEFAULT_SETTINGS, ISettingsHolder, IStudioSettings } from '../tokens';
 
-const STATS = ['count', 'mean', 'std', 'min', 'max', 'l1', 'l2', 'zeros', 'nan', 'inf'];
+const STATS = [
+  'count',
+  'mean',
+  'std',
+  'min',
+  'max',
+  'l1',
+  'l2',
+  'zeros',
+  'nan',
+  'inf'
+];
 
 export function tensor(
   name: string,
@@ -127,12 +138,18 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
       modes: [...new Set(this.tensors.map(t => t.mode))]
     };
   }
-  async getTensorStats(runId: string, query: IStatQuery): Promise<IStatSeries[]> {
+  async getTensorStats(
+    runId: string,
+    query: IStatQuery
+  ): Promise<IStatSeries[]> {
     this.calls.push(`stats ${query.mode}/${query.tensor}/${query.stat}`);
     this.statQueries.push(query);
     return [series(query, this.lastStep)];
   }
-  async getHistograms(runId: string, query: IHistogramQuery): Promise<IHistograms> {
+  async getHistograms(
+    runId: string,
+    query: IHistogramQuery
+  ): Promise<IHistograms> {
     this.calls.push(`histograms ${query.tensor}`);
     return {
       tensor: query.tensor,
@@ -154,10 +171,15 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
     this.calls.push(`rules ${runId}`);
     return this.rules;
   }
-  async getAlerts(afterId?: number | null, maxResults?: number): Promise<IAlertList> {
+  async getAlerts(
+    afterId?: number | null,
+    maxResults?: number
+  ): Promise<IAlertList> {
     this.calls.push(`alerts ${afterId ?? 'none'} ${maxResults}`);
     const found = this.alerts
-      .filter(alert => afterId === null || afterId === undefined || alert.id > afterId)
+      .filter(
+        alert => afterId === null || afterId === undefined || alert.id > afterId
+      )
       .sort((a, b) => b.id - a.id)
       .slice(0, maxResults);
     const newest = Math.max(...this.alerts.map(alert => alert.id));
@@ -183,6 +205,8 @@ export class FakeSettings implements ISettingsHolder {
   readonly changed: Signal<ISettingsHolder, IStudioSettings> = new Signal(this);
 }
 
-export function settingsHolder(change: Partial<IStudioSettings> = {}): FakeSettings {
+export function settingsHolder(
+  change: Partial<IStudioSettings> = {}
+): FakeSettings {
   return new FakeSettings({ ...DEFAULT_SETTINGS, ...change });
 }

@@ -31,7 +31,10 @@ describe('groupTensors', () => {
 
   it('groups by module and by collection, sorted, with a filter', () => {
     expect(
-      groupTensors(train, 'module').map(g => [g.name, g.tensors.map(t => t.name)])
+      groupTensors(train, 'module').map(g => [
+        g.name,
+        g.tensors.map(t => t.name)
+      ])
     ).toEqual([
       ['fc1', ['gradients/fc1.weight', 'weights/fc1.weight']],
       ['fc2', ['gradients/fc2.weight', 'weights/fc2.weight']],
@@ -59,7 +62,11 @@ describe('statKey', () => {
   it('splits at the first and last slash', () => {
     const key = statKey('train', 'gradients/encoder/layer.0', 'l2');
     expect(key).toBe('train/gradients/encoder/layer.0/l2');
-    expect(parseStatKey(key)).toEqual(['train', 'gradients/encoder/layer.0', 'l2']);
+    expect(parseStatKey(key)).toEqual([
+      'train',
+      'gradients/encoder/layer.0',
+      'l2'
+    ]);
   });
 });
 
@@ -74,11 +81,18 @@ describe('focusRange', () => {
 describe('DebuggerModel', () => {
   it('loads the tensors, rules and findings, and shows the newest finding’s tensor', async () => {
     const { api, model } = setup();
-    api.findings = [finding(3, { tensors: ['weights/fc1.weight'] }), finding(7)];
+    api.findings = [
+      finding(3, { tensors: ['weights/fc1.weight'] }),
+      finding(7)
+    ];
     await model.refresh();
     expect(model.loading).toBe(false);
     expect(model.modes).toEqual(['train', 'eval']);
-    expect(model.rules.map(rule => rule.status)).toEqual(['firing', 'ok', 'not_evaluated']);
+    expect(model.rules.map(rule => rule.status)).toEqual([
+      'firing',
+      'ok',
+      'not_evaluated'
+    ]);
     expect(model.findings.map(f => f.id)).toEqual([7, 3]);
     expect(model.selected).toEqual(['gradients/fc2.weight']);
     expect(model.stat).toBe('l2');
@@ -93,7 +107,9 @@ describe('DebuggerModel', () => {
       [5, 6]
     ]);
     // Only the train tensors are listed while the mode is train.
-    expect(model.groups.flatMap(g => g.tensors).every(t => t.mode === 'train')).toBe(true);
+    expect(
+      model.groups.flatMap(g => g.tensors).every(t => t.mode === 'train')
+    ).toBe(true);
     model.dispose();
   });
 

@@ -125,7 +125,10 @@ export class DebuggerAPI implements IDebuggerAPI {
     );
   }
 
-  async getTensorStats(runId: string, query: IStatQuery): Promise<IStatSeries[]> {
+  async getTensorStats(
+    runId: string,
+    query: IStatQuery
+  ): Promise<IStatSeries[]> {
     const answer = await unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/stats', {
         params: {

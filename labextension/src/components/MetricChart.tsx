@@ -57,7 +57,10 @@ export interface IMetricChartProps {
 }
 
 /** A uPlot hook that draws a dashed vertical line at each marker inside the x range. */
-function markerHook(markers: readonly number[], color: string): (u: uPlot) => void {
+function markerHook(
+  markers: readonly number[],
+  color: string
+): (u: uPlot) => void {
   return u => {
     const { min, max } = u.scales.x;
     const ctx = u.ctx;

@@ -69,7 +69,8 @@ export function groupTensors(
     if (needle && !tensor.name.toLowerCase().includes(needle)) {
       continue;
     }
-    const name = (grouping === 'module' ? tensor.module : tensor.collection) || '—';
+    const name =
+      (grouping === 'module' ? tensor.module : tensor.collection) || '—';
     groups.set(name, [...(groups.get(name) ?? []), tensor]);
   }
   return [...groups.keys()].sort().map(name => ({
@@ -264,7 +265,11 @@ export class DebuggerModel implements IDisposable {
     const kept = this._selected.filter(name =>
       names.some(tensor => tensor.name === name)
     );
-    await this._show(kept.length ? kept : names.slice(0, 1).map(t => t.name), mode, this._stat);
+    await this._show(
+      kept.length ? kept : names.slice(0, 1).map(t => t.name),
+      mode,
+      this._stat
+    );
   }
 
   /**
@@ -282,7 +287,9 @@ export class DebuggerModel implements IDisposable {
     this._focusStep = step;
     const name = tensor ?? finding?.tensors[0];
     const inMode = mode ?? finding?.mode ?? this._mode;
-    const stat = (finding && statOfFinding(finding, this._info(name ?? '', inMode))) ?? this._stat;
+    const stat =
+      (finding && statOfFinding(finding, this._info(name ?? '', inMode))) ??
+      this._stat;
     if (name !== undefined && this._info(name, inMode)) {
       await this._show([name], inMode, stat, false);
     }
@@ -347,7 +354,9 @@ export class DebuggerModel implements IDisposable {
       const first = this._firstTensor();
       selected = first ? [first] : [];
     }
-    const grown = new Map(this._lines.map(line => [line.key, line.steps.at(-1)]));
+    const grown = new Map(
+      this._lines.map(line => [line.key, line.steps.at(-1)])
+    );
     await this._show(selected, this._mode, this._stat, false);
     this._loading = false;
     this._resolveReady();
@@ -371,8 +380,13 @@ export class DebuggerModel implements IDisposable {
     return this.groups[0]?.tensors[0]?.name ?? null;
   }
 
-  private _info(name: string, mode: string = this._mode): ITensorInfo | undefined {
-    return this._tensors.find(tensor => tensor.name === name && tensor.mode === mode);
+  private _info(
+    name: string,
+    mode: string = this._mode
+  ): ITensorInfo | undefined {
+    return this._tensors.find(
+      tensor => tensor.name === name && tensor.mode === mode
+    );
   }
 
   /** Load and show these tensors' `stat` in `mode` and the first one's histograms. */
@@ -388,7 +402,8 @@ export class DebuggerModel implements IDisposable {
       selected.join('\n') !== this._selected.join('\n');
     this._selected = selected;
     this._mode = mode;
-    this._stat = this.stats.includes(stat) || !this.stats.length ? stat : this.stats[0];
+    this._stat =
+      this.stats.includes(stat) || !this.stats.length ? stat : this.stats[0];
     if (changed && resetZoom) {
       this.zoomOut();
     }
@@ -409,7 +424,11 @@ export class DebuggerModel implements IDisposable {
   private async _loadLine(tensor: string): Promise<IStatLine> {
     const key = statKey(this._mode, tensor, this._stat);
     try {
-      const history = await this._zoomAPI.getMetricHistory(key, CHART_KEY, this._maxPoints);
+      const history = await this._zoomAPI.getMetricHistory(
+        key,
+        CHART_KEY,
+        this._maxPoints
+      );
       return {
         key,
         tensor,
@@ -423,11 +442,20 @@ export class DebuggerModel implements IDisposable {
       };
     } catch (error) {
       const empty = { steps: [], timestamps: [], values: [], total: 0 };
-      return { key, tensor, ...empty, downsampled: false, error: message(error), pending: false };
+      return {
+        key,
+        tensor,
+        ...empty,
+        downsampled: false,
+        error: message(error),
+        pending: false
+      };
     }
   }
 
-  private async _loadHistograms(tensor: string | undefined): Promise<IHistograms | null> {
+  private async _loadHistograms(
+    tensor: string | undefined
+  ): Promise<IHistograms | null> {
     const info = tensor === undefined ? undefined : this._info(tensor);
     if (!info?.histogram) {
       return null;
@@ -483,7 +511,9 @@ export class DebuggerModel implements IDisposable {
         minStep: steps.min,
         maxStep: steps.max
       });
-      const series = answer.find(item => item.tensor === tensor && item.stat === stat);
+      const series = answer.find(
+        item => item.tensor === tensor && item.stat === stat
+      );
       return {
         key,
         steps: series?.steps ?? [],

@@ -198,7 +198,8 @@ export class RunPanelView extends ModelView<RunModel> {
               role="tab"
               aria-selected={this._tab === tab}
               className={
-                'jp-Studio-runTab' + (this._tab === tab ? ' jp-mod-current' : '')
+                'jp-Studio-runTab' +
+                (this._tab === tab ? ' jp-mod-current' : '')
               }
               data-testid={`studio-run-tab-${tab}`}
               onClick={() => this.setTab(tab)}
@@ -274,7 +275,10 @@ export class RunPanelView extends ModelView<RunModel> {
     });
     this._debugger = model;
     model.setLive(this.model.isLive);
-    this.model.stateChanged.connect(() => model.setLive(this.model.isLive), this);
+    this.model.stateChanged.connect(
+      () => model.setLive(this.model.isLive),
+      this
+    );
     model.refresh().catch(() => {
       // The model keeps the message; the tab shows it.
     });

@@ -48,7 +48,10 @@ export function AlertsSection(props: IAlertsSectionProps): JSX.Element {
                 title={alert.message}
                 onClick={() => props.onOpenAlert(alert)}
               >
-                <span className="jp-Studio-sidebar-alertDot" aria-hidden="true" />
+                <span
+                  className="jp-Studio-sidebar-alertDot"
+                  aria-hidden="true"
+                />
                 <span className="jp-Studio-sidebar-itemMain">
                   <span className="jp-Studio-sidebar-itemName">
                     {alert.rule}

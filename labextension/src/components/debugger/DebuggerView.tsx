@@ -118,7 +118,10 @@ function StatChart(props: IDebuggerViewProps): JSX.Element {
   );
   const errors = lines.filter(line => line.error);
   return (
-    <div className="jp-Studio-chartCard" data-testid="studio-debugger-chart-card">
+    <div
+      className="jp-Studio-chartCard"
+      data-testid="studio-debugger-chart-card"
+    >
       <MetricChart
         metricKey={props.stat}
         series={series}
@@ -200,7 +203,10 @@ export function DebuggerView(props: IDebuggerViewProps): JSX.Element {
         ) : props.loading ? (
           <div className="jp-Studio-muted">{trans.__('Loading…')}</div>
         ) : (
-          <div className="jp-Studio-emptyNote" data-testid="studio-debugger-empty">
+          <div
+            className="jp-Studio-emptyNote"
+            data-testid="studio-debugger-empty"
+          >
             <p>
               {trans.__(
                 'This run has no debugger data. Watch a training with the debugger:'

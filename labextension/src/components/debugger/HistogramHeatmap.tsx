@@ -88,7 +88,14 @@ export function HistogramHeatmap(props: IHistogramHeatmapProps): JSX.Element {
               }
             ]
     };
-  }, [histograms.tensor, range?.min, range?.max, focusStep, themeVersion, trans]);
+  }, [
+    histograms.tensor,
+    range?.min,
+    range?.max,
+    focusStep,
+    themeVersion,
+    trans
+  ]);
   const ref = usePlot(data, layout, HEATMAP_CONFIG);
   return (
     <div

@@ -32,7 +32,9 @@ export function RulesList(props: IRulesListProps): JSX.Element {
   return (
     <div className="jp-Studio-rules">
       {props.rules.length === 0 ? (
-        <p className="jp-Studio-muted">{trans.__('No rule watches this run.')}</p>
+        <p className="jp-Studio-muted">
+          {trans.__('No rule watches this run.')}
+        </p>
       ) : (
         <table className="jp-Studio-rulesTable" data-testid="studio-rules">
           <thead>
@@ -77,7 +79,9 @@ export function RulesList(props: IRulesListProps): JSX.Element {
               <button
                 className={
                   'jp-Studio-finding' +
-                  (finding.id === props.focusFindingId ? ' jp-mod-selected' : '')
+                  (finding.id === props.focusFindingId
+                    ? ' jp-mod-selected'
+                    : '')
                 }
                 data-testid="studio-finding"
                 data-finding-id={finding.id}
