@@ -251,6 +251,7 @@ describe('AlertsSection', () => {
       <AlertsSection
         alerts={[alert(2, { step: 55 }), alert(1)]}
         error={null}
+        loaded={true}
         trans={trans}
         onOpenAlert={onOpenAlert}
       />
@@ -268,6 +269,7 @@ describe('AlertsSection', () => {
       <AlertsSection
         alerts={[]}
         error={null}
+        loaded={true}
         trans={trans}
         onOpenAlert={jest.fn()}
       />

@@ -46,6 +46,7 @@ export interface ISidebarProps {
   /** The debugger's recent findings across runs; the section shows only when given. */
   alerts?: readonly IAlert[];
   alertsError?: string | null;
+  alertsLoaded?: boolean;
   onOpenAlert?: (alert: IAlert) => void;
 }
 
@@ -114,6 +115,7 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         <AlertsSection
           alerts={props.alerts}
           error={props.alertsError ?? null}
+          loaded={props.alertsLoaded ?? true}
           trans={trans}
           onOpenAlert={alert => props.onOpenAlert?.(alert)}
         />

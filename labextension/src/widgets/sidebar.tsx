@@ -93,6 +93,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
         onRefresh={() => void this.refresh()}
         alerts={this._alerts?.alerts}
         alertsError={this._alerts?.error}
+        alertsLoaded={this._alerts?.loaded}
         onOpenAlert={alert =>
           void this._context.commands.execute(CommandIDs.openDebugger, {
             runId: alert.run_id,

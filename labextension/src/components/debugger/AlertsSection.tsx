@@ -10,6 +10,8 @@ import type { IAlert } from '../../api/debugger';
 export interface IAlertsSectionProps {
   alerts: readonly IAlert[];
   error: string | null;
+  /** False until the first check answered. */
+  loaded: boolean;
   trans: TranslationBundle;
   onOpenAlert: (alert: IAlert) => void;
 }
@@ -20,6 +22,7 @@ export function AlertsSection(props: IAlertsSectionProps): JSX.Element {
     <section
       className="jp-Studio-sidebar-section jp-Studio-sidebar-alerts"
       data-testid="studio-alerts"
+      data-loaded={String(props.loaded)}
     >
       <h3 className="jp-Studio-sidebar-sectionTitle">
         {trans.__('Alerts')}
@@ -30,7 +33,7 @@ export function AlertsSection(props: IAlertsSectionProps): JSX.Element {
           {trans.__('Alerts could not be loaded: %1', props.error)}
         </p>
       )}
-      {alerts.length === 0 && props.error === null && (
+      {props.loaded && alerts.length === 0 && props.error === null && (
         <p className="jp-Studio-sidebar-muted">
           {trans.__('No debugger rule has fired.')}
         </p>
