@@ -10,7 +10,7 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
 
 import { registerActions } from './actions';
-import { DebuggerAPI, IAlert } from './api/debugger';
+import { DebuggerAPI, Alert } from './api/debugger';
 import type { TrackingAPI } from './api/tracking';
 import type { Run } from './api/types';
 import {
@@ -104,7 +104,7 @@ const NOTIFIED_FINDINGS = 3;
 function announceFindings(
   app: JupyterFrontEnd,
   settings: ISettingsHolder,
-  arrived: IAlert[],
+  arrived: Alert[],
   trans: ReturnType<ITranslator['load']>
 ): void {
   if (!settings.current.debuggerNotifications) {

@@ -67,7 +67,8 @@ function props(change: Partial<IDebuggerViewProps> = {}): IDebuggerViewProps {
         [1, 2],
         [3, 4],
         [5, 6]
-      ]
+      ],
+      total_steps: 3
     },
     rules: RULES,
     findings: [finding(7)],

@@ -1,11 +1,11 @@
-import type { IAlert } from '../api/debugger';
+import type { Alert } from '../api/debugger';
 import { AlertsModel, RECENT_ALERTS } from '../models/alertsModel';
 import { alert, FakeDebuggerAPI, settingsHolder } from './debuggerFixtures';
 
-function setup(alerts: IAlert[]): {
+function setup(alerts: Alert[]): {
   api: FakeDebuggerAPI;
   model: AlertsModel;
-  arrived: IAlert[][];
+  arrived: Alert[][];
 } {
   const api = new FakeDebuggerAPI();
   api.alerts = alerts;
@@ -14,7 +14,7 @@ function setup(alerts: IAlert[]): {
     settings: settingsHolder(),
     auto: false
   });
-  const arrived: IAlert[][] = [];
+  const arrived: Alert[][] = [];
   model.arrived.connect((_, found) => arrived.push(found));
   return { api, model, arrived };
 }

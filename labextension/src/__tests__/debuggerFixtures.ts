@@ -5,21 +5,23 @@
 import { Signal } from '@lumino/signaling';
 
 import type {
-  IAlert,
-  IAlertList,
+  Alert,
+  DebuggerMode,
+  DebuggerStat,
+  AlertList,
   IDebuggerAPI,
-  IFinding,
+  Finding,
   IHistogramQuery,
-  IHistograms,
-  IRuleState,
+  Histograms,
+  RuleState,
   IStatQuery,
-  IStatSeries,
-  ITensorInfo,
-  ITensorList
+  StatSeries,
+  TensorInfo,
+  TensorList
 } from '../api/debugger';
 import { DEFAULT_SETTINGS, ISettingsHolder, IStudioSettings } from '../tokens';
 
-const STATS = [
+const STATS: DebuggerStat[] = [
   'count',
   'mean',
   'std',
@@ -34,8 +36,8 @@ const STATS = [
 
 export function tensor(
   name: string,
-  change: Partial<ITensorInfo> = {}
-): ITensorInfo {
+  change: Partial<TensorInfo> = {}
+): TensorInfo {
   const [collection, rest] = name.split('/');
   return {
     name,
@@ -49,7 +51,7 @@ export function tensor(
   };
 }
 
-export const TENSORS: ITensorInfo[] = [
+export const TENSORS: TensorInfo[] = [
   tensor('weights/fc1.weight'),
   tensor('gradients/fc1.weight'),
   tensor('weights/fc2.weight'),
@@ -58,7 +60,7 @@ export const TENSORS: ITensorInfo[] = [
   tensor('weights/fc1.weight', { mode: 'eval' })
 ];
 
-export function finding(id: number, change: Partial<IFinding> = {}): IFinding {
+export function finding(id: number, change: Partial<Finding> = {}): Finding {
   return {
     id,
     rule: 'ExplodingTensor',
@@ -72,7 +74,7 @@ export function finding(id: number, change: Partial<IFinding> = {}): IFinding {
   };
 }
 
-export const RULES: IRuleState[] = [
+export const RULES: RuleState[] = [
   {
     rule: 'ExplodingTensor',
     status: 'firing',
@@ -100,7 +102,7 @@ export const RULES: IRuleState[] = [
 ];
 
 /** A statistic over steps 0, 10, …, 90 (or those in the range asked). */
-function series(query: IStatQuery, lastStep: number): IStatSeries {
+function series(query: IStatQuery, lastStep: number): StatSeries {
   const steps: number[] = [];
   for (let step = 0; step <= lastStep; step += 10) {
     if (
@@ -112,8 +114,8 @@ function series(query: IStatQuery, lastStep: number): IStatSeries {
   }
   return {
     tensor: query.tensor,
-    mode: query.mode,
-    stat: query.stat,
+    mode: query.mode as DebuggerMode,
+    stat: query.stat as DebuggerStat,
     steps,
     timestamps: steps.map(step => 1000 + step),
     values: steps.map(step => (step === 40 ? 'NaN' : step / 10)),
@@ -123,25 +125,26 @@ function series(query: IStatQuery, lastStep: number): IStatSeries {
 }
 
 export class FakeDebuggerAPI implements IDebuggerAPI {
-  tensors: ITensorInfo[] = [...TENSORS];
-  rules: IRuleState[] = RULES;
-  findings: IFinding[] = [finding(7)];
-  alerts: IAlert[] = [];
+  tensors: TensorInfo[] = [...TENSORS];
+  rules: RuleState[] = RULES;
+  findings: Finding[] = [finding(7)];
+  alerts: Alert[] = [];
   lastStep = 90;
   calls: string[] = [];
   statQueries: IStatQuery[] = [];
 
-  async listTensors(runId: string): Promise<ITensorList> {
+  async listTensors(runId: string): Promise<TensorList> {
     this.calls.push(`tensors ${runId}`);
     return {
       tensors: this.tensors,
-      modes: [...new Set(this.tensors.map(t => t.mode))]
+      modes: [...new Set(this.tensors.map(t => t.mode))],
+      scalars: []
     };
   }
   async getTensorStats(
     runId: string,
     query: IStatQuery
-  ): Promise<IStatSeries[]> {
+  ): Promise<StatSeries[]> {
     this.calls.push(`stats ${query.mode}/${query.tensor}/${query.stat}`);
     this.statQueries.push(query);
     return [series(query, this.lastStep)];
@@ -149,32 +152,33 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
   async getHistograms(
     runId: string,
     query: IHistogramQuery
-  ): Promise<IHistograms> {
+  ): Promise<Histograms> {
     this.calls.push(`histograms ${query.tensor}`);
     return {
       tensor: query.tensor,
-      mode: query.mode,
+      mode: query.mode as DebuggerMode,
       edges: [-1, 0, 1],
       steps: [0, 10, 20],
       counts: [
         [1, 2],
         [3, 4],
         [5, 6]
-      ]
+      ],
+      total_steps: 3
     };
   }
-  async getFindings(runId: string): Promise<IFinding[]> {
+  async getFindings(runId: string): Promise<Finding[]> {
     this.calls.push(`findings ${runId}`);
     return this.findings;
   }
-  async getRules(runId: string): Promise<IRuleState[]> {
+  async getRules(runId: string): Promise<RuleState[]> {
     this.calls.push(`rules ${runId}`);
     return this.rules;
   }
   async getAlerts(
     afterId?: number | null,
     maxResults?: number
-  ): Promise<IAlertList> {
+  ): Promise<AlertList> {
     this.calls.push(`alerts ${afterId ?? 'none'} ${maxResults}`);
     const found = this.alerts
       .filter(
@@ -190,7 +194,7 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
   }
 }
 
-export function alert(id: number, change: Partial<IAlert> = {}): IAlert {
+export function alert(id: number, change: Partial<Alert> = {}): Alert {
   return {
     ...finding(id),
     run_id: `run-${id}`,

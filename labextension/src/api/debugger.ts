@@ -5,78 +5,36 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { createStudioClient, StudioClient, unwrap } from '../handler';
-import type { WireNumber } from './types';
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
 
 /** One watched tensor of a run in one mode, with what is stored of it. */
-export interface ITensorInfo {
-  name: string;
-  mode: string;
-  collection: string;
-  module: string;
-  stats: string[];
-  histogram: boolean;
-  vectors: string[];
-}
-
-export interface ITensorList {
-  tensors: ITensorInfo[];
-  modes: string[];
-}
-
+export type TensorInfo = Schemas['DebuggerTensorOut'];
+export type TensorList = Schemas['DebuggerTensorsOut'];
 /** One statistic of one tensor over steps (downsampled keeping extremes, like metrics). */
-export interface IStatSeries {
-  tensor: string;
-  mode: string;
-  stat: string;
-  steps: number[];
-  timestamps: number[];
-  values: WireNumber[];
-  total: number;
-  downsampled: boolean;
-}
-
+export type StatSeries = Schemas['DebuggerTensorSeriesOut'];
 /** A tensor's histograms over steps: `counts[i]` is the histogram at `steps[i]`. */
-export interface IHistograms {
-  tensor: string;
-  mode: string;
-  edges: number[];
-  steps: number[];
-  counts: number[][];
-}
-
-export interface IFinding {
-  id: number;
-  rule: string;
-  step: number;
-  mode: string;
-  tensors: string[];
-  message: string;
-  values: Record<string, unknown>;
-  created_at: number;
-}
-
-export type RuleStatusName = 'ok' | 'firing' | 'not_evaluated';
-
-export interface IRuleState {
-  rule: string;
-  status: RuleStatusName;
-  parameters: Record<string, unknown>;
-  last_step: number | null;
-  findings: number;
-  updated_at: number | null;
-}
-
+export type Histograms = Schemas['DebuggerHistogramsOut'];
+export type Finding = Schemas['DebuggerFindingOut'];
+export type RuleState = Schemas['DebuggerRuleStateOut'];
 /** A finding of any run, with its run's name. */
-export interface IAlert extends IFinding {
-  run_id: string;
-  run_name: string;
-  experiment_id: number;
-}
+export type Alert = Schemas['DebuggerAlertOut'];
+/** `last_id` is the newest finding's id: the next poll asks for those after it. */
+export type AlertList = Schemas['DebuggerAlertsOut'];
+export type DebuggerMode = TensorInfo['mode'];
+export type DebuggerStat = StatSeries['stat'];
 
-export interface IAlertList {
-  alerts: IAlert[];
-  /** The newest finding's id: the next poll asks for those after it. */
-  last_id: number | null;
+const MODES: readonly string[] = ['train', 'eval', 'predict'];
+
+/** A mode the server knows (the model keeps modes as the server named them). */
+function asMode(mode: string): DebuggerMode;
+function asMode(mode: string | undefined): DebuggerMode | undefined;
+function asMode(mode: string | undefined): DebuggerMode | undefined {
+  if (mode !== undefined && !MODES.includes(mode)) {
+    throw new Error(`Unknown mode "${mode}".`);
+  }
+  return mode as DebuggerMode | undefined;
 }
 
 export interface IStatQuery {
@@ -98,12 +56,12 @@ export interface IHistogramQuery {
 
 /** Every call of the debugger's panel, one method per route. */
 export interface IDebuggerAPI {
-  listTensors(runId: string, mode?: string): Promise<ITensorList>;
-  getTensorStats(runId: string, query: IStatQuery): Promise<IStatSeries[]>;
-  getHistograms(runId: string, query: IHistogramQuery): Promise<IHistograms>;
-  getFindings(runId: string, afterId?: number): Promise<IFinding[]>;
-  getRules(runId: string): Promise<IRuleState[]>;
-  getAlerts(afterId?: number | null, maxResults?: number): Promise<IAlertList>;
+  listTensors(runId: string, mode?: string): Promise<TensorList>;
+  getTensorStats(runId: string, query: IStatQuery): Promise<StatSeries[]>;
+  getHistograms(runId: string, query: IHistogramQuery): Promise<Histograms>;
+  getFindings(runId: string, afterId?: number): Promise<Finding[]>;
+  getRules(runId: string): Promise<RuleState[]>;
+  getAlerts(afterId?: number | null, maxResults?: number): Promise<AlertList>;
 }
 
 /** The largest page of findings the server answers. */
@@ -117,7 +75,7 @@ export class DebuggerAPI implements IDebuggerAPI {
     this._client = createStudioClient(settings);
   }
 
-  listTensors(runId: string, mode?: string): Promise<ITensorList> {
+  listTensors(runId: string, mode?: string): Promise<TensorList> {
     return unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/tensors', {
         params: { path: { run_id: runId }, query: { mode: asMode(mode) } }
@@ -128,14 +86,14 @@ export class DebuggerAPI implements IDebuggerAPI {
   async getTensorStats(
     runId: string,
     query: IStatQuery
-  ): Promise<IStatSeries[]> {
+  ): Promise<StatSeries[]> {
     const answer = await unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/stats', {
         params: {
           path: { run_id: runId },
           query: {
             tensor: [query.tensor],
-            stat: [query.stat as Stat],
+            stat: [query.stat as DebuggerStat],
             mode: asMode(query.mode),
             max_points: query.maxPoints,
             min_step: query.minStep,
@@ -147,7 +105,7 @@ export class DebuggerAPI implements IDebuggerAPI {
     return answer.series;
   }
 
-  getHistograms(runId: string, query: IHistogramQuery): Promise<IHistograms> {
+  getHistograms(runId: string, query: IHistogramQuery): Promise<Histograms> {
     return unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/histograms', {
         params: {
@@ -165,8 +123,8 @@ export class DebuggerAPI implements IDebuggerAPI {
   }
 
   /** Every finding of the run after `afterId` (all of them without), in the order recorded. */
-  async getFindings(runId: string, afterId?: number): Promise<IFinding[]> {
-    const findings: IFinding[] = [];
+  async getFindings(runId: string, afterId?: number): Promise<Finding[]> {
+    const findings: Finding[] = [];
     let after = afterId;
     for (;;) {
       const page = await unwrap(
@@ -185,7 +143,7 @@ export class DebuggerAPI implements IDebuggerAPI {
     }
   }
 
-  async getRules(runId: string): Promise<IRuleState[]> {
+  async getRules(runId: string): Promise<RuleState[]> {
     const answer = await unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/rules', {
         params: { path: { run_id: runId } }
@@ -194,7 +152,7 @@ export class DebuggerAPI implements IDebuggerAPI {
     return answer.rules;
   }
 
-  getAlerts(afterId?: number | null, maxResults?: number): Promise<IAlertList> {
+  getAlerts(afterId?: number | null, maxResults?: number): Promise<AlertList> {
     return unwrap(
       this._client.GET('/studio/api/debugger/alerts', {
         params: {

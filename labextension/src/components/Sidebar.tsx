@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { formatDuration } from '../format';
 
-import type { IAlert } from '../api/debugger';
+import type { Alert } from '../api/debugger';
 import type { Experiment, Run } from '../api/types';
 import { AlertsSection } from './debugger/AlertsSection';
 
@@ -44,10 +44,10 @@ export interface ISidebarProps {
   onOpenRunById: () => void;
   onRefresh: () => void;
   /** The debugger's recent findings across runs; the section shows only when given. */
-  alerts?: readonly IAlert[];
+  alerts?: readonly Alert[];
   alertsError?: string | null;
   alertsLoaded?: boolean;
-  onOpenAlert?: (alert: IAlert) => void;
+  onOpenAlert?: (alert: Alert) => void;
 }
 
 export function Sidebar(props: ISidebarProps): JSX.Element {

@@ -7,7 +7,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import type { IAlert, IDebuggerAPI } from '../api/debugger';
+import type { Alert, IDebuggerAPI } from '../api/debugger';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
 import { pollFrequency } from './pollFrequency';
 
@@ -36,7 +36,7 @@ export class AlertsModel implements IDisposable {
   }
 
   /** The recent alerts, the newest first. */
-  get alerts(): readonly IAlert[] {
+  get alerts(): readonly Alert[] {
     return this._alerts;
   }
   get error(): string | null {
@@ -49,7 +49,7 @@ export class AlertsModel implements IDisposable {
     return this._stateChanged;
   }
   /** Findings stored since the page opened, oldest first, once each. */
-  get arrived(): ISignal<this, IAlert[]> {
+  get arrived(): ISignal<this, Alert[]> {
     return this._arrived;
   }
 
@@ -111,8 +111,8 @@ export class AlertsModel implements IDisposable {
   private readonly _settings: ISettingsHolder;
   private readonly _poll: Poll;
   private readonly _stateChanged = new Signal<this, void>(this);
-  private readonly _arrived = new Signal<this, IAlert[]>(this);
-  private _alerts: IAlert[] = [];
+  private readonly _arrived = new Signal<this, Alert[]>(this);
+  private _alerts: Alert[] = [];
   /** undefined before the first answer; null when no finding exists yet. */
   private _lastId: number | null | undefined = undefined;
   private _error: string | null = null;

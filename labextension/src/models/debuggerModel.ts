@@ -9,10 +9,10 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
   IDebuggerAPI,
-  IFinding,
-  IHistograms,
-  IRuleState,
-  ITensorInfo
+  Finding,
+  Histograms,
+  RuleState,
+  TensorInfo
 } from '../api/debugger';
 import type { IStepRange } from '../api/tracking';
 import { MetricHistory, toNumber } from '../api/types';
@@ -37,7 +37,7 @@ export type TensorGrouping = 'module' | 'collection';
 /** Tensors under one module or collection name. */
 export interface ITensorGroup {
   name: string;
-  tensors: ITensorInfo[];
+  tensors: TensorInfo[];
 }
 
 /** The line of one tensor's statistic: its id (the series key) names it in the zoom. */
@@ -59,12 +59,12 @@ export function parseStatKey(key: string): [string, string, string] {
 
 /** The tensors whose name holds `filter` (case-insensitive), grouped and sorted by name. */
 export function groupTensors(
-  tensors: readonly ITensorInfo[],
+  tensors: readonly TensorInfo[],
   grouping: TensorGrouping,
   filter = ''
 ): ITensorGroup[] {
   const needle = filter.trim().toLowerCase();
-  const groups = new Map<string, ITensorInfo[]>();
+  const groups = new Map<string, TensorInfo[]>();
   for (const tensor of tensors) {
     if (needle && !tensor.name.toLowerCase().includes(needle)) {
       continue;
@@ -127,7 +127,7 @@ export class DebuggerModel implements IDisposable {
   get stateChanged(): ISignal<DebuggerModel, void> {
     return this._changed;
   }
-  get tensors(): readonly ITensorInfo[] {
+  get tensors(): readonly TensorInfo[] {
     return this._tensors;
   }
   /** The tensors of the chosen mode, grouped as chosen and filtered. */
@@ -165,14 +165,14 @@ export class DebuggerModel implements IDisposable {
   get lines(): readonly IStatLine[] {
     return this._lines;
   }
-  get histograms(): IHistograms | null {
+  get histograms(): Histograms | null {
     return this._histograms;
   }
-  get rules(): readonly IRuleState[] {
+  get rules(): readonly RuleState[] {
     return this._rules;
   }
   /** Every finding of the run, the newest first. */
-  get findings(): readonly IFinding[] {
+  get findings(): readonly Finding[] {
     return this._findings;
   }
   /** The step marked on the charts (a finding's, or the one the panel was opened at). */
@@ -297,7 +297,7 @@ export class DebuggerModel implements IDisposable {
   }
 
   /** Select a finding: its first tensor, its step marked and zoomed around. */
-  focusFinding(finding: IFinding): Promise<void> {
+  focusFinding(finding: Finding): Promise<void> {
     return this.focus(finding.step, finding.tensors[0], finding.mode);
   }
 
@@ -383,7 +383,7 @@ export class DebuggerModel implements IDisposable {
   private _info(
     name: string,
     mode: string = this._mode
-  ): ITensorInfo | undefined {
+  ): TensorInfo | undefined {
     return this._tensors.find(
       tensor => tensor.name === name && tensor.mode === mode
     );
@@ -455,7 +455,7 @@ export class DebuggerModel implements IDisposable {
 
   private async _loadHistograms(
     tensor: string | undefined
-  ): Promise<IHistograms | null> {
+  ): Promise<Histograms | null> {
     const info = tensor === undefined ? undefined : this._info(tensor);
     if (!info?.histogram) {
       return null;
@@ -538,7 +538,7 @@ export class DebuggerModel implements IDisposable {
   });
   private _pending: Promise<void> | null = null;
   private _ticket = 0;
-  private _tensors: ITensorInfo[] = [];
+  private _tensors: TensorInfo[] = [];
   private _modes: string[] = [];
   private _mode = 'train';
   private _stat = DEFAULT_STAT;
@@ -546,9 +546,9 @@ export class DebuggerModel implements IDisposable {
   private _filter = '';
   private _selected: string[] = [];
   private _lines: IStatLine[] = [];
-  private _histograms: IHistograms | null = null;
-  private _rules: IRuleState[] = [];
-  private _findings: IFinding[] = [];
+  private _histograms: Histograms | null = null;
+  private _rules: RuleState[] = [];
+  private _findings: Finding[] = [];
   private _focusStep: number | null = null;
   private _focusFindingId: number | null = null;
   private _error: string | null = null;
@@ -563,8 +563,9 @@ export const CHART_KEY = 'stat';
 
 /** The statistic a finding's values name ({"nan": 3} shows the NaN count), if the tensor has it. */
 function statOfFinding(
-  finding: IFinding,
-  tensor: ITensorInfo | undefined
+  finding: Finding,
+  tensor: TensorInfo | undefined
 ): string | undefined {
-  return Object.keys(finding.values).find(key => tensor?.stats.includes(key));
+  const stats: readonly string[] = tensor?.stats ?? [];
+  return Object.keys(finding.values).find(key => stats.includes(key));
 }

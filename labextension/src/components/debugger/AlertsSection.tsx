@@ -5,15 +5,15 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IAlert } from '../../api/debugger';
+import type { Alert } from '../../api/debugger';
 
 export interface IAlertsSectionProps {
-  alerts: readonly IAlert[];
+  alerts: readonly Alert[];
   error: string | null;
   /** False until the first check answered. */
   loaded: boolean;
   trans: TranslationBundle;
-  onOpenAlert: (alert: IAlert) => void;
+  onOpenAlert: (alert: Alert) => void;
 }
 
 export function AlertsSection(props: IAlertsSectionProps): JSX.Element {

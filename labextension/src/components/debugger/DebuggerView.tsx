@@ -6,7 +6,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IFinding, IHistograms, IRuleState } from '../../api/debugger';
+import type { Finding, Histograms, RuleState } from '../../api/debugger';
 import type {
   IStatLine,
   ITensorGroup,
@@ -38,9 +38,9 @@ export interface IDebuggerViewProps {
   selected: readonly string[];
   lines: readonly IStatLine[];
   zoom: IZoomView | null;
-  histograms: IHistograms | null;
-  rules: readonly IRuleState[];
-  findings: readonly IFinding[];
+  histograms: Histograms | null;
+  rules: readonly RuleState[];
+  findings: readonly Finding[];
   focusStep: number | null;
   focusFindingId: number | null;
   loading: boolean;
@@ -52,7 +52,7 @@ export interface IDebuggerViewProps {
   onGrouping: (grouping: TensorGrouping) => void;
   onMode: (mode: string) => void;
   onStat: (stat: string) => void;
-  onFinding: (finding: IFinding) => void;
+  onFinding: (finding: Finding) => void;
   onZoom: (spans: Record<string, IStepSpan>, maxPoints: number) => void;
   onZoomOut: () => void;
 }

@@ -6,13 +6,13 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
 
-import type { IHistograms } from '../../api/debugger';
+import type { Histograms } from '../../api/debugger';
 import type { IStepSpan } from '../../models/zoom';
 import { themeColors, useThemeVersion } from '../theme';
 import { plotConfig, usePlot } from '../usePlot';
 
 export interface IHistogramHeatmapProps {
-  histograms: IHistograms;
+  histograms: Histograms;
   /** The steps the statistic chart is zoomed to, if any. */
   range: IStepSpan | null;
   focusStep: number | null;

@@ -5,14 +5,14 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IFinding, IRuleState } from '../../api/debugger';
+import type { Finding, RuleState } from '../../api/debugger';
 
 export interface IRulesListProps {
-  rules: readonly IRuleState[];
-  findings: readonly IFinding[];
+  rules: readonly RuleState[];
+  findings: readonly Finding[];
   focusFindingId: number | null;
   trans: TranslationBundle;
-  onFinding: (finding: IFinding) => void;
+  onFinding: (finding: Finding) => void;
 }
 
 /** A rule's state, in words. */
