@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-__all__ = ["MODES", "Finding", "RuleState", "RuleStatus"]
+__all__ = ["MODES", "Alert", "Finding", "RuleState", "RuleStatus"]
 
 MODES: tuple[str, ...] = ("train", "eval", "predict")
 """The modes a statistic is recorded in (SageMaker Debugger's TRAIN, EVAL and PREDICT)."""
@@ -55,3 +55,13 @@ class RuleState:
     last_step: int | None = None
     findings: int = 0
     updated_at: int | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A finding with the run it was found on, as the sidebar's alerts list them."""
+
+    finding: Finding
+    run_id: str
+    run_name: str
+    experiment_id: int

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from studio.debugger.stats import STATS
-from studio.debugger.store import DebuggerStore, check_mode, check_step
+from studio.debugger.store import DebuggerStore, check_mode, check_step, recent_findings
 from studio.errors import InvalidInput
 from studio.tracking.series_api import RunSeries
 from studio.tracking.store import now_ms
@@ -40,7 +40,7 @@ from studio.tracking.validation import (
 if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.db.engine import Database
-    from studio.debugger.entities import Finding, RuleState
+    from studio.debugger.entities import Alert, Finding, RuleState
 
 __all__ = ["TENSOR_KIND", "DebuggerService", "parse_key", "series_key"]
 
@@ -165,9 +165,21 @@ class DebuggerService:
         """Store a run's findings (see `DebuggerStore.record_findings`)."""
         return self.store.record_findings(run_id, findings)
 
-    def get_findings(self, run_id: str, rule: str | None = None) -> list[Finding]:
-        """A run's findings (of one rule), in the order recorded."""
-        return self.store.list_findings(run_id, rule)
+    def get_findings(
+        self,
+        run_id: str,
+        rule: str | None = None,
+        *,
+        after_id: int | None = None,
+        max_results: int | None = None,
+    ) -> list[Finding]:
+        """A run's findings (of one rule), in the order recorded; a page of them after the
+        finding `after_id`, with `max_results`."""
+        return self.store.list_findings(run_id, rule, after_id=after_id, max_results=max_results)
+
+    def recent_findings(self, after_id: int | None = None, max_results: int = 100) -> list[Alert]:
+        """Every run's newest findings, newest first (see `store.recent_findings`)."""
+        return recent_findings(self.store.db, after_id, max_results)
 
     def save_rule_states(self, run_id: str, states: Sequence[RuleState]) -> None:
         """Create or replace rules' states on a run (see `DebuggerStore.save_rule_states`)."""

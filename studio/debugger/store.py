@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
-from studio.debugger.entities import MODES, Finding, RuleState, RuleStatus
+from studio.debugger.entities import MODES, Alert, Finding, RuleState, RuleStatus
 from studio.debugger.orm import SqlFinding, SqlRuleState
 from studio.errors import InvalidInput, NotFound
 from studio.tracking.orm import SqlRun
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from studio.db.engine import Database
 
-__all__ = ["DebuggerStore", "delete_run_rows"]
+__all__ = ["DebuggerStore", "delete_run_rows", "recent_findings"]
 
 
 class DebuggerStore:
@@ -75,14 +75,25 @@ class DebuggerStore:
                     state.updated_at = now
             return [_finding(row) for row in rows]
 
-    def list_findings(self, run_id: str, rule: str | None = None) -> list[Finding]:
-        """A run's findings (of one rule), in the order recorded."""
+    def list_findings(
+        self,
+        run_id: str,
+        rule: str | None = None,
+        *,
+        after_id: int | None = None,
+        max_results: int | None = None,
+    ) -> list[Finding]:
+        """A run's findings (of one rule), in the order recorded: those after the finding
+        `after_id`, at most `max_results` (a page; the last one's id asks for the next)."""
         with self.db.session() as session:
             _check_run(session, run_id)
             query = select(SqlFinding).where(SqlFinding.run_id == run_id)
             if rule is not None:
                 query = query.where(SqlFinding.rule == rule)
-            return [_finding(row) for row in session.scalars(query.order_by(SqlFinding.id))]
+            if after_id is not None:
+                query = query.where(SqlFinding.id > after_id)
+            query = query.order_by(SqlFinding.id).limit(max_results)
+            return [_finding(row) for row in session.scalars(query)]
 
     def save_rule_states(self, run_id: str, states: Sequence[RuleState]) -> None:
         """Create or replace rules' states on a run, by rule name. The findings count is the
@@ -212,3 +223,24 @@ def _check_run(session: Session, run_id: str, *, lock: bool = False) -> None:
         query = query.with_for_update(read=True, key_share=True)
     if session.execute(query).scalar_one_or_none() is None:
         raise NotFound(f"No run has id {run_id!r}.")
+
+
+def recent_findings(
+    database: Database, after_id: int | None = None, max_results: int = 100
+) -> list[Alert]:
+    """The newest findings of every run, newest first, with their runs' names and
+    experiments: at most `max_results`, only those after the finding `after_id` if given
+    (what a poller saw last). Read by the findings' primary key, newest down."""
+    query = (
+        select(SqlFinding, SqlRun.name, SqlRun.experiment_id)
+        .join(SqlRun, SqlRun.id == SqlFinding.run_id)
+        .order_by(SqlFinding.id.desc())
+        .limit(max_results)
+    )
+    if after_id is not None:
+        query = query.where(SqlFinding.id > after_id)
+    with database.session() as session:
+        return [
+            Alert(_finding(row), row.run_id, name, experiment_id)
+            for row, name, experiment_id in session.execute(query)
+        ]

@@ -81,7 +81,7 @@ class RunSeries:
             )
         total = 0
         for key, columns in points.items():
-            validate_key(key, "series")
+            validate_key(key, "series", element=True)
             if len(columns) != 3:
                 raise InvalidInput(f"Series {key!r}: give (steps, timestamps, values).")
             total += len(columns[0])

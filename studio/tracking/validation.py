@@ -75,10 +75,14 @@ RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 _RUN_ID = re.compile(RUN_ID_PATTERN)
 # Letters, digits, and the separators people use in metric names: train/loss, val.acc, f1-score.
 _KEY_PATTERN = re.compile(r"^[\w\-. /:]+$")
+# A series key of another kind may end with an element index: the debugger stores element i
+# of a tensor's vector summary (a histogram bin, a unit's activity) as "<name>[<i>]".
+_ELEMENT_KEY_PATTERN = re.compile(r"^[\w\-. /:]+(\[\d{1,9}\])?$")
 
 
-def validate_key(key: Any, kind: str) -> str:
-    """A param, tag or metric key: non-empty text of at most 250 safe characters."""
+def validate_key(key: Any, kind: str, *, element: bool = False) -> str:
+    """A param, tag or metric key: non-empty text of at most 250 safe characters; with
+    `element`, a series key that may end with an element index ("active[17]")."""
     if not isinstance(key, str):
         raise InvalidInput(f"A {kind} key must be a string, not {type(key).__name__} ({key!r}).")
     if not key or not key.strip():
@@ -88,10 +92,11 @@ def validate_key(key: Any, kind: str) -> str:
             f"The {kind} key {key[:40]!r}... is {len(key)} characters long; "
             f"the limit is {MAX_KEY_LENGTH}."
         )
-    if not _KEY_PATTERN.match(key):
+    if not (_ELEMENT_KEY_PATTERN if element else _KEY_PATTERN).match(key):
         raise InvalidInput(
             f"The {kind} key {key!r} may only contain letters, digits, underscores, dashes, "
-            "periods, spaces, slashes and colons."
+            "periods, spaces, slashes and colons"
+            + (", and end with an index such as [17]." if element else ".")
         )
     if key.startswith("/") or ".." in key.split("/"):
         raise InvalidInput(f"The {kind} key {key!r} must not start with '/' or contain '..'.")

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/studio/api/debugger/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every run's newest findings, newest first; after a finding if given */
+        get: operations["listDebuggerAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/experiments": {
         parameters: {
             query?: never;
@@ -164,6 +181,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/runs/{run_id}/debugger/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's findings in the order recorded, after a finding if given */
+        get: operations["listDebuggerFindings"];
+        put?: never;
+        /** Record findings of a run, all or none; answers them with their ids */
+        post: operations["recordDebuggerFindings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/debugger/histograms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tensor's histograms over steps, at most max_steps of them, evenly chosen */
+        get: operations["getDebuggerHistograms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/debugger/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's rule states, by rule name */
+        get: operations["listDebuggerRules"];
+        /** Create or replace rules' states on a run; answers every rule's state */
+        put: operations["saveDebuggerRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/debugger/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statistics of tensors over steps, each downsampled keeping every bucket's extremes */
+        get: operations["getDebuggerStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/runs/{run_id}/debugger/tensors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's watched tensors with the statistics, histograms and summaries stored */
+        get: operations["listDebuggerTensors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/runs/{run_id}/metrics/history": {
         parameters: {
             query?: never;
@@ -277,6 +381,314 @@ export interface components {
             tags?: {
                 [key: string]: string | number | boolean | null;
             };
+        };
+        /** DebuggerAlertOut */
+        DebuggerAlertOut: {
+            /**
+             * Created At
+             * @description Epoch milliseconds.
+             */
+            created_at: number;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /** Rule */
+            rule: string;
+            /** Run Id */
+            run_id: string;
+            /** Run Name */
+            run_name: string;
+            /** Step */
+            step: number;
+            /** Tensors */
+            tensors: string[];
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * DebuggerAlertsOut
+         * @description Every run's newest findings, newest first.
+         */
+        DebuggerAlertsOut: {
+            /** Alerts */
+            alerts: components["schemas"]["DebuggerAlertOut"][];
+            /**
+             * Last Id
+             * @description The newest finding's id (else the after_id given): the next after_id.
+             */
+            last_id: number | null;
+        };
+        /** DebuggerFindingIn */
+        DebuggerFindingIn: {
+            /**
+             * Message
+             * @default
+             */
+            message: string;
+            /**
+             * Mode
+             * @default train
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /** Rule */
+            rule: string;
+            /**
+             * Step
+             * @description A training step (never negative).
+             */
+            step: number;
+            /** Tensors */
+            tensors?: string[];
+            /**
+             * Values
+             * @description A JSON object of at most 100 entries and 65536 bytes; numbers may be "NaN", "Infinity" or "-Infinity".
+             */
+            values?: {
+                [key: string]: unknown;
+            };
+        };
+        /** DebuggerFindingOut */
+        DebuggerFindingOut: {
+            /**
+             * Created At
+             * @description Epoch milliseconds.
+             */
+            created_at: number;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /** Rule */
+            rule: string;
+            /** Step */
+            step: number;
+            /** Tensors */
+            tensors: string[];
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * DebuggerFindingsIn
+         * @description Findings of one run, stored all together or not at all.
+         */
+        DebuggerFindingsIn: {
+            /** Findings */
+            findings: components["schemas"]["DebuggerFindingIn"][];
+        };
+        /**
+         * DebuggerFindingsOut
+         * @description In the order recorded; to page, pass the last one's id as after_id.
+         */
+        DebuggerFindingsOut: {
+            /** Findings */
+            findings: components["schemas"]["DebuggerFindingOut"][];
+        };
+        /** DebuggerHistogramsOut */
+        DebuggerHistogramsOut: {
+            /**
+             * Counts
+             * @description Per step, the count of each bin.
+             */
+            counts: number[][];
+            /**
+             * Edges
+             * @description The bins' fixed edges: bins + 1 ([] if unknown).
+             */
+            edges: number[];
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /** Steps */
+            steps: number[];
+            /** Tensor */
+            tensor: string;
+            /**
+             * Total Steps
+             * @description Steps with a histogram in the range.
+             */
+            total_steps: number;
+        };
+        /** DebuggerRuleStateIn */
+        DebuggerRuleStateIn: {
+            /**
+             * Findings
+             * @description Ignored: the store counts a rule's findings itself.
+             * @default null
+             */
+            findings: number | null;
+            /**
+             * Last Step
+             * @default null
+             */
+            last_step: number | null;
+            /**
+             * Parameters
+             * @description A JSON object of at most 100 entries and 65536 bytes; numbers may be "NaN", "Infinity" or "-Infinity".
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** Rule */
+            rule: string;
+            /** @default not_evaluated */
+            status: components["schemas"]["RuleStatus"];
+            /**
+             * Updated At
+             * @description Ignored: the store's time.
+             * @default null
+             */
+            updated_at: number | null;
+        };
+        /** DebuggerRuleStateOut */
+        DebuggerRuleStateOut: {
+            /** Findings */
+            findings: number;
+            /** Last Step */
+            last_step: number | null;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Rule */
+            rule: string;
+            status: components["schemas"]["RuleStatus"];
+            /** Updated At */
+            updated_at: number | null;
+        };
+        /**
+         * DebuggerRulesIn
+         * @description Rules' states to create or replace, by rule name, each rule once.
+         */
+        DebuggerRulesIn: {
+            /** Rules */
+            rules: components["schemas"]["DebuggerRuleStateIn"][];
+        };
+        /** DebuggerRulesOut */
+        DebuggerRulesOut: {
+            /**
+             * Rules
+             * @description By rule name.
+             */
+            rules: components["schemas"]["DebuggerRuleStateOut"][];
+        };
+        /** DebuggerScalarsOut */
+        DebuggerScalarsOut: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /**
+             * Names
+             * @description The step's own scalars, e.g. "skipped".
+             */
+            names: string[];
+        };
+        /** DebuggerStatsOut */
+        DebuggerStatsOut: {
+            /**
+             * Series
+             * @description Tensor by tensor, stats as asked.
+             */
+            series: components["schemas"]["DebuggerTensorSeriesOut"][];
+        };
+        /** DebuggerTensorOut */
+        DebuggerTensorOut: {
+            /** Collection */
+            collection: string;
+            /**
+             * Histogram
+             * @description Whether histograms are stored.
+             */
+            histogram: boolean;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /**
+             * Module
+             * @description The module it belongs to ("" for losses and batches).
+             */
+            module: string;
+            /**
+             * Name
+             * @description "<collection>/<framework name>", e.g. "gradients/fc1.weight".
+             */
+            name: string;
+            /**
+             * Stats
+             * @description The statistics stored, in their usual order.
+             */
+            stats: ("count" | "mean" | "std" | "min" | "max" | "l1" | "l2" | "zeros" | "nan" | "inf")[];
+            /**
+             * Vectors
+             * @description Its vector summaries, e.g. "active" per unit.
+             */
+            vectors: string[];
+        };
+        /** DebuggerTensorSeriesOut */
+        DebuggerTensorSeriesOut: {
+            /** Downsampled */
+            downsampled: boolean;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "predict";
+            /**
+             * Stat
+             * @enum {string}
+             */
+            stat: "count" | "mean" | "std" | "min" | "max" | "l1" | "l2" | "zeros" | "nan" | "inf";
+            /** Steps */
+            steps: number[];
+            /** Tensor */
+            tensor: string;
+            /** Timestamps */
+            timestamps: number[];
+            /**
+             * Total
+             * @description How many points are stored in the step range.
+             */
+            total: number;
+            /** Values */
+            values: (number | ("NaN" | "Infinity" | "-Infinity"))[];
+        };
+        /**
+         * DebuggerTensorsOut
+         * @description A run's watched tensors, by mode, in the order first stored.
+         */
+        DebuggerTensorsOut: {
+            /** Modes */
+            modes: ("train" | "eval" | "predict")[];
+            /**
+             * Scalars
+             * @description Per mode, the scalars of tensor "step".
+             */
+            scalars: components["schemas"]["DebuggerScalarsOut"][];
+            /** Tensors */
+            tensors: components["schemas"]["DebuggerTensorOut"][];
         };
         /**
          * ErrorOut
@@ -453,6 +865,12 @@ export interface components {
              */
             min: number | ("NaN" | "Infinity" | "-Infinity");
         };
+        /**
+         * RuleStatus
+         * @description Where a rule stands on a run: never evaluated yet, quiet, or firing.
+         * @enum {string}
+         */
+        RuleStatus: "not_evaluated" | "ok" | "firing";
         /**
          * RunCreateIn
          * @description A new run, in `experiment_id` or in the experiment named `experiment_name` (created if
@@ -815,6 +1233,57 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listDebuggerAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only findings after this one (the last_id of the previous poll). */
+                after_id?: number | null;
+                max_results?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every run's newest findings, newest first; after a finding if given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerAlertsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     listExperiments: {
         parameters: {
             query?: {
@@ -1727,6 +2196,439 @@ export interface operations {
             };
             /** @description Too large (a batch over its limits). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listDebuggerFindings: {
+        parameters: {
+            query?: {
+                /** @description Only this rule's findings. */
+                rule?: string | null;
+                /** @description Only findings after this one. */
+                after_id?: number | null;
+                max_results?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A run's findings in the order recorded, after a finding if given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerFindingsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    recordDebuggerFindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DebuggerFindingsIn"];
+            };
+        };
+        responses: {
+            /** @description Record findings of a run, all or none; answers them with their ids */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerFindingsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getDebuggerHistograms: {
+        parameters: {
+            query: {
+                tensor: string;
+                mode?: "train" | "eval" | "predict";
+                /** @description At most this many steps, evenly chosen (the first and last kept). */
+                max_steps?: number;
+                min_step?: number | null;
+                max_step?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tensor's histograms over steps, at most max_steps of them, evenly chosen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerHistogramsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listDebuggerRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A run's rule states, by rule name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerRulesOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    saveDebuggerRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DebuggerRulesIn"];
+            };
+        };
+        responses: {
+            /** @description Create or replace rules' states on a run; answers every rule's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerRulesOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getDebuggerStats: {
+        parameters: {
+            query: {
+                /** @description Repeatable, or comma-separated: 1 to 100 tensors. */
+                tensor: string[];
+                /** @description Repeatable, or comma-separated (default: all ten). */
+                stat?: ("count" | "mean" | "std" | "min" | "max" | "l1" | "l2" | "zeros" | "nan" | "inf")[];
+                mode?: "train" | "eval" | "predict";
+                /** @description At most this many points per series, each bucket's first, min, max and last. tensors x stats x max_points is at most 100000. */
+                max_points?: number;
+                /** @description Only points with a step at least this. */
+                min_step?: number | null;
+                /** @description Only points with a step at most this. */
+                max_step?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Statistics of tensors over steps, each downsampled keeping every bucket's extremes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerStatsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listDebuggerTensors: {
+        parameters: {
+            query?: {
+                /** @description Only this mode's tensors (default: every mode). */
+                mode?: ("train" | "eval" | "predict") | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A run's watched tensors with the statistics, histograms and summaries stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebuggerTensorsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
