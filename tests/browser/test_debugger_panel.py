@@ -129,7 +129,7 @@ def fired_run(lab: LabServer, lab_base: Path) -> Iterator[dict[str, Any]]:
             ],
         )
         states = rule_states(RuleStatus.FIRING, 290)
-        states[1] = RuleState("WeightUpdateRatio", RuleStatus.FIRING, {}, 290)
+        states.append(RuleState("WeightUpdateRatio", RuleStatus.FIRING, {}, 290))
         debugger.save_rule_states(run["id"], states)
         status, answer = lab.api("PATCH", f"runs/{run['id']}", {"status": "FINISHED"})
         assert status == 200, answer
@@ -139,6 +139,7 @@ def fired_run(lab: LabServer, lab_base: Path) -> Iterator[dict[str, Any]]:
 def test_a_fired_rule_shows_its_finding_at_its_step(
     studio: StudioPage, fired_run: dict[str, Any]
 ) -> None:
+    assert studio.has_command("studio:open-debugger")
     panel = studio.open_debugger(fired_run["id"])
     assert studio.debugger_tab_selected(panel)
     # The newest finding's tensor is charted first; the tensors are grouped by module.

@@ -72,7 +72,7 @@ export function HistogramHeatmap(props: IHistogramHeatmapProps): JSX.Element {
         title: { text: trans.__('step') },
         ...(range ? { range: [range.min, range.max], autorange: false } : {})
       },
-      yaxis: { ...axis, title: { text: histograms.tensor } },
+      yaxis: { ...axis, title: { text: trans.__('value') } },
       shapes:
         focusStep === null
           ? []
