@@ -75,7 +75,7 @@ export class DebuggerAPI implements IDebuggerAPI {
     this._client = createStudioClient(settings);
   }
 
-  listTensors(runId: string, mode?: string): Promise<TensorList> {
+  async listTensors(runId: string, mode?: string): Promise<TensorList> {
     return unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/tensors', {
         params: { path: { run_id: runId }, query: { mode: asMode(mode) } }
@@ -105,7 +105,10 @@ export class DebuggerAPI implements IDebuggerAPI {
     return answer.series;
   }
 
-  getHistograms(runId: string, query: IHistogramQuery): Promise<Histograms> {
+  async getHistograms(
+    runId: string,
+    query: IHistogramQuery
+  ): Promise<Histograms> {
     return unwrap(
       this._client.GET('/studio/api/runs/{run_id}/debugger/histograms', {
         params: {
