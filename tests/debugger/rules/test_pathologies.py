@@ -200,14 +200,15 @@ def imbalanced_labels() -> list[Finding]:
     return train(model, _adam(model), data, steps=25)
 
 
-STALL_SECONDS = 0.5
+STALL_SECONDS = 1.0
+PAUSED_AFTER = 4
 
 
 def stalls() -> list[Finding]:
     torch.manual_seed(0)
     model = mlp([20, 32, 32, 4])
     stalled = rules.StalledTraining(threshold=STALL_SECONDS)
-    pause = (4, 3 * STALL_SECONDS)
+    pause = (PAUSED_AFTER, 2.5 * STALL_SECONDS)
     return train(
         model, _adam(model), blobs(2560, 0), steps=8, every=1, extra=[stalled], pause=pause
     )
@@ -292,6 +293,9 @@ def test_overfitting_is_seen_at_an_evaluation_pass(trained: Callable) -> None:
 
 
 def test_stalled_training_fires_once_during_the_pause(trained: Callable) -> None:
-    [stalled] = _of(trained(stalls), "StalledTraining")
-    assert stalled.values["last_step"] is not None
-    assert stalled.values["seconds"] > STALL_SECONDS
+    stalled = _of(trained(stalls), "StalledTraining")
+    # Records arrive a step late: the last before the pause is that of the step before it
+    # (or of its own step, when read at once). A loaded machine may add a slow start.
+    during = [f for f in stalled if f.values["last_step"] in (PAUSED_AFTER - 1, PAUSED_AFTER)]
+    assert len(during) == 1, [f.message for f in stalled]
+    assert during[0].values["seconds"] > STALL_SECONDS
