@@ -9,6 +9,7 @@ then replace the ones the run had under the same rule names; other rules' are ke
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -57,20 +58,21 @@ def evaluate(
             raise InvalidInput(f'rules is "default" or a list of rules, not {rules!r}.')
         chosen = default_rules()
     else:
-        chosen = list(rules)
+        # Copies: rules keep state, and the caller's may run again on another run.
+        chosen = [copy.deepcopy(rule) for rule in rules]
     backend = debugger_backend(studio.Client(tracking_uri)._backend)
+    if record and not isinstance(backend, DebuggerService):
+        raise InvalidInput(
+            "evaluate replaces findings in a local store (a folder or a database URL); "
+            "pass record=False to re-run rules on a Studio server's run."
+        )
     engine = RuleEngine(chosen)
     findings: list[Finding] = []
     for step_record in stored_records(backend.series, run_id):
         findings += engine.observe(step_record)
     findings += engine.finish()
-    if not record:
+    if not isinstance(backend, DebuggerService) or not record:
         return findings
-    if not isinstance(backend, DebuggerService):
-        raise InvalidInput(
-            "evaluate replaces findings in a local store (a folder or a database URL); "
-            "pass record=False to re-run rules on a Studio server's run."
-        )
     names = [rule.name for rule in chosen]
     return replace_rule_results(backend.store, run_id, names, findings, engine.states())
 
