@@ -196,7 +196,7 @@ class UnchangedTensor(Rule):
         if _skipped(record):
             return []
         checked: list[tuple[str, str]] = []
-        unchanged: list[tuple[str, str]] = []
+        windows: list[npt.NDArray[np.float64]] = []
         for row, tensor in enumerate(record.tensors):
             if not self.selection(tensor):
                 continue
@@ -205,14 +205,16 @@ class UnchangedTensor(Rule):
             if history and history[-1][0] == record.step:
                 history.pop()  # the same step saved again: its latest values
             history.append((record.step, record.stats[row].copy()))
-            if len(history) < self.num_steps:
-                continue
-            checked.append(key)
-            latest = history[-1][1]
-            if all(
-                np.allclose(old, latest, self.rtol, self.atol, self.equal_nan) for _, old in history
-            ):
-                unchanged.append(key)
+            if len(history) == self.num_steps:
+                checked.append(key)
+                windows.append(np.stack([values for _, values in history]))
+        unchanged: list[tuple[str, str]] = []
+        if windows:
+            # tensors x steps x statistics, each step against the latest, in one call.
+            stacked = np.stack(windows)
+            close = np.isclose(stacked, stacked[:, -1:], self.rtol, self.atol, self.equal_nan)
+            same = np.asarray(close.all(axis=(1, 2)))
+            unchanged = [key for key, kept in zip(checked, same.tolist(), strict=True) if kept]
         new = [tensor for _, tensor in self._episodes.begin(checked, unchanged)]
         if not new:
             return []

@@ -74,7 +74,7 @@ class ClassImbalance(Rule):
         self.samples = samples
         self.labels_pattern = re.compile(labels_regex)
         self.predictions_pattern = re.compile(predictions_regex)
-        self._window: dict[str, deque[_Counts]] = {}
+        self._windows: dict[str, _Window] = {}
         self._episodes: Episodes[tuple[str, str, int]] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
@@ -82,14 +82,13 @@ class ClassImbalance(Rule):
         if labels is None or not labels.sum():
             return []
         correct = self._vector(record, self.predictions_pattern, "correct")
-        window = self._window.setdefault(record.mode, deque())
-        window.append((labels, correct))
-        while len(window) > 1 and _total(window) - window[0][0].sum() >= self.samples:
-            window.popleft()
-        if _total(window) < self.samples:
+        window = self._windows.setdefault(record.mode, _Window())
+        window.add(labels, correct)
+        while len(window.steps) > 1 and window.total - window.steps[0][0].sum() >= self.samples:
+            window.drop_oldest()
+        if window.total < self.samples:
             return []
-        size = max(max(counts.size, 0 if right is None else right.size) for counts, right in window)
-        counts = sum((_padded(c, size) for c, _ in window), np.zeros(size))
+        counts, judged, right = window.counts, window.judged, window.right
         seen = np.flatnonzero(counts)
         checked: list[tuple[str, str, int]] = [(record.mode, "imbalance", -1)]
         failing: list[tuple[str, str, int]] = []
@@ -97,11 +96,8 @@ class ClassImbalance(Rule):
         ratio = counts[largest] / counts[smallest]
         if ratio > self.threshold_imbalance:
             failing.append((record.mode, "imbalance", -1))
-        predicted = [(c, r) for c, r in window if r is not None]
-        mispredicted = np.zeros(size)
-        if predicted:
-            judged = sum((_padded(c, size) for c, _ in predicted), np.zeros(size))
-            right = sum((_padded(r, size) for _, r in predicted), np.zeros(size))
+        mispredicted = np.zeros(counts.size)
+        if judged.sum():
             overall = 1.0 - right.sum() / judged.sum()
             for label in np.flatnonzero(judged).tolist():
                 mispredicted[label] = 1.0 - right[label] / judged[label]
@@ -151,8 +147,38 @@ class ClassImbalance(Rule):
         return None
 
 
-def _total(window: deque[_Counts]) -> float:
-    return float(sum(counts.sum() for counts, _ in window))
+class _Window:
+    """The per-class counts of the most recent saved steps, and their running sums."""
+
+    def __init__(self) -> None:
+        self.steps: deque[_Counts] = deque()
+        self.counts = np.zeros(0)  # labels per class
+        self.judged = np.zeros(0)  # labels per class of the steps with predictions
+        self.right = np.zeros(0)  # correct predictions per class
+
+    @property
+    def total(self) -> float:
+        return float(self.counts.sum())
+
+    def add(self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None) -> None:
+        self.steps.append((labels, correct))
+        self._sum(labels, correct, 1.0)
+
+    def drop_oldest(self) -> None:
+        labels, correct = self.steps.popleft()
+        self._sum(labels, correct, -1.0)
+
+    def _sum(
+        self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None, sign: float
+    ) -> None:
+        size = max(self.counts.size, labels.size, 0 if correct is None else correct.size)
+        self.counts, self.judged, self.right = (
+            _padded(values, size) for values in (self.counts, self.judged, self.right)
+        )
+        self.counts[: labels.size] += sign * labels
+        if correct is not None:
+            self.judged[: labels.size] += sign * labels
+            self.right[: correct.size] += sign * correct
 
 
 class StalledTraining(Rule):
