@@ -151,9 +151,9 @@ class Interval:
     """Which epochs get a full record (the losses are recorded at every epoch).
 
     `every=N`: the first epoch, then every N-th, and the last. `every="auto"`: the first two
-    epochs, then an interval chosen from the measured cost of a full record against an
-    epoch's training, to keep the overhead under `OVERHEAD` and never more than `LONGEST`
-    epochs apart; measured again at each full record.
+    epochs, then as often as keeps the full records' cost (the tracer and the rules) under
+    `OVERHEAD` of the training's, and at least every `LONGEST` epochs. The costs are the
+    smallest measured so far, which a busy machine's pauses do not inflate.
     """
 
     def __init__(self, every: int | str, total: int) -> None:
@@ -162,15 +162,26 @@ class Interval:
         self.auto = every == "auto"
         self.every = 1 if isinstance(every, str) else every
         self.total = total
+        self._next = 1
+        self._training = math.inf
+        self._recording = math.inf
 
     def due(self, step: int) -> bool:
-        return step == 1 or step % self.every == 0 or step == self.total
+        if step in (1, self.total):
+            return True
+        return step >= self._next if self.auto else step % self.every == 0
 
     def measured(self, step: int, training: float, recording: float) -> None:
-        """The seconds one epoch's training and its full record took."""
-        if self.auto and step > 1 and training > 0:
-            wanted = math.ceil(recording / (OVERHEAD * training))
+        """The seconds epoch `step`'s training and its full record took."""
+        if not self.auto:
+            return
+        if step > 1:  # the first epoch makes the model; its record has no updates
+            self._training = min(self._training, training)
+            self._recording = min(self._recording, recording)
+        if self._training > 0 and math.isfinite(self._training):
+            wanted = math.ceil(self._recording / (OVERHEAD * self._training))
             self.every = min(LONGEST, max(1, wanted))
+        self._next = step + self.every
 
 
 def _epochs(
@@ -198,11 +209,11 @@ def _epochs(
             estimator.partial_fit(X, y, **params)
         trained = time.perf_counter()
         records = tracer.epoch(step, full)
-        if full:
-            interval.measured(step, trained - started, time.perf_counter() - trained)
         session.submit(records.train)
         if records.eval is not None:
             session.submit(records.eval)
+        if full:
+            interval.measured(step, trained - started, time.perf_counter() - trained)
         result._add(step, records)
         if session.should_stop:
             result.stopped = step < total

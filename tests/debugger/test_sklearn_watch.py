@@ -400,18 +400,47 @@ def test_every_n_epochs_records_every_tensor_and_the_losses_at_each_epoch(iris: 
     assert train[4].stat("losses/loss", "mean") == pytest.approx(expected[4].loss_)
 
 
+def full_epochs(interval: Interval, steps: range, training: float, recording: float) -> list[int]:
+    """The epochs of `steps` that get a full record, as watch's loop asks, each costing
+    `recording` seconds beside an epoch's `training`."""
+    due = []
+    for step in steps:
+        if interval.due(step):
+            due.append(step)
+            interval.measured(step, training, recording)
+    return due
+
+
 def test_every_auto_spaces_the_full_records_to_keep_their_cost_under_3_percent() -> None:
-    interval = Interval("auto", total=1000)
-    assert interval.due(1)
-    assert interval.due(2)
-    interval.measured(2, training=0.010, recording=0.0012)
+    interval = Interval("auto", total=40)
+    # 1.2 ms beside 10 ms is 12%: every 4th epoch keeps it at 3%.
+    assert full_epochs(interval, range(1, 20), training=0.010, recording=0.0012) == [
+        1,
+        2,
+        6,
+        10,
+        14,
+        18,
+    ]
     assert interval.every == 4
-    assert [step for step in range(3, 13) if interval.due(step)] == [4, 8, 12]
-    interval.measured(12, training=0.010, recording=0.5)
-    assert interval.every == 100
+    # A busy moment costs more: the least measured counts.
+    assert full_epochs(interval, range(20, 23), training=0.010, recording=0.5) == [22]
+    assert interval.every == 4
+    assert full_epochs(interval, range(23, 41), training=0.010, recording=0.0006) == [
+        26,
+        28,
+        30,
+        32,
+        34,
+        36,
+        38,
+        40,
+    ]
+    assert interval.every == 2
+    slow = Interval("auto", total=1000)
+    assert full_epochs(slow, range(1, 300), training=0.001, recording=1.0) == [1, 2, 102, 202]
     fixed = Interval(5, total=12)
-    fixed.measured(5, training=0.010, recording=1.0)
-    assert [step for step in range(1, 13) if fixed.due(step)] == [1, 5, 10, 12]
+    assert full_epochs(fixed, range(1, 13), training=0.010, recording=1.0) == [1, 5, 10, 12]
     with pytest.raises(ValueError, match="every"):
         Interval(0, total=3)
 
