@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.utils.extmath import safe_sparse_dot
 
-from studio.debugger.record import StepRecord, tensor_name
+from studio.debugger.record import StepRecord, collection_of, tensor_name
 from studio.debugger.sklearn_losses import (
     accuracy,
     class_indices,
@@ -34,9 +34,10 @@ from studio.debugger.sklearn_losses import (
     network_loss,
     r2,
 )
-from studio.debugger.stats import numpy_stats
+from studio.debugger.stats import Bins, numpy_histograms, numpy_stats
 
 __all__ = [
+    "HISTOGRAM_COLLECTIONS",
     "Batch",
     "EpochRecords",
     "LinearTracer",
@@ -47,6 +48,10 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+HISTOGRAM_COLLECTIONS = ("weights", "biases", "updates", "activations")
+"""The collections whose tensors get histograms where asked (the others hold losses, class
+indices and targets, which a histogram of fixed bins around zero would not show)."""
 
 SATURATION = 0.97
 """A logistic unit is saturated when its output is below 1 - SATURATION or above SATURATION;
@@ -82,6 +87,8 @@ class RecordBuilder:
     arrays: list[npt.ArrayLike] = field(default_factory=list)
     vectors: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     scalars: dict[str, float] = field(default_factory=dict)
+    bins: Bins | None = None
+    """Where given, the histograms of the tensors of `HISTOGRAM_COLLECTIONS` in these bins."""
 
     def add(
         self,
@@ -118,12 +125,25 @@ class RecordBuilder:
         )
 
     def build(self, step: int, mode: str) -> StepRecord:
+        histograms = {}
+        if self.bins is not None:
+            chosen = [
+                index
+                for index, name in enumerate(self.names)
+                if collection_of(name) in HISTOGRAM_COLLECTIONS
+            ]
+            counts = numpy_histograms([self.arrays[index] for index in chosen], self.bins)
+            edges = self.bins.edges
+            histograms = {
+                self.names[i]: (edges, row) for i, row in zip(chosen, counts, strict=True)
+            }
         return StepRecord(
             step=step,
             mode=mode,
             timestamp=int(time.time() * 1000),
             tensors=tuple(self.names),
             stats=numpy_stats(self.arrays),
+            histograms=histograms,
             vectors=self.vectors,
             scalars=self.scalars,
         )
@@ -240,11 +260,13 @@ class _Tracer:
         probe: Batch,
         validation: Batch | None,
         classes: int | None,
+        bins: Bins | None = None,
     ) -> None:
         self.estimator = estimator
         self.probe = probe
         self.validation = validation
         self.classes = classes
+        self.bins = bins
         self.updates = Updates()
 
     def parameters(self) -> list[Parameter]:
@@ -339,7 +361,7 @@ class NetworkTracer(_Tracer):
         return hasattr(self.estimator, "coefs_")
 
     def epoch(self, step: int, full: bool = True) -> EpochRecords:
-        builder = RecordBuilder()
+        builder = RecordBuilder(bins=self.bins)
         if full:
             self._parameter_record(builder)
             *hidden, output = network_outputs(self.estimator, self.probe.inputs)
@@ -365,8 +387,9 @@ class LinearTracer(_Tracer):
         validation: Batch | None,
         classes: int | None,
         train: Batch,
+        bins: Bins | None = None,
     ) -> None:
-        super().__init__(estimator, probe, validation, classes)
+        super().__init__(estimator, probe, validation, classes, bins)
         self.train = train
 
     def parameters(self) -> list[Parameter]:
@@ -388,7 +411,7 @@ class LinearTracer(_Tracer):
         return hasattr(self.estimator, "coef_")
 
     def epoch(self, step: int, full: bool = True) -> EpochRecords:
-        builder = RecordBuilder()
+        builder = RecordBuilder(bins=self.bins)
         if full:
             self._parameter_record(builder)
             self._classes(builder, self.outputs(self.probe), self.probe.target)

@@ -46,6 +46,7 @@ from sklearn.utils import _safe_indexing, check_array
 from studio.debugger.session import DebugSession
 from studio.debugger.sklearn_boosting import BoostingMonitor
 from studio.debugger.sklearn_tracers import Batch, EpochRecords, LinearTracer, NetworkTracer
+from studio.debugger.stats import Bins
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding
@@ -102,6 +103,7 @@ def watch(
     rules: str | Sequence[Rule] | None = "default",
     *,
     every: int | str = "auto",
+    histograms: bool | Bins = False,
     probe_size: int = PROBE_SIZE,
     random_state: int | None = 0,
     fit_params: Mapping[str, Any] | None = None,
@@ -113,13 +115,15 @@ def watch(
 
     `rules` is "default", None or a list of `Rule`s. `every` is how often an epoch's record
     holds every tensor, not only the losses (see `Interval`; GradientBoosting records every
-    stage in full). `probe_size` rows of X (drawn with
-    `random_state`) are the probe batch. `fit_params` go to every `partial_fit` (or to `fit`),
-    e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
+    stage in full). `histograms` adds, to the full records, the histograms of the weights,
+    biases, updates and activations: True for 64 bins over [-1, 1], or a `Bins`.
+    `probe_size` rows of X (drawn with `random_state`) are the probe batch. `fit_params` go
+    to every `partial_fit` (or to `fit`), e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
     cell, or a printed line per finding) can be turned off, as in `DebugSession`; a `session`
     given is used as it is (its run, rules, sink and display) and left open.
     """
     family = _family(estimator)
+    bins = Bins() if histograms is True else (histograms or None)
     owned = session is None
     if session is None:
         session = DebugSession(run=_run(run), rules=rules, sink=sink, display=display)
@@ -131,14 +135,16 @@ def watch(
         validation = _batch(*validation_data, classes) if validation_data is not None else None
         count = None if classes is None else len(classes)
         if family == "boosting":
-            _boost(estimator, X, y, epochs, session, probe, validation, count, result, fit_params)
+            monitor = BoostingMonitor(session, probe, validation, count, result._add, bins)
+            _boost(estimator, X, y, epochs, session, monitor, result, fit_params)
         else:
             if family == "network":
                 tracer: NetworkTracer | LinearTracer = NetworkTracer(
-                    estimator, probe, validation, count
+                    estimator, probe, validation, count, bins
                 )
             else:
-                tracer = LinearTracer(estimator, probe, validation, count, _batch(X, y, classes))
+                train = _batch(X, y, classes)
+                tracer = LinearTracer(estimator, probe, validation, count, train, bins)
             total = int(estimator.max_iter) if epochs is None else epochs
             _epochs(estimator, X, y, total, every, classes, session, tracer, result, fit_params)
     finally:
@@ -226,15 +232,12 @@ def _boost(
     y: Any,
     epochs: int | None,
     session: DebugSession,
-    probe: Batch,
-    validation: Batch | None,
-    classes: int | None,
+    monitor: BoostingMonitor,
     result: WatchResult,
     fit_params: Mapping[str, Any] | None,
 ) -> None:
     if epochs is not None:
         estimator.set_params(n_estimators=epochs)
-    monitor = BoostingMonitor(session, probe, validation, classes, result._add)
     estimator.fit(X, y, monitor=monitor, **dict(fit_params or {}))
     result.stopped = session.should_stop and result.epochs < estimator.n_estimators
 

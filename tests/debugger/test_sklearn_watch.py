@@ -27,7 +27,7 @@ from sklearn.tree import DecisionTreeClassifier
 import studio
 from studio.debugger import Finding, Rule, watch
 from studio.debugger.sklearn_watch import Interval
-from studio.debugger.stats import numpy_stats
+from studio.debugger.stats import Bins, numpy_histograms, numpy_stats
 from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
@@ -471,3 +471,33 @@ def test_a_warm_started_boosting_counts_its_earlier_stages(iris: Any) -> None:
     staged = list(estimator.staged_predict(X_valid))
     assert sink.mode("eval")[-1].scalars["score"] == pytest.approx(np.mean(staged[-1] == y_valid))
     assert sink.mode("eval")[0].scalars["score"] == pytest.approx(np.mean(staged[2] == y_valid))
+
+
+def test_histograms_of_weights_updates_and_activations_in_fixed_bins(iris: Any) -> None:
+    X, y, _, _ = iris
+    sink = MemorySink()
+    bins = Bins(-2.0, 2.0, 8)
+    estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+    watch(estimator, X, y, epochs=2, rules=None, sink=sink, every=1, histograms=bins)
+    last = sink.records[-1]
+    assert sorted(last.histograms) == sorted(
+        name
+        for name in last.tensors
+        if name.split("/")[0] in ("weights", "biases", "updates", "activations")
+    )
+    edges, counts = last.histograms["weights/hidden.0.coef"]
+    np.testing.assert_array_equal(edges, bins.edges)
+    np.testing.assert_array_equal(counts, numpy_histograms([estimator.coefs_[0]], bins)[0])
+    hidden = np.maximum(X @ estimator.coefs_[0] + estimator.intercepts_[0], 0)
+    np.testing.assert_array_equal(
+        last.histograms["activations/hidden.0"][1], numpy_histograms([hidden], bins)[0]
+    )
+    boosted = MemorySink()
+    watch(
+        GradientBoostingClassifier(n_estimators=2), X, y, rules=None, sink=boosted, histograms=True
+    )
+    assert list(boosted.records[0].histograms) == ["updates/stage"]
+    assert boosted.records[0].histograms["updates/stage"][1].sum() == len(X) * 3
+    plain = MemorySink()
+    watch(SGDClassifier(), X, y, epochs=1, rules=None, sink=plain)
+    assert plain.records[0].histograms == {}
