@@ -118,9 +118,10 @@ def watch(
     stage in full). `histograms` adds, to the full records, the histograms of the weights,
     biases, updates and activations: True for 64 bins over [-1, 1], or a `Bins`.
     `probe_size` rows of X (drawn with `random_state`) are the probe batch. `fit_params` go
-    to every `partial_fit` (or to `fit`), e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
-    cell, or a printed line per finding) can be turned off, as in `DebugSession`; a `session`
-    given is used as it is (its run, rules, sink and display) and left open.
+    to every `partial_fit` (or to `fit`), e.g. sample_weight. `sink` replaces the run's
+    store and `display` (the widget under the cell, or a printed line per finding) can be
+    turned off, as in `DebugSession`; a `session` given is used as it is (its run, rules,
+    sink and display) and left open.
     """
     family = _family(estimator)
     bins = Bins() if histograms is True else (histograms or None)
