@@ -25,7 +25,7 @@ import numpy.typing as npt
 from sklearn.utils import check_array
 
 from studio.debugger.sklearn_losses import accuracy, class_indices, r2
-from studio.debugger.sklearn_tracers import Batch, EpochRecords, RecordBuilder
+from studio.debugger.sklearn_records import Batch, EpochRecords, RecordBuilder
 
 if TYPE_CHECKING:
     from studio.debugger.stats import Bins

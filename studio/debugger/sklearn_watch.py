@@ -45,7 +45,8 @@ from sklearn.utils import _safe_indexing, check_array
 
 from studio.debugger.session import DebugSession
 from studio.debugger.sklearn_boosting import BoostingMonitor
-from studio.debugger.sklearn_tracers import Batch, EpochRecords, LinearTracer, NetworkTracer
+from studio.debugger.sklearn_records import Batch, EpochRecords
+from studio.debugger.sklearn_tracers import LinearTracer, NetworkTracer
 from studio.debugger.stats import Bins
 
 if TYPE_CHECKING:

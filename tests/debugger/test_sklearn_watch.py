@@ -8,106 +8,42 @@ metrics, a forward pass written out here.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 import studio
-from studio.debugger import Finding, Rule, watch
+from studio.debugger import watch
 from studio.debugger.sklearn_watch import Interval
-from studio.debugger.stats import Bins, numpy_histograms, numpy_stats
+from studio.debugger.stats import Bins, numpy_histograms
+from tests.debugger.sklearn_support import (
+    FloatArray,
+    MemorySink,
+    Split,
+    StopAtStep,
+    assert_stats,
+    iris_split,
+    replay,
+    scaled,
+)
 from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from studio.debugger.record import StepRecord
-
-FloatArray = npt.NDArray[np.float64]
-
-
-class MemorySink:
-    """The session's sink, in memory: what a run's store would receive."""
-
-    def __init__(self) -> None:
-        self.records: list[StepRecord] = []
-        self.findings: list[Finding] = []
-        self.states: list[Any] = []
-        self.closed = False
-
-    def write(
-        self, record: StepRecord | None, findings: Sequence[Finding], states: Sequence[Any]
-    ) -> None:
-        if record is not None:
-            self.records.append(record)
-        self.findings += findings
-        self.states = list(states)
-
-    def flush(self, timeout: float | None = None) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def mode(self, mode: str) -> list[StepRecord]:
-        return [record for record in self.records if record.mode == mode]
-
-
-class StopAtStep(Rule):
-    """Fires once the step reaches `step`."""
-
-    def __init__(self, step: int, **options: Any) -> None:
-        super().__init__(step=step, **options)
-        self.step = step
-
-    def observe(self, record: StepRecord) -> list[Finding]:
-        if record.mode == "train" and record.step >= self.step:
-            return [self.finding(record, ("losses/loss",), f"step {record.step}")]
-        return []
-
-
-def scaled(X: FloatArray) -> FloatArray:
-    return StandardScaler().fit_transform(X)
-
 
 @pytest.fixture(scope="module")
-def iris() -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, npt.NDArray[np.int64]]:
-    X, y = load_iris(return_X_y=True)
-    X = scaled(X)
-    order = np.random.default_rng(0).permutation(len(X))
-    train, valid = order[:110], order[110:]
-    return X[train], y[train], X[valid], y[valid]
-
-
-def assert_stats(record: StepRecord, tensor: str, array: npt.ArrayLike) -> None:
-    np.testing.assert_allclose(
-        record.stats[record.tensors.index(tensor)], numpy_stats([array])[0], rtol=1e-9, atol=1e-12
-    )
-
-
-def replay(estimator: Any, X: FloatArray, y: Any, epochs: int, classes: Any = None) -> list[Any]:
-    """Copies of `estimator` after each of `epochs` plain partial_fit epochs."""
-    model = clone(estimator)
-    states = []
-    for epoch in range(epochs):
-        if epoch == 0 and classes is not None:
-            model.partial_fit(X, y, classes=classes)
-        else:
-            model.partial_fit(X, y)
-        states.append(copy.deepcopy(model))
-    return states
+def iris() -> Split:
+    return iris_split()
 
 
 def test_mlp_classifier_records_weights_updates_losses_and_activations_of_the_probe(
@@ -266,65 +202,6 @@ def test_logistic_units_saturate_below_3_and_above_97_percent(iris: Any) -> None
     assert 0 < saturated.mean() < 1
 
 
-def test_gradient_boosting_records_each_stage_through_its_monitor() -> None:
-    X, y = load_breast_cancer(return_X_y=True)
-    X, y, X_valid, y_valid = X[:400], y[:400], X[400:], y[400:]
-    estimator = GradientBoostingClassifier(
-        n_estimators=50, max_depth=2, learning_rate=0.3, random_state=0
-    )
-    sink = MemorySink()
-    result = watch(
-        estimator,
-        X,
-        y,
-        epochs=5,
-        validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        probe_size=100,
-    )
-    assert estimator.n_estimators_ == 5
-    train, evaluation = sink.mode("train"), sink.mode("eval")
-    assert [r.step for r in train] == [1, 2, 3, 4, 5] == [r.step for r in evaluation]
-    np.testing.assert_allclose(
-        [r.stat("losses/loss", "mean") for r in train], estimator.train_score_
-    )
-    # GradientBoosting reports the binomial deviance: twice the log loss.
-    staged = list(estimator.staged_predict_proba(X_valid))
-    np.testing.assert_allclose(
-        [r.stat("losses/loss", "mean") for r in evaluation],
-        [2 * log_loss(y_valid, p) for p in staged],
-    )
-    np.testing.assert_allclose(
-        [r.scalars["score"] for r in evaluation], [np.mean(p.argmax(1) == y_valid) for p in staged]
-    )
-    assert result.history["val_loss"] == [r.stat("losses/loss", "mean") for r in evaluation]
-    update = train[2].stats[train[2].tensors.index("updates/stage")]
-    assert update[0] == 100
-    rows = train[2].vectors["labels"]["count"].sum()
-    assert rows == 100
-    assert not result.stopped
-
-
-def test_gradient_boosting_regressor_stage_updates_are_the_learning_rate_times_the_tree() -> None:
-    X, y = load_diabetes(return_X_y=True)
-    estimator = GradientBoostingRegressor(
-        n_estimators=3, max_depth=2, learning_rate=0.5, random_state=0
-    )
-    sink = MemorySink()
-    watch(
-        estimator, X, y, validation_data=(X[:50], y[:50]), rules=None, sink=sink, probe_size=len(X)
-    )
-    for stage, record in enumerate(sink.mode("train")):
-        assert_stats(record, "updates/stage", 0.5 * estimator.estimators_[stage, 0].predict(X))
-    assert_stats(sink.mode("train")[-1], "predictions", estimator.predict(X))
-    valid = sink.mode("eval")[-1]
-    assert valid.stat("losses/loss", "mean") == pytest.approx(
-        mean_squared_error(y[:50], estimator.predict(X[:50]))
-    )
-    assert valid.scalars["score"] == pytest.approx(r2_score(y[:50], estimator.predict(X[:50])))
-
-
 def epochs_trained(estimator: Any, rows: int) -> int:
     """How many epochs (stages) the estimator's own counters say it was trained for."""
     if isinstance(estimator, MLPClassifier):
@@ -457,20 +334,6 @@ def test_watch_uses_the_active_run_unless_told_not_to(
         assert watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink()).session.run is run
         alone = watch(SGDClassifier(), X, y, epochs=1, sink=MemorySink(), run=False)
         assert alone.session.run is None
-
-
-def test_a_warm_started_boosting_counts_its_earlier_stages(iris: Any) -> None:
-    X, y, X_valid, y_valid = iris
-    estimator = GradientBoostingClassifier(
-        n_estimators=2, max_depth=1, warm_start=True, random_state=0
-    )
-    estimator.fit(X, y)
-    sink = MemorySink()
-    watch(estimator, X, y, epochs=4, validation_data=(X_valid, y_valid), rules=None, sink=sink)
-    assert [r.step for r in sink.mode("eval")] == [3, 4]
-    staged = list(estimator.staged_predict(X_valid))
-    assert sink.mode("eval")[-1].scalars["score"] == pytest.approx(np.mean(staged[-1] == y_valid))
-    assert sink.mode("eval")[0].scalars["score"] == pytest.approx(np.mean(staged[2] == y_valid))
 
 
 def test_histograms_of_weights_updates_and_activations_in_fixed_bins(iris: Any) -> None:
