@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.base import is_classifier
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils import _safe_indexing, check_array
 
 from studio.debugger.session import DebugSession
@@ -253,7 +253,8 @@ def _family(estimator: Any) -> str:
         return "network"
     if isinstance(estimator, (GradientBoostingClassifier, GradientBoostingRegressor)):
         return "boosting"
-    if hasattr(estimator, "partial_fit") and isinstance(getattr(estimator, "loss", None), str):
+    supervised = is_classifier(estimator) or is_regressor(estimator)
+    if supervised and isinstance(getattr(estimator, "loss", None), str):
         from sklearn.linear_model._stochastic_gradient import BaseSGD
 
         if isinstance(estimator, BaseSGD):

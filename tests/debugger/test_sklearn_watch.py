@@ -16,7 +16,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import SGDClassifier, SGDOneClassSVM
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.tree import DecisionTreeClassifier
@@ -244,6 +244,8 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
     X, y, X_valid, y_valid = iris
     with pytest.raises(TypeError, match="DecisionTreeClassifier"):
         watch(DecisionTreeClassifier(), X, y, epochs=1)
+    with pytest.raises(TypeError, match="SGDOneClassSVM"):
+        watch(SGDOneClassSVM(), X, y, epochs=1)
     with pytest.raises(ValueError, match="single-label"):
         watch(MLPClassifier(), X, np.column_stack([y, y]), epochs=1)
     with pytest.raises(ValueError, match=r"\[7\]"):
