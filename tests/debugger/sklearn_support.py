@@ -13,11 +13,12 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from studio.debugger import Finding, Rule
+from studio.debugger import Finding, Rule, watch
 from studio.debugger.stats import numpy_stats
 
 if TYPE_CHECKING:
     from studio.debugger.record import StepRecord
+    from studio.debugger.sklearn_watch import WatchResult
 
 FloatArray = npt.NDArray[np.float64]
 Split = tuple[FloatArray, npt.NDArray[np.int64], FloatArray, npt.NDArray[np.int64]]
@@ -93,3 +94,11 @@ def iris_split() -> Split:
     order = np.random.default_rng(0).permutation(len(X))
     train, valid = order[:110], order[110:]
     return X[train], y[train], X[valid], y[valid]
+
+
+def recorded(estimator: Any, X: Any, y: Any, **options: Any) -> tuple[WatchResult, MemorySink]:
+    """`watch` of `estimator` (itself: clone it to keep it) with no rule, every tensor at
+    every epoch, into a `MemorySink`; `options` go to `watch`."""
+    sink = MemorySink()
+    options = {"rules": None, "every": 1, "display": False, **options}
+    return watch(estimator, X, y, sink=sink, **options), sink

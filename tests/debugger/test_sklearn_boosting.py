@@ -11,8 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 
-from studio.debugger import watch
-from tests.debugger.sklearn_support import MemorySink, Split, assert_stats, iris_split
+from tests.debugger.sklearn_support import Split, assert_stats, iris_split, recorded
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +25,12 @@ def test_gradient_boosting_records_each_stage_through_its_monitor() -> None:
     estimator = GradientBoostingClassifier(
         n_estimators=50, max_depth=2, learning_rate=0.3, random_state=0
     )
-    sink = MemorySink()
-    result = watch(
+    result, sink = recorded(
         estimator,
         X,
         y,
         epochs=5,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
         probe_size=100,
     )
     assert estimator.n_estimators_ == 5
@@ -65,9 +61,12 @@ def test_gradient_boosting_regressor_stage_updates_are_the_learning_rate_times_t
     estimator = GradientBoostingRegressor(
         n_estimators=3, max_depth=2, learning_rate=0.5, random_state=0
     )
-    sink = MemorySink()
-    watch(
-        estimator, X, y, validation_data=(X[:50], y[:50]), rules=None, sink=sink, probe_size=len(X)
+    _, sink = recorded(
+        estimator,
+        X,
+        y,
+        validation_data=(X[:50], y[:50]),
+        probe_size=len(X),
     )
     for stage, record in enumerate(sink.mode("train")):
         assert_stats(record, "updates/stage", 0.5 * estimator.estimators_[stage, 0].predict(X))
@@ -85,8 +84,7 @@ def test_a_warm_started_boosting_counts_its_earlier_stages(iris: Any) -> None:
         n_estimators=2, max_depth=1, warm_start=True, random_state=0
     )
     estimator.fit(X, y)
-    sink = MemorySink()
-    watch(estimator, X, y, epochs=4, validation_data=(X_valid, y_valid), rules=None, sink=sink)
+    _, sink = recorded(estimator, X, y, epochs=4, validation_data=(X_valid, y_valid))
     assert [r.step for r in sink.mode("eval")] == [3, 4]
     staged = list(estimator.staged_predict(X_valid))
     assert sink.mode("eval")[-1].scalars["score"] == pytest.approx(np.mean(staged[-1] == y_valid))

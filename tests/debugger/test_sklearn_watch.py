@@ -32,6 +32,7 @@ from tests.debugger.sklearn_support import (
     StopAtStep,
     assert_stats,
     iris_split,
+    recorded,
     replay,
     scaled,
 )
@@ -51,16 +52,12 @@ def test_mlp_classifier_records_weights_updates_losses_and_activations_of_the_pr
 ) -> None:
     X, y, X_valid, y_valid = iris
     estimator = MLPClassifier(hidden_layer_sizes=(12, 6), random_state=0, learning_rate_init=0.01)
-    sink = MemorySink()
-    result = watch(
+    result, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=4,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        every=1,
     )
     expected = replay(estimator, X, y, 4, classes=[0, 1, 2])
 
@@ -125,16 +122,12 @@ def test_sgd_classifier_loss_is_its_own_loss_on_the_training_and_the_validation_
     X = scaled(X)
     X, y, X_valid, y_valid = X[:400], y[:400], X[400:], y[400:]
     estimator = SGDClassifier(loss="log_loss", random_state=0)
-    sink = MemorySink()
-    result = watch(
+    result, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=3,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        every=1,
         probe_size=50,
     )
     expected = replay(estimator, X, y, 3, classes=[0, 1])
@@ -163,15 +156,12 @@ def test_mlp_regressor_validation_loss_is_half_the_mean_squared_error() -> None:
     X, y = scaled(X), (y - y.mean()) / y.std()
     X, y, X_valid, y_valid = X[:300], y[:300], X[300:], y[300:]
     estimator = MLPRegressor(hidden_layer_sizes=(8,), activation="tanh", random_state=0)
-    sink = MemorySink()
-    watch(
+    _, sink = recorded(
         estimator,
         X,
         y,
         epochs=2,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
         probe_size=len(X),
     )
     valid = sink.mode("eval")[-1]
@@ -194,8 +184,7 @@ def test_mlp_regressor_validation_loss_is_half_the_mean_squared_error() -> None:
 def test_logistic_units_saturate_below_3_and_above_97_percent(iris: Any) -> None:
     X, y, _, _ = iris
     estimator = MLPClassifier(hidden_layer_sizes=(10,), activation="logistic", random_state=0)
-    sink = MemorySink()
-    watch(estimator, X * 20, y, epochs=1, rules=None, sink=sink)
+    _, sink = recorded(estimator, X * 20, y, epochs=1)
     hidden = 1 / (1 + np.exp(-(X * 20 @ estimator.coefs_[0] + estimator.intercepts_[0])))
     saturated = sink.records[0].vectors["activations/hidden.0"]["saturated"]
     np.testing.assert_allclose(saturated, ((hidden < 0.03) | (hidden > 0.97)).mean(axis=0))
@@ -255,15 +244,12 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
 def test_every_n_epochs_records_every_tensor_and_the_losses_at_each_epoch(iris: Any) -> None:
     X, y, X_valid, y_valid = iris
     estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
-    sink = MemorySink()
-    watch(
+    _, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=7,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
         every=3,
     )
     expected = replay(estimator, X, y, 7, classes=[0, 1, 2])
@@ -340,10 +326,9 @@ def test_watch_uses_the_active_run_unless_told_not_to(
 
 def test_histograms_of_weights_updates_and_activations_in_fixed_bins(iris: Any) -> None:
     X, y, _, _ = iris
-    sink = MemorySink()
     bins = Bins(-2.0, 2.0, 8)
     estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
-    watch(estimator, X, y, epochs=2, rules=None, sink=sink, every=1, histograms=bins)
+    _, sink = recorded(estimator, X, y, epochs=2, histograms=bins)
     last = sink.records[-1]
     assert sorted(last.histograms) == sorted(
         name
