@@ -20,8 +20,10 @@
 
 The probe batch is `probe_size` rows of `X` drawn once (all of them where there are fewer):
 the activations, labels and predictions that the rules read are the model's on those rows,
-the same rows at every epoch, so that a forward pass of a few hundred rows is all an epoch
-adds to the training.
+the same rows at every epoch, so that a record needs a forward pass of a few hundred rows,
+not of the training set. The training loss is the MLP's own `loss_`; an SGD model reports
+none, so its loss function is evaluated on all of X at each epoch (a product with the
+coefficients, cheaper than the epoch's training).
 
 A rule with the "stop" action ends the training after the epoch (or stage) it fired on;
 the result's `stopped` says so. `run` is a `studio.Run` whose store keeps the records,
