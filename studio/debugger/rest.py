@@ -130,26 +130,22 @@ class WholeSeries(RestRunSeries):
     many as one request allows; one longer than a request holds is read in pages.
     """
 
-    def read_many(
+    def _read_many(
         self,
         run_id: str,
         kind: str,
         keys: Sequence[str],
-        max_points: int | None = None,
-        *,
-        min_step: int | None = None,
-        max_step: int | None = None,
+        max_points: int | None,
+        min_step: int | None,
+        max_step: int | None,
     ) -> dict[str, MetricHistory]:
+        # `read_many`'s reading (as histories, or arrays made from them).
         if max_points is not None or not keys:
-            return super().read_many(
-                run_id, kind, keys, max_points, min_step=min_step, max_step=max_step
-            )
+            return super()._read_many(run_id, kind, keys, max_points, min_step, max_step)
         counts = {info.key: info.count for info in self.list_series(run_id, kind)}
         found: dict[str, MetricHistory] = {}
         for group, most in _groups(sorted(keys, key=lambda key: counts.get(key, 0)), counts):
-            found |= super().read_many(
-                run_id, kind, group, most, min_step=min_step, max_step=max_step
-            )
+            found |= super()._read_many(run_id, kind, group, most, min_step, max_step)
         for key, history in found.items():
             if history.downsampled:  # longer than a request holds, or grown since listed
                 found[key] = self.read(run_id, kind, key, min_step=min_step, max_step=max_step)
