@@ -14,7 +14,7 @@ import numpy as np
 
 from studio.debugger.record import collection_of, module_of
 from studio.debugger.rules.base import Rule
-from studio.debugger.rules.selection import Episodes, TensorSelection, figure, listed
+from studio.debugger.rules.selection import Episodes, TensorSelection, figure, frozen, listed
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -159,7 +159,8 @@ class UnchangedTensor(Rule):
     as unchanged when all ten of its statistics are, a fingerprint that a tensor which does
     change keeps only by a coincidence of every figure. Without `collection_names` or
     `tensor_regex` (SageMaker requires one), the weights and biases: training should change
-    every parameter. Steps that AMP's scaler skipped change nothing by design, and are left
+    every parameter. Parameters frozen on purpose (`requires_grad=False`: saved without a
+    gradient) and steps that AMP's scaler skipped change nothing by design, and are left
     out.
     """
 
@@ -197,8 +198,9 @@ class UnchangedTensor(Rule):
             return []
         checked: list[tuple[str, str]] = []
         windows: list[npt.NDArray[np.float64]] = []
+        unjudged = frozen(record)
         for row, tensor in enumerate(record.tensors):
-            if not self.selection(tensor):
+            if not self.selection(tensor) or tensor in unjudged:
                 continue
             key = (record.mode, tensor)
             history = self._history.setdefault(key, deque(maxlen=self.num_steps))

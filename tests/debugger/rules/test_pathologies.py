@@ -150,6 +150,16 @@ def healthy_deep() -> list[Finding]:
     )
 
 
+def healthy_fine_tuning() -> list[Finding]:
+    """The healthy MLP with its first layer frozen on purpose (`requires_grad=False`)."""
+    torch.manual_seed(0)
+    model = mlp([20, 32, 32, 4])
+    model[0].requires_grad_(False)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    data, validation = blobs(2560, 0), blobs(512, 1)
+    return train(model, torch.optim.Adam(trained, 1e-2), data, validation=validation)
+
+
 def learning_rate_blows_up() -> list[Finding]:
     torch.manual_seed(0)
     model = mlp([20, 32, 32, 4])
@@ -259,7 +269,9 @@ def test_the_rule_fires_on_its_pathology(rule: str, trained: Callable) -> None:
     assert _of(findings, rule), f"{rule} did not fire on {PATHOLOGY_OF[rule].__name__}"
 
 
-@pytest.mark.parametrize("training", [healthy_mlp, healthy_sigmoid, healthy_deep])
+@pytest.mark.parametrize(
+    "training", [healthy_mlp, healthy_sigmoid, healthy_deep, healthy_fine_tuning]
+)
 def test_no_rule_fires_on_a_healthy_training(training: Callable[[], list[Finding]]) -> None:
     findings = training()
     assert findings == [], [f"{f.rule}: {f.message}" for f in findings]
