@@ -59,20 +59,24 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def open_button_bundle(run_id: str, step: int | None = None) -> dict[str, Any]:
-    """The MIME bundle of the button that opens run `run_id`'s debugger panel at `step`."""
+def open_button_bundle(
+    run_id: str, step: int | None = None, tensor: str | None = None
+) -> dict[str, Any]:
+    """The MIME bundle of the button that opens run `run_id`'s debugger panel at `step`, on
+    `tensor`'s chart (None: no step, or no tensor, in particular)."""
     where = "" if step is None else f" at step {step}"
     return {
-        MIME_TYPE: {"run_id": run_id, "step": step},
+        MIME_TYPE: {"run_id": run_id, "step": step, "tensor": tensor},
         "text/plain": f"Studio debugger: run {run_id}{where} (open it from Studio's sidebar)",
     }
 
 
-def show_open_button(run_id: str, step: int | None = None) -> None:
-    """Display the button that opens a run's debugger panel (at `step`) under the cell."""
+def show_open_button(run_id: str, step: int | None = None, tensor: str | None = None) -> None:
+    """Display the button that opens a run's debugger panel (at `step`, on `tensor`) under
+    the cell."""
     from IPython.display import display
 
-    display(open_button_bundle(run_id, step), raw=True)  # type: ignore[no-untyped-call]
+    display(open_button_bundle(run_id, step, tensor), raw=True)  # type: ignore[no-untyped-call]
 
 
 def _run_id(session: DebugSession) -> str | None:
@@ -195,13 +199,16 @@ class NotebookDisplay:
         return max(0.0, self.summary_interval_s - (time.monotonic() - self._last_summary))
 
     def _show_button(self) -> None:
-        """Point the button at the latest finding's step; it changes only when a finding
-        comes, never at each step (it would flicker)."""
-        run_id, step = self.view.run_id, self.view.finding_step
+        """Point the button at the latest finding's step and first tensor; it changes only
+        when a finding comes, never at each step (it would flicker)."""
+        run_id, finding = self.view.run_id, self.view.latest_finding
+        step = finding.step if finding else None
         if run_id is None or (self.button.outputs and step == self._button_step):
             return
         self._button_step = step
-        output = {"output_type": "display_data", "data": open_button_bundle(run_id, step)}
+        tensor = finding.tensors[0] if finding and finding.tensors else None
+        bundle = open_button_bundle(run_id, step, tensor)
+        output = {"output_type": "display_data", "data": bundle}
         self.button.outputs = ({**output, "metadata": {}},)
 
 

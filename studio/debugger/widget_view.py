@@ -115,9 +115,9 @@ class DebuggerView:
             self.gradient_norm.add(record.step, float(math.sqrt(float((norms * norms).sum()))))
 
     @property
-    def finding_step(self) -> int | None:
-        """The latest finding's step (None before the first): where the panel opens."""
-        return self.findings[-1].step if self.findings else None
+    def latest_finding(self) -> Finding | None:
+        """Where the panel opens: the latest finding (None before the first)."""
+        return self.findings[-1] if self.findings else None
 
 
 def _number(value: float | None) -> str:

@@ -120,7 +120,7 @@ def test_the_widget_shows_rules_findings_step_interval_and_the_open_button(
 
     # The button opens the panel at the latest finding's step.
     (button,) = display.button.outputs
-    assert button["data"][MIME_TYPE] == {"run_id": run.id, "step": 30}
+    assert button["data"][MIME_TYPE] == {"run_id": run.id, "step": 30, "tensor": "losses/loss"}
 
     # One display, then its updates: findings at 20 and 30, the close. Each keeps the widget
     # view beside a text summary under one display id.
@@ -185,7 +185,7 @@ def test_a_session_in_a_terminal_prints_one_line_per_finding(
 
 def test_the_open_button_bundle_has_a_text_fallback() -> None:
     assert open_button_bundle("abc", 12) == {
-        MIME_TYPE: {"run_id": "abc", "step": 12},
+        MIME_TYPE: {"run_id": "abc", "step": 12, "tensor": None},
         "text/plain": "Studio debugger: run abc at step 12 (open it from Studio's sidebar)",
     }
 

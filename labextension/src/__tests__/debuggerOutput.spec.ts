@@ -39,15 +39,19 @@ describe('the debugger output', () => {
         calls.push(args);
       }
     });
-    const button = await rendered(commands, { run_id: 'abc', step: 40 });
+    const button = await rendered(commands, {
+      run_id: 'abc',
+      step: 40,
+      tensor: 'losses/loss'
+    });
     expect(button.textContent).toBe('Open in Studio debugger at step 40');
     expect(button.disabled).toBe(false);
     button.click();
     await Promise.resolve();
-    expect(calls).toEqual([{ runId: 'abc', step: 40 }]);
+    expect(calls).toEqual([{ runId: 'abc', step: 40, tensor: 'losses/loss' }]);
   });
 
-  it('opens at no step in particular when the output names none', async () => {
+  it('opens at no step or tensor in particular when the output names none', async () => {
     const commands = new CommandRegistry();
     const calls: unknown[] = [];
     commands.addCommand(OPEN_DEBUGGER_COMMAND, {
@@ -59,7 +63,7 @@ describe('the debugger output', () => {
     expect(button.textContent).toBe('Open in Studio debugger');
     button.click();
     await Promise.resolve();
-    expect(calls).toEqual([{ runId: 'abc', step: null }]);
+    expect(calls).toEqual([{ runId: 'abc' }]);
   });
 
   it('is disabled, saying why, until the command exists', async () => {
