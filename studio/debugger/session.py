@@ -160,6 +160,9 @@ class DebugSession:
         self._closed = True
         if self.watchdog is not None:
             self.watchdog.stop()
+        last = self.engine.finish()
+        if last:
+            self._act(None, last)
         if self.display is not None:
             try:
                 self.display.close()
