@@ -6,9 +6,9 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import {
   DEBUGGER_MIME_TYPE,
   DebuggerOutput,
-  OPEN_DEBUGGER_COMMAND,
   activateDebuggerOutput
 } from '../mime/debuggerOutput';
+import { CommandIDs } from '../tokens';
 
 const trans = nullTranslator.load('jupyter-studio');
 
@@ -34,7 +34,7 @@ describe('the debugger output', () => {
   it('runs studio:open-debugger once per click, with the run and the step', async () => {
     const commands = new CommandRegistry();
     const calls: unknown[] = [];
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
@@ -54,7 +54,7 @@ describe('the debugger output', () => {
   it('opens at no step or tensor in particular when the output names none', async () => {
     const commands = new CommandRegistry();
     const calls: unknown[] = [];
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
@@ -73,7 +73,7 @@ describe('the debugger output', () => {
     expect(button.title).toMatch(/not available/);
 
     const calls: unknown[] = [];
-    const command = commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    const command = commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
@@ -90,7 +90,7 @@ describe('the debugger output', () => {
 
   it('is disabled when the output names no run', async () => {
     const commands = new CommandRegistry();
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, { execute: () => undefined });
+    commands.addCommand(CommandIDs.openDebugger, { execute: () => undefined });
     const button = await rendered(commands, { step: 3 });
     expect(button.disabled).toBe(true);
     expect(button.title).toMatch(/names no run/);

@@ -14,11 +14,10 @@ import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIDs } from '../tokens';
+
 /** The MIME type of the output (data: { run_id, step?, tensor? }). */
 export const DEBUGGER_MIME_TYPE = 'application/vnd.studio.debugger+json';
-
-/** The command that opens a run's debugger panel: args { runId, step?, tensor? }. */
-export const OPEN_DEBUGGER_COMMAND = 'studio:open-debugger';
 
 /** Above JupyterLab's own renderers, so that the button wins over the text fallback. */
 export const DEBUGGER_OUTPUT_RANK = 0;
@@ -79,7 +78,7 @@ export class DebuggerOutput extends Widget implements IRenderMime.IRenderer {
   /** Label, state and title from the output and the command's presence. */
   update(): void {
     const output = this.output;
-    const available = this.commands.hasCommand(OPEN_DEBUGGER_COMMAND);
+    const available = this.commands.hasCommand(CommandIDs.openDebugger);
     const step =
       output?.step === null || output?.step === undefined
         ? ''
@@ -97,7 +96,7 @@ export class DebuggerOutput extends Widget implements IRenderMime.IRenderer {
 
   private open(): void {
     const output = this.output;
-    if (!output || !this.commands.hasCommand(OPEN_DEBUGGER_COMMAND)) {
+    if (!output || !this.commands.hasCommand(CommandIDs.openDebugger)) {
       return;
     }
     // The command's arguments are optional: absent, not null, where the output names none.
@@ -108,7 +107,7 @@ export class DebuggerOutput extends Widget implements IRenderMime.IRenderer {
         : {}),
       ...(output.tensor ? { tensor: output.tensor } : {})
     };
-    this.commands.execute(OPEN_DEBUGGER_COMMAND, args).catch(reason => {
+    this.commands.execute(CommandIDs.openDebugger, args).catch(reason => {
       console.error('Studio: the debugger panel could not be opened.', reason);
     });
   }
