@@ -8,6 +8,7 @@ The widget is displayed through a real IPython shell whose display publisher is 
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -24,7 +25,13 @@ from studio.debugger.rules.base import Rule
 from studio.debugger.session import DebugSession
 from studio.debugger.stats import STATS
 from studio.debugger.widget import MIME_TYPE, NotebookDisplay, open_button_bundle
-from studio.debugger.widget_view import SPARKLINE_POINTS, Sparkline, sparkline_svg
+from studio.debugger.widget_view import (
+    SPARKLINE_POINTS,
+    DebuggerView,
+    Sparkline,
+    render_text,
+    sparkline_svg,
+)
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding, RuleState
@@ -166,6 +173,19 @@ def test_text_summaries_are_throttled_and_the_last_one_is_complete(shell: Any) -
     assert len(updates) == 2  # the first finding's, then the close's: not one per finding
     assert "Findings: 30" in updates[-1].data["text/plain"]
     assert "Findings: 30" in display.html.value  # the widget itself is never held back
+
+
+def test_the_gradient_norm_says_when_a_gradient_is_not_finite() -> None:
+    view = DebuggerView()
+    record = step_record(0, 1.0)
+    record.stats[2, STATS.index("inf")] = 3.0  # gradients/fc2.weight
+    view.update(record, (), (), stopped=False)
+    record = step_record(1, 1.0)
+    record.stats[1, STATS.index("nan")] = 1.0
+    view.update(record, (), (), stopped=False)
+    assert view.gradient_norm.values[0] == math.inf
+    assert math.isnan(view.gradient_norm.values[1])
+    assert "gradient norm nan" in render_text(view)
 
 
 def test_a_session_in_a_terminal_prints_one_line_per_finding(
