@@ -230,3 +230,25 @@ def test_no_ipywidgets_outside_a_notebook(display: str) -> None:
         "assert 'ipywidgets' not in sys.modules and 'IPython' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+@pytest.mark.parametrize("display", [True, False])
+def test_a_torch_hook_shows_its_findings_unless_told_not_to(
+    display: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import torch
+
+    from studio.debugger.torch_hook import TorchHook
+
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    with TorchHook(model, optimizer, every=1, rules=[LossAbove(5.0)], display=display) as hook:
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = (model(torch.ones(4, 2)) ** 2).sum() + 9.0
+            loss.backward()
+            hook.record_loss(loss)
+            optimizer.step()
+    assert hook.findings
+    printed = capsys.readouterr().out
+    assert ("Studio debugger: LossAbove at step 0" in printed) is display
