@@ -18,6 +18,7 @@ and IPython are imported only on the notebook path.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -77,6 +78,10 @@ def show_open_button(run_id: str, step: int | None = None, tensor: str | None = 
     from IPython.display import display
 
     display(open_button_bundle(run_id, step, tensor), raw=True)  # type: ignore[no-untyped-call]
+
+
+def _logger() -> logging.Logger:
+    return logging.getLogger("studio.debugger")
 
 
 def _run_id(session: DebugSession) -> str | None:
@@ -187,7 +192,11 @@ class NotebookDisplay:
     def _trailing_render(self) -> None:
         with self._lock:
             self._timer = None
-        self.render(summary=self._summary_wait() == 0.0)
+        try:
+            self.render(summary=self._summary_wait() == 0.0)
+        except Exception:  # on the timer's thread: nobody else would hear of it
+            _logger().exception("The debugger's widget could not be updated.")
+            return
         wait = self._summary_wait()
         if wait is not None:
             self._render_later(wait)
@@ -212,8 +221,13 @@ class NotebookDisplay:
         self.button.outputs = ({**output, "metadata": {}},)
 
 
-def show(session: DebugSession) -> NotebookDisplay | TerminalDisplay:
-    """Show `session` live: the widget under the cell in a kernel, printed lines elsewhere."""
-    if in_kernel():
-        return NotebookDisplay(session)
+def show(session: DebugSession, notebook: bool | None = None) -> NotebookDisplay | TerminalDisplay:
+    """Show `session` live: the widget under the cell in a notebook (None: where this process
+    is an IPython kernel), printed lines elsewhere, or where the widget cannot be made (no
+    ipywidgets): a display must never keep a training from starting."""
+    if notebook if notebook is not None else in_kernel():
+        try:
+            return NotebookDisplay(session)
+        except Exception:
+            _logger().exception("The debugger's widget could not be shown; findings are printed.")
     return TerminalDisplay(session)

@@ -24,7 +24,13 @@ from studio.debugger.record import StepRecord
 from studio.debugger.rules.base import Rule
 from studio.debugger.session import DebugSession
 from studio.debugger.stats import STATS
-from studio.debugger.widget import MIME_TYPE, NotebookDisplay, open_button_bundle
+from studio.debugger.widget import (
+    MIME_TYPE,
+    NotebookDisplay,
+    TerminalDisplay,
+    open_button_bundle,
+    show,
+)
 from studio.debugger.widget_view import (
     SPARKLINE_POINTS,
     DebuggerView,
@@ -203,6 +209,16 @@ def test_a_session_in_a_terminal_prints_one_line_per_finding(
     ]
 
 
+def test_without_ipywidgets_a_notebook_session_prints_its_findings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if it were not installed
+    session = DebugSession(rules=[LossAbove(5.0)], display=False)
+    assert isinstance(show(session, notebook=True), TerminalDisplay)
+    session.submit(step_record(3, 8.0))
+    assert "Studio debugger: LossAbove at step 3" in capsys.readouterr().out
+
+
 def test_the_open_button_bundle_has_a_text_fallback() -> None:
     assert open_button_bundle("abc", 12) == {
         MIME_TYPE: {"run_id": "abc", "step": 12, "tensor": None},
@@ -228,6 +244,7 @@ def test_no_ipywidgets_outside_a_notebook(display: str) -> None:
         "from studio.debugger.session import DebugSession\n"
         f"DebugSession(rules=[], display={display}).close()\n"
         "assert 'ipywidgets' not in sys.modules and 'IPython' not in sys.modules\n"
+        "assert 'sqlalchemy' not in sys.modules and 'tornado' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, cwd=ROOT, timeout=60)
 
