@@ -30,6 +30,11 @@ Spec = str | int | Sequence[int] | Mapping[str, object]
 OVERHEAD = 0.03
 """The share of the training time "auto" allows the statistics."""
 
+TARGET = 0.02
+"""The share "auto" aims at, below `OVERHEAD`: the hook times its own work, but not what that
+work costs the steps around it (the caches it evicts; the sink's and watchdog's threads),
+measured at about one point more on the CPU benchmark's MLP."""
+
 LONGEST = 100
 """The most steps "auto" lets pass between two saved steps."""
 
@@ -64,7 +69,8 @@ class Steps:
 
 class AutoInterval:
     """Saves step 0, then every `interval` steps, where `interval` keeps the measured cost of a
-    collection under `OVERHEAD` of the plain step time (1 to `LONGEST` steps).
+    collection under `OVERHEAD` of the plain step time (1 to `LONGEST` steps), aiming at
+    `TARGET`.
 
     The hook measures (`measure`) plain steps and collections; the interval is re-estimated
     from the recent medians, the first collection (workspaces allocated, caches cold) left out
@@ -99,10 +105,12 @@ class AutoInterval:
                 self._first = collection
             else:
                 self._collections.append(max(collection, 0.0))
+        if collection is None:
+            return
         base = self.plain_seconds
         if self._collections and base is not None and len(self._plain) > 1:
             cost = statistics.median(self._collections)
-            wanted = math.ceil(cost / (OVERHEAD * base) - 1e-9) if base > 0 else LONGEST
+            wanted = math.ceil(cost / (TARGET * base) - 1e-9) if base > 0 else LONGEST
             self.interval = min(max(wanted, 1), LONGEST)
 
     def observe(self, step: int, wall_seconds: float, hook_seconds: float, saved: bool) -> None:
