@@ -21,6 +21,10 @@ at the next saved step (or at `close()`), when it goes to the `DebugSession`: it
 findings and the run's store. A rule with the "stop" action makes the next step boundary raise
 `StopTraining`; `hook.should_stop` says so to a plain loop.
 
+With AMP, pass the `GradScaler` (`scaler=`): a step it skips for non-finite gradients never
+reaches the optimizer's hooks, so the hook wraps the scaler's `step` to record that step's
+(unscaled) gradients all the same, with the scalar {"skipped": 1.0}.
+
 Torch and numpy only: nothing of the server stack is imported.
 """
 
@@ -51,8 +55,6 @@ if TYPE_CHECKING:
     from studio.debugger.rules.base import Rule
 
 __all__ = ["TorchHook"]
-
-PARAMETER_COLLECTIONS = frozenset(("weights", "biases", "gradients", "updates"))
 
 
 def _now_ms() -> int:
@@ -323,21 +325,16 @@ class TorchHook:
 
     # Parameters -------------------------------------------------------------------------------
 
-    def _parameter_names(self, collection: str) -> list[tuple[str, nn.Parameter]]:
-        if collection == "biases":
-            return [(n, p) for n, p in self._parameters if n.rpartition(".")[2] == "bias"]
-        return [(n, p) for n, p in self._parameters if n.rpartition(".")[2] != "bias"]
-
     def _take_parameters(self, mode: str, skipped: bool = False) -> None:
         """The weights, biases and gradients as the optimizer is about to use them."""
         due = self._due(mode)
         names: list[str] = []
         tensors: list[torch.Tensor] = []
-        for collection in ("weights", "biases"):
+        for name, param in self._parameters:
+            collection = "biases" if name.rpartition(".")[2] == "bias" else "weights"
             if collection in due:
-                for name, param in self._parameter_names(collection):
-                    names.append(f"{collection}/{name}")
-                    tensors.append(param.detach())
+                names.append(f"{collection}/{name}")
+                tensors.append(param.detach())
         if "gradients" in due or (skipped and "gradients" in self.selection.collections):
             for name, param in self._parameters:
                 if param.grad is not None:
