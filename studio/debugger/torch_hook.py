@@ -99,18 +99,22 @@ class TorchHook:
     ) -> None:
         self.model = model
         self.optimizer = optimizer
+        # Everything that can refuse its arguments comes before the session, whose sink and
+        # watchdog are threads.
+        self.schedule = Schedule(every)
+        self._activation_modules = activation_modules(model, modules)
+        self.bins = Bins() if histograms is True else (histograms or None)
+        if collections is not None:
+            self.selection = Selection(collections, include, exclude)
         self.flight = FlightRecorder(flight_recorder, run) if flight_recorder else None
         self.session = DebugSession(run, rules, sink=sink, flight_recorder=self.flight)
-        chosen = collections if collections is not None else collections_for(self.session.rules)
-        self.selection = Selection(chosen, include, exclude)
-        self.schedule = Schedule(every)
-        self.bins = Bins() if histograms is True else (histograms or None)
+        if collections is None:
+            self.selection = Selection(collections_for(self.session.rules), include, exclude)
         self.num_classes = num_classes
         self.raise_on_stop = raise_on_stop
         self.mode = "train"
         self._computer = TensorStats()
         self._parameters = [(name, p) for name, p in model.named_parameters()]
-        self._activation_modules = activation_modules(model, modules)
         self._steps = dict.fromkeys(MODES, 0)
         self._dirty = dict.fromkeys(MODES, False)
         self._boundary = dict.fromkeys(MODES, time.perf_counter())

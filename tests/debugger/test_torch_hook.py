@@ -247,3 +247,11 @@ def test_a_loop_without_optimizer_ends_its_steps_with_hook_step() -> None:
             hook.step()
     assert sink.steps() == [0, 1, 2]
     assert sink.records[0].stat("updates/0.weight", "l2") > 0
+
+
+def test_modules_chooses_the_activations_by_name_or_module() -> None:
+    model = mlp()
+    _, sink = train(1, model=model, every=1, collections=["activations"], modules=["1", model[2]])
+    assert sink.records[0].tensors == ("activations/1", "activations/2")
+    with pytest.raises(ValueError, match="no module named 'fc9'"):
+        TorchHook(mlp(), modules=["fc9"], rules=None)
