@@ -86,7 +86,9 @@ class PendingRecord:
         if not pieces:
             self._host = torch.empty(0, dtype=torch.float64)
             return
-        device = pieces[0].device
+        # Gathered on an accelerator where any piece lives on one: a device-to-host copy into
+        # pageable memory would wait; the one transfer below goes into pinned memory.
+        device = next((p.device for p in pieces if p.device.type != "cpu"), pieces[0].device)
         flat = torch.cat(
             [p.to(device, torch.float64, non_blocking=True).reshape(-1) for p in pieces]
         )
