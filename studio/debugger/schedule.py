@@ -3,7 +3,9 @@
 `every` is one of
 
 - "auto": an interval chosen from the measured cost of one collection against the plain step
-  time, so that the statistics cost under 3% of the training (`AutoInterval`);
+  time, so that the statistics cost under 3% of the training (`AutoInterval`); except the
+  losses of the eval and predict modes, saved at every step: a scalar costs little, these
+  steps are few beside the training's, and Overfit and Overtraining compare each evaluation;
 - an int N: every N steps, from step 0;
 - a sequence of steps: exactly those;
 - a mapping per mode and/or per collection whose values are any of the above, e.g.
@@ -37,6 +39,9 @@ measured at about one point more on the CPU benchmark's MLP."""
 
 LONGEST = 100
 """The most steps "auto" lets pass between two saved steps."""
+
+EVERY_STEP = frozenset((("eval", "losses"), ("predict", "losses")))
+"""What "auto" saves at every step (see the module)."""
 
 FIRST = 10
 """The interval "auto" uses before it has measured a collection past the first (warm-up)."""
@@ -136,11 +141,11 @@ class Schedule:
         for mode in MODES:
             for collection in COLLECTIONS:
                 spec = every if top is None else _resolve(top, mode, collection)
-                self._intervals[mode, collection] = self._interval(mode, spec)
+                self._intervals[mode, collection] = self._interval(mode, collection, spec)
 
-    def _interval(self, mode: str, spec: object) -> Interval:
+    def _interval(self, mode: str, collection: str, spec: object) -> Interval:
         if spec == "auto":
-            return self.autos[mode]
+            return Every(1) if (mode, collection) in EVERY_STEP else self.autos[mode]
         if isinstance(spec, int):
             return Every(spec)
         if isinstance(spec, Sequence) and not isinstance(spec, str):

@@ -44,6 +44,10 @@ def test_every_n_explicit_steps_and_a_mapping_per_mode_and_collection() -> None:
     }
     assert "activations" in schedule.due("predict", 7, frozenset({"activations"}))
     assert "activations" not in schedule.due("predict", 8, frozenset({"activations"}))
+    # "auto" saves the losses of every evaluation.
+    auto = Schedule()
+    auto.autos["eval"].saved(0)  # next at step 10
+    assert auto.due("eval", 7, frozenset({"losses", "activations"})) == {"losses"}
     with pytest.raises(ValueError, match="unknown keys"):
         Schedule({"gradient": 3})
     with pytest.raises(ValueError, match="positive"):
