@@ -317,6 +317,7 @@ class TorchHook:
         )
         self._boundary[mode] = now
         self._hook_seconds[mode] = 0.0
+        self.session.heartbeat(self._steps[mode])
         self._steps[mode] += 1
         self._dirty[mode] = False
         self._due_now[mode] = self._schedule_due(mode)

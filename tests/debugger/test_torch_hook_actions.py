@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -178,3 +179,28 @@ def test_exploding_tensor_names_the_first_module_whose_output_turned_non_finite(
     assert finding.step == 0
     assert finding.values["first_module"] == "overflow"
     assert finding.tensors[0] == "activations/overflow"
+
+
+def test_steps_between_saved_steps_keep_stalled_training_quiet() -> None:
+    from studio.debugger.rules import StalledTraining
+
+    def slow_step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        time.sleep(0.2)
+        plain_step(hook, model, optimizer, i)
+
+    # Saved at step 0 alone: its record arrives at close, seconds after the threshold; the
+    # steps in between are the training's heartbeat.
+    hook, _ = train(8, slow_step, every=[0], rules=[StalledTraining(threshold=0.7)])
+    assert hook.findings == []
+
+
+def test_a_training_that_stops_stepping_fires_stalled_training() -> None:
+    from studio.debugger.rules import StalledTraining
+
+    def stall(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        plain_step(hook, model, optimizer, i)
+        if i == 1:
+            time.sleep(1.5)
+
+    hook, _ = train(3, stall, every=[0], rules=[StalledTraining(threshold=0.5)])
+    assert [finding.rule for finding in hook.findings] == ["StalledTraining"]
