@@ -13,32 +13,20 @@ import { MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 import { act } from '@testing-library/react';
 
-import type { ISearchRunsOptions, TrackingAPI } from '../api/tracking';
-import type { Artifact, RunList } from '../api/types';
+import type { TrackingAPI } from '../api/tracking';
 import { IPanelContext } from '../tokens';
 import { RunPanel } from '../widgets/runPanel';
-import { FakeAPI, makeRun } from './compareFixtures';
+import { makeRun, RunPanelAPI } from './compareFixtures';
 import { FakeDebuggerAPI, settingsHolder } from './debuggerFixtures';
-
-/** The compare panel's fake, plus what a run panel also asks for. */
-class RunAPI extends FakeAPI {
-  async searchRuns(_options: ISearchRunsOptions): Promise<RunList> {
-    return { runs: [], total: 0, next_page_token: null, tree: null };
-  }
-  async listArtifacts(
-    _runId: string,
-    path = ''
-  ): Promise<{ path: string; artifacts: Artifact[] }> {
-    return { path, artifacts: [] };
-  }
-}
 
 function context(withDebugger: boolean): {
   ctx: IPanelContext;
   debuggerApi: FakeDebuggerAPI;
 } {
   const debuggerApi = new FakeDebuggerAPI();
-  const api = new RunAPI([makeRun('r1', {}, { loss: [1, 0.5] }, 'RUNNING')]);
+  const api = new RunPanelAPI([
+    makeRun('r1', {}, { loss: [1, 0.5] }, 'RUNNING')
+  ]);
   return {
     debuggerApi,
     ctx: {

@@ -4,7 +4,6 @@
  * finding points at. Refreshed live while the run is running and the tab is seen.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
@@ -16,8 +15,8 @@ import type {
 } from '../api/debugger';
 import type { IStepRange } from '../api/tracking';
 import { MetricHistory, toNumber } from '../api/types';
-import type { ISettingsHolder, IStudioSettings } from '../tokens';
-import { pollFrequency } from './pollFrequency';
+import type { ISettingsHolder } from '../tokens';
+import { LiveRefresh } from './liveRefresh';
 import type { IMetricSeries } from './runModel';
 import { ChartZooms, IStepSpan, IZoomAPI } from './zoom';
 
@@ -106,16 +105,12 @@ export class DebuggerModel implements IDisposable {
   constructor(options: IDebuggerModelOptions) {
     this._api = options.api;
     this.runId = options.runId;
-    this._settings = options.settings;
     this._maxPoints = options.maxPoints ?? STAT_MAX_POINTS;
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this.refresh(),
-      frequency: pollFrequency(this._settings.current.refreshInterval),
+    this._live = new LiveRefresh({
       name: `studio:debugger:${this.runId}`,
-      standby: () => !this._active || 'when-hidden'
+      settings: options.settings,
+      load: () => this._load()
     });
-    this._settings.changed.connect(this._onSettings, this);
     this.zooms = new ChartZooms(this._zoomAPI);
     this.zooms.changed.connect(() => this._emit(), this);
   }
@@ -189,7 +184,7 @@ export class DebuggerModel implements IDisposable {
     return this._loading;
   }
   get isLive(): boolean {
-    return this._live;
+    return this._live.isLive;
   }
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -197,40 +192,19 @@ export class DebuggerModel implements IDisposable {
 
   /** Poll only while the tab is seen; catch up once when it is seen again. */
   setActive(active: boolean): void {
-    if (active === this._active) {
-      return;
-    }
-    this._active = active;
-    if (active && this._poll.state.phase === 'standby') {
-      void this._poll.refresh();
-    }
+    this._live.setActive(active);
   }
 
   /** Refresh every interval while the run is running. */
   setLive(live: boolean): void {
-    if (live === this._live) {
-      return;
+    if (this._live.setLive(live)) {
+      this._emit();
     }
-    this._live = live;
-    if (live) {
-      void this._poll.schedule({
-        interval: this._poll.frequency.interval,
-        phase: 'started'
-      });
-    } else {
-      void this._poll.stop();
-    }
-    this._emit();
   }
 
   /** Load everything again (one load at a time; callers during a load share it). */
   refresh(): Promise<void> {
-    if (!this._pending) {
-      this._pending = this._load().finally(() => {
-        this._pending = null;
-      });
-    }
-    return this._pending;
+    return this._live.refresh();
   }
 
   set filter(filter: string) {
@@ -316,9 +290,8 @@ export class DebuggerModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._poll.dispose();
+    this._live.dispose();
     this.zooms.dispose();
-    this._settings.changed.disconnect(this._onSettings, this);
     Signal.clearData(this);
   }
 
@@ -484,10 +457,6 @@ export class DebuggerModel implements IDisposable {
     await this.zooms.zoom(CHART_KEY, spans, this._maxPoints);
   }
 
-  private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
-    this._poll.frequency = pollFrequency(settings.refreshInterval);
-  }
-
   private _emit(): void {
     if (!this._isDisposed) {
       this._changed.emit();
@@ -527,16 +496,14 @@ export class DebuggerModel implements IDisposable {
   };
 
   private readonly _api: IDebuggerAPI;
-  private readonly _settings: ISettingsHolder;
   private readonly _maxPoints: number;
-  private readonly _poll: Poll;
+  private readonly _live: LiveRefresh;
   private readonly _changed = new Signal<DebuggerModel, void>(this);
   private _resolveReady: () => void = () => undefined;
   /** Resolved once the first load answered: a focus asked before waits for the findings. */
   private readonly _ready = new Promise<void>(resolve => {
     this._resolveReady = resolve;
   });
-  private _pending: Promise<void> | null = null;
   private _ticket = 0;
   private _tensors: TensorInfo[] = [];
   private _modes: string[] = [];
@@ -553,8 +520,6 @@ export class DebuggerModel implements IDisposable {
   private _focusFindingId: number | null = null;
   private _error: string | null = null;
   private _loading = true;
-  private _live = false;
-  private _active = true;
   private _isDisposed = false;
 }
 
