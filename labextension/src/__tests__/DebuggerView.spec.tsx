@@ -10,7 +10,7 @@ import {
   IDebuggerViewProps
 } from '../components/debugger/DebuggerView';
 import { binCentres, byBin } from '../components/debugger/HistogramHeatmap';
-import { groupTensors, IStatLine } from '../models/debuggerModel';
+import { groupTensors, IStatLine } from '../models/debuggerTensors';
 import { alert, finding, histograms, RULES, TENSORS } from './debuggerFixtures';
 
 jest.mock('@jupyterlab/ui-components', () => ({

@@ -1,11 +1,11 @@
+import { DebuggerModel } from '../models/debuggerModel';
 import {
   CHART_KEY,
-  DebuggerModel,
   focusRange,
   groupTensors,
   parseStatKey,
   statKey
-} from '../models/debuggerModel';
+} from '../models/debuggerTensors';
 import {
   FakeDebuggerAPI,
   finding,

@@ -13,11 +13,20 @@ import type {
   RuleState,
   TensorInfo
 } from '../api/debugger';
-import type { IStepRange } from '../api/tracking';
-import { MetricHistory, toNumber } from '../api/types';
 import type { ISettingsHolder } from '../tokens';
 import { LiveRefresh } from './liveRefresh';
-import type { IMetricSeries } from './runModel';
+import {
+  CHART_KEY,
+  focusRange,
+  groupTensors,
+  IStatLine,
+  ITensorGroup,
+  statKey,
+  statLine,
+  statOfFinding,
+  statsAsHistories,
+  TensorGrouping
+} from './debuggerTensors';
 import { ChartZooms, IStepSpan, IZoomAPI } from './zoom';
 
 /** About how many points of each statistic the server sends (it keeps the extremes). */
@@ -26,69 +35,6 @@ export const STAT_MAX_POINTS = 1000;
 export const HISTOGRAM_MAX_STEPS = 200;
 /** The statistic shown first. */
 export const DEFAULT_STAT = 'l2';
-/** The zoom around a finding's step: this share of the steps drawn on each side, at least… */
-const FOCUS_SHARE = 0.1;
-/** …this many steps. */
-const FOCUS_MIN_HALF_WIDTH = 5;
-
-export type TensorGrouping = 'module' | 'collection';
-
-/** Tensors under one module or collection name. */
-export interface ITensorGroup {
-  name: string;
-  tensors: TensorInfo[];
-}
-
-/** The line of one tensor's statistic: its id (the series key) names it in the zoom. */
-export interface IStatLine extends IMetricSeries {
-  tensor: string;
-}
-
-/** The series key of a statistic, as the server stores it ("train/gradients/fc1.weight/l2"). */
-export function statKey(mode: string, tensor: string, stat: string): string {
-  return `${mode}/${tensor}/${stat}`;
-}
-
-/** (mode, tensor, stat) of a series key: it splits at its first and last '/'. */
-export function parseStatKey(key: string): [string, string, string] {
-  const first = key.indexOf('/');
-  const last = key.lastIndexOf('/');
-  return [key.slice(0, first), key.slice(first + 1, last), key.slice(last + 1)];
-}
-
-/** The tensors whose name holds `filter` (case-insensitive), grouped and sorted by name. */
-export function groupTensors(
-  tensors: readonly TensorInfo[],
-  grouping: TensorGrouping,
-  filter = ''
-): ITensorGroup[] {
-  const needle = filter.trim().toLowerCase();
-  const groups = new Map<string, TensorInfo[]>();
-  for (const tensor of tensors) {
-    if (needle && !tensor.name.toLowerCase().includes(needle)) {
-      continue;
-    }
-    const name =
-      (grouping === 'module' ? tensor.module : tensor.collection) || '—';
-    groups.set(name, [...(groups.get(name) ?? []), tensor]);
-  }
-  return [...groups.keys()].sort().map(name => ({
-    name,
-    tensors: groups.get(name)!.sort((a, b) => a.name.localeCompare(b.name))
-  }));
-}
-
-/** The step range a zoom around `step` covers, given the steps drawn. */
-export function focusRange(step: number, steps: readonly number[]): IStepSpan {
-  const first = steps.length ? Math.min(steps[0], step) : step;
-  const last = steps.length ? Math.max(steps[steps.length - 1], step) : step;
-  const half = Math.max(
-    FOCUS_MIN_HALF_WIDTH,
-    Math.round((last - first) * FOCUS_SHARE)
-  );
-  return { min: Math.max(0, step - half), max: step + half };
-}
-
 export interface IDebuggerModelOptions {
   api: IDebuggerAPI;
   runId: string;
@@ -105,6 +51,7 @@ export class DebuggerModel implements IDisposable {
   constructor(options: IDebuggerModelOptions) {
     this._api = options.api;
     this.runId = options.runId;
+    this._zoomAPI = statsAsHistories(options.api, options.runId);
     this._maxPoints = options.maxPoints ?? STAT_MAX_POINTS;
     this._live = new LiveRefresh({
       name: `studio:debugger:${this.runId}`,
@@ -402,27 +349,9 @@ export class DebuggerModel implements IDisposable {
         CHART_KEY,
         this._maxPoints
       );
-      return {
-        key,
-        tensor,
-        steps: history.steps,
-        timestamps: history.timestamps,
-        values: history.values.map(toNumber),
-        total: history.total,
-        downsampled: history.downsampled,
-        error: null,
-        pending: false
-      };
+      return statLine(key, tensor, history);
     } catch (error) {
-      const empty = { steps: [], timestamps: [], values: [], total: 0 };
-      return {
-        key,
-        tensor,
-        ...empty,
-        downsampled: false,
-        error: message(error),
-        pending: false
-      };
+      return statLine(key, tensor, null, message(error));
     }
   }
 
@@ -463,39 +392,8 @@ export class DebuggerModel implements IDisposable {
     }
   }
 
-  /** The statistics route as the zoom's history route: a line's id is its series key. */
-  private readonly _zoomAPI: IZoomAPI = {
-    getMetricHistory: async (
-      key: string,
-      _chart: string,
-      maxPoints?: number,
-      steps: IStepRange = {}
-    ): Promise<MetricHistory> => {
-      const [mode, tensor, stat] = parseStatKey(key);
-      const answer = await this._api.getTensorStats(this.runId, {
-        tensor,
-        stat,
-        mode,
-        maxPoints,
-        minStep: steps.min,
-        maxStep: steps.max
-      });
-      const series = answer.find(
-        item => item.tensor === tensor && item.stat === stat
-      );
-      return {
-        key,
-        steps: series?.steps ?? [],
-        timestamps: series?.timestamps ?? [],
-        values: series?.values ?? [],
-        total: series?.total ?? 0,
-        downsampled: series?.downsampled ?? false,
-        next_page_token: null
-      };
-    }
-  };
-
   private readonly _api: IDebuggerAPI;
+  private readonly _zoomAPI: IZoomAPI;
   private readonly _maxPoints: number;
   private readonly _live: LiveRefresh;
   private readonly _changed = new Signal<DebuggerModel, void>(this);
@@ -521,16 +419,4 @@ export class DebuggerModel implements IDisposable {
   private _error: string | null = null;
   private _loading = true;
   private _isDisposed = false;
-}
-
-/** The zoom's key of the one statistic chart. */
-export const CHART_KEY = 'stat';
-
-/** The statistic a finding's values name ({"nan": 3} shows the NaN count), if the tensor has it. */
-function statOfFinding(
-  finding: Finding,
-  tensor: TensorInfo | undefined
-): string | undefined {
-  const stats: readonly string[] = tensor?.stats ?? [];
-  return Object.keys(finding.values).find(key => stats.includes(key));
 }
