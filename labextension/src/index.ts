@@ -5,6 +5,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -14,6 +15,9 @@ import { TrackingAPI } from './api/tracking';
 // Activation adds the sidebar and the commands at once, so it needs './plugin' now.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateStudio, activateWatcher } from './plugin';
+// Activation adds the renderer at once, so it needs './mime/debuggerOutput' now.
+
+import { activateDebuggerOutput } from './mime/debuggerOutput';
 import { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
 
 export { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
@@ -78,4 +82,24 @@ const plugin: JupyterFrontEndPlugin<IStudioTracker> = {
     )
 };
 
-export default [apiPlugin, watcherPlugin, plugin];
+/** The notebook debugger widget's button that opens the run's debugger panel. */
+const debuggerOutputPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-studio:debugger-output',
+  description:
+    'Renders the debugger widget’s “Open in Studio debugger” button.',
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    translator: ITranslator | null
+  ) =>
+    activateDebuggerOutput(
+      app.commands,
+      rendermime,
+      translator ?? nullTranslator
+    )
+};
+
+export default [apiPlugin, watcherPlugin, plugin, debuggerOutputPlugin];

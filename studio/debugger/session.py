@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio.debugger.rules.engine import RuleEngine
+from studio.debugger.rules.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding, RuleState
@@ -59,6 +60,12 @@ class Sink(Protocol):
         """Flush, then stop."""
 
 
+class Display(Protocol):
+    """A live view of the session (a listener too); `close` renders its final state."""
+
+    def close(self) -> None: ...
+
+
 class FlightRecorder(Protocol):
     """The last saved steps' full tensor values, written as run artifacts on demand."""
 
@@ -75,6 +82,8 @@ class DebugSession:
 
     `rules` is "default" (every built-in rule with its defaults), None or [] (none), or a
     list of `Rule` instances. `run` is a `studio.Run` (None: keep everything in memory).
+    `display` shows the session live (`studio.debugger.widget`): a widget under the cell in a
+    notebook, one printed line per finding in a terminal.
     """
 
     def __init__(
@@ -84,6 +93,7 @@ class DebugSession:
         *,
         sink: Sink | None = None,
         flight_recorder: FlightRecorder | None = None,
+        display: bool = True,
     ) -> None:
         self.run = run
         self.engine = RuleEngine(_rules(rules))
@@ -97,6 +107,9 @@ class DebugSession:
         self._stop: list[Finding] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.display = _display(self) if display else None
+        # Last: its thread calls `idle`, which needs everything above.
+        self.watchdog = Watchdog.start_for(self)
 
     @property
     def rules(self) -> list[Rule]:
@@ -145,6 +158,16 @@ class DebugSession:
         if self._closed:
             return
         self._closed = True
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        last = self.engine.finish()
+        if last:
+            self._act(None, last)
+        if self.display is not None:
+            try:
+                self.display.close()
+            except Exception:  # a broken display must not end the training
+                _logger().exception("The debugger's display could not be closed.")
         if self.sink is not None:
             self.sink.write(None, (), self.states())
             self.sink.close()
@@ -155,8 +178,10 @@ class DebugSession:
         with self._lock:
             self.findings += new
             self._stop += stopping
+        # A display shows each finding already: logged as a warning too, it would show twice.
+        level = logging.INFO if self.display is not None else logging.WARNING
         for finding in new:
-            _logger().warning("%s at step %s: %s", finding.rule, finding.step, finding.message)
+            _logger().log(level, "%s at step %s: %s", finding.rule, finding.step, finding.message)
         if recording and self.flight_recorder is not None:
             try:
                 self.flight_recorder.dump(recording)
@@ -181,6 +206,13 @@ def _rules(rules: str | Sequence[Rule] | None) -> list[Rule]:
 
         return default_rules()
     return list(rules)
+
+
+def _display(session: DebugSession) -> Display:
+    # Imported here: the widget's module is needed only where something is shown.
+    from studio.debugger.widget import show
+
+    return show(session)
 
 
 def _sink_for(run: Any) -> Sink | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, select
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from studio.db.engine import Database
 
-__all__ = ["DebuggerStore", "delete_run_rows", "recent_findings"]
+__all__ = ["DebuggerStore", "delete_run_rows", "plain_json", "recent_findings"]
 
 
 class DebuggerStore:
@@ -244,3 +244,62 @@ def recent_findings(
             Alert(_finding(row), row.run_id, name, experiment_id)
             for row, name, experiment_id in session.execute(query)
         ]
+
+
+def plain_json(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding's values or a rule's parameters as plain JSON-like Python (numpy scalars and
+    arrays as numbers and lists; NaN and the infinities kept), as the store would keep them."""
+    return cast("dict[str, Any]", json.loads(_dumps(value, "values")))
+
+
+def replace_rule_results(
+    store: DebuggerStore,
+    run_id: str,
+    rules: Sequence[str],
+    findings: Sequence[Finding],
+    states: Sequence[RuleState],
+) -> list[Finding]:
+    """Replace the findings and states of the rules named `rules` on a run by these (the
+    rules run again, `studio.debugger.evaluate`), in one transaction; other rules' stay.
+    Each state counts its rule's new findings. Returns the findings with ids and times."""
+    checked = [_check_finding(finding) for finding in findings]
+    checked_states = [_check_state(state) for state in states]
+    names = set(rules)
+    if not {item.rule for item in checked} | {item.rule for item in checked_states} <= names:
+        raise InvalidInput("Findings and states must be those of the rules replaced.")
+    now = now_ms()
+    with store.db.session(write=True) as session:
+        _check_run(session, run_id, lock=True)
+        for table in (SqlFinding, SqlRuleState):
+            session.execute(
+                delete(table).where(table.run_id == run_id, table.rule.in_(sorted(names)))
+            )
+        rows = [
+            SqlFinding(
+                run_id=run_id,
+                rule=finding.rule,
+                step=finding.step,
+                mode=finding.mode,
+                tensors=list(finding.tensors),
+                values=_dumps(finding.values, "values"),
+                message=finding.message,
+                created_at=now,
+            )
+            for finding in checked
+        ]
+        session.add_all(rows)
+        counts = {rule: len(found) for rule, found in _by_rule(checked).items()}
+        session.add_all(
+            SqlRuleState(
+                run_id=run_id,
+                rule=state.rule,
+                parameters=_dumps(state.parameters, "parameters"),
+                status=RuleStatus(state.status).value,
+                last_step=state.last_step,
+                findings=counts.get(state.rule, 0),
+                updated_at=now,
+            )
+            for state in checked_states
+        )
+        session.flush()
+        return [_finding(row) for row in rows]

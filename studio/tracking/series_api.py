@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from sqlalchemy import select
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from studio.db.engine import Database
     from studio.tracking.series.many import SeriesColumns
+    from studio.tracking.series.store import SeriesPoints
 
 _KIND = re.compile(SERIES_KIND_PATTERN)
 
@@ -155,6 +156,7 @@ class RunSeries:
                 )
             return store_history.read(session, run_id, key, max_points, min_step, max_step, kind)
 
+    @overload
     def read_many(
         self,
         run_id: str,
@@ -164,16 +166,46 @@ class RunSeries:
         *,
         min_step: int | None = None,
         max_step: int | None = None,
-    ) -> dict[str, MetricHistory]:
-        """`read` of several series of one run, in one transaction, by key."""
+        arrays: Literal[False] = False,
+    ) -> dict[str, MetricHistory]: ...
+
+    @overload
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        arrays: Literal[True],
+    ) -> dict[str, SeriesPoints]: ...
+
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        arrays: bool = False,
+    ) -> dict[str, MetricHistory] | dict[str, SeriesPoints]:
+        """`read` of several series of one run, in one transaction, by key. With `arrays`,
+        each as numpy arrays (`SeriesPoints`: steps and timestamps int64, values float64),
+        not lists: millions of points without a Python object each."""
         check_kind(kind)
         _check_read(max_points, None, min_step, max_step, "")
         with self.db.session() as session:
             _check_run(session, run_id)
-            return {
-                key: store_history.read(session, run_id, key, max_points, min_step, max_step, kind)
-                for key in keys
-            }
+            found = store_history.read_many(
+                session, run_id, keys, max_points, min_step, max_step, kind
+            )
+        if arrays:
+            return found
+        return {key: store_history.history(key, points) for key, points in found.items()}
 
 
 def check_kind(kind: Any, *, writing: bool = False) -> str:

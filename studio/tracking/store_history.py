@@ -17,15 +17,20 @@ from studio.tracking.paging import decode_history_token, encode_history_token
 from studio.tracking.series import many as series_many
 from studio.tracking.series import store as series_store
 from studio.tracking.series.pyramid import MIN_MAX_POINTS
-from studio.tracking.series.source import SeriesSource
-from studio.tracking.series.store import Owner
+from studio.tracking.series.source import SeriesSource, empty_points
+from studio.tracking.series.store import Owner, SeriesPoints
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session
+
+    from studio.tracking.series.orm import SqlSeries
 
 # A page reads a step range expected to hold this many times the points it needs, so that
 # one read is almost always enough where steps are unevenly spread.
 _PAGE_MARGIN = 2
+_EMPTY_READ = SeriesPoints(*empty_points(), downsampled=False, total=0)
 
 
 def read(
@@ -40,8 +45,40 @@ def read(
     """Every point with a step in [min_step, max_step], or at most `max_points` of them
     that keep every bucket's extremes (`series.store.read`); `kind`: of the run's series."""
     series = series_many.find(session, Owner.run(run_id), kind, key)
+    return history(key, read_points(session, series, max_points, min_step, max_step))
+
+
+def read_many(
+    session: Session,
+    run_id: str,
+    keys: Sequence[str],
+    max_points: int | None,
+    min_step: int | None = None,
+    max_step: int | None = None,
+    kind: str = series_store.METRIC,
+) -> dict[str, SeriesPoints]:
+    """`read` of several series of one run, as numpy arrays, by key (in the order of `keys`):
+    the series found in a statement per thousand keys, and read whole or by step range in a
+    few more (`series.many.read_many`); downsampled a series at a time."""
+    found = series_many.find_many(session, Owner.run(run_id), kind, keys)
+    if max_points is None:
+        whole = series_many.read_many(session, list(found.values()), min_step, max_step)
+        return {key: whole[found[key].id] if key in found else _EMPTY_READ for key in keys}
+    return {
+        key: read_points(session, found.get(key), max_points, min_step, max_step) for key in keys
+    }
+
+
+def read_points(
+    session: Session,
+    series: SqlSeries | None,
+    max_points: int | None,
+    min_step: int | None = None,
+    max_step: int | None = None,
+) -> SeriesPoints:
+    """`read` of a series found by its identity (None: never appended to), as arrays."""
     if series is None:
-        return MetricHistory(key, [], [], [], 0, False)
+        return _EMPTY_READ
     found = series_store.read(
         session,
         series,
@@ -49,14 +86,23 @@ def read(
         min_step,
         max_step,
     )
-    steps, stamps, values = found.steps, found.timestamps, found.values
-    downsampled = found.downsampled
-    if max_points is not None and len(steps) > max_points:
+    if max_points is not None and len(found.steps) > max_points:
         # Fewer points than one bucket's first, min, max and last: thinned as before.
-        keep = min_max_indices(values, max_points)
-        steps, stamps, values, downsampled = steps[keep], stamps[keep], values[keep], True
+        keep = min_max_indices(found.values, max_points)
+        steps, stamps, values = found.steps[keep], found.timestamps[keep], found.values[keep]
+        return SeriesPoints(steps, stamps, values, downsampled=True, total=found.total)
+    return found
+
+
+def history(key: str, points: SeriesPoints) -> MetricHistory:
+    """A read's arrays as the lists of a MetricHistory."""
     return MetricHistory(
-        key, steps.tolist(), stamps.tolist(), values.tolist(), found.total, downsampled
+        key,
+        points.steps.tolist(),
+        points.timestamps.tolist(),
+        points.values.tolist(),
+        points.total,
+        points.downsampled,
     )
 
 

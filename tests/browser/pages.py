@@ -1081,6 +1081,46 @@ class StudioPage:
         over.scroll_into_view_if_needed()
         over.dblclick()
 
+    # Notebooks (the debugger widget) -------------------------------------------------------
+
+    def open_notebook(self, path: str) -> Locator:
+        """Open the notebook at `path` (relative to the server root); answer its panel once its
+        kernel is ready."""
+        widget_id = self.page.evaluate(
+            """async path => {
+              const widget = await window.jupyterapp.commands.execute(
+                'docmanager:open', { path, factory: 'Notebook' });
+              await widget.context.ready;
+              await widget.sessionContext.ready;
+              return widget.id;
+            }""",
+            path,
+        )
+        return self.page.locator(f"#{widget_id}")
+
+    def run_all_cells(self) -> None:
+        self.execute("notebook:run-all-cells")
+
+    def debugger_widget(self, notebook: Locator) -> Locator:
+        """The debugger widget under a cell, once it is drawn."""
+        widget = notebook.locator(".studio-DebuggerWidget")
+        widget.first.wait_for(state="visible", timeout=60_000)
+        return widget.first
+
+    def record_command_executions(self) -> None:
+        """From now on, remember the commands JupyterLab runs (`executed_commands()`)."""
+        self.page.evaluate(
+            """() => {
+              window.studioExecuted = [];
+              window.jupyterapp.commands.commandExecuted.connect((_, executed) =>
+                window.studioExecuted.push({ id: executed.id, args: executed.args }));
+            }"""
+        )
+
+    def executed_commands(self, prefix: str = "studio:") -> list[dict[str, Any]]:
+        executed = self.page.evaluate("() => window.studioExecuted")
+        return [entry for entry in executed if str(entry["id"]).startswith(prefix)]
+
     # Debugger (the run panel's Debugger tab, the sidebar's Alerts) ---------------------------
 
     def open_debugger(

@@ -227,3 +227,29 @@ def test_statistics_at_different_steps_line_up_on_the_steps(
     assert frame["mean"].iloc[1] == values[1, 0, STATS.index("mean")]
     assert math.isnan(frame["mean"].iloc[2])
     assert list(frame.columns) == ["tensor", "mode", "step", "timestamp", *STATS]
+
+
+def test_the_whole_frame_is_sorted_by_tensor_mode_and_step(
+    debugger: DebuggerService, run_id: str
+) -> None:
+    """Rows in (tensor, mode, step) order whatever order tensors, modes and steps came in,
+    a tensor whose statistics do not share their steps included."""
+    names = ["z.weight", "a.bias", "m/fc.weight"]
+    values = np.arange(2 * 3 * len(STATS), dtype=np.float64).reshape(2, 3, len(STATS))
+    debugger.save_tensor_stats(run_id, "train", [30, 40], names, values)
+    debugger.save_tensor_stats(run_id, "eval", [35], names, values[0])
+    debugger.save_tensor_stats(run_id, "train", [10], names, values[1])
+    debugger.save_tensor_stats(run_id, "train", [20], ["a.bias"], [[1.0]], stats=["l2"])
+    frame = debugger.get_tensor_stats(run_id)
+    expected = frame.sort_values(["tensor", "mode", "step"], kind="stable", ignore_index=True)
+    assert frame.tensor.tolist()[:5] == ["a.bias"] * 5
+    assert list(zip(frame["mode"], frame.step, strict=True))[:5] == [
+        ("eval", 35),
+        ("train", 10),
+        ("train", 20),
+        ("train", 30),
+        ("train", 40),
+    ]
+    assert frame.equals(expected)
+    assert math.isnan(frame.loc[2, "mean"])
+    assert frame.loc[2, "l2"] == 1.0

@@ -1,13 +1,69 @@
-"""The debugger's rules: SageMaker Debugger's built-in rules, and `Rule` to write your own."""
+"""The debugger's rules: SageMaker Debugger's built-in rules, and `Rule` to write your own.
+
+Each built-in rule takes SageMaker Debugger's documented parameters, with their defaults;
+where Studio had to interpret them, the rule's docstring says so ([Studio choice]).
+"""
 
 from __future__ import annotations
 
+from studio.debugger.rules.activations import DeadRelu, SaturatedActivation
 from studio.debugger.rules.base import ACTIONS, Rule
 from studio.debugger.rules.engine import RuleEngine
+from studio.debugger.rules.gradients import (
+    PoorWeightInitialization,
+    VanishingGradient,
+    WeightUpdateRatio,
+)
+from studio.debugger.rules.loss import LossNotDecreasing, Overfit, Overtraining
+from studio.debugger.rules.tensors import AllZero, ExplodingTensor, TensorVariance, UnchangedTensor
+from studio.debugger.rules.training import ClassImbalance, StalledTraining
 
-__all__ = ["ACTIONS", "Rule", "RuleEngine", "default_rules"]
+__all__ = [
+    "ACTIONS",
+    "BUILT_IN",
+    "AllZero",
+    "ClassImbalance",
+    "DeadRelu",
+    "ExplodingTensor",
+    "LossNotDecreasing",
+    "Overfit",
+    "Overtraining",
+    "PoorWeightInitialization",
+    "Rule",
+    "RuleEngine",
+    "SaturatedActivation",
+    "StalledTraining",
+    "TensorVariance",
+    "UnchangedTensor",
+    "VanishingGradient",
+    "WeightUpdateRatio",
+    "default_rules",
+]
+
+BUILT_IN: tuple[type[Rule], ...] = (
+    VanishingGradient,
+    ExplodingTensor,
+    PoorWeightInitialization,
+    SaturatedActivation,
+    DeadRelu,
+    LossNotDecreasing,
+    Overfit,
+    Overtraining,
+    TensorVariance,
+    UnchangedTensor,
+    AllZero,
+    WeightUpdateRatio,
+    ClassImbalance,
+    StalledTraining,
+)
+"""SageMaker Debugger's built-in rules, in the order of its documentation's list."""
 
 
 def default_rules() -> list[Rule]:
-    """Every built-in rule with its defaults (the built-in rules come in their own modules)."""
-    return []
+    """Every built-in rule with its defaults.
+
+    StalledTraining is among them: a training that hangs is noticed by nothing else, and at
+    its default threshold (30 minutes without a step) it fires on no healthy training.
+    TensorVariance has no bounds by default, so it stays quiet until given some.
+    """
+    return [rule() for rule in BUILT_IN]

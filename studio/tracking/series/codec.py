@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,6 +30,8 @@ _VERSION = 1
 _LEVEL = 1
 _WINDOW_BITS = 15
 _MEMORY_LEVEL = 9
+# Payloads of at most this many rows are decoded together by `decode_points_many`.
+_SMALL_ROWS = 256
 
 
 class CodecError(ValueError):
@@ -80,6 +83,42 @@ def decode_points(payload: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if ints.shape[0] != 2 or floats.shape[0] != 1:
         raise CodecError("not a chunk payload")
     return ints[0], ints[1], floats[0]
+
+
+def decode_points_many(
+    payloads: Sequence[bytes],
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`decode_points` of each payload. Small payloads of one length (the tail rows a
+    regular writer leaves, one per append) are decoded together, as the rows of one array:
+    thousands of them cost little more than their decompression."""
+    decoded: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * len(payloads)
+    groups: dict[int, list[tuple[int, bytes]]] = {}
+    for n, payload in enumerate(payloads):
+        if len(payload) < _HEADER.size:
+            raise CodecError("series payload too short")
+        version, rows, n_ints, n_floats = _HEADER.unpack_from(payload)
+        if version != _VERSION or (n_ints, n_floats) != (2, 1) or rows > _SMALL_ROWS:
+            # A chunk's payload is large enough on its own (together, they would only cost
+            # the copies); a bad one is refused there, saying what is wrong with it.
+            decoded[n] = decode_points(payload)
+            continue
+        try:
+            raw = zlib.decompress(payload[_HEADER.size :])
+        except zlib.error as exc:
+            raise CodecError(f"damaged series payload: {exc}") from exc
+        if len(raw) != 3 * rows * 8:
+            raise CodecError("series payload of the wrong length")
+        groups.setdefault(rows, []).append((n, raw))
+    for rows, members in groups.items():
+        planes = np.frombuffer(b"".join(raw for _, raw in members), dtype=np.uint8)
+        # Each payload's 8 byte planes of its 3 x rows words, back to words: (payloads, 3, rows).
+        planar = np.ascontiguousarray(planes.reshape(len(members), 8, 3 * rows).transpose(0, 2, 1))
+        words = planar.view(np.uint64).reshape(len(members), 3, rows)
+        ints = np.cumsum(np.cumsum(_unzigzag(words[:, :2]), axis=2), axis=2)
+        floats = np.bitwise_xor.accumulate(words[:, 2], axis=1).view(np.float64)
+        for m, (n, _) in enumerate(members):
+            decoded[n] = (ints[m, 0], ints[m, 1], floats[m])
+    return [points for points in decoded if points is not None]
 
 
 def _delta2(column: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from studio.tracking.series.codec import (
     CodecError,
     decode_columns,
     decode_points,
+    decode_points_many,
     encode_columns,
     encode_points,
 )
@@ -98,3 +99,22 @@ def test_a_foreign_payload_is_refused(payload: bytes) -> None:
 def test_a_block_payload_is_not_a_chunk() -> None:
     with pytest.raises(CodecError, match="not a chunk"):
         decode_points(encode_columns([np.arange(3)], [np.zeros(3)]))
+
+
+def test_many_payloads_decode_as_each_alone() -> None:
+    """Payloads of one length are decoded together: each still reads back exactly."""
+    rng = np.random.default_rng(3)
+    columns = []
+    for rows in (10, 10, 1, 10, 37, 1, 10, 300):
+        steps = np.sort(rng.integers(-(2**40), 2**40, rows))
+        values = rng.normal(size=rows)
+        values[rows // 2] = np.nan
+        columns.append((steps, steps * 3 + 1, values))
+    payloads = [encode_points(*points) for points in columns]
+    for points, decoded in zip(columns, decode_points_many(payloads), strict=True):
+        for expected, found in zip(points, decoded, strict=True):
+            np.testing.assert_array_equal(found, expected)
+            assert found.dtype == expected.dtype
+    assert decode_points_many([]) == []
+    with pytest.raises(CodecError):
+        decode_points_many([payloads[0], payloads[1][:-3]])

@@ -1,0 +1,100 @@
+"""The debugger widget in a real notebook: a cell trains under a `DebugSession` in a real
+kernel; the widget under it shows the fired rule, its finding, and the button that opens the
+debugger panel at the finding's step (which runs `studio:open-debugger` once the panel's
+command exists; until then the button is disabled and says why)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.browser.lab import LabServer
+    from tests.browser.pages import StudioPage
+
+NOTEBOOK = "debugger_widget.ipynb"
+
+# Records as a hook makes them, by hand, so that the test needs no torch in the kernel.
+CELL = """\
+import numpy as np
+import studio
+from studio.debugger import DebugSession, Rule
+from studio.debugger.record import StepRecord
+from studio.debugger.stats import STATS
+
+
+class LossAbove(Rule):
+    collections = ("losses",)
+
+    def observe(self, record):
+        if record.stat("losses/loss", "mean") > 5:
+            return [self.finding(record, ("losses/loss",), "The loss is above 5.")]
+        return []
+
+
+class Kept:  # the session's sink: the widget never reads the store
+    def write(self, record, findings, states): pass
+    def flush(self, timeout=None): pass
+    def close(self): pass
+
+
+run = studio.start_run(experiment="debugger-widget", name="widget")
+session = DebugSession(run, rules=[LossAbove()], sink=Kept())
+for step, loss in enumerate([2.0, 1.5, 1.2, 1.1, 9.0]):
+    stats = np.zeros((2, len(STATS)))
+    stats[:, STATS.index("mean")] = loss
+    stats[:, STATS.index("l2")] = 1.0 + step
+    record = StepRecord(step * 10, "train", 0, ("losses/loss", "gradients/fc.weight"), stats)
+    session.submit(record)
+session.close()
+run.end()
+print("run", run.id)
+"""
+
+
+def write_notebook(lab: LabServer) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "id": "train",
+             "metadata": {}, "outputs": [], "source": CELL},
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    (lab.root_dir / NOTEBOOK).write_text(json.dumps(notebook))
+
+
+def test_the_widget_shows_the_finding_and_opens_the_debugger(
+    studio: StudioPage, lab: LabServer
+) -> None:
+    write_notebook(lab)
+    notebook = studio.open_notebook(NOTEBOOK)
+    studio.record_command_executions()
+    studio.run_all_cells()
+
+    widget = studio.debugger_widget(notebook)
+    widget.get_by_text("LossAbove at step 40: The loss is above 5.").wait_for()
+    text = widget.inner_text()
+    assert "LossAbove: firing" in text
+    assert "step 40 (every 10 steps)" in text
+    assert "Findings: 1" in text
+    assert widget.locator("polyline").count() == 2  # the loss and the gradient norm
+
+    button = notebook.get_by_test_id("studio-open-debugger")
+    button.wait_for()
+    assert button.inner_text() == "Open in Studio debugger at step 40"
+    studio.screenshot("debugger-widget", notebook.locator(".jp-Cell-outputWrapper").first)
+    run_id = notebook.locator(".jp-OutputArea-output").filter(has_text="run ").last.inner_text()
+    run_id = run_id.split()[-1]
+
+    if studio.has_command("studio:open-debugger"):
+        assert button.is_enabled()
+        button.click()
+        executed = studio.executed_commands("studio:open-debugger")
+        assert executed == [{"id": "studio:open-debugger", "args": {"runId": run_id, "step": 40}}]
+    else:  # the panel's command is not in this build yet
+        assert button.is_disabled()
+        assert "not available" in (button.get_attribute("title") or "")
