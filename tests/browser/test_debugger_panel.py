@@ -257,3 +257,7 @@ def test_a_rule_firing_while_the_run_trains_notifies(
     write_steps(debugger_for(lab_base), run_id, range(160, 200, EVERY), nan_from=120)
     poll(lambda: studio.chart_lines(chart)["x"][-1], lambda x: x == 190, "step 190", NOTIFY_S)
     studio.screenshot("debugger_live")
+
+    # An alert of the sidebar opens its run's Debugger tab at its step.
+    studio.click_alert(alerts, "LossNotDecreasing", run_id)
+    poll(lambda: studio.chart_markers(chart), lambda m: m == [20], "the alert's step", 10)
