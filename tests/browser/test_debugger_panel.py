@@ -256,6 +256,7 @@ def test_a_rule_firing_while_the_run_trains_notifies(
     studio.double_click_chart(chart)
     write_steps(debugger_for(lab_base), run_id, range(160, 200, EVERY), nan_from=120)
     poll(lambda: studio.chart_lines(chart)["x"][-1], lambda x: x == 190, "step 190", NOTIFY_S)
+    studio.page.mouse.move(0, 0)  # no hover box in the screenshot
     studio.screenshot("debugger_live")
 
     # An alert of the sidebar opens its run's Debugger tab at its step.
