@@ -151,6 +151,7 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
   lastStep = 90;
   calls: string[] = [];
   statQueries: IStatQuery[] = [];
+  histogramQueries: IHistogramQuery[] = [];
 
   async listTensors(runId: string): Promise<TensorList> {
     this.calls.push(`tensors ${runId}`);
@@ -173,6 +174,7 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
     query: IHistogramQuery
   ): Promise<Histograms> {
     this.calls.push(`histograms ${query.tensor}`);
+    this.histogramQueries.push(query);
     return histograms(query.tensor, query.mode as DebuggerMode);
   }
   async getFindings(runId: string): Promise<Finding[]> {

@@ -59,7 +59,7 @@ export class DebuggerModel implements IDisposable {
       load: () => this._load()
     });
     this.zooms = new ChartZooms(this._zoomAPI);
-    this.zooms.changed.connect(() => this._emit(), this);
+    this.zooms.changed.connect(this._onZoom, this);
   }
 
   readonly runId: string;
@@ -144,8 +144,13 @@ export class DebuggerModel implements IDisposable {
 
   /** Refresh every interval while the run is running. */
   setLive(live: boolean): void {
-    if (this._live.setLive(live)) {
-      this._emit();
+    if (!this._live.setLive(live)) {
+      return;
+    }
+    this._emit();
+    if (!live) {
+      // The run ended since the last tick: what it recorded last shows too.
+      this.refresh().catch(() => undefined);
     }
   }
 
@@ -338,6 +343,7 @@ export class DebuggerModel implements IDisposable {
     }
     this._lines = lines;
     this._histograms = histograms;
+    this._histogramTicket++;
     this._emit();
   }
 
@@ -355,6 +361,7 @@ export class DebuggerModel implements IDisposable {
     }
   }
 
+  /** The first tensor's histograms, over the steps the chart is zoomed to (else all). */
   private async _loadHistograms(
     tensor: string | undefined
   ): Promise<Histograms | null> {
@@ -362,15 +369,45 @@ export class DebuggerModel implements IDisposable {
     if (!info?.histogram) {
       return null;
     }
+    const range = this._zoomRange();
     try {
       return await this._api.getHistograms(this.runId, {
         tensor: info.name,
         mode: info.mode,
-        maxSteps: HISTOGRAM_MAX_STEPS
+        maxSteps: HISTOGRAM_MAX_STEPS,
+        minStep: range?.min,
+        maxStep: range?.max
       });
     } catch {
       return null;
     }
+  }
+
+  /** The steps the statistic chart is zoomed to (its first line's), or null. */
+  private _zoomRange(): IStepSpan | null {
+    const view = this.zooms.view(CHART_KEY);
+    return view ? (Object.values(view.ranges)[0] ?? null) : null;
+  }
+
+  /**
+   * A zoom (a drag, a finding, a double click) changed the steps shown: the heatmap follows
+   * with the histograms of those steps, at its full resolution.
+   */
+  private _onZoom(): void {
+    this._emit();
+    const range = this._zoomRange();
+    const key = range ? `${range.min}:${range.max}` : '';
+    if (key === this._histogramRange) {
+      return;
+    }
+    this._histogramRange = key;
+    const ticket = ++this._histogramTicket;
+    void this._loadHistograms(this._selected[0]).then(histograms => {
+      if (!this._isDisposed && ticket === this._histogramTicket) {
+        this._histograms = histograms;
+        this._emit();
+      }
+    });
   }
 
   private async _zoomToFocus(): Promise<void> {
@@ -403,6 +440,9 @@ export class DebuggerModel implements IDisposable {
     this._resolveReady = resolve;
   });
   private _ticket = 0;
+  /** The zoom the histograms were last asked for, and the latest such request. */
+  private _histogramRange = '';
+  private _histogramTicket = 0;
   private _tensors: TensorInfo[] = [];
   private _modes: string[] = [];
   private _mode = 'train';
