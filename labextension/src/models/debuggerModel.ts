@@ -27,12 +27,11 @@ import {
   statsAsHistories,
   TensorGrouping
 } from './debuggerTensors';
+import { TensorHistograms } from './tensorHistograms';
 import { ChartZooms, IStepSpan, IZoomAPI } from './zoom';
 
 /** About how many points of each statistic the server sends (it keeps the extremes). */
 export const STAT_MAX_POINTS = 1000;
-/** About how many histogram steps the heatmap asks for. */
-export const HISTOGRAM_MAX_STEPS = 200;
 /** The statistic shown first. */
 export const DEFAULT_STAT = 'l2';
 export interface IDebuggerModelOptions {
@@ -52,6 +51,7 @@ export class DebuggerModel implements IDisposable {
     this._api = options.api;
     this.runId = options.runId;
     this._zoomAPI = statsAsHistories(options.api, options.runId);
+    this._heatmap = new TensorHistograms(options.api, options.runId);
     this._maxPoints = options.maxPoints ?? STAT_MAX_POINTS;
     this._live = new LiveRefresh({
       name: `studio:debugger:${this.runId}`,
@@ -108,7 +108,7 @@ export class DebuggerModel implements IDisposable {
     return this._lines;
   }
   get histograms(): Histograms | null {
-    return this._histograms;
+    return this._heatmap.current;
   }
   get rules(): readonly RuleState[] {
     return this._rules;
@@ -334,16 +334,14 @@ export class DebuggerModel implements IDisposable {
     }
     this._emit();
     const ticket = ++this._ticket;
-    const [lines, histograms] = await Promise.all([
+    const [lines] = await Promise.all([
       Promise.all(selected.map(name => this._loadLine(name))),
-      this._loadHistograms(selected[0])
+      this._heatmap.load(this._info(selected[0] ?? ''), this._zoomRange())
     ]);
     if (this._isDisposed || ticket !== this._ticket) {
       return;
     }
     this._lines = lines;
-    this._histograms = histograms;
-    this._histogramTicket++;
     this._emit();
   }
 
@@ -361,28 +359,6 @@ export class DebuggerModel implements IDisposable {
     }
   }
 
-  /** The first tensor's histograms, over the steps the chart is zoomed to (else all). */
-  private async _loadHistograms(
-    tensor: string | undefined
-  ): Promise<Histograms | null> {
-    const info = tensor === undefined ? undefined : this._info(tensor);
-    if (!info?.histogram) {
-      return null;
-    }
-    const range = this._zoomRange();
-    try {
-      return await this._api.getHistograms(this.runId, {
-        tensor: info.name,
-        mode: info.mode,
-        maxSteps: HISTOGRAM_MAX_STEPS,
-        minStep: range?.min,
-        maxStep: range?.max
-      });
-    } catch {
-      return null;
-    }
-  }
-
   /** The steps the statistic chart is zoomed to (its first line's), or null. */
   private _zoomRange(): IStepSpan | null {
     const view = this.zooms.view(CHART_KEY);
@@ -396,20 +372,15 @@ export class DebuggerModel implements IDisposable {
   private _onZoom(): void {
     this._emit();
     const range = this._zoomRange();
-    const key = range ? `${range.min}:${range.max}` : '';
-    if (key === this._histogramRange) {
-      return;
+    if (!this._heatmap.isOver(range)) {
+      const tensor = this._info(this._selected[0] ?? '');
+      void this._heatmap.load(tensor, range).then(loaded => {
+        if (loaded) {
+          this._emit();
+        }
+      });
     }
-    this._histogramRange = key;
-    const ticket = ++this._histogramTicket;
-    void this._loadHistograms(this._selected[0]).then(histograms => {
-      if (!this._isDisposed && ticket === this._histogramTicket) {
-        this._histograms = histograms;
-        this._emit();
-      }
-    });
   }
-
   private async _zoomToFocus(): Promise<void> {
     const step = this._focusStep;
     if (step === null || this._lines.length === 0) {
@@ -431,6 +402,7 @@ export class DebuggerModel implements IDisposable {
 
   private readonly _api: IDebuggerAPI;
   private readonly _zoomAPI: IZoomAPI;
+  private readonly _heatmap: TensorHistograms;
   private readonly _maxPoints: number;
   private readonly _live: LiveRefresh;
   private readonly _changed = new Signal<DebuggerModel, void>(this);
@@ -440,9 +412,6 @@ export class DebuggerModel implements IDisposable {
     this._resolveReady = resolve;
   });
   private _ticket = 0;
-  /** The zoom the histograms were last asked for, and the latest such request. */
-  private _histogramRange = '';
-  private _histogramTicket = 0;
   private _tensors: TensorInfo[] = [];
   private _modes: string[] = [];
   private _mode = 'train';
@@ -451,7 +420,6 @@ export class DebuggerModel implements IDisposable {
   private _filter = '';
   private _selected: string[] = [];
   private _lines: IStatLine[] = [];
-  private _histograms: Histograms | null = null;
   private _rules: RuleState[] = [];
   private _findings: Finding[] = [];
   private _focusStep: number | null = null;
