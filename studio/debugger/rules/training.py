@@ -45,8 +45,9 @@ class ClassImbalance(Rule):
     mispredicted only once the model is past that warm-up, that is while the model as a
     whole mispredicts less than `threshold_misprediction` and no less than in the window
     before (it has stopped improving), and the class is not being learnt: mispredicted no
-    less often in this window than in all the earlier windows together. The first window
-    never fires on mispredictions.
+    less often in this window than in all the earlier windows together; and all this in two
+    consecutive windows, since one window's rates carry the noise of a few hundred labels.
+    The first two windows never fire on mispredictions.
     """
 
     collections = ("labels", "predictions")
@@ -78,6 +79,7 @@ class ClassImbalance(Rule):
         self._windows: dict[str, _Window] = {}
         self._earlier: dict[str, _Window] = {}  # the windows before, summed
         self._overall: dict[str, float] = {}  # the previous window's overall misprediction
+        self._stuck: set[tuple[str, int]] = set()  # (mode, class) stuck in the last window
         self._episodes: Episodes[tuple[str, str, int]] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
@@ -104,13 +106,17 @@ class ClassImbalance(Rule):
         if judged.sum():
             overall = 1.0 - right.sum() / judged.sum()
             improving = not self._overall.get(record.mode, math.inf) <= overall
+            now_stuck: set[tuple[str, int]] = set()
             self._overall[record.mode] = overall
             for label in np.flatnonzero(judged).tolist():
                 checked.append((record.mode, "misprediction", int(label)))
                 stuck = label < before.size and before[label] <= mispredicted[label]
                 past_warm_up = not improving and overall <= self.threshold_misprediction
                 if past_warm_up and stuck and mispredicted[label] > self.threshold_misprediction:
-                    failing.append((record.mode, "misprediction", int(label)))
+                    if (record.mode, label) in self._stuck:
+                        failing.append((record.mode, "misprediction", int(label)))
+                    now_stuck.add((record.mode, label))
+            self._stuck = {key for key in self._stuck if key[0] != record.mode} | now_stuck
         earlier.merge(window)
         findings = []
         total = int(counts.sum())
