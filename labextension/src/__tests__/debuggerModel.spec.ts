@@ -4,7 +4,8 @@ import {
   focusRange,
   groupTensors,
   parseStatKey,
-  statKey
+  statKey,
+  statOfFinding
 } from '../models/debuggerTensors';
 import {
   FakeDebuggerAPI,
@@ -233,5 +234,21 @@ describe('DebuggerModel', () => {
     await new Promise(resolve => setTimeout(resolve, 100));
     expect(api.calls.filter(c => c === 'findings r1')).toHaveLength(2);
     model.dispose();
+  });
+});
+
+describe('statOfFinding', () => {
+  it('shows the statistic a finding names, a non-zero one first', () => {
+    const tensor = TENSORS[3];
+    expect(statOfFinding(finding(1), tensor)).toBe('nan');
+    expect(
+      statOfFinding(finding(2, { values: { nan: 0, inf: 442 } }), tensor)
+    ).toBe('inf');
+    expect(
+      statOfFinding(finding(3, { values: { nan: 0, inf: 0 } }), tensor)
+    ).toBe('nan');
+    expect(
+      statOfFinding(finding(4, { values: { ratio: 0.9 } }), tensor)
+    ).toBeUndefined();
   });
 });

@@ -132,11 +132,18 @@ export function statsAsHistories(api: IDebuggerAPI, runId: string): IZoomAPI {
   };
 }
 
-/** The statistic a finding's values name ({"nan": 3} shows the NaN count), if the tensor has it. */
+/**
+ * The statistic a finding's values name ({"nan": 3} shows the NaN count), if the tensor has it;
+ * one whose value is not zero first ({"nan": 0, "inf": 442} shows the Inf count).
+ */
 export function statOfFinding(
   finding: Finding,
   tensor: TensorInfo | undefined
 ): string | undefined {
   const stats: readonly string[] = tensor?.stats ?? [];
-  return Object.keys(finding.values).find(key => stats.includes(key));
+  const named = Object.entries(finding.values).filter(([key]) =>
+    stats.includes(key)
+  );
+  const telling = named.find(([, value]) => value !== 0 && value !== '0');
+  return (telling ?? named[0])?.[0];
 }
