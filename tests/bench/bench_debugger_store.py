@@ -148,9 +148,9 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
     debugger = DebuggerService(database, None)
     run_id = tracking.create_run(tracking.create_experiment("bench").id).id
     empty = store_bytes(database, folder, name)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     calls = write_run(debugger, run_id, saves, per_call)
-    written = time.perf_counter() - start
+    written, write_cpu = time.perf_counter() - start, time.process_time() - cpu
     points = saves * len(TENSORS) * len(STATS)
     used = store_bytes(database, folder, name) - empty
     rows = [
@@ -162,7 +162,8 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
             False,
             notes=[
                 f"{written / saves * 1000:.2f} ms per save of {len(TENSORS) * len(STATS):,} "
-                f"statistics; {len(calls)} calls, the slowest {max(calls) * 1000:.0f} ms"
+                f"statistics; {len(calls)} calls, the slowest {max(calls) * 1000:.0f} ms; "
+                f"{write_cpu:.0f} s of this process's CPU time (the machine's load aside)"
             ],
         ),
         Row(
@@ -189,9 +190,9 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
         debugger.get_tensor_stats(run_id, tensor, **window), [tensor], every[low // EVERY :][:100]
     )
     check_frame(debugger.get_tensor_stats(run_id, tensor), [tensor], every)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     whole = debugger.get_tensor_stats(run_id)
-    first = time.perf_counter() - start
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
     check_frame(whole, sorted(TENSORS), every)
     rows += [
         Row(f"one statistic downsampled to 1,000 points ({backend})", "ms",
@@ -202,7 +203,8 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
             timed(lambda: debugger.get_tensor_stats(run_id, tensor)), None, False),
         Row(f"whole run, {points:,} points, DataFrame ({backend})", "s",
             timed(lambda: debugger.get_tensor_stats(run_id), repeats=3, warmups=0) / 1000,
-            None, False, notes=[f"first read {first:.2f} s; {len(whole):,} rows"]),
+            None, False, notes=[f"first read {first:.2f} s ({first_cpu:.2f} s of CPU); "
+                                f"{len(whole):,} rows"]),
     ]  # fmt: skip
     return rows
 
