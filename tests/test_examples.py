@@ -77,12 +77,49 @@ def check_quickstart(client: Client) -> None:
     assert max(whole.values) == long.metrics["batch_loss"].max
 
 
+def check_debugger(client: Client) -> None:
+    runs = {run.name: run for run in client.search_runs("papermill-debugger")}
+    assert sorted(runs) == ["exploding-lr", "healthy", "sklearn-mlp"]
+    assert client.get_findings(runs["healthy"].id) == []
+    assert client.get_findings(runs["sklearn-mlp"].id) == []
+    findings = client.get_findings(runs["exploding-lr"].id)
+    assert "ExplodingTensor" in {finding.rule for finding in findings}
+    stats = client.get_tensor_stats(runs["healthy"].id, tensor="losses/loss", mode="train")
+    assert len(stats) > 5
+    assert stats["mean"].iloc[-1] < stats["mean"].iloc[0]  # the healthy training learns
+
+
+def debugger_text(executed: nbformat.NotebookNode) -> str:
+    """The widget's text summaries in the saved notebook: what a reader sees where the
+    widgets are not rendered."""
+    return "\n".join(
+        output.data["text/plain"]
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    )
+
+
+def check_debugger_outputs(executed: nbformat.NotebookNode) -> None:
+    text = debugger_text(executed)
+    assert text.count("Studio debugger · run ") == 3  # one widget per training
+    assert "Training stopped by a rule." in text
+    assert "  firing        ExplodingTensor" in text
+    assert "ExplodingTensor at step " in text
+
+
 # Per notebook: the parameters papermill injects, and what its store must hold afterwards.
 EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     "01_tracking_quickstart.ipynb": (
         {"experiment": "papermill-quickstart", "epochs": 7, "long_steps": 3000},
         check_quickstart,
     ),
+    "02_debugger.ipynb": ({"experiment": "papermill-debugger"}, check_debugger),
+}
+# Per notebook: what its saved outputs must show.
+EXPECTED_OUTPUTS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
+    "02_debugger.ipynb": check_debugger_outputs,
 }
 
 
@@ -151,6 +188,7 @@ def test_example_runs_top_to_bottom(path: Path, studio_home: Path, tmp_path: Pat
         if output.output_type == "error"
     ]
     assert errors == []
+    EXPECTED_OUTPUTS.get(path.name, lambda _: None)(executed)
     assert (studio_home / "studio.db").exists(), "the kernel did not use the test's STUDIO_HOME"
     client = Client(str(studio_home))
     check(client)

@@ -182,11 +182,57 @@ export function registerCommands(
       if (runId === null) {
         return;
       }
-      return open(
-        trackers.runs,
-        trackers.runs.find(panel => panel.runId === runId),
-        () => new RunPanel(context, runId)
+      return openRunPanel(runId);
+    }
+  });
+
+  function openRunPanel(runId: string): RunPanel {
+    return open(
+      trackers.runs,
+      trackers.runs.find(panel => panel.runId === runId),
+      () => new RunPanel(context, runId)
+    );
+  }
+
+  commands.addCommand(CommandIDs.openDebugger, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          runId: {
+            type: 'string',
+            description: trans.__(
+              'The id of the run to debug; asked for if absent'
+            )
+          },
+          step: {
+            type: 'integer',
+            description: trans.__('The step to mark and zoom the charts around')
+          },
+          tensor: {
+            type: 'string',
+            description: trans.__(
+              'The tensor to chart, e.g. "gradients/fc1.weight"'
+            )
+          }
+        }
+      }
+    },
+    label: trans.__('Open Debugger…'),
+    caption: trans.__('Open a run’s training debugger'),
+    isEnabled: () => context.debugger !== undefined,
+    execute: async args => {
+      const runId = stringOf(args.runId) ?? (await askRun(context, trans));
+      if (runId === null) {
+        return;
+      }
+      const panel = openRunPanel(runId);
+      const step = args.step;
+      await panel.showDebugger(
+        typeof step === 'number' && Number.isFinite(step) ? step : undefined,
+        stringOf(args.tensor) ?? undefined
       );
+      return panel;
     }
   });
 
@@ -285,6 +331,7 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.openExperiments,
     CommandIDs.openSidebar,
     CommandIDs.openRun,
+    CommandIDs.openDebugger,
     CommandIDs.compareRuns,
     CommandIDs.refresh
   ]) {

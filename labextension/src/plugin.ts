@@ -10,6 +10,7 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
 
 import { registerActions } from './actions';
+import { DebuggerAPI, Alert } from './api/debugger';
 import type { TrackingAPI } from './api/tracking';
 import type { Run } from './api/types';
 import {
@@ -19,10 +20,12 @@ import {
   registerCommands,
   restoreOptions
 } from './commands';
+import { AlertsModel } from './models/alertsModel';
 import { StudioSettings } from './settings';
 import {
   CommandIDs,
   IPanelContext,
+  ISettingsHolder,
   IStudioTracker,
   IStudioWatcher
 } from './tokens';
@@ -94,6 +97,62 @@ function announceEnd(
   }
 }
 
+/** At most this many findings of one check raise a notification each; the rest, one in all. */
+const NOTIFIED_FINDINGS = 3;
+
+/** A notification per finding that arrived (a rule fired), with "Open" at its step. */
+function announceFindings(
+  app: JupyterFrontEnd,
+  settings: ISettingsHolder,
+  arrived: Alert[],
+  trans: ReturnType<ITranslator['load']>
+): void {
+  if (!settings.current.debuggerNotifications) {
+    return;
+  }
+  for (const alert of arrived.slice(0, NOTIFIED_FINDINGS)) {
+    const run = alert.run_name || alert.run_id.slice(0, 8);
+    const args = {
+      runId: alert.run_id,
+      step: alert.step,
+      ...(alert.tensors.length ? { tensor: alert.tensors[0] } : {})
+    };
+    const text = trans.__(
+      '%1 fired on run %2 at step %3: %4',
+      alert.rule,
+      run,
+      alert.step,
+      alert.message
+    );
+    // Non-finite values stop being recoverable; the others are warnings to look at.
+    const notify = /nan|inf|explod/i.test(`${alert.rule} ${alert.message}`)
+      ? Notification.error
+      : Notification.warning;
+    notify(text, {
+      autoClose: 20000,
+      actions: [
+        {
+          label: trans.__('Open'),
+          caption: trans.__('Open the run’s debugger at step %1', alert.step),
+          callback: () =>
+            void app.commands.execute(CommandIDs.openDebugger, args)
+        }
+      ]
+    });
+  }
+  const more = arrived.length - NOTIFIED_FINDINGS;
+  if (more > 0) {
+    Notification.warning(
+      trans._n(
+        '%1 more debugger finding: see Alerts in the Studio sidebar',
+        '%1 more debugger findings: see Alerts in the Studio sidebar',
+        more
+      ),
+      { autoClose: 20000 }
+    );
+  }
+}
+
 export function activateStudio(
   app: JupyterFrontEnd,
   api: TrackingAPI,
@@ -103,15 +162,30 @@ export function activateStudio(
   translator: ITranslator,
   services: IOptionalServices = {}
 ): IStudioTracker {
+  const debuggerApi = new DebuggerAPI();
   const context: IPanelContext = {
     api,
     commands: app.commands,
     settings: loadSettings(settingRegistry),
     translator,
-    contents: app.serviceManager.contents
+    contents: app.serviceManager.contents,
+    debugger: debuggerApi
   };
+  const alerts = new AlertsModel({
+    api: debuggerApi,
+    settings: context.settings
+  });
+  const trans = translator.load('jupyter-studio');
+  alerts.arrived.connect((_, arrived) =>
+    announceFindings(app, context.settings, arrived, trans)
+  );
 
-  const sidebar = new StudioSidebar(context, watched.watcher, watched.running);
+  const sidebar = new StudioSidebar(
+    context,
+    watched.watcher,
+    watched.running,
+    alerts
+  );
   app.shell.add(sidebar, 'left', { rank: SIDEBAR_RANK });
 
   const trackers = createTrackers();

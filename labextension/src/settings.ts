@@ -57,17 +57,28 @@ export function parseSettings(
   const interval = values.refreshInterval;
   const smoothing = values.defaultSmoothing;
   const columns = values.defaultColumns;
+  const alertsInterval = values.alertsInterval;
+  const notifications = values.debuggerNotifications;
   return {
-    refreshInterval:
-      typeof interval === 'number' && Number.isFinite(interval)
-        ? Math.min(Math.max(interval, 1), 3600)
-        : DEFAULT_SETTINGS.refreshInterval,
+    refreshInterval: seconds(interval, DEFAULT_SETTINGS.refreshInterval),
     defaultSmoothing:
       typeof smoothing === 'number' && Number.isFinite(smoothing)
         ? Math.min(Math.max(smoothing, 0), 0.99)
         : DEFAULT_SETTINGS.defaultSmoothing,
     defaultColumns: Array.isArray(columns)
       ? columns.filter((column): column is string => typeof column === 'string')
-      : [...DEFAULT_SETTINGS.defaultColumns]
+      : [...DEFAULT_SETTINGS.defaultColumns],
+    debuggerNotifications:
+      typeof notifications === 'boolean'
+        ? notifications
+        : DEFAULT_SETTINGS.debuggerNotifications,
+    alertsInterval: seconds(alertsInterval, DEFAULT_SETTINGS.alertsInterval)
   };
+}
+
+/** An interval in seconds, kept within 1 s and an hour. */
+function seconds(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? Math.min(Math.max(value, 1), 3600)
+    : fallback;
 }

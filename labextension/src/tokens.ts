@@ -9,6 +9,7 @@ import type { Contents } from '@jupyterlab/services';
 import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
+import type { IDebuggerAPI } from './api/debugger';
 import type { TrackingAPI } from './api/tracking';
 import type { RunningRuns, StudioWatcher } from './watcher';
 
@@ -50,12 +51,18 @@ export interface IStudioSettings {
   defaultSmoothing: number;
   /** Columns the runs table shows by default, e.g. "metrics.accuracy", "params.max_depth". */
   defaultColumns: string[];
+  /** Whether a debugger rule that fires raises a notification. */
+  debuggerNotifications: boolean;
+  /** Seconds between checks for new debugger findings (the alerts and notifications). */
+  alertsInterval: number;
 }
 
 export const DEFAULT_SETTINGS: IStudioSettings = {
   refreshInterval: 5,
   defaultSmoothing: 0,
-  defaultColumns: []
+  defaultColumns: [],
+  debuggerNotifications: true,
+  alertsInterval: 5
 };
 
 /** Holds the current settings and says when they change. */
@@ -75,6 +82,8 @@ export interface IPanelContext {
    * artifact there to open it in JupyterLab. Without it, artifacts can only be downloaded.
    */
   contents?: Contents.IManager;
+  /** The debugger's routes: without it, run panels have no Debugger tab. */
+  debugger?: IDebuggerAPI;
 }
 
 export namespace CommandIDs {
@@ -88,6 +97,8 @@ export namespace CommandIDs {
   export const openRun = 'studio:open-run';
   /** Compare runs: args { runIds: string[] }; without args, the selected runs. */
   export const compareRuns = 'studio:compare-runs';
+  /** Open a run on its Debugger tab: args { runId: string, step?: number, tensor?: string }. */
+  export const openDebugger = 'studio:open-debugger';
   /** Refresh every open Studio view. */
   export const refresh = 'studio:refresh';
   /** Copy a run's id: args { runId }, else the run under the context menu. */

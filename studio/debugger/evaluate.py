@@ -3,7 +3,7 @@
 A run's debugger series (kind "tensor", keys "<mode>/<tensor>/<name>": the ten statistics,
 the vector summaries "<vector>[<i>]", the step scalars of tensor "step"; see
 `studio.debugger.service`) are read back, turned into the `StepRecord`s the hook made, in
-(step, mode) order, and fed to a fresh `RuleEngine`. The findings and states of those rules
+the order it made them, and fed to a fresh `RuleEngine`. The findings and states of those rules
 then replace the ones the run had under the same rule names; other rules' are kept.
 """
 
@@ -76,11 +76,13 @@ def evaluate(
 
 
 def stored_records(series: SeriesBackend, run_id: str) -> list[StepRecord]:
-    """The records of a run's stored debugger series, in (step, mode) order: one per mode
-    and step (a step saved several times in one mode, one per time)."""
+    """The records of a run's stored debugger series, in the order they were taken: by
+    time, then mode and step (each mode counts its own steps, so the step alone does not
+    order an evaluation pass among the training steps). One record per mode, step and time
+    (a step saved again, once more)."""
     keys = [info.key for info in series.list_series(run_id, TENSOR_KIND)]
     histories = series.read_many(run_id, TENSOR_KIND, keys)
-    builders: dict[tuple[int, int, int], _RecordBuilder] = {}
+    builders: dict[tuple[int, int, int, int], _RecordBuilder] = {}
     order: dict[str, int] = {}
     for key in keys:
         mode, tensor, name = parse_key(key)
@@ -93,11 +95,10 @@ def stored_records(series: SeriesBackend, run_id: str) -> list[StepRecord]:
             order.setdefault(tensor, len(order))
         history = histories[key]
         for step, timestamp, value, seen in _points(history):
-            where = (step, MODES.index(mode), seen)
+            where = (timestamp, MODES.index(mode), step, seen)
             builder = builders.get(where)
             if builder is None:
-                builder = builders[where] = _RecordBuilder(step, mode)
-            builder.timestamp = max(builder.timestamp, timestamp)
+                builder = builders[where] = _RecordBuilder(step, mode, timestamp)
             if tensor == STEP_TENSOR:
                 builder.scalars[name] = value
             elif name in _STAT_INDEX:
@@ -124,10 +125,10 @@ def _points(history: MetricHistory) -> list[tuple[int, int, float, int]]:
 class _RecordBuilder:
     """One record's parts as the series give them."""
 
-    def __init__(self, step: int, mode: str) -> None:
+    def __init__(self, step: int, mode: str, timestamp: int) -> None:
         self.step = step
         self.mode = mode
-        self.timestamp = 0
+        self.timestamp = timestamp
         self.stats: dict[str, np.ndarray] = {}
         self.vectors: dict[str, dict[str, dict[int, float]]] = {}
         self.scalars: dict[str, float] = {}
@@ -139,9 +140,11 @@ class _RecordBuilder:
         return row
 
     def build(self, order: dict[str, int]) -> StepRecord:
-        # Saved order is forward order, which ExplodingTensor's first module depends on.
-        tensors = sorted(set(self.stats) | set(self.vectors), key=order.__getitem__)
-        stats = np.array([self.stats.get(t, np.full(len(STATS), np.nan)) for t in tensors])
+        # The order the series were created in: a store appends a step's series sorted by
+        # key, so this is forward order (ExplodingTensor's first module) only as far as
+        # the names sort so.
+        tensors = sorted(self.stats, key=order.__getitem__)
+        stats = np.array([self.stats[tensor] for tensor in tensors])
         vectors = {
             tensor: {name: _dense(entries) for name, entries in found.items()}
             for tensor, found in self.vectors.items()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from studio.debugger.entities import MODES
 from studio.debugger.record import collection_of, module_of
 from studio.debugger.service import TENSOR_KIND, parse_key, series_key
 from studio.debugger.stats import STATS
@@ -110,6 +111,8 @@ def tensor_catalog(series: RunSeries, run_id: str, mode: str | None = None) -> T
     scalars: dict[str, list[str]] = {}
     for info in series.list_series(run_id, TENSOR_KIND, prefix):
         found_mode, tensor, name = parse_key(info.key)
+        if found_mode not in MODES:  # not a key of the storage contract: nothing to show
+            continue
         if tensor == SCALARS_TENSOR:
             scalars.setdefault(found_mode, []).append(name)
             continue

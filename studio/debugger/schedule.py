@@ -66,9 +66,9 @@ class AutoInterval:
     """Saves step 0, then every `interval` steps, where `interval` keeps the measured cost of a
     collection under `OVERHEAD` of the plain step time (1 to `LONGEST` steps).
 
-    The hook reports each step's wall time and the hook's own time in it (`observe`); the
-    interval is re-estimated at each saved step from the recent medians, the first collection
-    (workspaces allocated, caches cold) left out once there are others.
+    The hook measures (`measure`) plain steps and collections; the interval is re-estimated
+    from the recent medians, the first collection (workspaces allocated, caches cold) left out
+    once there are others. `saved(step)` schedules the next saved step.
     """
 
     def __init__(self) -> None:
@@ -81,21 +81,36 @@ class AutoInterval:
     def due(self, step: int) -> bool:
         return step >= self._next
 
-    def observe(self, step: int, wall_seconds: float, hook_seconds: float, saved: bool) -> None:
-        """One finished step: its wall time, the hook's share of it, whether it saved."""
-        self._plain.append(max(wall_seconds - hook_seconds, 0.0))
-        if not saved:
-            return
-        if self._first is None:
-            self._first = hook_seconds
-        else:
-            self._collections.append(hook_seconds)
-        cost = statistics.median(self._collections) if self._collections else None
-        if cost is not None and len(self._plain) > 1:
-            plain = statistics.median(self._plain)
-            wanted = math.ceil(cost / (OVERHEAD * plain) - 1e-9) if plain > 0 else LONGEST
-            self.interval = min(max(wanted, 1), LONGEST)
+    def saved(self, step: int) -> None:
+        """`step` saved: the next saved step is an interval later."""
         self._next = step + self.interval
+
+    @property
+    def plain_seconds(self) -> float | None:
+        """The median time of a step without the statistics (None before any)."""
+        return statistics.median(self._plain) if self._plain else None
+
+    def measure(self, plain: float | None = None, collection: float | None = None) -> None:
+        """One more step's time without the statistics, and/or one collection's cost."""
+        if plain is not None:
+            self._plain.append(max(plain, 0.0))
+        if collection is not None:
+            if self._first is None:
+                self._first = collection
+            else:
+                self._collections.append(max(collection, 0.0))
+        base = self.plain_seconds
+        if self._collections and base is not None and len(self._plain) > 1:
+            cost = statistics.median(self._collections)
+            wanted = math.ceil(cost / (OVERHEAD * base) - 1e-9) if base > 0 else LONGEST
+            self.interval = min(max(wanted, 1), LONGEST)
+
+    def observe(self, step: int, wall_seconds: float, hook_seconds: float, saved: bool) -> None:
+        """One finished step timed on the host: its wall time, the hook's share of it, whether
+        it saved (on the CPU the hook's time is the collection's cost)."""
+        self.measure(wall_seconds - hook_seconds, hook_seconds if saved else None)
+        if saved:
+            self.saved(step)
 
 
 Interval = Every | Steps | AutoInterval

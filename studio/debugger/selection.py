@@ -1,8 +1,9 @@
-"""Which tensors a hook saves: collections, then include and exclude regexes on saved names.
+"""Which tensors a hook saves: collections, then include and exclude regexes on saved names;
+and which modules' outputs are the activations.
 
 By default (`collections=None`) a hook saves what its rules need: the union of their
 `Rule.collections`, plus the losses; every collection where a rule asks for none (it looks at
-whatever is saved) or where there are no rules. Standard library only.
+whatever is saved) or where there are no rules. No import of torch at run time.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING
 from studio.debugger.record import COLLECTIONS, collection_of
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from studio.debugger.rules.base import Rule
 
-__all__ = ["Selection", "collections_for"]
+__all__ = ["Selection", "activation_modules", "collections_for"]
 
 
 def collections_for(rules: Sequence[Rule]) -> frozenset[str]:
@@ -64,3 +67,28 @@ class Selection:
             )
             self._kept[name] = kept
         return kept
+
+
+def activation_modules(
+    model: nn.Module, modules: Sequence[str | nn.Module] | None = None
+) -> list[tuple[str, nn.Module]]:
+    """The modules whose outputs are saved as activations, with their names: `modules` (names
+    or modules of `model`), or every leaf module (the model itself where it has no children,
+    named by its class)."""
+    named = list(model.named_modules())
+    if modules is None:
+        leaves = [(name, m) for name, m in named if not any(m.children())]
+        return [(name or type(m).__name__, m) for name, m in leaves]
+    names = {id(m): name for name, m in named}
+    by_name = dict(named)
+    chosen = []
+    for module in modules:
+        if isinstance(module, str):
+            if module not in by_name:
+                raise ValueError(f"The model has no module named {module!r}.")
+            chosen.append((module, by_name[module]))
+        elif id(module) in names:
+            chosen.append((names[id(module)] or type(module).__name__, module))
+        else:
+            raise ValueError(f"{type(module).__name__} is not a module of the model.")
+    return chosen

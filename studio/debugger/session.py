@@ -160,6 +160,9 @@ class DebugSession:
         self._closed = True
         if self.watchdog is not None:
             self.watchdog.stop()
+        last = self.engine.finish()
+        if last:
+            self._act(None, last)
         if self.display is not None:
             try:
                 self.display.close()
@@ -175,8 +178,10 @@ class DebugSession:
         with self._lock:
             self.findings += new
             self._stop += stopping
+        # A display shows each finding already: logged as a warning too, it would show twice.
+        level = logging.INFO if self.display is not None else logging.WARNING
         for finding in new:
-            _logger().warning("%s at step %s: %s", finding.rule, finding.step, finding.message)
+            _logger().log(level, "%s at step %s: %s", finding.rule, finding.step, finding.message)
         if recording and self.flight_recorder is not None:
             try:
                 self.flight_recorder.dump(recording)

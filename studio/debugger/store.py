@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, select
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from studio.db.engine import Database
 
-__all__ = ["DebuggerStore", "delete_run_rows", "recent_findings"]
+__all__ = ["DebuggerStore", "delete_run_rows", "plain_json", "recent_findings"]
 
 
 class DebuggerStore:
@@ -244,6 +244,12 @@ def recent_findings(
             Alert(_finding(row), row.run_id, name, experiment_id)
             for row, name, experiment_id in session.execute(query)
         ]
+
+
+def plain_json(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding's values or a rule's parameters as plain JSON-like Python (numpy scalars and
+    arrays as numbers and lists; NaN and the infinities kept), as the store would keep them."""
+    return cast("dict[str, Any]", json.loads(_dumps(value, "values")))
 
 
 def replace_rule_results(

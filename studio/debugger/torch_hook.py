@@ -27,21 +27,22 @@ Torch and numpy only: nothing of the server stack is imported.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from studio.debugger.capture import PendingRecord, StepCapture
+from studio.debugger.clock import StepClock
 from studio.debugger.entities import MODES
 from studio.debugger.flight import FlightRecorder
 from studio.debugger.schedule import Schedule, Spec
-from studio.debugger.selection import Selection, collections_for
+from studio.debugger.selection import Selection, activation_modules, collections_for
 from studio.debugger.session import DebugSession, Sink
 from studio.debugger.stats import Bins
 from studio.debugger.torch_stats import TensorStats
-from studio.debugger.vectors import activation_vectors, class_counts
+from studio.debugger.vectors import activation_vectors, class_counts, output_tensor
 
 if TYPE_CHECKING:
     from torch.utils.hooks import RemovableHandle
@@ -52,40 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["TorchHook"]
 
 PARAMETER_COLLECTIONS = frozenset(("weights", "biases", "gradients", "updates"))
-
-
-def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if name and not any(m.children())]
-
-
-def _chosen(
-    model: nn.Module, modules: Sequence[str | nn.Module] | None
-) -> list[tuple[str, nn.Module]]:
-    if modules is None:
-        return _leaves(model)
-    names = {id(m): name for name, m in model.named_modules()}
-    by_name = dict(model.named_modules())
-    chosen = []
-    for module in modules:
-        if isinstance(module, str):
-            if module not in by_name:
-                raise ValueError(f"The model has no module named {module!r}.")
-            chosen.append((module, by_name[module]))
-        elif id(module) in names:
-            chosen.append((names[id(module)] or type(module).__name__, module))
-        else:
-            raise ValueError(f"{type(module).__name__} is not a module of the model.")
-    return chosen
-
-
-def _first_tensor(output: Any) -> torch.Tensor | None:
-    if isinstance(output, torch.Tensor):
-        return output
-    if isinstance(output, (tuple, list)):
-        return next((o for o in output if isinstance(o, torch.Tensor)), None)
-    if isinstance(output, Mapping):
-        return next((o for o in output.values() if isinstance(o, torch.Tensor)), None)
-    return None
 
 
 def _now_ms() -> int:
@@ -105,7 +72,8 @@ class TorchHook:
     - `modules`: the modules whose outputs are the activations (names or modules; every leaf
       module by default); `scaler`: the `torch.amp.GradScaler`, so that the steps it skips are
       recorded too; `num_classes`: for label counts where no logits say it; `sink`: where the
-      session keeps its records (by default the run's store, or nowhere without a run).
+      session keeps its records (by default the run's store, or nowhere without a run);
+      `raise_on_stop=False`: a stopping rule only sets `should_stop`, for a loop to check.
     """
 
     def __init__(
@@ -125,6 +93,7 @@ class TorchHook:
         *,
         num_classes: int | None = None,
         sink: Sink | None = None,
+        raise_on_stop: bool = True,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
@@ -135,13 +104,16 @@ class TorchHook:
         self.schedule = Schedule(every)
         self.bins = Bins() if histograms is True else (histograms or None)
         self.num_classes = num_classes
+        self.raise_on_stop = raise_on_stop
         self.mode = "train"
         self._computer = TensorStats()
         self._parameters = [(name, p) for name, p in model.named_parameters()]
-        self._activation_modules = _chosen(model, modules)
+        self._activation_modules = activation_modules(model, modules)
         self._steps = dict.fromkeys(MODES, 0)
         self._dirty = dict.fromkeys(MODES, False)
         self._boundary = dict.fromkeys(MODES, time.perf_counter())
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        self._clocks = {mode: StepClock(self.schedule.autos[mode], device) for mode in MODES}
         self._hook_seconds = dict.fromkeys(MODES, 0.0)
         self._captures: dict[str, StepCapture] = {}
         self._due_cache: dict[str, tuple[int, frozenset[str]]] = {}
@@ -190,6 +162,7 @@ class TorchHook:
                 self._end_step(self.mode)
             self.mode = mode
             self._boundary[mode] = time.perf_counter()
+            self._clocks[mode].restart()
             self._arm_activations(mode)
 
     def step(self) -> None:
@@ -309,11 +282,11 @@ class TorchHook:
         if capture is not None and saved:
             # Read one interval later: the records launched at earlier saved steps have long
             # been copied by now; this step's waits for the next saved step.
-            self._harvest()
+            self._harvest(wait=False)
             self._pending.append(capture.launch(_now_ms()))
         now = time.perf_counter()
         hook_seconds = self._hook_seconds[mode] + now - started
-        self.schedule.autos[mode].observe(
+        self._clocks[mode].step_ended(
             self._steps[mode], now - self._boundary[mode], hook_seconds, saved
         )
         self._boundary[mode] = now
@@ -322,13 +295,14 @@ class TorchHook:
         self._dirty[mode] = False
         if not self._closed:
             self._arm_activations(mode)
-        if stop:
+        if stop and self.raise_on_stop:
             self.session.raise_if_stopped()
 
-    def _harvest(self) -> None:
-        pending, self._pending = self._pending, []
-        for record in pending:
-            self.session.submit(record.record())
+    def _harvest(self, wait: bool = True) -> None:
+        """Hand the pending records to the session, in order; inside a step (`wait=False`)
+        only those already copied, so that a device far behind never makes the step wait."""
+        while self._pending and (wait or self._pending[0].ready()):
+            self.session.submit(self._pending.pop(0).record())
 
     # Parameters -------------------------------------------------------------------------------
 
@@ -436,13 +410,14 @@ class TorchHook:
 
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             started = time.perf_counter()
-            value = _first_tensor(output)
+            value = output_tensor(output)
             mode = self.mode
             # With gradient accumulation a step has several forward passes: the first is kept.
             if value is not None and tensor not in self._capture(mode):
                 self._add(mode, [tensor], [value.detach()])
                 if tensor in self._capture(mode):
-                    for vector, values in activation_vectors(module, value.detach()).items():
+                    summaries = activation_vectors(module, args, value.detach())
+                    for vector, values in summaries.items():
                         self._capture(mode).add_vector(tensor, vector, values)
             self._hook_seconds[mode] += time.perf_counter() - started
 

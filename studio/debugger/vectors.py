@@ -2,9 +2,9 @@
 
 - "active": for the output of a ReLU-like module (its class name contains "ReLU"), the
   fraction of the batch where each unit (dimension 1) is positive: DeadRelu.
-- "saturated": for the output of a Sigmoid, the fraction where each unit is below 0.03 or
-  above 0.97; of a Tanh, where its magnitude is above 0.97 (SageMaker's SaturatedActivation
-  defaults): SaturatedActivation.
+- "saturated": for a Sigmoid or Tanh module, the fraction of the batch where each unit's
+  input lies outside `rules.activations.SATURATION_BOUNDS` (SageMaker's SaturatedActivation
+  defaults: where the derivative is below 1e-7): SaturatedActivation.
 - "count" per class of the labels and of the predictions (the arg-max of 2-D logits), and
   "correct" per true class on the predictions: ClassImbalance.
 
@@ -15,16 +15,31 @@ its input's maximum back to the host, so counts are scatter-adds into `num_class
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import torch
 from torch import nn
 
-__all__ = ["SIGMOID_SATURATION", "TANH_SATURATION", "activation_vectors", "class_counts"]
+from studio.debugger.rules.activations import SATURATION_BOUNDS
 
-SIGMOID_SATURATION = 0.03
-"""A sigmoid output below this or above 1 minus this is saturated (SageMaker's default)."""
+__all__ = [
+    "activation_vectors",
+    "class_counts",
+    "output_tensor",
+]
 
-TANH_SATURATION = 0.97
-"""A tanh output whose magnitude is above this is saturated (SageMaker's default)."""
+
+def output_tensor(output: Any) -> torch.Tensor | None:
+    """A module's output tensor: the output itself, or the first tensor of a tuple, list or
+    mapping (an LSTM's output before its states)."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        return next((o for o in output if isinstance(o, torch.Tensor)), None)
+    if isinstance(output, Mapping):
+        return next((o for o in output.values() if isinstance(o, torch.Tensor)), None)
+    return None
 
 
 def _unit_fraction(indicator: torch.Tensor) -> torch.Tensor:
@@ -38,21 +53,39 @@ def _above(values: torch.Tensor, threshold: float) -> torch.Tensor:
     return torch.sign(values - threshold).clamp_(min=0.0)
 
 
-def activation_vectors(module: nn.Module, output: torch.Tensor) -> dict[str, torch.Tensor]:
+_SATURATING: dict[type[nn.Module], str] = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
+
+
+def _outside(values: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """1 where values < low or values > high, else 0."""
+    return _above(low - values, 0.0) + _above(values, high)
+
+
+def activation_vectors(
+    module: nn.Module, inputs: Sequence[Any], output: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """The vector summaries of one module's output (see the module); none for 0-d or 1-d
     outputs, which have no unit dimension."""
     if output.ndim < 2 or not output.is_floating_point():
         return {}
-    kind = type(module).__name__
-    values = output.float() if output.dtype != torch.float64 else output
-    if "ReLU" in kind:
-        return {"active": _unit_fraction(_above(values, 0.0))}
-    if isinstance(module, nn.Sigmoid):
-        distance = (values - 0.5).abs_()
-        return {"saturated": _unit_fraction(_above(distance, 0.5 - SIGMOID_SATURATION))}
-    if isinstance(module, nn.Tanh):
-        return {"saturated": _unit_fraction(_above(values.abs(), TANH_SATURATION))}
-    return {}
+    if "ReLU" in type(module).__name__:
+        return {"active": _unit_fraction(_above(_float(output), 0.0))}
+    kind = (
+        "sigmoid"
+        if isinstance(module, nn.Sigmoid)
+        else "tanh"
+        if isinstance(module, nn.Tanh)
+        else None
+    )
+    x = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
+    if kind is None or x is None or x.shape != output.shape:
+        return {}
+    low, high = SATURATION_BOUNDS[kind]
+    return {"saturated": _unit_fraction(_outside(_float(x.detach()), low, high))}
+
+
+def _float(values: torch.Tensor) -> torch.Tensor:
+    return values if values.dtype in (torch.float32, torch.float64) else values.float()
 
 
 def _per_class(classes: torch.Tensor, weights: torch.Tensor, num_classes: int) -> torch.Tensor:

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from studio.debugger.widget_view import DebuggerView, render_html, render_text
+from studio.debugger.widget_view import DebuggerView, finding_line, render_html, render_text
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding
@@ -47,6 +47,9 @@ MIME_TYPE = "application/vnd.studio.debugger+json"
 
 MIN_UPDATE_INTERVAL_S = 0.25
 """At most four renders a second: a training loop can save far more often than that."""
+
+SUMMARY_INTERVAL_S = 1.0
+"""At most one rewrite of the text summary a second (JupyterLab redraws the widget each time)."""
 
 
 def in_kernel() -> bool:
@@ -87,7 +90,7 @@ class TerminalDisplay:
         self, session: DebugSession, record: StepRecord | None, findings: Sequence[Finding]
     ) -> None:
         for finding in findings:
-            print(f"Studio debugger: {finding.rule} at step {finding.step}: {finding.message}")
+            print(f"Studio debugger: {finding_line(finding)}")
 
     def close(self) -> None:
         """Nothing is pending: each line was printed as its finding came."""
@@ -97,7 +100,11 @@ class NotebookDisplay:
     """The live widget under the cell (see the module)."""
 
     def __init__(
-        self, session: DebugSession, *, min_interval_s: float = MIN_UPDATE_INTERVAL_S
+        self,
+        session: DebugSession,
+        *,
+        min_interval_s: float = MIN_UPDATE_INTERVAL_S,
+        summary_interval_s: float = SUMMARY_INTERVAL_S,
     ) -> None:
         import ipywidgets  # type: ignore[import-untyped]
         from IPython.display import display
@@ -105,12 +112,14 @@ class NotebookDisplay:
         self.view = DebuggerView(run_id=_run_id(session))
         self.view.update(None, session.findings, session.states(), session.should_stop)
         self.min_interval_s = min_interval_s
+        self.summary_interval_s = summary_interval_s
         self.html = ipywidgets.HTML(value=render_html(self.view))
         self.button = ipywidgets.Output()
         self.box = ipywidgets.VBox([self.html, self.button])
         self.display_id = f"studio-debugger-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
-        self._last_render = 0.0
+        self._last_render = self._last_summary = 0.0
+        self._summary_pending = False
         self._button_step: int | None = None
         self._timer: threading.Timer | None = None
         self._show_button()
@@ -128,23 +137,29 @@ class NotebookDisplay:
     ) -> None:
         with self._lock:
             self.view.update(record, findings, session.states(), session.should_stop)
-        if findings:
-            self.render(summary=True)
-        elif time.monotonic() - self._last_render >= self.min_interval_s:
-            self.render()
+            self._summary_pending = self._summary_pending or bool(findings)
+        if findings or time.monotonic() - self._last_render >= self.min_interval_s:
+            self.render(summary=self._summary_wait() == 0.0)
         else:
-            self._render_later()
+            self._render_later(self.min_interval_s)
+        wait = self._summary_wait()
+        if wait is not None:
+            self._render_later(wait)
 
     def render(self, *, summary: bool = False) -> None:
-        """Show the current state now; `summary` also rewrites the text beside the widget
-        (which makes JupyterLab draw the widget anew, so only when findings come)."""
+        """Show the current state now; `summary` also rewrites the text beside the widget.
+        That makes JupyterLab draw the widget anew, so it is done only after findings, at
+        most once per `summary_interval_s`, and on close."""
         from IPython.display import update_display
 
         with self._lock:
-            self._last_render = time.monotonic()
+            now = time.monotonic()
+            self._last_render = now
             self.html.value = render_html(self.view)
             self._show_button()
             if summary:
+                self._last_summary = now
+                self._summary_pending = False
                 update_display(  # type: ignore[no-untyped-call]
                     self.bundle(), raw=True, display_id=self.display_id
                 )
@@ -157,18 +172,27 @@ class NotebookDisplay:
             timer.cancel()
         self.render(summary=True)
 
-    def _render_later(self) -> None:
+    def _render_later(self, delay: float) -> None:
         with self._lock:
             if self._timer is not None:
                 return
-            self._timer = threading.Timer(self.min_interval_s, self._trailing_render)
+            self._timer = threading.Timer(delay, self._trailing_render)
             self._timer.daemon = True
             self._timer.start()
 
     def _trailing_render(self) -> None:
         with self._lock:
             self._timer = None
-        self.render()
+        self.render(summary=self._summary_wait() == 0.0)
+        wait = self._summary_wait()
+        if wait is not None:
+            self._render_later(wait)
+
+    def _summary_wait(self) -> float | None:
+        """Seconds until the pending summary may be rewritten (None: none is pending)."""
+        if not self._summary_pending:
+            return None
+        return max(0.0, self.summary_interval_s - (time.monotonic() - self._last_summary))
 
     def _show_button(self) -> None:
         """Point the button at the latest finding's step; it changes only when a finding

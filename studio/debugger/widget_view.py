@@ -23,7 +23,14 @@ from studio.debugger.record import collection_of
 if TYPE_CHECKING:
     from studio.debugger.record import StepRecord
 
-__all__ = ["DebuggerView", "Sparkline", "render_html", "render_text", "sparkline_svg"]
+__all__ = [
+    "DebuggerView",
+    "Sparkline",
+    "finding_line",
+    "render_html",
+    "render_text",
+    "sparkline_svg",
+]
 
 FINDINGS_SHOWN = 5
 """How many of the latest findings the widget lists."""
@@ -124,8 +131,11 @@ def _where(view: DebuggerView) -> str:
     return f"{run} · {step}{every}"
 
 
-def _finding_line(finding: Finding) -> str:
-    return f"{finding.rule} at step {finding.step}: {finding.message}"
+def finding_line(finding: Finding) -> str:
+    """A finding in one line: rule, step (and mode, but for training), message."""
+    # Steps are counted per mode: an eval step says so, or it would read as a training step.
+    mode = "" if finding.mode == "train" else f" ({finding.mode})"
+    return f"{finding.rule} at step {finding.step}{mode}: {finding.message}"
 
 
 def render_text(view: DebuggerView) -> str:
@@ -138,7 +148,7 @@ def render_text(view: DebuggerView) -> str:
     lines.append("Rules:" if view.rules else "Rules: none")
     lines += [f"  {_STATUS_LABEL[state.status]:<13} {state.rule}" for state in view.rules]
     lines.append(f"Findings: {len(view.findings)}")
-    lines += [f"  {_finding_line(finding)}" for finding in view.findings[-FINDINGS_SHOWN:]]
+    lines += [f"  {finding_line(finding)}" for finding in view.findings[-FINDINGS_SHOWN:]]
     return "\n".join(lines)
 
 
@@ -185,7 +195,7 @@ def _chart(title: str, line: Sparkline) -> str:
 def render_html(view: DebuggerView) -> str:
     """The widget's HTML: where the run is, rule badges, the latest findings, sparklines."""
     findings = "".join(
-        f'<li class="studio-DebuggerWidget-finding">{html.escape(_finding_line(finding))}</li>'
+        f'<li class="studio-DebuggerWidget-finding">{html.escape(finding_line(finding))}</li>'
         for finding in reversed(view.findings[-FINDINGS_SHOWN:])
     )
     stopped = (

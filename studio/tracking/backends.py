@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import StudioError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         SeriesInfo,
     )
     from studio.tracking.series.many import SeriesColumns
+    from studio.tracking.series.store import SeriesPoints
     from studio.tracking.writer import BatchWriter, MetricRow
 
 
@@ -63,6 +64,7 @@ class SeriesBackend(Protocol):
         min_step: int | None = None,
         max_step: int | None = None,
     ) -> MetricHistory: ...
+    @overload
     def read_many(
         self,
         run_id: str,
@@ -72,7 +74,20 @@ class SeriesBackend(Protocol):
         *,
         min_step: int | None = None,
         max_step: int | None = None,
+        arrays: Literal[False] = False,
     ) -> dict[str, MetricHistory]: ...
+    @overload
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        arrays: Literal[True],
+    ) -> dict[str, SeriesPoints]: ...
 
 
 class TrackingBackend(Protocol):

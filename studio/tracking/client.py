@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import NotFound
 from studio.tracking.backends import TrackingBackend, connect
@@ -17,6 +17,12 @@ from studio.tracking.entities import (
     RunRecord,
 )
 from studio.tracking.models import load_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from studio.debugger.backends import DebuggerBackend
+    from studio.debugger.entities import Finding
 
 ExperimentRef = str | int | Experiment
 
@@ -126,3 +132,29 @@ class Client:
         """Load a model that `Run.log_model` (or autolog) saved."""
         with tempfile.TemporaryDirectory(prefix="studio-model-") as folder:
             return load_model(self.download_artifacts(run_id, name, folder))
+
+    # The training debugger -----------------------------------------------------------------
+
+    def get_tensor_stats(
+        self,
+        run_id: str,
+        tensor: str | Sequence[str] | None = None,
+        stats: str | Sequence[str] | None = None,
+        mode: str | None = None,
+    ) -> pd.DataFrame:
+        """The debugger's tensor statistics of a run, every point: a row per (tensor, mode,
+        step), columns tensor, mode, step, timestamp and one per statistic (None: all ten);
+        of some tensors (exact names), in one mode ("train", "eval", "predict")."""
+        return self._debugger().get_tensor_stats(run_id, tensor, stats, mode)
+
+    def get_findings(self, run_id: str) -> list[Finding]:
+        """What the debugger's rules found on a run, in the order found."""
+        return self._debugger().get_findings(run_id)
+
+    def _debugger(self) -> DebuggerBackend:
+        # Imported here: tracking never imports the debugger unless asked about it.
+        from studio.debugger.backends import debugger_backend
+        from studio.debugger.run_sink import flush_sinks
+
+        flush_sinks(self._backend)
+        return debugger_backend(self._backend)

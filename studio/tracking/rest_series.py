@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 from urllib.parse import quote
 
 import numpy as np
@@ -34,6 +34,7 @@ from studio.tracking.validation import (
 if TYPE_CHECKING:
     from studio.tracking.entities import MetricHistory, SeriesInfo
     from studio.tracking.series.many import SeriesColumns
+    from studio.tracking.series.store import SeriesPoints
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -140,6 +141,7 @@ class RestRunSeries:
         first.next_page_token = None
         return first.to_entity()
 
+    @overload
     def read_many(
         self,
         run_id: str,
@@ -149,9 +151,49 @@ class RestRunSeries:
         *,
         min_step: int | None = None,
         max_step: int | None = None,
-    ) -> dict[str, MetricHistory]:
+        arrays: Literal[False] = False,
+    ) -> dict[str, MetricHistory]: ...
+
+    @overload
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        arrays: Literal[True],
+    ) -> dict[str, SeriesPoints]: ...
+
+    def read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None = None,
+        *,
+        min_step: int | None = None,
+        max_step: int | None = None,
+        arrays: bool = False,
+    ) -> dict[str, MetricHistory] | dict[str, SeriesPoints]:
         """As `RunSeries.read_many`: downsampled series a request of many; every point of
-        each (`max_points` None) a series at a time."""
+        each (`max_points` None) a series at a time. With `arrays`, as numpy arrays."""
+        found = self._read_many(run_id, kind, keys, max_points, min_step, max_step)
+        if not arrays:
+            return found
+        return {key: _points(history) for key, history in found.items()}
+
+    def _read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None,
+        min_step: int | None,
+        max_step: int | None,
+    ) -> dict[str, MetricHistory]:
         if max_points is None:
             return {
                 key: self.read(run_id, kind, key, min_step=min_step, max_step=max_step)
@@ -173,6 +215,18 @@ class RestRunSeries:
             answer = self._json("POST", f"{_run(run_id)}/series/read", SeriesReadOut, body=body)
             found.update((history.key, history.to_entity()) for history in answer.series)
         return found
+
+
+def _points(history: MetricHistory) -> SeriesPoints:
+    from studio.tracking.series.store import SeriesPoints
+
+    return SeriesPoints(
+        steps=np.asarray(history.steps, dtype=np.int64),
+        timestamps=np.asarray(history.timestamps, dtype=np.int64),
+        values=np.asarray(history.values, dtype=np.float64),
+        downsampled=history.downsampled,
+        total=history.total,
+    )
 
 
 def _run(run_id: str) -> str:

@@ -12,14 +12,23 @@ import pytest
 from studio.debugger.entities import Finding, RuleState, RuleStatus
 from studio.debugger.schemas import MAX_STATS_TENSORS
 from studio.debugger.stats import STATS
+from tests.test_auth import READ_ONLY_HEADER, DenyOnHeader
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
+    from traitlets.config import Config
 
     from studio.debugger.service import DebuggerService
     from tests.conftest import StudioCreate, StudioFetch
 
 TENSORS = ("weights/fc1.weight", "gradients/fc1.weight")
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Config) -> Config:
+    """An authorizer that refuses writes to the resource a request's header names."""
+    jp_server_config.ServerApp.authorizer_class = DenyOnHeader
+    return jp_server_config
 
 
 @pytest.fixture
@@ -69,6 +78,7 @@ async def test_tensors_list_what_is_stored_of_each(
             "train/activations/fc1/active[0]": ([0], [0.5]),
             "train/activations/fc1/active[1]": ([0], [0.0]),
             "train/step/skipped": ([0], [1]),
+            "elsewhere/not-a-mode/l2": ([0], [1]),  # not the debugger's: left out
         },
     )
     answer = await studio_fetch("GET", f"runs/{run_id}/debugger/tensors")
@@ -339,3 +349,27 @@ async def test_alerts_across_runs_newest_first_after_an_id(
     assert [a["step"] for a in one.json["alerts"]] == [4]
     (await studio_fetch("GET", "debugger/alerts", params={"max_results": "0"})).error(422)
     (await studio_fetch("GET", "debugger/alerts", params={"after_id": "-3"})).error(422)
+
+
+async def test_routes_need_a_token_and_are_authorized_as_the_debugger(
+    studio_fetch: StudioFetch, studio_create: StudioCreate, debugger: DebuggerService
+) -> None:
+    run_id = await new_run(studio_create)
+    anonymous = {"Authorization": ""}
+    for path in (f"runs/{run_id}/debugger/rules", "debugger/alerts"):
+        answer = await studio_fetch("GET", path, headers=anonymous)
+        assert answer.code in (401, 403), answer
+    body = {"rules": [{"rule": "AllZero", "status": "ok"}]}
+    path = f"runs/{run_id}/debugger/rules"
+    # Writes to "studio.debugger" refused; reading it, and writing tracking, still allowed.
+    refused = await studio_fetch(
+        "PUT", path, body=body, headers={READ_ONLY_HEADER: "studio.debugger"}
+    )
+    assert refused.code == 403
+    assert debugger.get_rule_states(run_id) == []
+    read = await studio_fetch("GET", path, headers={READ_ONLY_HEADER: "studio.debugger"})
+    assert read.code == 200
+    allowed = await studio_fetch(
+        "PUT", path, body=body, headers={READ_ONLY_HEADER: "studio.tracking"}
+    )
+    assert allowed.code == 200

@@ -61,15 +61,23 @@ def test_activations_come_in_forward_order_with_active_and_saturated_units() -> 
     model.add_module("sigmoid", nn.Sigmoid())
     model.add_module("body", nn.Linear(6, 4))
     outputs: dict[str, np.ndarray] = {}
+    inputs: dict[str, np.ndarray] = {}
+
+    def keep(name: str) -> Any:
+        def hook(module: Any, args: Any, out: Any) -> None:
+            inputs[name] = args[0].detach().numpy().copy()
+            outputs[name] = out.detach().numpy().copy()
+
+        return hook
+
     for name in ("body", "relu", "sigmoid", "tanh", "head"):
-        getattr(model, name).register_forward_hook(
-            lambda m, a, out, name=name: outputs.__setitem__(name, out.detach().numpy().copy())
-        )
+        getattr(model, name).register_forward_hook(keep(name))
 
     def step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
-        x = batch(i)[0] * 3.0
-        x = model.body(x)
-        x = model.tanh(model.sigmoid(model.relu(x)) * 6 - 3)
+        x = model.body(batch(i, size=64)[0])
+        # Inputs spread wide enough that some units saturate (|x| > 9.4999 for tanh; x < -23
+        # or x > 17 for the sigmoid) in part of the batch.
+        x = model.tanh(model.sigmoid(model.relu(x) * 40 - 20) * 30 - 15)
         model.head(x).sum().backward()
         optimizer.step()
         optimizer.zero_grad()
@@ -83,12 +91,15 @@ def test_activations_come_in_forward_order_with_active_and_saturated_units() -> 
     )
     vectors = record.vectors
     np.testing.assert_allclose(vectors["activations/relu"]["active"], (outputs["relu"] > 0).mean(0))
-    sigmoid = outputs["sigmoid"]
-    saturated = ((sigmoid < 0.03) | (sigmoid > 0.97)).mean(0)
+    sigmoid = inputs["sigmoid"]
+    saturated = ((sigmoid < -23.0) | (sigmoid > 16.99999)).mean(0)
     np.testing.assert_allclose(vectors["activations/sigmoid"]["saturated"], saturated)
-    tanh = outputs["tanh"]
-    np.testing.assert_allclose(vectors["activations/tanh"]["saturated"], (abs(tanh) > 0.97).mean(0))
-    assert vectors["activations/tanh"]["saturated"].max() > 0
+    tanh = inputs["tanh"]
+    saturated = (abs(tanh) > 9.4999).mean(0)
+    np.testing.assert_allclose(vectors["activations/tanh"]["saturated"], saturated)
+    for name in ("sigmoid", "tanh"):
+        assert vectors[f"activations/{name}"]["saturated"].max() > 0
+        assert vectors[f"activations/{name}"]["saturated"].min() < 1
     assert "activations/body" not in vectors
 
 

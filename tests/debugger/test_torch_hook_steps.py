@@ -159,3 +159,43 @@ def test_a_step_the_gradient_scaler_skips_is_recorded_with_its_gradients() -> No
     assert by_step[2].scalars == {}
     # Unscaled: the gradients recorded at step 2 are the ones the optimizer used.
     assert by_step[2].stat("gradients/0.weight", "l2") < 10
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_on_cuda_no_step_synchronises_the_host() -> None:
+    device = torch.device("cuda")
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3), nn.Sigmoid()).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    from .torch_training import MemorySink
+
+    sink = MemorySink()
+    data = [tuple(t.to(device) for t in batch(i)) for i in range(8)]
+
+    def step(hook: TorchHook, i: int) -> None:
+        inputs, labels = data[i]
+        logits = model(inputs)
+        loss = nn.functional.cross_entropy(logits, labels)
+        hook.record_loss(loss)
+        hook.record_batch(inputs, labels, logits)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    with TorchHook(
+        model, optimizer, every=2, rules=None, sink=sink, histograms=True, flight_recorder=2
+    ) as hook:
+        step(hook, 0)  # warm-up: workspaces and pinned buffers are allocated here
+        step(hook, 1)
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            for i in range(2, 8):
+                step(hook, i)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    assert sink.steps() == [0, 2, 4, 6]
+    record = sink.records[-1]
+    assert record.vectors["activations/3"]["saturated"].shape == (3,)
+    assert record.vectors["labels"]["count"].sum() == 16
+    weight = model[0].weight.detach().cpu().numpy()
+    assert record.stat("weights/0.weight", "count") == weight.size

@@ -46,7 +46,7 @@ class LossAbove(Rule):
 
 
 class NeverFires(Rule):
-    modes = ("eval",)
+    modes = ("predict",)
 
 
 class KeptSink:
@@ -68,13 +68,13 @@ class KeptSink:
 
 
 def step_record(
-    step: int, loss: float, gradient_l2: tuple[float, float] = (3.0, 4.0)
+    step: int, loss: float, gradient_l2: tuple[float, float] = (3.0, 4.0), mode: str = "train"
 ) -> StepRecord:
     stats = np.zeros((3, len(STATS)))
     stats[0, STATS.index("mean")] = loss
     stats[1:, STATS.index("l2")] = gradient_l2
     tensors = ("losses/loss", "gradients/fc1.weight", "gradients/fc2.weight")
-    return StepRecord(step, "train", int(time.time() * 1000), tensors, stats)
+    return StepRecord(step, mode, int(time.time() * 1000), tensors, stats)
 
 
 @pytest.fixture
@@ -101,9 +101,10 @@ def test_the_widget_shows_rules_findings_step_interval_and_the_open_button(
         run, rules=[LossAbove(5.0, actions="stop"), NeverFires()], sink=KeptSink(), display=False
     )
     with capture_output() as captured:
-        display = NotebookDisplay(session, min_interval_s=0.0)
+        display = NotebookDisplay(session, min_interval_s=0.0, summary_interval_s=0.0)
         for step, loss in ((0, 2.0), (10, 1.5), (20, 9.0), (30, 12.0)):
             session.submit(step_record(step, loss))
+        session.submit(step_record(3, 1.0, mode="eval"))  # steps count per mode
         display.close()
 
     html = display.html.value
@@ -152,16 +153,33 @@ def test_updates_between_findings_are_throttled_then_caught_up(shell: Any) -> No
     assert "LossAbove: ok" in display.html.value
 
 
+def test_text_summaries_are_throttled_and_the_last_one_is_complete(shell: Any) -> None:
+    from IPython.utils.capture import capture_output
+
+    session = DebugSession(rules=[LossAbove(5.0)], display=False)
+    with capture_output() as captured:
+        display = NotebookDisplay(session, min_interval_s=0.0, summary_interval_s=30.0)
+        for step in range(30):
+            session.submit(step_record(step, 9.0))  # a finding at every step
+        display.close()
+    _shown, *updates = captured.outputs
+    assert len(updates) == 2  # the first finding's, then the close's: not one per finding
+    assert "Findings: 30" in updates[-1].data["text/plain"]
+    assert "Findings: 30" in display.html.value  # the widget itself is never held back
+
+
 def test_a_session_in_a_terminal_prints_one_line_per_finding(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     session = DebugSession(rules=[LossAbove(5.0)])
     for step, loss in ((0, 1.0), (1, 7.0), (2, 8.0)):
         session.submit(step_record(step, loss))
+    session.submit(step_record(0, 9.0, mode="eval"))
     session.close()
     assert capsys.readouterr().out.splitlines() == [
         "Studio debugger: LossAbove at step 1: The loss is above 5.0.",
         "Studio debugger: LossAbove at step 2: The loss is above 5.0.",
+        "Studio debugger: LossAbove at step 0 (eval): The loss is above 5.0.",
     ]
 
 

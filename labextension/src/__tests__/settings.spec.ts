@@ -16,15 +16,24 @@ describe('parseSettings', () => {
       parseSettings({
         refreshInterval: 2,
         defaultSmoothing: 0.6,
-        defaultColumns: ['metrics.acc', 3]
+        defaultColumns: ['metrics.acc', 3],
+        debuggerNotifications: false,
+        alertsInterval: 0.5
       })
     ).toEqual({
       refreshInterval: 2,
       defaultSmoothing: 0.6,
-      defaultColumns: ['metrics.acc']
+      defaultColumns: ['metrics.acc'],
+      debuggerNotifications: false,
+      alertsInterval: 1
     });
     expect(
-      parseSettings({ refreshInterval: 'fast', defaultColumns: 'x' })
+      parseSettings({
+        refreshInterval: 'fast',
+        defaultColumns: 'x',
+        debuggerNotifications: 'no',
+        alertsInterval: 'often'
+      })
     ).toEqual(DEFAULT_SETTINGS);
     expect(
       parseSettings({ refreshInterval: 0, defaultSmoothing: 5 })

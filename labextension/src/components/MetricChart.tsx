@@ -8,7 +8,7 @@
  */
 import { downloadIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 import type { IStepSpan } from '../models/zoom';
@@ -52,7 +52,37 @@ export interface IMetricChartProps {
   onZoomOut?: () => void;
   /** What the chart draws (zoomed, downsampled): said under it and in data attributes. */
   view?: IChartView;
+  /** x values marked by a dashed vertical line (a debugger finding's step). */
+  markers?: readonly number[];
 }
+
+/** A uPlot hook that draws a dashed vertical line at each marker inside the x range. */
+function markerHook(
+  markers: readonly number[],
+  color: string
+): (u: uPlot) => void {
+  return u => {
+    const { min, max } = u.scales.x;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2 * uPlot.pxRatio;
+    ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
+    for (const x of markers) {
+      if (min === undefined || max === undefined || x < min || x > max) {
+        continue;
+      }
+      const left = Math.round(u.valToPos(x, 'x', true));
+      ctx.beginPath();
+      ctx.moveTo(left, u.bbox.top);
+      ctx.lineTo(left, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
+}
+
+const NO_MARKERS: readonly number[] = [];
 
 /**
  * uPlot hooks that tell the chart's caller of a drag (the selection uPlot zooms to) and of a
@@ -204,6 +234,8 @@ export const MetricChart = React.memo(function MetricChart(
       themeVersion
     ]
   );
+  const markers = props.markers ?? NO_MARKERS;
+  const markerKey = markers.join(',');
   const onZoom = React.useRef(props.onZoom);
   onZoom.current = props.onZoom;
   const onZoomOut = React.useRef(props.onZoomOut);
@@ -212,9 +244,12 @@ export const MetricChart = React.memo(function MetricChart(
     (width: number) =>
       lineChartOptions(layout, width, {
         setCursor: [tooltipHook(layout, tooltip)],
-        ...zoomHooks(onZoom, onZoomOut)
+        ...zoomHooks(onZoom, onZoomOut),
+        ...(markers.length
+          ? { draw: [markerHook(markers, layout.theme.marker)] }
+          : {})
       }),
-    [layout]
+    [layout, markerKey]
   );
   const data = React.useMemo(
     () => alignedData(props.series, props.smoothing, props.logScale),
@@ -238,6 +273,7 @@ export const MetricChart = React.memo(function MetricChart(
       data-downsampled={view ? String(view.downsampled) : undefined}
       data-points={view?.points}
       data-pending={view ? String(view.pending) : undefined}
+      data-markers={markers.length ? markerKey : undefined}
     >
       <div className="jp-Studio-metricChart-title" title={props.metricKey}>
         <span className="jp-Studio-metricChart-name">{props.metricKey}</span>

@@ -8,7 +8,9 @@ import * as React from 'react';
 
 import { formatDuration } from '../format';
 
+import type { Alert } from '../api/debugger';
 import type { Experiment, Run } from '../api/types';
+import { AlertsSection } from './debugger/AlertsSection';
 
 /** What the empty state suggests: three lines that log a first run. */
 export const FIRST_RUN_SNIPPET = [
@@ -41,6 +43,11 @@ export interface ISidebarProps {
   /** Ask for a run id and open that run. */
   onOpenRunById: () => void;
   onRefresh: () => void;
+  /** The debugger's recent findings across runs; the section shows only when given. */
+  alerts?: readonly Alert[];
+  alertsError?: string | null;
+  alertsLoaded?: boolean;
+  onOpenAlert?: (alert: Alert) => void;
 }
 
 export function Sidebar(props: ISidebarProps): JSX.Element {
@@ -104,6 +111,15 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         <ExperimentList {...props} />
       </section>
       <RunningRuns {...props} />
+      {props.alerts && (
+        <AlertsSection
+          alerts={props.alerts}
+          error={props.alertsError ?? null}
+          loaded={props.alertsLoaded ?? true}
+          trans={trans}
+          onOpenAlert={alert => props.onOpenAlert?.(alert)}
+        />
+      )}
     </div>
   );
 }

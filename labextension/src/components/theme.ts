@@ -55,6 +55,8 @@ export interface IThemeColors {
   /** Two ends of a sequential colour scale (low, high) for "coloured by" charts. */
   scaleLow: string;
   scaleHigh: string;
+  /** A mark on a chart (a debugger finding's step). */
+  marker: string;
 }
 
 export function themeColors(): IThemeColors {
@@ -66,7 +68,8 @@ export function themeColors(): IThemeColors {
     plot: cssVariable('--jp-layout-color1', '#ffffff'),
     grid: cssVariable('--jp-border-color2', '#e0e0e0'),
     scaleLow: cssVariable('--jp-Studio-scale-low', '#2196f3'),
-    scaleHigh: cssVariable('--jp-Studio-scale-high', '#ff9800')
+    scaleHigh: cssVariable('--jp-Studio-scale-high', '#ff9800'),
+    marker: cssVariable('--jp-error-color1', '#d32f2f')
   };
 }
 

@@ -2,9 +2,14 @@
  * The run panel: a main-area widget with JupyterLab's toolbar around RunView, fed by a RunModel
  * that polls only while the panel is seen.
  */
-import { MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  MainAreaWidget,
+  showErrorMessage,
+  UseSignal
+} from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
 import {
   copyIcon,
   deleteIcon,
@@ -13,7 +18,9 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { RunView } from '../components/RunView';
+import { DebuggerView } from '../components/debugger/DebuggerView';
+import { RunView, StatusBadge } from '../components/RunView';
+import { CHART_KEY, DebuggerModel } from '../models/debuggerModel';
 import { RunModel } from '../models/runModel';
 import type { IStepSpan } from '../models/zoom';
 import { studioIcon } from '../icons';
@@ -21,6 +28,9 @@ import { CommandIDs, IPanelContext } from '../tokens';
 import { ModelView } from './modelView';
 import { saveArtifactCopy, serverPath } from './openInLab';
 import { commandButton, refreshButton } from './toolbar';
+
+/** The run panel's tabs: the run's details, and its training debugger. */
+export type RunTab = 'overview' | 'debugger';
 
 /** The document manager's command that opens a path under the server root. */
 const DOCMANAGER_OPEN = 'docmanager:open';
@@ -73,6 +83,11 @@ export class RunPanel extends MainAreaWidget<RunPanelView> {
   refresh(): Promise<void> {
     return this.content.refresh();
   }
+
+  /** Show the Debugger tab, at `step` (marked and zoomed around) and `tensor` if given. */
+  showDebugger(step?: number, tensor?: string): Promise<void> {
+    return this.content.showDebugger(step, tensor);
+  }
 }
 
 /** The panel's content: RunView drawn from the model. */
@@ -97,9 +112,42 @@ export class RunPanelView extends ModelView<RunModel> {
 
   async refresh(): Promise<void> {
     try {
-      await this.model.refresh();
+      await Promise.all([this.model.refresh(), this._debugger?.refresh()]);
     } catch {
-      // The model keeps the message; the panel shows it.
+      // The models keep the message; the panel shows it.
+    }
+  }
+
+  get tab(): RunTab {
+    return this._tab;
+  }
+
+  /** The Debugger tab's state, made when the tab is first shown (null before). */
+  get debuggerModel(): DebuggerModel | null {
+    return this._debugger;
+  }
+
+  setTab(tab: RunTab): void {
+    if (tab === this._tab) {
+      return;
+    }
+    this._tab = tab;
+    if (tab === 'debugger' && !this._debugger) {
+      this._makeDebugger();
+    }
+    this._syncDebugger();
+    this.update();
+  }
+
+  async showDebugger(step?: number, tensor?: string): Promise<void> {
+    if (!this._context.debugger) {
+      return;
+    }
+    this.setTab('debugger');
+    if (step !== undefined) {
+      await this._debugger!.focus(step, tensor);
+    } else if (tensor !== undefined) {
+      await this._debugger!.select(tensor);
     }
   }
 
@@ -107,11 +155,143 @@ export class RunPanelView extends ModelView<RunModel> {
     if (this.isDisposed) {
       return;
     }
+    this._debugger?.dispose();
     this.model.dispose();
     super.dispose();
   }
 
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._syncDebugger();
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._debugger?.setActive(false);
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._syncDebugger();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._syncDebugger();
+  }
+
   protected renderModel(): JSX.Element {
+    if (!this._context.debugger) {
+      return this._renderRun();
+    }
+    const trans = this._trans;
+    const tabs: [RunTab, string][] = [
+      ['overview', trans.__('Overview')],
+      ['debugger', trans.__('Debugger')]
+    ];
+    return (
+      <div className="jp-Studio-runTabsPanel">
+        <div className="jp-Studio-runTabs" role="tablist">
+          {tabs.map(([tab, label]) => (
+            <button
+              key={tab}
+              role="tab"
+              aria-selected={this._tab === tab}
+              className={
+                'jp-Studio-runTab' +
+                (this._tab === tab ? ' jp-mod-current' : '')
+              }
+              data-testid={`studio-run-tab-${tab}`}
+              onClick={() => this.setTab(tab)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        {this._tab === 'debugger' && this._debugger
+          ? this._renderDebugger(this._debugger)
+          : this._renderRun()}
+      </div>
+    );
+  }
+
+  private _renderDebugger(model: DebuggerModel): JSX.Element {
+    const run = this.model.run;
+    return (
+      <UseSignal signal={model.stateChanged}>
+        {() => (
+          <div className="jp-Studio-runView jp-Studio-debuggerTab">
+            {run && (
+              <header className="jp-Studio-runHeader">
+                <h2 title={run.id}>{run.name || run.id}</h2>
+                <StatusBadge status={run.status} />
+              </header>
+            )}
+            <DebuggerView
+              groups={model.groups}
+              tensorCount={model.tensors.length}
+              grouping={model.grouping}
+              filter={model.filter}
+              modes={model.modes}
+              mode={model.mode}
+              stats={model.stats}
+              stat={model.stat}
+              selected={model.selected}
+              lines={model.lines}
+              zoom={model.zooms.view(CHART_KEY)}
+              histograms={model.histograms}
+              rules={model.rules}
+              findings={model.findings}
+              focusStep={model.focusStep}
+              focusFindingId={model.focusFindingId}
+              loading={model.loading}
+              error={model.error}
+              live={model.isLive}
+              trans={this._trans}
+              onSelect={(tensor, add) => void model.select(tensor, add)}
+              onFilter={filter => {
+                model.filter = filter;
+              }}
+              onGrouping={grouping => {
+                model.grouping = grouping;
+              }}
+              onMode={mode => void model.setMode(mode)}
+              onStat={stat => void model.setStat(stat)}
+              onFinding={finding => void model.focusFinding(finding)}
+              onZoom={(spans, maxPoints) => model.zoom(spans, maxPoints)}
+              onZoomOut={() => model.zoomOut()}
+            />
+          </div>
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _makeDebugger(): void {
+    const model = new DebuggerModel({
+      api: this._context.debugger!,
+      runId: this.runId,
+      settings: this._context.settings
+    });
+    this._debugger = model;
+    model.setLive(this.model.isLive);
+    this.model.stateChanged.connect(
+      () => model.setLive(this.model.isLive),
+      this
+    );
+    model.refresh().catch(() => {
+      // The model keeps the message; the tab shows it.
+    });
+  }
+
+  /** The debugger polls only while its tab is the one seen. */
+  private _syncDebugger(): void {
+    this._debugger?.setActive(
+      this.isAttached && this.isVisible && this._tab === 'debugger'
+    );
+  }
+
+  private _renderRun(): JSX.Element {
     const model = this.model;
     const run = model.run;
     const contents = this._context.contents;
@@ -198,4 +378,6 @@ export class RunPanelView extends ModelView<RunModel> {
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
+  private _tab: RunTab = 'overview';
+  private _debugger: DebuggerModel | null = null;
 }

@@ -9,6 +9,7 @@ import * as React from 'react';
 
 import { Sidebar } from '../components/Sidebar';
 import { studioIcon } from '../icons';
+import type { AlertsModel } from '../models/alertsModel';
 import { ExperimentsModel } from '../models/experimentsModel';
 import { CommandIDs, IPanelContext } from '../tokens';
 import type { RunningRuns, StudioWatcher } from '../watcher';
@@ -21,7 +22,8 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
   constructor(
     context: IPanelContext,
     watcher: StudioWatcher,
-    running: RunningRuns
+    running: RunningRuns,
+    alerts: AlertsModel | null = null
   ) {
     super(
       new ExperimentsModel({
@@ -38,11 +40,17 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     this.title.icon = studioIcon;
     this.title.caption = this._trans.__('Studio');
     this.model.stateChanged.connect(this._syncClock, this);
+    this._alerts = alerts;
+    alerts?.stateChanged.connect(() => this.update(), this);
   }
 
   /** Load experiments and running runs now. */
   async refresh(): Promise<void> {
-    await Promise.all([this.model.refresh(), this._watcher.refresh()]);
+    await Promise.all([
+      this.model.refresh(),
+      this._watcher.refresh(),
+      this._alerts?.refresh()
+    ]);
   }
 
   dispose(): void {
@@ -83,6 +91,16 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
           void this._context.commands.execute(CommandIDs.openRun)
         }
         onRefresh={() => void this.refresh()}
+        alerts={this._alerts?.alerts}
+        alertsError={this._alerts?.error}
+        alertsLoaded={this._alerts?.loaded}
+        onOpenAlert={alert =>
+          void this._context.commands.execute(CommandIDs.openDebugger, {
+            runId: alert.run_id,
+            step: alert.step,
+            ...(alert.tensors.length ? { tensor: alert.tensors[0] } : {})
+          })
+        }
       />
     );
   }
@@ -116,6 +134,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
 
   private _context: IPanelContext;
   private _watcher: StudioWatcher;
+  private _alerts: AlertsModel | null;
   private _trans: TranslationBundle;
   private _clock: number | null = null;
 }

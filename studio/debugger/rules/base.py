@@ -71,6 +71,11 @@ class Rule:
         """For watchdog rules: nothing has arrived for `seconds` since `last_step`."""
         return []
 
+    def finish(self) -> Sequence[Finding]:
+        """The training ended: the findings of what waited for more records (an evaluation
+        pass still open, say)."""
+        return []
+
     def finding(
         self,
         record: StepRecord,

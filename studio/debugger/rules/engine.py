@@ -52,6 +52,17 @@ class RuleEngine:
                     found += new
         return found
 
+    def finish(self) -> list[Finding]:
+        """Every rule's findings once the last record has been observed."""
+        found: list[Finding] = []
+        with self._lock:
+            for rule in self.rules:
+                new = list(rule.finish())
+                if new:
+                    self._account(rule, None, new)
+                found += new
+        return found
+
     def rule(self, name: str) -> Rule:
         """The rule of that name (KeyError otherwise)."""
         for rule in self.rules:

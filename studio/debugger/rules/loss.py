@@ -1,8 +1,8 @@
 """Rules on the loss: LossNotDecreasing, Overfit, Overtraining.
 
 A loss is a tensor of the "losses" collection (e.g. "losses/loss"); its value at a step is
-its `mean` statistic. Losses come in the "train" and "eval" modes. Several records of one
-mode at one step (an evaluation pass of several batches) make one value, their mean.
+its `mean` statistic. Losses come in the "train" and "eval" modes, each counting its own
+steps: an eval step is one batch of an evaluation pass.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from studio.debugger.entities import Finding
 from studio.debugger.rules.base import Rule
 from studio.debugger.rules.selection import Episodes, TensorSelection, figure, name_list
 
 if TYPE_CHECKING:
-    from studio.debugger.entities import Finding
     from studio.debugger.record import StepRecord
 
 __all__ = ["LossNotDecreasing", "Overfit", "Overtraining"]
@@ -58,8 +58,10 @@ class LossNotDecreasing(Rule):
     Every `num_steps` steps, the loss at step s is compared with the loss at the newest
     saved step p <= s - num_steps (SageMaker's lookback); the next comparison is at the first
     saved step >= s + num_steps. [Studio choice] Not decreasing and increasing are reported
-    as two conditions; without `mode` each mode's loss is judged on its own (SageMaker
-    picks EVAL, else TRAIN). The losses are the "losses" collection (unless
+    as two conditions. Without `mode` the train loss is judged (SageMaker picks EVAL, else
+    TRAIN; but TorchHook's eval steps are the batches of evaluation passes, whose losses
+    are not a curve to compare); `mode="EVAL"` judges those, "GLOBAL" every mode, each
+    on its own. The losses are the "losses" collection (unless
     `use_losses_collection` is False), plus `collection_names` and `tensor_regex`.
     """
 
@@ -96,7 +98,9 @@ class LossNotDecreasing(Rule):
         self.num_steps = num_steps
         self.diff_percent = diff_percent
         self.increase_threshold_percent = increase_threshold_percent
-        self.mode = None if mode is None or mode.upper() == "GLOBAL" else mode.lower()
+        self.mode = (
+            None if mode is not None and mode.upper() == "GLOBAL" else (mode or "train").lower()
+        )
         self._history: dict[tuple[str, str], list[_StepMean]] = {}
         self._next: dict[tuple[str, str], int] = {}
         self._episodes: Episodes[tuple[str, str, str]] = Episodes()
@@ -161,21 +165,59 @@ class LossNotDecreasing(Rule):
 
 @dataclass
 class _Pass:
-    """One evaluation pass of one loss: the train loss it is compared with, and its own."""
+    """One evaluation pass of one loss: its eval steps, and the mean of their losses."""
 
-    step: int
-    train: float
-    loss: _StepMean
+    first_step: int
+    last_step: int
+    total: float = 0.0
+    count: int = 0
+
+    @property
+    def value(self) -> float:
+        return self.total / self.count
+
+    def add(self, step: int, value: float) -> None:
+        self.last_step = step
+        self.total += value
+        self.count += 1
+
+
+class _Passes:
+    """The evaluation passes of each loss: the eval records between two train records.
+
+    TorchHook counts steps per mode, an eval step being one batch, so a validation loss is
+    the mean of a pass, known when the pass ends: at the next train record, or when the
+    training finishes."""
+
+    def __init__(self) -> None:
+        self.open: dict[str, _Pass] = {}
+
+    def add(self, record: StepRecord, losses: dict[str, float]) -> list[str]:
+        """Add an eval record's losses; answer the losses whose pass it opens."""
+        opened = []
+        for tensor, value in losses.items():
+            current = self.open.get(tensor)
+            if current is None:
+                current = self.open[tensor] = _Pass(record.step, record.step)
+                opened.append(tensor)
+            current.add(record.step, value)
+        return opened
+
+    def close(self) -> dict[str, _Pass]:
+        """The passes that a train record (or the end) ends."""
+        done, self.open = self.open, {}
+        return done
 
 
 class Overfit(Rule):
     """Fires when the validation loss exceeds the training loss by more than
-    `ratio_threshold` of it, `(eval - train) / train > ratio_threshold`, for `patience`
-    evaluations in a row, from `start_step` on.
+    `ratio_threshold` of it, `(validation - training) / training > ratio_threshold`, for
+    `patience` evaluations in a row, from training step `start_step` on.
 
-    [Studio choice] An evaluation is the eval-mode loss at one step (the mean of the
-    records there); it is compared with the mean of the train losses recorded since the
-    previous evaluation (the previous mean when none were).
+    [Studio choice] An evaluation is a pass: the eval records between two train records,
+    its loss their mean; it is compared with the mean of the train losses recorded since
+    the previous pass (the previous mean when none were). The finding comes when the pass
+    ends (the next train record, or the end of the training), at the pass's last eval step.
     """
 
     collections = ("losses",)
@@ -200,80 +242,82 @@ class Overfit(Rule):
         self.start_step = start_step
         self.patience = patience
         self.ratio_threshold = ratio_threshold
-        self._train: dict[str, _StepMean] = {}  # since the last evaluation
-        self._last_train: dict[str, float] = {}
-        self._pass: dict[str, _Pass] = {}
+        self._passes = _Passes()
+        self._train: dict[str, _StepMean] = {}  # since the last pass
+        self._compared: dict[str, float] = {}  # the train loss each open pass is compared with
+        self._train_step = -1
         self._streak: dict[str, int] = {}
         self._episodes: Episodes[str] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
         losses = _losses(record, self.selection)
-        if record.mode == "train":
+        if record.mode != "eval":
+            found = self.finish()
+            self._train_step = record.step
             for tensor, value in losses.items():
-                self._close(tensor)
                 self._train.setdefault(tensor, _StepMean(record.step)).add(value)
+            return found
+        if self._train_step < self.start_step:
             return []
-        if record.step < self.start_step:
-            return []
-        checked: list[str] = []
-        over: list[str] = []
-        ratios: dict[str, tuple[float, _Pass]] = {}
-        for tensor, value in losses.items():
-            current = self._pass.get(tensor)
-            if current is None or current.step != record.step:
-                self._close(tensor)
-                train = self._train.pop(tensor, None)
-                if train is not None:
-                    self._last_train[tensor] = train.value
-                if tensor not in self._last_train:
-                    continue
-                current = self._pass[tensor] = _Pass(
-                    record.step, self._last_train[tensor], _StepMean(record.step)
-                )
-            current.loss.add(value)
-            ratio = (current.loss.value - current.train) / abs(current.train)
-            checked.append(tensor)
-            ratios[tensor] = (ratio, current)
-            streak = self._streak.get(tensor, 0) + (ratio > self.ratio_threshold)
-            if ratio > self.ratio_threshold and streak >= self.patience:
-                over.append(tensor)
-        findings = []
-        for tensor in self._episodes.begin([t for t in checked if t in over], over):
-            ratio, current = ratios[tensor]
+        for tensor in self._passes.add(record, losses):
+            train = self._train.pop(tensor, None)
+            if train is not None:
+                self._compared[tensor] = train.value
+        return []
+
+    def finish(self) -> Sequence[Finding]:
+        found = []
+        for tensor, done in self._passes.close().items():
+            train = self._compared.get(tensor)
+            if train is None or train == 0:
+                continue
+            ratio = (done.value - train) / abs(train)
+            over = ratio > self.ratio_threshold
+            self._streak[tensor] = self._streak.get(tensor, 0) + 1 if over else 0
+            fires = over and self._streak[tensor] >= self.patience
+            if not self._episodes.begin([tensor], [tensor] if fires else []):
+                continue
+            streak = f" for {self.patience} evaluations" if self.patience > 1 else ""
             message = (
-                f"The validation loss {tensor} ({figure(current.loss.value)}) exceeds the "
-                f"training loss ({figure(current.train)}) by {figure(100 * ratio)}% of it, "
-                f"more than ratio_threshold {figure(self.ratio_threshold)}"
-                f"{f' for {self.patience} evaluations' if self.patience > 1 else ''}: "
-                "the model is overfitting."
+                f"The validation loss {tensor} ({figure(done.value)}, eval steps "
+                f"{done.first_step} to {done.last_step}) exceeds the training loss "
+                f"({figure(train)}) by {figure(100 * ratio)}% of it, more than ratio_threshold "
+                f"{figure(self.ratio_threshold)}{streak}: the model is overfitting."
             )
             values = {
-                "validation": current.loss.value,
-                "training": current.train,
+                "validation": done.value,
+                "training": train,
                 "ratio": ratio,
                 "ratio_threshold": self.ratio_threshold,
                 "patience": self.patience,
             }
-            findings.append(self.finding(record, (tensor,), message, values))
-        return findings
+            found.append(_eval_finding(self, done, tensor, message, values))
+        return found
 
-    def _close(self, tensor: str) -> None:
-        """The end of an evaluation: it extends or ends the streak of evaluations over."""
-        done = self._pass.pop(tensor, None)
-        if done is None:
-            return
-        ratio = (done.loss.value - done.train) / abs(done.train)
-        if ratio > self.ratio_threshold:
-            self._streak[tensor] = self._streak.get(tensor, 0) + 1
-        else:
-            self._streak[tensor] = 0
-            self._episodes.begin([tensor], [])
+
+def _eval_finding(
+    rule: Rule, done: _Pass, tensor: str, message: str, values: dict[str, Any]
+) -> Finding:
+    """A finding on an evaluation pass, at its last eval step."""
+    return Finding(
+        rule=rule.name,
+        step=done.last_step,
+        tensors=(tensor,),
+        message=message,
+        mode="eval",
+        values=values,
+    )
 
 
 class Overtraining(Rule):
     """Fires when the training loss has not improved for `patience_train` saved steps, or
-    the validation loss for `patience_validation` saved steps: an improvement is a loss
-    below the best so far by at least `delta` (an absolute amount, as SageMaker's)."""
+    the validation loss for `patience_validation` evaluations: an improvement is a loss
+    below the best so far by at least `delta` (an absolute amount, as SageMaker's).
+
+    [Studio choice] A validation loss is an evaluation pass's mean (see Overfit): an eval
+    step of TorchHook is one batch, and the best of many batches' losses says nothing of
+    the model's progress.
+    """
 
     collections = ("losses",)
     modes = ("train", "eval")
@@ -294,48 +338,62 @@ class Overtraining(Rule):
         self.patience = {"train": patience_train, "eval": patience_validation}
         self.delta = delta
         self.selection = TensorSelection(None, None, ("losses",))
+        self._passes = _Passes()
         self._best: dict[tuple[str, str], tuple[float, int]] = {}  # (loss, step)
-        self._current: dict[tuple[str, str], _StepMean] = {}
         self._since: dict[tuple[str, str], int] = {}
         self._episodes: Episodes[tuple[str, str]] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
-        patience = self.patience.get(record.mode)
-        if patience is None:
+        losses = _losses(record, self.selection)
+        if record.mode == "eval":
+            self._passes.add(record, losses)
             return []
-        checked: list[tuple[str, str]] = []
-        stale: list[tuple[str, str]] = []
-        for tensor, value in _losses(record, self.selection).items():
-            key = (record.mode, tensor)
-            current = self._current.get(key)
-            if current is None or current.step != record.step:
-                current = self._current[key] = _StepMean(record.step)
-                if key in self._best:
-                    self._since[key] = self._since.get(key, 0) + 1
-            current.add(value)
-            best = self._best.get(key)
-            if best is None or current.value < best[0] - self.delta:
-                self._best[key] = (current.value, record.step)
-                self._since[key] = 0
-            checked.append(key)
-            if self._since[key] >= patience:
-                stale.append(key)
-        findings = []
-        for mode, tensor in self._episodes.begin(checked, stale):
-            best_loss, best_step = self._best[(mode, tensor)]
-            which = "training" if mode == "train" else "validation"
-            parameter = "patience_train" if mode == "train" else "patience_validation"
-            message = (
-                f"The {which} loss {tensor} has not improved by delta {figure(self.delta)} for "
-                f"{self._since[(mode, tensor)]} saved steps ({parameter} {patience}) since "
-                f"{figure(best_loss)} at step {best_step}: the model is no longer improving."
-            )
-            values = {
-                "best": best_loss,
-                "best_step": best_step,
-                "steps_without_improvement": self._since[(mode, tensor)],
-                "delta": self.delta,
-                parameter: patience,
-            }
-            findings.append(self.finding(record, (tensor,), message, values))
-        return findings
+        found = list(self.finish())
+        for tensor, value in losses.items():
+            if self._judge("train", tensor, value, record.step):
+                found.append(self._finding(record.step, "train", tensor))
+        return found
+
+    def finish(self) -> Sequence[Finding]:
+        return [
+            self._finding(done.last_step, "eval", tensor)
+            for tensor, done in self._passes.close().items()
+            if self._judge("eval", tensor, done.value, done.last_step)
+        ]
+
+    def _judge(self, mode: str, tensor: str, value: float, step: int) -> bool:
+        """Take one loss; answer whether it makes the rule fire."""
+        key = (mode, tensor)
+        best = self._best.get(key)
+        if best is None or value < best[0] - self.delta:
+            self._best[key] = (value, step)
+            self._since[key] = 0
+        else:
+            self._since[key] += 1
+        stale = [key] if self._since[key] >= self.patience[mode] else []
+        return bool(self._episodes.begin([key], stale))
+
+    def _finding(self, step: int, mode: str, tensor: str) -> Finding:
+        best_loss, best_step = self._best[(mode, tensor)]
+        since = self._since[(mode, tensor)]
+        patience = self.patience[mode]
+        which, parameter, unit = (
+            ("training", "patience_train", "saved steps")
+            if mode == "train"
+            else ("validation", "patience_validation", "evaluations")
+        )
+        message = (
+            f"The {which} loss {tensor} has not improved by delta {figure(self.delta)} for "
+            f"{since} {unit} ({parameter} {patience}) since {figure(best_loss)} at step "
+            f"{best_step}: the model is no longer improving."
+        )
+        values = {
+            "best": best_loss,
+            "best_step": best_step,
+            "without_improvement": since,
+            "delta": self.delta,
+            parameter: patience,
+        }
+        return Finding(
+            rule=self.name, step=step, tensors=(tensor,), message=message, mode=mode, values=values
+        )

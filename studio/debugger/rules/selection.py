@@ -79,8 +79,8 @@ class Episodes(Generic[Key]):
         order given. A condition not checked now (its tensor was not saved at this step)
         keeps its state."""
         now = list(dict.fromkeys(holding))
-        self.holding.difference_update(checked)
         new = [key for key in now if key not in self.holding]
+        self.holding.difference_update(checked)
         self.holding.update(now)
         return new
 

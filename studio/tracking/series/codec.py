@@ -152,8 +152,8 @@ def decode_points_many(
     for rows, members in groups.items():
         planes = np.frombuffer(b"".join(raw for _, raw in members), dtype=np.uint8)
         # Each payload's 8 byte planes of its 3 x rows words, back to words: (payloads, 3, rows).
-        words = np.ascontiguousarray(planes.reshape(len(members), 8, 3 * rows).transpose(0, 2, 1))
-        words = words.view(np.uint64).reshape(len(members), 3, rows)
+        planar = np.ascontiguousarray(planes.reshape(len(members), 8, 3 * rows).transpose(0, 2, 1))
+        words = planar.view(np.uint64).reshape(len(members), 3, rows)
         ints = np.cumsum(np.cumsum(_unzigzag(words[:, :2]), axis=2), axis=2)
         floats = np.bitwise_xor.accumulate(words[:, 2], axis=1).view(np.float64)
         for m, (n, _) in enumerate(members):

@@ -1,0 +1,301 @@
+"""`watch`: train a scikit-learn estimator under the debugger's rules.
+
+    from studio.debugger import watch
+
+    result = watch(MLPClassifier(hidden_layer_sizes=(64,)), X, y, epochs=30,
+                   validation_data=(X_val, y_val))
+    result.findings, result.estimator, result.history["val_loss"]
+
+- MLPClassifier, MLPRegressor and the SGD family (SGDClassifier, SGDRegressor, Perceptron,
+  PassiveAggressive*) train one epoch per `partial_fit` call, for exactly `epochs` epochs
+  (the estimator's own `max_iter` where `epochs` is None): its `tol` and `n_iter_no_change`
+  do not apply, the rules do. After epoch n (step n) the session gets a "train" record
+  with the training loss "losses/loss" and, at the epochs `every` picks (`Interval`), every
+  tensor: weights, biases, their updates over that epoch, the probe batch's activations,
+  labels and predictions; and, with `validation_data`, an "eval" record (the validation
+  loss "losses/loss" and the step scalar "score"). See `sklearn_tracers` for the names and
+  `sklearn_losses` for the losses.
+- GradientBoostingClassifier and GradientBoostingRegressor train through `fit` with a
+  `monitor`; `epochs`, where given, is `n_estimators`. See `sklearn_boosting`.
+
+The probe batch is `probe_size` rows of `X` drawn once (all of them where there are fewer):
+the activations, labels and predictions that the rules read are the model's on those rows,
+the same rows at every epoch, so that a forward pass of a few hundred rows is all an epoch
+adds to the training.
+
+A rule with the "stop" action ends the training after the epoch (or stage) it fired on;
+the result's `stopped` says so. `run` is a `studio.Run` whose store keeps the records,
+findings and rule states; None means the active run where one is active (inside
+`studio.start_run()`), otherwise memory alone; False means memory alone.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import is_classifier
+from sklearn.utils import _safe_indexing, check_array
+
+from studio.debugger.session import DebugSession
+from studio.debugger.sklearn_boosting import BoostingMonitor
+from studio.debugger.sklearn_tracers import Batch, EpochRecords, LinearTracer, NetworkTracer
+
+if TYPE_CHECKING:
+    from studio.debugger.entities import Finding
+    from studio.debugger.rules.base import Rule
+    from studio.debugger.session import Sink
+
+__all__ = ["Interval", "WatchResult", "watch"]
+
+PROBE_SIZE = 256
+"""Rows in the probe batch by default: enough for DeadRelu's 1% activity threshold to mean
+more than "never active", few enough that its forward pass is cheap beside an epoch."""
+
+OVERHEAD = 0.03
+"""The share of the training time that `every="auto"` allows the full records."""
+
+LONGEST = 100
+"""`every="auto"` records every tensor at least this often (in epochs)."""
+
+
+@dataclass
+class WatchResult:
+    """What `watch` answers: the fitted estimator, the session with its findings, and the
+    per-epoch history (lists by key, one entry per epoch or stage: "step", "loss",
+    "val_loss" and "val_score", the last two None without validation data)."""
+
+    estimator: Any
+    session: DebugSession
+    epochs: int = 0
+    stopped: bool = False
+    history: dict[str, list[Any]] = field(
+        default_factory=lambda: {"step": [], "loss": [], "val_loss": [], "val_score": []}
+    )
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the session's rules, in order."""
+        return list(self.session.findings)
+
+    def _add(self, step: int, records: EpochRecords) -> None:
+        self.epochs = step
+        self.history["step"].append(step)
+        self.history["loss"].append(records.loss)
+        self.history["val_loss"].append(records.val_loss)
+        self.history["val_score"].append(records.val_score)
+
+
+def watch(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    epochs: int | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    run: Any = None,
+    rules: str | Sequence[Rule] | None = "default",
+    *,
+    every: int | str = "auto",
+    probe_size: int = PROBE_SIZE,
+    random_state: int | None = 0,
+    fit_params: Mapping[str, Any] | None = None,
+    sink: Sink | None = None,
+    session: DebugSession | None = None,
+    display: bool = True,
+) -> WatchResult:
+    """Train `estimator` on (X, y) under the debugger (see the module).
+
+    `rules` is "default", None or a list of `Rule`s. `every` is how often an epoch's record
+    holds every tensor, not only the losses (see `Interval`; GradientBoosting records every
+    stage in full). `probe_size` rows of X (drawn with
+    `random_state`) are the probe batch. `fit_params` go to every `partial_fit` (or to `fit`),
+    e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
+    cell, or a printed line per finding) can be turned off, as in `DebugSession`; a `session`
+    given is used as it is (its run, rules, sink and display) and left open.
+    """
+    family = _family(estimator)
+    owned = session is None
+    if session is None:
+        session = DebugSession(run=_run(run), rules=rules, sink=sink, display=display)
+    result = WatchResult(estimator=estimator, session=session)
+    try:
+        classes = _classes(estimator, y)
+        probe_rows = _probe_rows(_rows(X), probe_size, random_state)
+        probe = _batch(X, y, classes, probe_rows)
+        validation = _batch(*validation_data, classes) if validation_data is not None else None
+        count = None if classes is None else len(classes)
+        if family == "boosting":
+            _boost(estimator, X, y, epochs, session, probe, validation, count, result, fit_params)
+        else:
+            if family == "network":
+                tracer: NetworkTracer | LinearTracer = NetworkTracer(
+                    estimator, probe, validation, count
+                )
+            else:
+                tracer = LinearTracer(estimator, probe, validation, count, _batch(X, y, classes))
+            total = int(estimator.max_iter) if epochs is None else epochs
+            _epochs(estimator, X, y, total, every, classes, session, tracer, result, fit_params)
+    finally:
+        if owned:
+            session.close()
+    return result
+
+
+class Interval:
+    """Which epochs get a full record (the losses are recorded at every epoch).
+
+    `every=N`: the first epoch, then every N-th, and the last. `every="auto"`: the first two
+    epochs, then an interval chosen from the measured cost of a full record against an
+    epoch's training, to keep the overhead under `OVERHEAD` and never more than `LONGEST`
+    epochs apart; measured again at each full record.
+    """
+
+    def __init__(self, every: int | str, total: int) -> None:
+        if every != "auto" and (not isinstance(every, int) or every < 1):
+            raise ValueError(f'every is "auto" or a number of epochs >= 1, not {every!r}.')
+        self.auto = every == "auto"
+        self.every = 1 if isinstance(every, str) else every
+        self.total = total
+
+    def due(self, step: int) -> bool:
+        return step == 1 or step % self.every == 0 or step == self.total
+
+    def measured(self, step: int, training: float, recording: float) -> None:
+        """The seconds one epoch's training and its full record took."""
+        if self.auto and step > 1 and training > 0:
+            wanted = math.ceil(recording / (OVERHEAD * training))
+            self.every = min(LONGEST, max(1, wanted))
+
+
+def _epochs(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    total: int,
+    every: int | str,
+    classes: npt.NDArray[Any] | None,
+    session: DebugSession,
+    tracer: NetworkTracer | LinearTracer,
+    result: WatchResult,
+    fit_params: Mapping[str, Any] | None,
+) -> None:
+    params = dict(fit_params or {})
+    interval = Interval(every, total)
+    for step in range(1, total + 1):
+        full = interval.due(step)
+        if full:
+            tracer.snapshot()
+        started = time.perf_counter()
+        if step == 1 and classes is not None:
+            estimator.partial_fit(X, y, classes=classes, **params)
+        else:
+            estimator.partial_fit(X, y, **params)
+        trained = time.perf_counter()
+        records = tracer.epoch(step, full)
+        if full:
+            interval.measured(step, trained - started, time.perf_counter() - trained)
+        session.submit(records.train)
+        if records.eval is not None:
+            session.submit(records.eval)
+        result._add(step, records)
+        if session.should_stop:
+            result.stopped = step < total
+            return
+
+
+def _boost(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    epochs: int | None,
+    session: DebugSession,
+    probe: Batch,
+    validation: Batch | None,
+    classes: int | None,
+    result: WatchResult,
+    fit_params: Mapping[str, Any] | None,
+) -> None:
+    if epochs is not None:
+        estimator.set_params(n_estimators=epochs)
+    monitor = BoostingMonitor(session, probe, validation, classes, result._add)
+    estimator.fit(X, y, monitor=monitor, **dict(fit_params or {}))
+    result.stopped = session.should_stop and result.epochs < estimator.n_estimators
+
+
+def _family(estimator: Any) -> str:
+    """Which of watch's ways to train fits `estimator` (TypeError for the others)."""
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    if isinstance(estimator, (MLPClassifier, MLPRegressor)):
+        return "network"
+    if isinstance(estimator, (GradientBoostingClassifier, GradientBoostingRegressor)):
+        return "boosting"
+    if hasattr(estimator, "partial_fit") and isinstance(getattr(estimator, "loss", None), str):
+        from sklearn.linear_model._stochastic_gradient import BaseSGD
+
+        if isinstance(estimator, BaseSGD):
+            return "linear"
+    raise TypeError(
+        "watch trains MLPClassifier, MLPRegressor, the SGD family (SGDClassifier, "
+        "SGDRegressor, Perceptron, PassiveAggressive*) and GradientBoostingClassifier/"
+        f"Regressor, not {type(estimator).__name__}."
+    )
+
+
+def _classes(estimator: Any, y: Any) -> npt.NDArray[Any] | None:
+    """A classifier's classes, sorted as scikit-learn sorts them (None for a regressor)."""
+    if not is_classifier(estimator):
+        return None
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"watch trains single-label classifiers: y has shape {labels.shape}.")
+    return np.unique(labels)
+
+
+def _run(run: Any) -> Any:
+    """The run the records go to: `run`; for None the active run, if the tracking API is
+    loaded and has one; for False none."""
+    if run is False:
+        return None
+    if run is not None:
+        return run
+    # Never imported here: where the tracking API was not imported, no run can be active,
+    # and a training machine with numpy and scikit-learn alone stays without the server stack.
+    fluent = sys.modules.get("studio.tracking.fluent")
+    return fluent.active_run() if fluent is not None else None
+
+
+def _rows(X: Any) -> int:
+    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+
+
+def _probe_rows(rows: int, size: int, random_state: int | None) -> npt.NDArray[np.intp]:
+    if size < 1:
+        raise ValueError(f"probe_size is at least 1, not {size}.")
+    if rows <= size:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(random_state).choice(rows, size=size, replace=False))
+
+
+def _batch(
+    X: Any, y: Any, classes: npt.NDArray[Any] | None, rows: npt.NDArray[np.intp] | None = None
+) -> Batch:
+    """Rows of (X, y) as the tracers read them (see `Batch`); all of them without `rows`."""
+    inputs = X if rows is None else _safe_indexing(X, rows)
+    target = np.asarray(y if rows is None else _safe_indexing(y, rows))
+    inputs = check_array(inputs, accept_sparse="csr", dtype=np.float64)
+    if classes is None:
+        return Batch(inputs, target.astype(np.float64))
+    indices = np.searchsorted(classes, target)
+    known = indices < len(classes)
+    known[known] = classes[indices[known]] == target[known]
+    if not known.all():
+        raise ValueError(f"Labels {np.unique(target[~known])} are not among y's classes.")
+    return Batch(inputs, indices.astype(np.intp))
