@@ -18,6 +18,10 @@ each less the empty store's), then reads, the median of 7 after 1 warm-up:
 - one tensor's ten statistics over the whole run, as a DataFrame;
 - the whole run as a DataFrame (`get_tensor_stats(run_id)`: every point; median of 3).
 
+Last, the same run written as a training writes it: a `StepRecord` a save queued on a
+`studio.start_run` run's `RunSink` (`studio.debugger.run_sink`), flushed every 100 saves so
+that its bounded queue drops none; its write time, and one tensor read back and checked.
+
 Every read is checked against what was written. `--quick`: 10,000 steps (1,000,000 points).
 """
 
@@ -126,6 +130,34 @@ def write_run(debugger: DebuggerService, run_id: str, saves: int, per_call: int)
     return calls
 
 
+def write_through_sink(database: Database, folder: Path, saves: int) -> tuple[float, float, str]:
+    """The run written as a training's `DebugSession` writes it: a `StepRecord` a save queued
+    on the run's `RunSink`, flushed every 100 (so that its bounded queue drops none). Wall and
+    CPU seconds, and the run's id."""
+    import studio
+    from studio.debugger.record import StepRecord
+    from studio.debugger.run_sink import RunSink
+
+    os.environ["STUDIO_HOME"] = str(folder / "home")
+    url = database.engine.url.render_as_string(hide_password=False)
+    with studio.start_run(experiment="bench-sink", name="sink", tracking_uri=url) as run:
+        sink = RunSink(run)
+        start, cpu = time.perf_counter(), time.process_time()
+        for first in range(0, saves, 100):
+            index = np.arange(first, min(first + 100, saves))
+            values = values_at(index)
+            for n, save in enumerate(index):
+                step = int(save) * EVERY
+                record = StepRecord(step, "train", 1_700_000_000_000 + step * 3, TENSORS, values[n])
+                sink.write(record, (), ())
+            sink.flush()
+        elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+        sink.close()
+        if sink.dropped:
+            raise BenchError(f"the sink dropped {sink.dropped} records")
+        return elapsed, used, run.id
+
+
 def check_frame(frame: object, tensors: list[str], saves: np.ndarray) -> None:
     import pandas as pd
 
@@ -163,7 +195,7 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
             notes=[
                 f"{written / saves * 1000:.2f} ms per save of {len(TENSORS) * len(STATS):,} "
                 f"statistics; {len(calls)} calls, the slowest {max(calls) * 1000:.0f} ms; "
-                f"{write_cpu:.0f} s of this process's CPU time (the machine's load aside)"
+                f"{write_cpu:.1f} s of this process's CPU time (the machine's load aside)"
             ],
         ),
         Row(
@@ -206,6 +238,13 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
             None, False, notes=[f"first read {first:.2f} s ({first_cpu:.2f} s of CPU); "
                                 f"{len(whole):,} rows"]),
     ]  # fmt: skip
+    sink_seconds, sink_cpu, sink_run = write_through_sink(database, folder, saves)
+    check_frame(debugger.get_tensor_stats(sink_run, tensor), [tensor], every)
+    rows.append(
+        Row(f"write {points:,} points through the RunSink ({backend})", "s", sink_seconds, None,
+            False, notes=[f"{sink_seconds / saves * 1000:.2f} ms per save; {sink_cpu:.1f} s of "
+                          "this process's CPU time"])
+    )  # fmt: skip
     return rows
 
 
