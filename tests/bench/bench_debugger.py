@@ -12,8 +12,9 @@ repeat), and the figure is the median over repeats of (with / plain - 1). One th
 keeps its hook attached for the whole benchmark, as a training would; the first segment of
 each is a warm-up, not counted.
 
-PyTorch: an MLP 784-256-128-10, batch 128 of synthetic data, SGD; the loop zeroes the
-gradients, runs forward and backward and steps. Studio's variants wrap it in
+PyTorch: an MLP 784-256-128-10, batch 128 of synthetic data (64 batches of Gaussian inputs
+labelled by a linear teacher: a task it learns, the loss from 2.3 to under 0.01), SGD at lr 0.1;
+the loop zeroes the gradients, runs forward and backward and steps. Studio's variants wrap it in
 `studio.debugger.TorchHook(model, optimizer=...)` (default rules, no run: the statistics are
 computed, read back and judged by the rules inside the session, not stored) and call
 `hook.record_loss(loss)` every step:
@@ -42,8 +43,10 @@ noise of a shared machine: the plain-against-plain row shows how large that is h
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import copy
+import io
 import json
 import os
 import platform
@@ -94,7 +97,7 @@ class Loop:
 
     def __init__(self, initial: nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]):
         self.model = copy.deepcopy(initial)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
         self.batches = batches
 
     def train_step(self, step: int) -> torch.Tensor:
@@ -123,10 +126,10 @@ def studio_variant(name: str, initial: nn.Module, batches: list[Any], **options:
     def note() -> str:
         # The interval "auto" settled on: not a public name, read where the hook keeps it.
         auto = getattr(getattr(hook, "schedule", None), "autos", {}).get("train")
-        found = [finding.rule for finding in hook.findings]
+        found = collections.Counter(finding.rule for finding in hook.findings)
         picked = auto is not None and "every" not in options
         parts = [f"interval picked {auto.interval}"] if picked else []
-        parts.append(f"findings: {sorted(set(found)) or 'none'}")
+        parts.append(f"findings: {dict(sorted(found.items())) or 'none'}")
         return "; ".join(parts)
 
     return Variant(name, step, hook.close, note)
@@ -178,10 +181,12 @@ def tensorboard_variant(initial: nn.Module, batches: list[Any], folder: Path) ->
 
 
 def time_segment(step: Callable[[int], None], first: int, steps: int) -> float:
-    start = time.perf_counter()
-    for i in range(first, first + steps):
-        step(i)
-    return time.perf_counter() - start
+    # A finding is one line on a terminal: kept out of the tables, whichever loop prints it.
+    with contextlib.redirect_stdout(io.StringIO()):
+        start = time.perf_counter()
+        for i in range(first, first + steps):
+            step(i)
+        return time.perf_counter() - start
 
 
 def run_variants(variants: list[Variant], plain: Variant, steps: int, repeats: int) -> None:
@@ -217,10 +222,11 @@ def optional(label: str, make: Callable[[], Variant], missing: list[str]) -> lis
 def torch_figures(steps: int, repeats: int, folder: Path) -> tuple[list[Variant], list[str]]:
     torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(1)
-    batches = [
-        (torch.randn(BATCH, 784, generator=generator), torch.randint(0, 10, (BATCH,)))
-        for _ in range(8)
-    ]
+    # Labels a linear teacher gives: a task the MLP learns, so that a healthy training keeps
+    # the default rules quiet (random labels would rightly fire LossNotDecreasing).
+    teacher = torch.randn(784, 10, generator=generator)
+    inputs = [torch.randn(BATCH, 784, generator=generator) for _ in range(64)]
+    batches = [(x, (x @ teacher).argmax(dim=1)) for x in inputs]
     initial = mlp()
     missing: list[str] = []
     studio: list[tuple[str, dict[str, Any]]] = [
