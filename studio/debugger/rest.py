@@ -7,7 +7,7 @@ its series interface for the statistics (which are series of their run).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
@@ -24,15 +24,19 @@ from studio.debugger.schemas import (
 from studio.debugger.service import DebuggerService
 from studio.debugger.store import plain_json
 from studio.errors import InvalidInput
+from studio.tracking.rest_series import RestRunSeries
+from studio.tracking.validation import MAX_HISTORY_POINTS, MAX_SERIES_READ_KEYS
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from studio.debugger.entities import Finding, RuleState
+    from studio.tracking.entities import MetricHistory
     from studio.tracking.rest import RestTrackingClient
-    from studio.tracking.rest_series import RestRunSeries
 
-__all__ = ["RestDebuggerClient"]
+__all__ = ["RestDebuggerClient", "WholeSeries"]
+
+MIN_POINTS = 2  # the fewest points a downsampled read may ask for
 
 
 class RestDebuggerClient:
@@ -40,9 +44,9 @@ class RestDebuggerClient:
 
     def __init__(self, tracking: RestTrackingClient) -> None:
         self.tracking = tracking
-        # The same request function the tracking client's series use (its URL and token).
+        # The request functions the tracking client's series use (its URL and token).
         self._json = tracking._json
-        self.series: RestRunSeries = tracking.series
+        self.series = WholeSeries(tracking._json, tracking._send)
 
     def __repr__(self) -> str:
         return f"RestDebuggerClient({self.tracking.base_url!r})"
@@ -102,8 +106,8 @@ class RestDebuggerClient:
         max_step: int | None = None,
     ) -> pd.DataFrame:
         """As `DebuggerService.get_tensor_stats`, at full resolution: the run's series are
-        listed and each read through tracking's series routes, a page of up to 100,000
-        points per request."""
+        listed, then read whole through tracking's series routes, many in one request
+        (`WholeSeries`)."""
         # The service's own reading, on this client's series interface (all it touches).
         return DebuggerService.get_tensor_stats(
             cast("DebuggerService", self),
@@ -114,6 +118,54 @@ class RestDebuggerClient:
             min_step=min_step,
             max_step=max_step,
         )
+
+
+class WholeSeries(RestRunSeries):
+    """Tracking's `RestRunSeries` whose `read_many` of every point asks for many series at
+    once.
+
+    Reading whole series one request each (with their pages) makes a thousand requests for
+    a hundred tensors' statistics. Series read downsampled to at least their length come
+    back whole (`downsampled` false), so series of similar lengths are read together, as
+    many as one request allows; one longer than a request holds is read in pages.
+    """
+
+    def _read_many(
+        self,
+        run_id: str,
+        kind: str,
+        keys: Sequence[str],
+        max_points: int | None,
+        min_step: int | None,
+        max_step: int | None,
+    ) -> dict[str, MetricHistory]:
+        # `read_many`'s reading (as histories, or arrays made from them).
+        if max_points is not None or not keys:
+            return super()._read_many(run_id, kind, keys, max_points, min_step, max_step)
+        counts = {info.key: info.count for info in self.list_series(run_id, kind)}
+        found: dict[str, MetricHistory] = {}
+        for group, most in _groups(sorted(keys, key=lambda key: counts.get(key, 0)), counts):
+            found |= super()._read_many(run_id, kind, group, most, min_step, max_step)
+        for key, history in found.items():
+            if history.downsampled:  # longer than a request holds, or grown since listed
+                found[key] = self.read(run_id, kind, key, min_step=min_step, max_step=max_step)
+        return {key: found[key] for key in keys}
+
+
+def _groups(keys: list[str], counts: dict[str, int]) -> Iterator[tuple[list[str], int]]:
+    """Keys in order of length, in groups read whole by one request each: (keys, points)."""
+    group: list[str] = []
+    most = MIN_POINTS
+    for key in keys:
+        length = max(MIN_POINTS, min(counts.get(key, 0), MAX_HISTORY_POINTS))
+        full = (len(group) + 1) * length > MAX_HISTORY_POINTS
+        if group and (full or len(group) >= MAX_SERIES_READ_KEYS):
+            yield group, most
+            group = []
+        group.append(key)
+        most = length  # the longest so far: keys come shortest first
+    if group:
+        yield group, most
 
 
 def _path(run_id: str, what: str) -> str:

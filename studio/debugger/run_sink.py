@@ -189,7 +189,9 @@ class RunSink:
             if records:
                 # A backlog (the store slower than training) goes in as few appends as one
                 # append's limits allow: an append's cost is mostly per series, not per point.
-                self._store(self._append, records)
+                # The points are made once: retries send the same appends, ids included.
+                for part in _parts(self._points(records)):
+                    self._store(self._append, (part, uuid.uuid4().hex))
             if findings:
                 self._store(self.debugger.record_findings, findings)
             if states:
@@ -225,13 +227,12 @@ class RunSink:
                 return
             time.sleep(delay)
 
-    def _append(self, run_id: str, records: list[StepRecord]) -> None:
-        """The records' points as series appends: one, unless past one append's limits.
-        Each has an id of its own, so that a retry stores nothing twice."""
-        points = self._points(records)
-        for part in _parts(points):
-            self.series.append(run_id, TENSOR_KIND, part, batch_id=uuid.uuid4().hex)
-            self.appends += 1
+    def _append(self, run_id: str, part: tuple[dict[str, Any], str]) -> None:
+        """One series append, under its id: a retry of an append stored but not answered
+        stores nothing twice."""
+        points, batch_id = part
+        self.series.append(run_id, TENSOR_KIND, points, batch_id=batch_id)
+        self.appends += 1
 
     def _points(self, records: list[StepRecord]) -> dict[str, Any]:
         gathered: dict[str, _Points] = {}

@@ -25,7 +25,10 @@ import numpy.typing as npt
 from sklearn.utils import check_array
 
 from studio.debugger.sklearn_losses import accuracy, class_indices, r2
-from studio.debugger.sklearn_tracers import Batch, EpochRecords, RecordBuilder
+from studio.debugger.sklearn_records import Batch, EpochRecords, RecordBuilder
+
+if TYPE_CHECKING:
+    from studio.debugger.stats import Bins
 
 if TYPE_CHECKING:
     from studio.debugger.session import DebugSession
@@ -78,8 +81,10 @@ class BoostingMonitor:
         validation: Batch | None,
         classes: int | None,
         on_stage: Callable[[int, EpochRecords], None],
+        bins: Bins | None = None,
     ) -> None:
         self.session = session
+        self.bins = bins
         self.classes = classes
         self.on_stage = on_stage
         self.probe = _Predictions(probe)
@@ -88,7 +93,7 @@ class BoostingMonitor:
     def __call__(self, stage: int, estimator: Any, fit_locals: dict[str, Any]) -> bool:
         step = stage + 1
         loss = float(estimator.train_score_[stage])
-        builder = RecordBuilder()
+        builder = RecordBuilder(bins=self.bins)
         builder.add("updates", "stage", self.probe.add_stage(estimator, stage))
         self._classes(builder, self.probe)
         builder.add_loss(loss)

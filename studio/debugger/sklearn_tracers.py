@@ -1,6 +1,7 @@
 """What `watch` records of a scikit-learn model at each epoch or boosting stage.
 
-A tracer turns the estimator's state after an epoch into the session's `StepRecord`s: one in
+A tracer turns the estimator's state after an epoch into the session's `StepRecord`s (built
+with `sklearn_records`): one in
 mode "train" (parameters, their updates, the probe batch's activations, labels and
 predictions, the training loss) and, with validation data, one in mode "eval" (the validation
 loss, and the validation score as the step scalar "score").
@@ -17,16 +18,13 @@ regressors.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.utils.extmath import safe_sparse_dot
 
-from studio.debugger.record import StepRecord, tensor_name
 from studio.debugger.sklearn_losses import (
     accuracy,
     class_indices,
@@ -34,16 +32,26 @@ from studio.debugger.sklearn_losses import (
     network_loss,
     r2,
 )
-from studio.debugger.stats import numpy_stats
+from studio.debugger.sklearn_records import (
+    Batch,
+    EpochRecords,
+    Parameter,
+    RecordBuilder,
+    Updates,
+)
+
+if TYPE_CHECKING:
+    from studio.debugger.record import StepRecord
+    from studio.debugger.stats import Bins
 
 __all__ = [
-    "Batch",
-    "EpochRecords",
+    "ACTIVATIONS",
+    "SATURATION",
     "LinearTracer",
     "NetworkTracer",
-    "RecordBuilder",
-    "Updates",
+    "layer_name",
     "network_outputs",
+    "unit_vectors",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -52,119 +60,6 @@ SATURATION = 0.97
 """A logistic unit is saturated when its output is below 1 - SATURATION or above SATURATION;
 a tanh unit when its absolute output is above SATURATION: the activation's slope there is
 under 3% (logistic) or 6% (tanh) of its largest."""
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Fixed rows of data: `inputs` (a dense float64 array or a sparse matrix) and `target`
-    (class indices for a classifier, float64 targets for a regressor)."""
-
-    inputs: Any
-    target: npt.NDArray[Any]
-
-
-@dataclass
-class EpochRecords:
-    """The records of one epoch, and the figures `watch` keeps in its history."""
-
-    train: StepRecord
-    eval: StepRecord | None
-    loss: float
-    val_loss: float | None = None
-    val_score: float | None = None
-
-
-@dataclass
-class RecordBuilder:
-    """Collects named arrays and their vectors, then computes every statistic at once."""
-
-    names: list[str] = field(default_factory=list)
-    arrays: list[npt.ArrayLike] = field(default_factory=list)
-    vectors: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
-    scalars: dict[str, float] = field(default_factory=dict)
-
-    def add(
-        self,
-        collection: str,
-        name: str,
-        array: npt.ArrayLike,
-        vectors: Mapping[str, npt.ArrayLike] | None = None,
-    ) -> None:
-        tensor = tensor_name(collection, name)
-        self.names.append(tensor)
-        self.arrays.append(array)
-        if vectors:
-            self.vectors[tensor] = {
-                key: np.asarray(value, dtype=np.float64) for key, value in vectors.items()
-            }
-
-    def add_loss(self, value: float) -> None:
-        self.add("losses", "loss", np.array([value], dtype=np.float64))
-
-    def add_classes(
-        self, labels: npt.NDArray[np.intp], predicted: npt.NDArray[np.intp], classes: int
-    ) -> None:
-        """The probe's labels and predictions, with the per-class vectors ClassImbalance reads."""
-        correct = labels[predicted == labels]
-        self.add("labels", "", labels, {"count": np.bincount(labels, minlength=classes)})
-        self.add(
-            "predictions",
-            "",
-            predicted,
-            {
-                "count": np.bincount(predicted, minlength=classes),
-                "correct": np.bincount(correct, minlength=classes),
-            },
-        )
-
-    def build(self, step: int, mode: str) -> StepRecord:
-        return StepRecord(
-            step=step,
-            mode=mode,
-            timestamp=int(time.time() * 1000),
-            tensors=tuple(self.names),
-            stats=numpy_stats(self.arrays),
-            vectors=self.vectors,
-            scalars=self.scalars,
-        )
-
-
-Parameter = tuple[str, str, FloatArray]
-"""(collection, name, array) of one of the model's parameters."""
-
-
-class Updates:
-    """Each parameter's change over one epoch (after - before): `snapshot` before the epoch,
-    `since_snapshot` after it, into buffers kept between epochs."""
-
-    def __init__(self) -> None:
-        self._before: list[FloatArray] = []
-        self._updates: list[FloatArray] = []
-        self._taken = False
-
-    def snapshot(self, parameters: Sequence[Parameter]) -> None:
-        """Remember the parameters' values before an epoch."""
-        arrays = [np.asarray(array) for _, _, array in parameters]
-        if [a.shape for a in arrays] != [b.shape for b in self._before]:
-            self._before = [a.astype(np.float64, copy=True) for a in arrays]
-            self._updates = [np.empty_like(b) for b in self._before]
-        else:
-            for array, before in zip(arrays, self._before, strict=True):
-                np.copyto(before, array)
-        self._taken = True
-
-    def since_snapshot(self, parameters: Sequence[Parameter]) -> list[tuple[str, FloatArray]]:
-        """The updates of `parameters` by name since the snapshot (none without one, or
-        where the shapes changed)."""
-        arrays = [np.asarray(array) for _, _, array in parameters]
-        if not self._taken or [a.shape for a in arrays] != [b.shape for b in self._before]:
-            return []
-        self._taken = False
-        for array, before, update in zip(arrays, self._before, self._updates, strict=True):
-            np.subtract(array, before, out=update)
-        return [
-            (name, update) for (_, name, _), update in zip(parameters, self._updates, strict=True)
-        ]
 
 
 def _logistic(values: FloatArray) -> FloatArray:
@@ -240,11 +135,13 @@ class _Tracer:
         probe: Batch,
         validation: Batch | None,
         classes: int | None,
+        bins: Bins | None = None,
     ) -> None:
         self.estimator = estimator
         self.probe = probe
         self.validation = validation
         self.classes = classes
+        self.bins = bins
         self.updates = Updates()
 
     def parameters(self) -> list[Parameter]:
@@ -339,7 +236,7 @@ class NetworkTracer(_Tracer):
         return hasattr(self.estimator, "coefs_")
 
     def epoch(self, step: int, full: bool = True) -> EpochRecords:
-        builder = RecordBuilder()
+        builder = RecordBuilder(bins=self.bins)
         if full:
             self._parameter_record(builder)
             *hidden, output = network_outputs(self.estimator, self.probe.inputs)
@@ -365,8 +262,9 @@ class LinearTracer(_Tracer):
         validation: Batch | None,
         classes: int | None,
         train: Batch,
+        bins: Bins | None = None,
     ) -> None:
-        super().__init__(estimator, probe, validation, classes)
+        super().__init__(estimator, probe, validation, classes, bins)
         self.train = train
 
     def parameters(self) -> list[Parameter]:
@@ -388,7 +286,7 @@ class LinearTracer(_Tracer):
         return hasattr(self.estimator, "coef_")
 
     def epoch(self, step: int, full: bool = True) -> EpochRecords:
-        builder = RecordBuilder()
+        builder = RecordBuilder(bins=self.bins)
         if full:
             self._parameter_record(builder)
             self._classes(builder, self.outputs(self.probe), self.probe.target)

@@ -20,8 +20,10 @@
 
 The probe batch is `probe_size` rows of `X` drawn once (all of them where there are fewer):
 the activations, labels and predictions that the rules read are the model's on those rows,
-the same rows at every epoch, so that a forward pass of a few hundred rows is all an epoch
-adds to the training.
+the same rows at every epoch, so that a record needs a forward pass of a few hundred rows,
+not of the training set. The training loss is the MLP's own `loss_`; an SGD model reports
+none, so its loss function is evaluated on all of X at each epoch (a product with the
+coefficients, cheaper than the epoch's training).
 
 A rule with the "stop" action ends the training after the epoch (or stage) it fired on;
 the result's `stopped` says so. `run` is a `studio.Run` whose store keeps the records,
@@ -40,12 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.base import is_classifier
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils import _safe_indexing, check_array
 
 from studio.debugger.session import DebugSession
 from studio.debugger.sklearn_boosting import BoostingMonitor
-from studio.debugger.sklearn_tracers import Batch, EpochRecords, LinearTracer, NetworkTracer
+from studio.debugger.sklearn_records import Batch, EpochRecords
+from studio.debugger.sklearn_tracers import LinearTracer, NetworkTracer
+from studio.debugger.stats import Bins
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding
@@ -102,6 +106,7 @@ def watch(
     rules: str | Sequence[Rule] | None = "default",
     *,
     every: int | str = "auto",
+    histograms: bool | Bins = False,
     probe_size: int = PROBE_SIZE,
     random_state: int | None = 0,
     fit_params: Mapping[str, Any] | None = None,
@@ -113,13 +118,16 @@ def watch(
 
     `rules` is "default", None or a list of `Rule`s. `every` is how often an epoch's record
     holds every tensor, not only the losses (see `Interval`; GradientBoosting records every
-    stage in full). `probe_size` rows of X (drawn with
-    `random_state`) are the probe batch. `fit_params` go to every `partial_fit` (or to `fit`),
-    e.g. sample_weight. `sink` replaces the run's store and `display` (the widget under the
-    cell, or a printed line per finding) can be turned off, as in `DebugSession`; a `session`
-    given is used as it is (its run, rules, sink and display) and left open.
+    stage in full). `histograms` adds, to the full records, the histograms of the weights,
+    biases, updates and activations: True for 64 bins over [-1, 1], or a `Bins`.
+    `probe_size` rows of X (drawn with `random_state`) are the probe batch. `fit_params` go
+    to every `partial_fit` (or to `fit`), e.g. sample_weight. `sink` replaces the run's
+    store and `display` (the widget under the cell, or a printed line per finding) can be
+    turned off, as in `DebugSession`; a `session` given is used as it is (its run, rules,
+    sink and display) and left open.
     """
     family = _family(estimator)
+    bins = Bins() if histograms is True else (histograms or None)
     owned = session is None
     if session is None:
         session = DebugSession(run=_run(run), rules=rules, sink=sink, display=display)
@@ -131,14 +139,16 @@ def watch(
         validation = _batch(*validation_data, classes) if validation_data is not None else None
         count = None if classes is None else len(classes)
         if family == "boosting":
-            _boost(estimator, X, y, epochs, session, probe, validation, count, result, fit_params)
+            monitor = BoostingMonitor(session, probe, validation, count, result._add, bins)
+            _boost(estimator, X, y, epochs, session, monitor, result, fit_params)
         else:
             if family == "network":
                 tracer: NetworkTracer | LinearTracer = NetworkTracer(
-                    estimator, probe, validation, count
+                    estimator, probe, validation, count, bins
                 )
             else:
-                tracer = LinearTracer(estimator, probe, validation, count, _batch(X, y, classes))
+                train = _batch(X, y, classes)
+                tracer = LinearTracer(estimator, probe, validation, count, train, bins)
             total = int(estimator.max_iter) if epochs is None else epochs
             _epochs(estimator, X, y, total, every, classes, session, tracer, result, fit_params)
     finally:
@@ -151,9 +161,9 @@ class Interval:
     """Which epochs get a full record (the losses are recorded at every epoch).
 
     `every=N`: the first epoch, then every N-th, and the last. `every="auto"`: the first two
-    epochs, then an interval chosen from the measured cost of a full record against an
-    epoch's training, to keep the overhead under `OVERHEAD` and never more than `LONGEST`
-    epochs apart; measured again at each full record.
+    epochs, then as often as keeps the full records' cost (the tracer and the rules) under
+    `OVERHEAD` of the training's, and at least every `LONGEST` epochs. The costs are the
+    smallest measured so far, which a busy machine's pauses do not inflate.
     """
 
     def __init__(self, every: int | str, total: int) -> None:
@@ -162,15 +172,26 @@ class Interval:
         self.auto = every == "auto"
         self.every = 1 if isinstance(every, str) else every
         self.total = total
+        self._next = 1
+        self._training = math.inf
+        self._recording = math.inf
 
     def due(self, step: int) -> bool:
-        return step == 1 or step % self.every == 0 or step == self.total
+        if step in (1, self.total):
+            return True
+        return step >= self._next if self.auto else step % self.every == 0
 
     def measured(self, step: int, training: float, recording: float) -> None:
-        """The seconds one epoch's training and its full record took."""
-        if self.auto and step > 1 and training > 0:
-            wanted = math.ceil(recording / (OVERHEAD * training))
+        """The seconds epoch `step`'s training and its full record took."""
+        if not self.auto:
+            return
+        if step > 1:  # the first epoch makes the model; its record has no updates
+            self._training = min(self._training, training)
+            self._recording = min(self._recording, recording)
+        if self._training > 0 and math.isfinite(self._training):
+            wanted = math.ceil(self._recording / (OVERHEAD * self._training))
             self.every = min(LONGEST, max(1, wanted))
+        self._next = step + self.every
 
 
 def _epochs(
@@ -198,11 +219,11 @@ def _epochs(
             estimator.partial_fit(X, y, **params)
         trained = time.perf_counter()
         records = tracer.epoch(step, full)
-        if full:
-            interval.measured(step, trained - started, time.perf_counter() - trained)
         session.submit(records.train)
         if records.eval is not None:
             session.submit(records.eval)
+        if full:
+            interval.measured(step, trained - started, time.perf_counter() - trained)
         result._add(step, records)
         if session.should_stop:
             result.stopped = step < total
@@ -215,15 +236,12 @@ def _boost(
     y: Any,
     epochs: int | None,
     session: DebugSession,
-    probe: Batch,
-    validation: Batch | None,
-    classes: int | None,
+    monitor: BoostingMonitor,
     result: WatchResult,
     fit_params: Mapping[str, Any] | None,
 ) -> None:
     if epochs is not None:
         estimator.set_params(n_estimators=epochs)
-    monitor = BoostingMonitor(session, probe, validation, classes, result._add)
     estimator.fit(X, y, monitor=monitor, **dict(fit_params or {}))
     result.stopped = session.should_stop and result.epochs < estimator.n_estimators
 
@@ -237,7 +255,8 @@ def _family(estimator: Any) -> str:
         return "network"
     if isinstance(estimator, (GradientBoostingClassifier, GradientBoostingRegressor)):
         return "boosting"
-    if hasattr(estimator, "partial_fit") and isinstance(getattr(estimator, "loss", None), str):
+    supervised = is_classifier(estimator) or is_regressor(estimator)
+    if supervised and isinstance(getattr(estimator, "loss", None), str):
         from sklearn.linear_model._stochastic_gradient import BaseSGD
 
         if isinstance(estimator, BaseSGD):

@@ -73,7 +73,8 @@ class TorchHook:
       module by default); `scaler`: the `torch.amp.GradScaler`, so that the steps it skips are
       recorded too; `num_classes`: for label counts where no logits say it; `sink`: where the
       session keeps its records (by default the run's store, or nowhere without a run);
-      `raise_on_stop=False`: a stopping rule only sets `should_stop`, for a loop to check.
+      `raise_on_stop=False`: a stopping rule only sets `should_stop`, for a loop to check;
+      `display=False`: no live widget under the cell (nor printed findings in a terminal).
     """
 
     def __init__(
@@ -94,11 +95,14 @@ class TorchHook:
         num_classes: int | None = None,
         sink: Sink | None = None,
         raise_on_stop: bool = True,
+        display: bool = True,
     ) -> None:
         self.model = model
         self.optimizer = optimizer
         self.flight = FlightRecorder(flight_recorder, run) if flight_recorder else None
-        self.session = DebugSession(run, rules, sink=sink, flight_recorder=self.flight)
+        self.session = DebugSession(
+            run, rules, sink=sink, flight_recorder=self.flight, display=display
+        )
         chosen = collections if collections is not None else collections_for(self.session.rules)
         self.selection = Selection(chosen, include, exclude)
         self.schedule = Schedule(every)

@@ -18,6 +18,7 @@ and IPython are imported only on the notebook path.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -59,20 +60,28 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def open_button_bundle(run_id: str, step: int | None = None) -> dict[str, Any]:
-    """The MIME bundle of the button that opens run `run_id`'s debugger panel at `step`."""
+def open_button_bundle(
+    run_id: str, step: int | None = None, tensor: str | None = None
+) -> dict[str, Any]:
+    """The MIME bundle of the button that opens run `run_id`'s debugger panel at `step`, on
+    `tensor`'s chart (None: no step, or no tensor, in particular)."""
     where = "" if step is None else f" at step {step}"
     return {
-        MIME_TYPE: {"run_id": run_id, "step": step},
+        MIME_TYPE: {"run_id": run_id, "step": step, "tensor": tensor},
         "text/plain": f"Studio debugger: run {run_id}{where} (open it from Studio's sidebar)",
     }
 
 
-def show_open_button(run_id: str, step: int | None = None) -> None:
-    """Display the button that opens a run's debugger panel (at `step`) under the cell."""
+def show_open_button(run_id: str, step: int | None = None, tensor: str | None = None) -> None:
+    """Display the button that opens a run's debugger panel (at `step`, on `tensor`) under
+    the cell."""
     from IPython.display import display
 
-    display(open_button_bundle(run_id, step), raw=True)  # type: ignore[no-untyped-call]
+    display(open_button_bundle(run_id, step, tensor), raw=True)  # type: ignore[no-untyped-call]
+
+
+def _logger() -> logging.Logger:
+    return logging.getLogger("studio.debugger")
 
 
 def _run_id(session: DebugSession) -> str | None:
@@ -183,7 +192,11 @@ class NotebookDisplay:
     def _trailing_render(self) -> None:
         with self._lock:
             self._timer = None
-        self.render(summary=self._summary_wait() == 0.0)
+        try:
+            self.render(summary=self._summary_wait() == 0.0)
+        except Exception:  # on the timer's thread: nobody else would hear of it
+            _logger().exception("The debugger's widget could not be updated.")
+            return
         wait = self._summary_wait()
         if wait is not None:
             self._render_later(wait)
@@ -195,18 +208,26 @@ class NotebookDisplay:
         return max(0.0, self.summary_interval_s - (time.monotonic() - self._last_summary))
 
     def _show_button(self) -> None:
-        """Point the button at the latest finding's step; it changes only when a finding
-        comes, never at each step (it would flicker)."""
-        run_id, step = self.view.run_id, self.view.finding_step
+        """Point the button at the latest finding's step and first tensor; it changes only
+        when a finding comes, never at each step (it would flicker)."""
+        run_id, finding = self.view.run_id, self.view.latest_finding
+        step = finding.step if finding else None
         if run_id is None or (self.button.outputs and step == self._button_step):
             return
         self._button_step = step
-        output = {"output_type": "display_data", "data": open_button_bundle(run_id, step)}
+        tensor = finding.tensors[0] if finding and finding.tensors else None
+        bundle = open_button_bundle(run_id, step, tensor)
+        output = {"output_type": "display_data", "data": bundle}
         self.button.outputs = ({**output, "metadata": {}},)
 
 
-def show(session: DebugSession) -> NotebookDisplay | TerminalDisplay:
-    """Show `session` live: the widget under the cell in a kernel, printed lines elsewhere."""
-    if in_kernel():
-        return NotebookDisplay(session)
+def show(session: DebugSession, notebook: bool | None = None) -> NotebookDisplay | TerminalDisplay:
+    """Show `session` live: the widget under the cell in a notebook (None: where this process
+    is an IPython kernel), printed lines elsewhere, or where the widget cannot be made (no
+    ipywidgets): a display must never keep a training from starting."""
+    if notebook if notebook is not None else in_kernel():
+        try:
+            return NotebookDisplay(session)
+        except Exception:
+            _logger().exception("The debugger's widget could not be shown; findings are printed.")
     return TerminalDisplay(session)

@@ -111,13 +111,23 @@ class DebuggerView:
         tensors = enumerate(record.tensors)
         gradients = [row for row, name in tensors if collection_of(name) == "gradients"]
         if gradients:
-            norms = record.column("l2")[gradients]
-            self.gradient_norm.add(record.step, float(math.sqrt(float((norms * norms).sum()))))
+            self.gradient_norm.add(record.step, _global_norm(record, gradients))
 
     @property
-    def finding_step(self) -> int | None:
-        """The latest finding's step (None before the first): where the panel opens."""
-        return self.findings[-1].step if self.findings else None
+    def latest_finding(self) -> Finding | None:
+        """Where the panel opens: the latest finding (None before the first)."""
+        return self.findings[-1] if self.findings else None
+
+
+def _global_norm(record: StepRecord, rows: list[int]) -> float:
+    """The L2 norm of these tensors together; NaN or infinite where one of them holds such
+    values (the statistics' L2 norm counts finite values only)."""
+    if record.column("nan")[rows].any():
+        return math.nan
+    if record.column("inf")[rows].any():
+        return math.inf
+    norms = record.column("l2")[rows]
+    return math.sqrt(float((norms * norms).sum()))
 
 
 def _number(value: float | None) -> str:

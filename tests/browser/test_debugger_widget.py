@@ -1,7 +1,7 @@
 """The debugger widget in a real notebook: a cell trains under a `DebugSession` in a real
-kernel; the widget under it shows the fired rule, its finding, and the button that opens the
-debugger panel at the finding's step (which runs `studio:open-debugger` once the panel's
-command exists; until then the button is disabled and says why)."""
+kernel, storing into the lab's store; the widget under it shows the fired rule, its finding,
+and the button that runs `studio:open-debugger`, which opens the run's Debugger tab at the
+finding. (Where the command is missing, the button is disabled: the Jest spec covers it.)"""
 
 from __future__ import annotations
 
@@ -32,14 +32,8 @@ class LossAbove(Rule):
         return []
 
 
-class Kept:  # the session's sink: the widget never reads the store
-    def write(self, record, findings, states): pass
-    def flush(self, timeout=None): pass
-    def close(self): pass
-
-
 run = studio.start_run(experiment="debugger-widget", name="widget")
-session = DebugSession(run, rules=[LossAbove()], sink=Kept())
+session = DebugSession(run, rules=[LossAbove()])
 for step, loss in enumerate([2.0, 1.5, 1.2, 1.1, 9.0]):
     stats = np.zeros((2, len(STATS)))
     stats[:, STATS.index("mean")] = loss
@@ -90,11 +84,16 @@ def test_the_widget_shows_the_finding_and_opens_the_debugger(
     run_id = notebook.locator(".jp-OutputArea-output").filter(has_text="run ").last.inner_text()
     run_id = run_id.split()[-1]
 
-    if studio.has_command("studio:open-debugger"):
-        assert button.is_enabled()
-        button.click()
-        executed = studio.executed_commands("studio:open-debugger")
-        assert executed == [{"id": "studio:open-debugger", "args": {"runId": run_id, "step": 40}}]
-    else:  # the panel's command is not in this build yet
-        assert button.is_disabled()
-        assert "not available" in (button.get_attribute("title") or "")
+    assert button.is_enabled()
+    button.click()
+    assert studio.executed_commands("studio:open-debugger") == [
+        {
+            "id": "studio:open-debugger",
+            "args": {"runId": run_id, "step": 40, "tensor": "losses/loss"},
+        }
+    ]
+    panel = studio.run_panel(run_id)
+    panel.get_by_test_id("studio-finding").first.wait_for()
+    assert studio.debugger_tab_selected(panel)
+    assert [(rule, step) for rule, step, _ in studio.findings(panel)] == [("LossAbove", 40)]
+    studio.screenshot("debugger-widget-opened")

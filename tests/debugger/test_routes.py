@@ -169,27 +169,24 @@ async def test_stats_are_downsampled_keeping_extremes_with_nan_encoded(
     assert only["downsampled"] is False
 
 
-@pytest.mark.parametrize(
-    ("params", "fragment"),
-    [
-        ({"tensor": "a", "stat": "median"}, "stat"),
-        ({"tensor": "a", "mode": "training"}, "mode"),
-        ({"tensor": "a", "min_step": "-1"}, "min_step"),
-        ({"tensor": "a", "min_step": "9", "max_step": "3"}, "min_step"),
-        ({"tensor": [f"t{i}" for i in range(MAX_STATS_TENSORS + 1)]}, "tensor"),
-        ({"tensor": [f"t{i}" for i in range(20)], "max_points": "1000"}, "max_points"),
-        ({}, "tensor"),
-    ],
-)
-async def test_stats_refuse_bad_queries(
-    studio_fetch: StudioFetch, studio_create: StudioCreate, params: dict[str, Any], fragment: str
+BAD_STATS_QUERIES: list[tuple[dict[str, Any], str]] = [
+    ({"tensor": "a", "stat": "median"}, "stat"),
+    ({"tensor": "a", "mode": "training"}, "mode"),
+    ({"tensor": "a", "min_step": "-1"}, "min_step"),
+    ({"tensor": "a", "min_step": "9", "max_step": "3"}, "min_step"),
+    ({"tensor": [f"t{i}" for i in range(MAX_STATS_TENSORS + 1)]}, "tensor"),
+    ({"tensor": [f"t{i}" for i in range(20)], "max_points": "1000"}, "max_points"),
+    ({}, "tensor"),
+]
+
+
+async def test_stats_refuse_bad_queries_and_missing_runs(
+    studio_fetch: StudioFetch, studio_create: StudioCreate
 ) -> None:
     run_id = await new_run(studio_create)
-    answer = await studio_fetch("GET", f"runs/{run_id}/debugger/stats", params=query(**params))
-    answer.error(422, fragment)
-
-
-async def test_stats_of_a_missing_run_are_a_404(studio_fetch: StudioFetch) -> None:
+    for params, fragment in BAD_STATS_QUERIES:
+        answer = await studio_fetch("GET", f"runs/{run_id}/debugger/stats", params=query(**params))
+        answer.error(422, fragment)
     answer = await studio_fetch("GET", "runs/abc/debugger/stats", params={"tensor": "a"})
     answer.error(404, "abc")
 

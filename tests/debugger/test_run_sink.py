@@ -133,6 +133,31 @@ class GatedSeries:
         self.inner.append(*args, **kwargs)
 
 
+class FlakySeries:
+    """The run's real series interface, whose first append fails as an unreachable store's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.failures = 1
+
+    def append(self, *args: Any, **kwargs: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise StoreError("the database is locked")
+        self.inner.append(*args, **kwargs)
+
+
+def test_a_failed_append_is_retried_whole(run: Run, debugger: DebuggerService) -> None:
+    sink = RunSink(run, retry_delays=(0.01,))
+    sink.series = FlakySeries(sink.series)
+    for step in range(3):
+        sink.write(record(step), (), ())
+    sink.close()
+    counts = {info.key: info.count for info in debugger.series.list_series(run.id, "tensor")}
+    assert counts["train/weights/fc1.weight/edge[0]"] == 1  # made once, sent again
+    assert counts["train/weights/fc1.weight/l2"] == 3
+
+
 def test_a_slow_store_never_blocks_training_and_drops_what_overflows(
     run: Run, debugger: DebuggerService, caplog: pytest.LogCaptureFixture
 ) -> None:

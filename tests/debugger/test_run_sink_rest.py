@@ -126,3 +126,26 @@ async def test_the_client_reads_statistics_and_findings_over_rest(
         opened = backends._connections.pop(url, None)
         if opened is not None:
             opened.writer.close()
+
+
+async def test_whole_series_are_read_many_at_once_and_long_ones_in_pages(
+    connection: Connection, debugger: DebuggerService
+) -> None:
+    run = await call(new_run, connection)
+    lengths = {"a": 1, "b": 5, "c": 300, "d": 60_000, "e": 60_000, "f": 120_000}
+    for key, length in lengths.items():
+        for start in range(0, length, 100_000):  # one append's most
+            steps = np.arange(start, min(length, start + 100_000))
+            debugger.series.append(run.id, "tensor", {key: (steps, steps, np.sin(steps))})
+    client = RestDebuggerClient(connection.backend)  # type: ignore[arg-type]
+    keys = ["f", "missing", "a", "b", "c", "d", "e"]
+    found = await call(client.series.read_many, run.id, "tensor", keys)
+    local = debugger.series.read_many(run.id, "tensor", keys)
+    assert list(found) == keys
+    for key in keys:
+        assert found[key].steps == local[key].steps, key
+        assert found[key].values == local[key].values, key
+        assert not found[key].downsampled
+    ranged = await call(client.series.read_many, run.id, "tensor", ["f", "c"], min_step=250)
+    assert ranged["f"].steps == list(range(250, 120_000))
+    assert ranged["c"].steps == list(range(250, 300))

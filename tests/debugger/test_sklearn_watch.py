@@ -8,106 +8,43 @@ metrics, a forward pass written out here.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
-from sklearn.linear_model import SGDClassifier
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier, SGDOneClassSVM
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 import studio
-from studio.debugger import Finding, Rule, watch
+from studio.debugger import watch
 from studio.debugger.sklearn_watch import Interval
-from studio.debugger.stats import numpy_stats
+from studio.debugger.stats import Bins, numpy_histograms
+from tests.debugger.sklearn_support import (
+    FloatArray,
+    MemorySink,
+    Split,
+    StopAtStep,
+    assert_stats,
+    iris_split,
+    recorded,
+    replay,
+    scaled,
+)
 from tests.tracking.logging_store import tracking_store
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from studio.debugger.record import StepRecord
-
-FloatArray = npt.NDArray[np.float64]
-
-
-class MemorySink:
-    """The session's sink, in memory: what a run's store would receive."""
-
-    def __init__(self) -> None:
-        self.records: list[StepRecord] = []
-        self.findings: list[Finding] = []
-        self.states: list[Any] = []
-        self.closed = False
-
-    def write(
-        self, record: StepRecord | None, findings: Sequence[Finding], states: Sequence[Any]
-    ) -> None:
-        if record is not None:
-            self.records.append(record)
-        self.findings += findings
-        self.states = list(states)
-
-    def flush(self, timeout: float | None = None) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def mode(self, mode: str) -> list[StepRecord]:
-        return [record for record in self.records if record.mode == mode]
-
-
-class StopAtStep(Rule):
-    """Fires once the step reaches `step`."""
-
-    def __init__(self, step: int, **options: Any) -> None:
-        super().__init__(step=step, **options)
-        self.step = step
-
-    def observe(self, record: StepRecord) -> list[Finding]:
-        if record.mode == "train" and record.step >= self.step:
-            return [self.finding(record, ("losses/loss",), f"step {record.step}")]
-        return []
-
-
-def scaled(X: FloatArray) -> FloatArray:
-    return StandardScaler().fit_transform(X)
-
 
 @pytest.fixture(scope="module")
-def iris() -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, npt.NDArray[np.int64]]:
-    X, y = load_iris(return_X_y=True)
-    X = scaled(X)
-    order = np.random.default_rng(0).permutation(len(X))
-    train, valid = order[:110], order[110:]
-    return X[train], y[train], X[valid], y[valid]
-
-
-def assert_stats(record: StepRecord, tensor: str, array: npt.ArrayLike) -> None:
-    np.testing.assert_allclose(
-        record.stats[record.tensors.index(tensor)], numpy_stats([array])[0], rtol=1e-9, atol=1e-12
-    )
-
-
-def replay(estimator: Any, X: FloatArray, y: Any, epochs: int, classes: Any = None) -> list[Any]:
-    """Copies of `estimator` after each of `epochs` plain partial_fit epochs."""
-    model = clone(estimator)
-    states = []
-    for epoch in range(epochs):
-        if epoch == 0 and classes is not None:
-            model.partial_fit(X, y, classes=classes)
-        else:
-            model.partial_fit(X, y)
-        states.append(copy.deepcopy(model))
-    return states
+def iris() -> Split:
+    return iris_split()
 
 
 def test_mlp_classifier_records_weights_updates_losses_and_activations_of_the_probe(
@@ -115,16 +52,12 @@ def test_mlp_classifier_records_weights_updates_losses_and_activations_of_the_pr
 ) -> None:
     X, y, X_valid, y_valid = iris
     estimator = MLPClassifier(hidden_layer_sizes=(12, 6), random_state=0, learning_rate_init=0.01)
-    sink = MemorySink()
-    result = watch(
+    result, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=4,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        every=1,
     )
     expected = replay(estimator, X, y, 4, classes=[0, 1, 2])
 
@@ -189,16 +122,12 @@ def test_sgd_classifier_loss_is_its_own_loss_on_the_training_and_the_validation_
     X = scaled(X)
     X, y, X_valid, y_valid = X[:400], y[:400], X[400:], y[400:]
     estimator = SGDClassifier(loss="log_loss", random_state=0)
-    sink = MemorySink()
-    result = watch(
+    result, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=3,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        every=1,
         probe_size=50,
     )
     expected = replay(estimator, X, y, 3, classes=[0, 1])
@@ -227,15 +156,12 @@ def test_mlp_regressor_validation_loss_is_half_the_mean_squared_error() -> None:
     X, y = scaled(X), (y - y.mean()) / y.std()
     X, y, X_valid, y_valid = X[:300], y[:300], X[300:], y[300:]
     estimator = MLPRegressor(hidden_layer_sizes=(8,), activation="tanh", random_state=0)
-    sink = MemorySink()
-    watch(
+    _, sink = recorded(
         estimator,
         X,
         y,
         epochs=2,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
         probe_size=len(X),
     )
     valid = sink.mode("eval")[-1]
@@ -258,71 +184,11 @@ def test_mlp_regressor_validation_loss_is_half_the_mean_squared_error() -> None:
 def test_logistic_units_saturate_below_3_and_above_97_percent(iris: Any) -> None:
     X, y, _, _ = iris
     estimator = MLPClassifier(hidden_layer_sizes=(10,), activation="logistic", random_state=0)
-    sink = MemorySink()
-    watch(estimator, X * 20, y, epochs=1, rules=None, sink=sink)
+    _, sink = recorded(estimator, X * 20, y, epochs=1)
     hidden = 1 / (1 + np.exp(-(X * 20 @ estimator.coefs_[0] + estimator.intercepts_[0])))
     saturated = sink.records[0].vectors["activations/hidden.0"]["saturated"]
     np.testing.assert_allclose(saturated, ((hidden < 0.03) | (hidden > 0.97)).mean(axis=0))
     assert 0 < saturated.mean() < 1
-
-
-def test_gradient_boosting_records_each_stage_through_its_monitor() -> None:
-    X, y = load_breast_cancer(return_X_y=True)
-    X, y, X_valid, y_valid = X[:400], y[:400], X[400:], y[400:]
-    estimator = GradientBoostingClassifier(
-        n_estimators=50, max_depth=2, learning_rate=0.3, random_state=0
-    )
-    sink = MemorySink()
-    result = watch(
-        estimator,
-        X,
-        y,
-        epochs=5,
-        validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
-        probe_size=100,
-    )
-    assert estimator.n_estimators_ == 5
-    train, evaluation = sink.mode("train"), sink.mode("eval")
-    assert [r.step for r in train] == [1, 2, 3, 4, 5] == [r.step for r in evaluation]
-    np.testing.assert_allclose(
-        [r.stat("losses/loss", "mean") for r in train], estimator.train_score_
-    )
-    # GradientBoosting reports the binomial deviance: twice the log loss.
-    staged = list(estimator.staged_predict_proba(X_valid))
-    np.testing.assert_allclose(
-        [r.stat("losses/loss", "mean") for r in evaluation],
-        [2 * log_loss(y_valid, p) for p in staged],
-    )
-    np.testing.assert_allclose(
-        [r.scalars["score"] for r in evaluation], [np.mean(p.argmax(1) == y_valid) for p in staged]
-    )
-    assert result.history["val_loss"] == [r.stat("losses/loss", "mean") for r in evaluation]
-    update = train[2].stats[train[2].tensors.index("updates/stage")]
-    assert update[0] == 100
-    rows = train[2].vectors["labels"]["count"].sum()
-    assert rows == 100
-    assert not result.stopped
-
-
-def test_gradient_boosting_regressor_stage_updates_are_the_learning_rate_times_the_tree() -> None:
-    X, y = load_diabetes(return_X_y=True)
-    estimator = GradientBoostingRegressor(
-        n_estimators=3, max_depth=2, learning_rate=0.5, random_state=0
-    )
-    sink = MemorySink()
-    watch(
-        estimator, X, y, validation_data=(X[:50], y[:50]), rules=None, sink=sink, probe_size=len(X)
-    )
-    for stage, record in enumerate(sink.mode("train")):
-        assert_stats(record, "updates/stage", 0.5 * estimator.estimators_[stage, 0].predict(X))
-    assert_stats(sink.mode("train")[-1], "predictions", estimator.predict(X))
-    valid = sink.mode("eval")[-1]
-    assert valid.stat("losses/loss", "mean") == pytest.approx(
-        mean_squared_error(y[:50], estimator.predict(X[:50]))
-    )
-    assert valid.scalars["score"] == pytest.approx(r2_score(y[:50], estimator.predict(X[:50])))
 
 
 def epochs_trained(estimator: Any, rows: int) -> int:
@@ -367,6 +233,8 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
     X, y, X_valid, y_valid = iris
     with pytest.raises(TypeError, match="DecisionTreeClassifier"):
         watch(DecisionTreeClassifier(), X, y, epochs=1)
+    with pytest.raises(TypeError, match="SGDOneClassSVM"):
+        watch(SGDOneClassSVM(), X, y, epochs=1)
     with pytest.raises(ValueError, match="single-label"):
         watch(MLPClassifier(), X, np.column_stack([y, y]), epochs=1)
     with pytest.raises(ValueError, match=r"\[7\]"):
@@ -376,15 +244,12 @@ def test_watch_refuses_what_it_cannot_train_and_labels_it_never_saw(iris: Any) -
 def test_every_n_epochs_records_every_tensor_and_the_losses_at_each_epoch(iris: Any) -> None:
     X, y, X_valid, y_valid = iris
     estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
-    sink = MemorySink()
-    watch(
+    _, sink = recorded(
         clone(estimator),
         X,
         y,
         epochs=7,
         validation_data=(X_valid, y_valid),
-        rules=None,
-        sink=sink,
         every=3,
     )
     expected = replay(estimator, X, y, 7, classes=[0, 1, 2])
@@ -400,18 +265,47 @@ def test_every_n_epochs_records_every_tensor_and_the_losses_at_each_epoch(iris: 
     assert train[4].stat("losses/loss", "mean") == pytest.approx(expected[4].loss_)
 
 
+def full_epochs(interval: Interval, steps: range, training: float, recording: float) -> list[int]:
+    """The epochs of `steps` that get a full record, as watch's loop asks, each costing
+    `recording` seconds beside an epoch's `training`."""
+    due = []
+    for step in steps:
+        if interval.due(step):
+            due.append(step)
+            interval.measured(step, training, recording)
+    return due
+
+
 def test_every_auto_spaces_the_full_records_to_keep_their_cost_under_3_percent() -> None:
-    interval = Interval("auto", total=1000)
-    assert interval.due(1)
-    assert interval.due(2)
-    interval.measured(2, training=0.010, recording=0.0012)
+    interval = Interval("auto", total=40)
+    # 1.2 ms beside 10 ms is 12%: every 4th epoch keeps it at 3%.
+    assert full_epochs(interval, range(1, 20), training=0.010, recording=0.0012) == [
+        1,
+        2,
+        6,
+        10,
+        14,
+        18,
+    ]
     assert interval.every == 4
-    assert [step for step in range(3, 13) if interval.due(step)] == [4, 8, 12]
-    interval.measured(12, training=0.010, recording=0.5)
-    assert interval.every == 100
+    # A busy moment costs more: the least measured counts.
+    assert full_epochs(interval, range(20, 23), training=0.010, recording=0.5) == [22]
+    assert interval.every == 4
+    assert full_epochs(interval, range(23, 41), training=0.010, recording=0.0006) == [
+        26,
+        28,
+        30,
+        32,
+        34,
+        36,
+        38,
+        40,
+    ]
+    assert interval.every == 2
+    slow = Interval("auto", total=1000)
+    assert full_epochs(slow, range(1, 300), training=0.001, recording=1.0) == [1, 2, 102, 202]
     fixed = Interval(5, total=12)
-    fixed.measured(5, training=0.010, recording=1.0)
-    assert [step for step in range(1, 13) if fixed.due(step)] == [1, 5, 10, 12]
+    assert full_epochs(fixed, range(1, 13), training=0.010, recording=1.0) == [1, 5, 10, 12]
     with pytest.raises(ValueError, match="every"):
         Interval(0, total=3)
 
@@ -430,15 +324,30 @@ def test_watch_uses_the_active_run_unless_told_not_to(
         assert alone.session.run is None
 
 
-def test_a_warm_started_boosting_counts_its_earlier_stages(iris: Any) -> None:
-    X, y, X_valid, y_valid = iris
-    estimator = GradientBoostingClassifier(
-        n_estimators=2, max_depth=1, warm_start=True, random_state=0
+def test_histograms_of_weights_updates_and_activations_in_fixed_bins(iris: Any) -> None:
+    X, y, _, _ = iris
+    bins = Bins(-2.0, 2.0, 8)
+    estimator = MLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+    _, sink = recorded(estimator, X, y, epochs=2, histograms=bins)
+    last = sink.records[-1]
+    assert sorted(last.histograms) == sorted(
+        name
+        for name in last.tensors
+        if name.split("/")[0] in ("weights", "biases", "updates", "activations")
     )
-    estimator.fit(X, y)
-    sink = MemorySink()
-    watch(estimator, X, y, epochs=4, validation_data=(X_valid, y_valid), rules=None, sink=sink)
-    assert [r.step for r in sink.mode("eval")] == [3, 4]
-    staged = list(estimator.staged_predict(X_valid))
-    assert sink.mode("eval")[-1].scalars["score"] == pytest.approx(np.mean(staged[-1] == y_valid))
-    assert sink.mode("eval")[0].scalars["score"] == pytest.approx(np.mean(staged[2] == y_valid))
+    edges, counts = last.histograms["weights/hidden.0.coef"]
+    np.testing.assert_array_equal(edges, bins.edges)
+    np.testing.assert_array_equal(counts, numpy_histograms([estimator.coefs_[0]], bins)[0])
+    hidden = np.maximum(X @ estimator.coefs_[0] + estimator.intercepts_[0], 0)
+    np.testing.assert_array_equal(
+        last.histograms["activations/hidden.0"][1], numpy_histograms([hidden], bins)[0]
+    )
+    boosted = MemorySink()
+    watch(
+        GradientBoostingClassifier(n_estimators=2), X, y, rules=None, sink=boosted, histograms=True
+    )
+    assert list(boosted.records[0].histograms) == ["updates/stage"]
+    assert boosted.records[0].histograms["updates/stage"][1].sum() == len(X) * 3
+    plain = MemorySink()
+    watch(SGDClassifier(), X, y, epochs=1, rules=None, sink=plain)
+    assert plain.records[0].histograms == {}

@@ -8,6 +8,7 @@ The widget is displayed through a real IPython shell whose display publisher is 
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -23,8 +24,20 @@ from studio.debugger.record import StepRecord
 from studio.debugger.rules.base import Rule
 from studio.debugger.session import DebugSession
 from studio.debugger.stats import STATS
-from studio.debugger.widget import MIME_TYPE, NotebookDisplay, open_button_bundle
-from studio.debugger.widget_view import SPARKLINE_POINTS, Sparkline, sparkline_svg
+from studio.debugger.widget import (
+    MIME_TYPE,
+    NotebookDisplay,
+    TerminalDisplay,
+    open_button_bundle,
+    show,
+)
+from studio.debugger.widget_view import (
+    SPARKLINE_POINTS,
+    DebuggerView,
+    Sparkline,
+    render_text,
+    sparkline_svg,
+)
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding, RuleState
@@ -120,7 +133,7 @@ def test_the_widget_shows_rules_findings_step_interval_and_the_open_button(
 
     # The button opens the panel at the latest finding's step.
     (button,) = display.button.outputs
-    assert button["data"][MIME_TYPE] == {"run_id": run.id, "step": 30}
+    assert button["data"][MIME_TYPE] == {"run_id": run.id, "step": 30, "tensor": "losses/loss"}
 
     # One display, then its updates: findings at 20 and 30, the close. Each keeps the widget
     # view beside a text summary under one display id.
@@ -168,6 +181,19 @@ def test_text_summaries_are_throttled_and_the_last_one_is_complete(shell: Any) -
     assert "Findings: 30" in display.html.value  # the widget itself is never held back
 
 
+def test_the_gradient_norm_says_when_a_gradient_is_not_finite() -> None:
+    view = DebuggerView()
+    record = step_record(0, 1.0)
+    record.stats[2, STATS.index("inf")] = 3.0  # gradients/fc2.weight
+    view.update(record, (), (), stopped=False)
+    record = step_record(1, 1.0)
+    record.stats[1, STATS.index("nan")] = 1.0
+    view.update(record, (), (), stopped=False)
+    assert view.gradient_norm.values[0] == math.inf
+    assert math.isnan(view.gradient_norm.values[1])
+    assert "gradient norm nan" in render_text(view)
+
+
 def test_a_session_in_a_terminal_prints_one_line_per_finding(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -183,9 +209,19 @@ def test_a_session_in_a_terminal_prints_one_line_per_finding(
     ]
 
 
+def test_without_ipywidgets_a_notebook_session_prints_its_findings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if it were not installed
+    session = DebugSession(rules=[LossAbove(5.0)], display=False)
+    assert isinstance(show(session, notebook=True), TerminalDisplay)
+    session.submit(step_record(3, 8.0))
+    assert "Studio debugger: LossAbove at step 3" in capsys.readouterr().out
+
+
 def test_the_open_button_bundle_has_a_text_fallback() -> None:
     assert open_button_bundle("abc", 12) == {
-        MIME_TYPE: {"run_id": "abc", "step": 12},
+        MIME_TYPE: {"run_id": "abc", "step": 12, "tensor": None},
         "text/plain": "Studio debugger: run abc at step 12 (open it from Studio's sidebar)",
     }
 
@@ -208,5 +244,28 @@ def test_no_ipywidgets_outside_a_notebook(display: str) -> None:
         "from studio.debugger.session import DebugSession\n"
         f"DebugSession(rules=[], display={display}).close()\n"
         "assert 'ipywidgets' not in sys.modules and 'IPython' not in sys.modules\n"
+        "assert 'sqlalchemy' not in sys.modules and 'tornado' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+@pytest.mark.parametrize("display", [True, False])
+def test_a_torch_hook_shows_its_findings_unless_told_not_to(
+    display: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import torch
+
+    from studio.debugger.torch_hook import TorchHook
+
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    with TorchHook(model, optimizer, every=1, rules=[LossAbove(5.0)], display=display) as hook:
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = (model(torch.ones(4, 2)) ** 2).sum() + 9.0
+            loss.backward()
+            hook.record_loss(loss)
+            optimizer.step()
+    assert hook.findings
+    printed = capsys.readouterr().out
+    assert ("Studio debugger: LossAbove at step 0" in printed) is display

@@ -6,9 +6,9 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import {
   DEBUGGER_MIME_TYPE,
   DebuggerOutput,
-  OPEN_DEBUGGER_COMMAND,
   activateDebuggerOutput
 } from '../mime/debuggerOutput';
+import { CommandIDs } from '../tokens';
 
 const trans = nullTranslator.load('jupyter-studio');
 
@@ -34,23 +34,27 @@ describe('the debugger output', () => {
   it('runs studio:open-debugger once per click, with the run and the step', async () => {
     const commands = new CommandRegistry();
     const calls: unknown[] = [];
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
     });
-    const button = await rendered(commands, { run_id: 'abc', step: 40 });
+    const button = await rendered(commands, {
+      run_id: 'abc',
+      step: 40,
+      tensor: 'losses/loss'
+    });
     expect(button.textContent).toBe('Open in Studio debugger at step 40');
     expect(button.disabled).toBe(false);
     button.click();
     await Promise.resolve();
-    expect(calls).toEqual([{ runId: 'abc', step: 40 }]);
+    expect(calls).toEqual([{ runId: 'abc', step: 40, tensor: 'losses/loss' }]);
   });
 
-  it('opens at no step in particular when the output names none', async () => {
+  it('opens at no step or tensor in particular when the output names none', async () => {
     const commands = new CommandRegistry();
     const calls: unknown[] = [];
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
@@ -59,7 +63,7 @@ describe('the debugger output', () => {
     expect(button.textContent).toBe('Open in Studio debugger');
     button.click();
     await Promise.resolve();
-    expect(calls).toEqual([{ runId: 'abc', step: null }]);
+    expect(calls).toEqual([{ runId: 'abc' }]);
   });
 
   it('is disabled, saying why, until the command exists', async () => {
@@ -69,7 +73,7 @@ describe('the debugger output', () => {
     expect(button.title).toMatch(/not available/);
 
     const calls: unknown[] = [];
-    const command = commands.addCommand(OPEN_DEBUGGER_COMMAND, {
+    const command = commands.addCommand(CommandIDs.openDebugger, {
       execute: args => {
         calls.push(args);
       }
@@ -86,7 +90,7 @@ describe('the debugger output', () => {
 
   it('is disabled when the output names no run', async () => {
     const commands = new CommandRegistry();
-    commands.addCommand(OPEN_DEBUGGER_COMMAND, { execute: () => undefined });
+    commands.addCommand(CommandIDs.openDebugger, { execute: () => undefined });
     const button = await rendered(commands, { step: 3 });
     expect(button.disabled).toBe(true);
     expect(button.title).toMatch(/names no run/);

@@ -1,6 +1,6 @@
 /**
  * The output a notebook's debugger widget displays (`studio.debugger.widget`): a button that
- * opens the run's debugger panel at a step, through the `studio:open-debugger` command.
+ * opens the run's debugger panel at a step (and on a tensor), through `studio:open-debugger`.
  *
  * It is a rendermime factory added by a plugin rather than a mime extension, because it needs
  * the application's commands. Where the command is missing (an older Studio, or the panel's
@@ -11,32 +11,38 @@ import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-/** The MIME type of the output (data: { run_id, step }). */
-export const DEBUGGER_MIME_TYPE = 'application/vnd.studio.debugger+json';
+import { CommandIDs } from '../tokens';
 
-/** The command that opens a run's debugger panel: args { runId, step }. */
-export const OPEN_DEBUGGER_COMMAND = 'studio:open-debugger';
+/** The MIME type of the output (data: { run_id, step?, tensor? }). */
+export const DEBUGGER_MIME_TYPE = 'application/vnd.studio.debugger+json';
 
 /** Above JupyterLab's own renderers, so that the button wins over the text fallback. */
 export const DEBUGGER_OUTPUT_RANK = 0;
 
-/** The data of one output: the run, and the step to open at (null: none in particular). */
+/** The data of one output: the run, and the step and tensor to open at (null or absent:
+ * none in particular). */
 export interface IDebuggerOutput {
   run_id: string;
   step?: number | null;
+  tensor?: string | null;
 }
 
 function parse(data: unknown): IDebuggerOutput | null {
   if (typeof data !== 'object' || data === null) {
     return null;
   }
-  const { run_id: runId, step } = data as Record<string, unknown>;
+  const { run_id: runId, step, tensor } = data as Record<string, unknown>;
   if (typeof runId !== 'string' || runId === '') {
     return null;
   }
-  return { run_id: runId, step: typeof step === 'number' ? step : null };
+  return {
+    run_id: runId,
+    step: typeof step === 'number' ? step : null,
+    tensor: typeof tensor === 'string' && tensor !== '' ? tensor : null
+  };
 }
 
 /** The button: enabled while the command exists, running it once per click. */
@@ -72,7 +78,7 @@ export class DebuggerOutput extends Widget implements IRenderMime.IRenderer {
   /** Label, state and title from the output and the command's presence. */
   update(): void {
     const output = this.output;
-    const available = this.commands.hasCommand(OPEN_DEBUGGER_COMMAND);
+    const available = this.commands.hasCommand(CommandIDs.openDebugger);
     const step =
       output?.step === null || output?.step === undefined
         ? ''
@@ -90,20 +96,20 @@ export class DebuggerOutput extends Widget implements IRenderMime.IRenderer {
 
   private open(): void {
     const output = this.output;
-    if (!output || !this.commands.hasCommand(OPEN_DEBUGGER_COMMAND)) {
+    if (!output || !this.commands.hasCommand(CommandIDs.openDebugger)) {
       return;
     }
-    this.commands
-      .execute(OPEN_DEBUGGER_COMMAND, {
-        runId: output.run_id,
-        step: output.step ?? null
-      })
-      .catch(reason => {
-        console.error(
-          'Studio: the debugger panel could not be opened.',
-          reason
-        );
-      });
+    // The command's arguments are optional: absent, not null, where the output names none.
+    const args: ReadonlyPartialJSONObject = {
+      runId: output.run_id,
+      ...(output.step !== null && output.step !== undefined
+        ? { step: output.step }
+        : {}),
+      ...(output.tensor ? { tensor: output.tensor } : {})
+    };
+    this.commands.execute(CommandIDs.openDebugger, args).catch(reason => {
+      console.error('Studio: the debugger panel could not be opened.', reason);
+    });
   }
 
   private readonly button: HTMLButtonElement;

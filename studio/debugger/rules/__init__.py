@@ -63,7 +63,8 @@ def default_rules() -> list[Rule]:
     """Every built-in rule with its defaults.
 
     StalledTraining is among them: a training that hangs is noticed by nothing else, and at
-    its default threshold (30 minutes without a step) it fires on no healthy training.
+    its default threshold (30 minutes without a saved step reaching the session) a training
+    that keeps stepping never trips it.
     TensorVariance has no bounds by default, so it stays quiet until given some.
     """
     return [rule() for rule in BUILT_IN]

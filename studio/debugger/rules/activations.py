@@ -4,9 +4,8 @@ Both need more than a tensor's scalar statistics: per-unit fractions of the batc
 hooks compute as `StepRecord.vectors` (and store as series, so that the rules can be re-run):
 
 - "active": for each unit of a ReLU module's output, the fraction of the batch above 0;
-- "saturated": for each unit of a tanh or sigmoid module, the fraction of the batch whose
-  input lies outside the bounds where the function's derivative is below 1e-7
-  (`SATURATION_BOUNDS`, SageMaker's thresholds).
+- "saturated": for each unit of a tanh or sigmoid module, the fraction of the batch where
+  the function is saturated (TorchHook's bounds: `studio.debugger.vectors`).
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ SATURATION_BOUNDS: dict[str, tuple[float, float]] = {
     "tanh": (-9.4999, 9.4999),
     "sigmoid": (-23.0, 16.99999),
 }
-"""The inputs outside which tanh and sigmoid count as saturated: SageMaker Debugger's
-`threshold_{tanh,sigmoid}_{min,max}` defaults, where the derivative falls below 1e-7."""
+"""SageMaker Debugger's `threshold_{tanh,sigmoid}_{min,max}` defaults: the inputs outside
+which tanh and sigmoid count as saturated, where their derivative falls below 1e-7."""
 
 
 def _layer_findings(
@@ -117,13 +116,13 @@ class SaturatedActivation(Rule):
     saturated: inside the function's working range for less than `threshold_inactivity`
     percent of the batch.
 
-    The hooks compute the "saturated" summary at `SATURATION_BOUNDS`, SageMaker's default
-    `threshold_{tanh,sigmoid}_{min,max}`; the rule records those parameters as given, and
-    checks that they are the bounds the summary was computed at ([Studio choice]: other
-    bounds would need the hook to compute another summary). Its default tensors are every
-    activation with that summary ([Studio choice], SageMaker's default regex
-    ".*tanh_input|.*sigmoid_input" names smdebug's tensors); `collection_names` and
-    `tensor_regex` narrow them.
+    [Studio choice] The hooks compute the "saturated" summary (TorchHook's bounds are in
+    `studio.debugger.vectors`) and the rule reads it: SageMaker's
+    `threshold_{tanh,sigmoid}_{min,max}` are recorded with its parameters, and other
+    values than their defaults (`SATURATION_BOUNDS`) are refused, since no hook computes
+    another summary. Its default tensors are every activation with that summary
+    (SageMaker's default regex ".*tanh_input|.*sigmoid_input" names smdebug's tensors);
+    `collection_names` and `tensor_regex` narrow them.
     """
 
     collections = ("activations",)
@@ -157,8 +156,8 @@ class SaturatedActivation(Rule):
         }
         if bounds != SATURATION_BOUNDS:
             raise ValueError(
-                f"The hooks compute saturation at {SATURATION_BOUNDS}; other bounds "
-                f"({bounds}) are not supported."
+                "SaturatedActivation reads the hooks' saturation summary: bounds other than "
+                f"SageMaker's defaults {SATURATION_BOUNDS} ({bounds}) are not supported."
             )
         self.selection = TensorSelection(collection_names, tensor_regex)
         self.threshold_inactivity = threshold_inactivity

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from studio.debugger.rules.base import Rule
-from studio.debugger.rules.selection import Episodes, figure, listed
+from studio.debugger.rules.selection import Episodes, figure, frozen, listed
 
 if TYPE_CHECKING:
     from studio.debugger.entities import Finding
@@ -129,7 +129,7 @@ class PoorWeightInitialization(Rule):
             return []
         self._fired.add("variance")
         message = (
-            f"The variance of the ReLU layers' inputs ranges from {figure(variance[low])} "
+            f"The variance of the ReLU layers' activations ranges from {figure(variance[low])} "
             f"({low}) to {figure(variance[high])} ({high}), a ratio of {figure(ratio)} above "
             f"the threshold {figure(self.threshold)}: the weights are poorly initialised."
         )
@@ -190,7 +190,8 @@ class WeightUpdateRatio(Rule):
     step's own update ("updates/<name>": the weights after that optimizer step minus before),
     so the update is always one step's and `num_steps` (SageMaker's distance between the
     compared steps) is kept only so that a SageMaker configuration carries over. Steps that
-    AMP's scaler skipped update nothing by design, and are left out.
+    AMP's scaler skipped, and weights frozen on purpose (`requires_grad=False`: saved without
+    a gradient), update nothing by design, and are left out.
     """
 
     collections = ("weights", "updates")
@@ -219,9 +220,12 @@ class WeightUpdateRatio(Rule):
         if record.scalars.get("skipped"):
             return []
         ratio: dict[str, float] = {}
+        unjudged = frozen(record)
         for update in record.in_collection("updates"):
             weight = "weights/" + update.partition("/")[2]
-            if weight in record and _finite(record, update) and _finite(record, weight):
+            if weight in unjudged or weight not in record:
+                continue
+            if _finite(record, update) and _finite(record, weight):
                 norm = record.stat(weight, "l2") + self.epsilon
                 ratio[weight] = record.stat(update, "l2") / norm
         outside = [

@@ -18,11 +18,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from studio.debugger.record import collection_of
 
-__all__ = ["Episodes", "TensorSelection", "figure", "listed", "name_list"]
+if TYPE_CHECKING:
+    from studio.debugger.record import StepRecord
+
+__all__ = ["Episodes", "TensorSelection", "figure", "frozen", "listed", "name_list"]
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -34,6 +37,23 @@ def name_list(value: str | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
     return tuple(value)
+
+
+_PARAMETERS = ("weights", "biases", "updates")
+
+
+def frozen(record: StepRecord) -> frozenset[str]:
+    """The saved tensors of parameters frozen on purpose (`requires_grad=False`): weights,
+    biases and updates without a gradient at a step that saved gradients. A parameter merely
+    left out of the optimizer has a gradient, and is not among them."""
+    gradients = {tensor.partition("/")[2] for tensor in record.in_collection("gradients")}
+    if not gradients:
+        return frozenset()
+    return frozenset(
+        tensor
+        for tensor in record.tensors
+        if collection_of(tensor) in _PARAMETERS and tensor.partition("/")[2] not in gradients
+    )
 
 
 class TensorSelection:

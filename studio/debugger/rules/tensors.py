@@ -14,7 +14,7 @@ import numpy as np
 
 from studio.debugger.record import collection_of, module_of
 from studio.debugger.rules.base import Rule
-from studio.debugger.rules.selection import Episodes, TensorSelection, figure, listed
+from studio.debugger.rules.selection import Episodes, TensorSelection, figure, frozen, listed
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -159,7 +159,8 @@ class UnchangedTensor(Rule):
     as unchanged when all ten of its statistics are, a fingerprint that a tensor which does
     change keeps only by a coincidence of every figure. Without `collection_names` or
     `tensor_regex` (SageMaker requires one), the weights and biases: training should change
-    every parameter. Steps that AMP's scaler skipped change nothing by design, and are left
+    every parameter. Parameters frozen on purpose (`requires_grad=False`: saved without a
+    gradient) and steps that AMP's scaler skipped change nothing by design, and are left
     out.
     """
 
@@ -196,23 +197,26 @@ class UnchangedTensor(Rule):
         if _skipped(record):
             return []
         checked: list[tuple[str, str]] = []
-        unchanged: list[tuple[str, str]] = []
+        windows: list[npt.NDArray[np.float64]] = []
+        unjudged = frozen(record)
         for row, tensor in enumerate(record.tensors):
-            if not self.selection(tensor):
+            if not self.selection(tensor) or tensor in unjudged:
                 continue
             key = (record.mode, tensor)
             history = self._history.setdefault(key, deque(maxlen=self.num_steps))
             if history and history[-1][0] == record.step:
                 history.pop()  # the same step saved again: its latest values
             history.append((record.step, record.stats[row].copy()))
-            if len(history) < self.num_steps:
-                continue
-            checked.append(key)
-            latest = history[-1][1]
-            if all(
-                np.allclose(old, latest, self.rtol, self.atol, self.equal_nan) for _, old in history
-            ):
-                unchanged.append(key)
+            if len(history) == self.num_steps:
+                checked.append(key)
+                windows.append(np.stack([values for _, values in history]))
+        unchanged: list[tuple[str, str]] = []
+        if windows:
+            # tensors x steps x statistics, each step against the latest, in one call.
+            stacked = np.stack(windows)
+            close = np.isclose(stacked, stacked[:, -1:], self.rtol, self.atol, self.equal_nan)
+            same = np.asarray(close.all(axis=(1, 2)))
+            unchanged = [key for key, kept in zip(checked, same.tolist(), strict=True) if kept]
         new = [tensor for _, tensor in self._episodes.begin(checked, unchanged)]
         if not new:
             return []

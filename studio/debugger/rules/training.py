@@ -4,6 +4,7 @@ StalledTraining (steps that stop arriving)."""
 from __future__ import annotations
 
 import re
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,8 +41,11 @@ class ClassImbalance(Rule):
     the argmax of the scores where they have a class axis, which is what `argmax` asked
     SageMaker to do). [Studio choice] The counts are those of the most recent saved steps
     that hold at least `samples` labels, so that a misprediction rate describes the model as
-    it is, not as it was at the first step; each mode is counted on its own; a class never
-    seen among them (a class id the labels do not use) is not a class of the smallest size.
+    it is, not as it was at the first step; a class counts as mispredicted only while the
+    model as a whole mispredicts less than `threshold_misprediction` (before it has learnt
+    anything every class is mispredicted, which says nothing of one class); each mode is
+    counted on its own; a class never seen among them (a class id the labels do not use) is
+    not a class of the smallest size.
     """
 
     collections = ("labels", "predictions")
@@ -70,7 +74,7 @@ class ClassImbalance(Rule):
         self.samples = samples
         self.labels_pattern = re.compile(labels_regex)
         self.predictions_pattern = re.compile(predictions_regex)
-        self._window: dict[str, deque[_Counts]] = {}
+        self._windows: dict[str, _Window] = {}
         self._episodes: Episodes[tuple[str, str, int]] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
@@ -78,14 +82,13 @@ class ClassImbalance(Rule):
         if labels is None or not labels.sum():
             return []
         correct = self._vector(record, self.predictions_pattern, "correct")
-        window = self._window.setdefault(record.mode, deque())
-        window.append((labels, correct))
-        while len(window) > 1 and _total(window) - window[0][0].sum() >= self.samples:
-            window.popleft()
-        if _total(window) < self.samples:
+        window = self._windows.setdefault(record.mode, _Window())
+        window.add(labels, correct)
+        while len(window.steps) > 1 and window.total - window.steps[0][0].sum() >= self.samples:
+            window.drop_oldest()
+        if window.total < self.samples:
             return []
-        size = max(max(counts.size, 0 if right is None else right.size) for counts, right in window)
-        counts = sum((_padded(c, size) for c, _ in window), np.zeros(size))
+        counts, judged, right = window.counts, window.judged, window.right
         seen = np.flatnonzero(counts)
         checked: list[tuple[str, str, int]] = [(record.mode, "imbalance", -1)]
         failing: list[tuple[str, str, int]] = []
@@ -93,15 +96,13 @@ class ClassImbalance(Rule):
         ratio = counts[largest] / counts[smallest]
         if ratio > self.threshold_imbalance:
             failing.append((record.mode, "imbalance", -1))
-        predicted = [(c, r) for c, r in window if r is not None]
-        mispredicted = np.zeros(size)
-        if predicted:
-            judged = sum((_padded(c, size) for c, _ in predicted), np.zeros(size))
-            right = sum((_padded(r, size) for _, r in predicted), np.zeros(size))
+        mispredicted = np.zeros(counts.size)
+        if judged.sum():
+            overall = 1.0 - right.sum() / judged.sum()
             for label in np.flatnonzero(judged).tolist():
                 mispredicted[label] = 1.0 - right[label] / judged[label]
                 checked.append((record.mode, "misprediction", int(label)))
-                if mispredicted[label] > self.threshold_misprediction:
+                if overall <= self.threshold_misprediction < mispredicted[label]:
                     failing.append((record.mode, "misprediction", int(label)))
         findings = []
         total = int(counts.sum())
@@ -146,8 +147,38 @@ class ClassImbalance(Rule):
         return None
 
 
-def _total(window: deque[_Counts]) -> float:
-    return float(sum(counts.sum() for counts, _ in window))
+class _Window:
+    """The per-class counts of the most recent saved steps, and their running sums."""
+
+    def __init__(self) -> None:
+        self.steps: deque[_Counts] = deque()
+        self.counts = np.zeros(0)  # labels per class
+        self.judged = np.zeros(0)  # labels per class of the steps with predictions
+        self.right = np.zeros(0)  # correct predictions per class
+
+    @property
+    def total(self) -> float:
+        return float(self.counts.sum())
+
+    def add(self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None) -> None:
+        self.steps.append((labels, correct))
+        self._sum(labels, correct, 1.0)
+
+    def drop_oldest(self) -> None:
+        labels, correct = self.steps.popleft()
+        self._sum(labels, correct, -1.0)
+
+    def _sum(
+        self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None, sign: float
+    ) -> None:
+        size = max(self.counts.size, labels.size, 0 if correct is None else correct.size)
+        self.counts, self.judged, self.right = (
+            _padded(values, size) for values in (self.counts, self.judged, self.right)
+        )
+        self.counts[: labels.size] += sign * labels
+        if correct is not None:
+            self.judged[: labels.size] += sign * labels
+            self.right[: correct.size] += sign * correct
 
 
 class StalledTraining(Rule):
@@ -180,6 +211,7 @@ class StalledTraining(Rule):
         self.threshold = threshold
         self._last: tuple[int, str, int] | None = None  # step, mode, timestamp in ms
         self._fired = False
+        self._fired_at: float | None = None  # when the watchdog last fired, ms since the epoch
 
     @property
     def poll_seconds(self) -> float:
@@ -189,10 +221,12 @@ class StalledTraining(Rule):
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
         found: list[Finding] = []
-        if self._last is not None and not self._fired:
+        if self._last is not None:
             step, mode, timestamp = self._last
             seconds = (record.timestamp - timestamp) / 1000
-            if seconds > self.threshold:
+            # A gap the watchdog already reported (records arrive a saved step late).
+            reported = self._fired_at is not None and self._fired_at >= timestamp
+            if seconds > self.threshold and not reported:
                 found.append(self._stalled(seconds, step, mode))
         self._last = (record.step, record.mode, record.timestamp)
         self._fired = False
@@ -202,6 +236,7 @@ class StalledTraining(Rule):
         if self._fired or seconds <= self.threshold:
             return []
         self._fired = True
+        self._fired_at = time.time() * 1000
         mode = self._last[1] if self._last is not None else "train"
         return [self._stalled(seconds, last_step, mode)]
 

@@ -86,37 +86,42 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         database.dispose()
 
 
-STRICT_AND_LOOSE: list[tuple[Rule, Rule]] = [
-    (rules.VanishingGradient(threshold=1e-3), rules.VanishingGradient()),
-    (rules.ExplodingTensor(), rules.ExplodingTensor(only_nan=True)),
-    (
-        rules.PoorWeightInitialization(),
-        rules.PoorWeightInitialization(threshold=100, distribution_range=1e-6),
-    ),
-    (rules.SaturatedActivation(threshold_layer=50), rules.SaturatedActivation(threshold_layer=70)),
-    (rules.DeadRelu(threshold_layer=30), rules.DeadRelu(threshold_layer=70)),
-    (rules.LossNotDecreasing(diff_percent=1.0), rules.LossNotDecreasing()),
-    (rules.Overfit(ratio_threshold=0.01), rules.Overfit()),
-    (rules.Overtraining(), rules.Overtraining(delta=0.0001)),
-    (rules.TensorVariance(max_threshold=0.5), rules.TensorVariance(max_threshold=10)),
-    (rules.UnchangedTensor(rtol=1e-2), rules.UnchangedTensor()),
-    (rules.AllZero(threshold=50), rules.AllZero()),
-    (rules.WeightUpdateRatio(small_threshold=1e-2), rules.WeightUpdateRatio()),
-    (rules.ClassImbalance(threshold_imbalance=5), rules.ClassImbalance()),
-    (rules.StalledTraining(threshold=60), rules.StalledTraining()),
-]
+def strict_and_loose() -> list[tuple[Rule, Rule]]:
+    """Each built-in rule stricter than its default, and looser (new instances: rules keep
+    state)."""
+    return [
+        (rules.VanishingGradient(threshold=1e-3), rules.VanishingGradient()),
+        (rules.ExplodingTensor(), rules.ExplodingTensor(only_nan=True)),
+        (
+            rules.PoorWeightInitialization(),
+            rules.PoorWeightInitialization(threshold=100, distribution_range=1e-6),
+        ),
+        (
+            rules.SaturatedActivation(threshold_layer=50),
+            rules.SaturatedActivation(threshold_layer=70),
+        ),
+        (rules.DeadRelu(threshold_layer=30), rules.DeadRelu(threshold_layer=70)),
+        (rules.LossNotDecreasing(diff_percent=1.0), rules.LossNotDecreasing()),
+        (rules.Overfit(ratio_threshold=0.01), rules.Overfit()),
+        (rules.Overtraining(), rules.Overtraining(delta=0.0001)),
+        (rules.TensorVariance(max_threshold=0.5), rules.TensorVariance(max_threshold=10)),
+        (rules.UnchangedTensor(rtol=1e-2), rules.UnchangedTensor()),
+        (rules.AllZero(threshold=50), rules.AllZero()),
+        (rules.WeightUpdateRatio(small_threshold=1e-2), rules.WeightUpdateRatio()),
+        (rules.ClassImbalance(threshold_imbalance=5), rules.ClassImbalance()),
+        (rules.StalledTraining(threshold=60), rules.StalledTraining()),
+    ]
 
 
 def test_every_built_in_rule_is_re_run_here() -> None:
-    assert {type(strict) for strict, _ in STRICT_AND_LOOSE} == set(rules.BUILT_IN)
+    assert {type(strict) for strict, _ in strict_and_loose()} == set(rules.BUILT_IN)
 
 
 def test_a_stored_run_re_evaluated_fires_under_stricter_thresholds_only(
     stored: tuple[str, str],
 ) -> None:
     uri, run_id = stored
-    strict = [rule for rule, _ in STRICT_AND_LOOSE]
-    loose = [rule for _, rule in STRICT_AND_LOOSE]
+    strict, loose = zip(*strict_and_loose(), strict=True)
     found = evaluate(run_id, strict, tracking_uri=uri)
     silent = {rule.name for rule in strict} - {finding.rule for finding in found}
     assert not silent, f"{sorted(silent)} did not fire under stricter thresholds"
@@ -146,7 +151,9 @@ def test_re_evaluation_keeps_the_other_rules_and_reads_back_what_was_stored(
     service = DebuggerService(Database(uri))
     assert {f.rule for f in service.get_findings(run_id)} >= {"AllZero", "ExplodingTensor"}
     service.store.db.dispose()
-    records = stored_records(TrackingService(TrackingStore(Database(uri), "")).series, run_id)
+    database = Database(uri)
+    records = stored_records(TrackingService(TrackingStore(database, "")).series, run_id)
+    database.dispose()
     original = _training()
     assert [(r.mode, r.step) for r in records] == [(r.mode, r.step) for r in original]
     for back, written in zip(records, original, strict=True):
@@ -165,7 +172,9 @@ def test_without_record_nothing_is_written(stored: tuple[str, str]) -> None:
     uri, run_id = stored
     service = DebuggerService(Database(uri))
     before = service.get_findings(run_id)
-    found = evaluate(run_id, [rules.DeadRelu(threshold_layer=10)], tracking_uri=uri, record=False)
+    rule = rules.DeadRelu(threshold_layer=10)
+    found = evaluate(run_id, [rule], tracking_uri=uri, record=False)
+    assert found == evaluate(run_id, [rule], tracking_uri=uri, record=False)  # rule unused
     assert found
     assert all(f.id is None for f in found)
     assert service.get_findings(run_id) == before

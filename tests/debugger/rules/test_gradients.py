@@ -100,3 +100,11 @@ def test_weight_update_ratio_fires_outside_its_range(scale: float, how: str | No
 
 def test_weight_update_ratio_skips_steps_amp_skipped() -> None:
     assert run(WeightUpdateRatio(), [_weights(0, 0.0, skipped=1.0)]) == []
+
+
+def test_weight_update_ratio_leaves_weights_frozen_on_purpose_alone() -> None:
+    weight = {"weights/fc1.weight": RNG.normal(size=(8, 8)), "updates/fc1.weight": np.zeros((8, 8))}
+    other_gradient = {"gradients/fc2.weight": np.ones((8, 8))}  # fc1 has none: requires_grad=False
+    assert run(WeightUpdateRatio(), [make_record(0, weight | other_gradient)]) == []
+    left_out = weight | {"gradients/fc1.weight": np.ones((8, 8))}  # out of the optimizer
+    assert len(run(WeightUpdateRatio(), [make_record(0, left_out)])) == 1

@@ -107,3 +107,13 @@ def test_all_zero_default_leaves_biases_and_labels_alone_and_takes_a_threshold()
     half = {"activations/fc1": np.array([0.0, 0.0, 1.0, 2.0])}
     assert run(AllZero(threshold=50), [make_record(0, half)])[0].tensors == ("activations/fc1",)
     assert run(AllZero(threshold=60), [make_record(0, half)]) == []
+
+
+def test_parameters_frozen_on_purpose_are_not_unchanged_tensors() -> None:
+    frozen = HEALTHY["weights/fc1.weight"]
+    tensors = {"weights/fc1.weight": frozen, "gradients/fc2.weight": np.ones(4)}
+    records = [make_record(step, tensors) for step in range(4)]  # no gradient of fc1
+    assert run(UnchangedTensor(), records) == []
+    with_gradient = tensors | {"gradients/fc1.weight": np.ones((8, 4))}
+    records = [make_record(step, with_gradient) for step in range(4)]  # left out of the optimizer
+    assert [f.tensors for f in run(UnchangedTensor(), records)] == [("weights/fc1.weight",)]
