@@ -8,6 +8,7 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import type { ILauncher } from '@jupyterlab/launcher';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
+import type { CommandRegistry } from '@lumino/commands';
 
 import { registerActions } from './actions';
 import { DebuggerAPI, Alert } from './api/debugger';
@@ -97,12 +98,15 @@ function announceEnd(
   }
 }
 
+/** A finding about NaN or infinite values (an error: training cannot recover from it). */
+const NON_FINITE = /\b(nan|inf|infinity|infinite|non-finite)\b|exploding/i;
+
 /** At most this many findings of one check raise a notification each; the rest, one in all. */
 const NOTIFIED_FINDINGS = 3;
 
 /** A notification per finding that arrived (a rule fired), with "Open" at its step. */
-function announceFindings(
-  app: JupyterFrontEnd,
+export function announceFindings(
+  commands: CommandRegistry,
   settings: ISettingsHolder,
   arrived: Alert[],
   trans: ReturnType<ITranslator['load']>
@@ -125,7 +129,7 @@ function announceFindings(
       alert.message
     );
     // Non-finite values stop being recoverable; the others are warnings to look at.
-    const notify = /nan|inf|explod/i.test(`${alert.rule} ${alert.message}`)
+    const notify = NON_FINITE.test(`${alert.rule} ${alert.message}`)
       ? Notification.error
       : Notification.warning;
     notify(text, {
@@ -134,8 +138,7 @@ function announceFindings(
         {
           label: trans.__('Open'),
           caption: trans.__('Open the run’s debugger at step %1', alert.step),
-          callback: () =>
-            void app.commands.execute(CommandIDs.openDebugger, args)
+          callback: () => void commands.execute(CommandIDs.openDebugger, args)
         }
       ]
     });
@@ -177,7 +180,7 @@ export function activateStudio(
   });
   const trans = translator.load('jupyter-studio');
   alerts.arrived.connect((_, arrived) =>
-    announceFindings(app, context.settings, arrived, trans)
+    announceFindings(app.commands, context.settings, arrived, trans)
   );
 
   const sidebar = new StudioSidebar(

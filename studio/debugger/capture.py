@@ -33,13 +33,14 @@ class StepCapture:
         self.step = step
         self.bins = bins
         self.names: list[str] = []
+        self._known: set[str] = set()
         self.scalars: dict[str, float] = {}
         self._raws: list[torch.Tensor] = []
         self._hists: list[tuple[Sequence[str], torch.Tensor]] = []
         self._vectors: list[tuple[str, str, torch.Tensor]] = []
 
     def __contains__(self, name: str) -> bool:
-        return name in self.names
+        return name in self._known
 
     def __bool__(self) -> bool:
         return bool(self.names or self.scalars)
@@ -47,6 +48,7 @@ class StepCapture:
     def add(self, names: Sequence[str], raw: torch.Tensor, hist: torch.Tensor | None) -> None:
         """The (len(names), RAW) raw statistics of `names`, and their histograms if any."""
         self.names += names
+        self._known.update(names)
         self._raws.append(raw)
         if hist is not None:
             self._hists.append((names, hist))
@@ -86,7 +88,9 @@ class PendingRecord:
         if not pieces:
             self._host = torch.empty(0, dtype=torch.float64)
             return
-        device = pieces[0].device
+        # Gathered on an accelerator where any piece lives on one: a device-to-host copy into
+        # pageable memory would wait; the one transfer below goes into pinned memory.
+        device = next((p.device for p in pieces if p.device.type != "cpu"), pieces[0].device)
         flat = torch.cat(
             [p.to(device, torch.float64, non_blocking=True).reshape(-1) for p in pieces]
         )

@@ -64,31 +64,35 @@ class FlightRecorder:
         slot = _Slot(mode, step)
         if len(self._slots) == self.steps:
             oldest = self._slots.popleft()
-            if oldest.event is not None:
-                oldest.event.synchronize()  # K saved steps ago: long finished
-            slot.spare = oldest.tensors
+            # Its copies, K saved steps old, have long finished; if not, fresh buffers rather
+            # than a wait (the pinned allocator keeps the old ones until their copies end).
+            if oldest.event is None or oldest.event.query():
+                slot.spare = oldest.tensors
         self._slots.append(slot)
         return slot
 
-    def recorded_steps(self) -> list[tuple[str, int]]:
-        """The (mode, step) of each step kept, oldest first."""
-        return [(slot.mode, slot.step) for slot in self._slots]
-
     def dump(self, findings: Sequence[Finding]) -> list[str]:
-        """Write the steps kept: as artifacts of the run, or into a temporary folder without
-        one. Answers the artifact paths (or the files' paths)."""
+        """Write the steps kept: as artifacts of the run (answering their artifact paths), or
+        without a run into a new temporary folder (answering the files' paths). The findings
+        that asked for it are in the run's findings already."""
+        if self.run is None:
+            return [
+                str(path) for path in self._write(Path(tempfile.mkdtemp(prefix="studio-flight-")))
+            ]
+        with tempfile.TemporaryDirectory(prefix="studio-flight-") as folder:
+            return [
+                self.run.log_artifact(path, f"{ARTIFACT_FOLDER}/{path.name}")
+                for path in self._write(Path(folder))
+            ]
+
+    def _write(self, folder: Path) -> list[Path]:
         paths = []
-        folder = Path(tempfile.mkdtemp(prefix="studio-flight-"))
         for slot in list(self._slots):
             if slot.event is not None:
-                slot.event.synchronize()
-            arrays = {name: _numpy(t) for name, t in slot.tensors.items()}
+                slot.event.synchronize()  # a rule fired: this is the one place that may wait
             path = folder / f"{slot.mode}-step-{slot.step}.npz"
-            np.savez(path, **arrays)  # type: ignore[arg-type]
-            if self.run is not None:
-                paths.append(self.run.log_artifact(path, f"{ARTIFACT_FOLDER}/{path.name}"))
-            else:
-                paths.append(str(path))
+            np.savez(path, **{name: _numpy(t) for name, t in slot.tensors.items()})  # type: ignore[arg-type]
+            paths.append(path)
         return paths
 
 

@@ -3,7 +3,9 @@
 `every` is one of
 
 - "auto": an interval chosen from the measured cost of one collection against the plain step
-  time, so that the statistics cost under 3% of the training (`AutoInterval`);
+  time, so that the statistics cost under 3% of the training (`AutoInterval`); except the
+  losses of the eval and predict modes, saved at every step: a scalar costs little, these
+  steps are few beside the training's, and Overfit and Overtraining compare each evaluation;
 - an int N: every N steps, from step 0;
 - a sequence of steps: exactly those;
 - a mapping per mode and/or per collection whose values are any of the above, e.g.
@@ -30,8 +32,16 @@ Spec = str | int | Sequence[int] | Mapping[str, object]
 OVERHEAD = 0.03
 """The share of the training time "auto" allows the statistics."""
 
+TARGET = 0.02
+"""The share "auto" aims at, below `OVERHEAD`: the hook times its own work, but not what that
+work costs the steps around it (the caches it evicts; the sink's and watchdog's threads),
+measured at about one point more on the CPU benchmark's MLP."""
+
 LONGEST = 100
 """The most steps "auto" lets pass between two saved steps."""
+
+EVERY_STEP = frozenset((("eval", "losses"), ("predict", "losses")))
+"""What "auto" saves at every step (see the module)."""
 
 FIRST = 10
 """The interval "auto" uses before it has measured a collection past the first (warm-up)."""
@@ -64,7 +74,8 @@ class Steps:
 
 class AutoInterval:
     """Saves step 0, then every `interval` steps, where `interval` keeps the measured cost of a
-    collection under `OVERHEAD` of the plain step time (1 to `LONGEST` steps).
+    collection under `OVERHEAD` of the plain step time (1 to `LONGEST` steps), aiming at
+    `TARGET`.
 
     The hook measures (`measure`) plain steps and collections; the interval is re-estimated
     from the recent medians, the first collection (workspaces allocated, caches cold) left out
@@ -99,10 +110,12 @@ class AutoInterval:
                 self._first = collection
             else:
                 self._collections.append(max(collection, 0.0))
+        if collection is None:
+            return
         base = self.plain_seconds
         if self._collections and base is not None and len(self._plain) > 1:
             cost = statistics.median(self._collections)
-            wanted = math.ceil(cost / (OVERHEAD * base) - 1e-9) if base > 0 else LONGEST
+            wanted = math.ceil(cost / (TARGET * base) - 1e-9) if base > 0 else LONGEST
             self.interval = min(max(wanted, 1), LONGEST)
 
     def observe(self, step: int, wall_seconds: float, hook_seconds: float, saved: bool) -> None:
@@ -128,11 +141,11 @@ class Schedule:
         for mode in MODES:
             for collection in COLLECTIONS:
                 spec = every if top is None else _resolve(top, mode, collection)
-                self._intervals[mode, collection] = self._interval(mode, spec)
+                self._intervals[mode, collection] = self._interval(mode, collection, spec)
 
-    def _interval(self, mode: str, spec: object) -> Interval:
+    def _interval(self, mode: str, collection: str, spec: object) -> Interval:
         if spec == "auto":
-            return self.autos[mode]
+            return Every(1) if (mode, collection) in EVERY_STEP else self.autos[mode]
         if isinstance(spec, int):
             return Every(spec)
         if isinstance(spec, Sequence) and not isinstance(spec, str):

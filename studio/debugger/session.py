@@ -135,6 +135,13 @@ class DebugSession:
         self._act(record, new)
         return new
 
+    def heartbeat(self, step: int) -> None:
+        """A step ended, whether saved or not: the watchdog's rules measure silence from
+        here. A hook calls this at every step boundary, where a record of a saved step only
+        arrives an interval later; two assignments, no lock (each is atomic)."""
+        self.last_step = step
+        self.last_seen = time.monotonic()
+
     def idle(self) -> list[Finding]:
         """Ask the watchdog rules about the silence since the last record (the watchdog
         thread calls this)."""

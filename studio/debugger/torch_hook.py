@@ -21,6 +21,10 @@ at the next saved step (or at `close()`), when it goes to the `DebugSession`: it
 findings and the run's store. A rule with the "stop" action makes the next step boundary raise
 `StopTraining`; `hook.should_stop` says so to a plain loop.
 
+With AMP, pass the `GradScaler` (`scaler=`): a step it skips for non-finite gradients never
+reaches the optimizer's hooks, so the hook wraps the scaler's `step` to record that step's
+(unscaled) gradients all the same, with the scalar {"skipped": 1.0}.
+
 Torch and numpy only: nothing of the server stack is imported.
 """
 
@@ -51,8 +55,6 @@ if TYPE_CHECKING:
     from studio.debugger.rules.base import Rule
 
 __all__ = ["TorchHook"]
-
-PARAMETER_COLLECTIONS = frozenset(("weights", "biases", "gradients", "updates"))
 
 
 def _now_ms() -> int:
@@ -99,20 +101,24 @@ class TorchHook:
     ) -> None:
         self.model = model
         self.optimizer = optimizer
+        # Everything that can refuse its arguments comes before the session, whose sink and
+        # watchdog are threads.
+        self.schedule = Schedule(every)
+        self._activation_modules = activation_modules(model, modules)
+        self.bins = Bins() if histograms is True else (histograms or None)
+        if collections is not None:
+            self.selection = Selection(collections, include, exclude)
         self.flight = FlightRecorder(flight_recorder, run) if flight_recorder else None
         self.session = DebugSession(
             run, rules, sink=sink, flight_recorder=self.flight, display=display
         )
-        chosen = collections if collections is not None else collections_for(self.session.rules)
-        self.selection = Selection(chosen, include, exclude)
-        self.schedule = Schedule(every)
-        self.bins = Bins() if histograms is True else (histograms or None)
+        if collections is None:
+            self.selection = Selection(collections_for(self.session.rules), include, exclude)
         self.num_classes = num_classes
         self.raise_on_stop = raise_on_stop
         self.mode = "train"
         self._computer = TensorStats()
         self._parameters = [(name, p) for name, p in model.named_parameters()]
-        self._activation_modules = activation_modules(model, modules)
         self._steps = dict.fromkeys(MODES, 0)
         self._dirty = dict.fromkeys(MODES, False)
         self._boundary = dict.fromkeys(MODES, time.perf_counter())
@@ -120,14 +126,16 @@ class TorchHook:
         self._clocks = {mode: StepClock(self.schedule.autos[mode], device) for mode in MODES}
         self._hook_seconds = dict.fromkeys(MODES, 0.0)
         self._captures: dict[str, StepCapture] = {}
-        self._due_cache: dict[str, tuple[int, frozenset[str]]] = {}
+        self._due_now = {mode: self._schedule_due(mode) for mode in MODES}
         self._pending: list[PendingRecord] = []
         self._before: list[torch.Tensor] | None = None
         self._optimizer_steps = 0
         self._activation_handles: list[RemovableHandle] = []
         self._activations_for: tuple[str, int] | None = None
         self._closed = False
-        self._handles: list[RemovableHandle] = [model.register_forward_pre_hook(self._on_forward)]
+        self._handles: list[RemovableHandle] = []
+        self._root_hook: RemovableHandle | None = None
+        self._sync_root_hook()
         if optimizer is not None:
             self._handles.append(optimizer.register_step_pre_hook(self._on_optimizer_pre))
             self._handles.append(optimizer.register_step_post_hook(self._on_optimizer_post))
@@ -165,6 +173,7 @@ class TorchHook:
             if self._dirty[self.mode] and self._forward_steps(self.mode):
                 self._end_step(self.mode)
             self.mode = mode
+            self._sync_root_hook()
             self._boundary[mode] = time.perf_counter()
             self._clocks[mode].restart()
             self._arm_activations(mode)
@@ -172,14 +181,12 @@ class TorchHook:
     def step(self) -> None:
         """End the current step: a training step without an optimizer, or an eval or predict
         step. With an optimizer, its `step()` ends the training steps and this does nothing."""
-        started = time.perf_counter()
         mode = self.mode
         if mode == "train" and self.optimizer is not None:
             return
         if mode == "train":
             self._take_parameters(mode)
             self._take_updates(mode)
-        self._hook_seconds[mode] += time.perf_counter() - started
         self._end_step(mode)
 
     def record_loss(
@@ -190,11 +197,9 @@ class TorchHook:
         mode = mode or self.mode
         if mode not in MODES:
             raise ValueError(f"Unknown mode {mode!r}: choose among {MODES}.")
-        started = time.perf_counter()
-        if "losses" in self._due(mode):
+        if "losses" in self._due_now[mode]:
             value = loss.detach() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
             self._add(mode, [f"losses/{name}"], [value])
-        self._hook_seconds[mode] += time.perf_counter() - started
         if mode != self.mode:
             self._end_step(mode)
 
@@ -207,8 +212,9 @@ class TorchHook:
         """Save this step's inputs, labels and predictions, with per-class counts of the labels
         and of the predictions (and the correct ones per class) for ClassImbalance."""
         mode = self.mode
-        started = time.perf_counter()
-        due = self._due(mode)
+        due = self._due_now[mode]
+        if not due:
+            return
         for collection, tensor in (
             ("inputs", inputs),
             ("labels", labels),
@@ -220,11 +226,12 @@ class TorchHook:
             self.num_classes = self.num_classes or predictions.shape[-1]
         capture = self._captures.get(mode)
         if capture is not None and self.num_classes:
+            started = time.perf_counter()
             for name, vectors in class_counts(labels, predictions, self.num_classes).items():
                 if name in capture:
                     for vector, values in vectors.items():
                         capture.add_vector(name, vector, values)
-        self._hook_seconds[mode] += time.perf_counter() - started
+            self._hook_seconds[mode] += time.perf_counter() - started
 
     def close(self) -> None:
         """End the open steps, hand every pending record to the session, and close it."""
@@ -236,6 +243,8 @@ class TorchHook:
                 self._end_step(mode, stop=False)
         for handle in self._handles:
             handle.remove()
+        if self._root_hook is not None:
+            self._root_hook.remove()
         self._remove_activation_hooks()
         if self._scaler is not None:
             self._scaler.__dict__.pop("step", None)
@@ -244,17 +253,27 @@ class TorchHook:
 
     # Steps ------------------------------------------------------------------------------------
 
+    def _sync_root_hook(self) -> None:
+        """Watch the model's forward passes only where they matter (they end eval and predict
+        steps; without an optimizer they start a training step's update): a hook on the
+        root module takes every call off PyTorch's fast path."""
+        needed = self._forward_steps(self.mode) or self.optimizer is None
+        if needed and self._root_hook is None:
+            self._root_hook = self.model.register_forward_pre_hook(self._on_forward)
+        elif not needed and self._root_hook is not None:
+            self._root_hook.remove()
+            self._root_hook = None
+
     def _forward_steps(self, mode: str) -> bool:
         """Whether a forward pass starts a new step in `mode` (not in training)."""
         return mode != "train"
 
+    def _schedule_due(self, mode: str) -> frozenset[str]:
+        return self.schedule.due(mode, self._steps[mode], self.selection.collections)
+
     def _due(self, mode: str) -> frozenset[str]:
-        step = self._steps[mode]
-        cached = self._due_cache.get(mode)
-        if cached is None or cached[0] != step:
-            cached = (step, self.schedule.due(mode, step, self.selection.collections))
-            self._due_cache[mode] = cached
-        return cached[1]
+        """The collections saved at the current step of `mode` (asked once per step)."""
+        return self._due_now[mode]
 
     def _capture(self, mode: str) -> StepCapture:
         capture = self._captures.get(mode)
@@ -271,6 +290,7 @@ class TorchHook:
         ]
         if not kept:
             return
+        started = time.perf_counter()
         names = [n for n, _ in kept]
         tensors = [t for _, t in kept]
         raw = self._computer.raw(tensors)
@@ -278,9 +298,10 @@ class TorchHook:
         capture.add(names, raw, hist)
         if self.flight is not None:
             self.flight.keep(mode, capture.step, names, tensors)
+        self._hook_seconds[mode] += time.perf_counter() - started
 
     def _end_step(self, mode: str, stop: bool = True) -> None:
-        started = time.perf_counter()
+        now = time.perf_counter()
         capture = self._captures.pop(mode, None)
         saved = bool(capture)
         if capture is not None and saved:
@@ -288,15 +309,18 @@ class TorchHook:
             # been copied by now; this step's waits for the next saved step.
             self._harvest(wait=False)
             self._pending.append(capture.launch(_now_ms()))
-        now = time.perf_counter()
-        hook_seconds = self._hook_seconds[mode] + now - started
+            finished = time.perf_counter()
+            self._hook_seconds[mode] += finished - now
+            now = finished
         self._clocks[mode].step_ended(
-            self._steps[mode], now - self._boundary[mode], hook_seconds, saved
+            self._steps[mode], now - self._boundary[mode], self._hook_seconds[mode], saved
         )
         self._boundary[mode] = now
         self._hook_seconds[mode] = 0.0
+        self.session.heartbeat(self._steps[mode])
         self._steps[mode] += 1
         self._dirty[mode] = False
+        self._due_now[mode] = self._schedule_due(mode)
         if not self._closed:
             self._arm_activations(mode)
         if stop and self.raise_on_stop:
@@ -310,21 +334,16 @@ class TorchHook:
 
     # Parameters -------------------------------------------------------------------------------
 
-    def _parameter_names(self, collection: str) -> list[tuple[str, nn.Parameter]]:
-        if collection == "biases":
-            return [(n, p) for n, p in self._parameters if n.rpartition(".")[2] == "bias"]
-        return [(n, p) for n, p in self._parameters if n.rpartition(".")[2] != "bias"]
-
     def _take_parameters(self, mode: str, skipped: bool = False) -> None:
         """The weights, biases and gradients as the optimizer is about to use them."""
         due = self._due(mode)
         names: list[str] = []
         tensors: list[torch.Tensor] = []
-        for collection in ("weights", "biases"):
+        for name, param in self._parameters:
+            collection = "biases" if name.rpartition(".")[2] == "bias" else "weights"
             if collection in due:
-                for name, param in self._parameter_names(collection):
-                    names.append(f"{collection}/{name}")
-                    tensors.append(param.detach())
+                names.append(f"{collection}/{name}")
+                tensors.append(param.detach())
         if "gradients" in due or (skipped and "gradients" in self.selection.collections):
             for name, param in self._parameters:
                 if param.grad is not None:
@@ -337,7 +356,9 @@ class TorchHook:
 
     def _snapshot_for_updates(self, mode: str) -> None:
         if "updates" in self._due(mode) and self._update_parameters():
+            started = time.perf_counter()
             self._before = [p.detach().clone() for _, p in self._update_parameters()]
+            self._hook_seconds[mode] += time.perf_counter() - started
 
     def _update_parameters(self) -> list[tuple[str, nn.Parameter]]:
         return [
@@ -355,16 +376,13 @@ class TorchHook:
         self._add(mode, [f"updates/{n}" for n, _ in chosen], updates)
 
     def _on_optimizer_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        started = time.perf_counter()
         self._optimizer_steps += 1
-        self._take_parameters("train")
-        self._snapshot_for_updates("train")
-        self._hook_seconds["train"] += time.perf_counter() - started
+        if self._due_now["train"]:
+            self._take_parameters("train")
+            self._snapshot_for_updates("train")
 
     def _on_optimizer_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        started = time.perf_counter()
         self._take_updates("train")
-        self._hook_seconds["train"] += time.perf_counter() - started
         self._end_step("train")
 
     def _wrap_scaler(self, scaler: Any) -> None:
@@ -385,16 +403,13 @@ class TorchHook:
     # Activations ------------------------------------------------------------------------------
 
     def _on_forward(self, module: nn.Module, args: Any) -> None:
-        started = time.perf_counter()
         mode = self.mode
         if self._dirty[mode] and self._forward_steps(mode):
             self._end_step(mode)
-            started = time.perf_counter()
         if not self._dirty[mode] and self.optimizer is None and mode == "train":
             self._snapshot_for_updates(mode)
         self._dirty[mode] = True
         self._arm_activations(mode)
-        self._hook_seconds[mode] += time.perf_counter() - started
 
     def _arm_activations(self, mode: str) -> None:
         """Hook the chosen modules' outputs for a step that saves activations, and only for
@@ -402,7 +417,8 @@ class TorchHook:
         key = (mode, self._steps[mode])
         if mode != self.mode or self._activations_for == key:
             return
-        self._remove_activation_hooks()
+        if self._activation_handles:
+            self._remove_activation_hooks()
         if "activations" in self._due(mode):
             self._activations_for = key
             for name, module in self._activation_modules:
@@ -413,17 +429,17 @@ class TorchHook:
         tensor = f"activations/{name}"
 
         def hook(module: nn.Module, args: Any, output: Any) -> None:
-            started = time.perf_counter()
             value = output_tensor(output)
             mode = self.mode
             # With gradient accumulation a step has several forward passes: the first is kept.
             if value is not None and tensor not in self._capture(mode):
                 self._add(mode, [tensor], [value.detach()])
                 if tensor in self._capture(mode):
+                    started = time.perf_counter()
                     summaries = activation_vectors(module, args, value.detach())
                     for vector, values in summaries.items():
                         self._capture(mode).add_vector(tensor, vector, values)
-            self._hook_seconds[mode] += time.perf_counter() - started
+                    self._hook_seconds[mode] += time.perf_counter() - started
 
         return hook
 

@@ -1208,3 +1208,8 @@ class StudioPage:
              int(item.get_attribute("data-step") or -1))
             for item in sidebar.locator(tid("studio-alert")).all()
         ]  # fmt: skip
+
+    def click_alert(self, sidebar: Locator, rule: str, run_id: str) -> None:
+        sidebar.locator(
+            f'{tid("studio-alert")}[data-rule="{rule}"][data-run-id="{run_id}"]'
+        ).first.click()

@@ -247,3 +247,26 @@ def test_a_loop_without_optimizer_ends_its_steps_with_hook_step() -> None:
             hook.step()
     assert sink.steps() == [0, 1, 2]
     assert sink.records[0].stat("updates/0.weight", "l2") > 0
+
+
+def test_modules_chooses_the_activations_by_name_or_module() -> None:
+    model = mlp()
+    _, sink = train(1, model=model, every=1, collections=["activations"], modules=["1", model[2]])
+    assert sink.records[0].tensors == ("activations/1", "activations/2")
+    with pytest.raises(ValueError, match="no module named 'fc9'"):
+        TorchHook(mlp(), modules=["fc9"], rules=None)
+
+
+def test_the_units_of_a_convolution_are_its_channels() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 5, 3), nn.ReLU(), nn.Flatten(), nn.Linear(5 * 4 * 4, 3))
+    outputs: list[np.ndarray] = []
+    model[1].register_forward_hook(lambda m, a, out: outputs.append(out.detach().numpy().copy()))
+
+    def step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        model(torch.randn(8, 2, 6, 6)).sum().backward()
+        optimizer.step()
+
+    _, sink = train(1, step, model=model, every=1, collections=["activations"])
+    active = sink.records[0].vectors["activations/1"]["active"]
+    np.testing.assert_allclose(active, (outputs[0] > 0).mean(axis=(0, 2, 3)))

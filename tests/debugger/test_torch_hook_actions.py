@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from studio.debugger.flight import ARTIFACT_FOLDER  # noqa: E402
+from studio.debugger.rules import ExplodingTensor  # noqa: E402
 from studio.debugger.session import StopTraining  # noqa: E402
 from studio.debugger.torch_hook import TorchHook  # noqa: E402
 
@@ -149,3 +151,56 @@ def test_the_hook_and_the_rules_import_with_torch_and_numpy_alone() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+class Overflow(nn.Module):
+    """Multiplies its input past float32's range: its output is the first non-finite one."""
+
+    def forward(self, x: Any) -> Any:
+        return x * 1e30 * 1e30
+
+
+def test_exploding_tensor_names_the_first_module_whose_output_turned_non_finite() -> None:
+    # Registered out of forward order: the order the rule reads is the forward pass's.
+    model = nn.Sequential()
+    model.add_module("head", nn.Linear(8, 3))
+    model.add_module("relu", nn.ReLU())
+    model.add_module("overflow", Overflow())
+    model.add_module("body", nn.Linear(6, 8))
+
+    def step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        inputs, labels = batch(i)
+        logits = model.head(model.relu(model.overflow(model.body(inputs))))
+        nn.functional.cross_entropy(logits, labels).backward()
+        optimizer.step()
+
+    hook, _ = train(2, step, model=model, every=1, rules=[ExplodingTensor()])
+    (finding, *_) = hook.findings
+    assert finding.step == 0
+    assert finding.values["first_module"] == "overflow"
+    assert finding.tensors[0] == "activations/overflow"
+
+
+def test_steps_between_saved_steps_keep_stalled_training_quiet() -> None:
+    from studio.debugger.rules import StalledTraining
+
+    def slow_step(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        time.sleep(0.2)
+        plain_step(hook, model, optimizer, i)
+
+    # Saved at step 0 alone: its record arrives at close, seconds after the threshold; the
+    # steps in between are the training's heartbeat.
+    hook, _ = train(8, slow_step, every=[0], rules=[StalledTraining(threshold=0.7)])
+    assert hook.findings == []
+
+
+def test_a_training_that_stops_stepping_fires_stalled_training() -> None:
+    from studio.debugger.rules import StalledTraining
+
+    def stall(hook: TorchHook, model: Any, optimizer: Any, i: int) -> None:
+        plain_step(hook, model, optimizer, i)
+        if i == 1:
+            time.sleep(1.5)
+
+    hook, _ = train(3, stall, every=[0], rules=[StalledTraining(threshold=0.5)])
+    assert [finding.rule for finding in hook.findings] == ["StalledTraining"]

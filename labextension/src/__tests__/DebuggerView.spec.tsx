@@ -10,8 +10,8 @@ import {
   IDebuggerViewProps
 } from '../components/debugger/DebuggerView';
 import { binCentres, byBin } from '../components/debugger/HistogramHeatmap';
-import { groupTensors, IStatLine } from '../models/debuggerModel';
-import { alert, finding, RULES, TENSORS } from './debuggerFixtures';
+import { groupTensors, IStatLine } from '../models/debuggerTensors';
+import { alert, finding, histograms, RULES, TENSORS } from './debuggerFixtures';
 
 jest.mock('@jupyterlab/ui-components', () => ({
   downloadIcon: { react: () => null }
@@ -58,18 +58,7 @@ function props(change: Partial<IDebuggerViewProps> = {}): IDebuggerViewProps {
     selected: ['gradients/fc2.weight'],
     lines: [line('gradients/fc2.weight', [1, 2, NaN, 4])],
     zoom: null,
-    histograms: {
-      tensor: 'gradients/fc2.weight',
-      mode: 'train',
-      edges: [-1, 0, 1],
-      steps: [0, 10, 20],
-      counts: [
-        [1, 2],
-        [3, 4],
-        [5, 6]
-      ],
-      total_steps: 3
-    },
+    histograms: histograms('gradients/fc2.weight'),
     rules: RULES,
     findings: [finding(7)],
     focusStep: null,

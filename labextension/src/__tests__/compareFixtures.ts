@@ -1,9 +1,11 @@
 /** Runs and a fake tracking API for the compare panel's tests. */
-import type { IStepRange } from '../api/tracking';
+import type { ISearchRunsOptions, IStepRange } from '../api/tracking';
 import type {
+  Artifact,
   MetricHistory,
   MetricSummary,
   Run,
+  RunList,
   RunStatus
 } from '../api/types';
 import { StudioRequestError } from '../handler';
@@ -115,5 +117,18 @@ export class FakeAPI implements ICompareAPI {
       timestamps: values.map((_, i) => 1_700_000_000_000 + i * 1000),
       values
     };
+  }
+}
+
+/** The compare panel's fake, plus what a run panel also asks for (no children, no artifacts). */
+export class RunPanelAPI extends FakeAPI {
+  async searchRuns(_options: ISearchRunsOptions): Promise<RunList> {
+    return { runs: [], total: 0, next_page_token: null, tree: null };
+  }
+  async listArtifacts(
+    _runId: string,
+    path = ''
+  ): Promise<{ path: string; artifacts: Artifact[] }> {
+    return { path, artifacts: [] };
   }
 }

@@ -124,6 +124,25 @@ function series(query: IStatQuery, lastStep: number): StatSeries {
   };
 }
 
+/** Two bins from -1 to 1, at three steps. */
+export function histograms(
+  tensor: string,
+  mode: DebuggerMode = 'train'
+): Histograms {
+  return {
+    tensor,
+    mode,
+    edges: [-1, 0, 1],
+    steps: [0, 10, 20],
+    counts: [
+      [1, 2],
+      [3, 4],
+      [5, 6]
+    ],
+    total_steps: 3
+  };
+}
+
 export class FakeDebuggerAPI implements IDebuggerAPI {
   tensors: TensorInfo[] = [...TENSORS];
   rules: RuleState[] = RULES;
@@ -132,6 +151,7 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
   lastStep = 90;
   calls: string[] = [];
   statQueries: IStatQuery[] = [];
+  histogramQueries: IHistogramQuery[] = [];
 
   async listTensors(runId: string): Promise<TensorList> {
     this.calls.push(`tensors ${runId}`);
@@ -154,18 +174,8 @@ export class FakeDebuggerAPI implements IDebuggerAPI {
     query: IHistogramQuery
   ): Promise<Histograms> {
     this.calls.push(`histograms ${query.tensor}`);
-    return {
-      tensor: query.tensor,
-      mode: query.mode as DebuggerMode,
-      edges: [-1, 0, 1],
-      steps: [0, 10, 20],
-      counts: [
-        [1, 2],
-        [3, 4],
-        [5, 6]
-      ],
-      total_steps: 3
-    };
+    this.histogramQueries.push(query);
+    return histograms(query.tensor, query.mode as DebuggerMode);
   }
   async getFindings(runId: string): Promise<Finding[]> {
     this.calls.push(`findings ${runId}`);

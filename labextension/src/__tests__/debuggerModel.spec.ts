@@ -1,11 +1,11 @@
+import { DebuggerModel } from '../models/debuggerModel';
 import {
   CHART_KEY,
-  DebuggerModel,
   focusRange,
   groupTensors,
   parseStatKey,
   statKey
-} from '../models/debuggerModel';
+} from '../models/debuggerTensors';
 import {
   FakeDebuggerAPI,
   finding,
@@ -164,10 +164,20 @@ describe('DebuggerModel', () => {
     expect(view.lines!['train/gradients/fc2.weight/nan'].steps).toEqual([40]);
     const zoomQuery = api.statQueries[api.statQueries.length - 1];
     expect([zoomQuery.minStep, zoomQuery.maxStep]).toEqual([31, 49]);
-    // Zooming out keeps the mark.
+    // The heatmap shows the histograms of the same steps.
+    await new Promise(resolve => setTimeout(resolve, 10));
+    const histogramQuery = api.histogramQueries.at(-1)!;
+    expect(histogramQuery).toMatchObject({
+      tensor: 'gradients/fc2.weight',
+      minStep: 31,
+      maxStep: 49
+    });
+    // Zooming out keeps the mark, and shows every step's histograms again.
     model.zoomOut();
     expect(model.zooms.view(CHART_KEY)).toBeNull();
     expect(model.focusStep).toBe(40);
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(api.histogramQueries.at(-1)!.minStep).toBeUndefined();
     model.dispose();
   });
 
@@ -195,7 +205,7 @@ describe('DebuggerModel', () => {
     model.dispose();
   });
 
-  it('refreshes live while the run runs, and stops when it ends', async () => {
+  it('refreshes live while the run runs, and stops once it ended', async () => {
     const { api, model } = setup(1);
     await model.refresh();
     model.setLive(true);
@@ -205,9 +215,10 @@ describe('DebuggerModel', () => {
     expect(api.calls.filter(c => c === 'findings r1')).toHaveLength(2);
     expect(model.findings.map(f => f.id)).toEqual([9, 7]);
     expect(model.lines[0].steps.at(-1)).toBe(120);
+    // The run ends: one last load catches what it recorded last, then no more.
     model.setLive(false);
     await new Promise(resolve => setTimeout(resolve, 1300));
-    expect(api.calls.filter(c => c === 'findings r1')).toHaveLength(2);
+    expect(api.calls.filter(c => c === 'findings r1')).toHaveLength(3);
     model.dispose();
   });
 

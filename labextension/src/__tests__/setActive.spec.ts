@@ -4,27 +4,13 @@
  */
 import { Signal } from '@lumino/signaling';
 
-import type { ISearchRunsOptions } from '../api/tracking';
-import type { Artifact, Run, RunList } from '../api/types';
+import type { Run } from '../api/types';
 import { CompareModel } from '../models/compareModel';
 import { RunModel } from '../models/runModel';
 import { RunsTableModel } from '../models/runsTableModel';
 import { DEFAULT_SETTINGS, ISettingsHolder, IStudioSettings } from '../tokens';
-import { FakeAPI, makeRun } from './compareFixtures';
+import { FakeAPI, makeRun, RunPanelAPI } from './compareFixtures';
 import { FakeRunsAPI, makeRuns } from './fakeRuns';
-
-/** The compare panel's fake, plus what a run panel also asks for. */
-class RunAPI extends FakeAPI {
-  async searchRuns(_options: ISearchRunsOptions): Promise<RunList> {
-    return { runs: [], total: 0, next_page_token: null, tree: null };
-  }
-  async listArtifacts(
-    _runId: string,
-    path = ''
-  ): Promise<{ path: string; artifacts: Artifact[] }> {
-    return { path, artifacts: [] };
-  }
-}
 
 function settings(refreshInterval: number): ISettingsHolder {
   const current: IStudioSettings = { ...DEFAULT_SETTINGS, refreshInterval };
@@ -42,7 +28,7 @@ describe('setActive', () => {
   afterEach(() => jest.useRealTimers());
 
   it('RunModel: a hidden running run is not polled, and is read once when shown', async () => {
-    const api = new RunAPI([running('r1', { loss: [1, 0.5] })]);
+    const api = new RunPanelAPI([running('r1', { loss: [1, 0.5] })]);
     const model = new RunModel({ api, runId: 'r1', settings: settings(1) });
     await model.refresh();
     await jest.advanceTimersByTimeAsync(1_100);
@@ -64,7 +50,7 @@ describe('setActive', () => {
   });
 
   it('RunModel: shown again, a finished run asks for nothing', async () => {
-    const api = new RunAPI([makeRun('r1', {}, { loss: [1, 0.5] })]);
+    const api = new RunPanelAPI([makeRun('r1', {}, { loss: [1, 0.5] })]);
     const model = new RunModel({ api, runId: 'r1', settings: settings(1) });
     await model.refresh();
     model.setActive(false);
@@ -79,7 +65,7 @@ describe('setActive', () => {
     const metrics = Object.fromEntries(
       Array.from({ length: 20 }, (_, i) => [`m${i}`, [1, 2, 3]])
     );
-    const api = new RunAPI([makeRun('r1', {}, metrics)]);
+    const api = new RunPanelAPI([makeRun('r1', {}, metrics)]);
     const model = new RunModel({ api, runId: 'r1', settings: settings(1) });
     const load = model.refresh();
     await Promise.resolve(); // the run is asked for; the histories queue behind it

@@ -4,7 +4,6 @@
  * finding points at. Refreshed live while the run is running and the tab is seen.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
@@ -14,82 +13,27 @@ import type {
   RuleState,
   TensorInfo
 } from '../api/debugger';
-import type { IStepRange } from '../api/tracking';
-import { MetricHistory, toNumber } from '../api/types';
-import type { ISettingsHolder, IStudioSettings } from '../tokens';
-import { pollFrequency } from './pollFrequency';
-import type { IMetricSeries } from './runModel';
+import type { ISettingsHolder } from '../tokens';
+import { LiveRefresh } from './liveRefresh';
+import {
+  CHART_KEY,
+  focusRange,
+  groupTensors,
+  IStatLine,
+  ITensorGroup,
+  statKey,
+  statLine,
+  statOfFinding,
+  statsAsHistories,
+  TensorGrouping
+} from './debuggerTensors';
+import { TensorHistograms } from './tensorHistograms';
 import { ChartZooms, IStepSpan, IZoomAPI } from './zoom';
 
 /** About how many points of each statistic the server sends (it keeps the extremes). */
 export const STAT_MAX_POINTS = 1000;
-/** About how many histogram steps the heatmap asks for. */
-export const HISTOGRAM_MAX_STEPS = 200;
 /** The statistic shown first. */
 export const DEFAULT_STAT = 'l2';
-/** The zoom around a finding's step: this share of the steps drawn on each side, at least… */
-const FOCUS_SHARE = 0.1;
-/** …this many steps. */
-const FOCUS_MIN_HALF_WIDTH = 5;
-
-export type TensorGrouping = 'module' | 'collection';
-
-/** Tensors under one module or collection name. */
-export interface ITensorGroup {
-  name: string;
-  tensors: TensorInfo[];
-}
-
-/** The line of one tensor's statistic: its id (the series key) names it in the zoom. */
-export interface IStatLine extends IMetricSeries {
-  tensor: string;
-}
-
-/** The series key of a statistic, as the server stores it ("train/gradients/fc1.weight/l2"). */
-export function statKey(mode: string, tensor: string, stat: string): string {
-  return `${mode}/${tensor}/${stat}`;
-}
-
-/** (mode, tensor, stat) of a series key: it splits at its first and last '/'. */
-export function parseStatKey(key: string): [string, string, string] {
-  const first = key.indexOf('/');
-  const last = key.lastIndexOf('/');
-  return [key.slice(0, first), key.slice(first + 1, last), key.slice(last + 1)];
-}
-
-/** The tensors whose name holds `filter` (case-insensitive), grouped and sorted by name. */
-export function groupTensors(
-  tensors: readonly TensorInfo[],
-  grouping: TensorGrouping,
-  filter = ''
-): ITensorGroup[] {
-  const needle = filter.trim().toLowerCase();
-  const groups = new Map<string, TensorInfo[]>();
-  for (const tensor of tensors) {
-    if (needle && !tensor.name.toLowerCase().includes(needle)) {
-      continue;
-    }
-    const name =
-      (grouping === 'module' ? tensor.module : tensor.collection) || '—';
-    groups.set(name, [...(groups.get(name) ?? []), tensor]);
-  }
-  return [...groups.keys()].sort().map(name => ({
-    name,
-    tensors: groups.get(name)!.sort((a, b) => a.name.localeCompare(b.name))
-  }));
-}
-
-/** The step range a zoom around `step` covers, given the steps drawn. */
-export function focusRange(step: number, steps: readonly number[]): IStepSpan {
-  const first = steps.length ? Math.min(steps[0], step) : step;
-  const last = steps.length ? Math.max(steps[steps.length - 1], step) : step;
-  const half = Math.max(
-    FOCUS_MIN_HALF_WIDTH,
-    Math.round((last - first) * FOCUS_SHARE)
-  );
-  return { min: Math.max(0, step - half), max: step + half };
-}
-
 export interface IDebuggerModelOptions {
   api: IDebuggerAPI;
   runId: string;
@@ -106,18 +50,16 @@ export class DebuggerModel implements IDisposable {
   constructor(options: IDebuggerModelOptions) {
     this._api = options.api;
     this.runId = options.runId;
-    this._settings = options.settings;
+    this._zoomAPI = statsAsHistories(options.api, options.runId);
+    this._heatmap = new TensorHistograms(options.api, options.runId);
     this._maxPoints = options.maxPoints ?? STAT_MAX_POINTS;
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this.refresh(),
-      frequency: pollFrequency(this._settings.current.refreshInterval),
+    this._live = new LiveRefresh({
       name: `studio:debugger:${this.runId}`,
-      standby: () => !this._active || 'when-hidden'
+      settings: options.settings,
+      load: () => this._load()
     });
-    this._settings.changed.connect(this._onSettings, this);
     this.zooms = new ChartZooms(this._zoomAPI);
-    this.zooms.changed.connect(() => this._emit(), this);
+    this.zooms.changed.connect(this._onZoom, this);
   }
 
   readonly runId: string;
@@ -166,7 +108,7 @@ export class DebuggerModel implements IDisposable {
     return this._lines;
   }
   get histograms(): Histograms | null {
-    return this._histograms;
+    return this._heatmap.current;
   }
   get rules(): readonly RuleState[] {
     return this._rules;
@@ -189,7 +131,7 @@ export class DebuggerModel implements IDisposable {
     return this._loading;
   }
   get isLive(): boolean {
-    return this._live;
+    return this._live.isLive;
   }
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -197,40 +139,24 @@ export class DebuggerModel implements IDisposable {
 
   /** Poll only while the tab is seen; catch up once when it is seen again. */
   setActive(active: boolean): void {
-    if (active === this._active) {
-      return;
-    }
-    this._active = active;
-    if (active && this._poll.state.phase === 'standby') {
-      void this._poll.refresh();
-    }
+    this._live.setActive(active);
   }
 
   /** Refresh every interval while the run is running. */
   setLive(live: boolean): void {
-    if (live === this._live) {
+    if (!this._live.setLive(live)) {
       return;
     }
-    this._live = live;
-    if (live) {
-      void this._poll.schedule({
-        interval: this._poll.frequency.interval,
-        phase: 'started'
-      });
-    } else {
-      void this._poll.stop();
-    }
     this._emit();
+    if (!live) {
+      // The run ended since the last tick: what it recorded last shows too.
+      this.refresh().catch(() => undefined);
+    }
   }
 
   /** Load everything again (one load at a time; callers during a load share it). */
   refresh(): Promise<void> {
-    if (!this._pending) {
-      this._pending = this._load().finally(() => {
-        this._pending = null;
-      });
-    }
-    return this._pending;
+    return this._live.refresh();
   }
 
   set filter(filter: string) {
@@ -316,9 +242,8 @@ export class DebuggerModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._poll.dispose();
+    this._live.dispose();
     this.zooms.dispose();
-    this._settings.changed.disconnect(this._onSettings, this);
     Signal.clearData(this);
   }
 
@@ -409,15 +334,14 @@ export class DebuggerModel implements IDisposable {
     }
     this._emit();
     const ticket = ++this._ticket;
-    const [lines, histograms] = await Promise.all([
+    const [lines] = await Promise.all([
       Promise.all(selected.map(name => this._loadLine(name))),
-      this._loadHistograms(selected[0])
+      this._heatmap.load(this._info(selected[0] ?? ''), this._zoomRange())
     ]);
     if (this._isDisposed || ticket !== this._ticket) {
       return;
     }
     this._lines = lines;
-    this._histograms = histograms;
     this._emit();
   }
 
@@ -429,48 +353,34 @@ export class DebuggerModel implements IDisposable {
         CHART_KEY,
         this._maxPoints
       );
-      return {
-        key,
-        tensor,
-        steps: history.steps,
-        timestamps: history.timestamps,
-        values: history.values.map(toNumber),
-        total: history.total,
-        downsampled: history.downsampled,
-        error: null,
-        pending: false
-      };
+      return statLine(key, tensor, history);
     } catch (error) {
-      const empty = { steps: [], timestamps: [], values: [], total: 0 };
-      return {
-        key,
-        tensor,
-        ...empty,
-        downsampled: false,
-        error: message(error),
-        pending: false
-      };
+      return statLine(key, tensor, null, message(error));
     }
   }
 
-  private async _loadHistograms(
-    tensor: string | undefined
-  ): Promise<Histograms | null> {
-    const info = tensor === undefined ? undefined : this._info(tensor);
-    if (!info?.histogram) {
-      return null;
-    }
-    try {
-      return await this._api.getHistograms(this.runId, {
-        tensor: info.name,
-        mode: info.mode,
-        maxSteps: HISTOGRAM_MAX_STEPS
+  /** The steps the statistic chart is zoomed to (its first line's), or null. */
+  private _zoomRange(): IStepSpan | null {
+    const view = this.zooms.view(CHART_KEY);
+    return view ? (Object.values(view.ranges)[0] ?? null) : null;
+  }
+
+  /**
+   * A zoom (a drag, a finding, a double click) changed the steps shown: the heatmap follows
+   * with the histograms of those steps, at its full resolution.
+   */
+  private _onZoom(): void {
+    this._emit();
+    const range = this._zoomRange();
+    if (!this._heatmap.isOver(range)) {
+      const tensor = this._info(this._selected[0] ?? '');
+      void this._heatmap.load(tensor, range).then(loaded => {
+        if (loaded) {
+          this._emit();
+        }
       });
-    } catch {
-      return null;
     }
   }
-
   private async _zoomToFocus(): Promise<void> {
     const step = this._focusStep;
     if (step === null || this._lines.length === 0) {
@@ -484,59 +394,23 @@ export class DebuggerModel implements IDisposable {
     await this.zooms.zoom(CHART_KEY, spans, this._maxPoints);
   }
 
-  private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
-    this._poll.frequency = pollFrequency(settings.refreshInterval);
-  }
-
   private _emit(): void {
     if (!this._isDisposed) {
       this._changed.emit();
     }
   }
 
-  /** The statistics route as the zoom's history route: a line's id is its series key. */
-  private readonly _zoomAPI: IZoomAPI = {
-    getMetricHistory: async (
-      key: string,
-      _chart: string,
-      maxPoints?: number,
-      steps: IStepRange = {}
-    ): Promise<MetricHistory> => {
-      const [mode, tensor, stat] = parseStatKey(key);
-      const answer = await this._api.getTensorStats(this.runId, {
-        tensor,
-        stat,
-        mode,
-        maxPoints,
-        minStep: steps.min,
-        maxStep: steps.max
-      });
-      const series = answer.find(
-        item => item.tensor === tensor && item.stat === stat
-      );
-      return {
-        key,
-        steps: series?.steps ?? [],
-        timestamps: series?.timestamps ?? [],
-        values: series?.values ?? [],
-        total: series?.total ?? 0,
-        downsampled: series?.downsampled ?? false,
-        next_page_token: null
-      };
-    }
-  };
-
   private readonly _api: IDebuggerAPI;
-  private readonly _settings: ISettingsHolder;
+  private readonly _zoomAPI: IZoomAPI;
+  private readonly _heatmap: TensorHistograms;
   private readonly _maxPoints: number;
-  private readonly _poll: Poll;
+  private readonly _live: LiveRefresh;
   private readonly _changed = new Signal<DebuggerModel, void>(this);
   private _resolveReady: () => void = () => undefined;
   /** Resolved once the first load answered: a focus asked before waits for the findings. */
   private readonly _ready = new Promise<void>(resolve => {
     this._resolveReady = resolve;
   });
-  private _pending: Promise<void> | null = null;
   private _ticket = 0;
   private _tensors: TensorInfo[] = [];
   private _modes: string[] = [];
@@ -546,26 +420,11 @@ export class DebuggerModel implements IDisposable {
   private _filter = '';
   private _selected: string[] = [];
   private _lines: IStatLine[] = [];
-  private _histograms: Histograms | null = null;
   private _rules: RuleState[] = [];
   private _findings: Finding[] = [];
   private _focusStep: number | null = null;
   private _focusFindingId: number | null = null;
   private _error: string | null = null;
   private _loading = true;
-  private _live = false;
-  private _active = true;
   private _isDisposed = false;
-}
-
-/** The zoom's key of the one statistic chart. */
-export const CHART_KEY = 'stat';
-
-/** The statistic a finding's values name ({"nan": 3} shows the NaN count), if the tensor has it. */
-function statOfFinding(
-  finding: Finding,
-  tensor: TensorInfo | undefined
-): string | undefined {
-  const stats: readonly string[] = tensor?.stats ?? [];
-  return Object.keys(finding.values).find(key => stats.includes(key));
 }

@@ -3,14 +3,13 @@
  * artifacts, refreshed live while the run is running.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { TrackingAPI } from '../api/tracking';
 import { Artifact, MetricSummary, Run, toNumber } from '../api/types';
 import { HISTORY_CONCURRENCY, runLimited } from './limited';
-import type { ISettingsHolder, IStudioSettings } from '../tokens';
-import { pollFrequency } from './pollFrequency';
+import type { ISettingsHolder } from '../tokens';
+import { LiveRefresh } from './liveRefresh';
 import { ChartZooms } from './zoom';
 
 /** About how many points of each history the server sends (it keeps the extremes). */
@@ -85,16 +84,12 @@ export class RunModel implements IDisposable {
   constructor(options: IRunModelOptions) {
     this._api = options.api;
     this.runId = options.runId;
-    this._settings = options.settings;
     this._maxPoints = options.maxPoints ?? RUN_MAX_POINTS;
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this.refresh(),
-      frequency: pollFrequency(this._settings.current.refreshInterval),
+    this._live = new LiveRefresh({
       name: `studio:run:${this.runId}`,
-      standby: () => !this._active || 'when-hidden'
+      settings: options.settings,
+      load: () => this._load()
     });
-    this._settings.changed.connect(this._onSettings, this);
     this.zooms = new ChartZooms(this._api);
     this.zooms.changed.connect(() => this._emit(), this);
   }
@@ -107,13 +102,7 @@ export class RunModel implements IDisposable {
    * it skipped meanwhile is made up once when the panel becomes active again.
    */
   setActive(active: boolean): void {
-    if (active === this._active) {
-      return;
-    }
-    this._active = active;
-    if (active && this._poll.state.phase === 'standby') {
-      void this._poll.refresh();
-    }
+    this._live.setActive(active);
   }
 
   readonly runId: string;
@@ -162,7 +151,7 @@ export class RunModel implements IDisposable {
   }
   /** Whether the live refresh is on (the run is running). */
   get isLive(): boolean {
-    return this._live;
+    return this._live.isLive;
   }
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -170,12 +159,7 @@ export class RunModel implements IDisposable {
 
   /** Load everything again (one load at a time; callers during a load share it). */
   refresh(): Promise<void> {
-    if (!this._pending) {
-      this._pending = this._load().finally(() => {
-        this._pending = null;
-      });
-    }
-    return this._pending;
+    return this._live.refresh();
   }
 
   /** Show or hide a folder's content, listing it the first time. */
@@ -198,9 +182,8 @@ export class RunModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    this._poll.dispose();
+    this._live.dispose();
     this.zooms.dispose();
-    this._settings.changed.disconnect(this._onSettings, this);
     Signal.clearData(this);
   }
 
@@ -232,7 +215,7 @@ export class RunModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    this._setLive(run.status === 'RUNNING');
+    this._live.setLive(run.status === 'RUNNING');
     this._emit();
   }
 
@@ -350,26 +333,6 @@ export class RunModel implements IDisposable {
     }
   }
 
-  private _setLive(live: boolean): void {
-    if (live === this._live) {
-      return;
-    }
-    this._live = live;
-    if (live) {
-      // The first tick waits one interval: the load that found the run running just ran.
-      void this._poll.schedule({
-        interval: this._poll.frequency.interval,
-        phase: 'started'
-      });
-    } else {
-      void this._poll.stop();
-    }
-  }
-
-  private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
-    this._poll.frequency = pollFrequency(settings.refreshInterval);
-  }
-
   private _emit(): void {
     if (!this._isDisposed) {
       this._changed.emit();
@@ -377,14 +340,12 @@ export class RunModel implements IDisposable {
   }
 
   private readonly _api: IRunAPI;
-  private readonly _settings: ISettingsHolder;
   private readonly _maxPoints: number;
-  private readonly _poll: Poll;
+  private readonly _live: LiveRefresh;
   private readonly _changed = new Signal<RunModel, void>(this);
   private readonly _stamps = new Map<string, string>();
   private readonly _folders = new Map<string, Artifact[]>();
   private readonly _expanded = new Set<string>();
-  private _pending: Promise<void> | null = null;
   private _run: Run | null = null;
   private _parent: Run | null = null;
   private _children: Run[] = [];
@@ -393,7 +354,5 @@ export class RunModel implements IDisposable {
   private _error: string | null = null;
   private _artifactsError: string | null = null;
   private _loading = true;
-  private _live = false;
   private _isDisposed = false;
-  private _active = true;
 }

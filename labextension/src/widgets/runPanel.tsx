@@ -20,7 +20,8 @@ import * as React from 'react';
 
 import { DebuggerView } from '../components/debugger/DebuggerView';
 import { RunView, StatusBadge } from '../components/RunView';
-import { CHART_KEY, DebuggerModel } from '../models/debuggerModel';
+import { DebuggerModel } from '../models/debuggerModel';
+import { CHART_KEY } from '../models/debuggerTensors';
 import { RunModel } from '../models/runModel';
 import type { IStepSpan } from '../models/zoom';
 import { studioIcon } from '../icons';

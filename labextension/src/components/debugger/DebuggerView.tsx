@@ -11,7 +11,7 @@ import type {
   IStatLine,
   ITensorGroup,
   TensorGrouping
-} from '../../models/debuggerModel';
+} from '../../models/debuggerTensors';
 import {
   IStepSpan,
   IZoomView,

@@ -5,7 +5,10 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { ITensorGroup, TensorGrouping } from '../../models/debuggerModel';
+import type {
+  ITensorGroup,
+  TensorGrouping
+} from '../../models/debuggerTensors';
 
 export interface ITensorTreeProps {
   groups: ITensorGroup[];
