@@ -33,12 +33,13 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from harness import BenchError, Row, machine_info, median, postgres_server, render_table, write_json
+from bench_run_series import timed
+from harness import BenchError, Row, machine_info, postgres_server, render_table, write_json
 from sqlalchemy import text
 
 from studio.db.engine import Database
@@ -104,17 +105,6 @@ def store_bytes(database: Database, folder: Path, name: str) -> int:
             for table in SERIES_TABLES
         ]
     return int(sum(sizes))
-
-
-def timed(call: Callable[[], object], repeats: int = 7, warmups: int = 1) -> float:
-    for _ in range(warmups):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return median(times)
 
 
 def write_run(debugger: DebuggerService, run_id: str, saves: int, per_call: int) -> list[float]:
@@ -228,11 +218,11 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
     check_frame(whole, sorted(TENSORS), every)
     rows += [
         Row(f"one statistic downsampled to 1,000 points ({backend})", "ms",
-            timed(lambda: debugger.series.read(run_id, "tensor", key, 1000)), None, False),
+            timed(lambda: debugger.series.read(run_id, "tensor", key, 1000), 7, 1), None, False),
         Row(f"one tensor, 1,000-step window, DataFrame ({backend})", "ms",
-            timed(lambda: debugger.get_tensor_stats(run_id, tensor, **window)), None, False),
+            timed(lambda: debugger.get_tensor_stats(run_id, tensor, **window), 7, 1), None, False),
         Row(f"one tensor, whole run, DataFrame ({backend})", "ms",
-            timed(lambda: debugger.get_tensor_stats(run_id, tensor)), None, False),
+            timed(lambda: debugger.get_tensor_stats(run_id, tensor), 7, 1), None, False),
         Row(f"whole run, {points:,} points, DataFrame ({backend})", "s",
             timed(lambda: debugger.get_tensor_stats(run_id), repeats=3, warmups=0) / 1000,
             None, False, notes=[f"first read {first:.2f} s ({first_cpu:.2f} s of CPU); "
