@@ -64,6 +64,18 @@ def write_notebook(lab: LabServer) -> None:
 def test_the_widget_shows_the_finding_and_opens_the_debugger(
     studio: StudioPage, lab: LabServer
 ) -> None:
+    # The notebook logs into an experiment of its own, deleted afterwards: the other browser
+    # tests compare the sidebar with the seeded store.
+    status, created = lab.api("POST", "experiments", {"name": "debugger-widget"})
+    assert status == 201, created
+    try:
+        check_the_widget(studio, lab)
+    finally:
+        status, deleted = lab.api("DELETE", f"experiments/{created['id']}")
+        assert status in (200, 204), deleted
+
+
+def check_the_widget(studio: StudioPage, lab: LabServer) -> None:
     write_notebook(lab)
     notebook = studio.open_notebook(NOTEBOOK)
     studio.record_command_executions()

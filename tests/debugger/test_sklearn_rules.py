@@ -101,8 +101,9 @@ def test_a_huge_learning_rate_blows_the_loss_up_and_a_stop_rule_ends_it(cancer: 
 def test_a_model_that_memorises_a_small_training_set_overfits(cancer: Data) -> None:
     X, y = cancer
     estimator = MLPClassifier(
-        hidden_layer_sizes=(64,), learning_rate_init=0.01, alpha=0.0, random_state=0
+        hidden_layer_sizes=(64,), learning_rate_init=0.1, alpha=0.0, random_state=0
     )
+    # The validation loss rises from the second epoch on, as the training loss vanishes.
     result = watch(
         estimator, X[:20], y[:20], epochs=8, validation_data=(X[100:], y[100:]), display=False
     )

@@ -14,9 +14,10 @@ from studio.debugger.rules.gradients import (
     VanishingGradient,
     WeightUpdateRatio,
 )
-from studio.debugger.rules.loss import LossNotDecreasing, Overfit, Overtraining
+from studio.debugger.rules.loss import LossNotDecreasing
 from studio.debugger.rules.tensors import AllZero, ExplodingTensor, TensorVariance, UnchangedTensor
 from studio.debugger.rules.training import ClassImbalance, StalledTraining
+from studio.debugger.rules.validation import Overfit, Overtraining
 
 __all__ = [
     "ACTIONS",

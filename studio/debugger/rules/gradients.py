@@ -70,7 +70,10 @@ class PoorWeightInitialization(Rule):
     distribution. The ReLU layers are the activations that carry the "active" summary
     (hooks compute it for ReLU modules), whose variance, for inputs centred on zero, is a
     fixed fraction of their inputs' variance, so the ratio is the same. A given
-    `activation_inputs_regex` selects activation tensors by name instead.
+    `activation_inputs_regex` selects activation tensors by name instead. [Studio choice]
+    The loss check needs `patience` saved losses without a new minimum, besides `patience`
+    steps: saved every 5 steps, "no new minimum for 5 steps" would be one batch's loss not
+    below another's, which batch noise decides half the time.
     """
 
     collections = ("activations", "gradients", "losses")
@@ -102,6 +105,7 @@ class PoorWeightInitialization(Rule):
         self.steps = steps
         self._fired: set[str] = set()
         self._best: tuple[int, float] | None = None
+        self._since_best = 0  # saved losses since the best
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
         if record.step >= self.steps:
@@ -167,9 +171,11 @@ class PoorWeightInitialization(Rule):
         loss = record.stat(losses[0], "mean")
         if self._best is None or loss < self._best[1]:
             self._best = (record.step, loss)
+            self._since_best = 0
             return []
+        self._since_best += 1
         best_step, best = self._best
-        if record.step - best_step < self.patience:
+        if record.step - best_step < self.patience or self._since_best < self.patience:
             return []
         self._fired.add("loss")
         message = (

@@ -3,9 +3,9 @@ StalledTraining (steps that stop arriving)."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
-from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ClassImbalance", "StalledTraining"]
 
-_Counts = tuple["npt.NDArray[np.float64]", "npt.NDArray[np.float64] | None"]
-"""One saved step's labels per class, and its correct predictions per class (if any)."""
-
 
 def _padded(vector: npt.ArrayLike, size: int) -> npt.NDArray[np.float64]:
     values = np.asarray(vector, dtype=np.float64).ravel()
@@ -39,13 +36,18 @@ class ClassImbalance(Rule):
     The hooks count each batch's labels per class ("count" of the labels tensor) and the
     correct predictions per class ("correct" of the predictions tensor, a prediction being
     the argmax of the scores where they have a class axis, which is what `argmax` asked
-    SageMaker to do). [Studio choice] The counts are those of the most recent saved steps
-    that hold at least `samples` labels, so that a misprediction rate describes the model as
-    it is, not as it was at the first step; a class counts as mispredicted only while the
-    model as a whole mispredicts less than `threshold_misprediction` (before it has learnt
-    anything every class is mispredicted, which says nothing of one class); each mode is
-    counted on its own; a class never seen among them (a class id the labels do not use) is
-    not a class of the smallest size.
+    SageMaker to do). [Studio choice] The labels are judged in windows: consecutive saved
+    steps that together hold at least `samples` labels, each window on its own, so that a
+    misprediction rate describes the model as it is, not as it was at the first step; each
+    mode is counted on its own; a class never seen in a window (a class id the labels do not
+    use) is not a class of the smallest size. [Studio choice] Early in a training every
+    class is mispredicted, and some are learnt later than others: a class counts as
+    mispredicted only once the model is past that warm-up, that is while the model as a
+    whole mispredicts less than `threshold_misprediction` and no less than in the window
+    before (it has stopped improving), and the class is not being learnt: mispredicted no
+    less often in this window than in all the earlier windows together; and all this in two
+    consecutive windows, since one window's rates carry the noise of a few hundred labels.
+    The first two windows never fire on mispredictions.
     """
 
     collections = ("labels", "predictions")
@@ -75,6 +77,9 @@ class ClassImbalance(Rule):
         self.labels_pattern = re.compile(labels_regex)
         self.predictions_pattern = re.compile(predictions_regex)
         self._windows: dict[str, _Window] = {}
+        self._earlier: dict[str, _Window] = {}  # the windows before, summed
+        self._overall: dict[str, float] = {}  # the previous window's overall misprediction
+        self._stuck: set[tuple[str, int]] = set()  # (mode, class) stuck in the last window
         self._episodes: Episodes[tuple[str, str, int]] = Episodes()
 
     def observe(self, record: StepRecord) -> Sequence[Finding]:
@@ -84,10 +89,10 @@ class ClassImbalance(Rule):
         correct = self._vector(record, self.predictions_pattern, "correct")
         window = self._windows.setdefault(record.mode, _Window())
         window.add(labels, correct)
-        while len(window.steps) > 1 and window.total - window.steps[0][0].sum() >= self.samples:
-            window.drop_oldest()
         if window.total < self.samples:
             return []
+        earlier = self._earlier.setdefault(record.mode, _Window())
+        self._windows[record.mode] = _Window()
         counts, judged, right = window.counts, window.judged, window.right
         seen = np.flatnonzero(counts)
         checked: list[tuple[str, str, int]] = [(record.mode, "imbalance", -1)]
@@ -96,14 +101,23 @@ class ClassImbalance(Rule):
         ratio = counts[largest] / counts[smallest]
         if ratio > self.threshold_imbalance:
             failing.append((record.mode, "imbalance", -1))
-        mispredicted = np.zeros(counts.size)
+        mispredicted = window.mispredicted()
+        before = earlier.mispredicted()
         if judged.sum():
             overall = 1.0 - right.sum() / judged.sum()
+            improving = not self._overall.get(record.mode, math.inf) <= overall
+            now_stuck: set[tuple[str, int]] = set()
+            self._overall[record.mode] = overall
             for label in np.flatnonzero(judged).tolist():
-                mispredicted[label] = 1.0 - right[label] / judged[label]
                 checked.append((record.mode, "misprediction", int(label)))
-                if overall <= self.threshold_misprediction < mispredicted[label]:
-                    failing.append((record.mode, "misprediction", int(label)))
+                stuck = label < before.size and before[label] <= mispredicted[label]
+                past_warm_up = not improving and overall <= self.threshold_misprediction
+                if past_warm_up and stuck and mispredicted[label] > self.threshold_misprediction:
+                    if (record.mode, label) in self._stuck:
+                        failing.append((record.mode, "misprediction", int(label)))
+                    now_stuck.add((record.mode, label))
+            self._stuck = {key for key in self._stuck if key[0] != record.mode} | now_stuck
+        earlier.merge(window)
         findings = []
         total = int(counts.sum())
         for _, what, which in self._episodes.begin(checked, failing):
@@ -125,12 +139,14 @@ class ClassImbalance(Rule):
             else:
                 message = (
                     f"Class {which} is mispredicted {figure(100 * mispredicted[which])}% of the "
-                    f"time over the last {total} labels, more than threshold_misprediction "
-                    f"{figure(self.threshold_misprediction)}."
+                    f"time over the last {total} labels (before them "
+                    f"{figure(100 * before[which])}%: it is not being learnt), more than "
+                    f"threshold_misprediction {figure(self.threshold_misprediction)}."
                 )
                 values = {
                     "class": which,
                     "misprediction": float(mispredicted[which]),
+                    "earlier_misprediction": float(before[which]),
                     "count": float(counts[which]),
                     "threshold_misprediction": self.threshold_misprediction,
                 }
@@ -148,37 +164,43 @@ class ClassImbalance(Rule):
 
 
 class _Window:
-    """The per-class counts of the most recent saved steps, and their running sums."""
+    """Per-class counts of saved steps: labels, labels of the steps with predictions, and
+    correct predictions."""
 
     def __init__(self) -> None:
-        self.steps: deque[_Counts] = deque()
-        self.counts = np.zeros(0)  # labels per class
-        self.judged = np.zeros(0)  # labels per class of the steps with predictions
-        self.right = np.zeros(0)  # correct predictions per class
+        self.counts = np.zeros(0)
+        self.judged = np.zeros(0)
+        self.right = np.zeros(0)
 
     @property
     def total(self) -> float:
         return float(self.counts.sum())
 
     def add(self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None) -> None:
-        self.steps.append((labels, correct))
-        self._sum(labels, correct, 1.0)
+        self._sum(labels, labels if correct is not None else None, correct)
 
-    def drop_oldest(self) -> None:
-        labels, correct = self.steps.popleft()
-        self._sum(labels, correct, -1.0)
+    def merge(self, other: _Window) -> None:
+        self._sum(other.counts, other.judged, other.right)
+
+    def mispredicted(self) -> npt.NDArray[np.float64]:
+        """The fraction of each class's labels mispredicted (NaN where none was judged)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 1.0 - self.right / self.judged
 
     def _sum(
-        self, labels: npt.NDArray[np.float64], correct: npt.NDArray[np.float64] | None, sign: float
+        self,
+        labels: npt.NDArray[np.float64],
+        judged: npt.NDArray[np.float64] | None,
+        right: npt.NDArray[np.float64] | None,
     ) -> None:
-        size = max(self.counts.size, labels.size, 0 if correct is None else correct.size)
+        size = max(self.counts.size, labels.size, 0 if right is None else right.size)
         self.counts, self.judged, self.right = (
             _padded(values, size) for values in (self.counts, self.judged, self.right)
         )
-        self.counts[: labels.size] += sign * labels
-        if correct is not None:
-            self.judged[: labels.size] += sign * labels
-            self.right[: correct.size] += sign * correct
+        self.counts[: labels.size] += labels
+        if judged is not None and right is not None:
+            self.judged[: judged.size] += judged
+            self.right[: right.size] += right
 
 
 class StalledTraining(Rule):

@@ -64,7 +64,7 @@ def _training() -> list[StepRecord]:
         if step % 10 == 9:
             for i in range(2):
                 eval_step = step // 10 * 2 + i
-                loss = {"losses/loss": np.array([1.05 - 0.0005 * step])}
+                loss = {"losses/loss": np.array([1.05 + 0.001 * step])}  # rising: overfit
                 records.append(
                     make_record(
                         eval_step, loss, mode="eval", timestamp=START + step * 1000 + gap + 1
@@ -103,7 +103,7 @@ def strict_and_loose() -> list[tuple[Rule, Rule]]:
         (rules.DeadRelu(threshold_layer=30), rules.DeadRelu(threshold_layer=70)),
         (rules.LossNotDecreasing(diff_percent=1.0), rules.LossNotDecreasing()),
         (rules.Overfit(ratio_threshold=0.01), rules.Overfit()),
-        (rules.Overtraining(), rules.Overtraining(delta=0.0001)),
+        (rules.Overtraining(patience_train=2), rules.Overtraining(patience_train=2, delta=1e-4)),
         (rules.TensorVariance(max_threshold=0.5), rules.TensorVariance(max_threshold=10)),
         (rules.UnchangedTensor(rtol=1e-2), rules.UnchangedTensor()),
         (rules.AllZero(threshold=50), rules.AllZero()),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from studio.debugger.rules import PoorWeightInitialization, VanishingGradient, WeightUpdateRatio
-from tests.debugger.rules.synthetic import make_record, run
+from tests.debugger.rules.synthetic import losses, make_record, run
 
 RNG = np.random.default_rng(1)
 
@@ -108,3 +108,12 @@ def test_weight_update_ratio_leaves_weights_frozen_on_purpose_alone() -> None:
     assert run(WeightUpdateRatio(), [make_record(0, weight | other_gradient)]) == []
     left_out = weight | {"gradients/fc1.weight": np.ones((8, 8))}  # out of the optimizer
     assert len(run(WeightUpdateRatio(), [make_record(0, left_out)])) == 1
+
+
+def test_poor_weight_initialization_waits_patience_saved_losses_for_a_new_minimum() -> None:
+    stuck = [2.30, 2.31, 2.30, 2.32, 2.31, 2.30, 2.31]
+    [finding] = run(PoorWeightInitialization(), losses(stuck))
+    assert (finding.step, finding.values["best_step"]) == (5, 0)
+    assert "no new minimum for 5 steps" in finding.message
+    # Saved every 5 steps, one batch's loss not below another's is noise, not a verdict.
+    assert run(PoorWeightInitialization(), losses(stuck[:2], every=5)) == []

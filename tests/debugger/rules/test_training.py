@@ -36,21 +36,28 @@ def test_class_imbalance_fires_once_enough_samples_show_a_large_ratio() -> None:
 
 
 def test_class_imbalance_fires_when_a_class_is_mostly_mispredicted() -> None:
-    records = [_batch(step, [50, 50, 0, 50], [45, 10, 0, 45]) for step in range(4)]
+    # 150 labels a step: windows of 4 steps (600 labels); judged from the second window on,
+    # it fires when two windows in a row are judged mispredicted.
+    records = [_batch(step, [50, 50, 0, 50], [45, 10, 0, 45]) for step in range(12)]
     findings = run(ClassImbalance(), records)
-    assert [(f.step, f.values["class"]) for f in findings] == [(3, 1)]
+    assert [(f.step, f.values["class"]) for f in findings] == [(11, 1)]
     assert findings[0].values["misprediction"] == 0.8
     assert "Class 1 is mispredicted 80%" in findings[0].message
     # Class 2 is never seen: it is not a class of size 0.
     assert run(ClassImbalance(threshold_misprediction=0.85), records) == []
+    # The first window has no earlier one; the second is one window's noise.
+    assert run(ClassImbalance(), records[:8]) == []
 
 
-def test_class_imbalance_counts_the_recent_samples() -> None:
-    # Mispredicted at first, right later: the window forgets the first steps.
-    records = [_batch(s, [50, 50], [50, 0] if s < 5 else [50, 50]) for s in range(30)]
-    findings = run(ClassImbalance(), records)
-    assert [f.step for f in findings] == [4]
-    assert run(ClassImbalance(), records[10:]) == []
+def test_class_imbalance_waits_for_the_model_past_its_warm_up() -> None:
+    # Class 1 learnt late: mispredicted 100%, then 90%, 80%... while the model improves.
+    learning = [
+        _batch(step, [50, 50], [50.0, 5.0 * (step // 4)]) for step in range(40)
+    ]  # windows of 4 steps
+    assert run(ClassImbalance(samples=400), learning) == []
+    # Learnt first, then forgotten while the rest stays right: it fires.
+    forgotten = [_batch(s, [50, 50], [50, 50] if s < 12 else [50, 5]) for s in range(24)]
+    assert [f.step for f in run(ClassImbalance(samples=400), forgotten)] == [19]
 
 
 def test_stalled_training_fires_on_silence_once_and_on_a_stored_gap() -> None:
