@@ -18,6 +18,10 @@ each less the empty store's), then reads, the median of 7 after 1 warm-up:
 - one tensor's ten statistics over the whole run, as a DataFrame;
 - the whole run as a DataFrame (`get_tensor_stats(run_id)`: every point; median of 3).
 
+Last, the same run written as a training writes it: a `StepRecord` a save queued on a
+`studio.start_run` run's `RunSink` (`studio.debugger.run_sink`), flushed every 100 saves so
+that its bounded queue drops none; its write time, and one tensor read back and checked.
+
 Every read is checked against what was written. `--quick`: 10,000 steps (1,000,000 points).
 """
 
@@ -29,12 +33,13 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from harness import BenchError, Row, machine_info, median, postgres_server, render_table, write_json
+from bench_run_series import timed
+from harness import BenchError, Row, machine_info, postgres_server, render_table, write_json
 from sqlalchemy import text
 
 from studio.db.engine import Database
@@ -102,17 +107,6 @@ def store_bytes(database: Database, folder: Path, name: str) -> int:
     return int(sum(sizes))
 
 
-def timed(call: Callable[[], object], repeats: int = 7, warmups: int = 1) -> float:
-    for _ in range(warmups):
-        call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return median(times)
-
-
 def write_run(debugger: DebuggerService, run_id: str, saves: int, per_call: int) -> list[float]:
     calls = []
     for first in range(0, saves, per_call):
@@ -124,6 +118,34 @@ def write_run(debugger: DebuggerService, run_id: str, saves: int, per_call: int)
         debugger.save_tensor_stats(run_id, "train", steps, TENSORS, values, timestamps=stamps)
         calls.append(time.perf_counter() - start)
     return calls
+
+
+def write_through_sink(database: Database, folder: Path, saves: int) -> tuple[float, float, str]:
+    """The run written as a training's `DebugSession` writes it: a `StepRecord` a save queued
+    on the run's `RunSink`, flushed every 100 (so that its bounded queue drops none). Wall and
+    CPU seconds, and the run's id."""
+    import studio
+    from studio.debugger.record import StepRecord
+    from studio.debugger.run_sink import RunSink
+
+    os.environ["STUDIO_HOME"] = str(folder / "home")
+    url = database.engine.url.render_as_string(hide_password=False)
+    with studio.start_run(experiment="bench-sink", name="sink", tracking_uri=url) as run:
+        sink = RunSink(run)
+        start, cpu = time.perf_counter(), time.process_time()
+        for first in range(0, saves, 100):
+            index = np.arange(first, min(first + 100, saves))
+            values = values_at(index)
+            for n, save in enumerate(index):
+                step = int(save) * EVERY
+                record = StepRecord(step, "train", 1_700_000_000_000 + step * 3, TENSORS, values[n])
+                sink.write(record, (), ())
+            sink.flush()
+        elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+        sink.close()
+        if sink.dropped:
+            raise BenchError(f"the sink dropped {sink.dropped} records")
+        return elapsed, used, run.id
 
 
 def check_frame(frame: object, tensors: list[str], saves: np.ndarray) -> None:
@@ -148,9 +170,9 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
     debugger = DebuggerService(database, None)
     run_id = tracking.create_run(tracking.create_experiment("bench").id).id
     empty = store_bytes(database, folder, name)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     calls = write_run(debugger, run_id, saves, per_call)
-    written = time.perf_counter() - start
+    written, write_cpu = time.perf_counter() - start, time.process_time() - cpu
     points = saves * len(TENSORS) * len(STATS)
     used = store_bytes(database, folder, name) - empty
     rows = [
@@ -162,7 +184,8 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
             False,
             notes=[
                 f"{written / saves * 1000:.2f} ms per save of {len(TENSORS) * len(STATS):,} "
-                f"statistics; {len(calls)} calls, the slowest {max(calls) * 1000:.0f} ms"
+                f"statistics; {len(calls)} calls, the slowest {max(calls) * 1000:.0f} ms; "
+                f"{write_cpu:.1f} s of this process's CPU time (the machine's load aside)"
             ],
         ),
         Row(
@@ -189,21 +212,29 @@ def measure(database: Database, folder: Path, name: str, saves: int, per_call: i
         debugger.get_tensor_stats(run_id, tensor, **window), [tensor], every[low // EVERY :][:100]
     )
     check_frame(debugger.get_tensor_stats(run_id, tensor), [tensor], every)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     whole = debugger.get_tensor_stats(run_id)
-    first = time.perf_counter() - start
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
     check_frame(whole, sorted(TENSORS), every)
     rows += [
         Row(f"one statistic downsampled to 1,000 points ({backend})", "ms",
-            timed(lambda: debugger.series.read(run_id, "tensor", key, 1000)), None, False),
+            timed(lambda: debugger.series.read(run_id, "tensor", key, 1000), 7, 1), None, False),
         Row(f"one tensor, 1,000-step window, DataFrame ({backend})", "ms",
-            timed(lambda: debugger.get_tensor_stats(run_id, tensor, **window)), None, False),
+            timed(lambda: debugger.get_tensor_stats(run_id, tensor, **window), 7, 1), None, False),
         Row(f"one tensor, whole run, DataFrame ({backend})", "ms",
-            timed(lambda: debugger.get_tensor_stats(run_id, tensor)), None, False),
+            timed(lambda: debugger.get_tensor_stats(run_id, tensor), 7, 1), None, False),
         Row(f"whole run, {points:,} points, DataFrame ({backend})", "s",
             timed(lambda: debugger.get_tensor_stats(run_id), repeats=3, warmups=0) / 1000,
-            None, False, notes=[f"first read {first:.2f} s; {len(whole):,} rows"]),
+            None, False, notes=[f"first read {first:.2f} s ({first_cpu:.2f} s of CPU); "
+                                f"{len(whole):,} rows"]),
     ]  # fmt: skip
+    sink_seconds, sink_cpu, sink_run = write_through_sink(database, folder, saves)
+    check_frame(debugger.get_tensor_stats(sink_run, tensor), [tensor], every)
+    rows.append(
+        Row(f"write {points:,} points through the RunSink ({backend})", "s", sink_seconds, None,
+            False, notes=[f"{sink_seconds / saves * 1000:.2f} ms per save; {sink_cpu:.1f} s of "
+                          "this process's CPU time"])
+    )  # fmt: skip
     return rows
 
 

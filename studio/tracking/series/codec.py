@@ -85,6 +85,46 @@ def decode_points(payload: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ints[0], ints[1], floats[0]
 
 
+def encode_points_many(
+    points: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> list[bytes]:
+    """`encode_points` of each (steps, timestamps, values), the same bytes. Small ones of one
+    length (what an append of a step or a few to a thousand series holds) are transformed
+    together, as the rows of one array; only their compression is one by one."""
+    encoded: list[bytes | None] = [None] * len(points)
+    groups: dict[int, list[int]] = {}
+    for n, (steps, _, _) in enumerate(points):
+        rows = len(steps)
+        if 1 < rows <= _SMALL_ROWS:
+            groups.setdefault(rows, []).append(n)
+        else:
+            encoded[n] = encode_points(*points[n])
+    for rows, members in groups.items():
+        ints = np.empty((len(members), 2, rows), dtype=np.int64)
+        floats = np.empty((len(members), rows), dtype=np.float64)
+        for m, n in enumerate(members):
+            steps, stamps, values = points[n]
+            ints[m, 0], ints[m, 1], floats[m] = steps, stamps, values
+        words = np.empty((len(members), 3, rows), dtype=np.uint64)
+        first = ints.copy()
+        first[:, :, 1:] -= ints[:, :, :-1]
+        second = first.copy()
+        second[:, :, 1:] -= first[:, :, :-1]
+        words[:, :2] = _zigzag(second)
+        bits = floats.view(np.uint64)
+        words[:, 2] = bits
+        words[:, 2, 1:] ^= bits[:, :-1]
+        planes = np.ascontiguousarray(words.reshape(len(members), -1).view(np.uint8)
+                                      .reshape(len(members), -1, 8).transpose(0, 2, 1))  # fmt: skip
+        header = _HEADER.pack(_VERSION, rows, 2, 1)
+        for m, n in enumerate(members):
+            compressor = zlib.compressobj(
+                _LEVEL, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL, zlib.Z_RLE
+            )
+            encoded[n] = header + compressor.compress(planes[m].tobytes()) + compressor.flush()
+    return [payload for payload in encoded if payload is not None]
+
+
 def decode_points_many(
     payloads: Sequence[bytes],
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from studio.tracking.series.codec import decode_points, decode_points_many, encode_points
+from studio.tracking.series.codec import (
+    decode_points,
+    decode_points_many,
+    encode_points_many,
+)
 from studio.tracking.series.orm import SqlSeries, SqlSeriesChunk, SqlSeriesTail
 from studio.tracking.series.source import empty_points, sort_points
 from studio.tracking.series.store import (
@@ -104,6 +108,7 @@ def append_many(
     }
     merged = _compacted(connection, compacting, columns)
     tails: list[dict[str, Any]] = []
+    encoding: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     updates: list[dict[str, Any]] = []
     for key in keys:
         series_id, _, count, tail_count, min_step, max_step, tail_seq = totals[key]
@@ -114,10 +119,8 @@ def append_many(
         low, high, added = int(steps.min()), int(steps.max()), len(steps)
         if series_id in merged:
             steps, stamps, values = merged[series_id]
-        payload = encode_points(steps, stamps, values)
-        tails.append(
-            {"series_id": series_id, "seq": tail_seq, "count": len(steps), "payload": payload}
-        )
+        tails.append({"series_id": series_id, "seq": tail_seq, "count": len(steps)})
+        encoding.append((steps, stamps, values))
         updates.append(
             {
                 "series": series_id,
@@ -128,6 +131,8 @@ def append_many(
                 "new_tail_seq": tail_seq + 1,
             }
         )
+    for tail, payload in zip(tails, encode_points_many(encoding), strict=True):
+        tail["payload"] = payload
     if tails:
         connection.execute(insert(_TAIL), tails)
         connection.execute(_UPDATE_TOTALS, updates)

@@ -17,6 +17,7 @@ from studio.tracking.series.codec import (
     decode_points_many,
     encode_columns,
     encode_points,
+    encode_points_many,
 )
 
 # No example database: nothing is written into the checkout.
@@ -118,3 +119,15 @@ def test_many_payloads_decode_as_each_alone() -> None:
     assert decode_points_many([]) == []
     with pytest.raises(CodecError):
         decode_points_many([payloads[0], payloads[1][:-3]])
+
+
+def test_many_points_encode_to_the_same_bytes() -> None:
+    rng = np.random.default_rng(5)
+    columns = []
+    for rows in (10, 10, 1, 0, 10, 37, 300, 37):
+        steps = np.sort(rng.integers(-(2**62), 2**62, rows))
+        values = rng.normal(size=rows)
+        if rows > 2:
+            values[[0, 2]] = [np.nan, -np.inf]
+        columns.append((steps, rng.integers(0, 2**40, rows), values))
+    assert encode_points_many(columns) == [encode_points(*points) for points in columns]
