@@ -22,6 +22,7 @@ boolean ones; `stats.finish_stats` does the rest in float64 on the host.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import torch
@@ -76,118 +77,131 @@ class TensorStats:
         if not tensors:
             return torch.empty((0, RAW), dtype=torch.float64)
         device = tensors[0].device
+        groups = _groups(tensors)
+        if len(groups) == 1 and len(next(iter(groups.values()))) == len(tensors):
+            (group_device, dtype), _ = next(iter(groups.items()))
+            return self._group_raw(tensors, group_device, dtype)
         out = torch.zeros((len(tensors), RAW), dtype=torch.float64, device=device)
-        groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
-        for i, tensor in enumerate(tensors):
-            if tensor.numel():
-                groups.setdefault((tensor.device, tensor.dtype), []).append(i)
         empty = [i for i, tensor in enumerate(tensors) if not tensor.numel()]
         if empty:
             out[_to(device, empty), 7:] = -_INF
         for (group_device, dtype), index in groups.items():
             rows = self._group_raw([tensors[i] for i in index], group_device, dtype)
-            target = _to(device, index)
-            out.index_copy_(0, target, rows.to(device, non_blocking=True))
+            out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
         return out
 
     def _flat(
-        self, tensors: Sequence[torch.Tensor], dtype: torch.dtype, out: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, list[int]]:
-        """The tensors flattened into one buffer of the compute dtype (into `out` if given)."""
-        sizes = [t.numel() for t in tensors]
+        self, tensors: Sequence[torch.Tensor], compute: torch.dtype, out: torch.Tensor
+    ) -> torch.Tensor:
+        """The tensors flattened into one buffer of the compute dtype: one of them as it is,
+        several copied into `out`."""
         flat = [t.detach().reshape(-1) for t in tensors]
-        compute = _compute_dtype(dtype)
-        if len(flat) == 1:
-            buf = flat[0]
-        elif out is not None and dtype == compute:
-            buf = torch.cat(flat, out=out)
-        else:
-            buf = torch.cat(flat)
-        return (buf if buf.dtype == compute else buf.to(compute)), sizes
+        if len(flat) == 1 and flat[0].dtype == compute:
+            return flat[0]
+        if all(t.dtype == compute for t in flat):
+            return torch.cat(flat, out=out)
+        for part, target in zip(flat, torch.split(out, [t.numel() for t in flat]), strict=True):
+            target.copy_(part)
+        return out
 
     def _group_raw(
         self, tensors: Sequence[torch.Tensor], device: torch.device, dtype: torch.dtype
     ) -> torch.Tensor:
-        n = sum(t.numel() for t in tensors)
+        sizes = [t.numel() for t in tensors]
         compute = _compute_dtype(dtype)
-        space = self._workspace(device, compute, n)
-        buf, sizes = self._flat(tensors, dtype, out=space[-1])
-        finite, scratch = space[0], space[1]
-        # Two rows, reused stage after stage: each is reduced before it is overwritten (eager on
-        # the CPU, in stream order on a GPU), and a small workspace evicts less of the model.
+        space = self._workspace(device, compute, sum(sizes))
+        finite, codes, scratch = space[0], space[1], space[2]
+        buf = self._flat(tensors, compute, scratch)
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
-        torch.sign(finite, out=scratch)
-        # Views split once: they stay valid while the rows are overwritten.
-        values, scratches = torch.split(finite, sizes), torch.split(scratch, sizes)
-        total = torch.stack([f.sum() for f in values])
-        absolute = torch.stack([torch.dot(f, g) for f, g in zip(values, scratches, strict=True)])
-        nonzero = torch.stack([torch.dot(g, g) for g in scratches])
-        # buf - finite is 0 where buf is finite, NaN where it is NaN, ±inf where it is ±inf.
-        torch.sub(buf, finite, out=scratch).nan_to_num_(1.0, 0.0, 0.0)
-        nans = torch.stack([g.sum() for g in scratches])
-        torch.sub(buf, finite, out=scratch).nan_to_num_(0.0, 1.0, 1.0)
-        infs = torch.stack([g.sum() for g in scratches])
-        torch.nan_to_num(buf, _INF, _INF, _INF, out=scratch)
-        minimum = torch.stack([g.amin() for g in scratches])
-        torch.nan_to_num(buf, -_INF, -_INF, -_INF, out=scratch)
-        maximum = torch.stack([g.amax() for g in scratches])
-        summed = torch.stack([total, absolute, nonzero, nans, infs], 1).double()
-        top = torch.stack([-minimum, maximum], 1).double()
-        deviation = scratch
-        # The squared deviations are taken from each tensor's mean (a second pass), not as
-        # E[x²] - mean², which loses every digit of a float32 tensor whose spread is small
-        # against its mean. Taken from `buf`, non-finite elements deviate by NaN or ±inf: made 0.
+        # buf - finite: 0 where finite, NaN where NaN, ±inf where infinite; coded 0, 1, 2.
+        torch.sub(buf, finite, out=codes).nan_to_num_(1.0, 2.0, 2.0)
+        torch.sign(finite, out=scratch)  # buf is read for the last time above
+        bounds = _bounds(sizes)
+        values = [finite[a:b] for a, b in bounds]
+        code = [codes[a:b] for a, b in bounds]
+        signs = [scratch[a:b] for a, b in bounds]
+        # One reduction per tensor for its sum and its codes' sum (two rows of the workspace).
+        sums = torch.stack([space[:2, a:b].sum(1) for a, b in bounds])
+        dots = torch.stack(
+            [
+                torch.stack([torch.dot(f, s), torch.dot(s, s), torch.dot(c, c)])
+                for f, s, c in zip(values, signs, code, strict=True)
+            ]
+        )
+        total, coded = sums.double().unbind(1)
+        absolute, nonzero, coded_sq = dots.double().unbind(1)
+        # codes: NaN 1, infinity 2: sum = nans + 2 infs, sum of squares = nans + 4 infs.
+        infs = (coded_sq - coded) / 2
+        nans = coded - 2 * infs
         counts = _to(device, sizes, torch.float64)
-        outside = summed[:, 3] + summed[:, 4]
-        mean = torch.nan_to_num(summed[:, 0] / (counts - outside), 0.0, 0.0, 0.0)
-        # One subtraction per tensor of its 0-d mean: repeat_interleave of the means costs more
-        # than all of them together on the CPU (an int64 index_select).
-        means = mean.to(compute)
-        for i, (part, out) in enumerate(zip(torch.split(buf, sizes), scratches, strict=True)):
-            torch.sub(part, means[i], out=out)
-        deviation.nan_to_num_(0.0, 0.0, 0.0)
-        squares = torch.stack([torch.dot(part, part) for part in scratches])
-        squares = squares.double()
-        return torch.cat(
-            [counts[:, None], summed[:, :1], squares[:, None], summed[:, 1:], top], dim=1
+        mean = torch.nan_to_num(total / (counts - nans - infs), 0.0, 0.0, 0.0)
+        means = mean.to(compute).unbind()
+        # The non-finite elements take their tensor's mean: the extremes are then those of the
+        # finite elements, exactly, and the deviations from the mean are theirs alone. The
+        # deviations are taken in a second pass, not as E[x²] - mean², which loses every digit
+        # of a float32 tensor whose spread is small against its mean.
+        codes.clamp_(max=1.0)
+        extremes = []
+        squares = []
+        for f, c, m, out in zip(values, code, means, signs, strict=True):
+            torch.addcmul(f, c, m, out=out)
+            extremes.append(torch.stack(torch.aminmax(out)))
+            out.sub_(m)
+            squares.append(torch.dot(out, out))
+        low, high = torch.stack(extremes).double().unbind(1)
+        squared = torch.stack(squares).double()
+        return torch.stack(
+            [counts, total, squared, absolute, nonzero, nans, infs, -low, high], dim=1
         )
 
     def histograms(self, tensors: Sequence[torch.Tensor], bins: Bins) -> torch.Tensor:
         """Each tensor's counts in `bins`: (n, bins.count) float64 on the first tensor's device.
 
-        One scatter-add per (device, dtype) group: each element's bin is offset by its tensor's
-        position, and non-finite elements go to a last bin that is dropped.
+        Per (device, dtype) group, every element's bin, offset by its tensor's position among
+        the group's, is counted in one pass; non-finite elements go to a last bin, dropped.
         """
         if not tensors:
             return torch.empty((0, bins.count), dtype=torch.float64)
         device = tensors[0].device
         out = torch.zeros((len(tensors), bins.count), dtype=torch.float64, device=device)
-        groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
-        for i, tensor in enumerate(tensors):
-            if tensor.numel():
-                groups.setdefault((tensor.device, tensor.dtype), []).append(i)
         scale = bins.count / (bins.high - bins.low)
-        for (group_device, dtype), index in groups.items():
-            buf, sizes = self._flat([tensors[i] for i in index], dtype)
-            k = len(sizes)
-            position = (buf - bins.low) * scale
-            # Non-finite elements: NaN stays NaN through floor and clamp; send both to bin k*B.
-            marker = torch.nan_to_num(buf - torch.nan_to_num(buf, 0.0, 0.0, 0.0), 1.0, 1.0, 1.0)
-            position = position.floor_().clamp_(0, bins.count - 1).nan_to_num_(0.0)
-            offsets = torch.repeat_interleave(
-                torch.arange(k, device=group_device, dtype=buf.dtype) * bins.count,
-                _to(group_device, sizes),
-                output_size=buf.numel(),
-            )
-            slot = position + offsets
-            slot = slot + marker * (k * bins.count - slot)
-            # scatter_add_, not bincount: bincount reads its input's maximum back to the host.
-            counts = torch.zeros(k * bins.count + 1, dtype=buf.dtype, device=group_device)
-            counts.scatter_add_(0, slot.long(), torch.ones_like(slot))
+        for (group_device, dtype), index in _groups(tensors).items():
+            group = [tensors[i].detach().reshape(-1) for i in index]
+            sizes = [t.numel() for t in group]
+            k = len(group)
+            compute = _compute_dtype(dtype)
+            slots = self._workspace(group_device, compute, sum(sizes))[0]
+            for i, (t, (a, b)) in enumerate(zip(group, _bounds(sizes), strict=True)):
+                torch.mul(t, scale, out=slots[a:b])
+            slots.sub_(bins.low * scale).floor_().clamp_(0, bins.count - 1)
+            for i, (t, (a, b)) in enumerate(zip(group, _bounds(sizes), strict=True)):
+                # + 0 * t: NaN where t is not finite (clamping took infinities to the edges).
+                slots[a:b].add_(t, alpha=0.0).add_(i * bins.count)
+            slots.nan_to_num_(k * bins.count)
+            if group_device.type == "cpu":
+                # bincount reads its input's maximum: free on the CPU, a host wait elsewhere.
+                counts = torch.bincount(slots.to(torch.int32), minlength=k * bins.count + 1)
+            else:
+                counts = torch.zeros(k * bins.count + 1, dtype=compute, device=group_device)
+                counts.scatter_add_(0, slots.long(), torch.ones_like(slots))
             rows = counts[: k * bins.count].view(k, bins.count).to(torch.float64)
-            target = _to(device, index)
-            out.index_copy_(0, target, rows.to(device, non_blocking=True))
+            out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
         return out
+
+
+def _groups(tensors: Sequence[torch.Tensor]) -> dict[tuple[torch.device, torch.dtype], list[int]]:
+    """The positions of the non-empty tensors, by (device, dtype)."""
+    groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
+    for i, tensor in enumerate(tensors):
+        if tensor.numel():
+            groups.setdefault((tensor.device, tensor.dtype), []).append(i)
+    return groups
+
+
+def _bounds(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """Each tensor's [start, end) in the flattened buffer."""
+    ends = list(accumulate(sizes))
+    return [(end - size, end) for size, end in zip(sizes, ends, strict=True)]
 
 
 def torch_stats(
