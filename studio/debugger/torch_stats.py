@@ -37,6 +37,9 @@ __all__ = ["PendingStats", "TensorStats", "torch_histograms", "torch_stats"]
 
 _INF = float("inf")
 _ROWS = 3
+# Tensors are laid out in blocks of _BLOCK elements; a few layouts are kept.
+_BLOCK = 256
+_LAYOUTS = 16
 
 
 def _to(device: torch.device, values: list[int], dtype: torch.dtype = torch.int64) -> torch.Tensor:
@@ -51,6 +54,46 @@ def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64
 
 
+class _Layout:
+    """Where each tensor of a group lies in the flattened workspace: at a block boundary, its
+    last block padded with NaN, so that every reduction is a whole-workspace operation over
+    (blocks, _BLOCK) followed by a reduction of the small per-block results by owner."""
+
+    def __init__(self, sizes: tuple[int, ...], device: torch.device) -> None:
+        padded = [-(-size // _BLOCK) * _BLOCK for size in sizes]
+        self.sizes = sizes
+        self.starts = [end - size for size, end in zip(padded, accumulate(padded), strict=True)]
+        self.padded = padded
+        self.total = sum(padded)
+        self.blocks = self.total // _BLOCK
+        owners = [i for i, size in enumerate(padded) for _ in range(size // _BLOCK)]
+        self.owner = _to(device, owners)
+        self.counts = _to(device, list(sizes), torch.float64)
+        self.pads = _to(device, [p - s for p, s in zip(padded, sizes, strict=True)], torch.float64)
+        self.nan = torch.full((1,), float("nan"), device=device)
+
+    def fill(self, row: torch.Tensor, tensors: Sequence[torch.Tensor]) -> None:
+        """Copy the tensors into `row` at their places, NaN into the pads: one operation."""
+        targets: list[torch.Tensor] = []
+        sources: list[torch.Tensor] = []
+        for tensor, start, size, padded in zip(
+            tensors, self.starts, self.sizes, self.padded, strict=True
+        ):
+            targets.append(row[start : start + size])
+            sources.append(tensor.detach().reshape(-1))
+            if padded > size:
+                targets.append(row[start + size : start + padded])
+                sources.append(self.nan.expand(padded - size))
+        torch._foreach_copy_(targets, sources)
+
+    def segments(self, partial: torch.Tensor) -> torch.Tensor:
+        """(rows, blocks) per-block sums -> (rows, tensors) float64 per-tensor sums."""
+        out = torch.zeros(
+            (partial.shape[0], len(self.sizes)), dtype=torch.float64, device=partial.device
+        )
+        return out.index_add_(1, self.owner, partial.to(torch.float64))
+
+
 class TensorStats:
     """Computes raw statistics and histograms of tensor lists, reusing its device workspaces.
 
@@ -60,6 +103,7 @@ class TensorStats:
 
     def __init__(self) -> None:
         self._workspaces: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
+        self._layouts: dict[tuple[torch.device, tuple[int, ...]], _Layout] = {}
 
     def _workspace(self, device: torch.device, dtype: torch.dtype, n: int) -> torch.Tensor:
         key = (device, dtype)
@@ -68,6 +112,15 @@ class TensorStats:
             space = torch.empty((_ROWS, n), dtype=dtype, device=device)
             self._workspaces[key] = space
         return space[:, :n]
+
+    def _layout(self, tensors: Sequence[torch.Tensor], device: torch.device) -> _Layout:
+        key = (device, tuple(t.numel() for t in tensors))
+        layout = self._layouts.get(key)
+        if layout is None:
+            if len(self._layouts) >= _LAYOUTS:  # varying shapes (activations): keep a few
+                self._layouts.pop(next(iter(self._layouts)))
+            layout = self._layouts[key] = _Layout(key[1], device)
+        return layout
 
     def raw(self, tensors: Sequence[torch.Tensor]) -> torch.Tensor:
         """The (n, RAW) float64 raw figures of `tensors`, on the first tensor's device.
@@ -90,66 +143,43 @@ class TensorStats:
             out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
         return out
 
-    def _flat(
-        self, tensors: Sequence[torch.Tensor], compute: torch.dtype, out: torch.Tensor
-    ) -> torch.Tensor:
-        """The tensors flattened into one buffer of the compute dtype: one of them as it is,
-        several copied into `out`."""
-        flat = [t.detach().reshape(-1) for t in tensors]
-        if len(flat) == 1 and flat[0].dtype == compute:
-            return flat[0]
-        if all(t.dtype == compute for t in flat):
-            return torch.cat(flat, out=out)
-        for part, target in zip(flat, torch.split(out, [t.numel() for t in flat]), strict=True):
-            target.copy_(part)
-        return out
-
     def _group_raw(
         self, tensors: Sequence[torch.Tensor], device: torch.device, dtype: torch.dtype
     ) -> torch.Tensor:
-        sizes = [t.numel() for t in tensors]
-        compute = _compute_dtype(dtype)
-        space = self._workspace(device, compute, sum(sizes))
-        finite, codes, scratch = space[0], space[1], space[2]
-        buf = self._flat(tensors, compute, scratch)
+        layout = self._layout(tensors, device)
+        space = self._workspace(device, _compute_dtype(dtype), layout.total)
+        # The copy's row is reused as scratch once read: `fill` writes its pads at every call.
+        finite, codes, scratch = space.unbind()
+        layout.fill(scratch, tensors)
+        buf = scratch
+        blocks = (layout.blocks, _BLOCK)
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
-        # buf - finite: 0 where finite, NaN where NaN, ±inf where infinite; coded 0, 1, 2.
+        # buf - finite: 0 where finite, NaN where NaN (and in the pads), ±inf where infinite;
+        # coded 0, 1, 2: the codes sum to nans + 2 infs, their squares to nans + 4 infs.
         torch.sub(buf, finite, out=codes).nan_to_num_(1.0, 2.0, 2.0)
-        torch.sign(finite, out=scratch)  # buf is read for the last time above
-        bounds = _bounds(sizes)
-        values = [finite[a:b] for a, b in bounds]
-        code = [codes[a:b] for a, b in bounds]
-        signs = [scratch[a:b] for a, b in bounds]
-        # One reduction per tensor for its sum and its codes' sum (two rows of the workspace).
-        sums = torch.stack([space[:2, a:b].sum(1) for a, b in bounds])
-        dots = torch.stack(
-            [
-                torch.stack([torch.dot(f, s), torch.dot(s, s), torch.dot(c, c)])
-                for f, s, c in zip(values, signs, code, strict=True)
-            ]
-        )
-        total, coded = sums.double().unbind(1)
-        absolute, nonzero, coded_sq = dots.double().unbind(1)
-        # codes: NaN 1, infinity 2: sum = nans + 2 infs, sum of squares = nans + 4 infs.
+        torch.abs(finite, out=scratch)  # the copy is read for the last time above
+        first = layout.segments(space[:3].view(3, *blocks).sum(2))
+        scratch.sign_()
+        codes.square_()
+        second = layout.segments(space[1:3].view(2, *blocks).sum(2))
+        total, coded, absolute = first.unbind()
+        coded_sq, nonzero = second.unbind()
         infs = (coded_sq - coded) / 2
-        nans = coded - 2 * infs
-        counts = _to(device, sizes, torch.float64)
+        nans = coded - 2 * infs - layout.pads
+        counts = layout.counts
         mean = torch.nan_to_num(total / (counts - nans - infs), 0.0, 0.0, 0.0)
-        means = mean.to(compute).unbind()
-        # The non-finite elements take their tensor's mean: the extremes are then those of the
-        # finite elements, exactly, and the deviations from the mean are theirs alone. The
-        # deviations are taken in a second pass, not as E[x²] - mean², which loses every digit
+        mean_by_block = mean.to(finite.dtype).index_select(0, layout.owner)[:, None]
+        # The non-finite elements (and the pads) take their tensor's mean: the extremes are
+        # then those of the finite elements, exactly, and the deviations from the mean are
+        # theirs alone, taken in a second pass, not as E[x²] - mean², which loses every digit
         # of a float32 tensor whose spread is small against its mean.
         codes.clamp_(max=1.0)
-        extremes = []
-        squares = []
-        for f, c, m, out in zip(values, code, means, signs, strict=True):
-            torch.addcmul(f, c, m, out=out)
-            extremes.append(torch.stack(torch.aminmax(out)))
-            out.sub_(m)
-            squares.append(torch.dot(out, out))
-        low, high = torch.stack(extremes).double().unbind(1)
-        squared = torch.stack(squares).double()
+        substituted = scratch.view(blocks)
+        torch.addcmul(finite.view(blocks), codes.view(blocks), mean_by_block, out=substituted)
+        low = _segment_extreme(layout, substituted.amin(1), "amin")
+        high = _segment_extreme(layout, substituted.amax(1), "amax")
+        substituted.sub_(mean_by_block).square_()
+        squared = layout.segments(substituted.sum(1)[None])[0]
         return torch.stack(
             [counts, total, squared, absolute, nonzero, nans, infs, -low, high], dim=1
         )
@@ -158,7 +188,8 @@ class TensorStats:
         """Each tensor's counts in `bins`: (n, bins.count) float64 on the first tensor's device.
 
         Per (device, dtype) group, every element's bin, offset by its tensor's position among
-        the group's, is counted in one pass; non-finite elements go to a last bin, dropped.
+        the group's, is counted in one pass; non-finite elements (and the pads) go to a last
+        bin, dropped.
         """
         if not tensors:
             return torch.empty((0, bins.count), dtype=torch.float64)
@@ -166,27 +197,35 @@ class TensorStats:
         out = torch.zeros((len(tensors), bins.count), dtype=torch.float64, device=device)
         scale = bins.count / (bins.high - bins.low)
         for (group_device, dtype), index in _groups(tensors).items():
-            group = [tensors[i].detach().reshape(-1) for i in index]
-            sizes = [t.numel() for t in group]
+            group = [tensors[i] for i in index]
             k = len(group)
-            compute = _compute_dtype(dtype)
-            slots = self._workspace(group_device, compute, sum(sizes))[0]
-            for i, (t, (a, b)) in enumerate(zip(group, _bounds(sizes), strict=True)):
-                torch.mul(t, scale, out=slots[a:b])
+            layout = self._layout(group, group_device)
+            space = self._workspace(group_device, _compute_dtype(dtype), layout.total)
+            buf, slots = space[2], space[0]
+            layout.fill(buf, group)
+            torch.mul(buf, scale, out=slots)
             slots.sub_(bins.low * scale).floor_().clamp_(0, bins.count - 1)
-            for i, (t, (a, b)) in enumerate(zip(group, _bounds(sizes), strict=True)):
-                # + 0 * t: NaN where t is not finite (clamping took infinities to the edges).
-                slots[a:b].add_(t, alpha=0.0).add_(i * bins.count)
+            # + 0 * buf: NaN where buf is not finite (clamping took infinities to the edges).
+            slots.add_(buf, alpha=0.0)
+            offsets = (layout.owner * bins.count).to(slots.dtype)[:, None]
+            slots.view(layout.blocks, _BLOCK).add_(offsets)
             slots.nan_to_num_(k * bins.count)
             if group_device.type == "cpu":
                 # bincount reads its input's maximum: free on the CPU, a host wait elsewhere.
                 counts = torch.bincount(slots.to(torch.int32), minlength=k * bins.count + 1)
             else:
-                counts = torch.zeros(k * bins.count + 1, dtype=compute, device=group_device)
+                counts = torch.zeros(k * bins.count + 1, dtype=slots.dtype, device=group_device)
                 counts.scatter_add_(0, slots.long(), torch.ones_like(slots))
             rows = counts[: k * bins.count].view(k, bins.count).to(torch.float64)
             out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
         return out
+
+
+def _segment_extreme(layout: _Layout, per_block: torch.Tensor, reduce: str) -> torch.Tensor:
+    """Each tensor's extreme of its blocks' extremes, in float64."""
+    start = _INF if reduce == "amin" else -_INF
+    out = torch.full((len(layout.sizes),), start, dtype=torch.float64, device=per_block.device)
+    return out.scatter_reduce_(0, layout.owner, per_block.to(torch.float64), reduce)
 
 
 def _groups(tensors: Sequence[torch.Tensor]) -> dict[tuple[torch.device, torch.dtype], list[int]]:
@@ -196,12 +235,6 @@ def _groups(tensors: Sequence[torch.Tensor]) -> dict[tuple[torch.device, torch.d
         if tensor.numel():
             groups.setdefault((tensor.device, tensor.dtype), []).append(i)
     return groups
-
-
-def _bounds(sizes: Sequence[int]) -> list[tuple[int, int]]:
-    """Each tensor's [start, end) in the flattened buffer."""
-    ends = list(accumulate(sizes))
-    return [(end - size, end) for size, end in zip(sizes, ends, strict=True)]
 
 
 def torch_stats(

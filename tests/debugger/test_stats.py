@@ -218,3 +218,19 @@ def test_the_statistics_import_without_the_server_stack() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_tensors_across_several_blocks_with_non_finite_values_far_from_zero() -> None:
+    # Sizes around the workspace's block size (256): every element and every pad must count
+    # where it belongs; values far from 0 make a non-finite element taken for 0 visible in
+    # the extremes, and a deviation taken from 0 visible in the std.
+    rng = np.random.default_rng(5)
+    arrays = [(100 + rng.normal(size=size)).astype(np.float32) for size in (255, 256, 257, 1000)]
+    arrays.append(np.array([-7.5], dtype=np.float32))
+    arrays[0][254], arrays[1][0], arrays[2][256], arrays[3][[0, 511, 999]] = nan, inf, -inf, nan
+    arrays[3][300] = inf
+    tensors = [torch.from_numpy(a) for a in arrays]
+    check(torch_stats(tensors), arrays, rtol=1e-5)
+    bins = Bins(98.0, 102.0, 8)
+    want = np.stack([brute_histogram(a, bins) for a in arrays])
+    np.testing.assert_array_equal(torch_histograms(tensors, bins), want)
