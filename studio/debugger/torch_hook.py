@@ -293,8 +293,7 @@ class TorchHook:
         started = time.perf_counter()
         names = [n for n, _ in kept]
         tensors = [t for _, t in kept]
-        raw = self._computer.raw(tensors)
-        hist = self._computer.histograms(tensors, self.bins) if self.bins is not None else None
+        raw, hist = self._computer.summarise(tensors, self.bins)
         capture.add(names, raw, hist)
         if self.flight is not None:
             self.flight.keep(mode, capture.step, names, tensors)

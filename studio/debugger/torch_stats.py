@@ -40,6 +40,7 @@ _ROWS = 3
 # Tensors are laid out in blocks of _BLOCK elements; a few layouts are kept.
 _BLOCK = 256
 _LAYOUTS = 16
+_INF_CODE = 2.0**-9
 
 
 def _to(device: torch.device, values: list[int], dtype: torch.dtype = torch.int64) -> torch.Tensor:
@@ -71,6 +72,15 @@ class _Layout:
         self.counts = _to(device, list(sizes), torch.float64)
         self.pads = _to(device, [p - s for p, s in zip(padded, sizes, strict=True)], torch.float64)
         self.nan = torch.full((1,), float("nan"), device=device)
+        self._bin_offsets: dict[int, torch.Tensor] = {}
+
+    def bin_offsets(self, bins: int) -> torch.Tensor:
+        """(blocks, 1) int32: the first bin of each block's tensor, with `bins` bins each."""
+        offsets = self._bin_offsets.get(bins)
+        if offsets is None:
+            offsets = (self.owner * bins).to(torch.int32)[:, None]
+            self._bin_offsets[bins] = offsets
+        return offsets
 
     def fill(self, row: torch.Tensor, tensors: Sequence[torch.Tensor]) -> None:
         """Copy the tensors into `row` at their places, NaN into the pads: one operation."""
@@ -105,11 +115,13 @@ class TensorStats:
         self._workspaces: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
         self._layouts: dict[tuple[torch.device, tuple[int, ...]], _Layout] = {}
 
-    def _workspace(self, device: torch.device, dtype: torch.dtype, n: int) -> torch.Tensor:
+    def _workspace(
+        self, device: torch.device, dtype: torch.dtype, n: int, rows: int = _ROWS
+    ) -> torch.Tensor:
         key = (device, dtype)
         space = self._workspaces.get(key)
         if space is None or space.shape[1] < n:
-            space = torch.empty((_ROWS, n), dtype=dtype, device=device)
+            space = torch.empty((rows, n), dtype=dtype, device=device)
             self._workspaces[key] = space
         return space[:, :n]
 
@@ -127,25 +139,49 @@ class TensorStats:
 
         Nothing here waits for the device: the answer is a device tensor still being computed.
         """
+        return self.summarise(tensors)[0]
+
+    def histograms(self, tensors: Sequence[torch.Tensor], bins: Bins) -> torch.Tensor:
+        """Each tensor's counts in `bins`: (n, bins.count) float64 on the first tensor's device."""
+        hist = self.summarise(tensors, bins)[1]
+        assert hist is not None
+        return hist
+
+    def summarise(
+        self, tensors: Sequence[torch.Tensor], bins: Bins | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The (n, RAW) raw figures of `tensors` and, with `bins`, their (n, bins.count)
+        histograms: float64, on the first tensor's device, computed together (the histograms
+        reuse the statistics' copy of the tensors and their non-finite indicators)."""
+        width = bins.count if bins is not None else 0
         if not tensors:
-            return torch.empty((0, RAW), dtype=torch.float64)
+            empty = torch.empty((0, width), dtype=torch.float64)
+            return torch.empty((0, RAW), dtype=torch.float64), empty if bins else None
         device = tensors[0].device
         groups = _groups(tensors)
         if len(groups) == 1 and len(next(iter(groups.values()))) == len(tensors):
             (group_device, dtype), _ = next(iter(groups.items()))
-            return self._group_raw(tensors, group_device, dtype)
+            return self._group(tensors, group_device, dtype, bins)
         out = torch.zeros((len(tensors), RAW), dtype=torch.float64, device=device)
+        hist = torch.zeros((len(tensors), width), dtype=torch.float64, device=device)
         empty = [i for i, tensor in enumerate(tensors) if not tensor.numel()]
         if empty:
             out[_to(device, empty), 7:] = -_INF
         for (group_device, dtype), index in groups.items():
-            rows = self._group_raw([tensors[i] for i in index], group_device, dtype)
-            out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
-        return out
+            rows, counts = self._group([tensors[i] for i in index], group_device, dtype, bins)
+            target = _to(device, index)
+            out.index_copy_(0, target, rows.to(device, non_blocking=True))
+            if counts is not None:
+                hist.index_copy_(0, target, counts.to(device, non_blocking=True))
+        return out, hist if bins else None
 
-    def _group_raw(
-        self, tensors: Sequence[torch.Tensor], device: torch.device, dtype: torch.dtype
-    ) -> torch.Tensor:
+    def _group(
+        self,
+        tensors: Sequence[torch.Tensor],
+        device: torch.device,
+        dtype: torch.dtype,
+        bins: Bins | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         layout = self._layout(tensors, device)
         space = self._workspace(device, _compute_dtype(dtype), layout.total)
         # The copy's row is reused as scratch once read: `fill` writes its pads at every call.
@@ -155,17 +191,18 @@ class TensorStats:
         blocks = (layout.blocks, _BLOCK)
         torch.nan_to_num(buf, 0.0, 0.0, 0.0, out=finite)
         # buf - finite: 0 where finite, NaN where NaN (and in the pads), ±inf where infinite;
-        # coded 0, 1, 2: the codes sum to nans + 2 infs, their squares to nans + 4 infs.
-        torch.sub(buf, finite, out=codes).nan_to_num_(1.0, 2.0, 2.0)
+        # coded 0, 1 and 2**-9: a block's codes sum exactly to nans + infs / 512 (a block has
+        # fewer than 512 elements), which the block's floor and remainder split.
+        torch.sub(buf, finite, out=codes).nan_to_num_(1.0, _INF_CODE, _INF_CODE)
         torch.abs(finite, out=scratch)  # the copy is read for the last time above
-        first = layout.segments(space[:3].view(3, *blocks).sum(2))
+        partial = space.view(3, *blocks).sum(2)
+        nans_by_block = partial[1].floor()
+        infs_by_block = (partial[1] - nans_by_block) / _INF_CODE
+        first = layout.segments(torch.stack([partial[0], nans_by_block, infs_by_block, partial[2]]))
         scratch.sign_()
-        codes.square_()
-        second = layout.segments(space[1:3].view(2, *blocks).sum(2))
-        total, coded, absolute = first.unbind()
-        coded_sq, nonzero = second.unbind()
-        infs = (coded_sq - coded) / 2
-        nans = coded - 2 * infs - layout.pads
+        nonzero = layout.segments(scratch.view(blocks).sum(1)[None])[0]
+        total, nans, infs, absolute = first.unbind()
+        nans = nans - layout.pads
         counts = layout.counts
         mean = torch.nan_to_num(total / (counts - nans - infs), 0.0, 0.0, 0.0)
         mean_by_block = mean.to(finite.dtype).index_select(0, layout.owner)[:, None]
@@ -173,52 +210,45 @@ class TensorStats:
         # then those of the finite elements, exactly, and the deviations from the mean are
         # theirs alone, taken in a second pass, not as E[x²] - mean², which loses every digit
         # of a float32 tensor whose spread is small against its mean.
-        codes.clamp_(max=1.0)
+        outside = codes.ceil_()  # 1 where not finite or a pad
         substituted = scratch.view(blocks)
-        torch.addcmul(finite.view(blocks), codes.view(blocks), mean_by_block, out=substituted)
+        torch.addcmul(finite.view(blocks), outside.view(blocks), mean_by_block, out=substituted)
         low = _segment_extreme(layout, substituted.amin(1), "amin")
         high = _segment_extreme(layout, substituted.amax(1), "amax")
         substituted.sub_(mean_by_block).square_()
         squared = layout.segments(substituted.sum(1)[None])[0]
-        return torch.stack(
-            [counts, total, squared, absolute, nonzero, nans, infs, -low, high], dim=1
-        )
+        rows = torch.stack([counts, total, squared, absolute, nonzero, nans, infs, -low, high], 1)
+        if bins is None:
+            return rows, None
+        index = self._workspace(device, torch.int32, layout.total, rows=1)[0]
+        return rows, _histograms(layout, finite, outside, scratch, index, bins)
 
-    def histograms(self, tensors: Sequence[torch.Tensor], bins: Bins) -> torch.Tensor:
-        """Each tensor's counts in `bins`: (n, bins.count) float64 on the first tensor's device.
 
-        Per (device, dtype) group, every element's bin, offset by its tensor's position among
-        the group's, is counted in one pass; non-finite elements (and the pads) go to a last
-        bin, dropped.
-        """
-        if not tensors:
-            return torch.empty((0, bins.count), dtype=torch.float64)
-        device = tensors[0].device
-        out = torch.zeros((len(tensors), bins.count), dtype=torch.float64, device=device)
-        scale = bins.count / (bins.high - bins.low)
-        for (group_device, dtype), index in _groups(tensors).items():
-            group = [tensors[i] for i in index]
-            k = len(group)
-            layout = self._layout(group, group_device)
-            space = self._workspace(group_device, _compute_dtype(dtype), layout.total)
-            buf, slots = space[2], space[0]
-            layout.fill(buf, group)
-            torch.mul(buf, scale, out=slots)
-            slots.sub_(bins.low * scale).floor_().clamp_(0, bins.count - 1)
-            # + 0 * buf: NaN where buf is not finite (clamping took infinities to the edges).
-            slots.add_(buf, alpha=0.0)
-            offsets = (layout.owner * bins.count).to(slots.dtype)[:, None]
-            slots.view(layout.blocks, _BLOCK).add_(offsets)
-            slots.nan_to_num_(k * bins.count)
-            if group_device.type == "cpu":
-                # bincount reads its input's maximum: free on the CPU, a host wait elsewhere.
-                counts = torch.bincount(slots.to(torch.int32), minlength=k * bins.count + 1)
-            else:
-                counts = torch.zeros(k * bins.count + 1, dtype=slots.dtype, device=group_device)
-                counts.scatter_add_(0, slots.long(), torch.ones_like(slots))
-            rows = counts[: k * bins.count].view(k, bins.count).to(torch.float64)
-            out.index_copy_(0, _to(device, index), rows.to(device, non_blocking=True))
-        return out
+def _histograms(
+    layout: _Layout,
+    finite: torch.Tensor,
+    outside: torch.Tensor,
+    slots: torch.Tensor,
+    index: torch.Tensor,
+    bins: Bins,
+) -> torch.Tensor:
+    """The (tensors, bins.count) float64 counts: each element's bin, offset by its tensor's
+    position, counted in one pass; the elements `outside` (non-finite, pads) are sent past the
+    last tensor's bins, and dropped."""
+    k = len(layout.sizes)
+    dump = k * bins.count
+    scale = bins.count / (bins.high - bins.low)
+    torch.sub(finite, bins.low, out=slots).mul_(scale).clamp_(0, bins.count - 1)
+    slots.add_(outside, alpha=dump)
+    index.copy_(slots)  # truncated: the floor of these non-negative positions
+    index.view(layout.blocks, _BLOCK).add_(layout.bin_offsets(bins.count))
+    if slots.device.type == "cpu":
+        # bincount reads its input's maximum: free on the CPU, a host wait elsewhere.
+        counts = torch.bincount(index, minlength=dump)
+    else:
+        counts = torch.zeros(2 * dump, dtype=slots.dtype, device=slots.device)
+        counts.scatter_add_(0, index.long(), torch.ones_like(slots))
+    return counts[:dump].view(k, bins.count).to(torch.float64)
 
 
 def _segment_extreme(layout: _Layout, per_block: torch.Tensor, reduce: str) -> torch.Tensor:
@@ -265,8 +295,7 @@ class PendingStats:
         histogram_bins: Bins | None = None,
     ) -> None:
         computer = computer or TensorStats()
-        raw = computer.raw(tensors)
-        hist = computer.histograms(tensors, histogram_bins) if histogram_bins else None
+        raw, hist = computer.summarise(tensors, histogram_bins)
         self._event: torch.cuda.Event | None = None
         if raw.is_cuda:
             self._raw = torch.empty(raw.shape, dtype=raw.dtype, pin_memory=True)
