@@ -164,9 +164,9 @@ class TensorStats:
             return self._group(tensors, group_device, dtype, bins)
         out = torch.zeros((len(tensors), RAW), dtype=torch.float64, device=device)
         hist = torch.zeros((len(tensors), width), dtype=torch.float64, device=device)
-        empty = [i for i, tensor in enumerate(tensors) if not tensor.numel()]
-        if empty:
-            out[_to(device, empty), 7:] = -_INF
+        missing = [i for i, tensor in enumerate(tensors) if not tensor.numel()]
+        if missing:
+            out[_to(device, missing), 7:] = -_INF
         for (group_device, dtype), index in groups.items():
             rows, counts = self._group([tensors[i] for i in index], group_device, dtype, bins)
             target = _to(device, index)
