@@ -1,15 +1,26 @@
 """The debugger's tensor statistics on torch tensors, computed where the tensors live.
 
-`TensorStats.raw(tensors)` reduces a list of tensors to their raw figures (`stats.RAW` columns)
-with no host synchronisation, batched per (device, dtype) group: the group's tensors are
-flattened into one buffer; a few element-wise operations over the whole buffer write, one after
-the other into a reused two-row workspace, the finite values (non-finite ones made 0), their
-signs, NaN and infinity indicators and the values filled for a minimum and for a maximum; each
-tensor's slice of a row is reduced in one operation (a sum, a dot product, an extreme). A
-second pass takes the squared deviations from each tensor's mean, for a standard deviation
-that keeps its digits. Only floating-point element-wise operations are used: on the CPU build,
-comparisons into boolean tensors (`isfinite`, `x == 0`) and their sums are five to fifteen
-times slower than `nan_to_num`, `sign` and a float sum (measured, one thread).
+`TensorStats.summarise(tensors, bins)` reduces a list of tensors to their raw figures
+(`stats.RAW` columns) and, optionally, their histograms, with no host synchronisation, batched
+per (device, dtype) group. The group's tensors are copied, in one `_foreach_copy_`, into a
+reused three-row workspace, each at a boundary of 256-element blocks with its last block padded
+with NaN (`_Layout`). Every later operation is then over the whole workspace, whatever the
+number of tensors: a dozen element-wise passes write the finite values (non-finite ones made 0),
+codes of the NaNs and infinities, magnitudes, signs, and the finite values with the non-finite
+ones (and the pads) replaced by their tensor's mean, so that the extremes and the squared
+deviations from the mean (a second pass, for a standard deviation that keeps its digits) are
+those of the finite elements; each pass is reduced per block over a (blocks, 256) view, and the
+few per-block figures per tensor with one `index_add_` or `scatter_reduce_` by block owner.
+Per-tensor operations cost a few microseconds each in PyTorch's dispatch, more than a pass
+over a small tensor: the MLP's twelve tensors cost about as much as one tensor of all their
+elements. Only floating-point element-wise operations are used: on the CPU build, comparisons
+into boolean tensors (`isfinite`, `x == 0`) and their sums are five to fifteen times slower
+than `nan_to_num`, `sign` and a float sum (measured, one thread).
+
+The histograms reuse the finite values and the non-finite indicators: each element's bin
+(clamped into the edge bins), offset by its tensor's position, is counted by one `bincount` on
+the CPU (which reads its input's maximum: a host wait on a GPU, where a `scatter_add_` counts
+instead); non-finite elements and pads land past the last bin and are dropped.
 
 `PendingStats` is the asynchronous read: it launches the reductions, copies the small result
 into pinned host memory with `non_blocking=True`, records a CUDA event, and only its
@@ -98,10 +109,29 @@ class _Layout:
 
     def segments(self, partial: torch.Tensor) -> torch.Tensor:
         """(rows, blocks) per-block sums -> (rows, tensors) float64 per-tensor sums."""
+        partial = partial.to(torch.float64)
+        if len(self.sizes) == 1:
+            return partial.sum(1, keepdim=True)
         out = torch.zeros(
             (partial.shape[0], len(self.sizes)), dtype=torch.float64, device=partial.device
         )
-        return out.index_add_(1, self.owner, partial.to(torch.float64))
+        return out.index_add_(1, self.owner, partial)
+
+    def maxima(self, partial: torch.Tensor) -> torch.Tensor:
+        """(rows, blocks) per-block maxima -> (rows, tensors) float64 per-tensor maxima."""
+        partial = partial.to(torch.float64)
+        if len(self.sizes) == 1:
+            return partial.amax(1, keepdim=True)
+        out = torch.full(
+            (partial.shape[0], len(self.sizes)), -_INF, dtype=torch.float64, device=partial.device
+        )
+        return out.scatter_reduce_(1, self.owner.expand_as(partial), partial, "amax")
+
+    def by_block(self, values: torch.Tensor) -> torch.Tensor:
+        """(tensors,) -> (blocks, 1): each block's tensor's value."""
+        if len(self.sizes) == 1:
+            return values[:, None]
+        return values.index_select(0, self.owner)[:, None]
 
 
 class TensorStats:
@@ -199,13 +229,12 @@ class TensorStats:
         nans_by_block = partial[1].floor()
         infs_by_block = (partial[1] - nans_by_block) / _INF_CODE
         first = layout.segments(torch.stack([partial[0], nans_by_block, infs_by_block, partial[2]]))
-        scratch.sign_()
-        nonzero = layout.segments(scratch.view(blocks).sum(1)[None])[0]
+        nonzero_by_block = scratch.sign_().view(blocks).sum(1)
         total, nans, infs, absolute = first.unbind()
         nans = nans - layout.pads
         counts = layout.counts
         mean = torch.nan_to_num(total / (counts - nans - infs), 0.0, 0.0, 0.0)
-        mean_by_block = mean.to(finite.dtype).index_select(0, layout.owner)[:, None]
+        mean_by_block = layout.by_block(mean.to(finite.dtype))
         # The non-finite elements (and the pads) take their tensor's mean: the extremes are
         # then those of the finite elements, exactly, and the deviations from the mean are
         # theirs alone, taken in a second pass, not as E[x²] - mean², which loses every digit
@@ -213,11 +242,14 @@ class TensorStats:
         outside = codes.ceil_()  # 1 where not finite or a pad
         substituted = scratch.view(blocks)
         torch.addcmul(finite.view(blocks), outside.view(blocks), mean_by_block, out=substituted)
-        low = _segment_extreme(layout, substituted.amin(1), "amin")
-        high = _segment_extreme(layout, substituted.amax(1), "amax")
-        substituted.sub_(mean_by_block).square_()
-        squared = layout.segments(substituted.sum(1)[None])[0]
-        rows = torch.stack([counts, total, squared, absolute, nonzero, nans, infs, -low, high], 1)
+        extremes = layout.maxima(torch.stack([-substituted.amin(1), substituted.amax(1)]))
+        squares_by_block = substituted.sub_(mean_by_block).square_().sum(1)
+        second = layout.segments(torch.stack([squares_by_block, nonzero_by_block]))
+        squared, nonzero = second.unbind()
+        neg_low, high = extremes.unbind()
+        rows = torch.stack(
+            [counts, total, squared, absolute, nonzero, nans, infs, neg_low, high], 1
+        )
         if bins is None:
             return rows, None
         index = self._workspace(device, torch.int32, layout.total, rows=1)[0]
@@ -249,13 +281,6 @@ def _histograms(
         counts = torch.zeros(2 * dump, dtype=slots.dtype, device=slots.device)
         counts.scatter_add_(0, index.long(), torch.ones_like(slots))
     return counts[:dump].view(k, bins.count).to(torch.float64)
-
-
-def _segment_extreme(layout: _Layout, per_block: torch.Tensor, reduce: str) -> torch.Tensor:
-    """Each tensor's extreme of its blocks' extremes, in float64."""
-    start = _INF if reduce == "amin" else -_INF
-    out = torch.full((len(layout.sizes),), start, dtype=torch.float64, device=per_block.device)
-    return out.scatter_reduce_(0, layout.owner, per_block.to(torch.float64), reduce)
 
 
 def _groups(tensors: Sequence[torch.Tensor]) -> dict[tuple[torch.device, torch.dtype], list[int]]:
