@@ -84,6 +84,9 @@ class _Layout:
         self.pads = _to(device, [p - s for p, s in zip(padded, sizes, strict=True)], torch.float64)
         self.nan = torch.full((1,), float("nan"), device=device)
         self._bin_offsets: dict[int, torch.Tensor] = {}
+        # From the rows `TensorStats._group` gathers (count, sum, absolute sum, NaNs,
+        # infinities, squared deviations, non-zeros, -min, max) to the `RAW` order.
+        self.raw_order = _to(device, [0, 1, 5, 2, 6, 3, 4, 7, 8])
 
     def bin_offsets(self, bins: int) -> torch.Tensor:
         """(blocks, 1) int32: the first bin of each block's tensor, with `bins` bins each."""
@@ -225,15 +228,14 @@ class TensorStats:
         # fewer than 512 elements), which the block's floor and remainder split.
         torch.sub(buf, finite, out=codes).nan_to_num_(1.0, _INF_CODE, _INF_CODE)
         torch.abs(finite, out=scratch)  # the copy is read for the last time above
-        partial = space.view(3, *blocks).sum(2)
+        partial = space.view(3, *blocks).sum(2)  # finite values, codes, magnitudes
         nans_by_block = partial[1].floor()
-        infs_by_block = (partial[1] - nans_by_block) / _INF_CODE
-        first = layout.segments(torch.stack([partial[0], nans_by_block, infs_by_block, partial[2]]))
+        infs_by_block = (partial[1] - nans_by_block).mul_(1 / _INF_CODE)
+        # total, absolute, NaNs (pads counted, then taken off), infinities
+        first = layout.segments(torch.stack([partial[0], partial[2], nans_by_block, infs_by_block]))
         nonzero_by_block = scratch.sign_().view(blocks).sum(1)
-        total, nans, infs, absolute = first.unbind()
-        nans = nans - layout.pads
-        counts = layout.counts
-        mean = torch.nan_to_num(total / (counts - nans - infs), 0.0, 0.0, 0.0)
+        first[2].sub_(layout.pads)
+        mean = torch.nan_to_num(first[0] / (layout.counts - first[2:].sum(0)), 0.0, 0.0, 0.0)
         mean_by_block = layout.by_block(mean.to(finite.dtype))
         # The non-finite elements (and the pads) take their tensor's mean: the extremes are
         # then those of the finite elements, exactly, and the deviations from the mean are
@@ -245,11 +247,8 @@ class TensorStats:
         extremes = layout.maxima(torch.stack([-substituted.amin(1), substituted.amax(1)]))
         squares_by_block = substituted.sub_(mean_by_block).square_().sum(1)
         second = layout.segments(torch.stack([squares_by_block, nonzero_by_block]))
-        squared, nonzero = second.unbind()
-        neg_low, high = extremes.unbind()
-        rows = torch.stack(
-            [counts, total, squared, absolute, nonzero, nans, infs, neg_low, high], 1
-        )
+        table = torch.cat([layout.counts[None], first, second, extremes])
+        rows = table.T.index_select(1, layout.raw_order)
         if bins is None:
             return rows, None
         index = self._workspace(device, torch.int32, layout.total, rows=1)[0]
