@@ -167,7 +167,7 @@ class Updates:
 def _blas_libraries() -> list[Any]:
     # Found once per process: finding the loaded BLAS libraries takes milliseconds, setting
     # their threads afterwards a microsecond (threadpoolctl's `limit` takes several).
-    from threadpoolctl import ThreadpoolController
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
     return list(ThreadpoolController().select(user_api="blas").lib_controllers)
 
