@@ -21,6 +21,7 @@ last in the last, and non-finite values in none.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,15 +117,26 @@ def _as_float(array: npt.ArrayLike) -> npt.NDArray[np.floating]:
     return values.astype(np.float64)
 
 
+def _number_raw(value: float) -> list[float]:
+    """The raw figures (see `RAW`) of a tensor of one number."""
+    if math.isnan(value):
+        return [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, -math.inf, -math.inf]
+    if math.isinf(value):
+        return [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, -math.inf, -math.inf]
+    return [1.0, value, 0.0, abs(value), float(value != 0), 0.0, 0.0, -value, value]
+
+
 def numpy_stats(arrays: Sequence[npt.ArrayLike]) -> npt.NDArray[np.float64]:
     """The statistics of each array, as an (n, len(STATS)) float64 array (see the module).
 
     All the arrays are reduced together, one segment each (`ufunc.reduceat`): a model's
     tensors are many and mostly small, and a dozen numpy calls per tensor would cost more
     than the arithmetic."""
+    values = [_as_float(array) for array in arrays]
+    if all(x.size == 1 for x in values):  # a record of losses alone, the common light one
+        return finish_stats(np.array([_number_raw(float(x[0])) for x in values]).reshape(-1, RAW))
     raw = np.zeros((len(arrays), RAW), dtype=np.float64)
     raw[:, 7:] = -np.inf
-    values = [_as_float(array) for array in arrays]
     sizes = np.array([x.size for x in values], dtype=np.int64)
     raw[:, 0] = sizes
     filled = np.flatnonzero(sizes)  # reduceat cannot reduce an empty segment
