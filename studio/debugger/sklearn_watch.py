@@ -24,10 +24,11 @@ the same rows at every epoch, so that a record needs a forward pass of a few hun
 not of the training set. The training loss is the MLP's own `loss_`; an SGD model reports
 none, so its loss function is evaluated at each epoch on a fixed sample of `LOSS_ROWS` rows
 of X (all of them where there are fewer), drawn once like the probe: on all of X it would
-cost a share of every epoch that grows with the data, where a fixed sample costs a fixed
-product; the same rows at every epoch keep the curve free of sampling noise from epoch to
-epoch, which the loss rules (LossNotDecreasing, Overtraining) compare. The tracer computes
-on one BLAS thread (`one_blas_thread`).
+cost some 4% of every epoch however large X is (a product and the loss on each row, beside
+the epoch's one pass over them), where a fixed sample costs a fixed product; the same rows
+at every epoch keep the curve free of sampling noise from epoch to epoch, which the loss
+rules (LossNotDecreasing, Overtraining) compare. The tracer computes on one BLAS thread
+(`one_blas_thread`).
 
 A rule with the "stop" action ends the training after the epoch (or stage) it fired on;
 the result's `stopped` says so. `run` is a `studio.Run` whose store keeps the records,
