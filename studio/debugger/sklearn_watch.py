@@ -208,7 +208,10 @@ class Interval:
             budget = OVERHEAD * self._training - light
             extra = max(0.0, self._recording - light)
             wanted = math.ceil(extra / budget) if budget > 0 else LONGEST
-            self.every = min(LONGEST, max(1, wanted))
+            # Until a light record has been measured, the next epoch is one, so that the
+            # interval never rests on a light cost of nothing.
+            shortest = 1 if math.isfinite(self._light) else 2
+            self.every = min(LONGEST, max(shortest, wanted))
         if full:
             self._next = step + self.every
 

@@ -66,3 +66,6 @@ def test_every_auto_counts_the_light_records_in_the_3_percent() -> None:
     # Light records that take the whole budget leave full records at the longest interval.
     costly = Interval("auto", total=1000)
     assert full_epochs(costly, range(1, 300), 0.010, 0.0012, 0.0004) == [1, 2, 6, 106, 206]
+    # Records cheap enough for every epoch: the third epoch is still a light one, measured.
+    cheap = Interval("auto", total=8)
+    assert full_epochs(cheap, range(1, 9), 0.010, 0.0001, 0.00005) == [1, 2, 4, 5, 6, 7, 8]
