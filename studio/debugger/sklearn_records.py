@@ -5,8 +5,10 @@ histogram at once), one epoch's parameter updates (`Updates`), and what an epoch
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ __all__ = [
     "Parameter",
     "RecordBuilder",
     "Updates",
+    "one_blas_thread",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -158,3 +161,29 @@ class Updates:
         return [
             (name, update) for (_, name, _), update in zip(parameters, self._updates, strict=True)
         ]
+
+
+@functools.cache
+def _blas_libraries() -> list[Any]:
+    # Found once per process: finding the loaded BLAS libraries takes milliseconds, setting
+    # their threads afterwards a microsecond (threadpoolctl's `limit` takes several).
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return list(ThreadpoolController().select(user_api="blas").lib_controllers)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread inside: a tracer's products are small, and OpenBLAS, for one above
+    its threshold (a 1,797 x 64 x 10 product), wakes its threads, which then spin on the
+    cores the training runs on. An SGD epoch, which uses no BLAS, took twice as long beside
+    them; a tracer's work on one thread costs what it computes and no more."""
+    libraries = _blas_libraries()
+    before = [library.num_threads for library in libraries]
+    for library in libraries:
+        library.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, threads in zip(libraries, before, strict=True):
+            library.set_num_threads(threads)

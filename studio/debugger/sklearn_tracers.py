@@ -250,8 +250,8 @@ class NetworkTracer(_Tracer):
 
 class LinearTracer(_Tracer):
     """An SGD-family estimator's records (see the module). The training loss is the
-    estimator's loss function on the training data at the end of the epoch, without the
-    penalty (`train` holds those rows)."""
+    estimator's loss function at the end of the epoch, without the penalty, on the rows of
+    `train`: `watch` gives a fixed sample of the training data (`sklearn_watch.LOSS_ROWS`)."""
 
     threshold = 0.0
 

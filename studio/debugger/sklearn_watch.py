@@ -22,8 +22,13 @@ The probe batch is `probe_size` rows of `X` drawn once (all of them where there 
 the activations, labels and predictions that the rules read are the model's on those rows,
 the same rows at every epoch, so that a record needs a forward pass of a few hundred rows,
 not of the training set. The training loss is the MLP's own `loss_`; an SGD model reports
-none, so its loss function is evaluated on all of X at each epoch (a product with the
-coefficients, cheaper than the epoch's training).
+none, so its loss function is evaluated at each epoch on a fixed sample of `LOSS_ROWS` rows
+of X (all of them where there are fewer), drawn once like the probe: on all of X it would
+cost some 4% of every epoch however large X is (a product and the loss on each row, beside
+the epoch's one pass over them), where a fixed sample costs a fixed product; the same rows
+at every epoch keep the curve free of sampling noise from epoch to epoch, which the loss
+rules (LossNotDecreasing, Overtraining) compare. The tracer computes on one BLAS thread
+(`one_blas_thread`).
 
 A rule with the "stop" action ends the training after the epoch (or stage) it fired on;
 the result's `stopped` says so. `run` is a `studio.Run` whose store keeps the records,
@@ -47,7 +52,7 @@ from sklearn.utils import _safe_indexing, check_array
 
 from studio.debugger.session import DebugSession
 from studio.debugger.sklearn_boosting import BoostingMonitor
-from studio.debugger.sklearn_records import Batch, EpochRecords
+from studio.debugger.sklearn_records import Batch, EpochRecords, one_blas_thread
 from studio.debugger.sklearn_tracers import LinearTracer, NetworkTracer
 from studio.debugger.stats import Bins
 
@@ -56,11 +61,14 @@ if TYPE_CHECKING:
     from studio.debugger.rules.base import Rule
     from studio.debugger.session import Sink
 
-__all__ = ["Interval", "WatchResult", "watch"]
+__all__ = ["LOSS_ROWS", "Interval", "WatchResult", "watch"]
 
 PROBE_SIZE = 256
 """Rows in the probe batch by default: enough for DeadRelu's 1% activity threshold to mean
 more than "never active", few enough that its forward pass is cheap beside an epoch."""
+
+LOSS_ROWS = 512
+"""Rows of X an SGD model's training loss is evaluated on (see the module)."""
 
 OVERHEAD = 0.03
 """The share of the training time that `every="auto"` allows the full records."""
@@ -134,8 +142,9 @@ def watch(
     result = WatchResult(estimator=estimator, session=session)
     try:
         classes = _classes(estimator, y)
-        probe_rows = _probe_rows(_rows(X), probe_size, random_state)
-        probe = _batch(X, y, classes, probe_rows)
+        if probe_size < 1:
+            raise ValueError(f"probe_size is at least 1, not {probe_size}.")
+        probe = _batch(X, y, classes, _sample_rows(_rows(X), probe_size, random_state))
         validation = _batch(*validation_data, classes) if validation_data is not None else None
         count = None if classes is None else len(classes)
         if family == "boosting":
@@ -147,7 +156,7 @@ def watch(
                     estimator, probe, validation, count, bins
                 )
             else:
-                train = _batch(X, y, classes)
+                train = _batch(X, y, classes, _sample_rows(_rows(X), LOSS_ROWS, random_state))
                 tracer = LinearTracer(estimator, probe, validation, count, train, bins)
             total = int(estimator.max_iter) if epochs is None else epochs
             _epochs(estimator, X, y, total, every, classes, session, tracer, result, fit_params)
@@ -161,9 +170,10 @@ class Interval:
     """Which epochs get a full record (the losses are recorded at every epoch).
 
     `every=N`: the first epoch, then every N-th, and the last. `every="auto"`: the first two
-    epochs, then as often as keeps the full records' cost (the tracer and the rules) under
-    `OVERHEAD` of the training's, and at least every `LONGEST` epochs. The costs are the
-    smallest measured so far, which a busy machine's pauses do not inflate.
+    epochs, then as often as keeps everything `watch` adds to the training (the losses'
+    record at every epoch, and the full records' extra cost) under `OVERHEAD` of the
+    training's time, and at least every `LONGEST` epochs. The costs are the smallest
+    measured so far, which a busy machine's pauses do not inflate.
     """
 
     def __init__(self, every: int | str, total: int) -> None:
@@ -175,23 +185,35 @@ class Interval:
         self._next = 1
         self._training = math.inf
         self._recording = math.inf
+        self._light = math.inf
 
     def due(self, step: int) -> bool:
         if step in (1, self.total):
             return True
         return step >= self._next if self.auto else step % self.every == 0
 
-    def measured(self, step: int, training: float, recording: float) -> None:
-        """The seconds epoch `step`'s training and its full record took."""
+    def measured(self, step: int, training: float, recording: float, full: bool = True) -> None:
+        """The seconds epoch `step`'s training and its record (full or not) took."""
         if not self.auto:
             return
         if step > 1:  # the first epoch makes the model; its record has no updates
             self._training = min(self._training, training)
-            self._recording = min(self._recording, recording)
-        if self._training > 0 and math.isfinite(self._training):
-            wanted = math.ceil(self._recording / (OVERHEAD * self._training))
-            self.every = min(LONGEST, max(1, wanted))
-        self._next = step + self.every
+            if full:
+                self._recording = min(self._recording, recording)
+            else:
+                self._light = min(self._light, recording)
+        if full and self._training > 0 and math.isfinite(self._training):
+            # Per epoch: light + (full - light) / every <= OVERHEAD * training.
+            light = self._light if math.isfinite(self._light) else 0.0
+            budget = OVERHEAD * self._training - light
+            extra = max(0.0, self._recording - light)
+            wanted = math.ceil(extra / budget) if budget > 0 else LONGEST
+            # Until a light record has been measured, the next epoch is one, so that the
+            # interval never rests on a light cost of nothing.
+            shortest = 1 if math.isfinite(self._light) else 2
+            self.every = min(LONGEST, max(shortest, wanted))
+        if full:
+            self._next = step + self.every
 
 
 def _epochs(
@@ -218,12 +240,12 @@ def _epochs(
         else:
             estimator.partial_fit(X, y, **params)
         trained = time.perf_counter()
-        records = tracer.epoch(step, full)
+        with one_blas_thread():
+            records = tracer.epoch(step, full)
         session.submit(records.train)
         if records.eval is not None:
             session.submit(records.eval)
-        if full:
-            interval.measured(step, trained - started, time.perf_counter() - trained)
+        interval.measured(step, trained - started, time.perf_counter() - trained, full)
         result._add(step, records)
         if session.should_stop:
             result.stopped = step < total
@@ -295,9 +317,8 @@ def _rows(X: Any) -> int:
     return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
-def _probe_rows(rows: int, size: int, random_state: int | None) -> npt.NDArray[np.intp]:
-    if size < 1:
-        raise ValueError(f"probe_size is at least 1, not {size}.")
+def _sample_rows(rows: int, size: int, random_state: int | None) -> npt.NDArray[np.intp]:
+    """`size` of `rows` row indices drawn with `random_state`, sorted (all where fewer)."""
     if rows <= size:
         return np.arange(rows)
     return np.sort(np.random.default_rng(random_state).choice(rows, size=size, replace=False))

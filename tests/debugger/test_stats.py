@@ -88,6 +88,14 @@ CASES: dict[str, list[npt.NDArray[np.generic]]] = {
     "booleans": [np.array([True, False, False, True, True])],
     "float64": [np.random.default_rng(1).normal(3, 1e-3, size=999), np.array([1e150, -1e150])],
     "empty_only": [np.zeros(0, dtype=np.float32)],
+    "one_number_each": [
+        np.array([2.5]),
+        np.array([nan]),
+        np.array([-inf], dtype=np.float32),
+        np.array([0.0]),
+        np.array([-3]),
+        np.array([[True]]),
+    ],
 }
 
 
