@@ -17,6 +17,7 @@ training machine with torch and numpy alone needs.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from studio.debugger.rules.base import Rule
 
 __all__ = ["DebugSession", "Sink", "StopTraining"]
+
+STATES_EVERY_S = 1.0
+"""How often, at most, the rules' states go to the sink between findings."""
 
 Listener = Callable[["DebugSession", "StepRecord | None", "Sequence[Finding]"], None]
 
@@ -107,6 +111,7 @@ class DebugSession:
         self._stop: list[Finding] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._states_sent = -math.inf
         self.display = _display(self) if display else None
         # Last: its thread calls `idle`, which needs everything above.
         self.watchdog = Watchdog.start_for(self)
@@ -179,6 +184,17 @@ class DebugSession:
             self.sink.write(None, (), self.states())
             self.sink.close()
 
+    def _states_to_write(
+        self, record: StepRecord | None, new: Sequence[Finding]
+    ) -> list[RuleState]:
+        # The sink keeps each rule's last state; between findings, once a second tells the
+        # panel where the rules stand without building every state at every saved step.
+        now = time.monotonic()
+        if new or record is None or now - self._states_sent >= STATES_EVERY_S:
+            self._states_sent = now
+            return self.states()
+        return []
+
     def _act(self, record: StepRecord | None, new: Sequence[Finding]) -> None:
         stopping = [f for f in new if "stop" in self.engine.rule(f.rule).actions]
         recording = [f for f in new if "record" in self.engine.rule(f.rule).actions]
@@ -195,7 +211,7 @@ class DebugSession:
             except Exception:  # a recording lost must not end the training
                 _logger().exception("The flight recording could not be written.")
         if self.sink is not None:
-            self.sink.write(record, new, self.states())
+            self.sink.write(record, new, self._states_to_write(record, new))
         for listener in list(self.listeners):
             try:
                 listener(self, record, new)
