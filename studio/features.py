@@ -33,7 +33,11 @@ if TYPE_CHECKING:
     from studio.web import Route
 
 # The modules that declare a `FEATURE`, in the order their routes are registered.
-FEATURE_MODULES: tuple[str, ...] = ("studio.tracking.feature", "studio.debugger.feature")
+FEATURE_MODULES: tuple[str, ...] = (
+    "studio.tracking.feature",
+    "studio.debugger.feature",
+    "studio.jobs.feature",
+)
 
 # `hook(session, run_ids)`: `run_ids` is a list of ids or a subquery selecting them.
 RunsDeletedHook = Callable[["Session", Any], None]
