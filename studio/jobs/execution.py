@@ -1,0 +1,139 @@
+"""The contract between the scheduler and the executors that run notebooks.
+
+The scheduler hands an executor a `Launch` (everything one run needs, secrets resolved) and
+gets back an `Execution`: a started run it can watch (`progress`), wait for (`wait`, which
+ends in an `Outcome`) and stop (`cancel`). The executor owns the run's processes, its
+timeout and its outputs in `Launch.output_dir`; the scheduler owns the store.
+
+The papermill runner (`python -m studio.jobs.runner OUTPUT_DIR`) is the same on every
+executor: it reads `launch.json` and `input.ipynb` from OUTPUT_DIR and writes there
+`output.ipynb` (after every cell), `output.html` where asked, `progress.json` (replaced
+atomically at every cell) and `result.json` at the end. The executor redirects its stdout
+and stderr into `job.log`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from studio.jobs.entities import JobStatus, Progress
+
+__all__ = [
+    "HTML_NAME",
+    "INPUT_NAME",
+    "LAUNCH_NAME",
+    "LOG_NAME",
+    "NOTEBOOK_NAME",
+    "PROGRESS_NAME",
+    "RESULT_NAME",
+    "Execution",
+    "Executor",
+    "Launch",
+    "Outcome",
+]
+
+LAUNCH_NAME = "launch.json"
+INPUT_NAME = "input.ipynb"
+NOTEBOOK_NAME = "output.ipynb"
+HTML_NAME = "output.html"
+LOG_NAME = "job.log"
+PROGRESS_NAME = "progress.json"
+RESULT_NAME = "result.json"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One job run, ready to start.
+
+    - `notebook`: the snapshot's JSON text (what runs, not the file as it is now).
+    - `notebook_path`: the original file's absolute path; its folder is the working
+      directory, so relative data files and local modules work.
+    - `environment`: variables to set on top of the executor's own environment, secrets
+      resolved, `STUDIO_RUN_ID` and the store's variables included.
+    - `output_dir`: where the outputs go on the scheduler's machine (`STUDIO_HOME/jobs/<id>`).
+    """
+
+    job_run_id: int
+    run_id: str
+    notebook: str
+    notebook_path: str
+    output_dir: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    kernel_name: str | None = None
+    timeout: float | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    html: bool = False
+
+    def write(self, folder: str | Path) -> None:
+        """Write `launch.json` and `input.ipynb` into `folder`, for the runner."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / INPUT_NAME).write_text(self.notebook, encoding="utf-8")
+        described = {key: value for key, value in asdict(self).items() if key != "notebook"}
+        (folder / LAUNCH_NAME).write_text(json.dumps(described), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Launch:
+        folder = Path(folder)
+        described = json.loads((folder / LAUNCH_NAME).read_text(encoding="utf-8"))
+        return cls(notebook=(folder / INPUT_NAME).read_text(encoding="utf-8"), **described)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended: a final status, and for anything but success a sentence saying why.
+
+    `error_name` is the exception's class name where a cell raised (`ZeroDivisionError`,
+    `SyntaxError`, `StopTraining`, ...), `error_cell` the failing cell's index in the
+    executed notebook, `traceback` plain text (no terminal colours).
+    """
+
+    status: JobStatus
+    error: str | None = None
+    error_name: str | None = None
+    error_cell: int | None = None
+    traceback: str | None = None
+    progress: Progress = field(default_factory=Progress)
+
+
+class Execution(Protocol):
+    """A started run."""
+
+    @property
+    def pid(self) -> int | None:
+        """The runner's process id on `host`, where the scheduler can see it (None on Dask)."""
+
+    @property
+    def pid_started_at(self) -> float | None:
+        """The runner's start time (psutil's `create_time`), so that a reused pid is never
+        taken for it."""
+
+    @property
+    def host(self) -> str:
+        """Where the run's processes are."""
+
+    def progress(self) -> Progress | None:
+        """The latest progress seen, or None before the first cell."""
+
+    async def wait(self) -> Outcome:
+        """Wait for the end, whatever it is; applies the launch's timeout (TIMED_OUT, the
+        whole process tree killed). Never raises for a failing notebook."""
+
+    async def cancel(self) -> None:
+        """Stop the run: its process tree is killed, and `wait()` ends CANCELLED."""
+
+
+class Executor(Protocol):
+    """Starts runs: local processes, or tasks on a Dask cluster."""
+
+    name: str
+
+    async def start(self, launch: Launch) -> Execution:
+        """Start a run; its outputs go to `launch.output_dir`."""
+
+    async def close(self) -> None:
+        """Stop every run still going (each ends CANCELLED) and release what was held."""
