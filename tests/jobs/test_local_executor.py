@@ -90,15 +90,12 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
         "stopped": (["from studio.debugger import StopTraining\nraise StopTraining([])"], {}),
         "no_kernel": (["print('never')"], {"kernel_name": "nosuchkernel"}),
     }
+    launches = [
+        launch_of(write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw)
+        for name, (cells, kw) in cases.items()
+    ]
     executor = LocalExecutor()
-    executions = await asyncio.gather(
-        *(
-            executor.start(
-                launch_of(write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw)
-            )
-            for name, (cells, kw) in cases.items()
-        )
-    )
+    executions = await asyncio.gather(*(executor.start(launch) for launch in launches))
     outcomes = dict(zip(cases, await asyncio.gather(*(e.wait() for e in executions)), strict=True))
     codes = {name: e.returncode for name, e in zip(cases, executions, strict=True)}
     cells = {name: read_notebook(tmp_path / name / NOTEBOOK_NAME).cells for name in cases}
@@ -108,23 +105,27 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
     assert failed.error == "Cell 2 raised ZeroDivisionError: division by zero"
     assert failed.error_name == "ZeroDivisionError"
     assert failed.traceback is not None
-    assert "1 / 0" in failed.traceback and "\x1b" not in failed.traceback
+    assert "1 / 0" in failed.traceback
+    assert "\x1b" not in failed.traceback
     assert failed.progress == Progress(cells_done=2, cells_total=3)
     assert failed.error_cell is not None
     failing = cells["exception"][failed.error_cell]
-    assert failing.source == "1 / 0" and failing.outputs[0].output_type == "error"
+    assert failing.source == "1 / 0"
+    assert failing.outputs[0].output_type == "error"
     assert "before" in "".join(outputs_text(cell) for cell in cells["exception"])
     assert "after" not in "".join(outputs_text(cell) for cell in cells["exception"])
     assert "ZeroDivisionError" in (tmp_path / "exception" / HTML_NAME).read_text()
 
     syntax = outcomes["syntax"]
     assert (syntax.status, syntax.error_name) == (JobStatus.FAILED, "SyntaxError")
-    assert syntax.error is not None and syntax.error.startswith("Cell 2 raised SyntaxError: ")
+    assert syntax.error is not None
+    assert syntax.error.startswith("Cell 2 raised SyntaxError: ")
     assert not (tmp_path / "syntax" / HTML_NAME).exists()
 
     died = outcomes["kernel_died"]
     assert (died.status, died.error) == (JobStatus.FAILED, "The kernel died while running cell 2")
-    assert died.error_cell is not None and "os._exit" in cells["kernel_died"][died.error_cell].source
+    assert died.error_cell is not None
+    assert "os._exit" in cells["kernel_died"][died.error_cell].source
     assert outputs_text(cells["kernel_died"][0]) == "before\n"
 
     stopped = outcomes["stopped"]
@@ -231,7 +232,8 @@ async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_outpu
         "Timed out after 12 s, in cell 3",
     )
     assert timed_out.progress.cells_done == 2
-    assert timed.returncode is not None and timed.returncode < 0
+    assert timed.returncode is not None
+    assert timed.returncode < 0
     assert not any(process_alive(pid, None) for pid in pids_in(tmp_path / "timed"))
     first = read_notebook(tmp_path / "timed_out" / NOTEBOOK_NAME).cells[0]
     assert outputs_text(first) == "started\n"
