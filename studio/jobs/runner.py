@@ -1,6 +1,7 @@
 """The papermill runner: one job run, in a process of its own.
 
     python -m studio.jobs.runner OUTPUT_DIR
+    python -m studio.jobs.runner --html OUTPUT_DIR    (export only: after a run was killed)
 
 It reads the `Launch` that an executor left in OUTPUT_DIR, runs the notebook with papermill
 in the original notebook's folder, and writes beside it what `studio.jobs.execution` lists:
@@ -10,7 +11,9 @@ Every executor runs this same process, so a run fails the same way everywhere.
 
 Its import cost is a job's overhead over a plain papermill run: it imports papermill and
 Studio's standard-library modules only (no store, no server), and nbconvert only to export
-HTML. It needs no database: the scheduler reads its files.
+HTML. It needs no database: the scheduler reads its files. An executor that kills a run
+(timeout, cancel) writes its `result.json` itself, and exports the partial notebook's HTML
+with `--html`, in a process of its own so that the server never imports nbconvert.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ class ExitCode(IntEnum):
     STOPPED_BY_RULE = 4
     RUNNER_FAILED = 5
     USAGE = 64
+
+
+USAGE_LINE = "usage: python -m studio.jobs.runner [--html] OUTPUT_DIR"
 
 
 class ProgressFile:
@@ -191,14 +197,18 @@ def export_html(folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    if len(arguments) != 1:
-        print("usage: python -m studio.jobs.runner OUTPUT_DIR", file=sys.stderr)
+    html_only = arguments[:1] == ["--html"]
+    if len(arguments) != 1 + html_only or arguments[-1].startswith("-"):
+        print(USAGE_LINE, file=sys.stderr)
         return ExitCode.USAGE
-    folder = Path(arguments[0])
+    folder = Path(arguments[-1])
     # The log is a file: without line buffering it would lag behind the run.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    if html_only:
+        export_html(folder)
+        return ExitCode.SUCCEEDED
     progress = ProgressFile(folder)
     outcome = Outcome(JobStatus.FAILED, error="The runner ended before the notebook did")
     code = ExitCode.RUNNER_FAILED

@@ -187,7 +187,9 @@ async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_outpu
     timed_notebook = write_notebook(tmp_path / "timed" / "nb.ipynb", HANGING)
     cancelled_notebook = write_notebook(tmp_path / "cancelled" / "nb.ipynb", HANGING)
     # Long enough for a kernel to start on a busy machine, and its first cells to run.
-    timed = await executor.start(launch_of(timed_notebook, tmp_path / "timed_out", timeout=12))
+    timed = await executor.start(
+        launch_of(timed_notebook, tmp_path / "timed_out", timeout=12, html=True)
+    )
     started_ms = time.time() * 1000
     cancelled = await executor.start(launch_of(cancelled_notebook, tmp_path / "cancelled_out"))
     # close() cancels what runs still, here a run that has not reached its notebook yet.
@@ -225,6 +227,11 @@ async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_outpu
     )
     assert not any(process_alive(pid, None) for pid in tree)
     assert find_job_processes(cancelled.launch.job_run_id) == []
+    # The executor says how the run ended where the runner would have.
+    assert Outcome.read(tmp_path / "cancelled_out") == outcome
+    log = (tmp_path / "cancelled_out" / LOG_NAME).read_text()
+    assert log.endswith("Job run ended CANCELLED: Cancelled, in cell 3\n")
+    assert not (tmp_path / "cancelled_out" / HTML_NAME).exists()
 
     timed_out = await timed.wait()
     assert (timed_out.status, timed_out.error) == (
@@ -237,4 +244,5 @@ async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_outpu
     assert not any(process_alive(pid, None) for pid in pids_in(tmp_path / "timed"))
     first = read_notebook(tmp_path / "timed_out" / NOTEBOOK_NAME).cells[0]
     assert outputs_text(first) == "started\n"
+    assert "started" in (tmp_path / "timed_out" / HTML_NAME).read_text()
     assert json.loads((tmp_path / "timed_out" / LAUNCH_NAME).read_text())["timeout"] == 12
