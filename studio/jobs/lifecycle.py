@@ -246,5 +246,6 @@ class JobLifecycle:
         self.store.advance_next_run(definition.id, seen, next_run)
         return [claimed] if claimed is not None else []
 
+
 def this_host() -> str:
     return socket.gethostname()
