@@ -50,6 +50,8 @@ PAPERMILL_ERROR_CELLS = 2
 and an anchor just before it. A failing cell's index in `output.ipynb` counts them."""
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython compiles each cell as a temporary file: "invalid syntax (3485564072.py, line 1)".
+_CELL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")
 
 
 class ExitCode(IntEnum):
@@ -132,7 +134,8 @@ def failure_outcome(error: Exception, progress: Progress) -> tuple[Outcome, Exit
     if isinstance(error, PapermillExecutionError):
         number = error.exec_count if error.exec_count is not None else error.cell_index
         status, code = JobStatus.FAILED, ExitCode.CELL_FAILED
-        sentence = f"Cell {number} raised {error.ename}: {error.evalue}"
+        evalue = _CELL_FILE.sub(r"(line \1)", error.evalue)
+        sentence = f"Cell {number} raised {error.ename}: {evalue}"
         if error.ename == STOP_TRAINING:
             status, code = JobStatus.STOPPED_BY_RULE, ExitCode.STOPPED_BY_RULE
             sentence = error.evalue
