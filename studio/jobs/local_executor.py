@@ -32,7 +32,13 @@ from studio.jobs.execution import (
 )
 from studio.jobs.proctree import DEFAULT_GRACE, kill_tree, process_started_at
 
-__all__ = ["LocalExecution", "LocalExecutor"]
+__all__ = [
+    "LocalExecution",
+    "LocalExecutor",
+    "export_html_in_subprocess",
+    "log_tail",
+    "start_runner",
+]
 
 LOG_TAIL_LINES = 10
 """How many of the log's last lines explain a runner that died without a result."""
@@ -42,7 +48,7 @@ _LOG_TAIL_BYTES = 8192
 
 class LocalExecution:
     """A runner process started by `LocalExecutor`, watched from the moment it starts: its
-    timeout runs from the launch, whenever `wait()` is first awaited."""
+    timeout counts from the start, not from the first `wait()`."""
 
     def __init__(
         self,
@@ -129,7 +135,7 @@ class LocalExecution:
         with open(self.folder / LOG_NAME, "a", encoding="utf-8") as log:
             log.write(f"Job run ended {outcome.status.value}: {outcome.error}\n")
         if self.launch.html and (self.folder / NOTEBOOK_NAME).exists():
-            await export_html(self.folder)
+            await export_html_in_subprocess(self.folder)
         return outcome
 
     def _stopped_outcome(self, status: JobStatus, progress: Progress) -> Outcome:
@@ -189,7 +195,7 @@ async def start_runner(
         )
 
 
-async def export_html(folder: Path) -> None:
+async def export_html_in_subprocess(folder: Path) -> None:
     """Export `folder`'s executed notebook as HTML, in a runner process: the server never
     imports nbconvert. A failure is in the log."""
     process = await start_runner(folder, "--html")
