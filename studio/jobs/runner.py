@@ -23,6 +23,7 @@ import re
 import sys
 import time
 import traceback
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ class ProgressFile:
         )
 
     def _update(self, **changes: Any) -> None:
-        self.progress = Progress(**{**self.progress.__dict__, **changes})
+        self.progress = replace(self.progress, **changes)
         write_progress(self.folder, self.progress)
 
 
@@ -103,6 +104,7 @@ def run(folder: Path, launch: Launch, progress: ProgressFile) -> tuple[Outcome, 
     if not notebook_folder.is_dir():
         error = f"The notebook's folder {notebook_folder}, where it runs, no longer exists"
         return Outcome(JobStatus.FAILED, error=error), ExitCode.RUNNER_FAILED
+    # Imported here, not above: `--html` and a launch that fails early need none of its import time.
     import papermill
 
     try:
