@@ -9,6 +9,9 @@ need Studio, papermill and the notebook's kernel installed. `distributed` is imp
 here and in `dask_executor`, never by `import studio.jobs`.
 """
 
+# distributed's Client, Future and Event methods carry no annotations.
+# mypy: disallow-untyped-calls=False
+
 from __future__ import annotations
 
 import io
@@ -162,4 +165,6 @@ def _runner_environment(launch: Launch) -> dict[str, str]:
 
 
 def _read_outputs(output: Path) -> dict[str, bytes]:
-    return {name: (output / name).read_bytes() for name in RETURNED_FILES if (output / name).exists()}
+    return {
+        name: (output / name).read_bytes() for name in RETURNED_FILES if (output / name).exists()
+    }

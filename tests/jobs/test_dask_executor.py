@@ -3,7 +3,8 @@
 Each test's job runs in worker processes, from the notebook's folder as it travelled in the
 task, with the same papermill runner as the local executor. A worker may be on another
 machine, so these tests run only where the store is PostgreSQL (`make test`'s second pass):
-a SQLite store is refused, as the last test checks.
+a SQLite store is refused, as the last test checks (on either database: it needs no
+cluster, the refusals come before any connection).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import psutil
@@ -28,15 +31,18 @@ from studio.config import (
     RUN_ID_ENV,
     StudioConfig,
 )
-from studio.db.engine import Database
 from studio.errors import InvalidInput, TooLarge
 from studio.jobs.dask_executor import DaskExecutor
 from studio.jobs.entities import JobStatus
 from studio.jobs.execution import HTML_NAME, LOG_NAME, NOTEBOOK_NAME, Launch
+from studio.jobs.proctree import find_job_processes, kill_processes
 from studio.tracking.service import TrackingService
 from tests.databases import on_postgresql
 
-pytestmark = pytest.mark.skipif(
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+
+postgresql_only = pytest.mark.skipif(
     not on_postgresql(), reason="a Dask worker tracks to PostgreSQL: STUDIO_TEST_DB_URL"
 )
 
@@ -67,7 +73,11 @@ def write_notebook(folder: Path, *sources: str, parameters: str = "") -> Path:
     cells = [nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]})]
     cells += [nbformat.v4.new_code_cell(source) for source in sources]
     notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = folder / "train.ipynb"
     nbformat.write(notebook, path)
     return path
@@ -99,6 +109,7 @@ def job_processes(launch: Launch) -> list[psutil.Process]:
     return found
 
 
+@postgresql_only
 async def test_a_notebook_runs_on_a_worker_from_its_folder_and_tracks_its_run(
     scheduler_address: str, tracking: TrackingService, database: Database, tmp_path: Path
 ) -> None:
@@ -141,13 +152,14 @@ async def test_a_notebook_runs_on_a_worker_from_its_folder_and_tracks_its_run(
     assert tracking.get_metric_history(run.id, "rows").values == [30.0]
 
 
+@postgresql_only
 async def test_cancel_and_timeout_kill_the_runs_kernels(
     scheduler_address: str, database: Database, tmp_path: Path
 ) -> None:
     path = write_notebook(tmp_path / "project", "import time\ntime.sleep(600)")
     environment = {DB_URL_ENV: database.url}
     cancelled = launch_of(path, tmp_path / "cancelled", environment)
-    late = launch_of(path, tmp_path / "late", environment, timeout=6.0)
+    late = launch_of(path, tmp_path / "late", environment, timeout=8.0)
 
     executor = DaskExecutor(scheduler_address)
     try:
@@ -162,10 +174,47 @@ async def test_cancel_and_timeout_kill_the_runs_kernels(
         await executor.close()
 
     assert [outcome.status for outcome in outcomes] == [JobStatus.CANCELLED, JobStatus.TIMED_OUT]
-    assert outcomes[1].error == "Timed out after 6 s in cell 2."
+    # ", in cell 1" unless the machine is too loaded to start the kernel in 8 s.
+    assert (outcomes[1].error or "").startswith("Timed out after 8 s, ")
     assert (job_processes(cancelled), job_processes(late)) == ([], [])
     # The partial notebook came back: the sleeping cell never finished.
     assert (tmp_path / "late" / NOTEBOOK_NAME).exists()
+
+
+@postgresql_only
+async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
+    scheduler_address: str, database: Database, tmp_path: Path
+) -> None:
+    from distributed import Client
+
+    path = write_notebook(tmp_path / "project", "import time\ntime.sleep(600)")
+    launch = launch_of(path, tmp_path / "output", {DB_URL_ENV: database.url})
+    executor = DaskExecutor(scheduler_address)
+    observer = await Client(scheduler_address, asynchronous=True)
+    try:
+        execution = await executor.start(launch)
+        while execution.pid is None:
+            await asyncio.sleep(0.05)
+        [worker] = [
+            address
+            for address, keys in (await observer.processing()).items()
+            if f"studio-job-{launch.job_run_id}" in keys
+        ]
+        worker_pid = (await observer.run(os.getpid, workers=[worker]))[worker]
+        os.kill(worker_pid, signal.SIGKILL)  # its nanny starts another; Dask re-runs the task
+        # Were the task run again, it would sleep on the other worker.
+        outcome = await asyncio.wait_for(execution.wait(), timeout=30)
+    finally:
+        await observer.close()
+        await executor.close()
+        # The dead worker's runner lives on (a session of its own): a machine that died
+        # takes it along; here it is ours to end.
+        kill_processes(find_job_processes(launch.job_run_id), grace=0.5)
+
+    assert (outcome.status, outcome.error) == (
+        JobStatus.FAILED,
+        "Failed: the Dask worker running it was lost.",
+    )
 
 
 async def test_refuses_a_folder_over_the_limit_and_a_sqlite_store(tmp_path: Path) -> None:
@@ -179,5 +228,5 @@ async def test_refuses_a_folder_over_the_limit_and_a_sqlite_store(tmp_path: Path
     assert "shared file system" in too_large.value.message
 
     sqlite = {DB_URL_ENV: f"sqlite:///{tmp_path / 'studio.db'}"}
-    with pytest.raises(InvalidInput, match="PostgreSQL .* or set STUDIO_TRACKING_URI"):
+    with pytest.raises(InvalidInput, match=r"PostgreSQL .* or set STUDIO_TRACKING_URI"):
         await executor.start(launch_of(path, tmp_path / "out", sqlite))
