@@ -144,19 +144,17 @@ def _watch(
     deadline = None if launch.timeout is None else time.monotonic() + launch.timeout
     last_progress: Progress | None = None
     while runner.poll() is None:
-        stop = None
-        if cancel.is_set():
-            stop = JobStatus.CANCELLED
-        elif deadline is not None and time.monotonic() >= deadline:
-            stop = JobStatus.TIMED_OUT
-        if stop is not None:
-            kill_tree(runner.pid, started_at)
-            return stop if runner.wait() < 0 else None
         progress = read_progress(launch.output_dir)
         if progress is not None and progress != last_progress:
             last_progress = progress
             worker.log_event(topic(launch.job_run_id), {"progress": asdict(progress)})
-        time.sleep(POLL_SECONDS)
+        # Waiting on the event, not sleeping: a cancel is seen at once.
+        stop = JobStatus.CANCELLED if cancel.wait(timeout=POLL_SECONDS) else None
+        if stop is None and deadline is not None and time.monotonic() >= deadline:
+            stop = JobStatus.TIMED_OUT
+        if stop is not None:
+            kill_tree(runner.pid, started_at)
+            return stop if runner.wait() < 0 else None
     return None
 
 
