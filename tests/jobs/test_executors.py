@@ -41,7 +41,7 @@ def test_refuses_what_names_no_executor(kind: str, message: str) -> None:
 
 def test_the_dask_executor_loads_distributed_only_when_it_connects() -> None:
     code = (
-        "import sys, studio.jobs.executors, studio.jobs.dask_executor\n"
+        "import sys, studio.jobs, studio.jobs.executors, studio.jobs.dask_executor\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('distributed', 'dask')))"
     )
     loaded = subprocess.run(
