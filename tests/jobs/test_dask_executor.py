@@ -142,6 +142,31 @@ async def test_cancel_and_timeout_kill_the_runs_kernels(
 
 
 @postgresql_only
+async def test_close_cancels_running_and_queued_runs(
+    scheduler_address: str, database: Database, tmp_path: Path
+) -> None:
+    path = write_notebook(tmp_path / "project" / "sleep.ipynb", ["import time\ntime.sleep(600)"])
+    environment = {DB_URL_ENV: database.url}
+    launches = [launch_of(path, tmp_path / f"run{n}", environment=environment) for n in range(3)]
+    executor = DaskExecutor(scheduler_address)
+    executions = [await executor.start(launch) for launch in launches]
+    async with asyncio.timeout(30):
+        # Two workers: two runs start, the third waits in the cluster's queue.
+        while sum(execution.pid is not None for execution in executions) < 2:
+            await asyncio.sleep(0.05)
+        await executor.close()
+        outcomes = [await execution.wait() for execution in executions]
+        while any(find_job_processes(launch.job_run_id) for launch in launches):
+            await asyncio.sleep(0.1)
+
+    assert [outcome.status for outcome in outcomes] == [JobStatus.CANCELLED] * 3
+    [queued] = [
+        outcome for outcome, run in zip(outcomes, executions, strict=True) if run.pid is None
+    ]
+    assert queued.error == "Cancelled, before any cell ran"
+
+
+@postgresql_only
 async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
     scheduler_address: str, database: Database, tmp_path: Path
 ) -> None:
