@@ -62,6 +62,18 @@ def tracking(database: Database, tmp_path: Path) -> TrackingService:
     )
 
 
+@pytest.fixture
+def sleeper(tmp_path: Path) -> Path:
+    """A notebook whose one cell sleeps for ten minutes."""
+    return write_notebook(tmp_path / "project" / "sleep.ipynb", ["import time\ntime.sleep(600)"])
+
+
+@pytest.fixture
+def store(database: Database) -> dict[str, str]:
+    """A job's environment that points its tracking at the test's PostgreSQL database."""
+    return {DB_URL_ENV: database.url}
+
+
 @postgresql_only
 async def test_a_notebook_runs_on_a_worker_from_its_folder_and_tracks_its_run(
     scheduler_address: str, tracking: TrackingService, database: Database, tmp_path: Path
@@ -111,12 +123,10 @@ async def test_a_notebook_runs_on_a_worker_from_its_folder_and_tracks_its_run(
 
 @postgresql_only
 async def test_cancel_and_timeout_kill_the_runs_kernels(
-    scheduler_address: str, database: Database, tmp_path: Path
+    scheduler_address: str, sleeper: Path, store: dict[str, str], tmp_path: Path
 ) -> None:
-    path = write_notebook(tmp_path / "project" / "sleep.ipynb", ["import time\ntime.sleep(600)"])
-    environment = {DB_URL_ENV: database.url}
-    cancelled = launch_of(path, tmp_path / "cancelled", environment=environment)
-    late = launch_of(path, tmp_path / "late", environment=environment, timeout=5.0)
+    cancelled = launch_of(sleeper, tmp_path / "cancelled", environment=store)
+    late = launch_of(sleeper, tmp_path / "late", environment=store, timeout=5.0)
 
     executor = DaskExecutor(scheduler_address)
     try:
@@ -143,11 +153,9 @@ async def test_cancel_and_timeout_kill_the_runs_kernels(
 
 @postgresql_only
 async def test_close_cancels_running_and_queued_runs(
-    scheduler_address: str, database: Database, tmp_path: Path
+    scheduler_address: str, sleeper: Path, store: dict[str, str], tmp_path: Path
 ) -> None:
-    path = write_notebook(tmp_path / "project" / "sleep.ipynb", ["import time\ntime.sleep(600)"])
-    environment = {DB_URL_ENV: database.url}
-    launches = [launch_of(path, tmp_path / f"run{n}", environment=environment) for n in range(3)]
+    launches = [launch_of(sleeper, tmp_path / f"run{n}", environment=store) for n in range(3)]
     executor = DaskExecutor(scheduler_address)
     executions = [await executor.start(launch) for launch in launches]
     async with asyncio.timeout(30):
@@ -168,12 +176,11 @@ async def test_close_cancels_running_and_queued_runs(
 
 @postgresql_only
 async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
-    scheduler_address: str, database: Database, tmp_path: Path
+    scheduler_address: str, sleeper: Path, store: dict[str, str], tmp_path: Path
 ) -> None:
     from distributed import Client
 
-    path = write_notebook(tmp_path / "project" / "sleep.ipynb", ["import time\ntime.sleep(600)"])
-    launch = launch_of(path, tmp_path / "output", environment={DB_URL_ENV: database.url})
+    launch = launch_of(sleeper, tmp_path / "output", environment=store)
     executor = DaskExecutor(scheduler_address)
     observer = await Client(scheduler_address, asynchronous=True)
     try:
