@@ -27,7 +27,7 @@ from studio.jobs.execution import (
     NOTEBOOK_NAME,
     Launch,
     Outcome,
-    cell_number,
+    final_outcome,
     read_progress,
 )
 from studio.jobs.proctree import DEFAULT_GRACE, kill_tree, process_started_at
@@ -36,14 +36,8 @@ __all__ = [
     "LocalExecution",
     "LocalExecutor",
     "export_html_in_subprocess",
-    "log_tail",
     "start_runner",
 ]
-
-LOG_TAIL_LINES = 10
-"""How many of the log's last lines explain a runner that died without a result."""
-
-_LOG_TAIL_BYTES = 8192
 
 
 class LocalExecution:
@@ -117,35 +111,19 @@ class LocalExecution:
     async def _outcome(self) -> Outcome:
         """The runner's own outcome, unless it was killed or died without one: then the
         executor's, which it records where the runner would have (result, log, HTML)."""
-        progress = self.progress() or Progress()
         # A runner that ended by itself while being stopped keeps its own outcome.
-        killed = self._process.returncode is not None and self._process.returncode < 0
-        if self._stopped_as is not None and killed:
-            outcome = self._stopped_outcome(self._stopped_as, progress)
-        else:
-            from_runner = Outcome.read(self.folder)
-            if from_runner is not None:
-                return from_runner
-            tail = "\n".join(log_tail(self.folder / LOG_NAME, LOG_TAIL_LINES))
-            error = f"The job's runner ended without a result (exit status {self.returncode})"
-            outcome = Outcome(
-                JobStatus.FAILED, error=f"{error}:\n{tail}" if tail else error, progress=progress
-            )
+        killed = self.returncode is not None and self.returncode < 0
+        stopped = self._stopped_as if killed else None
+        own = Outcome.read(self.folder) if stopped is None else None
+        if own is not None:
+            return own
+        outcome = final_outcome(self.folder, self.launch.timeout, stopped, self.returncode)
         outcome.write(self.folder)
         with open(self.folder / LOG_NAME, "a", encoding="utf-8") as log:
             log.write(f"Job run ended {outcome.status.value}: {outcome.error}\n")
         if self.launch.html and (self.folder / NOTEBOOK_NAME).exists():
             await export_html_in_subprocess(self.folder)
         return outcome
-
-    def _stopped_outcome(self, status: JobStatus, progress: Progress) -> Outcome:
-        number = cell_number(progress)
-        where = f", in cell {number}" if number is not None else ", before any cell ran"
-        if status is JobStatus.TIMED_OUT:
-            error = f"Timed out after {self.launch.timeout:g} s{where}"
-        else:
-            error = f"Cancelled{where}"
-        return Outcome(status, error=error, error_cell=progress.current_cell, progress=progress)
 
 
 class LocalExecutor:
@@ -200,14 +178,3 @@ async def export_html_in_subprocess(folder: Path) -> None:
     imports nbconvert. A failure is in the log."""
     process = await start_runner(folder, "--html")
     await process.wait()
-
-
-def log_tail(path: Path, lines: int) -> list[str]:
-    """The last `lines` non-empty lines of the log at `path` (none if it cannot be read)."""
-    try:
-        with open(path, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - _LOG_TAIL_BYTES))
-            text = log.read().decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in text.splitlines() if line.strip()][-lines:]
