@@ -67,8 +67,10 @@ class LocalExecution:
         return self._host
 
     @property
-    def done(self) -> bool:
-        return self._ended.done()
+    def returncode(self) -> int | None:
+        """The runner's exit status once it has ended (`runner.ExitCode`), or minus the
+        signal that killed it."""
+        return self._process.returncode
 
     def progress(self) -> Progress | None:
         return read_progress(self.folder)

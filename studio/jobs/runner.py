@@ -155,6 +155,11 @@ def failure_outcome(error: Exception, progress: Progress) -> tuple[Outcome, Exit
         sentence = f"No kernel named {error.name} is installed here (installed: {installed})"
         outcome = Outcome(JobStatus.FAILED, error=sentence, error_name=type(error).__name__)
         return outcome, ExitCode.NO_SUCH_KERNEL
+    return unexpected_outcome(error, progress)
+
+
+def unexpected_outcome(error: Exception, progress: Progress) -> tuple[Outcome, ExitCode]:
+    """The outcome of a run that `error` ended, where no kernel or cell was at fault."""
     outcome = Outcome(
         JobStatus.FAILED,
         error=f"{type(error).__name__}: {error}",
@@ -203,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("Studio job run %s: %s", launch.job_run_id, launch.notebook_path)
         outcome, code = run(folder, launch, progress)
     except Exception as error:  # a broken launch is a failed run too
-        outcome, code = failure_outcome(error, progress.progress)
+        outcome, code = unexpected_outcome(error, progress.progress)
     finally:
         outcome.write(folder)
         logger.info("Job run ended %s: %s", outcome.status.value, outcome.error or "no error")
