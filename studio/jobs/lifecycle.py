@@ -228,13 +228,7 @@ class JobLifecycle:
             return []
         upcoming = cron.next_times(definition.schedule, definition.timezone, now, 1)
         next_run = upcoming[0] if upcoming else None
-        # The latest occurrence that has come: `seen` itself unless more passed since.
-        latest = seen
-        passed = cron.next_times(definition.schedule, definition.timezone, seen, 10_000)
-        for when in passed:
-            if when > now:
-                break
-            latest = when
+        latest = _latest_occurrence(definition.schedule, definition.timezone, seen, now)
         missed = now - latest > MISSED_GRACE_MS
         claimed = None
         if missed and definition.missed is MissedPolicy.SKIP:
@@ -245,6 +239,22 @@ class JobLifecycle:
             claimed = self.store.claim_occurrence(definition, latest, now)
         self.store.advance_next_run(definition.id, seen, next_run)
         return [claimed] if claimed is not None else []
+
+
+def _latest_occurrence(schedule: str, zone: str, seen: int, now: int) -> int:
+    """The latest occurrence that has come: `seen` itself unless more passed since. Stepped
+    a few at a time: on time, the next one is already in the future."""
+    latest = seen
+    batch = 4
+    while True:
+        upcoming = cron.next_times(schedule, zone, latest, batch)
+        for when in upcoming:
+            if when > now:
+                return latest
+            latest = when
+        if len(upcoming) < batch:
+            return latest
+        batch = min(batch * 4, 4096)
 
 
 def this_host() -> str:

@@ -280,6 +280,9 @@ class Scheduler:
             launch = await asyncio.to_thread(self.lifecycle.launch, job_run)
         except StudioError as exc:
             return Outcome(JobStatus.FAILED, error=exc.message)
+        except Exception as exc:
+            log.exception("Job run %d could not be prepared", job_run.id)
+            return Outcome(JobStatus.FAILED, error=f"The job could not be prepared: {exc}")
         try:
             execution = await self.executor.start(launch)
         except Exception as exc:
