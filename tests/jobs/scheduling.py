@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from studio.config import StudioConfig
-from studio.db.engine import Database
-from studio.jobs.entities import JobRun, JobStatus
 from studio.jobs.service import JobService
 from studio.jobs.store import JobStore
 from studio.tracking.service import TrackingService
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+    from studio.jobs.entities import JobRun, JobStatus
 
 __all__ = ["ManualClock", "at", "job_service", "wait_for_run", "wait_until"]
 

@@ -3,18 +3,22 @@ resume), and a job run's tracking run following its status. No notebook runs her
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from studio.db.engine import Database
 from studio.jobs import cron
 from studio.jobs.entities import TRACKING_STATUS, JobStatus, MissedPolicy, Trigger
 from studio.jobs.execution import Outcome
 from studio.jobs.lifecycle import TAG_JOB_RUN, TAG_RETRY_OF, TAG_STATUS, JobLifecycle
-from studio.jobs.service import JobService
 from tests.jobs.notebooks import write_notebook
 from tests.jobs.scheduling import ManualClock, at, job_service
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+    from studio.jobs.service import JobService
 
 HOUR = 3_600_000
 
@@ -50,7 +54,7 @@ def test_next_times_across_daylight_saving_changes() -> None:
     assert len(autumn) == 2
     # Every 30 minutes stays every 30 minutes of real time through the repeated hour.
     steps = cron.next_times("*/30 * * * *", paris, at("2026-10-25T01:50", paris), 6)
-    assert [b - a for a, b in zip(steps, steps[1:], strict=False)] == [HOUR // 2] * 5
+    assert [b - a for a, b in itertools.pairwise(steps)] == [HOUR // 2] * 5
 
 
 def test_an_occurrence_on_time_is_queued_once_and_the_next_one_set(
@@ -73,9 +77,7 @@ def test_occurrences_missed_while_no_scheduler_ran(
     service: JobService, notebook: Path, clock: ManualClock, missed: MissedPolicy
 ) -> None:
     lifecycle = JobLifecycle(service)
-    definition = service.create_definition(
-        "hourly", notebook, schedule="0 * * * *", missed=missed
-    )
+    definition = service.create_definition("hourly", notebook, schedule="0 * * * *", missed=missed)
     # The scheduler starts again at 13:40: 11:00, 12:00 and 13:00 passed without it.
     clock.now = at("2026-06-01T13:40")
     queued = lifecycle.schedule_due()
@@ -119,7 +121,8 @@ def test_the_tracking_run_follows_the_job_status(
         assert record.tags[TAG_JOB_RUN] == str(job_run.id)
         clock.advance(1)
         ended = lifecycle.complete(job_run.id, Outcome(status, error=f"{status.value} here"))
-        assert ended is not None and ended.status is status
+        assert ended is not None
+        assert ended.status is status
         record = service.tracking.get_run(launch.run_id)
         assert record.status == TRACKING_STATUS[status]
         assert record.tags[TAG_STATUS] == status.value

@@ -12,18 +12,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
-from studio.db.engine import Database
 from studio.jobs.entities import JobRun, JobStatus, Trigger
 from studio.jobs.lifecycle import TAG_RETRY_OF, TAG_STATUS
 from studio.jobs.local_executor import LocalExecutor
 from studio.jobs.scheduler import STOPPED_MESSAGE, Scheduler, kill_leftovers
-from studio.jobs.service import JobService
 from tests.databases import sqlite_only
 from tests.jobs.notebooks import write_notebook
 from tests.jobs.scheduling import job_service, wait_for_run, wait_until
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+    from studio.jobs.service import JobService
 
 pytestmark = sqlite_only
 
@@ -111,9 +114,11 @@ async def test_runs_end_as_they_should_never_more_than_the_limit_at_once(
     first = service.get_run(failed.id)
     assert (first.status, first.error_name) == (JobStatus.FAILED, "ValueError")
     assert (retry.status, retry.attempt, retry.retry_of) == (JobStatus.FAILED, 2, first.id)
-    assert retry.not_before is not None and first.ended_at is not None
+    assert retry.not_before is not None
+    assert first.ended_at is not None
     assert retry.not_before - first.ended_at >= 500
-    assert retry.started_at is not None and retry.started_at >= retry.not_before
+    assert retry.started_at is not None
+    assert retry.started_at >= retry.not_before
     assert retry.run_id is not None
     assert service.tracking.get_run(retry.run_id).tags[TAG_RETRY_OF] == first.run_id
     assert _tracking_status(service, first.run_id) == ("FAILED", "FAILED")
@@ -138,7 +143,8 @@ async def test_run_now_starts_at_once_and_stopping_interrupts_the_run(
     await wait_until(lambda: service.get_run(job_run.id).pid is not None, 5, "started")
     assert time.monotonic() - queued < 1.0
     pid = service.get_run(job_run.id).pid
-    assert pid is not None and psutil.pid_exists(pid)
+    assert pid is not None
+    assert psutil.pid_exists(pid)
 
     await scheduler.stop()
     stopped = service.get_run(job_run.id)
@@ -173,9 +179,7 @@ async def test_a_killed_scheduler_s_run_is_interrupted_cleaned_up_and_retried(
     try:
         await wait_until(lambda: (notebook.parent / "first-attempt").exists(), 30, "sleeping")
         running = service.get_run(job_run.id)
-        leftovers = [
-            psutil.Process(pid) for pid in _job_processes(service, job_run.id) if pid != 0
-        ]
+        leftovers = [psutil.Process(pid) for pid in _job_processes(service, job_run.id) if pid != 0]
         assert len(leftovers) >= 2, "the runner and its kernel"
         process.send_signal(signal.SIGKILL)
         process.wait(10)
@@ -183,7 +187,8 @@ async def test_a_killed_scheduler_s_run_is_interrupted_cleaned_up_and_retried(
         if process.poll() is None:
             process.kill()
         log.close()
-    assert running.status is JobStatus.RUNNING and running.pid in [p.pid for p in leftovers]
+    assert running.status is JobStatus.RUNNING
+    assert running.pid in [p.pid for p in leftovers]
     assert all(_running(p.pid) for p in leftovers), "the scheduler's death left them running"
 
     scheduler = Scheduler(service, LocalExecutor(grace=1), tick=0.1, heartbeat_interval=interval)
@@ -196,7 +201,8 @@ async def test_a_killed_scheduler_s_run_is_interrupted_cleaned_up_and_retried(
     finally:
         await scheduler.stop()
     assert interrupted.status is JobStatus.FAILED
-    assert interrupted.error is not None and interrupted.error.startswith("Interrupted")
+    assert interrupted.error is not None
+    assert interrupted.error.startswith("Interrupted")
     assert _tracking_status(service, interrupted.run_id) == ("FAILED", "FAILED")
     assert not any(_running(p.pid) for p in leftovers)
     assert (retry.status, retry.retry_of, retry.attempt) == (JobStatus.SUCCEEDED, job_run.id, 2)
