@@ -128,16 +128,17 @@ class Scheduler:
         if self._stopping:
             return
         self._stopping = True
+        if not self._loops:
+            await self.executor.close()
+            return
         self._wake.set()
-        tick_loop, beat_loop = self._loops or (None, None)
-        if tick_loop is not None:
-            await asyncio.gather(tick_loop, return_exceptions=True)
-        for job_run_id in list(self._runs):
-            await self._stop_run(job_run_id)
+        tick_loop, beat_loop = self._loops
+        await asyncio.gather(tick_loop, return_exceptions=True)
+        stopping = [self._stop_run(job_run_id) for job_run_id in list(self._runs)]
+        await asyncio.gather(*stopping, return_exceptions=True)
         await asyncio.gather(*self._runs.values(), return_exceptions=True)
-        if beat_loop is not None:
-            beat_loop.cancel()
-            await asyncio.gather(beat_loop, return_exceptions=True)
+        beat_loop.cancel()
+        await asyncio.gather(beat_loop, return_exceptions=True)
         try:
             await self.executor.close()
         finally:

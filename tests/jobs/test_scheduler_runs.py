@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import psutil
 
@@ -163,19 +163,10 @@ async def test_a_killed_scheduler_s_run_is_interrupted_cleaned_up_and_retried(
     notebook = write_notebook(tmp_path / "nb" / "sleeps_once.ipynb", [SLEEPS_ONCE])
     job_run = service.submit(notebook, retries=1, retry_backoff=0)
     interval = 0.3
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from studio.cli import main; sys.exit(main())",
-        "scheduler",
-        f"--db-url={database.url}",
-        f"--home={home}",
-        f"--heartbeat-interval={interval}",
-        "--tick=0.1",
-    ]
-    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     log = (tmp_path / "scheduler.log").open("wb")
-    process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    process = _studio_scheduler(
+        database, home, log, f"--heartbeat-interval={interval}", "--tick=0.1"
+    )
     try:
         await wait_until(lambda: (notebook.parent / "first-attempt").exists(), 30, "sleeping")
         running = service.get_run(job_run.id)
@@ -207,6 +198,42 @@ async def test_a_killed_scheduler_s_run_is_interrupted_cleaned_up_and_retried(
     assert not any(_running(p.pid) for p in leftovers)
     assert (retry.status, retry.retry_of, retry.attempt) == (JobStatus.SUCCEEDED, job_run.id, 2)
     assert kill_leftovers(interrupted) == []
+
+
+async def test_studio_scheduler_stops_gracefully_on_sigterm(
+    database: Database, tmp_path: Path
+) -> None:
+    service = job_service(database, tmp_path / "home")
+    log_path = tmp_path / "scheduler.log"
+    with log_path.open("wb") as log:
+        process = _studio_scheduler(database, tmp_path / "home", log, "--max-concurrent-jobs=0")
+        try:
+            await wait_until(lambda: service.live_schedulers() != [], 30, "registered")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert service.live_schedulers() == []
+    lines = log_path.read_text().splitlines()
+    assert any(line.endswith("0 jobs at once on the local executor") for line in lines)
+    assert lines[-1].endswith("stopped")
+
+
+def _studio_scheduler(
+    database: Database, home: Path, log: IO[bytes], *options: str
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from studio.cli import main; sys.exit(main())",
+        "scheduler",
+        f"--db-url={database.url}",
+        f"--home={home}",
+        *options,
+    ]
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    return subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _retries(service: JobService) -> list[JobRun]:
