@@ -98,8 +98,8 @@ class StudioApp(ExtensionApp):
         100,
         config=True,
         help=(
-            "The largest notebook folder, in MB, that a Dask job sends to its worker. Past "
-            "it, the job is refused: the folder must be on a file system every worker sees."
+            "The largest notebook folder, in MB, that a Dask job carries to its worker. Past "
+            "it the job is refused: large data belongs on a file system every worker sees."
         ),
     )
 
