@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from studio.jobs import cron
-from studio.jobs.entities import TRACKING_STATUS, JobStatus, MissedPolicy, Trigger
+from studio.jobs.entities import JobStatus, MissedPolicy, Trigger
 from studio.jobs.execution import Outcome
-from studio.jobs.lifecycle import TAG_JOB_RUN, TAG_RETRY_OF, TAG_STATUS, JobLifecycle
+from studio.jobs.lifecycle import TAG_RETRY_OF, JobLifecycle
 from tests.jobs.notebooks import write_notebook
 from tests.jobs.scheduling import ManualClock, at, job_service
 
@@ -105,30 +105,6 @@ def test_a_paused_definition_skips_its_occurrences_and_resumes_from_now(
     assert lifecycle.schedule_due() == []
     clock.now = at("2026-06-01T13:00:01")
     assert [run.scheduled_for for run in lifecycle.schedule_due()] == [at("2026-06-01T13:00")]
-
-
-def test_the_tracking_run_follows_the_job_status(
-    service: JobService, notebook: Path, clock: ManualClock
-) -> None:
-    lifecycle = JobLifecycle(service)
-    for status in (status for status in JobStatus if status.is_final):
-        job_run = service.submit(notebook, name=f"ends-{status.value.lower()}")
-        (claimed,) = service.store.claim_queued("me", "here", 1, clock())
-        assert claimed.id == job_run.id
-        launch = lifecycle.launch(claimed)
-        record = service.tracking.get_run(launch.run_id)
-        assert (record.status, record.tags[TAG_STATUS]) == ("RUNNING", "RUNNING")
-        assert record.tags[TAG_JOB_RUN] == str(job_run.id)
-        clock.advance(1)
-        ended = lifecycle.complete(job_run.id, Outcome(status, error=f"{status.value} here"))
-        assert ended is not None
-        assert ended.status is status
-        record = service.tracking.get_run(launch.run_id)
-        assert record.status == TRACKING_STATUS[status]
-        assert record.tags[TAG_STATUS] == status.value
-        assert record.end_time == max(clock(), record.start_time)
-        # A run ends once: a second end (a recovery meeting the end) changes nothing.
-        assert lifecycle.complete(job_run.id, Outcome(JobStatus.FAILED)) is None
 
 
 def test_a_retry_waits_its_backoff_doubling_and_points_at_what_it_retries(
