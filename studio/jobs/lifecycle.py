@@ -196,16 +196,20 @@ class JobLifecycle:
         return self.store.stale_runs(self.service.clock() - max_age_ms)
 
     def recover(self, job_run: JobRun) -> Recovered | None:
-        """Mark a stale run FAILED ("interrupted") and queue its retry if retries remain;
+        """Mark a stale run FAILED ("interrupted") and queue its retry if retries remain
+        (CANCELLED, without a retry, where its cancellation had been asked for);
         None if it beat meanwhile or another scheduler recovered it first. The caller kills
         what is left of its processes where `job_run.host` is its own host."""
         when = self.service.clock()
-        marked = self.store.interrupt(
-            job_run,
-            "Interrupted: the scheduler running it stopped (no heartbeat since "
-            f"{(when - (job_run.heartbeat_at or when)) / 1000:.0f} s).",
-            when,
-        )
+        silent = f"no heartbeat since {(when - (job_run.heartbeat_at or when)) / 1000:.0f} s"
+        if job_run.cancel_requested:
+            # Cancelled by someone before its scheduler could act on it: no retry.
+            message = f"Cancelled; the scheduler running it had stopped ({silent})."
+            status = JobStatus.CANCELLED
+        else:
+            message = f"Interrupted: the scheduler running it stopped ({silent})."
+            status = JobStatus.FAILED
+        marked = self.store.interrupt(job_run, message, when, status)
         if marked is None:
             return None
         self.close_tracking_run(marked)

@@ -239,7 +239,7 @@ class Scheduler:
             self._cancel_requested.add(job_run_id)
             execution = self._executions.get(job_run_id)
             if execution is not None:
-                log.info("Cancelling job run %d, as asked", job_run_id)
+                log.info("Stopping job run %d: cancelled, or ended by a recovery", job_run_id)
                 cancelling = asyncio.create_task(execution.cancel())
                 self._cancels.add(cancelling)
                 cancelling.add_done_callback(self._cancels.discard)
@@ -249,7 +249,11 @@ class Scheduler:
     async def _execute(self, job_run: JobRun) -> None:
         try:
             outcome = await self._launch_and_wait(job_run)
-            if job_run.id in self._stopped_runs and job_run.id not in self._cancel_requested:
+            if (
+                outcome.status is JobStatus.CANCELLED
+                and job_run.id in self._stopped_runs
+                and job_run.id not in self._cancel_requested
+            ):
                 outcome = Outcome(
                     JobStatus.FAILED,
                     error=STOPPED_MESSAGE,

@@ -116,13 +116,23 @@ async def test_a_run_whose_scheduler_stops_beating_is_recovered_by_another(
     )
     # Beaten within three intervals: left alone.
     assert await scheduler.recover() == []
-    # Silent for more: interrupted, its process killed.
-    service.store.beat("other", {alive.id: None}, service.clock() - 700)
-    (recovered,) = await scheduler.recover()
-    assert (recovered.id, recovered.status) == (alive.id, JobStatus.FAILED)
+    cancelled, _ = _running_elsewhere(service, notebook, "other", now, sleepers)
+    service.cancel(cancelled.id)
+    # Silent for more: interrupted, its process killed, retried; the one whose cancel its
+    # scheduler never saw is cancelled, not retried.
+    silent = {alive.id: None, cancelled.id: None}
+    service.store.beat("other", silent, service.clock() - 700)
+    recovered = {run.id: run for run in await scheduler.recover()}
+    assert recovered[alive.id].status is JobStatus.FAILED
+    assert recovered[cancelled.id].status is JobStatus.CANCELLED
     assert working.wait(5) is not None
+    (retry,) = service.list_runs(triggers=(Trigger.RETRY,))[0]
+    assert retry.retry_of == alive.id
     # Found once: a second look (another scheduler's) finds nothing to do.
     assert await scheduler.recover() == []
+    # The scheduler that stopped beating comes back (it was suspended): its next beat tells
+    # it to stop both runs.
+    assert service.store.beat("other", silent, service.clock()) == set(silent)
 
 
 async def test_a_run_that_cannot_be_launched_ends_failed_with_the_reason(
