@@ -125,7 +125,7 @@ async def test_a_run_whose_scheduler_stops_beating_is_recovered_by_another(
     recovered = {run.id: run for run in await scheduler.recover()}
     assert recovered[alive.id].status is JobStatus.FAILED
     assert recovered[cancelled.id].status is JobStatus.CANCELLED
-    assert working.wait(5) is not None
+    await wait_until(lambda: working.poll() is not None, 5, "killed")
     (retry,) = service.list_runs(triggers=(Trigger.RETRY,))[0]
     assert retry.retry_of == alive.id
     # Found once: a second look (another scheduler's) finds nothing to do.
@@ -133,6 +133,7 @@ async def test_a_run_whose_scheduler_stops_beating_is_recovered_by_another(
     # The scheduler that stopped beating comes back (it was suspended): its next beat tells
     # it to stop both runs.
     assert service.store.beat("other", silent, service.clock()) == set(silent)
+    await scheduler.stop()
 
 
 async def test_a_run_that_cannot_be_launched_ends_failed_with_the_reason(

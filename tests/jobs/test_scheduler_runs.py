@@ -56,10 +56,11 @@ async def test_runs_end_as_they_should_never_more_than_the_limit_at_once(
     failing = write_notebook(folder / "failing.ipynb", ["raise ValueError('boom')"])
     sleeping = write_notebook(folder / "sleeping.ipynb", ["import time", "time.sleep(120)"])
 
+    # Three start at once; the fourth when the cancel frees a slot, the retry after that.
     ok = service.submit(tracked, parameters={"epochs": 3}, html=True)
-    failed = service.submit(failing, retries=1, retry_backoff=0.5)
-    timed_out = service.submit(sleeping, timeout=4)
     cancelled = service.submit(sleeping)
+    failed = service.submit(failing, retries=1, retry_backoff=0.5)
+    timed_out = service.submit(sleeping, timeout=1.5)
     scheduler = Scheduler(
         service, LocalExecutor(grace=1), max_concurrent_jobs=3, tick=0.1, heartbeat_interval=0.2
     )
