@@ -12,12 +12,13 @@ from studio import features
 from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.errors import SchemaOutOfDate
+from studio.jobs.executors import build_executor
+from studio.jobs.scheduler import Scheduler
 from studio.openapi import build_document, openapi_route
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
-    from studio.jobs.scheduler import Scheduler
     from studio.web import Route
 
 SCHEDULER_SETTING = "studio_jobs_scheduler"
@@ -161,9 +162,6 @@ class StudioApp(ExtensionApp):
         self.handlers.extend((route.pattern, route.handler) for route in all_routes())
 
     def _build_scheduler(self) -> Scheduler:
-        from studio.jobs.executors import build_executor
-        from studio.jobs.scheduler import Scheduler
-
         executor = build_executor(
             self.executor_class,
             dask_scheduler_address=self.dask_scheduler_address,
