@@ -411,14 +411,15 @@ async def test_starting_jobs_is_execute_and_changing_them_write(
         headers=no_execute,
     )
     assert made.code == 201
-    for method, path, body in (
+    writes: tuple[tuple[str, str, Any], ...] = (
         ("POST", "definitions", {"name": "f", "notebook_path": notebook}),
         ("PATCH", f"definitions/{created['id']}", {"retries": 1}),
         ("POST", f"definitions/{created['id']}/pause", None),
         ("DELETE", f"definitions/{created['id']}", None),
         ("POST", f"runs/{run['id']}/cancel", None),
         ("DELETE", f"runs/{run['id']}", None),
-    ):
+    )
+    for method, path, body in writes:
         answer = await studio_fetch(method, f"jobs/{path}", body=body, headers=read_only)
         answer.error(403, "not authorized")
     assert jobs.get_run(run["id"]).status is JobStatus.QUEUED
