@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         get_run,
         list_definitions,
         list_runs,
+        run_definition,
         run_notebook,
         wait_for,
     )
@@ -42,6 +43,7 @@ __all__ = [
     "get_run",
     "list_definitions",
     "list_runs",
+    "run_definition",
     "run_notebook",
     "wait_for",
 ]
@@ -56,6 +58,7 @@ _LAZY = {
     "get_run": "studio.jobs.api",
     "list_definitions": "studio.jobs.api",
     "list_runs": "studio.jobs.api",
+    "run_definition": "studio.jobs.api",
     "run_notebook": "studio.jobs.api",
     "wait_for": "studio.jobs.api",
 }

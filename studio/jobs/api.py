@@ -4,9 +4,9 @@
 Who runs a notebook queued from here: where a scheduler serves the store (the Jupyter
 server's, or a `studio scheduler`, alive in the last seconds), that scheduler does, and
 `run_notebook` watches it. Where none does, `run_notebook` runs it in this process, in a
-thread of its own (`studio.jobs.inprocess`): the run, its tracking run, its retries and its
-outputs are the same as a scheduler's. With `wait=False` that thread goes on in the
-background, and the interpreter waits for it before exiting. Through a Studio server
+thread of its own (`studio.jobs.driver`): the run, its tracking run, its retries and its
+outputs are the same as a scheduler's. With `wait=False`, a process of its own runs it
+instead, which outlives this one. Through a Studio server
 (`STUDIO_TRACKING_URI=http(s)://...`), the server's scheduler runs it, and the notebook path
 is relative to the server's root folder.
 """
@@ -23,7 +23,7 @@ from studio.jobs.entities import DEFAULT_KEEP_OUTPUTS, JobStatus, MissedPolicy, 
 
 if TYPE_CHECKING:
     from studio.jobs.api_types import JobDefinition, JobRun
-    from studio.jobs.inprocess import InProcessRun
+    from studio.jobs.driver import RunDriver
 
 __all__ = [
     "cancel",
@@ -31,6 +31,7 @@ __all__ = [
     "get_run",
     "list_definitions",
     "list_runs",
+    "run_definition",
     "run_notebook",
     "wait_for",
 ]
@@ -82,7 +83,7 @@ def run_notebook(
         experiment=experiment,
         name=name,
     )
-    runner = _run_here_if_needed(client, queued)
+    runner = _run_here_if_needed(client, queued, wait)
     if not wait:
         return queued
     try:
@@ -103,7 +104,7 @@ def wait_for(
     *,
     progress: bool = True,
     tracking_uri: str | None = None,
-    _runner: InProcessRun | None = None,
+    _runner: RunDriver | None = None,
 ) -> JobRun:
     """Wait for a job run, and the retries it gets, to end; the last attempt."""
     client = jobs_client(tracking_uri)
@@ -201,24 +202,48 @@ def create_definition(
     )
 
 
+def run_definition(
+    definition: int | str,
+    parameters: Mapping[str, Any] | None = None,
+    wait: bool = True,
+    *,
+    progress: bool = True,
+    tracking_uri: str | None = None,
+) -> JobRun:
+    """Run a job definition (id or name) now, its parameters overridden by `parameters`;
+    who runs it, and waiting, as for `run_notebook`."""
+    client = jobs_client(tracking_uri)
+    queued = client.run_definition(definition, dict(parameters or {}))
+    runner = _run_here_if_needed(client, queued, wait)
+    if not wait:
+        return queued
+    return wait_for(queued.id, progress=progress, tracking_uri=tracking_uri, _runner=runner)
+
+
 def list_definitions(tracking_uri: str | None = None) -> list[JobDefinition]:
     """Every job definition, by name."""
     return jobs_client(tracking_uri).list_definitions()
 
 
-def _run_here_if_needed(client: LocalJobs | RestJobs, queued: JobRun) -> InProcessRun | None:
-    """Start running `queued` in this process when no scheduler serves the store."""
+def _run_here_if_needed(
+    client: LocalJobs | RestJobs, queued: JobRun, wait: bool
+) -> RunDriver | None:
+    """Run `queued` without a scheduler when none serves the store: in a thread of this
+    process when waiting for it (returned), else in a process of its own."""
     if not isinstance(client, LocalJobs) or client.scheduler_alive():
         return None
-    from studio.jobs.inprocess import InProcessRun
+    from studio.jobs.driver import RunDriver, start_detached
 
-    runner = InProcessRun(client.service, queued.id)
+    if not wait:
+        start_detached(client.service, queued.id)
+        return None
+    runner = RunDriver(client.service, queued.id)
     runner.start()
     return runner
 
 
 def _next_attempt(
-    client: LocalJobs | RestJobs, ended: JobRun, runner: InProcessRun | None
+    client: LocalJobs | RestJobs, ended: JobRun, runner: RunDriver | None
 ) -> JobRun | None:
     """The retry of an ended run, once queued; None when it gets none."""
     if runner is not None:

@@ -27,12 +27,10 @@ if TYPE_CHECKING:
     from studio.jobs.service import JobService
     from studio.tracking.rest import RestTrackingClient
 
-__all__ = ["JobsClient", "LocalJobs", "RestJobs", "jobs_client"]
+__all__ = ["LocalJobs", "RestJobs", "jobs_client"]
 
 SCHEDULER_ALIVE_MS = 15_000
 """A scheduler that beat this recently is taken to be alive (three of its heartbeats)."""
-
-JobsClient = "LocalJobs | RestJobs"
 
 _clients: dict[str, LocalJobs | RestJobs] = {}
 _lock = threading.Lock()
@@ -42,25 +40,32 @@ def jobs_client(tracking_uri: str | None = None) -> LocalJobs | RestJobs:
     """The process-wide client for a tracking URI (None: `STUDIO_TRACKING_URI`, else the
     configured store): an `http(s)://` server, a database URL, or a `STUDIO_HOME` folder."""
     uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or ""
+    remote = uri.startswith(("http://", "https://"))
+    config = None if remote else _config(uri)
+    # Keyed by where it leads: the environment may name another store later (tests do).
+    key = uri if config is None else f"{config.db_url} {config.home} {config.artifact_root}"
     with _lock:
-        found = _clients.get(uri)
+        found = _clients.get(key)
         if found is None:
-            found = _make_client(uri)
-            _clients[uri] = found
+            found = _make_client(uri, config)
+            _clients[key] = found
         return found
 
 
-def _make_client(uri: str) -> LocalJobs | RestJobs:
-    if uri.startswith(("http://", "https://")):
+def _config(uri: str) -> StudioConfig:
+    return (
+        StudioConfig.resolve(db_url=uri) if "://" in uri else StudioConfig.resolve(home=uri or None)
+    )
+
+
+def _make_client(uri: str, config: StudioConfig | None) -> LocalJobs | RestJobs:
+    if config is None:
         from studio.tracking.rest import RestTrackingClient
 
         return RestJobs(RestTrackingClient(uri, os.environ.get(TOKEN_ENV, "")))
     from studio.db.engine import Database
     from studio.jobs.service import JobService
 
-    config = (
-        StudioConfig.resolve(db_url=uri) if "://" in uri else StudioConfig.resolve(home=uri or None)
-    )
     return LocalJobs(JobService.from_database(Database.from_config(config), config))
 
 

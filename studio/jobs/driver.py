@@ -1,4 +1,4 @@
-"""Running one job run, and its retries, in this process: what `studio.jobs.run_notebook`
+"""Running one job run, and its retries, without a scheduler: what `studio.jobs.run_notebook`
 does where no scheduler serves the store (no Jupyter server, no `studio scheduler`).
 
 It is a scheduler of one run: it claims that run only (never another's, which a live
@@ -8,8 +8,11 @@ shows it live, and no scheduler takes it for interrupted), stops it when asked t
 completes it, and goes on with its retry while retries remain. It does not register as a
 scheduler: others must not wait for it to run their runs.
 
-The loop runs in a thread of its own with its own event loop, so that a caller inside a
-notebook (whose event loop is already running) can use it, and can watch the run meanwhile.
+Waiting for the run, the caller drives it in a thread of its own with its own event loop
+(`RunDriver`), so that a caller inside a notebook (whose event loop is already running) can
+use it, and watch the run meanwhile. Not waiting, it starts `python -m studio.jobs.driver
+JOB_RUN_ID` in a session of its own (`start_detached`): the run then outlives the caller,
+which may exit, as a script does, or restart, as a kernel may.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from typing import TYPE_CHECKING
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from studio.jobs.execution import Execution, Executor
     from studio.jobs.service import JobService
 
-__all__ = ["HEARTBEAT_INTERVAL", "InProcessRun", "retry_of"]
+__all__ = ["HEARTBEAT_INTERVAL", "RunDriver", "retry_of", "start_detached"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,7 @@ HEARTBEAT_INTERVAL = 0.5
 """Seconds between the heartbeats (and progress updates) of a run driven here."""
 
 
-class InProcessRun:
+class RunDriver:
     """Drives job run `job_run_id` (then its retries) to its end, in a thread: `start()`,
     then `join()`. `cancel()` stops whichever attempt is going."""
 
@@ -164,3 +170,42 @@ def retry_of(service: JobService, job_run: JobRun) -> JobRun | None:
         return None
     retries, _ = service.list_runs(triggers=(Trigger.RETRY,), limit=100)
     return next((found for found in retries if found.retry_of == job_run.id), None)
+
+
+def start_detached(service: JobService, job_run_id: int) -> int:
+    """Start a process that drives `job_run_id` on the same store, in a session of its own;
+    its pid. What goes wrong before the notebook runs is written to
+    `STUDIO_HOME/jobs/<id>.driver.log`."""
+    folder = service.jobs_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{job_run_id}.driver.log", "ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "studio.jobs.driver", str(job_run_id)],
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **service.config.environment()},
+            start_new_session=True,
+        )
+    return process.pid
+
+
+def _main(argv: list[str]) -> int:
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
+    from studio.jobs.service import JobService
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = StudioConfig.resolve()
+    database = Database.from_config(config)
+    try:
+        driver = RunDriver(JobService.from_database(database, config), int(argv[0]))
+        driver.start()
+        driver.join()
+        return 1 if driver.error is not None else 0
+    finally:
+        database.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
