@@ -187,6 +187,8 @@ def start_detached(service: JobService, job_run_id: int) -> int:
             env={**os.environ, **service.config.environment()},
             start_new_session=True,
         )
+    # Reaped when it ends, so that it leaves no zombie while this process lives on.
+    threading.Thread(target=process.wait, name=f"studio-reap-{process.pid}", daemon=True).start()
     return process.pid
 
 

@@ -37,6 +37,8 @@ class RefuseActionOnHeader(Authorizer):
 @pytest.fixture
 def jp_server_config(jp_server_config: Config) -> Config:
     jp_server_config.ServerApp.authorizer_class = RefuseActionOnHeader
+    # Queued runs stay queued: these tests run no notebook.
+    jp_server_config.StudioApp.scheduler_enabled = False
     return jp_server_config
 
 

@@ -1,0 +1,155 @@
+"""`studio.jobs` from Python on the local store, with real papermill runs: a run waited for
+(its tracking run, outputs and progress), retries, cancelling a run that no scheduler runs
+but a driver process of its own, and leaving runs to a live scheduler. Each papermill run
+costs seconds and checks no store-specific SQL: SQLite only."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+import studio.jobs
+from studio.config import HOME_ENV, StudioConfig
+from studio.errors import Conflict
+from studio.jobs import clients
+from studio.jobs.entities import JobStatus, Trigger
+from studio.tracking.entities import RunStatus
+from studio.tracking.service import TrackingService
+from tests.databases import sqlite_only
+from tests.jobs.notebooks import read_notebook, write_notebook
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from studio.jobs.clients import LocalJobs
+
+pytestmark = sqlite_only
+
+
+@pytest.fixture
+def home(
+    tmp_path: Path, studio_clean_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """STUDIO_HOME in tmp_path, and no client of another test's store left over."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(folder))
+    yield folder
+    for client in list(clients._clients.values()):
+        if isinstance(client, clients.LocalJobs):
+            client.service.store.db.dispose()
+    clients._clients.clear()
+
+
+def local() -> LocalJobs:
+    found = clients.jobs_client()
+    assert isinstance(found, clients.LocalJobs)
+    return found
+
+
+def wait_until(predicate: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_run_notebook_waits_for_a_tracked_run(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notebook = write_notebook(
+        tmp_path / "work" / "train.ipynb",
+        [
+            "import studio\nstudio.log_metric('loss', alpha * 2)",
+            "open('seen.txt', 'w').write(name)",
+        ],
+        parameters={"alpha": 0.1, "name": "x"},
+    )
+    job_run = studio.jobs.run_notebook(
+        notebook, parameters={"alpha": 1.5, "name": "y"}, experiment="jobs-api"
+    )
+    assert job_run.status is JobStatus.SUCCEEDED, job_run.error
+    assert job_run.error is None
+    assert (job_run.progress.cells_done, job_run.progress.cells_total) == (4, 4)
+    assert job_run.output_path is not None
+    executed = read_notebook(tmp_path / "home" / "jobs" / str(job_run.id) / "output.ipynb")
+    assert str(job_run.output_path).endswith(f"jobs/{job_run.id}/output.ipynb")
+    injected = executed.cells[1]
+    assert "injected-parameters" in injected.metadata.tags
+    assert "alpha = 1.5" in injected.source
+    assert (notebook.parent / "seen.txt").read_text() == "y"  # run in the notebook's folder
+    # tqdm's text bar (no widget outside a notebook) showed the cells.
+    assert "4/4" in capsys.readouterr().err
+
+    tracking = TrackingService.from_config(StudioConfig.resolve())
+    record = tracking.get_run(job_run.run_id or "")
+    assert record.status == RunStatus.FINISHED.value
+    assert record.params == {"alpha": "1.5", "name": "y"}
+    assert record.metrics["loss"].last == 3.0
+    assert tracking.get_experiment(record.experiment_id).name == "jobs-api"
+    tracking.store.db.dispose()
+
+    assert studio.jobs.get_run(job_run.id) == job_run
+    assert [found.id for found in studio.jobs.list_runs(status="SUCCEEDED")] == [job_run.id]
+    assert studio.jobs.list_runs(status=[JobStatus.FAILED, JobStatus.CANCELLED]) == []
+    with pytest.raises(Conflict, match="already ended SUCCEEDED"):
+        studio.jobs.cancel(job_run.id)
+
+
+def test_a_failed_run_is_retried_and_the_last_attempt_returned(home: Path, tmp_path: Path) -> None:
+    # A kernel that does not exist fails each attempt without the cost of starting one.
+    notebook = write_notebook(tmp_path / "failing.ipynb", ["1"], kernel="no-such-kernel")
+    last = studio.jobs.run_notebook(notebook, retries=1, retry_backoff=0, progress=False)
+    assert (last.status, last.attempt, last.trigger) == (JobStatus.FAILED, 2, Trigger.RETRY)
+    assert last.error is not None
+    assert "no-such-kernel" in last.error
+    first = studio.jobs.get_run(last.retry_of or 0)
+    assert (first.status, first.attempt) == (JobStatus.FAILED, 1)
+    assert first.run_id != last.run_id  # each attempt is a tracking run of its own
+    assert len(studio.jobs.list_runs()) == 2
+
+
+def test_a_run_not_waited_for_runs_in_a_process_of_its_own_and_is_cancelled(
+    home: Path, tmp_path: Path
+) -> None:
+    notebook = write_notebook(
+        tmp_path / "slow.ipynb", ["print('started', flush=True)", "import time\ntime.sleep(60)"]
+    )
+    queued = studio.jobs.run_notebook(notebook, wait=False)
+    assert queued.status is JobStatus.QUEUED
+    # The driver process claims it, starts it and records its process.
+    wait_until(lambda: studio.jobs.get_run(queued.id).status is JobStatus.RUNNING)
+    studio.jobs.cancel(queued.id)
+    wait_until(lambda: studio.jobs.get_run(queued.id).done, timeout=15)
+    cancelled = studio.jobs.get_run(queued.id)
+    assert cancelled.status is JobStatus.CANCELLED
+    assert cancelled.ended_at is not None
+    assert cancelled.ended_at - (cancelled.started_at or 0) < 30_000
+
+
+def test_runs_are_left_to_a_live_scheduler(home: Path, tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["1"])
+    service = local().service
+    service.store.beat_scheduler("elsewhere", "host", 1, "local", service.clock())
+    queued = studio.jobs.run_notebook(notebook, wait=False)
+    definition = studio.jobs.create_definition(
+        notebook, schedule="*/5 * * * *", parameters={"a": 1}, name="every five"
+    )
+    run_now = studio.jobs.run_definition("every five", {"b": [1, 2]}, wait=False)
+    time.sleep(1.0)
+    # No driver process took them: the live scheduler will.
+    assert studio.jobs.get_run(queued.id).status is JobStatus.QUEUED
+    assert studio.jobs.get_run(run_now.id).status is JobStatus.QUEUED
+    assert not (home / "jobs" / f"{queued.id}.driver.log").exists()
+    assert run_now.parameters == {"a": 1, "b": [1, 2]}
+    assert (run_now.definition_id, run_now.trigger) == (definition.id, Trigger.MANUAL)
+    assert definition.next_run_at is not None
+    assert definition.next_run_at % 300_000 == 0
+    assert [d.name for d in studio.jobs.list_definitions()] == ["every five"]
+    assert [r.id for r in studio.jobs.list_runs(definition="every five")] == [run_now.id]
+    cancelled = studio.jobs.cancel(queued.id)
+    assert cancelled.status is JobStatus.CANCELLED
+    assert json.loads(json.dumps(cancelled.parameters)) == {}
