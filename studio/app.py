@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from traitlets import Int, Unicode
 
 from studio import features
 from studio.config import StudioConfig
@@ -68,6 +68,33 @@ class StudioApp(ExtensionApp):
             "power loss may undo the last commits), FULL or EXTRA (a commit survives a power "
             "loss; each costs an fsync). Empty: $STUDIO_SQLITE_SYNCHRONOUS, else NORMAL. "
             "Exported to kernels and jobs; ignored for PostgreSQL."
+        ),
+    )
+
+    executor_class = Unicode(
+        "local",
+        config=True,
+        help=(
+            "What runs notebook jobs: 'local' (a process per job on this machine), 'dask' (a "
+            "task per job on the Dask cluster at dask_scheduler_address), or a 'module:Class' "
+            "reference to an executor class of your own, built with no arguments."
+        ),
+    )
+    dask_scheduler_address = Unicode(
+        "",
+        config=True,
+        help=(
+            "The Dask scheduler's address (tcp://host:8786) when executor_class is 'dask'. "
+            "Its workers need Studio, papermill and the notebooks' kernels installed, and "
+            "Studio's database on PostgreSQL (or STUDIO_TRACKING_URI set) to track runs."
+        ),
+    )
+    max_bundle_mb = Int(
+        100,
+        config=True,
+        help=(
+            "The largest notebook folder, in MB, that a Dask job carries to its worker. Past "
+            "it the job is refused: large data belongs on a file system every worker sees."
         ),
     )
 
