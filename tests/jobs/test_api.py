@@ -6,6 +6,8 @@ costs seconds and checks no store-specific SQL: SQLite only."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -153,3 +155,17 @@ def test_runs_are_left_to_a_live_scheduler(home: Path, tmp_path: Path) -> None:
     cancelled = studio.jobs.cancel(queued.id)
     assert cancelled.status is JobStatus.CANCELLED
     assert json.loads(json.dumps(cancelled.parameters)) == {}
+
+
+def test_the_public_names_are_exported_and_light() -> None:
+    assert studio.jobs.__all__ == sorted(studio.jobs.__all__)
+    for name in ("run_notebook", "create_definition", "list_runs", "get_run", "cancel", "JobRun"):
+        assert name in studio.jobs.__all__
+    for name in studio.jobs.__all__:
+        assert getattr(studio.jobs, name) is not None, name
+    code = (
+        "import sys, studio.jobs; "
+        "print([m for m in ('sqlalchemy', 'tornado', 'papermill', 'pydantic') if m in sys.modules])"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
