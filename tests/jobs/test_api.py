@@ -14,42 +14,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 import studio.jobs
-from studio.config import HOME_ENV, StudioConfig
+from studio.config import StudioConfig
 from studio.errors import Conflict
-from studio.jobs import clients
 from studio.jobs.entities import JobStatus, Trigger
 from studio.tracking.entities import RunStatus
 from studio.tracking.service import TrackingService
 from tests.databases import sqlite_only
+from tests.jobs.local_jobs import local, local_home  # noqa: F401  (local_home: a fixture)
 from tests.jobs.notebooks import read_notebook, write_notebook
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-    from studio.jobs.clients import LocalJobs
 
-pytestmark = sqlite_only
-
-
-@pytest.fixture
-def home(
-    tmp_path: Path, studio_clean_environment: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """STUDIO_HOME in tmp_path, and no client of another test's store left over."""
-    folder = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(folder))
-    yield folder
-    for client in list(clients._clients.values()):
-        if isinstance(client, clients.LocalJobs):
-            client.service.store.db.dispose()
-    clients._clients.clear()
-
-
-def local() -> LocalJobs:
-    found = clients.jobs_client()
-    assert isinstance(found, clients.LocalJobs)
-    return found
+pytestmark = [sqlite_only, pytest.mark.usefixtures("local_home")]
 
 
 def wait_until(predicate: object, timeout: float = 20.0) -> None:
@@ -60,7 +38,7 @@ def wait_until(predicate: object, timeout: float = 20.0) -> None:
 
 
 def test_run_notebook_waits_for_a_tracked_run(
-    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     notebook = write_notebook(
         tmp_path / "work" / "train.ipynb",
@@ -101,7 +79,7 @@ def test_run_notebook_waits_for_a_tracked_run(
         studio.jobs.cancel(job_run.id)
 
 
-def test_a_failed_run_is_retried_and_the_last_attempt_returned(home: Path, tmp_path: Path) -> None:
+def test_a_failed_run_is_retried_and_the_last_attempt_returned(tmp_path: Path) -> None:
     # A kernel that does not exist fails each attempt without the cost of starting one.
     notebook = write_notebook(tmp_path / "failing.ipynb", ["1"], kernel="no-such-kernel")
     last = studio.jobs.run_notebook(notebook, retries=1, retry_backoff=0, progress=False)
@@ -114,9 +92,7 @@ def test_a_failed_run_is_retried_and_the_last_attempt_returned(home: Path, tmp_p
     assert len(studio.jobs.list_runs()) == 2
 
 
-def test_a_run_not_waited_for_runs_in_a_process_of_its_own_and_is_cancelled(
-    home: Path, tmp_path: Path
-) -> None:
+def test_a_run_not_waited_for_runs_in_a_process_of_its_own_and_is_cancelled(tmp_path: Path) -> None:
     notebook = write_notebook(
         tmp_path / "slow.ipynb", ["print('started', flush=True)", "import time\ntime.sleep(60)"]
     )
@@ -132,7 +108,7 @@ def test_a_run_not_waited_for_runs_in_a_process_of_its_own_and_is_cancelled(
     assert cancelled.ended_at - (cancelled.started_at or 0) < 30_000
 
 
-def test_runs_are_left_to_a_live_scheduler(home: Path, tmp_path: Path) -> None:
+def test_runs_are_left_to_a_live_scheduler(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", ["1"])
     service = local().service
     service.store.beat_scheduler("elsewhere", "host", 1, "local", service.clock())
@@ -145,7 +121,7 @@ def test_runs_are_left_to_a_live_scheduler(home: Path, tmp_path: Path) -> None:
     # No driver process took them: the live scheduler will.
     assert studio.jobs.get_run(queued.id).status is JobStatus.QUEUED
     assert studio.jobs.get_run(run_now.id).status is JobStatus.QUEUED
-    assert not (home / "jobs" / f"{queued.id}.driver.log").exists()
+    assert not (tmp_path / "home" / "jobs" / f"{queued.id}.driver.log").exists()
     assert run_now.parameters == {"a": 1, "b": [1, 2]}
     assert (run_now.definition_id, run_now.trigger) == (definition.id, Trigger.MANUAL)
     assert definition.next_run_at is not None

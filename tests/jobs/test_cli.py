@@ -10,31 +10,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio.config import HOME_ENV
-from studio.jobs import clients
 from studio.jobs.cli import main, parse_parameter
 from studio.jobs.entities import JobStatus
 from tests.databases import sqlite_only
+from tests.jobs.local_jobs import local, local_home  # noqa: F401  (local_home: a fixture)
 from tests.jobs.notebooks import write_notebook
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-pytestmark = sqlite_only
-
-
-@pytest.fixture
-def home(
-    tmp_path: Path, studio_clean_environment: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    folder = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(folder))
-    yield folder
-    for client in list(clients._clients.values()):
-        if isinstance(client, clients.LocalJobs):
-            client.service.store.db.dispose()
-    clients._clients.clear()
+pytestmark = [sqlite_only, pytest.mark.usefixtures("local_home")]
 
 
 def test_parameters_are_json_or_python_literals_or_text() -> None:
@@ -51,13 +36,9 @@ def test_parameters_are_json_or_python_literals_or_text() -> None:
         parse_parameter("alpha")
 
 
-def test_runs_from_the_command_line(
-    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_runs_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", ["print(alpha)"], {"alpha": 1})
-    service = clients.jobs_client()
-    assert isinstance(service, clients.LocalJobs)
-    jobs = service.service
+    jobs = local().service
     # A live scheduler elsewhere: runs queued here wait for it.
     jobs.store.beat_scheduler("elsewhere", "host", 1, "local", jobs.clock())
 
@@ -94,7 +75,7 @@ def test_runs_from_the_command_line(
 
 
 def test_a_waited_run_that_fails_exits_1(
-    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", ["1"], kernel="no-such-kernel")
     assert main(["run", str(notebook)]) == 1
@@ -103,6 +84,4 @@ def test_a_waited_run_that_fails_exits_1(
     assert "no-such-kernel" in captured.err
     assert main(["log", "1"]) == 0
     assert "no-such-kernel" in capsys.readouterr().out
-    found = clients.jobs_client()
-    assert isinstance(found, clients.LocalJobs)
-    assert found.service.get_run(1).status is JobStatus.FAILED
+    assert local().service.get_run(1).status is JobStatus.FAILED

@@ -94,7 +94,9 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
     executions = await asyncio.gather(
         *(
             executor.start(
-                launch_of(write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw)
+                launch_of(
+                    write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw
+                )
             )
             for name, (cells, kw) in cases.items()
         )
@@ -124,7 +126,9 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
 
     died = outcomes["kernel_died"]
     assert (died.status, died.error) == (JobStatus.FAILED, "The kernel died while running cell 2")
-    assert died.error_cell is not None and "os._exit" in cells["kernel_died"][died.error_cell].source
+    assert (
+        died.error_cell is not None and "os._exit" in cells["kernel_died"][died.error_cell].source
+    )
     assert outputs_text(cells["kernel_died"][0]) == "before\n"
 
     stopped = outcomes["stopped"]
