@@ -5,9 +5,11 @@ costs seconds and checks no store-specific SQL: SQLite only."""
 
 from __future__ import annotations
 
+import _thread
 import json
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -145,3 +147,18 @@ def test_the_public_names_are_exported_and_light() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_interrupting_the_wait_cancels_the_run(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "slow.ipynb", ["import time\ntime.sleep(60)"])
+
+    def interrupt_once_running() -> None:
+        wait_until(lambda: bool(studio.jobs.list_runs(status="RUNNING")))
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_once_running, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        studio.jobs.run_notebook(notebook, progress=False)
+    [cancelled] = studio.jobs.list_runs()
+    assert cancelled.status is JobStatus.CANCELLED
+    assert cancelled.error is not None
