@@ -82,16 +82,22 @@ def test_run_notebook_waits_for_a_tracked_run(
 
 
 def test_a_failed_run_is_retried_and_the_last_attempt_returned(tmp_path: Path) -> None:
-    # A kernel that does not exist fails each attempt without the cost of starting one.
-    notebook = write_notebook(tmp_path / "failing.ipynb", ["1"], kernel="no-such-kernel")
-    last = studio.jobs.run_notebook(notebook, retries=1, retry_backoff=0, progress=False)
-    assert (last.status, last.attempt, last.trigger) == (JobStatus.FAILED, 2, Trigger.RETRY)
+    # A secret missing from the environment fails each attempt before any process starts.
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["1"])
+    last = studio.jobs.run_notebook(
+        notebook,
+        retries=2,
+        retry_backoff=0,
+        secret_environment={"TOKEN": "STUDIO_TEST_NO_SUCH_SECRET"},
+        progress=False,
+    )
+    assert (last.status, last.attempt, last.trigger) == (JobStatus.FAILED, 3, Trigger.RETRY)
     assert last.error is not None
-    assert "no-such-kernel" in last.error
-    first = studio.jobs.get_run(last.retry_of or 0)
-    assert (first.status, first.attempt) == (JobStatus.FAILED, 1)
-    assert first.run_id != last.run_id  # each attempt is a tracking run of its own
-    assert len(studio.jobs.list_runs()) == 2
+    assert "STUDIO_TEST_NO_SUCH_SECRET" in last.error
+    second = studio.jobs.get_run(last.retry_of or 0)
+    first = studio.jobs.get_run(second.retry_of or 0)
+    assert [first.attempt, first.status] == [1, JobStatus.FAILED]
+    assert len(studio.jobs.list_runs()) == 3
 
 
 def test_a_run_not_waited_for_runs_in_a_process_of_its_own_and_is_cancelled(tmp_path: Path) -> None:
