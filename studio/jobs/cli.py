@@ -12,6 +12,7 @@ import argparse
 import ast
 import json
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["main", "parse_parameter"]
 
+FOLLOW_INTERVAL = 0.5
+"""Seconds between looks at a followed log."""
 STATUSES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE")
 
 
@@ -89,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("id", type=int, help="the job run's id")
         if name == "show":
             command.add_argument("--json", action="store_true")
+        if name == "log":
+            command.add_argument(
+                "-f", "--follow", action="store_true", help="go on until the run ends"
+            )
         command.set_defaults(handler=handler)
 
     definitions = commands.add_parser("definitions", help="job definitions").add_subparsers(
@@ -219,10 +226,14 @@ def _log(args: argparse.Namespace) -> int:
     client = jobs_client(args.tracking_uri)
     offset = 0
     while True:
-        text, offset, _ = client.read_log(args.id, offset)
-        if not text:
+        text, offset, done = client.read_log(args.id, offset)
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        elif done or not args.follow:
             return 0
-        sys.stdout.write(text)
+        else:
+            time.sleep(FOLLOW_INTERVAL)
 
 
 def _definitions_list(args: argparse.Namespace) -> int:

@@ -82,6 +82,6 @@ def test_a_waited_run_that_fails_exits_1(
     captured = capsys.readouterr()
     assert "\tFAILED\tnb\tapi\t" in captured.out
     assert "no-such-kernel" in captured.err
-    assert main(["log", "1"]) == 0
+    assert main(["log", "1", "--follow"]) == 0  # it ended: nothing more to wait for
     assert "no-such-kernel" in capsys.readouterr().out
     assert local().service.get_run(1).status is JobStatus.FAILED
