@@ -39,8 +39,7 @@ from studio.jobs.dask_worker import (
     topic,
 )
 from studio.jobs.entities import JobStatus, Progress
-from studio.jobs.execution import LOG_NAME, Launch, Outcome, cell_number, read_progress
-from studio.jobs.local_executor import LOG_TAIL_LINES, log_tail
+from studio.jobs.execution import Launch, Outcome, final_outcome
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -223,25 +222,7 @@ class DaskExecution:
 
 def _read_outcome(launch: Launch, report: WorkerReport) -> Outcome:
     """How the run ended, from the files it sent back and from how the task ended it."""
-    folder = Path(launch.output_dir)
-    progress = read_progress(folder) or Progress()
-    if report.stopped is not None:
-        # The same sentences as the local executor's.
-        number = cell_number(progress)
-        where = f", in cell {number}" if number is not None else ", before any cell ran"
-        if report.stopped is JobStatus.TIMED_OUT:
-            error = f"Timed out after {launch.timeout or 0:g} s{where}"
-        else:
-            error = f"Cancelled{where}"
-        return Outcome(
-            report.stopped, error=error, error_cell=progress.current_cell, progress=progress
-        )
-    outcome = Outcome.read(folder)
-    if outcome is not None:
-        return outcome
-    tail = "\n".join(log_tail(folder / LOG_NAME, LOG_TAIL_LINES))
-    error = f"The job's runner ended without a result (exit status {report.exit_code})"
-    return Outcome(JobStatus.FAILED, error=f"{error}: {tail}" if tail else error, progress=progress)
+    return final_outcome(launch.output_dir, launch.timeout, report.stopped, report.exit_code)
 
 
 def refuse_local_sqlite(environment: Mapping[str, str]) -> None:

@@ -333,6 +333,32 @@ class JobStore:
             ).all()
             return [_run(row) for row in rows], total
 
+    def claim_run(self, job_run_id: int, scheduler_id: str, host: str, now: int) -> JobRun | None:
+        """Take one QUEUED run whose time has come (`studio.jobs.run_notebook` running its own
+        run in-process): RUNNING, owned by `scheduler_id`; None when it is not (or no longer)
+        queued and due."""
+        with self.db.session(write=True) as session:
+            result = session.execute(
+                update(SqlJobRun)
+                .where(
+                    SqlJobRun.id == job_run_id,
+                    SqlJobRun.status == JobStatus.QUEUED.value,
+                    (SqlJobRun.not_before.is_(None)) | (SqlJobRun.not_before <= now),
+                )
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    scheduler_id=scheduler_id,
+                    host=host,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+            row = session.get(SqlJobRun, job_run_id, populate_existing=True)
+            assert row is not None
+            return _run(row)
+
     def claim_queued(self, scheduler_id: str, host: str, limit: int, now: int) -> list[JobRun]:
         """Take up to `limit` QUEUED runs whose time has come, oldest first, for this
         scheduler: each becomes RUNNING, owned by it. A definition's `max_concurrent_runs`
