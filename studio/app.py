@@ -13,6 +13,7 @@ from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.errors import SchemaOutOfDate, StudioError
 from studio.jobs.executors import build_executor
+from studio.jobs.handlers import SCHEDULER_SETTING
 from studio.jobs.scheduler import Scheduler
 from studio.openapi import build_document, openapi_route
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
     from studio.web import Route
-
-SCHEDULER_SETTING = "studio_jobs_scheduler"
 
 
 def all_routes() -> list[Route]:

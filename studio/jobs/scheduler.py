@@ -25,14 +25,11 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import psutil
-
-from studio.config import RUN_ID_ENV
 from studio.errors import StudioError
 from studio.jobs.entities import JobRun, JobStatus, Progress
 from studio.jobs.execution import Outcome
 from studio.jobs.lifecycle import JobLifecycle, this_host
-from studio.jobs.proctree import find_job_processes, kill_processes, kill_tree
+from studio.jobs.proctree import kill_job_run
 
 if TYPE_CHECKING:
     from studio.jobs.execution import Execution, Executor
@@ -336,28 +333,17 @@ class Scheduler:
 
 
 def kill_leftovers(job_run: JobRun) -> list[int]:
-    """Kill what is left on this host of an interrupted run: its runner by pid (when the pid
-    still names the process that started for it), and every process whose environment names
-    the run, which finds the kernel and its children once the runner is gone. The tracking
-    run's id must match as well, so that a job run with the same number in another Studio
-    database on this machine is never taken for it. Blocks."""
-    killed = []
-    if job_run.pid is not None and job_run.pid_started_at is not None:
-        killed.extend(kill_tree(job_run.pid, job_run.pid_started_at))
-    processes = [
-        process
-        for process in find_job_processes(job_run.id)
-        if job_run.run_id is None or _environment(process).get(RUN_ID_ENV) == job_run.run_id
-    ]
-    killed.extend(kill_processes(processes))
-    return sorted(set(killed))
-
-
-def _environment(process: psutil.Process) -> dict[str, str]:
-    try:
-        return dict(process.environ())
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return {}
+    """Kill what is left on this host of an interrupted run: its runner's tree, where the
+    recorded pid still names the process that started for it, and every process whose
+    environment names the run and its tracking run (the kernel and its children, once the
+    runner is gone). Blocks."""
+    known_process = job_run.pid_started_at is not None
+    return kill_job_run(
+        job_run.id,
+        job_run.pid if known_process else None,
+        job_run.pid_started_at,
+        run_id=job_run.run_id,
+    )
 
 
 def _name(step: Callable[[], object]) -> str:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio.app import SCHEDULER_SETTING, StudioApp
+from studio.app import StudioApp
 from studio.jobs.entities import JobStatus
+from studio.jobs.handlers import SCHEDULER_SETTING
 from studio.jobs.scheduler import Scheduler
 from tests.jobs.notebooks import write_notebook
 from tests.jobs.scheduling import wait_for_run
