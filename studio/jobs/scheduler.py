@@ -206,7 +206,18 @@ class Scheduler:
             self._wake.clear()
             await self._guarded(self.run_once)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.tick)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._until_next())
+
+    async def _until_next(self) -> float:
+        """Seconds to the next look: a tick, or less where an occurrence (or a retry's
+        backoff) comes sooner, so that a run starts on its minute, not up to a tick late."""
+        try:
+            due = await asyncio.to_thread(self.store.next_due, self.clock())
+        except Exception:
+            return self.tick
+        if due is None:
+            return self.tick
+        return min(self.tick, max(0.0, (due - self.clock()) / 1000))
 
     async def _beat_loop(self) -> None:
         while True:
