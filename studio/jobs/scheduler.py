@@ -49,8 +49,9 @@ class Scheduler:
 
     - `max_concurrent_jobs`: how many runs it has going at once; 0 queues scheduled
       occurrences and recovers interrupted runs, but starts none (other schedulers do).
-    - `tick`: seconds between looks for due occurrences and queued runs; `wake()` makes the
-      next look immediate.
+    - `tick`: the most seconds between looks for due occurrences and queued runs (it looks
+      sooner when an occurrence or a retry's backoff ends sooner); `wake()` makes the next
+      look immediate.
     - `heartbeat_interval`: seconds between heartbeats (and looks for interrupted runs).
     - `clock`: milliseconds since the epoch; the service's clock by default (the lifecycle
       always uses the service's).
@@ -116,7 +117,8 @@ class Scheduler:
         ]
 
     def wake(self) -> None:
-        """Look for due and queued runs now rather than at the next tick."""
+        """Look for due and queued runs now rather than at the next tick (from the
+        scheduler's event loop, as a request handler does after queuing a run)."""
         self._wake.set()
 
     async def stop(self) -> None:
