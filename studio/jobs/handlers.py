@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from studio.app import SCHEDULER_SETTING
 from studio.jobs import views
 from studio.jobs.feature import FEATURE
 from studio.jobs.notebooks import resolve_in_root
@@ -50,6 +49,8 @@ if TYPE_CHECKING:
     from studio.jobs.entities import JobRun
     from studio.jobs.service import JobService
 
+SCHEDULER_SETTING = "studio_jobs_scheduler"
+"""The web application's setting holding the server's scheduler, woken when a run is queued."""
 F = TypeVar("F", bound=Callable[..., Any])
 # Starting a notebook runs code: Jupyter's own action for it (its terminals' and kernels').
 authorized_to_execute = cast("Callable[[F], F]", authorized("execute"))

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import studio.jobs
-from studio.app import SCHEDULER_SETTING
 from studio.config import TOKEN_ENV
 from studio.jobs import clients
 from studio.jobs.entities import JobStatus
+from studio.jobs.handlers import SCHEDULER_SETTING
 from tests.databases import sqlite_only
 from tests.jobs.notebooks import write_notebook
 
