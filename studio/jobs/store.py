@@ -27,6 +27,7 @@ from studio.jobs.entities import (
     Trigger,
 )
 from studio.jobs.orm import SqlJobDefinition, SqlJobNotebook, SqlJobRun, SqlJobScheduler
+from studio.tracking.orm import SqlRun
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -202,6 +203,17 @@ class JobStore:
                 .values(definition_id=None)
             )
             session.delete(row)
+
+    def upcoming_definitions(self, limit: int) -> list[JobDefinition]:
+        """The active scheduled definitions whose next occurrences come first."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SqlJobDefinition)
+                .where(SqlJobDefinition.active.is_(True), SqlJobDefinition.next_run_at.is_not(None))
+                .order_by(SqlJobDefinition.next_run_at, SqlJobDefinition.id)
+                .limit(limit)
+            ).all()
+            return [_definition(row, None) for row in rows]
 
     def due_definitions(self, now: int) -> list[JobDefinition]:
         """Active scheduled definitions whose next occurrence has come."""
@@ -648,6 +660,17 @@ class JobStore:
             query = query.where(SqlJobRun.scheduler_id == scheduler_id)
         with self.db.session() as session:
             return [_run(row) for row in session.scalars(query.order_by(SqlJobRun.id)).all()]
+
+    def experiments_of(self, run_ids: Iterable[str]) -> dict[str, int]:
+        """The experiment of each of these tracking runs that still exists."""
+        wanted = sorted(set(run_ids))
+        if not wanted:
+            return {}
+        with self.db.session() as session:
+            rows = session.execute(
+                select(SqlRun.id, SqlRun.experiment_id).where(SqlRun.id.in_(wanted))
+            ).all()
+        return {str(run_id): int(experiment_id) for run_id, experiment_id in rows}
 
     # Schedulers -----------------------------------------------------------------------
 
