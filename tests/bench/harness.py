@@ -381,6 +381,16 @@ class HttpClient:
         response = self.connection.getresponse()
         return response.status, response.read()
 
+    def send_json(self, method: str, path: str, body: Any) -> Any:
+        """Send `body` as JSON; the answer's JSON (a 2xx status expected)."""
+        headers = {**self.headers, "Content-Type": "application/json"}
+        self.connection.request(method, path, body=json.dumps(body), headers=headers)
+        response = self.connection.getresponse()
+        answer = response.read()
+        if not 200 <= response.status < 300:
+            raise BenchError(f"{method} {path} answered {response.status}: {answer[:500]!r}")
+        return json.loads(answer) if answer else None
+
     def get_json(self, path: str) -> Any:
         status, body = self.request(path)
         if status != 200:
