@@ -181,3 +181,4 @@ class JobRun:
     host: str | None
     pid: int | None
     heartbeat_at: int | None
+    pid_started_at: float | None = None

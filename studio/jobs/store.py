@@ -771,6 +771,7 @@ def _run(row: SqlJobRun) -> JobRun:
         host=row.host,
         pid=row.pid,
         heartbeat_at=row.heartbeat_at,
+        pid_started_at=row.pid_started_at,
     )
 
 
