@@ -93,9 +93,10 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def render_table(rows: Sequence[Row]) -> str:
-    """A plain-text table with numbered notes underneath."""
-    header = ("Figure", "Unit", "Studio", "MLflow", "Studio x", "Target", "Result")
+def render_table(rows: Sequence[Row], peer: str = "MLflow") -> str:
+    """A plain-text table with numbered notes underneath; `peer` heads the column of the
+    tool Studio is compared with."""
+    header = ("Figure", "Unit", "Studio", peer, "Studio x", "Target", "Result")
     lines: list[tuple[str, ...]] = []
     notes: list[str] = []
     for row in rows:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import BenchError, HttpClient, ServerProcess, free_port
+from jobs_studio import PARAMETERS
 
 PACKAGES = ("jupyter-scheduler", "ipykernel")
 """What the peer's environment holds: the scheduler (which pulls jupyter_server and nbconvert)
@@ -112,7 +113,7 @@ def time_peer_job(client: HttpClient, notebook: str, timeout_s: float = 120.0) -
         "input_uri": notebook,
         "runtime_environment_name": "python3",
         "output_formats": ["ipynb"],
-        "parameters": {},
+        "parameters": {key: str(value) for key, value in PARAMETERS.items()},
     }
     started = time.perf_counter()
     created = client.send_json("POST", "/scheduler/jobs", body)
