@@ -47,7 +47,9 @@ def ensure_peer_venv(folder: Path) -> tuple[Path, str]:
             check=False,
         )
         if installed.returncode != 0:
-            raise BenchError(f"pip install {' '.join(PACKAGES)} failed:\n{installed.stderr[-2000:]}")
+            raise BenchError(
+                f"pip install {' '.join(PACKAGES)} failed:\n{installed.stderr[-2000:]}"
+            )
         (folder / _READY_MARK).write_text("")
     version = subprocess.run(
         [str(python), "-c", "import jupyter_scheduler; print(jupyter_scheduler.__version__)"],
@@ -131,6 +133,8 @@ def _wait_completed(client: HttpClient, job_id: str, deadline: float) -> float:
         # A new job reads STOPPED (its column's default) until its process marks it
         # IN_PROGRESS; STOPPED after a start is a stop.
         if status == "FAILED" or (status == "STOPPED" and job.get("start_time")):
-            raise BenchError(f"jupyter-scheduler job {job_id} ended {status}: {json.dumps(job)[:800]}")
+            raise BenchError(
+                f"jupyter-scheduler job {job_id} ended {status}: {json.dumps(job)[:800]}"
+            )
         time.sleep(POLL_S)
     raise BenchError(f"jupyter-scheduler job {job_id} did not complete in time")

@@ -109,8 +109,12 @@ async def _until_done(scheduler: Scheduler, job_run_ids: set[int], timeout: floa
         await asyncio.sleep(_WATCH_S if len(pending) == 1 else 0.2)
         if any(job_run_id in scheduler.running for job_run_id in pending):
             continue
-        runs = await asyncio.to_thread(lambda: [service.get_run(i) for i in sorted(pending)])
+        runs = await asyncio.to_thread(_get_runs, service, sorted(pending))
         pending = {run.id for run in runs if not run.status.is_final}
+
+
+def _get_runs(service: JobService, job_run_ids: list[int]) -> list[JobRun]:
+    return [service.get_run(job_run_id) for job_run_id in job_run_ids]
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,24 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import nbformat
 from harness import BenchError
 from jobs_studio import EXPECTED_OUTPUT, PARAMETERS, _printed
 
 from studio.jobs.entities import JobRun, JobStatus
 from studio.jobs.execution import NOTEBOOK_NAME, Launch, Outcome
-from studio.jobs.scheduler import Scheduler
-from studio.jobs.service import JobService
+
+if TYPE_CHECKING:
+    from studio.jobs.scheduler import Scheduler
+    from studio.jobs.service import JobService
 
 _PLAIN = (
-    "import papermill; papermill.execute_notebook({source!r}, {output!r}, parameters={parameters!r}, "
-    "cwd={cwd!r}, kernel_name='python3', progress_bar=False)"
+    "import papermill; papermill.execute_notebook({source!r}, {output!r}, "
+    "parameters={parameters!r}, cwd={cwd!r}, kernel_name='python3', progress_bar=False)"
 )
 
 
@@ -36,8 +41,9 @@ class Spread:
         return statistics.median(self.samples)
 
     def text(self) -> str:
-        low, high = min(self.samples), max(self.samples)
-        return f"median {self.median * 1000:,.0f} ms (min {low * 1000:,.0f}, max {high * 1000:,.0f}, n={len(self.samples)})"
+        low, high = (round(value * 1000) for value in (min(self.samples), max(self.samples)))
+        median = round(self.median * 1000)
+        return f"median {median:,} ms (min {low:,}, max {high:,}, n={len(self.samples)})"
 
 
 async def _timed_process(
@@ -103,7 +109,7 @@ class CronRun:
     scheduled_for: int
     queued_ms: int
     claimed_ms: int
-    process_ms: int | None
+    first_cell_ms: int
     ended_ms: int | None
     status: JobStatus
 
@@ -113,7 +119,7 @@ async def cron_lateness(
 ) -> list[CronRun]:
     """A `* * * * *` definition of the notebook, observed until `occurrences` of its runs
     have ended; for each, how long after its minute it was queued, claimed (its
-    `started_at`) and its runner process started. The definition is deleted at the end."""
+    `started_at`) and its first cell started. The definition is deleted at the end."""
     definition = await asyncio.to_thread(
         service.create_definition,
         "every-minute",
@@ -143,6 +149,16 @@ async def cron_lateness(
     return found[:occurrences]
 
 
+def _first_cell_started(run: JobRun) -> int:
+    """When the run's first cell started, as papermill recorded it in the executed notebook
+    (the kernel was up by then). The runner's pid start time from psutil is no use here:
+    Linux gives process start times from a boot time rounded to the second."""
+    notebook = nbformat.read(Path(run.output_dir or "") / NOTEBOOK_NAME, as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    started = datetime.fromisoformat(first.metadata.papermill.start_time.replace("Z", "+00:00"))
+    return round(started.timestamp() * 1000)
+
+
 def _cron_run(run: JobRun) -> CronRun:
     if run.scheduled_for is None or run.started_at is None:
         raise BenchError(f"Scheduled run {run.id} has no occurrence or start")
@@ -151,9 +167,7 @@ def _cron_run(run: JobRun) -> CronRun:
         scheduled_for=due,
         queued_ms=run.created_at - due,
         claimed_ms=run.started_at - due,
-        process_ms=(
-            None if run.pid_started_at is None else round(run.pid_started_at * 1000) - due
-        ),
+        first_cell_ms=_first_cell_started(run) - due,
         ended_ms=None if run.ended_at is None else run.ended_at - due,
         status=run.status,
     )
