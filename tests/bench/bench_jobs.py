@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,7 @@ async def overhead(sandbox: Sandbox, notebook: Path, repeats: int) -> list[Row]:
     plain: list[float] = []
     runner: list[float] = []
     job: list[float] = []
+    phases: list[dict[str, int]] = []
     env = dict(sandbox.environment())
     with job_service(home) as service:
         async with running_scheduler(service, LocalExecutor(), concurrency=2) as scheduler:
@@ -89,11 +91,11 @@ async def overhead(sandbox: Sandbox, notebook: Path, repeats: int) -> list[Row]:
                 async def runner_run(n: int = round_) -> float:
                     return await runner_alone(notebook, home / f"runner-{n}", env)
 
-                async def job_run() -> float:
-                    elapsed, finished = await run_job(service, scheduler, notebook, "overhead")
-                    if finished.status.value != "SUCCEEDED":
-                        raise BenchError(f"The job ended {finished.status}: {finished.error}")
-                    return elapsed
+                async def job_run(n: int = round_) -> float:
+                    timing = await run_job(service, scheduler, notebook, "overhead")
+                    if n > 0:
+                        phases.append(timing.phases())
+                    return timing.seconds
 
                 sides = [(plain, plain_run), (runner, runner_run), (job, job_run)]
                 turn = round_ % len(sides)
@@ -112,7 +114,12 @@ async def overhead(sandbox: Sandbox, notebook: Path, repeats: int) -> list[Row]:
         f"{plain_s.text()}. The job runner alone (`python -m studio.jobs.runner DIR` on a "
         f"launch of the same notebook): {runner_s.text()}. A job: submit to the store, wake "
         "the scheduler (as the API does), the local executor's fresh runner process, then the "
-        f"tracking run closed with its artifacts: {job_s.text()}."
+        f"tracking run closed with its artifacts: {job_s.text()}. The job's phases, median "
+        "ms from the store's times: "
+        + ", ".join(
+            f"{name} {statistics.median(p[name] for p in phases):,.0f}" for name in phases[0]
+        )
+        + "."
     )
     return [
         Row("Trivial notebook, fresh process", "ms", job_s.median * 1000,

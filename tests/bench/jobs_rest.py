@@ -78,7 +78,7 @@ def _in_process_jobs(home: Path) -> Iterator[Callable[[Path], float]]:
                 future = asyncio.run_coroutine_threadsafe(
                     run_job(service, scheduler, notebook, "api"), loop
                 )
-                return future.result()[0]
+                return future.result().seconds
 
             try:
                 yield time_one

@@ -84,17 +84,47 @@ async def submit(service: JobService, notebook: Path, experiment: str) -> JobRun
     )
 
 
+@dataclass(frozen=True)
+class JobTiming:
+    """One job timed from its submission to its scheduler having completed it: `seconds`,
+    and the run as stored, whose times split it into phases (`phases`)."""
+
+    seconds: float
+    run: JobRun
+    submitted_ms: int
+    done_ms: int
+
+    def phases(self) -> dict[str, int]:
+        """Milliseconds of each phase, from the store's times (the service's clock)."""
+        run = self.run
+        if run.started_at is None or run.ended_at is None:
+            raise BenchError(f"Job run {run.id} has no start or end")
+        return {
+            "submit (snapshot, QUEUED row)": run.created_at - self.submitted_ms,
+            "queued to claimed": run.started_at - run.created_at,
+            "claimed to ended (tracking run, runner process, outcome)": (
+                run.ended_at - run.started_at
+            ),
+            "ended to completed (tracking run closed, artifacts)": self.done_ms - run.ended_at,
+        }
+
+
 async def run_job(
     service: JobService, scheduler: Scheduler, notebook: Path, experiment: str
-) -> tuple[float, JobRun]:
-    """Seconds from queueing a run (as the API does: submit, then wake the scheduler) to its
-    scheduler having completed it (status, tracking run, artifacts); and the run as stored."""
+) -> JobTiming:
+    """A run queued as the API does (submit, then wake the scheduler), timed until its
+    scheduler has completed it (status, tracking run, artifacts)."""
+    submitted_ms = int(time.time() * 1000)
     started = time.perf_counter()
     queued = await submit(service, notebook, experiment)
     scheduler.wake()
     await _until_done(scheduler, {queued.id}, timeout=300)
     elapsed = time.perf_counter() - started
-    return elapsed, await asyncio.to_thread(service.get_run, queued.id)
+    done_ms = int(time.time() * 1000)
+    stored = await asyncio.to_thread(service.get_run, queued.id)
+    if stored.status is not JobStatus.SUCCEEDED:
+        raise BenchError(f"Job run {stored.id} ended {stored.status.value}: {stored.error}")
+    return JobTiming(elapsed, stored, submitted_ms, done_ms)
 
 
 async def _until_done(scheduler: Scheduler, job_run_ids: set[int], timeout: float) -> None:
