@@ -92,6 +92,7 @@ class JobTiming:
     seconds: float
     run: JobRun
     submitted_ms: int
+    queued_ms: int
     done_ms: int
 
     def phases(self) -> dict[str, int]:
@@ -100,8 +101,8 @@ class JobTiming:
         if run.started_at is None or run.ended_at is None:
             raise BenchError(f"Job run {run.id} has no start or end")
         return {
-            "submit (snapshot, QUEUED row)": run.created_at - self.submitted_ms,
-            "queued to claimed": run.started_at - run.created_at,
+            "submit (snapshot, QUEUED row)": self.queued_ms - self.submitted_ms,
+            "queued to claimed": run.started_at - self.queued_ms,
             "claimed to ended (tracking run, runner process, outcome)": (
                 run.ended_at - run.started_at
             ),
@@ -117,6 +118,7 @@ async def run_job(
     submitted_ms = int(time.time() * 1000)
     started = time.perf_counter()
     queued = await submit(service, notebook, experiment)
+    queued_ms = int(time.time() * 1000)
     scheduler.wake()
     await _until_done(scheduler, {queued.id}, timeout=300)
     elapsed = time.perf_counter() - started
@@ -124,7 +126,7 @@ async def run_job(
     stored = await asyncio.to_thread(service.get_run, queued.id)
     if stored.status is not JobStatus.SUCCEEDED:
         raise BenchError(f"Job run {stored.id} ended {stored.status.value}: {stored.error}")
-    return JobTiming(elapsed, stored, submitted_ms, done_ms)
+    return JobTiming(elapsed, stored, submitted_ms, queued_ms, done_ms)
 
 
 async def _until_done(scheduler: Scheduler, job_run_ids: set[int], timeout: float) -> None:
