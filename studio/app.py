@@ -12,12 +12,13 @@ from studio import features
 from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.errors import SchemaOutOfDate
+from studio.jobs.executors import build_executor
+from studio.jobs.scheduler import Scheduler
 from studio.openapi import build_document, openapi_route
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
-    from studio.jobs.scheduler import Scheduler
     from studio.web import Route
 
 SCHEDULER_SETTING = "studio_jobs_scheduler"
@@ -98,8 +99,8 @@ class StudioApp(ExtensionApp):
         100,
         config=True,
         help=(
-            "The largest notebook folder, in MB, that a Dask job sends to its worker. Past "
-            "it, the job is refused: the folder must be on a file system every worker sees."
+            "The largest notebook folder, in MB, that a Dask job carries to its worker. Past "
+            "it the job is refused: large data belongs on a file system every worker sees."
         ),
     )
 
@@ -161,9 +162,6 @@ class StudioApp(ExtensionApp):
         self.handlers.extend((route.pattern, route.handler) for route in all_routes())
 
     def _build_scheduler(self) -> Scheduler:
-        from studio.jobs.executors import build_executor
-        from studio.jobs.scheduler import Scheduler
-
         executor = build_executor(
             self.executor_class,
             dask_scheduler_address=self.dask_scheduler_address,

@@ -14,6 +14,9 @@ server through `STUDIO_TRACKING_URI`.
 `distributed` is imported lazily, by this executor only: `import studio.jobs` never loads it.
 """
 
+# distributed's Client, Future and Event methods carry no annotations.
+# mypy: disallow-untyped-calls=False
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +24,7 @@ import io
 import logging
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +39,7 @@ from studio.jobs.dask_worker import (
     topic,
 )
 from studio.jobs.entities import JobStatus, Progress
-from studio.jobs.execution import LOG_NAME, Launch, Outcome, cell_number, read_progress
-from studio.jobs.local_executor import LOG_TAIL_LINES, log_tail
+from studio.jobs.execution import Launch, Outcome, final_outcome
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -113,7 +115,8 @@ class DaskExecution:
         self._cancel_requested = False
         self._dropped = False
         self._future: Future[WorkerReport] | None = None
-        self._bundle: Future[bytes] | None = None
+        self._data: list[Future[Any]] = []
+        # Referenced, so that the task collecting the outcome is not garbage-collected.
         self._collecting: asyncio.Task[None] | None = None
         self.finished: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
@@ -135,12 +138,12 @@ class DaskExecution:
 
     async def submit(self, bundle: bytes) -> None:
         self._client.subscribe_topic(self._topic, self._on_event)
-        # Scattered, not put in the task graph: a bundle may be up to the limit's size.
-        [self._bundle] = await self._client.scatter([bundle], hash=False)
+        # Scattered, not put in the task graph: a bundle may be up to the limit's size, and
+        # the notebook's snapshot (in the launch) holds its saved outputs.
+        self._data = await self._client.scatter([self._launch, bundle], hash=False)
         self._future = self._client.submit(
             run_on_worker,
-            self._launch,
-            self._bundle,
+            *self._data,
             key=f"studio-job-{self._launch.job_run_id}",
             pure=False,
             retries=0,
@@ -198,10 +201,12 @@ class DaskExecution:
             return Outcome(JobStatus.FAILED, f"Failed: {LOST_WORKER}.")
         self._host, self._pid = report.host, report.pid
         await asyncio.to_thread(_write_files, Path(self._launch.output_dir), report.files)
-        return _read_outcome(self._launch, report)
+        outcome = _read_outcome(self._launch, report)
+        self._progress = outcome.progress
+        return outcome
 
     async def _forget(self) -> None:
-        """Release what the cluster keeps for this run: topic, events, the bundle."""
+        """Release what the cluster keeps for this run: topic, events, launch and bundle."""
         from distributed import Event
 
         self._client.unsubscribe_topic(self._topic)
@@ -211,37 +216,19 @@ class DaskExecution:
                 started_event_name(self._launch.job_run_id),
             ):
                 await Event(name, client=self._client).clear()
-        if self._bundle is not None:
-            self._bundle.release()
+        for data in self._data:
+            data.release()
 
 
 def _read_outcome(launch: Launch, report: WorkerReport) -> Outcome:
     """How the run ended, from the files it sent back and from how the task ended it."""
-    folder = Path(launch.output_dir)
-    progress = read_progress(folder) or Progress()
-    if report.stopped is not None:
-        # The same sentences as the local executor's.
-        number = cell_number(progress)
-        where = f", in cell {number}" if number is not None else ", before any cell ran"
-        if report.stopped is JobStatus.TIMED_OUT:
-            error = f"Timed out after {launch.timeout or 0:g} s{where}"
-        else:
-            error = f"Cancelled{where}"
-        return Outcome(
-            report.stopped, error=error, error_cell=progress.current_cell, progress=progress
-        )
-    outcome = Outcome.read(folder)
-    if outcome is not None:
-        return outcome
-    tail = "\n".join(log_tail(folder / LOG_NAME, LOG_TAIL_LINES))
-    error = f"The job's runner ended without a result (exit status {report.exit_code})"
-    return Outcome(JobStatus.FAILED, error=f"{error}: {tail}" if tail else error, progress=progress)
+    return final_outcome(launch.output_dir, launch.timeout, report.stopped, report.exit_code)
 
 
-def refuse_local_sqlite(environment: Any) -> None:
+def refuse_local_sqlite(environment: Mapping[str, str]) -> None:
     """Refuse a launch whose notebook would track into a SQLite file: on a worker of another
     machine it would be another file, and the run's metrics would never arrive."""
-    db_url = str(environment.get(DB_URL_ENV, ""))
+    db_url = environment.get(DB_URL_ENV, "")
     if db_url.startswith("sqlite") and not environment.get(TRACKING_URI_ENV):
         raise InvalidInput(
             f"A Dask job cannot track to the SQLite file of {DB_URL_ENV}={db_url}: a worker on "
@@ -258,9 +245,10 @@ def bundle_folder(folder: Path, max_bytes: int) -> bytes:
     if size > max_bytes:
         raise TooLarge(
             f"The notebook's folder {folder} is {_megabytes(size)}, over the "
-            f"{_megabytes(max_bytes)} limit for sending it with a Dask job "
-            "(c.StudioApp.max_bundle_mb). A shared file system is needed: put the notebook "
-            "and its data in a folder every worker sees."
+            f"{_megabytes(max_bytes)} limit of what a Dask job carries to its worker "
+            "(c.StudioApp.max_bundle_mb). Data this large needs a shared file system: put "
+            "it in a folder every worker sees and read it there by its absolute path, so "
+            "that the notebook's own folder stays small."
         )
     buffer = io.BytesIO()
     # Level 1: most of the gain for a fraction of the time; data files rarely compress well.

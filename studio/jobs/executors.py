@@ -15,15 +15,10 @@ from studio.features import resolve
 if TYPE_CHECKING:
     from studio.jobs.execution import Executor
 
-__all__ = ["EXECUTOR_KINDS", "build_executor"]
-
-EXECUTOR_KINDS = ("local", "dask")
-"""The executors known by name; any other is a `"module:Class"` reference."""
+__all__ = ["build_executor"]
 
 
-def build_executor(
-    kind: str, *, dask_scheduler_address: str, max_bundle_bytes: int
-) -> Executor:
+def build_executor(kind: str, *, dask_scheduler_address: str, max_bundle_bytes: int) -> Executor:
     """The executor `kind` names: "local", "dask", or a `"module:Class"` built with no
     arguments."""
     if kind == "local":
@@ -41,8 +36,8 @@ def build_executor(
         return DaskExecutor(dask_scheduler_address, max_bundle_bytes=max_bundle_bytes)
     if ":" not in kind:
         raise InvalidInput(
-            f"c.StudioApp.executor_class is {kind!r}: use {' or '.join(map(repr, EXECUTOR_KINDS))}, "
-            "or a 'module:Class' reference to an executor class."
+            f"c.StudioApp.executor_class is {kind!r}: use 'local' or 'dask', or a "
+            "'module:Class' reference to an executor class."
         )
     try:
         executor_class = resolve(kind)

@@ -90,7 +90,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._stopping = False
         self._loops: list[asyncio.Task[None]] = []
-        self._cancels: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> list[int]:
@@ -128,16 +128,18 @@ class Scheduler:
         if self._stopping:
             return
         self._stopping = True
+        if not self._loops:
+            await asyncio.gather(*self._background, return_exceptions=True)
+            await self.executor.close()
+            return
         self._wake.set()
-        tick_loop, beat_loop = self._loops or (None, None)
-        if tick_loop is not None:
-            await asyncio.gather(tick_loop, return_exceptions=True)
-        for job_run_id in list(self._runs):
-            await self._stop_run(job_run_id)
+        tick_loop, beat_loop = self._loops
+        await asyncio.gather(tick_loop, return_exceptions=True)
+        stopping = [self._stop_run(job_run_id) for job_run_id in list(self._runs)]
+        await asyncio.gather(*stopping, return_exceptions=True)
         await asyncio.gather(*self._runs.values(), return_exceptions=True)
-        if beat_loop is not None:
-            beat_loop.cancel()
-            await asyncio.gather(beat_loop, return_exceptions=True)
+        beat_loop.cancel()
+        await asyncio.gather(beat_loop, *self._background, return_exceptions=True)
         try:
             await self.executor.close()
         finally:
@@ -175,17 +177,28 @@ class Scheduler:
                 continue
             recovered.append(found.run)
             log.warning(
-                "Job run %d (%s) was interrupted: its scheduler %s stopped beating%s",
+                "Job run %d (%s) ended %s: its scheduler %s stopped beating%s",
                 job_run.id,
                 job_run.name,
+                found.run.status.value,
                 (job_run.scheduler_id or "?")[:8],
                 f"; retry queued as job run {found.retry.id}" if found.retry else "",
             )
             if job_run.host == self.host:
-                killed = await asyncio.to_thread(kill_leftovers, job_run)
-                if killed:
-                    log.info("Killed the processes left of job run %d: %s", job_run.id, killed)
+                # In the background: killing waits for the processes to go, and the beats
+                # of this scheduler's own runs must not wait for that.
+                self._keep(asyncio.create_task(self._kill_leftovers(job_run)))
         return recovered
+
+    async def _kill_leftovers(self, job_run: JobRun) -> None:
+        killed = await asyncio.to_thread(kill_leftovers, job_run)
+        if killed:
+            log.info("Killed the processes left of job run %d: %s", job_run.id, killed)
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a background task until it ends (the loop keeps only weak references)."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # The loops ------------------------------------------------------------------------
 
@@ -238,17 +251,19 @@ class Scheduler:
             self._cancel_requested.add(job_run_id)
             execution = self._executions.get(job_run_id)
             if execution is not None:
-                log.info("Cancelling job run %d, as asked", job_run_id)
-                cancelling = asyncio.create_task(execution.cancel())
-                self._cancels.add(cancelling)
-                cancelling.add_done_callback(self._cancels.discard)
+                log.info("Stopping job run %d: cancelled, or ended by a recovery", job_run_id)
+                self._keep(asyncio.create_task(execution.cancel()))
 
     # One run ---------------------------------------------------------------------------
 
     async def _execute(self, job_run: JobRun) -> None:
         try:
             outcome = await self._launch_and_wait(job_run)
-            if job_run.id in self._stopped_runs and job_run.id not in self._cancel_requested:
+            if (
+                outcome.status is JobStatus.CANCELLED
+                and job_run.id in self._stopped_runs
+                and job_run.id not in self._cancel_requested
+            ):
                 outcome = Outcome(
                     JobStatus.FAILED,
                     error=STOPPED_MESSAGE,
@@ -280,6 +295,9 @@ class Scheduler:
             launch = await asyncio.to_thread(self.lifecycle.launch, job_run)
         except StudioError as exc:
             return Outcome(JobStatus.FAILED, error=exc.message)
+        except Exception as exc:
+            log.exception("Job run %d could not be prepared", job_run.id)
+            return Outcome(JobStatus.FAILED, error=f"The job could not be prepared: {exc}")
         try:
             execution = await self.executor.start(launch)
         except Exception as exc:
@@ -303,7 +321,11 @@ class Scheduler:
         )
         if self._stopping or job_run.id in self._cancel_requested:
             await self._stop_run(job_run.id)
-        return await execution.wait()
+        outcome = await execution.wait()
+        # Ended: nothing left to stop while the store records it (a beat meanwhile sees it
+        # ended, and would ask for it to stop).
+        self._executions.pop(job_run.id, None)
+        return outcome
 
     async def _stop_run(self, job_run_id: int) -> None:
         """Stop a run because the scheduler stops (not asked for by anyone)."""

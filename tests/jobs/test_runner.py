@@ -61,3 +61,13 @@ def test_a_failed_html_export_is_logged_and_raises_nothing(
         export_html(tmp_path)
     assert not (tmp_path / HTML_NAME).exists()
     assert "Could not export the executed notebook as HTML" in caplog.text
+
+
+def test_the_runner_imports_nothing_heavy_before_papermill() -> None:
+    # A job's overhead over a plain papermill run is mostly what the runner imports.
+    heavy = ("sqlalchemy", "tornado", "jupyter_server", "nbconvert", "numpy", "pandas", "torch")
+    script = f"import sys, studio.jobs.runner; print(*(m for m in {heavy!r} if m in sys.modules))"
+    imported = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert imported.split() == []
