@@ -107,7 +107,8 @@ async def overhead(sandbox: Sandbox, notebook: Path, repeats: int) -> list[Row]:
     extra_ms = (job_s.median - plain_s.median) * 1000
     percent = 100 * (job_s.median - plain_s.median) / plain_s.median
     paired = Spread(tuple(j - p for j, p in zip(job, plain, strict=True)))
-    met = extra_ms <= OVERHEAD_TARGET_MS or percent <= OVERHEAD_TARGET_PERCENT
+    # "At most +10% or at most +300 ms": whichever allows more.
+    target_ms = max(OVERHEAD_TARGET_MS, plain_s.median * 1000 * OVERHEAD_TARGET_PERCENT / 100)
     what = (
         f"Interleaved rounds on one machine, {repeats} timed after a warm-up. Plain: `python -c "
         '"import papermill; papermill.execute_notebook(...)"` in a fresh process: '
@@ -124,12 +125,12 @@ async def overhead(sandbox: Sandbox, notebook: Path, repeats: int) -> list[Row]:
     return [
         Row("Trivial notebook, fresh process", "ms", job_s.median * 1000,
             plain_s.median * 1000, False, notes=[what + " The other column is plain papermill."]),
-        Row("Job overhead over papermill", "ms", extra_ms, None, False, OVERHEAD_TARGET_MS,
+        Row("Job overhead over papermill", "ms", extra_ms, None, False, target_ms,
             notes=[f"Median of the job minus median of plain papermill; per round (job minus "
-                   f"the plain run of its round): {paired.text()}. The issue's target is met "
-                   f"when either this or the percentage is within it: "
-                   f"{'met' if met else 'missed'}."]),
-        Row("Job overhead over papermill", "%", percent, None, False, OVERHEAD_TARGET_PERCENT),
+                   f"the plain run of its round): {paired.text()}. The target is the issue's "
+                   f"+{OVERHEAD_TARGET_PERCENT:g}% or +{OVERHEAD_TARGET_MS:g} ms, whichever "
+                   "is more."]),
+        Row("Job overhead over papermill", "%", percent, None, False),
     ]  # fmt: skip
 
 
