@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (3 if args.quick else 7)
-    args.runs = args.runs or (20 if args.quick else 100)
+    args.runs = args.runs or (12 if args.quick else 100)
     args.cron_minutes = args.cron_minutes or (2 if args.quick else 4)
     args.parts = tuple(args.only or PARTS)
     return args
