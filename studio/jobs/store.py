@@ -217,6 +217,23 @@ class JobStore:
             ).all()
             return [_definition(row, None) for row in rows]
 
+    def next_due(self, now: int) -> int | None:
+        """When work comes next after `now`: the soonest occurrence of an active scheduled
+        definition, or the soonest end of a queued retry's backoff (ms); None for neither."""
+        with self.db.session() as session:
+            occurrence = session.scalar(
+                select(func.min(SqlJobDefinition.next_run_at)).where(
+                    SqlJobDefinition.active.is_(True), SqlJobDefinition.next_run_at > now
+                )
+            )
+            backoff = session.scalar(
+                select(func.min(SqlJobRun.not_before)).where(
+                    SqlJobRun.status == JobStatus.QUEUED.value, SqlJobRun.not_before > now
+                )
+            )
+        times = [int(when) for when in (occurrence, backoff) if when is not None]
+        return min(times) if times else None
+
     def advance_next_run(self, definition_id: int, seen: int | None, new: int | None) -> bool:
         """Move a definition's next occurrence from `seen` to `new`, unless another scheduler
         already moved it (then False)."""
