@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.jobs.entities import JobRun, JobStatus
-from studio.jobs.execution import NOTEBOOK_NAME, Executor
+from studio.jobs.execution import LAUNCH_NAME, NOTEBOOK_NAME, RESULT_NAME, Executor
 from studio.jobs.scheduler import Scheduler
 from studio.jobs.service import JobService
 from studio.jobs.store import JobStore
@@ -96,16 +96,21 @@ class JobTiming:
     done_ms: int
 
     def phases(self) -> dict[str, int]:
-        """Milliseconds of each phase, from the store's times (the service's clock)."""
+        """Milliseconds of each phase, from the store's times (the service's clock) and the
+        times the runner's files were written (the executor writes `launch.json` just before
+        starting the runner, which writes `result.json` just before it exits)."""
         run = self.run
         if run.started_at is None or run.ended_at is None:
             raise BenchError(f"Job run {run.id} has no start or end")
+        folder = Path(run.output_dir or "")
+        launched = round((folder / LAUNCH_NAME).stat().st_mtime * 1000)
+        result = round((folder / RESULT_NAME).stat().st_mtime * 1000)
         return {
             "submit (snapshot, QUEUED row)": self.queued_ms - self.submitted_ms,
             "queued to claimed": run.started_at - self.queued_ms,
-            "claimed to ended (tracking run, runner process, outcome)": (
-                run.ended_at - run.started_at
-            ),
+            "claimed to launch written (tracking run, folder)": launched - run.started_at,
+            "launch to result written (the runner's process)": result - launched,
+            "result to ended (exit, outcome, row)": run.ended_at - result,
             "ended to completed (tracking run closed, artifacts)": self.done_ms - run.ended_at,
         }
 
