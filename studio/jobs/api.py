@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 __all__ = [
     "cancel",
     "create_definition",
+    "delete_definition",
     "get_run",
     "list_definitions",
     "list_runs",
+    "pause_definition",
+    "resume_definition",
     "run_definition",
     "run_notebook",
     "wait_for",
@@ -223,6 +226,21 @@ def run_definition(
 def list_definitions(tracking_uri: str | None = None) -> list[JobDefinition]:
     """Every job definition, by name."""
     return jobs_client(tracking_uri).list_definitions()
+
+
+def pause_definition(definition: int | str, tracking_uri: str | None = None) -> JobDefinition:
+    """Stop a job definition's schedule (id or name); runs already queued go on."""
+    return jobs_client(tracking_uri).change_definition(definition, "pause")
+
+
+def resume_definition(definition: int | str, tracking_uri: str | None = None) -> JobDefinition:
+    """Start a paused job definition's schedule again, from its next occurrence."""
+    return jobs_client(tracking_uri).change_definition(definition, "resume")
+
+
+def delete_definition(definition: int | str, tracking_uri: str | None = None) -> None:
+    """Delete a job definition (id or name); the runs it made stay."""
+    jobs_client(tracking_uri).delete_definition(definition)
 
 
 def _run_here_if_needed(

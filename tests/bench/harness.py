@@ -93,9 +93,10 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def render_table(rows: Sequence[Row]) -> str:
-    """A plain-text table with numbered notes underneath."""
-    header = ("Figure", "Unit", "Studio", "MLflow", "Studio x", "Target", "Result")
+def render_table(rows: Sequence[Row], peer: str = "MLflow") -> str:
+    """A plain-text table with numbered notes underneath; `peer` heads the column of the
+    tool Studio is compared with."""
+    header = ("Figure", "Unit", "Studio", peer, "Studio x", "Target", "Result")
     lines: list[tuple[str, ...]] = []
     notes: list[str] = []
     for row in rows:
@@ -380,6 +381,16 @@ class HttpClient:
         self.connection.request("GET", path, headers=self.headers)
         response = self.connection.getresponse()
         return response.status, response.read()
+
+    def send_json(self, method: str, path: str, body: Any) -> Any:
+        """Send `body` as JSON; the answer's JSON (a 2xx status expected)."""
+        headers = {**self.headers, "Content-Type": "application/json"}
+        self.connection.request(method, path, body=json.dumps(body), headers=headers)
+        response = self.connection.getresponse()
+        answer = response.read()
+        if not 200 <= response.status < 300:
+            raise BenchError(f"{method} {path} answered {response.status}: {answer[:500]!r}")
+        return json.loads(answer) if answer else None
 
     def get_json(self, path: str) -> Any:
         status, body = self.request(path)

@@ -141,6 +141,19 @@ def test_runs_are_left_to_a_live_scheduler(tmp_path: Path) -> None:
     assert json.loads(json.dumps(cancelled.parameters)) == {}
 
 
+def test_definitions_are_paused_resumed_and_deleted(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["1"])
+    made = studio.jobs.create_definition(notebook, schedule="0 2 * * *", name="nightly")
+    paused = studio.jobs.pause_definition("nightly")
+    assert (paused.id, paused.active, paused.next_run_at) == (made.id, False, None)
+    resumed = studio.jobs.resume_definition(made.id)
+    assert resumed.active
+    assert resumed.next_run_at is not None
+    assert resumed.next_run_at % 86_400_000 == 2 * 3_600_000  # 02:00 UTC
+    studio.jobs.delete_definition("nightly")
+    assert studio.jobs.list_definitions() == []
+
+
 def test_the_public_names_are_exported_and_light() -> None:
     assert studio.jobs.__all__ == sorted(studio.jobs.__all__)
     for name in ("run_notebook", "create_definition", "list_runs", "get_run", "cancel", "JobRun"):
