@@ -1,0 +1,512 @@
+/**
+ * The "Create notebook job" dialog's state: what the user typed, the notebook's detected
+ * parameters and kernels (read once), and the schedule's meaning in words with its next times,
+ * asked of the server (so that the dialog and the scheduler agree) a moment after typing stops.
+ * The pure functions turn the form into the bodies the server takes, and a definition back
+ * into a form (edit).
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type {
+  IJobsAPI,
+  JobDefinition,
+  JobDefinitionIn,
+  JobDefinitionPatch,
+  JobRunIn,
+  KernelChoice,
+  SchedulePreview
+} from '../api/jobs';
+
+export type ScheduleMode = 'now' | 'schedule';
+export type SchedulePreset =
+  | 'hourly'
+  | 'daily'
+  | 'weekdays'
+  | 'weekly'
+  | 'custom';
+export const SCHEDULE_PRESETS: readonly SchedulePreset[] = [
+  'hourly',
+  'daily',
+  'weekdays',
+  'weekly',
+  'custom'
+];
+
+/** A parameter row: its notebook default (source text) and the text the user typed. */
+export interface IParameterRow {
+  name: string;
+  defaultText: string;
+  text: string;
+  /** Sent even when equal to the default (a definition's or a run's own value). */
+  given: boolean;
+}
+
+/** An environment variable; a secret one's value names a variable of the server's environment. */
+export interface IEnvironmentRow {
+  name: string;
+  value: string;
+  secret: boolean;
+}
+
+export interface IJobForm {
+  name: string;
+  notebookPath: string;
+  parameters: IParameterRow[];
+  /** '' runs the notebook's own kernel. */
+  kernelName: string;
+  mode: ScheduleMode;
+  preset: SchedulePreset;
+  /** "HH:MM" for daily, weekdays and weekly; the minute of the hour for hourly. */
+  time: string;
+  /** 0 (Sunday) to 6, cron's numbering. */
+  weekday: number;
+  /** The custom cron expression. */
+  cron: string;
+  timezone: string;
+  /** Minutes; '' for no limit. */
+  timeoutMinutes: string;
+  retries: number;
+  environment: IEnvironmentRow[];
+  experiment: string;
+  html: boolean;
+}
+
+/** How long the schedule preview waits after the last keystroke. */
+export const PREVIEW_DELAY_MS = 400;
+
+/** The browser's time zone, the default of a new schedule. */
+export function browserTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** A notebook's file name without its folder and extension: a new job's default name. */
+export function notebookStem(path: string): string {
+  const file = path.split('/').pop() ?? path;
+  return file.replace(/\.ipynb$/i, '');
+}
+
+export function emptyForm(notebookPath: string): IJobForm {
+  return {
+    name: notebookStem(notebookPath),
+    notebookPath,
+    parameters: [],
+    kernelName: '',
+    mode: 'now',
+    preset: 'daily',
+    time: '09:00',
+    weekday: 1,
+    cron: '0 9 * * *',
+    timezone: browserTimezone(),
+    timeoutMinutes: '',
+    retries: 0,
+    environment: [],
+    experiment: '',
+    html: false
+  };
+}
+
+/** A parameter's value as text in the form: JSON for values, the source for the rest. */
+export function parameterText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The value a parameter's text stands for: JSON when it parses (numbers, lists, quoted
+ * strings), Python's True/False/None and quoted literals, else the text as a string.
+ */
+export function parseParameter(text: string): unknown {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    // Not JSON: a Python literal or a plain string.
+  }
+  const python: Record<string, unknown> = {
+    True: true,
+    False: false,
+    None: null
+  };
+  if (trimmed in python) {
+    return python[trimmed];
+  }
+  const quoted = /^'(.*)'$/s.exec(trimmed);
+  return quoted ? quoted[1] : text;
+}
+
+/** The parameters to send: those changed from the notebook's defaults, and those given. */
+export function parameterValues(form: IJobForm): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const row of form.parameters) {
+    if (row.given || row.text.trim() !== row.defaultText.trim()) {
+      values[row.name] = parseParameter(row.text);
+    }
+  }
+  return values;
+}
+
+function hourMinute(time: string): [number, number] {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(time.trim());
+  if (!match) {
+    return [0, 0];
+  }
+  return [
+    Math.min(Number(match[1]), 23),
+    Math.min(Number(match[2]), 59)
+  ];
+}
+
+/** The cron expression the form's schedule stands for. */
+export function cronOf(form: IJobForm): string {
+  const [hour, minute] = hourMinute(form.time);
+  switch (form.preset) {
+    case 'hourly':
+      return `${minute} * * * *`;
+    case 'daily':
+      return `${minute} ${hour} * * *`;
+    case 'weekdays':
+      return `${minute} ${hour} * * 1-5`;
+    case 'weekly':
+      return `${minute} ${hour} * * ${form.weekday}`;
+    default:
+      return form.cron.trim();
+  }
+}
+
+/** The preset (with its time and weekday) a cron expression matches, else custom. */
+export function presetOf(
+  cron: string
+): Pick<IJobForm, 'preset' | 'time' | 'weekday' | 'cron'> {
+  const fields = cron.trim().split(/\s+/);
+  const custom = { preset: 'custom' as const, time: '09:00', weekday: 1, cron };
+  if (fields.length !== 5 || !/^\d+$/.test(fields[0])) {
+    return custom;
+  }
+  const [minute, hour, day, month, weekday] = fields;
+  const pad = (value: string) => value.padStart(2, '0');
+  if (hour === '*' && day === '*' && month === '*' && weekday === '*') {
+    return { ...custom, preset: 'hourly', time: `00:${pad(minute)}` };
+  }
+  if (!/^\d+$/.test(hour) || day !== '*' || month !== '*') {
+    return custom;
+  }
+  const time = `${pad(hour)}:${pad(minute)}`;
+  if (weekday === '*') {
+    return { ...custom, preset: 'daily', time };
+  }
+  if (weekday === '1-5') {
+    return { ...custom, preset: 'weekdays', time };
+  }
+  if (/^[0-6]$/.test(weekday)) {
+    return { ...custom, preset: 'weekly', time, weekday: Number(weekday) };
+  }
+  return custom;
+}
+
+function environmentOf(form: IJobForm): {
+  environment: Record<string, string>;
+  secret_environment: Record<string, string>;
+} {
+  const environment: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const row of form.environment) {
+    const name = row.name.trim();
+    if (name && row.secret && row.value.trim()) {
+      secrets[name] = row.value.trim();
+    } else if (name && !row.secret) {
+      environment[name] = row.value;
+    }
+  }
+  return { environment, secret_environment: secrets };
+}
+
+function timeoutSeconds(form: IJobForm): number | null {
+  const minutes = Number(form.timeoutMinutes);
+  return form.timeoutMinutes.trim() === '' || !(minutes > 0)
+    ? null
+    : Math.round(minutes * 60);
+}
+
+/** What the form asks of the server: "Run now" (a manual job run). */
+export function runBody(form: IJobForm): JobRunIn {
+  return {
+    notebook_path: form.notebookPath,
+    name: form.name.trim() || notebookStem(form.notebookPath),
+    parameters: parameterValues(form),
+    kernel_name: form.kernelName || null,
+    timeout: timeoutSeconds(form),
+    retries: form.retries,
+    ...environmentOf(form),
+    html: form.html,
+    experiment: form.experiment.trim() || null,
+    trigger: 'manual'
+  };
+}
+
+/** What the form asks of the server: a definition (scheduled, or saved to run later). */
+export function definitionBody(form: IJobForm): JobDefinitionIn {
+  return {
+    name: form.name.trim() || notebookStem(form.notebookPath),
+    notebook_path: form.notebookPath,
+    parameters: parameterValues(form),
+    kernel_name: form.kernelName || null,
+    schedule: form.mode === 'schedule' ? cronOf(form) : null,
+    timezone: form.timezone.trim() || 'UTC',
+    timeout: timeoutSeconds(form),
+    retries: form.retries,
+    ...environmentOf(form),
+    html: form.html,
+    experiment: form.experiment.trim() || null
+  };
+}
+
+/** A definition as the form shows it, for "Edit". */
+export function formOfDefinition(definition: JobDefinition): IJobForm {
+  const base = emptyForm(definition.notebook_path);
+  return {
+    ...base,
+    name: definition.name,
+    parameters: Object.entries(definition.parameters).map(([name, value]) => ({
+      name,
+      defaultText: parameterText(value),
+      text: parameterText(value),
+      given: true
+    })),
+    kernelName: definition.kernel_name ?? '',
+    mode: definition.schedule ? 'schedule' : 'now',
+    ...(definition.schedule ? presetOf(definition.schedule) : {}),
+    timezone: definition.timezone,
+    timeoutMinutes:
+      definition.timeout === null ? '' : String(definition.timeout / 60),
+    retries: definition.retries,
+    environment: [
+      ...Object.entries(definition.environment).map(([name, value]) => ({
+        name,
+        value,
+        secret: false
+      })),
+      // Which server variable a secret reads never comes back: left empty, it stays as is.
+      ...definition.secret_environment.map(name => ({
+        name,
+        value: '',
+        secret: true
+      }))
+    ],
+    experiment: definition.experiment ?? '',
+    html: definition.html
+  };
+}
+
+/**
+ * What "Edit" changes: every field but the notebook; the secret variables only when each
+ * names its server variable (otherwise the server keeps the ones it has).
+ */
+export function definitionPatch(
+  form: IJobForm,
+  definition: JobDefinition
+): JobDefinitionPatch {
+  const { notebook_path: _, secret_environment, ...patch } =
+    definitionBody(form);
+  const secrets = form.environment.filter(row => row.secret);
+  const kept =
+    secrets.some(row => row.value.trim() === '') &&
+    secrets.length === definition.secret_environment.length;
+  return kept ? patch : { ...patch, secret_environment };
+}
+
+export interface IJobFormModelOptions {
+  api: Pick<IJobsAPI, 'inspectNotebook' | 'previewSchedule'>;
+  form: IJobForm;
+  /** Editing a definition: its schedule stays a schedule, its parameters are merged. */
+  editing?: boolean;
+  previewDelayMs?: number;
+}
+
+/** The dialog's model: the form, the notebook's parameters and kernels, the preview. */
+export class JobFormModel implements IDisposable {
+  constructor(options: IJobFormModelOptions) {
+    this._api = options.api;
+    this._form = options.form;
+    this.editing = options.editing ?? false;
+    this._delay = options.previewDelayMs ?? PREVIEW_DELAY_MS;
+  }
+
+  readonly editing: boolean;
+
+  get form(): IJobForm {
+    return this._form;
+  }
+  get kernels(): readonly KernelChoice[] {
+    return this._kernels;
+  }
+  /** The notebook's own kernel, as the notebook names it. */
+  get notebookKernel(): string | null {
+    return this._notebookKernel;
+  }
+  get notebookLoaded(): boolean {
+    return this._notebookLoaded;
+  }
+  get notebookError(): string | null {
+    return this._notebookError;
+  }
+  get preview(): SchedulePreview | null {
+    return this._preview;
+  }
+  /** The server's message for an invalid schedule. */
+  get previewError(): string | null {
+    return this._previewError;
+  }
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+  /** The cron expression the form's schedule stands for now. */
+  get cron(): string {
+    return cronOf(this._form);
+  }
+
+  /** Change fields; a change to the schedule asks for a new preview after a pause. */
+  update(change: Partial<IJobForm>): void {
+    const before = this._scheduleKey();
+    this._form = { ...this._form, ...change };
+    this._stateChanged.emit();
+    if (this._scheduleKey() !== before) {
+      this.schedulePreview();
+    }
+  }
+
+  setParameter(name: string, text: string): void {
+    this.update({
+      parameters: this._form.parameters.map(row =>
+        row.name === name ? { ...row, text } : row
+      )
+    });
+  }
+
+  /** Read the notebook's parameters and the kernels; the form's own values stay. */
+  async loadNotebook(): Promise<void> {
+    try {
+      const info = await this._api.inspectNotebook(this._form.notebookPath);
+      if (this._disposed) {
+        return;
+      }
+      const current = new Map(this._form.parameters.map(row => [row.name, row]));
+      const detected: IParameterRow[] = info.parameters.map(parameter => {
+        const defaultText =
+          parameter.value === null || parameter.value === undefined
+            ? parameter.default
+            : parameterText(parameter.value);
+        const mine = current.get(parameter.name);
+        return {
+          name: parameter.name,
+          defaultText,
+          text: mine?.text ?? defaultText,
+          given: mine?.given ?? false
+        };
+      });
+      const names = new Set(detected.map(row => row.name));
+      // A definition's parameter the notebook no longer declares is still sent.
+      const extra = this._form.parameters.filter(row => !names.has(row.name));
+      this._form = { ...this._form, parameters: [...detected, ...extra] };
+      this._kernels = info.kernels;
+      this._notebookKernel = info.kernel_name;
+      this._notebookError = null;
+    } catch (error) {
+      this._notebookError =
+        error instanceof Error ? error.message : String(error);
+    }
+    this._notebookLoaded = true;
+    this._stateChanged.emit();
+  }
+
+  /** Ask for the schedule's words and next times once typing pauses. */
+  schedulePreview(): void {
+    this._clearTimer();
+    if (this._form.mode !== 'schedule') {
+      return;
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this.loadPreview();
+    }, this._delay);
+  }
+
+  /** Ask for the schedule's words and next times now (the last question's answer wins). */
+  async loadPreview(): Promise<void> {
+    const cron = this.cron;
+    const timezone = this._form.timezone.trim() || 'UTC';
+    const asked = ++this._asked;
+    if (cron === '') {
+      this._preview = null;
+      this._previewError = null;
+      this._stateChanged.emit();
+      return;
+    }
+    try {
+      const preview = await this._api.previewSchedule(cron, timezone, 5);
+      if (asked !== this._asked || this._disposed) {
+        return;
+      }
+      this._preview = preview;
+      this._previewError = null;
+    } catch (error) {
+      if (asked !== this._asked || this._disposed) {
+        return;
+      }
+      this._preview = null;
+      this._previewError =
+        error instanceof Error ? error.message : String(error);
+    }
+    this._stateChanged.emit();
+  }
+
+  /** Why the form cannot be sent yet, or null. */
+  problem(): string | null {
+    if (this._form.mode === 'schedule') {
+      if (this.cron === '') {
+        return 'A schedule needs a cron expression.';
+      }
+      if (this._previewError !== null) {
+        return this._previewError;
+      }
+    }
+    return null;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._clearTimer();
+    Signal.clearData(this);
+  }
+
+  private _scheduleKey(): string {
+    return `${this._form.mode}|${this.cron}|${this._form.timezone}`;
+  }
+
+  private _clearTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private readonly _api: Pick<IJobsAPI, 'inspectNotebook' | 'previewSchedule'>;
+  private readonly _delay: number;
+  private readonly _stateChanged = new Signal<this, void>(this);
+  private _form: IJobForm;
+  private _kernels: readonly KernelChoice[] = [];
+  private _notebookKernel: string | null = null;
+  private _notebookLoaded = false;
+  private _notebookError: string | null = null;
+  private _preview: SchedulePreview | null = null;
+  private _previewError: string | null = null;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _asked = 0;
+  private _disposed = false;
+}
