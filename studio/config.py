@@ -18,6 +18,9 @@ ARTIFACT_ROOT_ENV = "STUDIO_ARTIFACT_ROOT"
 TRACKING_URI_ENV = "STUDIO_TRACKING_URI"
 TOKEN_ENV = "STUDIO_TOKEN"
 RUN_ID_ENV = "STUDIO_RUN_ID"
+# Set on a job's runner, inherited by its kernel and whatever that starts: a scheduler that
+# lost track of a run (it was killed) finds the run's processes by it.
+JOB_RUN_ID_ENV = "STUDIO_JOB_RUN_ID"
 SQLITE_SYNCHRONOUS_ENV = "STUDIO_SQLITE_SYNCHRONOUS"
 # SQLite's `PRAGMA synchronous` levels that are safe in WAL mode. NORMAL: a commit survives a
 # crash of the process, a power loss may undo the last ones; FULL and EXTRA also sync the WAL

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def test_tracking_is_declared_at_the_seam() -> None:
-    tracking, _debugger = features.features()
+    tracking = features.features()[0]
     assert tracking.name == "tracking"
     assert tracking.auth_resource == "studio.tracking"
     assert {route.path for route in features.routes()} >= {
@@ -39,6 +39,16 @@ def test_tracking_is_declared_at_the_seam() -> None:
     }
     tables = {table for meta in features.metadata() for table in meta.tables}
     assert {"experiments", "runs", "params", "tags", "series", "metric_summaries"} <= tables
+
+
+def test_jobs_are_declared_at_the_seam_with_their_own_resource() -> None:
+    jobs = features.features()[2]
+    assert jobs.name == "jobs"
+    # Starting a job runs code: a deployment can refuse it and still allow reading runs.
+    assert jobs.auth_resource == "studio.jobs"
+    assert set(jobs.commands) == {"jobs", "scheduler"}
+    tables = set(features.resolve(jobs.metadata).tables)
+    assert {"job_definitions", "job_runs", "job_notebooks", "job_schedulers"} <= tables
 
 
 def test_the_debugger_is_declared_at_the_seam() -> None:

@@ -9,12 +9,14 @@ The papermill runner (`python -m studio.jobs.runner OUTPUT_DIR`) is the same on 
 executor: it reads `launch.json` and `input.ipynb` from OUTPUT_DIR and writes there
 `output.ipynb` (after every cell), `output.html` where asked, `progress.json` (replaced
 atomically at every cell) and `result.json` at the end. The executor redirects its stdout
-and stderr into `job.log`.
+and stderr into `job.log`, and gives the runner `Launch.environment` as its own: the
+environment is never written to disk, since secrets are resolved in it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +36,9 @@ __all__ = [
     "Executor",
     "Launch",
     "Outcome",
+    "cell_number",
+    "read_progress",
+    "write_progress",
 ]
 
 LAUNCH_NAME = "launch.json"
@@ -69,15 +74,21 @@ class Launch:
     html: bool = False
 
     def write(self, folder: str | Path) -> None:
-        """Write `launch.json` and `input.ipynb` into `folder`, for the runner."""
+        """Write `launch.json` and `input.ipynb` into `folder`, for the runner; not the
+        environment, whose secrets reach the runner only through its process environment."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / INPUT_NAME).write_text(self.notebook, encoding="utf-8")
-        described = {key: value for key, value in asdict(self).items() if key != "notebook"}
+        described = {
+            key: value
+            for key, value in asdict(self).items()
+            if key not in ("notebook", "environment")
+        }
         (folder / LAUNCH_NAME).write_text(json.dumps(described), encoding="utf-8")
 
     @classmethod
     def read(cls, folder: str | Path) -> Launch:
+        """The launch `write` left in `folder`, with an empty environment."""
         folder = Path(folder)
         described = json.loads((folder / LAUNCH_NAME).read_text(encoding="utf-8"))
         return cls(notebook=(folder / INPUT_NAME).read_text(encoding="utf-8"), **described)
@@ -98,6 +109,59 @@ class Outcome:
     error_cell: int | None = None
     traceback: str | None = None
     progress: Progress = field(default_factory=Progress)
+
+    def write(self, folder: str | Path) -> None:
+        """Write `result.json` into `folder` (replacing it whole)."""
+        described = asdict(self) | {"status": self.status.value}
+        _replace_json(Path(folder) / RESULT_NAME, described)
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Outcome | None:
+        """The outcome in `folder`'s `result.json`, or None where the runner left none."""
+        described = _read_json(Path(folder) / RESULT_NAME)
+        if described is None:
+            return None
+        try:
+            progress = Progress(**described.pop("progress", {}))
+            return cls(status=JobStatus(described.pop("status")), progress=progress, **described)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def cell_number(progress: Progress | None) -> int | None:
+    """The number of the cell running now, as people count cells in messages: the count the
+    executed notebook shows beside it (`In [3]`), one more than the code cells done."""
+    if progress is None or progress.current_cell is None:
+        return None
+    return progress.cells_done + 1
+
+
+def write_progress(folder: str | Path, progress: Progress) -> None:
+    """Replace `folder`'s `progress.json`, atomically: a reader never sees half of it."""
+    _replace_json(Path(folder) / PROGRESS_NAME, asdict(progress))
+
+
+def read_progress(folder: str | Path) -> Progress | None:
+    """The progress in `folder`, or None before the first write (or if it is unreadable)."""
+    described = _read_json(Path(folder) / PROGRESS_NAME)
+    try:
+        return None if described is None else Progress(**described)
+    except TypeError:
+        return None
+
+
+def _replace_json(path: Path, value: Mapping[str, Any]) -> None:
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class Execution(Protocol):

@@ -58,6 +58,283 @@ export interface paths {
         patch: operations["updateExperiment"];
         trace?: never;
     };
+    "/studio/api/jobs/definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Job definitions by name, a page at a time */
+        get: operations["listJobDefinitions"];
+        put?: never;
+        /** Create a job definition; its notebook is snapshotted now */
+        post: operations["createJobDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/definitions/{definition_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job definition */
+        get: operations["getJobDefinition"];
+        put?: never;
+        post?: never;
+        /** Delete a job definition (its runs stay) */
+        delete: operations["deleteJobDefinition"];
+        options?: never;
+        head?: never;
+        /** Change a job definition: the fields given, the others kept */
+        patch: operations["updateJobDefinition"];
+        trace?: never;
+    };
+    "/studio/api/jobs/definitions/{definition_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a job definition: its schedule starts no run until resumed */
+        post: operations["pauseJobDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/definitions/{definition_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Snapshot a job definition's notebook file again, as it is now */
+        post: operations["refreshJobDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/definitions/{definition_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a job definition: its next occurrence counts from now */
+        post: operations["resumeJobDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/definitions/{definition_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a job definition now, its parameters overridden by those given */
+        post: operations["runJobDefinition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/notebook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notebook's parameters (papermill's reading) and kernel, and this server's kernels */
+        get: operations["inspectJobNotebook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Job runs, newest first, a page at a time */
+        get: operations["listJobRuns"];
+        put?: never;
+        /** Run a notebook file as it is now, without a definition */
+        post: operations["createJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job run */
+        get: operations["getJobRun"];
+        put?: never;
+        post?: never;
+        /** Delete a finished job run and its outputs (its tracking run stays) */
+        delete: operations["deleteJobRun"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a job run: a queued one at once, a running one within a heartbeat */
+        post: operations["cancelJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Part of a job run's log, from a byte offset (tail it with the offset answered) */
+        get: operations["getJobRunLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}/outputs/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a job run's executed notebook under job-outputs/ in the server's root, to open it */
+        post: operations["openJobRunOutput"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}/outputs/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one of a job run's outputs: output.ipynb, output.html or job.log */
+        get: operations["downloadJobRunOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/runs/{job_run_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run again what a job run ran (the same snapshot), with other parameters */
+        post: operations["rerunJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cron schedule in words and its next occurrences (400 when it is not valid) */
+        get: operations["previewJobSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/jobs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What runs now, how many wait, what runs next, and the live schedulers */
+        get: operations["getJobsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/openapi.json": {
         parameters: {
             query?: never;
@@ -790,6 +1067,621 @@ export interface components {
             tags: {
                 [key: string]: string;
             } | null;
+        };
+        /**
+         * JobDefinitionIn
+         * @description A new job definition; its notebook is snapshotted now.
+         */
+        JobDefinitionIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Environment
+             * @description Variables set for the run, stored as given.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Experiment
+             * @description None: an experiment named as the job.
+             * @default null
+             */
+            experiment: string | null;
+            /**
+             * Html
+             * @description Also keep the executed notebook as HTML.
+             * @default false
+             */
+            html: boolean;
+            /**
+             * Keep Outputs
+             * @default 50
+             */
+            keep_outputs: number;
+            /**
+             * Kernel Name
+             * @description None: the notebook's own kernel.
+             * @default null
+             */
+            kernel_name: string | null;
+            /**
+             * Max Concurrent Runs
+             * @default 1
+             */
+            max_concurrent_runs: number;
+            /**
+             * Missed
+             * @description An occurrence missed while no scheduler ran: run it once, or skip.
+             * @default run_once
+             * @enum {string}
+             */
+            missed: "run_once" | "skip";
+            /** Name */
+            name: string;
+            /**
+             * Notebook Path
+             * @description A notebook's path relative to the server's root folder.
+             */
+            notebook_path: string;
+            /**
+             * Parameters
+             * @description JSON values injected after the cell tagged `parameters`, by name.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Retries
+             * @default 0
+             */
+            retries: number;
+            /**
+             * Retry Backoff
+             * @description Seconds before the first retry, doubled each next.
+             * @default 60
+             */
+            retry_backoff: number;
+            /**
+             * Schedule
+             * @description None: run only on demand.
+             * @default null
+             */
+            schedule: string | null;
+            /**
+             * Secret Environment
+             * @description Job variable name -> the NAME of a variable of the scheduler's own environment, whose value the run gets; values are never stored.
+             */
+            secret_environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Timeout
+             * @default null
+             */
+            timeout: number | null;
+            /**
+             * Timezone
+             * @description An IANA zone name.
+             * @default UTC
+             */
+            timezone: string;
+        };
+        /** JobDefinitionOut */
+        JobDefinitionOut: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: number;
+            /** Environment */
+            environment: {
+                [key: string]: string;
+            };
+            /** Experiment */
+            experiment: string | null;
+            /** Html */
+            html: boolean;
+            /** Id */
+            id: number;
+            /** Keep Outputs */
+            keep_outputs: number;
+            /** Kernel Name */
+            kernel_name: string | null;
+            /** Last Status */
+            last_status: ("QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "TIMED_OUT" | "STOPPED_BY_RULE") | null;
+            /** Max Concurrent Runs */
+            max_concurrent_runs: number;
+            /**
+             * Missed
+             * @enum {string}
+             */
+            missed: "run_once" | "skip";
+            /** Name */
+            name: string;
+            /**
+             * Next Run At
+             * @description None without a schedule or while paused.
+             */
+            next_run_at: number | null;
+            /** Notebook Path */
+            notebook_path: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Retries */
+            retries: number;
+            /** Retry Backoff */
+            retry_backoff: number;
+            /** Schedule */
+            schedule: string | null;
+            /**
+             * Schedule Description
+             * @description The schedule in words.
+             */
+            schedule_description: string | null;
+            /**
+             * Secret Environment
+             * @description Job variable -> server variable: names only, never values.
+             */
+            secret_environment: {
+                [key: string]: string;
+            };
+            /**
+             * Snapshot At
+             * @description When the notebook was last snapshotted.
+             */
+            snapshot_at: number;
+            /** Timeout */
+            timeout: number | null;
+            /** Timezone */
+            timezone: string;
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
+         * JobDefinitionPatch
+         * @description Fields to change; those left out are kept. `schedule: null` removes the schedule.
+         */
+        JobDefinitionPatch: {
+            /**
+             * Active
+             * @default null
+             */
+            active: boolean | null;
+            /**
+             * Environment
+             * @default null
+             */
+            environment: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Experiment
+             * @default null
+             */
+            experiment: string | null;
+            /**
+             * Html
+             * @default null
+             */
+            html: boolean | null;
+            /**
+             * Keep Outputs
+             * @default null
+             */
+            keep_outputs: number | null;
+            /**
+             * Kernel Name
+             * @default null
+             */
+            kernel_name: string | null;
+            /**
+             * Max Concurrent Runs
+             * @default null
+             */
+            max_concurrent_runs: number | null;
+            /**
+             * Missed
+             * @default null
+             */
+            missed: ("run_once" | "skip") | null;
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Parameters
+             * @default null
+             */
+            parameters: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Retries
+             * @default null
+             */
+            retries: number | null;
+            /**
+             * Retry Backoff
+             * @default null
+             */
+            retry_backoff: number | null;
+            /**
+             * Schedule
+             * @default null
+             */
+            schedule: string | null;
+            /**
+             * Secret Environment
+             * @default null
+             */
+            secret_environment: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Timeout
+             * @default null
+             */
+            timeout: number | null;
+            /**
+             * Timezone
+             * @default null
+             */
+            timezone: string | null;
+        };
+        /** JobDefinitionsOut */
+        JobDefinitionsOut: {
+            /** Definitions */
+            definitions: components["schemas"]["JobDefinitionOut"][];
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next page; null on the last page.
+             */
+            next_page_token: string | null;
+            /**
+             * Total
+             * @description How many definitions match, in all pages.
+             */
+            total: number;
+        };
+        /** JobKernelOut */
+        JobKernelOut: {
+            /** Display Name */
+            display_name: string;
+            /** Name */
+            name: string;
+        };
+        /** JobLogOut */
+        JobLogOut: {
+            /**
+             * Done
+             * @description The run has ended: the log grows no more.
+             */
+            done: boolean;
+            /**
+             * Offset
+             * @description Where the next read starts.
+             */
+            offset: number;
+            /** Text */
+            text: string;
+        };
+        /** JobNextDefinitionOut */
+        JobNextDefinitionOut: {
+            /** Definition Id */
+            definition_id: number;
+            /** Name */
+            name: string;
+            /** Next Run At */
+            next_run_at: number;
+            /** Schedule Description */
+            schedule_description: string | null;
+        };
+        /** JobNotebookInfoOut */
+        JobNotebookInfoOut: {
+            /**
+             * Kernel Name
+             * @description The kernel the notebook's metadata names.
+             */
+            kernel_name: string | null;
+            /**
+             * Kernels
+             * @description The kernels this server has.
+             */
+            kernels: components["schemas"]["JobKernelOut"][];
+            /** Parameters */
+            parameters: components["schemas"]["JobNotebookParameterOut"][];
+            /** Path */
+            path: string;
+        };
+        /** JobNotebookParameterOut */
+        JobNotebookParameterOut: {
+            /**
+             * Default
+             * @description The default as written in the notebook's source.
+             */
+            default: string;
+            /** Help */
+            help: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @description The annotated type, if any.
+             */
+            type: string | null;
+            /**
+             * Value
+             * @description The default as a JSON value, null where it is not a literal.
+             */
+            value: unknown;
+        };
+        /** JobOutputOpenedOut */
+        JobOutputOpenedOut: {
+            /**
+             * Path
+             * @description The copy's path relative to the server's root folder.
+             */
+            path: string;
+        };
+        /**
+         * JobParametersIn
+         * @description Parameters overriding a definition's (or the re-run run's) for one new run.
+         */
+        JobParametersIn: {
+            /**
+             * Parameters
+             * @description JSON values injected after the cell tagged `parameters`, by name.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+        };
+        /** JobProgressOut */
+        JobProgressOut: {
+            /** Cell Started At */
+            cell_started_at: number | null;
+            /** Cells Done */
+            cells_done: number;
+            /** Cells Total */
+            cells_total: number;
+            /**
+             * Current Cell
+             * @description The running cell's index in the notebook.
+             */
+            current_cell: number | null;
+        };
+        /**
+         * JobRunIn
+         * @description A run of a notebook file as it is now, without a definition.
+         */
+        JobRunIn: {
+            /**
+             * Environment
+             * @description Variables set for the run, stored as given.
+             */
+            environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Experiment
+             * @description None: an experiment named as the notebook.
+             * @default null
+             */
+            experiment: string | null;
+            /**
+             * Html
+             * @default false
+             */
+            html: boolean;
+            /**
+             * Kernel Name
+             * @default null
+             */
+            kernel_name: string | null;
+            /**
+             * Name
+             * @description None: the notebook's file name, without .ipynb.
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Notebook Path
+             * @description A notebook's path relative to the server's root folder.
+             */
+            notebook_path: string;
+            /**
+             * Parameters
+             * @description JSON values injected after the cell tagged `parameters`, by name.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Retries
+             * @default 0
+             */
+            retries: number;
+            /**
+             * Retry Backoff
+             * @description Seconds before the first retry, doubled each next.
+             * @default 60
+             */
+            retry_backoff: number;
+            /**
+             * Secret Environment
+             * @description Job variable name -> the NAME of a variable of the scheduler's own environment, whose value the run gets; values are never stored.
+             */
+            secret_environment?: {
+                [key: string]: string;
+            };
+            /**
+             * Timeout
+             * @default null
+             */
+            timeout: number | null;
+            /**
+             * Trigger
+             * @default api
+             * @enum {string}
+             */
+            trigger: "api" | "manual";
+        };
+        /** JobRunOut */
+        JobRunOut: {
+            /**
+             * Attempt
+             * @description 1 for a first run, 2 for its first retry, ...
+             */
+            attempt: number;
+            /** Cancel Requested */
+            cancel_requested: boolean;
+            /** Created At */
+            created_at: number;
+            /** Definition Id */
+            definition_id: number | null;
+            /**
+             * Duration Ms
+             * @description Started to ended (or to now, while running).
+             */
+            duration_ms: number | null;
+            /** Ended At */
+            ended_at: number | null;
+            /** Error */
+            error: string | null;
+            /** Error Cell */
+            error_cell: number | null;
+            /** Error Name */
+            error_name: string | null;
+            /**
+             * Experiment Id
+             * @description The tracking run's experiment.
+             */
+            experiment_id: number | null;
+            /** Host */
+            host: string | null;
+            /** Html */
+            html: boolean;
+            /** Id */
+            id: number;
+            /** Kernel Name */
+            kernel_name: string | null;
+            /** Name */
+            name: string;
+            /** Notebook Path */
+            notebook_path: string;
+            /**
+             * Outputs
+             * @description The output files present now.
+             */
+            outputs: ("output.ipynb" | "output.html" | "job.log")[];
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            progress: components["schemas"]["JobProgressOut"];
+            /** Retries */
+            retries: number;
+            /** Retry Of */
+            retry_of: number | null;
+            /**
+             * Run Id
+             * @description The tracking run this job run is.
+             */
+            run_id: string | null;
+            /**
+             * Scheduled For
+             * @description The occurrence, for a scheduled run.
+             */
+            scheduled_for: number | null;
+            /** Started At */
+            started_at: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "TIMED_OUT" | "STOPPED_BY_RULE";
+            /** Timeout */
+            timeout: number | null;
+            /** Traceback */
+            traceback: string | null;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "manual" | "schedule" | "retry" | "api";
+        };
+        /** JobRunsOut */
+        JobRunsOut: {
+            /**
+             * Next Page Token
+             * @description Pass as page_token to get the next page; null on the last page.
+             */
+            next_page_token: string | null;
+            /** Runs */
+            runs: components["schemas"]["JobRunOut"][];
+            /**
+             * Total
+             * @description How many job runs match, in all pages.
+             */
+            total: number;
+        };
+        /** JobScheduleOut */
+        JobScheduleOut: {
+            /**
+             * Cron
+             * @description The expression, normalised.
+             */
+            cron: string;
+            /** Description */
+            description: string;
+            /**
+             * Next
+             * @description The next occurrences, ms since the epoch.
+             */
+            next: number[];
+            /** Timezone */
+            timezone: string;
+        };
+        /** JobSchedulerOut */
+        JobSchedulerOut: {
+            /** Executor */
+            executor: string;
+            /** Heartbeat At */
+            heartbeat_at: number;
+            /** Host */
+            host: string;
+            /** Id */
+            id: string;
+            /** Pid */
+            pid: number;
+            /** Started At */
+            started_at: number;
+        };
+        /** JobSummaryOut */
+        JobSummaryOut: {
+            /**
+             * Next
+             * @description The 5 soonest active scheduled definitions.
+             */
+            next: components["schemas"]["JobNextDefinitionOut"][];
+            /**
+             * Queued
+             * @description How many runs wait to start.
+             */
+            queued: number;
+            /** Running */
+            running: components["schemas"]["JobRunOut"][];
+            /**
+             * Schedulers
+             * @description Schedulers alive in the last minute.
+             */
+            schedulers: components["schemas"]["JobSchedulerOut"][];
         };
         /** MetricHistoryOut */
         MetricHistoryOut: {
@@ -1549,6 +2441,1128 @@ export interface operations {
             };
             /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listJobDefinitions: {
+        parameters: {
+            query?: {
+                /** @description Only active (true) or paused (false) ones. */
+                active?: boolean | null;
+                /** @description Only names containing this (any case). */
+                q?: string | null;
+                /** @description At most this many per page (1 to 1000). */
+                max_results?: number;
+                /** @description The previous page's next_page_token. */
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Job definitions by name, a page at a time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobDefinitionIn"];
+            };
+        };
+        responses: {
+            /** @description Create a job definition; its notebook is snapshotted now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A job definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a job definition (its runs stay) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobDefinitionPatch"];
+            };
+        };
+        responses: {
+            /** @description Change a job definition: the fields given, the others kept */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    pauseJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pause a job definition: its schedule starts no run until resumed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    refreshJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Snapshot a job definition's notebook file again, as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    resumeJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resume a job definition: its next occurrence counts from now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDefinitionOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    runJobDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobParametersIn"];
+            };
+        };
+        responses: {
+            /** @description Run a job definition now, its parameters overridden by those given */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspectJobNotebook: {
+        parameters: {
+            query: {
+                /** @description A notebook's path relative to the server's root folder. */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A notebook's parameters (papermill's reading) and kernel, and this server's kernels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobNotebookInfoOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listJobRuns: {
+        parameters: {
+            query?: {
+                /** @description Only this definition's runs. */
+                definition_id?: number | null;
+                /** @description Repeatable: any of these. */
+                status?: ("QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "TIMED_OUT" | "STOPPED_BY_RULE")[];
+                /** @description Repeatable: any of these. */
+                trigger?: ("manual" | "schedule" | "retry" | "api")[];
+                /** @description The job run of a tracking run. */
+                run_id?: string | null;
+                /** @description At most this many per page (1 to 1000). */
+                max_results?: number;
+                /** @description The previous page's next_page_token. */
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Job runs, newest first, a page at a time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobRunIn"];
+            };
+        };
+        responses: {
+            /** @description Run a notebook file as it is now, without a definition */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A job run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a finished job run and its outputs (its tracking run stays) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    cancelJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancel a job run: a queued one at once, a running one within a heartbeat */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getJobRunLog: {
+        parameters: {
+            query?: {
+                /** @description The byte to read from (tailing: the last offset). */
+                offset?: number;
+                /** @description At most this many bytes. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Part of a job run's log, from a byte offset (tail it with the offset answered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLogOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    openJobRunOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Copy a job run's executed notebook under job-outputs/ in the server's root, to open it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOutputOpenedOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    downloadJobRunOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+                name: "output.ipynb" | "output.html" | "job.log";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Download one of a job run's outputs: output.ipynb, output.html or job.log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rerunJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobParametersIn"];
+            };
+        };
+        responses: {
+            /** @description Run again what a job run ran (the same snapshot), with other parameters */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    previewJobSchedule: {
+        parameters: {
+            query: {
+                /** @description A five-field cron expression, or @hourly, @daily, @weekly, ... */
+                cron: string;
+                /** @description An IANA zone name. */
+                timezone?: string;
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A cron schedule in words and its next occurrences (400 when it is not valid) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobScheduleOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getJobsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What runs now, how many wait, what runs next, and the live schedulers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobSummaryOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
