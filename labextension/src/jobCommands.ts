@@ -79,8 +79,7 @@ export function selectedNotebook(app: JupyterFrontEnd): string | null {
 /** The path of the notebook open in the main area's current tab. */
 export function currentNotebook(app: JupyterFrontEnd): string | null {
   const widget = app.shell.currentWidget as
-    | (Widget & { context?: { path?: string } })
-    | null;
+    (Widget & { context?: { path?: string } }) | null;
   const path = widget?.context?.path;
   return typeof path === 'string' && path.endsWith('.ipynb') ? path : null;
 }
@@ -95,9 +94,9 @@ export function registerJobCommands(
   const trans = context.translator.load('jupyter-studio');
 
   const runIdOf = (args: ReadonlyPartialJSONObject) =>
-    stringOf(args.jobRunId) ?? underMenu(app, 'jobRunId');
+    idOf(args.jobRunId) ?? underMenu(app, 'jobRunId');
   const definitionIdOf = (args: ReadonlyPartialJSONObject) =>
-    stringOf(args.definitionId) ?? underMenu(app, 'jobDefinitionId');
+    idOf(args.definitionId) ?? underMenu(app, 'jobDefinitionId');
   const runArgs = describe('jobRunId', trans.__('The job run'));
   const definitionArgs = describe('definitionId', trans.__('The definition'));
 
@@ -145,23 +144,22 @@ export function registerJobCommands(
       args: {
         type: 'object',
         properties: {
-          jobRunId: { type: 'string', description: trans.__('A run to show') },
+          jobRunId: { type: 'integer', description: trans.__('A run to show') },
           definitionId: {
-            type: 'string',
+            type: 'integer',
             description: trans.__('A definition to show')
           },
           isLauncher: { type: 'boolean' }
         }
       }
     },
-    label: args =>
-      args.isLauncher ? trans.__('Jobs') : trans.__('Open Jobs'),
+    label: args => (args.isLauncher ? trans.__('Jobs') : trans.__('Open Jobs')),
     caption: trans.__('Open the notebook jobs: runs and definitions'),
     icon: args => (args.isLauncher ? jobsIcon : undefined),
     execute: args => {
       const panel = openJobsPanel();
-      const jobRunId = stringOf(args.jobRunId);
-      const definitionId = stringOf(args.definitionId);
+      const jobRunId = idOf(args.jobRunId);
+      const definitionId = idOf(args.definitionId);
       if (jobRunId !== null) {
         panel.model.showRun(jobRunId);
       } else if (definitionId !== null) {
@@ -185,10 +183,10 @@ export function registerJobCommands(
         }
       }
     },
-    label: args =>
-      args.toolbar ? '' : trans.__('Create Notebook Job…'),
+    label: args => (args.toolbar ? '' : trans.__('Create Notebook Job…')),
     caption: trans.__('Run this notebook as a job, now or on a schedule'),
-    icon: args => (args.toolbar || args.underContextMenu ? jobsIcon : undefined),
+    icon: args =>
+      args.toolbar || args.underContextMenu ? jobsIcon : undefined,
     execute: async args => {
       const path =
         stringOf(args.path) ??
@@ -209,8 +207,7 @@ export function registerJobCommands(
         trans,
         form: emptyForm(path),
         title: trans.__('Create Notebook Job'),
-        okLabel: form =>
-          form.mode === 'now' ? trans.__('Run') : trans.__('Create')
+        okLabel: trans.__('Create')
       });
       if (form !== null) {
         await submit(form);
@@ -236,19 +233,28 @@ export function registerJobCommands(
       panel.model.showDefinition(definition.id);
       void panel.refresh().catch(() => undefined);
       Notification.success(
-        trans.__('Job %1 scheduled: %2', definition.name, scheduleText(definition)),
+        trans.__(
+          'Job %1 scheduled: %2',
+          definition.name,
+          scheduleText(definition)
+        ),
         { autoClose: 5000 }
       );
     }
   }
 
   /** The run an action names, read from the server (its latest state). */
-  async function runOf(args: ReadonlyPartialJSONObject): Promise<JobRun | null> {
+  async function runOf(
+    args: ReadonlyPartialJSONObject
+  ): Promise<JobRun | null> {
     const id = runIdOf(args);
     if (id === null) {
       return null;
     }
-    return (await attempt(trans.__('Reading the job run'), () => api.getRun(id))) ?? null;
+    return (
+      (await attempt(trans.__('Reading the job run'), () => api.getRun(id))) ??
+      null
+    );
   }
 
   commands.addCommand(CommandIDs.openJobOutput, {
@@ -261,8 +267,9 @@ export function registerJobCommands(
       if (id === null) {
         return;
       }
-      const path = await attempt(trans.__('Opening the executed notebook'), () =>
-        api.openOutput(id)
+      const path = await attempt(
+        trans.__('Opening the executed notebook'),
+        () => api.openOutput(id)
       );
       if (path === undefined) {
         return;
@@ -305,7 +312,9 @@ export function registerJobCommands(
     execute: async args => {
       const id = runIdOf(args);
       if (id !== null) {
-        await attempt(trans.__('Cancelling the job run'), () => api.cancelRun(id));
+        await attempt(trans.__('Cancelling the job run'), () =>
+          api.cancelRun(id)
+        );
         await refreshPanels();
       }
     }
@@ -335,7 +344,7 @@ export function registerJobCommands(
           }))
         },
         title: trans.__('Re-run %1', run.name),
-        okLabel: () => trans.__('Run'),
+        okLabel: trans.__('Run'),
         parametersOnly: true
       });
       if (form === null) {
@@ -353,7 +362,9 @@ export function registerJobCommands(
   commands.addCommand(CommandIDs.openJobTrackedRun, {
     describedBy: runArgs,
     label: trans.__('Open Tracked Run'),
-    caption: trans.__('Open the run the job logged to (params, metrics, artifacts)'),
+    caption: trans.__(
+      'Open the run the job logged to (params, metrics, artifacts)'
+    ),
     isEnabled: args => runIdOf(args) !== null,
     execute: async args => {
       const run = await runOf(args);
@@ -424,14 +435,14 @@ export function registerJobCommands(
         trans,
         form: formOfDefinition(definition),
         title: trans.__('Edit %1', definition.name),
-        okLabel: () => trans.__('Save'),
+        okLabel: trans.__('Save'),
         editing: true
       });
       if (form === null) {
         return;
       }
       await attempt(trans.__('Saving the definition'), () =>
-        api.updateDefinition(definition.id, definitionPatch(form, definition))
+        api.updateDefinition(definition.id, definitionPatch(form))
       );
       await refreshPanels();
     }
@@ -442,13 +453,13 @@ export function registerJobCommands(
       CommandIDs.pauseJobDefinition,
       trans.__('Pause'),
       trans.__('Stop scheduling the job (a running run goes on)'),
-      (id: string) => api.pauseDefinition(id)
+      (id: number) => api.pauseDefinition(id)
     ],
     [
       CommandIDs.resumeJobDefinition,
       trans.__('Resume'),
       trans.__('Schedule the job again'),
-      (id: string) => api.resumeDefinition(id)
+      (id: number) => api.resumeDefinition(id)
     ]
   ] as const) {
     commands.addCommand(command, {
@@ -510,20 +521,30 @@ function scheduleText(definition: {
   return definition.schedule_description ?? definition.schedule ?? '';
 }
 
-/** The value of a data attribute on the element under the context menu. */
+/** The id in a data attribute of the element under the context menu. */
 function underMenu(
   app: JupyterFrontEnd,
   key: 'jobRunId' | 'jobDefinitionId'
-): string | null {
+): number | null {
   const node = app.contextMenuHitTest(node => !!node.dataset[key]);
-  return node?.dataset[key] ?? null;
+  return idOf(node?.dataset[key]);
+}
+
+/** A job run's or definition's id, from a number or its digits. */
+export function idOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    return value;
+  }
+  return typeof value === 'string' && /^\d+$/.test(value.trim())
+    ? Number(value)
+    : null;
 }
 
 function describe(name: string, description: string) {
   return {
     args: {
       type: 'object' as const,
-      properties: { [name]: { type: 'string', description } }
+      properties: { [name]: { type: 'integer', description } }
     }
   };
 }

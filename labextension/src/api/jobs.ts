@@ -26,7 +26,7 @@ export type JobDefinitionPatch = Schemas['JobDefinitionPatch'];
 /** A slice of a job run's log; `offset` is where the next slice starts. */
 export type JobLog = Schemas['JobLogOut'];
 /** A notebook's parameters (papermill's `inspect_notebook`) and the kernels to choose from. */
-export type NotebookInfo = Schemas['JobNotebookOut'];
+export type NotebookInfo = Schemas['JobNotebookInfoOut'];
 export type NotebookParameter = NotebookInfo['parameters'][number];
 export type KernelChoice = NotebookInfo['kernels'][number];
 /** A cron expression in words, with its next times (ms since the epoch). */
@@ -51,7 +51,7 @@ export function isFinal(status: JobStatus): boolean {
 }
 
 export interface IJobRunQuery {
-  definitionId?: string;
+  definitionId?: number;
   status?: JobStatus[];
   maxResults?: number;
   pageToken?: string;
@@ -67,25 +67,28 @@ export interface IDefinitionQuery {
 /** Every call of the jobs UI, one method per route. */
 export interface IJobsAPI {
   listRuns(query?: IJobRunQuery): Promise<JobRunList>;
-  getRun(id: string): Promise<JobRun>;
+  getRun(id: number): Promise<JobRun>;
   createRun(body: JobRunIn): Promise<JobRun>;
-  cancelRun(id: string): Promise<JobRun>;
-  rerun(id: string, parameters: Record<string, unknown>): Promise<JobRun>;
-  deleteRun(id: string): Promise<void>;
-  getLog(id: string, offset: number): Promise<JobLog>;
+  cancelRun(id: number): Promise<JobRun>;
+  rerun(id: number, parameters: Record<string, unknown>): Promise<JobRun>;
+  deleteRun(id: number): Promise<void>;
+  getLog(id: number, offset: number): Promise<JobLog>;
   /** Copy the executed notebook into the server's root; its path there. */
-  openOutput(id: string): Promise<string>;
+  openOutput(id: number): Promise<string>;
   /** The address that downloads one of a run's outputs. */
-  outputUrl(id: string, name: JobOutputName): string;
+  outputUrl(id: number, name: JobOutputName): string;
   listDefinitions(query?: IDefinitionQuery): Promise<JobDefinitionList>;
-  getDefinition(id: string): Promise<JobDefinition>;
+  getDefinition(id: number): Promise<JobDefinition>;
   createDefinition(body: JobDefinitionIn): Promise<JobDefinition>;
-  updateDefinition(id: string, patch: JobDefinitionPatch): Promise<JobDefinition>;
-  deleteDefinition(id: string): Promise<void>;
-  pauseDefinition(id: string): Promise<JobDefinition>;
-  resumeDefinition(id: string): Promise<JobDefinition>;
+  updateDefinition(
+    id: number,
+    patch: JobDefinitionPatch
+  ): Promise<JobDefinition>;
+  deleteDefinition(id: number): Promise<void>;
+  pauseDefinition(id: number): Promise<JobDefinition>;
+  resumeDefinition(id: number): Promise<JobDefinition>;
   runDefinition(
-    id: string,
+    id: number,
     parameters: Record<string, unknown>
   ): Promise<JobRun>;
   inspectNotebook(path: string): Promise<NotebookInfo>;
@@ -121,7 +124,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  getRun(id: string): Promise<JobRun> {
+  getRun(id: number): Promise<JobRun> {
     return unwrap(
       this._client.GET('/studio/api/jobs/runs/{job_run_id}', {
         params: { path: { job_run_id: id } }
@@ -133,7 +136,7 @@ export class JobsAPI implements IJobsAPI {
     return unwrap(this._client.POST('/studio/api/jobs/runs', { body }));
   }
 
-  cancelRun(id: string): Promise<JobRun> {
+  cancelRun(id: number): Promise<JobRun> {
     return unwrap(
       this._client.POST('/studio/api/jobs/runs/{job_run_id}/cancel', {
         params: { path: { job_run_id: id } }
@@ -141,7 +144,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  rerun(id: string, parameters: Record<string, unknown>): Promise<JobRun> {
+  rerun(id: number, parameters: Record<string, unknown>): Promise<JobRun> {
     return unwrap(
       this._client.POST('/studio/api/jobs/runs/{job_run_id}/rerun', {
         params: { path: { job_run_id: id } },
@@ -150,7 +153,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  async deleteRun(id: string): Promise<void> {
+  async deleteRun(id: number): Promise<void> {
     await unwrap(
       this._client.DELETE('/studio/api/jobs/runs/{job_run_id}', {
         params: { path: { job_run_id: id } }
@@ -158,7 +161,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  getLog(id: string, offset: number): Promise<JobLog> {
+  getLog(id: number, offset: number): Promise<JobLog> {
     return unwrap(
       this._client.GET('/studio/api/jobs/runs/{job_run_id}/log', {
         params: { path: { job_run_id: id }, query: { offset } }
@@ -166,7 +169,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  async openOutput(id: string): Promise<string> {
+  async openOutput(id: number): Promise<string> {
     const answer = await unwrap(
       this._client.POST('/studio/api/jobs/runs/{job_run_id}/outputs/open', {
         params: { path: { job_run_id: id } }
@@ -175,7 +178,7 @@ export class JobsAPI implements IJobsAPI {
     return answer.path;
   }
 
-  outputUrl(id: string, name: JobOutputName): string {
+  outputUrl(id: number, name: JobOutputName): string {
     return apiUrl(
       '/studio/api/jobs/runs/{job_run_id}/outputs/{name}',
       { path: { job_run_id: id, name } },
@@ -198,7 +201,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  getDefinition(id: string): Promise<JobDefinition> {
+  getDefinition(id: number): Promise<JobDefinition> {
     return unwrap(
       this._client.GET('/studio/api/jobs/definitions/{definition_id}', {
         params: { path: { definition_id: id } }
@@ -211,7 +214,7 @@ export class JobsAPI implements IJobsAPI {
   }
 
   updateDefinition(
-    id: string,
+    id: number,
     patch: JobDefinitionPatch
   ): Promise<JobDefinition> {
     return unwrap(
@@ -222,7 +225,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  async deleteDefinition(id: string): Promise<void> {
+  async deleteDefinition(id: number): Promise<void> {
     await unwrap(
       this._client.DELETE('/studio/api/jobs/definitions/{definition_id}', {
         params: { path: { definition_id: id } }
@@ -230,7 +233,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  pauseDefinition(id: string): Promise<JobDefinition> {
+  pauseDefinition(id: number): Promise<JobDefinition> {
     return unwrap(
       this._client.POST('/studio/api/jobs/definitions/{definition_id}/pause', {
         params: { path: { definition_id: id } }
@@ -238,7 +241,7 @@ export class JobsAPI implements IJobsAPI {
     );
   }
 
-  resumeDefinition(id: string): Promise<JobDefinition> {
+  resumeDefinition(id: number): Promise<JobDefinition> {
     return unwrap(
       this._client.POST('/studio/api/jobs/definitions/{definition_id}/resume', {
         params: { path: { definition_id: id } }
@@ -247,7 +250,7 @@ export class JobsAPI implements IJobsAPI {
   }
 
   runDefinition(
-    id: string,
+    id: number,
     parameters: Record<string, unknown>
   ): Promise<JobRun> {
     return unwrap(

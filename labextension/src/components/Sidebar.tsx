@@ -53,7 +53,7 @@ export interface ISidebarProps {
   /** What jobs run now and next; the section shows only with `onOpenJobs`. */
   jobsSummary?: JobsSummary | null;
   jobsError?: string | null;
-  onOpenJobs?: (target: { jobRunId?: string; definitionId?: string }) => void;
+  onOpenJobs?: (target: { jobRunId?: number; definitionId?: number }) => void;
 }
 
 export function Sidebar(props: ISidebarProps): JSX.Element {

@@ -20,11 +20,7 @@ import type {
 
 export type ScheduleMode = 'now' | 'schedule';
 export type SchedulePreset =
-  | 'hourly'
-  | 'daily'
-  | 'weekdays'
-  | 'weekly'
-  | 'custom';
+  'hourly' | 'daily' | 'weekdays' | 'weekly' | 'custom';
 export const SCHEDULE_PRESETS: readonly SchedulePreset[] = [
   'hourly',
   'daily',
@@ -71,6 +67,10 @@ export interface IJobForm {
   experiment: string;
   html: boolean;
 }
+
+/** The server's defaults (studio/jobs/schemas.py) for what the form does not ask. */
+export const DEFAULT_RETRY_BACKOFF_S = 60;
+export const DEFAULT_KEEP_OUTPUTS = 50;
 
 /** How long the schedule preview waits after the last keystroke. */
 export const PREVIEW_DELAY_MS = 400;
@@ -150,10 +150,7 @@ function hourMinute(time: string): [number, number] {
   if (!match) {
     return [0, 0];
   }
-  return [
-    Math.min(Number(match[1]), 23),
-    Math.min(Number(match[2]), 59)
-  ];
+  return [Math.min(Number(match[1]), 23), Math.min(Number(match[2]), 59)];
 }
 
 /** The cron expression the form's schedule stands for. */
@@ -236,6 +233,7 @@ export function runBody(form: IJobForm): JobRunIn {
     kernel_name: form.kernelName || null,
     timeout: timeoutSeconds(form),
     retries: form.retries,
+    retry_backoff: DEFAULT_RETRY_BACKOFF_S,
     ...environmentOf(form),
     html: form.html,
     experiment: form.experiment.trim() || null,
@@ -254,9 +252,14 @@ export function definitionBody(form: IJobForm): JobDefinitionIn {
     timezone: form.timezone.trim() || 'UTC',
     timeout: timeoutSeconds(form),
     retries: form.retries,
+    retry_backoff: DEFAULT_RETRY_BACKOFF_S,
+    max_concurrent_runs: 1,
     ...environmentOf(form),
     html: form.html,
-    experiment: form.experiment.trim() || null
+    experiment: form.experiment.trim() || null,
+    missed: 'run_once',
+    keep_outputs: DEFAULT_KEEP_OUTPUTS,
+    active: true
   };
 }
 
@@ -285,12 +288,9 @@ export function formOfDefinition(definition: JobDefinition): IJobForm {
         value,
         secret: false
       })),
-      // Which server variable a secret reads never comes back: left empty, it stays as is.
-      ...definition.secret_environment.map(name => ({
-        name,
-        value: '',
-        secret: true
-      }))
+      ...Object.entries(definition.secret_environment).map(
+        ([name, serverName]) => ({ name, value: serverName, secret: true })
+      )
     ],
     experiment: definition.experiment ?? '',
     html: definition.html
@@ -298,20 +298,29 @@ export function formOfDefinition(definition: JobDefinition): IJobForm {
 }
 
 /**
- * What "Edit" changes: every field but the notebook; the secret variables only when each
- * names its server variable (otherwise the server keeps the ones it has).
+ * What "Edit" changes: what the form shows; null keeps the rest (concurrency, missed
+ * occurrences, outputs kept, active: the panel's own actions change those).
  */
-export function definitionPatch(
-  form: IJobForm,
-  definition: JobDefinition
-): JobDefinitionPatch {
-  const { notebook_path: _, secret_environment, ...patch } =
-    definitionBody(form);
-  const secrets = form.environment.filter(row => row.secret);
-  const kept =
-    secrets.some(row => row.value.trim() === '') &&
-    secrets.length === definition.secret_environment.length;
-  return kept ? patch : { ...patch, secret_environment };
+export function definitionPatch(form: IJobForm): JobDefinitionPatch {
+  const body = definitionBody(form);
+  return {
+    name: body.name,
+    parameters: body.parameters ?? {},
+    kernel_name: body.kernel_name,
+    schedule: body.schedule ?? null,
+    timezone: body.timezone,
+    timeout: body.timeout,
+    retries: body.retries,
+    retry_backoff: null,
+    max_concurrent_runs: null,
+    environment: body.environment ?? {},
+    secret_environment: body.secret_environment ?? {},
+    html: body.html,
+    experiment: body.experiment,
+    missed: null,
+    keep_outputs: null,
+    active: null
+  };
 }
 
 export interface IJobFormModelOptions {
@@ -389,7 +398,9 @@ export class JobFormModel implements IDisposable {
       if (this._disposed) {
         return;
       }
-      const current = new Map(this._form.parameters.map(row => [row.name, row]));
+      const current = new Map(
+        this._form.parameters.map(row => [row.name, row])
+      );
       const detected: IParameterRow[] = info.parameters.map(parameter => {
         const defaultText =
           parameter.value === null || parameter.value === undefined

@@ -16,7 +16,7 @@ export const MAX_LOG_CHARS = 1_000_000;
 export interface IJobLogModelOptions {
   api: Pick<IJobsAPI, 'getLog'>;
   settings: ISettingsHolder;
-  jobRunId: string;
+  jobRunId: number;
 }
 
 export class JobLogModel implements IDisposable {
@@ -32,7 +32,7 @@ export class JobLogModel implements IDisposable {
     });
   }
 
-  readonly jobRunId: string;
+  readonly jobRunId: number;
 
   get text(): string {
     return this._text;

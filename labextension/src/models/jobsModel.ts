@@ -68,10 +68,10 @@ export class JobsModel implements IDisposable {
     }
   }
   /** The run whose details (log, failing cell, traceback) are open, if any. */
-  get selectedRunId(): string | null {
+  get selectedRunId(): number | null {
     return this._selectedRunId;
   }
-  set selectedRunId(id: string | null) {
+  set selectedRunId(id: number | null) {
     if (id !== this._selectedRunId) {
       this._selectedRunId = id;
       this._stateChanged.emit();
@@ -81,10 +81,10 @@ export class JobsModel implements IDisposable {
     return this._runs.find(run => run.id === this._selectedRunId) ?? null;
   }
   /** The definition just created or asked for, marked in its tab. */
-  get selectedDefinitionId(): string | null {
+  get selectedDefinitionId(): number | null {
     return this._selectedDefinitionId;
   }
-  set selectedDefinitionId(id: string | null) {
+  set selectedDefinitionId(id: number | null) {
     if (id !== this._selectedDefinitionId) {
       this._selectedDefinitionId = id;
       this._stateChanged.emit();
@@ -99,13 +99,13 @@ export class JobsModel implements IDisposable {
   }
 
   /** Show a run: its tab, its row selected (a new run first appears at the next load). */
-  showRun(id: string): void {
+  showRun(id: number): void {
     this._tab = 'runs';
     this._selectedRunId = id;
     this._stateChanged.emit();
   }
 
-  showDefinition(id: string): void {
+  showDefinition(id: number): void {
     this._tab = 'definitions';
     this._selectedDefinitionId = id;
     this._stateChanged.emit();
@@ -211,7 +211,7 @@ export class JobsModel implements IDisposable {
   private _error: string | null = null;
   private _loaded = false;
   private _tab: JobsTab = 'runs';
-  private _selectedRunId: string | null = null;
-  private _selectedDefinitionId: string | null = null;
+  private _selectedRunId: number | null = null;
+  private _selectedDefinitionId: number | null = null;
   private _active = false;
 }

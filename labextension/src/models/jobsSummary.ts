@@ -39,7 +39,7 @@ export class JobsSummaryModel implements IWatchedSource {
   }
 
   /** Announce this run's end, even if it never shows as running here. */
-  watch(jobRunId: string): void {
+  watch(jobRunId: number): void {
     this._watched.add(jobRunId);
   }
 
@@ -60,7 +60,7 @@ export class JobsSummaryModel implements IWatchedSource {
     await Promise.all(gone.map(id => this._checkEnd(id)));
   }
 
-  private async _checkEnd(id: string): Promise<void> {
+  private async _checkEnd(id: number): Promise<void> {
     let run: JobRun;
     try {
       run = await this._api.getRun(id);
@@ -77,7 +77,7 @@ export class JobsSummaryModel implements IWatchedSource {
   private readonly _api: Pick<IJobsAPI, 'getSummary' | 'getRun'>;
   private readonly _stateChanged = new Signal<this, void>(this);
   private readonly _ended = new Signal<this, JobRun>(this);
-  private readonly _watched = new Set<string>();
+  private readonly _watched = new Set<number>();
   private _summary: JobsSummary | null = null;
   private _error: string | null = null;
   private _loaded = false;

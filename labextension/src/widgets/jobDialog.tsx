@@ -3,7 +3,12 @@
  * "Edit" of a definition, pre-filled) and "Re-run" (the run's parameters, pre-filled). The
  * dialog stays open while the form has a problem (an invalid schedule), showing it.
  */
-import { Dialog, ReactWidget, UseSignal, showDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ReactWidget,
+  UseSignal,
+  showDialog
+} from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -63,8 +68,8 @@ export interface IJobDialogOptions {
   trans: TranslationBundle;
   form: IJobForm;
   title: string;
-  /** The accept button's label when the form runs now, and when it saves a schedule. */
-  okLabel: (form: IJobForm) => string;
+  /** The accept button's label. */
+  okLabel: string;
   editing?: boolean;
   /** Show the parameters only (re-run). */
   parametersOnly?: boolean;
@@ -74,11 +79,24 @@ export interface IJobDialogOptions {
 export async function askJobForm(
   options: IJobDialogOptions
 ): Promise<IJobForm | null> {
+  // Disposed in the `finally` below, which the rule does not follow.
+  // eslint-disable-next-line jupyter/require-disposable-ownership
   const model = new JobFormModel({
     api: options.api,
     form: options.form,
     editing: options.editing
   });
+  try {
+    return await askUntilValid(model, options);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function askUntilValid(
+  model: JobFormModel,
+  options: IJobDialogOptions
+): Promise<IJobForm | null> {
   void model.loadNotebook();
   if (options.form.mode === 'schedule') {
     void model.loadPreview();
@@ -86,22 +104,17 @@ export async function askJobForm(
   const { trans } = options;
   for (;;) {
     // A dialog disposes its body; a new body over the same model keeps what was typed.
-    const body = new JobFormBody(
-      model,
-      trans,
-      options.parametersOnly ?? false
-    );
+    const body = new JobFormBody(model, trans, options.parametersOnly ?? false);
     const result = await showDialog({
       title: options.title,
       body,
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: options.okLabel(model.form) })
+        Dialog.okButton({ label: options.okLabel })
       ],
       focusNodeSelector: 'input'
     });
     if (!result.button.accept) {
-      model.dispose();
       return null;
     }
     if (model.form.mode === 'schedule') {
@@ -110,9 +123,7 @@ export async function askJobForm(
     }
     const problem = model.problem();
     if (problem === null) {
-      const form = model.form;
-      model.dispose();
-      return form;
+      return model.form;
     }
     await showDialog({
       title: trans.__('The job cannot be saved'),

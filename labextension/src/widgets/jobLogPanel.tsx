@@ -16,7 +16,7 @@ export class JobLogPanel extends MainAreaWidget<JobLogView> {
   constructor(
     context: IPanelContext,
     api: IJobsAPI,
-    jobRunId: string,
+    jobRunId: number,
     name: string
   ) {
     const trans = context.translator.load('jupyter-studio');
@@ -34,7 +34,7 @@ export class JobLogPanel extends MainAreaWidget<JobLogView> {
     this.title.icon = jobsIcon;
   }
 
-  readonly jobRunId: string;
+  readonly jobRunId: number;
 }
 
 export class JobLogView extends ModelView<JobLogModel> {

@@ -61,11 +61,7 @@ export class JobsPanel extends MainAreaWidget<JobsPanelView> {
 }
 
 export class JobsPanelView extends ModelView<JobsModel> {
-  constructor(
-    context: IPanelContext,
-    api: IJobsAPI,
-    trans: TranslationBundle
-  ) {
+  constructor(context: IPanelContext, api: IJobsAPI, trans: TranslationBundle) {
     super(new JobsModel({ api, settings: context.settings }));
     this._context = context;
     this._trans = trans;

@@ -12,9 +12,9 @@ export type DefinitionAction = 'run' | 'edit' | 'pause' | 'resume' | 'delete';
 
 export interface IDefinitionsTabProps {
   definitions: readonly JobDefinition[];
-  selectedDefinitionId: string | null;
+  selectedDefinitionId: number | null;
   trans: TranslationBundle;
-  onSelect: (definitionId: string) => void;
+  onSelect: (definitionId: number) => void;
   onAction: (action: DefinitionAction, definition: JobDefinition) => void;
 }
 
@@ -22,7 +22,10 @@ export function DefinitionsTab(props: IDefinitionsTabProps): JSX.Element {
   const { trans, definitions } = props;
   if (definitions.length === 0) {
     return (
-      <p className="jp-Studio-jobs-empty" data-testid="studio-job-definitions-empty">
+      <p
+        className="jp-Studio-jobs-empty"
+        data-testid="studio-job-definitions-empty"
+      >
         {trans.__(
           'No job definition yet. Create a notebook job “On a schedule” to run it regularly.'
         )}
@@ -31,7 +34,10 @@ export function DefinitionsTab(props: IDefinitionsTabProps): JSX.Element {
   }
   return (
     <div className="jp-Studio-jobs-tableWrap">
-      <table className="jp-Studio-jobs-table" data-testid="studio-job-definitions">
+      <table
+        className="jp-Studio-jobs-table"
+        data-testid="studio-job-definitions"
+      >
         <thead>
           <tr>
             <th>{trans.__('Name')}</th>
@@ -78,7 +84,10 @@ function DefinitionRow(
     >
       <td title={definition.notebook_path}>
         <span className="jp-Studio-jobs-name">{definition.name}</span>
-        <span className="jp-Studio-jobs-muted"> · {definition.notebook_path}</span>
+        <span className="jp-Studio-jobs-muted">
+          {' '}
+          · {definition.notebook_path}
+        </span>
       </td>
       <td data-testid="studio-job-schedule" title={definition.schedule ?? ''}>
         {definition.schedule

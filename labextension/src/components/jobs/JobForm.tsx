@@ -129,7 +129,9 @@ export function JobForm(props: IJobFormProps): JSX.Element {
         {form.mode === 'schedule' && <Schedule {...props} />}
       </fieldset>
       <details className="jp-Studio-jobForm-more">
-        <summary>{trans.__('Timeout, retries, environment, experiment')}</summary>
+        <summary>
+          {trans.__('Timeout, retries, environment, experiment')}
+        </summary>
         <div className="jp-Studio-jobForm-grid">
           <label className="jp-Studio-jobForm-field">
             <span>{trans.__('Timeout (minutes, empty for none)')}</span>
@@ -140,7 +142,9 @@ export function JobForm(props: IJobFormProps): JSX.Element {
               step="any"
               data-testid="studio-job-timeout"
               value={form.timeoutMinutes}
-              onChange={event => onChange({ timeoutMinutes: event.target.value })}
+              onChange={event =>
+                onChange({ timeoutMinutes: event.target.value })
+              }
             />
           </label>
           <label className="jp-Studio-jobForm-field">
@@ -153,7 +157,12 @@ export function JobForm(props: IJobFormProps): JSX.Element {
               data-testid="studio-job-retries"
               value={form.retries}
               onChange={event =>
-                onChange({ retries: Math.max(0, Math.floor(Number(event.target.value) || 0)) })
+                onChange({
+                  retries: Math.max(
+                    0,
+                    Math.floor(Number(event.target.value) || 0)
+                  )
+                })
               }
             />
           </label>
@@ -185,7 +194,10 @@ export function JobForm(props: IJobFormProps): JSX.Element {
 export function Parameters(props: IJobFormProps): JSX.Element {
   const { form, trans } = props;
   return (
-    <fieldset className="jp-Studio-jobForm-parameters" data-testid="studio-job-parameters">
+    <fieldset
+      className="jp-Studio-jobForm-parameters"
+      data-testid="studio-job-parameters"
+    >
       <legend>{trans.__('Parameters')}</legend>
       {props.notebookError !== null && (
         <p className="jp-Studio-jobForm-error" role="alert">
@@ -193,11 +205,15 @@ export function Parameters(props: IJobFormProps): JSX.Element {
         </p>
       )}
       {!props.notebookLoaded && (
-        <p className="jp-Studio-jobForm-muted">{trans.__('Reading the notebook…')}</p>
+        <p className="jp-Studio-jobForm-muted">
+          {trans.__('Reading the notebook…')}
+        </p>
       )}
       {props.notebookLoaded && form.parameters.length === 0 && (
         <p className="jp-Studio-jobForm-muted">
-          {trans.__('No parameters: tag a cell “parameters” to make its variables parameters.')}
+          {trans.__(
+            'No parameters: tag a cell “parameters” to make its variables parameters.'
+          )}
         </p>
       )}
       {form.parameters.map(row => (
@@ -210,7 +226,10 @@ export function Parameters(props: IJobFormProps): JSX.Element {
             value={row.text}
             onChange={event => props.onParameter(row.name, event.target.value)}
           />
-          <span className="jp-Studio-jobForm-muted" title={trans.__('The notebook’s default')}>
+          <span
+            className="jp-Studio-jobForm-muted"
+            title={trans.__('The notebook’s default')}
+          >
             {trans.__('default %1', row.defaultText)}
           </span>
         </label>
@@ -230,7 +249,9 @@ function Schedule(props: IJobFormProps): JSX.Element {
           data-testid="studio-job-preset"
           aria-label={trans.__('Schedule')}
           value={form.preset}
-          onChange={event => onChange({ preset: event.target.value as SchedulePreset })}
+          onChange={event =>
+            onChange({ preset: event.target.value as SchedulePreset })
+          }
         >
           {SCHEDULE_PRESETS.map(preset => (
             <option key={preset} value={preset}>
@@ -244,7 +265,9 @@ function Schedule(props: IJobFormProps): JSX.Element {
             data-testid="studio-job-weekday"
             aria-label={trans.__('Day of the week')}
             value={form.weekday}
-            onChange={event => onChange({ weekday: Number(event.target.value) })}
+            onChange={event =>
+              onChange({ weekday: Number(event.target.value) })
+            }
           >
             {days.map((day, index) => (
               <option key={day} value={index}>
@@ -283,17 +306,30 @@ function Schedule(props: IJobFormProps): JSX.Element {
         />
       </div>
       {props.previewError !== null ? (
-        <p className="jp-Studio-jobForm-error" role="alert" data-testid="studio-job-schedule-error">
+        <p
+          className="jp-Studio-jobForm-error"
+          role="alert"
+          data-testid="studio-job-schedule-error"
+        >
           {props.previewError}
         </p>
       ) : (
         props.preview && (
-          <div className="jp-Studio-jobForm-preview" data-testid="studio-job-schedule-preview">
+          <div
+            className="jp-Studio-jobForm-preview"
+            data-testid="studio-job-schedule-preview"
+          >
             <p data-testid="studio-job-schedule-words">
               {props.preview.description}
-              <span className="jp-Studio-jobForm-muted"> · {props.preview.cron}</span>
+              <span className="jp-Studio-jobForm-muted">
+                {' '}
+                · {props.preview.cron}
+              </span>
             </p>
-            <ol className="jp-Studio-jobForm-next" aria-label={trans.__('Next times')}>
+            <ol
+              className="jp-Studio-jobForm-next"
+              aria-label={trans.__('Next times')}
+            >
               {props.preview.next.map(time => (
                 <li key={time} data-testid="studio-job-next-time">
                   {formatTime(time)}
@@ -312,7 +348,9 @@ function Environment(props: IJobFormProps): JSX.Element {
   const rows = form.environment;
   const change = (index: number, row: Partial<IEnvironmentRow>) =>
     onChange({
-      environment: rows.map((current, i) => (i === index ? { ...current, ...row } : current))
+      environment: rows.map((current, i) =>
+        i === index ? { ...current, ...row } : current
+      )
     });
   return (
     <fieldset className="jp-Studio-jobForm-environment">
@@ -328,9 +366,13 @@ function Environment(props: IJobFormProps): JSX.Element {
           />
           <input
             className="jp-mod-styled"
-            aria-label={row.secret ? trans.__('Server variable') : trans.__('Value')}
+            aria-label={
+              row.secret ? trans.__('Server variable') : trans.__('Value')
+            }
             placeholder={
-              row.secret ? trans.__('the server’s variable holding it') : trans.__('value')
+              row.secret
+                ? trans.__('the server’s variable holding it')
+                : trans.__('value')
             }
             value={row.value}
             onChange={event => change(index, { value: event.target.value })}
@@ -344,14 +386,18 @@ function Environment(props: IJobFormProps): JSX.Element {
             <input
               type="checkbox"
               checked={row.secret}
-              onChange={event => change(index, { secret: event.target.checked })}
+              onChange={event =>
+                change(index, { secret: event.target.checked })
+              }
             />
             {trans.__('secret')}
           </label>
           <button
             className="jp-Studio-jobs-action"
             title={trans.__('Remove')}
-            onClick={() => onChange({ environment: rows.filter((_, i) => i !== index) })}
+            onClick={() =>
+              onChange({ environment: rows.filter((_, i) => i !== index) })
+            }
           >
             ×
           </button>
@@ -360,7 +406,9 @@ function Environment(props: IJobFormProps): JSX.Element {
       <button
         className="jp-Studio-jobs-action"
         onClick={() =>
-          onChange({ environment: [...rows, { name: '', value: '', secret: false }] })
+          onChange({
+            environment: [...rows, { name: '', value: '', secret: false }]
+          })
         }
       >
         {trans.__('Add variable')}

@@ -9,7 +9,10 @@ import type { JobProgress, JobRun, JobStatus } from '../../api/jobs';
 import { formatDuration } from '../../format';
 
 /** A status in words (the server's names are upper case). */
-export function statusLabel(status: JobStatus, trans: TranslationBundle): string {
+export function statusLabel(
+  status: JobStatus,
+  trans: TranslationBundle
+): string {
   const labels: Record<JobStatus, string> = {
     QUEUED: trans.__('Queued'),
     RUNNING: trans.__('Running'),

@@ -13,7 +13,7 @@ export interface IJobsSectionProps {
   error: string | null;
   now: number;
   trans: TranslationBundle;
-  onOpenJobs: (target: { jobRunId?: string; definitionId?: string }) => void;
+  onOpenJobs: (target: { jobRunId?: number; definitionId?: number }) => void;
 }
 
 export function JobsSection(props: IJobsSectionProps): JSX.Element {
@@ -44,12 +44,19 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
       {summary !== null && running.length === 0 && (
         <p className="jp-Studio-sidebar-muted">
           {summary.queued > 0
-            ? trans._n('%1 job run queued.', '%1 job runs queued.', summary.queued)
+            ? trans._n(
+                '%1 job run queued.',
+                '%1 job runs queued.',
+                summary.queued
+              )
             : trans.__('No job is running.')}
         </p>
       )}
       {running.length > 0 && (
-        <ul className="jp-Studio-sidebar-list" aria-label={trans.__('Running jobs')}>
+        <ul
+          className="jp-Studio-sidebar-list"
+          aria-label={trans.__('Running jobs')}
+        >
           {running.map(run => (
             <li key={run.id}>
               <button
@@ -59,7 +66,10 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
                 title={run.notebook_path}
                 onClick={() => props.onOpenJobs({ jobRunId: run.id })}
               >
-                <span className="jp-Studio-sidebar-runningDot" aria-hidden="true" />
+                <span
+                  className="jp-Studio-sidebar-runningDot"
+                  aria-hidden="true"
+                />
                 <span className="jp-Studio-sidebar-itemMain">
                   <span className="jp-Studio-sidebar-itemName">{run.name}</span>
                   <ProgressBar run={run} now={props.now} trans={trans} />
@@ -72,7 +82,10 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
       {next.length > 0 && (
         <>
           <h4 className="jp-Studio-sidebar-subTitle">{trans.__('Next')}</h4>
-          <ul className="jp-Studio-sidebar-list" aria-label={trans.__('Next jobs')}>
+          <ul
+            className="jp-Studio-sidebar-list"
+            aria-label={trans.__('Next jobs')}
+          >
             {next.map(job => (
               <li key={job.definition_id}>
                 <button
@@ -80,10 +93,14 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
                   data-testid="studio-next-job"
                   data-job-definition-id={job.definition_id}
                   title={job.schedule_description ?? ''}
-                  onClick={() => props.onOpenJobs({ definitionId: job.definition_id })}
+                  onClick={() =>
+                    props.onOpenJobs({ definitionId: job.definition_id })
+                  }
                 >
                   <span className="jp-Studio-sidebar-itemMain">
-                    <span className="jp-Studio-sidebar-itemName">{job.name}</span>
+                    <span className="jp-Studio-sidebar-itemName">
+                      {job.name}
+                    </span>
                     <span className="jp-Studio-sidebar-itemMeta">
                       {formatTime(job.next_run_at)}
                     </span>

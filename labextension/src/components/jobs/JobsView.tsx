@@ -16,17 +16,20 @@ export interface IJobsViewProps {
   runsTotal: number;
   definitions: readonly JobDefinition[];
   definitionsTotal: number;
-  selectedRunId: string | null;
-  selectedDefinitionId: string | null;
+  selectedRunId: number | null;
+  selectedDefinitionId: number | null;
   error: string | null;
   loaded: boolean;
   now: number;
   trans: TranslationBundle;
   onTab: (tab: JobsTab) => void;
-  onSelectRun: (jobRunId: string) => void;
-  onSelectDefinition: (definitionId: string) => void;
+  onSelectRun: (jobRunId: number) => void;
+  onSelectDefinition: (definitionId: number) => void;
   onRunAction: (action: RunAction, run: JobRun) => void;
-  onDefinitionAction: (action: DefinitionAction, definition: JobDefinition) => void;
+  onDefinitionAction: (
+    action: DefinitionAction,
+    definition: JobDefinition
+  ) => void;
 }
 
 export function JobsView(props: IJobsViewProps): JSX.Element {
@@ -57,7 +60,11 @@ export function JobsView(props: IJobsViewProps): JSX.Element {
         ))}
       </div>
       {props.error !== null && (
-        <p className="jp-Studio-jobs-loadError" role="alert" data-testid="studio-jobs-error">
+        <p
+          className="jp-Studio-jobs-loadError"
+          role="alert"
+          data-testid="studio-jobs-error"
+        >
           {trans.__('Jobs could not be loaded: %1', props.error)}
         </p>
       )}

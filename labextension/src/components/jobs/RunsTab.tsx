@@ -18,20 +18,15 @@ import {
 
 /** What a user does to a job run (each is a command of the panel). */
 export type RunAction =
-  | 'output'
-  | 'log'
-  | 'cancel'
-  | 'rerun'
-  | 'trackedRun'
-  | 'download';
+  'output' | 'log' | 'cancel' | 'rerun' | 'trackedRun' | 'download';
 
 export interface IRunsTabProps {
   runs: readonly JobRun[];
   total: number;
-  selectedRunId: string | null;
+  selectedRunId: number | null;
   now: number;
   trans: TranslationBundle;
-  onSelect: (jobRunId: string) => void;
+  onSelect: (jobRunId: number) => void;
   onAction: (action: RunAction, run: JobRun) => void;
 }
 
@@ -83,7 +78,11 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
         </table>
         {props.total > runs.length && (
           <p className="jp-Studio-jobs-muted">
-            {trans.__('The %1 most recent of %2 runs.', runs.length, props.total)}
+            {trans.__(
+              'The %1 most recent of %2 runs.',
+              runs.length,
+              props.total
+            )}
           </p>
         )}
       </div>
