@@ -17,7 +17,7 @@ import { TrackingAPI } from './api/tracking';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateStudio, activateWatcher } from './plugin';
 // Activation adds the renderer at once, so it needs './mime/debuggerOutput' now.
-
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateDebuggerOutput } from './mime/debuggerOutput';
 import { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
 

@@ -106,9 +106,11 @@ export function emptyForm(notebookPath: string): IJobForm {
   };
 }
 
-/** A parameter's value as text in the form: JSON for values, the source for the rest. */
+/** A parameter's value as text in the form: a string as is unless it reads as another value. */
 export function parameterText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' && parseParameter(value) === value
+    ? value
+    : JSON.stringify(value);
 }
 
 /**
@@ -402,10 +404,8 @@ export class JobFormModel implements IDisposable {
         this._form.parameters.map(row => [row.name, row])
       );
       const detected: IParameterRow[] = info.parameters.map(parameter => {
-        const defaultText =
-          parameter.value === null || parameter.value === undefined
-            ? parameter.default
-            : parameterText(parameter.value);
+        // The notebook's own source text: `parseParameter` reads Python literals.
+        const defaultText = parameter.default;
         const mine = current.get(parameter.name);
         return {
           name: parameter.name,

@@ -1,0 +1,108 @@
+"""Notebook jobs in a real JupyterLab: a parameterised notebook in the server's root becomes a
+job from the file browser's context menu; it runs now with a parameter changed, its progress
+shows in the Jobs panel's Runs tab, it succeeds, and its executed notebook opens with the
+parameter's effect in its output. Then the same notebook on a schedule: the dialog says the
+schedule in words (and refuses an invalid one with the server's message), and the Definitions
+tab lists it with its next run."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from tests.browser.pages import DARK_THEME, LIGHT_THEME, poll, tid
+
+if TYPE_CHECKING:
+    from tests.browser.lab import LabServer
+    from tests.browser.pages import StudioPage
+
+NOTEBOOK = "jobs_demo.ipynb"
+PARAMETERS = "steps = 2\nlabel = 'light'\n"
+STEP = "import time\ntime.sleep(1)\nprint('step', {index}, 'of', steps)"
+REPORT = "print(f'{label} finished after {steps} steps')"
+
+
+def write_notebook(lab: LabServer) -> None:
+    """A notebook of about 4 s: a `parameters` cell, four one-second cells, a report."""
+    cells = [
+        {"cell_type": "code", "execution_count": None, "id": "params",
+         "metadata": {"tags": ["parameters"]}, "outputs": [], "source": PARAMETERS},
+    ] + [
+        {"cell_type": "code", "execution_count": None, "id": f"step{index}",
+         "metadata": {}, "outputs": [], "source": STEP.format(index=index)}
+        for index in range(4)
+    ] + [
+        {"cell_type": "code", "execution_count": None, "id": "report",
+         "metadata": {}, "outputs": [], "source": REPORT},
+    ]  # fmt: skip
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (lab.root_dir / NOTEBOOK).write_text(json.dumps(notebook))
+
+
+def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: LabServer) -> None:
+    write_notebook(lab)
+    dialog = studio.create_job_from_file_browser(NOTEBOOK)
+    assert studio.job_parameters(dialog) == {"steps": "2", "label": "'light'"}
+    studio.set_job_parameter(dialog, "label", "'heavy'")
+    studio.screenshot("jobs_create_dialog")
+    studio.submit_job(dialog)
+
+    panel = studio.jobs_panel()
+    row = studio.job_run_row(panel, "jobs_demo")
+    assert "label=\"heavy\"" in row.locator(tid("studio-job-params")).inner_text()
+    studio.wait_job_status(row, {"RUNNING", "SUCCEEDED"})
+    progress = poll(lambda: studio.job_progress_text(row),
+                    lambda text: bool(re.search(r"[1-5]/6 cells", text)) or
+                    row.get_attribute("data-status") == "SUCCEEDED",
+                    "the job's progress", 20)  # fmt: skip
+    if progress:
+        studio.screenshot("jobs_running")
+    assert studio.wait_job_status(row, {"SUCCEEDED", "FAILED"}) == "SUCCEEDED"
+    studio.screenshot("jobs_succeeded")
+
+    notebook = studio.open_job_output(row)
+    notebook.locator(".jp-OutputArea-output", has_text="heavy finished after 2 steps").wait_for()
+    studio.screenshot("jobs_output_notebook")
+
+
+def test_schedule_a_job_and_see_it_in_words(studio: StudioPage, lab: LabServer) -> None:
+    write_notebook(lab)
+    dialog = studio.create_job_from_file_browser(NOTEBOOK)
+    studio.job_parameters(dialog)
+    dialog.locator(tid("studio-job-name")).fill("nightly demo")
+    studio.schedule_job(dialog, "custom")
+    studio.set_job_cron(dialog, "61 * * * *")
+    assert "61" in studio.schedule_error(dialog)
+    studio.schedule_job(dialog, "weekdays", "03:00")
+    studio.set_job_timezone(dialog, "Europe/Paris")
+    next_times = studio.schedule_words(dialog, "At 03:00, Monday through Friday")
+    assert len(next_times) == 5
+    studio.screenshot("jobs_schedule_dialog")
+    studio.submit_job(dialog)
+
+    panel = studio.jobs_panel()
+    row = studio.job_definition_row(panel, "nightly demo")
+    schedule = row.locator(tid("studio-job-schedule")).inner_text()
+    assert "At 03:00, Monday through Friday" in schedule
+    assert "Europe/Paris" in schedule
+    assert row.locator(tid("studio-job-next-run")).inner_text() != "—"
+    studio.screenshot("jobs_definitions")
+
+    sidebar = studio.open_sidebar()
+    jobs = studio.sidebar_jobs(sidebar)
+    jobs.locator(tid("studio-next-job")).filter(has_text="nightly demo").wait_for()
+    studio.change_theme(DARK_THEME)
+    try:
+        studio.activate_tab("studio-jobs")
+        assert studio.is_dark(panel.locator(tid("studio-job-definitions")))
+        studio.screenshot("jobs_dark")
+    finally:
+        studio.change_theme(LIGHT_THEME)
