@@ -95,7 +95,9 @@ function DefinitionRow(
           : trans.__('On demand')}
       </td>
       <td data-testid="studio-job-next-run">
-        {definition.active ? formatTime(definition.next_run_at) : '—'}
+        {definition.active
+          ? formatTime(definition.next_run_at, definition.timezone)
+          : '—'}
       </td>
       <td>
         {definition.last_status ? (

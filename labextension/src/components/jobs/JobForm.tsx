@@ -332,7 +332,7 @@ function Schedule(props: IJobFormProps): JSX.Element {
             >
               {props.preview.next.map(time => (
                 <li key={time} data-testid="studio-job-next-time">
-                  {formatTime(time)}
+                  {formatTime(time, props.preview?.timezone)}
                 </li>
               ))}
             </ol>

@@ -91,9 +91,35 @@ export function ProgressBar(props: {
   );
 }
 
-/** A time as the user's locale writes it, or a dash. */
-export function formatTime(ms: number | null | undefined): string {
-  return ms === null || ms === undefined ? '—' : new Date(ms).toLocaleString();
+/**
+ * A time as the user's locale writes it, or a dash; in `timeZone` when given (a schedule's
+ * times read as the schedule says them), with its name.
+ */
+export function formatTime(
+  ms: number | null | undefined,
+  timeZone?: string
+): string {
+  if (ms === null || ms === undefined) {
+    return '—';
+  }
+  const date = new Date(ms);
+  if (timeZone) {
+    try {
+      return (
+        date.toLocaleString(undefined, {
+          timeZone,
+          dateStyle: 'medium',
+          timeStyle: 'short'
+        }) + ` (${timeZone})`
+      );
+    } catch {
+      // A time zone this browser does not know: the browser's own.
+    }
+  }
+  return date.toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short'
+  });
 }
 
 /** A run's duration: final, or so far while it runs. */
