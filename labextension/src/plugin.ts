@@ -13,7 +13,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import { registerActions } from './actions';
 import { DebuggerAPI, Alert } from './api/debugger';
-import { JobsAPI, JobRun } from './api/jobs';
+import { JOB_RUN_TAG, JobsAPI, JobRun } from './api/jobs';
 import type { TrackingAPI } from './api/tracking';
 import type { Run } from './api/types';
 import {
@@ -73,7 +73,12 @@ export function activateWatcher(
   const running = new RunningRuns(api);
   watcher.register(running);
   const trans = translator.load('jupyter-studio');
-  running.ended.connect((_, run) => announceEnd(app, run, trans));
+  running.ended.connect((_, run) => {
+    // A job's tracking run: the job's own notification says how it ended.
+    if (!(JOB_RUN_TAG in run.tags)) {
+      announceEnd(app, run, trans);
+    }
+  });
   return { watcher, running };
 }
 

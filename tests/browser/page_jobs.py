@@ -55,8 +55,7 @@ class JobsPage:
         fields = dialog.locator(tid("studio-job-parameter"))
         fields.first.wait_for(state="visible")
         return {
-            str(field.get_attribute("data-name")): field.input_value()
-            for field in fields.all()
+            str(field.get_attribute("data-name")): field.input_value() for field in fields.all()
         }
 
     def set_job_parameter(self, dialog: Locator, name: str, text: str) -> None:
@@ -114,9 +113,7 @@ class JobsPage:
         row.wait_for(state="visible")
         return row
 
-    def wait_job_status(
-        self, row: Locator, statuses: set[str], timeout_s: float = 30
-    ) -> str:
+    def wait_job_status(self, row: Locator, statuses: set[str], timeout_s: float = 30) -> str:
         return poll(lambda: str(row.get_attribute("data-status")), lambda s: s in statuses,
                     "the job run's status", timeout_s)  # fmt: skip
 
@@ -132,6 +129,13 @@ class JobsPage:
         notebook = self.page.locator(".jp-NotebookPanel:visible").last
         notebook.locator(".jp-Cell").first.wait_for(state="visible")
         return notebook
+
+    def open_job_log(self, row: Locator) -> str:
+        """Press the row's "Log"; the log's text once the view says the run ended."""
+        row.locator(tid("studio-job-open-log")).click()
+        log = self.page.locator('.jp-Studio-jobLogPanel .jp-Studio-jobLog[data-done="true"]')
+        log.wait_for(state="visible")
+        return log.locator(tid("studio-job-log")).inner_text()
 
     def job_definition_row(self, panel: Locator, name: str) -> Locator:
         row = panel.locator(tid("studio-job-definition")).filter(has_text=name).first

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.browser.pages import DARK_THEME, LIGHT_THEME, poll, tid
 
@@ -25,7 +28,7 @@ REPORT = "print(f'{label} finished after {steps} steps')"
 
 def write_notebook(lab: LabServer) -> None:
     """A notebook of about 4 s: a `parameters` cell, four one-second cells, a report."""
-    cells = [
+    cells: list[dict[str, object]] = [
         {"cell_type": "code", "execution_count": None, "id": "params",
          "metadata": {"tags": ["parameters"]}, "outputs": [], "source": PARAMETERS},
     ] + [
@@ -47,6 +50,18 @@ def write_notebook(lab: LabServer) -> None:
     (lab.root_dir / NOTEBOOK).write_text(json.dumps(notebook))
 
 
+@pytest.fixture
+def fast_jobs(studio: StudioPage) -> Iterator[None]:
+    """The Jobs panel refreshes every second while a job runs; the defaults come back after."""
+    studio.set_studio_settings({"jobsInterval": 1})
+    try:
+        studio.reopen_lab()
+        yield
+    finally:
+        studio.set_studio_settings({})
+
+
+@pytest.mark.usefixtures("fast_jobs")
 def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: LabServer) -> None:
     write_notebook(lab)
     dialog = studio.create_job_from_file_browser(NOTEBOOK)
@@ -57,16 +72,17 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
 
     panel = studio.jobs_panel()
     row = studio.job_run_row(panel, "jobs_demo")
-    assert "label=\"heavy\"" in row.locator(tid("studio-job-params")).inner_text()
-    studio.wait_job_status(row, {"RUNNING", "SUCCEEDED"})
+    assert 'label="heavy"' in row.locator(tid("studio-job-params")).inner_text()
+    # Cells done of the total while it runs (the injected parameters cell counts too).
     progress = poll(lambda: studio.job_progress_text(row),
-                    lambda text: bool(re.search(r"[1-5]/6 cells", text)) or
-                    row.get_attribute("data-status") == "SUCCEEDED",
-                    "the job's progress", 20)  # fmt: skip
-    if progress:
-        studio.screenshot("jobs_running")
+                    lambda text: bool(re.match(r"[1-6]/7 cells", text)),
+                    "the job's progress", 30)  # fmt: skip
+    assert row.get_attribute("data-status") == "RUNNING", progress
+    studio.screenshot("jobs_running")
     assert studio.wait_job_status(row, {"SUCCEEDED", "FAILED"}) == "SUCCEEDED"
     studio.screenshot("jobs_succeeded")
+    assert "heavy finished after 2 steps" in studio.open_job_log(row)
+    studio.screenshot("jobs_log")
 
     notebook = studio.open_job_output(row)
     notebook.locator(".jp-OutputArea-output", has_text="heavy finished after 2 steps").wait_for()

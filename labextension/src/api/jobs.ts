@@ -37,6 +37,9 @@ export type NextJob = JobsSummary['next'][number];
 /** The files a job run leaves, each downloadable. */
 export type JobOutputName = 'output.ipynb' | 'output.html' | 'job.log';
 
+/** The tag that marks a tracking run as a job run's (its value: the job run's id). */
+export const JOB_RUN_TAG = 'studio.job.run';
+
 /** The statuses a job run never leaves. */
 export const FINAL_STATUSES: readonly JobStatus[] = [
   'SUCCEEDED',

@@ -174,7 +174,7 @@ function RunRow(props: IRunsTabProps & { run: JobRun }): JSX.Element {
           title={trans.__('Open the tracked run (params, metrics, artifacts)')}
           onClick={act('trackedRun')}
         >
-          {trans.__('Run')}
+          {trans.__('Tracked run')}
         </button>
       </td>
     </tr>
