@@ -48,6 +48,13 @@ class JobsPage:
         dialog.wait_for(state="visible")
         return dialog
 
+    def create_job_from_toolbar(self, notebook: Locator) -> Locator:
+        """Press the notebook toolbar's "Create Notebook Job"; the dialog."""
+        notebook.locator('.jp-Toolbar [data-jp-item-name="studio-create-job"] button').click()
+        dialog = self.page.locator(JOB_DIALOG)
+        dialog.wait_for(state="visible")
+        return dialog
+
     # The job dialog --------------------------------------------------------------------------
 
     def job_parameters(self, dialog: Locator) -> dict[str, str]:
@@ -85,6 +92,11 @@ class JobsPage:
         error = dialog.locator(tid("studio-job-schedule-error"))
         error.wait_for(state="visible")
         return error.inner_text()
+
+    def job_dialog(self) -> Locator:
+        dialog = self.page.locator(JOB_DIALOG)
+        dialog.wait_for(state="visible")
+        return dialog
 
     def submit_job(self, dialog: Locator, button: str = "Create") -> None:
         dialog.locator("button.jp-Dialog-button", has_text=button).click()

@@ -88,10 +88,18 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     notebook.locator(".jp-OutputArea-output", has_text="heavy finished after 2 steps").wait_for()
     studio.screenshot("jobs_output_notebook")
 
+    # Re-run offers the run's own parameters, over the notebook's defaults.
+    studio.activate_tab("studio-jobs")
+    row.locator(tid("studio-job-rerun")).click()
+    rerun = studio.job_dialog()
+    assert studio.job_parameters(rerun) == {"steps": "2", "label": "heavy"}
+    studio.submit_job(rerun, "Cancel")
+
 
 def test_schedule_a_job_and_see_it_in_words(studio: StudioPage, lab: LabServer) -> None:
     write_notebook(lab)
-    dialog = studio.create_job_from_file_browser(NOTEBOOK)
+    dialog = studio.create_job_from_toolbar(studio.open_notebook(NOTEBOOK))
+    assert f"Notebook: {NOTEBOOK}" in dialog.inner_text()
     studio.job_parameters(dialog)
     dialog.locator(tid("studio-job-name")).fill("nightly demo")
     studio.schedule_job(dialog, "custom")
@@ -114,9 +122,22 @@ def test_schedule_a_job_and_see_it_in_words(studio: StudioPage, lab: LabServer) 
     assert row.locator(tid("studio-job-next-run")).inner_text() != "—"
     studio.screenshot("jobs_definitions")
 
+    # Edit: the same dialog, filled with the definition; saved, the row follows.
+    row.locator(tid("studio-job-edit")).click()
+    edit = studio.job_dialog()
+    assert edit.locator(tid("studio-job-preset")).input_value() == "weekdays"
+    assert edit.locator(tid("studio-job-time")).input_value() == "03:00"
+    assert edit.locator(tid("studio-job-timezone")).input_value() == "Europe/Paris"
+    edit.locator(tid("studio-job-name")).fill("weekday demo")
+    studio.submit_job(edit, "Save")
+    row = studio.job_definition_row(panel, "weekday demo")
+    for action, active in (("pause", "false"), ("resume", "true")):
+        row.locator(tid(f"studio-job-{action}")).click()
+        poll(lambda: row.get_attribute("data-active"), lambda a: a == active, action, 10)  # noqa: B023
+
     sidebar = studio.open_sidebar()
     jobs = studio.sidebar_jobs(sidebar)
-    jobs.locator(tid("studio-next-job")).filter(has_text="nightly demo").wait_for()
+    jobs.locator(tid("studio-next-job")).filter(has_text="weekday demo").wait_for()
     studio.change_theme(DARK_THEME)
     try:
         studio.activate_tab("studio-jobs")
@@ -124,3 +145,8 @@ def test_schedule_a_job_and_see_it_in_words(studio: StudioPage, lab: LabServer) 
         studio.screenshot("jobs_dark")
     finally:
         studio.change_theme(LIGHT_THEME)
+
+    # Delete asks first.
+    row.locator(tid("studio-job-delete")).click()
+    studio.answer_dialog("Delete")
+    panel.locator(tid("studio-job-definitions-empty")).wait_for()
