@@ -6,16 +6,22 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode
+from traitlets import Bool, Float, Int, Unicode
 
 from studio import features
 from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.errors import SchemaOutOfDate
+from studio.jobs.executors import build_executor
+from studio.jobs.scheduler import Scheduler
 from studio.openapi import build_document, openapi_route
 
 if TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
+
     from studio.web import Route
+
+SCHEDULER_SETTING = "studio_jobs_scheduler"
 
 
 def all_routes() -> list[Route]:
@@ -71,6 +77,59 @@ class StudioApp(ExtensionApp):
         ),
     )
 
+    executor_class = Unicode(
+        "local",
+        config=True,
+        help=(
+            "What runs notebook jobs: 'local' (a process per job on this machine), 'dask' (a "
+            "task per job on the Dask cluster at dask_scheduler_address), or a 'module:Class' "
+            "reference to an executor class of your own, built with no arguments."
+        ),
+    )
+    dask_scheduler_address = Unicode(
+        "",
+        config=True,
+        help=(
+            "The Dask scheduler's address (tcp://host:8786) when executor_class is 'dask'. "
+            "Its workers need Studio, papermill and the notebooks' kernels installed, and "
+            "Studio's database on PostgreSQL (or STUDIO_TRACKING_URI set) to track runs."
+        ),
+    )
+    max_bundle_mb = Int(
+        100,
+        config=True,
+        help=(
+            "The largest notebook folder, in MB, that a Dask job carries to its worker. Past "
+            "it the job is refused: large data belongs on a file system every worker sees."
+        ),
+    )
+
+    max_concurrent_jobs = Int(
+        2,
+        config=True,
+        help=(
+            "How many notebook jobs this server runs at once. 0: it queues scheduled runs "
+            "but starts none (a `studio scheduler` elsewhere runs them)."
+        ),
+    )
+    scheduler_enabled = Bool(
+        True,
+        config=True,
+        help=(
+            "Run the notebook jobs' scheduler inside this server. Off: jobs run only where a "
+            "`studio scheduler` shares the database."
+        ),
+    )
+    job_heartbeat_interval = Float(
+        5.0,
+        config=True,
+        help=(
+            "Seconds between the heartbeats of running jobs. A job silent for three intervals "
+            "(its scheduler died) is interrupted and retried. Use one value for every "
+            "scheduler of a database."
+        ),
+    )
+
     def initialize_settings(self) -> None:
         config = StudioConfig.resolve(
             home=self.home or None,
@@ -93,6 +152,8 @@ class StudioApp(ExtensionApp):
             studio_openapi=build_document(all_routes()),
             **features.build_services(database, config),
         )
+        if self.scheduler_enabled:
+            self.settings[SCHEDULER_SETTING] = self._build_scheduler()
         self.log.info(
             "Studio tracks to %s, artifacts under %s", database.display_url, config.artifact_root
         )
@@ -100,7 +161,29 @@ class StudioApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         self.handlers.extend((route.pattern, route.handler) for route in all_routes())
 
+    def _build_scheduler(self) -> Scheduler:
+        executor = build_executor(
+            self.executor_class,
+            dask_scheduler_address=self.dask_scheduler_address,
+            max_bundle_bytes=self.max_bundle_mb * 1024 * 1024,
+        )
+        return Scheduler(
+            self.settings["studio_jobs"],
+            executor,
+            max_concurrent_jobs=self.max_concurrent_jobs,
+            heartbeat_interval=self.job_heartbeat_interval,
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
+        # Here, not in initialize_settings: the scheduler's tasks need the running loop.
+        scheduler = self.settings.get(SCHEDULER_SETTING)
+        if scheduler is not None and not scheduler.started:
+            scheduler.start()
+
     async def stop_extension(self) -> None:
+        scheduler = self.settings.get(SCHEDULER_SETTING)
+        if scheduler is not None:
+            await scheduler.stop()
         database = self.settings.get("studio_database")
         if isinstance(database, Database):
             database.dispose()

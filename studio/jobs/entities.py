@@ -151,7 +151,9 @@ class JobRun:
     `error` is a sentence for people; `error_name`, `error_cell` (the failing cell's index in
     the executed notebook) and `traceback` (plain text) say more when a cell failed.
     `output_dir` holds `output.ipynb`, `output.html` where asked for, and `job.log`.
-    `retry_of` is the job run this one retries; `attempt` counts from 1.
+    `retry_of` is the job run this one retries; `attempt` counts from 1. `scheduler_id`,
+    `host`, `pid`, `pid_started_at` and `heartbeat_at` say who runs it and where: a scheduler
+    that recovers the run kills what is left of it by them.
     """
 
     id: int
@@ -181,3 +183,4 @@ class JobRun:
     host: str | None
     pid: int | None
     heartbeat_at: int | None
+    pid_started_at: float | None = None

@@ -37,6 +37,8 @@ __all__ = [
     "Launch",
     "Outcome",
     "cell_number",
+    "final_outcome",
+    "log_tail",
     "read_progress",
     "write_progress",
 ]
@@ -148,6 +150,51 @@ def read_progress(folder: str | Path) -> Progress | None:
         return None if described is None else Progress(**described)
     except TypeError:
         return None
+
+
+LOG_TAIL_LINES = 10
+"""How many of the log's last lines explain a runner that died without a result."""
+
+_LOG_TAIL_BYTES = 8192
+
+
+def final_outcome(
+    folder: str | Path,
+    timeout: float | None,
+    stopped: JobStatus | None = None,
+    exit_code: int | None = None,
+) -> Outcome:
+    """How a run whose outputs are in `folder` ended: `stopped` (CANCELLED or TIMED_OUT)
+    where its executor killed it, else what the runner wrote in `result.json`, else FAILED
+    with the last lines of its log (the runner died: out of memory, killed by hand...)."""
+    progress = read_progress(folder) or Progress()
+    if stopped is not None:
+        number = cell_number(progress)
+        where = f", in cell {number}" if number is not None else ", before any cell ran"
+        if stopped is JobStatus.TIMED_OUT:
+            error = f"Timed out after {timeout or 0:g} s{where}"
+        else:
+            error = f"Cancelled{where}"
+        return Outcome(stopped, error=error, error_cell=progress.current_cell, progress=progress)
+    outcome = Outcome.read(folder)
+    if outcome is not None:
+        return outcome
+    tail = "\n".join(log_tail(Path(folder) / LOG_NAME, LOG_TAIL_LINES))
+    error = f"The job's runner ended without a result (exit status {exit_code})"
+    return Outcome(
+        JobStatus.FAILED, error=f"{error}:\n{tail}" if tail else error, progress=progress
+    )
+
+
+def log_tail(path: Path, lines: int) -> list[str]:
+    """The last `lines` non-empty lines of the log at `path` (none if it cannot be read)."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - _LOG_TAIL_BYTES))
+            text = log.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-lines:]
 
 
 def _replace_json(path: Path, value: Mapping[str, Any]) -> None:

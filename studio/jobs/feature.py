@@ -17,7 +17,7 @@ FEATURE = Feature(
         ),
         "scheduler": Command(
             help="run the notebook jobs' scheduler without JupyterLab",
-            main="studio.jobs.cli:scheduler_main",
+            main="studio.jobs.scheduler_cli:main",
         ),
     },
     # A job run outlives its tracking run (its run_id becomes NULL by the foreign key).

@@ -196,16 +196,20 @@ class JobLifecycle:
         return self.store.stale_runs(self.service.clock() - max_age_ms)
 
     def recover(self, job_run: JobRun) -> Recovered | None:
-        """Mark a stale run FAILED ("interrupted") and queue its retry if retries remain;
+        """Mark a stale run FAILED ("interrupted") and queue its retry if retries remain
+        (CANCELLED, without a retry, where its cancellation had been asked for);
         None if it beat meanwhile or another scheduler recovered it first. The caller kills
         what is left of its processes where `job_run.host` is its own host."""
         when = self.service.clock()
-        marked = self.store.interrupt(
-            job_run,
-            "Interrupted: the scheduler running it stopped (no heartbeat since "
-            f"{(when - (job_run.heartbeat_at or when)) / 1000:.0f} s).",
-            when,
-        )
+        silent = f"no heartbeat since {(when - (job_run.heartbeat_at or when)) / 1000:.0f} s"
+        if job_run.cancel_requested:
+            # Cancelled by someone before its scheduler could act on it: no retry.
+            message = f"Cancelled; the scheduler running it had stopped ({silent})."
+            status = JobStatus.CANCELLED
+        else:
+            message = f"Interrupted: the scheduler running it stopped ({silent})."
+            status = JobStatus.FAILED
+        marked = self.store.interrupt(job_run, message, when, status)
         if marked is None:
             return None
         self.close_tracking_run(marked)
@@ -228,13 +232,7 @@ class JobLifecycle:
             return []
         upcoming = cron.next_times(definition.schedule, definition.timezone, now, 1)
         next_run = upcoming[0] if upcoming else None
-        # The latest occurrence that has come: `seen` itself unless more passed since.
-        latest = seen
-        passed = cron.next_times(definition.schedule, definition.timezone, seen, 10_000)
-        for when in passed:
-            if when > now:
-                break
-            latest = when
+        latest = _latest_occurrence(definition.schedule, definition.timezone, seen, now)
         missed = now - latest > MISSED_GRACE_MS
         claimed = None
         if missed and definition.missed is MissedPolicy.SKIP:
@@ -245,6 +243,22 @@ class JobLifecycle:
             claimed = self.store.claim_occurrence(definition, latest, now)
         self.store.advance_next_run(definition.id, seen, next_run)
         return [claimed] if claimed is not None else []
+
+
+def _latest_occurrence(schedule: str, zone: str, seen: int, now: int) -> int:
+    """The latest occurrence that has come: `seen` itself unless more passed since. Stepped
+    a few at a time: on time, the next one is already in the future."""
+    latest = seen
+    batch = 4
+    while True:
+        upcoming = cron.next_times(schedule, zone, latest, batch)
+        for when in upcoming:
+            if when > now:
+                return latest
+            latest = when
+        if len(upcoming) < batch:
+            return latest
+        batch = min(batch * 4, 4096)
 
 
 def this_host() -> str:

@@ -22,20 +22,27 @@ from pathlib import Path
 
 from studio.config import JOB_RUN_ID_ENV
 from studio.jobs.entities import JobStatus, Progress
-from studio.jobs.execution import LOG_NAME, Launch, Outcome, cell_number, read_progress
+from studio.jobs.execution import (
+    LOG_NAME,
+    NOTEBOOK_NAME,
+    Launch,
+    Outcome,
+    final_outcome,
+    read_progress,
+)
 from studio.jobs.proctree import DEFAULT_GRACE, kill_tree, process_started_at
 
-__all__ = ["LocalExecution", "LocalExecutor"]
-
-LOG_TAIL_LINES = 10
-"""How many of the log's last lines explain a runner that died without a result."""
-
-_LOG_TAIL_BYTES = 8192
+__all__ = [
+    "LocalExecution",
+    "LocalExecutor",
+    "export_html_in_subprocess",
+    "start_runner",
+]
 
 
 class LocalExecution:
     """A runner process started by `LocalExecutor`, watched from the moment it starts: its
-    timeout runs from the launch, whenever `wait()` is first awaited."""
+    timeout counts from the start, not from the first `wait()`."""
 
     def __init__(
         self,
@@ -86,43 +93,37 @@ class LocalExecution:
 
     async def _watch(self) -> Outcome:
         try:
-            await asyncio.wait_for(self._process.wait(), timeout=self.launch.timeout)
-        except TimeoutError:
-            if self._stopped_as is None:
-                await self._stop(JobStatus.TIMED_OUT)
-            await self._process.wait()
+            try:
+                await asyncio.wait_for(self._process.wait(), timeout=self.launch.timeout)
+            except TimeoutError:
+                if self._stopped_as is None:
+                    await self._stop(JobStatus.TIMED_OUT)
+                await self._process.wait()
+            return await self._outcome()
         finally:
             if self._on_end is not None:
                 self._on_end(self)
-        return self._outcome()
 
     async def _stop(self, status: JobStatus) -> None:
         self._stopped_as = status
         await asyncio.to_thread(kill_tree, self._process.pid, self._started_at, self._grace)
 
-    def _outcome(self) -> Outcome:
-        progress = self.progress() or Progress()
+    async def _outcome(self) -> Outcome:
+        """The runner's own outcome, unless it was killed or died without one: then the
+        executor's, which it records where the runner would have (result, log, HTML)."""
         # A runner that ended by itself while being stopped keeps its own outcome.
-        killed = self._process.returncode is not None and self._process.returncode < 0
-        if self._stopped_as is not None and killed:
-            return self._stopped_outcome(self._stopped_as, progress)
-        outcome = Outcome.read(self.folder)
-        if outcome is not None:
-            return outcome
-        tail = "\n".join(log_tail(self.folder / LOG_NAME, LOG_TAIL_LINES))
-        error = f"The job's runner ended without a result (exit status {self._process.returncode})"
-        return Outcome(
-            JobStatus.FAILED, error=f"{error}: {tail}" if tail else error, progress=progress
-        )
-
-    def _stopped_outcome(self, status: JobStatus, progress: Progress) -> Outcome:
-        number = cell_number(progress)
-        where = f", in cell {number}" if number is not None else ", before any cell ran"
-        if status is JobStatus.TIMED_OUT:
-            error = f"Timed out after {self.launch.timeout:g} s{where}"
-        else:
-            error = f"Cancelled{where}"
-        return Outcome(status, error=error, error_cell=progress.current_cell, progress=progress)
+        killed = self.returncode is not None and self.returncode < 0
+        stopped = self._stopped_as if killed else None
+        own = Outcome.read(self.folder) if stopped is None else None
+        if own is not None:
+            return own
+        outcome = final_outcome(self.folder, self.launch.timeout, stopped, self.returncode)
+        outcome.write(self.folder)
+        with open(self.folder / LOG_NAME, "a", encoding="utf-8") as log:
+            log.write(f"Job run ended {outcome.status.value}: {outcome.error}\n")
+        if self.launch.html and (self.folder / NOTEBOOK_NAME).exists():
+            await export_html_in_subprocess(self.folder)
+        return outcome
 
 
 class LocalExecutor:
@@ -143,18 +144,7 @@ class LocalExecutor:
             **launch.environment,
             JOB_RUN_ID_ENV: str(launch.job_run_id),
         }
-        with open(folder / LOG_NAME, "ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "studio.jobs.runner",
-                str(folder),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                start_new_session=True,
-            )
+        process = await start_runner(folder, environment=environment)
         execution = LocalExecution(launch, process, self.grace, on_end=self._executions.discard)
         self._executions.add(execution)
         return execution
@@ -163,12 +153,28 @@ class LocalExecutor:
         await asyncio.gather(*(execution.cancel() for execution in list(self._executions)))
 
 
-def log_tail(path: Path, lines: int) -> list[str]:
-    """The last `lines` non-empty lines of the log at `path` (none if it cannot be read)."""
-    try:
-        with open(path, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - _LOG_TAIL_BYTES))
-            text = log.read().decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in text.splitlines() if line.strip()][-lines:]
+async def start_runner(
+    folder: Path, *options: str, environment: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """Start `python -m studio.jobs.runner [options] folder`, in a session of its own, its
+    output appended to the folder's `job.log`."""
+    with open(folder / LOG_NAME, "ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "studio.jobs.runner",
+            *options,
+            str(folder),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,
+        )
+
+
+async def export_html_in_subprocess(folder: Path) -> None:
+    """Export `folder`'s executed notebook as HTML, in a runner process: the server never
+    imports nbconvert. A failure is in the log."""
+    process = await start_runner(folder, "--html")
+    await process.wait()

@@ -24,6 +24,7 @@ from studio.config import JOB_RUN_ID_ENV
 __all__ = [
     "DEFAULT_GRACE",
     "find_job_processes",
+    "kill_job_run",
     "kill_processes",
     "kill_tree",
     "process_alive",
@@ -75,15 +76,35 @@ def kill_tree(pid: int, started_at: float | None = None, grace: float = DEFAULT_
     """Kill `pid` and all its descendants: SIGTERM, then SIGKILL to those still running after
     `grace` seconds. Nothing is done where `started_at` shows the pid now names another
     process. Returns the pids that were signalled."""
+    return kill_processes(_tree(pid, started_at), grace)
+
+
+def kill_job_run(
+    job_run_id: int | str,
+    pid: int | None = None,
+    started_at: float | None = None,
+    grace: float = DEFAULT_GRACE,
+) -> list[int]:
+    """Kill what is left of a job run on this machine: its runner's tree where `pid` (and
+    `started_at`) still name the runner, and every process carrying the run's id, which
+    finds a kernel and its children orphaned by a runner that died. Returns the pids
+    signalled."""
+    tree = _tree(pid, started_at) if pid is not None else []
+    known = {process.pid for process in tree}
+    orphans = [process for process in find_job_processes(job_run_id) if process.pid not in known]
+    return kill_processes([*tree, *orphans], grace)
+
+
+def _tree(pid: int, started_at: float | None) -> list[psutil.Process]:
+    """`pid` and its descendants, or none where `pid` no longer names that process."""
     if not process_alive(pid, started_at):
         return []
     try:
         root = psutil.Process(pid)
         # Collected before any is killed: the dead root's children are no longer its own.
-        tree = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
-    return kill_processes(tree, grace)
 
 
 def kill_processes(processes: Iterable[psutil.Process], grace: float = DEFAULT_GRACE) -> list[int]:

@@ -1,6 +1,7 @@
 """The papermill runner: one job run, in a process of its own.
 
     python -m studio.jobs.runner OUTPUT_DIR
+    python -m studio.jobs.runner --html OUTPUT_DIR    (export only: after a run was killed)
 
 It reads the `Launch` that an executor left in OUTPUT_DIR, runs the notebook with papermill
 in the original notebook's folder, and writes beside it what `studio.jobs.execution` lists:
@@ -10,7 +11,9 @@ Every executor runs this same process, so a run fails the same way everywhere.
 
 Its import cost is a job's overhead over a plain papermill run: it imports papermill and
 Studio's standard-library modules only (no store, no server), and nbconvert only to export
-HTML. It needs no database: the scheduler reads its files.
+HTML. It needs no database: the scheduler reads its files. An executor that kills a run
+(timeout, cancel) writes its `result.json` itself, and exports the partial notebook's HTML
+with `--html`, in a process of its own so that the server never imports nbconvert.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 import sys
 import time
 import traceback
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,8 @@ PAPERMILL_ERROR_CELLS = 2
 and an anchor just before it. A failing cell's index in `output.ipynb` counts them."""
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython compiles each cell as a temporary file: "invalid syntax (3485564072.py, line 1)".
+_CELL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")
 
 
 class ExitCode(IntEnum):
@@ -59,6 +65,9 @@ class ExitCode(IntEnum):
     STOPPED_BY_RULE = 4
     RUNNER_FAILED = 5
     USAGE = 64
+
+
+USAGE_LINE = "usage: python -m studio.jobs.runner [--html] OUTPUT_DIR"
 
 
 class ProgressFile:
@@ -85,7 +94,7 @@ class ProgressFile:
         )
 
     def _update(self, **changes: Any) -> None:
-        self.progress = Progress(**{**self.progress.__dict__, **changes})
+        self.progress = replace(self.progress, **changes)
         write_progress(self.folder, self.progress)
 
 
@@ -95,6 +104,7 @@ def run(folder: Path, launch: Launch, progress: ProgressFile) -> tuple[Outcome, 
     if not notebook_folder.is_dir():
         error = f"The notebook's folder {notebook_folder}, where it runs, no longer exists"
         return Outcome(JobStatus.FAILED, error=error), ExitCode.RUNNER_FAILED
+    # Imported here, not above: `--html` and a launch that fails early need none of its import time.
     import papermill
 
     try:
@@ -126,7 +136,8 @@ def failure_outcome(error: Exception, progress: Progress) -> tuple[Outcome, Exit
     if isinstance(error, PapermillExecutionError):
         number = error.exec_count if error.exec_count is not None else error.cell_index
         status, code = JobStatus.FAILED, ExitCode.CELL_FAILED
-        sentence = f"Cell {number} raised {error.ename}: {error.evalue}"
+        evalue = _CELL_FILE.sub(r"(line \1)", error.evalue)
+        sentence = f"Cell {number} raised {error.ename}: {evalue}"
         if error.ename == STOP_TRAINING:
             status, code = JobStatus.STOPPED_BY_RULE, ExitCode.STOPPED_BY_RULE
             sentence = error.evalue
@@ -191,14 +202,18 @@ def export_html(folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    if len(arguments) != 1:
-        print("usage: python -m studio.jobs.runner OUTPUT_DIR", file=sys.stderr)
+    html_only = arguments[:1] == ["--html"]
+    if len(arguments) != 1 + html_only or arguments[-1].startswith("-"):
+        print(USAGE_LINE, file=sys.stderr)
         return ExitCode.USAGE
-    folder = Path(arguments[0])
+    folder = Path(arguments[-1])
     # The log is a file: without line buffering it would lag behind the run.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    if html_only:
+        export_html(folder)
+        return ExitCode.SUCCEEDED
     progress = ProgressFile(folder)
     outcome = Outcome(JobStatus.FAILED, error="The runner ended before the notebook did")
     code = ExitCode.RUNNER_FAILED

@@ -333,6 +333,32 @@ class JobStore:
             ).all()
             return [_run(row) for row in rows], total
 
+    def claim_run(self, job_run_id: int, scheduler_id: str, host: str, now: int) -> JobRun | None:
+        """Take one QUEUED run whose time has come (`studio.jobs.run_notebook` running its own
+        run in-process): RUNNING, owned by `scheduler_id`; None when it is not (or no longer)
+        queued and due."""
+        with self.db.session(write=True) as session:
+            result = session.execute(
+                update(SqlJobRun)
+                .where(
+                    SqlJobRun.id == job_run_id,
+                    SqlJobRun.status == JobStatus.QUEUED.value,
+                    (SqlJobRun.not_before.is_(None)) | (SqlJobRun.not_before <= now),
+                )
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    scheduler_id=scheduler_id,
+                    host=host,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
+            row = session.get(SqlJobRun, job_run_id, populate_existing=True)
+            assert row is not None
+            return _run(row)
+
     def claim_queued(self, scheduler_id: str, host: str, limit: int, now: int) -> list[JobRun]:
         """Take up to `limit` QUEUED runs whose time has come, oldest first, for this
         scheduler: each becomes RUNNING, owned by it. A definition's `max_concurrent_runs`
@@ -433,7 +459,9 @@ class JobStore:
         self, scheduler_id: str, progress: Mapping[int, Progress | None], now: int
     ) -> set[int]:
         """The heartbeat of a scheduler's RUNNING runs, with their progress; returns the
-        ones whose cancellation was asked for (by any scheduler or client)."""
+        ones to stop: those whose cancellation was asked for (by any scheduler or client),
+        and those no longer this scheduler's to run (a recovery by another scheduler ended
+        them while this one was suspended, and their retry may be running already)."""
         if not progress:
             return set()
         with self.db.session(write=True) as session:
@@ -457,7 +485,10 @@ class JobStore:
                 )
             cancelled = session.scalars(
                 select(SqlJobRun.id).where(
-                    SqlJobRun.id.in_(list(progress)), SqlJobRun.cancel_requested.is_(True)
+                    SqlJobRun.id.in_(list(progress)),
+                    SqlJobRun.cancel_requested.is_(True)
+                    | (SqlJobRun.status != JobStatus.RUNNING.value)
+                    | (SqlJobRun.scheduler_id != scheduler_id),
                 )
             ).all()
             return {int(job_run_id) for job_run_id in cancelled}
@@ -531,9 +562,16 @@ class JobStore:
             ).all()
             return [_run(row) for row in rows]
 
-    def interrupt(self, job_run: JobRun, message: str, now: int) -> JobRun | None:
-        """Mark a stale run FAILED, unless its heartbeat moved since it was seen (its
-        scheduler is alive after all) or another recovery got there first (then None)."""
+    def interrupt(
+        self,
+        job_run: JobRun,
+        message: str,
+        now: int,
+        status: JobStatus = JobStatus.FAILED,
+    ) -> JobRun | None:
+        """End a stale run (FAILED, or CANCELLED where that was asked for), unless its
+        heartbeat moved since it was seen (its scheduler is alive after all) or another
+        recovery got there first (then None)."""
         with self.db.session(write=True) as session:
             result = session.execute(
                 update(SqlJobRun)
@@ -542,7 +580,7 @@ class JobStore:
                     SqlJobRun.status == JobStatus.RUNNING.value,
                     SqlJobRun.heartbeat_at == job_run.heartbeat_at,
                 )
-                .values(status=JobStatus.FAILED.value, ended_at=now, error=message)
+                .values(status=status.value, ended_at=now, error=message)
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return None
@@ -771,6 +809,7 @@ def _run(row: SqlJobRun) -> JobRun:
         host=row.host,
         pid=row.pid,
         heartbeat_at=row.heartbeat_at,
+        pid_started_at=row.pid_started_at,
     )
 
 

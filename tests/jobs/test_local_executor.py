@@ -1,13 +1,16 @@
 """Job runs through the local executor: real runner processes, real papermill runs.
 
-Each run costs a papermill import and a kernel start (seconds on two cores), so each test
-starts its runs at once and checks many things on each.
+Each run costs a papermill import and a kernel start (seconds on two cores), so the two
+tests start their runs at once, each scenario a coroutine of its own with many checks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -23,7 +26,7 @@ from studio.jobs.execution import (
     Outcome,
 )
 from studio.jobs.local_executor import LocalExecution, LocalExecutor
-from studio.jobs.proctree import find_job_processes, process_alive
+from studio.jobs.proctree import find_job_processes, kill_job_run, process_alive
 from studio.jobs.runner import ExitCode
 from tests.jobs.launches import launch_of
 from tests.jobs.notebooks import markdown, read_notebook, write_notebook
@@ -33,9 +36,11 @@ def outputs_text(cell: dict) -> str:
     return "".join(output.get("text", "") for output in cell.get("outputs", []))
 
 
-async def test_a_run_gets_its_parameters_folder_and_environment(tmp_path: Path) -> None:
+async def a_run_gets_its_parameters_folder_and_environment(
+    executor: LocalExecutor, tmp_path: Path
+) -> None:
     project = tmp_path / "project"
-    project.mkdir()
+    project.mkdir(parents=True)
     (project / "data.txt").write_text("21")
     (project / "helper.py").write_text("def double(x):\n    return 2 * x\n")
     notebook = write_notebook(
@@ -56,7 +61,7 @@ async def test_a_run_gets_its_parameters_folder_and_environment(tmp_path: Path) 
         environment={RUN_ID_ENV: "run-abc", "JOB_TOKEN": "s3cret"},
     )
     before = time.time()
-    execution = await LocalExecutor().start(launch)
+    execution = await executor.start(launch)
     assert execution.host == socket.gethostname()
     assert execution.pid_started_at is not None
     assert before - 1 <= execution.pid_started_at <= time.time() + 1
@@ -80,8 +85,8 @@ async def test_a_run_gets_its_parameters_folder_and_environment(tmp_path: Path) 
     assert not (tmp_path / "out" / HTML_NAME).exists()
 
 
-async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
-    tmp_path: Path,
+async def each_failure_ends_in_its_own_status_with_the_partial_output(
+    executor: LocalExecutor, tmp_path: Path
 ) -> None:
     cases: dict[str, tuple[list[str], dict[str, object]]] = {
         "exception": (["print('before')", "1 / 0", "print('after')"], {"html": True}),
@@ -90,15 +95,11 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
         "stopped": (["from studio.debugger import StopTraining\nraise StopTraining([])"], {}),
         "no_kernel": (["print('never')"], {"kernel_name": "nosuchkernel"}),
     }
-    executor = LocalExecutor()
-    executions = await asyncio.gather(
-        *(
-            executor.start(
-                launch_of(write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw)
-            )
-            for name, (cells, kw) in cases.items()
-        )
-    )
+    launches = [
+        launch_of(write_notebook(tmp_path / name / "nb.ipynb", cells), tmp_path / name, **kw)
+        for name, (cells, kw) in cases.items()
+    ]
+    executions = await asyncio.gather(*(executor.start(launch) for launch in launches))
     outcomes = dict(zip(cases, await asyncio.gather(*(e.wait() for e in executions)), strict=True))
     codes = {name: e.returncode for name, e in zip(cases, executions, strict=True)}
     cells = {name: read_notebook(tmp_path / name / NOTEBOOK_NAME).cells for name in cases}
@@ -108,23 +109,28 @@ async def test_each_failure_ends_in_its_own_status_with_the_partial_output(
     assert failed.error == "Cell 2 raised ZeroDivisionError: division by zero"
     assert failed.error_name == "ZeroDivisionError"
     assert failed.traceback is not None
-    assert "1 / 0" in failed.traceback and "\x1b" not in failed.traceback
+    assert "1 / 0" in failed.traceback
+    assert "\x1b" not in failed.traceback
     assert failed.progress == Progress(cells_done=2, cells_total=3)
     assert failed.error_cell is not None
     failing = cells["exception"][failed.error_cell]
-    assert failing.source == "1 / 0" and failing.outputs[0].output_type == "error"
+    assert failing.source == "1 / 0"
+    assert failing.outputs[0].output_type == "error"
     assert "before" in "".join(outputs_text(cell) for cell in cells["exception"])
     assert "after" not in "".join(outputs_text(cell) for cell in cells["exception"])
     assert "ZeroDivisionError" in (tmp_path / "exception" / HTML_NAME).read_text()
 
     syntax = outcomes["syntax"]
     assert (syntax.status, syntax.error_name) == (JobStatus.FAILED, "SyntaxError")
-    assert syntax.error is not None and syntax.error.startswith("Cell 2 raised SyntaxError: ")
+    assert syntax.error is not None
+    # Its line in the cell, not in the temporary file IPython compiled it as.
+    assert re.fullmatch(r"Cell 2 raised SyntaxError: .+ \(line 1\)", syntax.error), syntax.error
     assert not (tmp_path / "syntax" / HTML_NAME).exists()
 
     died = outcomes["kernel_died"]
     assert (died.status, died.error) == (JobStatus.FAILED, "The kernel died while running cell 2")
-    assert died.error_cell is not None and "os._exit" in cells["kernel_died"][died.error_cell].source
+    assert died.error_cell is not None
+    assert "os._exit" in cells["kernel_died"][died.error_cell].source
     assert outputs_text(cells["kernel_died"][0]) == "before\n"
 
     stopped = outcomes["stopped"]
@@ -179,30 +185,37 @@ async def progress_until(
     return seen
 
 
-async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_output(
-    tmp_path: Path,
+async def a_timeout_kills_the_whole_tree_and_keeps_the_partial_output(
+    executor: LocalExecutor, tmp_path: Path
 ) -> None:
-    executor = LocalExecutor(grace=2)
-    timed_notebook = write_notebook(tmp_path / "timed" / "nb.ipynb", HANGING)
-    cancelled_notebook = write_notebook(tmp_path / "cancelled" / "nb.ipynb", HANGING)
+    notebook = write_notebook(tmp_path / "nb" / "nb.ipynb", HANGING)
     # Long enough for a kernel to start on a busy machine, and its first cells to run.
-    timed = await executor.start(launch_of(timed_notebook, tmp_path / "timed_out", timeout=12))
-    started_ms = time.time() * 1000
-    cancelled = await executor.start(launch_of(cancelled_notebook, tmp_path / "cancelled_out"))
-    # close() cancels what runs still, here a run that has not reached its notebook yet.
-    closed_executor = LocalExecutor()
-    closed = await closed_executor.start(
-        launch_of(cancelled_notebook, tmp_path / "closed_out", timeout=60)
-    )
-    await closed_executor.close()
-    closed_outcome = await closed.wait()
-    assert (closed_outcome.status, closed_outcome.error) == (
-        JobStatus.CANCELLED,
-        "Cancelled, before any cell ran",
-    )
-    assert not process_alive(closed.pid or 0, closed.pid_started_at)
+    execution = await executor.start(launch_of(notebook, tmp_path / "out", timeout=12, html=True))
 
-    seen = await progress_until(cancelled, lambda progress: progress.current_cell == 2)
+    outcome = await execution.wait()
+
+    assert (outcome.status, outcome.error) == (
+        JobStatus.TIMED_OUT,
+        "Timed out after 12 s, in cell 3",
+    )
+    assert outcome.progress.cells_done == 2
+    assert execution.returncode is not None
+    assert execution.returncode < 0
+    assert not any(process_alive(pid, None) for pid in pids_in(tmp_path / "nb"))
+    first = read_notebook(tmp_path / "out" / NOTEBOOK_NAME).cells[0]
+    assert outputs_text(first) == "started\n"
+    assert "started" in (tmp_path / "out" / HTML_NAME).read_text()
+    assert json.loads((tmp_path / "out" / LAUNCH_NAME).read_text())["timeout"] == 12
+
+
+async def a_cancel_kills_the_whole_tree_once_progress_has_moved(
+    executor: LocalExecutor, tmp_path: Path
+) -> None:
+    notebook = write_notebook(tmp_path / "nb" / "nb.ipynb", HANGING)
+    started_ms = time.time() * 1000
+    execution = await executor.start(launch_of(notebook, tmp_path / "out"))
+
+    seen = await progress_until(execution, lambda progress: progress.current_cell == 2)
     # The progress moved cell by cell while the run went on.
     assert Progress(cells_done=1, cells_total=3, current_cell=1) in [
         Progress(p.cells_done, p.cells_total, p.current_cell) for p in seen
@@ -211,28 +224,93 @@ async def test_timeout_and_cancel_kill_the_whole_tree_and_keep_the_partial_outpu
     assert (now.cells_done, now.cells_total) == (2, 3)
     assert now.cell_started_at is not None
     assert started_ms <= now.cell_started_at <= time.time() * 1000
-    tree = {cancelled.pid, *pids_in(tmp_path / "cancelled")}
-    assert {p.pid for p in find_job_processes(cancelled.launch.job_run_id)} == tree
+    tree = {execution.pid, *pids_in(tmp_path / "nb")}
+    assert {p.pid for p in find_job_processes(execution.launch.job_run_id)} == tree
 
-    await cancelled.cancel()
+    await execution.cancel()
 
-    outcome = await cancelled.wait()
+    outcome = await execution.wait()
     assert (outcome.status, outcome.error, outcome.error_cell) == (
         JobStatus.CANCELLED,
         "Cancelled, in cell 3",
         2,
     )
     assert not any(process_alive(pid, None) for pid in tree)
-    assert find_job_processes(cancelled.launch.job_run_id) == []
+    assert find_job_processes(execution.launch.job_run_id) == []
+    # The executor says how the run ended where the runner would have.
+    assert Outcome.read(tmp_path / "out") == outcome
+    log = (tmp_path / "out" / LOG_NAME).read_text()
+    assert log.endswith("Job run ended CANCELLED: Cancelled, in cell 3\n")
+    assert not (tmp_path / "out" / HTML_NAME).exists()
 
-    timed_out = await timed.wait()
-    assert (timed_out.status, timed_out.error) == (
-        JobStatus.TIMED_OUT,
-        "Timed out after 12 s, in cell 3",
+
+async def closing_the_executor_cancels_its_runs(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "nb" / "nb.ipynb", HANGING)
+    executor = LocalExecutor()
+    # Closed at once: the run has not reached its notebook yet.
+    execution = await executor.start(launch_of(notebook, tmp_path / "out", timeout=60))
+
+    await executor.close()
+
+    outcome = await execution.wait()
+    assert (outcome.status, outcome.error) == (
+        JobStatus.CANCELLED,
+        "Cancelled, before any cell ran",
     )
-    assert timed_out.progress.cells_done == 2
-    assert timed.returncode is not None and timed.returncode < 0
-    assert not any(process_alive(pid, None) for pid in pids_in(tmp_path / "timed"))
-    first = read_notebook(tmp_path / "timed_out" / NOTEBOOK_NAME).cells[0]
-    assert outputs_text(first) == "started\n"
-    assert json.loads((tmp_path / "timed_out" / LAUNCH_NAME).read_text())["timeout"] == 12
+
+
+async def a_runner_killed_from_outside_fails_with_its_log_and_leaves_orphans_to_find(
+    executor: LocalExecutor, tmp_path: Path
+) -> None:
+    notebook = write_notebook(tmp_path / "nb" / "nb.ipynb", HANGING)
+    execution = await executor.start(launch_of(notebook, tmp_path / "out"))
+    await progress_until(execution, lambda progress: progress.current_cell == 2)
+    kernel, sleeper = pids_in(tmp_path / "nb")
+
+    os.kill(execution.pid or 0, signal.SIGKILL)  # the runner alone, as an OOM killer would
+    outcome = await execution.wait()
+
+    assert outcome.status is JobStatus.FAILED
+    assert outcome.error is not None
+    first, *tail = outcome.error.splitlines()
+    assert first == f"The job's runner ended without a result (exit status {-signal.SIGKILL}):"
+    assert "started" in tail  # the log's last lines: the notebook's output
+    assert Outcome.read(tmp_path / "out") == outcome
+    # What the dead runner left behind is found by the run's id, and killed.
+    assert process_alive(sleeper, None)
+    killed = kill_job_run(execution.launch.job_run_id, execution.pid, execution.pid_started_at)
+    assert sleeper in killed
+    assert not process_alive(kernel, None)
+    assert not process_alive(sleeper, None)
+
+
+async def test_runs_that_succeed_or_fail_each_their_own_way(tmp_path: Path) -> None:
+    executor = LocalExecutor()
+    try:
+        await asyncio.gather(
+            a_run_gets_its_parameters_folder_and_environment(executor, tmp_path / "success"),
+            each_failure_ends_in_its_own_status_with_the_partial_output(
+                executor, tmp_path / "failures"
+            ),
+        )
+    finally:
+        await executor.close()
+
+
+async def test_runs_stopped_by_timeout_cancel_close_or_a_kill_from_outside(
+    tmp_path: Path,
+) -> None:
+    executor = LocalExecutor(grace=2)
+    try:
+        await asyncio.gather(
+            a_timeout_kills_the_whole_tree_and_keeps_the_partial_output(
+                executor, tmp_path / "timeout"
+            ),
+            a_cancel_kills_the_whole_tree_once_progress_has_moved(executor, tmp_path / "cancel"),
+            closing_the_executor_cancels_its_runs(tmp_path / "close"),
+            a_runner_killed_from_outside_fails_with_its_log_and_leaves_orphans_to_find(
+                executor, tmp_path / "killed"
+            ),
+        )
+    finally:
+        await executor.close()

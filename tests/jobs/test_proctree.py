@@ -8,7 +8,14 @@ import subprocess
 import sys
 
 from studio.config import JOB_RUN_ID_ENV
-from studio.jobs.proctree import find_job_processes, kill_tree, process_alive, process_started_at
+from studio.jobs.proctree import (
+    find_job_processes,
+    kill_job_run,
+    kill_processes,
+    kill_tree,
+    process_alive,
+    process_started_at,
+)
 from tests.jobs.launches import new_job_run_id
 
 # A parent that ignores SIGTERM, with a child in a session of its own, as a kernel is.
@@ -53,3 +60,28 @@ def test_kill_tree_kills_a_stubborn_parent_and_its_child_in_another_session() ->
             assert kill_tree(parent.pid, started_at) == []
         finally:
             kill_tree(parent.pid, grace=0.1)  # whatever failed, no sleeper is left behind
+
+
+def test_kill_job_run_finds_the_orphans_of_a_runner_that_died() -> None:
+    job_run_id = new_job_run_id()
+    with subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {JOB_RUN_ID_ENV: str(job_run_id)},
+    ) as parent:
+        assert parent.stdout is not None
+        orphan = int(parent.stdout.readline())
+        started_at = process_started_at(parent.pid)
+        try:
+            # The runner dies alone (a scheduler's SIGKILL took it): its child lives on.
+            parent.kill()
+            parent.wait()
+            assert process_alive(orphan, None)
+            assert kill_tree(parent.pid, started_at) == []
+
+            assert kill_job_run(job_run_id, parent.pid, started_at, grace=0.3) == [orphan]
+            assert not process_alive(orphan, None)
+            assert kill_job_run(job_run_id, parent.pid, started_at) == []
+        finally:
+            kill_processes(find_job_processes(job_run_id), grace=0.1)

@@ -127,7 +127,6 @@ def test_worker_threads_of_a_fit_do_not_make_runs(
     assert only_run(client).name == "IsolationForest"
 
 
-
 # cross_validate -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,161 @@
+"""The scheduler on the store, on SQLite and PostgreSQL: recovery of interrupted runs (and
+never of a live run of another scheduler), a launch that fails, the scheduler's own row.
+The processes here are plain sleeping Pythons, not notebooks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
+from studio.jobs.entities import JobRun, JobStatus, Trigger
+from studio.jobs.lifecycle import JobLifecycle, this_host
+from studio.jobs.local_executor import LocalExecutor
+from studio.jobs.proctree import process_started_at
+from studio.jobs.scheduler import Scheduler
+from tests.jobs.notebooks import write_notebook
+from tests.jobs.scheduling import job_service, wait_for_run, wait_until
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+    from studio.jobs.service import JobService
+
+
+@pytest.fixture
+def service(database: Database, tmp_path: Path) -> JobService:
+    return job_service(database, tmp_path / "home")
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    return write_notebook(tmp_path / "nb" / "train.ipynb", ["x = 1"])
+
+
+@pytest.fixture
+def sleepers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _running_elsewhere(
+    service: JobService,
+    notebook: Path,
+    scheduler_id: str,
+    heartbeat_at: int,
+    sleepers: list[subprocess.Popen[bytes]],
+) -> tuple[JobRun, subprocess.Popen[bytes]]:
+    """A run that another scheduler claimed and launched on this host, as a sleeping
+    process carrying the run's variables, last beaten at `heartbeat_at`."""
+    queued = service.submit(notebook, retries=1, retry_backoff=0)
+    (claimed,) = service.store.claim_queued(scheduler_id, this_host(), 1, service.clock())
+    assert claimed.id == queued.id
+    launch = JobLifecycle(service).launch(claimed)
+    process = _sleeper({JOB_RUN_ID_ENV: str(claimed.id), RUN_ID_ENV: launch.run_id}, sleepers)
+    service.store.set_started(
+        claimed.id, pid=process.pid, pid_started_at=process_started_at(process.pid)
+    )
+    service.store.beat(scheduler_id, {claimed.id: None}, heartbeat_at)
+    return service.get_run(claimed.id), process
+
+
+def _sleeper(
+    environment: dict[str, str], sleepers: list[subprocess.Popen[bytes]]
+) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env={**environment, "PATH": "/usr/bin:/bin"},
+        start_new_session=True,
+    )
+    sleepers.append(process)
+    return process
+
+
+async def test_on_start_up_a_dead_scheduler_s_run_is_recovered_and_a_live_one_left_alone(
+    service: JobService, notebook: Path, sleepers: list[subprocess.Popen[bytes]]
+) -> None:
+    now = service.clock()
+    dead, orphan = _running_elsewhere(service, notebook, "dead", now - 60_000, sleepers)
+    alive, working = _running_elsewhere(service, notebook, "alive", now, sleepers)
+    # The same job run number in another Studio database on this machine: not ours to kill.
+    stranger = _sleeper({JOB_RUN_ID_ENV: str(dead.id), RUN_ID_ENV: "another-store"}, sleepers)
+
+    scheduler = Scheduler(service, LocalExecutor(grace=1), max_concurrent_jobs=0, tick=0.1)
+    scheduler.start()
+    try:
+        recovered = await wait_for_run(service, dead.id, 10)
+        await wait_until(lambda: orphan.poll() is not None, 5, "killed")
+    finally:
+        await scheduler.stop()
+
+    assert recovered.status is JobStatus.FAILED
+    assert recovered.error is not None
+    assert recovered.error.startswith("Interrupted")
+    (retry,) = service.list_runs(triggers=(Trigger.RETRY,))[0]
+    assert (retry.retry_of, retry.status) == (dead.id, JobStatus.QUEUED)
+    assert service.get_run(alive.id).status is JobStatus.RUNNING
+    assert working.poll() is None
+    assert stranger.poll() is None
+
+
+async def test_a_run_whose_scheduler_stops_beating_is_recovered_by_another(
+    service: JobService, notebook: Path, sleepers: list[subprocess.Popen[bytes]]
+) -> None:
+    now = service.clock()
+    alive, working = _running_elsewhere(service, notebook, "other", now, sleepers)
+    scheduler = Scheduler(
+        service, LocalExecutor(grace=1), max_concurrent_jobs=0, heartbeat_interval=0.2
+    )
+    # Beaten within three intervals: left alone.
+    assert await scheduler.recover() == []
+    cancelled, _ = _running_elsewhere(service, notebook, "other", now, sleepers)
+    service.cancel(cancelled.id)
+    # Silent for more: interrupted, its process killed, retried; the one whose cancel its
+    # scheduler never saw is cancelled, not retried.
+    silent = {alive.id: None, cancelled.id: None}
+    service.store.beat("other", silent, service.clock() - 700)
+    recovered = {run.id: run for run in await scheduler.recover()}
+    assert recovered[alive.id].status is JobStatus.FAILED
+    assert recovered[cancelled.id].status is JobStatus.CANCELLED
+    await wait_until(lambda: working.poll() is not None, 5, "killed")
+    (retry,) = service.list_runs(triggers=(Trigger.RETRY,))[0]
+    assert retry.retry_of == alive.id
+    # Found once: a second look (another scheduler's) finds nothing to do.
+    assert await scheduler.recover() == []
+    # The scheduler that stopped beating comes back (it was suspended): its next beat tells
+    # it to stop both runs.
+    assert service.store.beat("other", silent, service.clock()) == set(silent)
+    await scheduler.stop()
+
+
+async def test_a_run_that_cannot_be_launched_ends_failed_with_the_reason(
+    service: JobService, notebook: Path
+) -> None:
+    job_run = service.submit(notebook, secret_environment={"TOKEN": "STUDIO_TEST_NO_SUCH_VAR"})
+    scheduler = Scheduler(service, LocalExecutor(), tick=0.1)
+    scheduler.start()
+    try:
+        ended = await wait_for_run(service, job_run.id, 10)
+        live = service.live_schedulers()
+    finally:
+        await scheduler.stop()
+    assert ended.status is JobStatus.FAILED
+    assert ended.error is not None
+    assert "STUDIO_TEST_NO_SUCH_VAR" in ended.error
+    assert [row["id"] for row in live] == [scheduler.id]
+    assert service.live_schedulers() == []
+
+
+def test_the_scheduler_refuses_nonsense_settings(service: JobService) -> None:
+    with pytest.raises(ValueError, match="max_concurrent_jobs"):
+        Scheduler(service, LocalExecutor(), max_concurrent_jobs=-1)
+    with pytest.raises(ValueError, match="interval"):
+        Scheduler(service, LocalExecutor(), heartbeat_interval=0)
