@@ -6,6 +6,7 @@
 import { JobLogModel } from '../models/jobLogModel';
 import { IDLE_INTERVAL_S, JobsModel } from '../models/jobsModel';
 import { JobsSummaryModel } from '../models/jobsSummary';
+import { Clock } from '../widgets/clock';
 import { settingsHolder } from './debuggerFixtures';
 import { FakeJobsAPI, definition, jobRun } from './jobsFixtures';
 
@@ -172,5 +173,26 @@ describe('JobLogModel', () => {
       asked.length
     );
     model.dispose();
+  });
+});
+
+describe('Clock', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('ticks once a second while needed, and not after', () => {
+    let ticks = 0;
+    const clock = new Clock(() => ticks++);
+    clock.sync(true);
+    clock.sync(true); // One timer, however often it is asked.
+    jest.advanceTimersByTime(3_050);
+    expect(ticks).toBe(3);
+    clock.sync(false);
+    jest.advanceTimersByTime(5_000);
+    expect(ticks).toBe(3);
+    clock.sync(true);
+    clock.dispose();
+    jest.advanceTimersByTime(5_000);
+    expect([ticks, clock.isDisposed]).toEqual([3, true]);
   });
 });

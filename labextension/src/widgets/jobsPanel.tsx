@@ -16,11 +16,9 @@ import type { RunAction } from '../components/jobs/RunsTab';
 import { jobsIcon } from '../icons';
 import { JobsModel } from '../models/jobsModel';
 import { CommandIDs, IPanelContext } from '../tokens';
+import { Clock } from './clock';
 import { ModelView } from './modelView';
 import { refreshButton } from './toolbar';
-
-/** Elapsed times tick once a second while a job runs and the panel is seen. */
-const CLOCK_MS = 1000;
 
 const RUN_COMMANDS: Record<RunAction, string> = {
   output: CommandIDs.openJobOutput,
@@ -78,7 +76,7 @@ export class JobsPanelView extends ModelView<JobsModel> {
     if (this.isDisposed) {
       return;
     }
-    this._stopClock();
+    this._clock.dispose();
     this.model.dispose();
     super.dispose();
   }
@@ -124,27 +122,16 @@ export class JobsPanelView extends ModelView<JobsModel> {
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._stopClock();
+    this._clock.stop();
   }
 
   private _syncClock(): void {
     const needed =
       this.isVisible && this.model.runs.some(run => run.status === 'RUNNING');
-    if (needed && this._clock === null) {
-      this._clock = window.setInterval(() => this.update(), CLOCK_MS);
-    } else if (!needed) {
-      this._stopClock();
-    }
-  }
-
-  private _stopClock(): void {
-    if (this._clock !== null) {
-      window.clearInterval(this._clock);
-      this._clock = null;
-    }
+    this._clock.sync(needed);
   }
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
-  private _clock: number | null = null;
+  private readonly _clock = new Clock(() => this.update());
 }

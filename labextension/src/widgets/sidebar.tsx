@@ -14,10 +14,8 @@ import { ExperimentsModel } from '../models/experimentsModel';
 import type { JobsSummaryModel } from '../models/jobsSummary';
 import { CommandIDs, IPanelContext } from '../tokens';
 import type { RunningRuns, StudioWatcher } from '../watcher';
+import { Clock } from './clock';
 import { ModelView } from './modelView';
-
-/** Elapsed times of running runs tick once a second while the sidebar is visible. */
-const CLOCK_MS = 1000;
 
 export class StudioSidebar extends ModelView<ExperimentsModel> {
   constructor(
@@ -64,7 +62,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     if (this.isDisposed) {
       return;
     }
-    this._stopClock();
+    this._clock.dispose();
     this.model.dispose();
     super.dispose();
   }
@@ -127,7 +125,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._stopClock();
+    this._clock.stop();
   }
 
   /** Tick while running runs or jobs are listed and visible; stop otherwise. */
@@ -136,18 +134,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
       this.isVisible &&
       (this.model.runningRuns.length > 0 ||
         (this._jobs?.summary?.running.length ?? 0) > 0);
-    if (needed && this._clock === null) {
-      this._clock = window.setInterval(() => this.update(), CLOCK_MS);
-    } else if (!needed) {
-      this._stopClock();
-    }
-  }
-
-  private _stopClock(): void {
-    if (this._clock !== null) {
-      window.clearInterval(this._clock);
-      this._clock = null;
-    }
+    this._clock.sync(needed);
   }
 
   private _context: IPanelContext;
@@ -155,5 +142,5 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
   private _alerts: AlertsModel | null;
   private _jobs: JobsSummaryModel | null;
   private _trans: TranslationBundle;
-  private _clock: number | null = null;
+  private readonly _clock = new Clock(() => this.update());
 }
