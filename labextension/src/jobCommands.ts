@@ -16,6 +16,7 @@ import type { Contents } from '@jupyterlab/services';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 
+import { isFinal } from './api/jobs';
 import type { IJobsAPI, JobOutputName, JobRun } from './api/jobs';
 import { stringOf } from './commands';
 import { jobsIcon } from './icons';
@@ -304,11 +305,21 @@ export function registerJobCommands(
     }
   });
 
+  /** Whether the run an action names may be in this state (a row says its status). */
+  const runMayBe = (args: ReadonlyPartialJSONObject, ended: boolean) => {
+    if (idOf(args.jobRunId) !== null) {
+      return true;
+    }
+    const node = app.contextMenuHitTest(node => !!node.dataset.jobRunId);
+    const status = node?.dataset.status as JobRun['status'] | undefined;
+    return status !== undefined && isFinal(status) === ended;
+  };
+
   commands.addCommand(CommandIDs.cancelJobRun, {
     describedBy: runArgs,
     label: trans.__('Cancel Job Run'),
     caption: trans.__('Stop the run (its process tree is killed)'),
-    isEnabled: args => runIdOf(args) !== null,
+    isEnabled: args => runMayBe(args, false),
     execute: async args => {
       const id = runIdOf(args);
       if (id !== null) {
@@ -324,7 +335,7 @@ export function registerJobCommands(
     describedBy: runArgs,
     label: trans.__('Re-run with Parameters…'),
     caption: trans.__('Run the same notebook again, with other parameters'),
-    isEnabled: args => runIdOf(args) !== null,
+    isEnabled: args => runMayBe(args, true),
     execute: async args => {
       const run = await runOf(args);
       if (run === null) {

@@ -149,6 +149,11 @@ class JobsPage:
         log.wait_for(state="visible")
         return log.locator(tid("studio-job-log")).inner_text()
 
+    def menu_item_disabled(self, menu: Locator, label: str) -> bool:
+        label_node = self.page.locator(".lm-Menu-itemLabel", has_text=label)
+        item = menu.locator(".lm-Menu-item").filter(has=label_node).first
+        return "lm-mod-disabled" in (item.get_attribute("class") or "")
+
     def job_definition_row(self, panel: Locator, name: str) -> Locator:
         row = panel.locator(tid("studio-job-definition")).filter(has_text=name).first
         row.wait_for(state="visible")

@@ -88,6 +88,21 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     notebook.locator(".jp-OutputArea-output", has_text="heavy finished after 2 steps").wait_for()
     studio.screenshot("jobs_output_notebook")
 
+    # The row's context menu has every action; its tracked run holds the job's parameters.
+    studio.activate_tab("studio-jobs")
+    menu = studio.context_menu(row)
+    expected = ["Open Executed Notebook", "View Log", "Open Tracked Run",
+                "Re-run with Parameters…", "Cancel Job Run", "Download Outputs"]  # fmt: skip
+    assert [label for label in studio.menu_labels(menu) if label in expected] == expected
+    # It ended: it can be re-run, not cancelled.
+    assert studio.menu_item_disabled(menu, "Cancel Job Run")
+    assert not studio.menu_item_disabled(menu, "Re-run with Parameters…")
+    studio.choose(menu, "Open Tracked Run")
+    job_run = lab.api("GET", f"jobs/runs/{row.get_attribute('data-job-run-id')}")[1]
+    tracked = studio.run_panel(job_run["run_id"])
+    tracked.wait_for(state="visible")
+    assert "heavy" in studio.params_text(tracked)
+
     # Re-run offers the run's own parameters, over the notebook's defaults.
     studio.activate_tab("studio-jobs")
     row.locator(tid("studio-job-rerun")).click()
