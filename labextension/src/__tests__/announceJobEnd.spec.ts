@@ -12,7 +12,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { idOf } from '../jobCommands';
+import { idOf } from '../jobActions';
 import { announceJobEnd } from '../plugin';
 import { CommandIDs } from '../tokens';
 import { settingsHolder } from './debuggerFixtures';

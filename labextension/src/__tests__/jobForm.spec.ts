@@ -1,6 +1,5 @@
 import {
   IJobForm,
-  JobFormModel,
   cronOf,
   definitionBody,
   definitionPatch,
@@ -12,6 +11,7 @@ import {
   presetOf,
   runBody
 } from '../models/jobForm';
+import { JobFormModel } from '../models/jobFormModel';
 import { FakeJobsAPI, definition } from './jobsFixtures';
 
 function form(change: Partial<IJobForm> = {}): IJobForm {

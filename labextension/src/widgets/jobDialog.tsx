@@ -14,7 +14,8 @@ import * as React from 'react';
 
 import type { IJobsAPI } from '../api/jobs';
 import { JobForm, Parameters } from '../components/jobs/JobForm';
-import { IJobForm, JobFormModel } from '../models/jobForm';
+import type { IJobForm } from '../models/jobForm';
+import { JobFormModel } from '../models/jobFormModel';
 
 /** The dialog's body: the form over its model; `getValue` is what the user chose. */
 class JobFormBody extends ReactWidget {
