@@ -98,6 +98,16 @@ class JobsPage:
         dialog.wait_for(state="visible")
         return dialog
 
+    def add_job_variable(self, dialog: Locator, name: str, value: str) -> None:
+        """Under "Timeout, retries, environment, experiment", add a plain variable."""
+        more = dialog.locator(".jp-Studio-jobForm-more")
+        if more.get_attribute("open") is None:
+            more.locator("summary").click()
+        more.get_by_role("button", name="Add variable").click()
+        row = more.locator(".jp-Studio-jobForm-environment .jp-Studio-jobForm-row").last
+        row.get_by_label("Name").fill(name)
+        row.get_by_label("Value").fill(value)
+
     def submit_job(self, dialog: Locator, button: str = "Create") -> None:
         dialog.locator("button.jp-Dialog-button", has_text=button).click()
         dialog.wait_for(state="detached")

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from tests.browser.pages import StudioPage
 
 NOTEBOOK = "jobs_demo.ipynb"
+ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
 PARAMETERS = "steps = 2\nlabel = 'light'\n"
 STEP = "import time\ntime.sleep(1)\nprint('step', {index}, 'of', steps)"
-REPORT = "print(f'{label} finished after {steps} steps')"
+REPORT = "import os\nprint(f'{label} finished after {steps} steps,', os.environ['DEMO_MODE'])"
 
 
 def write_notebook(lab: LabServer) -> None:
@@ -67,6 +68,8 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     dialog = studio.create_job_from_file_browser(NOTEBOOK)
     assert studio.job_parameters(dialog) == {"steps": "2", "label": "'light'"}
     studio.set_job_parameter(dialog, "label", "'heavy'")
+    studio.add_job_variable(dialog, "DEMO_MODE", "fast")
+    dialog.locator(tid("studio-job-html")).check()
     studio.screenshot("jobs_create_dialog")
     studio.submit_job(dialog)
 
@@ -74,18 +77,24 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     row = studio.job_run_row(panel, "jobs_demo")
     assert 'label="heavy"' in row.locator(tid("studio-job-params")).inner_text()
     # Cells done of the total while it runs (the injected parameters cell counts too).
-    progress = poll(lambda: studio.job_progress_text(row),
-                    lambda text: bool(re.match(r"[1-6]/7 cells", text)),
-                    "the job's progress", 30)  # fmt: skip
-    assert row.get_attribute("data-status") == "RUNNING", progress
+    job_run_id = row.get_attribute("data-job-run-id")
+    status, _ = poll(
+        lambda: (row.get_attribute("data-status"), studio.job_progress_text(row)),
+        lambda seen: bool(re.match(r"[1-6]/7 cells", seen[1])) or seen[0] in ENDED,
+        "the job's progress",
+        60,
+    )
+    assert status == "RUNNING", lab.api("GET", f"jobs/runs/{job_run_id}")[1]
     studio.screenshot("jobs_running")
     assert studio.wait_job_status(row, {"SUCCEEDED", "FAILED"}) == "SUCCEEDED"
     studio.screenshot("jobs_succeeded")
-    assert "heavy finished after 2 steps" in studio.open_job_log(row)
+    assert "heavy finished after 2 steps, fast" in studio.open_job_log(row)
     studio.screenshot("jobs_log")
 
     notebook = studio.open_job_output(row)
-    notebook.locator(".jp-OutputArea-output", has_text="heavy finished after 2 steps").wait_for()
+    notebook.locator(
+        ".jp-OutputArea-output", has_text="heavy finished after 2 steps, fast"
+    ).wait_for()
     studio.screenshot("jobs_output_notebook")
 
     # The row's context menu has every action; its tracked run holds the job's parameters.
@@ -99,6 +108,7 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     assert not studio.menu_item_disabled(menu, "Re-run with Parameters…")
     studio.choose(menu, "Open Tracked Run")
     job_run = lab.api("GET", f"jobs/runs/{row.get_attribute('data-job-run-id')}")[1]
+    assert "output.html" in job_run["outputs"]
     tracked = studio.run_panel(job_run["run_id"])
     tracked.wait_for(state="visible")
     assert "heavy" in studio.params_text(tracked)
