@@ -4,7 +4,11 @@
  * definition are in jobActions.ts.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Notification, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import type { IDocumentManager } from '@jupyterlab/docmanager';
 import type { Contents } from '@jupyterlab/services';
 import type { Widget } from '@lumino/widgets';
@@ -39,6 +43,8 @@ export interface IJobsCommandsOptions {
   trackers: IJobsTrackers;
   /** Opens executed notebooks; without it, `docmanager:open` does. */
   docManager?: IDocumentManager | null;
+  /** Every open Studio panel (IStudioTracker): the Jobs panel joins it. */
+  panels?: WidgetTracker<MainAreaWidget>;
 }
 
 /** The file browser as its left-area widget is (its package is not one Studio depends on). */
@@ -98,6 +104,7 @@ export function registerJobCommands(
     const panel = trackers.jobs.currentWidget ?? new JobsPanel(context, api);
     if (!trackers.jobs.has(panel)) {
       void trackers.jobs.add(panel);
+      void options.panels?.add(panel);
     }
     if (!panel.isAttached) {
       shell.add(panel, 'main');

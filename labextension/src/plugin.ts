@@ -266,7 +266,8 @@ export function activateStudio(
     api: jobsApi,
     summary: jobs,
     trackers: jobsTrackers,
-    docManager: services.docManager
+    docManager: services.docManager,
+    panels: trackers.panels
   });
   if (services.palette) {
     addToPalette(services.palette);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from tests.browser.pages import StudioPage
 
 NOTEBOOK = "jobs_demo.ipynb"
+JOB_NAME = "jobs_demo"  # The job's default name, and so its experiment's.
 ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
 PARAMETERS = "steps = 2\nlabel = 'light'\n"
 STEP = "import time\ntime.sleep(1)\nprint('step', {index}, 'of', steps)"
@@ -51,6 +53,25 @@ def write_notebook(lab: LabServer) -> None:
     (lab.root_dir / NOTEBOOK).write_text(json.dumps(notebook))
 
 
+@pytest.fixture(autouse=True)
+def leave_no_job(lab: LabServer) -> Iterator[None]:
+    """The session's lab as the other tests expect it: no definition, no job run, no job's
+    experiment (the sidebar counts the seeded ones), no notebook of these tests."""
+    yield
+    for definition in lab.api("GET", "jobs/definitions")[1]["definitions"]:
+        lab.api("DELETE", f"jobs/definitions/{definition['id']}")
+    for job_run in lab.api("GET", "jobs/runs")[1]["runs"]:
+        if job_run["status"] not in ENDED:
+            lab.api("POST", f"jobs/runs/{job_run['id']}/cancel")
+        poll(lambda: lab.api("DELETE", f"jobs/runs/{job_run['id']}")[0],  # noqa: B023
+             lambda status: status in (204, 404), "the job run deleted", 30)  # fmt: skip
+    for experiment in lab.api("GET", "experiments")[1]["experiments"]:
+        if experiment["name"] == JOB_NAME:
+            lab.api("DELETE", f"experiments/{experiment['id']}")
+    shutil.rmtree(lab.root_dir / "job-outputs", ignore_errors=True)
+    (lab.root_dir / NOTEBOOK).unlink(missing_ok=True)
+
+
 @pytest.fixture
 def fast_jobs(studio: StudioPage) -> Iterator[None]:
     """The Jobs panel refreshes every second while a job runs; the defaults come back after."""
@@ -74,7 +95,7 @@ def test_create_a_job_watch_it_run_and_open_its_output(studio: StudioPage, lab: 
     studio.submit_job(dialog)
 
     panel = studio.jobs_panel()
-    row = studio.job_run_row(panel, "jobs_demo")
+    row = studio.job_run_row(panel, JOB_NAME)
     assert 'label="heavy"' in row.locator(tid("studio-job-params")).inner_text()
     # Cells done of the total while it runs (the injected parameters cell counts too).
     job_run_id = row.get_attribute("data-job-run-id")
