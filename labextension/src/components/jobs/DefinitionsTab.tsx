@@ -6,7 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { JobDefinition } from '../../api/jobs';
-import { StatusBadge, formatTime } from './JobStatus';
+import { ActionButton, StatusBadge, formatTime } from './JobStatus';
 
 export type DefinitionAction = 'run' | 'edit' | 'pause' | 'resume' | 'delete';
 
@@ -66,10 +66,8 @@ function DefinitionRow(
   props: IDefinitionsTabProps & { definition: JobDefinition }
 ): JSX.Element {
   const { definition, trans } = props;
-  const act = (action: DefinitionAction) => (event: React.MouseEvent) => {
-    event.stopPropagation();
+  const act = (action: DefinitionAction) => () =>
     props.onAction(action, definition);
-  };
   return (
     <tr
       className={
@@ -108,49 +106,39 @@ function DefinitionRow(
       </td>
       <td>{definition.active ? trans.__('Active') : trans.__('Paused')}</td>
       <td className="jp-Studio-jobs-actions">
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-run-now"
+        <ActionButton
+          testId="studio-job-run-now"
           title={trans.__('Run now with its parameters')}
+          label={trans.__('Run now')}
           onClick={act('run')}
-        >
-          {trans.__('Run now')}
-        </button>
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-edit"
+        />
+        <ActionButton
+          testId="studio-job-edit"
           title={trans.__('Edit the definition')}
+          label={trans.__('Edit…')}
           onClick={act('edit')}
-        >
-          {trans.__('Edit…')}
-        </button>
+        />
         {definition.active ? (
-          <button
-            className="jp-Studio-jobs-action"
-            data-testid="studio-job-pause"
+          <ActionButton
+            testId="studio-job-pause"
             title={trans.__('Stop scheduling it')}
+            label={trans.__('Pause')}
             onClick={act('pause')}
-          >
-            {trans.__('Pause')}
-          </button>
+          />
         ) : (
-          <button
-            className="jp-Studio-jobs-action"
-            data-testid="studio-job-resume"
+          <ActionButton
+            testId="studio-job-resume"
             title={trans.__('Schedule it again')}
+            label={trans.__('Resume')}
             onClick={act('resume')}
-          >
-            {trans.__('Resume')}
-          </button>
+          />
         )}
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-delete"
+        <ActionButton
+          testId="studio-job-delete"
           title={trans.__('Delete the definition')}
+          label={trans.__('Delete…')}
           onClick={act('delete')}
-        >
-          {trans.__('Delete…')}
-        </button>
+        />
       </td>
     </tr>
   );

@@ -139,3 +139,27 @@ export function formatParameters(parameters: Record<string, unknown>): string {
     .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
     .join(', ');
 }
+
+/** A row's action: a small button that leaves the row's own click (selection) alone. */
+export function ActionButton(props: {
+  testId: string;
+  title: string;
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+}): JSX.Element {
+  return (
+    <button
+      className="jp-Studio-jobs-action"
+      data-testid={props.testId}
+      title={props.title}
+      disabled={props.disabled}
+      onClick={event => {
+        event.stopPropagation();
+        props.onClick();
+      }}
+    >
+      {props.label}
+    </button>
+  );
+}

@@ -9,6 +9,7 @@ import * as React from 'react';
 import { isFinal } from '../../api/jobs';
 import type { JobRun } from '../../api/jobs';
 import {
+  ActionButton,
   ProgressBar,
   StatusBadge,
   formatParameters,
@@ -93,10 +94,7 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
 
 function RunRow(props: IRunsTabProps & { run: JobRun }): JSX.Element {
   const { run, trans } = props;
-  const act = (action: RunAction) => (event: React.MouseEvent) => {
-    event.stopPropagation();
-    props.onAction(action, run);
-  };
+  const act = (action: RunAction) => () => props.onAction(action, run);
   const ended = isFinal(run.status);
   return (
     <tr
@@ -130,52 +128,42 @@ function RunRow(props: IRunsTabProps & { run: JobRun }): JSX.Element {
         {formatParameters(run.parameters)}
       </td>
       <td className="jp-Studio-jobs-actions">
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-open-output"
-          disabled={!run.outputs.includes('output.ipynb')}
+        <ActionButton
+          testId="studio-job-open-output"
           title={trans.__('Open the executed notebook')}
+          label={trans.__('Notebook')}
+          disabled={!run.outputs.includes('output.ipynb')}
           onClick={act('output')}
-        >
-          {trans.__('Notebook')}
-        </button>
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-open-log"
+        />
+        <ActionButton
+          testId="studio-job-open-log"
           title={trans.__('View the log')}
+          label={trans.__('Log')}
           onClick={act('log')}
-        >
-          {trans.__('Log')}
-        </button>
+        />
         {ended ? (
-          <button
-            className="jp-Studio-jobs-action"
-            data-testid="studio-job-rerun"
+          <ActionButton
+            testId="studio-job-rerun"
             title={trans.__('Run again with other parameters')}
+            label={trans.__('Re-run…')}
             onClick={act('rerun')}
-          >
-            {trans.__('Re-run…')}
-          </button>
+          />
         ) : (
-          <button
-            className="jp-Studio-jobs-action"
-            data-testid="studio-job-cancel"
-            disabled={run.cancel_requested}
+          <ActionButton
+            testId="studio-job-cancel"
             title={trans.__('Cancel the run')}
+            label={trans.__('Cancel')}
+            disabled={run.cancel_requested}
             onClick={act('cancel')}
-          >
-            {trans.__('Cancel')}
-          </button>
+          />
         )}
-        <button
-          className="jp-Studio-jobs-action"
-          data-testid="studio-job-tracked-run"
-          disabled={!run.run_id}
+        <ActionButton
+          testId="studio-job-tracked-run"
           title={trans.__('Open the tracked run (params, metrics, artifacts)')}
+          label={trans.__('Tracked run')}
+          disabled={!run.run_id}
           onClick={act('trackedRun')}
-        >
-          {trans.__('Tracked run')}
-        </button>
+        />
       </td>
     </tr>
   );
