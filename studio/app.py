@@ -11,8 +11,9 @@ from traitlets import Bool, Float, Int, Unicode
 from studio import features
 from studio.config import StudioConfig
 from studio.db.engine import Database
-from studio.errors import SchemaOutOfDate
+from studio.errors import SchemaOutOfDate, StudioError
 from studio.jobs.executors import build_executor
+from studio.jobs.handlers import SCHEDULER_SETTING
 from studio.jobs.scheduler import Scheduler
 from studio.openapi import build_document, openapi_route
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
     from studio.web import Route
-
-SCHEDULER_SETTING = "studio_jobs_scheduler"
 
 
 def all_routes() -> list[Route]:
@@ -153,7 +152,11 @@ class StudioApp(ExtensionApp):
             **features.build_services(database, config),
         )
         if self.scheduler_enabled:
-            self.settings[SCHEDULER_SETTING] = self._build_scheduler()
+            try:
+                self.settings[SCHEDULER_SETTING] = self._build_scheduler()
+            except StudioError as exc:
+                # Tracking and the rest of Studio still work; only jobs wait for a fix.
+                self.log.error("Studio runs no notebook jobs: %s", exc.message)
         self.log.info(
             "Studio tracks to %s, artifacts under %s", database.display_url, config.artifact_root
         )

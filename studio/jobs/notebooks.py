@@ -58,19 +58,25 @@ def resolve_in_root(root: str | Path, relative: str) -> Path:
 def read_notebook(path: str | Path) -> str:
     """A notebook file's JSON text, checked to be a notebook and not too large."""
     found = Path(path)
-    if not found.is_file():
-        raise NotFound(f"No notebook at {str(found)!r}.")
     if found.suffix != ".ipynb":
-        raise InvalidInput(f"{found.name!r} is not a notebook (.ipynb).")
-    size = found.stat().st_size
+        raise InvalidInput(f"{found.name[:200]!r} is not a notebook (.ipynb).")
+    try:
+        size = found.stat().st_size if found.is_file() else None
+    except OSError as exc:  # a name too long for the file system, a path through a file
+        message = f"Cannot read the notebook {found.name[:200]!r}: {exc.strerror}"
+        raise InvalidInput(message) from exc
+    if size is None:
+        raise NotFound(f"No notebook at {str(found)!r}.")
     if size > MAX_NOTEBOOK_BYTES:
         raise TooLarge(
             f"The notebook {found.name!r} is {size / 2**20:.1f} MB; a job snapshots notebooks "
             f"of at most {MAX_NOTEBOOK_BYTES // 2**20} MB (clear its outputs first)."
         )
-    text = found.read_text(encoding="utf-8")
     try:
+        text = found.read_text(encoding="utf-8")
         content = json.loads(text)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read the notebook {found.name!r}: {exc.strerror}") from exc
     except ValueError as exc:
         raise InvalidInput(f"{found.name!r} is not valid notebook JSON: {exc}") from exc
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 import psutil
 
-from studio.config import JOB_RUN_ID_ENV
+from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -59,13 +59,18 @@ def process_alive(pid: int, started_at: float | None) -> bool:
         return False
 
 
-def find_job_processes(job_run_id: int | str) -> list[psutil.Process]:
-    """Every process on this machine whose environment says it belongs to `job_run_id`."""
+def find_job_processes(job_run_id: int | str, run_id: str | None = None) -> list[psutil.Process]:
+    """Every process on this machine whose environment says it belongs to `job_run_id`,
+    and, given `run_id`, to that tracking run: job run numbers repeat across Studio
+    databases (another user's, a test's), tracking run ids do not."""
     wanted = str(job_run_id)
     found = []
     for process in psutil.process_iter():
         try:
-            if process.environ().get(JOB_RUN_ID_ENV) == wanted:
+            environment = process.environ()
+            if environment.get(JOB_RUN_ID_ENV) == wanted and (
+                run_id is None or environment.get(RUN_ID_ENV) == run_id
+            ):
                 found.append(process)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
@@ -84,14 +89,17 @@ def kill_job_run(
     pid: int | None = None,
     started_at: float | None = None,
     grace: float = DEFAULT_GRACE,
+    run_id: str | None = None,
 ) -> list[int]:
     """Kill what is left of a job run on this machine: its runner's tree where `pid` (and
-    `started_at`) still name the runner, and every process carrying the run's id, which
-    finds a kernel and its children orphaned by a runner that died. Returns the pids
-    signalled."""
+    `started_at`) still name the runner, and every process carrying the run's id (and
+    `run_id`, its tracking run's, where given), which finds a kernel and its children
+    orphaned by a runner that died. Returns the pids signalled."""
     tree = _tree(pid, started_at) if pid is not None else []
     known = {process.pid for process in tree}
-    orphans = [process for process in find_job_processes(job_run_id) if process.pid not in known]
+    orphans = [
+        process for process in find_job_processes(job_run_id, run_id) if process.pid not in known
+    ]
     return kill_processes([*tree, *orphans], grace)
 
 

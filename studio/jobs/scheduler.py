@@ -25,14 +25,11 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import psutil
-
-from studio.config import RUN_ID_ENV
 from studio.errors import StudioError
 from studio.jobs.entities import JobRun, JobStatus, Progress
 from studio.jobs.execution import Outcome
 from studio.jobs.lifecycle import JobLifecycle, this_host
-from studio.jobs.proctree import find_job_processes, kill_processes, kill_tree
+from studio.jobs.proctree import kill_job_run
 
 if TYPE_CHECKING:
     from studio.jobs.execution import Execution, Executor
@@ -52,8 +49,9 @@ class Scheduler:
 
     - `max_concurrent_jobs`: how many runs it has going at once; 0 queues scheduled
       occurrences and recovers interrupted runs, but starts none (other schedulers do).
-    - `tick`: seconds between looks for due occurrences and queued runs; `wake()` makes the
-      next look immediate.
+    - `tick`: the most seconds between looks for due occurrences and queued runs (it looks
+      sooner when an occurrence or a retry's backoff ends sooner); `wake()` makes the next
+      look immediate.
     - `heartbeat_interval`: seconds between heartbeats (and looks for interrupted runs).
     - `clock`: milliseconds since the epoch; the service's clock by default (the lifecycle
       always uses the service's).
@@ -119,7 +117,8 @@ class Scheduler:
         ]
 
     def wake(self) -> None:
-        """Look for due and queued runs now rather than at the next tick."""
+        """Look for due and queued runs now rather than at the next tick (from the
+        scheduler's event loop, as a request handler does after queuing a run)."""
         self._wake.set()
 
     async def stop(self) -> None:
@@ -209,7 +208,18 @@ class Scheduler:
             self._wake.clear()
             await self._guarded(self.run_once)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.tick)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._until_next())
+
+    async def _until_next(self) -> float:
+        """Seconds to the next look: a tick, or less where an occurrence (or a retry's
+        backoff) comes sooner, so that a run starts on its minute, not up to a tick late."""
+        try:
+            due = await asyncio.to_thread(self.store.next_due, self.clock())
+        except Exception:
+            return self.tick
+        if due is None:
+            return self.tick
+        return min(self.tick, max(0.0, (due - self.clock()) / 1000))
 
     async def _beat_loop(self) -> None:
         while True:
@@ -336,28 +346,17 @@ class Scheduler:
 
 
 def kill_leftovers(job_run: JobRun) -> list[int]:
-    """Kill what is left on this host of an interrupted run: its runner by pid (when the pid
-    still names the process that started for it), and every process whose environment names
-    the run, which finds the kernel and its children once the runner is gone. The tracking
-    run's id must match as well, so that a job run with the same number in another Studio
-    database on this machine is never taken for it. Blocks."""
-    killed = []
-    if job_run.pid is not None and job_run.pid_started_at is not None:
-        killed.extend(kill_tree(job_run.pid, job_run.pid_started_at))
-    processes = [
-        process
-        for process in find_job_processes(job_run.id)
-        if job_run.run_id is None or _environment(process).get(RUN_ID_ENV) == job_run.run_id
-    ]
-    killed.extend(kill_processes(processes))
-    return sorted(set(killed))
-
-
-def _environment(process: psutil.Process) -> dict[str, str]:
-    try:
-        return dict(process.environ())
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return {}
+    """Kill what is left on this host of an interrupted run: its runner's tree, where the
+    recorded pid still names the process that started for it, and every process whose
+    environment names the run and its tracking run (the kernel and its children, once the
+    runner is gone). Blocks."""
+    known_process = job_run.pid_started_at is not None
+    return kill_job_run(
+        job_run.id,
+        job_run.pid if known_process else None,
+        job_run.pid_started_at,
+        run_id=job_run.run_id,
+    )
 
 
 def _name(step: Callable[[], object]) -> str:

@@ -27,6 +27,7 @@ from studio.jobs.entities import (
     Trigger,
 )
 from studio.jobs.orm import SqlJobDefinition, SqlJobNotebook, SqlJobRun, SqlJobScheduler
+from studio.tracking.orm import SqlRun
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -203,6 +204,17 @@ class JobStore:
             )
             session.delete(row)
 
+    def upcoming_definitions(self, limit: int) -> list[JobDefinition]:
+        """The active scheduled definitions whose next occurrences come first."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SqlJobDefinition)
+                .where(SqlJobDefinition.active.is_(True), SqlJobDefinition.next_run_at.is_not(None))
+                .order_by(SqlJobDefinition.next_run_at, SqlJobDefinition.id)
+                .limit(limit)
+            ).all()
+            return [_definition(row, None) for row in rows]
+
     def due_definitions(self, now: int) -> list[JobDefinition]:
         """Active scheduled definitions whose next occurrence has come."""
         with self.db.session() as session:
@@ -216,6 +228,23 @@ class JobStore:
                 .order_by(SqlJobDefinition.next_run_at)
             ).all()
             return [_definition(row, None) for row in rows]
+
+    def next_due(self, now: int) -> int | None:
+        """When work comes next after `now`: the soonest occurrence of an active scheduled
+        definition, or the soonest end of a queued retry's backoff (ms); None for neither."""
+        with self.db.session() as session:
+            occurrence = session.scalar(
+                select(func.min(SqlJobDefinition.next_run_at)).where(
+                    SqlJobDefinition.active.is_(True), SqlJobDefinition.next_run_at > now
+                )
+            )
+            backoff = session.scalar(
+                select(func.min(SqlJobRun.not_before)).where(
+                    SqlJobRun.status == JobStatus.QUEUED.value, SqlJobRun.not_before > now
+                )
+            )
+        times = [int(when) for when in (occurrence, backoff) if when is not None]
+        return min(times) if times else None
 
     def advance_next_run(self, definition_id: int, seen: int | None, new: int | None) -> bool:
         """Move a definition's next occurrence from `seen` to `new`, unless another scheduler
@@ -631,6 +660,17 @@ class JobStore:
             query = query.where(SqlJobRun.scheduler_id == scheduler_id)
         with self.db.session() as session:
             return [_run(row) for row in session.scalars(query.order_by(SqlJobRun.id)).all()]
+
+    def experiments_of(self, run_ids: Iterable[str]) -> dict[str, int]:
+        """The experiment of each of these tracking runs that still exists."""
+        wanted = sorted(set(run_ids))
+        if not wanted:
+            return {}
+        with self.db.session() as session:
+            rows = session.execute(
+                select(SqlRun.id, SqlRun.experiment_id).where(SqlRun.id.in_(wanted))
+            ).all()
+        return {str(run_id): int(experiment_id) for run_id, experiment_id in rows}
 
     # Schedulers -----------------------------------------------------------------------
 

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from studio.errors import InvalidInput
 from studio.jobs import cron
 from studio.jobs.entities import JobStatus, Trigger
@@ -28,7 +26,6 @@ from studio.jobs.notebooks import (
     read_notebook,
     resolve_in_root,
 )
-from studio.jobs.orm import SqlJobDefinition
 from studio.jobs.schemas import (
     NEXT_DEFINITIONS,
     DefinitionOut,
@@ -45,7 +42,6 @@ from studio.jobs.schemas import (
     SummaryOut,
 )
 from studio.jobs.service import OUTPUT_NAMES
-from studio.tracking.orm import SqlRun
 from studio.tracking.paging import decode_offset_token, encode_offset_token
 
 if TYPE_CHECKING:
@@ -179,29 +175,20 @@ def schedule_out(service: JobService, expression: str, zone: str, count: int) ->
 def summary_out(service: JobService, root: str | Path) -> SummaryOut:
     running, _ = service.list_runs(statuses=(JobStatus.RUNNING,), limit=1000)
     _, queued = service.list_runs(statuses=(JobStatus.QUEUED,), limit=1)
-    with service.store.db.session() as session:
-        soonest = session.execute(
-            select(
-                SqlJobDefinition.id,
-                SqlJobDefinition.name,
-                SqlJobDefinition.next_run_at,
-                SqlJobDefinition.schedule,
-            )
-            .where(SqlJobDefinition.active.is_(True), SqlJobDefinition.next_run_at.is_not(None))
-            .order_by(SqlJobDefinition.next_run_at, SqlJobDefinition.id)
-            .limit(NEXT_DEFINITIONS)
-        ).all()
+    soonest = service.store.upcoming_definitions(NEXT_DEFINITIONS)
     return SummaryOut(
         running=_run_outs(service, running, root),
         queued=queued,
         next=[
             NextDefinitionOut(
-                definition_id=definition_id,
-                name=name,
-                next_run_at=next_run_at,
-                schedule_description=cron.describe(schedule) if schedule else None,
+                definition_id=definition.id,
+                name=definition.name,
+                next_run_at=definition.next_run_at,
+                schedule_description=cron.describe(definition.schedule)
+                if definition.schedule
+                else None,
             )
-            for definition_id, name, next_run_at, schedule in soonest
+            for definition in soonest
         ],
         schedulers=[SchedulerOut(**found) for found in service.live_schedulers()],
     )
@@ -252,14 +239,7 @@ def _run_outs(service: JobService, runs: Sequence[JobRun], root: str | Path) -> 
 
 
 def _experiment_ids(service: JobService, run_ids: Iterable[str]) -> dict[str, int]:
-    wanted = sorted(set(run_ids))
-    if not wanted:
-        return {}
-    with service.store.db.session() as session:
-        rows = session.execute(
-            select(SqlRun.id, SqlRun.experiment_id).where(SqlRun.id.in_(wanted))
-        ).all()
-    return {str(run_id): int(experiment_id) for run_id, experiment_id in rows}
+    return service.store.experiments_of(run_ids)
 
 
 def _outputs(job_run: JobRun) -> list[str]:

@@ -64,6 +64,7 @@ def test_an_occurrence_on_time_is_queued_once_and_the_next_one_set(
     definition = service.create_definition("hourly", notebook, schedule="0 * * * *")
     assert definition.next_run_at == at("2026-06-01T11:00")
     assert lifecycle.schedule_due() == []
+    assert service.store.next_due(clock()) == definition.next_run_at
     clock.now = at("2026-06-01T11:00:00.300")
     (queued,) = lifecycle.schedule_due()
     assert (queued.trigger, queued.status) == (Trigger.SCHEDULE, JobStatus.QUEUED)

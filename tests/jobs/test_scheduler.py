@@ -154,6 +154,34 @@ async def test_a_run_that_cannot_be_launched_ends_failed_with_the_reason(
     assert service.live_schedulers() == []
 
 
+async def test_a_retry_starts_when_its_backoff_ends_not_at_the_next_tick(
+    service: JobService, notebook: Path
+) -> None:
+    # Each attempt fails at launch (a missing secret): no process, only the timing.
+    service.submit(
+        notebook,
+        secret_environment={"TOKEN": "STUDIO_TEST_NO_SUCH_VAR"},
+        retries=1,
+        retry_backoff=0.3,
+    )
+    scheduler = Scheduler(service, LocalExecutor(), tick=30)
+    scheduler.start()
+    try:
+        await wait_until(lambda: _retries(service) != [], 10, "retried")
+        (retry,) = _retries(service)
+        ended = await wait_for_run(service, retry.id, 10)
+    finally:
+        await scheduler.stop()
+    assert ended.status is JobStatus.FAILED
+    assert ended.started_at is not None
+    assert ended.not_before is not None
+    assert 0 <= ended.started_at - ended.not_before < 5000, "not a 30 s tick later"
+
+
+def _retries(service: JobService) -> list[JobRun]:
+    return service.list_runs(triggers=(Trigger.RETRY,))[0]
+
+
 def test_the_scheduler_refuses_nonsense_settings(service: JobService) -> None:
     with pytest.raises(ValueError, match="max_concurrent_jobs"):
         Scheduler(service, LocalExecutor(), max_concurrent_jobs=-1)

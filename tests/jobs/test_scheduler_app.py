@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from studio.app import SCHEDULER_SETTING, StudioApp
+from studio.app import StudioApp
 from studio.jobs.entities import JobStatus
+from studio.jobs.handlers import SCHEDULER_SETTING
 from studio.jobs.scheduler import Scheduler
 from tests.jobs.notebooks import write_notebook
 from tests.jobs.scheduling import wait_for_run
@@ -60,8 +61,16 @@ async def test_the_server_runs_a_scheduler_with_its_settings(
     assert service.live_schedulers() == []
 
 
-@pytest.mark.parametrize("jp_server_config", [{"scheduler_enabled": False}], indirect=True)
-async def test_a_server_may_leave_its_jobs_to_another_scheduler(jp_serverapp: ServerApp) -> None:
+@pytest.mark.parametrize(
+    "jp_server_config",
+    [
+        {"scheduler_enabled": False},
+        # Misconfigured: the server still starts, without jobs (and says why in its log).
+        {"executor_class": "dask", "dask_scheduler_address": ""},
+    ],
+    indirect=True,
+)
+async def test_a_server_may_run_without_a_scheduler(jp_serverapp: ServerApp) -> None:
     app = _studio_app(jp_serverapp)
     assert SCHEDULER_SETTING not in app.settings
     await app._start_jupyter_server_extension(jp_serverapp)

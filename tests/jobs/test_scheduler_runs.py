@@ -19,6 +19,7 @@ import psutil
 from studio.jobs.entities import JobRun, JobStatus, Trigger
 from studio.jobs.lifecycle import TAG_RETRY_OF, TAG_STATUS
 from studio.jobs.local_executor import LocalExecutor
+from studio.jobs.proctree import find_job_processes
 from studio.jobs.scheduler import STOPPED_MESSAGE, Scheduler, kill_leftovers
 from tests.databases import sqlite_only
 from tests.jobs.notebooks import write_notebook
@@ -248,14 +249,8 @@ def _tracking_status(service: JobService, run_id: str | None) -> tuple[str, str]
 
 
 def _job_processes(service: JobService, job_run_id: int) -> list[int]:
-    from studio.jobs.proctree import find_job_processes
-
     run_id = service.get_run(job_run_id).run_id
-    return [
-        process.pid
-        for process in find_job_processes(job_run_id)
-        if process.environ().get("STUDIO_RUN_ID") == run_id
-    ]
+    return [process.pid for process in find_job_processes(job_run_id, run_id)]
 
 
 def _running(pid: int) -> bool:
