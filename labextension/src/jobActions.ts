@@ -8,7 +8,7 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { isFinal } from './api/jobs';
+import { JOB_OUTPUTS, isFinal } from './api/jobs';
 import type { JobOutputName, JobRun } from './api/jobs';
 import type { IJobsCommandsOptions } from './jobCommands';
 import {
@@ -199,7 +199,10 @@ export function registerJobActions(
       if (run === null) {
         return;
       }
-      for (const name of run.outputs as JobOutputName[]) {
+      const names = run.outputs.filter((name): name is JobOutputName =>
+        (JOB_OUTPUTS as readonly string[]).includes(name)
+      );
+      for (const name of names) {
         const link = document.createElement('a');
         link.href = api.outputUrl(run.id, name);
         link.download = `${run.name}-${name}`;

@@ -34,8 +34,9 @@ export type SchedulePreview = Schemas['JobScheduleOut'];
 /** What runs now and what runs next, for the sidebar. */
 export type JobsSummary = Schemas['JobSummaryOut'];
 export type NextJob = JobsSummary['next'][number];
-/** The files a job run leaves, each downloadable. */
-export type JobOutputName = 'output.ipynb' | 'output.html' | 'job.log';
+/** The files of a job run the outputs route serves. */
+export const JOB_OUTPUTS = ['output.ipynb', 'output.html', 'job.log'] as const;
+export type JobOutputName = (typeof JOB_OUTPUTS)[number];
 
 /** The tag that marks a tracking run as a job run's (its value: the job run's id). */
 export const JOB_RUN_TAG = 'studio.job.run';
