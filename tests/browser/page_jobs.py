@@ -59,8 +59,8 @@ class JobsPage:
 
     def job_parameters(self, dialog: Locator) -> dict[str, str]:
         """The detected parameters (name -> text in its field), once read from the notebook."""
+        dialog.locator(f'{tid("studio-job-parameters")}[data-loaded="true"]').wait_for()
         fields = dialog.locator(tid("studio-job-parameter"))
-        fields.first.wait_for(state="visible")
         return {
             str(field.get_attribute("data-name")): field.input_value() for field in fields.all()
         }

@@ -72,6 +72,33 @@ describe('RunsTab', () => {
     expect(within(row).queryByTestId('studio-job-rerun')).toBeNull();
   });
 
+  it('says the kernel is starting before the cells are counted', () => {
+    render(
+      <RunsTab
+        runs={[
+          {
+            ...running,
+            progress: {
+              cells_done: 0,
+              cells_total: 0,
+              current_cell: null,
+              cell_started_at: null
+            }
+          }
+        ]}
+        total={1}
+        selectedRunId={null}
+        now={NOW}
+        trans={trans}
+        onSelect={() => undefined}
+        onAction={() => undefined}
+      />
+    );
+    expect(screen.getByTestId('studio-job-progress-text').textContent).toBe(
+      'starting the kernel…'
+    );
+  });
+
   it('sends each row action, and selects a row on click', () => {
     const { actions, selected } = renderTab();
     const [first, second] = screen.getAllByTestId('studio-job-run');

@@ -197,6 +197,7 @@ export function Parameters(props: IJobFormProps): JSX.Element {
     <fieldset
       className="jp-Studio-jobForm-parameters"
       data-testid="studio-job-parameters"
+      data-loaded={String(props.notebookLoaded)}
     >
       <legend>{trans.__('Parameters')}</legend>
       {props.notebookError !== null && (

@@ -84,7 +84,9 @@ export function ProgressBar(props: {
         className="jp-Studio-jobProgress-text"
         data-testid="studio-job-progress-text"
       >
-        {trans.__('%1/%2 cells', progress.cells_done, progress.cells_total)}
+        {progress.cells_total > 0
+          ? trans.__('%1/%2 cells', progress.cells_done, progress.cells_total)
+          : trans.__('starting the kernel…')}
         {cell !== null && ` · ${cell}`}
       </span>
     </span>
