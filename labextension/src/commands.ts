@@ -333,6 +333,8 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.openRun,
     CommandIDs.openDebugger,
     CommandIDs.compareRuns,
+    CommandIDs.openJobs,
+    CommandIDs.createJob,
     CommandIDs.refresh
   ]) {
     palette.addItem({ command, category: PALETTE_CATEGORY });

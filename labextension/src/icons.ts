@@ -1,7 +1,7 @@
 /**
  * Studio's icons, drawn with JupyterLab's icon classes so that they take the theme's colour:
- * Studio's own (bars rising on a pair of axes) and the compare panel's (two lines crossing on
- * the same axes).
+ * Studio's own (bars rising on a pair of axes), the compare panel's (two lines crossing on
+ * the same axes) and the notebook jobs' (a clock over a page).
  */
 import { LabIcon } from '@jupyterlab/ui-components';
 
@@ -32,4 +32,17 @@ const compareSvg = `<svg xmlns="http://www.w3.org/2000/svg"
 export const compareIcon = new LabIcon({
   name: 'jupyter-studio:compare',
   svgstr: compareSvg
+});
+
+const jobsSvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M5 2h9l5 5v5.3a6.5 6.5 0 0 0-2-.3V8h-4V4H7v16h4.3c.3.7.7 1.4 1.2 2H5z"/>
+    <path d="M17.5 13a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm-.8 2v3.4l2.8 1.7.8-1.2-2.1-1.3V15z"/>
+  </g>
+</svg>`;
+
+export const jobsIcon = new LabIcon({
+  name: 'jupyter-studio:jobs',
+  svgstr: jobsSvg
 });

@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ILauncher } from '@jupyterlab/launcher';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -16,7 +17,7 @@ import { TrackingAPI } from './api/tracking';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateStudio, activateWatcher } from './plugin';
 // Activation adds the renderer at once, so it needs './mime/debuggerOutput' now.
-
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { activateDebuggerOutput } from './mime/debuggerOutput';
 import { IStudioAPI, IStudioTracker, IStudioWatcher } from './tokens';
 
@@ -58,7 +59,8 @@ const plugin: JupyterFrontEndPlugin<IStudioTracker> = {
     ISettingRegistry,
     ITranslator,
     ICommandPalette,
-    ILauncher
+    ILauncher,
+    IDocumentManager
   ],
   provides: IStudioTracker,
   activate: (
@@ -69,7 +71,8 @@ const plugin: JupyterFrontEndPlugin<IStudioTracker> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
     palette: ICommandPalette | null,
-    launcher: ILauncher | null
+    launcher: ILauncher | null,
+    docManager: IDocumentManager | null
   ) =>
     activateStudio(
       app,
@@ -78,7 +81,7 @@ const plugin: JupyterFrontEndPlugin<IStudioTracker> = {
       restorer,
       settingRegistry,
       translator ?? nullTranslator,
-      { palette, launcher }
+      { palette, launcher, docManager }
     )
 };
 

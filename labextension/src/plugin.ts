@@ -5,6 +5,7 @@
  */
 import type { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
 import type { ILauncher } from '@jupyterlab/launcher';
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
@@ -12,6 +13,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import { registerActions } from './actions';
 import { DebuggerAPI, Alert } from './api/debugger';
+import { JOB_RUN_TAG, JobsAPI, JobRun } from './api/jobs';
 import type { TrackingAPI } from './api/tracking';
 import type { Run } from './api/types';
 import {
@@ -21,7 +23,9 @@ import {
   registerCommands,
   restoreOptions
 } from './commands';
+import { createJobsTrackers, registerJobCommands } from './jobCommands';
 import { AlertsModel } from './models/alertsModel';
+import { JobsSummaryModel } from './models/jobsSummary';
 import { StudioSettings } from './settings';
 import {
   CommandIDs,
@@ -40,6 +44,8 @@ export const SIDEBAR_RANK = 600;
 export interface IOptionalServices {
   palette?: ICommandPalette | null;
   launcher?: ILauncher | null;
+  /** Opens a job's executed notebook (else the `docmanager:open` command does). */
+  docManager?: IDocumentManager | null;
 }
 
 /** Studio's settings, the defaults until the registry answers. */
@@ -67,7 +73,12 @@ export function activateWatcher(
   const running = new RunningRuns(api);
   watcher.register(running);
   const trans = translator.load('jupyter-studio');
-  running.ended.connect((_, run) => announceEnd(app, run, trans));
+  running.ended.connect((_, run) => {
+    // A job's tracking run: the job's own notification says how it ended.
+    if (!(JOB_RUN_TAG in run.tags)) {
+      announceEnd(app, run, trans);
+    }
+  });
   return { watcher, running };
 }
 
@@ -95,6 +106,53 @@ function announceEnd(
     Notification.warning(trans.__('Run %1 was stopped', name), options);
   } else {
     Notification.success(trans.__('Run %1 finished', name), options);
+  }
+}
+
+/** A notification that a job run ended, with buttons to its executed notebook and the panel. */
+export function announceJobEnd(
+  commands: CommandRegistry,
+  settings: ISettingsHolder,
+  run: JobRun,
+  trans: ReturnType<ITranslator['load']>
+): void {
+  if (!settings.current.jobsNotifications) {
+    return;
+  }
+  const actions = [
+    ...(run.outputs.includes('output.ipynb')
+      ? [
+          {
+            label: trans.__('Open notebook'),
+            caption: trans.__('Open the executed notebook'),
+            callback: () =>
+              void commands.execute(CommandIDs.openJobOutput, {
+                jobRunId: run.id
+              })
+          }
+        ]
+      : []),
+    {
+      label: trans.__('Jobs'),
+      caption: trans.__('Show the run in the Jobs panel'),
+      callback: () =>
+        void commands.execute(CommandIDs.openJobs, { jobRunId: run.id })
+    }
+  ];
+  const options = { autoClose: 15000, actions };
+  if (run.status === 'SUCCEEDED') {
+    Notification.success(trans.__('Job %1 succeeded', run.name), options);
+  } else if (run.status === 'CANCELLED') {
+    Notification.warning(trans.__('Job %1 was cancelled', run.name), options);
+  } else {
+    const why = run.error ? `: ${run.error}` : '';
+    const text =
+      run.status === 'TIMED_OUT'
+        ? trans.__('Job %1 timed out%2', run.name, why)
+        : run.status === 'STOPPED_BY_RULE'
+          ? trans.__('Job %1 was stopped by a rule%2', run.name, why)
+          : trans.__('Job %1 failed%2', run.name, why);
+    Notification.error(text, options);
   }
 }
 
@@ -166,13 +224,15 @@ export function activateStudio(
   services: IOptionalServices = {}
 ): IStudioTracker {
   const debuggerApi = new DebuggerAPI();
+  const jobsApi = new JobsAPI();
   const context: IPanelContext = {
     api,
     commands: app.commands,
     settings: loadSettings(settingRegistry),
     translator,
     contents: app.serviceManager.contents,
-    debugger: debuggerApi
+    debugger: debuggerApi,
+    jobs: jobsApi
   };
   const alerts = new AlertsModel({
     api: debuggerApi,
@@ -183,17 +243,32 @@ export function activateStudio(
     announceFindings(app.commands, context.settings, arrived, trans)
   );
 
+  const jobs = new JobsSummaryModel(jobsApi);
+  watched.watcher.register(jobs);
+  jobs.ended.connect((_, run) =>
+    announceJobEnd(app.commands, context.settings, run, trans)
+  );
+
   const sidebar = new StudioSidebar(
     context,
     watched.watcher,
     watched.running,
-    alerts
+    alerts,
+    jobs
   );
   app.shell.add(sidebar, 'left', { rank: SIDEBAR_RANK });
 
   const trackers = createTrackers();
   registerCommands(app, context, sidebar, trackers);
   registerActions(app, context, trackers);
+  const jobsTrackers = createJobsTrackers();
+  registerJobCommands(app, context, {
+    api: jobsApi,
+    summary: jobs,
+    trackers: jobsTrackers,
+    docManager: services.docManager,
+    panels: trackers.panels
+  });
   if (services.palette) {
     addToPalette(services.palette);
   }
@@ -203,12 +278,22 @@ export function activateStudio(
     category: PALETTE_CATEGORY,
     rank: 1
   });
+  services.launcher?.add({
+    command: CommandIDs.openJobs,
+    args: { isLauncher: true },
+    category: PALETTE_CATEGORY,
+    rank: 2
+  });
 
   if (restorer) {
     restorer.add(sidebar, 'jp-studio-sidebar');
     void restorer.restore(trackers.experiments, restoreOptions.experiments);
     void restorer.restore(trackers.runs, restoreOptions.runs);
     void restorer.restore(trackers.compares, restoreOptions.compares);
+    void restorer.restore(jobsTrackers.jobs, {
+      command: CommandIDs.openJobs,
+      name: () => 'jobs'
+    });
   }
   return trackers.panels;
 }

@@ -59,6 +59,7 @@ export function parseSettings(
   const columns = values.defaultColumns;
   const alertsInterval = values.alertsInterval;
   const notifications = values.debuggerNotifications;
+  const jobsNotifications = values.jobsNotifications;
   return {
     refreshInterval: seconds(interval, DEFAULT_SETTINGS.refreshInterval),
     defaultSmoothing:
@@ -72,7 +73,12 @@ export function parseSettings(
       typeof notifications === 'boolean'
         ? notifications
         : DEFAULT_SETTINGS.debuggerNotifications,
-    alertsInterval: seconds(alertsInterval, DEFAULT_SETTINGS.alertsInterval)
+    alertsInterval: seconds(alertsInterval, DEFAULT_SETTINGS.alertsInterval),
+    jobsInterval: seconds(values.jobsInterval, DEFAULT_SETTINGS.jobsInterval),
+    jobsNotifications:
+      typeof jobsNotifications === 'boolean'
+        ? jobsNotifications
+        : DEFAULT_SETTINGS.jobsNotifications
   };
 }
 

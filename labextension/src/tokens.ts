@@ -10,6 +10,7 @@ import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
 import type { IDebuggerAPI } from './api/debugger';
+import type { IJobsAPI } from './api/jobs';
 import type { TrackingAPI } from './api/tracking';
 import type { RunningRuns, StudioWatcher } from './watcher';
 
@@ -55,6 +56,10 @@ export interface IStudioSettings {
   debuggerNotifications: boolean;
   /** Seconds between checks for new debugger findings (the alerts and notifications). */
   alertsInterval: number;
+  /** Seconds between refreshes of the Jobs panel and its log while a job is queued or running. */
+  jobsInterval: number;
+  /** Whether a job run that ends raises a notification (with a button to its output). */
+  jobsNotifications: boolean;
 }
 
 export const DEFAULT_SETTINGS: IStudioSettings = {
@@ -62,7 +67,9 @@ export const DEFAULT_SETTINGS: IStudioSettings = {
   defaultSmoothing: 0,
   defaultColumns: [],
   debuggerNotifications: true,
-  alertsInterval: 5
+  alertsInterval: 5,
+  jobsInterval: 2,
+  jobsNotifications: true
 };
 
 /** Holds the current settings and says when they change. */
@@ -84,6 +91,8 @@ export interface IPanelContext {
   contents?: Contents.IManager;
   /** The debugger's routes: without it, run panels have no Debugger tab. */
   debugger?: IDebuggerAPI;
+  /** The jobs' routes: without it, no Jobs panel, dialog or sidebar section. */
+  jobs?: IJobsAPI;
 }
 
 export namespace CommandIDs {
@@ -114,4 +123,22 @@ export namespace CommandIDs {
   /** Delete an experiment with its runs (asks first): args { experimentId }, else the one
    * under the context menu. */
   export const deleteExperiment = 'studio:delete-experiment';
+  /** Create a notebook job: args { path } (relative to the server root), else the notebook
+   * selected in the file browser, else the current notebook. */
+  export const createJob = 'studio:create-job';
+  /** Open the Jobs panel: args { jobRunId?, definitionId? } to show one. */
+  export const openJobs = 'studio:open-jobs';
+  /** Job run actions: args { jobRunId }, else the row under the context menu. */
+  export const openJobOutput = 'studio:open-job-output';
+  export const openJobLog = 'studio:open-job-log';
+  export const cancelJobRun = 'studio:cancel-job-run';
+  export const rerunJob = 'studio:rerun-job';
+  export const openJobTrackedRun = 'studio:open-job-tracked-run';
+  export const downloadJobOutputs = 'studio:download-job-outputs';
+  /** Definition actions: args { definitionId }, else the row under the context menu. */
+  export const runJobDefinition = 'studio:run-job-definition';
+  export const editJobDefinition = 'studio:edit-job-definition';
+  export const pauseJobDefinition = 'studio:pause-job-definition';
+  export const resumeJobDefinition = 'studio:resume-job-definition';
+  export const deleteJobDefinition = 'studio:delete-job-definition';
 }

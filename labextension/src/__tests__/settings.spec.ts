@@ -18,21 +18,27 @@ describe('parseSettings', () => {
         defaultSmoothing: 0.6,
         defaultColumns: ['metrics.acc', 3],
         debuggerNotifications: false,
-        alertsInterval: 0.5
+        alertsInterval: 0.5,
+        jobsInterval: 7200,
+        jobsNotifications: false
       })
     ).toEqual({
       refreshInterval: 2,
       defaultSmoothing: 0.6,
       defaultColumns: ['metrics.acc'],
       debuggerNotifications: false,
-      alertsInterval: 1
+      alertsInterval: 1,
+      jobsInterval: 3600,
+      jobsNotifications: false
     });
     expect(
       parseSettings({
         refreshInterval: 'fast',
         defaultColumns: 'x',
         debuggerNotifications: 'no',
-        alertsInterval: 'often'
+        alertsInterval: 'often',
+        jobsInterval: null,
+        jobsNotifications: 1
       })
     ).toEqual(DEFAULT_SETTINGS);
     expect(

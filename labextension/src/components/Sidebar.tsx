@@ -9,8 +9,10 @@ import * as React from 'react';
 import { formatDuration } from '../format';
 
 import type { Alert } from '../api/debugger';
+import type { JobsSummary } from '../api/jobs';
 import type { Experiment, Run } from '../api/types';
 import { AlertsSection } from './debugger/AlertsSection';
+import { JobsSection } from './jobs/JobsSection';
 
 /** What the empty state suggests: three lines that log a first run. */
 export const FIRST_RUN_SNIPPET = [
@@ -48,6 +50,10 @@ export interface ISidebarProps {
   alertsError?: string | null;
   alertsLoaded?: boolean;
   onOpenAlert?: (alert: Alert) => void;
+  /** What jobs run now and next; the section shows only with `onOpenJobs`. */
+  jobsSummary?: JobsSummary | null;
+  jobsError?: string | null;
+  onOpenJobs?: (target: { jobRunId?: number; definitionId?: number }) => void;
 }
 
 export function Sidebar(props: ISidebarProps): JSX.Element {
@@ -111,6 +117,15 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         <ExperimentList {...props} />
       </section>
       <RunningRuns {...props} />
+      {props.onOpenJobs && (
+        <JobsSection
+          summary={props.jobsSummary ?? null}
+          error={props.jobsError ?? null}
+          now={props.now}
+          trans={trans}
+          onOpenJobs={props.onOpenJobs}
+        />
+      )}
       {props.alerts && (
         <AlertsSection
           alerts={props.alerts}

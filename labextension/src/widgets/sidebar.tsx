@@ -11,19 +11,19 @@ import { Sidebar } from '../components/Sidebar';
 import { studioIcon } from '../icons';
 import type { AlertsModel } from '../models/alertsModel';
 import { ExperimentsModel } from '../models/experimentsModel';
+import type { JobsSummaryModel } from '../models/jobsSummary';
 import { CommandIDs, IPanelContext } from '../tokens';
 import type { RunningRuns, StudioWatcher } from '../watcher';
+import { Clock } from './clock';
 import { ModelView } from './modelView';
-
-/** Elapsed times of running runs tick once a second while the sidebar is visible. */
-const CLOCK_MS = 1000;
 
 export class StudioSidebar extends ModelView<ExperimentsModel> {
   constructor(
     context: IPanelContext,
     watcher: StudioWatcher,
     running: RunningRuns,
-    alerts: AlertsModel | null = null
+    alerts: AlertsModel | null = null,
+    jobs: JobsSummaryModel | null = null
   ) {
     super(
       new ExperimentsModel({
@@ -42,6 +42,11 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     this.model.stateChanged.connect(this._syncClock, this);
     this._alerts = alerts;
     alerts?.stateChanged.connect(() => this.update(), this);
+    this._jobs = jobs;
+    jobs?.stateChanged.connect(() => {
+      this.update();
+      this._syncClock();
+    }, this);
   }
 
   /** Load experiments and running runs now. */
@@ -57,7 +62,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     if (this.isDisposed) {
       return;
     }
-    this._stopClock();
+    this._clock.dispose();
     this.model.dispose();
     super.dispose();
   }
@@ -94,6 +99,14 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
         alerts={this._alerts?.alerts}
         alertsError={this._alerts?.error}
         alertsLoaded={this._alerts?.loaded}
+        jobsSummary={this._jobs?.summary}
+        jobsError={this._jobs?.error}
+        onOpenJobs={
+          this._jobs
+            ? target =>
+                void this._context.commands.execute(CommandIDs.openJobs, target)
+            : undefined
+        }
         onOpenAlert={alert =>
           void this._context.commands.execute(CommandIDs.openDebugger, {
             runId: alert.run_id,
@@ -112,29 +125,22 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._stopClock();
+    this._clock.stop();
   }
 
-  /** Tick while running runs are listed and visible; stop otherwise. */
+  /** Tick while running runs or jobs are listed and visible; stop otherwise. */
   private _syncClock(): void {
-    const needed = this.isVisible && this.model.runningRuns.length > 0;
-    if (needed && this._clock === null) {
-      this._clock = window.setInterval(() => this.update(), CLOCK_MS);
-    } else if (!needed) {
-      this._stopClock();
-    }
-  }
-
-  private _stopClock(): void {
-    if (this._clock !== null) {
-      window.clearInterval(this._clock);
-      this._clock = null;
-    }
+    const needed =
+      this.isVisible &&
+      (this.model.runningRuns.length > 0 ||
+        (this._jobs?.summary?.running.length ?? 0) > 0);
+    this._clock.sync(needed);
   }
 
   private _context: IPanelContext;
   private _watcher: StudioWatcher;
   private _alerts: AlertsModel | null;
+  private _jobs: JobsSummaryModel | null;
   private _trans: TranslationBundle;
-  private _clock: number | null = null;
+  private readonly _clock = new Clock(() => this.update());
 }
