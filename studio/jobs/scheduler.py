@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 STALE_BEATS = 3
 """A run is interrupted when its heartbeat is older than this many intervals."""
+PROGRESS_INTERVAL = 1.0
+"""Seconds between writes of running jobs' progress (and looks for cancellations), when
+heartbeats are further apart: the panel shows each cell as it starts."""
 STOPPED_MESSAGE = "Interrupted: the scheduler running it stopped."
 
 
@@ -222,8 +225,16 @@ class Scheduler:
         return min(self.tick, max(0.0, (due - self.clock()) / 1000))
 
     async def _beat_loop(self) -> None:
+        step = min(PROGRESS_INTERVAL, self.heartbeat_interval)
+        since_heartbeat = 0.0
         while True:
-            await asyncio.sleep(self.heartbeat_interval)
+            await asyncio.sleep(step)
+            since_heartbeat += step
+            if since_heartbeat < self.heartbeat_interval:
+                if self._runs:
+                    await self._guarded(self._beat)
+                continue
+            since_heartbeat = 0.0
             await self._guarded(self._beat)
             await self._guarded(self._beat_scheduler)
             if not self._stopping:

@@ -470,6 +470,7 @@ class NextDefinitionOut(WireOut, title="JobNextDefinitionOut"):
     name: str
     next_run_at: int
     schedule_description: str | None
+    timezone: str = Field(description="The schedule's IANA time zone, which times read in.")
 
 
 class SchedulerOut(WireOut, title="JobSchedulerOut"):

@@ -184,6 +184,7 @@ def summary_out(service: JobService, root: str | Path) -> SummaryOut:
                 definition_id=definition.id,
                 name=definition.name,
                 next_run_at=definition.next_run_at,
+                timezone=definition.timezone,
                 schedule_description=cron.describe(definition.schedule)
                 if definition.schedule
                 else None,

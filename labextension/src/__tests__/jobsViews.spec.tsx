@@ -315,7 +315,8 @@ describe('JobsSection', () => {
               definition_id: 7,
               name: 'nightly',
               next_run_at: NOW + 60_000,
-              schedule_description: 'Every minute'
+              schedule_description: 'Every minute',
+              timezone: 'Asia/Tokyo'
             }
           ],
           schedulers: []
@@ -330,6 +331,10 @@ describe('JobsSection', () => {
     expect(
       within(item).getByTestId('studio-job-progress-text').textContent
     ).toBe('1/3 cells · cell 2 · 2 s');
+    // The next run reads in the schedule's own time zone, as the Definitions tab says it.
+    expect(screen.getByTestId('studio-next-job').textContent).toContain(
+      '(Asia/Tokyo)'
+    );
     fireEvent.click(item);
     fireEvent.click(screen.getByTestId('studio-next-job'));
     fireEvent.click(screen.getByText('Jobs'));

@@ -1381,6 +1381,11 @@ export interface components {
             next_run_at: number;
             /** Schedule Description */
             schedule_description: string | null;
+            /**
+             * Timezone
+             * @description The schedule's IANA time zone, which times read in.
+             */
+            timezone: string;
         };
         /** JobNotebookInfoOut */
         JobNotebookInfoOut: {

@@ -102,7 +102,7 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
                       {job.name}
                     </span>
                     <span className="jp-Studio-sidebar-itemMeta">
-                      {formatTime(job.next_run_at)}
+                      {formatTime(job.next_run_at, job.timezone)}
                     </span>
                   </span>
                 </button>
