@@ -6,7 +6,9 @@
 #                   configuration), the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
 #                   every test that touches a store again on a throwaway PostgreSQL server
-#                   that it starts and always stops; the browser tests save their screenshots
+#                   that it starts and always stops (this run goes side by side with the
+#                   browser tests: two cores, each mostly waiting on its own server); the
+#                   browser tests save their screenshots
 #                   outside the work tree ($TMPDIR/studio-screenshots, or STUDIO_SCREENSHOTS)
 #   make screenshots  only the browser tests, saving their screenshots into
 #                   tests/browser/screenshots: the README's images, refreshed to be committed
@@ -74,6 +76,9 @@ PG_TESTS ?= tests $(addprefix --ignore=,$(PG_IGNORE))
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test
 # fail when they close theirs ("Cannot close a running event loop").
 BROWSER_TESTS ?= tests/browser
+# Tests that mostly wait for the wall clock (a real every-minute schedule): `make test` runs
+# them beside the browser tests and the PostgreSQL run, where they cost no time of their own.
+CLOCK_TESTS ?= tests/jobs/test_scheduler_cron.py
 # The README's images; elsewhere the browser tests save screenshots outside the work tree.
 README_SCREENSHOTS := tests/browser/screenshots
 
@@ -177,11 +182,24 @@ test: $(LABEXT_BUILT) $(CHROMIUM)
 	@echo "==> jest   [$$(date +%T)]"
 	cd labextension && npx jest --ci $(JEST_ARGS)
 	@echo "==> pytest (SQLite)   [$$(date +%T)]"
-	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS)
-	@echo "==> pytest (SQLite): browser tests in Chromium   [$$(date +%T)]"
-	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS)
-	@echo "==> pytest (PostgreSQL): tests, except $(PG_IGNORE)   [$$(date +%T)]"
-	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS)
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS) \
+	  $(addprefix --ignore=,$(CLOCK_TESTS))
+	@echo "==> side by side: the browser tests in Chromium (SQLite), pytest (PostgreSQL) and" \
+	  "the tests that wait for the wall clock   [$$(date +%T)]"
+	logs=$$(mktemp -d); status=0; \
+	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS) \
+	  > "$$logs/postgresql.log" 2>&1 & postgresql=$$!; \
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(CLOCK_TESTS) \
+	  > "$$logs/clock.log" 2>&1 & clock=$$!; \
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS) || status=1; \
+	wait $$postgresql || status=1; \
+	wait $$clock || status=1; \
+	echo "==> pytest (PostgreSQL): tests, except $(PG_IGNORE)   [$$(date +%T)]"; \
+	cat "$$logs/postgresql.log"; \
+	echo "==> pytest (SQLite): $(CLOCK_TESTS)"; \
+	cat "$$logs/clock.log"; \
+	rm -rf "$$logs"; \
+	exit $$status
 	@echo "==> make test passed   [$$(date +%T)]"
 
 lint: $(LABEXT_BUILT)
