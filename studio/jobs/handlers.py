@@ -2,9 +2,10 @@
 
 They reach the app's `JobService` as `jobs`, and answer through `studio.jobs.views`, which
 turns the service's objects into wire models with paths relative to the server's root
-folder. Reads are authorized as "read" on "studio.jobs"; every change as "write", and what
-starts a notebook as "execute" (it runs code), so a deployment may let users watch jobs
-without starting any.
+folder. Reads are authorized as "read" on "studio.jobs"; stopping and removing as "write";
+and as "execute" all that decides what code the server runs, now or later: starting a run,
+and making, changing, resuming or refreshing a definition (its schedule starts runs). So a
+deployment may let users watch jobs, or cancel them, without letting them run any.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class DefinitionsHandler(JobsHandler):
         self.reply(page)
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     @endpoint(
         "Create a job definition; its notebook is snapshotted now",
         operation_id="createJobDefinition",
@@ -149,7 +150,7 @@ class DefinitionHandler(JobsHandler):
         self.reply(await self.call(views.definition_out, found, self.root))
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     @endpoint(
         "Change a job definition: the fields given, the others kept",
         operation_id="updateJobDefinition",
@@ -192,7 +193,7 @@ class PauseHandler(JobsHandler):
 
 class ResumeHandler(JobsHandler):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     @endpoint(
         "Resume a job definition: its next occurrence counts from now",
         operation_id="resumeJobDefinition",
@@ -206,7 +207,7 @@ class ResumeHandler(JobsHandler):
 
 class RefreshHandler(JobsHandler):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     @endpoint(
         "Snapshot a job definition's notebook file again, as it is now",
         operation_id="refreshJobDefinition",

@@ -162,17 +162,44 @@ class JobRunRows:
         if limit <= 0:
             return []
         with self.db.session(write=True) as session:
+            # Runs of definitions already at their limit wait without taking the places of
+            # others: a busy every-minute job must not starve a "run now" behind it.
+            running_counts = (
+                select(SqlJobRun.definition_id, func.count().label("running"))
+                .where(
+                    SqlJobRun.status == JobStatus.RUNNING.value,
+                    SqlJobRun.definition_id.is_not(None),
+                )
+                .group_by(SqlJobRun.definition_id)
+                .subquery()
+            )
+            full = (
+                select(SqlJobDefinition.id)
+                .join(running_counts, running_counts.c.definition_id == SqlJobDefinition.id)
+                .where(running_counts.c.running >= SqlJobDefinition.max_concurrent_runs)
+            )
             candidates = session.scalars(
                 select(SqlJobRun)
                 .where(
                     SqlJobRun.status == JobStatus.QUEUED.value,
                     (SqlJobRun.not_before.is_(None)) | (SqlJobRun.not_before <= now),
+                    SqlJobRun.definition_id.is_(None) | SqlJobRun.definition_id.not_in(full),
                 )
                 .order_by(SqlJobRun.id)
                 .limit(limit * 4 + 16)
                 .with_for_update(skip_locked=True)
             ).all()
             definition_ids = {row.definition_id for row in candidates if row.definition_id}
+            if definition_ids:
+                # Two schedulers claiming runs of one definition at once each count the
+                # other's claims only once committed: the definition's row serialises them
+                # (PostgreSQL; SQLite's writers are serialised already).
+                session.execute(
+                    select(SqlJobDefinition.id)
+                    .where(SqlJobDefinition.id.in_(sorted(definition_ids)))
+                    .order_by(SqlJobDefinition.id)
+                    .with_for_update()
+                ).all()
             running: dict[int, int] = {}
             limits: dict[int, int] = {}
             if definition_ids:

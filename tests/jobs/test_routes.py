@@ -405,14 +405,27 @@ async def test_starting_jobs_is_execute_and_changing_them_write(
             answer = await studio_fetch("POST", f"jobs/{path}", body=body, headers=headers)
             answer.error(403, "not authorized")
     assert jobs.list_runs()[1] == 1
-    # Without execute, definitions can still be made and changed; read-only, not.
-    made = await studio_fetch(
-        "POST",
-        "jobs/definitions",
-        body={"name": "e", "notebook_path": notebook},
-        headers=no_execute,
-    )
-    assert made.code == 201
+    # A definition decides what the server runs (its schedule starts runs): making, changing,
+    # resuming or refreshing one is execute too. Pausing, deleting and cancelling are write.
+    paused = await post(studio_fetch, f"definitions/{created['id']}/pause", None)
+    assert paused["active"] is False
+    for method, path, body in (
+        ("POST", "definitions", {"name": "e", "notebook_path": notebook, "schedule": "* * * * *"}),
+        ("PATCH", f"definitions/{created['id']}", {"schedule": "* * * * *"}),
+        ("POST", f"definitions/{created['id']}/resume", None),
+        ("POST", f"definitions/{created['id']}/refresh", None),
+    ):
+        answer = await studio_fetch(method, f"jobs/{path}", body=body, headers=no_execute)
+        answer.error(403, "not authorized")
+    assert jobs.list_definitions()[1] == 1
+    assert jobs.get_definition(created["id"]).schedule is None
+    for method, path in (
+        ("POST", f"definitions/{created['id']}/pause"),
+        ("POST", f"runs/{run['id']}/cancel"),
+    ):
+        answer = await studio_fetch(method, f"jobs/{path}", headers=no_execute)
+        assert answer.code == 200, (path, answer.json)
+    run = await post(studio_fetch, "runs", {"notebook_path": notebook})
     writes: tuple[tuple[str, str, Any], ...] = (
         ("POST", "definitions", {"name": "f", "notebook_path": notebook}),
         ("PATCH", f"definitions/{created['id']}", {"retries": 1}),

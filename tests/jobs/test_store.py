@@ -284,3 +284,17 @@ def test_definitions_check_their_input_and_keep_runs_when_deleted(
     assert "0.9" not in service.store.get_notebook(before.notebook_id)
     service.delete_definition(definition.id)
     assert {run.definition_id for run in service.list_runs()[0]} == {None}
+
+
+def test_a_definition_at_its_limit_does_not_starve_the_runs_behind_it(
+    service: JobService, notebook: Path, clock: Clock
+) -> None:
+    busy = service.create_definition("busy", notebook, schedule="* * * * *")
+    service.run_definition(busy.id)
+    (running,) = service.store.claim_queued("s", "h", 1, clock.now)
+    assert running.definition_id == busy.id
+    for _ in range(40):  # an every-minute job slower than a minute piles up its runs
+        service.run_definition(busy.id)
+    adhoc = service.submit(notebook)
+    claimed = service.store.claim_queued("s", "h", 2, clock.now)
+    assert [run.id for run in claimed] == [adhoc.id]
