@@ -92,8 +92,11 @@ class JobLifecycle:
         if job_run.definition_id is not None:
             tags[TAG_DEFINITION] = str(job_run.definition_id)
         if job_run.retry_of is not None:
-            retried = self.store.get_run(job_run.retry_of)
-            tags[TAG_RETRY_OF] = retried.run_id or str(retried.id)
+            try:
+                retried = self.store.get_run(job_run.retry_of)
+                tags[TAG_RETRY_OF] = retried.run_id or str(retried.id)
+            except NotFound:  # the user deleted the run retried, not its retry
+                tags[TAG_RETRY_OF] = str(job_run.retry_of)
         record = self.tracking.create_run(
             experiment.id,
             name=f"{job_run.name} #{job_run.id}",
@@ -128,7 +131,7 @@ class JobLifecycle:
         ended = self.store.finish(job_run_id, outcome, self.service.clock(), expected=expected)
         if ended is None:
             return None
-        self.close_tracking_run(ended)
+        self._close_quietly(ended)
         self.retry(ended)
         if ended.definition_id is not None:
             self.apply_retention(ended.definition_id)
@@ -140,13 +143,7 @@ class JobLifecycle:
         if job_run.run_id is None:
             return
         try:
-            if job_run.output_dir:
-                folder = Path(job_run.output_dir)
-                for name in (NOTEBOOK_NAME, HTML_NAME, LOG_NAME):
-                    if (folder / name).is_file():
-                        self.tracking.log_artifact(
-                            job_run.run_id, folder / name, f"{_ARTIFACT_FOLDER}/{name}"
-                        )
+            self._log_outputs(job_run.run_id, job_run)
             self.tracking.log_batch(job_run.run_id, tags={TAG_STATUS: job_run.status.value})
             record = self.tracking.get_run(job_run.run_id)
             if not RunStatus(record.status).is_terminal:
@@ -157,6 +154,33 @@ class JobLifecycle:
                 )
         except NotFound:
             log.info("The tracking run of job run %s was deleted meanwhile", job_run.id)
+
+    def _close_quietly(self, job_run: JobRun) -> None:
+        """`close_tracking_run`, whose failure is logged: the run has ended, and its retry
+        must not be lost with its tracking run's status."""
+        try:
+            self.close_tracking_run(job_run)
+        except Exception:
+            log.exception("Job run %s: its tracking run could not be closed", job_run.id)
+
+    def _log_outputs(self, run_id: str, job_run: JobRun) -> None:
+        """The outputs as the tracking run's artifacts. A failure to copy them (a full disk,
+        an object store away) is logged: the run's status, its retry and the outputs in
+        STUDIO_HOME/jobs stand regardless."""
+        if not job_run.output_dir:
+            return
+        folder = Path(job_run.output_dir)
+        for name in (NOTEBOOK_NAME, HTML_NAME, LOG_NAME):
+            if not (folder / name).is_file():
+                continue
+            try:
+                self.tracking.log_artifact(run_id, folder / name, f"{_ARTIFACT_FOLDER}/{name}")
+            except NotFound:
+                raise
+            except Exception:
+                log.exception(
+                    "Job run %s: %s could not be copied to its tracking run", job_run.id, name
+                )
 
     def retry(self, job_run: JobRun) -> JobRun | None:
         """Queue the retry of a failed or timed-out run while retries remain, after the
@@ -212,7 +236,7 @@ class JobLifecycle:
         marked = self.store.interrupt(job_run, message, when, status)
         if marked is None:
             return None
-        self.close_tracking_run(marked)
+        self._close_quietly(marked)
         return Recovered(run=marked, retry=self.retry(marked))
 
     def schedule_due(self) -> list[JobRun]:

@@ -30,7 +30,7 @@ from studio.jobs.entities import (
 from studio.jobs.execution import HTML_NAME, LOG_NAME, NOTEBOOK_NAME
 from studio.jobs.notebooks import read_notebook
 from studio.jobs.store import JobStore
-from studio.tracking.validation import validate_name
+from studio.tracking.validation import check_batch_size, params_to_text, validate_name
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
@@ -396,6 +396,9 @@ def check_spec(spec: RunSpec) -> RunSpec:
     for key in spec.parameters:
         if not str(key).isidentifier():
             raise InvalidInput(f"The parameter name {key!r} is not a Python identifier.")
+    # They become the tracking run's params: refused now, not at every launch of the job.
+    check_batch_size(0, len(spec.parameters), 0)
+    params_to_text(spec.parameters)
     if spec.timeout is not None and not 0 < spec.timeout <= MAX_TIMEOUT:
         raise InvalidInput(f"timeout must be between 0 and {MAX_TIMEOUT:.0f} seconds.")
     _check_count(spec.retries, "retries", 0, MAX_RETRIES)

@@ -256,6 +256,7 @@ def test_definitions_check_their_input_and_keep_runs_when_deleted(
         ({"timezone": "Mars/Olympus"}, "Unknown time zone"),
         ({"parameters": {"not an id": 1}}, "not a Python identifier"),
         ({"parameters": {"x": float("nan")}}, "JSON values"),
+        ({"parameters": {"files": ["f" * 100] * 100}}, "the limit is"),
         ({"timeout": -1}, "timeout"),
         ({"retries": 11}, "retries"),
         ({"max_concurrent_runs": 0}, "max_concurrent_runs"),
@@ -298,3 +299,27 @@ def test_a_definition_at_its_limit_does_not_starve_the_runs_behind_it(
     adhoc = service.submit(notebook)
     claimed = service.store.claim_queued("s", "h", 2, clock.now)
     assert [run.id for run in claimed] == [adhoc.id]
+
+
+def test_a_failing_artifact_copy_loses_neither_the_status_nor_the_retry(
+    service: JobService, notebook: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = service.submit(notebook, retries=1, retry_backoff=0)
+    (claimed,) = service.store.claim_queued("s", "h", 1, clock.now)
+    launch = service.lifecycle.launch(claimed)
+    Path(launch.output_dir, "output.ipynb").write_text(launch.notebook)
+
+    def disk_full(*_: object, **__: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service.tracking, "log_artifact", disk_full)
+    _ended(service, first.id, JobStatus.FAILED)
+    assert service.tracking.get_run(launch.run_id).status is RunStatus.FAILED
+    (retry,) = service.list_runs(triggers=(Trigger.RETRY,))[0]
+    assert retry.retry_of == first.id
+    # The user deletes the run retried before its retry starts: the retry still runs.
+    service.delete_run(first.id)
+    (claimed,) = service.store.claim_queued("s", "h", 1, clock.now)
+    retry_launch = service.lifecycle.launch(claimed)
+    tags = service.tracking.get_run(retry_launch.run_id).tags
+    assert tags["studio.job.retry_of"] == str(first.id)
