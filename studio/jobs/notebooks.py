@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,35 @@ def read_notebook(path: str | Path) -> str:
         raise InvalidInput(f"{found.name!r} is not valid notebook JSON: {exc}") from exc
     if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
         raise InvalidInput(f"{found.name!r} is not a notebook: it has no cells.")
+    _check_format(found.name, content)
     return text
+
+
+def _check_format(name: str, content: dict[str, Any]) -> None:
+    """Refuse what papermill could not run: a notebook that is not valid nbformat 4."""
+    import nbformat
+
+    if content.get("nbformat") != 4:
+        raise InvalidInput(
+            f"{name!r} is in notebook format {content.get('nbformat')!r}: open and save it "
+            "in JupyterLab to bring it to format 4."
+        )
+    try:
+        with warnings.catch_warnings():
+            # Cells without ids (nbformat 4.4 and older) are fine: papermill adds them.
+            warnings.simplefilter("ignore")
+            nbformat.validate(content, version=4)
+    except nbformat.ValidationError as exc:
+        raise InvalidInput(f"{name!r} is not a valid notebook: {exc.message}") from exc
+    except Exception as exc:  # the validator's own failures on shapes it does not expect
+        raise InvalidInput(f"{name!r} is not a valid notebook: {exc}") from exc
 
 
 def notebook_kernel(content: str) -> str | None:
     """The kernel a notebook's metadata names, if any."""
-    metadata = json.loads(content).get("metadata") or {}
-    name = (metadata.get("kernelspec") or {}).get("name")
+    metadata = json.loads(content).get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    name = kernelspec.get("name") if isinstance(kernelspec, dict) else None
     return str(name) if name else None
 
 
@@ -96,11 +119,16 @@ def inspect_parameters(path: str | Path) -> list[NotebookParameter]:
     import papermill
 
     try:
-        found = papermill.inspect_notebook(str(path))
-    except ValueError:
-        # A notebook saved without a kernelspec: papermill cannot tell its language. Studio
-        # runs such notebooks on the default Python kernel, so read them as Python.
-        found = _inspect_as_python(path)
+        try:
+            found = papermill.inspect_notebook(str(path))
+        except ValueError:
+            # A notebook saved without a kernelspec: papermill cannot tell its language.
+            # Studio runs such notebooks on the default Python kernel, so read them as Python.
+            found = _inspect_as_python(path)
+    except Exception as exc:  # papermill's readers raise whatever a strange file makes them
+        raise InvalidInput(
+            f"The parameters of {Path(path).name!r} cannot be read: {type(exc).__name__}: {exc}"
+        ) from exc
     return [
         NotebookParameter(
             name=name,

@@ -442,3 +442,25 @@ async def test_starting_jobs_is_execute_and_changing_them_write(
     for path in ("runs", f"runs/{run['id']}", f"runs/{run['id']}/log", "summary", "definitions"):
         answer = await studio_fetch("GET", f"jobs/{path}", headers=read_only)
         assert answer.code == 200, (path, answer.json)
+
+
+async def test_a_notebook_papermill_could_not_read_is_a_400(
+    studio_fetch: StudioFetch, jp_root_dir: Path
+) -> None:
+    strange = {
+        "v3.ipynb": {"cells": [], "metadata": {}, "nbformat": 3, "nbformat_minor": 0},
+        "cell.ipynb": {"cells": [1], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+        "meta.ipynb": {"cells": [], "metadata": [], "nbformat": 4, "nbformat_minor": 5},
+        "kernel.ipynb": {
+            "cells": [],
+            "metadata": {"kernelspec": "python3"},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+    }
+    for name, content in strange.items():
+        (jp_root_dir / name).write_text(json.dumps(content))
+        answer = await studio_fetch("GET", "jobs/notebook", params={"path": name})
+        answer.error(400, "notebook")
+        answer = await studio_fetch("POST", "jobs/runs", body={"notebook_path": name})
+        answer.error(400, "notebook")
