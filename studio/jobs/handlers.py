@@ -18,6 +18,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from studio.jobs import views
+from studio.jobs.execution import LOG_NAME
 from studio.jobs.feature import FEATURE
 from studio.jobs.notebooks import resolve_in_root
 from studio.jobs.schemas import (
@@ -364,12 +365,22 @@ class OutputHandler(JobsHandler):
         self.set_header("Content-Type", _CONTENT_TYPES[name])
         self.set_header("Content-Disposition", f'attachment; filename="{key}-{name}"')
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Length", os.path.getsize(path))
         with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
+            # A running job's log grows, and its notebook is rewritten after every cell: the
+            # answer is the file as long as it was when opened (the notebook read whole, so
+            # that a rewrite meanwhile cannot leave the answer short of its length).
+            left = os.fstat(handle.fileno()).st_size
+            if name != LOG_NAME:
+                data = handle.read()
+                self.set_header("Content-Length", len(data))
+                self.finish(data, set_content_type=_CONTENT_TYPES[name])
+                return
+            self.set_header("Content-Length", left)
+            while left > 0 and (chunk := handle.read(min(_CHUNK, left))):
+                left -= len(chunk)
                 self.write(chunk)
                 await self.flush()
-        self.finish()
+        self.finish(set_content_type=_CONTENT_TYPES[name])
 
 
 class OpenOutputHandler(JobsHandler):
