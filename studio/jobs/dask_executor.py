@@ -36,6 +36,7 @@ from studio.jobs.dask_worker import (
     cancel_event_name,
     run_on_worker,
     started_event_name,
+    task_key,
     topic,
 )
 from studio.jobs.entities import JobStatus, Progress
@@ -83,6 +84,16 @@ class DaskExecutor:
         execution.finished.add_done_callback(lambda _: self._executions.discard(execution))
         return execution
 
+    async def stop_orphan(self, run_id: str) -> None:
+        """Stop the task of a job run that a Studio scheduler which died left on the cluster,
+        given its tracking run's id: set its cancel event, which the task polls (or, if it is
+        still queued, sees before it starts the notebook). The event stays set: no client is
+        left to clear it once the task has seen it."""
+        from distributed import Event
+
+        client = await self._connect()
+        await Event(cancel_event_name(run_id), client=client).set()
+
     async def close(self) -> None:
         # Each cancelled run still brings its outputs back before the client goes.
         await asyncio.gather(*(execution.cancel() for execution in list(self._executions)))
@@ -107,7 +118,7 @@ class DaskExecution:
         self._client = client
         self._launch = launch
         self._scheduler_address = scheduler_address
-        self._topic = topic(launch.job_run_id)
+        self._topic = topic(launch.run_id)
         self._host: str | None = None
         self._pid: int | None = None
         self._pid_started_at: float | None = None
@@ -144,7 +155,7 @@ class DaskExecution:
         self._future = self._client.submit(
             run_on_worker,
             *self._data,
-            key=f"studio-job-{self._launch.job_run_id}",
+            key=task_key(self._launch.run_id),
             pure=False,
             retries=0,
         )
@@ -159,7 +170,7 @@ class DaskExecution:
 
         if not self.finished.done():
             self._cancel_requested = True
-            await Event(cancel_event_name(self._launch.job_run_id), client=self._client).set()
+            await Event(cancel_event_name(self._launch.run_id), client=self._client).set()
             if self._pid is None and self._future is not None:
                 # Not known to have started: a task still queued need not run at all. (One
                 # that did start sees the event, which then stays set: see `_forget`.)
@@ -212,8 +223,8 @@ class DaskExecution:
         self._client.unsubscribe_topic(self._topic)
         if not self._dropped:  # a dropped task may yet start: its events must stay set
             for name in (
-                cancel_event_name(self._launch.job_run_id),
-                started_event_name(self._launch.job_run_id),
+                cancel_event_name(self._launch.run_id),
+                started_event_name(self._launch.run_id),
             ):
                 await Event(name, client=self._client).clear()
         for data in self._data:

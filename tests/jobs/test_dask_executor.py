@@ -29,6 +29,7 @@ from studio.config import (
 )
 from studio.errors import InvalidInput, TooLarge
 from studio.jobs.dask_executor import DaskExecutor
+from studio.jobs.dask_worker import task_key
 from studio.jobs.entities import JobStatus
 from studio.jobs.execution import HTML_NAME, LOG_NAME, NOTEBOOK_NAME
 from studio.jobs.proctree import find_job_processes, kill_processes
@@ -190,7 +191,7 @@ async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
         [worker] = [
             address
             for address, keys in (await observer.processing()).items()
-            if f"studio-job-{launch.job_run_id}" in keys
+            if task_key(launch.run_id) in keys
         ]
         worker_pid = (await observer.run(os.getpid, workers=[worker]))[worker]
         os.kill(worker_pid, signal.SIGKILL)  # its nanny starts another; Dask re-runs the task
