@@ -5,7 +5,10 @@ past it a shared file system is needed), the task runs the same papermill runner
 executor on a worker (`studio.jobs.dask_worker`), and the executed notebook, its HTML, log,
 progress and result come back into `Launch.output_dir` on this side. Progress and the
 runner's pid and host arrive as events on a topic of the task's own; cancelling sets a named
-`distributed.Event` that the task polls.
+`distributed.Event` that the task polls. The task's key, topic and events are named after the
+run's tracking run id, unique across the Studio stores that may share one cluster (job run
+numbers are not). A scheduler that recovers a run of one that died stops its task through that
+event (`DaskExecutor.stop_orphan`).
 
 A worker on another machine cannot write into this machine's SQLite file, so a launch whose
 tracking goes to one is refused: the store must be PostgreSQL, or the kernel must reach the

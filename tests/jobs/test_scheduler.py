@@ -241,8 +241,10 @@ async def test_a_run_s_host_and_pid_are_recorded_again_when_its_task_reports_the
     scheduler = Scheduler(service, executor, tick=0.1, heartbeat_interval=0.2)
     scheduler.start()
     try:
-        await wait_until(lambda: service.get_run(job_run.id).host is not None, 10, "started")
-        assert service.get_run(job_run.id).host == "tcp://cluster:8786"
+        # First recorded where the run was submitted: the cluster.
+        await wait_until(
+            lambda: service.get_run(job_run.id).host == "tcp://cluster:8786", 10, "started"
+        )
         [execution] = executor.executions
         execution.host, execution.pid, execution.pid_started_at = "worker-1", 4321, 12.5
         await wait_until(lambda: service.get_run(job_run.id).pid == 4321, 5, "recorded")
