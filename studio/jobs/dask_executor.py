@@ -5,7 +5,10 @@ past it a shared file system is needed), the task runs the same papermill runner
 executor on a worker (`studio.jobs.dask_worker`), and the executed notebook, its HTML, log,
 progress and result come back into `Launch.output_dir` on this side. Progress and the
 runner's pid and host arrive as events on a topic of the task's own; cancelling sets a named
-`distributed.Event` that the task polls.
+`distributed.Event` that the task polls. The task's key, topic and events are named after the
+run's tracking run id, unique across the Studio stores that may share one cluster (job run
+numbers are not). A scheduler that recovers a run of one that died stops its task through that
+event (`DaskExecutor.stop_orphan`).
 
 A worker on another machine cannot write into this machine's SQLite file, so a launch whose
 tracking goes to one is refused: the store must be PostgreSQL, or the kernel must reach the
@@ -36,6 +39,7 @@ from studio.jobs.dask_worker import (
     cancel_event_name,
     run_on_worker,
     started_event_name,
+    task_key,
     topic,
 )
 from studio.jobs.entities import JobStatus, Progress
@@ -83,6 +87,16 @@ class DaskExecutor:
         execution.finished.add_done_callback(lambda _: self._executions.discard(execution))
         return execution
 
+    async def stop_orphan(self, run_id: str) -> None:
+        """Stop the task of a job run that a Studio scheduler which died left on the cluster,
+        given its tracking run's id: set its cancel event, which the task polls (or, if it is
+        still queued, sees before it starts the notebook). The event stays set: no client is
+        left to clear it once the task has seen it."""
+        from distributed import Event
+
+        client = await self._connect()
+        await Event(cancel_event_name(run_id), client=client).set()
+
     async def close(self) -> None:
         # Each cancelled run still brings its outputs back before the client goes.
         await asyncio.gather(*(execution.cancel() for execution in list(self._executions)))
@@ -107,7 +121,7 @@ class DaskExecution:
         self._client = client
         self._launch = launch
         self._scheduler_address = scheduler_address
-        self._topic = topic(launch.job_run_id)
+        self._topic = topic(launch.run_id)
         self._host: str | None = None
         self._pid: int | None = None
         self._pid_started_at: float | None = None
@@ -144,7 +158,7 @@ class DaskExecution:
         self._future = self._client.submit(
             run_on_worker,
             *self._data,
-            key=f"studio-job-{self._launch.job_run_id}",
+            key=task_key(self._launch.run_id),
             pure=False,
             retries=0,
         )
@@ -159,7 +173,7 @@ class DaskExecution:
 
         if not self.finished.done():
             self._cancel_requested = True
-            await Event(cancel_event_name(self._launch.job_run_id), client=self._client).set()
+            await Event(cancel_event_name(self._launch.run_id), client=self._client).set()
             if self._pid is None and self._future is not None:
                 # Not known to have started: a task still queued need not run at all. (One
                 # that did start sees the event, which then stays set: see `_forget`.)
@@ -212,8 +226,8 @@ class DaskExecution:
         self._client.unsubscribe_topic(self._topic)
         if not self._dropped:  # a dropped task may yet start: its events must stay set
             for name in (
-                cancel_event_name(self._launch.job_run_id),
-                started_event_name(self._launch.job_run_id),
+                cancel_event_name(self._launch.run_id),
+                started_event_name(self._launch.run_id),
             ):
                 await Event(name, client=self._client).clear()
         for data in self._data:

@@ -40,28 +40,44 @@ from studio.jobs.execution import (
 )
 from studio.jobs.proctree import kill_tree, process_started_at
 
-__all__ = ["WorkerReport", "cancel_event_name", "run_on_worker", "started_event_name", "topic"]
+__all__ = [
+    "WorkerReport",
+    "cancel_event_name",
+    "run_on_worker",
+    "started_event_name",
+    "task_key",
+    "topic",
+]
 
 # What comes back to the scheduler's side, into the launch's output folder.
 RETURNED_FILES = (NOTEBOOK_NAME, HTML_NAME, LOG_NAME, PROGRESS_NAME, RESULT_NAME)
 POLL_SECONDS = 0.2
 
 
-def topic(job_run_id: int) -> str:
+# The names below are the job run's tracking run id (a UUID), not its number: job run numbers
+# repeat across Studio databases, and two Studio stores may share one cluster.
+
+
+def task_key(run_id: str) -> str:
+    """The Dask key of the task running the job run whose tracking run is `run_id`."""
+    return f"studio-job-{run_id}"
+
+
+def topic(run_id: str) -> str:
     """The event topic a job run's task reports on (its start, then its progress)."""
-    return f"studio-job-{job_run_id}"
+    return f"studio-job-{run_id}"
 
 
-def cancel_event_name(job_run_id: int) -> str:
+def cancel_event_name(run_id: str) -> str:
     """The named `distributed.Event` that, once set, stops the job run."""
-    return f"studio-cancel-{job_run_id}"
+    return f"studio-cancel-{run_id}"
 
 
-def started_event_name(job_run_id: int) -> str:
+def started_event_name(run_id: str) -> str:
     """Set by the first attempt of the task. Dask re-runs a task whose worker died, but the
     first runner may still be going on a machine the new worker cannot reach: a second
     attempt reports the loss instead of running the notebook twice."""
-    return f"studio-started-{job_run_id}"
+    return f"studio-started-{run_id}"
 
 
 @dataclass(frozen=True)
@@ -86,11 +102,11 @@ def run_on_worker(launch: Launch, bundle: bytes) -> WorkerReport:
     from distributed import Event, get_worker
 
     host = socket.gethostname()
-    started = Event(started_event_name(launch.job_run_id))
+    started = Event(started_event_name(launch.run_id))
     if started.is_set():
         return WorkerReport(host=host, lost=True)
     started.set()
-    cancel = Event(cancel_event_name(launch.job_run_id))
+    cancel = Event(cancel_event_name(launch.run_id))
     work = Path(tempfile.mkdtemp(prefix=f"studio-job-{launch.job_run_id}-"))
     try:
         notebook = Path(launch.notebook_path)
@@ -116,7 +132,7 @@ def run_on_worker(launch: Launch, bundle: bytes) -> WorkerReport:
         started_at = process_started_at(runner.pid)
         worker = get_worker()
         worker.log_event(
-            topic(launch.job_run_id),
+            topic(launch.run_id),
             {"host": host, "pid": runner.pid, "pid_started_at": started_at},
         )
         stopped = _watch(runner, started_at, local, cancel, worker)
@@ -147,7 +163,7 @@ def _watch(
         progress = read_progress(launch.output_dir)
         if progress is not None and progress != last_progress:
             last_progress = progress
-            worker.log_event(topic(launch.job_run_id), {"progress": asdict(progress)})
+            worker.log_event(topic(launch.run_id), {"progress": asdict(progress)})
         # Waiting on the event, not sleeping: a cancel is seen at once.
         stop = JobStatus.CANCELLED if cancel.wait(timeout=POLL_SECONDS) else None
         if stop is None and deadline is not None and time.monotonic() >= deadline:

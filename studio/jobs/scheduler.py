@@ -22,7 +22,7 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from studio.errors import StudioError
@@ -86,6 +86,9 @@ class Scheduler:
         self.host = this_host()
         self._runs: dict[int, asyncio.Task[None]] = {}
         self._executions: dict[int, Execution] = {}
+        # The pid, its start time and the host recorded in the store for each started run:
+        # a Dask run learns them only once its task starts on a worker.
+        self._recorded: dict[int, tuple[int | None, float | None, str]] = {}
         self._cancel_requested: set[int] = set()
         self._stopped_runs: set[int] = set()
         self._wake = asyncio.Event()
@@ -167,10 +170,15 @@ class Scheduler:
 
     async def recover(self) -> list[JobRun]:
         """Mark the runs whose scheduler stopped beating FAILED ("interrupted"), queue their
-        retries, and kill what is left of those that ran on this host. Returns them."""
+        retries, and kill what is left of those that ran on this host (or, on a Dask
+        executor, ask the cluster to stop those that ran elsewhere). Returns them."""
         max_age = int(STALE_BEATS * self.heartbeat_interval * 1000)
         stale = await asyncio.to_thread(self.lifecycle.interrupted, max_age)
         recovered = []
+        # A Dask executor's: it asks the cluster to stop a task a dead scheduler left there.
+        stop_orphan: Callable[[str], Awaitable[None]] | None = getattr(
+            self.executor, "stop_orphan", None
+        )
         for job_run in stale:
             if job_run.id in self._runs:
                 continue  # ours, alive: its next beat refreshes it
@@ -190,7 +198,22 @@ class Scheduler:
                 # In the background: killing waits for the processes to go, and the beats
                 # of this scheduler's own runs must not wait for that.
                 self._keep(asyncio.create_task(self._kill_leftovers(job_run)))
+            elif stop_orphan is not None and job_run.run_id is not None:
+                # Its task may live on, on a worker of another machine: the cluster stops it.
+                self._keep(
+                    asyncio.create_task(self._stop_orphan(stop_orphan, job_run.id, job_run.run_id))
+                )
         return recovered
+
+    async def _stop_orphan(
+        self, stop_orphan: Callable[[str], Awaitable[None]], job_run_id: int, run_id: str
+    ) -> None:
+        try:
+            await stop_orphan(run_id)
+        except Exception:
+            log.exception("Could not stop what is left of job run %d on its cluster", job_run_id)
+        else:
+            log.info("Asked the cluster to stop what is left of job run %d", job_run_id)
 
     async def _kill_leftovers(self, job_run: JobRun) -> None:
         killed = await asyncio.to_thread(kill_leftovers, job_run)
@@ -263,6 +286,7 @@ class Scheduler:
         )
 
     async def _beat(self) -> None:
+        await self._record_started()
         progress: dict[int, Progress | None] = {}
         for job_run_id in list(self._runs):
             execution = self._executions.get(job_run_id)
@@ -274,6 +298,28 @@ class Scheduler:
             if execution is not None:
                 log.info("Stopping job run %d: cancelled, or ended by a recovery", job_run_id)
                 self._keep(asyncio.create_task(execution.cancel()))
+
+    async def _record_started(self) -> None:
+        """Record again the pid and host of the runs whose execution now says otherwise than
+        the store: a Dask run's worker host and runner pid arrive after it was recorded as
+        started, and a recovery needs them to stop what a dead scheduler left."""
+        changed = {}
+        for job_run_id, recorded in list(self._recorded.items()):
+            execution = self._executions.get(job_run_id)
+            if execution is None:
+                continue
+            now = (execution.pid, execution.pid_started_at, execution.host)
+            if now != recorded:
+                changed[job_run_id] = now
+        for job_run_id, (pid, pid_started_at, host) in changed.items():
+            await asyncio.to_thread(
+                self.store.set_started,
+                job_run_id,
+                pid=pid,
+                pid_started_at=pid_started_at,
+                host=host,
+            )
+            self._recorded[job_run_id] = (pid, pid_started_at, host)
 
     # One run ---------------------------------------------------------------------------
 
@@ -306,6 +352,7 @@ class Scheduler:
         finally:
             self._runs.pop(job_run.id, None)
             self._executions.pop(job_run.id, None)
+            self._recorded.pop(job_run.id, None)
             self._cancel_requested.discard(job_run.id)
             self._stopped_runs.discard(job_run.id)
             if not self._stopping:
@@ -340,6 +387,7 @@ class Scheduler:
             pid_started_at=execution.pid_started_at,
             host=execution.host,
         )
+        self._recorded[job_run.id] = (execution.pid, execution.pid_started_at, execution.host)
         if self._stopping or job_run.id in self._cancel_requested:
             await self._stop_run(job_run.id)
         outcome = await execution.wait()

@@ -29,13 +29,16 @@ from studio.config import (
 )
 from studio.errors import InvalidInput, TooLarge
 from studio.jobs.dask_executor import DaskExecutor
+from studio.jobs.dask_worker import task_key
 from studio.jobs.entities import JobStatus
 from studio.jobs.execution import HTML_NAME, LOG_NAME, NOTEBOOK_NAME
 from studio.jobs.proctree import find_job_processes, kill_processes
+from studio.jobs.scheduler import Scheduler
 from studio.tracking.service import TrackingService
 from tests.databases import on_postgresql
 from tests.jobs.launches import launch_of
 from tests.jobs.notebooks import read_notebook, write_notebook
+from tests.jobs.scheduling import job_service, wait_until
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
@@ -190,7 +193,7 @@ async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
         [worker] = [
             address
             for address, keys in (await observer.processing()).items()
-            if f"studio-job-{launch.job_run_id}" in keys
+            if task_key(launch.run_id) in keys
         ]
         worker_pid = (await observer.run(os.getpid, workers=[worker]))[worker]
         os.kill(worker_pid, signal.SIGKILL)  # its nanny starts another; Dask re-runs the task
@@ -207,6 +210,50 @@ async def test_a_lost_worker_fails_the_run_which_is_not_run_again(
         JobStatus.FAILED,
         "Failed: the Dask worker running it was lost.",
     )
+
+
+@postgresql_only
+async def test_a_run_its_dead_scheduler_left_on_the_cluster_is_stopped_by_a_recovery(
+    scheduler_address: str, sleeper: Path, database: Database, tmp_path: Path
+) -> None:
+    service = job_service(database, tmp_path / "home")
+    job_run = service.submit(sleeper)
+    dead = Scheduler(
+        service,
+        DaskExecutor(scheduler_address),
+        max_concurrent_jobs=1,
+        tick=0.1,
+        heartbeat_interval=0.2,
+    )
+    survivor = Scheduler(service, DaskExecutor(scheduler_address), max_concurrent_jobs=0)
+    survivor.host = "another-studio-host"  # the worker's host is not its own
+    dead.start()
+    try:
+        # The worker's host and the runner's pid reach the store once the task reports them.
+        await wait_until(
+            lambda: service.get_run(job_run.id).pid is not None, 20, "recorded as started"
+        )
+        started = service.get_run(job_run.id)
+        assert started.host == socket.gethostname()
+        assert started.run_id is not None
+        orphans = find_job_processes(job_run.id, started.run_id)
+        assert started.pid in {process.pid for process in orphans}
+        # The scheduler "dies": it beats no more, and its task goes on on the cluster.
+        for loop in dead._loops:
+            loop.cancel()
+        service.store.beat(dead.id, {job_run.id: None}, service.clock() - 60_000)
+
+        [recovered] = await survivor.recover()
+        assert (recovered.id, recovered.status) == (job_run.id, JobStatus.FAILED)
+        await wait_until(
+            lambda: not find_job_processes(job_run.id, started.run_id), 15, "stopped", every=0.2
+        )
+    finally:
+        await survivor.stop()
+        await dead.stop()
+        # By its tracking run too: job run numbers repeat across the databases of tests.
+        if (run_id := service.get_run(job_run.id).run_id) is not None:
+            kill_processes(find_job_processes(job_run.id, run_id), grace=0.5)
 
 
 async def test_refuses_a_folder_over_the_limit_and_a_sqlite_store(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ The processes here are plain sleeping Pythons, not notebooks."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
-from studio.jobs.entities import JobRun, JobStatus, Trigger
+from studio.jobs.entities import JobRun, JobStatus, Progress, Trigger
+from studio.jobs.execution import Launch, Outcome
 from studio.jobs.lifecycle import JobLifecycle, this_host
 from studio.jobs.local_executor import LocalExecutor
 from studio.jobs.proctree import process_started_at
@@ -187,3 +189,85 @@ def test_the_scheduler_refuses_nonsense_settings(service: JobService) -> None:
         Scheduler(service, LocalExecutor(), max_concurrent_jobs=-1)
     with pytest.raises(ValueError, match="interval"):
         Scheduler(service, LocalExecutor(), heartbeat_interval=0)
+
+
+class _ClusterExecution:
+    """A run on a pretend cluster: first known by the cluster's address, then by the host
+    and pid its task reports."""
+
+    def __init__(self) -> None:
+        self.host = "tcp://cluster:8786"
+        self.pid: int | None = None
+        self.pid_started_at: float | None = None
+        self.ended: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+    def progress(self) -> Progress | None:
+        return None
+
+    async def wait(self) -> Outcome:
+        return await asyncio.shield(self.ended)
+
+    async def cancel(self) -> None:
+        if not self.ended.done():
+            self.ended.set_result(Outcome(JobStatus.CANCELLED, "Cancelled"))
+        await self.wait()
+
+
+class _ClusterExecutor:
+    """An executor with a cluster's `stop_orphan`, as the Dask executor has."""
+
+    name = "cluster"
+
+    def __init__(self) -> None:
+        self.executions: list[_ClusterExecution] = []
+        self.stopped_orphans: list[str] = []
+
+    async def start(self, launch: Launch) -> _ClusterExecution:
+        self.executions.append(_ClusterExecution())
+        return self.executions[-1]
+
+    async def stop_orphan(self, run_id: str) -> None:
+        self.stopped_orphans.append(run_id)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(execution.cancel() for execution in self.executions))
+
+
+async def test_a_run_s_host_and_pid_are_recorded_again_when_its_task_reports_them(
+    service: JobService, notebook: Path
+) -> None:
+    executor = _ClusterExecutor()
+    job_run = service.submit(notebook)
+    scheduler = Scheduler(service, executor, tick=0.1, heartbeat_interval=0.2)
+    scheduler.start()
+    try:
+        # First recorded where the run was submitted: the cluster.
+        await wait_until(
+            lambda: service.get_run(job_run.id).host == "tcp://cluster:8786", 10, "started"
+        )
+        [execution] = executor.executions
+        execution.host, execution.pid, execution.pid_started_at = "worker-1", 4321, 12.5
+        await wait_until(lambda: service.get_run(job_run.id).pid == 4321, 5, "recorded")
+        recorded = service.get_run(job_run.id)
+        assert (recorded.host, recorded.pid_started_at) == ("worker-1", 12.5)
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_dead_scheduler_s_run_on_another_host_is_stopped_through_the_executor(
+    service: JobService, notebook: Path, sleepers: list[subprocess.Popen[bytes]]
+) -> None:
+    now = service.clock()
+    dead, elsewhere = _running_elsewhere(service, notebook, "dead", now - 60_000, sleepers)
+    service.store.set_started(dead.id, host="worker-on-another-machine")
+    executor = _ClusterExecutor()
+    scheduler = Scheduler(service, executor, max_concurrent_jobs=0)
+    try:
+        [recovered] = await scheduler.recover()
+        await wait_until(lambda: executor.stopped_orphans != [], 5, "asked to stop")
+    finally:
+        await scheduler.stop()
+    assert recovered.status is JobStatus.FAILED
+    assert executor.stopped_orphans == [dead.run_id]
+    # Not on this host: its processes are not this scheduler's to kill.
+    assert elsewhere.poll() is None
