@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from studio.config import JOB_RUN_ID_ENV
+from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
 from studio.jobs.entities import JobStatus, Progress
 from studio.jobs.execution import (
     HTML_NAME,
@@ -175,7 +175,12 @@ def _watch(
 
 
 def _runner_environment(launch: Launch) -> dict[str, str]:
-    return {**os.environ, **launch.environment, JOB_RUN_ID_ENV: str(launch.job_run_id)}
+    return {
+        **os.environ,
+        **launch.environment,
+        JOB_RUN_ID_ENV: str(launch.job_run_id),
+        RUN_ID_ENV: launch.run_id,
+    }
 
 
 def _read_outputs(output: Path) -> dict[str, bytes]:

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from studio.config import JOB_RUN_ID_ENV
+from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
 from studio.jobs.entities import JobStatus, Progress
 from studio.jobs.execution import (
     LOG_NAME,
@@ -142,7 +142,10 @@ class LocalExecutor:
         environment = {
             **os.environ,
             **launch.environment,
+            # Both ids mark every process of the run, so that a scheduler finding it
+            # orphaned tells it apart from a same-numbered run of another store.
             JOB_RUN_ID_ENV: str(launch.job_run_id),
+            RUN_ID_ENV: launch.run_id,
         }
         process = await start_runner(folder, environment=environment)
         execution = LocalExecution(launch, process, self.grace, on_end=self._executions.discard)

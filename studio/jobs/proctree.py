@@ -92,14 +92,14 @@ def kill_job_run(
     run_id: str | None = None,
 ) -> list[int]:
     """Kill what is left of a job run on this machine: its runner's tree where `pid` (and
-    `started_at`) still name the runner, and every process carrying the run's id (and
-    `run_id`, its tracking run's, where given), which finds a kernel and its children
-    orphaned by a runner that died. Returns the pids signalled."""
+    `started_at`) still name the runner, and, given its tracking run's `run_id`, every
+    process carrying both ids, which finds a kernel and its children orphaned by a runner
+    that died. Without `run_id` (a tracking run deleted meanwhile) no search is made: job
+    run numbers alone repeat across Studio databases. Returns the pids signalled."""
     tree = _tree(pid, started_at) if pid is not None else []
     known = {process.pid for process in tree}
-    orphans = [
-        process for process in find_job_processes(job_run_id, run_id) if process.pid not in known
-    ]
+    found = find_job_processes(job_run_id, run_id) if run_id is not None else []
+    orphans = [process for process in found if process.pid not in known]
     return kill_processes([*tree, *orphans], grace)
 
 

@@ -58,7 +58,8 @@ async def a_run_gets_its_parameters_folder_and_environment(
         notebook,
         tmp_path / "out",
         parameters={"alpha": 100},
-        environment={RUN_ID_ENV: "run-abc", "JOB_TOKEN": "s3cret"},
+        run_id="run-abc",
+        environment={"JOB_TOKEN": "s3cret"},
     )
     before = time.time()
     execution = await executor.start(launch)
@@ -278,7 +279,12 @@ async def a_runner_killed_from_outside_fails_with_its_log_and_leaves_orphans_to_
     assert Outcome.read(tmp_path / "out") == outcome
     # What the dead runner left behind is found by the run's id, and killed.
     assert process_alive(sleeper, None)
-    killed = kill_job_run(execution.launch.job_run_id, execution.pid, execution.pid_started_at)
+    killed = kill_job_run(
+        execution.launch.job_run_id,
+        execution.pid,
+        execution.pid_started_at,
+        run_id=execution.launch.run_id,
+    )
     assert sleeper in killed
     assert not process_alive(kernel, None)
     assert not process_alive(sleeper, None)

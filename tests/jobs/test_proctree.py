@@ -6,8 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 
-from studio.config import JOB_RUN_ID_ENV
+from studio.config import JOB_RUN_ID_ENV, RUN_ID_ENV
 from studio.jobs.proctree import (
     find_job_processes,
     kill_job_run,
@@ -64,11 +65,12 @@ def test_kill_tree_kills_a_stubborn_parent_and_its_child_in_another_session() ->
 
 def test_kill_job_run_finds_the_orphans_of_a_runner_that_died() -> None:
     job_run_id = new_job_run_id()
+    run_id = uuid.uuid4().hex
     with subprocess.Popen(
         [sys.executable, "-c", PARENT],
         stdout=subprocess.PIPE,
         text=True,
-        env=os.environ | {JOB_RUN_ID_ENV: str(job_run_id)},
+        env=os.environ | {JOB_RUN_ID_ENV: str(job_run_id), RUN_ID_ENV: run_id},
     ) as parent:
         assert parent.stdout is not None
         orphan = int(parent.stdout.readline())
@@ -79,9 +81,15 @@ def test_kill_job_run_finds_the_orphans_of_a_runner_that_died() -> None:
             parent.wait()
             assert process_alive(orphan, None)
             assert kill_tree(parent.pid, started_at) == []
-
-            assert kill_job_run(job_run_id, parent.pid, started_at, grace=0.3) == [orphan]
-            assert not process_alive(orphan, None)
+            # Without its tracking run's id, the job run's number alone names nothing (it
+            # repeats across Studio databases), and another tracking run's id is not it.
             assert kill_job_run(job_run_id, parent.pid, started_at) == []
+            assert kill_job_run(job_run_id, parent.pid, started_at, run_id="other") == []
+            assert process_alive(orphan, None)
+
+            killed = kill_job_run(job_run_id, parent.pid, started_at, grace=0.3, run_id=run_id)
+            assert killed == [orphan]
+            assert not process_alive(orphan, None)
+            assert kill_job_run(job_run_id, parent.pid, started_at, run_id=run_id) == []
         finally:
             kill_processes(find_job_processes(job_run_id), grace=0.1)
