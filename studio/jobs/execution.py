@@ -216,7 +216,7 @@ class Execution(Protocol):
 
     @property
     def pid(self) -> int | None:
-        """The runner's process id on `host`, where the scheduler can see it (None on Dask)."""
+        """The runner's process id on `host` (on Dask, None until the worker reports it)."""
 
     @property
     def pid_started_at(self) -> float | None:
