@@ -37,6 +37,8 @@ FEATURE_MODULES: tuple[str, ...] = (
     "studio.tracking.feature",
     "studio.debugger.feature",
     "studio.jobs.feature",
+    "studio.registry.feature",
+    "studio.serving.feature",
 )
 
 # `hook(session, run_ids)`: `run_ids` is a list of ids or a subquery selecting them.

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 # The alembic revision this code was written for; tests check that it is alembic's head.
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 

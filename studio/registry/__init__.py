@@ -1,0 +1,1 @@
+"""The model registry: versions of tracked runs' models, aliases, approval and lineage."""

@@ -1,0 +1,10 @@
+"""Every REST route of the model registry, as its feature declaration names them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.web import Route
+
+ROUTES: list[Route] = []

@@ -1,0 +1,1 @@
+"""Endpoints: model versions served over HTTP with A/B and shadow variants."""
