@@ -54,6 +54,13 @@ class TooLarge(StudioError):
     code = ErrorCode.TOO_LARGE
 
 
+class UntrustedModel(StudioError):
+    """A model file holds types nobody trusted (or is a pickle): loading it would run code
+    from its author. The message names the types and how to trust them."""
+
+    code = ErrorCode.CONFLICT
+
+
 class SchemaOutOfDate(StudioError):
     code = ErrorCode.SCHEMA_OUT_OF_DATE
 

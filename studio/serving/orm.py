@@ -62,6 +62,10 @@ class SqlEndpoint(Base):
     task: Mapped[str | None] = mapped_column(String(TASK_LENGTH), nullable=True)
     # A salted hash of the invocation token ("scrypt$..."); NULL: no token, loopback only.
     token_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The Jupyter server's own key for its proxy routes (the panel's "try it" and charts),
+    # which cannot present the user's token (only its hash is kept). Whoever reads the store
+    # may already change the endpoint, so keeping it readable there gives nothing away.
+    proxy_key: Mapped[str] = mapped_column(String(64))
     # Where JupyterLab last started it (the panel's start button reuses them).
     host: Mapped[str] = mapped_column(String(HOST_LENGTH))
     port: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("capture", sa.Float(), nullable=False),
         sa.Column("task", sa.String(length=16), nullable=True),
         sa.Column("token_hash", sa.String(length=255), nullable=True),
+        sa.Column("proxy_key", sa.String(length=64), nullable=False),
         sa.Column("host", sa.String(length=255), nullable=False),
         sa.Column("port", sa.Integer(), nullable=True),
         sa.Column("workers", sa.Integer(), nullable=False),
