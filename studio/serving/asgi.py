@@ -26,10 +26,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -37,7 +36,6 @@ from studio._version import __version__
 from studio.config import StudioConfig
 from studio.db.engine import Database
 from studio.serving.auth import Authenticator
-from studio.serving.entities import EndpointConfig
 from studio.serving.feedback import record_feedback
 from studio.serving.loading import ModelCache
 from studio.serving.openapi_serving import serving_document
@@ -47,6 +45,11 @@ from studio.serving.scoring import ScoringError, encode_predictions, parse_reque
 from studio.serving.service import EndpointService
 from studio.serving.settings import ServeSettings
 from studio.serving.shadow import ShadowCopy, ShadowSender
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from studio.serving.entities import EndpointConfig
 
 __all__ = ["ServingState", "app", "create_app"]
 

@@ -13,10 +13,13 @@ import asyncio
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from studio.serving.entities import EndpointConfig
 from studio.serving.router import ServingError
 from studio.serving.tokens import verify_token
+
+if TYPE_CHECKING:
+    from studio.serving.entities import EndpointConfig
 
 __all__ = ["PROXY_KEY_HEADER", "Authenticator"]
 

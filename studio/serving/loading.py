@@ -21,17 +21,20 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
-import pandas as pd
 from fsspec.implementations.local import LocalFileSystem
 
 from studio.errors import UntrustedModel
 from studio.serving.batcher import Batcher
-from studio.serving.entities import ServedVariant
 from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
 from studio.tracking.models import load_model, read_model_meta
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from studio.serving.entities import ServedVariant
 
 __all__ = ["LoadedModel", "ModelCache", "ModelKey"]
 

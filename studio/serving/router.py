@@ -12,9 +12,12 @@ import itertools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from studio.serving.entities import EndpointConfig, ServedVariant, VariantRole
-from studio.serving.loading import LoadedModel
+
+if TYPE_CHECKING:
+    from studio.serving.loading import LoadedModel
 
 __all__ = ["RoutedVariant", "Router", "ServingError"]
 
