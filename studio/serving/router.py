@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from studio.serving.entities import EndpointConfig, ServedVariant, VariantRole
 
 if TYPE_CHECKING:
-    from studio.serving.loading import LoadedModel
+    from studio.serving.batcher import LoadedModel
 
 __all__ = ["RoutedVariant", "Router", "ServingError"]
 
