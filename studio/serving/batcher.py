@@ -106,7 +106,7 @@ class Batcher:
 
 def _check_length(predictions: Any, rows: int) -> None:
     if len(predictions) != rows:
-        raise ValueError(f"the model returned {len(predictions)} predictions for {rows} rows")
+        raise RuntimeError(f"the model returned {len(predictions)} predictions for {rows} rows")
 
 
 def _settle(

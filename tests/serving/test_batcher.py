@@ -109,5 +109,5 @@ def test_a_timer_batcher_gathers_requests_that_arrive_apart(
 def test_a_model_answering_the_wrong_number_of_rows_is_an_error() -> None:
     batcher = Batcher(lambda frame: np.zeros(len(frame) + 1))
     answers = asyncio.run(_gather(batcher, _frames(1)))
-    assert isinstance(answers[0], ValueError)
+    assert isinstance(answers[0], RuntimeError)
     assert "predictions for" in str(answers[0])
