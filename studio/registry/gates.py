@@ -17,6 +17,7 @@ from studio.errors import InvalidInput
 
 __all__ = [
     "MAX_CONDITION_LENGTH",
+    "MAX_GATES",
     "OPERATORS",
     "Condition",
     "GateResult",

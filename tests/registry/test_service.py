@@ -109,11 +109,11 @@ def test_gates_refuse_approval_naming_the_metric(registry: RegistryService) -> N
 def test_untrusted_types_are_approved_by_name_and_then_load(registry: RegistryService) -> None:
     registry.register(run_with_model(registry.tracking, rounding()), "iris")
     assert registry.get_version("iris", 1).untrusted_types == ("numpy.around",)
-    with pytest.raises(Conflict, match="numpy.around"):
+    with pytest.raises(Conflict, match=r"numpy\.around"):
         registry.approve("iris", 1)
-    with pytest.raises(UntrustedModel, match="numpy.around"):
+    with pytest.raises(UntrustedModel, match=r"numpy\.around"):
         registry.load("models:/iris/1")
-    with pytest.raises(InvalidInput, match="os.system"):
+    with pytest.raises(InvalidInput, match=r"os\.system"):
         registry.approve("iris", 1, approve_types=["numpy.around", "os.system"])
     approved = registry.approve("iris", 1, approve_types=["numpy.around"])
     assert approved.approved_types == ("numpy.around",)
@@ -159,7 +159,8 @@ def test_a_version_outlives_its_run(registry: RegistryService) -> None:
     registry.register(run_id, "iris")
     registry.tracking.delete_run(run_id)
     version = registry.get_version("iris", 1)
-    assert version.run_id is None and version.source == f"runs:/{run_id}/model"
+    assert version.run_id is None
+    assert version.source == f"runs:/{run_id}/model"
     assert registry.load("models:/iris/1").predict(ROWS[:1]).tolist() == [0]
     run = registry.lineage("iris", 1)["run"]
     assert (run["id"], run["deleted"], run["metrics"]) == (run_id, True, {"accuracy": 0.97})
@@ -189,7 +190,7 @@ def test_lineage_follows_the_job_notebook_data_and_deployments(
     assert [(event["endpoint"], event["kind"]) for event in lineage["deployments"]] == [
         ("web", "created")
     ]
-    with pytest.raises(Conflict, match="deployed on the endpoint.* web"):
+    with pytest.raises(Conflict, match=r"deployed on the endpoint.* web"):
         registry.delete_version("iris", 1)
     with pytest.raises(Conflict, match="web"):
         registry.delete_model("iris")
