@@ -19,7 +19,13 @@ from sqlalchemy import delete, select
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
 from studio.serving.entities import Endpoint, Task, Variant, VariantRole
-from studio.serving.orm import SqlEndpoint, SqlEndpointEvent, SqlEndpointReplica, SqlEndpointVariant
+from studio.serving.orm import (
+    SqlEndpoint,
+    SqlEndpointCapture,
+    SqlEndpointEvent,
+    SqlEndpointReplica,
+    SqlEndpointVariant,
+)
 from studio.serving.store_replicas import (
     REPLICA_ALIVE_MS,
     ReplicaProcess,
@@ -295,6 +301,44 @@ class EndpointStore(ReplicaRows):
                 session.execute(delete(table).where(table.endpoint_id == row.id))
             session.delete(row)
             _event(session, name, "deleted", None, {}, actor, now)
+
+    def captures(self, name: str, limit: int) -> list[dict[str, Any]]:
+        """The newest captured Parquet files of an endpoint, newest first."""
+        with self.db.session() as session:
+            endpoint_id = _found(session, name).id
+            rows = session.scalars(
+                select(SqlEndpointCapture)
+                .where(SqlEndpointCapture.endpoint_id == endpoint_id)
+                .order_by(SqlEndpointCapture.first_at.desc(), SqlEndpointCapture.id.desc())
+                .limit(limit)
+            ).all()
+            return [
+                {
+                    "path": row.path,
+                    "records": row.records,
+                    "bytes": row.bytes,
+                    "first_at": row.first_at,
+                    "last_at": row.last_at,
+                }
+                for row in rows
+            ]
+
+    def primary_signature(self, name: str) -> dict[str, Any] | None:
+        """The signature of the version the first primary variant was configured with (what
+        the online evaluation's task is inferred from)."""
+        with self.db.session() as session:
+            endpoint_id = _found(session, name).id
+            found = session.scalar(
+                select(SqlModelVersion.signature)
+                .join(SqlEndpointVariant, SqlEndpointVariant.model_version_id == SqlModelVersion.id)
+                .where(
+                    SqlEndpointVariant.endpoint_id == endpoint_id,
+                    SqlEndpointVariant.role == VariantRole.PRIMARY.value,
+                )
+                .order_by(SqlEndpointVariant.name)
+                .limit(1)
+            )
+            return dict(found) if found else None
 
     def record_event(
         self, name: str, kind: str, detail: Mapping[str, Any], *, actor: str | None, now: int
