@@ -11,7 +11,8 @@ from sklearn.dummy import DummyClassifier
 
 from studio.serving.batcher import LoadedModel
 from studio.serving.entities import EndpointConfig, ServedVariant, VariantRole
-from studio.serving.router import Router, ServingError
+from studio.serving.router import Router
+from studio.serving.scoring import ScoringError
 
 
 def _variant(
@@ -62,7 +63,7 @@ def test_a_target_variant_is_chosen_by_name_and_an_unknown_one_named_back() -> N
     router = _router(_variant("A", 1.0), _variant("Z", 0.0), _variant("S", 0.0, VariantRole.SHADOW))
     assert {router.choose("Z").name for _ in range(20)} == {"Z"}
     assert router.choose("S").shadow
-    with pytest.raises(ServingError) as caught:
+    with pytest.raises(ScoringError) as caught:
         router.choose("nope")
     assert caught.value.status == 400
     assert "'nope'" in caught.value.message
@@ -84,6 +85,6 @@ def test_shadows_get_their_sampling_share_of_primary_traffic_only() -> None:
 
 def test_no_primary_with_weight_is_a_503_not_a_crash() -> None:
     router = _router(_variant("A", 0.0))
-    with pytest.raises(ServingError) as caught:
+    with pytest.raises(ScoringError) as caught:
         router.choose()
     assert caught.value.status == 503
