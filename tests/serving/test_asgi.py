@@ -9,8 +9,8 @@ import collections
 import json
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import httpx
 import numpy as np
 import pytest
 from scipy.stats import chisquare
@@ -29,6 +29,9 @@ from tests.serving.deployments import (
     register_models,
     serving,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 TOKEN = "serving-token-0123456789"
 
