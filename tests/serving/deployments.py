@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 import numpy as np
@@ -198,17 +198,21 @@ def _free_port() -> int:
 
 async def post_rows(
     host: str, port: int, bodies: list[bytes], concurrency: int, *, headers: str = ""
-) -> list[tuple[int, str, str, bytes]]:
-    """Send each body once, `concurrency` keep-alive connections at a time (a lean raw
-    HTTP/1.1 client: httpx costs more CPU than the server on two cores); for each body its
-    (status, X-Variant, X-Request-Id, answer body), in order."""
-    results: list[tuple[int, str, str, bytes] | None] = [None] * len(bodies)
+) -> list[Answer]:
+    """Send each body once over `concurrency` keep-alive connections (a lean raw HTTP/1.1
+    client: httpx costs more CPU than the server on two cores). The answers received, in
+    the order of `bodies`; a connection that fails (the server stopping) ends quietly, so
+    only acknowledged requests come back."""
+    results: list[Answer | None] = [None] * len(bodies)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(bodies)):
         queue.put_nowait(index)
 
     async def connection() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            return
         try:
             while not queue.empty():
                 index = queue.get_nowait()
@@ -230,14 +234,23 @@ async def post_rows(
                     if ":" in line
                 }
                 answer = await reader.readexactly(int(fields["content-length"]))
-                results[index] = (
+                results[index] = Answer(
                     int(lines[0].split()[1]),
                     fields.get("x-variant", ""),
                     fields.get("x-request-id", ""),
                     answer,
                 )
+        except (OSError, asyncio.IncompleteReadError):
+            return
         finally:
             writer.close()
 
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     return [result for result in results if result is not None]
+
+
+class Answer(NamedTuple):
+    status: int
+    variant: str
+    request_id: str
+    body: bytes
