@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -134,12 +134,11 @@ def captured_request_ids(artifact_root: str | Path, endpoint: str) -> list[str]:
     return ids
 
 
-@contextmanager
-def studio_serve(
+def start_serve(
     config: StudioConfig, endpoint: str, *args: str, log: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """`studio serve ENDPOINT` as a process of its own session; its port once it answers
-    /ping. SIGTERM to its group on exit (unless the test stopped it)."""
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`studio serve ENDPOINT` as a process of its own session (as JupyterLab starts it), on
+    a free port; `wait_ready` before sending traffic, `stop_serve` at the end."""
     port = _free_port()
     environment = {**os.environ, **config.environment()}
     with log.open("ab") as output:
@@ -158,21 +157,11 @@ def studio_serve(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        _wait_ready(process, port, log)
-        yield process, port
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    return process, port
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
+def wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(
@@ -184,7 +173,18 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise AssertionError(f"studio serve did not answer /ping within 60 s:\n{log.read_text()}")
+    raise AssertionError(f"studio serve did not answer /ping in time:\n{log.read_text()}")
+
+
+def stop_serve(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to its process group (unless it ended already), SIGKILL if it hangs."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _free_port() -> int:
@@ -197,18 +197,19 @@ def _free_port() -> int:
 
 
 async def post_rows(
-    host: str, port: int, bodies: list[bytes], concurrency: int, *, headers: str = ""
+    ports: list[int], bodies: list[bytes], concurrency: int, *, host: str = "127.0.0.1"
 ) -> list[Answer]:
-    """Send each body once over `concurrency` keep-alive connections (a lean raw HTTP/1.1
-    client: httpx costs more CPU than the server on two cores). The answers received, in
-    the order of `bodies`; a connection that fails (the server stopping) ends quietly, so
-    only acknowledged requests come back."""
+    """Send each body once over `concurrency` keep-alive connections, connection k to
+    `ports[k % len(ports)]` (round robin over replicas), all taking the next body from one
+    queue. A lean raw HTTP/1.1 client: httpx costs more CPU than the server on two cores.
+    The answers received, in the order of `bodies`; a connection that fails (its server
+    stopping) ends quietly, so only acknowledged requests come back."""
     results: list[Answer | None] = [None] * len(bodies)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(bodies)):
         queue.put_nowait(index)
 
-    async def connection() -> None:
+    async def connection(port: int) -> None:
         try:
             reader, writer = await asyncio.open_connection(host, port)
         except OSError:
@@ -220,8 +221,8 @@ async def post_rows(
                 writer.write(
                     (
                         f"POST /invocations HTTP/1.1\r\nHost: {host}\r\n"
-                        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
-                        f"{headers}\r\n"
+                        f"Content-Type: application/json\r\n"
+                        f"Content-Length: {len(payload)}\r\n\r\n"
                     ).encode()
                     + payload
                 )
@@ -245,7 +246,7 @@ async def post_rows(
         finally:
             writer.close()
 
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(ports[k % len(ports)]) for k in range(concurrency)))
     return [result for result in results if result is not None]
 
 
