@@ -52,7 +52,8 @@ def served(tmp_path: Path) -> Iterator[str]:
         try:
             deadline = time.monotonic() + 60
             while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+                assert thread.is_alive(), "uvicorn stopped while starting"
+                assert time.monotonic() < deadline, "uvicorn did not start"
                 time.sleep(0.05)
             port = server.servers[0].sockets[0].getsockname()[1]
             yield f"http://127.0.0.1:{port}"
