@@ -262,7 +262,7 @@ async def _invocations(request: Request) -> Response:
     headers = {"X-Request-Id": request_id}
     try:
         await state.auth.check(request.headers, router.config)
-        variant = router.choose(request.headers.get("x-target-variant"))
+        variant = router.choose(request.headers.get("x-target-variant") or None)
     except ScoringError as exc:
         return _error(exc, headers)
     headers["X-Variant"] = variant.name
