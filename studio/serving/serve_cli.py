@@ -80,7 +80,15 @@ def _serve(args: argparse.Namespace) -> int:
             raise StudioError(f"--token-env {args.token_env}: that variable is not set.")
     studio = StudioConfig.resolve()
     database = Database.from_config(studio)
-    service = EndpointService.from_database(database, studio)
+    try:
+        return _serve_endpoint(args, token, studio, EndpointService.from_database(database, studio))
+    finally:
+        database.dispose()
+
+
+def _serve_endpoint(
+    args: argparse.Namespace, token: str | None, studio: StudioConfig, service: EndpointService
+) -> int:
     endpoint = service.get(args.name)
     if not is_loopback(args.host) and not endpoint.has_token and not token:
         raise StudioError(
@@ -136,7 +144,6 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         stopping.set()
         service.replica_stopped(replica_id, error=error)
-        database.dispose()
     return 0 if error is None else 1
 
 
