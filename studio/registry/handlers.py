@@ -112,6 +112,7 @@ class ModelHandler(RegistryHandler):
         operation_id="updateRegisteredModel",
         body=ModelPatch,
         response=ModelOut,
+        errors=(409,),
     )
     async def patch(self, name: str) -> None:
         body = self.parse_body(ModelPatch)
@@ -180,6 +181,7 @@ class VersionHandler(RegistryHandler):
         operation_id="updateModelVersion",
         body=VersionPatch,
         response=VersionOut,
+        errors=(409,),
     )
     async def patch(self, name: str, version: str) -> None:
         number = self.version_number(version)
@@ -291,7 +293,7 @@ class AliasHandler(RegistryHandler):
         operation_id="setModelAlias",
         body=AliasIn,
         response=VersionOut,
-        errors=(404,),
+        errors=(404, 409),
     )
     async def put(self, name: str, alias: str) -> None:
         body = self.parse_body(AliasIn)
@@ -300,7 +302,7 @@ class AliasHandler(RegistryHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204)
+    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204, errors=(409,))
     async def delete(self, name: str, alias: str) -> None:
         await self.call(self.registry.delete_alias, name, alias)
         self.reply(None, 204)
