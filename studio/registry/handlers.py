@@ -60,7 +60,11 @@ class RegistryHandler(StudioAPIHandler):
         return getattr(self.current_user, "username", None)
 
     def version_number(self, value: str) -> int:
-        return self.path_id(value, "model version", maximum=2**31 - 1)
+        """A version number from the path; 0, like anything not a number, names nothing."""
+        number = self.path_id(value, "model version", maximum=2**31 - 1)
+        if number < 1:
+            raise self.not_found(f"No model version has number {value!r}.")
+        return number
 
 
 class ModelsHandler(RegistryHandler):
