@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from studio.errors import Conflict, InvalidInput, StudioError
 from studio.jobs.proctree import process_alive
+from studio.serving.serve_cli import MANAGED_ENV
 from studio.serving.validation import check_endpoint_name, is_loopback
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def start_replica(
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **service.studio_config.environment()},
+            env={**os.environ, **service.studio_config.environment(), MANAGED_ENV: "1"},
             start_new_session=True,
             close_fds=True,
         )
