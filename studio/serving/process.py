@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.errors import Conflict, InvalidInput, StudioError
+from studio.errors import Conflict, InvalidInput
 from studio.jobs.proctree import process_alive
 from studio.serving.serve_cli import MANAGED_ENV
 from studio.serving.validation import check_endpoint_name, is_loopback
@@ -66,8 +66,9 @@ class NotRunning(Conflict):
     """No live replica of the endpoint (the proxy answers 503)."""
 
 
-class ServerFailed(StudioError):
-    """A server did not come up; the message ends with its log's tail."""
+class ServerFailed(Conflict):
+    """A server did not come up (a port taken, a model that does not load); the message
+    ends with its log's tail."""
 
 
 def this_host() -> str:
