@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from studio.serving.scoring_values import (
+    NUMERIC_DTYPES,
     ScoringError,
     bad_request,
+    cast_numbers,
     encode_predictions,
     invalid,
     kind,
@@ -42,14 +44,22 @@ class _Schema:
     names: tuple[str, ...]
     dtypes: tuple[str, ...]
     index: pd.Index
-    all_float64: bool
+    uniform: str | None  # the numeric dtype of every column, when they share one
 
     def typed(self, values: list[list[Any]]) -> pd.DataFrame:
         """Columns of JSON values (in the signature's order), each converted to its dtype."""
-        array = _float_table(values) if self.all_float64 else None
-        if array is not None:  # a DataFrame stores its float block transposed: no copy
+        array = self.numbers(values)
+        if array is not None:  # a DataFrame stores its block transposed: no copy
             return pd.DataFrame(array.T, columns=self.index, copy=False)
         return typed_frame(values, self.names, self.dtypes, self.index)
+
+    def numbers(self, table: list[Any]) -> np.ndarray[Any, Any] | None:
+        """`table` (rows, or columns) as one array when every column has the same numeric
+        dtype and every value fits it; None sends it column by column, which names the fault."""
+        if self.uniform is None:
+            return None
+        array = _float_table(table)
+        return None if array is None else cast_numbers(array, self.uniform)
 
 
 _schemas: dict[int, tuple[Mapping[str, Any], _Schema]] = {}
@@ -201,16 +211,14 @@ def _from_rows(
                 )
                 + (f" ({list(schema.names)})" if columns is None and schema else "")
             )
-    names = _column_names(columns, width or 0, source)
-    if schema is None:
-        return _unvalidated(rows, names)
-    if names is None:  # positional rows: the signature's columns, in its order
-        order = None
+    if schema is not None and (columns is None or tuple(columns) == schema.names):
+        order = None  # positional rows, or the signature's columns in its order
     else:
-        order = _order(names, schema)
-        if order == list(range(len(schema.names))) and len(names) == len(schema.names):
-            order = None
-    array = _float_table(rows) if schema.all_float64 else None
+        names = _column_names(columns, width or 0, source)
+        if schema is None:
+            return _unvalidated(rows, names)
+        order = _order(names or [], schema)
+    array = schema.numbers(rows)
     if array is not None:
         if order is not None:
             array = array[:, order]
@@ -327,7 +335,7 @@ def _schema(signature: Mapping[str, Any] | None) -> _Schema | None:
         names,
         dtypes,
         pd.Index(names),
-        all(dtype == "double" for dtype in dtypes),
+        dtypes[0] if len(set(dtypes)) == 1 and dtypes[0] in NUMERIC_DTYPES else None,
     )
     if len(_schemas) >= _SCHEMA_CACHE_SIZE:
         _schemas.clear()

@@ -91,19 +91,35 @@ def _numeric(column: list[Any], name: str, dtype: str, numpy_type: Any) -> Any:
         floats = None
     if floats is None or floats.ndim != 1:  # text, or lists in cells: find the first culprit
         floats = np.array([_one_float(value, name, dtype, row) for row, value in enumerate(column)])
+    converted = cast_numbers(floats, dtype)
+    if converted is not None:
+        return converted
+    bad = np.flatnonzero(~_whole_numbers(floats, numpy_type))
+    row = int(bad[0])
+    found = "null" if column[row] is None else _shown(column[row])
+    raise invalid(f"column {name!r} expects {dtype} (a whole number), got {found} at row {row}")
+
+
+def cast_numbers(floats: np.ndarray[Any, Any], dtype: str) -> np.ndarray[Any, Any] | None:
+    """`floats` as the numeric `dtype`; None when an integer column gets a fraction, a null
+    or a number out of its range."""
+    if dtype == "double":
+        return floats
+    numpy_type = NUMERIC_DTYPES[dtype]
     if dtype not in _INTEGRAL:
         with np.errstate(over="ignore"):  # a double too big for a float32 column is infinite
             return floats.astype(numpy_type, copy=False)
+    if not _whole_numbers(floats, numpy_type).all():
+        return None
+    return floats.astype(numpy_type)
+
+
+def _whole_numbers(floats: np.ndarray[Any, Any], numpy_type: Any) -> np.ndarray[Any, Any]:
     limits = np.iinfo(numpy_type)
     with np.errstate(invalid="ignore"):
-        fits = np.isfinite(floats) & (floats == np.trunc(floats))
+        fits: np.ndarray[Any, Any] = np.isfinite(floats) & (floats == np.trunc(floats))
         fits &= (floats >= limits.min) & (floats <= limits.max)
-    bad = np.flatnonzero(~fits)
-    if bad.size:
-        row = int(bad[0])
-        found = "null" if column[row] is None else _shown(column[row])
-        raise invalid(f"column {name!r} expects {dtype} (a whole number), got {found} at row {row}")
-    return floats.astype(numpy_type)
+    return fits
 
 
 def _one_float(value: Any, name: str, dtype: str, row: int) -> float:

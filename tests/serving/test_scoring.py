@@ -88,6 +88,17 @@ def test_columns_are_typed_as_the_signature_says() -> None:
     assert np.isnan(frame["x"][1])
 
 
+def test_a_table_of_one_integer_type_is_one_array_and_a_fraction_is_named() -> None:
+    longs = {"inputs": [{"name": name, "dtype": "long"} for name in ("p", "q")]}
+    frame = parse({"inputs": [[1, "2"], [3, 4.0]]}, longs)
+    assert frame.dtypes.tolist() == [np.int64, np.int64]
+    assert frame.to_numpy().tolist() == [[1, 2], [3, 4]]
+    error = refused({"inputs": {"q": [1, 2], "p": [3, 4.5]}}, longs)
+    assert error.status == 422
+    assert "column 'p'" in error.message
+    assert "4.5 at row 1" in error.message
+
+
 def test_without_a_signature_the_request_s_table_is_kept() -> None:
     assert parse({"inputs": [[1, 2]]}, None).to_numpy().tolist() == [[1.0, 2.0]]
     frame = parse({"dataframe_records": [{"p": "x", "q": 2}]}, None)
