@@ -14,13 +14,16 @@ weights loads nothing, and each model keeps its batchers across changes.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.abc
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -38,10 +41,37 @@ __all__ = ["ModelCache"]
 _CHUNK = 1 << 20
 
 
+class _RefuseTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("PyTorch is not imported while skops lists scikit-learn's types")
+        return None
+
+
+def import_skops() -> None:
+    """Import skops without PyTorch, unless something imported it already.
+
+    On import skops walks every scikit-learn package to list its types, and one of them
+    (`sklearn.externals.array_api_compat.torch`) imports PyTorch when it is installed:
+    seconds of CPU and hundreds of megabytes in every worker, for no scikit-learn type. The
+    walk skips a package that fails to import; PyTorch stays importable afterwards, for a
+    model that needs it.
+    """
+    if "skops.io" in sys.modules or "torch" in sys.modules:
+        return
+    refuse = _RefuseTorch()
+    sys.meta_path.insert(0, refuse)
+    try:
+        importlib.import_module("skops.io")
+    finally:
+        sys.meta_path.remove(refuse)
+
+
 class ModelCache:
     """The models a worker has loaded, shared by every router it builds."""
 
     def __init__(self, artifact_root: str, cache_folder: Path) -> None:
+        import_skops()
         self.artifact_root = artifact_root
         self.cache_folder = cache_folder
         self._models: dict[ModelKey, LoadedModel] = {}

@@ -1,0 +1,91 @@
+"""How a serving worker loads its models: checked against the version's sha256, downloaded
+once from a remote artifact root, and skops imported without PyTorch."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import fsspec
+import numpy as np
+import pytest
+
+from studio.errors import UntrustedModel
+from studio.serving.entities import ServedVariant, VariantRole
+from studio.serving.loading import ModelCache
+from studio.tracking.models import read_model_meta, save_model
+from tests.databases import sqlite_only
+from tests.serving.deployments import frame, models
+
+pytestmark = sqlite_only  # no store
+
+
+def _variant(folder: Path, storage_path: str) -> ServedVariant:
+    meta = read_model_meta(folder)
+    return ServedVariant(
+        name="A",
+        role=VariantRole.PRIMARY,
+        weight=1.0,
+        sampling=1.0,
+        model_uri="models:/m/1",
+        model_version_id=1,
+        model_name="m",
+        model_version=1,
+        storage_path=storage_path,
+        format=meta.format,
+        sha256=meta.sha256,
+        trusted_types=(),
+        signature=None,
+        input_example=None,
+    )
+
+
+def test_a_model_file_changed_after_registration_is_refused(tmp_path: Path) -> None:
+    folder = save_model(models()["A"], tmp_path / "root" / "models" / "1")
+    variant = _variant(folder, "models/1")
+    cache = ModelCache(str(tmp_path / "root"), tmp_path / "cache")
+    rows = frame(3, seed=1)
+    loaded = cache.load(variant)
+    np.testing.assert_allclose(loaded.model.predict(rows), models()["A"].predict(rows))
+    assert cache.load(variant) is loaded  # cached by (storage path, sha256)
+    replaced = dataclasses.replace(variant, sha256="0" * 64)
+    with pytest.raises(UntrustedModel, match="changed after registration"):
+        cache.load(replaced)
+
+
+def test_a_remote_root_is_downloaded_once_into_the_cache(tmp_path: Path) -> None:
+    root = "memory://serving-test-root"
+    fs = fsspec.filesystem("memory")
+    with tempfile.TemporaryDirectory() as local:
+        folder = save_model(models()["B"], Path(local) / "model")
+        variant = _variant(folder, "models/2/1")
+        fs.put(str(folder), "/serving-test-root/models/2/1", recursive=True)
+    try:
+        loaded = ModelCache(root, tmp_path / "cache").load(variant)
+        rows = frame(2, seed=2)
+        np.testing.assert_allclose(loaded.model.predict(rows), models()["B"].predict(rows))
+        assert (tmp_path / "cache" / variant.sha256 / "model.skops").is_file()
+        fs.rm("/serving-test-root", recursive=True)  # another worker finds the cached copy
+        assert ModelCache(root, tmp_path / "cache").load(variant).model is not None
+    finally:
+        if fs.exists("/serving-test-root"):
+            fs.rm("/serving-test-root", recursive=True)
+
+
+def test_skops_is_imported_without_pytorch_which_stays_importable() -> None:
+    pytest.importorskip("torch")
+    script = (
+        "import importlib.util, sys\n"
+        "from studio.serving.loading import import_skops\n"
+        "import_skops()\n"
+        "assert 'skops.io' in sys.modules and 'torch' not in sys.modules\n"
+        "assert importlib.util.find_spec('torch') is not None\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr
