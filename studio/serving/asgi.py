@@ -153,6 +153,12 @@ async def _watch(state: ServingState) -> None:
             # The supervisor died (SIGKILL): shut down gracefully rather than serve on as an
             # orphan nobody can stop.
             log.warning("studio serve %s: supervisor %d is gone; stopping", name, supervisor)
+            if state.settings.replica_id:
+                await asyncio.to_thread(
+                    state.service.replica_stopped,
+                    state.settings.replica_id,
+                    f"its supervisor (pid {supervisor}) died; its workers stopped by themselves",
+                )
             os.kill(os.getpid(), signal.SIGTERM)
             return
         try:
