@@ -71,7 +71,7 @@ def test_the_split_follows_the_weights_and_every_answer_is_recorded(
     database, config = store
     since = int(time.time()) - 1
     payload = body(frame(1, seed=1))
-    count = 1600
+    count = 1000
 
     async def scenario() -> list[httpx.Response]:
         async with serving(_settings(config)) as (client, _):

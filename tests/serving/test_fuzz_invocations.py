@@ -32,7 +32,7 @@ CHECKS = (
     "response_schema_conformance",
 )
 SEED = 20261130
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 
 @pytest.fixture
