@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.errors import Conflict, NotFound
 from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
@@ -76,12 +78,29 @@ class RegistryStore:
             return _models_of(session, [row])[0]
 
     def ensure_model(self, name: str, now: int) -> int:
-        """The id of the model named so, made (with no gates) when new."""
+        """The id of the model named so, made (with no gates) when new. Two registrations
+        of a new name at once both get the one model (the insert yields to the other's)."""
         with self.db.session(write=True) as session:
             found = _model_id(session, name)
             if found is not None:
                 return found
-            return _new_model(session, name, "", {}, now).id
+            dialect = session.connection().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            session.execute(
+                insert(SqlRegisteredModel)
+                .values(
+                    name=name,
+                    description="",
+                    gates={},
+                    last_version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            made = _model_id(session, name)
+            assert made is not None
+            return made
 
     def get_model(self, name: str) -> RegisteredModel:
         with self.db.session() as session:

@@ -216,8 +216,10 @@ def test_registering_refuses_what_is_not_a_model(registry: RegistryService) -> N
 
 
 def test_concurrent_registrations_never_share_a_number(registry: RegistryService) -> None:
-    model_id = registry.store.ensure_model("iris", 1)
-    assert registry.store.ensure_model("iris", 2) == model_id
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = set(pool.map(lambda _: registry.store.ensure_model("iris", 1), range(8)))
+    assert len(made) == 1
+    model_id = made.pop()
 
     def take(count: int) -> list[int]:
         return [registry.store.next_version(model_id, 3) for _ in range(count)]
