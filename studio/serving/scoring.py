@@ -166,11 +166,7 @@ def _csv_rows(body: bytes) -> tuple[list[str], list[list[Any]]]:
 
 
 def _split_parts(data: Any) -> tuple[list[Any] | None, list[Any]]:
-    if (
-        not isinstance(data, dict)
-        or "data" not in data
-        or set(data) - {"columns", "data", "index"}
-    ):
+    if not isinstance(data, dict) or "data" not in data or set(data) - {"columns", "data", "index"}:
         keys = sorted(data) if isinstance(data, dict) else kind(data)
         raise bad_request(
             f"dataframe_split must be an object with 'data' and optionally 'columns' and "
