@@ -38,8 +38,8 @@ def _variant(folder: Path, storage_path: str) -> ServedVariant:
         format=meta.format,
         sha256=meta.sha256,
         trusted_types=(),
-        signature=None,
-        input_example=None,
+        signature=meta.signature,
+        input_example=meta.input_example,
     )
 
 
@@ -54,6 +54,26 @@ def test_a_model_file_changed_after_registration_is_refused(tmp_path: Path) -> N
     replaced = dataclasses.replace(variant, sha256="0" * 64)
     with pytest.raises(UntrustedModel, match="changed after registration"):
         cache.load(replaced)
+
+
+def test_a_model_that_answers_arrays_alike_is_given_arrays(tmp_path: Path) -> None:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = frame(40, seed=3)
+    by_name = make_pipeline(
+        ColumnTransformer([("scaled", StandardScaler(), ["a", "c"])]), LinearRegression()
+    ).fit(X, X["a"] - X["c"])
+    cache = ModelCache(str(tmp_path / "root"), tmp_path / "cache")
+    rows = frame(5, seed=4)
+    for name, model, arrays in (("plain", models()["A"], True), ("by-name", by_name, False)):
+        folder = save_model(model, tmp_path / "root" / name, input_example=X.head(3))
+        loaded = cache.load(_variant(folder, name))
+        # A step that picks columns by name cannot take an array: it keeps the frame.
+        assert loaded.arrays is arrays
+        np.testing.assert_allclose(loaded.predict(rows), model.predict(rows))
 
 
 def test_a_remote_root_is_downloaded_once_into_the_cache(tmp_path: Path) -> None:
