@@ -104,8 +104,8 @@ class Recorder:
         self._unsaved_predictions: list[_Prediction] = []
         self._unsaved_capture: list[CaptureRecord] = []
         self._unsaved_pointers: list[CaptureFile] = []
-        self._last_match = 0.0
-        self._last_prune = 0.0
+        self._last_match = float("-inf")
+        self._last_prune = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
