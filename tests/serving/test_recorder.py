@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -171,3 +173,60 @@ def test_prediction_rows_only_for_a_known_task_and_a_good_answer(
     assert stored == ([("ok", [1.5, 2.5])] if task else [])
     assert errors == 1
     assert not (tmp_path / "art" / "capture").exists()
+
+
+RECORDING_CHILD = """
+import sys, time
+from studio.config import StudioConfig
+from studio.db.engine import Database
+from studio.serving.entities import EndpointConfig, Task
+from studio.serving.recorder import Recorder
+
+url, root, endpoint_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
+database = Database(url)
+config = StudioConfig(home=root, db_url=url, artifact_root=root)
+recorder = Recorder(database, config, endpoint_id, "iris", "child")
+recorder.set_config(EndpointConfig(endpoint_id, "iris", 1, 1.0, Task.CLASSIFICATION, None))
+recorder.start()
+index = 0
+while True:
+    recorder.record(request_id=f"k{index}", variant="A", shadow=False, latency_ms=1.0, ok=True,
+                    rows=1, body=b"{}", content_type=None, predictions=[1], error=None)
+    if index % 50 == 0:
+        print(index, time.time(), flush=True)  # everything up to `index` is acknowledged
+    index += 1
+    time.sleep(0.0005)
+"""
+
+
+def test_a_sigkill_loses_at_most_the_last_flush_interval(
+    database: Database, tmp_path: Path
+) -> None:
+    endpoint_id = insert_endpoint(database)
+    root = tmp_path / "art"
+    child = subprocess.Popen(
+        [sys.executable, "-c", RECORDING_CHILD, database.url, str(root), str(endpoint_id)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    acknowledged: list[tuple[int, float]] = []
+    try:
+        assert child.stdout is not None
+        while not acknowledged or time.time() - acknowledged[0][1] < 3.0:
+            line = child.stdout.readline()
+            assert line, "the recording process ended early"
+            index, stamp = line.split()
+            acknowledged.append((int(index), float(stamp)))
+    finally:
+        child.kill()
+        killed_at = time.time()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    ids = [int(str(row["request_id"])[1:]) for row in captured_rows(tmp_path)]
+    assert sorted(ids) == list(range(len(ids)))  # complete files, each record once, in order
+    # A flush every second: what was acknowledged 2.5 s before the kill (1.5 s of slack for
+    # a loaded machine) is in a file.
+    settled = max(index for index, stamp in acknowledged if stamp < killed_at - 2.5)
+    assert len(ids) > settled
+    assert not list(root.rglob("*.tmp"))
