@@ -151,14 +151,13 @@ class Recorder:
         now = time.time()
         stamp = int(now * 1000)
         capture = self.captured(request_id)
-        keep_prediction = self._task is not None and ok and predictions is not None
+        # Only answers that feedback can score: a good one, for an endpoint whose task is known.
+        scorable = predictions if self._task is not None and ok else None
         with self._lock:
             self._stats.add(int(now), variant, shadow, latency_ms, ok, rows)
-            if keep_prediction:
+            if scorable is not None:
                 if len(self._predictions) < MAX_BUFFERED:
-                    self._predictions.append(
-                        (request_id, variant, shadow, predictions, rows, stamp)  # type: ignore[arg-type]
-                    )
+                    self._predictions.append((request_id, variant, shadow, scorable, rows, stamp))
                 else:
                     self.dropped += 1
             if capture:
