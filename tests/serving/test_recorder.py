@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from studio.config import StudioConfig
-from studio.serving.entities import EndpointConfig, Task
+from studio.serving.entities import Task
 from studio.serving.orm import SqlEndpointCapture, SqlEndpointPrediction, SqlEndpointStats
 from studio.serving.recorder import Recorder
-from tests.serving.endpoint_rows import insert_endpoint
+from tests.serving.endpoint_rows import endpoint_config, insert_endpoint
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
@@ -31,10 +32,15 @@ def make_recorder(
     task: Task | None = Task.CLASSIFICATION,
     interval: float = 1.0,
 ) -> Recorder:
-    endpoint_id = insert_endpoint(database)
+    served = endpoint_config(database, capture=capture)
+    assert served.task is None  # declared nowhere: implied by the signature
     config = StudioConfig(home=tmp_path, db_url=database.url, artifact_root=str(tmp_path / "art"))
-    recorder = Recorder(database, config, endpoint_id, "iris", "w1", flush_interval=interval)
-    recorder.set_config(EndpointConfig(endpoint_id, "iris", 1, capture, task, None))
+    recorder = Recorder(database, config, served.endpoint_id, "iris", "w1", flush_interval=interval)
+    if task is Task.CLASSIFICATION:
+        recorder.set_config(served)
+    else:  # a regression, or a model whose signature says nothing of its output
+        recorder.set_config(replace(served, task=task, variants=()))
+    assert recorder.task is task
     return recorder
 
 
