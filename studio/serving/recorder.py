@@ -28,6 +28,7 @@ from studio.serving.capture import CaptureFile, CaptureRecord, CaptureWriter
 from studio.serving.feedback import KEEP_UNLABELLED_MS, endpoint_task, match_waiting_labels, prune
 from studio.serving.metrics import SecondCounts, StatsAccumulator
 from studio.serving.orm import SqlEndpointCapture, SqlEndpointPrediction, SqlEndpointStats
+from studio.serving.store_stats import KEEP_STATS_S, prune_stats
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -251,11 +252,11 @@ class Recorder:
         if now - self._last_prune >= PRUNE_EVERY_S:
             self._last_prune = now
             try:
-                prune(
-                    self._database, self.endpoint_id, int(time.time() * 1000) - KEEP_UNLABELLED_MS
-                )
+                wall = time.time()
+                prune(self._database, self.endpoint_id, int(wall * 1000) - KEEP_UNLABELLED_MS)
+                prune_stats(self._database, self.endpoint_id, int(wall) - KEEP_STATS_S)
             except Exception:
-                log.exception("Endpoint %r: pruning old predictions failed", self.endpoint_name)
+                log.exception("Endpoint %r: pruning old rows failed", self.endpoint_name)
 
     def _write(
         self,
