@@ -8,9 +8,10 @@ timer (a late flush does not push the next one back): the capture records become
 Parquet file, then counters, predictions and capture pointers go to the store in one
 transaction, which also scores labels that arrived before their predictions. A flush never
 raises: whatever it could not write (a store or artifact root that is down) stays buffered for
-the next one, up to a bound, beyond which the oldest is dropped and counted. `close` (the
-server's lifespan shutdown, after the last response) flushes what is left, so a SIGTERM loses
-nothing acknowledged and a SIGKILL at most one flush interval.
+the next one, up to a bound (`MAX_BUFFERED` of each kind), beyond which records are dropped
+and counted (`dropped`). `close` (the server's lifespan shutdown, after the last response)
+flushes what is left, so a SIGTERM loses nothing acknowledged and a SIGKILL at most one flush
+interval.
 """
 
 from __future__ import annotations
@@ -62,15 +63,6 @@ _CAPTURES = cast("Table", SqlEndpointCapture.__table__)
 def _insert(session: Session, table: Any) -> Any:
     dialect = session.connection().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
-def _bounded(items: list[Any], what: str) -> list[Any]:
-    if len(items) <= MAX_BUFFERED:
-        return items
-    log.error(
-        "Dropped %d buffered %s: the store refused them too long.", len(items) - MAX_BUFFERED, what
-    )
-    return items[-MAX_BUFFERED:]
 
 
 class Recorder:
@@ -210,6 +202,19 @@ class Recorder:
             + len(self._unsaved_pointers)
         )
 
+    def _bounded(self, items: list[Any], what: str) -> list[Any]:
+        """The newest MAX_BUFFERED of what a flush could not write."""
+        if len(items) <= MAX_BUFFERED:
+            return items
+        self.dropped += len(items) - MAX_BUFFERED
+        log.error(
+            "Endpoint %r: dropped %d %s the store refused for too long.",
+            self.endpoint_name,
+            len(items) - MAX_BUFFERED,
+            what,
+        )
+        return items[-MAX_BUFFERED:]
+
     def flush(self) -> None:
         """Write what is buffered; never raises (what fails stays for the next flush)."""
         with self._flush_lock:
@@ -230,7 +235,7 @@ class Recorder:
                 self._unsaved_pointers.append(self._writer.write(records))
             except Exception:
                 log.exception("Capture for endpoint %r could not be written", self.endpoint_name)
-                self._unsaved_capture = _bounded(records, "capture records")
+                self._unsaved_capture = self._bounded(records, "capture records")
         stats = self._unsaved_stats + stats
         predictions = self._unsaved_predictions + predictions
         pointers = self._unsaved_pointers
@@ -242,9 +247,9 @@ class Recorder:
                 self._write(stats, predictions, pointers, task if match else None)
             except Exception:
                 log.exception("Endpoint %r: the store refused this flush", self.endpoint_name)
-                self._unsaved_stats = _bounded(stats, "stats rows")
-                self._unsaved_predictions = _bounded(predictions, "prediction rows")
-                self._unsaved_pointers = _bounded(pointers, "capture pointers")
+                self._unsaved_stats = self._bounded(stats, "stats rows")
+                self._unsaved_predictions = self._bounded(predictions, "prediction rows")
+                self._unsaved_pointers = self._bounded(pointers, "capture pointers")
                 return
             self._unsaved_stats, self._unsaved_predictions, self._unsaved_pointers = [], [], []
             if match:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from studio.config import StudioConfig
+from studio.serving import recorder as recorder_module
 from studio.serving.entities import Task
 from studio.serving.orm import SqlEndpointCapture, SqlEndpointPrediction, SqlEndpointStats
 from studio.serving.recorder import Recorder
@@ -259,3 +260,15 @@ def test_the_first_flush_prunes_what_is_too_old(database: Database, tmp_path: Pa
     answer(recorder, "recent")
     recorder.close()
     assert counted(database) == (1, 1, 0)  # the recent answer only
+
+
+def test_beyond_the_bound_answers_are_counted_but_their_rows_dropped(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recorder_module, "MAX_BUFFERED", 10)
+    recorder = make_recorder(database, tmp_path)
+    for index in range(15):
+        answer(recorder, f"r{index}")
+    assert recorder.dropped == 10  # 5 prediction rows and 5 capture records
+    recorder.close()
+    assert counted(database) == (15, 10, 10)
