@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from studio.errors import Conflict, InvalidInput
 from studio.jobs.proctree import process_alive
 from studio.serving.serve_cli import MANAGED_ENV
+from studio.serving.store_replicas import REPLICA_ALIVE_MS
 from studio.serving.validation import check_endpoint_name, is_loopback
 
 if TYPE_CHECKING:
@@ -178,8 +179,6 @@ def stop_replicas(service: EndpointService, name: str, *, actor: str | None) -> 
 def proxy_target(service: EndpointService, name: str) -> tuple[str, dict[str, str]]:
     row = service.store.endpoint_row(name)
     now = service.clock()
-    from studio.serving.store import REPLICA_ALIVE_MS
-
     live = [
         r for r in service.store.replica_processes(name) if now - r.heartbeat_at <= REPLICA_ALIVE_MS
     ]
