@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 from studio.errors import Conflict, InvalidInput
 from studio.jobs.proctree import process_alive
 from studio.serving.serve_cli import MANAGED_ENV
@@ -280,11 +282,25 @@ def _signal_group(pgid: int, signum: signal.Signals) -> bool:
 def _wait_group_gone(pgid: int, deadline: float) -> bool:
     while True:
         _reap()
-        if not _signal_group(pgid, 0):  # type: ignore[arg-type]
+        if not _group_running(pgid):
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(_POLL)
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of the group still runs; zombies (ended, not yet reaped by a parent
+    that is not this process) do not count."""
+    if not _signal_group(pgid, 0):  # type: ignore[arg-type]
+        return False
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return False
 
 
 def _kill_group(pgid: int, grace: float) -> None:
