@@ -141,6 +141,10 @@ def start_replica(
         replica_id = _wait_ready(service, name, child, bind_host, chosen_port)
     except ServerFailed as exc:
         _kill_group(child.pid, grace=5.0)
+        # Killed before its own shutdown could say so (a server that exited did already).
+        for replica in service.store.replica_processes(name):
+            if replica.pid == child.pid:
+                service.replica_stopped(replica.id, "did not become ready")
         raise ServerFailed(f"{exc.message}\n{_tail(log, offset)}") from None
     service.store.mark_managed(replica_id)
     service.store.set_launch(name, host=bind_host, port=chosen_port, workers=chosen_workers)
