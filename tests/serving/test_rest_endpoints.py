@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -398,4 +399,7 @@ async def test_feedback_metrics_and_evaluation_of_what_replicas_recorded(
     (await studio_fetch("GET", "endpoints/iris-ab/metrics", params={"step": 0})).error(
         422, "query.step"
     )
+    for params in ({"since": 0}, {"since": int(time.time()) - 20_000, "step": 1}):
+        answer = await studio_fetch("GET", "endpoints/iris-ab/metrics", params=params)
+        answer.error(400, "at most 7 days")
     (await studio_fetch("GET", "endpoints/nope/metrics")).error(404, "nope")
