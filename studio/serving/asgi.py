@@ -35,9 +35,9 @@ from starlette.routing import Route
 from studio._version import __version__
 from studio.config import StudioConfig
 from studio.db.engine import Database
-from studio.errors import InvalidInput, StudioError
+from studio.errors import Conflict, InvalidInput
 from studio.serving.auth import Authenticator
-from studio.serving.feedback import check_label, record_feedback
+from studio.serving.feedback import endpoint_task, record_feedback_batch
 from studio.serving.loading import ModelCache
 from studio.serving.openapi_serving import serving_document
 from studio.serving.recorder import Recorder
@@ -359,47 +359,17 @@ async def _feedback(request: Request) -> Response:
     except ScoringError as exc:
         return _error(exc)
 
-    task = state.recorder.task
     try:
-        if task is None:
-            raise InvalidInput(
-                f"Endpoint {config.name!r} has no task (classification or regression) and its "
-                "signature names none, so a label cannot be scored."
-            )
-        for index, (_, label) in enumerate(items):
-            try:
-                check_label(label, task)
-            except StudioError as exc:
-                raise InvalidInput(f"Item {index}: {exc.message}") from exc
-    except StudioError as exc:
-        return _error(_studio_error(exc))
-
-    def write() -> dict[str, int]:
-        counts = {"scored": 0, "pending": 0}
-        for index, (request_id, label) in enumerate(items):
-            try:
-                outcome = record_feedback(
-                    state.database, config.endpoint_id, request_id, label, task
-                )
-            except StudioError as exc:
-                # The labels before it are kept: say how far it got.
-                raise ScoringError(
-                    exc.http_status,
-                    exc.code.value.upper(),
-                    f"Item {index}: {exc.message} ({counts['scored'] + counts['pending']} "
-                    "labels before it were stored.)",
-                ) from exc
-            counts[outcome] += 1
-        return counts
-
-    try:
-        return JSONResponse(await asyncio.to_thread(write))
-    except ScoringError as exc:
-        return _error(exc)
-
-
-def _studio_error(exc: StudioError) -> ScoringError:
-    return ScoringError(exc.http_status, exc.code.value.upper(), exc.message)
+        counts = await asyncio.to_thread(
+            record_feedback_batch,
+            state.database,
+            config.endpoint_id,
+            items,
+            endpoint_task(config),  # declared, or implied by the first primary's signature
+        )
+    except (InvalidInput, Conflict) as exc:  # a label that does not fit, a second label
+        return _error(ScoringError(exc.http_status, exc.code.value.upper(), exc.message))
+    return JSONResponse(counts)
 
 
 def _feedback_items(body: bytes) -> list[tuple[str, Any]]:
