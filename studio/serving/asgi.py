@@ -16,6 +16,7 @@ acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -154,11 +155,12 @@ async def _watch(state: ServingState) -> None:
             # orphan nobody can stop.
             log.warning("studio serve %s: supervisor %d is gone; stopping", name, supervisor)
             if state.settings.replica_id:
-                await asyncio.to_thread(
-                    state.service.replica_stopped,
-                    state.settings.replica_id,
-                    f"its supervisor (pid {supervisor}) died; its workers stopped by themselves",
-                )
+                with contextlib.suppress(Exception):  # stopping matters more than the record
+                    await asyncio.to_thread(
+                        state.service.replica_stopped,
+                        state.settings.replica_id,
+                        f"its supervisor (pid {supervisor}) died; its workers stopped themselves",
+                    )
             os.kill(os.getpid(), signal.SIGTERM)
             return
         try:
