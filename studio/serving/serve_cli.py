@@ -65,8 +65,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="accept the token in this environment variable too (besides the endpoint's)",
     )
-    parser.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB)
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
+    parser.add_argument(
+        "--max-body-mb",
+        type=float,
+        default=DEFAULT_MAX_BODY_MB,
+        help=f"largest request body, MiB (default {DEFAULT_MAX_BODY_MB:g}; larger: 413)",
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        help=f"most rows in one request (default {DEFAULT_MAX_ROWS:,}; more: 413)",
+    )
     return parser
 
 
