@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
 from studio.serving.entities import VariantRole
-from studio.serving.feedback import endpoint_task, record_feedback
+from studio.serving.feedback import endpoint_task, record_feedback_batch
 from studio.serving.online import online_evaluation
 from studio.serving.schemas import (
     MAX_METRICS_POINTS,
@@ -207,12 +207,11 @@ def feedback_out(
 ) -> FeedbackOut:
     endpoint_id = service.endpoint_id(name)
     task = task_of(service, name)
-    outcomes = [
-        record_feedback(service.database, endpoint_id, item.request_id, item.label, task)
-        for item in items
-    ]
-    scored = outcomes.count("scored")
-    return FeedbackOut(scored=scored, pending=len(outcomes) - scored)
+    # All or none: a refused label (unknown task, a second label) leaves the others unwritten.
+    counts = record_feedback_batch(
+        service.database, endpoint_id, [(item.request_id, item.label) for item in items], task
+    )
+    return FeedbackOut(scored=counts["scored"], pending=counts["pending"])
 
 
 def _finite(value: Any) -> Any:
