@@ -1,11 +1,10 @@
-"""How a serving worker loads its models: checked against the version's sha256, downloaded
-once from a remote artifact root, and skops imported without PyTorch."""
+"""How a serving worker loads its models: checked against the version's sha256, given
+arrays when that answers alike, downloaded once from a remote artifact root. (That workers
+import skops without PyTorch is checked on real workers in test_replicas.py.)"""
 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -93,19 +92,3 @@ def test_a_remote_root_is_downloaded_once_into_the_cache(tmp_path: Path) -> None
     finally:
         if fs.exists("/serving-test-root"):
             fs.rm("/serving-test-root", recursive=True)
-
-
-def test_skops_is_imported_without_pytorch_which_stays_importable() -> None:
-    pytest.importorskip("torch")
-    script = (
-        "import importlib.util, sys\n"
-        "from studio.serving.loading import import_skops\n"
-        "import_skops()\n"
-        "assert 'skops.io' in sys.modules and 'torch' not in sys.modules\n"
-        "assert importlib.util.find_spec('torch') is not None\n"
-        "print('ok')\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert done.stdout.strip() == "ok", done.stderr

@@ -93,6 +93,8 @@ def test_two_replicas_live_weights_stops_and_every_answer_accounted_for(
 
         workers = psutil.Process(first[0].pid).children()
         assert len(workers) >= 2
+        # skops was imported without PyTorch (studio.serving.loading.import_skops).
+        assert not any("libtorch" in m.path for w in workers for m in w.memory_maps())
 
         async def load_then_stop() -> list[Answer]:
             load = asyncio.ensure_future(post_rows(ports, _bodies(3000, 9), 8))
