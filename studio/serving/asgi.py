@@ -47,6 +47,7 @@ from studio.serving.scoring import ScoringError, encode_predictions, parse_reque
 from studio.serving.service import EndpointService
 from studio.serving.settings import ServeSettings
 from studio.serving.shadow import ShadowCopy, ShadowSender
+from studio.serving.validation import is_loopback
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -124,7 +125,7 @@ async def _start(settings: ServeSettings) -> ServingState:
         models=models,
         recorder=recorder,
         shadows=ShadowSender(recorder),
-        auth=Authenticator(settings.token),
+        auth=Authenticator(settings.token, open_to_network=not is_loopback(settings.bind_host)),
         router=router,
         worker_id=worker_id,
     )

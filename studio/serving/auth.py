@@ -5,6 +5,10 @@ scrypt hash the store keeps, or the Jupyter server's proxy key in `X-Studio-Prox
 panel's "try it" box, which never sees the user's token). scrypt costs tens of milliseconds
 by design, so it runs off the event loop, and a token that passed once is remembered by its
 SHA-256 with the hash it passed against (a new token on the endpoint makes a new hash).
+
+An endpoint without a token is served on loopback only. `studio serve` refuses any other
+address at start, but the token can be removed while the process runs: a worker listening
+off loopback then answers nobody without the proxy key, rather than everybody.
 """
 
 from __future__ import annotations
@@ -26,14 +30,16 @@ __all__ = ["Authenticator"]
 
 
 class Authenticator:
-    def __init__(self, extra_token: str | None = None) -> None:
-        """`extra_token`: accepted besides the endpoint's own (`studio serve --token-env`)."""
+    def __init__(self, extra_token: str | None = None, *, open_to_network: bool = False) -> None:
+        """`extra_token`: accepted besides the endpoint's own (`studio serve --token-env`);
+        `open_to_network`: the process listens on an address other than loopback."""
         self.extra_token = extra_token
+        self.open_to_network = open_to_network
         # (SHA-256 of a token, the hash it passed against): checked without a thread hop.
         self._passed: set[tuple[bytes, str]] = set()
 
     def required(self, config: EndpointConfig) -> bool:
-        return config.token_hash is not None or bool(self.extra_token)
+        return config.token_hash is not None or bool(self.extra_token) or self.open_to_network
 
     async def check(self, headers: Mapping[str, str], config: EndpointConfig) -> None:
         if not self.required(config):
@@ -43,6 +49,11 @@ class Authenticator:
             if hmac.compare_digest(proxy_key.encode(), config.proxy_key.encode()):
                 return
             raise _unauthorized("The proxy key is wrong.")
+        if config.token_hash is None and not self.extra_token:
+            raise _unauthorized(
+                f"Endpoint {config.name!r} has no token any more, and this replica listens "
+                "beyond loopback: it answers nobody until the endpoint has a token again."
+            )
         scheme, _, token = headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:

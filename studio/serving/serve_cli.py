@@ -130,6 +130,7 @@ def _serve_endpoint(
         max_body_bytes=int(args.max_body_mb * 1024 * 1024),
         max_rows=args.max_rows,
         supervisor_pid=os.getpid() if args.workers > 1 else 0,
+        bind_host=args.host,
     )
     os.environ.update(settings.environment(args.token_env))
     error: str | None = None

@@ -185,10 +185,12 @@ class EndpointService:
             settings["token_hash"] = hash_token(check_token(token)) if token is not None else None
             if token is None:
                 current = self.store.get_endpoint(name, self.clock())
-                if not is_loopback(current.host):
+                hosts = {current.host} | {r.bind_host for r in current.replicas if r.alive}
+                exposed = sorted(host for host in hosts if not is_loopback(host))
+                if exposed:
                     raise InvalidInput(
-                        f"Endpoint {name!r} listens on {current.host}: it cannot lose its token "
-                        "(an endpoint without a token listens only on loopback)."
+                        f"Endpoint {name!r} listens on {', '.join(exposed)}: it cannot lose its "
+                        "token (an endpoint without a token listens only on loopback)."
                     )
         if not (checked_weights or upsert or remove or settings):
             raise InvalidInput("Nothing to change: give weights, variants, remove or a setting.")

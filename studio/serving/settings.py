@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from studio.config import StudioConfig
+from studio.serving.entities import DEFAULT_BIND_HOST
 
 __all__ = ["DEFAULT_MAX_BODY_MB", "DEFAULT_MAX_ROWS", "ServeSettings"]
 
@@ -23,6 +24,7 @@ POLL_ENV = "STUDIO_SERVE_POLL_INTERVAL"
 # The name of the variable holding an extra invocation token (`--token-env`): the token
 # itself never appears on a command line or in this process's own settings variables.
 TOKEN_ENV_ENV = "STUDIO_SERVE_TOKEN_ENV"
+BIND_HOST_ENV = "STUDIO_SERVE_BIND_HOST"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class ServeSettings:
     # The process whose children the workers are (0: none, a single-process server).
     supervisor_pid: int = 0
     poll_interval: float = DEFAULT_POLL_INTERVAL_S
+    # The address the process listens on: off loopback, a worker answers nobody while the
+    # endpoint has no token (one removed while it runs).
+    bind_host: str = DEFAULT_BIND_HOST
 
     @classmethod
     def from_environ(cls) -> ServeSettings:
@@ -55,6 +60,7 @@ class ServeSettings:
             token=os.environ.get(token_variable) if token_variable else None,
             supervisor_pid=int(os.environ.get(SUPERVISOR_ENV) or 0),
             poll_interval=float(os.environ.get(POLL_ENV) or DEFAULT_POLL_INTERVAL_S),
+            bind_host=os.environ.get(BIND_HOST_ENV) or DEFAULT_BIND_HOST,
         )
 
     def environment(self, token_variable: str | None = None) -> dict[str, str]:
@@ -67,6 +73,7 @@ class ServeSettings:
             MAX_ROWS_ENV: str(self.max_rows),
             SUPERVISOR_ENV: str(self.supervisor_pid),
             POLL_ENV: str(self.poll_interval),
+            BIND_HOST_ENV: self.bind_host,
         }
         if self.replica_id:
             variables[REPLICA_ENV] = self.replica_id

@@ -343,3 +343,29 @@ def test_feedback_scores_answered_requests(store: tuple[Database, StudioConfig])
     assert metadata["variants"][0]["signature"]["inputs"][0]["name"] == "a"  # type: ignore[index]
     assert "/invocations" in document["paths"]  # type: ignore[operator]
     json.dumps(document)
+
+
+def test_a_replica_beyond_loopback_answers_nobody_once_its_endpoint_has_no_token(
+    store: tuple[Database, StudioConfig],
+) -> None:
+    # `studio serve --host 0.0.0.0` started while "ab" had a token; the token was removed since.
+    database, config = store
+    from studio.serving.store import EndpointStore
+
+    proxy_key = EndpointStore(database).endpoint_row("ab").proxy_key
+    payload = body(frame(1, seed=7))
+
+    async def scenario() -> list[httpx.Response]:
+        async with serving(_settings(config, bind_host="0.0.0.0")) as (client, _):
+            return [
+                await client.post("/invocations", json=payload, headers=h)
+                for h in (
+                    {},
+                    {"Authorization": f"Bearer {TOKEN}"},
+                    {"X-Studio-Proxy-Key": proxy_key},
+                )
+            ] + [await client.get("/metadata"), await client.post("/feedback", json=[])]
+
+    answers = asyncio.run(scenario())
+    assert [answer.status_code for answer in answers] == [401, 401, 200, 401, 401]
+    assert "no token any more" in answers[0].json()["message"]

@@ -232,6 +232,24 @@ def test_tokens_are_kept_hashed(service: EndpointService) -> None:
     assert not verify_token(TOKEN, service.config("iris-ab").token_hash or "")
 
 
+def test_a_token_stays_while_a_replica_listens_beyond_loopback(service: EndpointService) -> None:
+    # `studio serve iris-ab --host 0.0.0.0`, run by hand while the endpoint had a token.
+    _ab(service, token=TOKEN)
+    service.register_replica(
+        "iris-ab",
+        host="box",
+        bind_host="0.0.0.0",
+        port=8123,
+        pid=4242,
+        pgid=4242,
+        pid_started_at=1.5,
+        workers=1,
+    )
+    with pytest.raises(InvalidInput, match=r"listens on 0\.0\.0\.0: it cannot lose its token"):
+        service.update("iris-ab", token=None)
+    assert service.get("iris-ab").has_token
+
+
 def test_config_resolves_versions_and_trusted_types(
     service: EndpointService, database: Database
 ) -> None:
