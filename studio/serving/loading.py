@@ -13,7 +13,6 @@ weights loads nothing, and each model keeps its batchers across changes.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.abc
 import json
@@ -35,14 +34,12 @@ from studio.errors import UntrustedModel
 from studio.serving.batcher import LoadedModel, ModelKey
 from studio.serving.scoring import parse_request
 from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
-from studio.tracking.models import load_model, read_model_meta
+from studio.tracking.models import load_model
 
 if TYPE_CHECKING:
     from studio.serving.entities import ServedVariant
 
 __all__ = ["ModelCache"]
-
-_CHUNK = 1 << 20
 
 
 class _RefuseTorch(importlib.abc.MetaPathFinder):
@@ -87,8 +84,14 @@ class ModelCache:
             loaded = self._models.get(key)
         if loaded is not None:
             return loaded
+        if not variant.sha256:
+            raise UntrustedModel(f"{variant.model_uri} has no recorded sha256: it is not loaded.")
+        # load_model checks the digest of the very bytes it loads: a file swapped after
+        # registration (with its metadata) is refused, whenever it was swapped.
         model = load_model(
-            self._checked_folder(variant), approved_types=tuple(variant.trusted_types)
+            self._folder(variant),
+            approved_types=tuple(variant.trusted_types),
+            sha256=variant.sha256,
         )
         loaded = LoadedModel(key, model, arrays=takes_arrays(model, variant))
         with self._lock:
@@ -101,18 +104,6 @@ class ModelCache:
         with self._lock:
             for key in [key for key in self._models if key not in wanted]:
                 del self._models[key]
-
-    def _checked_folder(self, variant: ServedVariant) -> Path:
-        folder = self._folder(variant)
-        model_file = folder / read_model_meta(folder).model_file
-        digest = _sha256(model_file)
-        if digest != variant.sha256:
-            raise UntrustedModel(
-                f"The model file of {variant.model_uri} ({variant.storage_path}) has sha256 "
-                f"{digest}, not the {variant.sha256} its version recorded: it was changed "
-                "after registration, so it is not loaded."
-            )
-        return folder
 
     def _folder(self, variant: ServedVariant) -> Path:
         relative = safe_relative_path(variant.storage_path, allow_empty=False)
@@ -168,11 +159,3 @@ def takes_arrays(model: Any, variant: ServedVariant) -> bool:
 
 
 _NO_FEATURE_NAMES = "X does not have valid feature names"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -51,8 +51,10 @@ def test_a_model_file_changed_after_registration_is_refused(tmp_path: Path) -> N
     np.testing.assert_allclose(loaded.model.predict(rows), models()["A"].predict(rows))
     assert cache.load(variant) is loaded  # cached by (storage path, sha256)
     replaced = dataclasses.replace(variant, sha256="0" * 64)
-    with pytest.raises(UntrustedModel, match="changed after registration"):
+    with pytest.raises(UntrustedModel, match="changed after"):
         cache.load(replaced)
+    with pytest.raises(UntrustedModel, match="no recorded sha256"):
+        cache.load(dataclasses.replace(variant, sha256=""))
 
 
 def test_a_model_that_answers_arrays_alike_is_given_arrays(tmp_path: Path) -> None:
