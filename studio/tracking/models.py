@@ -112,7 +112,7 @@ def read_model_meta(folder: Path) -> ModelMeta:
     try:
         raw = json.loads(meta_path.read_text())
         file_format = str(raw.get("format", "joblib"))
-        return ModelMeta(
+        meta = ModelMeta(
             format=file_format,
             model_file=str(raw.get("model_file", _MODEL_FILES.get(file_format, JOBLIB_FILE))),
             model_class=str(raw.get("model_class", raw.get("class", ""))),
@@ -128,6 +128,14 @@ def read_model_meta(folder: Path) -> ModelMeta:
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"{str(meta_path)!r} is not valid model metadata: {exc}") from None
+    # The model file's name is joined to local folders (a remote client downloads into one):
+    # only the names Studio writes, never a path of the metadata's choosing.
+    if _MODEL_FILES.get(meta.format) != meta.model_file:
+        raise InvalidInput(
+            f"{str(meta_path)!r}: unknown model format {meta.format!r} "
+            f"or model file {meta.model_file!r}"
+        )
+    return meta
 
 
 def load_model(
@@ -145,8 +153,6 @@ def load_model(
     folder's own metadata. Raises `UntrustedModel` naming what is not trusted.
     """
     meta = read_model_meta(folder)
-    if _MODEL_FILES.get(meta.format) != meta.model_file:
-        raise InvalidInput(f"{str(folder)!r}: unknown model format {meta.format!r}")
     path = folder / meta.model_file
     if meta.format == "joblib" and not trusted:
         raise UntrustedModel(

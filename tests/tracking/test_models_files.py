@@ -225,6 +225,9 @@ def test_a_meta_naming_another_file_is_refused(tmp_path: Path) -> None:
     (folder / META_FILE).write_text(json.dumps({**raw, "model_file": "../../etc/passwd"}))
     with pytest.raises(InvalidInput, match="format"):
         load_model(folder, trusted=True)
+    # Refused on reading: a remote client joins the name to its download folder.
+    with pytest.raises(InvalidInput, match="passwd"):
+        read_model_meta(folder)
     with pytest.raises(InvalidInput, match="not a Studio model folder"):
         read_model_meta(tmp_path)
 
