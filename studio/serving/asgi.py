@@ -381,7 +381,7 @@ def _feedback_items(body: bytes) -> list[tuple[str, Any]]:
 
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise bad(f"The body is not JSON: {exc}") from exc
     items = parsed if isinstance(parsed, list) else [parsed]
     if len(items) > MAX_FEEDBACK_ITEMS:

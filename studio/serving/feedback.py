@@ -90,7 +90,10 @@ def _labels(label: Any, rows: int) -> list[Any]:
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInput(f"A regression label must be a number, not {value!r}.")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float: JSON numbers have no size limit
+        number = math.inf
     if not math.isfinite(number):
         raise InvalidInput(f"A regression label must be a finite number, not {value!r}.")
     return number
@@ -99,7 +102,7 @@ def _number(value: Any) -> float:
 def _same(predicted: Any, label: Any) -> bool:
     numbers = (int, float)
     if isinstance(predicted, numbers) and isinstance(label, numbers):
-        return float(predicted) == float(label)
+        return predicted == label  # exact between int and float, and no overflow
     return predicted == label or str(predicted) == str(label)
 
 

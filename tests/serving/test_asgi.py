@@ -329,6 +329,8 @@ def test_feedback_scores_answered_requests(store: tuple[Database, StudioConfig])
             counts = (await client.post("/feedback", json=labels)).json()
             again = await client.post("/feedback", json=labels[0])  # a second label: 409
             assert (again.status_code, again.json()["error_code"]) == (409, "CONFLICT")
+            nested = await client.post("/feedback", content=b"[" * 100_000 + b"]" * 100_000)
+            assert (nested.status_code, nested.json()["error_code"]) == (400, "BAD_REQUEST")
             metadata = (await client.get("/metadata")).json()
             document = (await client.get("/openapi.json")).json()
             return counts, metadata, document

@@ -91,6 +91,8 @@ def test_multi_row_labels_must_match_the_request_and_regressions_score_errors(
         record_feedback(database, eid, "r3", 1.0, Task.REGRESSION)
     with pytest.raises(InvalidInput, match="must be a number"):
         record_feedback(database, eid, "r3", ["a", "b"], Task.REGRESSION)
+    with pytest.raises(InvalidInput, match="finite number"):  # JSON numbers have no limit
+        record_feedback(database, eid, "r3", [1.0, 10**400], Task.REGRESSION)
     assert record_feedback(database, eid, "r3", [1.0, 3.0], Task.REGRESSION) == "scored"
     assert scores(database) == {("r3", "A"): ([1.0, 3.0], 1.5, 1.25)}
     # A waiting label that turns out not to fit its request is dropped, the flush goes on.
@@ -116,7 +118,7 @@ def test_unknown_tasks_and_ids_are_refused_and_old_unmatched_rows_pruned(
     answer(recorder, "labelled", "A")
     answer(recorder, "unlabelled", "A")
     recorder.flush()
-    record_feedback(database, eid, "labelled", 1, Task.CLASSIFICATION)
+    record_feedback(database, eid, "labelled", 10**400, Task.CLASSIFICATION)
     record_feedback(database, eid, "never-seen", 1, Task.CLASSIFICATION)
     assert prune(database, eid, int(time.time() * 1000) - 60_000) == (0, 0)  # all recent
     assert prune(database, eid, int(time.time() * 1000) + 1) == (1, 1)
