@@ -19,6 +19,7 @@ from studio.serving.validation import (
     ENDPOINT_NAME_PATTERN,
     MAX_DESCRIPTION,
     MAX_VARIANTS,
+    MAX_WEIGHT,
     MAX_WORKERS,
     VARIANT_NAME_PATTERN,
 )
@@ -52,7 +53,9 @@ ModelUri = Annotated[
 ]
 Weight = Annotated[
     float,
-    Field(ge=0, le=1e9, description="A relative share of traffic; 0: only by X-Target-Variant."),
+    Field(
+        ge=0, le=MAX_WEIGHT, description="A relative share of traffic; 0: only by X-Target-Variant."
+    ),
 ]
 Sampling = Annotated[
     float, Field(gt=0, le=1, description="A shadow's share of requests copied to it.")

@@ -14,6 +14,7 @@ __all__ = [
     "ENDPOINT_NAME_PATTERN",
     "MAX_DESCRIPTION",
     "MAX_VARIANTS",
+    "MAX_WEIGHT",
     "MAX_WORKERS",
     "VARIANT_NAME_PATTERN",
     "check_capture",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 MAX_VARIANTS = 16
+MAX_WEIGHT = 1e9
+"""Weights are relative: a bound keeps their sum finite (random.choices needs it)."""
 MAX_WORKERS = 64
 MAX_DESCRIPTION = 10_000
 ENDPOINT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
@@ -74,15 +77,23 @@ def check_variant_name(name: str) -> str:
 
 
 def _check_number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{what} must be a finite number, not {value!r}.")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidInput(f"{what} must be a finite number, not {value!r}.")
+    return number
 
 
 def check_weight(name: str, weight: object) -> float:
     checked = _check_number(weight, f"The weight of variant {name!r}")
-    if checked < 0:
-        raise InvalidInput(f"The weight of variant {name!r} must be 0 or more, not {checked}.")
+    if not 0 <= checked <= MAX_WEIGHT:
+        raise InvalidInput(
+            f"The weight of variant {name!r} must be 0 to {MAX_WEIGHT:g}, not {checked}."
+        )
     return checked
 
 

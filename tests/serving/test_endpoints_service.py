@@ -97,7 +97,10 @@ def test_create_records_variants_version_and_history(service: EndpointService) -
 CREATE_REFUSALS: list[tuple[dict, dict, type[Exception], str]] = [
     ({"A": "models:/iris/3"}, {}, Conflict, "version 3 of 'iris', which is PENDING"),
     ({"A": "models:/nope/1"}, {}, NotFound, "Variant 'A'"),
-    ({"A": ("models:/iris/1", -1)}, {}, InvalidInput, "must be 0 or more"),
+    ({"A": ("models:/iris/1", -1)}, {}, InvalidInput, "must be 0 to 1e"),
+    # Two of these would make the split's total infinite: every request a 500.
+    ({"A": ("models:/iris/1", 1e308)}, {}, InvalidInput, "must be 0 to 1e"),
+    ({"A": ("models:/iris/1", 10**400)}, {}, InvalidInput, "finite number"),
     ({"A": ("models:/iris/1", 0)}, {}, InvalidInput, "a weight above 0"),
     ({"A": ("models:/iris/1", float("nan"))}, {}, InvalidInput, "finite number"),
     ({"A b": "models:/iris/1"}, {}, InvalidInput, "Invalid variant name 'A b'"),
