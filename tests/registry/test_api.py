@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from studio.errors import Conflict, InvalidInput, NotFound, UntrustedModel
 from studio.registry import clients
 from studio.registry.cli import main
 from studio.registry.entities import ApprovalStatus
+from studio.tracking.models import META_FILE, SKOPS_FILE, save_model
 from tests.databases import sqlite_only
 from tests.registry.models import (
     ROWS,
@@ -172,5 +174,16 @@ async def test_the_same_through_a_server(server: RegistryService) -> None:
     assert loaded.predict(ROWS[:4]).tolist() == forest().predict(ROWS[:4]).tolist()
     with pytest.raises(NotFound, match="no alias 'x'"):
         await call(client.load_model, "models:/iris@x")
+    # Both files swapped after approval, the metadata vouching for the new model file: the
+    # version's recorded sha256 refuses it, through the server and in the service alike.
+    stored = server.model_folder(server.get_version("iris", 1))
+    with tempfile.TemporaryDirectory() as scratch:
+        swapped = save_model(logistic(), Path(scratch) / "model")
+        for file in (META_FILE, SKOPS_FILE):
+            shutil.copyfile(swapped / file, stored / file)
+    with pytest.raises(UntrustedModel, match="changed after"):
+        await call(client.load_model, "models:/iris@champion")
+    with pytest.raises(UntrustedModel, match="changed after"):
+        server.load("models:/iris/1")
     with pytest.raises(InvalidInput, match="already a registered version"):
         await call(client.register_model, "models:/iris/1", "iris")
