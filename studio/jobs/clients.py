@@ -9,8 +9,6 @@ folder); through a server, it is relative to the server's root folder, as in the
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +16,14 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import InvalidInput
+from studio.feature_clients import ClientCache
 from studio.jobs.api_types import JobDefinition, JobRun, definition_from_wire, run_from_wire
 from studio.jobs.entities import JobStatus, Trigger
 
 if TYPE_CHECKING:
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
     from studio.jobs.service import JobService
     from studio.tracking.rest import RestTrackingClient
 
@@ -32,41 +32,11 @@ __all__ = ["LocalJobs", "RestJobs", "jobs_client"]
 SCHEDULER_ALIVE_MS = 15_000
 """A scheduler that beat this recently is taken to be alive (three of its heartbeats)."""
 
-_clients: dict[str, LocalJobs | RestJobs] = {}
-_lock = threading.Lock()
 
-
-def jobs_client(tracking_uri: str | None = None) -> LocalJobs | RestJobs:
-    """The process-wide client for a tracking URI (None: `STUDIO_TRACKING_URI`, else the
-    configured store): an `http(s)://` server, a database URL, or a `STUDIO_HOME` folder."""
-    uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or ""
-    remote = uri.startswith(("http://", "https://"))
-    config = None if remote else _config(uri)
-    # Keyed by where it leads: the environment may name another store later (tests do).
-    key = uri if config is None else f"{config.db_url} {config.home} {config.artifact_root}"
-    with _lock:
-        found = _clients.get(key)
-        if found is None:
-            found = _make_client(uri, config)
-            _clients[key] = found
-        return found
-
-
-def _config(uri: str) -> StudioConfig:
-    return (
-        StudioConfig.resolve(db_url=uri) if "://" in uri else StudioConfig.resolve(home=uri or None)
-    )
-
-
-def _make_client(uri: str, config: StudioConfig | None) -> LocalJobs | RestJobs:
-    if config is None:
-        from studio.tracking.rest import RestTrackingClient
-
-        return RestJobs(RestTrackingClient(uri, os.environ.get(TOKEN_ENV, "")))
-    from studio.db.engine import Database
+def _local(database: Database, config: StudioConfig) -> LocalJobs:
     from studio.jobs.service import JobService
 
-    return LocalJobs(JobService.from_database(Database.from_config(config), config))
+    return LocalJobs(JobService.from_database(database, config))
 
 
 class LocalJobs:
@@ -270,3 +240,9 @@ def _checked(model: Any, data: Mapping[str, Any]) -> Any:
             for error in exc.errors(include_url=False)
         )
         raise InvalidInput(problems) from exc
+
+
+# Last: it names the client classes above.
+jobs_client = ClientCache[LocalJobs | RestJobs](_local, RestJobs)
+"""The process-wide client for a tracking URI: see `studio.feature_clients`."""
+_clients = jobs_client.clients

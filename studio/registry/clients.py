@@ -13,9 +13,7 @@ server's machine; `load` downloads the model folder instead.
 from __future__ import annotations
 
 import getpass
-import os
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,53 +21,25 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import InvalidInput, NotFound
+from studio.feature_clients import ClientCache
 from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
 from studio.registry.uri import parse_model_uri
 
 if TYPE_CHECKING:
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
     from studio.registry.schemas import ModelOut, VersionOut
     from studio.registry.service import RegistryService
     from studio.tracking.rest import RestTrackingClient
 
 __all__ = ["LocalRegistry", "RestRegistry", "registry_client"]
 
-_clients: dict[str, LocalRegistry | RestRegistry] = {}
-_lock = threading.Lock()
 
-
-def registry_client(tracking_uri: str | None = None) -> LocalRegistry | RestRegistry:
-    """The process-wide registry client for a tracking URI (None: `STUDIO_TRACKING_URI`, else
-    the configured store): an `http(s)://` server, a database URL, or a `STUDIO_HOME` folder."""
-    uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or ""
-    remote = uri.startswith(("http://", "https://"))
-    config = None if remote else _config(uri)
-    # Keyed by where it leads: the environment may name another store later (tests do).
-    key = uri if config is None else f"{config.db_url} {config.home} {config.artifact_root}"
-    with _lock:
-        found = _clients.get(key)
-        if found is None:
-            found = _make_client(uri, config)
-            _clients[key] = found
-        return found
-
-
-def _config(uri: str) -> StudioConfig:
-    return (
-        StudioConfig.resolve(db_url=uri) if "://" in uri else StudioConfig.resolve(home=uri or None)
-    )
-
-
-def _make_client(uri: str, config: StudioConfig | None) -> LocalRegistry | RestRegistry:
-    if config is None:
-        from studio.tracking.rest import RestTrackingClient
-
-        return RestRegistry(RestTrackingClient(uri, os.environ.get(TOKEN_ENV, "")))
-    from studio.db.engine import Database
+def _local(database: Database, config: StudioConfig) -> LocalRegistry:
     from studio.registry.service import RegistryService
 
-    return LocalRegistry(RegistryService.from_database(Database.from_config(config), config))
+    return LocalRegistry(RegistryService.from_database(database, config))
 
 
 class LocalRegistry:
@@ -377,3 +347,9 @@ def _version(found: VersionOut) -> ModelVersion:
         aliases=tuple(found.aliases),
         tags=dict(found.tags),
     )
+
+
+# Last: it names the client classes above.
+registry_client = ClientCache[LocalRegistry | RestRegistry](_local, RestRegistry)
+"""The process-wide client for a tracking URI: see `studio.feature_clients`."""
+_clients = registry_client.clients

@@ -8,61 +8,31 @@ Locally, `start` runs the server on this machine; through a server, on the serve
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from studio.config import TOKEN_ENV, TRACKING_URI_ENV, StudioConfig
 from studio.errors import InvalidInput
+from studio.feature_clients import ClientCache
 from studio.serving.entities import Endpoint, Replica, Task, Variant, VariantRole
 from studio.serving.validation import spec_pair
 
 if TYPE_CHECKING:
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
     from studio.serving.schemas import EndpointOut
     from studio.serving.service import EndpointService, ShadowSpec, VariantSpec
     from studio.tracking.rest import RestTrackingClient
 
 __all__ = ["LocalEndpoints", "RestEndpoints", "endpoint_from_wire", "endpoints_client"]
 
-_clients: dict[str, LocalEndpoints | RestEndpoints] = {}
-_lock = threading.Lock()
 
-
-def endpoints_client(tracking_uri: str | None = None) -> LocalEndpoints | RestEndpoints:
-    """The process-wide client for a tracking URI (None: `STUDIO_TRACKING_URI`, else the
-    configured store): an `http(s)://` server, a database URL, or a `STUDIO_HOME` folder."""
-    uri = tracking_uri or os.environ.get(TRACKING_URI_ENV) or ""
-    remote = uri.startswith(("http://", "https://"))
-    config = None if remote else _config(uri)
-    # Keyed by where it leads: the environment may name another store later (tests do).
-    key = uri if config is None else f"{config.db_url} {config.home} {config.artifact_root}"
-    with _lock:
-        found = _clients.get(key)
-        if found is None:
-            found = _make_client(uri, config)
-            _clients[key] = found
-        return found
-
-
-def _config(uri: str) -> StudioConfig:
-    return (
-        StudioConfig.resolve(db_url=uri) if "://" in uri else StudioConfig.resolve(home=uri or None)
-    )
-
-
-def _make_client(uri: str, config: StudioConfig | None) -> LocalEndpoints | RestEndpoints:
-    if config is None:
-        from studio.tracking.rest import RestTrackingClient
-
-        return RestEndpoints(RestTrackingClient(uri, os.environ.get(TOKEN_ENV, "")))
-    from studio.db.engine import Database
+def _local(database: Database, config: StudioConfig) -> LocalEndpoints:
     from studio.serving.service import EndpointService
 
-    return LocalEndpoints(EndpointService.from_database(Database.from_config(config), config))
+    return LocalEndpoints(EndpointService.from_database(database, config))
 
 
 class LocalEndpoints:
@@ -252,3 +222,9 @@ def _checked(model: Any, data: Mapping[str, Any]) -> Any:
             for error in exc.errors(include_url=False)
         )
         raise InvalidInput(problems) from exc
+
+
+# Last: it names the client classes above.
+endpoints_client = ClientCache[LocalEndpoints | RestEndpoints](_local, RestEndpoints)
+"""The process-wide client for a tracking URI: see `studio.feature_clients`."""
+_clients = endpoints_client.clients
