@@ -26,6 +26,7 @@ from tests.serving.deployments import (
     deploy,
     frame,
     models,
+    register_approved,
     register_models,
     serving,
 )
@@ -371,3 +372,39 @@ def test_a_replica_beyond_loopback_answers_nobody_once_its_endpoint_has_no_token
     answers = asyncio.run(scenario())
     assert [answer.status_code for answer in answers] == [401, 401, 200, 401, 401]
     assert "no token any more" in answers[0].json()["message"]
+
+
+def test_an_alias_moved_to_a_version_not_approved_leaves_the_served_one_in_place(
+    store: tuple[Database, StudioConfig],
+) -> None:
+    database, config = store
+    from studio.registry.service import RegistryService
+    from studio.serving.service import EndpointService
+
+    registry = RegistryService(database, config)
+    served = register_approved(registry, models()["A"], "aliased")
+    later = register_approved(registry, models()["B"], "aliased")
+    refused = register_approved(registry, models()["S"], "aliased")
+    registry.reject("aliased", int(refused.rsplit("/", 1)[1]))
+    registry.set_alias("aliased", "live", int(served.rsplit("/", 1)[1]))
+    EndpointService.from_database(database, config).create("aliased", {"A": "models:/aliased@live"})
+    rows = frame(2, seed=11)
+
+    async def predict_after_move(client: httpx.AsyncClient, version: str) -> list[float]:
+        registry.set_alias("aliased", "live", int(version.rsplit("/", 1)[1]))
+        await asyncio.sleep(0.5)  # the worker polls every 0.1 s here
+        answer = await client.post("/invocations", json=body(rows))
+        assert answer.status_code == 200, answer.text
+        predictions: list[float] = answer.json()["predictions"]
+        return predictions
+
+    async def scenario() -> tuple[list[float], list[float], int]:
+        async with serving(_settings(config, "aliased")) as (client, state):
+            kept = await predict_after_move(client, refused)
+            version = state.router.config.variants[0].model_version
+            return kept, await predict_after_move(client, later), version
+
+    kept, moved, version = asyncio.run(scenario())
+    assert version == 1  # the rejected version 3 never replaced it
+    np.testing.assert_allclose(kept, models()["A"].predict(rows))
+    np.testing.assert_allclose(moved, models()["B"].predict(rows))
