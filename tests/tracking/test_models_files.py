@@ -147,7 +147,11 @@ def test_the_policy_trusts_scikit_learn_and_explains_skops_doubts(tmp_path: Path
     assert trusted_for_loading(["evil.Type", *meta.untrusted_types], []) == [
         "sklearn.tree._tree.Tree"
     ]
-    assert needs_approval(["evil.Type", "numpy.dtype", "sklearn.x.Y"]) == ["evil.Type"]
+    # A sklearn name is scikit-learn's only when the object was defined in the module named.
+    assert needs_approval(["evil.Type", "numpy.dtype", "sklearn.x.Y"]) == [
+        "evil.Type",
+        "sklearn.x.Y",
+    ]
     reasons = untrusted_reasons([*meta.untrusted_types, "evil.Type"])
     assert list(reasons) == ["sklearn.tree._tree.Tree"]
     assert "bounds" in reasons["sklearn.tree._tree.Tree"]
@@ -254,3 +258,43 @@ def test_autolog_and_log_model_give_the_model_a_signature(uri: str, tmp_path: Pa
     assert meta.input_example is not None
     assert [c["name"] for c in meta.signature["inputs"]] == ["x0", "x1", "x2", "x3"]
     assert meta.input_example["dataframe_split"]["columns"] == ["x0", "x1", "x2", "x3"]
+
+
+def test_a_name_inside_scikit_learn_for_something_else_is_not_trusted(tmp_path: Path) -> None:
+    """skops resolves a type as getattr(import_module(module), name), and the file names
+    both: subprocess.check_output is also sklearn.utils._testing.check_output."""
+    import hashlib
+    import io
+    import subprocess
+    import zipfile
+
+    import skops.io as sio
+
+    data = sio.dumps(FunctionTransformer(func=subprocess.check_output, kw_args={"shell": True}))
+    forged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(forged, "w") as copy:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "schema.json":
+                content = content.replace(b'"subprocess"', b'"sklearn.utils._testing"')
+            copy.writestr(item, content)
+    folder = save_model(FunctionTransformer(), tmp_path / "forged")
+    (folder / SKOPS_FILE).write_bytes(forged.getvalue())
+    meta = json.loads((folder / META_FILE).read_text())
+    meta["sha256"] = hashlib.sha256(forged.getvalue()).hexdigest()
+    (folder / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(UntrustedModel, match=r"sklearn\.utils\._testing\.check_output"):
+        load_model(folder)
+    assert needs_approval(
+        [
+            "sklearn.utils._testing.check_output",  # subprocess's
+            "sklearn.datasets._openml.urlopen",  # urllib's
+            "sklearn.datasets._base.load_iris",  # scikit-learn's, but reads and fetches data
+            "sklearn.tree._tree.Tree",
+            "sklearn.metrics._classification.accuracy_score",  # a GridSearchCV's scorer
+        ]
+    ) == [
+        "sklearn.datasets._base.load_iris",
+        "sklearn.datasets._openml.urlopen",
+        "sklearn.utils._testing.check_output",
+    ]
