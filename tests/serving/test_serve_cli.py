@@ -48,3 +48,14 @@ def test_a_missing_token_variable_or_endpoint_is_named(
     assert "SERVE_TEST_TOKEN" in capsys.readouterr().err
     assert main(["nowhere"]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_the_workers_learn_the_address_they_listen_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker off loopback refuses requests once its endpoint has no token: it must know.
+    from studio.serving.settings import ServeSettings
+
+    config = StudioConfig(home=Path("/nowhere"), db_url="sqlite:///x.db", artifact_root="/a")
+    settings = ServeSettings(endpoint="open", studio=config, bind_host="0.0.0.0")
+    for name, value in settings.environment().items():
+        monkeypatch.setenv(name, value)
+    assert ServeSettings.from_environ().bind_host == "0.0.0.0"
