@@ -149,6 +149,9 @@ async def _watch(state: ServingState) -> None:
     keeps serving."""
     supervisor = state.settings.supervisor_pid
     name = state.settings.endpoint
+    # The last failure logged: the same one again (an alias deleted, a version rejected) is
+    # retried on every poll but logged once, not twice a second.
+    logged_failure: tuple[tuple[int, int] | None, str] | None = None
     while True:
         await asyncio.sleep(state.settings.poll_interval)
         if supervisor and supervisor != os.getpid() and os.getppid() != supervisor:
@@ -164,17 +167,22 @@ async def _watch(state: ServingState) -> None:
                     )
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        polled: tuple[int, int] | None = None
         try:
-            stamp = await asyncio.to_thread(state.service.config_stamp, name)
+            stamp = polled = await asyncio.to_thread(state.service.config_stamp, name)
             if stamp == state.router.stamp:
                 continue
             config, stamp = await asyncio.to_thread(_read_config, state.service, name)
             router = await asyncio.to_thread(_build_router, config, stamp, state.models)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("studio serve %s: reading the new configuration failed", name)
+        except Exception as exc:
+            failure = (polled, f"{type(exc).__name__}: {exc}")
+            if failure != logged_failure:
+                log.exception("studio serve %s: reading the new configuration failed", name)
+                logged_failure = failure
             continue
+        logged_failure = None
         state.router = router
         state.recorder.set_config(config)
         state.models.keep_only(router.model_keys())

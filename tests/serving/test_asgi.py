@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -375,7 +376,7 @@ def test_a_replica_beyond_loopback_answers_nobody_once_its_endpoint_has_no_token
 
 
 def test_an_alias_moved_to_a_version_not_approved_leaves_the_served_one_in_place(
-    store: tuple[Database, StudioConfig],
+    store: tuple[Database, StudioConfig], caplog: pytest.LogCaptureFixture
 ) -> None:
     database, config = store
     from studio.registry.service import RegistryService
@@ -404,7 +405,12 @@ def test_an_alias_moved_to_a_version_not_approved_leaves_the_served_one_in_place
             version = state.router.config.variants[0].model_version
             return kept, await predict_after_move(client, later), version
 
-    kept, moved, version = asyncio.run(scenario())
+    with caplog.at_level(logging.ERROR, logger="studio.serving.asgi"):
+        kept, moved, version = asyncio.run(scenario())
     assert version == 1  # the rejected version 3 never replaced it
+    # Refused at each of the ~5 polls while the alias named it, logged once.
+    failures = [r for r in caplog.records if "configuration failed" in r.getMessage()]
+    assert len(failures) == 1
+    assert "REJECTED" in str(failures[0].exc_info[1])  # type: ignore[index]
     np.testing.assert_allclose(kept, models()["A"].predict(rows))
     np.testing.assert_allclose(moved, models()["B"].predict(rows))
