@@ -103,8 +103,8 @@ def _serve_endpoint(
     if not is_loopback(args.host) and not endpoint.has_token and not token:
         raise StudioError(
             f"Endpoint {args.name!r} has no token, so it listens on loopback only: give it a "
-            f"token (studio endpoints update {args.name} --token ...) or pass --token-env, "
-            f"or serve on {DEFAULT_BIND_HOST}."
+            f"token (studio.serving.update_endpoint({args.name!r}, token=...)) or pass "
+            f"--token-env, or serve on {DEFAULT_BIND_HOST}."
         )
     port = args.port or _free_port(args.host)
     stopping = _handle_sigterm()

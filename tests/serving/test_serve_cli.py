@@ -34,7 +34,9 @@ def test_an_endpoint_without_a_token_is_not_served_beyond_loopback(
     environment: EndpointService, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["open", "--host", "0.0.0.0"]) == 2
-    assert "loopback" in capsys.readouterr().err
+    refusal = capsys.readouterr().err
+    assert "loopback" in refusal
+    assert "update_endpoint('open', token=...)" in refusal  # a way that exists
     assert environment.replicas("open") == []
 
 
