@@ -38,6 +38,7 @@ __all__ = [
     "record_feedback",
     "record_feedback_batch",
     "score",
+    "signature_task",
 ]
 
 KEEP_UNLABELLED_MS = 7 * 24 * 3600 * 1000
@@ -60,15 +61,20 @@ def endpoint_task(config: EndpointConfig) -> Task | None:
     if config.task is not None:
         return config.task
     primaries = [v for v in config.variants if v.role is VariantRole.PRIMARY]
-    for variant in primaries[:1]:
-        outputs = (variant.signature or {}).get("outputs") or {}
-        if outputs.get("classes"):
-            return Task.CLASSIFICATION
-        dtype = outputs.get("dtype")
-        if dtype in _CLASSIFICATION_DTYPES:
-            return Task.CLASSIFICATION
-        if dtype in _REGRESSION_DTYPES:
-            return Task.REGRESSION
+    return signature_task(primaries[0].signature) if primaries else None
+
+
+def signature_task(signature: dict[str, Any] | None) -> Task | None:
+    """The task a model's output signature implies (classes or a discrete dtype:
+    classification; a float: regression), if any."""
+    outputs = (signature or {}).get("outputs") or {}
+    if outputs.get("classes"):
+        return Task.CLASSIFICATION
+    dtype = outputs.get("dtype")
+    if dtype in _CLASSIFICATION_DTYPES:
+        return Task.CLASSIFICATION
+    if dtype in _REGRESSION_DTYPES:
+        return Task.REGRESSION
     return None
 
 

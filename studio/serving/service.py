@@ -28,6 +28,7 @@ from studio.serving.entities import (
     Task,
     VariantRole,
 )
+from studio.serving.feedback import signature_task
 from studio.serving.store import EndpointStore
 from studio.serving.store_rows import VariantRow
 from studio.serving.tokens import check_token, hash_token, new_proxy_key
@@ -278,6 +279,16 @@ class EndpointService:
 
     def endpoint_id(self, name: str) -> int:
         return self.store.endpoint_id(name)
+
+    def task(self, name: str) -> Task | None:
+        """The endpoint's task, declared or implied by the signature of the version its first
+        primary was configured with. Read from the store, not from `config`: feedback and the
+        online evaluation go on while an alias names a version that cannot be served (the
+        running servers keep the previous one)."""
+        declared = self.store.endpoint_row(name).task
+        return (
+            declared if declared is not None else signature_task(self.store.primary_signature(name))
+        )
 
     # Replicas ----------------------------------------------------------------------------
 

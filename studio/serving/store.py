@@ -317,6 +317,23 @@ class EndpointStore(ReplicaRows):
                 for row in rows
             ]
 
+    def primary_signature(self, name: str) -> dict[str, Any] | None:
+        """The signature of the version the first primary variant was configured with (what
+        the online evaluation's task is inferred from)."""
+        with self.db.session() as session:
+            endpoint_id = _found(session, name).id
+            found = session.scalar(
+                select(SqlModelVersion.signature)
+                .join(SqlEndpointVariant, SqlEndpointVariant.model_version_id == SqlModelVersion.id)
+                .where(
+                    SqlEndpointVariant.endpoint_id == endpoint_id,
+                    SqlEndpointVariant.role == VariantRole.PRIMARY.value,
+                )
+                .order_by(SqlEndpointVariant.name)
+                .limit(1)
+            )
+            return dict(found) if found else None
+
     def record_event(
         self, name: str, kind: str, detail: Mapping[str, Any], *, actor: str | None, now: int
     ) -> None:

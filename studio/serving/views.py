@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
 from studio.serving.entities import VariantRole
-from studio.serving.feedback import endpoint_task, record_feedback_batch
+from studio.serving.feedback import record_feedback_batch
 from studio.serving.online import online_evaluation
 from studio.serving.schemas import (
     MAX_METRICS_POINTS,
@@ -168,7 +168,7 @@ def captures_out(service: EndpointService, name: str, limit: int) -> CapturesOut
 
 def task_of(service: EndpointService, name: str) -> Task | None:
     """The endpoint's task, or the one its first primary's signature implies."""
-    return endpoint_task(service.config(name))
+    return service.task(name)
 
 
 def metrics_out(

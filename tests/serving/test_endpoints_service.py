@@ -14,6 +14,7 @@ from studio.errors import Conflict, InvalidInput, NotFound
 from studio.serving.entities import Task, VariantRole
 from studio.serving.service import EndpointService
 from studio.serving.tokens import hash_token, new_proxy_key, verify_token
+from studio.serving.views import evaluation_out
 from tests.serving.registry_rows import NOW, add_version, set_alias
 
 if TYPE_CHECKING:
@@ -299,6 +300,9 @@ def test_an_alias_move_reaches_config_and_stamp(
     set_alias(database, "iris", "champion", 3, NOW + 70)
     with pytest.raises(Conflict, match="PENDING"):
         service.config("champ")
+    # Feedback and the online evaluation go on meanwhile (the servers keep version 2).
+    assert service.task("champ") is Task.CLASSIFICATION
+    assert evaluation_out(service, "champ").task == "classification"
     service.update("champ", weights={"A": 2})
     assert service.config_stamp("champ") == (2, NOW + 70)
     service.update("champ", variants={"A": "models:/iris/1"})
