@@ -325,6 +325,10 @@ async def test_invocations_are_proxied_to_a_live_replica(
     }
     assert (answer.headers["X-Variant"], answer.headers["X-Request-Id"]) == ("B", "req-1")
     assert "X-Not-Forwarded" not in answer.headers
+    # The key reaches the replica only: no answer of the Jupyter server shows it.
+    key = endpoints.store.endpoint_row("iris-ab").proxy_key
+    for path in ("endpoints", "endpoints/iris-ab", "endpoints/iris-ab/events"):
+        assert key not in (await studio_fetch("GET", path)).body.decode()
     # The replica's own status comes back as it was.
     answer = await studio_fetch(
         "POST", "endpoints/iris-ab/invocations", body=b"{}", headers={"X-Target-Variant": "teapot"}
