@@ -58,6 +58,42 @@ def write_pickle_folder(folder: Path, model: Any) -> Path:
     return folder
 
 
+def write_forged_folder(folder: Path, function: str) -> Path:
+    """A skops model folder whose file names `function` (`module.name`) where a
+    FunctionTransformer's function is, as a file written by hand would: skops never saves
+    such a name itself (what cannot be imported elsewhere fails its round trip)."""
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    from studio.tracking.models import META_FILE, SKOPS_FILE
+
+    save_model(FunctionTransformer(np.around), folder)
+    module, _, name = function.rpartition(".")
+    original = '"__class__": "around",\n        "__module__": "numpy"'
+    forged = io.BytesIO()
+    with (
+        zipfile.ZipFile(folder / SKOPS_FILE) as source,
+        zipfile.ZipFile(forged, "w") as copy,
+    ):
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "schema.json":
+                assert original.encode() in content
+                content = content.replace(
+                    original.encode(), f'"__class__": "{name}", "__module__": "{module}"'.encode()
+                )
+            copy.writestr(item, content)
+    (folder / SKOPS_FILE).write_bytes(forged.getvalue())
+    meta = json.loads((folder / META_FILE).read_text())
+    meta.update(sha256=hashlib.sha256(forged.getvalue()).hexdigest(), untrusted_types=[function])
+    (folder / META_FILE).write_text(json.dumps(meta))
+    return folder
+
+
 def run_with_model(
     tracking: TrackingService,
     model: Any,

@@ -14,13 +14,14 @@ import pytest
 from studio.errors import Conflict, InvalidInput, NotFound, UntrustedModel
 from studio.registry.entities import ApprovalStatus
 from studio.serving.service import EndpointService
-from studio.tracking.models import save_model
+from studio.tracking.models import META_FILE
 from tests.registry.models import (
     ROWS,
     forest,
     logistic,
     rounding,
     run_with_model,
+    write_forged_folder,
     write_pickle_folder,
 )
 
@@ -124,13 +125,27 @@ def test_untrusted_types_are_approved_by_name_and_then_load(registry: RegistrySe
     assert registry.lineage("iris", 1)["needs_approval"] == ["numpy.around"]
 
 
+def test_the_types_to_approve_are_read_from_the_file_not_its_metadata(
+    registry: RegistryService,
+) -> None:
+    # The metadata is written by whoever logged the run: it may hide a type from the reviewer.
+    run_id = run_with_model(registry.tracking, rounding())
+    model_folder = Path(registry.tracking.get_run(run_id).artifact_uri) / "model"
+    meta = json.loads((model_folder / META_FILE).read_text())
+    (model_folder / META_FILE).write_text(json.dumps({**meta, "untrusted_types": []}))
+    assert registry.register(run_id, "iris").untrusted_types == ("numpy.around",)
+    with pytest.raises(Conflict, match=r"numpy\.around"):
+        registry.approve("iris", 1)
+    # A model file that is not the one its metadata describes is not registered at all.
+    (model_folder / META_FILE).write_text(json.dumps({**meta, "sha256": "0" * 64}))
+    with pytest.raises(InvalidInput, match="changed after it was logged"):
+        registry.register(run_id, "iris")
+
+
 def test_types_only_their_author_can_load_are_never_approved(
     registry: RegistryService, tmp_path: Path
 ) -> None:
-    folder = save_model(logistic(), tmp_path / "model")
-    meta = json.loads((folder / "studio-model.json").read_text())
-    meta["untrusted_types"] = ["__main__.ratio"]
-    (folder / "studio-model.json").write_text(json.dumps(meta))
+    folder = write_forged_folder(tmp_path / "model", "__main__.ratio")
     run_id = run_with_model(registry.tracking, logistic())
     registry.tracking.log_artifact(run_id, folder, "model")
     registry.register(run_id, "iris")
