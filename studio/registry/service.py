@@ -12,7 +12,6 @@ reads of a run, and where training data is recorded, is in `studio.registry.line
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import time
@@ -50,7 +49,7 @@ from studio.tracking.models import (
     JOBLIB_FILE,
     META_FILE,
     SKOPS_FILE,
-    ModelMeta,
+    inspect_model_file,
     load_model,
     read_model_meta,
 )
@@ -173,7 +172,7 @@ class RegistryService:
                     "log one with run.log_model(model) or autolog."
                 )
             meta = read_model_meta(folder)
-            sha256, untrusted_types = _file_facts(folder, meta)
+            sha256, untrusted_types = inspect_model_file(folder, meta)
             now = self.clock()
             model_id = self.store.ensure_model(name, now)
             number = self.store.next_version(model_id, now)
@@ -438,27 +437,6 @@ class RegistryService:
                 fs.rm(target, recursive=True)
         except (OSError, StudioError):
             pass
-
-
-def _file_facts(folder: Path, meta: ModelMeta) -> tuple[str, list[str]]:
-    """The model file's sha256 and the types skops does not trust in it, read from the file
-    itself: its metadata is written by whoever logged the run, and the reviewer must see what
-    the file really holds (the loader re-reads them anyway, and would refuse at serving)."""
-    data = (folder / meta.model_file).read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    if meta.sha256 and sha256 != meta.sha256:
-        raise InvalidInput(
-            f"The model file {meta.model_file} changed after it was logged (its sha256 is "
-            f"{sha256}, its metadata says {meta.sha256}): log the model again."
-        )
-    if meta.format != "skops":
-        return sha256, list(meta.untrusted_types)
-    import skops.io as sio  # imports the whole of scikit-learn: only when registering
-
-    try:
-        return sha256, sorted(sio.get_untrusted_types(data=data))
-    except Exception as exc:  # skops raises many kinds for a file it cannot read
-        raise InvalidInput(f"{meta.model_file} is not a readable skops file: {exc}") from exc
 
 
 def _run_source(source: str) -> tuple[str, str]:

@@ -173,6 +173,27 @@ def load_model(
     return _load_skops(data, path, trusted=trusted, approved_types=approved_types)
 
 
+def inspect_model_file(folder: Path, meta: ModelMeta) -> tuple[str, list[str]]:
+    """The model file's sha256 and the types skops does not trust in it, read from the file
+    itself (the registry records these): the metadata is written by whoever logged the run,
+    and a reviewer must see what the file really holds."""
+    data = (folder / meta.model_file).read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    if meta.sha256 and sha256 != meta.sha256:
+        raise InvalidInput(
+            f"The model file {meta.model_file} changed after it was logged (its sha256 is "
+            f"{sha256}, its metadata says {meta.sha256}): log the model again."
+        )
+    if meta.format != "skops":
+        return sha256, list(meta.untrusted_types)
+    import skops.io as sio  # imports the whole of scikit-learn: only when asked
+
+    try:
+        return sha256, sorted(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # skops raises many kinds for a file it cannot read
+        raise InvalidInput(f"{meta.model_file} is not a readable skops file: {exc}") from exc
+
+
 def _load_skops(data: bytes, path: Path, *, trusted: bool, approved_types: Sequence[str]) -> Any:
     import skops.io as sio  # imports the whole of scikit-learn: only when a model is loaded
 
