@@ -21,7 +21,11 @@ import type { IEndpointsAPI } from './api/serving';
 import { stringOf } from './commands';
 import { endpointIcon, registryIcon } from './icons';
 import { targetEndpoint } from './models/deployForm';
-import type { IVersionRef } from './models/versionModel';
+import {
+  IVersionRef,
+  parseVersionText,
+  versionRefOf
+} from './models/versionModel';
 import { CommandIDs, IPanelContext } from './tokens';
 import { EndpointPanel, endpointPanelId } from './widgets/endpointPanel';
 import {
@@ -55,27 +59,6 @@ export interface IRegistryCommandsOptions {
   docManager?: IDocumentManager | null;
   /** Every open Studio panel (IStudioTracker): these panels join it. */
   panels?: WidgetTracker<MainAreaWidget>;
-}
-
-/** A version from `{ model, version }` args, or from "name/3" (a row's data attribute). */
-export function versionRefOf(
-  args: ReadonlyPartialJSONObject
-): IVersionRef | null {
-  const model = stringOf(args.model);
-  const version = Number(args.version);
-  if (model !== null && Number.isInteger(version) && version > 0) {
-    return { model, version };
-  }
-  return null;
-}
-
-/** "name/3" (a sidebar row's `data-model-version`) or "models:/name/3". */
-export function parseVersionText(text: string): IVersionRef | null {
-  const match = /^(?:models:\/)?(.+)\/(\d+)$/.exec(text.trim());
-  if (!match) {
-    return null;
-  }
-  return { model: match[1], version: Number(match[2]) };
 }
 
 export function registerRegistryCommands(

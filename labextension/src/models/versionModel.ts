@@ -4,6 +4,7 @@
  * the page opens, on "Refresh", and after every action; an action's failure is thrown with the
  * server's message for the caller to tell.
  */
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
@@ -133,4 +134,28 @@ export class VersionModel {
 /** An alias as a model's aliases take it: letters, digits, `_` and `-`, after an optional @. */
 export function validAlias(text: string): boolean {
   return /^@?[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(text.trim());
+}
+
+/** A version from a command's `{ model, version }` args. */
+export function versionRefOf(
+  args: ReadonlyPartialJSONObject
+): IVersionRef | null {
+  const model =
+    typeof args.model === 'string' && args.model.trim()
+      ? args.model.trim()
+      : null;
+  const version = Number(args.version);
+  if (model !== null && Number.isInteger(version) && version > 0) {
+    return { model, version };
+  }
+  return null;
+}
+
+/** "name/3" (a sidebar row's `data-model-version`) or "models:/name/3". */
+export function parseVersionText(text: string): IVersionRef | null {
+  const match = /^(?:models:\/)?(.+)\/(\d+)$/.exec(text.trim());
+  if (!match) {
+    return null;
+  }
+  return { model: match[1], version: Number(match[2]) };
 }

@@ -40,6 +40,10 @@ export interface IEndpointViewProps {
   onInvoke: () => void;
 }
 
+/** The answer's headers, named as the endpoint sends them (not words to translate). */
+const VARIANT_HEADER = 'X-Variant';
+const REQUEST_ID_HEADER = 'X-Request-Id';
+
 /** The largest weight a slider reaches (weights are relative: 0 to 10 covers any split). */
 export const MAX_SLIDER_WEIGHT = 10;
 
@@ -423,13 +427,13 @@ function TryIt(props: WithEndpoint): JSX.Element {
           <div className="jp-Studio-endpoint-answerMeta">
             <span data-testid="studio-try-status">{answer.status}</span>
             <span>
-              {'X-Variant: '}
+              {`${VARIANT_HEADER}: `}
               <code data-testid="studio-try-variant">
                 {answer.variant ?? '—'}
               </code>
             </span>
             <span>
-              {'X-Request-Id: '}
+              {`${REQUEST_ID_HEADER}: `}
               <code data-testid="studio-try-request-id">
                 {answer.requestId ?? '—'}
               </code>
