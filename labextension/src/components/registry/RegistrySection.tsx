@@ -4,7 +4,6 @@
  * menu (schema/plugin.json, over `data-model-version`) opens, deploys, approves or copies it.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type {
@@ -67,7 +66,6 @@ function ModelItem(
   const { model, trans } = props;
   const open = props.expanded.has(model.name);
   const versions = open ? props.versions(model.name) : null;
-  const Caret = open ? caretDownIcon : caretRightIcon;
   return (
     <li>
       <button
@@ -78,7 +76,9 @@ function ModelItem(
         title={model.description || model.name}
         onClick={() => props.onToggle(model.name)}
       >
-        <Caret.react tag="span" elementSize="normal" />
+        <span className="jp-Studio-registry-caret" aria-hidden="true">
+          {open ? '▾' : '▸'}
+        </span>
         <span className="jp-Studio-sidebar-itemMain">
           <span className="jp-Studio-sidebar-itemName">{model.name}</span>
           <span className="jp-Studio-sidebar-itemMeta">
