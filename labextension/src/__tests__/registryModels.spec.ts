@@ -6,7 +6,11 @@
  */
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { chartTraces, hasTraffic } from '../models/endpointCharts';
+import {
+  chartTraces,
+  hasSteps,
+  hasTraffic
+} from '../models/endpointCharts';
 import { EndpointModel, WEIGHTS_DEBOUNCE_MS } from '../models/endpointModel';
 import {
   deployProblems,
@@ -354,7 +358,7 @@ describe('endpoint charts', () => {
     expect(errors[0].y).toEqual([0, 1]);
   });
 
-  it('says whether any request was seen', () => {
+  it('says whether any request was seen, and whether there is a step to draw', () => {
     expect(hasTraffic(data)).toBe(true);
     expect(hasTraffic(null)).toBe(false);
     const quiet = {
@@ -362,6 +366,9 @@ describe('endpoint charts', () => {
       variants: { A: { ...data.variants.A, requests: [0, 0] } }
     };
     expect(hasTraffic(quiet)).toBe(false);
+    // A quiet window still has its steps (flat lines); a never-served endpoint has none.
+    expect(hasSteps(quiet)).toBe(true);
+    expect(hasSteps({ ...data, variants: {} })).toBe(false);
   });
 });
 

@@ -72,3 +72,11 @@ export function hasTraffic(metrics: IEndpointMetrics | null): boolean {
     series.requests.some(count => count > 0)
   );
 }
+
+/** Whether the window has any step to draw (an endpoint never served has none). */
+export function hasSteps(metrics: IEndpointMetrics | null): boolean {
+  return (
+    metrics !== null &&
+    Object.values(metrics.variants).some(series => series.t.length > 0)
+  );
+}

@@ -11,6 +11,7 @@ import {
   ENDPOINT_CHARTS,
   EndpointChart,
   chartTraces,
+  hasSteps,
   hasTraffic
 } from '../../models/endpointCharts';
 import { runColor, themeColors, useThemeVersion } from '../theme';
@@ -41,6 +42,7 @@ export function EndpointCharts(props: IEndpointChartsProps): JSX.Element {
         </p>
       )}
       {metrics !== null &&
+        hasSteps(metrics) &&
         ENDPOINT_CHARTS.map(chart => (
           <EndpointChartView
             key={chart}
