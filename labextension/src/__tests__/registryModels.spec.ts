@@ -6,11 +6,7 @@
  */
 import { nullTranslator } from '@jupyterlab/translation';
 
-import {
-  chartTraces,
-  hasSteps,
-  hasTraffic
-} from '../models/endpointCharts';
+import { chartTraces, hasSteps, hasTraffic } from '../models/endpointCharts';
 import { EndpointModel, WEIGHTS_DEBOUNCE_MS } from '../models/endpointModel';
 import {
   deployProblems,
@@ -288,22 +284,44 @@ describe('EndpointModel', () => {
     model.dispose();
   });
 
-  it('says it is starting until a replica is alive, then that it started', async () => {
+  it('says it is starting until the start returned and a replica is alive, then that it started', async () => {
     const { api, model } = create();
     await model.refresh();
     const ended: string[] = [];
     model.transitionEnded.connect((_, what) => ended.push(what));
-    await model.start();
-    expect(api.called('start')).toEqual([['churn']]);
+    // The server answers the start once the replica answers /ping; meanwhile the replica has
+    // registered (alive) but does not listen yet.
+    let answer: () => void = () => undefined;
+    api.start = async (name: string) => {
+      api.calls.push({ method: 'start', args: [name] });
+      await new Promise<void>(resolve => (answer = resolve));
+      return {};
+    };
+    const starting = model.start();
     expect(model.transition).toBe('starting');
-    expect(ended).toEqual([]);
     api.current = { ...api.current, replicas: [LIVE_REPLICA] };
     await model.refresh();
+    expect([model.running, model.transition]).toEqual([true, 'starting']);
+    expect(ended).toEqual([]);
+    answer();
+    await starting;
+    expect(api.called('start')).toEqual([['churn']]);
     expect([model.running, model.transition]).toEqual([true, null]);
     expect(ended).toEqual(['started']);
     await model.stop();
     expect([model.running, model.transition]).toEqual([false, null]);
     expect(ended).toEqual(['started', 'stopped']);
+    model.dispose();
+  });
+
+  it('ends a start that failed, and throws its message', async () => {
+    const { api, model } = create();
+    await model.refresh();
+    api.start = async () => {
+      throw new Error('the server exited before it was ready');
+    };
+    await expect(model.start()).rejects.toThrow('exited');
+    expect(model.transition).toBeNull();
     model.dispose();
   });
 

@@ -39,9 +39,12 @@ export function chartTraces(
     const x = times(series);
     if (chart === 'latency') {
       for (const { key, dash } of PERCENTILES) {
+        // Markers too: a percentile of a step with no request is a gap, which would hide a
+        // lone step's value.
         traces.push({
           type: 'scatter',
-          mode: 'lines',
+          mode: 'lines+markers',
+          marker: { size: 4, color: line.color },
           name: `${label} ${key}`,
           x,
           y: series[key],

@@ -254,12 +254,15 @@ export class EndpointModel implements IDisposable {
       this._metrics = metrics;
       this._evaluation = evaluation;
       this._error = null;
+      // A replica registers (and reads as alive) before it listens: a start is over once
+      // its request returned (the server waited for /ping) and the replica is seen alive.
       if (
-        (this._transition === 'starting' && this.running) ||
-        (this._transition === 'stopping' && !this.running)
+        this._settling !== null &&
+        (this._settling === 'starting') === this.running
       ) {
-        const ended = this._transition === 'starting' ? 'started' : 'stopped';
+        const ended = this._settling === 'starting' ? 'started' : 'stopped';
         this._transition = null;
+        this._settling = null;
         this._transitionEnded.emit(ended);
       }
       if (!this._prefilled) {
@@ -301,6 +304,7 @@ export class EndpointModel implements IDisposable {
     action: () => Promise<unknown>
   ): Promise<void> {
     this._transition = transition;
+    this._settling = null;
     this._stateChanged.emit();
     try {
       await action();
@@ -309,7 +313,12 @@ export class EndpointModel implements IDisposable {
       this._stateChanged.emit();
       throw error;
     }
+    this._settling = transition;
+    // A load under way began before the action ended: the next one tells.
     await this.refresh().catch(() => undefined);
+    if (this._settling !== null) {
+      await this.refresh().catch(() => undefined);
+    }
   }
 
   private _onSettings(_: ISettingsHolder, settings: IStudioSettings): void {
@@ -332,6 +341,8 @@ export class EndpointModel implements IDisposable {
   private _error: string | null = null;
   private _loaded = false;
   private _transition: Transition = null;
+  /** The start or stop whose request returned, until the endpoint is seen to follow. */
+  private _settling: Transition = null;
   private _draft: Record<string, number> = {};
   private _debounce: number | null = null;
   private _weightsError: string | null = null;

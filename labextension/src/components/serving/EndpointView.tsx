@@ -256,14 +256,10 @@ function Replicas(props: WithEndpoint): JSX.Element {
     >
       {live.map(replica => (
         <li key={replica.id}>
-          {trans.__(
-            '%1:%2 · pid %3 · %4 workers%5',
-            replica.host,
-            replica.port,
-            replica.pid,
-            replica.workers,
-            replica.managed ? '' : trans.__(' · started outside JupyterLab')
-          )}
+          {trans.__('%1:%2 · pid %3', replica.host, replica.port, replica.pid)}
+          {' · '}
+          {trans._n('%1 worker', '%1 workers', replica.workers)}
+          {!replica.managed && ` · ${trans.__('started outside JupyterLab')}`}
         </li>
       ))}
     </ul>
@@ -412,7 +408,12 @@ function TryIt(props: WithEndpoint): JSX.Element {
         <button
           className="jp-mod-styled jp-mod-accept"
           data-testid="studio-try-send"
-          disabled={!props.running || props.invoking || !props.body.trim()}
+          disabled={
+            !props.running ||
+            props.transition !== null ||
+            props.invoking ||
+            !props.body.trim()
+          }
           title={props.running ? '' : trans.__('Start the endpoint first')}
           onClick={props.onInvoke}
         >
