@@ -6,6 +6,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 
+import { ApproveForm } from '../components/registry/ApproveForm';
 import { DeployForm } from '../components/registry/DeployForm';
 import { RegistrySection } from '../components/registry/RegistrySection';
 import { VersionView } from '../components/registry/VersionView';
@@ -190,6 +191,39 @@ describe('VersionView', () => {
     fireEvent.change(input, { target: { value: 'challenger' } });
     fireEvent.submit(input);
     expect(props.onSetAlias).toHaveBeenCalledWith('challenger');
+  });
+});
+
+describe('ApproveForm', () => {
+  it('lists the types approving trusts with why each is untrusted, and warns of a failing gate', () => {
+    const onComment = jest.fn();
+    render(
+      <ApproveForm
+        types={['mylib.Scaler', 'numpy.random.RandomState']}
+        reasons={{ 'mylib.Scaler': 'not from scikit-learn' }}
+        gates={[
+          { metric: 'accuracy', condition: '>= 0.9', value: 0.7, passed: false }
+        ]}
+        comment=""
+        trans={trans}
+        onComment={onComment}
+      />
+    );
+    const types = within(screen.getByTestId('studio-approve-types'))
+      .getAllByRole('listitem')
+      .map(item => item.textContent);
+    expect(types).toEqual([
+      'mylib.Scaler — not from scikit-learn',
+      'numpy.random.RandomState'
+    ]);
+    expect(screen.getByTestId('studio-gates').textContent).toContain('fails');
+    expect(screen.getByRole('alert').textContent).toContain(
+      'the server will refuse'
+    );
+    fireEvent.change(screen.getByTestId('studio-approve-comment'), {
+      target: { value: 'read the code' }
+    });
+    expect(onComment).toHaveBeenCalledWith('read the code');
   });
 });
 

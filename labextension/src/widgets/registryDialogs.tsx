@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import type { IBatchTransformIn, ILineage } from '../api/registry';
 import { DeployForm } from '../components/registry/DeployForm';
-import { GatesTable } from '../components/registry/VersionView';
+import { ApproveForm } from '../components/registry/ApproveForm';
 import {
   DeployRequest,
   IDeployForm,
@@ -109,44 +109,14 @@ export async function askApproval(
   const body = new ValueBody<string>(
     '',
     (comment, change) => (
-      <div className="jp-Studio-approveForm" data-testid="studio-approve-form">
-        {types.length > 0 ? (
-          <>
-            <p>
-              {trans.__(
-                'Approving trusts these types, which the model file holds and skops does not trust by default. Endpoints will load them:'
-              )}
-            </p>
-            <ul data-testid="studio-approve-types">
-              {types.map(type => (
-                <li key={type}>
-                  <code>{type}</code>
-                  {reasons[type] && (
-                    <span className="jp-Studio-endpoint-muted">
-                      {' '}
-                      — {reasons[type]}
-                    </span>
-                  )}
-                </li>
-              ))}
-            </ul>
-          </>
-        ) : (
-          <p>
-            {trans.__('Every type in the model file is trusted by default.')}
-          </p>
-        )}
-        {gates.length > 0 && <GatesTable gates={gates} trans={trans} />}
-        <label>
-          {trans.__('Comment')}
-          <input
-            className="jp-mod-styled"
-            data-testid="studio-approve-comment"
-            value={comment}
-            onChange={event => change(event.target.value)}
-          />
-        </label>
-      </div>
+      <ApproveForm
+        types={types}
+        reasons={reasons}
+        gates={gates}
+        comment={comment}
+        trans={trans}
+        onComment={change}
+      />
     ),
     'jp-Studio-approveDialog'
   );
