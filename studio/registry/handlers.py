@@ -16,6 +16,7 @@ from tornado import web
 
 from studio.openapi import endpoint
 from studio.registry import views
+from studio.registry.checks import MAX_VERSION
 from studio.registry.feature import FEATURE
 from studio.registry.schemas import (
     AliasIn,
@@ -32,13 +33,16 @@ from studio.registry.schemas import (
     VersionPatch,
     VersionsOut,
 )
+from studio.registry.service import MODEL_FOLDER_FILES
 from studio.registry.uri import MAX_ALIAS_LENGTH
 from studio.web import Route, StudioAPIHandler
 
 if TYPE_CHECKING:
     from studio.registry.service import RegistryService
 
-_VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}
+_CHUNK = 1 << 20
+_FILE = {"type": "string", "enum": list(MODEL_FOLDER_FILES)}
 _ALIAS = {"type": "string", "minLength": 1, "maxLength": MAX_ALIAS_LENGTH}
 
 
@@ -57,7 +61,11 @@ class RegistryHandler(StudioAPIHandler):
         return getattr(self.current_user, "username", None)
 
     def version_number(self, value: str) -> int:
-        return self.path_id(value, "model version", maximum=2**31 - 1)
+        """A version number from the path; 0, like anything not a number, names nothing."""
+        number = self.path_id(value, "model version", maximum=MAX_VERSION)
+        if number < 1:
+            raise self.not_found(f"No model version has number {value!r}.")
+        return number
 
 
 class ModelsHandler(RegistryHandler):
@@ -109,6 +117,7 @@ class ModelHandler(RegistryHandler):
         operation_id="updateRegisteredModel",
         body=ModelPatch,
         response=ModelOut,
+        errors=(409,),
     )
     async def patch(self, name: str) -> None:
         body = self.parse_body(ModelPatch)
@@ -177,6 +186,7 @@ class VersionHandler(RegistryHandler):
         operation_id="updateModelVersion",
         body=VersionPatch,
         response=VersionOut,
+        errors=(409,),
     )
     async def patch(self, name: str, version: str) -> None:
         number = self.version_number(version)
@@ -257,6 +267,29 @@ class LineageHandler(RegistryHandler):
         self.reply(views.lineage_out(lineage, f"models:/{name}/{number}"))
 
 
+class FileHandler(RegistryHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Download a file of a version's model folder (studio-model.json, model.skops or "
+        "model.joblib), to load it elsewhere",
+        operation_id="downloadModelVersionFile",
+        raw_response="application/octet-stream",
+    )
+    async def get(self, name: str, version: str, file: str) -> None:
+        number = self.version_number(version)
+        stream, size = await self.call(self.registry.open_file, name, number, file)
+        with stream:
+            self.set_header("Content-Type", "application/octet-stream")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            if size is not None:
+                self.set_header("Content-Length", size)
+            while chunk := await self.call(stream.read, _CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
 class AliasHandler(RegistryHandler):
     @web.authenticated
     @authorized
@@ -265,7 +298,7 @@ class AliasHandler(RegistryHandler):
         operation_id="setModelAlias",
         body=AliasIn,
         response=VersionOut,
-        errors=(404,),
+        errors=(404, 409),
     )
     async def put(self, name: str, alias: str) -> None:
         body = self.parse_body(AliasIn)
@@ -274,7 +307,7 @@ class AliasHandler(RegistryHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204)
+    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204, errors=(409,))
     async def delete(self, name: str, alias: str) -> None:
         await self.call(self.registry.delete_alias, name, alias)
         self.reply(None, 204)
@@ -291,5 +324,6 @@ ROUTES: list[Route] = [
     Route(f"{_ONE_VERSION}/approve", ApproveHandler, {"version": _VERSION}),
     Route(f"{_ONE_VERSION}/reject", RejectHandler, {"version": _VERSION}),
     Route(f"{_ONE_VERSION}/lineage", LineageHandler, {"version": _VERSION}),
+    Route(f"{_ONE_VERSION}/files/{{file}}", FileHandler, {"version": _VERSION, "file": _FILE}),
     Route(f"{_MODEL}/aliases/{{alias}}", AliasHandler, {"alias": _ALIAS}),
 ]

@@ -21,6 +21,179 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Endpoints by name */
+        get: operations["listEndpoints"];
+        put?: never;
+        /** Create an endpoint serving approved model versions */
+        post: operations["createEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint, its variants and replicas */
+        get: operations["getEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a stopped endpoint (its history stays) */
+        delete: operations["deleteEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint live: weights, variants added or removed, capture */
+        patch: operations["updateEndpoint"];
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/captures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest Parquet files of captured requests */
+        get: operations["listEndpointCaptures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Online metrics per variant from feedback, and whether one significantly wins */
+        get: operations["getEndpointEvaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's deployment history, oldest first */
+        get: operations["listEndpointEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the true labels of answered requests (by their X-Request-Id) */
+        post: operations["sendEndpointFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/invocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invoke the endpoint through the Jupyter server (proxied to a live replica) */
+        post: operations["invokeEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-variant requests per second, errors and latency percentiles over time */
+        get: operations["getEndpointMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a server for the endpoint on this machine; answers once it is ready */
+        post: operations["startEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the endpoint's servers that Studio started on this machine */
+        post: operations["stopEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/experiments": {
         parameters: {
             query?: never;
@@ -329,6 +502,166 @@ export interface paths {
         get: operations["getJobsSummary"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered models by name */
+        get: operations["listRegisteredModels"];
+        put?: never;
+        /** Create a registered model (registering a version makes one too) */
+        post: operations["createRegisteredModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registered model */
+        get: operations["getRegisteredModel"];
+        put?: never;
+        post?: never;
+        /** Delete a registered model with its versions (refused while one is deployed) */
+        delete: operations["deleteRegisteredModel"];
+        options?: never;
+        head?: never;
+        /** Change a registered model's description, gates or tags */
+        patch: operations["updateRegisteredModel"];
+        trace?: never;
+    };
+    "/studio/api/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a version (moving it from another) */
+        put: operations["setModelAlias"];
+        post?: never;
+        /** Delete an alias */
+        delete: operations["deleteModelAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registered model's versions, newest first */
+        get: operations["listModelVersions"];
+        put?: never;
+        /** Register a run's model as the model's next version (the model is made if new) */
+        post: operations["registerModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model version */
+        get: operations["getModelVersion"];
+        put?: never;
+        post?: never;
+        /** Delete a model version and its aliases (refused while it is deployed); its number is never given again */
+        delete: operations["deleteModelVersion"];
+        options?: never;
+        head?: never;
+        /** Change a model version's description or tags */
+        patch: operations["updateModelVersion"];
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a version for serving: its run must pass the model's gates, and types outside Studio's trusted ones must be approved by name */
+        post: operations["approveModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/files/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file of a version's model folder (studio-model.json, model.skops or model.joblib), to load it elsewhere */
+        get: operations["downloadModelVersionFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a version came from (run, job, notebook, data) and where it is deployed, with its gates and the types it needs approved */
+        get: operations["getModelVersionLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a version */
+        post: operations["rejectModelVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -967,6 +1300,378 @@ export interface components {
             /** Tensors */
             tensors: components["schemas"]["DebuggerTensorOut"][];
         };
+        /** EndpointCaptureListOut */
+        EndpointCaptureListOut: {
+            /** Captures */
+            captures: components["schemas"]["EndpointCaptureOut"][];
+        };
+        /** EndpointCaptureOut */
+        EndpointCaptureOut: {
+            /** Bytes */
+            bytes: number;
+            /** First At */
+            first_at: number;
+            /** Last At */
+            last_at: number;
+            /**
+             * Path
+             * @description Relative to the artifact root.
+             */
+            path: string;
+            /** Records */
+            records: number;
+        };
+        /** EndpointComparisonOut */
+        EndpointComparisonOut: {
+            /** Challenger */
+            challenger: string;
+            /** Control */
+            control: string;
+            /** Decided */
+            decided: boolean;
+            /** Message */
+            message: string;
+            /** P Value */
+            p_value: number | null;
+            /** Required N */
+            required_n: number | null;
+            /** Significant */
+            significant: boolean;
+            /** Test */
+            test: string;
+            /** Traffic Still Needed */
+            traffic_still_needed: number | null;
+            /** Winner */
+            winner: string | null;
+        };
+        /** EndpointEvaluationOut */
+        EndpointEvaluationOut: {
+            /** Comparisons */
+            comparisons: components["schemas"]["EndpointComparisonOut"][];
+            /** Metric */
+            metric: string | null;
+            /** Task */
+            task: ("classification" | "regression") | null;
+            /** Variants */
+            variants: {
+                [key: string]: components["schemas"]["EndpointOnlineVariantOut"];
+            };
+        };
+        /** EndpointEventListOut */
+        EndpointEventListOut: {
+            /** Events */
+            events: components["schemas"]["EndpointEventOut"][];
+        };
+        /** EndpointEventOut */
+        EndpointEventOut: {
+            /** Actor */
+            actor: string | null;
+            /** At */
+            at: number;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description created, deployed, removed, weights, changed, started, stopped, deleted
+             */
+            kind: string;
+            /** Model Uri */
+            model_uri: string | null;
+        };
+        /**
+         * EndpointFeedbackIn
+         * @description The label of an answered request by its X-Request-Id, or a list of them (the serving
+         *     process's `POST /feedback` body).
+         */
+        EndpointFeedbackIn: components["schemas"]["EndpointFeedbackItemIn"] | components["schemas"]["EndpointFeedbackItemIn"][];
+        /** EndpointFeedbackItemIn */
+        EndpointFeedbackItemIn: {
+            /**
+             * Label
+             * @description The true label (or value) of the request's rows.
+             */
+            label: unknown;
+            /** Request Id */
+            request_id: string;
+        };
+        /** EndpointFeedbackOut */
+        EndpointFeedbackOut: {
+            /**
+             * Pending
+             * @description Kept until the prediction is written (within a second).
+             */
+            pending: number;
+            /**
+             * Scored
+             * @description Matched with a recorded prediction now.
+             */
+            scored: number;
+        };
+        /**
+         * EndpointIn
+         * @description A new endpoint. Without a token it listens only on loopback.
+         */
+        EndpointIn: {
+            /**
+             * Capture
+             * @description The share of requests captured.
+             * @default 0
+             */
+            capture: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /**
+             * Task
+             * @description The online evaluation's task; None: from the model's signature.
+             * @default null
+             */
+            task: ("classification" | "regression") | null;
+            /**
+             * Token
+             * @default null
+             */
+            token: string | null;
+            /** Variants */
+            variants: components["schemas"]["EndpointVariantIn"][];
+        };
+        /** EndpointListOut */
+        EndpointListOut: {
+            /** Endpoints */
+            endpoints: components["schemas"]["EndpointOut"][];
+        };
+        /** EndpointMetricsOut */
+        EndpointMetricsOut: {
+            /** Step */
+            step: number;
+            /** Totals */
+            totals: {
+                [key: string]: components["schemas"]["EndpointVariantTotalsOut"];
+            };
+            /** Variants */
+            variants: {
+                [key: string]: components["schemas"]["EndpointVariantSeriesOut"];
+            };
+        };
+        /** EndpointOnlineVariantOut */
+        EndpointOnlineVariantOut: {
+            /**
+             * N
+             * @description Labelled predictions.
+             */
+            n: number;
+            /** Shadow */
+            shadow: boolean;
+            /**
+             * Value
+             * @description Accuracy (classification) or MAE (regression).
+             */
+            value: number | null;
+        };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Capture */
+            capture: number;
+            /** Config Version */
+            config_version: number;
+            /** Created At */
+            created_at: number;
+            /** Description */
+            description: string;
+            /** Evaluation Since */
+            evaluation_since: number;
+            /** Has Token */
+            has_token: boolean;
+            /** Host */
+            host: string;
+            /** Name */
+            name: string;
+            /** Port */
+            port: number | null;
+            /** Replicas */
+            replicas: components["schemas"]["EndpointReplicaOut"][];
+            /** Running */
+            running: boolean;
+            /** Task */
+            task: ("classification" | "regression") | null;
+            /** Updated At */
+            updated_at: number;
+            /** Variants */
+            variants: components["schemas"]["EndpointVariantOut"][];
+            /** Workers */
+            workers: number;
+        };
+        /**
+         * EndpointPatch
+         * @description A live change: a new configuration version that running servers pick up.
+         */
+        EndpointPatch: {
+            /**
+             * Add
+             * @description Variants added, or replaced by name.
+             * @default null
+             */
+            add: components["schemas"]["EndpointVariantIn"][] | null;
+            /**
+             * Capture
+             * @default null
+             */
+            capture: number | null;
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Remove
+             * @default null
+             */
+            remove: string[] | null;
+            /**
+             * Weights
+             * @default null
+             */
+            weights: {
+                [key: string]: number;
+            } | null;
+        };
+        /** EndpointReplicaOut */
+        EndpointReplicaOut: {
+            /** Alive */
+            alive: boolean;
+            /** Bind Host */
+            bind_host: string;
+            /** Heartbeat At */
+            heartbeat_at: number;
+            /** Host */
+            host: string;
+            /** Id */
+            id: string;
+            /**
+             * Managed
+             * @description Started by Studio (which may stop it).
+             */
+            managed: boolean;
+            /** Pid */
+            pid: number;
+            /** Port */
+            port: number;
+            /** Started At */
+            started_at: number;
+            /** Workers */
+            workers: number;
+        };
+        /**
+         * EndpointStartIn
+         * @description Where to start a server on the Jupyter server's machine; None: as last time (the
+         *     port if still free, else a free one).
+         */
+        EndpointStartIn: {
+            /**
+             * Port
+             * @default null
+             */
+            port: number | null;
+            /**
+             * Workers
+             * @default null
+             */
+            workers: number | null;
+        };
+        /**
+         * EndpointVariantIn
+         * @description A model version behind an endpoint: a primary with a weight, or a shadow with a
+         *     sampling share. Only an approved version may be served.
+         */
+        EndpointVariantIn: {
+            /**
+             * Model Uri
+             * @description models:/<name>/<version>, models:/<name>@<alias> or models:/<name>/latest
+             */
+            model_uri: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @default primary
+             * @enum {string}
+             */
+            role: "primary" | "shadow";
+            /**
+             * Sampling
+             * @description A shadow's share of requests copied to it.
+             * @default 1
+             */
+            sampling: number;
+            /**
+             * Weight
+             * @description A relative share of traffic; 0: only by X-Target-Variant.
+             * @default 1
+             */
+            weight: number;
+        };
+        /** EndpointVariantOut */
+        EndpointVariantOut: {
+            /** Model Name */
+            model_name: string;
+            /** Model Uri */
+            model_uri: string;
+            /** Model Version */
+            model_version: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "primary" | "shadow";
+            /** Sampling */
+            sampling: number;
+            /** Weight */
+            weight: number;
+        };
+        /** EndpointVariantSeriesOut */
+        EndpointVariantSeriesOut: {
+            /** Errors */
+            errors: number[];
+            /** P50 */
+            p50: (number | null)[];
+            /** P95 */
+            p95: (number | null)[];
+            /** P99 */
+            p99: (number | null)[];
+            /** Requests */
+            requests: number[];
+            /** Rps */
+            rps: number[];
+            /** Shadow */
+            shadow: boolean;
+            /** T */
+            t: number[];
+        };
+        /** EndpointVariantTotalsOut */
+        EndpointVariantTotalsOut: {
+            /** Errors */
+            errors: number;
+            /** Invocations */
+            invocations: number;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+            /** P99 */
+            p99: number | null;
+        };
         /**
          * ErrorOut
          * @description jupyter_server's error envelope.
@@ -1067,6 +1772,22 @@ export interface components {
             tags: {
                 [key: string]: string;
             } | null;
+        };
+        /** GateResultOut */
+        GateResultOut: {
+            /** Condition */
+            condition: string;
+            /** Message */
+            message: string;
+            /** Metric */
+            metric: string;
+            /** Passed */
+            passed: boolean;
+            /**
+             * Value
+             * @description The run's latest value; None: never logged.
+             */
+            value: number | null;
         };
         /**
          * JobDefinitionIn
@@ -1688,6 +2409,11 @@ export interface components {
              */
             schedulers: components["schemas"]["JobSchedulerOut"][];
         };
+        /** LineageIdOut */
+        LineageIdOut: {
+            /** Id */
+            id: number;
+        };
         /** MetricHistoryOut */
         MetricHistoryOut: {
             /** Downsampled */
@@ -1761,6 +2487,317 @@ export interface components {
              * @description A number, or "NaN", "Infinity" or "-Infinity".
              */
             min: number | ("NaN" | "Infinity" | "-Infinity");
+        };
+        /** ModelAliasIn */
+        ModelAliasIn: {
+            /** Version */
+            version: number;
+        };
+        /** ModelApproveIn */
+        ModelApproveIn: {
+            /**
+             * Approve Types
+             * @description Types outside Studio's trusted ones that the reviewer trusts, by name.
+             */
+            approve_types?: string[];
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /**
+         * ModelDeploymentOut
+         * @description An endpoint event about the version (kept after the endpoint is deleted).
+         */
+        ModelDeploymentOut: {
+            /** Actor */
+            actor: string | null;
+            /** At */
+            at: number;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Model Uri */
+            model_uri: string | null;
+        };
+        /** ModelLineageOut */
+        ModelLineageOut: {
+            /**
+             * Dataset
+             * @description The run's `studio.dataset` tag.
+             */
+            dataset: {
+                [key: string]: unknown;
+            } | null;
+            /** Deployments */
+            deployments: components["schemas"]["ModelDeploymentOut"][];
+            /** Gates */
+            gates: components["schemas"]["GateResultOut"][];
+            job_definition: components["schemas"]["LineageIdOut"] | null;
+            job_run: components["schemas"]["LineageIdOut"] | null;
+            /** Needs Approval */
+            needs_approval: string[];
+            /** Not Servable */
+            not_servable: string[];
+            /** Notebook */
+            notebook: string | null;
+            run: components["schemas"]["ModelRunLineageOut"] | null;
+            /** Untrusted Reasons */
+            untrusted_reasons: {
+                [key: string]: string;
+            };
+        };
+        /** ModelRejectIn */
+        ModelRejectIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /** ModelRunLineageOut */
+        ModelRunLineageOut: {
+            /**
+             * Deleted
+             * @description The run is gone: this is what was recorded.
+             * @default false
+             */
+            deleted: boolean;
+            /** Experiment */
+            experiment: string | null;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Id */
+            id: string;
+            /**
+             * Metrics
+             * @description The latest value of each metric.
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: string;
+            };
+            /** Status */
+            status: string;
+        };
+        /** ModelVersionIn */
+        ModelVersionIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Source
+             * @description A run id (its 'model' folder) or 'runs:/<run id>/<artifact path>'.
+             */
+            source: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** ModelVersionOut */
+        ModelVersionOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Approved Types */
+            approved_types: string[];
+            /** Artifact Path */
+            artifact_path: string;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string | null;
+            /** Description */
+            description: string;
+            /** Flavor */
+            flavor: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "skops" | "joblib";
+            /** Input Example */
+            input_example: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Lineage
+             * @description What was known of the run at registration.
+             */
+            lineage: {
+                [key: string]: unknown;
+            };
+            /** Model Class */
+            model_class: string;
+            /** Name */
+            name: string;
+            /**
+             * Run Id
+             * @description None once the run is deleted.
+             */
+            run_id: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Signature */
+            signature: {
+                [key: string]: unknown;
+            } | null;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "REJECTED";
+            /** Status At */
+            status_at: number | null;
+            /** Status By */
+            status_by: string | null;
+            /** Status Comment */
+            status_comment: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /**
+             * Untrusted Types
+             * @description Every type skops does not trust by default.
+             */
+            untrusted_types: string[];
+            /** Updated At */
+            updated_at: number;
+            /**
+             * Uri
+             * @description models:/<name>/<version>
+             */
+            uri: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ModelVersionPatch
+         * @description The fields given change; `tags` replace the old ones.
+         */
+        ModelVersionPatch: {
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: {
+                [key: string]: string;
+            } | null;
+        };
+        /** ModelVersionsOut */
+        ModelVersionsOut: {
+            /**
+             * Versions
+             * @description Newest first.
+             */
+            versions: components["schemas"]["ModelVersionOut"][];
+        };
+        /** RegisteredModelIn */
+        RegisteredModelIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Gates
+             * @description Metric -> condition its run must meet to be approved, e.g. '>= 0.9'.
+             */
+            gates?: {
+                [key: string]: string;
+            };
+            /**
+             * Name
+             * @description No '/', ':' or '@': they separate the parts of a models:/ URI.
+             */
+            name: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** RegisteredModelOut */
+        RegisteredModelOut: {
+            /**
+             * Aliases
+             * @description Alias -> the version it names.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: number;
+            /** Description */
+            description: string;
+            /** Gates */
+            gates: {
+                [key: string]: string;
+            };
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Updated At */
+            updated_at: number;
+            /** Version Count */
+            version_count: number;
+        };
+        /**
+         * RegisteredModelPatch
+         * @description The fields given change; `gates` and `tags` replace the old ones.
+         */
+        RegisteredModelPatch: {
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Gates
+             * @default null
+             */
+            gates: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: {
+                [key: string]: string;
+            } | null;
+        };
+        /** RegisteredModelsOut */
+        RegisteredModelsOut: {
+            /** Models */
+            models: components["schemas"]["RegisteredModelOut"][];
         };
         /**
          * RuleStatus
@@ -2172,6 +3209,739 @@ export interface operations {
             };
             /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointListOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Create an endpoint serving approved model versions */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endpoint, its variants and replicas */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a stopped endpoint (its history stays) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description Change an endpoint live: weights, variants added or removed, capture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpointCaptures: {
+        parameters: {
+            query?: {
+                /** @description The newest files, at most. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The newest Parquet files of captured requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointCaptureListOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpointEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Online metrics per variant from feedback, and whether one significantly wins */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointEvaluationOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpointEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint's deployment history, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointEventListOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sendEndpointFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointFeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Record the true labels of answered requests (by their X-Request-Id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointFeedbackOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    invokeEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Invoke the endpoint through the Jupyter server (proxied to a live replica) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A proxied endpoint refused the invocation's credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A proxied endpoint does not read the request's Content-Type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The endpoint is not running (no live replica to proxy to). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpointMetrics: {
+        parameters: {
+            query?: {
+                /** @description Epoch seconds; None: the last 10 minutes. */
+                since?: number | null;
+                /** @description Epoch seconds; None: now. */
+                until?: number | null;
+                /** @description Seconds per point. */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-variant requests per second, errors and latency percentiles over time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointMetricsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    startEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointStartIn"];
+            };
+        };
+        responses: {
+            /** @description Start a server for the endpoint on this machine; answers once it is ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    stopEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stop the endpoint's servers that Studio started on this machine */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3568,6 +5338,893 @@ export interface operations {
             };
             /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listRegisteredModels: {
+        parameters: {
+            query?: {
+                /** @description Part of a model's name, in any case. */
+                filter?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Registered models by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisteredModelIn"];
+            };
+        };
+        responses: {
+            /** @description Create a registered model (registering a version makes one too) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A registered model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a registered model with its versions (refused while one is deployed) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisteredModelPatch"];
+            };
+        };
+        responses: {
+            /** @description Change a registered model's description, gates or tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelAliasIn"];
+            };
+        };
+        responses: {
+            /** @description Point an alias at a version (moving it from another) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an alias */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listModelVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A registered model's versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionsOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    registerModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelVersionIn"];
+            };
+        };
+        responses: {
+            /** @description Register a run's model as the model's next version (the model is made if new) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A model version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a model version and its aliases (refused while it is deployed); its number is never given again */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelVersionPatch"];
+            };
+        };
+        responses: {
+            /** @description Change a model version's description or tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    approveModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelApproveIn"];
+            };
+        };
+        responses: {
+            /** @description Approve a version for serving: its run must pass the model's gates, and types outside Studio's trusted ones must be approved by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    downloadModelVersionFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+                file: "studio-model.json" | "model.skops" | "model.joblib";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Download a file of a version's model folder (studio-model.json, model.skops or model.joblib), to load it elsewhere */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getModelVersionLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where a version came from (run, job, notebook, data) and where it is deployed, with its gates and the types it needs approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelLineageOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rejectModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelRejectIn"];
+            };
+        };
+        responses: {
+            /** @description Reject a version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
