@@ -5,7 +5,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { RegistryAPI } from '../api/registry';
-import { EndpointsAPI } from '../api/serving';
+import { EndpointsAPI, endpointPatch } from '../api/serving';
 import { StudioRequestError } from '../handler';
 
 const BASE = 'http://localhost:8888/lab-base/';
@@ -129,12 +129,18 @@ describe('EndpointsAPI', () => {
       json({ name: 'churn' })
     ]);
     await endpoints.metrics('churn', { since: 1_700_000_000 });
-    await endpoints.update('churn', { weights: { A: 1, B: 3 } });
+    await endpoints.update('churn', endpointPatch({ weights: { A: 1, B: 3 } }));
     expect(sent[0].query.get('since')).toBe('1700000000');
     expect(sent[0].query.has('step')).toBe(false);
     expect([sent[1].method, JSON.parse(sent[1].body)]).toEqual([
       'PATCH',
-      { weights: { A: 1, B: 3 } }
+      {
+        weights: { A: 1, B: 3 },
+        add: null,
+        remove: null,
+        capture: null,
+        description: null
+      }
     ]);
   });
 });

@@ -4,19 +4,19 @@
  */
 import type {
   IBatchTransformIn,
-  ILineage,
-  IModelVersion,
-  IRegisteredModel,
+  Lineage,
+  ModelVersion,
+  RegisteredModel,
   IRegistryAPI
 } from '../api/registry';
 import type {
-  IEndpoint,
-  IEndpointIn,
-  IEndpointMetrics,
-  IEndpointPatch,
+  Endpoint,
+  EndpointIn,
+  EndpointMetrics,
+  EndpointPatch,
   IEndpointsAPI,
   IInvocationAnswer,
-  IOnlineEvaluation
+  OnlineEvaluation
 } from '../api/serving';
 import type { JobRun } from '../api/jobs';
 import { StudioRequestError } from '../handler';
@@ -24,8 +24,8 @@ import { jobRun } from './jobsFixtures';
 
 export function registeredModel(
   name: string,
-  change: Partial<IRegisteredModel> = {}
-): IRegisteredModel {
+  change: Partial<RegisteredModel> = {}
+): RegisteredModel {
   return {
     name,
     description: '',
@@ -43,8 +43,8 @@ export function registeredModel(
 export function modelVersion(
   name: string,
   version: number,
-  change: Partial<IModelVersion> = {}
-): IModelVersion {
+  change: Partial<ModelVersion> = {}
+): ModelVersion {
   return {
     name,
     version,
@@ -83,12 +83,15 @@ export function modelVersion(
   };
 }
 
-export function lineage(change: Partial<ILineage> = {}): ILineage {
+export function lineage(change: Partial<Lineage> = {}): Lineage {
   return {
     run: {
       id: 'run2',
       name: 'clever-fox',
+      experiment_id: 1,
       experiment: 'churn',
+      status: 'FINISHED',
+      deleted: false,
       metrics: { accuracy: 0.93 },
       params: { C: '0.5' }
     },
@@ -102,7 +105,8 @@ export function lineage(change: Partial<ILineage> = {}): ILineage {
         metric: 'accuracy',
         condition: '>= 0.9',
         value: 0.93,
-        passed: true
+        passed: true,
+        message: 'accuracy 0.93 >= 0.9'
       }
     ],
     needs_approval: [],
@@ -114,8 +118,8 @@ export function lineage(change: Partial<ILineage> = {}): ILineage {
 
 export function endpoint(
   name: string,
-  change: Partial<IEndpoint> = {}
-): IEndpoint {
+  change: Partial<Endpoint> = {}
+): Endpoint {
   return {
     name,
     description: '',
@@ -177,7 +181,7 @@ export const LIVE_REPLICA = {
   alive: true
 };
 
-export function metrics(): IEndpointMetrics {
+export function metrics(): EndpointMetrics {
   const series = (shadow: boolean, rps: number[]) => ({
     shadow,
     t: [1_700_000_000, 1_700_000_005],
@@ -196,8 +200,8 @@ export function metrics(): IEndpointMetrics {
 }
 
 export function evaluation(
-  comparison: Partial<IOnlineEvaluation['comparisons'][number]> = {}
-): IOnlineEvaluation {
+  comparison: Partial<OnlineEvaluation['comparisons'][number]> = {}
+): OnlineEvaluation {
   return {
     task: 'classification',
     metric: 'accuracy',
@@ -226,9 +230,9 @@ export function evaluation(
 /** The registry routes over models and versions kept here. */
 export class FakeRegistryAPI implements IRegistryAPI {
   calls: { method: string; args: unknown[] }[] = [];
-  models: IRegisteredModel[] = [];
-  versions: Record<string, IModelVersion[]> = {};
-  lineageOf: ILineage = lineage();
+  models: RegisteredModel[] = [];
+  versions: Record<string, ModelVersion[]> = {};
+  lineageOf: Lineage = lineage();
 
   private _log(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
@@ -238,7 +242,7 @@ export class FakeRegistryAPI implements IRegistryAPI {
     return this.calls.filter(c => c.method === method).map(c => c.args);
   }
 
-  private _version(name: string, version: number): IModelVersion {
+  private _version(name: string, version: number): ModelVersion {
     const found = (this.versions[name] ?? []).find(v => v.version === version);
     if (!found) {
       throw new StudioRequestError(404, `No version ${version} of ${name}`);
@@ -246,11 +250,11 @@ export class FakeRegistryAPI implements IRegistryAPI {
     return found;
   }
 
-  async listModels(filter?: string): Promise<IRegisteredModel[]> {
+  async listModels(filter?: string): Promise<RegisteredModel[]> {
     this._log('listModels', filter);
     return this.models;
   }
-  async getModel(name: string): Promise<IRegisteredModel> {
+  async getModel(name: string): Promise<RegisteredModel> {
     this._log('getModel', name);
     const model = this.models.find(m => m.name === name);
     if (!model) {
@@ -258,27 +262,27 @@ export class FakeRegistryAPI implements IRegistryAPI {
     }
     return model;
   }
-  async createModel(): Promise<IRegisteredModel> {
+  async createModel(): Promise<RegisteredModel> {
     throw new Error('not used');
   }
-  async updateModel(): Promise<IRegisteredModel> {
+  async updateModel(): Promise<RegisteredModel> {
     throw new Error('not used');
   }
   async deleteModel(): Promise<void> {
     throw new Error('not used');
   }
-  async listVersions(name: string): Promise<IModelVersion[]> {
+  async listVersions(name: string): Promise<ModelVersion[]> {
     this._log('listVersions', name);
     return this.versions[name] ?? [];
   }
-  async registerVersion(): Promise<IModelVersion> {
+  async registerVersion(): Promise<ModelVersion> {
     throw new Error('not used');
   }
-  async getVersion(name: string, version: number): Promise<IModelVersion> {
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
     this._log('getVersion', name, version);
     return this._version(name, version);
   }
-  async updateVersion(): Promise<IModelVersion> {
+  async updateVersion(): Promise<ModelVersion> {
     throw new Error('not used');
   }
   async deleteVersion(): Promise<void> {
@@ -289,7 +293,7 @@ export class FakeRegistryAPI implements IRegistryAPI {
     version: number,
     types: string[],
     comment: string
-  ): Promise<IModelVersion> {
+  ): Promise<ModelVersion> {
     this._log('approve', name, version, types, comment);
     const found = this._version(name, version);
     Object.assign(found, {
@@ -303,11 +307,11 @@ export class FakeRegistryAPI implements IRegistryAPI {
     name: string,
     version: number,
     comment: string
-  ): Promise<IModelVersion> {
+  ): Promise<ModelVersion> {
     this._log('reject', name, version, comment);
     return this._version(name, version);
   }
-  async lineage(name: string, version: number): Promise<ILineage> {
+  async lineage(name: string, version: number): Promise<Lineage> {
     this._log('lineage', name, version);
     return this.lineageOf;
   }
@@ -331,9 +335,9 @@ export class FakeRegistryAPI implements IRegistryAPI {
 /** The endpoints routes over one endpoint kept here. */
 export class FakeEndpointsAPI implements IEndpointsAPI {
   calls: { method: string; args: unknown[] }[] = [];
-  current: IEndpoint = endpoint('churn');
-  metricsOf: IEndpointMetrics = metrics();
-  evaluationOf: IOnlineEvaluation = evaluation();
+  current: Endpoint = endpoint('churn');
+  metricsOf: EndpointMetrics = metrics();
+  evaluationOf: OnlineEvaluation = evaluation();
   /** Whether a start brings a replica up at once (else a later read does). */
   answerOf: IInvocationAnswer = {
     status: 200,
@@ -350,19 +354,19 @@ export class FakeEndpointsAPI implements IEndpointsAPI {
     this.calls.push({ method, args });
   }
 
-  async list(): Promise<IEndpoint[]> {
+  async list(): Promise<Endpoint[]> {
     this._log('list');
     return [this.current];
   }
-  async get(name: string): Promise<IEndpoint> {
+  async get(name: string): Promise<Endpoint> {
     this._log('get', name);
     return this.current;
   }
-  async create(body: IEndpointIn): Promise<IEndpoint> {
+  async create(body: EndpointIn): Promise<Endpoint> {
     this._log('create', body);
     return this.current;
   }
-  async update(name: string, patch: IEndpointPatch): Promise<IEndpoint> {
+  async update(name: string, patch: EndpointPatch): Promise<Endpoint> {
     this._log('update', name, patch);
     const weights = patch.weights ?? {};
     this.current = {
@@ -376,14 +380,14 @@ export class FakeEndpointsAPI implements IEndpointsAPI {
   async delete(): Promise<void> {
     throw new Error('not used');
   }
-  async start(name: string): Promise<unknown> {
+  async start(name: string): Promise<Endpoint> {
     this._log('start', name);
-    return {};
+    return this.current;
   }
-  async stop(name: string): Promise<unknown> {
+  async stop(name: string): Promise<Endpoint> {
     this._log('stop', name);
     this.current = { ...this.current, replicas: [] };
-    return {};
+    return this.current;
   }
   async invoke(
     name: string,
@@ -399,11 +403,11 @@ export class FakeEndpointsAPI implements IEndpointsAPI {
   async metrics(
     name: string,
     options: { since?: number } = {}
-  ): Promise<IEndpointMetrics> {
+  ): Promise<EndpointMetrics> {
     this._log('metrics', name, options);
     return this.metricsOf;
   }
-  async evaluation(name: string): Promise<IOnlineEvaluation> {
+  async evaluation(name: string): Promise<OnlineEvaluation> {
     this._log('evaluation', name);
     return this.evaluationOf;
   }

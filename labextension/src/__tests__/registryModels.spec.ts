@@ -6,6 +6,7 @@
  */
 import { nullTranslator } from '@jupyterlab/translation';
 
+import { endpointPatch } from '../api/serving';
 import { chartTraces, hasSteps, hasTraffic } from '../models/endpointCharts';
 import { EndpointModel, WEIGHTS_DEBOUNCE_MS } from '../models/endpointModel';
 import {
@@ -128,15 +129,19 @@ describe('deploy form', () => {
           {
             name: 'churn-model-v3',
             model_uri: 'models:/churn model/3',
+            role: 'primary',
             weight: 1,
-            role: 'primary'
+            sampling: 1
           }
         ],
         capture: 0.25,
-        token: 's3cret'
+        token: 's3cret',
+        task: null,
+        description: ''
       }
     });
-    expect(deployRequest(form)).not.toHaveProperty('body.token');
+    // No token: none sent (the endpoint then listens on loopback only).
+    expect(deployRequest(form)).toHaveProperty('body.token', null);
   });
 
   it('adds the version to an existing endpoint as a variant with a weight, or a shadow with a sampling', () => {
@@ -146,16 +151,17 @@ describe('deploy form', () => {
     ).toEqual({
       kind: 'update',
       name: 'live',
-      patch: {
+      patch: endpointPatch({
         add: [
           {
             name: 'B',
             model_uri: 'models:/churn/2',
             role: 'primary',
-            weight: 0.5
+            weight: 0.5,
+            sampling: 1
           }
         ]
-      }
+      })
     });
     expect(
       deployRequest({
@@ -167,16 +173,17 @@ describe('deploy form', () => {
     ).toEqual({
       kind: 'update',
       name: 'live',
-      patch: {
+      patch: endpointPatch({
         add: [
           {
             name: 'S',
             model_uri: 'models:/churn/2',
             role: 'shadow',
+            weight: 1,
             sampling: 0.2
           }
         ]
-      }
+      })
     });
   });
 
@@ -265,7 +272,9 @@ describe('EndpointModel', () => {
     await jest.advanceTimersByTimeAsync(WEIGHTS_DEBOUNCE_MS - 50);
     expect(api.called('update')).toHaveLength(0);
     await jest.advanceTimersByTimeAsync(100);
-    expect(api.called('update')).toEqual([['churn', { weights: { B: 3 } }]]);
+    expect(api.called('update')).toEqual([
+      ['churn', endpointPatch({ weights: { B: 3 } })]
+    ]);
     expect(model.weight('B')).toBe(3);
     model.dispose();
   });
@@ -295,7 +304,7 @@ describe('EndpointModel', () => {
     api.start = async (name: string) => {
       api.calls.push({ method: 'start', args: [name] });
       await new Promise<void>(resolve => (answer = resolve));
-      return {};
+      return api.current;
     };
     const starting = model.start();
     expect(model.transition).toBe('starting');

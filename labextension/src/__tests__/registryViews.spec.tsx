@@ -114,14 +114,15 @@ describe('VersionView', () => {
       model: registeredModel('churn'),
       lineage: lineage({
         notebook: 'train.ipynb',
-        job_run: { id: 7, name: 'nightly' },
+        job_run: { id: 7 },
         needs_approval: ['mylib.Scaler'],
         deployments: [
           {
             id: 1,
             endpoint: 'live',
             kind: 'variant_added',
-            detail: null,
+            model_uri: 'models:/churn/2',
+            detail: {},
             actor: 'grace',
             at: 1_700_000_000_000
           }
@@ -202,7 +203,13 @@ describe('ApproveForm', () => {
         types={['mylib.Scaler', 'numpy.random.RandomState']}
         reasons={{ 'mylib.Scaler': 'not from scikit-learn' }}
         gates={[
-          { metric: 'accuracy', condition: '>= 0.9', value: 0.7, passed: false }
+          {
+            metric: 'accuracy',
+            condition: '>= 0.9',
+            value: 0.7,
+            passed: false,
+            message: 'accuracy 0.7 < 0.9'
+          }
         ]}
         comment=""
         trans={trans}

@@ -5,25 +5,33 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestJSON, segment } from '../handler';
+import {
+  createStudioClient,
+  requestJSON,
+  segment,
+  StudioClient,
+  unwrap
+} from '../handler';
 import type { JobRun } from './jobs';
+import type { components } from './schema';
 
-/** A version's review: only an approved version may go behind an endpoint. */
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
+type Schemas = components['schemas'];
 
 /** A registered model with its versions' summary; `gates` maps a metric to a condition. */
-export interface IRegisteredModel {
-  name: string;
-  description: string;
-  gates: Record<string, string>;
-  tags: Record<string, string>;
-  /** alias -> version number */
-  aliases: Record<string, number>;
-  latest_version: number | null;
-  version_count: number;
-  created_at: number;
-  updated_at: number;
-}
+export type RegisteredModel = Schemas['RegisteredModelOut'];
+export type ModelIn = Schemas['RegisteredModelIn'];
+export type ModelPatch = Schemas['RegisteredModelPatch'];
+export type VersionPatch = Schemas['ModelVersionPatch'];
+/** A metric's threshold and whether the version's run meets it. */
+export type GateResult = Schemas['GateResultOut'];
+/** Something that happened to an endpoint the version is on (created, variant added, ...). */
+export type EndpointEvent = Schemas['ModelDeploymentOut'];
+/** Where a version came from, what approving it needs, and where it was deployed. */
+export type Lineage = Schemas['ModelLineageOut'];
+export type LineageRun = NonNullable<Lineage['run']>;
+
+/** A version's review: only an approved version may go behind an endpoint. */
+export type ApprovalStatus = Schemas['ModelVersionOut']['status'];
 
 /** A column of a model's signature. */
 export interface IColumnSpec {
@@ -43,100 +51,17 @@ export interface IInputExample {
   [key: string]: unknown;
 }
 
-/** One registered version of a model. */
-export interface IModelVersion {
-  name: string;
-  version: number;
-  uri: string;
-  source: string;
-  run_id: string | null;
-  artifact_path: string;
-  format: string;
-  flavor: string;
-  model_class: string;
-  sha256: string;
-  untrusted_types: string[];
-  approved_types: string[];
-  signature: ISignature | null;
-  input_example: IInputExample | null;
-  lineage: Record<string, unknown>;
-  description: string;
-  status: ApprovalStatus;
-  status_by: string | null;
-  status_at: number | null;
-  status_comment: string;
-  aliases: string[];
-  tags: Record<string, string>;
-  created_by: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/**
+ * One registered version of a model. The document says only "an object" of its signature
+ * and input example; what is in them is signature.py's (`Signature.to_dict()`, and MLflow's
+ * `dataframe_split`).
+ */
+export type ModelVersion = Omit<
+  Schemas['ModelVersionOut'],
+  'signature' | 'input_example'
+> & { signature: ISignature | null; input_example: IInputExample | null };
 
-/** A metric's threshold and whether the version's run meets it. */
-export interface IGateResult {
-  metric: string;
-  condition: string;
-  value: number | null;
-  passed: boolean;
-}
-
-/** Something that happened to an endpoint (created, variant added, weights changed, ...). */
-export interface IEndpointEvent {
-  id: number;
-  endpoint: string;
-  kind: string;
-  model_uri?: string | null;
-  detail: Record<string, unknown> | string | null;
-  actor: string | null;
-  at: number;
-}
-
-/** The run a version came from, as the lineage route sends it. */
-export interface ILineageRun {
-  id: string;
-  name?: string | null;
-  experiment_id?: number | null;
-  experiment?: string | null;
-  status?: string | null;
-  metrics?: Record<string, number>;
-  params?: Record<string, string>;
-}
-
-/** Where a version came from, what it needs to be approved, and where it was deployed. */
-export interface ILineage {
-  run: ILineageRun | null;
-  job_run: { id: number; name?: string; status?: string } | null;
-  job_definition: { id: number; name?: string } | null;
-  notebook: string | null;
-  dataset: unknown;
-  deployments: IEndpointEvent[];
-  gates: IGateResult[];
-  /** Types in the file that a person must approve. */
-  needs_approval: string[];
-  /** Types no endpoint can load (defined in `__main__`, a lambda, a local class). */
-  not_servable: string[];
-  /** Why each untrusted type is not trusted by default. */
-  untrusted_reasons: Record<string, string>;
-}
-
-export interface IModelIn {
-  name: string;
-  description?: string;
-  gates?: Record<string, string>;
-  tags?: Record<string, string>;
-}
-
-export interface IModelPatch {
-  description?: string;
-  gates?: Record<string, string>;
-  tags?: Record<string, string>;
-}
-
-export interface IVersionPatch {
-  description?: string;
-  tags?: Record<string, string>;
-}
-
+/** A batch transform's input (a CSV or Parquet file or folder) and output. */
 export interface IBatchTransformIn {
   input_path: string;
   output_path?: string;
@@ -145,36 +70,32 @@ export interface IBatchTransformIn {
 
 /** Every call of the registry UI, one method per route. */
 export interface IRegistryAPI {
-  listModels(filter?: string): Promise<IRegisteredModel[]>;
-  getModel(name: string): Promise<IRegisteredModel>;
-  createModel(body: IModelIn): Promise<IRegisteredModel>;
-  updateModel(name: string, patch: IModelPatch): Promise<IRegisteredModel>;
+  listModels(filter?: string): Promise<RegisteredModel[]>;
+  getModel(name: string): Promise<RegisteredModel>;
+  createModel(body: ModelIn): Promise<RegisteredModel>;
+  updateModel(name: string, patch: ModelPatch): Promise<RegisteredModel>;
   deleteModel(name: string): Promise<void>;
-  listVersions(name: string): Promise<IModelVersion[]>;
+  listVersions(name: string): Promise<ModelVersion[]>;
   registerVersion(
     name: string,
     source: string,
     description?: string
-  ): Promise<IModelVersion>;
-  getVersion(name: string, version: number): Promise<IModelVersion>;
+  ): Promise<ModelVersion>;
+  getVersion(name: string, version: number): Promise<ModelVersion>;
   updateVersion(
     name: string,
     version: number,
-    patch: IVersionPatch
-  ): Promise<IModelVersion>;
+    patch: VersionPatch
+  ): Promise<ModelVersion>;
   deleteVersion(name: string, version: number): Promise<void>;
   approve(
     name: string,
     version: number,
     approveTypes: string[],
     comment: string
-  ): Promise<IModelVersion>;
-  reject(
-    name: string,
-    version: number,
-    comment: string
-  ): Promise<IModelVersion>;
-  lineage(name: string, version: number): Promise<ILineage>;
+  ): Promise<ModelVersion>;
+  reject(name: string, version: number, comment: string): Promise<ModelVersion>;
+  lineage(name: string, version: number): Promise<Lineage>;
   setAlias(name: string, alias: string, version: number): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   batchTransform(
@@ -184,114 +105,160 @@ export interface IRegistryAPI {
   ): Promise<JobRun>;
 }
 
-const MODELS = '/studio/api/models';
+/** The batch transform route (BATCH's; not in the generated `paths` yet). */
+const BATCH_TRANSFORM =
+  '/studio/api/models/{name}/versions/{version}/batch-transform';
 
-function modelPath(name: string): string {
-  return `${MODELS}/${segment(name)}`;
-}
-
-function versionPath(name: string, version: number): string {
-  return `${modelPath(name)}/versions/${segment(version)}`;
-}
-
-/** The client of the registry routes. */
+/** The typed client of the registry routes (openapi-fetch over the generated `paths`). */
 export class RegistryAPI implements IRegistryAPI {
   constructor(
     private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-  ) {}
+  ) {
+    this._client = createStudioClient(_settings);
+  }
 
-  async listModels(filter?: string): Promise<IRegisteredModel[]> {
-    const answer = await this._call<{ models: IRegisteredModel[] }>(
-      'GET',
-      MODELS,
-      { query: { filter: filter || undefined } }
+  async listModels(filter?: string): Promise<RegisteredModel[]> {
+    const answer = await unwrap(
+      this._client.GET('/studio/api/models', {
+        params: { query: { filter: filter || undefined } }
+      })
     );
     return answer.models;
   }
 
-  getModel(name: string): Promise<IRegisteredModel> {
-    return this._call('GET', modelPath(name));
+  getModel(name: string): Promise<RegisteredModel> {
+    return unwrap(
+      this._client.GET('/studio/api/models/{name}', {
+        params: { path: { name } }
+      })
+    );
   }
 
-  createModel(body: IModelIn): Promise<IRegisteredModel> {
-    return this._call('POST', MODELS, { body });
+  createModel(body: ModelIn): Promise<RegisteredModel> {
+    return unwrap(this._client.POST('/studio/api/models', { body }));
   }
 
-  updateModel(name: string, patch: IModelPatch): Promise<IRegisteredModel> {
-    return this._call('PATCH', modelPath(name), { body: patch });
+  updateModel(name: string, patch: ModelPatch): Promise<RegisteredModel> {
+    return unwrap(
+      this._client.PATCH('/studio/api/models/{name}', {
+        params: { path: { name } },
+        body: patch
+      })
+    );
   }
 
   async deleteModel(name: string): Promise<void> {
-    await this._call('DELETE', modelPath(name));
-  }
-
-  async listVersions(name: string): Promise<IModelVersion[]> {
-    const answer = await this._call<{ versions: IModelVersion[] }>(
-      'GET',
-      `${modelPath(name)}/versions`
+    await unwrap(
+      this._client.DELETE('/studio/api/models/{name}', {
+        params: { path: { name } }
+      })
     );
-    return answer.versions;
   }
 
-  registerVersion(
+  async listVersions(name: string): Promise<ModelVersion[]> {
+    const answer = await unwrap(
+      this._client.GET('/studio/api/models/{name}/versions', {
+        params: { path: { name } }
+      })
+    );
+    return answer.versions as ModelVersion[];
+  }
+
+  async registerVersion(
     name: string,
     source: string,
     description = ''
-  ): Promise<IModelVersion> {
-    return this._call('POST', `${modelPath(name)}/versions`, {
-      body: { source, description }
-    });
+  ): Promise<ModelVersion> {
+    return (await unwrap(
+      this._client.POST('/studio/api/models/{name}/versions', {
+        params: { path: { name } },
+        body: { source, description }
+      })
+    )) as ModelVersion;
   }
 
-  getVersion(name: string, version: number): Promise<IModelVersion> {
-    return this._call('GET', versionPath(name, version));
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
+    return (await unwrap(
+      this._client.GET('/studio/api/models/{name}/versions/{version}', {
+        params: { path: { name, version } }
+      })
+    )) as ModelVersion;
   }
 
-  updateVersion(
+  async updateVersion(
     name: string,
     version: number,
-    patch: IVersionPatch
-  ): Promise<IModelVersion> {
-    return this._call('PATCH', versionPath(name, version), { body: patch });
+    patch: VersionPatch
+  ): Promise<ModelVersion> {
+    return (await unwrap(
+      this._client.PATCH('/studio/api/models/{name}/versions/{version}', {
+        params: { path: { name, version } },
+        body: patch
+      })
+    )) as ModelVersion;
   }
 
   async deleteVersion(name: string, version: number): Promise<void> {
-    await this._call('DELETE', versionPath(name, version));
+    await unwrap(
+      this._client.DELETE('/studio/api/models/{name}/versions/{version}', {
+        params: { path: { name, version } }
+      })
+    );
   }
 
-  approve(
+  async approve(
     name: string,
     version: number,
     approveTypes: string[],
     comment: string
-  ): Promise<IModelVersion> {
-    return this._call('POST', `${versionPath(name, version)}/approve`, {
-      body: { approve_types: approveTypes, comment }
-    });
+  ): Promise<ModelVersion> {
+    return (await unwrap(
+      this._client.POST(
+        '/studio/api/models/{name}/versions/{version}/approve',
+        {
+          params: { path: { name, version } },
+          body: { approve_types: approveTypes, comment }
+        }
+      )
+    )) as ModelVersion;
   }
 
-  reject(
+  async reject(
     name: string,
     version: number,
     comment: string
-  ): Promise<IModelVersion> {
-    return this._call('POST', `${versionPath(name, version)}/reject`, {
-      body: { comment }
-    });
+  ): Promise<ModelVersion> {
+    return (await unwrap(
+      this._client.POST('/studio/api/models/{name}/versions/{version}/reject', {
+        params: { path: { name, version } },
+        body: { comment }
+      })
+    )) as ModelVersion;
   }
 
-  lineage(name: string, version: number): Promise<ILineage> {
-    return this._call('GET', `${versionPath(name, version)}/lineage`);
+  lineage(name: string, version: number): Promise<Lineage> {
+    return unwrap(
+      this._client.GET('/studio/api/models/{name}/versions/{version}/lineage', {
+        params: { path: { name, version } }
+      })
+    );
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<void> {
-    await this._call('PUT', `${modelPath(name)}/aliases/${segment(alias)}`, {
-      body: { version }
-    });
+    await unwrap(
+      this._client.PUT('/studio/api/models/{name}/aliases/{alias}', {
+        params: { path: { name, alias } },
+        body: { version }
+      })
+    );
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
-    await this._call('DELETE', `${modelPath(name)}/aliases/${segment(alias)}`);
+    await unwrap(
+      this._client.DELETE('/studio/api/models/{name}/aliases/{alias}', {
+        params: { path: { name, alias } }
+      })
+    );
   }
 
   batchTransform(
@@ -299,18 +266,14 @@ export class RegistryAPI implements IRegistryAPI {
     version: number,
     body: IBatchTransformIn
   ): Promise<JobRun> {
-    return this._call('POST', `${versionPath(name, version)}/batch-transform`, {
-      body
-    });
+    const path = BATCH_TRANSFORM.replace('{name}', segment(name)).replace(
+      '{version}',
+      segment(version)
+    );
+    return requestJSON<JobRun>('POST', path, { body }, this._settings);
   }
 
-  private _call<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    options: { query?: Record<string, string | undefined>; body?: unknown } = {}
-  ): Promise<T> {
-    return requestJSON<T>(method, path, options, this._settings);
-  }
+  private readonly _client: StudioClient;
 }
 
 /** A version's `models:/` URI. */

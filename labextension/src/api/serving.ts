@@ -6,137 +6,49 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestJSON, requestRaw, routeUrl, segment } from '../handler';
-import type { IEndpointEvent } from './registry';
+import {
+  createStudioClient,
+  requestRaw,
+  routeUrl,
+  segment,
+  StudioClient,
+  unwrap
+} from '../handler';
+import type { EndpointEvent } from './registry';
+import type { components, paths } from './schema';
 
-export type VariantRole = 'primary' | 'shadow';
-export type EndpointTask = 'classification' | 'regression';
+type Schemas = components['schemas'];
 
-/** A model version behind an endpoint: a primary answers its weight's share, a shadow a copy. */
-export interface IVariant {
-  name: string;
-  role: VariantRole;
-  model_uri: string;
-  model_name: string;
-  model_version: number;
-  weight: number;
-  sampling: number;
-}
-
+/** An endpoint: its variants (primaries answer by weight, shadows get a copy), replicas. */
+export type Endpoint = Schemas['EndpointOut'];
+/** A model version behind an endpoint. */
+export type Variant = Endpoint['variants'][number];
+export type VariantRole = Variant['role'];
 /** A `studio serve` process of an endpoint; `alive` while it beats. */
-export interface IReplica {
-  id: string;
-  host: string;
-  bind_host: string;
-  port: number;
-  pid: number;
-  workers: number;
-  managed: boolean;
-  started_at: number;
-  heartbeat_at: number;
-  alive: boolean;
-}
+export type Replica = Endpoint['replicas'][number];
+export type EndpointTask = NonNullable<Endpoint['task']>;
+export type VariantIn = Schemas['EndpointVariantIn'];
+export type EndpointIn = Schemas['EndpointIn'];
+export type EndpointPatch = Schemas['EndpointPatch'];
+/** Per variant: series over time (one value per step) and totals. */
+export type EndpointMetrics = Schemas['EndpointMetricsOut'];
+export type VariantSeries = Schemas['EndpointVariantSeriesOut'];
+/** Per-variant online metric, and each challenger against the control. */
+export type OnlineEvaluation = Schemas['EndpointEvaluationOut'];
+export type Comparison = Schemas['EndpointComparisonOut'];
+export type Capture = Schemas['EndpointCaptureOut'];
+export type FeedbackItem = Schemas['EndpointFeedbackItemIn'];
 
-export interface IEndpoint {
-  name: string;
-  description: string;
-  config_version: number;
-  capture: number;
-  task: EndpointTask | null;
-  has_token: boolean;
-  host: string;
-  port: number | null;
-  workers: number;
-  running: boolean;
-  variants: IVariant[];
-  replicas: IReplica[];
-  evaluation_since: number;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface IVariantIn {
-  name: string;
-  model_uri: string;
-  weight?: number;
-  role?: VariantRole;
-  sampling?: number;
-}
-
-export interface IEndpointIn {
-  name: string;
-  variants: IVariantIn[];
-  capture?: number;
-  token?: string;
-  task?: EndpointTask;
-  description?: string;
-}
-
-export interface IEndpointPatch {
-  weights?: Record<string, number>;
-  add?: IVariantIn[];
-  remove?: string[];
-  capture?: number;
-  description?: string;
-}
-
-/** One variant's series over time (one value per step) from the metrics route. */
-export interface IVariantSeries {
-  shadow: boolean;
-  /** Epoch seconds of each step. */
-  t: number[];
-  requests: number[];
-  rps: number[];
-  errors: number[];
-  p50: (number | null)[];
-  p95: (number | null)[];
-  p99: (number | null)[];
-}
-
-export interface IVariantTotals {
-  invocations: number;
-  errors: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface IEndpointMetrics {
-  step: number;
-  variants: Record<string, IVariantSeries>;
-  totals: Record<string, IVariantTotals>;
-}
-
-/** A control against a challenger, decided once on the traffic the test needs. */
-export interface IComparison {
-  control: string;
-  challenger: string;
-  test: string;
-  p_value: number | null;
-  required_n: number | null;
-  traffic_still_needed: number | null;
-  significant: boolean;
-  decided: boolean;
-  winner: string | null;
-  message: string;
-}
-
-export interface IOnlineEvaluation {
-  task: EndpointTask | null;
-  metric: 'accuracy' | 'mae' | string;
-  variants: Record<
-    string,
-    { n: number; value: number | null; shadow: boolean }
-  >;
-  comparisons: IComparison[];
-}
-
-export interface ICapture {
-  path: string;
-  records: number;
-  bytes: number;
-  first_at: number;
-  last_at: number;
+/** A change of an endpoint: only what is given changes. */
+export function endpointPatch(change: Partial<EndpointPatch>): EndpointPatch {
+  return {
+    weights: null,
+    add: null,
+    remove: null,
+    capture: null,
+    description: null,
+    ...change
+  };
 }
 
 /** An invocation's answer as the endpoint gave it (the "try it" box shows all of it). */
@@ -149,17 +61,17 @@ export interface IInvocationAnswer {
 
 /** Every call of the endpoint UI, one method per route. */
 export interface IEndpointsAPI {
-  list(): Promise<IEndpoint[]>;
-  get(name: string): Promise<IEndpoint>;
-  create(body: IEndpointIn): Promise<IEndpoint>;
-  update(name: string, patch: IEndpointPatch): Promise<IEndpoint>;
+  list(): Promise<Endpoint[]>;
+  get(name: string): Promise<Endpoint>;
+  create(body: EndpointIn): Promise<Endpoint>;
+  update(name: string, patch: EndpointPatch): Promise<Endpoint>;
   delete(name: string): Promise<void>;
-  /** Spawn a `studio serve` replica (the endpoint reads as running once it answers). */
+  /** Spawn a `studio serve` replica; answers once it answers /ping. */
   start(
     name: string,
     options?: { port?: number; workers?: number }
-  ): Promise<unknown>;
-  stop(name: string): Promise<unknown>;
+  ): Promise<Endpoint>;
+  stop(name: string): Promise<Endpoint>;
   invoke(
     name: string,
     body: string,
@@ -167,62 +79,80 @@ export interface IEndpointsAPI {
   ): Promise<IInvocationAnswer>;
   feedback(
     name: string,
-    feedback: { request_id: string; label: unknown }[]
+    feedback: FeedbackItem[]
   ): Promise<{ scored: number; pending: number }>;
   metrics(
     name: string,
     options?: { since?: number; step?: number }
-  ): Promise<IEndpointMetrics>;
-  evaluation(name: string): Promise<IOnlineEvaluation>;
-  events(name: string): Promise<IEndpointEvent[]>;
-  captures(name: string, limit?: number): Promise<ICapture[]>;
+  ): Promise<EndpointMetrics>;
+  evaluation(name: string): Promise<OnlineEvaluation>;
+  events(name: string): Promise<EndpointEvent[]>;
+  captures(name: string, limit?: number): Promise<Capture[]>;
 }
 
-const ENDPOINTS = '/studio/api/endpoints';
+/** Invocations carry the caller's body and answer as they are: no JSON envelope. */
+const INVOCATIONS: keyof paths = '/studio/api/endpoints/{name}/invocations';
 
-function endpointPath(name: string): string {
-  return `${ENDPOINTS}/${segment(name)}`;
-}
-
-/** The client of the endpoints routes. */
+/** The typed client of the endpoints routes (openapi-fetch over the generated `paths`). */
 export class EndpointsAPI implements IEndpointsAPI {
   constructor(
     private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-  ) {}
+  ) {
+    this._client = createStudioClient(_settings);
+  }
 
-  async list(): Promise<IEndpoint[]> {
-    const answer = await this._call<{ endpoints: IEndpoint[] }>(
-      'GET',
-      ENDPOINTS
-    );
+  async list(): Promise<Endpoint[]> {
+    const answer = await unwrap(this._client.GET('/studio/api/endpoints', {}));
     return answer.endpoints;
   }
 
-  get(name: string): Promise<IEndpoint> {
-    return this._call('GET', endpointPath(name));
+  get(name: string): Promise<Endpoint> {
+    return unwrap(
+      this._client.GET('/studio/api/endpoints/{name}', {
+        params: { path: { name } }
+      })
+    );
   }
 
-  create(body: IEndpointIn): Promise<IEndpoint> {
-    return this._call('POST', ENDPOINTS, { body });
+  create(body: EndpointIn): Promise<Endpoint> {
+    return unwrap(this._client.POST('/studio/api/endpoints', { body }));
   }
 
-  update(name: string, patch: IEndpointPatch): Promise<IEndpoint> {
-    return this._call('PATCH', endpointPath(name), { body: patch });
+  update(name: string, patch: EndpointPatch): Promise<Endpoint> {
+    return unwrap(
+      this._client.PATCH('/studio/api/endpoints/{name}', {
+        params: { path: { name } },
+        body: patch
+      })
+    );
   }
 
   async delete(name: string): Promise<void> {
-    await this._call('DELETE', endpointPath(name));
+    await unwrap(
+      this._client.DELETE('/studio/api/endpoints/{name}', {
+        params: { path: { name } }
+      })
+    );
   }
 
   start(
     name: string,
     options: { port?: number; workers?: number } = {}
-  ): Promise<unknown> {
-    return this._call('POST', `${endpointPath(name)}/start`, { body: options });
+  ): Promise<Endpoint> {
+    return unwrap(
+      this._client.POST('/studio/api/endpoints/{name}/start', {
+        params: { path: { name } },
+        body: { port: options.port ?? null, workers: options.workers ?? null }
+      })
+    );
   }
 
-  stop(name: string): Promise<unknown> {
-    return this._call('POST', `${endpointPath(name)}/stop`, { body: {} });
+  stop(name: string): Promise<Endpoint> {
+    return unwrap(
+      this._client.POST('/studio/api/endpoints/{name}/stop', {
+        params: { path: { name } }
+      })
+    );
   }
 
   async invoke(
@@ -236,8 +166,9 @@ export class EndpointsAPI implements IEndpointsAPI {
     if (options.targetVariant) {
       headers['X-Target-Variant'] = options.targetVariant;
     }
+    const path = INVOCATIONS.replace('{name}', segment(name));
     const answer = await requestRaw(
-      routeUrl(`${endpointPath(name)}/invocations`, {}, this._settings),
+      routeUrl(path, {}, this._settings),
       { method: 'POST', body, headers },
       this._settings
     );
@@ -251,67 +182,60 @@ export class EndpointsAPI implements IEndpointsAPI {
 
   feedback(
     name: string,
-    feedback: { request_id: string; label: unknown }[]
+    feedback: FeedbackItem[]
   ): Promise<{ scored: number; pending: number }> {
-    return this._call('POST', `${endpointPath(name)}/feedback`, {
-      body: feedback
-    });
+    return unwrap(
+      this._client.POST('/studio/api/endpoints/{name}/feedback', {
+        params: { path: { name } },
+        body: feedback
+      })
+    );
   }
 
   metrics(
     name: string,
     options: { since?: number; step?: number } = {}
-  ): Promise<IEndpointMetrics> {
-    return this._call('GET', `${endpointPath(name)}/metrics`, {
-      query: { since: options.since, step: options.step }
-    });
+  ): Promise<EndpointMetrics> {
+    return unwrap(
+      this._client.GET('/studio/api/endpoints/{name}/metrics', {
+        params: {
+          path: { name },
+          query: { since: options.since, step: options.step }
+        }
+      })
+    );
   }
 
-  evaluation(name: string): Promise<IOnlineEvaluation> {
-    return this._call('GET', `${endpointPath(name)}/evaluation`);
+  evaluation(name: string): Promise<OnlineEvaluation> {
+    return unwrap(
+      this._client.GET('/studio/api/endpoints/{name}/evaluation', {
+        params: { path: { name } }
+      })
+    );
   }
 
-  async events(name: string): Promise<IEndpointEvent[]> {
-    const answer = await this._call<{ events: IEndpointEvent[] }>(
-      'GET',
-      `${endpointPath(name)}/events`
+  async events(name: string): Promise<EndpointEvent[]> {
+    const answer = await unwrap(
+      this._client.GET('/studio/api/endpoints/{name}/events', {
+        params: { path: { name } }
+      })
     );
     return answer.events;
   }
 
-  async captures(name: string, limit?: number): Promise<ICapture[]> {
-    const answer = await this._call<{ captures: ICapture[] }>(
-      'GET',
-      `${endpointPath(name)}/captures`,
-      { query: { limit } }
+  async captures(name: string, limit?: number): Promise<Capture[]> {
+    const answer = await unwrap(
+      this._client.GET('/studio/api/endpoints/{name}/captures', {
+        params: { path: { name }, query: { limit } }
+      })
     );
     return answer.captures;
   }
 
-  private _call<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    options: {
-      query?: Record<string, string | number | undefined>;
-      body?: unknown;
-    } = {}
-  ): Promise<T> {
-    return requestJSON<T>(method, path, options, this._settings);
-  }
+  private readonly _client: StudioClient;
 }
 
 /** The primary variants (they answer), in the endpoint's order. */
-export function primaries(endpoint: IEndpoint): IVariant[] {
+export function primaries(endpoint: Endpoint): Variant[] {
   return endpoint.variants.filter(variant => variant.role === 'primary');
-}
-
-/** The share of requests each primary answers (its weight over their sum). */
-export function trafficShares(endpoint: IEndpoint): Record<string, number> {
-  const answering = primaries(endpoint);
-  const total = answering.reduce((sum, variant) => sum + variant.weight, 0);
-  const shares: Record<string, number> = {};
-  for (const variant of answering) {
-    shares[variant.name] = total > 0 ? variant.weight / total : 0;
-  }
-  return shares;
 }

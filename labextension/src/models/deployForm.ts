@@ -5,7 +5,8 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IEndpointIn, IEndpointPatch, IVariantIn } from '../api/serving';
+import { endpointPatch } from '../api/serving';
+import type { EndpointIn, EndpointPatch, VariantIn } from '../api/serving';
 
 export type DeployMode = 'new' | 'variant' | 'shadow';
 
@@ -28,8 +29,8 @@ export interface IDeployForm {
 
 /** What deploying does: create an endpoint, or change one. */
 export type DeployRequest =
-  | { kind: 'create'; body: IEndpointIn }
-  | { kind: 'update'; name: string; patch: IEndpointPatch };
+  | { kind: 'create'; body: EndpointIn }
+  | { kind: 'update'; name: string; patch: EndpointPatch };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -102,38 +103,45 @@ export function deployProblems(
 /** The request that deploys the form's version. */
 export function deployRequest(form: IDeployForm): DeployRequest {
   if (form.mode === 'new') {
-    const body: IEndpointIn = {
+    const body: EndpointIn = {
       name: form.endpointName,
       variants: [
         {
           name: form.variantName,
           model_uri: form.modelUri,
+          role: 'primary',
           weight: form.weight,
-          role: 'primary'
+          sampling: 1
         }
       ],
-      capture: form.capture
+      capture: form.capture,
+      token: form.token || null,
+      task: null,
+      description: ''
     };
-    if (form.token) {
-      body.token = form.token;
-    }
     return { kind: 'create', body };
   }
-  const variant: IVariantIn =
+  const variant: VariantIn =
     form.mode === 'shadow'
       ? {
           name: form.variantName,
           model_uri: form.modelUri,
           role: 'shadow',
+          weight: 1,
           sampling: form.sampling
         }
       : {
           name: form.variantName,
           model_uri: form.modelUri,
           role: 'primary',
-          weight: form.weight
+          weight: form.weight,
+          sampling: 1
         };
-  return { kind: 'update', name: form.existing, patch: { add: [variant] } };
+  return {
+    kind: 'update',
+    name: form.existing,
+    patch: endpointPatch({ add: [variant] })
+  };
 }
 
 /** The endpoint the deployed version ends up on. */

@@ -5,7 +5,7 @@
  */
 import type Plotly from 'plotly.js-dist-min';
 
-import type { IEndpointMetrics, IVariantSeries } from '../api/serving';
+import type { EndpointMetrics, VariantSeries } from '../api/serving';
 
 export type EndpointChart = 'rps' | 'latency' | 'errors';
 
@@ -22,13 +22,13 @@ const PERCENTILES = [
 ] as const;
 
 /** The times of a series as dates (the x axis). */
-function times(series: IVariantSeries): Date[] {
+function times(series: VariantSeries): Date[] {
   return series.t.map(seconds => new Date(seconds * 1000));
 }
 
 /** One chart's traces: a line per variant (per percentile for latency). */
 export function chartTraces(
-  metrics: IEndpointMetrics,
+  metrics: EndpointMetrics,
   chart: EndpointChart,
   color: (variantIndex: number) => string
 ): Plotly.Data[] {
@@ -67,7 +67,7 @@ export function chartTraces(
 }
 
 /** Whether any request was seen in the window (else the charts say so instead of drawing). */
-export function hasTraffic(metrics: IEndpointMetrics | null): boolean {
+export function hasTraffic(metrics: EndpointMetrics | null): boolean {
   if (!metrics) {
     return false;
   }
@@ -77,7 +77,7 @@ export function hasTraffic(metrics: IEndpointMetrics | null): boolean {
 }
 
 /** Whether the window has any step to draw (an endpoint never served has none). */
-export function hasSteps(metrics: IEndpointMetrics | null): boolean {
+export function hasSteps(metrics: EndpointMetrics | null): boolean {
   return (
     metrics !== null &&
     Object.values(metrics.variants).some(series => series.t.length > 0)

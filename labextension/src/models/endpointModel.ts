@@ -12,13 +12,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IRegistryAPI } from '../api/registry';
 import type {
-  IEndpoint,
-  IEndpointMetrics,
+  Endpoint,
+  EndpointMetrics,
   IEndpointsAPI,
   IInvocationAnswer,
-  IOnlineEvaluation
+  OnlineEvaluation
 } from '../api/serving';
-import { primaries } from '../api/serving';
+import { endpointPatch, primaries } from '../api/serving';
 import type { ISettingsHolder, IStudioSettings } from '../tokens';
 import { pollFrequency } from './pollFrequency';
 
@@ -62,13 +62,13 @@ export class EndpointModel implements IDisposable {
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
   }
-  get endpoint(): IEndpoint | null {
+  get endpoint(): Endpoint | null {
     return this._endpoint;
   }
-  get metrics(): IEndpointMetrics | null {
+  get metrics(): EndpointMetrics | null {
     return this._metrics;
   }
-  get evaluation(): IOnlineEvaluation | null {
+  get evaluation(): OnlineEvaluation | null {
     return this._evaluation;
   }
   get error(): string | null {
@@ -129,7 +129,10 @@ export class EndpointModel implements IDisposable {
       return;
     }
     try {
-      this._endpoint = await this._api.update(this.name, { weights });
+      this._endpoint = await this._api.update(
+        this.name,
+        endpointPatch({ weights })
+      );
       this._weightsError = null;
     } catch (error) {
       this._weightsError =
@@ -280,7 +283,7 @@ export class EndpointModel implements IDisposable {
   }
 
   /** Fill the box with the first primary's input example (once; the user edits it after). */
-  private async _prefill(endpoint: IEndpoint): Promise<void> {
+  private async _prefill(endpoint: Endpoint): Promise<void> {
     this._prefilled = true;
     const first = primaries(endpoint)[0];
     if (!first || this._body) {
@@ -335,9 +338,9 @@ export class EndpointModel implements IDisposable {
   );
   private _pending: Promise<void> | null = null;
   private _active = false;
-  private _endpoint: IEndpoint | null = null;
-  private _metrics: IEndpointMetrics | null = null;
-  private _evaluation: IOnlineEvaluation | null = null;
+  private _endpoint: Endpoint | null = null;
+  private _metrics: EndpointMetrics | null = null;
+  private _evaluation: OnlineEvaluation | null = null;
   private _error: string | null = null;
   private _loaded = false;
   private _transition: Transition = null;

@@ -7,8 +7,8 @@ import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
-  IModelVersion,
-  IRegisteredModel,
+  ModelVersion,
+  RegisteredModel,
   IRegistryAPI
 } from '../api/registry';
 import type { ISettingsHolder } from '../tokens';
@@ -33,7 +33,7 @@ export class RegistryModel implements IDisposable {
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
   }
-  get models(): readonly IRegisteredModel[] {
+  get models(): readonly RegisteredModel[] {
     return this._models;
   }
   get error(): string | null {
@@ -47,7 +47,7 @@ export class RegistryModel implements IDisposable {
     return this._expanded;
   }
   /** A model's versions, newest first; null until read. */
-  versions(name: string): readonly IModelVersion[] | null {
+  versions(name: string): readonly ModelVersion[] | null {
     return this._versions.get(name) ?? null;
   }
 
@@ -122,8 +122,8 @@ export class RegistryModel implements IDisposable {
   private readonly _refresh: LiveRefresh;
   private readonly _stateChanged = new Signal<this, void>(this);
   private readonly _expanded = new Set<string>();
-  private readonly _versions = new Map<string, IModelVersion[]>();
-  private _models: IRegisteredModel[] = [];
+  private readonly _versions = new Map<string, ModelVersion[]>();
+  private _models: RegisteredModel[] = [];
   private _error: string | null = null;
   private _loaded = false;
 }

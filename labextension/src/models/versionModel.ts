@@ -8,9 +8,9 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
-  ILineage,
-  IModelVersion,
-  IRegisteredModel,
+  Lineage,
+  ModelVersion,
+  RegisteredModel,
   IRegistryAPI
 } from '../api/registry';
 
@@ -38,13 +38,13 @@ export class VersionModel {
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
   }
-  get version(): IModelVersion | null {
+  get version(): ModelVersion | null {
     return this._version;
   }
-  get model(): IRegisteredModel | null {
+  get model(): RegisteredModel | null {
     return this._model;
   }
-  get lineage(): ILineage | null {
+  get lineage(): Lineage | null {
     return this._lineage;
   }
   get error(): string | null {
@@ -123,9 +123,9 @@ export class VersionModel {
   }
 
   private readonly _stateChanged = new Signal<this, void>(this);
-  private _version: IModelVersion | null = null;
-  private _model: IRegisteredModel | null = null;
-  private _lineage: ILineage | null = null;
+  private _version: ModelVersion | null = null;
+  private _model: RegisteredModel | null = null;
+  private _lineage: Lineage | null = null;
   private _error: string | null = null;
   private _loaded = false;
   private _busy: string | null = null;

@@ -7,7 +7,7 @@ import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IBatchTransformIn, ILineage } from '../api/registry';
+import type { IBatchTransformIn, Lineage } from '../api/registry';
 import { DeployForm } from '../components/registry/DeployForm';
 import { ApproveForm } from '../components/registry/ApproveForm';
 import {
@@ -100,7 +100,7 @@ export async function askDeploy(
 /** Ask to approve: the types to trust (with why each is not trusted) and the gates' results. */
 export async function askApproval(
   versionLabel: string,
-  lineage: ILineage | null,
+  lineage: Lineage | null,
   trans: TranslationBundle
 ): Promise<{ types: string[]; comment: string } | null> {
   const types = lineage?.needs_approval ?? [];

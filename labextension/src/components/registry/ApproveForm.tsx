@@ -5,14 +5,14 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IGateResult } from '../../api/registry';
+import type { GateResult } from '../../api/registry';
 import { GatesTable } from './VersionView';
 
 export interface IApproveFormProps {
   /** The types the version needs approved. */
   types: readonly string[];
   reasons: Record<string, string>;
-  gates: readonly IGateResult[];
+  gates: readonly GateResult[];
   comment: string;
   trans: TranslationBundle;
   onComment: (comment: string) => void;

@@ -8,14 +8,14 @@ import * as React from 'react';
 
 import type {
   ApprovalStatus,
-  IModelVersion,
-  IRegisteredModel
+  ModelVersion,
+  RegisteredModel
 } from '../../api/registry';
 
 export interface IRegistrySectionProps {
-  models: readonly IRegisteredModel[] | null;
+  models: readonly RegisteredModel[] | null;
   expanded: ReadonlySet<string>;
-  versions: (model: string) => readonly IModelVersion[] | null;
+  versions: (model: string) => readonly ModelVersion[] | null;
   error: string | null;
   trans: TranslationBundle;
   onToggle: (model: string) => void;
@@ -61,7 +61,7 @@ export function RegistrySection(props: IRegistrySectionProps): JSX.Element {
 }
 
 function ModelItem(
-  props: IRegistrySectionProps & { model: IRegisteredModel }
+  props: IRegistrySectionProps & { model: RegisteredModel }
 ): JSX.Element {
   const { model, trans } = props;
   const open = props.expanded.has(model.name);

@@ -8,19 +8,19 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type {
-  IEndpointEvent,
+  EndpointEvent,
   IInputExample,
-  ILineage,
-  IModelVersion,
-  IRegisteredModel
+  Lineage,
+  ModelVersion,
+  RegisteredModel
 } from '../../api/registry';
 import { validAlias } from '../../models/versionModel';
 import { ApprovalBadge } from './RegistrySection';
 
 export interface IVersionViewProps {
-  version: IModelVersion | null;
-  model: IRegisteredModel | null;
-  lineage: ILineage | null;
+  version: ModelVersion | null;
+  model: RegisteredModel | null;
+  lineage: Lineage | null;
   error: string | null;
   busy: string | null;
   trans: TranslationBundle;
@@ -133,11 +133,11 @@ export function VersionView(props: IVersionViewProps): JSX.Element {
   );
 }
 
-type WithVersion = IVersionViewProps & { version: IModelVersion };
+type WithVersion = IVersionViewProps & { version: ModelVersion };
 
 /** Who approved or rejected the version, when, and why. */
 export function approvalText(
-  version: IModelVersion,
+  version: ModelVersion,
   trans: TranslationBundle
 ): string {
   if (version.status === 'PENDING' || version.status_at === null) {
@@ -240,7 +240,7 @@ function Lineage(props: WithVersion): JSX.Element {
             data-testid="studio-lineage-job"
             onClick={() => props.onOpenJobRun(lineage.job_run!.id)}
           >
-            {lineage.job_run.name ?? `#${lineage.job_run.id}`}
+            {trans.__('job run %1', lineage.job_run.id)}
           </button>
         </li>
       )}
@@ -350,7 +350,7 @@ function Trust(props: WithVersion): JSX.Element {
 }
 
 export function GatesTable(props: {
-  gates: ILineage['gates'];
+  gates: Lineage['gates'];
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans } = props;
@@ -387,7 +387,7 @@ export function GatesTable(props: {
 }
 
 function SignatureTable(props: {
-  version: IModelVersion;
+  version: ModelVersion;
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans } = props;
@@ -475,7 +475,7 @@ function ExampleTable(props: {
 }
 
 function Deployments(props: {
-  events: IEndpointEvent[];
+  events: EndpointEvent[];
   trans: TranslationBundle;
   onOpenEndpoint: (name: string) => void;
 }): JSX.Element {

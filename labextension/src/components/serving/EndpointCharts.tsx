@@ -6,7 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type Plotly from 'plotly.js-dist-min';
 import * as React from 'react';
 
-import type { IEndpointMetrics } from '../../api/serving';
+import type { EndpointMetrics } from '../../api/serving';
 import {
   ENDPOINT_CHARTS,
   EndpointChart,
@@ -18,7 +18,7 @@ import { runColor, themeColors, useThemeVersion } from '../theme';
 import { usePlot } from '../usePlot';
 
 export interface IEndpointChartsProps {
-  metrics: IEndpointMetrics | null;
+  metrics: EndpointMetrics | null;
   trans: TranslationBundle;
 }
 
@@ -58,7 +58,7 @@ export function EndpointCharts(props: IEndpointChartsProps): JSX.Element {
 function EndpointChartView(props: {
   chart: EndpointChart;
   title: string;
-  metrics: IEndpointMetrics;
+  metrics: EndpointMetrics;
 }): JSX.Element {
   const themeVersion = useThemeVersion();
   const data = React.useMemo(

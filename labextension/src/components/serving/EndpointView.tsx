@@ -7,19 +7,19 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type {
-  IComparison,
-  IEndpoint,
-  IEndpointMetrics,
+  Comparison,
+  Endpoint,
+  EndpointMetrics,
   IInvocationAnswer,
-  IOnlineEvaluation
+  OnlineEvaluation
 } from '../../api/serving';
 import type { Transition } from '../../models/endpointModel';
 import { EndpointCharts } from './EndpointCharts';
 
 export interface IEndpointViewProps {
-  endpoint: IEndpoint | null;
-  metrics: IEndpointMetrics | null;
-  evaluation: IOnlineEvaluation | null;
+  endpoint: Endpoint | null;
+  metrics: EndpointMetrics | null;
+  evaluation: OnlineEvaluation | null;
   error: string | null;
   running: boolean;
   transition: Transition;
@@ -92,7 +92,7 @@ export function EndpointView(props: IEndpointViewProps): JSX.Element {
   );
 }
 
-type WithEndpoint = IEndpointViewProps & { endpoint: IEndpoint };
+type WithEndpoint = IEndpointViewProps & { endpoint: Endpoint };
 
 function Header(props: WithEndpoint): JSX.Element {
   const { trans, endpoint, transition } = props;
@@ -268,7 +268,7 @@ function Replicas(props: WithEndpoint): JSX.Element {
 
 /** What a comparison says: the winner only when the test is significant and decided. */
 export function verdict(
-  comparison: IComparison,
+  comparison: Comparison,
   trans: TranslationBundle
 ): string {
   if (comparison.significant && comparison.decided && comparison.winner) {
@@ -303,7 +303,7 @@ function formatP(p: number | null): string {
 }
 
 function Evaluation(props: {
-  evaluation: IOnlineEvaluation | null;
+  evaluation: OnlineEvaluation | null;
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans, evaluation } = props;
