@@ -41,9 +41,10 @@ def register_versions(lab: LabServer, home: Path, model: str, experiment: str) -
     input example through Studio's Python API, registered as versions 1 and 2 of `model` (with
     an `accuracy` gate) and version 1 approved, through the routes the panels use. Their runs'
     ids."""
-    import studio
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
+
+    import studio
 
     X, y = load_iris(return_X_y=True, as_frame=True)
     X = X.iloc[::3]
@@ -82,7 +83,7 @@ class RegistryPage:
     # The sidebar's Models section ------------------------------------------------------------
 
     def open_registry(self) -> Locator:
-        """"Open Model Registry"; the sidebar's Models section, once loaded."""
+        """ "Open Model Registry"; the sidebar's Models section, once loaded."""
         self.execute("studio:open-registry")
         section = self.page.locator(f'{tid("studio-registry-section")}[data-loaded="true"]')
         section.wait_for(state="visible")
@@ -103,7 +104,7 @@ class RegistryPage:
         return rows
 
     def version_statuses(self, rows: Locator) -> dict[str, str]:
-        """"model/version" -> the approval badge's status, for each row."""
+        """ "model/version" -> the approval badge's status, for each row."""
         return {
             str(row.get_attribute("data-model-version")): str(
                 row.locator(tid("studio-approval")).get_attribute("data-status")
@@ -176,7 +177,7 @@ class RegistryPage:
         slider.fill(str(weight))
 
     def shares(self, panel: Locator) -> dict[str, str]:
-        rows = panel.locator(f'{tid("studio-endpoint-variants")} tbody tr')
+        rows = panel.locator(f"{tid('studio-endpoint-variants')} tbody tr")
         return {
             str(row.get_attribute("data-variant")): row.locator(
                 tid("studio-variant-share")

@@ -71,6 +71,11 @@ def invoke(lab: LabServer, variant: str, request_id: str, row: list[float]) -> s
         return str(answer.headers["X-Variant"])
 
 
+def weights(lab: LabServer) -> dict[str, float]:
+    variants = lab.api("GET", f"endpoints/{ENDPOINT}")[1]["variants"]
+    return {variant["name"]: variant["weight"] for variant in variants}
+
+
 def test_start_try_weights_charts_evaluation_stop(
     studio: StudioPage, lab: LabServer, endpoint: str
 ) -> None:
@@ -89,16 +94,12 @@ def test_start_try_weights_charts_evaluation_stop(
     assert answer["variant"] == "B"
     assert json.loads(answer["body"])["predictions"] == [0, 0, 0]
     assert len(answer["request_id"]) >= 8
+    studio.screenshot("endpoint_try_it", panel.locator(tid("studio-try-it")))
 
     # A weight moved in the panel is the server's at once, the shares follow.
     studio.set_weight(panel, "A", 3)
     assert studio.shares(panel) == {"A": "75%", "B": "25%"}
-    poll(
-        lambda: {v["name"]: v["weight"] for v in lab.api("GET", f"endpoints/{endpoint}")[1]["variants"]},
-        lambda weights: weights == {"A": 3, "B": 1},
-        "the new weights on the server",
-        10,
-    )  # fmt: skip
+    poll(lambda: weights(lab), lambda seen: seen == {"A": 3, "B": 1}, "the weights saved", 10)
 
     # Labelled traffic to both variants: the charts draw it, the evaluation counts it.
     feedback = []
@@ -124,7 +125,8 @@ def test_start_try_weights_charts_evaluation_stop(
     if comparison["significant"] and comparison["decided"]:
         assert f"{comparison['winner']} beats" in shown
     else:
-        assert "not yet conclusive" in shown and "beats" not in shown
+        assert "not yet conclusive" in shown
+        assert "beats" not in shown
     studio.screenshot("endpoint_panel", panel)
 
     studio.change_theme(DARK_THEME)

@@ -25,7 +25,9 @@ EXPERIMENT = "ui-registry"
 ENDPOINT = "ui-iris-live"
 
 
-def remove_registry_traces(lab: LabServer, endpoints: list[str], model: str, experiment: str) -> None:
+def remove_registry_traces(
+    lab: LabServer, endpoints: list[str], model: str, experiment: str
+) -> None:
     """The session's lab as the other tests expect it: no endpoint, model or experiment of
     these tests (the sidebar counts the seeded experiments)."""
     for name in endpoints:
@@ -65,8 +67,9 @@ def test_registry_sidebar_version_page_approve_and_deploy(
     page = studio.version_page(MODEL, 2)
     assert page.locator(tid("studio-approval")).get_attribute("data-status") == "PENDING"
     signature = page.locator(tid("studio-signature")).inner_text()
-    assert "sepal length (cm)" in signature and "double" in signature
-    assert page.locator(f'{tid("studio-input-example")} tbody tr').count() == 3
+    assert "sepal length (cm)" in signature
+    assert "double" in signature
+    assert page.locator(f"{tid('studio-input-example')} tbody tr").count() == 3
     assert "C\t5.0" in page.locator(tid("studio-version-params")).inner_text()
     assert "accuracy" in page.locator(tid("studio-version-metrics")).inner_text()
     assert page.locator(tid("studio-lineage-run")).count() == 1
