@@ -267,7 +267,11 @@ export function activateStudio(
     watched.running,
     alerts,
     jobs,
-    new RegistryModel({ api: registryApi, settings: context.settings })
+    new RegistryModel({
+      api: registryApi,
+      endpoints: endpointsApi,
+      settings: context.settings
+    })
   );
   app.shell.add(sidebar, 'left', { rank: SIDEBAR_RANK });
 

@@ -120,3 +120,12 @@ def test_registry_sidebar_version_page_approve_and_deploy(
     history = lab.api("GET", f"models/{MODEL}/versions/1/lineage")[1]["deployments"]
     assert [event["endpoint"] for event in history] == [ENDPOINT]
     studio.screenshot("registry_endpoint_after_deploy")
+
+    # The sidebar lists the endpoint under the models; a click opens its panel.
+    studio.open_sidebar()
+    listed = section.locator(f'{tid("studio-registry-endpoint")}[data-endpoint-name="{ENDPOINT}"]')
+    listed.wait_for(state="visible")
+    assert listed.get_attribute("data-running") == "false"
+    studio.close_tab(f"studio-endpoint-{ENDPOINT}")
+    listed.click()
+    studio.endpoint_panel(ENDPOINT)

@@ -59,6 +59,23 @@ describe('RegistryModel', () => {
     model.dispose();
   });
 
+  it('lists the endpoints too, when it has their routes', async () => {
+    const api = new FakeRegistryAPI();
+    const endpoints = new FakeEndpointsAPI();
+    const model = new RegistryModel({
+      api,
+      endpoints,
+      settings: settingsHolder()
+    });
+    await model.refresh();
+    expect(model.endpoints?.map(e => e.name)).toEqual(['churn']);
+    const without = new RegistryModel({ api, settings: settingsHolder() });
+    await without.refresh();
+    expect(without.endpoints).toBeNull();
+    model.dispose();
+    without.dispose();
+  });
+
   it('keeps the server’s message when the registry cannot be read', async () => {
     const api = new FakeRegistryAPI();
     api.listModels = async () => {

@@ -81,6 +81,34 @@ describe('RegistrySection', () => {
     expect(onToggle).toHaveBeenCalledWith('fraud');
   });
 
+  it('lists the endpoints, serving or not, and opens one on click', () => {
+    const onOpenEndpoint = jest.fn();
+    render(
+      <RegistrySection
+        models={[registeredModel('churn')]}
+        expanded={new Set()}
+        versions={() => null}
+        endpoints={[endpoint('live', { running: true }), endpoint('staging')]}
+        onOpenEndpoint={onOpenEndpoint}
+        error={null}
+        trans={trans}
+        onToggle={jest.fn()}
+        onOpenVersion={jest.fn()}
+      />
+    );
+    const items = screen.getAllByTestId('studio-registry-endpoint');
+    expect(
+      items.map(item => [item.dataset.endpointName, item.dataset.running])
+    ).toEqual([
+      ['live', 'true'],
+      ['staging', 'false']
+    ]);
+    expect(items[0].textContent).toContain('A · B · S (shadow)');
+    expect(items[1].textContent).toContain('stopped');
+    fireEvent.click(items[1]);
+    expect(onOpenEndpoint).toHaveBeenCalledWith('staging');
+  });
+
   it('says how to register a model when there is none', () => {
     render(
       <RegistrySection

@@ -1,6 +1,6 @@
 /**
- * The sidebar's Registry: the registered models, and the versions of those expanded (with
- * their aliases and approval). It refreshes every refresh interval while the sidebar is seen;
+ * The sidebar's Registry: the registered models, the versions of those expanded (with
+ * their aliases and approval), and the endpoints. It refreshes every refresh interval while the sidebar is seen;
  * a model's versions are read when it is expanded, and again at each refresh while it is.
  */
 import type { IDisposable } from '@lumino/disposable';
@@ -11,17 +11,21 @@ import type {
   RegisteredModel,
   IRegistryAPI
 } from '../api/registry';
+import type { Endpoint, IEndpointsAPI } from '../api/serving';
 import type { ISettingsHolder } from '../tokens';
 import { LiveRefresh } from './liveRefresh';
 
 export interface IRegistryModelOptions {
   api: Pick<IRegistryAPI, 'listModels' | 'listVersions'>;
+  /** The endpoints' routes: without them, no endpoint is listed. */
+  endpoints?: Pick<IEndpointsAPI, 'list'>;
   settings: ISettingsHolder;
 }
 
 export class RegistryModel implements IDisposable {
   constructor(options: IRegistryModelOptions) {
     this._api = options.api;
+    this._endpointsApi = options.endpoints ?? null;
     this._refresh = new LiveRefresh({
       name: 'studio:registry',
       settings: options.settings,
@@ -35,6 +39,10 @@ export class RegistryModel implements IDisposable {
   }
   get models(): readonly RegisteredModel[] {
     return this._models;
+  }
+  /** The endpoints, with whether each is serving; null without the endpoints' routes. */
+  get endpoints(): readonly Endpoint[] | null {
+    return this._endpoints;
   }
   get error(): string | null {
     return this._error;
@@ -89,7 +97,12 @@ export class RegistryModel implements IDisposable {
 
   private async _load(): Promise<void> {
     try {
-      this._models = await this._api.listModels();
+      const [models, endpoints] = await Promise.all([
+        this._api.listModels(),
+        this._endpointsApi?.list() ?? Promise.resolve(null)
+      ]);
+      this._models = models;
+      this._endpoints = endpoints;
       const names = new Set(this._models.map(model => model.name));
       for (const name of [...this._expanded]) {
         if (!names.has(name)) {
@@ -123,7 +136,9 @@ export class RegistryModel implements IDisposable {
   private readonly _stateChanged = new Signal<this, void>(this);
   private readonly _expanded = new Set<string>();
   private readonly _versions = new Map<string, ModelVersion[]>();
+  private readonly _endpointsApi: Pick<IEndpointsAPI, 'list'> | null;
   private _models: RegisteredModel[] = [];
+  private _endpoints: Endpoint[] | null = null;
   private _error: string | null = null;
   private _loaded = false;
 }

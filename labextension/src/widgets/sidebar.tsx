@@ -137,6 +137,9 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
       expanded: registry.expanded,
       versions: name => registry.versions(name),
       error: registry.error,
+      endpoints: registry.endpoints,
+      onOpenEndpoint: name =>
+        void this._context.commands.execute(CommandIDs.openEndpoint, { name }),
       onToggle: name => void registry.toggle(name),
       onOpenVersion: (model, version) =>
         void this._context.commands.execute(CommandIDs.openModelVersion, {

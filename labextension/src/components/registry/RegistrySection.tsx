@@ -6,6 +6,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import type { Endpoint } from '../../api/serving';
 import type {
   ApprovalStatus,
   ModelVersion,
@@ -20,6 +21,9 @@ export interface IRegistrySectionProps {
   trans: TranslationBundle;
   onToggle: (model: string) => void;
   onOpenVersion: (model: string, version: number) => void;
+  /** The endpoints (null: not listed). */
+  endpoints?: readonly Endpoint[] | null;
+  onOpenEndpoint?: (name: string) => void;
 }
 
 export function RegistrySection(props: IRegistrySectionProps): JSX.Element {
@@ -55,6 +59,56 @@ export function RegistrySection(props: IRegistrySectionProps): JSX.Element {
             <ModelItem key={model.name} model={model} {...props} />
           ))}
         </ul>
+      )}
+      {props.endpoints && props.endpoints.length > 0 && (
+        <>
+          <h4 className="jp-Studio-sidebar-subTitle">
+            {trans.__('Endpoints')}
+          </h4>
+          <ul
+            className="jp-Studio-sidebar-list"
+            aria-label={trans.__('Endpoints')}
+          >
+            {props.endpoints.map(endpoint => (
+              <li key={endpoint.name}>
+                <button
+                  className="jp-Studio-sidebar-listItem"
+                  data-testid="studio-registry-endpoint"
+                  data-endpoint-name={endpoint.name}
+                  data-running={String(endpoint.running)}
+                  title={trans.__('Open the endpoint %1', endpoint.name)}
+                  onClick={() => props.onOpenEndpoint?.(endpoint.name)}
+                >
+                  {endpoint.running && (
+                    <span
+                      className="jp-Studio-sidebar-runningDot"
+                      aria-hidden="true"
+                    />
+                  )}
+                  <span className="jp-Studio-sidebar-itemMain">
+                    <span className="jp-Studio-sidebar-itemName">
+                      {endpoint.name}
+                    </span>
+                    <span className="jp-Studio-sidebar-itemMeta">
+                      {endpoint.variants
+                        .map(variant =>
+                          variant.role === 'shadow'
+                            ? trans.__('%1 (shadow)', variant.name)
+                            : variant.name
+                        )
+                        .join(' · ')}
+                    </span>
+                  </span>
+                  <span className="jp-Studio-sidebar-itemMeta">
+                    {endpoint.running
+                      ? trans.__('serving')
+                      : trans.__('stopped')}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );
