@@ -100,6 +100,7 @@ def test_start_try_weights_charts_evaluation_stop(
     studio.set_weight(panel, "A", 3)
     assert studio.shares(panel) == {"A": "75%", "B": "25%"}
     poll(lambda: weights(lab), lambda seen: seen == {"A": 3, "B": 1}, "the weights saved", 10)
+    assert lab.api("GET", f"endpoints/{endpoint}")[1]["capture"] == 1  # only the weights changed
 
     # Labelled traffic to both variants: the charts draw it, the evaluation counts it.
     feedback = []

@@ -426,7 +426,10 @@ function TryIt(props: WithEndpoint): JSX.Element {
           data-testid="studio-try-answer"
         >
           <div className="jp-Studio-endpoint-answerMeta">
-            <span data-testid="studio-try-status">{answer.status}</span>
+            <span>
+              {trans.__('HTTP')}{' '}
+              <code data-testid="studio-try-status">{answer.status}</code>
+            </span>
             <span>
               {`${VARIANT_HEADER}: `}
               <code data-testid="studio-try-variant">
