@@ -12,9 +12,9 @@ import { RegistrySection } from '../components/registry/RegistrySection';
 import { VersionView } from '../components/registry/VersionView';
 import {
   EndpointView,
-  IEndpointViewProps,
-  verdict
+  IEndpointViewProps
 } from '../components/serving/EndpointView';
+import { verdict } from '../components/serving/Evaluation';
 import { emptyDeployForm } from '../models/deployForm';
 import {
   FakeEndpointsAPI,

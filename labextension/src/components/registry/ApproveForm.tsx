@@ -6,7 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { GateResult } from '../../api/registry';
-import { GatesTable } from './VersionView';
+import { GatesTable } from './VersionTables';
 
 export interface IApproveFormProps {
   /** The types the version needs approved. */

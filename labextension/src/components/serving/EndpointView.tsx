@@ -7,7 +7,6 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type {
-  Comparison,
   Endpoint,
   EndpointMetrics,
   IInvocationAnswer,
@@ -15,6 +14,8 @@ import type {
 } from '../../api/serving';
 import type { Transition } from '../../models/endpointModel';
 import { EndpointCharts } from './EndpointCharts';
+import { Evaluation } from './Evaluation';
+import { TryIt } from './TryIt';
 
 export interface IEndpointViewProps {
   endpoint: Endpoint | null;
@@ -39,10 +40,6 @@ export interface IEndpointViewProps {
   onTarget: (variant: string) => void;
   onInvoke: () => void;
 }
-
-/** The answer's headers, named as the endpoint sends them (not words to translate). */
-const VARIANT_HEADER = 'X-Variant';
-const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /** The largest weight a slider reaches (weights are relative: 0 to 10 covers any split). */
 export const MAX_SLIDER_WEIGHT = 10;
@@ -264,199 +261,4 @@ function Replicas(props: WithEndpoint): JSX.Element {
       ))}
     </ul>
   );
-}
-
-/** What a comparison says: the winner only when the test is significant and decided. */
-export function verdict(
-  comparison: Comparison,
-  trans: TranslationBundle
-): string {
-  if (comparison.significant && comparison.decided && comparison.winner) {
-    const loser =
-      comparison.winner === comparison.challenger
-        ? comparison.control
-        : comparison.challenger;
-    return trans.__(
-      '%1 beats %2 (p = %3)',
-      comparison.winner,
-      loser,
-      formatP(comparison.p_value)
-    );
-  }
-  if (
-    comparison.traffic_still_needed !== null &&
-    comparison.traffic_still_needed > 0
-  ) {
-    return trans.__(
-      'not yet conclusive: ~%1 more labelled requests',
-      comparison.traffic_still_needed.toLocaleString()
-    );
-  }
-  return trans.__('not yet conclusive');
-}
-
-function formatP(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) {
-    return '—';
-  }
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
-
-function Evaluation(props: {
-  evaluation: OnlineEvaluation | null;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { trans, evaluation } = props;
-  const variants = Object.entries(evaluation?.variants ?? {});
-  if (evaluation === null || variants.length === 0) {
-    return (
-      <p className="jp-Studio-endpoint-muted" data-testid="studio-evaluation">
-        {trans.__(
-          'No labelled request yet: POST /feedback with a request id and its true label.'
-        )}
-      </p>
-    );
-  }
-  return (
-    <div data-testid="studio-evaluation">
-      <table className="jp-Studio-endpoint-table">
-        <thead>
-          <tr>
-            <th>{trans.__('Variant')}</th>
-            <th>{trans.__('Labelled')}</th>
-            <th>{evaluation.metric}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {variants.map(([name, row]) => (
-            <tr key={name} data-variant={name}>
-              <td>
-                {name}
-                {row.shadow && (
-                  <span className="jp-Studio-endpoint-tag">
-                    {trans.__('shadow')}
-                  </span>
-                )}
-              </td>
-              <td>{row.n}</td>
-              <td>{row.value === null ? '—' : row.value.toFixed(3)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {evaluation.comparisons.map(comparison => {
-        const decided =
-          comparison.significant &&
-          comparison.decided &&
-          comparison.winner !== null;
-        return (
-          <p
-            key={`${comparison.control}:${comparison.challenger}`}
-            className={`jp-Studio-endpoint-verdict${decided ? ' jp-mod-decided' : ''}`}
-            data-testid="studio-verdict"
-            data-decided={String(decided)}
-          >
-            <strong>{verdict(comparison, trans)}</strong>
-            <span className="jp-Studio-endpoint-muted">
-              {trans.__(
-                '%1 against %2 · %3 · p = %4',
-                comparison.challenger,
-                comparison.control,
-                comparison.test,
-                formatP(comparison.p_value)
-              )}
-            </span>
-          </p>
-        );
-      })}
-    </div>
-  );
-}
-
-function TryIt(props: WithEndpoint): JSX.Element {
-  const { trans, endpoint, answer } = props;
-  const targets = endpoint.variants.filter(
-    variant => variant.role === 'primary'
-  );
-  return (
-    <div className="jp-Studio-endpoint-tryIt" data-testid="studio-try-it">
-      <textarea
-        className="jp-Studio-endpoint-body"
-        data-testid="studio-try-body"
-        aria-label={trans.__('Request body (JSON or CSV)')}
-        spellCheck={false}
-        rows={8}
-        value={props.body}
-        onChange={event => props.onBody(event.target.value)}
-      />
-      <div className="jp-Studio-endpoint-tryBar">
-        <label>
-          {trans.__('Variant')}{' '}
-          <select
-            data-testid="studio-try-target"
-            value={props.target}
-            onChange={event => props.onTarget(event.target.value)}
-          >
-            <option value="">{trans.__('by weight')}</option>
-            {targets.map(variant => (
-              <option key={variant.name} value={variant.name}>
-                {variant.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          className="jp-mod-styled jp-mod-accept"
-          data-testid="studio-try-send"
-          disabled={
-            !props.running ||
-            props.transition !== null ||
-            props.invoking ||
-            !props.body.trim()
-          }
-          title={props.running ? '' : trans.__('Start the endpoint first')}
-          onClick={props.onInvoke}
-        >
-          {props.invoking ? trans.__('Sending…') : trans.__('Send')}
-        </button>
-      </div>
-      {answer !== null && (
-        <div
-          className="jp-Studio-endpoint-answer"
-          data-testid="studio-try-answer"
-        >
-          <div className="jp-Studio-endpoint-answerMeta">
-            <span>
-              {trans.__('HTTP')}{' '}
-              <code data-testid="studio-try-status">{answer.status}</code>
-            </span>
-            <span>
-              {`${VARIANT_HEADER}: `}
-              <code data-testid="studio-try-variant">
-                {answer.variant ?? '—'}
-              </code>
-            </span>
-            <span>
-              {`${REQUEST_ID_HEADER}: `}
-              <code data-testid="studio-try-request-id">
-                {answer.requestId ?? '—'}
-              </code>
-            </span>
-          </div>
-          <pre className="jp-Studio-endpoint-answerBody">
-            {prettyJSON(answer.body)}
-          </pre>
-        </div>
-      )}
-    </div>
-  );
-}
-
-/** An answer's body, indented when it is JSON. */
-export function prettyJSON(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
 }
