@@ -1,0 +1,181 @@
+"""Batch transform: a registered version scores a CSV file and a folder of Parquet files as a
+notebook job (real papermill runs on the local store), a missing column fails the job naming
+it, and the REST route queues the job for a file under the server's root and nothing outside
+it. The papermill runs check no store-specific SQL: SQLite only."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+
+import studio
+from studio.jobs.entities import JobStatus
+from studio.jobs.notebooks import inspect_parameters
+from studio.registry.batch import batch_transform
+from studio.registry.batch_handlers import ROUTES
+from studio.tracking.client import Client
+from tests.databases import sqlite_only
+from tests.jobs.local_jobs import local_home  # noqa: F401  (a fixture)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from jupyter_server.serverapp import ServerApp
+    from traitlets.config import Config
+
+    from tests.conftest import StudioFetch
+
+pytestmark = sqlite_only
+
+
+def breast_cancer() -> tuple[pd.DataFrame, LogisticRegression]:
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    return X, LogisticRegression(max_iter=5000).fit(X, y)
+
+
+def register_approved(name: str, X: pd.DataFrame, model: Any) -> str:
+    """Log, register and approve `model` in the environment's store; its version's URI."""
+    with studio.start_run(experiment="batch-test") as run:
+        run.log_model(model, "model", input_example=X.head(5))
+    version = studio.register_model(run.id, name)
+    Client().approve_model_version(name, version.version)
+    return version.uri
+
+
+@pytest.fixture
+def scored(local_home: Path, tmp_path: Path) -> tuple[pd.DataFrame, LogisticRegression, str]:  # noqa: F811
+    X, model = breast_cancer()
+    return X, model, register_approved("cancer", X, model)
+
+
+def test_a_csv_file_is_scored_beside_its_rows(
+    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+) -> None:
+    X, model, uri = scored
+    source = tmp_path / "data" / "patients.csv"
+    source.parent.mkdir()
+    X.to_csv(source, index=False)
+
+    job_run = batch_transform(uri, source, chunk_rows=100, experiment="batch", wait=True)
+
+    assert job_run.status is JobStatus.SUCCEEDED, job_run.error
+    written = pd.read_csv(tmp_path / "data" / "patients.predictions.csv")
+    assert list(written.columns) == [*X.columns, "prediction", "probability_0", "probability_1"]
+    pd.testing.assert_frame_equal(written[list(X.columns)], X)
+    assert (written["prediction"].to_numpy() == model.predict(X)).all()
+    assert np.allclose(written["probability_1"], model.predict_proba(X)[:, 1])
+    # The notebook that ran is beside the input, with its parameters, to open and run again.
+    notebook = tmp_path / "data" / "patients.batch_transform.ipynb"
+    parameters = {p.name: p.value for p in inspect_parameters(notebook)}
+    assert parameters == {
+        "model_uri": uri,
+        "input_path": str(source),
+        "output_path": None,
+        "chunk_rows": 100,
+    }
+    run = Client().get_run(job_run.run_id)
+    assert run.metrics["rows"].last == len(X)
+    assert run.metrics["rows_scored"].count == 6  # one point a chunk of 100 rows
+    assert run.metrics["rows_per_second"].last > 0
+    assert run.params["model_version"] == uri
+
+
+def test_a_folder_of_parquet_files_is_scored_into_a_folder(
+    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+) -> None:
+    X, model, uri = scored
+    Client().set_model_alias("cancer", "champion", 1)
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    X.iloc[:200].to_parquet(folder / "a.parquet")
+    X.iloc[200:].to_parquet(folder / "b.parquet")
+    (folder / "notes.txt").write_text("not scored")
+
+    job_run = batch_transform("models:/cancer@champion", folder, tmp_path / "out", chunk_rows=64)
+
+    assert job_run.status is JobStatus.SUCCEEDED, job_run.error
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.parquet", "b.parquet"]
+    written = pd.concat(
+        [pd.read_parquet(tmp_path / "out" / name) for name in ("a.parquet", "b.parquet")]
+    )
+    assert len(written) == len(X)
+    assert (written["prediction"].to_numpy() == model.predict(X)).all()
+    assert (tmp_path / "batches.batch_transform.ipynb").is_file()
+
+
+def test_a_missing_column_fails_the_job_naming_it(
+    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+) -> None:
+    X, _, uri = scored
+    source = tmp_path / "partial.csv"
+    X.drop(columns=["worst area"]).to_csv(source, index=False)
+
+    job_run = batch_transform(uri, source)
+
+    assert job_run.status is JobStatus.FAILED
+    assert job_run.error is not None
+    assert "missing column(s) ['worst area']" in job_run.error
+    assert not (tmp_path / "partial.predictions.csv").exists()
+
+
+# Through the REST API --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: Config) -> Config:
+    jp_server_config.StudioApp.scheduler_enabled = False  # queued runs stay queued
+    return jp_server_config
+
+
+@pytest.fixture
+def server(jp_serverapp: ServerApp, jp_base_url: str, jp_root_dir: Path) -> ServerApp:
+    """The server, its batch-transform route served (once the registry's ROUTES include it,
+    this adds nothing that matters: the first match wins)."""
+    from jupyter_server.utils import url_path_join
+
+    handlers = [(url_path_join(jp_base_url, r.pattern), r.handler) for r in ROUTES]
+    jp_serverapp.web_app.add_handlers(".*$", handlers)
+    return jp_serverapp
+
+
+async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
+    server: ServerApp, jp_root_dir: Path, studio_fetch: StudioFetch
+) -> None:
+    X, model = breast_cancer()
+    uri = register_approved("cancer", X, model)
+    (jp_root_dir / "data").mkdir()
+    X.head(10).to_csv(jp_root_dir / "data" / "rows.csv", index=False)
+    path = "models/cancer/versions/1/batch-transform"
+
+    answer = await studio_fetch("POST", path, body={"input_path": "data/rows.csv"})
+
+    assert answer.code == 201, answer.json
+    job_run: dict[str, Any] = answer.json
+    assert job_run["status"] == "QUEUED"
+    assert job_run["notebook_path"] == "data/rows.batch_transform.ipynb"
+    root = jp_root_dir.resolve()
+    assert job_run["parameters"] == {
+        "model_uri": uri,
+        "input_path": str(root / "data" / "rows.csv"),
+        "output_path": None,
+        "chunk_rows": 50_000,
+    }
+    notebook = json.loads((root / "data" / "rows.batch_transform.ipynb").read_text())
+    assert "score_files" in "".join(cell["source"] for cell in notebook["cells"])
+
+    outside = await studio_fetch("POST", path, body={"input_path": "../rows.csv"})
+    outside.error(400, "leads out of the server's root folder")
+    escape = {"input_path": "data/rows.csv", "output_path": "../../out.csv"}
+    (await studio_fetch("POST", path, body=escape)).error(400, "leads out")
+    missing = await studio_fetch("POST", path, body={"input_path": "data/none.csv"})
+    missing.error(404, "none.csv")
+    unknown = "models/cancer/versions/7/batch-transform"
+    (await studio_fetch("POST", unknown, body={"input_path": "data/rows.csv"})).error(404)
+    too_big = {"input_path": "data/rows.csv", "chunk_rows": 10**9}
+    assert (await studio_fetch("POST", path, body=too_big)).code == 400
