@@ -181,8 +181,12 @@ def write_template(path: Path, parameters: Mapping[str, Any]) -> Path:
         "nbformat_minor": 5,
     }
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"Cannot write the notebook {str(path)!r}: {exc.strerror}") from exc
     return path
 
 
