@@ -89,7 +89,7 @@ def test_a_csv_file_is_scored_beside_its_rows(
 def test_a_folder_of_parquet_files_is_scored_into_a_folder(
     scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
 ) -> None:
-    X, model, uri = scored
+    X, model, _ = scored
     Client().set_model_alias("cancer", "champion", 1)
     folder = tmp_path / "batches"
     folder.mkdir()
