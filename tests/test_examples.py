@@ -106,6 +106,24 @@ def check_jobs_outputs(executed: nbformat.NotebookNode) -> None:
     assert "active: False" in "".join(output.get("text", "") for output in last)
 
 
+def check_registry(client: Client) -> None:
+    runs = client.search_runs("papermill-registry")
+    assert sorted(run.name for run in runs) == ["forest", "logistic", "stump"]
+    versions = client.list_model_versions("breast-cancer")
+    assert [version.status.value for version in versions] == ["APPROVED"] * 3
+
+
+def check_registry_outputs(executed: nbformat.NotebookNode) -> None:
+    text = "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "B beats A" in text  # the online evaluation called the winner
+    assert "running: False" in text  # and the endpoint was stopped
+
+
 def debugger_text(executed: nbformat.NotebookNode) -> str:
     """The widget's text summaries in the saved notebook: what a reader sees where the
     widgets are not rendered."""
@@ -134,12 +152,14 @@ EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     ),
     "02_debugger.ipynb": ({"experiment": "papermill-debugger"}, check_debugger),
     "03_jobs.ipynb": ({"experiment": "papermill-jobs"}, check_jobs),
+    "04_registry.ipynb": ({"experiment": "papermill-registry", "n_requests": 600}, check_registry),
 }
 # Per notebook: what its saved outputs must show.
 EXPECTED_OUTPUTS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
     "02_debugger.ipynb": check_debugger_outputs,
     # The nightly definition it made is gone: `make lab` users are left with no schedule.
     "03_jobs.ipynb": check_jobs_outputs,
+    "04_registry.ipynb": check_registry_outputs,
 }
 
 
