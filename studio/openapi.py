@@ -251,11 +251,14 @@ def _operation(
 
 _ERROR_STATUSES = {
     "400": "Bad input (no body, malformed JSON, a bad filter, path or page token).",
+    "401": "A proxied endpoint refused the invocation's credentials.",
     "403": "Missing or invalid token, or not authorized (jupyter_server's answer).",
     "404": "No such experiment, run or artifact.",
     "409": "Conflicts with stored data (a duplicate name or run id, a param logged twice).",
     "413": "Too large (a batch over its limits).",
+    "415": "A proxied endpoint does not read the request's Content-Type.",
     "422": "A field has the wrong type or shape, or is out of its declared range.",
+    "503": "The endpoint is not running (no live replica to proxy to).",
 }
 
 

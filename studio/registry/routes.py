@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from studio.registry.handlers import ROUTES as REGISTRY_ROUTES
+
 if TYPE_CHECKING:
     from studio.web import Route
 
-ROUTES: list[Route] = []
+ROUTES: list[Route] = [*REGISTRY_ROUTES]

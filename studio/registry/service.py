@@ -1,21 +1,567 @@
-"""The model registry's logic (filled in by the registry's implementation)."""
+"""The model registry's logic: register a run's model, review it, name it, find it again.
+
+`RegistryService` is what the REST handlers, the Python API, the command line and the
+endpoints call. Registering copies the run's model folder to
+`<artifact root>/models/<model id>/<version>/`, so that a version outlives its run; what
+lineage needs of the run (its experiment, job, notebook, training data, metrics and params)
+is written on the version at the same time. Approval checks the model's gates against the
+run's latest metric values and the file's types against Studio's trust policy
+(`studio.tracking.model_trust`): types outside it must be approved by name.
+
+Training data: a run records it in the tag `studio.dataset` (`DATASET_TAG`), a JSON object
+such as `{"name": "iris", "path": "data/iris.csv", "digest": "...", "rows": 150}`, or plain
+text taken as the name. Autolog writes it (the evaluation issue); anyone may set it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from studio.errors import Conflict, InvalidInput, NotFound, StudioError
+from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
+from studio.registry.gates import GateResult, check_gates, validate_gates
 from studio.registry.store import RegistryStore
+from studio.registry.uri import (
+    DEFAULT_MODEL_PATH,
+    RUNS_SCHEME,
+    is_model_uri,
+    parse_model_uri,
+    parse_run_uri,
+    validate_alias,
+    validate_model_name,
+)
+from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
+from studio.tracking.model_trust import needs_approval, not_servable
+from studio.tracking.models import META_FILE, load_model, read_model_meta
+from studio.tracking.validation import MAX_KEY_LENGTH, validate_run_id
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.db.engine import Database
+    from studio.tracking.entities import RunRecord
+    from studio.tracking.service import TrackingService
+
+__all__ = [
+    "DATASET_TAG",
+    "MAX_COMMENT_LENGTH",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_TAGS",
+    "MAX_TAG_VALUE_LENGTH",
+    "RegistryService",
+]
+
+DATASET_TAG = "studio.dataset"
+"""The run tag naming a version's training data (JSON object, or plain text: its name)."""
+# The jobs' tags on a run a job made (studio.jobs.lifecycle writes them).
+_JOB_RUN_TAG = "studio.job.run"
+_JOB_DEFINITION_TAG = "studio.job.definition"
+_NOTEBOOK_TAG = "studio.job.notebook"
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_COMMENT_LENGTH = 5_000
+MAX_TAGS = 100
+MAX_TAG_VALUE_LENGTH = 5_000
+MAX_APPROVED_TYPES = 200
+_MAX_SNAPSHOT_PARAMS = 200
+MODELS_FOLDER = "models"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 class RegistryService:
-    def __init__(self, database: Database, config: StudioConfig) -> None:
+    """Registered models and versions over one database and one artifact root."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: StudioConfig,
+        tracking: TrackingService | None = None,
+        clock: Callable[[], int] = _now_ms,
+    ) -> None:
+        from studio.tracking.service import TrackingService
+
         self.store = RegistryStore(database)
         self.config = config
+        self.tracking = tracking or TrackingService.from_database(database, config)
+        self.artifacts = ArtifactRepository()
+        self.clock = clock
 
     @classmethod
     def from_database(cls, database: Database, config: StudioConfig) -> RegistryService:
+        """The service factory of the registry's feature declaration."""
         return cls(database, config)
+
+    @property
+    def models_uri(self) -> str:
+        """Where versions' model folders are copied: `<artifact root>/models`."""
+        return f"{self.config.artifact_root.rstrip('/')}/{MODELS_FOLDER}"
+
+    # Models -----------------------------------------------------------------------------
+
+    def create_model(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        gates: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> RegisteredModel:
+        return self.store.create_model(
+            name=validate_model_name(name),
+            description=_description(description),
+            gates=validate_gates(gates),
+            tags=_tags(tags),
+            now=self.clock(),
+        )
+
+    def get_model(self, name: str) -> RegisteredModel:
+        return self.store.get_model(name)
+
+    def list_models(self, filter: str | None = None) -> list[RegisteredModel]:
+        """Models by name; `filter` is part of a name, in any case."""
+        return self.store.list_models(filter)
+
+    def update_model(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        gates: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> RegisteredModel:
+        """Change what is given (`gates` and `tags` replace the old ones)."""
+        return self.store.update_model(
+            name,
+            description=None if description is None else _description(description),
+            gates=None if gates is None else validate_gates(gates),
+            tags=None if tags is None else _tags(tags),
+            now=self.clock(),
+        )
+
+    def delete_model(self, name: str) -> None:
+        """Delete a model, its versions and their copied files (Conflict while deployed)."""
+        for path in self.store.delete_model(name):
+            self._remove_files(path)
+
+    # Versions ---------------------------------------------------------------------------
+
+    def register(
+        self,
+        source: str,
+        name: str,
+        *,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        actor: str | None = None,
+    ) -> ModelVersion:
+        """A new version of `name` (made if new) from a run's model: `source` is a run id
+        (its "model" folder) or `runs:/<run id>/<path>`."""
+        name = validate_model_name(name)
+        run_id, path = _run_source(source)
+        description = _description(description)
+        checked_tags = _tags(tags)
+        run = self.tracking.get_run(run_id)
+        with tempfile.TemporaryDirectory(prefix="studio-register-") as scratch:
+            folder = self.artifacts.download(run.artifact_uri, path, scratch)
+            if not (folder / META_FILE).is_file():
+                raise InvalidInput(
+                    f"runs:/{run_id}/{path} is not a model folder (it has no {META_FILE}): "
+                    "log one with run.log_model(model) or autolog."
+                )
+            meta = read_model_meta(folder)
+            now = self.clock()
+            model_id = self.store.ensure_model(name, now)
+            number = self.store.next_version(model_id, now)
+            self.artifacts.log_path(f"{self.models_uri}/{model_id}", folder, str(number))
+        storage_path = f"{MODELS_FOLDER}/{model_id}/{number}"
+        fields = {
+            "source": f"{RUNS_SCHEME}{run_id}/{path}",
+            "run_id": run_id,
+            "artifact_path": path,
+            "storage_path": storage_path,
+            "format": meta.format,
+            "sha256": meta.sha256,
+            "flavor": meta.flavor,
+            "model_class": meta.model_class,
+            "untrusted_types": list(meta.untrusted_types),
+            "signature": meta.signature,
+            "input_example": meta.input_example,
+            "lineage": _lineage_of(run, self.tracking),
+            "description": description,
+            "created_by": actor,
+            "created_at": now,
+        }
+        try:
+            return self.store.add_version(
+                model_id=model_id, version=number, fields=fields, tags=checked_tags
+            )
+        except BaseException:
+            self._remove_files(storage_path)
+            raise
+
+    def get_version(self, name: str, version: int) -> ModelVersion:
+        return self.store.get_version(name, _number(version))
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """A model's versions, newest first."""
+        return self.store.list_versions(name)
+
+    def version_by_id(self, version_id: int) -> ModelVersion:
+        return self.store.version_by_id(version_id)
+
+    def resolve(self, uri: str) -> ModelVersion:
+        """The version a `models:/` URI names now (by number, alias or latest)."""
+        ref = parse_model_uri(uri)
+        if ref.alias is not None:
+            return self.store.version_by_alias(ref.name, ref.alias)
+        if ref.version is not None:
+            return self.store.get_version(ref.name, ref.version)
+        return self.store.latest_version(ref.name)
+
+    def update_version(
+        self,
+        name: str,
+        version: int,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> ModelVersion:
+        return self.store.update_version(
+            name,
+            _number(version),
+            description=None if description is None else _description(description),
+            tags=None if tags is None else _tags(tags),
+            now=self.clock(),
+        )
+
+    def delete_version(self, name: str, version: int) -> None:
+        """Delete a version, its aliases and its copied files (Conflict while deployed)."""
+        self._remove_files(self.store.delete_version(name, _number(version)))
+
+    # Aliases ----------------------------------------------------------------------------
+
+    def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        """Point `alias` at `version` (moving it there if it named another)."""
+        return self.store.set_alias(name, validate_alias(alias), _number(version), self.clock())
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self.store.delete_alias(name, alias)
+
+    # Review -----------------------------------------------------------------------------
+
+    def gate_results(self, name: str, version: int) -> list[GateResult]:
+        """The model's gates checked against the version's run (its latest metric values;
+        the values recorded at registration once the run is deleted)."""
+        found = self.get_version(name, version)
+        gates = self.store.get_model(name).gates
+        return check_gates(gates, self._metrics(found)) if gates else []
+
+    def approve(
+        self,
+        name: str,
+        version: int,
+        *,
+        actor: str | None = None,
+        approve_types: Iterable[str] = (),
+        comment: str = "",
+    ) -> ModelVersion:
+        """Approve a version for serving. Conflict, naming what stops it, when a gate fails,
+        when the file holds types that cannot load outside their author's process, when
+        types outside Studio's trust policy are not all in `approve_types` (or approved
+        before), or when the file is a pickle."""
+        found = self.get_version(name, version)
+        granted = _type_names(approve_types)
+        comment = _comment(comment)
+        what = f"{name} version {found.version}"
+        if found.format != "skops":
+            raise Conflict(
+                f"Cannot approve {what}: its model is a pickle ({found.format}), which runs its "
+                "author's code when loaded. Log the model again with run.log_model (skops) and "
+                "register that; load this one with load_model(..., trusted=True) if you trust it."
+            )
+        failed = [result for result in self.gate_results(name, found.version) if not result.passed]
+        if failed:
+            raise Conflict(
+                f"Cannot approve {what}: its run fails the model's gates: "
+                + "; ".join(result.message for result in failed)
+                + "."
+            )
+        unservable = not_servable([*found.untrusted_types, found.model_class])
+        if unservable:
+            raise Conflict(
+                f"Cannot approve {what}: {', '.join(unservable)} can only be loaded by the "
+                "process that defined it (a lambda, or code in __main__). Define it in a "
+                "module, log the model again and register that."
+            )
+        needed = needs_approval(found.untrusted_types)
+        unknown = sorted(set(granted) - set(needed))
+        if unknown:
+            raise InvalidInput(
+                f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the "
+                f"types of {what} that need approval ({', '.join(needed) or 'none'})."
+            )
+        approved = [kind for kind in needed if kind in granted or kind in found.approved_types]
+        missing = [kind for kind in needed if kind not in approved]
+        if missing:
+            raise Conflict(
+                f"Cannot approve {what}: its model file holds types outside Studio's trusted "
+                f"ones: {', '.join(missing)}. Loading them runs their code: approve them by "
+                "name (approve_types) if you trust where they come from."
+            )
+        return self.store.set_status(
+            name,
+            found.version,
+            expected=found.status,
+            status=ApprovalStatus.APPROVED,
+            by=actor,
+            comment=comment,
+            approved_types=approved,
+            now=self.clock(),
+        )
+
+    def reject(
+        self, name: str, version: int, *, actor: str | None = None, comment: str = ""
+    ) -> ModelVersion:
+        found = self.get_version(name, version)
+        return self.store.set_status(
+            name,
+            found.version,
+            expected=found.status,
+            status=ApprovalStatus.REJECTED,
+            by=actor,
+            comment=_comment(comment),
+            approved_types=None,
+            now=self.clock(),
+        )
+
+    def lineage(self, name: str, version: int) -> dict[str, Any]:
+        """Where a version came from and where it went: its run (live, or as recorded at
+        registration once deleted), job run, job definition, notebook, training data,
+        deployments (endpoint events), gates and what its types need."""
+        found = self.get_version(name, version)
+        recorded = found.lineage
+        run: dict[str, Any] | None = None
+        if found.run_id is not None:
+            try:
+                record = self.tracking.get_run(found.run_id)
+            except NotFound:
+                record = None
+            if record is not None:
+                run = _run_summary(record, self.tracking)
+        if run is None and recorded.get("run"):
+            run = {**recorded["run"], "deleted": True}
+        gates = self.gate_results(name, found.version)
+        return {
+            "run": run,
+            "job_run": recorded.get("job_run"),
+            "job_definition": recorded.get("job_definition"),
+            "notebook": recorded.get("notebook"),
+            "dataset": recorded.get("dataset"),
+            "deployments": self.store.deployments(found.id),
+            "gates": gates,
+            "needs_approval": needs_approval(found.untrusted_types),
+            "not_servable": not_servable([*found.untrusted_types, found.model_class]),
+            "untrusted_reasons": untrusted_reasons(found.untrusted_types),
+        }
+
+    # Files ------------------------------------------------------------------------------
+
+    def model_folder(self, version: ModelVersion) -> Path:
+        """The version's model folder on this machine: in place under a local artifact root,
+        else downloaded once into `STUDIO_HOME/cache/models`."""
+        fs, root = fsspec.core.url_to_fs(self.config.artifact_root)
+        if isinstance(fs, LocalFileSystem):
+            folder = Path(root) / version.storage_path
+            if not folder.is_dir():
+                raise NotFound(f"The files of {version.uri} are missing from {folder}.")
+            return folder
+        cache = self.config.home / "cache" / "models" / f"{version.id}-{version.sha256[:16]}"
+        if not (cache / META_FILE).is_file():
+            staging = Path(tempfile.mkdtemp(prefix="download-", dir=_made(cache.parent)))
+            try:
+                relative = version.storage_path.removeprefix(f"{MODELS_FOLDER}/")
+                downloaded = self.artifacts.download(self.models_uri, relative, staging)
+                shutil.rmtree(cache, ignore_errors=True)
+                downloaded.rename(cache)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        return cache
+
+    def load(self, uri_or_version: str | ModelVersion, *, trusted: bool = False) -> Any:
+        """Load a version's model with the types approved on it (`trusted=True`: every type
+        in the file, and pickles)."""
+        found = (
+            uri_or_version if not isinstance(uri_or_version, str) else self.resolve(uri_or_version)
+        )
+        return load_model(
+            self.model_folder(found), trusted=trusted, approved_types=found.approved_types
+        )
+
+    def _metrics(self, version: ModelVersion) -> dict[str, float]:
+        if version.run_id is not None:
+            try:
+                record = self.tracking.get_run(version.run_id)
+            except NotFound:
+                record = None
+            if record is not None:
+                return {key: summary.last for key, summary in record.metrics.items()}
+        return dict((version.lineage.get("run") or {}).get("metrics") or {})
+
+    def _remove_files(self, storage_path: str) -> None:
+        """Remove a version's copied files; a failure leaves files, never a broken registry."""
+        relative = storage_path.removeprefix(f"{MODELS_FOLDER}/")
+        try:
+            fs, root = fsspec.core.url_to_fs(self.models_uri)
+            target = f"{root.rstrip('/')}/{safe_relative_path(relative, allow_empty=False)}"
+            if fs.exists(target):
+                fs.rm(target, recursive=True)
+        except (OSError, StudioError):
+            pass
+
+
+def untrusted_reasons(types: Iterable[str]) -> dict[str, str]:
+    """Why each type in a file is not trusted by skops by default: skops' own reason where
+    it gives one, else Studio's."""
+    # skops explains the types it knows to be risky (a tree's raw node indices).
+    exceptions = importlib.import_module("skops.io.exceptions")
+    known: Mapping[str, str] = getattr(exceptions, "UNTRUSTED_TYPE_REASONS", {})
+    names = list(types)
+    blocked = set(not_servable(names))
+    needed = set(needs_approval(names))
+    reasons = {}
+    for kind in names:
+        if kind in blocked:
+            reasons[kind] = (
+                "Defined in __main__ or as a lambda: only the process that defined it can load it."
+            )
+        elif kind in known:
+            reasons[kind] = known[kind]
+        elif kind in needed:
+            reasons[kind] = "Not part of scikit-learn: loading it runs its code."
+        else:
+            reasons[kind] = "Trusted by Studio's policy (scikit-learn's own, or numpy.dtype)."
+    return reasons
+
+
+def _run_source(source: str) -> tuple[str, str]:
+    if not isinstance(source, str) or not source.strip():
+        raise InvalidInput("Register a run's model: give a run id or 'runs:/<run id>/<path>'.")
+    if source.startswith(RUNS_SCHEME):
+        return parse_run_uri(source)
+    if is_model_uri(source):
+        raise InvalidInput(
+            f"{source!r} is already a registered version: register a run's model "
+            "(a run id or 'runs:/<run id>/<path>')."
+        )
+    return validate_run_id(source.strip()), DEFAULT_MODEL_PATH
+
+
+def _lineage_of(run: RunRecord, tracking: TrackingService) -> dict[str, Any]:
+    """What a version keeps of its run, read at registration."""
+    tags = run.tags
+    return {
+        "experiment_id": run.experiment_id,
+        "run": _run_summary(run, tracking),
+        "job_run": _id_in(tags.get(_JOB_RUN_TAG)),
+        "job_definition": _id_in(tags.get(_JOB_DEFINITION_TAG)),
+        "notebook": tags.get(_NOTEBOOK_TAG),
+        "dataset": _dataset(tags.get(DATASET_TAG) or run.params.get(DATASET_TAG)),
+    }
+
+
+def _run_summary(run: RunRecord, tracking: TrackingService) -> dict[str, Any]:
+    try:
+        experiment = tracking.get_experiment(run.experiment_id).name
+    except NotFound:
+        experiment = None
+    params = dict(sorted(run.params.items())[:_MAX_SNAPSHOT_PARAMS])
+    return {
+        "id": run.id,
+        "name": run.name,
+        "experiment_id": run.experiment_id,
+        "experiment": experiment,
+        "status": run.status.value,
+        "metrics": {key: summary.last for key, summary in sorted(run.metrics.items())},
+        "params": params,
+    }
+
+
+def _id_in(value: str | None) -> dict[str, int] | None:
+    if value is None or not value.isdigit():
+        return None
+    return {"id": int(value)}
+
+
+def _dataset(value: str | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    return parsed if isinstance(parsed, dict) else {"name": value}
+
+
+def _number(version: Any) -> int:
+    if isinstance(version, bool) or not isinstance(version, int | str):
+        raise InvalidInput(f"A version is a positive number, not {version!r}.")
+    text = str(version).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1 or int(text) > 2**31 - 1:
+        raise InvalidInput(f"A version is a positive number, not {version!r}.")
+    return int(text)
+
+
+def _description(text: str) -> str:
+    if not isinstance(text, str) or len(text) > MAX_DESCRIPTION_LENGTH or "\x00" in text:
+        raise InvalidInput(f"A description is text of at most {MAX_DESCRIPTION_LENGTH} characters.")
+    return text
+
+
+def _comment(text: str) -> str:
+    if not isinstance(text, str) or len(text) > MAX_COMMENT_LENGTH or "\x00" in text:
+        raise InvalidInput(f"A comment is text of at most {MAX_COMMENT_LENGTH} characters.")
+    return text
+
+
+def _tags(tags: Mapping[str, str] | None) -> dict[str, str]:
+    if tags is None:
+        return {}
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(f"At most {MAX_TAGS} tags.")
+    checked = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
+            raise InvalidInput(f"Invalid tag key {key!r}: 1 to {MAX_KEY_LENGTH} characters.")
+        if not isinstance(value, str) or len(value) > MAX_TAG_VALUE_LENGTH or "\x00" in value:
+            raise InvalidInput(
+                f"Invalid value of tag {key!r}: text of at most {MAX_TAG_VALUE_LENGTH} characters."
+            )
+        checked[key] = value
+    return checked
+
+
+def _type_names(types: Iterable[str]) -> list[str]:
+    if isinstance(types, str):
+        types = [types]
+    names = list(types)
+    if len(names) > MAX_APPROVED_TYPES or not all(
+        isinstance(name, str) and 0 < len(name) <= 1000 for name in names
+    ):
+        raise InvalidInput(f"approve_types is a list of at most {MAX_APPROVED_TYPES} type names.")
+    return names
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

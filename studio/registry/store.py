@@ -1,22 +1,349 @@
-"""The model registry's SQL (filled in by the registry's implementation)."""
+"""The model registry in the Studio store: models, versions, aliases, tags, approval.
+
+One managed session per public method (STYLE.md rule 5). Version numbers come from the
+model's `last_version` counter, raised in the same transaction that reads it, so two
+registrations never get one number and a deleted number is never handed out again. Status
+changes are conditional on the status the reviewer saw. A version behind an endpoint
+(`endpoint_variants.model_version_id`, ON DELETE RESTRICT) cannot be deleted; the check here
+names the endpoints, and the foreign key stops a deployment that slips in between.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 
-from studio.registry.orm import SqlModelVersion
+from studio.errors import Conflict, NotFound
+from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
+from studio.registry.orm import (
+    SqlModelAlias,
+    SqlModelTag,
+    SqlModelVersion,
+    SqlModelVersionTag,
+    SqlRegisteredModel,
+)
+from studio.serving.orm import SqlEndpoint, SqlEndpointEvent, SqlEndpointVariant
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from studio.db.engine import Database
 
+__all__ = ["RegistryStore", "forget_runs"]
+
+_VERSION_FIELDS = (
+    "source",
+    "run_id",
+    "artifact_path",
+    "storage_path",
+    "format",
+    "sha256",
+    "flavor",
+    "model_class",
+    "untrusted_types",
+    "signature",
+    "input_example",
+    "lineage",
+    "description",
+    "created_by",
+)
+
 
 class RegistryStore:
+    """Registered models and their versions over one database."""
+
     def __init__(self, database: Database) -> None:
         self.db = database
+
+    # Models -----------------------------------------------------------------------------
+
+    def create_model(
+        self,
+        *,
+        name: str,
+        description: str,
+        gates: Mapping[str, str],
+        tags: Mapping[str, str],
+        now: int,
+    ) -> RegisteredModel:
+        with self.db.session(write=True) as session:
+            if _model_id(session, name) is not None:
+                raise Conflict(f"A registered model named {name!r} already exists.")
+            row = _new_model(session, name, description, dict(gates), now)
+            _replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
+            return _models_of(session, [row])[0]
+
+    def ensure_model(self, name: str, now: int) -> int:
+        """The id of the model named so, made (with no gates) when new."""
+        with self.db.session(write=True) as session:
+            found = _model_id(session, name)
+            if found is not None:
+                return found
+            return _new_model(session, name, "", {}, now).id
+
+    def get_model(self, name: str) -> RegisteredModel:
+        with self.db.session() as session:
+            return _models_of(session, [_model_row(session, name)])[0]
+
+    def list_models(self, name_contains: str | None = None) -> list[RegisteredModel]:
+        """Models by name; `name_contains` matches part of the name, in any case."""
+        query = select(SqlRegisteredModel)
+        if name_contains:
+            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(SqlRegisteredModel.name.ilike(f"%{escaped}%", escape="\\"))
+        with self.db.session() as session:
+            rows = list(session.scalars(query.order_by(SqlRegisteredModel.name)))
+            return _models_of(session, rows)
+
+    def update_model(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        gates: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        now: int,
+    ) -> RegisteredModel:
+        """Change what is given; `tags` replace the model's tags."""
+        with self.db.session(write=True) as session:
+            row = _model_row(session, name)
+            if description is not None:
+                row.description = description
+            if gates is not None:
+                row.gates = dict(gates)
+            if tags is not None:
+                _replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
+            row.updated_at = now
+            session.flush()
+            return _models_of(session, [row])[0]
+
+    def delete_model(self, name: str) -> list[str]:
+        """Delete a model with its versions; returns their storage paths (to remove)."""
+        with self.db.session(write=True) as session:
+            row = _model_row(session, name)
+            versions = list(
+                session.execute(
+                    select(SqlModelVersion.id, SqlModelVersion.storage_path).where(
+                        SqlModelVersion.model_id == row.id
+                    )
+                )
+            )
+            _refuse_deployed(session, [version_id for version_id, _ in versions], name)
+            session.execute(delete(SqlRegisteredModel).where(SqlRegisteredModel.id == row.id))
+            return [path for _, path in versions]
+
+    # Versions ---------------------------------------------------------------------------
+
+    def next_version(self, model_id: int, now: int) -> int:
+        """Hand out the model's next version number (never one handed out before)."""
+        with self.db.session(write=True) as session:
+            session.execute(
+                update(SqlRegisteredModel)
+                .where(SqlRegisteredModel.id == model_id)
+                .values(last_version=SqlRegisteredModel.last_version + 1, updated_at=now)
+            )
+            number = session.scalar(
+                select(SqlRegisteredModel.last_version).where(SqlRegisteredModel.id == model_id)
+            )
+            if number is None:
+                raise NotFound(f"No registered model has id {model_id}.")
+            return int(number)
+
+    def add_version(
+        self, *, model_id: int, version: int, fields: Mapping[str, Any], tags: Mapping[str, str]
+    ) -> ModelVersion:
+        """Store a version numbered by `next_version`; `fields` are _VERSION_FIELDS."""
+        now = int(fields["created_at"])
+        with self.db.session(write=True) as session:
+            row = SqlModelVersion(
+                model_id=model_id,
+                version=version,
+                **{key: fields[key] for key in _VERSION_FIELDS},
+                approved_types=[],
+                status=ApprovalStatus.PENDING.value,
+                status_by=None,
+                status_at=None,
+                status_comment="",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            _replace_tags(session, SqlModelVersionTag, SqlModelVersionTag.version_id, row.id, tags)
+            return _versions_of(session, [row])[0]
+
+    def get_version(self, name: str, version: int) -> ModelVersion:
+        with self.db.session() as session:
+            return _versions_of(session, [_version_row(session, name, version)])[0]
+
+    def version_by_id(self, version_id: int) -> ModelVersion:
+        with self.db.session() as session:
+            row = session.get(SqlModelVersion, version_id)
+            if row is None:
+                raise NotFound(f"No model version has id {version_id}.")
+            return _versions_of(session, [row])[0]
+
+    def latest_version(self, name: str) -> ModelVersion:
+        with self.db.session() as session:
+            model_id = _model_row(session, name).id
+            row = session.scalar(
+                select(SqlModelVersion)
+                .where(SqlModelVersion.model_id == model_id)
+                .order_by(SqlModelVersion.version.desc())
+                .limit(1)
+            )
+            if row is None:
+                raise NotFound(f"The model {name!r} has no version.")
+            return _versions_of(session, [row])[0]
+
+    def version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        with self.db.session() as session:
+            model_id = _model_row(session, name).id
+            row = session.scalar(
+                select(SqlModelVersion)
+                .join(SqlModelAlias, SqlModelAlias.version_id == SqlModelVersion.id)
+                .where(SqlModelAlias.model_id == model_id, SqlModelAlias.alias == alias)
+            )
+            if row is None:
+                raise NotFound(f"The model {name!r} has no alias {alias!r}.")
+            return _versions_of(session, [row])[0]
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """A model's versions, newest first."""
+        with self.db.session() as session:
+            model_id = _model_row(session, name).id
+            rows = list(
+                session.scalars(
+                    select(SqlModelVersion)
+                    .where(SqlModelVersion.model_id == model_id)
+                    .order_by(SqlModelVersion.version.desc())
+                )
+            )
+            return _versions_of(session, rows)
+
+    def update_version(
+        self,
+        name: str,
+        version: int,
+        *,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        now: int,
+    ) -> ModelVersion:
+        """Change what is given; `tags` replace the version's tags."""
+        with self.db.session(write=True) as session:
+            row = _version_row(session, name, version)
+            if description is not None:
+                row.description = description
+            if tags is not None:
+                _replace_tags(
+                    session, SqlModelVersionTag, SqlModelVersionTag.version_id, row.id, tags
+                )
+            row.updated_at = now
+            session.flush()
+            return _versions_of(session, [row])[0]
+
+    def delete_version(self, name: str, version: int) -> str:
+        """Delete a version and its aliases; returns its storage path (to remove)."""
+        with self.db.session(write=True) as session:
+            row = _version_row(session, name, version)
+            _refuse_deployed(session, [row.id], f"{name} version {version}")
+            path = row.storage_path
+            session.execute(delete(SqlModelAlias).where(SqlModelAlias.version_id == row.id))
+            session.execute(delete(SqlModelVersion).where(SqlModelVersion.id == row.id))
+            return path
+
+    def set_status(
+        self,
+        name: str,
+        version: int,
+        *,
+        expected: ApprovalStatus,
+        status: ApprovalStatus,
+        by: str | None,
+        comment: str,
+        approved_types: Sequence[str] | None,
+        now: int,
+    ) -> ModelVersion:
+        """Record a review, only if the version is still `expected` (what the reviewer saw)."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "status_by": by,
+            "status_at": now,
+            "status_comment": comment,
+            "updated_at": now,
+        }
+        if approved_types is not None:
+            values["approved_types"] = list(approved_types)
+        with self.db.session(write=True) as session:
+            row = _version_row(session, name, version)
+            changed = session.execute(
+                update(SqlModelVersion)
+                .where(SqlModelVersion.id == row.id, SqlModelVersion.status == expected.value)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if not changed:
+                raise Conflict(
+                    f"{name} version {version} was reviewed by someone else meanwhile: "
+                    "look again before approving or rejecting it."
+                )
+            session.refresh(row)
+            return _versions_of(session, [row])[0]
+
+    # Aliases ----------------------------------------------------------------------------
+
+    def set_alias(self, name: str, alias: str, version: int, now: int) -> ModelVersion:
+        """Point `alias` at `version`, moving it from any other version of the model."""
+        with self.db.session(write=True) as session:
+            row = _version_row(session, name, version)
+            found = session.get(SqlModelAlias, (row.model_id, alias))
+            if found is None:
+                session.add(
+                    SqlModelAlias(
+                        model_id=row.model_id, alias=alias, version_id=row.id, updated_at=now
+                    )
+                )
+            else:
+                found.version_id = row.id
+                found.updated_at = now
+            session.flush()
+            return _versions_of(session, [row])[0]
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        with self.db.session(write=True) as session:
+            model_id = _model_row(session, name).id
+            removed = session.execute(
+                delete(SqlModelAlias).where(
+                    SqlModelAlias.model_id == model_id, SqlModelAlias.alias == alias
+                )
+            ).rowcount  # type: ignore[attr-defined]
+            if not removed:
+                raise NotFound(f"The model {name!r} has no alias {alias!r}.")
+
+    # Deployments ------------------------------------------------------------------------
+
+    def deployments(self, version_id: int) -> list[dict[str, Any]]:
+        """The endpoint events about a version, oldest first (kept after an endpoint goes)."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SqlEndpointEvent)
+                .where(SqlEndpointEvent.model_version_id == version_id)
+                .order_by(SqlEndpointEvent.id)
+            )
+            return [
+                {
+                    "id": row.id,
+                    "endpoint": row.endpoint_name,
+                    "kind": row.kind,
+                    "detail": dict(row.detail or {}),
+                    "actor": row.actor,
+                    "at": row.at,
+                }
+                for row in rows
+            ]
 
 
 def forget_runs(session: Session, run_ids: Any) -> None:
@@ -28,3 +355,181 @@ def forget_runs(session: Session, run_ids: Any) -> None:
         .values(run_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+# Rows ---------------------------------------------------------------------------------------
+
+
+def _model_id(session: Session, name: str) -> int | None:
+    found = session.scalar(select(SqlRegisteredModel.id).where(SqlRegisteredModel.name == name))
+    return None if found is None else int(found)
+
+
+def _model_row(session: Session, name: str) -> SqlRegisteredModel:
+    row = session.scalar(select(SqlRegisteredModel).where(SqlRegisteredModel.name == name))
+    if row is None:
+        raise NotFound(f"No registered model is named {name!r}.")
+    return row
+
+
+def _new_model(
+    session: Session, name: str, description: str, gates: dict[str, str], now: int
+) -> SqlRegisteredModel:
+    row = SqlRegisteredModel(
+        name=name,
+        description=description,
+        gates=gates,
+        last_version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _version_row(session: Session, name: str, version: int) -> SqlModelVersion:
+    model_id = _model_row(session, name).id
+    row = session.scalar(
+        select(SqlModelVersion).where(
+            SqlModelVersion.model_id == model_id, SqlModelVersion.version == version
+        )
+    )
+    if row is None:
+        raise NotFound(f"The model {name!r} has no version {version}.")
+    return row
+
+
+def _refuse_deployed(session: Session, version_ids: Sequence[int], what: str) -> None:
+    if not version_ids:
+        return
+    endpoints = sorted(
+        set(
+            session.scalars(
+                select(SqlEndpoint.name)
+                .join(SqlEndpointVariant, SqlEndpointVariant.endpoint_id == SqlEndpoint.id)
+                .where(SqlEndpointVariant.model_version_id.in_(version_ids))
+            )
+        )
+    )
+    if endpoints:
+        raise Conflict(
+            f"Cannot delete {what}: it is deployed on the endpoint(s) {', '.join(endpoints)}. "
+            "Remove it from them first."
+        )
+
+
+def _replace_tags(
+    session: Session, table: Any, owner_column: Any, owner_id: int, tags: Mapping[str, str]
+) -> None:
+    session.execute(delete(table).where(owner_column == owner_id))
+    owner = owner_column.key
+    for key, value in tags.items():
+        session.add(table(**{owner: owner_id, "key": key, "value": value}))
+    session.flush()
+
+
+def _tags_by(
+    session: Session, table: Any, owner_column: Any, ids: Iterable[int]
+) -> dict[int, dict[str, str]]:
+    found: dict[int, dict[str, str]] = {}
+    for owner, key, value in session.execute(
+        select(owner_column, table.key, table.value).where(owner_column.in_(list(ids)))
+    ):
+        found.setdefault(owner, {})[key] = value
+    return found
+
+
+def _models_of(session: Session, rows: Sequence[SqlRegisteredModel]) -> list[RegisteredModel]:
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    counts = {
+        model_id: (int(count), latest)
+        for model_id, count, latest in session.execute(
+            select(
+                SqlModelVersion.model_id,
+                func.count(SqlModelVersion.id),
+                func.max(SqlModelVersion.version),
+            )
+            .where(SqlModelVersion.model_id.in_(ids))
+            .group_by(SqlModelVersion.model_id)
+        )
+    }
+    aliases: dict[int, dict[str, int]] = {}
+    for model_id, alias, number in session.execute(
+        select(SqlModelAlias.model_id, SqlModelAlias.alias, SqlModelVersion.version)
+        .join(SqlModelVersion, SqlModelVersion.id == SqlModelAlias.version_id)
+        .where(SqlModelAlias.model_id.in_(ids))
+        .order_by(SqlModelAlias.alias)
+    ):
+        aliases.setdefault(model_id, {})[alias] = int(number)
+    tags = _tags_by(session, SqlModelTag, SqlModelTag.model_id, ids)
+    return [
+        RegisteredModel(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            gates=dict(row.gates or {}),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            latest_version=counts.get(row.id, (0, None))[1],
+            version_count=counts.get(row.id, (0, None))[0],
+            aliases=aliases.get(row.id, {}),
+            tags=tags.get(row.id, {}),
+        )
+        for row in rows
+    ]
+
+
+def _versions_of(session: Session, rows: Sequence[SqlModelVersion]) -> list[ModelVersion]:
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    names = {
+        model_id: name
+        for model_id, name in session.execute(
+            select(SqlRegisteredModel.id, SqlRegisteredModel.name).where(
+                SqlRegisteredModel.id.in_({row.model_id for row in rows})
+            )
+        )
+    }
+    aliases: dict[int, list[str]] = {}
+    for version_id, alias in session.execute(
+        select(SqlModelAlias.version_id, SqlModelAlias.alias)
+        .where(SqlModelAlias.version_id.in_(ids))
+        .order_by(SqlModelAlias.alias)
+    ):
+        aliases.setdefault(version_id, []).append(alias)
+    tags = _tags_by(session, SqlModelVersionTag, SqlModelVersionTag.version_id, ids)
+    return [
+        ModelVersion(
+            id=row.id,
+            name=names[row.model_id],
+            version=row.version,
+            source=row.source,
+            run_id=row.run_id,
+            artifact_path=row.artifact_path,
+            storage_path=row.storage_path,
+            format=row.format,
+            sha256=row.sha256,
+            flavor=row.flavor,
+            model_class=row.model_class,
+            untrusted_types=tuple(row.untrusted_types or ()),
+            approved_types=tuple(row.approved_types or ()),
+            signature=row.signature,
+            input_example=row.input_example,
+            lineage=dict(row.lineage or {}),
+            description=row.description,
+            status=ApprovalStatus(row.status),
+            status_by=row.status_by,
+            status_at=row.status_at,
+            status_comment=row.status_comment,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            aliases=tuple(aliases.get(row.id, ())),
+            tags=tags.get(row.id, {}),
+        )
+        for row in rows
+    ]

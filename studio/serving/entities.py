@@ -132,3 +132,6 @@ class EndpointConfig:
     task: Task | None
     token_hash: str | None
     variants: tuple[ServedVariant, ...] = field(default_factory=tuple)
+    # The Jupyter server's key for its proxy routes (X-Studio-Proxy-Key), accepted in place
+    # of the token.
+    proxy_key: str | None = None

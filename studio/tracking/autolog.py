@@ -45,6 +45,7 @@ from sklearn.utils.discovery import all_estimators
 from studio.tracking import sklearn_payload as payload
 from studio.tracking.autolog_frames import fitted_by_sklearn
 from studio.tracking.fluent import Run, active_run, start_run
+from studio.tracking.signature import head, is_table
 
 __all__ = ["AutologWarning", "autolog"]
 
@@ -252,8 +253,8 @@ def _log_fitted(
     search = isinstance(estimator, BaseSearchCV)
     if search:
         _guard(f"the search results of {name}", _log_search, run, estimator)
+    X, y, sample_weight = _training_data(fit, estimator, args, kwargs)
     if settings.log_training_metrics:
-        X, y, sample_weight = _training_data(fit, estimator, args, kwargs)
         _guard(
             f"training metrics of {name}",
             _log_training_metrics,
@@ -265,7 +266,9 @@ def _log_fitted(
         )
     model = getattr(estimator, "best_estimator_", None) if search else estimator
     if settings.log_models and model is not None:
-        _guard(f"the model {name}", run.log_model, model, "model")
+        # The fit's first rows type the signature and become the input example.
+        example = head(X) if is_table(X) else None
+        _guard(f"the model {name}", run.log_model, model, "model", input_example=example)
 
 
 def _logged_cross_validate(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import logging
 
     from studio.tracking.entities import RunRecord
+    from studio.tracking.signature import Signature
 
 DEFAULT_EXPERIMENT = "Default"
 EXPERIMENT_ENV = "STUDIO_EXPERIMENT"
@@ -124,12 +125,24 @@ class Run:
         """Copy a file or folder into the run's artifacts; returns its artifact path."""
         return self._backend.log_artifact(self.id, Path(path), name)
 
-    def log_model(self, model: Any, name: str = "model") -> str:
-        """Save a fitted model (scikit-learn or any picklable object) as artifact `name`."""
+    def log_model(
+        self,
+        model: Any,
+        name: str = "model",
+        *,
+        input_example: Any = None,
+        signature: Signature | Mapping[str, Any] | None = None,
+    ) -> str:
+        """Save a fitted model as artifact `name`: with skops (scikit-learn, and whatever skops
+        can save), or as a pickle that loads only with `trusted=True`. `input_example` is a few
+        rows of what the model takes (a DataFrame or a 2-D array); the signature is inferred
+        from it and the model's predictions on it when not given."""
         from studio.tracking.models import save_model
 
         with tempfile.TemporaryDirectory(prefix="studio-model-") as folder:
-            saved = save_model(model, Path(folder) / name)
+            saved = save_model(
+                model, Path(folder) / name, input_example=input_example, signature=signature
+            )
             return self._backend.log_artifact(self.id, saved, name)
 
     def add_child_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -24,6 +25,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 
 import studio
 from studio.tracking.autolog import FIT_METHODS
+from studio.tracking.models import load_model
 from tests.tracking.autolog.support import (
     children_of,
 )
@@ -105,7 +107,7 @@ def test_a_function_that_fits_inside_scikit_learn_logs_nothing(
 
 
 def test_the_users_own_fits_through_scikit_learn_methods_still_log(
-    client: studio.Client, iris: tuple[Any, Any]
+    client: studio.Client, iris: tuple[Any, Any], tmp_path: Path
 ) -> None:
     X, y = iris
     # fit_predict is a property returning a private method that calls self.fit.
@@ -114,7 +116,9 @@ def test_the_users_own_fits_through_scikit_learn_methods_still_log(
     _TunedTree(max_depth=2).fit(X, y)  # a subclass's fit calls scikit-learn's through super()
     runs = {run.name: run for run in client.search_runs()}
     assert sorted(runs) == ["LabelEncoder", "LocalOutlierFactor", "_TunedTree"]
-    assert type(client.load_model(runs["_TunedTree"].id)) is _TunedTree
+    # The user's own class is not scikit-learn's: it loads once approved.
+    saved = client.download_artifacts(runs["_TunedTree"].id, "model", tmp_path)
+    assert type(load_model(saved, approved_types=[f"{__name__}._TunedTree"])) is _TunedTree
     # Folds that cross_val_predict fits are scikit-learn's: no run each.
     cross_val_predict(DecisionTreeClassifier(max_depth=1), X, y, cv=3)
     assert len(client.search_runs()) == 3

@@ -1,0 +1,69 @@
+"""Invocation credentials of a serving worker.
+
+An endpoint with a token accepts `Authorization: Bearer <token>`, checked against the salted
+scrypt hash the store keeps, or the Jupyter server's proxy key in `X-Studio-Proxy-Key` (the
+panel's "try it" box, which never sees the user's token). scrypt costs tens of milliseconds
+by design, so a token that passed once is remembered by its SHA-256 for as long as the hash it
+passed against stays the endpoint's; a wrong one pays the full price every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from studio.serving.router import ServingError
+from studio.serving.tokens import verify_token
+
+if TYPE_CHECKING:
+    from studio.serving.entities import EndpointConfig
+
+__all__ = ["PROXY_KEY_HEADER", "Authenticator"]
+
+PROXY_KEY_HEADER = "x-studio-proxy-key"
+MAX_TOKEN_LENGTH = 512
+
+
+class Authenticator:
+    def __init__(self, extra_token: str | None = None) -> None:
+        """`extra_token`: accepted besides the endpoint's own (`studio serve --token-env`)."""
+        self.extra_token = extra_token
+        self._verified: dict[str, set[bytes]] = {}
+
+    def required(self, config: EndpointConfig) -> bool:
+        return config.token_hash is not None or bool(self.extra_token)
+
+    async def check(self, headers: Mapping[str, str], config: EndpointConfig) -> None:
+        if not self.required(config):
+            return
+        proxy_key = headers.get(PROXY_KEY_HEADER)
+        if proxy_key is not None and config.proxy_key:
+            if hmac.compare_digest(proxy_key.encode(), config.proxy_key.encode()):
+                return
+            raise _unauthorized("The proxy key is wrong.")
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise _unauthorized(
+                f"Endpoint {config.name!r} needs a token: send 'Authorization: Bearer <token>'."
+            )
+        if self.extra_token and hmac.compare_digest(token.encode(), self.extra_token.encode()):
+            return
+        if config.token_hash is None:
+            raise _unauthorized("The token is wrong.")
+        digest = hashlib.sha256(token.encode()).digest()
+        verified = self._verified.setdefault(config.token_hash, set())
+        if any(hmac.compare_digest(digest, known) for known in verified):
+            return
+        if not await asyncio.to_thread(verify_token, token, config.token_hash):
+            raise _unauthorized("The token is wrong.")
+        # A hash replaced by a new token forgets what passed against the old one.
+        self._verified = {config.token_hash: verified}
+        verified.add(digest)
+
+
+def _unauthorized(message: str) -> ServingError:
+    return ServingError(401, "UNAUTHENTICATED", message)

@@ -1,0 +1,137 @@
+"""A serving worker's models: loaded once per file, checked against the registry's record.
+
+A variant names a model folder relative to the artifact root and the sha256 its version
+recorded. The folder is read in place on a local root and downloaded once into a cache on any
+other fsspec root (object storage shared by several replicas). The file's digest is checked
+against the version's before skops sees it, and skops trusts only the types the version's
+configuration lists (Studio's policy's ones plus those a person approved): a file swapped
+after approval is refused, not run.
+
+Models are cached by (storage path, sha256), so a configuration change that only moves
+weights loads nothing, and each model keeps its batchers across changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from studio.errors import UntrustedModel
+from studio.serving.batcher import Batcher
+from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
+from studio.tracking.models import load_model, read_model_meta
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from studio.serving.entities import ServedVariant
+
+__all__ = ["LoadedModel", "ModelCache", "ModelKey"]
+
+ModelKey = tuple[str, str]
+"""(storage path, sha256) of a model folder."""
+
+SHADOW_MAX_ROWS = 512
+SHADOW_WAIT_S = 0.02
+_CHUNK = 1 << 20
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model with the batchers that feed it: one for answers (adaptive, no timer),
+    one for shadow copies (a 20 ms timer: nobody waits on them)."""
+
+    key: ModelKey
+    model: Any
+    answers: Batcher = field(init=False)
+    shadows: Batcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answers = Batcher(self.predict)
+        self.shadows = Batcher(self.predict, max_rows=SHADOW_MAX_ROWS, max_wait=SHADOW_WAIT_S)
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        return self.model.predict(frame)
+
+
+class ModelCache:
+    """The models a worker has loaded, shared by every router it builds."""
+
+    def __init__(self, artifact_root: str, cache_folder: Path) -> None:
+        self.artifact_root = artifact_root
+        self.cache_folder = cache_folder
+        self._models: dict[ModelKey, LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def load(self, variant: ServedVariant) -> LoadedModel:
+        key = (variant.storage_path, variant.sha256)
+        with self._lock:
+            loaded = self._models.get(key)
+        if loaded is not None:
+            return loaded
+        model = load_model(
+            self._checked_folder(variant), approved_types=tuple(variant.trusted_types)
+        )
+        with self._lock:
+            return self._models.setdefault(key, LoadedModel(key, model))
+
+    def keep_only(self, keys: Iterable[ModelKey]) -> None:
+        """Forget the models no configuration uses any more (their batchers end by
+        themselves once the requests still holding them are answered)."""
+        wanted = set(keys)
+        with self._lock:
+            for key in [key for key in self._models if key not in wanted]:
+                del self._models[key]
+
+    def _checked_folder(self, variant: ServedVariant) -> Path:
+        folder = self._folder(variant)
+        model_file = folder / read_model_meta(folder).model_file
+        digest = _sha256(model_file)
+        if digest != variant.sha256:
+            raise UntrustedModel(
+                f"The model file of {variant.model_uri} ({variant.storage_path}) has sha256 "
+                f"{digest}, not the {variant.sha256} its version recorded: it was changed "
+                "after registration, so it is not loaded."
+            )
+        return folder
+
+    def _folder(self, variant: ServedVariant) -> Path:
+        relative = safe_relative_path(variant.storage_path, allow_empty=False)
+        fs, root = fsspec.core.url_to_fs(self.artifact_root)
+        if isinstance(fs, LocalFileSystem):
+            return Path(root) / relative
+        cached = self.cache_folder / variant.sha256
+        if cached.is_dir():
+            return cached
+        self.cache_folder.mkdir(parents=True, exist_ok=True)
+        # Workers of one replica may download the same model at once: each into its own
+        # folder, then one rename wins.
+        staging = Path(tempfile.mkdtemp(prefix=".download-", dir=self.cache_folder))
+        try:
+            downloaded = ArtifactRepository().download(self.artifact_root, relative, staging)
+            try:
+                os.replace(downloaded, cached)
+            except OSError:
+                if not cached.is_dir():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cached
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

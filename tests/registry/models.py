@@ -1,0 +1,135 @@
+"""Runs with logged models for the registry's tests: real scikit-learn models saved the way
+`Run.log_model` saves them, in runs of a real tracking store."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studio.tracking.models import save_model
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+    from studio.tracking.service import TrackingService
+
+ROWS = np.array([[0.0, 1.0], [1.0, 0.0], [0.2, 0.9], [0.9, 0.1]] * 5)
+LABELS = np.array([0, 1, 0, 1] * 5)
+
+
+@functools.cache
+def logistic() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit(ROWS, LABELS)
+
+
+@functools.cache
+def forest() -> Any:
+    """Holds `sklearn.tree._tree.Tree`: untrusted by skops, trusted by Studio's policy."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=3, random_state=0).fit(ROWS, LABELS)
+
+
+@functools.cache
+def rounding() -> Any:
+    """Holds `numpy.around`, a type outside Studio's trusted ones: it needs approval."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return make_pipeline(FunctionTransformer(np.around), LogisticRegression()).fit(ROWS, LABELS)
+
+
+def write_pickle_folder(folder: Path, model: Any) -> Path:
+    """A model folder as Studio wrote them before skops: a joblib pickle and its metadata."""
+    import json
+
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, folder / "model.joblib")
+    meta = {"format": "joblib", "model_file": "model.joblib", "class": "x.Y", "flavor": "python"}
+    (folder / "studio-model.json").write_text(json.dumps(meta))
+    return folder
+
+
+def run_with_model(
+    tracking: TrackingService,
+    model: Any,
+    *,
+    experiment: str = "train",
+    metrics: Mapping[str, float] | None = None,
+    tags: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    path: str = "model",
+) -> str:
+    """A finished run that logged `model` under `path`; its id."""
+    experiment_id = tracking.get_or_create_experiment(experiment).id
+    points = [(key, value, 0, 1) for key, value in (metrics or {}).items()]
+    run = tracking.create_run(experiment_id, name="fit", params=params, tags=tags, metrics=points)
+    with tempfile.TemporaryDirectory() as folder:
+        saved = save_model(model, Path(folder) / path, input_example=ROWS[:2])
+        tracking.log_artifact(run.id, saved, path)
+    return run.id
+
+
+def deploy(database: Database, version_id: int, endpoint: str = "web") -> None:
+    """What the endpoints feature writes when it deploys a version: an endpoint whose
+    variant holds it, and the event (rows of its real tables)."""
+    from studio.serving.orm import SqlEndpoint, SqlEndpointEvent, SqlEndpointVariant
+
+    with database.session(write=True) as session:
+        row = SqlEndpoint(
+            name=endpoint,
+            description="",
+            config_version=1,
+            capture=0.0,
+            task=None,
+            token_hash=None,
+            proxy_key="k" * 32,
+            host="127.0.0.1",
+            port=None,
+            workers=1,
+            evaluation_since=1,
+            created_at=1,
+            updated_at=1,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            SqlEndpointVariant(
+                endpoint_id=row.id,
+                name="A",
+                role="primary",
+                model_uri="models:/iris/1",
+                model_version_id=version_id,
+                weight=1.0,
+                sampling=1.0,
+                created_at=1,
+            )
+        )
+        session.add(
+            SqlEndpointEvent(
+                endpoint_name=endpoint,
+                kind="created",
+                model_version_id=version_id,
+                detail={"variant": "A", "weight": 1.0},
+                actor="ana",
+                at=5,
+            )
+        )
+
+
+def undeploy(database: Database, endpoint: str = "web") -> None:
+    from sqlalchemy import delete
+
+    from studio.serving.orm import SqlEndpoint
+
+    with database.session(write=True) as session:
+        session.execute(delete(SqlEndpoint).where(SqlEndpoint.name == endpoint))
