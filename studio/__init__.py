@@ -25,6 +25,7 @@ from studio.tracking.fluent import (
 )
 
 if TYPE_CHECKING:
+    from studio.registry.api import register_model
     from studio.tracking.autolog import autolog
     from studio.tracking.client import Client
 
@@ -40,13 +41,18 @@ __all__ = [
     "log_metrics",
     "log_param",
     "log_params",
+    "register_model",
     "set_tags",
     "start_run",
 ]
 
 # These pull in SQLAlchemy or scikit-learn; loading them on first use keeps `import studio`
 # fast in every kernel.
-_LAZY = {"Client": "studio.tracking.client", "autolog": "studio.tracking.autolog"}
+_LAZY = {
+    "Client": "studio.tracking.client",
+    "autolog": "studio.tracking.autolog",
+    "register_model": "studio.registry.api",
+}
 
 
 def __getattr__(name: str) -> Any:

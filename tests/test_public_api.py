@@ -24,6 +24,7 @@ def test_design_names_are_exported() -> None:
         "log_metrics",
         "log_param",
         "log_params",
+        "register_model",
         "set_tags",
         "start_run",
     }
@@ -41,6 +42,19 @@ def test_design_names_are_exported() -> None:
     ):
         assert callable(getattr(studio.Run, method)), method
     for method in ("list_experiments", "search_runs", "get_run", "get_metric_history"):
+        assert callable(getattr(studio.Client, method)), method
+    for method in (
+        "load_model",
+        "register_model",
+        "get_model_version",
+        "list_models",
+        "list_model_versions",
+        "set_model_alias",
+        "delete_model_alias",
+        "approve_model_version",
+        "reject_model_version",
+        "set_model_gates",
+    ):
         assert callable(getattr(studio.Client, method)), method
 
 

@@ -32,6 +32,7 @@ from studio.registry.schemas import (
     VersionPatch,
     VersionsOut,
 )
+from studio.registry.service import MODEL_FOLDER_FILES
 from studio.registry.uri import MAX_ALIAS_LENGTH
 from studio.web import Route, StudioAPIHandler
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from studio.registry.service import RegistryService
 
 _VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_CHUNK = 1 << 20
+_FILE = {"type": "string", "enum": list(MODEL_FOLDER_FILES)}
 _ALIAS = {"type": "string", "minLength": 1, "maxLength": MAX_ALIAS_LENGTH}
 
 
@@ -257,6 +260,29 @@ class LineageHandler(RegistryHandler):
         self.reply(views.lineage_out(lineage, f"models:/{name}/{number}"))
 
 
+class FileHandler(RegistryHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Download a file of a version's model folder (studio-model.json, model.skops or "
+        "model.joblib), to load it elsewhere",
+        operation_id="downloadModelVersionFile",
+        raw_response="application/octet-stream",
+    )
+    async def get(self, name: str, version: str, file: str) -> None:
+        number = self.version_number(version)
+        stream, size = await self.call(self.registry.open_file, name, number, file)
+        with stream:
+            self.set_header("Content-Type", "application/octet-stream")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            if size is not None:
+                self.set_header("Content-Length", size)
+            while chunk := await self.call(stream.read, _CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
 class AliasHandler(RegistryHandler):
     @web.authenticated
     @authorized
@@ -291,5 +317,6 @@ ROUTES: list[Route] = [
     Route(f"{_ONE_VERSION}/approve", ApproveHandler, {"version": _VERSION}),
     Route(f"{_ONE_VERSION}/reject", RejectHandler, {"version": _VERSION}),
     Route(f"{_ONE_VERSION}/lineage", LineageHandler, {"version": _VERSION}),
+    Route(f"{_ONE_VERSION}/files/{{file}}", FileHandler, {"version": _VERSION, "file": _FILE}),
     Route(f"{_MODEL}/aliases/{{alias}}", AliasHandler, {"alias": _ALIAS}),
 ]

@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -42,7 +42,13 @@ from studio.registry.uri import (
 )
 from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
 from studio.tracking.model_trust import needs_approval, not_servable
-from studio.tracking.models import META_FILE, load_model, read_model_meta
+from studio.tracking.models import (
+    JOBLIB_FILE,
+    META_FILE,
+    SKOPS_FILE,
+    load_model,
+    read_model_meta,
+)
 from studio.tracking.validation import MAX_KEY_LENGTH, validate_run_id
 
 if TYPE_CHECKING:
@@ -57,6 +63,7 @@ __all__ = [
     "MAX_DESCRIPTION_LENGTH",
     "MAX_TAGS",
     "MAX_TAG_VALUE_LENGTH",
+    "MODEL_FOLDER_FILES",
     "RegistryService",
 ]
 
@@ -73,6 +80,8 @@ MAX_TAG_VALUE_LENGTH = 5_000
 MAX_APPROVED_TYPES = 200
 _MAX_SNAPSHOT_PARAMS = 200
 MODELS_FOLDER = "models"
+MODEL_FOLDER_FILES = (META_FILE, SKOPS_FILE, JOBLIB_FILE)
+"""The files of a model folder that clients may download."""
 
 
 def _now_ms() -> int:
@@ -397,6 +406,17 @@ class RegistryService:
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         return cache
+
+    def open_file(self, name: str, version: int, file: str) -> tuple[IO[bytes], int | None]:
+        """An open stream of one file of a version's model folder (its metadata or its model
+        file) and its size: what a remote client downloads to load it."""
+        found = self.get_version(name, version)
+        if file not in MODEL_FOLDER_FILES:
+            raise NotFound(
+                f"A version's folder has no file {file!r}: one of {', '.join(MODEL_FOLDER_FILES)}."
+            )
+        relative = found.storage_path.removeprefix(f"{MODELS_FOLDER}/")
+        return self.artifacts.open(self.models_uri, f"{relative}/{file}")
 
     def load(self, uri_or_version: str | ModelVersion, *, trusted: bool = False) -> Any:
         """Load a version's model with the types approved on it (`trusted=True`: every type

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from studio.debugger.backends import DebuggerBackend
     from studio.debugger.entities import Finding
+    from studio.registry.clients import LocalRegistry, RestRegistry
+    from studio.registry.entities import ModelVersion, RegisteredModel
 
 ExperimentRef = str | int | Experiment
 
@@ -35,6 +37,7 @@ class Client:
     """
 
     def __init__(self, tracking_uri: str | None = None) -> None:
+        self._tracking_uri = tracking_uri
         self._connection = connect(tracking_uri)
         self._backend: TrackingBackend = self._connection.backend
 
@@ -128,10 +131,99 @@ class Client:
         Path(destination).mkdir(parents=True, exist_ok=True)
         return self._backend.download_artifacts(run_id, path, destination)
 
-    def load_model(self, run_id: str, name: str = "model") -> Any:
-        """Load a model that `Run.log_model` (or autolog) saved."""
+    def load_model(self, run_id_or_uri: str, name: str = "model", trusted: bool = False) -> Any:
+        """Load a model that `Run.log_model` (or autolog) saved: a run id (its folder `name`),
+        `runs:/<run id>/<path>`, or a registered version (`models:/iris/3`,
+        `models:/iris@champion`, `models:/iris/latest`), which loads with the types approved
+        on it. Types outside Studio's trusted ones, and pickles, load only with `trusted=True`
+        (their code runs: only for models you trust)."""
+        from studio.registry.uri import RUNS_SCHEME, is_model_uri, parse_run_uri
+
+        if is_model_uri(run_id_or_uri):
+            return self._registry().load(run_id_or_uri, trusted=trusted)
+        run_id, path = (
+            parse_run_uri(run_id_or_uri)
+            if run_id_or_uri.startswith(RUNS_SCHEME)
+            else (run_id_or_uri, name)
+        )
         with tempfile.TemporaryDirectory(prefix="studio-model-") as folder:
-            return load_model(self.download_artifacts(run_id, name, folder))
+            return load_model(self.download_artifacts(run_id, path, folder), trusted=trusted)
+
+    # The model registry --------------------------------------------------------------------
+
+    def register_model(
+        self,
+        run_id_or_uri: str,
+        name: str,
+        *,
+        description: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Register a run's model (a run id, or `runs:/<run id>/<path>`) as the next
+        version of `name`; see `studio.register_model`."""
+        return self._registry().register(run_id_or_uri, name, description=description, tags=tags)
+
+    def get_model_version(self, name: str, version: int | str) -> ModelVersion:
+        """A version by number, or by `models:/` URI when `version` is an alias or "latest"
+        (`get_model_version("iris", "champion")`)."""
+        text = str(version)
+        if text.isdigit():
+            return self._registry().get_version(name, int(text))
+        suffix = "/latest" if text.lower() == "latest" else f"@{text}"
+        return self._registry().resolve(f"models:/{name}{suffix}")
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return self._registry().get_model(name)
+
+    def list_models(self, filter: str | None = None) -> list[RegisteredModel]:
+        """Registered models by name; `filter` is part of a name, in any case."""
+        return self._registry().list_models(filter)
+
+    def list_model_versions(self, name: str) -> list[ModelVersion]:
+        """A model's versions, newest first."""
+        return self._registry().list_versions(name)
+
+    def set_model_alias(self, name: str, alias: str, version: int) -> ModelVersion:
+        """Point `alias` (`champion`) at `version`, moving it from any other version."""
+        return self._registry().set_alias(name, alias, version)
+
+    def delete_model_alias(self, name: str, alias: str) -> None:
+        self._registry().delete_alias(name, alias)
+
+    def approve_model_version(
+        self,
+        name: str,
+        version: int,
+        approve_types: Sequence[str] = (),
+        comment: str = "",
+    ) -> ModelVersion:
+        """Approve a version for serving. Refused when its run fails the model's gates, or
+        while its file holds types outside Studio's trusted ones that `approve_types` does
+        not name (the refusal lists them)."""
+        return self._registry().approve(name, version, approve_types=approve_types, comment=comment)
+
+    def reject_model_version(self, name: str, version: int, comment: str = "") -> ModelVersion:
+        return self._registry().reject(name, version, comment=comment)
+
+    def set_model_gates(self, name: str, gates: dict[str, str]) -> RegisteredModel:
+        """Replace the conditions a version's run must meet to be approved, e.g.
+        `{"accuracy": ">= 0.9"}` (the model is made if new)."""
+        registry = self._registry()
+        try:
+            registry.get_model(name)
+        except NotFound:
+            return registry.create_model(name, gates=gates)
+        return registry.update_model(name, gates=gates)
+
+    def delete_model_version(self, name: str, version: int) -> None:
+        """Delete a version and its aliases (refused while an endpoint serves it)."""
+        self._registry().delete_version(name, version)
+
+    def _registry(self) -> LocalRegistry | RestRegistry:
+        # Imported here: tracking never imports the registry unless asked about it.
+        from studio.registry.clients import registry_client
+
+        return registry_client(self._tracking_uri)
 
     # The training debugger -----------------------------------------------------------------
 
