@@ -208,21 +208,11 @@ def _code_cell(source: str, metadata: dict[str, Any] | None = None) -> dict[str,
 
 
 def model_version(client: Client, model_uri: str) -> ModelVersion:
-    """The registered version a models:/ URI names now (an alias, a number, or latest)."""
-    from studio.registry.uri import parse_model_uri  # type: ignore[import-untyped,unused-ignore]
+    """The registered version a models:/ URI names now (a number, an alias, or latest)."""
+    from studio.registry.uri import parse_model_uri
 
     ref = parse_model_uri(model_uri)
-    if ref.version is not None:
-        return client.get_model_version(ref.name, ref.version)
-    versions = client.list_model_versions(ref.name)
-    if ref.alias is not None:
-        found = [v for v in versions if ref.alias in v.aliases]
-        if not found:
-            raise NotFound(f"The model {ref.name!r} has no alias {ref.alias!r}.")
-        return found[0]
-    if not versions:
-        raise NotFound(f"The model {ref.name!r} has no version.")
-    return max(versions, key=lambda v: v.version)
+    return client.get_model_version(ref.name, ref.version or ref.alias or "latest")
 
 
 def load_version(model_uri: str, *, trusted: bool = False) -> tuple[Any, ModelVersion]:

@@ -1,7 +1,7 @@
-"""Batch transform: a registered version scores a CSV file and a folder of Parquet files as a
-notebook job (real papermill runs on the local store), a missing column fails the job naming
-it, and the REST route queues the job for a file under the server's root and nothing outside
-it. The papermill runs check no store-specific SQL: SQLite only."""
+"""Batch transform: a registered version scores a CSV file as a notebook job (a real papermill
+run on the local store) and a folder of Parquet files with the functions its notebook calls,
+a missing column fails the job naming it, and the REST route queues the job for a file under
+the server's root and nothing outside it. No store-specific SQL: SQLite only."""
 
 from __future__ import annotations
 
@@ -13,17 +13,23 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import studio
+from studio.config import TRACKING_URI_ENV
 from studio.jobs.entities import JobStatus
 from studio.jobs.notebooks import inspect_parameters
-from studio.registry.batch import batch_transform
+from studio.registry import clients as registry_clients
+from studio.registry.batch import batch_transform, load_version, score_files
 from studio.registry.batch_handlers import ROUTES
 from studio.tracking.client import Client
 from tests.databases import sqlite_only
 from tests.jobs.local_jobs import local_home  # noqa: F401  (a fixture)
+from tests.tracking.logging_store import close_connection
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from jupyter_server.serverapp import ServerApp
@@ -34,9 +40,11 @@ if TYPE_CHECKING:
 pytestmark = sqlite_only
 
 
-def breast_cancer() -> tuple[pd.DataFrame, LogisticRegression]:
+@pytest.fixture(scope="module")
+def fitted() -> tuple[pd.DataFrame, Pipeline]:
+    """The breast cancer data and a classifier fitted on it, once for the module."""
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    return X, LogisticRegression(max_iter=5000).fit(X, y)
+    return X, make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
 
 
 def register_approved(name: str, X: pd.DataFrame, model: Any) -> str:
@@ -49,13 +57,25 @@ def register_approved(name: str, X: pd.DataFrame, model: Any) -> str:
 
 
 @pytest.fixture
-def scored(local_home: Path, tmp_path: Path) -> tuple[pd.DataFrame, LogisticRegression, str]:  # noqa: F811
-    X, model = breast_cancer()
-    return X, model, register_approved("cancer", X, model)
+def scored(
+    local_home: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    fitted: tuple[pd.DataFrame, Pipeline],
+) -> Iterator[tuple[pd.DataFrame, Pipeline, str]]:
+    """A registered, approved logistic regression in a store of the test's own (named as the
+    tracking URI, so that no connection of another test's store is reused)."""
+    monkeypatch.setenv(TRACKING_URI_ENV, str(local_home))
+    X, model = fitted
+    yield X, model, register_approved("cancer", X, model)
+    for client in list(registry_clients._clients.values()):
+        if isinstance(client, registry_clients.LocalRegistry):
+            client.service.store.db.dispose()
+    registry_clients._clients.clear()
+    close_connection(str(local_home))
 
 
 def test_a_csv_file_is_scored_beside_its_rows(
-    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+    scored: tuple[pd.DataFrame, Pipeline, str], tmp_path: Path
 ) -> None:
     X, model, uri = scored
     source = tmp_path / "data" / "patients.csv"
@@ -87,8 +107,9 @@ def test_a_csv_file_is_scored_beside_its_rows(
 
 
 def test_a_folder_of_parquet_files_is_scored_into_a_folder(
-    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+    scored: tuple[pd.DataFrame, Pipeline, str], tmp_path: Path
 ) -> None:
+    """What the job's notebook runs, in this process (the job itself is the CSV test's)."""
     X, model, _ = scored
     Client().set_model_alias("cancer", "champion", 1)
     folder = tmp_path / "batches"
@@ -96,21 +117,26 @@ def test_a_folder_of_parquet_files_is_scored_into_a_folder(
     X.iloc[:200].to_parquet(folder / "a.parquet")
     X.iloc[200:].to_parquet(folder / "b.parquet")
     (folder / "notes.txt").write_text("not scored")
+    chunks: list[int] = []
 
-    job_run = batch_transform("models:/cancer@champion", folder, tmp_path / "out", chunk_rows=64)
+    loaded, version = load_version("models:/cancer@champion")
+    summary = score_files(loaded, version.signature, folder, chunk_rows=64, on_chunk=chunks.append)
 
-    assert job_run.status is JobStatus.SUCCEEDED, job_run.error
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.parquet", "b.parquet"]
-    written = pd.concat(
-        [pd.read_parquet(tmp_path / "out" / name) for name in ("a.parquet", "b.parquet")]
+    out = tmp_path / "batches.predictions"
+    assert sorted(p.name for p in out.iterdir()) == ["a.parquet", "b.parquet"]
+    assert summary.files == (
+        (str(folder / "a.parquet"), str(out / "a.parquet")),
+        (str(folder / "b.parquet"), str(out / "b.parquet")),
     )
-    assert len(written) == len(X)
+    written = pd.concat([pd.read_parquet(out / name) for name in ("a.parquet", "b.parquet")])
+    assert len(written) == summary.rows == len(X)
     assert (written["prediction"].to_numpy() == model.predict(X)).all()
-    assert (tmp_path / "batches.batch_transform.ipynb").is_file()
+    assert chunks[-1] == len(X)
+    assert len(chunks) == 4 + 6  # 200 rows in chunks of 64, then 369
 
 
 def test_a_missing_column_fails_the_job_naming_it(
-    scored: tuple[pd.DataFrame, LogisticRegression, str], tmp_path: Path
+    scored: tuple[pd.DataFrame, Pipeline, str], tmp_path: Path
 ) -> None:
     X, _, uri = scored
     source = tmp_path / "partial.csv"
@@ -139,15 +165,20 @@ def server(jp_serverapp: ServerApp, jp_base_url: str, jp_root_dir: Path) -> Serv
     this adds nothing that matters: the first match wins)."""
     from jupyter_server.utils import url_path_join
 
-    handlers = [(url_path_join(jp_base_url, r.pattern), r.handler) for r in ROUTES]
+    handlers = [
+        (url_path_join(jp_base_url, r.pattern), r.handler, {"name": "studio"}) for r in ROUTES
+    ]
     jp_serverapp.web_app.add_handlers(".*$", handlers)
     return jp_serverapp
 
 
 async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
-    server: ServerApp, jp_root_dir: Path, studio_fetch: StudioFetch
+    server: ServerApp,
+    jp_root_dir: Path,
+    studio_fetch: StudioFetch,
+    fitted: tuple[pd.DataFrame, Pipeline],
 ) -> None:
-    X, model = breast_cancer()
+    X, model = fitted
     uri = register_approved("cancer", X, model)
     (jp_root_dir / "data").mkdir()
     X.head(10).to_csv(jp_root_dir / "data" / "rows.csv", index=False)
@@ -178,4 +209,4 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
     unknown = "models/cancer/versions/7/batch-transform"
     (await studio_fetch("POST", unknown, body={"input_path": "data/rows.csv"})).error(404)
     too_big = {"input_path": "data/rows.csv", "chunk_rows": 10**9}
-    assert (await studio_fetch("POST", path, body=too_big)).code == 400
+    (await studio_fetch("POST", path, body=too_big)).error(422, "chunk_rows")
