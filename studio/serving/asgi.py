@@ -40,7 +40,7 @@ from studio.serving.feedback import record_feedback
 from studio.serving.loading import ModelCache
 from studio.serving.openapi_serving import serving_document
 from studio.serving.recorder import Recorder
-from studio.serving.router import RoutedVariant, Router, ServingError
+from studio.serving.router import RoutedVariant, Router
 from studio.serving.scoring import ScoringError, encode_predictions, parse_request
 from studio.serving.service import EndpointService
 from studio.serving.settings import ServeSettings
@@ -176,7 +176,7 @@ def _state(request: Request) -> ServingState:
     return state
 
 
-def _error(error: ServingError, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(error: ScoringError, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error_code": error.error_code, "message": error.message}
     return JSONResponse(body, status_code=error.status, headers=headers)
 
@@ -227,7 +227,7 @@ async def _metadata(request: Request) -> Response:
     config = state.router.config
     try:
         await state.auth.check(request.headers, config)
-    except ServingError as exc:
+    except ScoringError as exc:
         return _error(exc)
     return JSONResponse(
         {
@@ -262,7 +262,7 @@ async def _invocations(request: Request) -> Response:
     try:
         await state.auth.check(request.headers, router.config)
         variant = router.choose(request.headers.get("x-target-variant"))
-    except ServingError as exc:
+    except ScoringError as exc:
         return _error(exc, headers)
     headers["X-Variant"] = variant.name
     content_type = request.headers.get("content-type")
@@ -270,24 +270,19 @@ async def _invocations(request: Request) -> Response:
     rows = 0
     try:
         body = await _read_body(request, state.settings.max_body_bytes)
-        frame = _parse(body, content_type, variant, state.settings.max_rows)
+        frame = parse_request(
+            body, content_type, variant.served.signature, max_rows=state.settings.max_rows
+        )
         rows = len(frame)
         copy = ShadowCopy(request_id, body, content_type, state.settings.max_rows)
         for shadow in router.shadows_for(variant):
             state.shadows.send(shadow, copy)
         predictions = encode_predictions(await _predict(variant, frame))
-    except ServingError as exc:
+    except ScoringError as exc:
         _record(state, request_id, variant, started, rows, body, content_type, None, exc)
         return _error(exc, headers)
     _record(state, request_id, variant, started, rows, body, content_type, predictions, None)
     return JSONResponse({"predictions": predictions}, headers=headers)
-
-
-def _parse(body: bytes, content_type: str | None, variant: RoutedVariant, max_rows: int) -> Any:
-    try:
-        return parse_request(body, content_type, variant.served.signature, max_rows=max_rows)
-    except ScoringError as exc:
-        raise ServingError(exc.status, exc.error_code, exc.message) from exc
 
 
 async def _predict(variant: RoutedVariant, frame: Any) -> Any:
@@ -296,12 +291,12 @@ async def _predict(variant: RoutedVariant, frame: Any) -> Any:
     except ValueError as exc:
         # scikit-learn's own input checks (a value out of the model's domain, an infinity):
         # the request's fault, not the server's.
-        raise ServingError(
+        raise ScoringError(
             422, "MODEL_REJECTED_INPUT", f"Variant {variant.name!r} cannot score it: {exc}"
         ) from exc
     except Exception as exc:
         log.exception("variant %s failed to predict", variant.name)
-        raise ServingError(
+        raise ScoringError(
             500, "MODEL_ERROR", f"Variant {variant.name!r} failed: {type(exc).__name__}: {exc}"
         ) from exc
 
@@ -315,7 +310,7 @@ def _record(
     body: bytes | None,
     content_type: str | None,
     predictions: list[Any] | None,
-    error: ServingError | None,
+    error: ScoringError | None,
 ) -> None:
     state.recorder.record(
         request_id=request_id,
@@ -332,7 +327,7 @@ def _record(
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    too_large = ServingError(
+    too_large = ScoringError(
         413, "REQUEST_TOO_LARGE", f"The request body is over the limit of {limit:,} bytes."
     )
     declared = request.headers.get("content-length", "")
@@ -354,7 +349,7 @@ async def _feedback(request: Request) -> Response:
     try:
         await state.auth.check(request.headers, config)
         items = _feedback_items(await _read_body(request, state.settings.max_body_bytes))
-    except ServingError as exc:
+    except ScoringError as exc:
         return _error(exc)
 
     def write() -> dict[str, int]:
@@ -370,8 +365,8 @@ async def _feedback(request: Request) -> Response:
 
 
 def _feedback_items(body: bytes) -> list[tuple[str, Any]]:
-    def bad(message: str) -> ServingError:
-        return ServingError(400, "BAD_REQUEST", message)
+    def bad(message: str) -> ScoringError:
+        return ScoringError(400, "BAD_REQUEST", message)
 
     try:
         parsed = json.loads(body)
@@ -379,7 +374,7 @@ def _feedback_items(body: bytes) -> list[tuple[str, Any]]:
         raise bad(f"The body is not JSON: {exc}") from exc
     items = parsed if isinstance(parsed, list) else [parsed]
     if len(items) > MAX_FEEDBACK_ITEMS:
-        raise ServingError(413, "REQUEST_TOO_LARGE", f"At most {MAX_FEEDBACK_ITEMS:,} labels.")
+        raise ScoringError(413, "REQUEST_TOO_LARGE", f"At most {MAX_FEEDBACK_ITEMS:,} labels.")
     result = []
     for index, item in enumerate(items):
         if not isinstance(item, dict) or "label" not in item:

@@ -15,15 +15,15 @@ import hmac
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from studio.serving.router import ServingError
+from studio.serving.process import PROXY_KEY_HEADER
+from studio.serving.scoring import ScoringError
 from studio.serving.tokens import verify_token
 
 if TYPE_CHECKING:
     from studio.serving.entities import EndpointConfig
 
-__all__ = ["PROXY_KEY_HEADER", "Authenticator"]
+__all__ = ["Authenticator"]
 
-PROXY_KEY_HEADER = "x-studio-proxy-key"
 MAX_TOKEN_LENGTH = 512
 
 
@@ -65,5 +65,5 @@ class Authenticator:
         verified.add(digest)
 
 
-def _unauthorized(message: str) -> ServingError:
-    return ServingError(401, "UNAUTHENTICATED", message)
+def _unauthorized(message: str) -> ScoringError:
+    return ScoringError(401, "UNAUTHENTICATED", message)

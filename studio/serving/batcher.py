@@ -23,12 +23,17 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["MAX_BATCH_ROWS", "Batcher"]
+__all__ = ["MAX_BATCH_ROWS", "Batcher", "LoadedModel", "ModelKey"]
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH_ROWS = 64
 """Rows above which a batch is not grown further (a request larger than that goes alone)."""
+SHADOW_MAX_ROWS = 512
+SHADOW_WAIT_S = 0.02
+
+ModelKey = tuple[str, str]
+"""(storage path, sha256) of a model folder."""
 
 
 @dataclass
@@ -75,12 +80,12 @@ class Batcher:
                 await asyncio.sleep(self.max_wait)
 
     async def _run(self, batch: list[_Pending]) -> None:
-        frame = (
-            batch[0].frame
-            if len(batch) == 1
-            else pd.concat([item.frame for item in batch], ignore_index=True, copy=False)
-        )
         try:
+            frame = (
+                batch[0].frame
+                if len(batch) == 1
+                else pd.concat([item.frame for item in batch], ignore_index=True)
+            )
             predictions = await asyncio.to_thread(self.predict_batch, frame)
             _check_length(predictions, len(frame))
         except Exception as exc:
@@ -101,7 +106,7 @@ class Batcher:
 
 def _check_length(predictions: Any, rows: int) -> None:
     if len(predictions) != rows:
-        raise ValueError(f"the model returned {len(predictions)} predictions for {rows} rows")
+        raise RuntimeError(f"the model returned {len(predictions)} predictions for {rows} rows")
 
 
 def _settle(
@@ -114,3 +119,21 @@ def _settle(
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model with the batchers that feed it: one for answers (adaptive, no timer),
+    one for shadow copies (a 20 ms timer: nobody waits on them)."""
+
+    key: ModelKey
+    model: Any
+    answers: Batcher = field(init=False)
+    shadows: Batcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answers = Batcher(self.predict)
+        self.shadows = Batcher(self.predict, max_rows=SHADOW_MAX_ROWS, max_wait=SHADOW_WAIT_S)
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        return self.model.predict(frame)

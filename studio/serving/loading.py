@@ -19,49 +19,23 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from studio.errors import UntrustedModel
-from studio.serving.batcher import Batcher
+from studio.serving.batcher import LoadedModel, ModelKey
 from studio.tracking.artifacts import ArtifactRepository, safe_relative_path
 from studio.tracking.models import load_model, read_model_meta
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from studio.serving.entities import ServedVariant
 
-__all__ = ["LoadedModel", "ModelCache", "ModelKey"]
+__all__ = ["ModelCache"]
 
-ModelKey = tuple[str, str]
-"""(storage path, sha256) of a model folder."""
-
-SHADOW_MAX_ROWS = 512
-SHADOW_WAIT_S = 0.02
 _CHUNK = 1 << 20
-
-
-@dataclass
-class LoadedModel:
-    """A loaded model with the batchers that feed it: one for answers (adaptive, no timer),
-    one for shadow copies (a 20 ms timer: nobody waits on them)."""
-
-    key: ModelKey
-    model: Any
-    answers: Batcher = field(init=False)
-    shadows: Batcher = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.answers = Batcher(self.predict)
-        self.shadows = Batcher(self.predict, max_rows=SHADOW_MAX_ROWS, max_wait=SHADOW_WAIT_S)
-
-    def predict(self, frame: pd.DataFrame) -> Any:
-        return self.model.predict(frame)
 
 
 class ModelCache:

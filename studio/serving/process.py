@@ -25,8 +25,9 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.errors import Conflict, InvalidInput, StudioError
+from studio.errors import Conflict, InvalidInput
 from studio.jobs.proctree import process_alive
+from studio.serving.serve_cli import MANAGED_ENV
 from studio.serving.validation import check_endpoint_name, is_loopback
 
 if TYPE_CHECKING:
@@ -65,8 +66,9 @@ class NotRunning(Conflict):
     """No live replica of the endpoint (the proxy answers 503)."""
 
 
-class ServerFailed(StudioError):
-    """A server did not come up; the message ends with its log's tail."""
+class ServerFailed(Conflict):
+    """A server did not come up (a port taken, a model that does not load); the message
+    ends with its log's tail."""
 
 
 def this_host() -> str:
@@ -127,7 +129,7 @@ def start_replica(
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **service.studio_config.environment()},
+            env={**os.environ, **service.studio_config.environment(), MANAGED_ENV: "1"},
             start_new_session=True,
             close_fds=True,
         )

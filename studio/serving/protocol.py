@@ -20,7 +20,7 @@ PROTOCOL_IMPORT = "studio.serving.protocol:NoDelayH11"
 
 
 class NoDelayH11(H11Protocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -15,22 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio.serving.entities import EndpointConfig, ServedVariant, VariantRole
+from studio.serving.scoring import ScoringError
 
 if TYPE_CHECKING:
-    from studio.serving.loading import LoadedModel
+    from studio.serving.batcher import LoadedModel
 
-__all__ = ["RoutedVariant", "Router", "ServingError"]
-
-
-class ServingError(Exception):
-    """An answer other than predictions: its HTTP status, a code and a message naming the
-    problem (the serving process's JSON error envelope)."""
-
-    def __init__(self, status: int, error_code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
+__all__ = ["RoutedVariant", "Router"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +69,7 @@ class Router:
             chosen = self.variants.get(target)
             if chosen is None:
                 known = ", ".join(sorted(self.variants))
-                raise ServingError(
+                raise ScoringError(
                     400,
                     "UNKNOWN_VARIANT",
                     f"X-Target-Variant names {target[:64]!r}, which endpoint "
@@ -87,7 +77,7 @@ class Router:
                 )
             return chosen
         if not self._weighted:
-            raise ServingError(
+            raise ScoringError(
                 503,
                 "NO_TRAFFIC_VARIANT",
                 f"Endpoint {self.config.name!r} has no primary variant with a weight above 0; "

@@ -13,7 +13,6 @@ unauthenticated model on the network.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import os
 import signal
@@ -33,6 +32,7 @@ from studio.serving.entities import DEFAULT_BIND_HOST
 from studio.serving.protocol import PROTOCOL_IMPORT
 from studio.serving.service import EndpointService
 from studio.serving.settings import DEFAULT_MAX_BODY_MB, DEFAULT_MAX_ROWS, ServeSettings
+from studio.serving.validation import is_loopback
 
 __all__ = ["main"]
 
@@ -68,15 +68,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB)
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
     return parser
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -176,3 +167,7 @@ def _free_port(host: str) -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+if __name__ == "__main__":  # how JupyterLab starts it: python -m studio.serving.serve_cli
+    sys.exit(main())

@@ -255,6 +255,7 @@ class EndpointService:
             task=row.task,
             token_hash=row.token_hash,
             variants=tuple(served),
+            proxy_key=row.proxy_key,
         )
 
     def config_stamp(self, name: str) -> tuple[int, int]:

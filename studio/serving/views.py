@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
-from studio.serving.entities import Task, VariantRole
+from studio.serving.entities import VariantRole
+from studio.serving.feedback import endpoint_task, record_feedback
+from studio.serving.online import online_evaluation
 from studio.serving.schemas import (
     CaptureOut,
     CapturesOut,
@@ -31,9 +33,10 @@ from studio.serving.schemas import (
     VariantIn,
     VariantOut,
 )
+from studio.serving.store_stats import endpoint_metrics
 
 if TYPE_CHECKING:
-    from studio.serving.entities import Endpoint
+    from studio.serving.entities import Endpoint, Task
     from studio.serving.service import EndpointService, ShadowSpec, VariantSpec
 
 __all__ = [
@@ -51,7 +54,6 @@ __all__ = [
 ]
 
 DEFAULT_METRICS_SPAN_S = 600
-_REGRESSION_DTYPES = ("double", "float")
 
 
 def endpoint_out(endpoint: Endpoint) -> EndpointOut:
@@ -163,25 +165,13 @@ def captures_out(service: EndpointService, name: str, limit: int) -> CapturesOut
 
 
 def task_of(service: EndpointService, name: str) -> Task | None:
-    """The endpoint's task, or the one its first primary's signature implies: a float
-    output is a regression, classes or any other output a classification."""
-    task = service.get(name).task
-    if task is not None:
-        return task
-    signature = service.store.primary_signature(name)
-    outputs = (signature or {}).get("outputs") or {}
-    if not outputs:
-        return None
-    if outputs.get("dtype") in _REGRESSION_DTYPES and not outputs.get("classes"):
-        return Task.REGRESSION
-    return Task.CLASSIFICATION
+    """The endpoint's task, or the one its first primary's signature implies."""
+    return endpoint_task(service.config(name))
 
 
 def metrics_out(
     service: EndpointService, name: str, since: int | None, until: int | None, step: int
 ) -> MetricsOut:
-    from studio.serving.store_stats import endpoint_metrics
-
     now = int(time.time())
     found = endpoint_metrics(
         service.database,
@@ -194,8 +184,6 @@ def metrics_out(
 
 
 def evaluation_out(service: EndpointService, name: str) -> EvaluationOut:
-    from studio.serving.online import online_evaluation
-
     endpoint = service.get(name)
     task = task_of(service, name)
     if task is None:
@@ -212,8 +200,6 @@ def evaluation_out(service: EndpointService, name: str) -> EvaluationOut:
 def feedback_out(
     service: EndpointService, name: str, items: Sequence[FeedbackItemIn]
 ) -> FeedbackOut:
-    from studio.serving.feedback import record_feedback
-
     endpoint_id = service.endpoint_id(name)
     task = task_of(service, name)
     outcomes = [

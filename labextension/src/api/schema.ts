@@ -21,6 +21,179 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Endpoints by name */
+        get: operations["listEndpoints"];
+        put?: never;
+        /** Create an endpoint serving approved model versions */
+        post: operations["createEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint, its variants and replicas */
+        get: operations["getEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a stopped endpoint (its history stays) */
+        delete: operations["deleteEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint live: weights, variants added or removed, capture */
+        patch: operations["updateEndpoint"];
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/captures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest Parquet files of captured requests */
+        get: operations["listEndpointCaptures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Online metrics per variant from feedback, and whether one significantly wins */
+        get: operations["getEndpointEvaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's deployment history, oldest first */
+        get: operations["listEndpointEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the true labels of answered requests (by their X-Request-Id) */
+        post: operations["sendEndpointFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/invocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invoke the endpoint through the Jupyter server (proxied to a live replica) */
+        post: operations["invokeEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-variant requests per second, errors and latency percentiles over time */
+        get: operations["getEndpointMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a server for the endpoint on this machine; answers once it is ready */
+        post: operations["startEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/endpoints/{name}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the endpoint's servers that Studio started on this machine */
+        post: operations["stopEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/experiments": {
         parameters: {
             query?: never;
@@ -966,6 +1139,378 @@ export interface components {
             scalars: components["schemas"]["DebuggerScalarsOut"][];
             /** Tensors */
             tensors: components["schemas"]["DebuggerTensorOut"][];
+        };
+        /** EndpointCaptureListOut */
+        EndpointCaptureListOut: {
+            /** Captures */
+            captures: components["schemas"]["EndpointCaptureOut"][];
+        };
+        /** EndpointCaptureOut */
+        EndpointCaptureOut: {
+            /** Bytes */
+            bytes: number;
+            /** First At */
+            first_at: number;
+            /** Last At */
+            last_at: number;
+            /**
+             * Path
+             * @description Relative to the artifact root.
+             */
+            path: string;
+            /** Records */
+            records: number;
+        };
+        /** EndpointComparisonOut */
+        EndpointComparisonOut: {
+            /** Challenger */
+            challenger: string;
+            /** Control */
+            control: string;
+            /** Decided */
+            decided: boolean;
+            /** Message */
+            message: string;
+            /** P Value */
+            p_value: number | null;
+            /** Required N */
+            required_n: number | null;
+            /** Significant */
+            significant: boolean;
+            /** Test */
+            test: string;
+            /** Traffic Still Needed */
+            traffic_still_needed: number | null;
+            /** Winner */
+            winner: string | null;
+        };
+        /** EndpointEvaluationOut */
+        EndpointEvaluationOut: {
+            /** Comparisons */
+            comparisons: components["schemas"]["EndpointComparisonOut"][];
+            /** Metric */
+            metric: string | null;
+            /** Task */
+            task: ("classification" | "regression") | null;
+            /** Variants */
+            variants: {
+                [key: string]: components["schemas"]["EndpointOnlineVariantOut"];
+            };
+        };
+        /** EndpointEventListOut */
+        EndpointEventListOut: {
+            /** Events */
+            events: components["schemas"]["EndpointEventOut"][];
+        };
+        /** EndpointEventOut */
+        EndpointEventOut: {
+            /** Actor */
+            actor: string | null;
+            /** At */
+            at: number;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description created, deployed, removed, weights, changed, started, stopped, deleted
+             */
+            kind: string;
+            /** Model Uri */
+            model_uri: string | null;
+        };
+        /**
+         * EndpointFeedbackIn
+         * @description The label of an answered request by its X-Request-Id, or a list of them (the serving
+         *     process's `POST /feedback` body).
+         */
+        EndpointFeedbackIn: components["schemas"]["EndpointFeedbackItemIn"] | components["schemas"]["EndpointFeedbackItemIn"][];
+        /** EndpointFeedbackItemIn */
+        EndpointFeedbackItemIn: {
+            /**
+             * Label
+             * @description The true label (or value) of the request's rows.
+             */
+            label: unknown;
+            /** Request Id */
+            request_id: string;
+        };
+        /** EndpointFeedbackOut */
+        EndpointFeedbackOut: {
+            /**
+             * Pending
+             * @description Kept until the prediction is written (within a second).
+             */
+            pending: number;
+            /**
+             * Scored
+             * @description Matched with a recorded prediction now.
+             */
+            scored: number;
+        };
+        /**
+         * EndpointIn
+         * @description A new endpoint. Without a token it listens only on loopback.
+         */
+        EndpointIn: {
+            /**
+             * Capture
+             * @description The share of requests captured.
+             * @default 0
+             */
+            capture: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /**
+             * Task
+             * @description The online evaluation's task; None: from the model's signature.
+             * @default null
+             */
+            task: ("classification" | "regression") | null;
+            /**
+             * Token
+             * @default null
+             */
+            token: string | null;
+            /** Variants */
+            variants: components["schemas"]["EndpointVariantIn"][];
+        };
+        /** EndpointListOut */
+        EndpointListOut: {
+            /** Endpoints */
+            endpoints: components["schemas"]["EndpointOut"][];
+        };
+        /** EndpointMetricsOut */
+        EndpointMetricsOut: {
+            /** Step */
+            step: number;
+            /** Totals */
+            totals: {
+                [key: string]: components["schemas"]["EndpointVariantTotalsOut"];
+            };
+            /** Variants */
+            variants: {
+                [key: string]: components["schemas"]["EndpointVariantSeriesOut"];
+            };
+        };
+        /** EndpointOnlineVariantOut */
+        EndpointOnlineVariantOut: {
+            /**
+             * N
+             * @description Labelled predictions.
+             */
+            n: number;
+            /** Shadow */
+            shadow: boolean;
+            /**
+             * Value
+             * @description Accuracy (classification) or MAE (regression).
+             */
+            value: number | null;
+        };
+        /** EndpointOut */
+        EndpointOut: {
+            /** Capture */
+            capture: number;
+            /** Config Version */
+            config_version: number;
+            /** Created At */
+            created_at: number;
+            /** Description */
+            description: string;
+            /** Evaluation Since */
+            evaluation_since: number;
+            /** Has Token */
+            has_token: boolean;
+            /** Host */
+            host: string;
+            /** Name */
+            name: string;
+            /** Port */
+            port: number | null;
+            /** Replicas */
+            replicas: components["schemas"]["EndpointReplicaOut"][];
+            /** Running */
+            running: boolean;
+            /** Task */
+            task: ("classification" | "regression") | null;
+            /** Updated At */
+            updated_at: number;
+            /** Variants */
+            variants: components["schemas"]["EndpointVariantOut"][];
+            /** Workers */
+            workers: number;
+        };
+        /**
+         * EndpointPatch
+         * @description A live change: a new configuration version that running servers pick up.
+         */
+        EndpointPatch: {
+            /**
+             * Add
+             * @description Variants added, or replaced by name.
+             * @default null
+             */
+            add: components["schemas"]["EndpointVariantIn"][] | null;
+            /**
+             * Capture
+             * @default null
+             */
+            capture: number | null;
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Remove
+             * @default null
+             */
+            remove: string[] | null;
+            /**
+             * Weights
+             * @default null
+             */
+            weights: {
+                [key: string]: number;
+            } | null;
+        };
+        /** EndpointReplicaOut */
+        EndpointReplicaOut: {
+            /** Alive */
+            alive: boolean;
+            /** Bind Host */
+            bind_host: string;
+            /** Heartbeat At */
+            heartbeat_at: number;
+            /** Host */
+            host: string;
+            /** Id */
+            id: string;
+            /**
+             * Managed
+             * @description Started by Studio (which may stop it).
+             */
+            managed: boolean;
+            /** Pid */
+            pid: number;
+            /** Port */
+            port: number;
+            /** Started At */
+            started_at: number;
+            /** Workers */
+            workers: number;
+        };
+        /**
+         * EndpointStartIn
+         * @description Where to start a server on the Jupyter server's machine; None: as last time (the
+         *     port if still free, else a free one).
+         */
+        EndpointStartIn: {
+            /**
+             * Port
+             * @default null
+             */
+            port: number | null;
+            /**
+             * Workers
+             * @default null
+             */
+            workers: number | null;
+        };
+        /**
+         * EndpointVariantIn
+         * @description A model version behind an endpoint: a primary with a weight, or a shadow with a
+         *     sampling share. Only an approved version may be served.
+         */
+        EndpointVariantIn: {
+            /**
+             * Model Uri
+             * @description models:/<name>/<version>, models:/<name>@<alias> or models:/<name>/latest
+             */
+            model_uri: string;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @default primary
+             * @enum {string}
+             */
+            role: "primary" | "shadow";
+            /**
+             * Sampling
+             * @description A shadow's share of requests copied to it.
+             * @default 1
+             */
+            sampling: number;
+            /**
+             * Weight
+             * @description A relative share of traffic; 0: only by X-Target-Variant.
+             * @default 1
+             */
+            weight: number;
+        };
+        /** EndpointVariantOut */
+        EndpointVariantOut: {
+            /** Model Name */
+            model_name: string;
+            /** Model Uri */
+            model_uri: string;
+            /** Model Version */
+            model_version: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "primary" | "shadow";
+            /** Sampling */
+            sampling: number;
+            /** Weight */
+            weight: number;
+        };
+        /** EndpointVariantSeriesOut */
+        EndpointVariantSeriesOut: {
+            /** Errors */
+            errors: number[];
+            /** P50 */
+            p50: (number | null)[];
+            /** P95 */
+            p95: (number | null)[];
+            /** P99 */
+            p99: (number | null)[];
+            /** Requests */
+            requests: number[];
+            /** Rps */
+            rps: number[];
+            /** Shadow */
+            shadow: boolean;
+            /** T */
+            t: number[];
+        };
+        /** EndpointVariantTotalsOut */
+        EndpointVariantTotalsOut: {
+            /** Errors */
+            errors: number;
+            /** Invocations */
+            invocations: number;
+            /** P50 */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+            /** P99 */
+            p99: number | null;
         };
         /**
          * ErrorOut
@@ -2172,6 +2717,739 @@ export interface operations {
             };
             /** @description A field has the wrong type or shape, or is out of its declared range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointListOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Create an endpoint serving approved model versions */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endpoint, its variants and replicas */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a stopped endpoint (its history stays) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description Change an endpoint live: weights, variants added or removed, capture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpointCaptures: {
+        parameters: {
+            query?: {
+                /** @description The newest files, at most. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The newest Parquet files of captured requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointCaptureListOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpointEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Online metrics per variant from feedback, and whether one significantly wins */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointEvaluationOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listEndpointEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint's deployment history, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointEventListOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    sendEndpointFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointFeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Record the true labels of answered requests (by their X-Request-Id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointFeedbackOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    invokeEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Invoke the endpoint through the Jupyter server (proxied to a live replica) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A proxied endpoint refused the invocation's credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large (a batch over its limits). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A proxied endpoint does not read the request's Content-Type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The endpoint is not running (no live replica to proxy to). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEndpointMetrics: {
+        parameters: {
+            query?: {
+                /** @description Epoch seconds; None: the last 10 minutes. */
+                since?: number | null;
+                /** @description Epoch seconds; None: now. */
+                until?: number | null;
+                /** @description Seconds per point. */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-variant requests per second, errors and latency percentiles over time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointMetricsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    startEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointStartIn"];
+            };
+        };
+        responses: {
+            /** @description Start a server for the endpoint on this machine; answers once it is ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    stopEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stop the endpoint's servers that Studio started on this machine */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
