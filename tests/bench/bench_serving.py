@@ -17,11 +17,14 @@ format, for S seconds after a 0.5 s warm-up; requests/s, p50 and p99 latency. Co
 checked against `model.predict` (a wrong answer fails the run), and every timed answer must be
 200.
 
-Then Studio alone, the logistic regression on 1 worker: the same endpoint with data capture
-at 100% (every request's input and output written as Parquet under the artifact root), and
-with a shadow variant (the same version again) that gets a copy of every request; the
-overhead is the change in requests/s and p99 against the plain endpoint, measured in the same
-pass.
+Studio and MLflow of the same model and worker count run at once, and each concurrency is
+taken on one, then the other, so that the shared machine's changing load falls on both alike.
+
+Then Studio alone, the logistic regression on 1 worker, three endpoints served at once and
+measured in turn at each concurrency: the base endpoint of one variant, the same with data
+capture at 100% (every request's input and output written as Parquet under the artifact
+root), and with a shadow variant (the same version again) that gets a copy of every request;
+the overhead is the change in requests/s and p99 against the base.
 
 The issue's target: Studio at least 2x MLflow's requests/s at concurrency 16 and above, with a
 lower p99, at the same worker count. A missed target is reported in the table, not as a
@@ -31,11 +34,14 @@ failure. The machine is shared: read ratios, not absolute values, and rerun when
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +62,7 @@ WORKERS = (1, 2)
 FEATURES = 30
 MODELS = ("lr", "rf")
 PARTS = ("lr", "rf", "overhead")
+OVERHEAD_ENDPOINTS = {"base": "lr-plain", "capture": "lr-capture", "shadow": "lr-shadow"}
 
 
 @dataclass
@@ -153,97 +160,116 @@ def load(port: int, requests: Path, concurrency: int, seconds: float) -> dict[st
     return result
 
 
-def measure(
-    side: str,
-    model: str,
-    workers: int,
-    port: int,
-    requests: Path,
-    seconds: float,
-    variant: str = "plain",
+def measure_one(
+    server: Server, port: int, requests: Path, concurrency: int, seconds: float
+) -> Point:
+    result = load(port, requests, concurrency, seconds)
+    point = Point(
+        server.side,
+        server.model,
+        server.workers,
+        concurrency,
+        result["rps"],
+        result["p50_ms"],
+        result["p99_ms"],
+        server.variant,
+        {"requests": result["requests"], "errors": result["errors"]},
+    )
+    print(
+        f"  {point.side:6} {point.model} {point.variant:8} w={point.workers} "
+        f"c={concurrency:<3} {point.rps:8.1f} req/s  p50 {point.p50_ms:7.2f} ms  "
+        f"p99 {point.p99_ms:7.2f} ms",
+        flush=True,
+    )
+    return point
+
+
+@dataclass
+class Server:
+    """A server to measure: its side, model, variant and worker count, and its start."""
+
+    side: str
+    model: str
+    workers: int
+    variant: str
+    start: Callable[[int], ServerProcess]
+
+
+def measure_together(
+    servers: list[Server], frame: Any, models: dict[str, Any], requests: Path, seconds: float
 ) -> list[Point]:
+    """Start every server at once (an idle one costs next to nothing), then take each
+    concurrency on each server in turn, so that the machine's changing load falls on all of
+    them alike."""
     points = []
-    for concurrency in CONCURRENCY:
-        result = load(port, requests, concurrency, seconds)
-        point = Point(
-            side,
-            model,
-            workers,
-            concurrency,
-            result["rps"],
-            result["p50_ms"],
-            result["p99_ms"],
-            variant,
-            {"requests": result["requests"], "errors": result["errors"]},
-        )
-        print(
-            f"  {side:6} {model} {variant:8} w={workers} c={concurrency:<3} "
-            f"{point.rps:8.1f} req/s  p50 {point.p50_ms:7.2f} ms  p99 {point.p99_ms:7.2f} ms",
-            flush=True,
-        )
-        points.append(point)
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for server in servers:
+            port = free_port()
+            stack.enter_context(server.start(port))
+            label = f"{server.side} ({server.model}, {server.variant})"
+            check_answers(label, port, frame, models[server.model])
+            ports.append(port)
+        for concurrency in CONCURRENCY:
+            for server, port in zip(servers, ports, strict=True):
+                points.append(measure_one(server, port, requests, concurrency, seconds))
     return points
 
 
 # MLflow's side -------------------------------------------------------------------------------
 
 
-def mlflow_points(
-    sandbox: Sandbox, frame: Any, models: dict[str, Any], requests: Path, args: argparse.Namespace
-) -> list[Point]:
+def mlflow_model(sandbox: Sandbox, frame: Any, name: str, model: Any) -> Path:
+    """The model saved as MLflow saves scikit-learn models (skops, its default)."""
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
-    points = []
-    for name in [m for m in MODELS if m in args.only]:
-        folder = sandbox.fresh(f"mlflow-{name}") / "model"
-        model = models[name]
-        mlflow.sklearn.save_model(
-            model,
-            str(folder),
-            signature=infer_signature(frame.iloc[:5], model.predict(frame.iloc[:5])),
-            input_example=frame.iloc[:5],
-            skops_trusted_types=["sklearn.tree._tree.Tree"] if name == "rf" else None,
-        )
-        for workers in WORKERS:
-            port = free_port()
-            command = [
-                str(BIN / "mlflow"),
-                "models",
-                "serve",
-                "-m",
-                str(folder),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-w",
-                str(workers),
-                "--env-manager",
-                "local",
-            ]
-            log = folder.parent / f"serve-{workers}.log"
-            # MLflow runs `uvicorn` from PATH: this environment's.
-            env = child_environment({"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"})
-            with ServerProcess(
-                f"mlflow models serve ({name}, {workers} workers)",
-                command,
-                port=port,
-                env=env,
-                log_path=log,
-                ready_path="/ping",
-            ):
-                check_answers(f"MLflow ({name})", port, frame, model)
-                points += measure("mlflow", name, workers, port, requests, args.seconds)
-    return points
+    folder = sandbox.fresh(f"mlflow-{name}") / "model"
+    mlflow.sklearn.save_model(
+        model,
+        str(folder),
+        signature=infer_signature(frame.iloc[:5], model.predict(frame.iloc[:5])),
+        input_example=frame.iloc[:5],
+        skops_trusted_types=["sklearn.tree._tree.Tree"] if name == "rf" else None,
+    )
+    return folder
+
+
+def mlflow_server(folder: Path, workers: int, port: int) -> ServerProcess:
+    command = [
+        str(BIN / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        str(folder),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-w",
+        str(workers),
+        "--env-manager",
+        "local",
+    ]
+    # MLflow runs `uvicorn` from PATH: this environment's.
+    env = child_environment({"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"})
+    return ServerProcess(
+        f"mlflow models serve ({folder.parent.name}, {workers} workers)",
+        command,
+        port=port,
+        env=env,
+        log_path=folder.parent / f"serve-{workers}-{port}.log",
+        ready_path="/ping",
+    )
 
 
 # Studio's side -------------------------------------------------------------------------------
 
 
-def studio_endpoints(home: Path, models: dict[str, Any], frame: Any) -> dict[str, str]:
-    """Log, register and approve both models, and make the endpoints the points serve, in the
-    store at `home`; the endpoint of each (model, variant)."""
+def studio_endpoints(home: Path, models: dict[str, Any], frame: Any) -> None:
+    """In the store at `home`: both models logged, registered and approved, an endpoint of
+    one variant for each (`lr-plain`, `rf-plain`), and the logistic regression's endpoints
+    with capture at 100% (`lr-capture`) and with a shadow (`lr-shadow`)."""
     os.environ["STUDIO_HOME"] = str(home)
     import studio
     from studio.serving import create_endpoint
@@ -257,14 +283,10 @@ def studio_endpoints(home: Path, models: dict[str, Any], frame: Any) -> dict[str
         version = studio.register_model(f"runs:/{run.id}/{name}", f"bench-{name}")
         client.approve_model_version(version.name, version.version)
         uris[name] = version.uri
-    endpoints = {}
     for name, uri in uris.items():
         create_endpoint(f"{name}-plain", variants={"A": (uri, 1.0)})
-        endpoints[f"{name}-plain"] = f"{name}-plain"
     create_endpoint("lr-capture", variants={"A": (uris["lr"], 1.0)}, capture=1.0)
     create_endpoint("lr-shadow", variants={"A": (uris["lr"], 1.0)}, shadows={"S": uris["lr"]})
-    endpoints.update({"lr-capture": "lr-capture", "lr-shadow": "lr-shadow"})
-    return endpoints
 
 
 def studio_server(home: Path, endpoint: str, workers: int, port: int) -> ServerProcess:
@@ -284,29 +306,43 @@ def studio_server(home: Path, endpoint: str, workers: int, port: int) -> ServerP
         command,
         port=port,
         env=child_environment({"STUDIO_HOME": str(home)}),
-        log_path=home.parent / f"serve-{endpoint}-{workers}.log",
+        log_path=home.parent / f"serve-{endpoint}-{workers}-{port}.log",
         ready_path="/ping",
     )
 
 
-def studio_points(
+def all_points(
     sandbox: Sandbox, frame: Any, models: dict[str, Any], requests: Path, args: argparse.Namespace
 ) -> list[Point]:
     home = sandbox.fresh("studio") / "home"
-    studio_endpoints(home, models, frame)
+    if not args.no_studio:
+        studio_endpoints(home, models, frame)
     points = []
     for name in [m for m in MODELS if m in args.only]:
+        folder = None if args.no_mlflow else mlflow_model(sandbox, frame, name, models[name])
         for workers in WORKERS:
-            port = free_port()
-            with studio_server(home, f"{name}-plain", workers, port):
-                check_answers(f"Studio ({name})", port, frame, models[name])
-                points += measure("studio", name, workers, port, requests, args.seconds)
-    if "overhead" in args.only:
-        for variant in ("plain", "capture", "shadow"):
-            port = free_port()
-            with studio_server(home, f"lr-{variant}", 1, port):
-                check_answers(f"Studio (lr, {variant})", port, frame, models["lr"])
-                points += measure("studio", "lr", 1, port, requests, args.seconds, variant)
+            servers = []
+            if not args.no_studio:
+                start = functools.partial(studio_server, home, f"{name}-plain", workers)
+                servers.append(Server("studio", name, workers, "plain", start))
+            if folder is not None:
+                start = functools.partial(mlflow_server, folder, workers)
+                servers.append(Server("mlflow", name, workers, "plain", start))
+            print(f"{name.upper()}, {workers} worker(s):", flush=True)
+            points += measure_together(servers, frame, models, requests, args.seconds)
+    if "overhead" in args.only and not args.no_studio:
+        print("Studio's overheads, LR, 1 worker:", flush=True)
+        servers = [
+            Server(
+                "studio",
+                "lr",
+                1,
+                variant,
+                functools.partial(studio_server, home, endpoint, 1),
+            )
+            for variant, endpoint in OVERHEAD_ENDPOINTS.items()
+        ]
+        points += measure_together(servers, frame, models, requests, args.seconds)
     return points
 
 
@@ -351,24 +387,21 @@ def render(points: list[Point]) -> str:
                 lines.append("| " + " | ".join([*cells, ratio, verdict]) + " |")
     overhead = [
         "",
-        "| Studio, LR, 1 worker | c | req/s | p50 ms | p99 ms | req/s vs plain | p99 vs plain |",
+        "| Studio, LR, 1 worker | c | req/s | p50 ms | p99 ms | req/s vs base | p99 vs base |",
         "|---|---|---|---|---|---|---|",
     ]
-    for variant in ("plain", "capture", "shadow"):
+    labels = {"base": "base", "capture": "capture 100%", "shadow": "one shadow"}
+    for variant, label in labels.items():
         for c in CONCURRENCY:
-            point = _find(
-                points, side="studio", model="lr", workers=1, concurrency=c, variant=variant
-            )
+            key = {"side": "studio", "model": "lr", "workers": 1, "concurrency": c}
+            point = _find(points, variant=variant, **key)
+            base = _find(points, variant="base", **key)
             if point is None:
                 continue
-            plain = _find(
-                points, side="studio", model="lr", workers=1, concurrency=c, variant="plain"
-            )
-            label = {"plain": "plain", "capture": "capture 100%", "shadow": "one shadow"}[variant]
             change = p99 = "-"
-            if plain is not None and variant != "plain" and plain.rps:
-                change = f"{(point.rps / plain.rps - 1) * 100:+.0f}%"
-                p99 = f"{(point.p99_ms / plain.p99_ms - 1) * 100:+.0f}%"
+            if base is not None and variant != "base" and base.rps:
+                change = f"{(point.rps / base.rps - 1) * 100:+.0f}%"
+                p99 = f"{(point.p99_ms / base.p99_ms - 1) * 100:+.0f}%"
             overhead.append(
                 f"| {label} | {c} | {point.rps:,.0f} | {point.p50_ms:.2f} | {point.p99_ms:.1f} "
                 f"| {change} | {p99} |"
@@ -385,12 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         frame, models = fit_models()
         requests = sandbox.root / "requests.json"
         write_requests(frame, requests)
-        if not args.no_studio:
-            print("Studio (studio serve):", flush=True)
-            points += studio_points(sandbox, frame, models, requests, args)
-        if not args.no_mlflow and set(args.only) & set(MODELS):
-            print("MLflow (mlflow models serve):", flush=True)
-            points += mlflow_points(sandbox, frame, models, requests, args)
+        points += all_points(sandbox, frame, models, requests, args)
     print()
     print(f"Serving, {args.seconds:g} s a point, one row a request, on {os.cpu_count()} CPUs:")
     print(render(points))
