@@ -168,11 +168,19 @@ def stop_endpoints(home: Path) -> None:
     kernel by design)."""
     if not (home / "studio.db").exists():
         return
-    import studio.serving
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
+    from studio.serving.service import EndpointService
 
-    for endpoint in studio.serving.list_endpoints(tracking_uri=str(home)):
-        if endpoint.running:
-            studio.serving.stop_endpoint(endpoint.name, tracking_uri=str(home))
+    config = StudioConfig.resolve(home=home)
+    database = Database.from_config(config)
+    try:
+        service = EndpointService.from_database(database, config)
+        for endpoint in service.list():
+            if endpoint.running:
+                service.stop(endpoint.name)
+    finally:
+        database.dispose()
 
 
 def no_run_left_running(client: Client) -> None:
