@@ -110,7 +110,12 @@ def validate_gates(gates: Mapping[str, str] | None) -> dict[str, str]:
         raise InvalidInput(f"A model has at most {MAX_GATES} gates.")
     checked = {}
     for metric, text in gates.items():
-        if not isinstance(metric, str) or not metric.strip() or len(metric) > 250:
+        if (
+            not isinstance(metric, str)
+            or not metric.strip()
+            or len(metric) > 250
+            or "\x00" in metric
+        ):
             raise InvalidInput(f"Invalid gate metric name {metric!r}.")
         checked[metric] = str(parse_condition(text))
     return checked

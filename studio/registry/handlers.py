@@ -60,7 +60,11 @@ class RegistryHandler(StudioAPIHandler):
         return getattr(self.current_user, "username", None)
 
     def version_number(self, value: str) -> int:
-        return self.path_id(value, "model version", maximum=2**31 - 1)
+        """A version number from the path; 0, like anything not a number, names nothing."""
+        number = self.path_id(value, "model version", maximum=2**31 - 1)
+        if number < 1:
+            raise self.not_found(f"No model version has number {value!r}.")
+        return number
 
 
 class ModelsHandler(RegistryHandler):
@@ -112,6 +116,7 @@ class ModelHandler(RegistryHandler):
         operation_id="updateRegisteredModel",
         body=ModelPatch,
         response=ModelOut,
+        errors=(409,),
     )
     async def patch(self, name: str) -> None:
         body = self.parse_body(ModelPatch)
@@ -180,6 +185,7 @@ class VersionHandler(RegistryHandler):
         operation_id="updateModelVersion",
         body=VersionPatch,
         response=VersionOut,
+        errors=(409,),
     )
     async def patch(self, name: str, version: str) -> None:
         number = self.version_number(version)
@@ -291,7 +297,7 @@ class AliasHandler(RegistryHandler):
         operation_id="setModelAlias",
         body=AliasIn,
         response=VersionOut,
-        errors=(404,),
+        errors=(404, 409),
     )
     async def put(self, name: str, alias: str) -> None:
         body = self.parse_body(AliasIn)
@@ -300,7 +306,7 @@ class AliasHandler(RegistryHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204)
+    @endpoint("Delete an alias", operation_id="deleteModelAlias", status=204, errors=(409,))
     async def delete(self, name: str, alias: str) -> None:
         await self.call(self.registry.delete_alias, name, alias)
         self.reply(None, 204)

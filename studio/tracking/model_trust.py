@@ -44,7 +44,10 @@ def trusted_for_loading(untrusted_in_file: Iterable[str], approved: Iterable[str
 
 
 def untrusted_reasons(types: Iterable[str]) -> dict[str, str]:
-    """skops's explanation of why a type is not trusted, for the types it explains."""
-    from skops.io.exceptions import UNTRUSTED_TYPE_REASONS
+    """skops's explanation of why a type is not trusted, for the types it explains (skops
+    0.16 explains scikit-learn's tree types; older versions explain none)."""
+    # skops imports the whole of scikit-learn: only when a reason is asked for.
+    from skops.io import exceptions
 
-    return {name: UNTRUSTED_TYPE_REASONS[name] for name in types if name in UNTRUSTED_TYPE_REASONS}
+    reasons: dict[str, str] = getattr(exceptions, "UNTRUSTED_TYPE_REASONS", {})
+    return {name: reasons[name] for name in types if name in reasons}

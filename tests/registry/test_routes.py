@@ -107,6 +107,7 @@ async def test_bad_input_is_4xx_naming_the_problem(
         ("GET", "models/nothing", None, 404, "nothing"),
         ("GET", "models/iris/versions/7", None, 404, "no version 7"),
         ("GET", "models/iris/versions/x", None, 404, "'x'"),
+        ("GET", "models/iris/versions/0/lineage", None, 404, "'0'"),
         ("GET", "models/iris/versions/99999999999", None, 404, "99999999999"),
         ("PUT", "models/iris/aliases/v2", {"version": 1}, 400, "reserved"),
         ("PUT", "models/iris/aliases/champion", {"version": 0}, 422, "version"),

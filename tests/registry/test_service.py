@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -212,3 +213,15 @@ def test_registering_refuses_what_is_not_a_model(registry: RegistryService) -> N
     with pytest.raises(InvalidInput, match="cannot contain"):
         registry.register(run_id, "a/b")
     assert registry.list_models() == []
+
+
+def test_concurrent_registrations_never_share_a_number(registry: RegistryService) -> None:
+    model_id = registry.store.ensure_model("iris", 1)
+    assert registry.store.ensure_model("iris", 2) == model_id
+
+    def take(count: int) -> list[int]:
+        return [registry.store.next_version(model_id, 3) for _ in range(count)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        taken = [number for numbers in pool.map(take, [10] * 4) for number in numbers]
+    assert sorted(taken) == list(range(1, 41))

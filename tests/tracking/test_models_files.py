@@ -22,7 +22,12 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 import studio
 from studio.errors import InvalidInput, UntrustedModel
 from studio.tracking.autolog import autolog
-from studio.tracking.model_trust import needs_approval, not_servable, trusted_for_loading
+from studio.tracking.model_trust import (
+    needs_approval,
+    not_servable,
+    trusted_for_loading,
+    untrusted_reasons,
+)
 from studio.tracking.models import (
     JOBLIB_FILE,
     META_FILE,
@@ -135,7 +140,7 @@ def test_an_unapproved_type_is_refused_with_how_to_approve_it(tmp_path: Path) ->
     assert load_model(folder, trusted=True).predict(X).shape == (150,)
 
 
-def test_a_refused_tree_type_shows_skops_reason(tmp_path: Path) -> None:
+def test_the_policy_trusts_scikit_learn_and_explains_skops_doubts(tmp_path: Path) -> None:
     folder = save_model(RandomForestClassifier(n_estimators=2).fit(X, y), tmp_path / "rf")
     meta = read_model_meta(folder)
     # The policy never vouches for a type by the file's own word alone.
@@ -143,6 +148,9 @@ def test_a_refused_tree_type_shows_skops_reason(tmp_path: Path) -> None:
         "sklearn.tree._tree.Tree"
     ]
     assert needs_approval(["evil.Type", "numpy.dtype", "sklearn.x.Y"]) == ["evil.Type"]
+    reasons = untrusted_reasons([*meta.untrusted_types, "evil.Type"])
+    assert list(reasons) == ["sklearn.tree._tree.Tree"]
+    assert "bounds" in reasons["sklearn.tree._tree.Tree"]
     assert not_servable(["__main__.f", "m.<lambda>", "m.f.<locals>.g", "m.g"]) == [
         "__main__.f",
         "m.<lambda>",

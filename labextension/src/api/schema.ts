@@ -508,6 +508,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered models by name */
+        get: operations["listRegisteredModels"];
+        put?: never;
+        /** Create a registered model (registering a version makes one too) */
+        post: operations["createRegisteredModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registered model */
+        get: operations["getRegisteredModel"];
+        put?: never;
+        post?: never;
+        /** Delete a registered model with its versions (refused while one is deployed) */
+        delete: operations["deleteRegisteredModel"];
+        options?: never;
+        head?: never;
+        /** Change a registered model's description, gates or tags */
+        patch: operations["updateRegisteredModel"];
+        trace?: never;
+    };
+    "/studio/api/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a version (moving it from another) */
+        put: operations["setModelAlias"];
+        post?: never;
+        /** Delete an alias */
+        delete: operations["deleteModelAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registered model's versions, newest first */
+        get: operations["listModelVersions"];
+        put?: never;
+        /** Register a run's model as the model's next version (the model is made if new) */
+        post: operations["registerModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model version */
+        get: operations["getModelVersion"];
+        put?: never;
+        post?: never;
+        /** Delete a model version and its aliases (refused while it is deployed); its number is never given again */
+        delete: operations["deleteModelVersion"];
+        options?: never;
+        head?: never;
+        /** Change a model version's description or tags */
+        patch: operations["updateModelVersion"];
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a version for serving: its run must pass the model's gates, and types outside Studio's trusted ones must be approved by name */
+        post: operations["approveModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/files/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file of a version's model folder (studio-model.json, model.skops or model.joblib), to load it elsewhere */
+        get: operations["downloadModelVersionFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a version came from (run, job, notebook, data) and where it is deployed, with its gates and the types it needs approved */
+        get: operations["getModelVersionLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/models/{name}/versions/{version}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a version */
+        post: operations["rejectModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1613,6 +1773,22 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** GateResultOut */
+        GateResultOut: {
+            /** Condition */
+            condition: string;
+            /** Message */
+            message: string;
+            /** Metric */
+            metric: string;
+            /** Passed */
+            passed: boolean;
+            /**
+             * Value
+             * @description The run's latest value; None: never logged.
+             */
+            value: number | null;
+        };
         /**
          * JobDefinitionIn
          * @description A new job definition; its notebook is snapshotted now.
@@ -2233,6 +2409,11 @@ export interface components {
              */
             schedulers: components["schemas"]["JobSchedulerOut"][];
         };
+        /** LineageIdOut */
+        LineageIdOut: {
+            /** Id */
+            id: number;
+        };
         /** MetricHistoryOut */
         MetricHistoryOut: {
             /** Downsampled */
@@ -2306,6 +2487,317 @@ export interface components {
              * @description A number, or "NaN", "Infinity" or "-Infinity".
              */
             min: number | ("NaN" | "Infinity" | "-Infinity");
+        };
+        /** ModelAliasIn */
+        ModelAliasIn: {
+            /** Version */
+            version: number;
+        };
+        /** ModelApproveIn */
+        ModelApproveIn: {
+            /**
+             * Approve Types
+             * @description Types outside Studio's trusted ones that the reviewer trusts, by name.
+             */
+            approve_types?: string[];
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /**
+         * ModelDeploymentOut
+         * @description An endpoint event about the version (kept after the endpoint is deleted).
+         */
+        ModelDeploymentOut: {
+            /** Actor */
+            actor: string | null;
+            /** At */
+            at: number;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Endpoint */
+            endpoint: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Model Uri */
+            model_uri: string | null;
+        };
+        /** ModelLineageOut */
+        ModelLineageOut: {
+            /**
+             * Dataset
+             * @description The run's `studio.dataset` tag.
+             */
+            dataset: {
+                [key: string]: unknown;
+            } | null;
+            /** Deployments */
+            deployments: components["schemas"]["ModelDeploymentOut"][];
+            /** Gates */
+            gates: components["schemas"]["GateResultOut"][];
+            job_definition: components["schemas"]["LineageIdOut"] | null;
+            job_run: components["schemas"]["LineageIdOut"] | null;
+            /** Needs Approval */
+            needs_approval: string[];
+            /** Not Servable */
+            not_servable: string[];
+            /** Notebook */
+            notebook: string | null;
+            run: components["schemas"]["ModelRunLineageOut"] | null;
+            /** Untrusted Reasons */
+            untrusted_reasons: {
+                [key: string]: string;
+            };
+        };
+        /** ModelRejectIn */
+        ModelRejectIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /** ModelRunLineageOut */
+        ModelRunLineageOut: {
+            /**
+             * Deleted
+             * @description The run is gone: this is what was recorded.
+             * @default false
+             */
+            deleted: boolean;
+            /** Experiment */
+            experiment: string | null;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Id */
+            id: string;
+            /**
+             * Metrics
+             * @description The latest value of each metric.
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: string;
+            };
+            /** Status */
+            status: string;
+        };
+        /** ModelVersionIn */
+        ModelVersionIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Source
+             * @description A run id (its 'model' folder) or 'runs:/<run id>/<artifact path>'.
+             */
+            source: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** ModelVersionOut */
+        ModelVersionOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Approved Types */
+            approved_types: string[];
+            /** Artifact Path */
+            artifact_path: string;
+            /** Created At */
+            created_at: number;
+            /** Created By */
+            created_by: string | null;
+            /** Description */
+            description: string;
+            /** Flavor */
+            flavor: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "skops" | "joblib";
+            /** Input Example */
+            input_example: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Lineage
+             * @description What was known of the run at registration.
+             */
+            lineage: {
+                [key: string]: unknown;
+            };
+            /** Model Class */
+            model_class: string;
+            /** Name */
+            name: string;
+            /**
+             * Run Id
+             * @description None once the run is deleted.
+             */
+            run_id: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Signature */
+            signature: {
+                [key: string]: unknown;
+            } | null;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "REJECTED";
+            /** Status At */
+            status_at: number | null;
+            /** Status By */
+            status_by: string | null;
+            /** Status Comment */
+            status_comment: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /**
+             * Untrusted Types
+             * @description Every type skops does not trust by default.
+             */
+            untrusted_types: string[];
+            /** Updated At */
+            updated_at: number;
+            /**
+             * Uri
+             * @description models:/<name>/<version>
+             */
+            uri: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ModelVersionPatch
+         * @description The fields given change; `tags` replace the old ones.
+         */
+        ModelVersionPatch: {
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: {
+                [key: string]: string;
+            } | null;
+        };
+        /** ModelVersionsOut */
+        ModelVersionsOut: {
+            /**
+             * Versions
+             * @description Newest first.
+             */
+            versions: components["schemas"]["ModelVersionOut"][];
+        };
+        /** RegisteredModelIn */
+        RegisteredModelIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Gates
+             * @description Metric -> condition its run must meet to be approved, e.g. '>= 0.9'.
+             */
+            gates?: {
+                [key: string]: string;
+            };
+            /**
+             * Name
+             * @description No '/', ':' or '@': they separate the parts of a models:/ URI.
+             */
+            name: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** RegisteredModelOut */
+        RegisteredModelOut: {
+            /**
+             * Aliases
+             * @description Alias -> the version it names.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: number;
+            /** Description */
+            description: string;
+            /** Gates */
+            gates: {
+                [key: string]: string;
+            };
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Updated At */
+            updated_at: number;
+            /** Version Count */
+            version_count: number;
+        };
+        /**
+         * RegisteredModelPatch
+         * @description The fields given change; `gates` and `tags` replace the old ones.
+         */
+        RegisteredModelPatch: {
+            /**
+             * Description
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Gates
+             * @default null
+             */
+            gates: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: {
+                [key: string]: string;
+            } | null;
+        };
+        /** RegisteredModelsOut */
+        RegisteredModelsOut: {
+            /** Models */
+            models: components["schemas"]["RegisteredModelOut"][];
         };
         /**
          * RuleStatus
@@ -4846,6 +5338,893 @@ export interface operations {
             };
             /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listRegisteredModels: {
+        parameters: {
+            query?: {
+                /** @description Part of a model's name, in any case. */
+                filter?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Registered models by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisteredModelIn"];
+            };
+        };
+        responses: {
+            /** @description Create a registered model (registering a version makes one too) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A registered model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a registered model with its versions (refused while one is deployed) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateRegisteredModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisteredModelPatch"];
+            };
+        };
+        responses: {
+            /** @description Change a registered model's description, gates or tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredModelOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelAliasIn"];
+            };
+        };
+        responses: {
+            /** @description Point an alias at a version (moving it from another) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an alias */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listModelVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A registered model's versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionsOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    registerModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelVersionIn"];
+            };
+        };
+        responses: {
+            /** @description Register a run's model as the model's next version (the model is made if new) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A model version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    deleteModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a model version and its aliases (refused while it is deployed); its number is never given again */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelVersionPatch"];
+            };
+        };
+        responses: {
+            /** @description Change a model version's description or tags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    approveModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelApproveIn"];
+            };
+        };
+        responses: {
+            /** @description Approve a version for serving: its run must pass the model's gates, and types outside Studio's trusted ones must be approved by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    downloadModelVersionFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+                file: "studio-model.json" | "model.skops" | "model.joblib";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Download a file of a version's model folder (studio-model.json, model.skops or model.joblib), to load it elsewhere */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getModelVersionLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where a version came from (run, job, notebook, data) and where it is deployed, with its gates and the types it needs approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelLineageOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rejectModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelRejectIn"];
+            };
+        };
+        responses: {
+            /** @description Reject a version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
