@@ -385,6 +385,8 @@ def _scored_chunks(
     try:
         with open(tmp, "wb") as out:
             for chunk in _read_chunks(path, chunk_rows):
+                if chunk.empty:  # a file of a header alone
+                    continue
                 features = _features(chunk, columns, signature, path, done)
                 predictions, probabilities, names = _predict(model, features)
                 scored = chunk.assign(**{PREDICTION_COLUMN: predictions})
@@ -402,8 +404,14 @@ def _scored_chunks(
             if writer is not None:
                 writer.close()
                 writer = None
-            elif fmt == "parquet":  # an empty file: its header, no row
-                pq.write_table(pa.table({PREDICTION_COLUMN: pa.array([], pa.float64())}), out)
+            elif done == 0:  # no row: the input's columns and `prediction`, empty
+                columns = [*_file_columns(path), PREDICTION_COLUMN]
+                if fmt == "csv":
+                    out.write((",".join(columns) + "\n").encode())
+                else:
+                    schema = pq.ParquetFile(path).schema_arrow
+                    schema = schema.append(pa.field(PREDICTION_COLUMN, pa.float64()))
+                    pq.write_table(schema.empty_table(), out)
         os.replace(tmp, target)
     finally:
         if writer is not None:

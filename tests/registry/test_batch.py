@@ -150,6 +150,20 @@ def test_a_missing_column_fails_the_job_naming_it(
     assert not (tmp_path / "partial.predictions.csv").exists()
 
 
+def test_a_file_of_a_header_alone_scores_to_its_columns_and_prediction(
+    fitted: tuple[pd.DataFrame, Pipeline], tmp_path: Path
+) -> None:
+    X, model = fitted
+    X.head(0).to_csv(tmp_path / "empty.csv", index=False)
+    X.head(0).to_parquet(tmp_path / "empty.parquet")
+
+    for name in ("empty.csv", "empty.parquet"):
+        assert score_files(model, None, tmp_path / name).rows == 0
+    columns = [*X.columns, "prediction"]
+    assert list(pd.read_csv(tmp_path / "empty.predictions.csv").columns) == columns
+    assert list(pd.read_parquet(tmp_path / "empty.predictions.parquet").columns) == columns
+
+
 # Through the REST API --------------------------------------------------------------------------
 
 
