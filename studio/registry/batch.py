@@ -228,6 +228,12 @@ def load_version(model_uri: str, *, trusted: bool = False) -> tuple[Any, ModelVe
 def input_files(source: Path) -> list[Path]:
     """The files a batch transform of `source` scores: itself, or the .csv and .parquet files
     in the folder (not in its subfolders), by name."""
+    try:
+        source.stat()
+    except FileNotFoundError:
+        raise NotFound(f"No file or folder at {str(source)!r}.") from None
+    except OSError as exc:  # a name too long, a path through a file
+        raise InvalidInput(f"Cannot read {str(source)[:300]!r}: {exc.strerror}") from None
     if source.is_dir():
         found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in FORMATS)
         if not found:
