@@ -16,6 +16,7 @@ from tornado import web
 
 from studio.openapi import endpoint
 from studio.registry import views
+from studio.registry.checks import MAX_VERSION
 from studio.registry.feature import FEATURE
 from studio.registry.schemas import (
     AliasIn,
@@ -39,7 +40,7 @@ from studio.web import Route, StudioAPIHandler
 if TYPE_CHECKING:
     from studio.registry.service import RegistryService
 
-_VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}
 _CHUNK = 1 << 20
 _FILE = {"type": "string", "enum": list(MODEL_FOLDER_FILES)}
 _ALIAS = {"type": "string", "minLength": 1, "maxLength": MAX_ALIAS_LENGTH}
@@ -61,7 +62,7 @@ class RegistryHandler(StudioAPIHandler):
 
     def version_number(self, value: str) -> int:
         """A version number from the path; 0, like anything not a number, names nothing."""
-        number = self.path_id(value, "model version", maximum=2**31 - 1)
+        number = self.path_id(value, "model version", maximum=MAX_VERSION)
         if number < 1:
             raise self.not_found(f"No model version has number {value!r}.")
         return number

@@ -11,20 +11,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from studio.registry.entities import ApprovalStatus
-from studio.registry.gates import MAX_CONDITION_LENGTH, MAX_GATES
-from studio.registry.service import (
+from studio.registry.checks import (
     MAX_APPROVED_TYPES,
     MAX_COMMENT_LENGTH,
     MAX_DESCRIPTION_LENGTH,
     MAX_TAG_VALUE_LENGTH,
     MAX_TAGS,
+    MAX_TYPE_NAME_LENGTH,
+    MAX_VERSION,
 )
+from studio.registry.entities import ApprovalStatus
+from studio.registry.gates import MAX_CONDITION_LENGTH, MAX_GATES
 from studio.tracking.validation import MAX_KEY_LENGTH, MAX_NAME_LENGTH
 from studio.wire import QueryIn, WireIn, WireOut
 
 MAX_SOURCE_LENGTH = 4096
-MAX_TYPE_NAME_LENGTH = 1000
 
 Status = Literal["PENDING", "APPROVED", "REJECTED"]
 if tuple(Status.__args__) != tuple(s.value for s in ApprovalStatus):  # type: ignore[attr-defined]
@@ -173,7 +174,7 @@ class RejectIn(WireIn, title="ModelRejectIn"):
 
 
 class AliasIn(WireIn, title="ModelAliasIn"):
-    version: int = Field(ge=1, le=2**31 - 1)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 # Lineage ---------------------------------------------------------------------------------------

@@ -6,17 +6,12 @@ endpoints call. Registering copies the run's model folder to
 lineage needs of the run (its experiment, job, notebook, training data, metrics and params)
 is written on the version at the same time. Approval checks the model's gates against the
 run's latest metric values and the file's types against Studio's trust policy
-(`studio.tracking.model_trust`): types outside it must be approved by name.
-
-Training data: a run records it in the tag `studio.dataset` (`DATASET_TAG`), a JSON object
-such as `{"name": "iris", "path": "data/iris.csv", "digest": "...", "rows": 150}`, or plain
-text taken as the name. Autolog writes it (the evaluation issue); anyone may set it.
+(`studio.tracking.model_trust`): types outside it must be approved by name. What lineage
+reads of a run, and where training data is recorded, is in `studio.registry.lineage`.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 import shutil
 import tempfile
 import time
@@ -28,8 +23,16 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from studio.errors import Conflict, InvalidInput, NotFound, StudioError
+from studio.registry.checks import (
+    check_comment,
+    check_description,
+    check_tags,
+    check_type_names,
+    check_version,
+)
 from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
 from studio.registry.gates import GateResult, check_gates, validate_gates
+from studio.registry.lineage import lineage_of, run_summary, untrusted_reasons
 from studio.registry.store import RegistryStore
 from studio.registry.uri import (
     DEFAULT_MODEL_PATH,
@@ -49,36 +52,15 @@ from studio.tracking.models import (
     load_model,
     read_model_meta,
 )
-from studio.tracking.validation import MAX_KEY_LENGTH, validate_run_id
+from studio.tracking.validation import validate_run_id
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.db.engine import Database
-    from studio.tracking.entities import RunRecord
     from studio.tracking.service import TrackingService
 
-__all__ = [
-    "DATASET_TAG",
-    "MAX_COMMENT_LENGTH",
-    "MAX_DESCRIPTION_LENGTH",
-    "MAX_TAGS",
-    "MAX_TAG_VALUE_LENGTH",
-    "MODEL_FOLDER_FILES",
-    "RegistryService",
-]
+__all__ = ["MODELS_FOLDER", "MODEL_FOLDER_FILES", "RegistryService"]
 
-DATASET_TAG = "studio.dataset"
-"""The run tag naming a version's training data (JSON object, or plain text: its name)."""
-# The jobs' tags on a run a job made (studio.jobs.lifecycle writes them).
-_JOB_RUN_TAG = "studio.job.run"
-_JOB_DEFINITION_TAG = "studio.job.definition"
-_NOTEBOOK_TAG = "studio.job.notebook"
-MAX_DESCRIPTION_LENGTH = 10_000
-MAX_COMMENT_LENGTH = 5_000
-MAX_TAGS = 100
-MAX_TAG_VALUE_LENGTH = 5_000
-MAX_APPROVED_TYPES = 200
-_MAX_SNAPSHOT_PARAMS = 200
 MODELS_FOLDER = "models"
 MODEL_FOLDER_FILES = (META_FILE, SKOPS_FILE, JOBLIB_FILE)
 """The files of a model folder that clients may download."""
@@ -128,9 +110,9 @@ class RegistryService:
     ) -> RegisteredModel:
         return self.store.create_model(
             name=validate_model_name(name),
-            description=_description(description),
+            description=check_description(description),
             gates=validate_gates(gates),
-            tags=_tags(tags),
+            tags=check_tags(tags),
             now=self.clock(),
         )
 
@@ -152,9 +134,9 @@ class RegistryService:
         """Change what is given (`gates` and `tags` replace the old ones)."""
         return self.store.update_model(
             name,
-            description=None if description is None else _description(description),
+            description=None if description is None else check_description(description),
             gates=None if gates is None else validate_gates(gates),
-            tags=None if tags is None else _tags(tags),
+            tags=None if tags is None else check_tags(tags),
             now=self.clock(),
         )
 
@@ -178,8 +160,8 @@ class RegistryService:
         (its "model" folder) or `runs:/<run id>/<path>`."""
         name = validate_model_name(name)
         run_id, path = _run_source(source)
-        description = _description(description)
-        checked_tags = _tags(tags)
+        description = check_description(description)
+        checked_tags = check_tags(tags)
         run = self.tracking.get_run(run_id)
         with tempfile.TemporaryDirectory(prefix="studio-register-") as scratch:
             folder = self.artifacts.download(run.artifact_uri, path, scratch)
@@ -206,7 +188,7 @@ class RegistryService:
             "untrusted_types": list(meta.untrusted_types),
             "signature": meta.signature,
             "input_example": meta.input_example,
-            "lineage": _lineage_of(run, self.tracking),
+            "lineage": lineage_of(run, self.tracking),
             "description": description,
             "created_by": actor,
             "created_at": now,
@@ -220,7 +202,7 @@ class RegistryService:
             raise
 
     def get_version(self, name: str, version: int) -> ModelVersion:
-        return self.store.get_version(name, _number(version))
+        return self.store.get_version(name, check_version(version))
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """A model's versions, newest first."""
@@ -248,21 +230,23 @@ class RegistryService:
     ) -> ModelVersion:
         return self.store.update_version(
             name,
-            _number(version),
-            description=None if description is None else _description(description),
-            tags=None if tags is None else _tags(tags),
+            check_version(version),
+            description=None if description is None else check_description(description),
+            tags=None if tags is None else check_tags(tags),
             now=self.clock(),
         )
 
     def delete_version(self, name: str, version: int) -> None:
         """Delete a version, its aliases and its copied files (Conflict while deployed)."""
-        self._remove_files(self.store.delete_version(name, _number(version)))
+        self._remove_files(self.store.delete_version(name, check_version(version)))
 
     # Aliases ----------------------------------------------------------------------------
 
     def set_alias(self, name: str, alias: str, version: int) -> ModelVersion:
         """Point `alias` at `version` (moving it there if it named another)."""
-        return self.store.set_alias(name, validate_alias(alias), _number(version), self.clock())
+        return self.store.set_alias(
+            name, validate_alias(alias), check_version(version), self.clock()
+        )
 
     def delete_alias(self, name: str, alias: str) -> None:
         self.store.delete_alias(name, alias)
@@ -290,8 +274,8 @@ class RegistryService:
         types outside Studio's trust policy are not all in `approve_types` (or approved
         before), or when the file is a pickle."""
         found = self.get_version(name, version)
-        granted = _type_names(approve_types)
-        comment = _comment(comment)
+        granted = check_type_names(approve_types)
+        comment = check_comment(comment)
         what = f"{name} version {found.version}"
         if found.format != "skops":
             raise Conflict(
@@ -349,7 +333,7 @@ class RegistryService:
             expected=found.status,
             status=ApprovalStatus.REJECTED,
             by=actor,
-            comment=_comment(comment),
+            comment=check_comment(comment),
             approved_types=None,
             now=self.clock(),
         )
@@ -367,7 +351,7 @@ class RegistryService:
             except NotFound:
                 record = None
             if record is not None:
-                run = _run_summary(record, self.tracking)
+                run = run_summary(record, self.tracking)
         if run is None and recorded.get("run"):
             run = {**recorded["run"], "deleted": True}
         gates = self.gate_results(name, found.version)
@@ -425,7 +409,10 @@ class RegistryService:
             uri_or_version if not isinstance(uri_or_version, str) else self.resolve(uri_or_version)
         )
         return load_model(
-            self.model_folder(found), trusted=trusted, approved_types=found.approved_types
+            self.model_folder(found),
+            trusted=trusted,
+            approved_types=found.approved_types,
+            sha256=found.sha256,
         )
 
     def _metrics(self, version: ModelVersion) -> dict[str, float]:
@@ -450,30 +437,6 @@ class RegistryService:
             pass
 
 
-def untrusted_reasons(types: Iterable[str]) -> dict[str, str]:
-    """Why each type in a file is not trusted by skops by default: skops' own reason where
-    it gives one, else Studio's."""
-    # skops explains the types it knows to be risky (a tree's raw node indices).
-    exceptions = importlib.import_module("skops.io.exceptions")
-    known: Mapping[str, str] = getattr(exceptions, "UNTRUSTED_TYPE_REASONS", {})
-    names = list(types)
-    blocked = set(not_servable(names))
-    needed = set(needs_approval(names))
-    reasons = {}
-    for kind in names:
-        if kind in blocked:
-            reasons[kind] = (
-                "Defined in __main__ or as a lambda: only the process that defined it can load it."
-            )
-        elif kind in known:
-            reasons[kind] = known[kind]
-        elif kind in needed:
-            reasons[kind] = "Not part of scikit-learn: loading it runs its code."
-        else:
-            reasons[kind] = "Trusted by Studio's policy (scikit-learn's own, or numpy.dtype)."
-    return reasons
-
-
 def _run_source(source: str) -> tuple[str, str]:
     if not isinstance(source, str) or not source.strip():
         raise InvalidInput("Register a run's model: give a run id or 'runs:/<run id>/<path>'.")
@@ -485,101 +448,6 @@ def _run_source(source: str) -> tuple[str, str]:
             "(a run id or 'runs:/<run id>/<path>')."
         )
     return validate_run_id(source.strip()), DEFAULT_MODEL_PATH
-
-
-def _lineage_of(run: RunRecord, tracking: TrackingService) -> dict[str, Any]:
-    """What a version keeps of its run, read at registration."""
-    tags = run.tags
-    return {
-        "experiment_id": run.experiment_id,
-        "run": _run_summary(run, tracking),
-        "job_run": _id_in(tags.get(_JOB_RUN_TAG)),
-        "job_definition": _id_in(tags.get(_JOB_DEFINITION_TAG)),
-        "notebook": tags.get(_NOTEBOOK_TAG),
-        "dataset": _dataset(tags.get(DATASET_TAG) or run.params.get(DATASET_TAG)),
-    }
-
-
-def _run_summary(run: RunRecord, tracking: TrackingService) -> dict[str, Any]:
-    try:
-        experiment = tracking.get_experiment(run.experiment_id).name
-    except NotFound:
-        experiment = None
-    params = dict(sorted(run.params.items())[:_MAX_SNAPSHOT_PARAMS])
-    return {
-        "id": run.id,
-        "name": run.name,
-        "experiment_id": run.experiment_id,
-        "experiment": experiment,
-        "status": run.status.value,
-        "metrics": {key: summary.last for key, summary in sorted(run.metrics.items())},
-        "params": params,
-    }
-
-
-def _id_in(value: str | None) -> dict[str, int] | None:
-    if value is None or not value.isdigit():
-        return None
-    return {"id": int(value)}
-
-
-def _dataset(value: str | None) -> dict[str, Any] | None:
-    if not value:
-        return None
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
-    return parsed if isinstance(parsed, dict) else {"name": value}
-
-
-def _number(version: Any) -> int:
-    if isinstance(version, bool) or not isinstance(version, int | str):
-        raise InvalidInput(f"A version is a positive number, not {version!r}.")
-    text = str(version).strip()
-    if not (text.isascii() and text.isdigit()) or int(text) < 1 or int(text) > 2**31 - 1:
-        raise InvalidInput(f"A version is a positive number, not {version!r}.")
-    return int(text)
-
-
-def _description(text: str) -> str:
-    if not isinstance(text, str) or len(text) > MAX_DESCRIPTION_LENGTH or "\x00" in text:
-        raise InvalidInput(f"A description is text of at most {MAX_DESCRIPTION_LENGTH} characters.")
-    return text
-
-
-def _comment(text: str) -> str:
-    if not isinstance(text, str) or len(text) > MAX_COMMENT_LENGTH or "\x00" in text:
-        raise InvalidInput(f"A comment is text of at most {MAX_COMMENT_LENGTH} characters.")
-    return text
-
-
-def _tags(tags: Mapping[str, str] | None) -> dict[str, str]:
-    if tags is None:
-        return {}
-    if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"At most {MAX_TAGS} tags.")
-    checked = {}
-    for key, value in tags.items():
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
-            raise InvalidInput(f"Invalid tag key {key!r}: 1 to {MAX_KEY_LENGTH} characters.")
-        if not isinstance(value, str) or len(value) > MAX_TAG_VALUE_LENGTH or "\x00" in value:
-            raise InvalidInput(
-                f"Invalid value of tag {key!r}: text of at most {MAX_TAG_VALUE_LENGTH} characters."
-            )
-        checked[key] = value
-    return checked
-
-
-def _type_names(types: Iterable[str]) -> list[str]:
-    if isinstance(types, str):
-        types = [types]
-    names = list(types)
-    if len(names) > MAX_APPROVED_TYPES or not all(
-        isinstance(name, str) and 0 < len(name) <= 1000 for name in names
-    ):
-        raise InvalidInput(f"approve_types is a list of at most {MAX_APPROVED_TYPES} type names.")
-    return names
 
 
 def _made(folder: Path) -> Path:

@@ -10,10 +10,12 @@ names the endpoints, and the foreign key stops a deployment that slips in betwee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from studio.errors import Conflict, NotFound
 from studio.registry.entities import ApprovalStatus, ModelVersion, RegisteredModel
@@ -24,7 +26,17 @@ from studio.registry.orm import (
     SqlModelVersionTag,
     SqlRegisteredModel,
 )
-from studio.serving.orm import SqlEndpoint, SqlEndpointEvent, SqlEndpointVariant
+from studio.registry.store_rows import (
+    find_model_id,
+    model_row,
+    models_of,
+    new_model,
+    refuse_deployed,
+    replace_tags,
+    version_row,
+    versions_of,
+)
+from studio.serving.orm import SqlEndpointEvent
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,23 +81,40 @@ class RegistryStore:
         now: int,
     ) -> RegisteredModel:
         with self.db.session(write=True) as session:
-            if _model_id(session, name) is not None:
+            if find_model_id(session, name) is not None:
                 raise Conflict(f"A registered model named {name!r} already exists.")
-            row = _new_model(session, name, description, dict(gates), now)
-            _replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
-            return _models_of(session, [row])[0]
+            row = new_model(session, name, description, dict(gates), now)
+            replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
+            return models_of(session, [row])[0]
 
     def ensure_model(self, name: str, now: int) -> int:
-        """The id of the model named so, made (with no gates) when new."""
+        """The id of the model named so, made (with no gates) when new. Two registrations
+        of a new name at once both get the one model (the insert yields to the other's)."""
         with self.db.session(write=True) as session:
-            found = _model_id(session, name)
+            found = find_model_id(session, name)
             if found is not None:
                 return found
-            return _new_model(session, name, "", {}, now).id
+            dialect = session.connection().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            session.execute(
+                insert(SqlRegisteredModel)
+                .values(
+                    name=name,
+                    description="",
+                    gates={},
+                    last_version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            made = find_model_id(session, name)
+            assert made is not None
+            return made
 
     def get_model(self, name: str) -> RegisteredModel:
         with self.db.session() as session:
-            return _models_of(session, [_model_row(session, name)])[0]
+            return models_of(session, [model_row(session, name)])[0]
 
     def list_models(self, name_contains: str | None = None) -> list[RegisteredModel]:
         """Models by name; `name_contains` matches part of the name, in any case."""
@@ -95,7 +124,7 @@ class RegistryStore:
             query = query.where(SqlRegisteredModel.name.ilike(f"%{escaped}%", escape="\\"))
         with self.db.session() as session:
             rows = list(session.scalars(query.order_by(SqlRegisteredModel.name)))
-            return _models_of(session, rows)
+            return models_of(session, rows)
 
     def update_model(
         self,
@@ -108,21 +137,21 @@ class RegistryStore:
     ) -> RegisteredModel:
         """Change what is given; `tags` replace the model's tags."""
         with self.db.session(write=True) as session:
-            row = _model_row(session, name)
+            row = model_row(session, name)
             if description is not None:
                 row.description = description
             if gates is not None:
                 row.gates = dict(gates)
             if tags is not None:
-                _replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
+                replace_tags(session, SqlModelTag, SqlModelTag.model_id, row.id, tags)
             row.updated_at = now
             session.flush()
-            return _models_of(session, [row])[0]
+            return models_of(session, [row])[0]
 
     def delete_model(self, name: str) -> list[str]:
         """Delete a model with its versions; returns their storage paths (to remove)."""
         with self.db.session(write=True) as session:
-            row = _model_row(session, name)
+            row = model_row(session, name)
             versions = list(
                 session.execute(
                     select(SqlModelVersion.id, SqlModelVersion.storage_path).where(
@@ -130,7 +159,7 @@ class RegistryStore:
                     )
                 )
             )
-            _refuse_deployed(session, [version_id for version_id, _ in versions], name)
+            refuse_deployed(session, [version_id for version_id, _ in versions], name)
             session.execute(delete(SqlRegisteredModel).where(SqlRegisteredModel.id == row.id))
             return [path for _, path in versions]
 
@@ -171,23 +200,23 @@ class RegistryStore:
             )
             session.add(row)
             session.flush()
-            _replace_tags(session, SqlModelVersionTag, SqlModelVersionTag.version_id, row.id, tags)
-            return _versions_of(session, [row])[0]
+            replace_tags(session, SqlModelVersionTag, SqlModelVersionTag.version_id, row.id, tags)
+            return versions_of(session, [row])[0]
 
     def get_version(self, name: str, version: int) -> ModelVersion:
         with self.db.session() as session:
-            return _versions_of(session, [_version_row(session, name, version)])[0]
+            return versions_of(session, [version_row(session, name, version)])[0]
 
     def version_by_id(self, version_id: int) -> ModelVersion:
         with self.db.session() as session:
             row = session.get(SqlModelVersion, version_id)
             if row is None:
                 raise NotFound(f"No model version has id {version_id}.")
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     def latest_version(self, name: str) -> ModelVersion:
         with self.db.session() as session:
-            model_id = _model_row(session, name).id
+            model_id = model_row(session, name).id
             row = session.scalar(
                 select(SqlModelVersion)
                 .where(SqlModelVersion.model_id == model_id)
@@ -196,11 +225,11 @@ class RegistryStore:
             )
             if row is None:
                 raise NotFound(f"The model {name!r} has no version.")
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     def version_by_alias(self, name: str, alias: str) -> ModelVersion:
         with self.db.session() as session:
-            model_id = _model_row(session, name).id
+            model_id = model_row(session, name).id
             row = session.scalar(
                 select(SqlModelVersion)
                 .join(SqlModelAlias, SqlModelAlias.version_id == SqlModelVersion.id)
@@ -208,12 +237,12 @@ class RegistryStore:
             )
             if row is None:
                 raise NotFound(f"The model {name!r} has no alias {alias!r}.")
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     def list_versions(self, name: str) -> list[ModelVersion]:
         """A model's versions, newest first."""
         with self.db.session() as session:
-            model_id = _model_row(session, name).id
+            model_id = model_row(session, name).id
             rows = list(
                 session.scalars(
                     select(SqlModelVersion)
@@ -221,7 +250,7 @@ class RegistryStore:
                     .order_by(SqlModelVersion.version.desc())
                 )
             )
-            return _versions_of(session, rows)
+            return versions_of(session, rows)
 
     def update_version(
         self,
@@ -234,22 +263,22 @@ class RegistryStore:
     ) -> ModelVersion:
         """Change what is given; `tags` replace the version's tags."""
         with self.db.session(write=True) as session:
-            row = _version_row(session, name, version)
+            row = version_row(session, name, version)
             if description is not None:
                 row.description = description
             if tags is not None:
-                _replace_tags(
+                replace_tags(
                     session, SqlModelVersionTag, SqlModelVersionTag.version_id, row.id, tags
                 )
             row.updated_at = now
             session.flush()
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     def delete_version(self, name: str, version: int) -> str:
         """Delete a version and its aliases; returns its storage path (to remove)."""
         with self.db.session(write=True) as session:
-            row = _version_row(session, name, version)
-            _refuse_deployed(session, [row.id], f"{name} version {version}")
+            row = version_row(session, name, version)
+            refuse_deployed(session, [row.id], f"{name} version {version}")
             path = row.storage_path
             session.execute(delete(SqlModelAlias).where(SqlModelAlias.version_id == row.id))
             session.execute(delete(SqlModelVersion).where(SqlModelVersion.id == row.id))
@@ -278,7 +307,7 @@ class RegistryStore:
         if approved_types is not None:
             values["approved_types"] = list(approved_types)
         with self.db.session(write=True) as session:
-            row = _version_row(session, name, version)
+            row = version_row(session, name, version)
             changed = session.execute(
                 update(SqlModelVersion)
                 .where(SqlModelVersion.id == row.id, SqlModelVersion.status == expected.value)
@@ -291,14 +320,14 @@ class RegistryStore:
                     "look again before approving or rejecting it."
                 )
             session.refresh(row)
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     # Aliases ----------------------------------------------------------------------------
 
     def set_alias(self, name: str, alias: str, version: int, now: int) -> ModelVersion:
         """Point `alias` at `version`, moving it from any other version of the model."""
         with self.db.session(write=True) as session:
-            row = _version_row(session, name, version)
+            row = version_row(session, name, version)
             found = session.get(SqlModelAlias, (row.model_id, alias))
             if found is None:
                 session.add(
@@ -310,11 +339,11 @@ class RegistryStore:
                 found.version_id = row.id
                 found.updated_at = now
             session.flush()
-            return _versions_of(session, [row])[0]
+            return versions_of(session, [row])[0]
 
     def delete_alias(self, name: str, alias: str) -> None:
         with self.db.session(write=True) as session:
-            model_id = _model_row(session, name).id
+            model_id = model_row(session, name).id
             removed = session.execute(
                 delete(SqlModelAlias).where(
                     SqlModelAlias.model_id == model_id, SqlModelAlias.alias == alias
@@ -355,181 +384,3 @@ def forget_runs(session: Session, run_ids: Any) -> None:
         .values(run_id=None)
         .execution_options(synchronize_session=False)
     )
-
-
-# Rows ---------------------------------------------------------------------------------------
-
-
-def _model_id(session: Session, name: str) -> int | None:
-    found = session.scalar(select(SqlRegisteredModel.id).where(SqlRegisteredModel.name == name))
-    return None if found is None else int(found)
-
-
-def _model_row(session: Session, name: str) -> SqlRegisteredModel:
-    row = session.scalar(select(SqlRegisteredModel).where(SqlRegisteredModel.name == name))
-    if row is None:
-        raise NotFound(f"No registered model is named {name!r}.")
-    return row
-
-
-def _new_model(
-    session: Session, name: str, description: str, gates: dict[str, str], now: int
-) -> SqlRegisteredModel:
-    row = SqlRegisteredModel(
-        name=name,
-        description=description,
-        gates=gates,
-        last_version=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _version_row(session: Session, name: str, version: int) -> SqlModelVersion:
-    model_id = _model_row(session, name).id
-    row = session.scalar(
-        select(SqlModelVersion).where(
-            SqlModelVersion.model_id == model_id, SqlModelVersion.version == version
-        )
-    )
-    if row is None:
-        raise NotFound(f"The model {name!r} has no version {version}.")
-    return row
-
-
-def _refuse_deployed(session: Session, version_ids: Sequence[int], what: str) -> None:
-    if not version_ids:
-        return
-    endpoints = sorted(
-        set(
-            session.scalars(
-                select(SqlEndpoint.name)
-                .join(SqlEndpointVariant, SqlEndpointVariant.endpoint_id == SqlEndpoint.id)
-                .where(SqlEndpointVariant.model_version_id.in_(version_ids))
-            )
-        )
-    )
-    if endpoints:
-        raise Conflict(
-            f"Cannot delete {what}: it is deployed on the endpoint(s) {', '.join(endpoints)}. "
-            "Remove it from them first."
-        )
-
-
-def _replace_tags(
-    session: Session, table: Any, owner_column: Any, owner_id: int, tags: Mapping[str, str]
-) -> None:
-    session.execute(delete(table).where(owner_column == owner_id))
-    owner = owner_column.key
-    for key, value in tags.items():
-        session.add(table(**{owner: owner_id, "key": key, "value": value}))
-    session.flush()
-
-
-def _tags_by(
-    session: Session, table: Any, owner_column: Any, ids: Iterable[int]
-) -> dict[int, dict[str, str]]:
-    found: dict[int, dict[str, str]] = {}
-    for owner, key, value in session.execute(
-        select(owner_column, table.key, table.value).where(owner_column.in_(list(ids)))
-    ):
-        found.setdefault(owner, {})[key] = value
-    return found
-
-
-def _models_of(session: Session, rows: Sequence[SqlRegisteredModel]) -> list[RegisteredModel]:
-    ids = [row.id for row in rows]
-    if not ids:
-        return []
-    counts = {
-        model_id: (int(count), latest)
-        for model_id, count, latest in session.execute(
-            select(
-                SqlModelVersion.model_id,
-                func.count(SqlModelVersion.id),
-                func.max(SqlModelVersion.version),
-            )
-            .where(SqlModelVersion.model_id.in_(ids))
-            .group_by(SqlModelVersion.model_id)
-        )
-    }
-    aliases: dict[int, dict[str, int]] = {}
-    for model_id, alias, number in session.execute(
-        select(SqlModelAlias.model_id, SqlModelAlias.alias, SqlModelVersion.version)
-        .join(SqlModelVersion, SqlModelVersion.id == SqlModelAlias.version_id)
-        .where(SqlModelAlias.model_id.in_(ids))
-        .order_by(SqlModelAlias.alias)
-    ):
-        aliases.setdefault(model_id, {})[alias] = int(number)
-    tags = _tags_by(session, SqlModelTag, SqlModelTag.model_id, ids)
-    return [
-        RegisteredModel(
-            id=row.id,
-            name=row.name,
-            description=row.description,
-            gates=dict(row.gates or {}),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            latest_version=counts.get(row.id, (0, None))[1],
-            version_count=counts.get(row.id, (0, None))[0],
-            aliases=aliases.get(row.id, {}),
-            tags=tags.get(row.id, {}),
-        )
-        for row in rows
-    ]
-
-
-def _versions_of(session: Session, rows: Sequence[SqlModelVersion]) -> list[ModelVersion]:
-    ids = [row.id for row in rows]
-    if not ids:
-        return []
-    names = {
-        model_id: name
-        for model_id, name in session.execute(
-            select(SqlRegisteredModel.id, SqlRegisteredModel.name).where(
-                SqlRegisteredModel.id.in_({row.model_id for row in rows})
-            )
-        )
-    }
-    aliases: dict[int, list[str]] = {}
-    for version_id, alias in session.execute(
-        select(SqlModelAlias.version_id, SqlModelAlias.alias)
-        .where(SqlModelAlias.version_id.in_(ids))
-        .order_by(SqlModelAlias.alias)
-    ):
-        aliases.setdefault(version_id, []).append(alias)
-    tags = _tags_by(session, SqlModelVersionTag, SqlModelVersionTag.version_id, ids)
-    return [
-        ModelVersion(
-            id=row.id,
-            name=names[row.model_id],
-            version=row.version,
-            source=row.source,
-            run_id=row.run_id,
-            artifact_path=row.artifact_path,
-            storage_path=row.storage_path,
-            format=row.format,
-            sha256=row.sha256,
-            flavor=row.flavor,
-            model_class=row.model_class,
-            untrusted_types=tuple(row.untrusted_types or ()),
-            approved_types=tuple(row.approved_types or ()),
-            signature=row.signature,
-            input_example=row.input_example,
-            lineage=dict(row.lineage or {}),
-            description=row.description,
-            status=ApprovalStatus(row.status),
-            status_by=row.status_by,
-            status_at=row.status_at,
-            status_comment=row.status_comment,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            aliases=tuple(aliases.get(row.id, ())),
-            tags=tags.get(row.id, {}),
-        )
-        for row in rows
-    ]

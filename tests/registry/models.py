@@ -14,7 +14,6 @@ import numpy as np
 from studio.tracking.models import save_model
 
 if TYPE_CHECKING:
-    from studio.db.engine import Database
     from studio.tracking.service import TrackingService
 
 ROWS = np.array([[0.0, 1.0], [1.0, 0.0], [0.2, 0.9], [0.9, 0.1]] * 5)
@@ -77,59 +76,3 @@ def run_with_model(
         saved = save_model(model, Path(folder) / path, input_example=ROWS[:2])
         tracking.log_artifact(run.id, saved, path)
     return run.id
-
-
-def deploy(database: Database, version_id: int, endpoint: str = "web") -> None:
-    """What the endpoints feature writes when it deploys a version: an endpoint whose
-    variant holds it, and the event (rows of its real tables)."""
-    from studio.serving.orm import SqlEndpoint, SqlEndpointEvent, SqlEndpointVariant
-
-    with database.session(write=True) as session:
-        row = SqlEndpoint(
-            name=endpoint,
-            description="",
-            config_version=1,
-            capture=0.0,
-            task=None,
-            token_hash=None,
-            proxy_key="k" * 32,
-            host="127.0.0.1",
-            port=None,
-            workers=1,
-            evaluation_since=1,
-            created_at=1,
-            updated_at=1,
-        )
-        session.add(row)
-        session.flush()
-        session.add(
-            SqlEndpointVariant(
-                endpoint_id=row.id,
-                name="A",
-                role="primary",
-                model_uri="models:/iris/1",
-                model_version_id=version_id,
-                weight=1.0,
-                sampling=1.0,
-                created_at=1,
-            )
-        )
-        session.add(
-            SqlEndpointEvent(
-                endpoint_name=endpoint,
-                kind="created",
-                model_version_id=version_id,
-                detail={"variant": "A", "weight": 1.0},
-                actor="ana",
-                at=5,
-            )
-        )
-
-
-def undeploy(database: Database, endpoint: str = "web") -> None:
-    from sqlalchemy import delete
-
-    from studio.serving.orm import SqlEndpoint
-
-    with database.session(write=True) as session:
-        session.execute(delete(SqlEndpoint).where(SqlEndpoint.name == endpoint))

@@ -13,19 +13,19 @@ import pytest
 
 from studio.errors import Conflict, InvalidInput, NotFound, UntrustedModel
 from studio.registry.entities import ApprovalStatus
+from studio.serving.service import EndpointService
 from studio.tracking.models import save_model
 from tests.registry.models import (
     ROWS,
-    deploy,
     forest,
     logistic,
     rounding,
     run_with_model,
-    undeploy,
     write_pickle_folder,
 )
 
 if TYPE_CHECKING:
+    from studio.config import StudioConfig
     from studio.db.engine import Database
     from studio.registry.service import RegistryService
 
@@ -168,7 +168,7 @@ def test_a_version_outlives_its_run(registry: RegistryService) -> None:
 
 
 def test_lineage_follows_the_job_notebook_data_and_deployments(
-    registry: RegistryService, database: Database
+    registry: RegistryService, database: Database, config: StudioConfig
 ) -> None:
     tags = {
         "studio.job.run": "12",
@@ -179,8 +179,10 @@ def test_lineage_follows_the_job_notebook_data_and_deployments(
     run_id = run_with_model(
         registry.tracking, logistic(), tags=tags, params={"C": "1.0"}, metrics={"acc": 0.9}
     )
-    version = registry.register(run_id, "iris")
-    deploy(database, version.id)
+    registry.register(run_id, "iris")
+    registry.approve("iris", 1, actor="ana")
+    endpoints = EndpointService(database, config, registry)
+    endpoints.create("web", {"A": "models:/iris/1"}, actor="bo")
     lineage = registry.lineage("iris", 1)
     assert lineage["job_run"] == {"id": 12}
     assert lineage["job_definition"] == {"id": 3}
@@ -188,18 +190,16 @@ def test_lineage_follows_the_job_notebook_data_and_deployments(
     assert lineage["dataset"] == {"name": "iris", "rows": 150}
     assert lineage["run"]["params"] == {"C": "1.0"}
     assert lineage["run"]["experiment"] == "train"
-    assert [(event["endpoint"], event["kind"]) for event in lineage["deployments"]] == [
-        ("web", "created")
-    ]
+    deployed = lineage["deployments"]
+    assert [(event["endpoint"], event["actor"]) for event in deployed] == [("web", "bo")]
     with pytest.raises(Conflict, match=r"deployed on the endpoint.* web"):
         registry.delete_version("iris", 1)
     with pytest.raises(Conflict, match="web"):
         registry.delete_model("iris")
-    undeploy(database)
+    endpoints.delete("web")
+    # The endpoint's history stays on the version's page after the endpoint is gone.
+    assert registry.lineage("iris", 1)["deployments"] == deployed
     registry.delete_version("iris", 1)
-    # The event stays (the endpoint's history), without the version it named.
-    registry.register(run_id, "iris")
-    assert registry.lineage("iris", 2)["deployments"] == []
 
 
 def test_registering_refuses_what_is_not_a_model(registry: RegistryService) -> None:
@@ -216,8 +216,10 @@ def test_registering_refuses_what_is_not_a_model(registry: RegistryService) -> N
 
 
 def test_concurrent_registrations_never_share_a_number(registry: RegistryService) -> None:
-    model_id = registry.store.ensure_model("iris", 1)
-    assert registry.store.ensure_model("iris", 2) == model_id
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = set(pool.map(lambda _: registry.store.ensure_model("iris", 1), range(8)))
+    assert len(made) == 1
+    model_id = made.pop()
 
     def take(count: int) -> list[int]:
         return [registry.store.next_version(model_id, 3) for _ in range(count)]

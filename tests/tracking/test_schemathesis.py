@@ -38,9 +38,10 @@ CHECKS = (
     "response_schema_conformance",
 )
 SEED = 20261129
-MAX_EXAMPLES = 40
+# Per operation: the document lists about 80 (tracking, debugger, jobs, registry, endpoints).
+MAX_EXAMPLES = 20
 # A hard stop far above the run's usual time: `make test` allows two minutes per database.
-MAX_SECONDS = 150
+MAX_SECONDS = 200
 SERVER_START_TIMEOUT = 60
 TOKEN = "schemathesis-token"  # a throwaway server's token
 
@@ -176,7 +177,7 @@ def seed(base: str) -> None:
         api(base, "PUT", f"runs/{SEEDED_RUN}/artifacts/content", path.encode(), path=path)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(290)
 def test_the_api_keeps_to_its_document_under_fuzzing(tmp_path: Path, database_url: str) -> None:
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st is not None, "schemathesis's `st` command is missing: install the `test` extra"
