@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from studio.jobs.api_types import JobRun
+    from studio.jobs.clients import RestJobs
     from studio.registry.entities import ModelVersion
     from studio.tracking.client import Client
 
@@ -88,24 +91,72 @@ def batch_transform(
 
     The job runs a notebook this function writes beside the input,
     `<input stem>.batch_transform.ipynb`: open it to see what ran, change it, or run it again
-    (by hand, or with `studio.jobs.run_notebook`). The job's tracking run (in `experiment`,
+    (by hand, or with `studio.jobs.run_notebook`); the job itself runs a copy kept in a
+    folder of its own under the store's home (see `job_copy`). Through a Studio server
+    (`STUDIO_TRACKING_URI=http(s)://...`) the server's scheduler runs it, and the paths are
+    relative to the server's root folder. The job's tracking run (in `experiment`,
     default "batch-transform") records the rows scored and the throughput. With `wait` (the
     default) this returns once the job has ended; a missing column or a model that cannot be
     loaded makes it FAILED, its `error` saying why.
     """
-    from studio.jobs.api import run_notebook
+    from studio.jobs.api import run_notebook, wait_for
+    from studio.jobs.clients import LocalJobs, jobs_client
 
+    client = jobs_client()
+    name = experiment or EXPERIMENT
+    if not isinstance(client, LocalJobs):
+        queued = _through_server(client, model_uri, input_path, output_path, chunk_rows, name)
+        return wait_for(queued.id) if wait else queued
     source = Path(input_path).expanduser().resolve()
     input_files(source)  # a bad path fails here, before a job is queued
     parameters = template_parameters(model_uri, source, output_path, chunk_rows)
     notebook = write_template(template_path(source), parameters)
     return run_notebook(
-        notebook,
+        job_copy(notebook, client.service.config.home),
         parameters=parameters,
-        experiment=experiment or EXPERIMENT,
+        experiment=name,
         name=f"batch-transform {source.name}"[:200],
         wait=wait,
     )
+
+
+def job_copy(notebook: Path, home: Path) -> Path:
+    """A copy of the template in a folder of its own under the store's home, for the job to
+    run: a job runs in its notebook's folder, and the Dask executor carries that whole folder
+    to its worker, which must not be the input's (a large file there would travel too, or be
+    refused). The notebook beside the input is the reader's."""
+    folder = home / "batch_transform" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    copy = folder / notebook.name
+    shutil.copyfile(notebook, copy)
+    return copy
+
+
+def _through_server(
+    client: RestJobs,
+    model_uri: str,
+    input_path: str | Path,
+    output_path: str | Path | None,
+    chunk_rows: int,
+    experiment: str,
+) -> JobRun:
+    """Queue the batch transform on a Studio server (paths relative to its root folder)."""
+    from urllib.parse import quote
+
+    from studio.jobs.api_types import run_from_wire
+    from studio.jobs.schemas import JobRunOut
+    from studio.registry.batch_schemas import BatchTransformIn
+    from studio.tracking.client import Client
+
+    version = model_version(Client(), model_uri)
+    body = BatchTransformIn(
+        input_path=Path(input_path).as_posix(),
+        output_path=None if output_path is None else Path(output_path).as_posix(),
+        chunk_rows=chunk_rows,
+        experiment=experiment,
+    )
+    path = f"/models/{quote(version.name, safe='')}/versions/{version.version}/batch-transform"
+    return run_from_wire(client.tracking._json("POST", path, JobRunOut, body=body))
 
 
 def template_parameters(

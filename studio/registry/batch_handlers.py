@@ -8,27 +8,24 @@ template notebook lands beside the input, inside the root, where the file browse
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, cast
 
-from pydantic import Field
 from tornado import web
 
 from studio.jobs.handlers import JobsHandler, authorized_to_execute
 from studio.jobs.notebooks import resolve_in_root
-from studio.jobs.schemas import MAX_PATH_LENGTH, JobRunOut
+from studio.jobs.schemas import JobRunOut
 from studio.openapi import endpoint
 from studio.registry.batch import (
-    DEFAULT_CHUNK_ROWS,
-    EXPERIMENT,
-    MAX_CHUNK_ROWS,
     input_files,
+    job_copy,
     template_parameters,
     template_path,
     write_template,
 )
+from studio.registry.batch_schemas import BatchTransformIn
 from studio.registry.feature import FEATURE
 from studio.web import Route
-from studio.wire import WireIn
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,30 +33,7 @@ if TYPE_CHECKING:
     from studio.jobs.entities import JobRun
     from studio.registry.service import RegistryService
 
-__all__ = ["ROUTES", "BatchTransformHandler", "BatchTransformIn"]
-
-RootPath = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_PATH_LENGTH,
-        description="A path relative to the server's root folder.",
-    ),
-]
-
-
-class BatchTransformIn(WireIn, title="BatchTransformIn"):
-    """Score a .csv or .parquet file, or a folder of them, with a model version."""
-
-    input_path: RootPath
-    output_path: RootPath | None = Field(
-        None,
-        description="None: <input stem>.predictions.<ext> (a file), <input>.predictions/ "
-        "(a folder), beside the input.",
-    )
-    chunk_rows: int = Field(
-        DEFAULT_CHUNK_ROWS, ge=1, le=MAX_CHUNK_ROWS, description="Rows read and scored at a time."
-    )
+__all__ = ["ROUTES", "BatchTransformHandler"]
 
 
 class BatchTransformHandler(JobsHandler):
@@ -83,23 +57,18 @@ class BatchTransformHandler(JobsHandler):
         number = self.path_id(version, "model version")
         body = self.parse_body(BatchTransformIn)
         found = await self.call(self.registry.get_version, name, number)
-        job_run = await self.call(
-            self._submit, found.uri, body.input_path, body.output_path, body.chunk_rows
-        )
-        await self.queued(job_run)
+        await self.queued(await self.call(self._submit, found.uri, body))
 
-    def _submit(
-        self, model_uri: str, input_path: str, output_path: str | None, chunk_rows: int
-    ) -> JobRun:
-        source: Path = resolve_in_root(self.root, input_path)
+    def _submit(self, model_uri: str, body: BatchTransformIn) -> JobRun:
+        source: Path = resolve_in_root(self.root, body.input_path)
         input_files(source)
-        output = None if output_path is None else resolve_in_root(self.root, output_path)
-        parameters = template_parameters(model_uri, source, output, chunk_rows)
+        output = None if body.output_path is None else resolve_in_root(self.root, body.output_path)
+        parameters = template_parameters(model_uri, source, output, body.chunk_rows)
         notebook = write_template(template_path(source), parameters)
         return self.jobs.submit(
-            notebook,
+            job_copy(notebook, self.jobs.config.home),
             parameters=parameters,
-            experiment=EXPERIMENT,
+            experiment=body.experiment,
             name=f"batch-transform {source.name}"[:200],
         )
 

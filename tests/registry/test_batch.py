@@ -5,7 +5,8 @@ the server's root and nothing outside it. No store-specific SQL: SQLite only."""
 
 from __future__ import annotations
 
-import json
+import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +18,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import studio
-from studio.config import TRACKING_URI_ENV
+from studio.config import TOKEN_ENV, TRACKING_URI_ENV
+from studio.jobs import clients as jobs_clients
 from studio.jobs.entities import JobStatus
 from studio.jobs.notebooks import inspect_parameters
 from studio.registry import clients as registry_clients
@@ -30,7 +32,6 @@ from tests.tracking.logging_store import close_connection
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from jupyter_server.serverapp import ServerApp
     from traitlets.config import Config
@@ -99,6 +100,8 @@ def test_a_csv_file_is_scored_beside_its_rows(
         "output_path": None,
         "chunk_rows": 100,
     }
+    # It ran a copy in a folder of its own: a Dask worker gets that folder, not the data's.
+    assert Path(job_run.notebook_path).parent.parent == tmp_path / "home" / "batch_transform"
     run = Client().get_run(job_run.run_id)
     assert run.metrics["rows"].last == len(X)
     assert run.metrics["rows_scored"].count == 6  # one point a chunk of 100 rows
@@ -190,6 +193,11 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
     server: ServerApp,
     jp_root_dir: Path,
     studio_fetch: StudioFetch,
+    studio_home: Path,
+    http_server: Any,
+    jp_http_port: int,
+    jp_base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     fitted: tuple[pd.DataFrame, Pipeline],
 ) -> None:
     X, model = fitted
@@ -203,7 +211,6 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
     assert answer.code == 201, answer.json
     job_run: dict[str, Any] = answer.json
     assert job_run["status"] == "QUEUED"
-    assert job_run["notebook_path"] == "data/rows.batch_transform.ipynb"
     root = jp_root_dir.resolve()
     assert job_run["parameters"] == {
         "model_uri": uri,
@@ -211,8 +218,27 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
         "output_path": None,
         "chunk_rows": 50_000,
     }
-    notebook = json.loads((root / "data" / "rows.batch_transform.ipynb").read_text())
-    assert "score_files" in "".join(cell["source"] for cell in notebook["cells"])
+    beside = root / "data" / "rows.batch_transform.ipynb"
+    assert "score_files" in beside.read_text()
+    # The job runs a copy in a folder of its own (a Dask worker gets that folder, not the data's).
+    copy = Path(job_run["notebook_path"])
+    assert copy.parent.parent == studio_home / "batch_transform"
+    assert copy.name == beside.name
+    assert copy.read_text() == beside.read_text()
+
+    # The same from Python, through the server: paths relative to its root.
+    monkeypatch.setenv(TRACKING_URI_ENV, f"http://127.0.0.1:{jp_http_port}{jp_base_url}")
+    monkeypatch.setenv(TOKEN_ENV, server.identity_provider.token)
+    try:
+        queued = await asyncio.to_thread(
+            batch_transform, "models:/cancer/latest", "data/rows.csv", "out/rows.csv", wait=False
+        )
+    finally:
+        jobs_clients._clients.clear()
+        registry_clients._clients.clear()
+    assert queued.status is JobStatus.QUEUED
+    assert queued.parameters["output_path"] == str(root / "out" / "rows.csv")
+    assert queued.parameters["model_uri"] == uri
 
     outside = await studio_fetch("POST", path, body={"input_path": "../rows.csv"})
     outside.error(400, "leads out of the server's root folder")
