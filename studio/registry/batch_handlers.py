@@ -16,13 +16,7 @@ from studio.jobs.handlers import JobsHandler, authorized_to_execute
 from studio.jobs.notebooks import resolve_in_root
 from studio.jobs.schemas import JobRunOut
 from studio.openapi import endpoint
-from studio.registry.batch import (
-    input_files,
-    job_copy,
-    template_parameters,
-    template_path,
-    write_template,
-)
+from studio.registry.batch import prepare_job
 from studio.registry.batch_schemas import BatchTransformIn
 from studio.registry.feature import FEATURE
 from studio.web import Route
@@ -61,12 +55,12 @@ class BatchTransformHandler(JobsHandler):
 
     def _submit(self, model_uri: str, body: BatchTransformIn) -> JobRun:
         source: Path = resolve_in_root(self.root, body.input_path)
-        input_files(source)
         output = None if body.output_path is None else resolve_in_root(self.root, body.output_path)
-        parameters = template_parameters(model_uri, source, output, body.chunk_rows)
-        notebook = write_template(template_path(source), parameters)
+        notebook, parameters = prepare_job(
+            model_uri, source, output, body.chunk_rows, self.jobs.config.home
+        )
         return self.jobs.submit(
-            job_copy(notebook, self.jobs.config.home),
+            notebook,
             parameters=parameters,
             experiment=body.experiment,
             name=f"batch-transform {source.name}"[:200],
