@@ -35,8 +35,9 @@ from starlette.routing import Route
 from studio._version import __version__
 from studio.config import StudioConfig
 from studio.db.engine import Database
+from studio.errors import Conflict, InvalidInput
 from studio.serving.auth import Authenticator
-from studio.serving.feedback import record_feedback
+from studio.serving.feedback import endpoint_task, record_feedback_batch
 from studio.serving.loading import ModelCache
 from studio.serving.openapi_serving import serving_document
 from studio.serving.recorder import Recorder
@@ -352,16 +353,17 @@ async def _feedback(request: Request) -> Response:
     except ScoringError as exc:
         return _error(exc)
 
-    def write() -> dict[str, int]:
-        counts = {"scored": 0, "pending": 0}
-        for request_id, label in items:
-            outcome = record_feedback(
-                state.database, config.endpoint_id, request_id, label, config.task
-            )
-            counts[outcome] += 1
-        return counts
-
-    return JSONResponse(await asyncio.to_thread(write))
+    try:
+        counts = await asyncio.to_thread(
+            record_feedback_batch,
+            state.database,
+            config.endpoint_id,
+            items,
+            endpoint_task(config),  # declared, or implied by the first primary's signature
+        )
+    except (InvalidInput, Conflict) as exc:  # a label that does not fit, a second label
+        return _error(ScoringError(exc.http_status, exc.code.value.upper(), exc.message))
+    return JSONResponse(counts)
 
 
 def _feedback_items(body: bytes) -> list[tuple[str, Any]]:

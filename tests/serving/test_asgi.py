@@ -306,6 +306,8 @@ def test_feedback_scores_answered_requests(store: tuple[Database, StudioConfig])
                 {"request_id": "never-sent", "label": 1.0},
             ]
             counts = (await client.post("/feedback", json=labels)).json()
+            again = await client.post("/feedback", json=labels[0])  # a second label: 409
+            assert (again.status_code, again.json()["error_code"]) == (409, "CONFLICT")
             metadata = (await client.get("/metadata")).json()
             document = (await client.get("/openapi.json")).json()
             return counts, metadata, document

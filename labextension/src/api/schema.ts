@@ -3782,7 +3782,7 @@ export interface operations {
                 since?: number | null;
                 /** @description Epoch seconds; None: now. */
                 until?: number | null;
-                /** @description Seconds per point. */
+                /** @description Seconds per point; a window spans at most 7 days and 10,000 steps. */
                 step?: number;
             };
             header?: never;
