@@ -16,6 +16,7 @@ acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -153,6 +154,13 @@ async def _watch(state: ServingState) -> None:
             # The supervisor died (SIGKILL): shut down gracefully rather than serve on as an
             # orphan nobody can stop.
             log.warning("studio serve %s: supervisor %d is gone; stopping", name, supervisor)
+            if state.settings.replica_id:
+                with contextlib.suppress(Exception):  # stopping matters more than the record
+                    await asyncio.to_thread(
+                        state.service.replica_stopped,
+                        state.settings.replica_id,
+                        f"its supervisor (pid {supervisor}) died; its workers stopped themselves",
+                    )
             os.kill(os.getpid(), signal.SIGTERM)
             return
         try:
@@ -262,7 +270,7 @@ async def _invocations(request: Request) -> Response:
     headers = {"X-Request-Id": request_id}
     try:
         await state.auth.check(request.headers, router.config)
-        variant = router.choose(request.headers.get("x-target-variant"))
+        variant = router.choose(request.headers.get("x-target-variant") or None)
     except ScoringError as exc:
         return _error(exc, headers)
     headers["X-Variant"] = variant.name
