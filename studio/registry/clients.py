@@ -296,7 +296,9 @@ class RestRegistry:
             self._download(f"{files}/{META_FILE}", folder / META_FILE)
             model_file = read_model_meta(folder).model_file
             self._download(f"{files}/{quote(model_file, safe='')}", folder / model_file)
-            return load_model(folder, trusted=trusted, approved_types=found.approved_types)
+            return load_model(
+                folder, trusted=trusted, approved_types=found.approved_types, sha256=found.sha256
+            )
 
     def _download(self, path: str, local: Path) -> None:
         with self._send("GET", path) as response, local.open("wb") as out:

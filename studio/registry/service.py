@@ -409,7 +409,10 @@ class RegistryService:
             uri_or_version if not isinstance(uri_or_version, str) else self.resolve(uri_or_version)
         )
         return load_model(
-            self.model_folder(found), trusted=trusted, approved_types=found.approved_types
+            self.model_folder(found),
+            trusted=trusted,
+            approved_types=found.approved_types,
+            sha256=found.sha256,
         )
 
     def _metrics(self, version: ModelVersion) -> dict[str, float]:

@@ -16,6 +16,7 @@ acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -35,8 +36,9 @@ from starlette.routing import Route
 from studio._version import __version__
 from studio.config import StudioConfig
 from studio.db.engine import Database
+from studio.errors import Conflict, InvalidInput
 from studio.serving.auth import Authenticator
-from studio.serving.feedback import record_feedback
+from studio.serving.feedback import endpoint_task, record_feedback_batch
 from studio.serving.loading import ModelCache
 from studio.serving.openapi_serving import serving_document
 from studio.serving.recorder import Recorder
@@ -152,6 +154,13 @@ async def _watch(state: ServingState) -> None:
             # The supervisor died (SIGKILL): shut down gracefully rather than serve on as an
             # orphan nobody can stop.
             log.warning("studio serve %s: supervisor %d is gone; stopping", name, supervisor)
+            if state.settings.replica_id:
+                with contextlib.suppress(Exception):  # stopping matters more than the record
+                    await asyncio.to_thread(
+                        state.service.replica_stopped,
+                        state.settings.replica_id,
+                        f"its supervisor (pid {supervisor}) died; its workers stopped themselves",
+                    )
             os.kill(os.getpid(), signal.SIGTERM)
             return
         try:
@@ -261,7 +270,7 @@ async def _invocations(request: Request) -> Response:
     headers = {"X-Request-Id": request_id}
     try:
         await state.auth.check(request.headers, router.config)
-        variant = router.choose(request.headers.get("x-target-variant"))
+        variant = router.choose(request.headers.get("x-target-variant") or None)
     except ScoringError as exc:
         return _error(exc, headers)
     headers["X-Variant"] = variant.name
@@ -352,16 +361,17 @@ async def _feedback(request: Request) -> Response:
     except ScoringError as exc:
         return _error(exc)
 
-    def write() -> dict[str, int]:
-        counts = {"scored": 0, "pending": 0}
-        for request_id, label in items:
-            outcome = record_feedback(
-                state.database, config.endpoint_id, request_id, label, config.task
-            )
-            counts[outcome] += 1
-        return counts
-
-    return JSONResponse(await asyncio.to_thread(write))
+    try:
+        counts = await asyncio.to_thread(
+            record_feedback_batch,
+            state.database,
+            config.endpoint_id,
+            items,
+            endpoint_task(config),  # declared, or implied by the first primary's signature
+        )
+    except (InvalidInput, Conflict) as exc:  # a label that does not fit, a second label
+        return _error(ScoringError(exc.http_status, exc.code.value.upper(), exc.message))
+    return JSONResponse(counts)
 
 
 def _feedback_items(body: bytes) -> list[tuple[str, Any]]:

@@ -3,8 +3,8 @@
 An endpoint with a token accepts `Authorization: Bearer <token>`, checked against the salted
 scrypt hash the store keeps, or the Jupyter server's proxy key in `X-Studio-Proxy-Key` (the
 panel's "try it" box, which never sees the user's token). scrypt costs tens of milliseconds
-by design, so a token that passed once is remembered by its SHA-256 for as long as the hash it
-passed against stays the endpoint's; a wrong one pays the full price every time.
+by design, so it runs off the event loop, and a token that passed once is remembered by its
+SHA-256 with the hash it passed against (a new token on the endpoint makes a new hash).
 """
 
 from __future__ import annotations
@@ -17,21 +17,20 @@ from typing import TYPE_CHECKING
 
 from studio.serving.process import PROXY_KEY_HEADER
 from studio.serving.scoring import ScoringError
-from studio.serving.tokens import verify_token
+from studio.serving.tokens import MAX_TOKEN_LENGTH, verify_token
 
 if TYPE_CHECKING:
     from studio.serving.entities import EndpointConfig
 
 __all__ = ["Authenticator"]
 
-MAX_TOKEN_LENGTH = 512
-
 
 class Authenticator:
     def __init__(self, extra_token: str | None = None) -> None:
         """`extra_token`: accepted besides the endpoint's own (`studio serve --token-env`)."""
         self.extra_token = extra_token
-        self._verified: dict[str, set[bytes]] = {}
+        # (SHA-256 of a token, the hash it passed against): checked without a thread hop.
+        self._passed: set[tuple[bytes, str]] = set()
 
     def required(self, config: EndpointConfig) -> bool:
         return config.token_hash is not None or bool(self.extra_token)
@@ -54,15 +53,12 @@ class Authenticator:
             return
         if config.token_hash is None:
             raise _unauthorized("The token is wrong.")
-        digest = hashlib.sha256(token.encode()).digest()
-        verified = self._verified.setdefault(config.token_hash, set())
-        if any(hmac.compare_digest(digest, known) for known in verified):
+        passed = (hashlib.sha256(token.encode()).digest(), config.token_hash)
+        if passed in self._passed:
             return
         if not await asyncio.to_thread(verify_token, token, config.token_hash):
             raise _unauthorized("The token is wrong.")
-        # A hash replaced by a new token forgets what passed against the old one.
-        self._verified = {config.token_hash: verified}
-        verified.add(digest)
+        self._passed.add(passed)
 
 
 def _unauthorized(message: str) -> ScoringError:

@@ -128,6 +128,8 @@ class LoadedModel:
 
     key: ModelKey
     model: Any
+    # Predict on the frame's float64 values instead of the frame (see `takes_arrays`).
+    arrays: bool = False
     answers: Batcher = field(init=False)
     shadows: Batcher = field(init=False)
 
@@ -136,4 +138,6 @@ class LoadedModel:
         self.shadows = Batcher(self.predict, max_rows=SHADOW_MAX_ROWS, max_wait=SHADOW_WAIT_S)
 
     def predict(self, frame: pd.DataFrame) -> Any:
+        if self.arrays:
+            return self.model.predict(frame.to_numpy(dtype="float64", copy=False))
         return self.model.predict(frame)

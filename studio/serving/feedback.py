@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, exists, select, update
@@ -35,6 +36,7 @@ __all__ = [
     "match_waiting_labels",
     "prune",
     "record_feedback",
+    "record_feedback_batch",
     "score",
 ]
 
@@ -167,50 +169,74 @@ def record_feedback(
 ) -> str:
     """Score `label` against the request's stored predictions: "scored", or "pending" when
     they are not written yet (the next flush of the worker that answered scores it)."""
+    counts = record_feedback_batch(
+        database, endpoint_id, [(request_id, label)], task, now_ms=now_ms
+    )
+    return "scored" if counts["scored"] else "pending"
+
+
+def record_feedback_batch(
+    database: Database,
+    endpoint_id: int,
+    items: Sequence[tuple[str, Any]],
+    task: Task | None,
+    *,
+    now_ms: int | None = None,
+) -> dict[str, int]:
+    """Several (request id, label) pairs in one transaction, all or none: the first that is
+    refused (InvalidInput, Conflict) refuses the batch. Returns {"scored": n, "pending": m}."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     if task is None:
         raise InvalidInput(
             "The endpoint's task is unknown, so a label cannot be scored: set its task "
             "(classification or regression), or serve models whose signature names their output."
         )
-    if not request_id or len(request_id) > REQUEST_ID_LENGTH:
-        raise InvalidInput(f"A request id has 1 to {REQUEST_ID_LENGTH} characters.")
-    check_label(label, task)
+    for request_id, label in items:
+        if not isinstance(request_id, str) or not 0 < len(request_id) <= REQUEST_ID_LENGTH:
+            raise InvalidInput(f"A request id has 1 to {REQUEST_ID_LENGTH} characters.")
+        check_label(label, task)
+    counts = {"scored": 0, "pending": 0}
     with database.session(write=True) as session:
-        rows = session.execute(
-            select(
-                _Prediction.variant,
-                _Prediction.prediction,
-                _Prediction.rows,
-                _Prediction.labelled_at,
-            ).where(_Prediction.endpoint_id == endpoint_id, _Prediction.request_id == request_id)
-        ).all()
-        if any(row.labelled_at is not None for row in rows):
-            raise Conflict(f"Request {request_id!r} already has a label.")
-        waiting = session.scalar(
-            select(_Feedback.request_id).where(
-                _Feedback.endpoint_id == endpoint_id, _Feedback.request_id == request_id
-            )
+        for request_id, label in items:
+            counts[_record_one(session, endpoint_id, request_id, label, task, now)] += 1
+    return counts
+
+
+def _record_one(
+    session: Session, endpoint_id: int, request_id: str, label: Any, task: Task, now: int
+) -> str:
+    rows = session.execute(
+        select(
+            _Prediction.variant,
+            _Prediction.prediction,
+            _Prediction.rows,
+            _Prediction.labelled_at,
+        ).where(_Prediction.endpoint_id == endpoint_id, _Prediction.request_id == request_id)
+    ).all()
+    if any(row.labelled_at is not None for row in rows):
+        raise Conflict(f"Request {request_id!r} already has a label.")
+    waiting = session.scalar(
+        select(_Feedback.request_id).where(
+            _Feedback.endpoint_id == endpoint_id, _Feedback.request_id == request_id
         )
-        if waiting is not None:
-            raise Conflict(f"Request {request_id!r} already has a label.")
-        if not rows:
-            session.add(
-                _Feedback(
-                    endpoint_id=endpoint_id, request_id=request_id, label=label, received_at=now
-                )
-            )
-            return "pending"
-        _label_rows(
-            session,
-            endpoint_id,
-            request_id,
-            [(row.variant, row.prediction, row.rows) for row in rows],
-            label,
-            task,
-            now,
+    )
+    if waiting is not None:
+        raise Conflict(f"Request {request_id!r} already has a label.")
+    if not rows:
+        session.add(
+            _Feedback(endpoint_id=endpoint_id, request_id=request_id, label=label, received_at=now)
         )
-        return "scored"
+        return "pending"
+    _label_rows(
+        session,
+        endpoint_id,
+        request_id,
+        [(row.variant, row.prediction, row.rows) for row in rows],
+        label,
+        task,
+        now,
+    )
+    return "scored"
 
 
 def match_waiting_labels(

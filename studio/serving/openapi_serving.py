@@ -104,6 +104,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     reasons = {
         400: "malformed body, unknown variant",
         401: "the endpoint has a token and none (or a wrong one) was sent",
+        409: "the request already has a label",
         413: "body or rows over the limit",
         415: "unsupported content type",
         422: "input does not fit the signature, or the model refused it",
@@ -208,7 +209,7 @@ def serving_document(max_body_bytes: int, max_rows: int) -> dict[str, Any]:
                             "description": "labels stored",
                             "content": _json(_ref(FeedbackOut)),
                         },
-                        **_errors(400, 401, 413),
+                        **_errors(400, 401, 409, 413),
                     },
                 }
             },

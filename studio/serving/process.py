@@ -25,9 +25,12 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 from studio.errors import Conflict, InvalidInput
 from studio.jobs.proctree import process_alive
 from studio.serving.serve_cli import MANAGED_ENV
+from studio.serving.store_replicas import REPLICA_ALIVE_MS
 from studio.serving.validation import check_endpoint_name, is_loopback
 
 if TYPE_CHECKING:
@@ -138,6 +141,10 @@ def start_replica(
         replica_id = _wait_ready(service, name, child, bind_host, chosen_port)
     except ServerFailed as exc:
         _kill_group(child.pid, grace=5.0)
+        # Killed before its own shutdown could say so (a server that exited did already).
+        for replica in service.store.replica_processes(name):
+            if replica.pid == child.pid:
+                service.replica_stopped(replica.id, "did not become ready")
         raise ServerFailed(f"{exc.message}\n{_tail(log, offset)}") from None
     service.store.mark_managed(replica_id)
     service.store.set_launch(name, host=bind_host, port=chosen_port, workers=chosen_workers)
@@ -178,8 +185,6 @@ def stop_replicas(service: EndpointService, name: str, *, actor: str | None) -> 
 def proxy_target(service: EndpointService, name: str) -> tuple[str, dict[str, str]]:
     row = service.store.endpoint_row(name)
     now = service.clock()
-    from studio.serving.store import REPLICA_ALIVE_MS
-
     live = [
         r for r in service.store.replica_processes(name) if now - r.heartbeat_at <= REPLICA_ALIVE_MS
     ]
@@ -281,11 +286,25 @@ def _signal_group(pgid: int, signum: signal.Signals) -> bool:
 def _wait_group_gone(pgid: int, deadline: float) -> bool:
     while True:
         _reap()
-        if not _signal_group(pgid, 0):  # type: ignore[arg-type]
+        if not _group_running(pgid):
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(_POLL)
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of the group still runs; zombies (ended, not yet reaped by a parent
+    that is not this process) do not count."""
+    if not _signal_group(pgid, 0):  # type: ignore[arg-type]
+        return False
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return False
 
 
 def _kill_group(pgid: int, grace: float) -> None:

@@ -28,6 +28,7 @@ MAX_FEEDBACK = 1000
 """Labels in one feedback request."""
 MAX_CAPTURES = 1000
 MAX_METRICS_SPAN_S = 7 * 24 * 3600
+MAX_METRICS_POINTS = 10_000
 MAX_EVENTS = 1000
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
@@ -228,7 +229,15 @@ class MetricsQuery(QueryIn, title="EndpointMetricsQuery"):
         None, ge=0, le=2**40, description="Epoch seconds; None: the last 10 minutes."
     )
     until: int | None = Field(None, ge=0, le=2**40, description="Epoch seconds; None: now.")
-    step: int = Field(5, ge=1, le=3600, description="Seconds per point.")
+    step: int = Field(
+        5,
+        ge=1,
+        le=3600,
+        description=(
+            f"Seconds per point; a window spans at most {MAX_METRICS_SPAN_S // 86400} days "
+            f"and {MAX_METRICS_POINTS:,} steps."
+        ),
+    )
 
 
 class VariantSeriesOut(WireOut, title="EndpointVariantSeriesOut"):

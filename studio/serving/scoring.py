@@ -97,11 +97,11 @@ def parse_request(
         if not isinstance(data, list):
             raise bad_request(f"dataframe_records must be a list of records, not {kind(data)}")
         return _from_records(data, schema, max_rows, key)
-    if isinstance(data, Mapping):
+    if isinstance(data, dict):
         return _from_columns(data, schema, max_rows, key)
     if not isinstance(data, list):
         raise bad_request(f"{key} must be a list of rows or an object of columns, not {kind(data)}")
-    if data and isinstance(data[0], Mapping):
+    if data and isinstance(data[0], dict):
         return _from_records(data, schema, max_rows, key)
     if data and not isinstance(data[0], list):
         if schema is not None and len(schema.names) != 1:
@@ -166,12 +166,8 @@ def _csv_rows(body: bytes) -> tuple[list[str], list[list[Any]]]:
 
 
 def _split_parts(data: Any) -> tuple[list[Any] | None, list[Any]]:
-    if (
-        not isinstance(data, Mapping)
-        or "data" not in data
-        or set(data) - {"columns", "data", "index"}
-    ):
-        keys = sorted(data) if isinstance(data, Mapping) else kind(data)
+    if not isinstance(data, dict) or "data" not in data or set(data) - {"columns", "data", "index"}:
+        keys = sorted(data) if isinstance(data, dict) else kind(data)
         raise bad_request(
             f"dataframe_split must be an object with 'data' and optionally 'columns' and "
             f"'index'; got {keys}"
@@ -234,7 +230,7 @@ def _from_records(
 ) -> pd.DataFrame:
     _check_count(len(records), max_rows)
     for number, record in enumerate(records):
-        if not isinstance(record, Mapping):
+        if not isinstance(record, dict):
             raise bad_request(f"{source}: record {number} must be an object, not {kind(record)}")
     if schema is None:
         names = list(dict.fromkeys(key for record in records for key in record))

@@ -65,8 +65,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="accept the token in this environment variable too (besides the endpoint's)",
     )
-    parser.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB)
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
+    parser.add_argument(
+        "--max-body-mb",
+        type=float,
+        default=DEFAULT_MAX_BODY_MB,
+        help=f"largest request body, MiB (default {DEFAULT_MAX_BODY_MB:g}; larger: 413)",
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        help=f"most rows in one request (default {DEFAULT_MAX_ROWS:,}; more: 413)",
+    )
     return parser
 
 
@@ -80,7 +90,15 @@ def _serve(args: argparse.Namespace) -> int:
             raise StudioError(f"--token-env {args.token_env}: that variable is not set.")
     studio = StudioConfig.resolve()
     database = Database.from_config(studio)
-    service = EndpointService.from_database(database, studio)
+    try:
+        return _serve_endpoint(args, token, studio, EndpointService.from_database(database, studio))
+    finally:
+        database.dispose()
+
+
+def _serve_endpoint(
+    args: argparse.Namespace, token: str | None, studio: StudioConfig, service: EndpointService
+) -> int:
     endpoint = service.get(args.name)
     if not is_loopback(args.host) and not endpoint.has_token and not token:
         raise StudioError(
@@ -136,7 +154,6 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         stopping.set()
         service.replica_stopped(replica_id, error=error)
-        database.dispose()
     return 0 if error is None else 1
 
 

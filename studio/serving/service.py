@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.registry.entities import ApprovalStatus
+from studio.registry.service import RegistryService
 from studio.serving.entities import (
     DEFAULT_BIND_HOST,
     Endpoint,
@@ -27,7 +28,8 @@ from studio.serving.entities import (
     Task,
     VariantRole,
 )
-from studio.serving.store import EndpointStore, VariantRow
+from studio.serving.store import EndpointStore
+from studio.serving.store_rows import VariantRow
 from studio.serving.tokens import check_token, hash_token, new_proxy_key
 from studio.serving.validation import (
     MAX_VARIANTS,
@@ -44,12 +46,12 @@ from studio.serving.validation import (
     is_loopback,
     spec_pair,
 )
+from studio.tracking.model_trust import trusted_for_loading
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
     from studio.db.engine import Database
     from studio.registry.entities import ModelVersion
-    from studio.registry.service import RegistryService
 
 __all__ = ["UNCHANGED", "EndpointService", "ShadowSpec", "VariantSpec"]
 
@@ -101,8 +103,6 @@ class EndpointService:
     @property
     def registry(self) -> RegistryService:
         if self._registry is None:
-            from studio.registry.service import RegistryService
-
             self._registry = RegistryService.from_database(self.database, self.studio_config)
         return self._registry
 
@@ -222,8 +222,6 @@ class EndpointService:
         (an alias follows its moves). Conflict when a variant resolves to a version that is
         not approved: the server keeps what it served."""
         row = self.store.endpoint_row(name)
-        from studio.tracking.model_trust import trusted_for_loading
-
         served = []
         for variant in row.variants:
             version = self._approved(variant.model_uri, variant.name)
@@ -332,6 +330,7 @@ class EndpointService:
     ) -> Replica:
         """Start a `studio serve` process for `name` on this machine (it outlives the caller)
         and return its replica once it answers /ping."""
+        # Imported here: `process` imports `studio serve`'s module, which imports this one.
         from studio.serving.process import start_replica
 
         return start_replica(

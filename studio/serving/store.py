@@ -11,14 +11,13 @@ the one rule that only holds over the rows as a whole (a primary variant with a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.registry.orm import SqlModelAlias, SqlModelVersion, SqlRegisteredModel
-from studio.serving.entities import Endpoint, Task, Variant, VariantRole
+from studio.serving.entities import Endpoint, Task, VariantRole
 from studio.serving.orm import (
     SqlEndpoint,
     SqlEndpointCapture,
@@ -32,6 +31,19 @@ from studio.serving.store_replicas import (
     ReplicaRows,
     endpoint_named,
     replicas_of,
+)
+from studio.serving.store_rows import (
+    EndpointRow,
+    VariantRow,
+    add_event,
+    check_primaries,
+    deployed_event,
+    describe_variants,
+    endpoint_of,
+    jsonable,
+    no_variant,
+    variant_row,
+    variants_of,
 )
 
 if TYPE_CHECKING:
@@ -48,32 +60,6 @@ __all__ = [
 ]
 
 _SETTINGS = frozenset({"description", "capture", "task", "token_hash", "host", "port", "workers"})
-
-
-@dataclass(frozen=True)
-class VariantRow:
-    """A variant as the service checked it: its model URI as given, the version it names."""
-
-    name: str
-    role: VariantRole
-    model_uri: str
-    model_version_id: int
-    weight: float = 1.0
-    sampling: float = 1.0
-
-
-@dataclass(frozen=True)
-class EndpointRow:
-    """What a serving configuration is built from (the service resolves the URIs again)."""
-
-    id: int
-    name: str
-    config_version: int
-    capture: float
-    task: Task | None
-    token_hash: str | None
-    proxy_key: str
-    variants: tuple[VariantRow, ...]
 
 
 class EndpointStore(ReplicaRows):
@@ -120,14 +106,22 @@ class EndpointStore(ReplicaRows):
             )
             session.add(row)
             session.flush()
-            _check_primaries(variants, name)
+            check_primaries(variants, name)
             for variant in variants:
-                session.add(_variant_row(row.id, variant, now))
-            _event(session, name, "created", None, {"variants": _describe(variants)}, actor, now)
+                session.add(variant_row(row.id, variant, now))
+            add_event(
+                session,
+                name,
+                "created",
+                None,
+                {"variants": describe_variants(variants)},
+                actor,
+                now,
+            )
             for variant in variants:
-                _deployed(session, name, variant, None, actor, now)
+                deployed_event(session, name, variant, None, actor, now)
             session.flush()
-            return _endpoint_of(session, row, now)
+            return endpoint_of(session, row, now)
 
     def update_endpoint(
         self,
@@ -159,9 +153,9 @@ class EndpointStore(ReplicaRows):
             for variant_name in remove:
                 found = current.pop(variant_name, None)
                 if found is None:
-                    raise NotFound(_no_variant(name, variant_name, current))
+                    raise NotFound(no_variant(name, variant_name, current))
                 session.delete(found)
-                _event(
+                add_event(
                     session,
                     name,
                     "removed",
@@ -176,17 +170,17 @@ class EndpointStore(ReplicaRows):
                 if replaced is not None:
                     session.delete(replaced)
                     session.flush()
-                added = _variant_row(row.id, variant, now)
+                added = variant_row(row.id, variant, now)
                 session.add(added)
                 current[variant.name] = added
-                _deployed(session, name, variant, replaced, actor, now)
+                deployed_event(session, name, variant, replaced, actor, now)
                 traffic_changed = True
             if weights:
                 before = {}
                 for variant_name, weight in weights.items():
                     found = current.get(variant_name)
                     if found is None:
-                        raise NotFound(_no_variant(name, variant_name, current))
+                        raise NotFound(no_variant(name, variant_name, current))
                     if found.role != VariantRole.PRIMARY.value:
                         raise InvalidInput(
                             f"Variant {variant_name!r} of endpoint {name!r} is a shadow: it has "
@@ -194,7 +188,7 @@ class EndpointStore(ReplicaRows):
                         )
                     before[variant_name] = found.weight
                     found.weight = weight
-                _event(
+                add_event(
                     session,
                     name,
                     "weights",
@@ -204,7 +198,7 @@ class EndpointStore(ReplicaRows):
                     now,
                 )
                 traffic_changed = True
-            _check_primaries(
+            check_primaries(
                 [
                     VariantRow(
                         v.name, VariantRole(v.role), v.model_uri, v.model_version_id, v.weight
@@ -219,23 +213,23 @@ class EndpointStore(ReplicaRows):
                 shown = {k: v for k, v in settings.items() if k != "token_hash"}
                 if "token_hash" in settings:
                     shown["token"] = "set" if settings["token_hash"] else "removed"
-                _event(session, name, "changed", None, _jsonable(shown), actor, now)
+                add_event(session, name, "changed", None, jsonable(shown), actor, now)
             row.config_version += 1
             row.updated_at = now
             if traffic_changed:
                 # A new split is a new experiment: the online test starts again.
                 row.evaluation_since = now
             session.flush()
-            return _endpoint_of(session, row, now)
+            return endpoint_of(session, row, now)
 
     def get_endpoint(self, name: str, now: int) -> Endpoint:
         with self.db.session() as session:
-            return _endpoint_of(session, _found(session, name), now)
+            return endpoint_of(session, _found(session, name), now)
 
     def list_endpoints(self, now: int) -> list[Endpoint]:
         with self.db.session() as session:
             rows = session.scalars(select(SqlEndpoint).order_by(SqlEndpoint.name)).all()
-            return [_endpoint_of(session, row, now) for row in rows]
+            return [endpoint_of(session, row, now) for row in rows]
 
     def endpoint_id(self, name: str) -> int:
         with self.db.session() as session:
@@ -264,7 +258,7 @@ class EndpointStore(ReplicaRows):
                         v.weight,
                         v.sampling,
                     )
-                    for v in _variants(session, row.id)
+                    for v in variants_of(session, row.id)
                 ),
             )
 
@@ -300,7 +294,7 @@ class EndpointStore(ReplicaRows):
             for table in (SqlEndpointVariant, SqlEndpointReplica):
                 session.execute(delete(table).where(table.endpoint_id == row.id))
             session.delete(row)
-            _event(session, name, "deleted", None, {}, actor, now)
+            add_event(session, name, "deleted", None, {}, actor, now)
 
     def captures(self, name: str, limit: int) -> list[dict[str, Any]]:
         """The newest captured Parquet files of an endpoint, newest first."""
@@ -345,7 +339,7 @@ class EndpointStore(ReplicaRows):
     ) -> None:
         """An event that changes no configuration (started, stopped)."""
         with self.db.session(write=True) as session:
-            _event(session, name, kind, None, dict(detail), actor, now)
+            add_event(session, name, kind, None, dict(detail), actor, now)
 
     def events(self, name: str, limit: int = 1000) -> list[dict[str, Any]]:
         """The endpoint's history, oldest first (kept after it is deleted)."""
@@ -380,124 +374,3 @@ def _locked(session: Session, name: str) -> SqlEndpoint:
     if row is None:
         raise NotFound(f"No endpoint is named {name!r}.")
     return row
-
-
-def _variants(session: Session, endpoint_id: int) -> list[SqlEndpointVariant]:
-    return list(
-        session.scalars(
-            select(SqlEndpointVariant)
-            .where(SqlEndpointVariant.endpoint_id == endpoint_id)
-            .order_by(SqlEndpointVariant.role, SqlEndpointVariant.name)
-        )
-    )
-
-
-def _variant_row(endpoint_id: int, variant: VariantRow, now: int) -> SqlEndpointVariant:
-    return SqlEndpointVariant(
-        endpoint_id=endpoint_id,
-        name=variant.name,
-        role=variant.role.value,
-        model_uri=variant.model_uri,
-        model_version_id=variant.model_version_id,
-        weight=variant.weight if variant.role is VariantRole.PRIMARY else 0.0,
-        sampling=variant.sampling if variant.role is VariantRole.SHADOW else 1.0,
-        created_at=now,
-    )
-
-
-def _check_primaries(variants: Sequence[VariantRow], name: str) -> None:
-    primaries = [v for v in variants if v.role is VariantRole.PRIMARY]
-    if not primaries or sum(v.weight for v in primaries) <= 0:
-        raise InvalidInput(
-            f"Endpoint {name!r} needs at least one primary variant with a weight above 0 "
-            "(weights are relative shares; a weight of 0 is reached only by X-Target-Variant)."
-        )
-
-
-def _no_variant(endpoint: str, variant: str, known: Mapping[str, object]) -> str:
-    names = ", ".join(sorted(known)) or "none"
-    return f"Endpoint {endpoint!r} has no variant {variant!r} (its variants: {names})."
-
-
-def _describe(variants: Sequence[VariantRow]) -> dict[str, Any]:
-    return {
-        v.name: {"role": v.role.value, "model_uri": v.model_uri, "weight": v.weight}
-        | ({"sampling": v.sampling} if v.role is VariantRole.SHADOW else {})
-        for v in variants
-    }
-
-
-def _deployed(
-    session: Session,
-    name: str,
-    variant: VariantRow,
-    replaced: SqlEndpointVariant | None,
-    actor: str | None,
-    now: int,
-) -> None:
-    detail: dict[str, Any] = {"variant": variant.name} | _describe([variant])[variant.name]
-    if replaced is not None:
-        detail["replaces"] = replaced.model_uri
-    _event(session, name, "deployed", variant.model_version_id, detail, actor, now)
-
-
-def _event(
-    session: Session,
-    name: str,
-    kind: str,
-    model_version_id: int | None,
-    detail: dict[str, Any],
-    actor: str | None,
-    now: int,
-) -> None:
-    session.add(
-        SqlEndpointEvent(
-            endpoint_name=name,
-            kind=kind,
-            model_version_id=model_version_id,
-            detail=detail,
-            actor=actor,
-            at=now,
-        )
-    )
-
-
-def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v.value if isinstance(v, Task) else v for k, v in values.items()}
-
-
-def _endpoint_of(session: Session, row: SqlEndpoint, now: int) -> Endpoint:
-    variant_rows = session.execute(
-        select(SqlEndpointVariant, SqlRegisteredModel.name, SqlModelVersion.version)
-        .join(SqlModelVersion, SqlModelVersion.id == SqlEndpointVariant.model_version_id)
-        .join(SqlRegisteredModel, SqlRegisteredModel.id == SqlModelVersion.model_id)
-        .where(SqlEndpointVariant.endpoint_id == row.id)
-        .order_by(SqlEndpointVariant.role, SqlEndpointVariant.name)
-    ).all()
-    return Endpoint(
-        name=row.name,
-        description=row.description,
-        config_version=row.config_version,
-        variants=tuple(
-            Variant(
-                name=v.name,
-                role=VariantRole(v.role),
-                model_uri=v.model_uri,
-                model_name=model,
-                model_version=version,
-                weight=v.weight,
-                sampling=v.sampling,
-            )
-            for v, model, version in variant_rows
-        ),
-        capture=row.capture,
-        task=Task(row.task) if row.task else None,
-        has_token=row.token_hash is not None,
-        host=row.host,
-        port=row.port,
-        workers=row.workers,
-        evaluation_since=row.evaluation_since,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        replicas=tuple(replicas_of(session, row.id, now)),
-    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from studio.errors import InvalidInput
 from studio.serving.metrics import BUCKETS, percentile
@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
     from studio.db.engine import Database
 
-__all__ = ["MAX_POINTS", "endpoint_metrics"]
+__all__ = ["KEEP_STATS_S", "MAX_POINTS", "endpoint_metrics", "prune_stats"]
 
 MAX_POINTS = 10_000
 """Points per variant a query may ask for (window / step)."""
+
+KEEP_STATS_S = 30 * 24 * 3600
+"""How long per-second counters are kept (a busy endpoint writes a few rows a second)."""
 
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
@@ -108,3 +111,12 @@ def endpoint_metrics(
             **{key: _round(percentile(whole, q)) for key, q in QUANTILES.items()},
         }
     return {"step": step_s, "variants": variants, "totals": totals}
+
+
+def prune_stats(database: Database, endpoint_id: int, older_than_s: int) -> int:
+    """Delete the endpoint's counters of seconds before `older_than_s`; how many rows."""
+    with database.session(write=True) as session:
+        result = session.execute(
+            delete(_S).where(_S.endpoint_id == endpoint_id, _S.second < older_than_s)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

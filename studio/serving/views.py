@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
 from studio.serving.entities import VariantRole
-from studio.serving.feedback import endpoint_task, record_feedback
+from studio.serving.feedback import endpoint_task, record_feedback_batch
 from studio.serving.online import online_evaluation
 from studio.serving.schemas import (
+    MAX_METRICS_POINTS,
+    MAX_METRICS_SPAN_S,
     CaptureOut,
     CapturesOut,
     EndpointIn,
@@ -173,12 +175,15 @@ def metrics_out(
     service: EndpointService, name: str, since: int | None, until: int | None, step: int
 ) -> MetricsOut:
     now = int(time.time())
+    start = since if since is not None else now - DEFAULT_METRICS_SPAN_S
+    span = (until if until is not None else now) - start
+    if span > MAX_METRICS_SPAN_S or span > step * MAX_METRICS_POINTS:
+        raise InvalidInput(
+            f"A metrics window spans at most {MAX_METRICS_SPAN_S // 86400} days and "
+            f"{MAX_METRICS_POINTS:,} steps: give a later `since` or a longer `step`."
+        )
     found = endpoint_metrics(
-        service.database,
-        service.endpoint_id(name),
-        since_s=since if since is not None else now - DEFAULT_METRICS_SPAN_S,
-        until_s=until,
-        step_s=step,
+        service.database, service.endpoint_id(name), since_s=start, until_s=until, step_s=step
     )
     return MetricsOut.model_validate(_finite(found))
 
@@ -202,12 +207,11 @@ def feedback_out(
 ) -> FeedbackOut:
     endpoint_id = service.endpoint_id(name)
     task = task_of(service, name)
-    outcomes = [
-        record_feedback(service.database, endpoint_id, item.request_id, item.label, task)
-        for item in items
-    ]
-    scored = outcomes.count("scored")
-    return FeedbackOut(scored=scored, pending=len(outcomes) - scored)
+    # All or none: a refused label (unknown task, a second label) leaves the others unwritten.
+    counts = record_feedback_batch(
+        service.database, endpoint_id, [(item.request_id, item.label) for item in items], task
+    )
+    return FeedbackOut(scored=counts["scored"], pending=counts["pending"])
 
 
 def _finite(value: Any) -> Any:

@@ -73,14 +73,12 @@ def save_model(
     """
     signature_dict, example = _describe(model, input_example, signature)
     folder.mkdir(parents=True, exist_ok=True)
-    data, untrusted = _skops_bytes(model)
-    if data is not None:
-        file_format, untrusted_types = "skops", untrusted
-    else:
-        file_format, data = "joblib", _joblib_bytes(model, untrusted)
-        untrusted_types = []
+    try:
+        file_format, (data, untrusted_types) = "skops", _skops_bytes(model)
+    except _SkopsCannotSave as failure:
+        file_format, data, untrusted_types = "joblib", _joblib_bytes(model, failure), []
         warnings.warn(
-            f"skops cannot save {_class_name(model)} ({untrusted}); it was saved as a pickle "
+            f"skops cannot save {_class_name(model)} ({failure}); it was saved as a pickle "
             "(joblib), which loads only with trusted=True",
             ModelFormatWarning,
             stacklevel=2,
@@ -191,9 +189,13 @@ def _untrusted_message(path: Path, refused: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _skops_bytes(model: Any) -> tuple[bytes | None, list[str]]:
-    """The skops file of `model` and the types it does not trust, checked by loading it back
-    (as MLflow does); (None, [why]) when skops cannot save it."""
+class _SkopsCannotSave(Exception):
+    """skops failed to save the model, or to load back what it saved."""
+
+
+def _skops_bytes(model: Any) -> tuple[bytes, list[str]]:
+    """The skops file of `model` and the types in it that skops does not trust, checked by
+    loading it back (as MLflow does: a lambda saves, then fails to load)."""
     import skops.io as sio
 
     try:
@@ -201,19 +203,19 @@ def _skops_bytes(model: Any) -> tuple[bytes | None, list[str]]:
         untrusted = sio.get_untrusted_types(data=data)
         sio.loads(data, trusted=untrusted)
     except Exception as exc:  # skops raises many kinds for the objects it cannot handle
-        return None, [f"{type(exc).__name__}: {exc}"]
+        raise _SkopsCannotSave(f"{type(exc).__name__}: {exc}") from exc
     return data, untrusted
 
 
-def _joblib_bytes(model: Any, skops_failure: list[str]) -> bytes:
+def _joblib_bytes(model: Any, skops_failure: _SkopsCannotSave) -> bytes:
     buffer = io.BytesIO()
     try:
         joblib.dump(model, buffer)
     except Exception as exc:  # pickle raises PicklingError, AttributeError, TypeError, ...
         raise InvalidInput(
-            f"cannot save {_class_name(model)}: skops failed ({'; '.join(skops_failure)}) and "
-            f"so did pickle ({type(exc).__name__}: {exc}). A lambda or a function defined "
-            "inside another cannot be saved: define it at the top level of a module."
+            f"cannot save {_class_name(model)}: skops failed ({skops_failure}) and so did "
+            f"pickle ({type(exc).__name__}: {exc}). A lambda or a function defined inside "
+            "another cannot be saved: define it at the top level of a module."
         ) from exc
     return buffer.getvalue()
 

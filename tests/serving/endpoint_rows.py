@@ -1,35 +1,28 @@
-"""Endpoint rows for the recorder's and readers' tests, written with the ORM directly (the
-observation tables only need an endpoint to point at)."""
+"""Endpoints for the recorder's and readers' tests, made by `EndpointService` over versions
+written straight into the registry's tables (the observation tables only need an endpoint
+to point at; these tests are not about model files)."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
-from studio.serving.orm import SqlEndpoint
+from studio.config import StudioConfig
+from studio.serving.service import EndpointService
+from tests.serving.registry_rows import add_version
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
+    from studio.serving.entities import EndpointConfig
+
+
+def endpoint_config(database: Database, name: str = "iris", capture: float = 1.0) -> EndpointConfig:
+    """A new endpoint `name` with one primary variant A; its configuration as served (no
+    task declared: the version's signature, a `long` output, makes it a classification)."""
+    service = EndpointService.from_database(database, StudioConfig.resolve(db_url=database.url))
+    add_version(database, f"{name}-model", 1)
+    service.create(name, {"A": f"models:/{name}-model/1"}, capture=capture)
+    return service.config(name)
 
 
 def insert_endpoint(database: Database, name: str = "iris") -> int:
-    now = int(time.time() * 1000)
-    with database.session(write=True) as session:
-        row = SqlEndpoint(
-            name=name,
-            description="",
-            config_version=1,
-            capture=1.0,
-            task=None,
-            token_hash=None,
-            proxy_key="k" * 32,
-            host="127.0.0.1",
-            port=None,
-            workers=1,
-            evaluation_since=0,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        session.flush()
-        return int(row.id)
+    return endpoint_config(database, name).endpoint_id

@@ -71,7 +71,7 @@ def test_the_split_follows_the_weights_and_every_answer_is_recorded(
     database, config = store
     since = int(time.time()) - 1
     payload = body(frame(1, seed=1))
-    count = 1600
+    count = 1000
 
     async def scenario() -> list[httpx.Response]:
         async with serving(_settings(config)) as (client, _):
@@ -290,6 +290,27 @@ def test_a_token_or_the_proxy_key_is_needed_when_the_endpoint_has_a_token(
     assert asyncio.run(scenario()) == [401, 401, 401, 200, 200, 200, 401, 200]
 
 
+def test_a_replica_token_guards_an_endpoint_without_one(
+    store: tuple[Database, StudioConfig],
+) -> None:
+    _, config = store
+    payload = body(frame(1, seed=7))
+    extra = "replica-token-0123456789"
+
+    async def scenario() -> list[int]:
+        async with serving(_settings(config, token=extra)) as (client, _):
+            return [
+                (await client.post("/invocations", json=payload, headers=h)).status_code
+                for h in (
+                    {},
+                    {"Authorization": f"Bearer {TOKEN}"},
+                    {"Authorization": f"Bearer {extra}"},
+                )
+            ]
+
+    assert asyncio.run(scenario()) == [401, 401, 200]
+
+
 def test_feedback_scores_answered_requests(store: tuple[Database, StudioConfig]) -> None:
     _, config = store
     rows = frame(1, seed=8)
@@ -306,6 +327,8 @@ def test_feedback_scores_answered_requests(store: tuple[Database, StudioConfig])
                 {"request_id": "never-sent", "label": 1.0},
             ]
             counts = (await client.post("/feedback", json=labels)).json()
+            again = await client.post("/feedback", json=labels[0])  # a second label: 409
+            assert (again.status_code, again.json()["error_code"]) == (409, "CONFLICT")
             metadata = (await client.get("/metadata")).json()
             document = (await client.get("/openapi.json")).json()
             return counts, metadata, document

@@ -12,6 +12,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PowerTransformer
 
 from studio.serving.batcher import Batcher
+from tests.databases import sqlite_only
+
+pytestmark = sqlite_only  # no store: once is enough
 
 COLUMNS = ["a", "b", "c"]
 

@@ -30,6 +30,9 @@ def uri(database: Database, database_url: str) -> Iterator[str]:
         add_version(database, "iris", version)
     add_version(database, "iris", 4, status="REJECTED")
     yield database_url
+    for client in clients._clients.values():
+        if isinstance(client, clients.LocalEndpoints):
+            client.service.database.dispose()
     clients._clients.clear()
 
 

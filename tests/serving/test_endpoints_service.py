@@ -13,7 +13,7 @@ from studio.config import StudioConfig
 from studio.errors import Conflict, InvalidInput, NotFound
 from studio.serving.entities import Task, VariantRole
 from studio.serving.service import EndpointService
-from studio.serving.tokens import verify_token
+from studio.serving.tokens import hash_token, new_proxy_key, verify_token
 from tests.serving.registry_rows import NOW, add_version, set_alias
 
 if TYPE_CHECKING:
@@ -367,3 +367,15 @@ def test_proxy_target_needs_a_live_replica(service: EndpointService, clock: Cloc
     clock.now += 15_001  # the local one is stale now, the far one too
     with pytest.raises(NotRunning):
         service.proxy_target("iris-ab")
+
+
+def test_token_hashes_are_salted_and_malformed_ones_match_nothing() -> None:
+    first, second = hash_token(TOKEN), hash_token(TOKEN)
+    assert first != second
+    assert first.startswith("scrypt$16384$8$1$")
+    assert verify_token(TOKEN, first)
+    assert verify_token(TOKEN, second)
+    for malformed in ("", "scrypt$1$2", "md5$16384$8$1$AAAA$AAAA", first.replace("16384", "x")):
+        assert not verify_token(TOKEN, malformed)
+    assert len(new_proxy_key()) == 43
+    assert new_proxy_key() != new_proxy_key()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from studio.errors import Conflict, InvalidInput
 from studio.serving.entities import EndpointConfig, ServedVariant, Task, VariantRole
-from studio.serving.feedback import endpoint_task, prune, record_feedback
+from studio.serving.feedback import endpoint_task, prune, record_feedback, record_feedback_batch
 from studio.serving.orm import SqlEndpointFeedback, SqlEndpointPrediction
 from tests.serving.test_recorder import answer, make_recorder
 
@@ -122,6 +122,21 @@ def test_unknown_tasks_and_ids_are_refused_and_old_unmatched_rows_pruned(
     assert prune(database, eid, int(time.time() * 1000) + 1) == (1, 1)
     assert set(scores(database)) == {("labelled", "A")}  # the evaluation's evidence stays
     assert waiting(database) == 0
+
+
+def test_a_batch_of_labels_is_written_whole_or_not_at_all(
+    database: Database, recorder: Recorder
+) -> None:
+    eid = recorder.endpoint_id
+    answer(recorder, "b1", "A", predictions=[0])
+    recorder.flush()
+    with pytest.raises(Conflict):
+        record_feedback_batch(database, eid, [("b1", 0), ("b2", 1), ("b2", 1)], Task.CLASSIFICATION)
+    assert scores(database) == {("b1", "A"): (None, None, None)}
+    assert waiting(database) == 0
+    counts = record_feedback_batch(database, eid, [("b1", 0), ("b2", 1)], Task.CLASSIFICATION)
+    assert counts == {"scored": 1, "pending": 1}
+    assert scores(database) == {("b1", "A"): (0, 1.0, 1.0)}
 
 
 def served(signature: dict[str, Any] | None) -> ServedVariant:

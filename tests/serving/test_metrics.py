@@ -18,7 +18,7 @@ from studio.serving.metrics import (
     percentile,
 )
 from studio.serving.orm import SqlEndpointStats
-from studio.serving.store_stats import endpoint_metrics
+from studio.serving.store_stats import endpoint_metrics, prune_stats
 from tests.serving.endpoint_rows import insert_endpoint
 
 if TYPE_CHECKING:
@@ -134,3 +134,7 @@ def test_the_store_sums_workers_and_seconds_into_steps_per_variant(database: Dat
     assert later["variants"]["A"]["requests"] == [180] * 5
     with pytest.raises(InvalidInput, match="points"):
         endpoint_metrics(database, endpoint_id, since_s=0, until_s=100_000, step_s=1)
+    # 2 workers x 2 variants x seconds 1000..1004
+    assert prune_stats(database, endpoint_id, older_than_s=1_005) == 20
+    pruned = endpoint_metrics(database, endpoint_id, since_s=995, until_s=1_010, step_s=5)
+    assert pruned["variants"]["A"]["requests"] == [0, 0, 900]

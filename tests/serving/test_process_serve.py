@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import time
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,8 +63,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointService]
     for _ in (1, 2):
         version = registry.register(run_with_model(tracking, logistic()), "iris")
         registry.approve("iris", version.version)
+    registry.set_alias("iris", "champion", 1)
     service = EndpointService(database, config, registry)
-    service.create(ENDPOINT, {"A": ("models:/iris/1", 1.0), "B": ("models:/iris/2", 1.0)})
+    service.create(
+        ENDPOINT,
+        {
+            "A": ("models:/iris/1", 1.0),
+            "B": ("models:/iris/2", 1.0),
+            "C": ("models:/iris@champion", 0),
+        },
+    )
     yield service
     for replica in service.store.replica_processes(ENDPOINT):  # whatever a failed test left
         with contextlib.suppress(ProcessLookupError):
@@ -98,6 +107,14 @@ def invoke(port: int, body: dict[str, Any], **headers: str) -> tuple[int, dict[s
             {k.lower(): v for k, v in answer.headers.items()},
             json.loads(answer.read()),
         )
+
+
+def champion_version(port: int) -> tuple[int, int]:
+    """(config_version, the version variant C serves) as a worker of the server has it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metadata", timeout=30) as answer:
+        metadata = json.loads(answer.read())
+    (served,) = [v["model_version"] for v in metadata["variants"] if v["name"] == "C"]
+    return metadata["config_version"], served
 
 
 ROWS_IN = {"inputs": ROWS[:3].tolist()}
@@ -171,6 +188,14 @@ async def test_it_outlives_the_jupyter_server_that_started_it(
     assert len(group_processes(replica.pid)) >= 3
     status, headers, body = invoke(replica.port, ROWS_IN, **{"X-Target-Variant": "A"})
     assert (status, headers["x-variant"], body) == (200, "A", {"predictions": EXPECTED})
+    # Moving @champion reaches the running server without a new configuration version.
+    assert champion_version(replica.port) == (1, 1)
+    store.registry.set_alias("iris", "champion", 2)
+    deadline = time.monotonic() + 10
+    while champion_version(replica.port) != (1, 2) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # both workers poll every half second
+    assert {champion_version(replica.port) for _ in range(6)} == {(1, 2)}
     answer = await studio_fetch("POST", f"endpoints/{ENDPOINT}/stop")
     assert answer.code == 200, answer.json
     assert (answer.json["running"], answer.json["replicas"]) == (False, [])

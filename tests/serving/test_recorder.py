@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from studio.config import StudioConfig
-from studio.serving.entities import EndpointConfig, Task
+from studio.serving import recorder as recorder_module
+from studio.serving.entities import Task
 from studio.serving.orm import SqlEndpointCapture, SqlEndpointPrediction, SqlEndpointStats
 from studio.serving.recorder import Recorder
-from tests.serving.endpoint_rows import insert_endpoint
+from tests.serving.endpoint_rows import endpoint_config, insert_endpoint
 
 if TYPE_CHECKING:
     from studio.db.engine import Database
@@ -29,10 +33,15 @@ def make_recorder(
     task: Task | None = Task.CLASSIFICATION,
     interval: float = 1.0,
 ) -> Recorder:
-    endpoint_id = insert_endpoint(database)
+    served = endpoint_config(database, capture=capture)
+    assert served.task is None  # declared nowhere: implied by the signature
     config = StudioConfig(home=tmp_path, db_url=database.url, artifact_root=str(tmp_path / "art"))
-    recorder = Recorder(database, config, endpoint_id, "iris", "w1", flush_interval=interval)
-    recorder.set_config(EndpointConfig(endpoint_id, "iris", 1, capture, task, None))
+    recorder = Recorder(database, config, served.endpoint_id, "iris", "w1", flush_interval=interval)
+    if task is Task.CLASSIFICATION:
+        recorder.set_config(served)
+    else:  # a regression, or a model whose signature says nothing of its output
+        recorder.set_config(replace(served, task=task, variants=()))
+    assert recorder.task is task
     return recorder
 
 
@@ -171,3 +180,95 @@ def test_prediction_rows_only_for_a_known_task_and_a_good_answer(
     assert stored == ([("ok", [1.5, 2.5])] if task else [])
     assert errors == 1
     assert not (tmp_path / "art" / "capture").exists()
+
+
+RECORDING_CHILD = """
+import sys, time
+from studio.config import StudioConfig
+from studio.db.engine import Database
+from studio.serving.entities import EndpointConfig, Task
+from studio.serving.recorder import Recorder
+
+url, root, endpoint_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
+database = Database(url)
+config = StudioConfig(home=root, db_url=url, artifact_root=root)
+recorder = Recorder(database, config, endpoint_id, "iris", "child")
+recorder.set_config(EndpointConfig(endpoint_id, "iris", 1, 1.0, Task.CLASSIFICATION, None))
+recorder.record(request_id="k0", variant="A", shadow=False, latency_ms=1.0, ok=True,
+                rows=1, body=b"{}", content_type=None, predictions=[1], error=None)
+recorder.flush()  # the first flush (connections, schema check, codecs) before the clock runs
+recorder.start()
+index = 1
+while True:
+    recorder.record(request_id=f"k{index}", variant="A", shadow=False, latency_ms=1.0, ok=True,
+                    rows=1, body=b"{}", content_type=None, predictions=[1], error=None)
+    if index % 50 == 0:
+        print(index, time.time(), flush=True)  # everything up to `index` is acknowledged
+    index += 1
+    time.sleep(0.0005)
+"""
+
+
+def test_a_sigkill_loses_at_most_the_last_flush_interval(
+    database: Database, tmp_path: Path
+) -> None:
+    endpoint_id = insert_endpoint(database)
+    root = tmp_path / "art"
+    child = subprocess.Popen(
+        [sys.executable, "-c", RECORDING_CHILD, database.url, str(root), str(endpoint_id)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    acknowledged: list[tuple[int, float]] = []
+    try:
+        assert child.stdout is not None
+        while not acknowledged or time.time() - acknowledged[0][1] < 3.5:
+            line = child.stdout.readline()
+            assert line, "the recording process ended early"
+            index, stamp = line.split()
+            acknowledged.append((int(index), float(stamp)))
+    finally:
+        child.kill()
+        killed_at = time.time()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    ids = [int(str(row["request_id"])[1:]) for row in captured_rows(tmp_path)]
+    assert sorted(ids) == list(range(len(ids)))  # complete files, each record once, in order
+    # A flush every second: what was acknowledged 2.5 s before the kill (1.5 s of slack for
+    # a loaded machine) is in a file.
+    settled = max(index for index, stamp in acknowledged if stamp < killed_at - 2.5)
+    assert len(ids) > settled, f"{len(ids)} captured, {settled + 1} acknowledged 2.5 s before"
+    assert not list(root.rglob("*.tmp"))
+
+
+def test_the_first_flush_prunes_what_is_too_old(database: Database, tmp_path: Path) -> None:
+    recorder = make_recorder(database, tmp_path, capture=0.0)
+    old = {"endpoint_id": recorder.endpoint_id, "variant": "A", "shadow": False}
+    with database.session(write=True) as session:
+        session.execute(
+            insert(SqlEndpointPrediction),
+            [{**old, "request_id": "ancient", "prediction": [1], "rows": 1, "created_at": 1}],
+        )
+        session.execute(
+            insert(SqlEndpointStats),
+            [
+                {**old, "second": 1, "worker": "w0", "invocations": 1, "errors": 0, "rows": 1,
+                 "latency_sum_ms": 1.0, "latency_hist": [1]}
+            ],
+        )  # fmt: skip
+    answer(recorder, "recent")
+    recorder.close()
+    assert counted(database) == (1, 1, 0)  # the recent answer only
+
+
+def test_beyond_the_bound_answers_are_counted_but_their_rows_dropped(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recorder_module, "MAX_BUFFERED", 10)
+    recorder = make_recorder(database, tmp_path)
+    for index in range(15):
+        answer(recorder, f"r{index}")
+    assert recorder.dropped == 10  # 5 prediction rows and 5 capture records
+    recorder.close()
+    assert counted(database) == (15, 10, 10)

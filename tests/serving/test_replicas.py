@@ -1,6 +1,7 @@
 """Two `studio serve` replicas of one endpoint (one with two uvicorn workers) sharing one
 store and one artifact root, behind a round-robin client, as real processes: weights
-changed live under load fail no request; SIGTERM to both during load loses no acknowledged
+changed live under load fail no request; stopping both during load (SIGTERM to one; SIGKILL to
+the other's supervisor, whose orphaned workers then stop by themselves) loses no acknowledged
 request; every answer is counted in the store's metrics and captured in Parquet. Runs on
 SQLite and, in the PostgreSQL pass, on PostgreSQL (the deployment the README names)."""
 
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from studio.config import StudioConfig
@@ -54,7 +56,7 @@ def _bodies(count: int, seed: int) -> list[bytes]:
     return [json.dumps(body(rows.iloc[[i]])).encode() for i in range(count)]
 
 
-def test_two_replicas_live_weights_sigterm_and_every_answer_accounted_for(
+def test_two_replicas_live_weights_stops_and_every_answer_accounted_for(
     store: tuple[Database, StudioConfig], tmp_path: Path
 ) -> None:
     database, config = store
@@ -89,16 +91,24 @@ def test_two_replicas_live_weights_sigterm_and_every_answer_accounted_for(
         after = asyncio.run(post_rows(ports, _bodies(80, 7), 4))
         assert {answer.variant for answer in after} == {"A"}
 
-        async def load_then_sigterm() -> list[Answer]:
+        workers = psutil.Process(first[0].pid).children()
+        assert len(workers) >= 2
+        # skops was imported without PyTorch (studio.serving.loading.import_skops).
+        assert not any("libtorch" in m.path for w in workers for m in w.memory_maps())
+
+        async def load_then_stop() -> list[Answer]:
             load = asyncio.ensure_future(post_rows(ports, _bodies(3000, 9), 8))
             await asyncio.sleep(0.6)
-            os.killpg(first[0].pid, signal.SIGTERM)
+            # The first replica's supervisor dies without a word: its workers, orphaned,
+            # stop by themselves as gracefully as the second replica does on SIGTERM.
+            first[0].kill()
             os.killpg(second[0].pid, signal.SIGTERM)
             return await load
 
-        during = asyncio.run(load_then_sigterm())
-        assert first[0].wait(timeout=45) == 0
+        during = asyncio.run(load_then_stop())
         assert second[0].wait(timeout=45) == 0
+        _, alive = psutil.wait_procs(workers, timeout=45)
+        assert alive == []
     finally:
         stop_serve(first[0])
         stop_serve(second[0])
@@ -115,7 +125,8 @@ def test_two_replicas_live_weights_sigterm_and_every_answer_accounted_for(
         path.name.rsplit("-", 2)[0] for path in Path(config.artifact_root).rglob("*.parquet")
     }
     assert len(writers) == 3  # three workers' files: 2 + 1
-    assert all(
-        replica.stopped_at is not None and replica.error is None
-        for replica in service.replicas(ENDPOINT)
-    )
+    stopped = {replica.port: replica for replica in service.replicas(ENDPOINT)}
+    assert stopped[second[1]].stopped_at is not None
+    assert stopped[second[1]].error is None
+    assert stopped[first[1]].stopped_at is not None
+    assert "supervisor" in (stopped[first[1]].error or "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +17,7 @@ from tornado import httpserver, web
 
 from studio.serving.orm import SqlEndpointCapture
 from studio.serving.process import this_host
+from studio.serving.recorder import Recorder
 from tests.serving.registry_rows import NOW, add_version
 
 if TYPE_CHECKING:
@@ -332,3 +334,72 @@ async def test_invocations_are_proxied_to_a_live_replica(
     endpoints.replica_stopped(replica_id)
     answer = await studio_fetch("POST", "endpoints/iris-ab/invocations", body=b"{}")
     assert answer.code == 503
+
+
+async def test_feedback_metrics_and_evaluation_of_what_replicas_recorded(
+    studio_fetch: StudioFetch, endpoints: EndpointService
+) -> None:
+    await studio_fetch("POST", "endpoints", body={**AB, "capture": 0.0})
+    recorder = Recorder(
+        endpoints.database,
+        endpoints.studio_config,
+        endpoints.endpoint_id("iris-ab"),
+        "iris-ab",
+        "worker-1",
+    )
+    recorder.set_config(endpoints.config("iris-ab"))
+    for index in range(4):
+        variant = "AB"[index % 2]
+        recorder.record(
+            request_id=f"r{index}",
+            variant=variant,
+            shadow=False,
+            latency_ms=2.0 + index,
+            ok=True,
+            rows=1,
+            body=None,
+            content_type=None,
+            predictions=[0 if variant == "A" else 1],
+            error=None,
+        )
+    recorder.close()
+    answer = await studio_fetch(
+        "POST", "endpoints/iris-ab/feedback", body={"request_id": "r0", "label": 0}
+    )
+    assert answer.json == {"scored": 1, "pending": 0}
+    labels = [{"request_id": f"r{i}", "label": 0} for i in (1, 2, 3)] + [
+        {"request_id": "later", "label": 1}
+    ]
+    answer = await studio_fetch("POST", "endpoints/iris-ab/feedback", body=labels)
+    assert answer.json == {"scored": 3, "pending": 1}
+    (
+        await studio_fetch(
+            "POST", "endpoints/iris-ab/feedback", body={"request_id": "a b", "label": 1}
+        )
+    ).error(422, "body")
+    (
+        await studio_fetch(
+            "POST", "endpoints/iris-ab/feedback", body={"request_id": "r0", "label": 0}
+        )
+    ).error(409, "already has a label")
+    evaluation = (await studio_fetch("GET", "endpoints/iris-ab/evaluation")).json
+    assert (evaluation["task"], evaluation["metric"]) == ("classification", "accuracy")
+    assert {
+        name: (v["n"], v["value"]) for name, v in evaluation["variants"].items() if not v["shadow"]
+    } == {
+        "A": (2, 1.0),
+        "B": (2, 0.0),
+    }
+    metrics = (await studio_fetch("GET", "endpoints/iris-ab/metrics", params={"step": 60})).json
+    assert metrics["step"] == 60
+    assert {name: totals["invocations"] for name, totals in metrics["totals"].items()} == {
+        "A": 2,
+        "B": 2,
+    }
+    (await studio_fetch("GET", "endpoints/iris-ab/metrics", params={"step": 0})).error(
+        422, "query.step"
+    )
+    for params in ({"since": 0}, {"since": int(time.time()) - 20_000, "step": 1}):
+        answer = await studio_fetch("GET", "endpoints/iris-ab/metrics", params=params)
+        answer.error(400, "at most 7 days")
+    (await studio_fetch("GET", "endpoints/nope/metrics")).error(404, "nope")

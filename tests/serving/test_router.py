@@ -13,6 +13,9 @@ from studio.serving.batcher import LoadedModel
 from studio.serving.entities import EndpointConfig, ServedVariant, VariantRole
 from studio.serving.router import Router
 from studio.serving.scoring import ScoringError
+from tests.databases import sqlite_only
+
+pytestmark = sqlite_only  # no store: once is enough
 
 
 def _variant(
