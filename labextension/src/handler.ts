@@ -168,44 +168,6 @@ export async function requestRaw(
   };
 }
 
-/**
- * A JSON route's answer; a failure throws `StudioRequestError` with the server's message.
- * For routes the generated `paths` do not describe yet (the typed client checks the others).
- */
-export async function requestJSON<T>(
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-  path: string,
-  options: { query?: QueryValues; body?: unknown } = {},
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): Promise<T> {
-  const init: RequestInit = { method };
-  if (options.body !== undefined) {
-    init.body = JSON.stringify(options.body);
-    init.headers = { 'Content-Type': 'application/json' };
-  }
-  const answer = await requestRaw(
-    routeUrl(path, options.query, settings),
-    init,
-    settings
-  );
-  let parsed: unknown = undefined;
-  try {
-    parsed = answer.body ? JSON.parse(answer.body) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (answer.status >= 200 && answer.status < 300) {
-    return parsed as T;
-  }
-  const envelope: IErrorBody =
-    parsed !== null && typeof parsed === 'object' ? (parsed as IErrorBody) : {};
-  throw new StudioRequestError(
-    answer.status,
-    envelope.message || `${answer.status}`,
-    envelope.reason ?? null
-  );
-}
-
 /** A path segment, escaped (model and endpoint names, aliases). */
 export function segment(value: string | number): string {
   return encodeURIComponent(String(value));

@@ -77,6 +77,23 @@ describe('RegistryAPI', () => {
     expect(sent[1].headers.get('Authorization')).toBe('token secret-token');
   });
 
+  it('queues a batch transform with the route’s defaults for what is left out', async () => {
+    const { registry, sent } = serve([json({ id: 7, name: 'score' }, 201)]);
+    const run = await registry.batchTransform('churn', 2, {
+      input_path: 'data/new.csv'
+    });
+    expect(run.id).toBe(7);
+    expect(sent[0].path).toBe(
+      '/studio/api/models/churn/versions/2/batch-transform'
+    );
+    expect(JSON.parse(sent[0].body)).toEqual({
+      input_path: 'data/new.csv',
+      output_path: null,
+      chunk_rows: 50000,
+      experiment: 'batch-transform'
+    });
+  });
+
   it('throws the server’s message and status', async () => {
     const { registry } = serve([
       json({ message: 'accuracy >= 0.9 fails: 0.71', reason: 'Conflict' }, 409)

@@ -3,7 +3,7 @@
  * their calls; and models, versions, endpoints and metrics as the server sends them.
  */
 import type {
-  IBatchTransformIn,
+  BatchTransformRequest,
   Lineage,
   ModelVersion,
   RegisteredModel,
@@ -325,7 +325,7 @@ export class FakeRegistryAPI implements IRegistryAPI {
   async batchTransform(
     name: string,
     version: number,
-    body: IBatchTransformIn
+    body: BatchTransformRequest
   ): Promise<JobRun> {
     this._log('batchTransform', name, version, body);
     return jobRun(7);

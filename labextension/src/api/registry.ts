@@ -5,13 +5,7 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import {
-  createStudioClient,
-  requestJSON,
-  segment,
-  StudioClient,
-  unwrap
-} from '../handler';
+import { createStudioClient, StudioClient, unwrap } from '../handler';
 import type { JobRun } from './jobs';
 import type { components } from './schema';
 
@@ -61,12 +55,19 @@ export type ModelVersion = Omit<
   'signature' | 'input_example'
 > & { signature: ISignature | null; input_example: IInputExample | null };
 
-/** A batch transform's input (a CSV or Parquet file or folder) and output. */
-export interface IBatchTransformIn {
-  input_path: string;
-  output_path?: string;
-  chunk_rows?: number;
-}
+/** A batch transform: its input (a CSV or Parquet file, or a folder) and output. */
+export type BatchTransformIn = Schemas['BatchTransformIn'];
+
+/** What the route takes when left out (its document's defaults). */
+export const BATCH_TRANSFORM_DEFAULTS: Omit<BatchTransformIn, 'input_path'> = {
+  output_path: null,
+  chunk_rows: 50_000,
+  experiment: 'batch-transform'
+};
+
+/** A batch transform's input and, if not beside it, its output. */
+export type BatchTransformRequest = Pick<BatchTransformIn, 'input_path'> &
+  Partial<BatchTransformIn>;
 
 /** Every call of the registry UI, one method per route. */
 export interface IRegistryAPI {
@@ -101,20 +102,16 @@ export interface IRegistryAPI {
   batchTransform(
     name: string,
     version: number,
-    body: IBatchTransformIn
+    body: BatchTransformRequest
   ): Promise<JobRun>;
 }
-
-/** The batch transform route (BATCH's; not in the generated `paths` yet). */
-const BATCH_TRANSFORM =
-  '/studio/api/models/{name}/versions/{version}/batch-transform';
 
 /** The typed client of the registry routes (openapi-fetch over the generated `paths`). */
 export class RegistryAPI implements IRegistryAPI {
   constructor(
-    private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+    settings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {
-    this._client = createStudioClient(_settings);
+    this._client = createStudioClient(settings);
   }
 
   async listModels(filter?: string): Promise<RegisteredModel[]> {
@@ -264,13 +261,17 @@ export class RegistryAPI implements IRegistryAPI {
   batchTransform(
     name: string,
     version: number,
-    body: IBatchTransformIn
+    body: BatchTransformRequest
   ): Promise<JobRun> {
-    const path = BATCH_TRANSFORM.replace('{name}', segment(name)).replace(
-      '{version}',
-      segment(version)
+    return unwrap(
+      this._client.POST(
+        '/studio/api/models/{name}/versions/{version}/batch-transform',
+        {
+          params: { path: { name, version } },
+          body: { ...BATCH_TRANSFORM_DEFAULTS, ...body }
+        }
+      )
     );
-    return requestJSON<JobRun>('POST', path, { body }, this._settings);
   }
 
   private readonly _client: StudioClient;

@@ -7,7 +7,7 @@ import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IBatchTransformIn, Lineage } from '../api/registry';
+import type { BatchTransformRequest, Lineage } from '../api/registry';
 import { DeployForm } from '../components/registry/DeployForm';
 import { ApproveForm } from '../components/registry/ApproveForm';
 import {
@@ -170,8 +170,8 @@ export async function askReject(
 export async function askBatchTransform(
   versionLabel: string,
   trans: TranslationBundle
-): Promise<IBatchTransformIn | null> {
-  const body = new ValueBody<IBatchTransformIn>(
+): Promise<BatchTransformRequest | null> {
+  const body = new ValueBody<BatchTransformRequest>(
     { input_path: '', output_path: '' },
     (value, change) => (
       <div className="jp-Studio-approveForm">
