@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 
-from tests.browser.lab import STUDIO_VARIABLES, LabServer
+from tests.browser.lab import STUDIO_VARIABLES
 from tests.browser.page_support import poll, tid
 
 VERSION_PANEL = ".jp-Studio-versionPanel"
@@ -36,11 +36,11 @@ def studio_home(home: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def register_versions(lab: LabServer, home: Path, model: str, experiment: str) -> list[str]:
-    """Two logistic regressions (C=0.05 and C=5) on a slice of iris, trained and logged with an
-    input example through Studio's Python API, registered as versions 1 and 2 of `model` (with
-    an `accuracy` gate) and version 1 approved, through the routes the panels use. Their runs'
-    ids."""
+def register_versions(home: Path, model: str, experiment: str) -> list[str]:
+    """Two logistic regressions (C=0.05 and C=5) on a slice of iris, trained, logged with an
+    input example and registered as versions 1 and 2 of `model` (with an `accuracy` gate)
+    through Studio's Python API, in the store of the session's JupyterLab; version 1 approved.
+    Their runs' ids."""
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
@@ -58,13 +58,11 @@ def register_versions(lab: LabServer, home: Path, model: str, experiment: str) -
                 run.log_metric("accuracy", float(estimator.score(X, y)))
                 run.log_model(estimator, "model", input_example=X.head(3))
                 run_ids.append(run.id)
-    created = lab.api("POST", "models", {"name": model, "gates": {"accuracy": ">= 0.5"}})
-    assert created[0] == 201, created
-    for run_id in run_ids:
-        registered = lab.api("POST", f"models/{model}/versions", {"source": run_id})
-        assert registered[0] == 201, registered
-    approved = lab.api("POST", f"models/{model}/versions/1/approve", {"comment": "baseline"})
-    assert approved[0] == 200, approved
+        for run_id in run_ids:
+            studio.register_model(run_id, model)
+        client = studio.Client()
+        client.set_model_gates(model, {"accuracy": ">= 0.5"})
+        client.approve_model_version(model, 1, comment="baseline")
     return run_ids
 
 

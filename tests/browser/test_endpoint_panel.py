@@ -34,7 +34,7 @@ COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal 
 def endpoint(lab: LabServer, lab_base: Path) -> Iterator[str]:
     """ENDPOINT: variants A (version 1) and B (version 2), 50/50, every request captured."""
     try:
-        register_versions(lab, lab_base / "studio-home", MODEL, EXPERIMENT)
+        register_versions(lab_base / "studio-home", MODEL, EXPERIMENT)
         approved = lab.api("POST", f"models/{MODEL}/versions/2/approve", {})
         assert approved[0] == 200, approved
         body = {

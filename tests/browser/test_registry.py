@@ -43,7 +43,7 @@ def remove_registry_traces(
 def registered(lab: LabServer, lab_base: Path) -> Iterator[list[str]]:
     """Versions 1 and 2 of MODEL (1 approved); their runs' ids."""
     try:
-        yield register_versions(lab, lab_base / "studio-home", MODEL, EXPERIMENT)
+        yield register_versions(lab_base / "studio-home", MODEL, EXPERIMENT)
     finally:
         remove_registry_traces(lab, [ENDPOINT], MODEL, EXPERIMENT)
 
