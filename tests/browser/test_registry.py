@@ -57,11 +57,13 @@ def test_registry_sidebar_version_page_approve_and_deploy(
     assert "accuracy" not in section.inner_text()  # the section lists, the page details
     studio.screenshot("registry_sidebar", studio.page.locator(Sel.SIDEBAR))
 
-    # The row's context menu has the version's actions.
+    # The row's context menu has the version's actions; one copies its URI.
+    studio.record_copies()
     menu = studio.context_menu(rows.first)
     expected = ["Open Version", "Deploy Model Version…", "Approve Version…", "Copy Model URI"]
     assert [label for label in studio.menu_labels(menu) if label in expected] == expected
-    studio.page.keyboard.press("Escape")
+    studio.choose(menu, "Copy Model URI")
+    assert studio.copied() == [f"models:/{MODEL}/2"]
 
     rows.first.click()
     page = studio.version_page(MODEL, 2)
@@ -73,6 +75,13 @@ def test_registry_sidebar_version_page_approve_and_deploy(
     assert "C\t5.0" in page.locator(tid("studio-version-params")).inner_text()
     assert "accuracy" in page.locator(tid("studio-version-metrics")).inner_text()
     assert page.locator(tid("studio-lineage-run")).count() == 1
+
+    # An alias set on the page: the sidebar names it beside the model.
+    page.locator(tid("studio-alias-input")).fill("@challenger")
+    page.locator(tid("studio-alias-input")).press("Enter")
+    page.locator(".jp-Studio-registry-alias", has_text="@challenger").wait_for()
+    model_item = studio.registry_model(section, MODEL)
+    poll(model_item.inner_text, lambda text: "@challenger → v2" in text, "the alias", 10)
     studio.screenshot("registry_version_page")
 
     # Approve: the dialog shows the gate's result; the page and the sidebar follow.

@@ -172,14 +172,12 @@ function ModelItem(
                 <span className="jp-Studio-sidebar-itemMain">
                   <span className="jp-Studio-sidebar-itemName">
                     {trans.__('Version %1', version.version)}
-                    {version.aliases.map(alias => (
-                      <span key={alias} className="jp-Studio-registry-alias">
-                        @{alias}
-                      </span>
-                    ))}
                   </span>
                   <span className="jp-Studio-sidebar-itemMeta">
-                    {version.model_class}
+                    {[
+                      ...version.aliases.map(alias => `@${alias}`),
+                      version.model_class.split('.').pop()
+                    ].join(' · ')}
                   </span>
                 </span>
                 <ApprovalBadge status={version.status} trans={trans} />
