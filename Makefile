@@ -70,7 +70,13 @@ PG_IGNORE ?= tests/browser tests/test_examples.py tests/test_labextension.py \
              tests/test_extension.py tests/test_api_types.py tests/test_openapi.py \
              tests/test_public_api.py tests/test_config.py tests/tracking/test_search.py \
              tests/tracking/test_downsample.py tests/jobs/test_local_executor.py \
-             tests/jobs/test_proctree.py tests/jobs/test_runner.py
+             tests/jobs/test_proctree.py tests/jobs/test_runner.py \
+             tests/tracking/test_models_files.py tests/tracking/test_signature.py \
+             tests/registry/test_uri_gates.py tests/registry/test_batch.py \
+             tests/serving/test_scoring.py tests/serving/test_capture.py \
+             tests/serving/test_fuzz_invocations.py tests/serving/test_batcher.py \
+             tests/serving/test_router.py tests/serving/test_shadow.py \
+             tests/serving/test_asgi_loading.py
 PG_TESTS ?= tests $(addprefix --ignore=,$(PG_IGNORE))
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test

@@ -249,3 +249,32 @@ def studio_routes(jp_web_app: Application, jp_base_url: str) -> list[RegisteredR
     found = list(walk(jp_web_app.default_router))
     assert found, "the server registered no Studio route"
     return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_endpoint_outlives_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`studio serve` processes outlive whoever starts them, on purpose: one a test left
+    behind (on its store under this session's temporary folder) is stopped here, and the
+    session fails, naming it."""
+    yield
+    import contextlib
+    import signal
+
+    import psutil
+
+    base = str(tmp_path_factory.getbasetemp())
+    left: list[str] = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if "studio.serving.serve_cli" not in (process.info["cmdline"] or []):
+                continue
+            environment = process.environ()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        if not environment.get(HOME_ENV, "").startswith(base):
+            continue
+        left.append(" ".join(process.info["cmdline"]))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+    if left:
+        pytest.fail(f"Tests left `studio serve` processes running (now killed): {left}")

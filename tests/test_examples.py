@@ -106,6 +106,24 @@ def check_jobs_outputs(executed: nbformat.NotebookNode) -> None:
     assert "active: False" in "".join(output.get("text", "") for output in last)
 
 
+def check_registry(client: Client) -> None:
+    runs = client.search_runs("papermill-registry")
+    assert sorted(run.name for run in runs) == ["forest", "logistic", "stump"]
+    versions = client.list_model_versions("breast-cancer")
+    assert [version.status.value for version in versions] == ["APPROVED"] * 3
+
+
+def check_registry_outputs(executed: nbformat.NotebookNode) -> None:
+    text = "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "B beats A" in text  # the online evaluation called the winner
+    assert "running: False" in text  # and the endpoint was stopped
+
+
 def debugger_text(executed: nbformat.NotebookNode) -> str:
     """The widget's text summaries in the saved notebook: what a reader sees where the
     widgets are not rendered."""
@@ -134,13 +152,35 @@ EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     ),
     "02_debugger.ipynb": ({"experiment": "papermill-debugger"}, check_debugger),
     "03_jobs.ipynb": ({"experiment": "papermill-jobs"}, check_jobs),
+    "04_registry.ipynb": ({"experiment": "papermill-registry", "n_requests": 1200}, check_registry),
 }
 # Per notebook: what its saved outputs must show.
 EXPECTED_OUTPUTS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
     "02_debugger.ipynb": check_debugger_outputs,
     # The nightly definition it made is gone: `make lab` users are left with no schedule.
     "03_jobs.ipynb": check_jobs_outputs,
+    "04_registry.ipynb": check_registry_outputs,
 }
+
+
+def stop_endpoints(home: Path) -> None:
+    """Stop what an example that failed half-way left serving (`studio serve` outlives its
+    kernel by design)."""
+    if not (home / "studio.db").exists():
+        return
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
+    from studio.serving.service import EndpointService
+
+    config = StudioConfig.resolve(home=home)
+    database = Database.from_config(config)
+    try:
+        service = EndpointService.from_database(database, config)
+        for endpoint in service.list():
+            if endpoint.running:
+                service.stop(endpoint.name)
+    finally:
+        database.dispose()
 
 
 def no_run_left_running(client: Client) -> None:
@@ -189,15 +229,18 @@ def test_examples_are_stored_without_outputs() -> None:
 def test_example_runs_top_to_bottom(path: Path, studio_home: Path, tmp_path: Path) -> None:
     parameters, check = EXPECTED.get(path.name, ({}, no_run_left_running))
     output = tmp_path / path.name
-    papermill.execute_notebook(
-        str(path),
-        str(output),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(path.parent),
-        progress_bar=False,
-        execution_timeout=120,
-    )
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(path.parent),
+            progress_bar=False,
+            execution_timeout=120,
+        )
+    finally:
+        stop_endpoints(studio_home)
 
     executed = nbformat.read(output, as_version=4)
     errors = [

@@ -335,6 +335,9 @@ export function addToPalette(palette: ICommandPalette): void {
     CommandIDs.compareRuns,
     CommandIDs.openJobs,
     CommandIDs.createJob,
+    CommandIDs.openRegistry,
+    CommandIDs.openEndpoint,
+    CommandIDs.deployModelVersion,
     CommandIDs.refresh
   ]) {
     palette.addItem({ command, category: PALETTE_CATEGORY });

@@ -119,3 +119,56 @@ export function apiUrl<P extends GetPath>(
     pathSerializer: defaultPathSerializer
   });
 }
+
+/** A route's query: absent values are left out. */
+export type QueryValues = Record<string, string | number | boolean | undefined>;
+
+/** A route's address under the server's base URL, with its query. */
+export function routeUrl(
+  path: string,
+  query: QueryValues = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) {
+      search.append(key, String(value));
+    }
+  }
+  const text = search.toString();
+  return `${settings.baseUrl.replace(/\/+$/, '')}${path}${text ? `?${text}` : ''}`;
+}
+
+/** A route's answer as it came: status, body text and headers (the "try it" box shows them). */
+export interface IRawAnswer {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+/** Send a request through Jupyter's connection (token, XSRF); an unreachable server throws. */
+export async function requestRaw(
+  url: string,
+  init: RequestInit,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<IRawAnswer> {
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new StudioRequestError(
+      0,
+      `The Studio server cannot be reached: ${String(error)}`
+    );
+  }
+  return {
+    status: response.status,
+    body: await response.text(),
+    headers: response.headers
+  };
+}
+
+/** A path segment, escaped (model and endpoint names, aliases). */
+export function segment(value: string | number): string {
+  return encodeURIComponent(String(value));
+}

@@ -46,3 +46,29 @@ export const jobsIcon = new LabIcon({
   name: 'jupyter-studio:jobs',
   svgstr: jobsSvg
 });
+
+const registrySvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M12 2 3 6.5v11L12 22l9-4.5v-11zm0 2.2 6.6 3.3L12 10.8 5.4 7.5zM5 9.1l6 3v7.4l-6-3zm8 10.4v-7.4l6-3v7.4z"/>
+  </g>
+</svg>`;
+
+/** A model in the registry (a package: a version is a sealed box). */
+export const registryIcon = new LabIcon({
+  name: 'jupyter-studio:registry',
+  svgstr: registrySvg
+});
+
+const endpointSvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M4 4h6v6H4zm10 0h6v6h-6zM4 14h6v6H4zm10 3.5h2.5V14h1v3.5H20v1h-2.5V22h-1v-3.5H14zM10 6.5h4v1h-4zM6.5 10h1v4h-1z"/>
+  </g>
+</svg>`;
+
+/** An endpoint: variants behind one address. */
+export const endpointIcon = new LabIcon({
+  name: 'jupyter-studio:endpoint',
+  svgstr: endpointSvg
+});

@@ -14,6 +14,8 @@ import type { CommandRegistry } from '@lumino/commands';
 import { registerActions } from './actions';
 import { DebuggerAPI, Alert } from './api/debugger';
 import { JOB_RUN_TAG, JobsAPI, JobRun } from './api/jobs';
+import { RegistryAPI } from './api/registry';
+import { EndpointsAPI } from './api/serving';
 import type { TrackingAPI } from './api/tracking';
 import type { Run } from './api/types';
 import {
@@ -26,6 +28,12 @@ import {
 import { createJobsTrackers, registerJobCommands } from './jobCommands';
 import { AlertsModel } from './models/alertsModel';
 import { JobsSummaryModel } from './models/jobsSummary';
+import { RegistryModel } from './models/registryModel';
+import {
+  createRegistryTrackers,
+  registerRegistryCommands,
+  registryRestoreOptions
+} from './registryCommands';
 import { StudioSettings } from './settings';
 import {
   CommandIDs,
@@ -225,6 +233,8 @@ export function activateStudio(
 ): IStudioTracker {
   const debuggerApi = new DebuggerAPI();
   const jobsApi = new JobsAPI();
+  const registryApi = new RegistryAPI();
+  const endpointsApi = new EndpointsAPI();
   const context: IPanelContext = {
     api,
     commands: app.commands,
@@ -232,7 +242,9 @@ export function activateStudio(
     translator,
     contents: app.serviceManager.contents,
     debugger: debuggerApi,
-    jobs: jobsApi
+    jobs: jobsApi,
+    registry: registryApi,
+    endpoints: endpointsApi
   };
   const alerts = new AlertsModel({
     api: debuggerApi,
@@ -254,7 +266,12 @@ export function activateStudio(
     watched.watcher,
     watched.running,
     alerts,
-    jobs
+    jobs,
+    new RegistryModel({
+      api: registryApi,
+      endpoints: endpointsApi,
+      settings: context.settings
+    })
   );
   app.shell.add(sidebar, 'left', { rank: SIDEBAR_RANK });
 
@@ -266,6 +283,15 @@ export function activateStudio(
     api: jobsApi,
     summary: jobs,
     trackers: jobsTrackers,
+    docManager: services.docManager,
+    panels: trackers.panels
+  });
+  const registryTrackers = createRegistryTrackers();
+  registerRegistryCommands(app, context, {
+    registry: registryApi,
+    endpoints: endpointsApi,
+    trackers: registryTrackers,
+    sidebar,
     docManager: services.docManager,
     panels: trackers.panels
   });
@@ -284,6 +310,12 @@ export function activateStudio(
     category: PALETTE_CATEGORY,
     rank: 2
   });
+  services.launcher?.add({
+    command: CommandIDs.openRegistry,
+    args: { isLauncher: true },
+    category: PALETTE_CATEGORY,
+    rank: 3
+  });
 
   if (restorer) {
     restorer.add(sidebar, 'jp-studio-sidebar');
@@ -294,6 +326,14 @@ export function activateStudio(
       command: CommandIDs.openJobs,
       name: () => 'jobs'
     });
+    void restorer.restore(
+      registryTrackers.versions,
+      registryRestoreOptions.versions
+    );
+    void restorer.restore(
+      registryTrackers.endpoints,
+      registryRestoreOptions.endpoints
+    );
   }
   return trackers.panels;
 }

@@ -78,7 +78,11 @@ export function parseSettings(
     jobsNotifications:
       typeof jobsNotifications === 'boolean'
         ? jobsNotifications
-        : DEFAULT_SETTINGS.jobsNotifications
+        : DEFAULT_SETTINGS.jobsNotifications,
+    endpointInterval: seconds(
+      values.endpointInterval,
+      DEFAULT_SETTINGS.endpointInterval
+    )
   };
 }
 

@@ -11,6 +11,8 @@ import type { ISignal } from '@lumino/signaling';
 
 import type { IDebuggerAPI } from './api/debugger';
 import type { IJobsAPI } from './api/jobs';
+import type { IRegistryAPI } from './api/registry';
+import type { IEndpointsAPI } from './api/serving';
 import type { TrackingAPI } from './api/tracking';
 import type { RunningRuns, StudioWatcher } from './watcher';
 
@@ -60,6 +62,8 @@ export interface IStudioSettings {
   jobsInterval: number;
   /** Whether a job run that ends raises a notification (with a button to its output). */
   jobsNotifications: boolean;
+  /** Seconds between refreshes of an endpoint panel's charts and evaluation while it is seen. */
+  endpointInterval: number;
 }
 
 export const DEFAULT_SETTINGS: IStudioSettings = {
@@ -69,7 +73,8 @@ export const DEFAULT_SETTINGS: IStudioSettings = {
   debuggerNotifications: true,
   alertsInterval: 5,
   jobsInterval: 2,
-  jobsNotifications: true
+  jobsNotifications: true,
+  endpointInterval: 2
 };
 
 /** Holds the current settings and says when they change. */
@@ -93,6 +98,10 @@ export interface IPanelContext {
   debugger?: IDebuggerAPI;
   /** The jobs' routes: without it, no Jobs panel, dialog or sidebar section. */
   jobs?: IJobsAPI;
+  /** The registry's routes: without it, no Registry section, version page or deploy dialog. */
+  registry?: IRegistryAPI;
+  /** The endpoints' routes: without it, no endpoint panel or deploy dialog. */
+  endpoints?: IEndpointsAPI;
 }
 
 export namespace CommandIDs {
@@ -141,4 +150,21 @@ export namespace CommandIDs {
   export const pauseJobDefinition = 'studio:pause-job-definition';
   export const resumeJobDefinition = 'studio:resume-job-definition';
   export const deleteJobDefinition = 'studio:delete-job-definition';
+  /** Show the sidebar's Registry section (the models, their versions and aliases). */
+  export const openRegistry = 'studio:open-registry';
+  /** Open a version's page: args { model, version }, else the version under the context menu. */
+  export const openModelVersion = 'studio:open-model-version';
+  /** Deploy a version (the deploy dialog): args { model, version }, else the one under the
+   * context menu, else asks for a `models:/` URI. */
+  export const deployModelVersion = 'studio:deploy-model-version';
+  /** Approve a version (asks first): args { model, version }, else the one under the menu. */
+  export const approveModelVersion = 'studio:approve-model-version';
+  /** Reject a version with a comment: args { model, version }. */
+  export const rejectModelVersion = 'studio:reject-model-version';
+  /** Score a file with a version, as a job: args { model, version }. */
+  export const batchTransform = 'studio:batch-transform';
+  /** Copy a version's `models:/` URI: args { model, version }, else the one under the menu. */
+  export const copyModelUri = 'studio:copy-model-uri';
+  /** Open an endpoint's panel: args { name }, else asks which. */
+  export const openEndpoint = 'studio:open-endpoint';
 }

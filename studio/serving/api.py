@@ -21,7 +21,7 @@ starts the process, on its machine.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studio.serving.clients import endpoints_client
 
@@ -33,6 +33,7 @@ __all__ = [
     "create_endpoint",
     "delete_endpoint",
     "get_endpoint",
+    "get_evaluation",
     "list_endpoints",
     "start_endpoint",
     "stop_endpoint",
@@ -90,6 +91,15 @@ def update_endpoint(
 
 def get_endpoint(name: str, *, tracking_uri: str | None = None) -> Endpoint:
     return endpoints_client(tracking_uri).get(name)
+
+
+def get_evaluation(name: str, *, tracking_uri: str | None = None) -> dict[str, Any]:
+    """The online evaluation of the endpoint's variants on the labelled traffic since its
+    configuration last changed, as the panel shows it: `variants` (each one's labelled
+    requests `n` and accuracy or mean absolute error) and `comparisons` (each challenger
+    against the control: the test, its p-value, the traffic still needed, `winner` once
+    significant, and a `message` such as "B beats A (p = 0.003)")."""
+    return endpoints_client(tracking_uri).evaluation(name)
 
 
 def list_endpoints(*, tracking_uri: str | None = None) -> list[Endpoint]:

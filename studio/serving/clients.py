@@ -70,6 +70,11 @@ class LocalEndpoints:
         self.service.stop(name)
         return self.service.get(name)
 
+    def evaluation(self, name: str) -> dict[str, Any]:
+        from studio.serving.views import evaluation_out
+
+        return evaluation_out(self.service, name).model_dump(mode="json")
+
 
 class RestEndpoints:
     """Endpoints on a Studio server, through its REST API (`/studio/api/endpoints/...`)."""
@@ -147,6 +152,12 @@ class RestEndpoints:
         from studio.serving.schemas import EndpointOut
 
         return endpoint_from_wire(self._json("POST", f"{_path(name)}/stop", EndpointOut))
+
+    def evaluation(self, name: str) -> dict[str, Any]:
+        from studio.serving.schemas import EvaluationOut
+
+        found = self._json("GET", f"{_path(name)}/evaluation", EvaluationOut)
+        return found.model_dump(mode="json")
 
 
 def endpoint_from_wire(found: EndpointOut) -> Endpoint:

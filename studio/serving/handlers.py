@@ -196,13 +196,18 @@ class InvocationsHandler(EndpointsHandler):
             headers=headers,
             request_timeout=PROXY_TIMEOUT,
         )
-        answer = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
-        if answer.code == 599:  # no HTTP answer at all: the replica died since its last beat
+        # raise_error=False only spares HTTP answers: a refused connection or a timeout
+        # still raises (a replica that died since its last beat, or is not listening yet).
+        try:
+            answer = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
+            failure = answer.error if answer.code == 599 else None
+        except (OSError, httpclient.HTTPClientError) as exc:
+            failure = exc
+        if failure is not None:
             raise web.HTTPError(
                 503,
                 "%s",
-                f"The endpoint {name!r} is not running (its server did not answer: "
-                f"{answer.error}).",
+                f"The endpoint {name!r} is not running (its server did not answer: {failure}).",
                 reason="not_running",
             )
         self.set_status(answer.code, answer.reason)

@@ -338,6 +338,23 @@ async def test_invocations_are_proxied_to_a_live_replica(
     endpoints.replica_stopped(replica_id)
     answer = await studio_fetch("POST", "endpoints/iris-ab/invocations", body=b"{}")
     assert answer.code == 503
+    # A replica that beats but does not listen (yet, or any more): refused, not a 500.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        silent_port = int(probe.getsockname()[1])
+    endpoints.register_replica(
+        "iris-ab",
+        host=this_host(),
+        bind_host="127.0.0.1",
+        port=silent_port,
+        pid=1,
+        pgid=1,
+        pid_started_at=0.0,
+        workers=1,
+    )
+    answer = await studio_fetch("POST", "endpoints/iris-ab/invocations", body=b"{}")
+    assert answer.code == 503, answer.body
+    assert "did not answer" in answer.json["message"]
 
 
 async def test_feedback_metrics_and_evaluation_of_what_replicas_recorded(

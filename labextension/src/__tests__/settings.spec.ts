@@ -20,7 +20,8 @@ describe('parseSettings', () => {
         debuggerNotifications: false,
         alertsInterval: 0.5,
         jobsInterval: 7200,
-        jobsNotifications: false
+        jobsNotifications: false,
+        endpointInterval: 3
       })
     ).toEqual({
       refreshInterval: 2,
@@ -29,7 +30,8 @@ describe('parseSettings', () => {
       debuggerNotifications: false,
       alertsInterval: 1,
       jobsInterval: 3600,
-      jobsNotifications: false
+      jobsNotifications: false,
+      endpointInterval: 3
     });
     expect(
       parseSettings({

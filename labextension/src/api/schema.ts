@@ -617,6 +617,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/models/{name}/versions/{version}/batch-transform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Score a file or folder with a model version, as a notebook job */
+        post: operations["batchTransform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/models/{name}/versions/{version}/files/{file}": {
         parameters: {
             query?: never;
@@ -991,6 +1008,35 @@ export interface components {
             tags?: {
                 [key: string]: string | number | boolean | null;
             };
+        };
+        /**
+         * BatchTransformIn
+         * @description Score a .csv or .parquet file, or a folder of them, with a model version.
+         */
+        BatchTransformIn: {
+            /**
+             * Chunk Rows
+             * @description Rows read and scored at a time.
+             * @default 50000
+             */
+            chunk_rows: number;
+            /**
+             * Experiment
+             * @description The job's tracking run's experiment.
+             * @default batch-transform
+             */
+            experiment: string;
+            /**
+             * Input Path
+             * @description A path relative to the server's root folder.
+             */
+            input_path: string;
+            /**
+             * Output Path
+             * @description None: <input stem>.predictions.<ext> (a file), <input>.predictions/ (a folder), beside the input.
+             * @default null
+             */
+            output_path: string | null;
         };
         /** DebuggerAlertOut */
         DebuggerAlertOut: {
@@ -6061,6 +6107,69 @@ export interface operations {
             };
             /** @description Conflicts with stored data (a duplicate name or run id, a param logged twice). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    batchTransform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchTransformIn"];
+            };
+        };
+        responses: {
+            /** @description Score a file or folder with a model version, as a notebook job */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

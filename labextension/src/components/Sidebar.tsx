@@ -13,6 +13,10 @@ import type { JobsSummary } from '../api/jobs';
 import type { Experiment, Run } from '../api/types';
 import { AlertsSection } from './debugger/AlertsSection';
 import { JobsSection } from './jobs/JobsSection';
+import {
+  IRegistrySectionProps,
+  RegistrySection
+} from './registry/RegistrySection';
 
 /** What the empty state suggests: three lines that log a first run. */
 export const FIRST_RUN_SNIPPET = [
@@ -54,6 +58,8 @@ export interface ISidebarProps {
   jobsSummary?: JobsSummary | null;
   jobsError?: string | null;
   onOpenJobs?: (target: { jobRunId?: number; definitionId?: number }) => void;
+  /** The model registry; the section shows only when given. */
+  registry?: Omit<IRegistrySectionProps, 'trans'>;
 }
 
 export function Sidebar(props: ISidebarProps): JSX.Element {
@@ -126,6 +132,7 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
           onOpenJobs={props.onOpenJobs}
         />
       )}
+      {props.registry && <RegistrySection {...props.registry} trans={trans} />}
       {props.alerts && (
         <AlertsSection
           alerts={props.alerts}

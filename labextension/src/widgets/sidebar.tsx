@@ -11,7 +11,9 @@ import { Sidebar } from '../components/Sidebar';
 import { studioIcon } from '../icons';
 import type { AlertsModel } from '../models/alertsModel';
 import { ExperimentsModel } from '../models/experimentsModel';
+import type { IRegistrySectionProps } from '../components/registry/RegistrySection';
 import type { JobsSummaryModel } from '../models/jobsSummary';
+import type { RegistryModel } from '../models/registryModel';
 import { CommandIDs, IPanelContext } from '../tokens';
 import type { RunningRuns, StudioWatcher } from '../watcher';
 import { Clock } from './clock';
@@ -23,7 +25,8 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     watcher: StudioWatcher,
     running: RunningRuns,
     alerts: AlertsModel | null = null,
-    jobs: JobsSummaryModel | null = null
+    jobs: JobsSummaryModel | null = null,
+    registry: RegistryModel | null = null
   ) {
     super(
       new ExperimentsModel({
@@ -47,6 +50,8 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
       this.update();
       this._syncClock();
     }, this);
+    this._registry = registry;
+    registry?.stateChanged.connect(() => this.update(), this);
   }
 
   /** Load experiments and running runs now. */
@@ -54,7 +59,8 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     await Promise.all([
       this.model.refresh(),
       this._watcher.refresh(),
-      this._alerts?.refresh()
+      this._alerts?.refresh(),
+      this._registry?.refresh()
     ]);
   }
 
@@ -64,6 +70,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     }
     this._clock.dispose();
     this.model.dispose();
+    this._registry?.dispose();
     super.dispose();
   }
 
@@ -107,6 +114,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
                 void this._context.commands.execute(CommandIDs.openJobs, target)
             : undefined
         }
+        registry={this._registryProps()}
         onOpenAlert={alert =>
           void this._context.commands.execute(CommandIDs.openDebugger, {
             runId: alert.run_id,
@@ -118,14 +126,52 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     );
   }
 
+  /** The Registry section's props; none without the registry's routes. */
+  private _registryProps(): Omit<IRegistrySectionProps, 'trans'> | undefined {
+    const registry = this._registry;
+    if (!registry) {
+      return undefined;
+    }
+    return {
+      models: registry.loaded ? registry.models : null,
+      expanded: registry.expanded,
+      versions: name => registry.versions(name),
+      error: registry.error,
+      endpoints: registry.endpoints,
+      onOpenEndpoint: name =>
+        void this._context.commands.execute(CommandIDs.openEndpoint, { name }),
+      onToggle: name => void registry.toggle(name),
+      onOpenVersion: (model, version) =>
+        void this._context.commands.execute(CommandIDs.openModelVersion, {
+          model,
+          version
+        })
+    };
+  }
+
+  /** Show the Registry section (the sidebar scrolls it into view). */
+  showRegistry(): void {
+    const node = this.node.querySelector(
+      '[data-testid="studio-registry-section"]'
+    );
+    node?.scrollIntoView?.({ block: 'start' });
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._syncClock();
+    this._registry?.setActive(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this._clock.stop();
+    this._registry?.setActive(false);
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._registry?.setActive(this.isVisible);
   }
 
   /** Tick while running runs or jobs are listed and visible; stop otherwise. */
@@ -141,6 +187,7 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
   private _watcher: StudioWatcher;
   private _alerts: AlertsModel | null;
   private _jobs: JobsSummaryModel | null;
+  private _registry: RegistryModel | null;
   private _trans: TranslationBundle;
   private readonly _clock = new Clock(() => this.update());
 }
