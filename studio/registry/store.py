@@ -308,6 +308,9 @@ class RegistryStore:
             values["approved_types"] = list(approved_types)
         with self.db.session(write=True) as session:
             row = version_row(session, name, version)
+            if status is ApprovalStatus.REJECTED:
+                # Serving replicas would go on with it while new ones refuse to start.
+                refuse_deployed(session, [row.id], f"{name} version {version}", "reject")
             changed = session.execute(
                 update(SqlModelVersion)
                 .where(SqlModelVersion.id == row.id, SqlModelVersion.status == expected.value)

@@ -75,7 +75,9 @@ def version_row(session: Session, name: str, version: int) -> SqlModelVersion:
     return row
 
 
-def refuse_deployed(session: Session, version_ids: Sequence[int], what: str) -> None:
+def refuse_deployed(
+    session: Session, version_ids: Sequence[int], what: str, action: str = "delete"
+) -> None:
     if not version_ids:
         return
     endpoints = sorted(
@@ -89,7 +91,7 @@ def refuse_deployed(session: Session, version_ids: Sequence[int], what: str) -> 
     )
     if endpoints:
         raise Conflict(
-            f"Cannot delete {what}: it is deployed on the endpoint(s) {', '.join(endpoints)}. "
+            f"Cannot {action} {what}: it is deployed on the endpoint(s) {', '.join(endpoints)}. "
             "Remove it from them first."
         )
 

@@ -211,6 +211,9 @@ def test_lineage_follows_the_job_notebook_data_and_deployments(
         registry.delete_version("iris", 1)
     with pytest.raises(Conflict, match="web"):
         registry.delete_model("iris")
+    with pytest.raises(Conflict, match=r"Cannot reject iris version 1: it is deployed .* web"):
+        registry.reject("iris", 1, actor="cy")
+    assert registry.get_version("iris", 1).status is ApprovalStatus.APPROVED
     endpoints.delete("web")
     # The endpoint's history stays on the version's page after the endpoint is gone.
     assert registry.lineage("iris", 1)["deployments"] == deployed
