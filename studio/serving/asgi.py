@@ -214,8 +214,14 @@ async def _openapi(request: Request) -> Response:
 
 
 async def _health(request: Request) -> Response:
+    # Variant names and traffic are the endpoint's business: behind its token, like
+    # /metadata (load balancers probe /ping, which stays open).
     state = _state(request)
     router = state.router
+    try:
+        await state.auth.check(request.headers, router.config)
+    except ScoringError as exc:
+        return _error(exc)
     return JSONResponse(
         {
             "status": "ok",

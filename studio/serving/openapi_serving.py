@@ -222,7 +222,7 @@ def serving_document(max_body_bytes: int, max_rows: int) -> dict[str, Any]:
             "/health": {
                 "get": {
                     "summary": "configuration, batching and shadow counters",
-                    "responses": {"200": {"description": "ok"}},
+                    "responses": {"200": {"description": "ok"}, **_errors(401)},
                 }
             },
             "/version": {

@@ -286,10 +286,12 @@ def test_a_token_or_the_proxy_key_is_needed_when_the_endpoint_has_a_token(
                 for h in headers
             ]
             statuses.append((await client.get("/metadata")).status_code)
+            statuses.append((await client.get("/health")).status_code)
+            statuses.append((await client.get("/health", headers=headers[3])).status_code)
             statuses.append((await client.get("/ping")).status_code)
             return statuses
 
-    assert asyncio.run(scenario()) == [401, 401, 401, 200, 200, 200, 401, 200]
+    assert asyncio.run(scenario()) == [401, 401, 401, 200, 200, 200, 401, 401, 200, 200]
 
 
 def test_a_replica_token_guards_an_endpoint_without_one(
