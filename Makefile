@@ -76,7 +76,7 @@ PG_IGNORE ?= tests/browser tests/test_examples.py tests/test_labextension.py \
              tests/serving/test_scoring.py tests/serving/test_capture.py \
              tests/serving/test_fuzz_invocations.py tests/serving/test_batcher.py \
              tests/serving/test_router.py tests/serving/test_shadow.py \
-             tests/serving/test_asgi_loading.py
+             tests/serving/test_asgi_loading.py tests/serving/test_auth.py
 PG_TESTS ?= tests $(addprefix --ignore=,$(PG_IGNORE))
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop
 # running for the rest of the session, and pytest-jupyter's loop fixtures of every later test

@@ -5,6 +5,8 @@ scrypt hash the store keeps, or the Jupyter server's proxy key in `X-Studio-Prox
 panel's "try it" box, which never sees the user's token). scrypt costs tens of milliseconds
 by design, so it runs off the event loop, and a token that passed once is remembered by its
 SHA-256 with the hash it passed against (a new token on the endpoint makes a new hash).
+Unknown tokens are checked one at a time per worker, so a flood of wrong ones costs at most
+one core's worth of scrypt and queues behind itself, while known tokens skip the queue.
 
 An endpoint without a token is served on loopback only. `studio serve` refuses any other
 address at start, but the token can be removed while the process runs: a worker listening
@@ -37,6 +39,7 @@ class Authenticator:
         self.open_to_network = open_to_network
         # (SHA-256 of a token, the hash it passed against): checked without a thread hop.
         self._passed: set[tuple[bytes, str]] = set()
+        self._hashing: asyncio.Semaphore | None = None
 
     def required(self, config: EndpointConfig) -> bool:
         return config.token_hash is not None or bool(self.extra_token) or self.open_to_network
@@ -67,8 +70,13 @@ class Authenticator:
         passed = (hashlib.sha256(token.encode()).digest(), config.token_hash)
         if passed in self._passed:
             return
-        if not await asyncio.to_thread(verify_token, token, config.token_hash):
-            raise _unauthorized("The token is wrong.")
+        if self._hashing is None:  # made on the worker's own event loop
+            self._hashing = asyncio.Semaphore(1)
+        async with self._hashing:
+            if passed not in self._passed and not await asyncio.to_thread(
+                verify_token, token, config.token_hash
+            ):
+                raise _unauthorized("The token is wrong.")
         self._passed.add(passed)
 
 
