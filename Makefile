@@ -6,8 +6,8 @@
 #                   configuration), the TypeScript check and Jest, pytest on SQLite
 #                   (browser tests in Debian's Chromium included, installed if missing), and
 #                   every test that touches a store again on a throwaway PostgreSQL server
-#                   that it starts and always stops (this run goes side by side with the
-#                   browser tests: two cores, each mostly waiting on its own server); the
+#                   that it starts and always stops (this run goes in the background from
+#                   the start, beside the checks and the SQLite run: two cores); the
 #                   browser tests save their screenshots
 #                   outside the work tree ($TMPDIR/studio-screenshots, or STUDIO_SCREENSHOTS)
 #   make screenshots  only the browser tests, saving their screenshots into
@@ -175,36 +175,43 @@ lab: $(LABEXT_BUILT)
 	cd examples && exec "$(ABS_BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)/examples" \
 	  --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) $(ALLOW_ROOT) $(LAB_ARGS)
 
-# One recipe, so that the steps run in this order even under `make -j`.
+# One shell, so that the steps run in this order even under `make -j`, and so that the
+# PostgreSQL run, which goes in the background from the start (two cores: the checks and the
+# SQLite run mostly keep one busy), is stopped with its server whatever step fails.
 test: $(LABEXT_BUILT) $(CHROMIUM)
-	@echo "==> ruff   [$$(date +%T)]"
-	$(BIN)/ruff check .
-	@echo "==> mypy   [$$(date +%T)]"
-	$(BIN)/mypy studio
-	@echo "==> prettier, eslint   [$$(date +%T)]"
-	cd labextension && $(NPM) run --silent lint:check
-	@echo "==> tsc   [$$(date +%T)]"
-	cd labextension && npx tsc --noEmit -p .
-	@echo "==> jest   [$$(date +%T)]"
-	cd labextension && npx jest --ci $(JEST_ARGS)
-	@echo "==> pytest (SQLite)   [$$(date +%T)]"
-	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS) \
-	  $(addprefix --ignore=,$(CLOCK_TESTS))
-	@echo "==> side by side: the browser tests in Chromium (SQLite), pytest (PostgreSQL) and" \
-	  "the tests that wait for the wall clock   [$$(date +%T)]"
-	logs=$$(mktemp -d); status=0; \
+	@logs=$$(mktemp -d); status=0; \
+	stop_background() { \
+	  for pid in $$(jobs -p); do kill -TERM "$$pid" 2>/dev/null || true; done; \
+	  wait; rm -rf "$$logs"; \
+	}; \
+	trap stop_background EXIT; \
+	echo "==> in the background: pytest (PostgreSQL)   [$$(date +%T)]"; \
 	tests/pg_cluster.sh run -- $(BIN)/pytest $(PYTEST_ARGS) $(PG_TESTS) \
 	  > "$$logs/postgresql.log" 2>&1 & postgresql=$$!; \
+	echo "==> ruff   [$$(date +%T)]"; \
+	$(BIN)/ruff check .; \
+	echo "==> mypy   [$$(date +%T)]"; \
+	$(BIN)/mypy studio; \
+	echo "==> prettier, eslint   [$$(date +%T)]"; \
+	(cd labextension && $(NPM) run --silent lint:check); \
+	echo "==> tsc   [$$(date +%T)]"; \
+	(cd labextension && npx tsc --noEmit -p .); \
+	echo "==> jest   [$$(date +%T)]"; \
+	(cd labextension && npx jest --ci $(JEST_ARGS)); \
+	echo "==> pytest (SQLite)   [$$(date +%T)]"; \
+	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) --ignore=$(BROWSER_TESTS) \
+	  $(addprefix --ignore=,$(CLOCK_TESTS)); \
+	echo "==> side by side: the browser tests in Chromium (SQLite) and the tests that wait" \
+	  "for the wall clock; PostgreSQL's run goes on   [$$(date +%T)]"; \
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(CLOCK_TESTS) \
 	  > "$$logs/clock.log" 2>&1 & clock=$$!; \
 	env -u STUDIO_TEST_DB_URL $(BIN)/pytest $(PYTEST_ARGS) $(BROWSER_TESTS) || status=1; \
-	wait $$postgresql || status=1; \
 	wait $$clock || status=1; \
-	echo "==> pytest (PostgreSQL): tests, except $(PG_IGNORE)   [$$(date +%T)]"; \
-	cat "$$logs/postgresql.log"; \
 	echo "==> pytest (SQLite): $(CLOCK_TESTS)"; \
 	cat "$$logs/clock.log"; \
-	rm -rf "$$logs"; \
+	wait $$postgresql || status=1; \
+	echo "==> pytest (PostgreSQL): tests, except $(PG_IGNORE)   [$$(date +%T)]"; \
+	cat "$$logs/postgresql.log"; \
 	exit $$status
 	@echo "==> make test passed   [$$(date +%T)]"
 
