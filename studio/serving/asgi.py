@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -76,6 +76,8 @@ class ServingState:
     auth: Authenticator
     router: Router
     worker_id: str
+    # Set at shutdown: the configuration watcher returns between two polls.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def create_app(settings: ServeSettings | None = None) -> Starlette:
@@ -90,7 +92,10 @@ def create_app(settings: ServeSettings | None = None) -> Starlette:
         try:
             yield
         finally:
-            watcher.cancel()
+            # Not cancelled: a store call running in a thread would outlive the cancel and
+            # bring a connection back to a disposed pool, left open. It returns when done.
+            state.stopping.set()
+            await asyncio.gather(watcher, return_exceptions=True)
             await state.shadows.drain(SHADOW_DRAIN_S)
             await asyncio.to_thread(state.recorder.close)
             state.database.dispose()
@@ -153,7 +158,10 @@ async def _watch(state: ServingState) -> None:
     # retried on every poll but logged once, not twice a second.
     logged_failure: tuple[tuple[int, int] | None, str] | None = None
     while True:
-        await asyncio.sleep(state.settings.poll_interval)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(state.stopping.wait(), state.settings.poll_interval)
+        if state.stopping.is_set():
+            return
         if supervisor and supervisor != os.getpid() and os.getppid() != supervisor:
             # The supervisor died (SIGKILL): shut down gracefully rather than serve on as an
             # orphan nobody can stop.
