@@ -29,7 +29,7 @@ from studio.serving.capture import CaptureFile, CaptureRecord, CaptureWriter
 from studio.serving.feedback import KEEP_UNLABELLED_MS, endpoint_task, match_waiting_labels, prune
 from studio.serving.metrics import SecondCounts, StatsAccumulator
 from studio.serving.orm import SqlEndpointCapture, SqlEndpointPrediction, SqlEndpointStats
-from studio.serving.store_stats import KEEP_STATS_S, prune_stats
+from studio.serving.store_stats import KEEP_STATS_S, prune_stats, stats_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -274,24 +274,7 @@ class Recorder:
         now_ms = int(time.time() * 1000)
         with self._database.session(write=True) as session:
             if stats:
-                session.execute(
-                    insert(_STATS),
-                    [
-                        {
-                            "endpoint_id": endpoint_id,
-                            "variant": cell.variant,
-                            "shadow": cell.shadow,
-                            "second": cell.second,
-                            "worker": worker,
-                            "invocations": cell.invocations,
-                            "errors": cell.errors,
-                            "rows": cell.rows,
-                            "latency_sum_ms": cell.latency_sum_ms,
-                            "latency_hist": cell.trimmed_histogram(),
-                        }
-                        for cell in stats
-                    ],
-                )
+                session.execute(insert(_STATS), stats_rows(endpoint_id, worker, stats))
             if predictions:
                 # A retried flush, or a client reusing a request id, must not fail the batch.
                 session.execute(

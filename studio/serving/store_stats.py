@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 
 from studio.errors import InvalidInput
-from studio.serving.metrics import BUCKETS, percentile
+from studio.serving.metrics import BUCKETS, SecondCounts, percentile
 from studio.serving.orm import SqlEndpointStats
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from studio.db.engine import Database
 
-__all__ = ["KEEP_STATS_S", "MAX_POINTS", "endpoint_metrics", "prune_stats"]
+__all__ = ["KEEP_STATS_S", "MAX_POINTS", "endpoint_metrics", "prune_stats", "stats_rows"]
 
 MAX_POINTS = 10_000
 """Points per variant a query may ask for (window / step)."""
@@ -33,6 +33,27 @@ KEEP_STATS_S = 30 * 24 * 3600
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 _S = SqlEndpointStats
+
+
+def stats_rows(
+    endpoint_id: int, worker: str, cells: Iterable[SecondCounts]
+) -> list[dict[str, Any]]:
+    """One worker's counters as rows of `endpoint_stats`, one per variant and second."""
+    return [
+        {
+            "endpoint_id": endpoint_id,
+            "variant": cell.variant,
+            "shadow": cell.shadow,
+            "second": cell.second,
+            "worker": worker,
+            "invocations": cell.invocations,
+            "errors": cell.errors,
+            "rows": cell.rows,
+            "latency_sum_ms": cell.latency_sum_ms,
+            "latency_hist": cell.trimmed_histogram(),
+        }
+        for cell in cells
+    ]
 
 
 def _add(histogram: list[int], counts: Sequence[int]) -> None:

@@ -18,7 +18,7 @@ from studio.serving.metrics import (
     percentile,
 )
 from studio.serving.orm import SqlEndpointStats
-from studio.serving.store_stats import endpoint_metrics, prune_stats
+from studio.serving.store_stats import endpoint_metrics, prune_stats, stats_rows
 from tests.serving.endpoint_rows import insert_endpoint
 
 if TYPE_CHECKING:
@@ -96,21 +96,7 @@ def test_the_store_sums_workers_and_seconds_into_steps_per_variant(database: Dat
                 second = 1_000 + index % 10  # seconds 1000..1009
                 ok = index % 50 != 0 or worker == "w1"
                 accumulator.add(second, variant, variant == "S", float(value), ok, 1)
-        rows += [
-            {
-                "endpoint_id": endpoint_id,
-                "variant": cell.variant,
-                "shadow": cell.shadow,
-                "second": cell.second,
-                "worker": worker,
-                "invocations": cell.invocations,
-                "errors": cell.errors,
-                "rows": cell.rows,
-                "latency_sum_ms": cell.latency_sum_ms,
-                "latency_hist": cell.trimmed_histogram(),
-            }
-            for cell in accumulator.drain()
-        ]
+        rows += stats_rows(endpoint_id, worker, accumulator.drain())
     with database.session(write=True) as session:
         session.execute(insert(SqlEndpointStats), rows)
     metrics = endpoint_metrics(database, endpoint_id, since_s=995, until_s=1_010, step_s=5)
