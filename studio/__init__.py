@@ -25,6 +25,8 @@ from studio.tracking.fluent import (
 )
 
 if TYPE_CHECKING:
+    from studio.evaluation.automl import automl
+    from studio.evaluation.evaluate import evaluate
     from studio.registry.api import register_model
     from studio.tracking.autolog import autolog
     from studio.tracking.client import Client
@@ -35,7 +37,9 @@ __all__ = [
     "__version__",
     "active_run",
     "autolog",
+    "automl",
     "end_run",
+    "evaluate",
     "flush",
     "log_metric",
     "log_metrics",
@@ -51,6 +55,8 @@ __all__ = [
 _LAZY = {
     "Client": "studio.tracking.client",
     "autolog": "studio.tracking.autolog",
+    "automl": "studio.evaluation.automl",
+    "evaluate": "studio.evaluation.evaluate",
     "register_model": "studio.registry.api",
 }
 

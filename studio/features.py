@@ -39,6 +39,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "studio.jobs.feature",
     "studio.registry.feature",
     "studio.serving.feature",
+    "studio.evaluation.feature",
 )
 
 # `hook(session, run_ids)`: `run_ids` is a list of ids or a subquery selecting them.

@@ -4,6 +4,75 @@
  */
 
 export interface paths {
+    "/studio/api/algorithms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The built-in algorithms installed here, with their hyperparameters */
+        get: operations["listAlgorithms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AutoML searches, newest first */
+        get: operations["listAutoML"];
+        put?: never;
+        /** Start an AutoML search on a file, as a notebook job */
+        post: operations["startAutoML"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/automl/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One AutoML search with its leaderboard */
+        get: operations["getAutoML"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/datasets/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A CSV or Parquet file's columns, a preview, and the task its target implies */
+        post: operations["inspectDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/studio/api/debugger/alerts": {
         parameters: {
             query?: never;
@@ -188,6 +257,23 @@ export interface paths {
         put?: never;
         /** Stop the endpoint's servers that Studio started on this machine */
         post: operations["stopEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/studio/api/evaluations/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's evaluations, with their metrics, baseline, folds, thresholds and figures */
+        get: operations["getEvaluations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -964,10 +1050,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/studio/api/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Train a built-in algorithm on a file, as a notebook job written beside it */
+        post: operations["trainModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlgorithmOut */
+        AlgorithmOut: {
+            /** Description */
+            description: string;
+            /**
+             * Estimator
+             * @description The class it builds for the task asked about.
+             */
+            estimator: string;
+            /** Hyperparameters */
+            hyperparameters: components["schemas"]["HyperparameterOut"][];
+            /**
+             * Library
+             * @description scikit-learn, lightgbm or xgboost.
+             */
+            library: string;
+            /**
+             * Name
+             * @description The catalogue's key, e.g. 'hist_gradient_boosting'.
+             */
+            name: string;
+            /** Tasks */
+            tasks: ("binary" | "multiclass" | "regression")[];
+            /**
+             * Title
+             * @description For people, e.g. 'Histogram gradient boosting'.
+             */
+            title: string;
+        };
+        /** AlgorithmsOut */
+        AlgorithmsOut: {
+            /**
+             * Algorithms
+             * @description Installed algorithms only.
+             */
+            algorithms: components["schemas"]["AlgorithmOut"][];
+        };
         /** ArtifactListOut */
         ArtifactListOut: {
             /** Artifacts */
@@ -986,6 +1126,217 @@ export interface components {
              * @description In bytes; null for a folder.
              */
             size: number | null;
+        };
+        /** AutoMLDetailOut */
+        AutoMLDetailOut: {
+            /** Best Run Id */
+            best_run_id: string | null;
+            /** Best Score */
+            best_score: number | null;
+            /** Candidates */
+            candidates: number;
+            /**
+             * Data
+             * @description The data's path or name.
+             */
+            data: string;
+            /** Ended At */
+            ended_at: number | null;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Greater Is Better */
+            greater_is_better: boolean;
+            /**
+             * Job Run Id
+             * @description The job that runs it, when started as a job.
+             */
+            job_run_id: number | null;
+            /**
+             * Leaderboard
+             * @description Ranked candidates first, then the rest.
+             */
+            leaderboard: components["schemas"]["CandidateOut"][];
+            /** Metric */
+            metric: string;
+            /** Model Name */
+            model_name: string | null;
+            /** Model Version */
+            model_version: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Notebooks
+             * @description 'exploration' and 'candidates': paths (relative to the root when inside it).
+             */
+            notebooks: {
+                [key: string]: string;
+            };
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "exploring" | "searching" | "refitting" | "done" | "failed";
+            /**
+             * Post Seconds
+             * @description Refit, ensemble, evaluation, registration.
+             */
+            post_seconds: number | null;
+            /** Pruned */
+            pruned: number;
+            /**
+             * Run Id
+             * @description The AutoML's parent run; candidates are its children.
+             */
+            run_id: string;
+            /** Search Seconds */
+            search_seconds: number | null;
+            /** Started At */
+            started_at: number;
+            /**
+             * Status
+             * @description The parent run's status: RUNNING, FINISHED, FAILED...
+             */
+            status: string;
+            /** Target */
+            target: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "binary" | "multiclass" | "regression";
+            /** Time Budget */
+            time_budget: number;
+        };
+        /**
+         * AutoMLIn
+         * @description Run `studio.automl` on a file, as a notebook job.
+         */
+        AutoMLIn: {
+            /**
+             * Experiment
+             * @description None: 'automl-<file stem>'.
+             * @default null
+             */
+            experiment: string | null;
+            /**
+             * Metric
+             * @description None: accuracy (classification) or r2 (regression).
+             * @default null
+             */
+            metric: string | null;
+            /**
+             * Path
+             * @description A path relative to the server's root folder.
+             */
+            path: string;
+            /**
+             * Register As
+             * @description None: '<file stem>-automl'.
+             * @default null
+             */
+            register_as: string | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /** Target */
+            target: string;
+            /**
+             * Task
+             * @description None: detected from the target.
+             * @default null
+             */
+            task: ("binary" | "multiclass" | "regression") | null;
+            /**
+             * Time Budget
+             * @description Seconds for the search.
+             * @default 300
+             */
+            time_budget: number;
+        };
+        /** AutoMLOut */
+        AutoMLOut: {
+            /** Best Run Id */
+            best_run_id: string | null;
+            /** Best Score */
+            best_score: number | null;
+            /** Candidates */
+            candidates: number;
+            /**
+             * Data
+             * @description The data's path or name.
+             */
+            data: string;
+            /** Ended At */
+            ended_at: number | null;
+            /** Experiment Id */
+            experiment_id: number;
+            /** Greater Is Better */
+            greater_is_better: boolean;
+            /**
+             * Job Run Id
+             * @description The job that runs it, when started as a job.
+             */
+            job_run_id: number | null;
+            /** Metric */
+            metric: string;
+            /** Model Name */
+            model_name: string | null;
+            /** Model Version */
+            model_version: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Notebooks
+             * @description 'exploration' and 'candidates': paths (relative to the root when inside it).
+             */
+            notebooks: {
+                [key: string]: string;
+            };
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "exploring" | "searching" | "refitting" | "done" | "failed";
+            /**
+             * Post Seconds
+             * @description Refit, ensemble, evaluation, registration.
+             */
+            post_seconds: number | null;
+            /** Pruned */
+            pruned: number;
+            /**
+             * Run Id
+             * @description The AutoML's parent run; candidates are its children.
+             */
+            run_id: string;
+            /** Search Seconds */
+            search_seconds: number | null;
+            /** Started At */
+            started_at: number;
+            /**
+             * Status
+             * @description The parent run's status: RUNNING, FINISHED, FAILED...
+             */
+            status: string;
+            /** Target */
+            target: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "binary" | "multiclass" | "regression";
+            /** Time Budget */
+            time_budget: number;
+        };
+        /** AutoMLsOut */
+        AutoMLsOut: {
+            /**
+             * Automls
+             * @description Newest first.
+             */
+            automls: components["schemas"]["AutoMLOut"][];
         };
         /**
          * BatchIn
@@ -1037,6 +1388,124 @@ export interface components {
              * @default null
              */
             output_path: string | null;
+        };
+        /** CandidateOut */
+        CandidateOut: {
+            /** Algorithm */
+            algorithm: string;
+            /**
+             * Ensemble
+             * @description The stacked ensemble of the top candidates.
+             */
+            ensemble: boolean;
+            /**
+             * Fit Time
+             * @description Seconds, mean over its folds.
+             */
+            fit_time: number | null;
+            /**
+             * Folds
+             * @description Folds scored before it completed or was pruned.
+             */
+            folds: number;
+            /**
+             * Name
+             * @description The pipeline, readable: e.g. 'impute+onehot → random_forest'.
+             */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: string;
+            };
+            /** Preprocessing */
+            preprocessing: string;
+            /**
+             * Rank
+             * @description 1 is the best; None for pruned or failed candidates.
+             */
+            rank: number | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Score
+             * @description The mean CV score on the AutoML's metric.
+             */
+            score: number | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "complete" | "pruned" | "failed";
+            /** Std */
+            std: number | null;
+        };
+        /** ColumnOut */
+        ColumnOut: {
+            /**
+             * Dtype
+             * @description The pandas dtype as read.
+             */
+            dtype: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "numeric" | "categorical" | "boolean" | "datetime" | "text" | "id";
+            /** Missing */
+            missing: number;
+            /** Name */
+            name: string;
+            /** Unique */
+            unique: number;
+        };
+        /**
+         * DatasetIn
+         * @description A CSV or Parquet file to train on, and optionally its target column.
+         */
+        DatasetIn: {
+            /**
+             * Path
+             * @description A path relative to the server's root folder.
+             */
+            path: string;
+            /**
+             * Target
+             * @default null
+             */
+            target: string | null;
+        };
+        /** DatasetOut */
+        DatasetOut: {
+            /**
+             * Classes
+             * @description Classification: the target's classes.
+             */
+            classes: string[] | null;
+            /** Columns */
+            columns: components["schemas"]["ColumnOut"][];
+            /** Path */
+            path: string;
+            /**
+             * Preview
+             * @description At most 20 first rows.
+             */
+            preview: {
+                [key: string]: unknown;
+            }[];
+            /** Rows */
+            rows: number;
+            /** Target */
+            target: string | null;
+            /**
+             * Task
+             * @description Detected from the target column, when given.
+             */
+            task: ("binary" | "multiclass" | "regression") | null;
+            /**
+             * Warnings
+             * @description e.g. missing targets, an id-like column.
+             */
+            warnings: string[];
         };
         /** DebuggerAlertOut */
         DebuggerAlertOut: {
@@ -1731,6 +2200,96 @@ export interface components {
              */
             reason: string | null;
         };
+        /**
+         * EvaluationOut
+         * @description One evaluation of a run: `studio.evaluate`'s, or autolog's on training or held-out data.
+         */
+        EvaluationOut: {
+            /**
+             * Baseline
+             * @description The same metrics for the dummy baseline.
+             */
+            baseline: {
+                [key: string]: number;
+            };
+            /**
+             * Baseline Model
+             * @description e.g. DummyClassifier(strategy='prior').
+             */
+            baseline_model: string;
+            /** Created At */
+            created_at: number;
+            /**
+             * Figures
+             * @description Plotly figures (data and layout, template-free), by name: confusion_matrix, roc, pr, calibration, residuals, permutation_importance.
+             */
+            figures: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Folds
+             * @description CV: one row per fold; else empty.
+             */
+            folds: components["schemas"]["FoldOut"][];
+            /**
+             * Label
+             * @description Its folder under evaluation/: holdout, cv, test, training...
+             */
+            label: string;
+            /**
+             * Metrics
+             * @description The model's metrics (CV: the folds' means).
+             */
+            metrics: {
+                [key: string]: number;
+            };
+            /**
+             * Model
+             * @description The estimator's class, or the pipeline's steps.
+             */
+            model: string;
+            /**
+             * Passed
+             * @description Every threshold passed; None without thresholds.
+             */
+            passed: boolean | null;
+            /**
+             * Rows
+             * @description Rows scored (all folds together for CV).
+             */
+            rows: number;
+            /**
+             * Std
+             * @description CV: the folds' standard deviations; else empty.
+             */
+            std: {
+                [key: string]: number;
+            };
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "binary" | "multiclass" | "regression";
+            /** Thresholds */
+            thresholds: components["schemas"]["ThresholdOut"][];
+            /**
+             * Validation
+             * @description In words: 'holdout 20%', '5-fold CV', 'test set'.
+             */
+            validation: string;
+        };
+        /** EvaluationsOut */
+        EvaluationsOut: {
+            /**
+             * Evaluations
+             * @description Newest first.
+             */
+            evaluations: components["schemas"]["EvaluationOut"][];
+            /** Run Id */
+            run_id: string;
+        };
         /** ExperimentCreateIn */
         ExperimentCreateIn: {
             /**
@@ -1819,6 +2378,15 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** FoldOut */
+        FoldOut: {
+            /** Fold */
+            fold: number;
+            /** Metrics */
+            metrics: {
+                [key: string]: number;
+            };
+        };
         /** GateResultOut */
         GateResultOut: {
             /** Condition */
@@ -1834,6 +2402,50 @@ export interface components {
              * @description The run's latest value; None: never logged.
              */
             value: number | null;
+        };
+        /** HyperparameterOut */
+        HyperparameterOut: {
+            /**
+             * Choices
+             * @description choice: the values.
+             * @default null
+             */
+            choices: (boolean | number | string | null)[] | null;
+            /** Default */
+            default: boolean | number | string | null;
+            /** Help */
+            help: string;
+            /**
+             * High
+             * @description int/float: the largest value allowed.
+             * @default null
+             */
+            high: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "int" | "float" | "choice" | "bool";
+            /**
+             * Log
+             * @description int/float: a log scale suits it.
+             * @default false
+             */
+            log: boolean;
+            /**
+             * Low
+             * @description int/float: the smallest value allowed.
+             * @default null
+             */
+            low: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Nullable
+             * @description None is allowed (e.g. max_depth: unlimited).
+             * @default false
+             */
+            nullable: boolean;
         };
         /**
          * JobDefinitionIn
@@ -3204,6 +3816,93 @@ export interface components {
              */
             series: components["schemas"]["SeriesPointsOut"][];
         };
+        /** ThresholdOut */
+        ThresholdOut: {
+            /**
+             * Condition
+             * @description As written, e.g. '>= 0.9' (the registry's gate syntax).
+             */
+            condition: string;
+            /** Metric */
+            metric: string;
+            /** Passed */
+            passed: boolean;
+            /**
+             * Value
+             * @description The metric's value; None when it was not computed.
+             */
+            value: number | null;
+        };
+        /**
+         * TrainIn
+         * @description Train a built-in algorithm on a file, as a notebook job.
+         */
+        TrainIn: {
+            /**
+             * Algorithm
+             * @description A catalogue key.
+             */
+            algorithm: string;
+            /**
+             * Experiment
+             * @description The job's tracking run's experiment.
+             * @default training
+             */
+            experiment: string;
+            /**
+             * Hyperparameters
+             * @description Values for the algorithm's hyperparameters; the rest keep their defaults.
+             */
+            hyperparameters?: {
+                [key: string]: boolean | number | string | null;
+            };
+            /**
+             * Path
+             * @description A path relative to the server's root folder.
+             */
+            path: string;
+            /**
+             * Register As
+             * @description Register the model under this name.
+             * @default null
+             */
+            register_as: string | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /** Target */
+            target: string;
+            /**
+             * Task
+             * @description None: detected from the target.
+             * @default null
+             */
+            task: ("binary" | "multiclass" | "regression") | null;
+            validation?: components["schemas"]["ValidationIn"];
+        };
+        /** ValidationIn */
+        ValidationIn: {
+            /**
+             * Folds
+             * @description cv: the number of folds.
+             * @default 5
+             */
+            folds: number;
+            /**
+             * Holdout
+             * @description holdout: the share held out.
+             * @default 0.2
+             */
+            holdout: number;
+            /**
+             * Kind
+             * @default holdout
+             * @enum {string}
+             */
+            kind: "holdout" | "cv";
+        };
     };
     responses: never;
     parameters: never;
@@ -3213,6 +3912,267 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAlgorithms: {
+        parameters: {
+            query?: {
+                /** @description Only the algorithms for this task. */
+                task?: ("binary" | "multiclass" | "regression") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The built-in algorithms installed here, with their hyperparameters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlgorithmsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listAutoML: {
+        parameters: {
+            query?: {
+                /** @description Only this experiment's. */
+                experiment_id?: number | null;
+                max_results?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description AutoML searches, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLsOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    startAutoML: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoMLIn"];
+            };
+        };
+        responses: {
+            /** @description Start an AutoML search on a file, as a notebook job */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getAutoML: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One AutoML search with its leaderboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLDetailOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    inspectDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetIn"];
+            };
+        };
+        responses: {
+            /** @description A CSV or Parquet file's columns, a preview, and the task its target implies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     listDebuggerAlerts: {
         parameters: {
             query?: {
@@ -3975,6 +4935,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getEvaluations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A run's evaluations, with their metrics, baseline, folds, thresholds and figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationsOut"];
                 };
             };
             /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
@@ -7743,6 +8743,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeriesReadOut"];
+                };
+            };
+            /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing or invalid token, or not authorized (jupyter_server's answer). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such experiment, run or artifact. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A field has the wrong type or shape, or is out of its declared range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    trainModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainIn"];
+            };
+        };
+        responses: {
+            /** @description Train a built-in algorithm on a file, as a notebook job written beside it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunOut"];
                 };
             };
             /** @description Bad input (no body, malformed JSON, a bad filter, path or page token). */

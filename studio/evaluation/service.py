@@ -1,0 +1,35 @@
+"""Evaluation's service: reads runs' evaluations and AutoML searches through tracking.
+
+Training and AutoML jobs are submitted through the jobs' service by their handlers (as the
+batch transform's are); what this service adds is reading what those jobs wrote.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.config import StudioConfig
+    from studio.db.engine import Database
+    from studio.tracking.service import TrackingService
+
+__all__ = ["EvaluationService"]
+
+
+class EvaluationService:
+    """Runs' evaluations and AutoML leaderboards over one database and one artifact root."""
+
+    def __init__(
+        self, database: Database, config: StudioConfig, tracking: TrackingService | None = None
+    ) -> None:
+        from studio.tracking.service import TrackingService
+
+        self.config = config
+        self.tracking = tracking or TrackingService.from_database(database, config)
+        # Evaluation has no tables: what it reads, it reads from tracking's store.
+        self.store = self.tracking.store
+
+    @classmethod
+    def from_database(cls, database: Database, config: StudioConfig) -> EvaluationService:
+        """The service factory of evaluation's feature declaration."""
+        return cls(database, config)
