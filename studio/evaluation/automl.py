@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from studio.errors import InvalidInput
+from studio.errors import InvalidInput, NotFound
 from studio.evaluation import automl_record as record
 from studio.evaluation.automl_ensemble import (
     ensemble_members,
@@ -36,7 +36,7 @@ from studio.evaluation.automl_notebooks import (
     write_candidates_notebook,
     write_exploration_notebook,
 )
-from studio.evaluation.automl_search import CandidateRecord, run_search
+from studio.evaluation.automl_search import STOPPED_AT_DEADLINE, CandidateRecord, run_search
 from studio.evaluation.automl_space import (
     default_preprocessing,
     default_search_space,
@@ -48,7 +48,7 @@ from studio.evaluation.automl_workers import SearchData, make_executor
 if TYPE_CHECKING:
     from studio.tracking.fluent import Run
 
-__all__ = ["POST_ALLOWANCE", "AutoML", "automl", "read_data"]
+__all__ = ["POST_ALLOWANCE", "AutoML", "automl", "read_columns", "read_data"]
 
 POST_ALLOWANCE = 0.15
 DEFAULT_FOLDS = 5
@@ -118,13 +118,13 @@ def automl(
     maximize = greater_is_better(metric)
     classes = np.unique(y) if task != "regression" else np.array([])
     splitter = _splitter(task, y, seed)
-    preprocessing = {k: dict(v) for k, v in (preprocessing or default_preprocessing()).items()}
-    search_space = {
+    preprocessing_used = {k: dict(v) for k, v in (preprocessing or default_preprocessing()).items()}
+    space = {
         k: dict(v)
         for k, v in (search_space or default_search_space(task, len(X), X.shape[1])).items()
         if not (metric == "log_loss" and k == "svm")  # decision values are no probabilities
     }
-    validate_space(search_space, preprocessing, "regression" if task == "regression" else task)
+    validate_space(space, preprocessing_used, task)
     search_data = SearchData(
         X=X,
         y=y,
@@ -132,7 +132,7 @@ def automl(
         task=task,
         metric=metric,
         classes=classes,
-        preprocessing=preprocessing,
+        preprocessing=preprocessing_used,
         seed=seed,
     )
     import studio
@@ -155,7 +155,7 @@ def automl(
         _log_new_params(run, {"time_budget": time_budget, "seed": seed})
         try:
             return _run(
-                run, frame, data, data_name, target, search_data, splitter, search_space,
+                run, frame, data, data_name, target, search_data, splitter, space,
                 time_budget=time_budget, seed=seed, maximize=maximize, n_workers=n_workers,
                 executor=executor, register_as=register_as, notebooks_dir=notebooks_dir,
                 test_data=test_data,
@@ -269,9 +269,11 @@ def _refit_best(
     started = time.monotonic()
     complete = [r for r in records if r.state == "complete" and r.score is not None]
     if not complete:
+        errors = [r.error for r in records if r.error and r.error != STOPPED_AT_DEADLINE]
         raise InvalidInput(
-            f"No candidate completed its {len(data.folds)} folds within the time budget: "
-            "give a larger time_budget."
+            f"No candidate completed its {len(data.folds)} folds within the time budget "
+            f"({len(records)} started): give a larger time_budget."
+            + (f" A candidate failed with: {errors[0]}" if errors else "")
         )
     best = (max if maximize else min)(complete, key=lambda r: r.score or 0.0)
     members = ensemble_members(records, maximize, len(data.folds))
@@ -294,7 +296,9 @@ def _refit_best(
     model = (
         make_stacked_model(members, data, splitter, data.preprocessing)
         if best.ensemble
-        else make_candidate_pipeline(best.candidate, data.X, data.task, data.preprocessing, data.seed)
+        else make_candidate_pipeline(
+            best.candidate, data.X, data.task, data.preprocessing, data.seed
+        )
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a candidate's convergence warnings, seen in the search
@@ -315,7 +319,9 @@ def _evaluate(
             return evaluate(
                 model, data.X, data.y, test=(X_test, y_test), task=data.task, run=run, seed=seed
             )
-        return evaluate(clone(model), data.X, data.y, holdout=0.2, task=data.task, run=run, seed=seed)
+        return evaluate(
+            clone(model), data.X, data.y, holdout=0.2, task=data.task, run=run, seed=seed
+        )
     except NotImplementedError:  # until studio.evaluate lands (EVAL)
         return None
 
@@ -387,6 +393,19 @@ def read_data(data: Any) -> pd.DataFrame:
     raise InvalidInput(f"{path.name}: AutoML reads .csv and .parquet files.")
 
 
+def read_columns(path: Path) -> list[str]:
+    """A file's column names, reading no rows (a Parquet file's schema)."""
+    if not path.exists():
+        raise NotFound(f"No file {str(path)!r}.")
+    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+        return list(pq.read_schema(next(iter(sorted(path.glob("*.parquet"))), path)).names)
+    if path.suffix.lower() == ".csv":
+        return [str(column) for column in pd.read_csv(path, nrows=0).columns]
+    raise InvalidInput(f"{path.name}: AutoML reads .csv and .parquet files.")
+
+
 def _data_name(data: Any) -> str:
     if isinstance(data, str | Path):
         return Path(data).stem or "data"
@@ -421,7 +440,9 @@ def _check_task(task: str | None, y: np.ndarray) -> str:
         return "binary" if classes == 2 else "multiclass"
     if task is None:
         return "regression"
-    raise InvalidInput(f"task must be binary, multiclass, classification or regression, not {task!r}.")
+    raise InvalidInput(
+        f"task must be binary, multiclass, classification or regression, not {task!r}."
+    )
 
 
 def _splitter(task: str, y: np.ndarray, seed: int) -> Any:

@@ -40,9 +40,9 @@ def ensemble_members(
         held = best.get(record.candidate.algorithm)
         if held is None or _better(record.score, held.score, maximize):
             best[record.candidate.algorithm] = record
-    members = sorted(
-        best.values(), key=lambda record: record.score or 0.0, reverse=maximize
-    )[:MAX_MEMBERS]
+    members = sorted(best.values(), key=lambda record: record.score or 0.0, reverse=maximize)[
+        :MAX_MEMBERS
+    ]
     return members if len(members) >= 2 else []
 
 
@@ -87,9 +87,7 @@ def make_stacked_model(
     estimators = [
         (
             f"{member.candidate.algorithm}_{member.number}",
-            make_candidate_pipeline(
-                member.candidate, data.X, data.task, preprocessing, data.seed
-            ),
+            make_candidate_pipeline(member.candidate, data.X, data.task, preprocessing, data.seed),
         )
         for member in members
     ]

@@ -127,7 +127,11 @@ def make_preprocessing(X: pd.DataFrame, spec: Mapping[str, Any]) -> ColumnTransf
     return ColumnTransformer(
         [
             ("numeric", make_pipeline(*numeric_steps), numeric),
-            ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical),
+            (
+                "categorical",
+                make_pipeline(SimpleImputer(strategy="most_frequent"), encoder),
+                categorical,
+            ),
         ],
         remainder="drop",
     )

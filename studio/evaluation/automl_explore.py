@@ -119,9 +119,7 @@ def data_warnings(frame: pd.DataFrame, target: str, task: str) -> list[str]:
         if kind == "id":
             found.append(f"{column!r} looks like an identifier (every value differs): left out.")
         elif kind in ("categorical", "text") and series.nunique() > HIGH_CARDINALITY:
-            found.append(
-                f"{column!r} has high cardinality ({series.nunique()} distinct values)."
-            )
+            found.append(f"{column!r} has high cardinality ({series.nunique()} distinct values).")
         if series.nunique(dropna=True) <= 1:
             found.append(f"{column!r} is constant.")
         if len(series) and series.isna().mean() > 0.5:
@@ -136,8 +134,10 @@ def _kind(series: pd.Series) -> str:
         return "boolean"
     if pd.api.types.is_float_dtype(series):
         return "numeric"
-    if rows > 20 and distinct == rows and (
-        pd.api.types.is_integer_dtype(series) or not pd.api.types.is_numeric_dtype(series)
+    if (
+        rows > 20
+        and distinct == rows
+        and (pd.api.types.is_integer_dtype(series) or not pd.api.types.is_numeric_dtype(series))
     ):
         return "id"
     if pd.api.types.is_numeric_dtype(series):

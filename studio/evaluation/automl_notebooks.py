@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import pprint
+import shutil
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from studio.errors import InvalidInput
 
 __all__ = [
     "TEMPLATE_SUFFIX",
+    "prepare_automl_job",
     "template_path",
     "write_candidates_notebook",
     "write_exploration_notebook",
@@ -95,7 +98,8 @@ def write_candidates_notebook(
             "spaces. Edit them (drop an algorithm, narrow a range, add a default to try "
             "first) and run the notebook again, by hand or as a job."
         ),
-        _parameters({**parameters, "register_as": False}),
+        # algorithms: None searches all of SEARCH_SPACE below, or a list of its keys.
+        _parameters({**parameters, "register_as": False, "algorithms": None, "n_workers": None}),
         _code("import studio"),
         _markdown(
             "## Preprocessing pipelines\n\n"
@@ -123,10 +127,12 @@ def write_candidates_notebook(
             "the data, evaluated, and registered when `register_as` names a model."
         ),
         _code(
+            "searched = {name: entry for name, entry in SEARCH_SPACE.items()\n"
+            "            if algorithms is None or name in algorithms}\n"
             "result = studio.automl(\n"
             "    data_path, target, task=task, metric=metric, time_budget=time_budget,\n"
-            "    experiment=experiment, seed=seed, register_as=register_as,\n"
-            "    search_space=SEARCH_SPACE, preprocessing=PREPROCESSING, notebooks_dir=False,\n"
+            "    experiment=experiment, seed=seed, register_as=register_as, n_workers=n_workers,\n"
+            "    search_space=searched, preprocessing=PREPROCESSING, notebooks_dir=False,\n"
             ")\n"
             "print(f'Run {result.run_id}: search {result.search_seconds:.1f} s, '\n"
             "      f'refit and evaluation {result.post_seconds:.1f} s')"
@@ -212,3 +218,27 @@ def _parameters(values: Mapping[str, Any]) -> dict[str, Any]:
         "\n".join(f"{name} = {value!r}" for name, value in values.items()),
         metadata={"tags": ["parameters"]},
     )
+
+
+def prepare_automl_job(
+    source: Path, parameters: Mapping[str, Any], home: Path
+) -> tuple[Path, dict[str, Any]]:
+    """Check the data (a bad path or target fails before a job is queued), write the template
+    beside it, and return the copy the job runs (in a folder of its own under the store's
+    home: a job runs in its notebook's folder, and the Dask executor carries that folder) with
+    the job's parameters."""
+    from studio.evaluation.automl import read_columns
+
+    columns = read_columns(source)
+    if parameters["target"] not in columns:
+        raise InvalidInput(
+            f"{source.name} has no column {parameters['target']!r}; "
+            f"columns: {', '.join(map(str, columns))}."
+        )
+    values = {"data_path": str(source), **parameters}
+    notebook = write_template(template_path(source), values)
+    folder = home / "automl" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    copy = folder / notebook.name
+    shutil.copyfile(notebook, copy)
+    return copy, values

@@ -73,9 +73,7 @@ def log_candidate(parent: Run, record: CandidateRecord, metric: str) -> None:
     if record.error:
         tags[ERROR_TAG] = record.error[:500]
     name = (
-        "stacked ensemble"
-        if record.ensemble
-        else f"{record.candidate.algorithm} #{record.number}"
+        "stacked ensemble" if record.ensemble else f"{record.candidate.algorithm} #{record.number}"
     )
     record.run_id = parent.add_child_run(
         name,
@@ -199,7 +197,11 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
 def _candidate(child: RunRecord) -> CandidateOut:
     tags = child.tags
     state = tags.get(STATE_TAG, "failed")
-    folds = child.metrics.get(next((k for k in child.metrics if k.startswith("cv_") and k not in ("cv_score", "cv_score_std")), ""), None)
+    fold_scores = [
+        summary
+        for key, summary in child.metrics.items()
+        if key.startswith("cv_") and key not in ("cv_score", "cv_score_std")
+    ]
     return CandidateOut(
         rank=None,
         run_id=child.id,
@@ -209,7 +211,7 @@ def _candidate(child: RunRecord) -> CandidateOut:
         state=state if state in ("running", "complete", "pruned", "failed") else "failed",
         score=_metric(child, "cv_score"),
         std=_metric(child, "cv_score_std"),
-        folds=folds.count if folds is not None else 0,
+        folds=fold_scores[0].count if fold_scores else 0,
         fit_time=_metric(child, "fit_time"),
         params=dict(child.params),
         ensemble=tags.get(ENSEMBLE_TAG) == "1",

@@ -269,7 +269,10 @@ def make_candidate_pipeline(
     return Pipeline(
         [
             ("preprocessing", make_preprocessing(X, preprocessing[candidate.preprocessing])),
-            (candidate.algorithm, make_estimator(candidate.algorithm, task, candidate.params, seed)),
+            (
+                candidate.algorithm,
+                make_estimator(candidate.algorithm, task, candidate.params, seed),
+            ),
         ]
     )
 

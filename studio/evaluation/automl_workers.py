@@ -86,7 +86,7 @@ class FoldResult:
 
 def run_fold(data: SearchData, task: FoldTask) -> FoldResult:
     """Fit the candidate on a fold's training part and score its held-out part."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     train, held_out = data.folds[task.fold]
     try:
@@ -201,6 +201,11 @@ class LocalExecutor:
             channel.close()
 
 
+def _import_modules(modules: list[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
 @contextlib.contextmanager
 def _main_not_imported() -> Iterator[None]:
     """Spawned workers need nothing from `__main__`; without this, each would re-run the
@@ -224,8 +229,7 @@ def _worker_main(
     tasks: multiprocessing.Queue[FoldTask | None],
     results: multiprocessing.Queue[FoldResult],
 ) -> None:
-    for module in modules:
-        importlib.import_module(module)
+    _import_modules(modules)
     results.put(FoldResult(_READY, _READY))
     while (task := tasks.get()) is not None:
         results.put(run_fold(data, task))
@@ -234,15 +238,18 @@ def _worker_main(
 class DaskExecutor:
     """Folds as tasks on a Dask cluster; the data is scattered to every worker once."""
 
-    def __init__(self, client: Client, data: SearchData) -> None:
+    def __init__(self, client: Client, data: SearchData, modules: list[str]) -> None:
         self._client = client
+        self._modules = modules
         self.slots = max(1, sum(client.nthreads().values()))
         self._data = client.scatter(data, broadcast=True, hash=False)
         self._prefix = f"studio-automl-{uuid.uuid4().hex[:12]}"
-        self._pending: dict[Future, FoldTask] = {}
+        self._pending: dict[Future[FoldResult], FoldTask] = {}
 
     def wait_ready(self, timeout: float) -> None:
-        """Dask workers are running already."""
+        """Have every worker import the estimators' libraries (a first fold would otherwise
+        pay for it inside the budget)."""
+        self._client.run(_import_modules, self._modules, wait=True)
 
     def submit(self, task: FoldTask) -> None:
         future = self._client.submit(
@@ -257,7 +264,9 @@ class DaskExecutor:
             time.sleep(max(timeout, 0.0))
             return None
         try:
-            done = wait(list(self._pending), timeout=max(timeout, 0.001), return_when="FIRST_COMPLETED").done
+            done = wait(
+                list(self._pending), timeout=max(timeout, 0.001), return_when="FIRST_COMPLETED"
+            ).done
         except TimeoutError:
             return None
         future = next(iter(done))
@@ -278,7 +287,7 @@ class DaskExecutor:
 def make_executor(
     executor: Any, data: SearchData, n_workers: int | None, modules: list[str]
 ) -> FoldExecutor:
-    """"local" (spawned processes), "dask" (the session's default client, or the scheduler
+    """ "local" (spawned processes), "dask" (the session's default client, or the scheduler
     Dask's configuration names), or a `distributed.Client`."""
     if executor == "local":
         return LocalExecutor(data, n_workers or os.cpu_count() or 1, modules)
@@ -297,7 +306,7 @@ def make_executor(
                     "scheduler-address configured (DASK_SCHEDULER_ADDRESS)."
                 ) from None
             client = Client(address)
-        return DaskExecutor(client, data)
+        return DaskExecutor(client, data, modules)
     if type(executor).__name__ == "Client" and hasattr(executor, "scatter"):
-        return DaskExecutor(executor, data)
+        return DaskExecutor(executor, data, modules)
     raise ValueError(f"executor must be 'local', 'dask' or a distributed.Client, not {executor!r}.")
