@@ -40,7 +40,10 @@ __all__ = [
     "pr_figure",
     "residuals_figure",
     "roc_figure",
+    "sample_rows",
 ]
+
+Labels = Sequence[Any] | np.ndarray  # class labels, in the order of the probability columns
 
 MAX_SCATTER_POINTS = 1000
 MAX_CURVE_CLASSES = 10
@@ -52,7 +55,7 @@ IMPORTANCE_REPEATS = 5
 _DIAGONAL = {"dash": "dash", "width": 1}
 
 
-def confusion_matrix_figure(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> dict[str, Any]:
+def confusion_matrix_figure(y_true: Any, y_pred: Any, labels: Labels) -> dict[str, Any]:
     """Counts of true (rows) against predicted (columns) labels. Past `MAX_MATRIX_CLASSES`
     classes, the rarest true classes are summed into one "other" row and column."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -85,7 +88,7 @@ def confusion_matrix_figure(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> 
     return _json(figure)
 
 
-def roc_figure(y_true: Any, proba: Any, classes: Sequence[Any]) -> dict[str, Any]:
+def roc_figure(y_true: Any, proba: Any, classes: Labels) -> dict[str, Any]:
     """ROC curve of the positive class (binary) or of each class against the rest."""
     curves = []
     for name, truth, score in _one_vs_rest(y_true, proba, classes):
@@ -109,7 +112,7 @@ def roc_figure(y_true: Any, proba: Any, classes: Sequence[Any]) -> dict[str, Any
     return _json(figure)
 
 
-def pr_figure(y_true: Any, proba: Any, classes: Sequence[Any]) -> dict[str, Any]:
+def pr_figure(y_true: Any, proba: Any, classes: Labels) -> dict[str, Any]:
     """Precision against recall, per class as for `roc_figure`, with the average precision."""
     curves = []
     for name, truth, score in _one_vs_rest(y_true, proba, classes):
@@ -136,7 +139,7 @@ def pr_figure(y_true: Any, proba: Any, classes: Sequence[Any]) -> dict[str, Any]
     return _json(figure)
 
 
-def calibration_figure(y_true: Any, proba: Any, classes: Sequence[Any]) -> dict[str, Any]:
+def calibration_figure(y_true: Any, proba: Any, classes: Labels) -> dict[str, Any]:
     """The observed frequency of each class against its predicted probability (10 bins)."""
     figure = go.Figure()
     for name, truth, score in _one_vs_rest(y_true, proba, classes):
@@ -187,7 +190,7 @@ def permutation_importance_figure(
     model: Any, X: Any, y: Any, scoring: str, seed: int = 0
 ) -> dict[str, Any]:
     """How much `scoring` drops when each column is shuffled (5 repeats, ≤ 2,000 rows)."""
-    X, y = _sample_rows(X, y, MAX_IMPORTANCE_ROWS, seed)
+    X, y = sample_rows(X, y, MAX_IMPORTANCE_ROWS, seed)
     result = permutation_importance(
         model, X, y, scoring=scoring, n_repeats=IMPORTANCE_REPEATS, random_state=seed
     )
@@ -219,7 +222,7 @@ def importance_figure(names: Sequence[str], importances: Any, scoring: str) -> d
 
 
 def classification_figures(
-    y_true: Any, y_pred: Any, proba: Any | None, classes: Sequence[Any]
+    y_true: Any, y_pred: Any, proba: Any | None, classes: Labels
 ) -> dict[str, dict[str, Any]]:
     """The confusion matrix, and with probabilities the ROC, PR and calibration curves."""
     figures = {"confusion_matrix": confusion_matrix_figure(y_true, y_pred, classes)}
@@ -238,7 +241,7 @@ def column_names(X: Any) -> list[str]:
     return [f"x{i}" for i in range(np.shape(X)[1])]
 
 
-def _one_vs_rest(y_true: Any, proba: Any, classes: Sequence[Any]) -> list[tuple[str, Any, Any]]:
+def _one_vs_rest(y_true: Any, proba: Any, classes: Labels) -> list[tuple[str, Any, Any]]:
     """(name, is this class, its probability) for the positive class of a binary problem or
     the `MAX_CURVE_CLASSES` most frequent classes of a multiclass one; classes absent from
     `y_true`, or that are all of it, are left out (their curves are undefined)."""
@@ -277,7 +280,8 @@ def _diagonal(x0: float, x1: float, y0: float, y1: float, name: str) -> go.Scatt
     )
 
 
-def _sample_rows(X: Any, y: Any, limit: int, seed: int) -> tuple[Any, Any]:
+def sample_rows(X: Any, y: Any, limit: int, seed: int) -> tuple[Any, Any]:
+    """At most `limit` rows of X and y, drawn with the seed, in their order."""
     rows = len(y)
     if rows <= limit:
         return X, y
