@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -108,7 +108,7 @@ def evaluate(
     )
     with _logging_run(target, model) as logged:
         _log(logged, evaluation, scored, validation, results, _describe(model))
-    return Evaluation(**{**evaluation.__dict__, "run_id": logged.id})
+    return replace(evaluation, run_id=logged.id)
 
 
 # Input checks: every one before any fit ----------------------------------------------------

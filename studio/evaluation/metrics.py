@@ -15,8 +15,6 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
     log_loss,
     mean_absolute_error,
     mean_absolute_percentage_error,
@@ -93,17 +91,20 @@ def _classification(
     proba: Any | None,
     classes: Labels | None,
 ) -> dict[str, float]:
+    # One pass over the per-class counts gives them all (sklearn's functions would each
+    # check the targets and count again): accuracy is the support-weighted recall, balanced
+    # accuracy the mean recall over the classes in y_true.
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, average=None, zero_division=0
+    )
+    weights = support / support.sum()
     scores = {
-        "accuracy": accuracy_score(y_true, y_pred),
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+        "accuracy": float(np.dot(recall, weights)),
+        "balanced_accuracy": float(recall[support > 0].mean()),
     }
-    for average in ("macro", "weighted"):
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            y_true, y_pred, average=average, zero_division=0
-        )
-        scores[f"precision_{average}"] = precision
-        scores[f"recall_{average}"] = recall
-        scores[f"f1_{average}"] = f1
+    for name, per_class in (("precision", precision), ("recall", recall), ("f1", f1)):
+        scores[f"{name}_macro"] = float(per_class.mean())
+        scores[f"{name}_weighted"] = float(np.dot(per_class, weights))
     if proba is not None:
         labels = list(classes) if classes is not None else sorted(np.unique(y_true).tolist())
         probabilities = np.asarray(proba, dtype=np.float64)
