@@ -86,7 +86,7 @@ def training_parameters(
     """The notebook's parameters, checked on the data itself: the target is a column with
     values, the task suits it and the algorithm, and every hyperparameter is valid (all of
     them are written out, defaults included, so the notebook shows what it trains)."""
-    from studio.evaluation.tasks import check_task, is_classification
+    from studio.evaluation.tasks import check_task
 
     frame = read_table(source)
     if target not in frame.columns:
@@ -100,9 +100,7 @@ def training_parameters(
     try:
         resolved = check_task(task, y)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
-    if is_classification(resolved) and y.nunique() < 2:
-        raise InvalidInput(f"The target {target!r} has a single class: nothing to learn.")
+        raise InvalidInput(f"The target {target!r} does not fit: {exc}") from exc
     values = algorithm.check(resolved, hyperparameters)
     if validation not in ("holdout", "cv"):
         raise InvalidInput(f"validation is 'holdout' or 'cv', not {validation!r}.")
