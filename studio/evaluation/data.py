@@ -119,7 +119,8 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
         missing = len(frame) - len(y)
         if missing:
             warnings_found.append(
-                f"{missing:,} rows have no {target!r} value: training leaves them out."
+                f"{missing:,} of {len(frame):,} rows have no {target!r} value: training "
+                "leaves them out."
             )
         if y.nunique() < 2:
             warnings_found.append(f"The target {target!r} has fewer than 2 distinct values.")

@@ -106,7 +106,7 @@ def test_the_dialog_gets_columns_kinds_task_classes_preview_and_warnings(tmp_pat
     assert described["warnings"] == [
         "'user_id' looks like an identifier: training leaves it out.",
         "'signed_up' looks like a date: training leaves it out.",
-        "1 rows have no 'churned' value: training leaves them out.",
+        "1 of 60 rows have no 'churned' value: training leaves them out.",
     ]
     assert len(described["preview"]) == 20
     assert described["preview"][1]["tenure"] is None
