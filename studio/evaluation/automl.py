@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from studio.errors import InvalidInput, NotFound
+from studio.errors import InvalidInput
 from studio.evaluation import automl_record as record
 from studio.evaluation.automl_ensemble import (
     ensemble_members,
@@ -44,9 +44,13 @@ from studio.evaluation.automl_space import (
     validate_space,
 )
 from studio.evaluation.automl_workers import SearchData, make_executor
+from studio.evaluation.data import read_table, split_target
 
 # Imported here, not after the search: it loads plotly, which takes seconds on a busy machine.
-from studio.evaluation.evaluate import evaluate
+from studio.evaluation.evaluate import Evaluation, evaluate
+from studio.evaluation.metrics import metrics_for
+from studio.evaluation.tasks import check_task, default_metric
+from studio.registry.batch_files import input_files
 
 if TYPE_CHECKING:
     from studio.tracking.fluent import Run
@@ -56,6 +60,7 @@ __all__ = ["POST_ALLOWANCE", "AutoML", "automl", "read_columns", "read_data"]
 POST_ALLOWANCE = 0.15
 DEFAULT_FOLDS = 5
 LARGE_DATA_ROWS = 100_000
+MIN_ROWS = 10
 WORKER_START_TIMEOUT = 60.0
 NotebooksDir = str | Path | Literal[False] | None
 
@@ -74,7 +79,7 @@ class AutoML:
     notebooks: dict[str, str] = field(default_factory=dict)
     search_seconds: float = 0.0
     post_seconds: float = 0.0
-    evaluation: Any = None
+    evaluation: Evaluation | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -115,9 +120,8 @@ def automl(
         raise InvalidInput("time_budget must be a positive number of seconds.")
     frame = read_data(data)
     data_name = name or _data_name(data)
-    X, y = _split_target(frame, target)
-    task = _check_task(task, y)
-    metric = metric or ("r2" if task == "regression" else "accuracy")
+    X, y = _features_and_target(frame, target)
+    task, metric = _task_and_metric(task, metric, y)
     maximize = greater_is_better(metric)
     classes = np.unique(y) if task != "regression" else np.array([])
     splitter = _splitter(task, y, seed)
@@ -326,20 +330,17 @@ def _refit_best(
 
 def _evaluate(
     model: Any, data: SearchData, test_data: Any, target: str, run: Run, seed: int
-) -> Any:
+) -> Evaluation:
+    """`studio.evaluate` logged on the search's run: the refitted model on `test_data`, or,
+    without test data, a clone fitted on 80% of the rows and scored on the rest."""
     from sklearn.base import clone
 
-    try:
-        if test_data is not None:
-            X_test, y_test = _split_target(read_data(test_data), target)
-            return evaluate(
-                model, data.X, data.y, test=(X_test, y_test), task=data.task, run=run, seed=seed
-            )
+    if test_data is not None:
+        X_test, y_test = _features_and_target(read_data(test_data), target)
         return evaluate(
-            clone(model), data.X, data.y, holdout=0.2, task=data.task, run=run, seed=seed
+            model, data.X, data.y, test=(X_test, y_test), task=data.task, run=run, seed=seed
         )
-    except NotImplementedError:  # until studio.evaluate lands (EVAL)
-        return None
+    return evaluate(clone(model), data.X, data.y, holdout=0.2, task=data.task, run=run, seed=seed)
 
 
 def _write_notebooks(
@@ -394,32 +395,22 @@ def _write_notebooks(
 
 
 def read_data(data: Any) -> pd.DataFrame:
-    """A DataFrame as given, or a .csv / .parquet file (or a folder of parquet files) read."""
+    """A DataFrame as given, or a .csv / .parquet file (or a folder of them) read."""
     if isinstance(data, pd.DataFrame):
         return data
     if not isinstance(data, str | Path):
         raise InvalidInput(f"data must be a DataFrame or a path, not {type(data).__name__}.")
-    path = Path(data).expanduser()
-    if not path.exists():
-        raise InvalidInput(f"No file {str(path)!r}.")
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path)
-    raise InvalidInput(f"{path.name}: AutoML reads .csv and .parquet files.")
+    return read_table(data)
 
 
 def read_columns(path: Path) -> list[str]:
-    """A file's column names, reading no rows (a Parquet file's schema)."""
-    if not path.exists():
-        raise NotFound(f"No file {str(path)!r}.")
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+    """A file's (or a folder's first file's) column names, reading no rows."""
+    first = input_files(path)[0]
+    if first.suffix == ".parquet":
         import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
-        return list(pq.read_schema(next(iter(sorted(path.glob("*.parquet"))), path)).names)
-    if path.suffix.lower() == ".csv":
-        return [str(column) for column in pd.read_csv(path, nrows=0).columns]
-    raise InvalidInput(f"{path.name}: AutoML reads .csv and .parquet files.")
+        return [str(name) for name in pq.read_schema(first).names]
+    return [str(column) for column in pd.read_csv(first, nrows=0).columns]
 
 
 def _data_name(data: Any) -> str:
@@ -428,37 +419,24 @@ def _data_name(data: Any) -> str:
     return str(getattr(data, "attrs", {}).get("name") or "dataframe")
 
 
-def _split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray]:
-    if target not in frame.columns:
-        raise InvalidInput(f"No column {target!r}; columns: {', '.join(map(str, frame.columns))}.")
-    kept = frame[frame[target].notna()]
-    if len(kept) < 10:
-        raise InvalidInput(f"AutoML needs at least 10 rows with a {target!r} value.")
-    return kept.drop(columns=[target]).reset_index(drop=True), kept[target].to_numpy()
+def _features_and_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = split_target(frame, target)
+    if len(y) < MIN_ROWS:
+        raise InvalidInput(f"AutoML needs at least {MIN_ROWS} rows with a {target!r} value.")
+    return X.reset_index(drop=True), y.to_numpy()
 
 
-def _check_task(task: str | None, y: np.ndarray) -> str:
-    values = pd.Series(y)
-    classes = values.nunique()
-    if task in ("binary", "multiclass", "regression"):
-        return task
-    if task == "classification" or (
-        task is None
-        and (
-            not pd.api.types.is_numeric_dtype(values)
-            or pd.api.types.is_bool_dtype(values)
-            or (
-                (values.astype(float) % 1 == 0).all()
-                and classes <= max(20, int(0.05 * len(values)))
-            )
+def _task_and_metric(task: str | None, metric: str | None, y: np.ndarray) -> tuple[str, str]:
+    try:
+        checked = check_task(task, y)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    metric = metric or default_metric(checked)
+    if metric not in metrics_for(checked):
+        raise InvalidInput(
+            f"{metric!r} is not a {checked} metric; those are {', '.join(metrics_for(checked))}."
         )
-    ):
-        return "binary" if classes == 2 else "multiclass"
-    if task is None:
-        return "regression"
-    raise InvalidInput(
-        f"task must be binary, multiclass, classification or regression, not {task!r}."
-    )
+    return checked, metric
 
 
 def _splitter(task: str, y: np.ndarray, seed: int) -> Any:

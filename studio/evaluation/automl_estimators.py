@@ -5,11 +5,14 @@ score a candidate the same way."""
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from studio.evaluation.catalogue import algorithms, get_algorithm
+from studio.evaluation.metrics import GREATER_IS_BETTER
+from studio.evaluation.preprocessing import make_preprocessor
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,140 +28,56 @@ __all__ = [
     "stack_features",
 ]
 
-# algorithm: (classifier, regressor, fixed keyword arguments); "module:Class", None where the
-# algorithm has no estimator for that task. Threads stay at one: the search runs one fold per
-# worker process, as many processes as cores.
-_ESTIMATORS: dict[str, tuple[str | None, str | None, dict[str, Any]]] = {
-    "logistic_regression": ("sklearn.linear_model:LogisticRegression", None, {"max_iter": 2000}),
-    "ridge": (None, "sklearn.linear_model:Ridge", {}),
-    "lightgbm": (
-        "lightgbm:LGBMClassifier",
-        "lightgbm:LGBMRegressor",
-        {"n_jobs": 1, "verbose": -1, "subsample_freq": 0},
-    ),
-    "xgboost": ("xgboost:XGBClassifier", "xgboost:XGBRegressor", {"n_jobs": 1}),
-    "extra_trees": (
-        "sklearn.ensemble:ExtraTreesClassifier",
-        "sklearn.ensemble:ExtraTreesRegressor",
-        {"n_jobs": 1},
-    ),
-    "random_forest": (
-        "sklearn.ensemble:RandomForestClassifier",
-        "sklearn.ensemble:RandomForestRegressor",
-        {"n_jobs": 1},
-    ),
-    "hist_gradient_boosting": (
-        "sklearn.ensemble:HistGradientBoostingClassifier",
-        "sklearn.ensemble:HistGradientBoostingRegressor",
-        {},
-    ),
-    "svm": ("sklearn.svm:SVC", "sklearn.svm:SVR", {}),
-    "knn": (
-        "sklearn.neighbors:KNeighborsClassifier",
-        "sklearn.neighbors:KNeighborsRegressor",
-        {},
-    ),
-}
-_SEEDED = ("random_state",)
-_LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
 _PROBABILITY_METRICS = frozenset({"roc_auc", "log_loss"})
+# AutoML's own algorithm beside the catalogue's: an RBF-kernel SVM, strong on small tables
+# (digits), whose cost grows with the square of the rows (the search space leaves it out past
+# MAX_ROWS_FOR_KERNELS).
+_OWN: dict[str, tuple[str, str]] = {"svm": ("sklearn.svm.SVC", "sklearn.svm.SVR")}
+_OWN_TASKS = ("binary", "multiclass", "regression")
 
 
 def algorithm_tasks() -> dict[str, tuple[str, ...]]:
-    """Each installed algorithm and the tasks it serves ("classification", "regression")."""
-    found: dict[str, tuple[str, ...]] = {}
-    for name, (classifier, regressor, _) in _ESTIMATORS.items():
-        module = (classifier or regressor or "").split(":")[0]
-        if importlib.util.find_spec(module.split(".")[0]) is None:
-            continue
-        found[name] = tuple(
-            task
-            for task, path in (("classification", classifier), ("regression", regressor))
-            if path
-        )
-    return found
+    """Each installed algorithm AutoML can search (the catalogue's and its own) and the tasks
+    it serves."""
+    found = {algorithm.name: tuple(algorithm.tasks) for algorithm in algorithms()}
+    return {**found, **dict.fromkeys(_OWN, _OWN_TASKS)}
 
 
-def estimator_modules(algorithms: list[str]) -> list[str]:
+def estimator_modules(names: list[str]) -> list[str]:
     """The modules the algorithms' estimators live in (a worker imports them before fitting)."""
     modules = {"sklearn.pipeline", "sklearn.compose", "sklearn.impute", "sklearn.preprocessing"}
-    for algorithm in algorithms:
-        classifier, regressor, _ = _ESTIMATORS[algorithm]
-        modules.update(path.split(":")[0] for path in (classifier, regressor) if path)
+    for name in names:
+        paths = _OWN[name] if name in _OWN else _catalogue_paths(name)
+        modules.update(path.rpartition(".")[0] for path in paths if path)
     return sorted(modules)
 
 
-def make_estimator(algorithm: str, task: str, params: Mapping[str, Any], seed: int) -> Any:
-    classifier, regressor, fixed = _ESTIMATORS[algorithm]
-    path = regressor if task == "regression" else classifier
-    if path is None:
-        raise ValueError(f"{algorithm} has no estimator for a {task} task.")
-    module, _, name = path.partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    arguments = {**fixed, **params}
-    if any(key in cls().get_params() for key in _SEEDED):
-        arguments["random_state"] = seed
-    return cls(**arguments)
+def make_estimator(name: str, task: str, params: Mapping[str, Any], seed: int) -> Any:
+    """The catalogue's estimator (its hyperparameters checked there), or AutoML's own; one
+    thread each, since the search runs one fit per core."""
+    if name in _OWN:
+        module, _, class_name = _OWN[name][1 if task == "regression" else 0].rpartition(".")
+        estimator = getattr(importlib.import_module(module), class_name)(**params)
+    else:
+        estimator = get_algorithm(name).build(task, params, seed)
+    if "n_jobs" in estimator.get_params():
+        estimator.set_params(n_jobs=1)
+    return estimator
 
 
 def make_preprocessing(X: pd.DataFrame, spec: Mapping[str, Any]) -> ColumnTransformer:
     """Imputation, encoding and scaling of `X`'s columns as `spec` says (the keyword arguments
-    of the preprocessing builder)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
-
-    numeric, categorical = _column_groups(X)
-    numeric_steps: list[Any] = [
-        SimpleImputer(strategy=spec.get("impute", "median"), add_indicator=True)
-    ]
-    if spec.get("scale", True):
-        numeric_steps.append(StandardScaler())
-    encoder: Any
-    if spec.get("encode", "onehot") == "onehot":
-        encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist",
-            max_categories=int(spec.get("max_categories", 20)),
-            sparse_output=False,
-        )
-    else:
-        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
-    return ColumnTransformer(
-        [
-            ("numeric", make_pipeline(*numeric_steps), numeric),
-            (
-                "categorical",
-                make_pipeline(SimpleImputer(strategy="most_frequent"), encoder),
-                categorical,
-            ),
-        ],
-        remainder="drop",
-    )
+    of `make_preprocessor`: impute, encode, scale, max_categories)."""
+    return make_preprocessor(X, **spec)
 
 
-def _column_groups(X: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Numeric and categorical columns; id-like and free-text columns are left out."""
-    import pandas as pd
-
-    numeric: list[str] = []
-    categorical: list[str] = []
-    rows = max(len(X), 1)
-    for column in X.columns:
-        series = X[column]
-        if pd.api.types.is_bool_dtype(series):
-            categorical.append(column)
-        elif pd.api.types.is_numeric_dtype(series):
-            numeric.append(column)
-        elif isinstance(series.dtype, pd.CategoricalDtype) or (
-            series.nunique() <= max(50, rows // 2)
-        ):
-            categorical.append(column)
-    return numeric, categorical
+def _catalogue_paths(name: str) -> tuple[str | None, str | None]:
+    algorithm = get_algorithm(name)
+    return algorithm.classifier, algorithm.regressor
 
 
 def greater_is_better(metric: str) -> bool:
-    return metric not in _LOWER_IS_BETTER
+    return GREATER_IS_BETTER[metric]
 
 
 def stack_features(estimator: Any, X: Any, task: str, classes: np.ndarray) -> np.ndarray:

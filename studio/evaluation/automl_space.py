@@ -196,7 +196,7 @@ def validate_space(
             raise InvalidInput(
                 f"Unknown algorithm {algorithm!r} in the search space; known: {', '.join(known)}."
             )
-        if ("regression" if task == "regression" else "classification") not in known[algorithm]:
+        if task not in known[algorithm]:
             raise InvalidInput(f"The algorithm {algorithm!r} does not fit a {task} task.")
         if entry.get("preprocessing") not in preprocessing:
             raise InvalidInput(
