@@ -17,6 +17,7 @@ import pytest
 
 import studio
 from studio.config import TRACKING_URI_ENV
+from studio.errors import InvalidInput
 from studio.evaluation.automl_explore import data_warnings
 from studio.jobs.api import run_notebook, wait_for
 from studio.jobs.entities import JobStatus
@@ -118,7 +119,11 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
     exploring = run_notebook(folder / "exploration.ipynb", wait=False)
     searching = run_notebook(
         folder / "candidates.ipynb",
-        parameters={"time_budget": 3, "algorithms": ["logistic_regression", "extra_trees"]},
+        parameters={
+            "time_budget": 3,
+            "algorithms": ["logistic_regression", "extra_trees"],
+            "n_workers": 1,
+        },
         wait=False,
     )
     explored, searched = wait_for(exploring.id), wait_for(searching.id)
@@ -155,3 +160,16 @@ def test_the_exploration_warns_of_leakage_identifiers_and_high_cardinality() -> 
     assert "'empty' is mostly missing" in found
     assert "'x1'" not in found
     assert "'color'" not in found
+
+
+def test_a_search_space_that_does_not_fit_is_refused_before_anything_runs(store: Path) -> None:
+    frame = classification_frame(60)
+    space = {"ridge": {"preprocessing": "impute+onehot+scale", "params": {}}}
+
+    with pytest.raises(InvalidInput, match="'ridge' does not fit a binary task"):
+        studio.automl(frame, "label", time_budget=5, search_space=space)
+    with pytest.raises(InvalidInput, match="Unknown algorithm 'boosted_magic'"):
+        studio.automl(frame, "label", time_budget=5, search_space={"boosted_magic": {}})
+    with pytest.raises(InvalidInput, match="'r2' is not a binary metric"):
+        studio.automl(frame, "label", time_budget=5, metric="r2")
+    assert Client().search_runs() == []
