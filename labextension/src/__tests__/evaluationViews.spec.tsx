@@ -21,6 +21,7 @@ import {
   EvaluationView,
   IEvaluationViewProps
 } from '../components/evaluation/EvaluationView';
+import { runColor } from '../components/theme';
 import type { IPanelContext } from '../tokens';
 import { RunPanel } from '../widgets/runPanel';
 import { makeRun, RunPanelAPI } from './compareFixtures';
@@ -164,6 +165,7 @@ describe('EvaluationView', () => {
     expect(plotly.__calls.map(call => call.element.dataset.figure)).toEqual([
       'confusion_matrix',
       'roc',
+      'pr',
       'calibration',
       'permutation_importance'
     ]);
@@ -174,14 +176,23 @@ describe('EvaluationView', () => {
       expect(call.layout.xaxis.gridcolor).toBeDefined();
     }
     const figures = drawn();
+    // Stored as "Blues", white at zero: the theme's scale instead.
     expect(figures.confusion_matrix.data[0].colorscale).toEqual([
       [0, '#111111'],
       [1, '#42a5f5']
     ]);
     // Its own axis settings stay: the true classes read downwards.
     expect(figures.confusion_matrix.layout.yaxis.autorange).toBe('reversed');
-    expect(figures.roc.layout.title.text).toBe('ROC');
-    expect(figures.calibration.layout.title.text).toBe('Calibration curve');
+    expect(figures.roc.layout.title.text).toBe('ROC curve');
+    // The chance diagonal is a faint line in the text colour, the curve the cycle's first.
+    const [curve, chance] = figures.roc.data as {
+      line?: { color?: string };
+      opacity?: number;
+    }[];
+    expect(curve.line?.color).toBeUndefined();
+    expect(figures.roc.layout.colorway[0]).toBe(runColor(0));
+    expect(chance.line?.color).toBe('#eeeeee');
+    expect(chance.opacity).toBeLessThan(1);
     expect(JSON.stringify(CLASSIFICATION_FIGURES)).toBe(stored);
   });
 
@@ -283,7 +294,7 @@ describe('RunPanel’s Evaluation tab', () => {
     const figures = panel.node.querySelectorAll(
       '[data-testid="studio-evaluation-figure"]'
     );
-    expect(figures).toHaveLength(4);
+    expect(figures).toHaveLength(5);
 
     act(() =>
       (

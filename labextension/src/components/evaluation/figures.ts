@@ -48,6 +48,9 @@ export function orderedFigures(figures: Record<string, unknown>): string[] {
   return [...known, ...others];
 }
 
+/** How faint a reference line is. */
+const REFERENCE_OPACITY = 0.45;
+
 /** Height of a figure that does not set one, in pixels. */
 export const FIGURE_HEIGHT = 320;
 
@@ -66,9 +69,15 @@ function titleText(title: unknown): string {
   return '';
 }
 
-/** A heatmap without its own colours goes from the background to the theme's accent. */
+/**
+ * A heatmap (a confusion matrix) goes from the background to the theme's accent: the scale it
+ * was stored with knows no theme ("Blues" is white at zero, a glare on the dark theme). One
+ * centred on a value (`zmid`: a diverging scale, say correlations) keeps its own.
+ * A dashed line without a colour is a reference (chance, perfect calibration, zero residual):
+ * drawn in the text colour, faint, rather than in the next colour of the classes' cycle.
+ */
 function themedTrace(trace: Trace, theme: IThemeColors): Trace {
-  if (trace.type === 'heatmap' && trace.colorscale === undefined) {
+  if (trace.type === 'heatmap' && trace.zmid === undefined) {
     return {
       ...trace,
       colorscale: [
@@ -76,6 +85,14 @@ function themedTrace(trace: Trace, theme: IThemeColors): Trace {
         [1, theme.accent]
       ],
       colorbar: { outlinecolor: theme.grid, ...(trace.colorbar as object) }
+    };
+  }
+  const line = trace.line as { dash?: string; color?: string } | undefined;
+  if (line?.dash && line.dash !== 'solid' && !line.color) {
+    return {
+      ...trace,
+      line: { ...line, color: theme.font },
+      opacity: trace.opacity ?? REFERENCE_OPACITY
     };
   }
   return trace;
