@@ -49,6 +49,12 @@ class EvaluationPage:
         ).first.wait_for(state="visible")
         return panel
 
+    def scroll_to_evaluation_top(self, panel: Locator) -> None:
+        """Scroll the tab back to its choice of evaluations and its tables."""
+        panel.locator(tid("studio-evaluation-label")).first.evaluate(
+            "node => node.scrollIntoView({block: 'center'})"
+        )
+
     def evaluation_labels(self, panel: Locator) -> dict[str, bool]:
         """Each evaluation's label, the newest first, and whether it is the one shown."""
         return {
@@ -98,15 +104,18 @@ class EvaluationPage:
         rows = panel.locator(f"{tid('studio-evaluation-folds')} tbody tr")
         return [str(row.get_attribute("data-fold")) for row in rows.all()]
 
-    def evaluation_figures(self, panel: Locator, names: list[str]) -> dict[str, dict[str, Any]]:
-        """name -> what plotly drew for it (`_FIGURE_JS`), once each of `names` is drawn."""
+    def evaluation_figures(
+        self, panel: Locator, names: list[str], paper: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """name -> what plotly drew for it (`_FIGURE_JS`), once each of `names` is drawn (on
+        `paper`, when given: a figure out of sight draws a new theme once scrolled to)."""
         figures: dict[str, dict[str, Any]] = {}
         for name in names:
             figure = panel.locator(f'{tid("studio-evaluation-figure")}[data-figure="{name}"]')
             figure.scroll_into_view_if_needed()
             figures[name] = poll(
                 lambda figure=figure: figure.evaluate(_FIGURE_JS),  # type: ignore[misc]
-                lambda drawn: bool(drawn["drawn"]),
+                lambda drawn: bool(drawn["drawn"]) and paper in (None, drawn["paper"]),
                 f"the {name} figure drawn",
                 20,
             )

@@ -116,6 +116,8 @@ def test_evaluation_tab_metrics_thresholds_and_figures(
     assert figures["pr"]["lines"] >= 1
     assert figures["calibration"]["points"] >= 1
     assert figures["permutation_importance"]["bars"] == IMPORTANCE_BARS
+    studio.screenshot("evaluation_test_figures", panel)
+    studio.scroll_to_evaluation_top(panel)
     studio.screenshot("evaluation_test", panel)
 
     studio.choose_evaluation(panel, "cv")
@@ -133,17 +135,19 @@ def test_evaluation_tab_metrics_thresholds_and_figures(
     )
     assert studio.evaluation_verdict(panel) is False
     studio.evaluation_figures(panel, CLASSIFIER_FIGURES)
+    studio.scroll_to_evaluation_top(panel)
     studio.screenshot("evaluation_cv", panel)
 
     studio.change_theme(DARK_THEME)
     try:
         assert studio.is_dark(panel)
-        figures = studio.evaluation_figures(panel, CLASSIFIER_FIGURES)
+        # Each figure drawn again on the panel's own background, its title light.
         background = studio.background(panel)
+        figures = studio.evaluation_figures(panel, CLASSIFIER_FIGURES, paper=background)
         for name, figure in figures.items():
-            assert figure["paper"] == background, (name, figure["paper"], background)
             assert luminance(figure["titleColour"]) > 0.5, (name, figure["titleColour"])
-        panel.locator(".jp-Studio-evalNumbers").scroll_into_view_if_needed()
+        studio.screenshot("dark_evaluation_cv_figures", panel)
+        studio.scroll_to_evaluation_top(panel)
         studio.screenshot("dark_evaluation_cv", panel)
     finally:
         studio.change_theme(LIGHT_THEME)

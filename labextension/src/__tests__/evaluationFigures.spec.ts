@@ -24,9 +24,12 @@ const trans = nullTranslator.load('jupyter-studio');
 
 describe('themedFigure', () => {
   it('gives an untitled figure its name’s title, the panel’s width and a height', () => {
-    const { layout } = themedFigure(
+    const { data, layout } = themedFigure(
       {
-        data: [{ type: 'scatter', x: [1, 2], y: [3, 4] }],
+        data: [
+          { type: 'scatter', x: [1, 2], y: [3, 4] },
+          { type: 'bar', x: [1], y: ['a'], error_x: { array: [0.1] } }
+        ],
         layout: { width: 700, xaxis2: { title: { text: 'b' } } }
       },
       THEME,
@@ -37,6 +40,11 @@ describe('themedFigure', () => {
     expect(layout.width).toBeUndefined();
     expect(layout.height).toBe(FIGURE_HEIGHT);
     expect(layout.colorway).toEqual(['#f00', '#0f0']);
+    // Error bars in the text colour: plotly's default (#444) is lost on the dark theme.
+    expect((data[1] as { error_x: unknown }).error_x).toEqual({
+      array: [0.1],
+      color: '#eeeeee'
+    });
     // Every axis, those the figure names and the default pair, in the theme's grid colour.
     expect(layout.xaxis?.gridcolor).toBe('#444444');
     expect(layout.yaxis?.zerolinecolor).toBe('#444444');
@@ -58,7 +66,8 @@ describe('themedFigure', () => {
       {
         data: [
           { type: 'heatmap', z: [[1]], zmid: 0, colorscale: scale },
-          { type: 'scatter', line: { dash: 'dot', color: 'red' } }
+          { type: 'scatter', line: { dash: 'dot', color: 'red' } },
+          { type: 'bar', error_y: { array: [1], color: 'blue' } }
         ],
         layout: { height: 500 }
       },
@@ -70,6 +79,10 @@ describe('themedFigure', () => {
     expect(data[1]).toEqual({
       type: 'scatter',
       line: { dash: 'dot', color: 'red' }
+    });
+    expect(data[2]).toEqual({
+      type: 'bar',
+      error_y: { array: [1], color: 'blue' }
     });
   });
 

@@ -19,7 +19,10 @@ export function DatasetsTable(props: {
 }): JSX.Element {
   const { trans } = props;
   return (
-    <table className="jp-Studio-evalTable" data-testid="studio-datasets">
+    <table
+      className="jp-Studio-evalTable jp-Studio-datasetsTable"
+      data-testid="studio-datasets"
+    >
       <thead>
         <tr>
           <th scope="col">{trans.__('Name')}</th>

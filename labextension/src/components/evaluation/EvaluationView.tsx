@@ -174,21 +174,21 @@ export function EvaluationView(props: IEvaluationViewProps): JSX.Element {
         )}
       </div>
       <div className="jp-Studio-evalNumbers">
-        <section className="jp-Studio-section">
+        <section className="jp-Studio-section jp-Studio-evalSummary">
           <h3>{trans.__('Evaluation')}</h3>
           <Summary evaluation={selected} trans={trans} />
         </section>
-        <section className="jp-Studio-section">
+        <section className="jp-Studio-section jp-Studio-evalMetrics">
           <h3>{trans.__('Metrics')}</h3>
           <MetricsTable evaluation={selected} trans={trans} />
         </section>
-        {selected.folds.length > 0 && (
-          <section className="jp-Studio-section">
-            <h3>{trans.__('Folds')}</h3>
-            <FoldsTable evaluation={selected} trans={trans} />
-          </section>
-        )}
       </div>
+      {selected.folds.length > 0 && (
+        <section className="jp-Studio-section jp-Studio-evalFolds">
+          <h3>{trans.__('Folds')}</h3>
+          <FoldsTable evaluation={selected} trans={trans} />
+        </section>
+      )}
       <section className="jp-Studio-section">
         <h3>{trans.__('Figures')}</h3>
         {Object.keys(selected.figures).length === 0 ? (

@@ -74,9 +74,11 @@ function titleText(title: unknown): string {
  * was stored with knows no theme ("Blues" is white at zero, a glare on the dark theme). One
  * centred on a value (`zmid`: a diverging scale, say correlations) keeps its own.
  * A dashed line without a colour is a reference (chance, perfect calibration, zero residual):
- * drawn in the text colour, faint, rather than in the next colour of the classes' cycle.
+ * drawn in the text colour, faint, rather than in the next colour of the classes' cycle. Error
+ * bars without a colour are drawn in the text colour.
  */
-function themedTrace(trace: Trace, theme: IThemeColors): Trace {
+function themedTrace(stored: Trace, theme: IThemeColors): Trace {
+  let trace = stored;
   if (trace.type === 'heatmap' && trace.zmid === undefined) {
     return {
       ...trace,
@@ -86,6 +88,13 @@ function themedTrace(trace: Trace, theme: IThemeColors): Trace {
       ],
       colorbar: { outlinecolor: theme.grid, ...(trace.colorbar as object) }
     };
+  }
+  for (const key of ['error_x', 'error_y']) {
+    const bars = trace[key] as { color?: string } | undefined;
+    if (bars && !bars.color) {
+      // Plotly's default (#444) vanishes on the dark theme.
+      trace = { ...trace, [key]: { ...bars, color: theme.font } };
+    }
   }
   const line = trace.line as { dash?: string; color?: string } | undefined;
   if (line?.dash && line.dash !== 'solid' && !line.color) {
