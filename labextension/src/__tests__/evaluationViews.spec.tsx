@@ -157,6 +157,48 @@ describe('EvaluationView', () => {
     expect(cells(row)).toEqual(['roc_auc', '—', '—', '>= 0.8 fail']);
   });
 
+  it('shows autolog’s evaluation of the training data without a baseline', () => {
+    const evaluation = cvEvaluation({
+      label: 'training',
+      validation: 'training data',
+      std: {},
+      baseline: {},
+      baseline_model: '',
+      folds: [],
+      thresholds: [],
+      passed: null
+    });
+    const { getByTestId } = render(
+      <EvaluationView
+        {...props({ evaluations: [evaluation], selected: evaluation })}
+      />
+    );
+    const table = getByTestId('studio-evaluation-metrics');
+    expect(cells(table.querySelector('thead tr')!)).toEqual([
+      'Metric',
+      'Model'
+    ]);
+    expect(cells(table.querySelector('tbody tr')!)).toEqual([
+      'accuracy',
+      '0.95'
+    ]);
+    const summary = getByTestId('studio-evaluation-summary').textContent!;
+    expect(summary).toContain('training data');
+    expect(summary).not.toContain('Baseline');
+  });
+
+  it('says so when an evaluation has no metrics', () => {
+    const evaluation = holdoutEvaluation({ metrics: {}, baseline: {} });
+    const { getByTestId } = render(
+      <EvaluationView
+        {...props({ evaluations: [evaluation], selected: evaluation })}
+      />
+    );
+    expect(getByTestId('studio-evaluation-metrics').textContent).toBe(
+      'No metrics'
+    );
+  });
+
   it('draws the figures in order, in the theme’s colours, leaving the stored ones as they were', async () => {
     setTheme('#111111', '#eeeeee', '#42a5f5');
     const stored = JSON.stringify(CLASSIFICATION_FIGURES);

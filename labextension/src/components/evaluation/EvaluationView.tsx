@@ -70,9 +70,11 @@ function Summary(props: {
     [trans.__('Baseline'), evaluation.baseline_model],
     [trans.__('Evaluated'), new Date(evaluation.created_at).toLocaleString()]
   ];
+  // Autolog's evaluations name no baseline.
+  const shown = rows.filter(([, value]) => value !== '');
   return (
     <dl className="jp-Studio-overview" data-testid="studio-evaluation-summary">
-      {rows.map(([label, value]) => (
+      {shown.map(([label, value]) => (
         <React.Fragment key={label}>
           <dt>{label}</dt>
           <dd>{value}</dd>
@@ -82,7 +84,6 @@ function Summary(props: {
   );
 }
 
-/** What the tab says while the run has no evaluation: how to make one. */
 /** A call that evaluates a model into the run, to copy. */
 function evaluateExample(runId: string): string {
   return [
@@ -93,6 +94,7 @@ function evaluateExample(runId: string): string {
   ].join('\n');
 }
 
+/** What the tab says while the run has no evaluation: how to make one. */
 function EmptyNote(props: {
   runId: string;
   trans: TranslationBundle;

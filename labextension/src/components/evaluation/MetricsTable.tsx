@@ -55,7 +55,17 @@ export function MetricsTable(props: {
   const thresholds = new Map<string, Threshold>(
     evaluation.thresholds.map(threshold => [threshold.metric, threshold])
   );
+  const names = metricNames(evaluation);
+  if (names.length === 0) {
+    return (
+      <div className="jp-Studio-muted" data-testid="studio-evaluation-metrics">
+        {trans.__('No metrics')}
+      </div>
+    );
+  }
   const hasStd = Object.keys(evaluation.std).length > 0;
+  // Autolog's evaluations of the training data have no baseline.
+  const hasBaseline = Object.keys(evaluation.baseline).length > 0;
   const hasThresholds = thresholds.size > 0;
   return (
     <table
@@ -67,14 +77,16 @@ export function MetricsTable(props: {
           <th scope="col">{trans.__('Metric')}</th>
           <th scope="col">{trans.__('Model')}</th>
           {hasStd && <th scope="col">{trans.__('± std')}</th>}
-          <th scope="col" title={evaluation.baseline_model}>
-            {trans.__('Baseline')}
-          </th>
+          {hasBaseline && (
+            <th scope="col" title={evaluation.baseline_model}>
+              {trans.__('Baseline')}
+            </th>
+          )}
           {hasThresholds && <th scope="col">{trans.__('Threshold')}</th>}
         </tr>
       </thead>
       <tbody>
-        {metricNames(evaluation).map(name => {
+        {names.map(name => {
           const threshold = thresholds.get(name);
           const std = evaluation.std[name];
           return (
@@ -86,9 +98,11 @@ export function MetricsTable(props: {
                   {std === undefined ? '' : `± ${formatNumber(std)}`}
                 </td>
               )}
-              <td data-column="baseline">
-                {valueText(evaluation.baseline[name])}
-              </td>
+              {hasBaseline && (
+                <td data-column="baseline">
+                  {valueText(evaluation.baseline[name])}
+                </td>
+              )}
               {hasThresholds && (
                 <td data-column="threshold">
                   {threshold && (
