@@ -229,7 +229,8 @@ def _logging_run(target: Run | None, model: Any) -> Iterator[Run]:
         yield chosen
         chosen.flush()
         return
-    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(model).__name__}") as own:
+    final = model.steps[-1][1] if isinstance(getattr(model, "steps", None), list) else model
+    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(final).__name__}") as own:
         yield own
 
 
