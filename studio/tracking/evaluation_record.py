@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from studio.tracking.fluent import Run
     from studio.tracking.service import TrackingService
 
-__all__ = ["EVALUATION_DIR", "FIGURES_DIR", "SUMMARY_FILE", "log_evaluation", "read_evaluations"]
+__all__ = [
+    "EVALUATION_DIR",
+    "FIGURES_DIR",
+    "SUMMARY_FILE",
+    "describe_model",
+    "log_evaluation",
+    "read_evaluations",
+]
 
 EVALUATION_DIR = "evaluation"
 SUMMARY_FILE = "summary.json"
@@ -85,6 +92,16 @@ def read_evaluations(tracking: TrackingService, run_id: str) -> list[dict[str, A
             _logger.warning("Skipping the evaluation in %s of run %s: %s", folder, run_id, exc)
     evaluations.sort(key=lambda record: record.get("created_at", 0), reverse=True)
     return evaluations
+
+
+def describe_model(model: Any) -> str:
+    """A summary's `model`: the estimator's class, or a pipeline's steps
+    (`StandardScaler → LogisticRegression`)."""
+    steps = getattr(model, "steps", None)
+    if isinstance(steps, list):
+        named = [step for _name, step in steps if step not in (None, "passthrough")]
+        return " → ".join(describe_model(step) for step in named)
+    return type(model).__name__
 
 
 def _read_one(tracking: TrackingService, uri: str, folder: str) -> dict[str, Any]:
