@@ -60,6 +60,9 @@ def test_each_column_gets_its_kind_from_dtype_and_values() -> None:
     assert column_kinds(small.head(5)) == {"count": "numeric", "name": "categorical"}
     flags = pd.DataFrame({"flag": pd.Series([True, None, False] * 10, dtype=object)})
     assert column_kinds(flags) == {"flag": "boolean"}
+    # Dates read from a CSV file are strings: ISO ones are dates still.
+    read = pd.DataFrame({"day": ["2025-01-02", None, "2025-03-04 10:00:00"], "v": ["2025-1"] * 3})
+    assert column_kinds(read) == {"day": "datetime", "v": "categorical"}
 
 
 def test_one_hot_preprocessing_imputes_encodes_scales_and_drops_the_rest() -> None:
