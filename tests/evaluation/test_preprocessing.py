@@ -14,9 +14,13 @@ from sklearn.pipeline import Pipeline
 
 from studio.evaluation.preprocessing import column_kinds, make_preprocessor
 from studio.tracking.models import load_model, read_model_meta, save_model
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 def mixed_frame(rows: int = 120) -> pd.DataFrame:

@@ -20,10 +20,14 @@ from studio.evaluation.schemas import TrainIn
 from studio.evaluation.training import prepare_training
 from studio.jobs.notebooks import inspect_parameters
 from studio.tracking.client import Client
+from tests.databases import sqlite_only
 from tests.tracking.logging_store import close_connection
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 @pytest.fixture
