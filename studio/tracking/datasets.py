@@ -65,22 +65,23 @@ def log_dataset(run: Run, info: Mapping[str, Any]) -> None:
     """Add a dataset to the run's `studio.datasets` tag (once per digest and context), write
     its schema as an artifact, and name a training dataset in `studio.dataset`."""
     compact = {key: info[key] for key in _COMPACT_KEYS}
-    listed = _listed(run.record.tags.get(DATASETS_TAG))
-    known = {(entry.get("digest"), entry.get("context")) for entry in listed}
-    tags: dict[str, str] = {}
-    if (compact["digest"], compact["context"]) not in known:
-        tags[DATASETS_TAG] = _fitting_list([*listed, compact])
+    tags = run.record.tags
+    listed = _listed(tags.get(DATASETS_TAG))
+    new: dict[str, str] = {}
     if info["context"] == "train":
-        tags[TRAINING_DATASET_TAG] = json.dumps(
-            {key: info[key] for key in ("name", "digest", "rows", "columns")}
-        )
-    if not tags:
-        return
-    with tempfile.TemporaryDirectory(prefix="studio-dataset-") as folder:
-        path = Path(folder) / "dataset.json"
-        path.write_text(json.dumps(dict(info), indent=1))
-        run.log_artifact(path, f"{DATASETS_DIR}/{info['context']}-{info['digest']}.json")
-    run.set_tags(tags)
+        # The run's last fit is its model's: its data is the one a registered version keeps.
+        training = json.dumps({key: info[key] for key in ("name", "digest", "rows", "columns")})
+        if tags.get(TRAINING_DATASET_TAG) != training:
+            new[TRAINING_DATASET_TAG] = training
+    known = {(entry.get("digest"), entry.get("context")) for entry in listed}
+    if (compact["digest"], compact["context"]) not in known:
+        new[DATASETS_TAG] = _fitting_list([*listed, compact])
+        with tempfile.TemporaryDirectory(prefix="studio-dataset-") as folder:
+            path = Path(folder) / "dataset.json"
+            path.write_text(json.dumps(dict(info), indent=1))
+            run.log_artifact(path, f"{DATASETS_DIR}/{info['context']}-{info['digest']}.json")
+    if new:
+        run.set_tags(new)
 
 
 def _describe_into(digest: Any, data: Any) -> tuple[int, int, list[dict[str, str]]]:
