@@ -7,8 +7,9 @@ Each class of scikit-learn that defines `fit`, `fit_transform` or `fit_predict` 
 definition wrapped once; `autolog(disable=True)` puts every original back. Only the outermost
 fit logs: a Pipeline's steps, a search's candidates and a meta-estimator's inner estimators
 run unlogged inside it. Only the user's fits log: those scikit-learn makes inside its own
-functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) are
-told apart by the frames that lead to them (`autolog_frames`), not by a list of classes.
+functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) and
+those Studio makes (`studio.evaluate`'s folds, the debugger's `watch`) are told apart by the
+frames that lead to them (`autolog_frames`), not by a list of classes.
 A fit logs into the active run, or starts (and ends) a run of its own.
 
 Besides params, training metrics and the model, a fit records what MLflow 3's autolog does
@@ -33,6 +34,7 @@ from types import FrameType, ModuleType
 from typing import Any
 
 import sklearn.model_selection
+from sklearn.base import is_classifier
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, _validation
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._search_successive_halving import (
@@ -44,7 +46,7 @@ from sklearn.utils.discovery import all_estimators
 
 from studio.tracking import autolog_metrics, autolog_records
 from studio.tracking import sklearn_payload as payload
-from studio.tracking.autolog_frames import fitted_by_sklearn, in_sklearn
+from studio.tracking.autolog_frames import fitted_by_sklearn, in_sklearn, in_studio
 from studio.tracking.autolog_guard import AutologWarning
 from studio.tracking.autolog_guard import guard as _guard
 from studio.tracking.autolog_records import AUTOLOG_TAG, log_new_params
@@ -54,6 +56,8 @@ from studio.tracking.signature import head, is_table
 __all__ = ["AutologWarning", "autolog"]
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
+# cross_validate's options that add the folds' models and rows to its results, and their keys.
+_CV_EXTRAS = {"return_estimator": "estimator", "return_indices": "indices"}
 
 
 @dataclass(frozen=True)
@@ -227,8 +231,11 @@ def _wrap_cross_validate(original: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return original(*args, **kwargs)
         try:
+            caller = _user_frame(sys._getframe(1))
+            if caller is not None and in_studio(caller):  # studio.evaluate's: not the user's
+                return original(*args, **kwargs)
             with autolog_metrics.quiet():
-                return _logged_cross_validate(original, args, kwargs, settings, sys._getframe(1))
+                return _logged_cross_validate(original, args, kwargs, settings, caller)
         finally:
             _outermost.release()
 
@@ -278,7 +285,9 @@ def _log_fitted(
     if search:
         _guard(f"the search results of {name}", autolog_records.log_search, run, estimator)
     X, y, sample_weight = _training_data(fit, estimator, args, kwargs)
+    model = getattr(estimator, "best_estimator_", None) if search else estimator
     if settings.log_training_metrics:
+        metrics: dict[str, float] = {}
         _guard(
             f"training metrics of {name}",
             _log_training_metrics,
@@ -287,9 +296,19 @@ def _log_fitted(
             X,
             y,
             sample_weight,
+            metrics,
         )
+        if model is not None:
+            _guard(
+                f"the training figures of {name}",
+                autolog_records.log_training_evaluation,
+                run,
+                model,
+                X,
+                y,
+                metrics,
+            )
     _log_inputs(run, estimator, X, y, caller, settings)
-    model = getattr(estimator, "best_estimator_", None) if search else estimator
     if settings.log_models and model is not None:
         # The fit's first rows type the signature and become the input example.
         example = head(X) if is_table(X) else None
@@ -301,7 +320,7 @@ def _log_fitted(
 
 
 def _log_inputs(
-    run: Run, estimator: Any, X: Any, y: Any, caller: FrameType, settings: _Settings
+    run: Run, estimator: Any, X: Any, y: Any, caller: FrameType | None, settings: _Settings
 ) -> None:
     """The training data as a dataset (named as the user's code names it) and the diagram."""
     name = type(estimator).__name__
@@ -323,7 +342,7 @@ def _logged_cross_validate(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     settings: _Settings,
-    caller: FrameType,
+    caller: FrameType | None,
 ) -> Any:
     try:
         arguments = _bind(original, args, kwargs)
@@ -344,13 +363,34 @@ def _logged_cross_validate(
     )
     if run is None:
         return original(*args, **kwargs)
-    results = _call_in_run(run, owned, original, *args, **kwargs)
+    # The folds' models and test rows draw the figures on out-of-fold predictions; the
+    # caller gets them only where it asked.
+    added = (
+        [key for key in _CV_EXTRAS if not arguments.get(key)]
+        if settings.log_training_metrics and is_classifier(estimator)
+        else []
+    )
+    call = {**kwargs, **dict.fromkeys(added, True)}
+    results = _call_in_run(run, owned, original, *args, **call)
     try:
         _guard(
             f"the cross-validation results of {name}", autolog_records.log_cv_results, run, results
         )
-        _log_inputs(run, estimator, arguments.get("X"), arguments.get("y"), caller, settings)
+        X, y = arguments.get("X"), arguments.get("y")
+        if settings.log_training_metrics and is_classifier(estimator):
+            _guard(
+                f"the cross-validation figures of {name}",
+                autolog_records.log_cv_evaluation,
+                run,
+                estimator,
+                results,
+                X,
+                y,
+            )
+        _log_inputs(run, estimator, X, y, caller, settings)
     finally:
+        for key in added:
+            results.pop(_CV_EXTRAS[key], None)
         if owned:
             _guard(f"the end of the run of {name}", run.end, "FINISHED")
     return results
@@ -420,13 +460,17 @@ def _training_data(
     return X, y, sample_weight
 
 
-def _log_training_metrics(run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
+def _log_training_metrics(
+    run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, computed: dict[str, float]
+) -> None:
+    """Log the training metrics and add them to `computed` (the training figures' summary)."""
     if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
         return
     if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
         return  # refit=False: nothing was fitted on the whole training set
-    computed, failures = payload.training_metrics(estimator, X, y, sample_weight)
-    run.log_metrics(computed)
+    metrics, failures = payload.training_metrics(estimator, X, y, sample_weight)
+    run.log_metrics(metrics)
+    computed.update(metrics)
     if failures:
         raise ValueError("; ".join(failures))
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sklearn.metrics
 
-from studio.tracking.autolog_frames import in_sklearn
+from studio.tracking.autolog_frames import in_sklearn, in_studio
 from studio.tracking.autolog_guard import guard
 from studio.tracking.datasets import describe_dataset, log_dataset
 from studio.tracking.sklearn_payload import param_key
@@ -337,8 +337,7 @@ def _wrap_metric(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _from_user(frame: FrameType) -> bool:
-    module = frame.f_globals.get("__name__", "")
-    return not in_sklearn(frame) and not (isinstance(module, str) and module.startswith("studio."))
+    return not in_sklearn(frame) and not in_studio(frame)
 
 
 def variable_name(value: Any, frame: FrameType | None) -> str:

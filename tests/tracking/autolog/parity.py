@@ -39,3 +39,21 @@ def assert_diagram(client: studio.Client, run_id: str, folder: Path, *names: str
     assert html.lstrip().startswith("<style>") or "<div" in html
     for name in names:
         assert name in html
+
+
+def evaluation(
+    client: studio.Client, run_id: str, label: str, folder: Path
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The run's evaluation `label` (`evaluation_record`'s format): its summary and figures."""
+    summary = json.loads(artifact_text(client, run_id, f"evaluation/{label}/summary.json", folder))
+    figures = {
+        Path(info.path).stem: json.loads(artifact_text(client, run_id, info.path, folder))
+        for info in client.list_artifacts(run_id, f"evaluation/{label}/figures")
+    }
+    return summary, figures
+
+
+def assert_classifier_figures(figures: dict[str, dict[str, Any]]) -> None:
+    assert set(figures) == {"confusion_matrix", "roc", "pr"}
+    assert figures["confusion_matrix"]["data"][0]["type"] == "heatmap"
+    assert all(trace["type"] == "scatter" for trace in figures["roc"]["data"])

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import scipy.sparse
 import sklearn.metrics
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
@@ -23,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import studio
+from studio.debugger import watch
 from studio.tracking.autolog import AutologWarning, autolog
 from studio.tracking.datasets import DATASETS_TAG, describe_dataset, log_dataset
 from studio.tracking.validation import MAX_TAG_VALUE_LENGTH
@@ -82,6 +84,18 @@ def test_only_the_users_calls_on_the_models_own_predictions_log(
     assert set(datasets(run)) == {"train/X_train", "eval/X_test", "eval/X_test-2"}
 
 
+def test_fits_that_studio_makes_for_the_user_are_not_autologged(
+    client: studio.Client, iris: tuple[Any, Any]
+) -> None:
+    X, y = iris
+    # The debugger logs its own run (here none: run=False); autolog must not add one.
+    result = watch(
+        GradientBoostingClassifier(n_estimators=3), X, y, run=False, rules=None, display=False
+    )
+    assert result.estimator.n_estimators_ == 3
+    assert client.search_runs() == []
+
+
 def test_a_metric_that_cannot_be_logged_warns_at_the_users_line_and_returns_its_value(
     client: studio.Client, iris: tuple[Any, Any]
 ) -> None:
@@ -112,8 +126,9 @@ def test_a_datasets_digest_follows_its_data_and_costs_a_bounded_sample() -> None
 def test_log_dataset_lists_each_dataset_once_within_a_tags_length(uri: str, tmp_path: Path) -> None:
     client = studio.Client(uri)
     with studio.start_run(tracking_uri=uri) as run:
-        for start in range(0, 150, 1):
-            log_dataset(run, describe_dataset(np.arange(start, start + 4).reshape(2, 2)))
+        for start in range(30):  # ~300 characters each: past the tag's length
+            data = np.arange(start, start + 4).reshape(2, 2)
+            log_dataset(run, describe_dataset(data, name=f"{start}-{'long name ' * 25}"))
         first = describe_dataset(np.ones((3, 2)), name="train")
         log_dataset(run, first)
         log_dataset(run, first)
@@ -121,7 +136,8 @@ def test_log_dataset_lists_each_dataset_once_within_a_tags_length(uri: str, tmp_
     assert len(stored.tags[DATASETS_TAG]) <= MAX_TAG_VALUE_LENGTH
     listed = json.loads(stored.tags[DATASETS_TAG])
     assert [entry["digest"] for entry in listed].count(first["digest"]) == 1
-    assert listed[-1]["digest"] == first["digest"]  # the oldest gave way
+    assert listed[-1]["digest"] == first["digest"]
+    assert not listed[0]["name"].startswith("0-")  # the oldest gave way
     assert json.loads(stored.tags["studio.dataset"])["name"] == "train"
     full = artifact_text(client, run.id, f"datasets/train-{first['digest']}.json", tmp_path)
     assert json.loads(full)["schema"] == [

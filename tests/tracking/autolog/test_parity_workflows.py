@@ -25,9 +25,11 @@ import studio
 from studio.tracking.entities import RunStatus
 from tests.tracking.autolog.parity import (
     artifact_text,
+    assert_classifier_figures,
     assert_diagram,
     assert_model_environment,
     datasets,
+    evaluation,
 )
 from tests.tracking.autolog.support import children_of, last, only_run
 
@@ -76,6 +78,11 @@ def test_a_pipelines_score_and_metrics_on_test_data_log_to_the_run_that_trained_
     assert schema["target"] == [{"name": "target", "type": "long"}]
     assert_diagram(client, run.id, tmp_path, "StandardScaler", "LogisticRegression")
     assert_model_environment(client, run.id, tmp_path)
+    summary, figures = evaluation(client, run.id, "training", tmp_path)
+    assert_classifier_figures(figures)
+    assert summary["model"] == "StandardScaler → LogisticRegression"
+    assert (summary["task"], summary["rows"]) == ("binary", 426)
+    assert summary["metrics"]["accuracy"] == pytest.approx(last(run, "training_accuracy"))
 
 
 def test_a_grid_search_logs_its_score_to_the_parent_and_not_to_the_candidates(
@@ -97,24 +104,39 @@ def test_a_grid_search_logs_its_score_to_the_parent_and_not_to_the_candidates(
     assert set(datasets(parent)) == {"train/X_train", "eval/X_test"}
     assert_diagram(client, parent.id, tmp_path, "GridSearchCV", "LogisticRegression")
     assert_model_environment(client, parent.id, tmp_path)
+    summary, figures = evaluation(client, parent.id, "training", tmp_path)
+    assert_classifier_figures(figures)
+    assert summary["model"] == "StandardScaler → LogisticRegression"  # the best estimator
     for child in children_of(client, parent).values():
         assert not any(key.endswith("_X_test") for key in child.metrics)
         assert "studio.datasets" not in child.tags
 
 
-def test_cross_validate_logs_its_data_and_diagram_beside_the_folds(
+def test_cross_validate_logs_out_of_fold_figures_beside_the_folds(
     client: studio.Client, split: Split, tmp_path: Path
 ) -> None:
     X_train, _, y_train, _ = split
     results = sklearn.model_selection.cross_validate(
-        make_pipeline(StandardScaler(), LogisticRegression()), X_train, y_train, cv=3
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        X_train,
+        y_train,
+        cv=3,
+        scoring=["accuracy", "f1"],
     )
+    assert sorted(results) == ["fit_time", "score_time", "test_accuracy", "test_f1"]
 
     run = only_run(client)
-    history = client.get_metric_history(run.id, "cv_test_score")
-    np.testing.assert_allclose(history.values, results["test_score"])  # per fold, as before
+    history = client.get_metric_history(run.id, "cv_test_accuracy")
+    np.testing.assert_allclose(history.values, results["test_accuracy"])  # per fold, as before
     assert set(datasets(run)) == {"train/X_train"}
     assert_diagram(client, run.id, tmp_path, "StandardScaler", "LogisticRegression")
+    summary, figures = evaluation(client, run.id, "cv", tmp_path)
+    assert_classifier_figures(figures)
+    assert summary["rows"] == 426  # every row, predicted by the fold's model that did not see it
+    assert summary["metrics"]["f1"] == pytest.approx(np.mean(results["test_f1"]))
+    assert [fold["metrics"]["accuracy"] for fold in summary["folds"]] == pytest.approx(
+        list(results["test_accuracy"])
+    )
 
 
 def test_a_randomized_search_over_a_column_transformer_keeps_readable_params(
@@ -164,6 +186,7 @@ def test_a_randomized_search_over_a_column_transformer_keeps_readable_params(
     ]
     assert_diagram(client, parent.id, tmp_path, "ColumnTransformer", "OneHotEncoder")
     assert_model_environment(client, parent.id, tmp_path)
+    assert_classifier_figures(evaluation(client, parent.id, "training", tmp_path)[1])
 
 
 def test_a_fit_inside_the_users_run_logs_there_even_after_the_run_ended(
@@ -186,3 +209,4 @@ def test_a_fit_inside_the_users_run_logs_there_even_after_the_run_ended(
     assert "studio.autolog" in stored.tags
     assert_diagram(client, run.id, tmp_path, "RandomForestClassifier")
     assert_model_environment(client, run.id, tmp_path)
+    assert_classifier_figures(evaluation(client, run.id, "training", tmp_path)[1])
