@@ -93,7 +93,8 @@ class _State:
     def __init__(self) -> None:
         self.models: dict[int, tuple[weakref.ReferenceType[Any], _RunLog]] = {}
         self.predictions: dict[int, _Prediction] = {}
-        self.runs: dict[str, _RunLog] = {}
+        # A run's log lives as long as a model or prediction of the run refers to it.
+        self.runs: weakref.WeakValueDictionary[str, _RunLog] = weakref.WeakValueDictionary()
         self.local = threading.local()
 
 

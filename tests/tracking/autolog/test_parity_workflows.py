@@ -83,6 +83,14 @@ def test_a_pipelines_score_and_metrics_on_test_data_log_to_the_run_that_trained_
     assert summary["model"] == "StandardScaler → LogisticRegression"
     assert (summary["task"], summary["rows"]) == ("binary", 426)
     assert summary["metrics"]["accuracy"] == pytest.approx(last(run, "training_accuracy"))
+    # The registry keeps the training data in a version's lineage.
+    version = client.register_model(run.id, "parity")
+    assert version.lineage["dataset"] == {
+        "name": "X_train",
+        "digest": listed["train/X_train"]["digest"],
+        "rows": 426,
+        "columns": 30,
+    }
 
 
 def test_a_grid_search_logs_its_score_to_the_parent_and_not_to_the_candidates(
