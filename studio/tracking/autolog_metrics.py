@@ -236,8 +236,10 @@ def patch_methods(classes: list[type], patched: Patched) -> None:
                 if original is None or (cls, name) in seen:
                     continue
                 seen.add((cls, name))
-                wrap = _wrap_score if name == SCORE_METHOD else _wrap_prediction
-                replacement = wrap_definition(original, wrap)
+                after = _after_score if name == SCORE_METHOD else _after_prediction
+                replacement = wrap_definition(
+                    original, functools.partial(_wrap_method, after=after)
+                )
                 if replacement is not None:
                     patched.methods.append((cls, name, original))
                     setattr(cls, name, replacement)
@@ -277,9 +279,14 @@ def _is_metric(name: str) -> bool:
     return name.endswith(_METRIC_SUFFIXES) or name in _OTHER_METRICS
 
 
-def _wrap_prediction(method: Callable[..., Any]) -> Callable[..., Any]:
+After = Callable[[Any, _RunLog, Any, tuple[Any, ...], dict[str, Any], FrameType], None]
+
+
+def _wrap_method(method: Callable[..., Any], after: After) -> Callable[..., Any]:
+    """`method` of a model autolog trained, followed by `after` when the user called it."""
+
     @functools.wraps(method)
-    def remembered(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def followed(self: Any, *args: Any, **kwargs: Any) -> Any:
         if not _state.models or _busy():
             return method(self, *args, **kwargs)
         log = _trained(self)
@@ -289,32 +296,35 @@ def _wrap_prediction(method: Callable[..., Any]) -> Callable[..., Any]:
             result = method(self, *args, **kwargs)
         caller = sys._getframe(1)
         if _from_user(caller):
-            X = args[0] if args else kwargs.get("X")
-            _remember(result, log, X, variable_name(X, caller))
+            guard(f"a call of {method.__name__}", after, self, log, result, args, kwargs, caller)
         return result
 
-    return remembered
+    return followed
 
 
-def _wrap_score(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def logged_score(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _state.models or _busy():
-            return method(self, *args, **kwargs)
-        log = _trained(self)
-        if log is None:
-            return method(self, *args, **kwargs)
-        with quiet():
-            result = method(self, *args, **kwargs)
-        caller = sys._getframe(1)
-        if _from_user(caller):
-            X = args[0] if args else kwargs.get("X")
-            y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
-            metric = f"{type(self).__name__}_score"
-            _log(log, metric, result, X, y, variable_name(X, caller))
-        return result
+def _after_prediction(
+    model: Any,
+    log: _RunLog,
+    result: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    caller: FrameType,
+) -> None:
+    X = args[0] if args else kwargs.get("X")
+    _remember(result, log, X, variable_name(X, caller))
 
-    return logged_score
+
+def _after_score(
+    model: Any,
+    log: _RunLog,
+    result: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    caller: FrameType,
+) -> None:
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
+    _log(log, f"{type(model).__name__}_score", result, X, y, variable_name(X, caller))
 
 
 def _wrap_metric(function: Callable[..., Any]) -> Callable[..., Any]:
