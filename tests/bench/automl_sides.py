@@ -158,7 +158,8 @@ def run_studio(name: str, data: Split, seed: int, budget: float, workdir: Path) 
     if kind == "classification" and not set(predicted) <= set(data.y_train):
         raise RuntimeError(f"studio.automl's best model predicts {set(predicted)}, not labels")
     children = _child_runs(studio.Client(), experiment, result.run_id)
-    fit_times = [run.metrics["fit_time"].last for run in children if "fit_time" in run.metrics]
+    fit_times = [_fitting_seconds(run, result.metric) for run in children]
+    fit_times = [seconds for seconds in fit_times if seconds is not None]
     tracking = timer.summary(result.run_id, {run.id for run in children})
     best = result.leaderboard.iloc[0].to_dict() if len(result.leaderboard) else {}
     return {
@@ -174,6 +175,15 @@ def run_studio(name: str, data: Split, seed: int, budget: float, workdir: Path) 
         "fitted_candidates": len(fit_times),
         **tracking,
     }
+
+
+def _fitting_seconds(run: Any, metric: str) -> float | None:
+    """A candidate's fitting time: its `fit_time` (the mean per fold) times its folds."""
+    fit_time = run.metrics.get("fit_time")
+    folds = run.metrics.get(f"cv_{metric}")
+    if fit_time is None or folds is None:
+        return None
+    return float(fit_time.last * folds.count)
 
 
 def _child_runs(client: Any, experiment: str, parent: str) -> list[Any]:

@@ -334,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
             "\nTracking: seconds in Studio's tracking service on the candidates' child runs (their"
             " creation and anything logged to them), per candidate; blocking: the part on the"
             " search's own thread, the rest is the background writer. Fitting: the candidates'"
-            " fit_time metric. Other tracking: the parent run, model, evaluation, notebooks."
+            " fit_time metric (the mean per fold) times its folds. Other tracking: the parent"
+            " run, the model, the evaluation, the notebooks."
         )
     if args.json:
         import flaml
