@@ -126,12 +126,12 @@ def check_registry_outputs(executed: nbformat.NotebookNode) -> None:
 
 def check_evaluation(client: Client) -> None:
     runs = {run.name: run for run in client.search_runs("papermill-evaluation")}
-    for name in ("hgb holdout", "hgb 5-fold", "hgb test"):
+    for name in ("logistic holdout", "logistic 5-fold", "logistic test"):
         assert runs[name].metrics["accuracy"].last > 0.9, name
         assert "baseline_accuracy" in runs[name].metrics, name
         assert runs[name].tags["studio.evaluation.passed"] == "true", name
         assert [item.path for item in client.list_artifacts(runs[name].id, "evaluation")], name
-    folds = client.get_metric_history(runs["hgb 5-fold"].id, "cv_accuracy")
+    folds = client.get_metric_history(runs["logistic 5-fold"].id, "cv_accuracy")
     assert folds.steps == [0, 1, 2, 3, 4]
     jobs = [run for run in runs.values() if "studio.job.status" in run.tags]
     assert [run.tags["studio.job.status"] for run in jobs] == ["SUCCEEDED"]

@@ -157,7 +157,10 @@ def run_studio(name: str, data: Split, seed: int, budget: float, workdir: Path) 
     predicted = result.best_model.predict(data.X_test)
     if kind == "classification" and not set(predicted) <= set(data.y_train):
         raise RuntimeError(f"studio.automl's best model predicts {set(predicted)}, not labels")
-    children = _child_runs(studio.Client(), experiment, result.run_id)
+    client = studio.Client()
+    children = _child_runs(client, experiment, result.run_id)
+    # Before the search: the data explored, the notebooks written, the workers started.
+    exploring = client.get_run(result.run_id).metrics.get("exploration_seconds")
     fit_times = [_fitting_seconds(run, result.metric) for run in children]
     fit_times = [seconds for seconds in fit_times if seconds is not None]
     tracking = timer.summary(result.run_id, {run.id for run in children})
@@ -167,6 +170,7 @@ def run_studio(name: str, data: Split, seed: int, budget: float, workdir: Path) 
         "wall_s": wall,
         "search_s": result.search_seconds,
         "post_s": result.post_seconds,
+        "explore_s": None if exploring is None else exploring.last,
         "candidates": len(children),
         "best": str(best.get("pipeline", best.get("candidate", ""))),
         "metric": result.metric,
