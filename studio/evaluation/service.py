@@ -6,7 +6,13 @@ batch transform's are); what this service adds is reading what those jobs wrote.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from studio.evaluation.schemas import EvaluationOut, EvaluationsOut
+from studio.tracking.evaluation_record import read_evaluations
 
 if TYPE_CHECKING:
     from studio.config import StudioConfig
@@ -14,6 +20,8 @@ if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
 
 __all__ = ["EvaluationService"]
+
+_logger = logging.getLogger(__name__)
 
 
 class EvaluationService:
@@ -33,3 +41,18 @@ class EvaluationService:
     def from_database(cls, database: Database, config: StudioConfig) -> EvaluationService:
         """The service factory of evaluation's feature declaration."""
         return cls(database, config)
+
+    # Evaluations -----------------------------------------------------------------------------
+
+    def evaluations(self, run_id: str) -> EvaluationsOut:
+        """A run's evaluations, newest first (NotFound for an unknown run). A record that does
+        not fit the wire model (written by another version) is left out with a warning."""
+        found = []
+        for record in read_evaluations(self.tracking, run_id):
+            try:
+                found.append(EvaluationOut.model_validate(record))
+            except ValidationError as exc:
+                _logger.warning(
+                    "Skipping evaluation %r of run %s: %s", record.get("label"), run_id, exc
+                )
+        return EvaluationsOut(run_id=run_id, evaluations=found)
