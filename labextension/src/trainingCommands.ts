@@ -258,7 +258,13 @@ export function registerTrainingCommands(
       args: {
         type: 'object',
         properties: {
-          runId: { type: 'string', description: trans.__('A search to show') }
+          runId: { type: 'string', description: trans.__('A search to show') },
+          jobRunId: {
+            type: 'integer',
+            description: trans.__(
+              'The job run whose search to show once it starts'
+            )
+          }
         }
       }
     },

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error, Locator, Page
 
 
+from tests.browser.page_automl import AutoMLPage
 from tests.browser.page_charts import ChartsPage
 from tests.browser.page_debugger import DebuggerPage
 from tests.browser.page_jobs import JobsPage
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 
-class StudioPage(ShellPage, ChartsPage, DebuggerPage, JobsPage, RegistryPage):
+class StudioPage(ShellPage, ChartsPage, DebuggerPage, JobsPage, RegistryPage, AutoMLPage):
     """One browser page with JupyterLab open, and Studio's panels in it."""
 
     def __init__(self, page: Page, base_url: str, token: str, screenshots: Path) -> None:

@@ -154,6 +154,30 @@ describe('AutoMLModel', () => {
     model.dispose();
   });
 
+  it('polls for the search a job starts, and shows it once listed', async () => {
+    const api = new FakeAutoMLAPI();
+    api.searches = [automl('old', { job_run_id: 3 })];
+    const model = new AutoMLModel({
+      api,
+      settings: settingsHolder({ refreshInterval: 1 })
+    });
+    await model.awaitJob(8);
+    expect(model.awaitedJobRunId).toBe(8);
+    expect(model.isLive).toBe(true);
+    const lists = () => api.calls.filter(call => call === 'list').length;
+    const before = lists();
+    await jest.advanceTimersByTimeAsync(1_100);
+    expect(lists()).toBe(before + 1);
+    api.searches.unshift(automl('new', { job_run_id: 8 }));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(model.awaitedJobRunId).toBeNull();
+    expect(model.selectedRunId).toBe('new');
+    expect(model.detail?.run_id).toBe('new');
+    // Finished, and nothing awaited: no more polling.
+    expect(model.isLive).toBe(false);
+    model.dispose();
+  });
+
   it('keeps the server’s message when a search cannot be read', async () => {
     const api = new FakeAutoMLAPI();
     api.searches = [automl('a')];
@@ -170,6 +194,7 @@ describe('AutoMLView', () => {
     return {
       automls: [detail],
       selectedRunId: 'a',
+      awaitedJobRunId: null,
       detail,
       leaderboard: orderedLeaderboard(detail.leaderboard, true),
       error: null,

@@ -18,6 +18,9 @@ import { LiveRefresh } from './liveRefresh';
 /** How many searches the panel lists. */
 export const AUTOML_PAGE = 100;
 
+/** How long the panel waits for a job to start its search before it stops polling for it. */
+export const AWAIT_JOB_MS = 10 * 60_000;
+
 /** A search still changes: its parent run is running. */
 export function isRunning(automl: AutoML): boolean {
   return automl.status === 'RUNNING';
@@ -100,7 +103,11 @@ export class AutoMLModel implements IDisposable {
   get loaded(): boolean {
     return this._loaded;
   }
-  /** A search runs: the panel then refreshes every interval. */
+  /** The job run whose search the panel waits for (it shows it once listed), if any. */
+  get awaitedJobRunId(): number | null {
+    return this._awaited?.jobRunId ?? null;
+  }
+  /** A search runs, or one is awaited: the panel then refreshes every interval. */
   get isLive(): boolean {
     return this._refresh.isLive;
   }
@@ -108,6 +115,13 @@ export class AutoMLModel implements IDisposable {
   /** Show a search (read now). */
   async select(runId: string): Promise<void> {
     this._selectedRunId = runId;
+    this._stateChanged.emit();
+    await this.refresh();
+  }
+
+  /** Show the search the job `jobRunId` runs as soon as it is listed, polling until then. */
+  async awaitJob(jobRunId: number): Promise<void> {
+    this._awaited = { jobRunId, until: Date.now() + AWAIT_JOB_MS };
     this._stateChanged.emit();
     await this.refresh();
   }
@@ -135,6 +149,7 @@ export class AutoMLModel implements IDisposable {
   private async _load(): Promise<void> {
     try {
       this._automls = await this._api.list({ maxResults: AUTOML_PAGE });
+      this._findAwaited();
       const runId = this.selectedRunId;
       this._detail = runId === null ? null : await this._api.get(runId);
       this._error = null;
@@ -145,11 +160,27 @@ export class AutoMLModel implements IDisposable {
       this._loaded = true;
       if (!this.isDisposed) {
         const running =
+          this._awaited !== null ||
           this._automls.some(isRunning) ||
           (this._detail !== null && isRunning(this._detail));
         this._refresh.setLive(running);
         this._stateChanged.emit();
       }
+    }
+  }
+
+  /** Select the awaited job's search once listed; give up waiting after AWAIT_JOB_MS. */
+  private _findAwaited(): void {
+    if (this._awaited === null) {
+      return;
+    }
+    const { jobRunId, until } = this._awaited;
+    const found = this._automls.find(a => a.job_run_id === jobRunId);
+    if (found) {
+      this._selectedRunId = found.run_id;
+      this._awaited = null;
+    } else if (Date.now() > until) {
+      this._awaited = null;
     }
   }
 
@@ -159,6 +190,7 @@ export class AutoMLModel implements IDisposable {
   private _automls: AutoML[] = [];
   private _selectedRunId: string | null = null;
   private _detail: AutoMLDetail | null = null;
+  private _awaited: { jobRunId: number; until: number } | null = null;
   private _error: string | null = null;
   private _loaded = false;
 }

@@ -85,6 +85,7 @@ export class AutoMLPanelView extends ModelView<AutoMLModel> {
       <AutoMLView
         automls={model.automls}
         selectedRunId={model.selectedRunId}
+        awaitedJobRunId={model.awaitedJobRunId}
         detail={model.detail}
         leaderboard={model.leaderboard}
         error={model.error}

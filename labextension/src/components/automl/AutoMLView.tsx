@@ -21,6 +21,8 @@ import { Leaderboard } from './Leaderboard';
 export interface IAutoMLViewProps {
   automls: readonly AutoML[];
   selectedRunId: string | null;
+  /** The job run whose search is awaited, if any. */
+  awaitedJobRunId: number | null;
   detail: AutoMLDetail | null;
   leaderboard: readonly Candidate[];
   error: string | null;
@@ -55,6 +57,17 @@ export function AutoMLView(props: IAutoMLViewProps): JSX.Element {
       {props.error && (
         <p className="jp-Studio-jobForm-error" role="alert">
           {props.error}
+        </p>
+      )}
+      {props.awaitedJobRunId !== null && (
+        <p
+          className="jp-Studio-automl-awaited"
+          data-testid="studio-automl-awaited"
+        >
+          {trans.__(
+            'Waiting for job run %1 to start its search…',
+            props.awaitedJobRunId
+          )}
         </p>
       )}
       <div className="jp-Studio-automl-body">
