@@ -57,7 +57,7 @@ export const hgb: Algorithm = {
       low: null,
       high: null,
       log: false,
-      choices: ['auto', 'log_loss'],
+      choices: ['auto', 'log_loss', null],
       nullable: false,
       help: ''
     },
@@ -152,12 +152,14 @@ export function dataset(target: string | null): Dataset {
 export class FakeTrainingAPI implements ITrainingAPI {
   algorithms: Algorithm[] = [hgb, logistic, ridge];
   inspected: (string | null)[] = [];
+  catalogues: (Task | null)[] = [];
   trained: TrainRequest[] = [];
   /** Answers held until released, to test that the last question wins. */
   hold = false;
   held: (() => void)[] = [];
 
   async listAlgorithms(task?: Task): Promise<Algorithm[]> {
+    this.catalogues.push(task ?? null);
     return this.algorithms.filter(a => !task || a.tasks.includes(task));
   }
 

@@ -46,6 +46,8 @@ describe('parseHyperparameter', () => {
       value: 'log_loss'
     });
     expect(parseHyperparameter(loss, 'hinge', trans)).toHaveProperty('problem');
+    // None among the choices: an empty field, though the hyperparameter is not nullable.
+    expect(parseHyperparameter(loss, '', trans)).toEqual({ value: null });
     expect(parseHyperparameter(earlyStopping, 'false', trans)).toEqual({
       value: false
     });
@@ -122,7 +124,7 @@ describe('TrainFormModel', () => {
     expect(model.form.target).toBe('species');
     expect(model.task).toBe('binary');
     expect(model.dataset.dataset?.classes).toEqual(['cod', 'ling']);
-    expect(model.choices.map(a => a.name)).toEqual([
+    expect(model.algorithms?.map(a => a.name)).toEqual([
       'hist_gradient_boosting',
       'logistic_regression'
     ]);
@@ -141,10 +143,12 @@ describe('TrainFormModel', () => {
     model.update({ target: 'size' });
     await flush();
     expect(model.task).toBe('regression');
-    expect(model.choices.map(a => a.name)).toEqual([
+    expect(model.algorithms?.map(a => a.name)).toEqual([
       'hist_gradient_boosting',
       'ridge'
     ]);
+    // The catalogue is read once per task: its hyperparameters depend on the task.
+    expect(api.catalogues).toEqual([null, 'binary', 'regression']);
     expect(model.form.algorithm).toBe('hist_gradient_boosting');
     expect(model.form.hyperparameters.learning_rate).toBe('0.1');
     expect(model.problems()).toEqual([]);

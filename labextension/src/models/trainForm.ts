@@ -76,6 +76,15 @@ export function parseHyperparameter(
   trans: ITranslate
 ): { value: HyperparameterValue } | { problem: string } {
   const trimmed = text.trim();
+  if (hp.kind === 'choice') {
+    // None may be one of the choices (shown as an empty field), nullable or not.
+    const choice = (hp.choices ?? []).find(
+      c => hyperparameterText(c) === trimmed
+    );
+    return choice === undefined
+      ? { problem: trans.__('%1 is not one of its choices.', hp.name) }
+      : { value: choice };
+  }
   if (trimmed === '' || trimmed === 'None') {
     return hp.nullable
       ? { value: null }
@@ -83,14 +92,6 @@ export function parseHyperparameter(
   }
   if (hp.kind === 'bool') {
     return { value: trimmed === 'true' };
-  }
-  if (hp.kind === 'choice') {
-    const choice = (hp.choices ?? []).find(
-      c => hyperparameterText(c) === trimmed
-    );
-    return choice === undefined
-      ? { problem: trans.__('%1 is not one of its choices.', hp.name) }
-      : { value: choice };
   }
   const value = Number(trimmed);
   if (!Number.isFinite(value)) {

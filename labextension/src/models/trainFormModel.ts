@@ -103,9 +103,12 @@ export class TrainFormModel implements IDisposable {
   get form(): ITrainForm {
     return this._form;
   }
-  /** Every installed algorithm (null until read). */
+  /**
+   * The installed algorithms that serve the task, with the hyperparameters that apply to it
+   * (class weights: classification only); null until read.
+   */
   get algorithms(): readonly Algorithm[] | null {
-    return this._algorithms;
+    return this._catalogues.get(this.task ?? '') ?? null;
   }
   get algorithmsError(): string | null {
     return this._algorithmsError;
@@ -114,15 +117,8 @@ export class TrainFormModel implements IDisposable {
   get task(): Task | null {
     return this._form.task || this.dataset.dataset?.task || null;
   }
-  /** The algorithms that serve the task (all of them until it is known). */
-  get choices(): readonly Algorithm[] {
-    const task = this.task;
-    return (this._algorithms ?? []).filter(
-      a => !task || a.tasks.includes(task)
-    );
-  }
   get algorithm(): Algorithm | null {
-    return this.choices.find(a => a.name === this._form.algorithm) ?? null;
+    return this.algorithms?.find(a => a.name === this._form.algorithm) ?? null;
   }
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
@@ -130,7 +126,7 @@ export class TrainFormModel implements IDisposable {
 
   /** Read the file (with the last column as the target) and the catalogue. */
   async load(): Promise<void> {
-    await Promise.all([this._loadAlgorithms(), this._loadDataset()]);
+    await Promise.all([this._loadCatalogue(), this._loadDataset()]);
   }
 
   update(change: Partial<ITrainForm>): void {
@@ -142,13 +138,14 @@ export class TrainFormModel implements IDisposable {
       this._form = { ...this._form, task: change.task ?? '' };
       void this.dataset.inspect(this._form.target || null);
     }
+    void this._loadCatalogue();
     this._fitAlgorithm();
     this._stateChanged.emit();
   }
 
   /** Choose an algorithm: its hyperparameters start at their defaults. */
   setAlgorithm(name: string): void {
-    const algorithm = this._algorithms?.find(a => a.name === name);
+    const algorithm = this.algorithms?.find(a => a.name === name);
     this.update({
       algorithm: name,
       hyperparameters: algorithm ? defaultTexts(algorithm) : {}
@@ -191,14 +188,25 @@ export class TrainFormModel implements IDisposable {
     }
   }
 
-  private async _loadAlgorithms(): Promise<void> {
+  /** Read the catalogue for the task, once per task. */
+  private async _loadCatalogue(): Promise<void> {
+    const task = this.task;
+    const key = task ?? '';
+    if (this._catalogues.has(key) || this._asking.has(key)) {
+      return;
+    }
+    this._asking.add(key);
     try {
-      this._algorithms = await this._api.listAlgorithms();
+      this._catalogues.set(
+        key,
+        await this._api.listAlgorithms(task ?? undefined)
+      );
       this._algorithmsError = null;
     } catch (error) {
       this._algorithmsError =
         error instanceof Error ? error.message : String(error);
     }
+    this._asking.delete(key);
     if (!this._disposed) {
       this._fitAlgorithm();
       this._stateChanged.emit();
@@ -206,16 +214,18 @@ export class TrainFormModel implements IDisposable {
   }
 
   private _onDataset(): void {
+    void this._loadCatalogue();
     this._fitAlgorithm();
     this._stateChanged.emit();
   }
 
   /** Keep an algorithm that serves the task chosen: the first of the catalogue's, else. */
   private _fitAlgorithm(): void {
-    if (this.algorithm || this._algorithms === null) {
+    const algorithms = this.algorithms;
+    if (this.algorithm || algorithms === null) {
       return;
     }
-    const first = this.choices[0];
+    const first = algorithms[0];
     this._form = {
       ...this._form,
       algorithm: first?.name ?? '',
@@ -230,7 +240,8 @@ export class TrainFormModel implements IDisposable {
   private readonly _trans: ITranslate;
   private readonly _stateChanged = new Signal<this, void>(this);
   private _form: ITrainForm;
-  private _algorithms: Algorithm[] | null = null;
+  private readonly _catalogues = new Map<string, Algorithm[]>();
+  private readonly _asking = new Set<string>();
   private _algorithmsError: string | null = null;
   private _disposed = false;
 }

@@ -41,7 +41,7 @@ class TrainFormBody extends ReactWidget {
               dataset={model.dataset.dataset}
               datasetError={model.dataset.error}
               datasetLoading={model.dataset.loading}
-              algorithms={model.algorithms === null ? null : model.choices}
+              algorithms={model.algorithms}
               algorithmsError={model.algorithmsError}
               algorithm={model.algorithm}
               hyperparameterProblems={hyperparameterProblems(
