@@ -201,15 +201,7 @@ export function registerTrainingCommands(
         training.train(body)
       );
       if (run) {
-        queued(
-          run,
-          trans.__(
-            'Training %1 on %2: job run %3 queued',
-            body.algorithm,
-            path,
-            run.name
-          )
-        );
+        queued(run, trans.__('Training queued: job run %1', run.name));
       }
       return run;
     }
@@ -237,17 +229,13 @@ export function registerTrainingCommands(
         automl.start(body)
       );
       if (run) {
-        queued(
-          run,
-          trans.__('AutoML on %1: job run %2 queued', path, run.name),
-          [
-            {
-              label: trans.__('AutoML'),
-              caption: trans.__('Open the AutoML panel'),
-              callback: () => void commands.execute(CommandIDs.openAutoML, {})
-            }
-          ]
-        );
+        queued(run, trans.__('AutoML queued: job run %1', run.name), [
+          {
+            label: trans.__('AutoML'),
+            caption: trans.__('Open the AutoML panel'),
+            callback: () => void commands.execute(CommandIDs.openAutoML, {})
+          }
+        ]);
       }
       return run;
     }

@@ -71,7 +71,7 @@ export function TrainForm(props: ITrainFormProps): JSX.Element {
         {algorithm && (
           <>
             <p className="jp-Studio-jobForm-muted">
-              {`${algorithm.description} ${algorithm.estimator}`.trim()}
+              {`${algorithm.description} (${algorithm.estimator})`}
             </p>
             <HyperparameterFields
               algorithm={algorithm}
