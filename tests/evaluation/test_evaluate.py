@@ -114,6 +114,7 @@ def test_cv_is_the_default_and_matches_scikit_learn_fold_by_fold(
     run = tracking.get_run(result.run_id)
     assert run.status.value == "FINISHED"
     assert tracking.get_experiment(run.experiment_id).name == "evaluation"
+    assert run.name == "evaluate-LogisticRegression"  # the pipeline's estimator
     assert run.metrics["accuracy"].last == pytest.approx(expected.mean())
     assert run.metrics["accuracy_std"].last == pytest.approx(expected.std())
     assert run.metrics["baseline_accuracy"].last == result.baseline["accuracy"]
