@@ -12,9 +12,11 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import studio
+from studio.config import HOME_ENV
 from studio.errors import NotFound
 from studio.evaluation.tasks import check_task, infer_task
 from tests.evaluation.evaluate_data import binary_frame, local_tracking, regression_arrays
+from tests.tracking.logging_store import STUDIO_VARIABLES
 
 if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
@@ -122,11 +124,17 @@ BAD: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_is_refused_before_any_run(tracking: TrackingService, case: str) -> None:
+def test_bad_input_is_refused_before_any_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    home = tmp_path / "home"
+    for name in STUDIO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(HOME_ENV, str(home))
     call, error, message = BAD[case]
     with pytest.raises(error, match=message.replace("(", r"\(")):
         call()
-    assert tracking.get_experiment_by_name("evaluation") is None
+    assert not home.exists()  # no store was opened: no run, nothing logged
 
 
 def test_an_unknown_run_id_is_refused_before_fitting(tracking: TrackingService) -> None:
