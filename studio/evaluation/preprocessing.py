@@ -29,6 +29,8 @@ _UNIQUE_SHARE = 0.95
 # Free text: long values, or several words per value.
 _TEXT_MEAN_LENGTH = 40
 _TEXT_MEAN_WORDS = 4
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}|$)")
+_DATE_SAMPLE = 100
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id([_\W]|$)|Id$|ID$")
 
 
@@ -56,6 +58,10 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
         return "numeric"
     if len(values) and values.map(lambda value: isinstance(value, bool)).all():
         return "boolean"
+    # Dates read from a CSV file are text: ISO dates (what pandas writes) are recognized.
+    sample = values.head(_DATE_SAMPLE).astype(str)
+    if len(sample) and sample.str.match(_ISO_DATE).all():
+        return "datetime"
     if not _mostly_unique(values):
         return "categorical"
     text = values.astype(str)

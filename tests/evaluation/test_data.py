@@ -12,9 +12,13 @@ import pytest
 
 from studio.errors import InvalidInput, NotFound
 from studio.evaluation.data import MissingTargetWarning, inspect_dataset, read_table, split_target
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 def churn(rows: int = 60) -> pd.DataFrame:
