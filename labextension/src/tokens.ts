@@ -170,4 +170,11 @@ export namespace CommandIDs {
   export const copyModelUri = 'studio:copy-model-uri';
   /** Open an endpoint's panel: args { name }, else asks which. */
   export const openEndpoint = 'studio:open-endpoint';
+  /** Train a built-in algorithm on a data file (the dialog): args { path }, else the CSV or
+   * Parquet file selected in the file browser, else asks. */
+  export const trainModel = 'studio:train-model';
+  /** Start an AutoML search on a data file (the dialog): args like trainModel's. */
+  export const runAutoML = 'studio:run-automl';
+  /** Open the AutoML panel: args { runId? } to show one search. */
+  export const openAutoML = 'studio:open-automl';
 }

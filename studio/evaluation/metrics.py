@@ -77,7 +77,6 @@ def score_predictions(
     # defined (zero_division, macro over the classes present), so sklearn's warnings are noise.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
         if is_classification(task):
             scores = _classification(y_true, y_pred, proba, classes)
         else:
