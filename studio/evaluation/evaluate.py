@@ -27,7 +27,7 @@ from studio.evaluation.scoring import Scored, Validation, score_model
 from studio.evaluation.tasks import check_task, is_classification, target_values
 from studio.registry.gates import GateResult, check_gates, parse_condition
 from studio.tracking.backends import connect
-from studio.tracking.evaluation_record import log_evaluation
+from studio.tracking.evaluation_record import describe_model, log_evaluation
 from studio.tracking.fluent import Run, active_run, start_run
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def evaluate(
         label=validation.kind,
     )
     with _logging_run(target, model) as logged:
-        _log(logged, evaluation, scored, validation, results, _describe(model))
+        _log(logged, evaluation, scored, validation, results, describe_model(model))
     return replace(evaluation, run_id=logged.id)
 
 
@@ -229,7 +229,8 @@ def _logging_run(target: Run | None, model: Any) -> Iterator[Run]:
         yield chosen
         chosen.flush()
         return
-    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(model).__name__}") as own:
+    final = model.steps[-1][1] if isinstance(getattr(model, "steps", None), list) else model
+    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(final).__name__}") as own:
         yield own
 
 
@@ -285,13 +286,3 @@ def _folds_frame(scored: Scored) -> pd.DataFrame:
     frame = pd.DataFrame(scored.fold_metrics)
     frame.insert(0, "fold", range(len(frame)))
     return frame
-
-
-def _describe(model: Any) -> str:
-    """The estimator's class, or a pipeline's steps: `StandardScaler → LogisticRegression`."""
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list):
-        return " → ".join(
-            _describe(step) for _name, step in steps if step not in (None, "passthrough")
-        )
-    return type(model).__name__
