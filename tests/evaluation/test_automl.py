@@ -70,13 +70,19 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
     assert (result.task, result.metric) == ("binary", "accuracy")
     assert run.params["time_budget"] == "5.0"
 
-    # Ranked candidates first, best score first; then the pruned and failed ones.
+    # The chosen model first, then the other complete candidates by score; then the pruned
+    # and failed ones. Chosen: the best score, or the stacked ensemble within one standard
+    # error of it.
     board = result.leaderboard
     ranked = board[board["rank"].notna()]
     assert len(ranked) >= 2
     assert list(ranked.index) == list(range(len(ranked)))
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
-    assert list(ranked["score"]) == sorted(ranked["score"], reverse=True)
+    assert list(ranked["score"][1:]) == sorted(ranked["score"][1:], reverse=True)
+    chosen, runner_up = ranked.iloc[0], ranked.iloc[1]
+    if chosen["score"] < runner_up["score"]:
+        assert chosen["ensemble"]
+        assert chosen["score"] >= runner_up["score"] - runner_up["std"] / np.sqrt(5)
     assert (ranked["state"] == "complete").all()
     assert set(board["state"]) <= {"complete", "pruned", "failed"}
     assert (ranked["fit_time"] > 0).all()

@@ -120,7 +120,8 @@ async def test_a_regression_search_on_dask_is_listed_and_ranked_through_rest(
     assert [row["rank"] for row in ranked] == list(range(1, len(ranked) + 1))
     assert board[: len(ranked)] == ranked
     scores = [row["score"] for row in ranked]
-    assert scores == sorted(scores, reverse=True)
+    assert scores[1:] == sorted(scores[1:], reverse=True)  # after the chosen one
+    assert ranked[0]["ensemble"] or scores[0] >= scores[1]
     assert ranked[0]["run_id"] == result.best_run_id
     assert ranked[0]["score"] == pytest.approx(result.leaderboard["score"].iloc[0])
     singles = [row for row in ranked if not row["ensemble"]]
