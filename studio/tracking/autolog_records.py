@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import _safe_indexing, estimator_html_repr
 
 from studio.tracking import sklearn_payload as payload
@@ -34,6 +35,7 @@ __all__ = [
     "log_search",
     "log_training_dataset",
     "log_training_evaluation",
+    "log_training_metrics",
 ]
 
 ESTIMATOR_HTML = "estimator.html"
@@ -56,6 +58,21 @@ _EVALUATION_METRICS = {
 def log_estimator_html(run: Run, estimator: Any) -> None:
     """scikit-learn's diagram of the estimator (steps, params), as the artifact estimator.html."""
     log_text(run, estimator_html_repr(estimator), ESTIMATOR_HTML)
+
+
+def log_training_metrics(
+    run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, computed: dict[str, float]
+) -> None:
+    """Log the training metrics and add them to `computed` (the training figures' summary)."""
+    if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
+        return
+    if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
+        return  # refit=False: nothing was fitted on the whole training set
+    metrics, failures = payload.training_metrics(estimator, X, y, sample_weight)
+    run.log_metrics(metrics)
+    computed.update(metrics)
+    if failures:
+        raise ValueError("; ".join(failures))
 
 
 def log_training_dataset(run: Run, X: Any, y: Any, name: str) -> None:
