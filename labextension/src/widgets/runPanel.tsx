@@ -19,8 +19,11 @@ import {
 import * as React from 'react';
 
 import { DebuggerView } from '../components/debugger/DebuggerView';
-import { RunView, StatusBadge } from '../components/RunView';
+import { EvaluationView } from '../components/evaluation/EvaluationView';
+import { RunHeader, RunTabBar } from '../components/RunTabs';
+import { RunView } from '../components/RunView';
 import { DebuggerModel } from '../models/debuggerModel';
+import { EvaluationModel } from '../models/evaluationModel';
 import { CHART_KEY } from '../models/debuggerTensors';
 import { RunModel } from '../models/runModel';
 import type { IStepSpan } from '../models/zoom';
@@ -30,8 +33,8 @@ import { ModelView } from './modelView';
 import { saveArtifactCopy, serverPath } from './openInLab';
 import { commandButton, refreshButton } from './toolbar';
 
-/** The run panel's tabs: the run's details, and its training debugger. */
-export type RunTab = 'overview' | 'debugger';
+/** The run panel's tabs: the run's details, its training debugger, its evaluations. */
+export type RunTab = 'overview' | 'debugger' | 'evaluation';
 
 /** The document manager's command that opens a path under the server root. */
 const DOCMANAGER_OPEN = 'docmanager:open';
@@ -113,7 +116,11 @@ export class RunPanelView extends ModelView<RunModel> {
 
   async refresh(): Promise<void> {
     try {
-      await Promise.all([this.model.refresh(), this._debugger?.refresh()]);
+      await Promise.all([
+        this.model.refresh(),
+        this._debugger?.refresh(),
+        this._evaluation?.refresh()
+      ]);
     } catch {
       // The models keep the message; the panel shows it.
     }
@@ -128,6 +135,11 @@ export class RunPanelView extends ModelView<RunModel> {
     return this._debugger;
   }
 
+  /** The Evaluation tab's state, made when the tab is first shown (null before). */
+  get evaluationModel(): EvaluationModel | null {
+    return this._evaluation;
+  }
+
   setTab(tab: RunTab): void {
     if (tab === this._tab) {
       return;
@@ -136,7 +148,10 @@ export class RunPanelView extends ModelView<RunModel> {
     if (tab === 'debugger' && !this._debugger) {
       this._makeDebugger();
     }
-    this._syncDebugger();
+    if (tab === 'evaluation' && !this._evaluation) {
+      this._makeEvaluation();
+    }
+    this._syncTabs();
     this.update();
   }
 
@@ -157,77 +172,87 @@ export class RunPanelView extends ModelView<RunModel> {
       return;
     }
     this._debugger?.dispose();
+    this._evaluation?.dispose();
     this.model.dispose();
     super.dispose();
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected onBeforeDetach(msg: Message): void {
     this._debugger?.setActive(false);
+    this._evaluation?.setActive(false);
     super.onBeforeDetach(msg);
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected renderModel(): JSX.Element {
-    if (!this._context.debugger) {
+    const trans = this._trans;
+    const tabs: [RunTab, string][] = [['overview', trans.__('Overview')]];
+    if (this._context.debugger) {
+      tabs.push(['debugger', trans.__('Debugger')]);
+    }
+    if (this._context.evaluation) {
+      tabs.push(['evaluation', trans.__('Evaluation')]);
+    }
+    if (tabs.length === 1) {
       return this._renderRun();
     }
-    const trans = this._trans;
-    const tabs: [RunTab, string][] = [
-      ['overview', trans.__('Overview')],
-      ['debugger', trans.__('Debugger')]
-    ];
     return (
       <div className="jp-Studio-runTabsPanel">
-        <div className="jp-Studio-runTabs" role="tablist">
-          {tabs.map(([tab, label]) => (
-            <button
-              key={tab}
-              role="tab"
-              aria-selected={this._tab === tab}
-              className={
-                'jp-Studio-runTab' +
-                (this._tab === tab ? ' jp-mod-current' : '')
-              }
-              data-testid={`studio-run-tab-${tab}`}
-              onClick={() => this.setTab(tab)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
+        <RunTabBar
+          tabs={tabs}
+          current={this._tab}
+          onSelect={tab => this.setTab(tab)}
+        />
         {this._tab === 'debugger' && this._debugger
           ? this._renderDebugger(this._debugger)
-          : this._renderRun()}
+          : this._tab === 'evaluation' && this._evaluation
+            ? this._renderEvaluation(this._evaluation)
+            : this._renderRun()}
       </div>
     );
   }
 
+  private _renderEvaluation(model: EvaluationModel): JSX.Element {
+    return (
+      <UseSignal signal={model.stateChanged}>
+        {() => (
+          <div className="jp-Studio-runView jp-Studio-evaluationTab">
+            <RunHeader run={this.model.run} />
+            <EvaluationView
+              runId={this.runId}
+              evaluations={model.evaluations}
+              selected={model.selected}
+              loading={model.loading}
+              error={model.error}
+              onSelect={label => model.select(label)}
+              trans={this._trans}
+            />
+          </div>
+        )}
+      </UseSignal>
+    );
+  }
+
   private _renderDebugger(model: DebuggerModel): JSX.Element {
-    const run = this.model.run;
     return (
       <UseSignal signal={model.stateChanged}>
         {() => (
           <div className="jp-Studio-runView jp-Studio-debuggerTab">
-            {run && (
-              <header className="jp-Studio-runHeader">
-                <h2 title={run.id}>{run.name || run.id}</h2>
-                <StatusBadge status={run.status} />
-              </header>
-            )}
+            <RunHeader run={this.model.run} />
             <DebuggerView
               groups={model.groups}
               tensorCount={model.tensors.length}
@@ -275,21 +300,39 @@ export class RunPanelView extends ModelView<RunModel> {
       settings: this._context.settings
     });
     this._debugger = model;
-    model.setLive(this.model.isLive);
-    this.model.stateChanged.connect(
-      () => model.setLive(this.model.isLive),
-      this
-    );
+    this._followLive(model);
     model.refresh().catch(() => {
       // The model keeps the message; the tab shows it.
     });
   }
 
-  /** The debugger polls only while its tab is the one seen. */
-  private _syncDebugger(): void {
-    this._debugger?.setActive(
-      this.isAttached && this.isVisible && this._tab === 'debugger'
+  private _makeEvaluation(): void {
+    const model = new EvaluationModel({
+      api: this._context.evaluation!,
+      runId: this.runId,
+      settings: this._context.settings
+    });
+    this._evaluation = model;
+    this._followLive(model);
+    model.refresh().catch(() => {
+      // The model keeps the message; the tab shows it.
+    });
+  }
+
+  /** A tab's model is live (refreshed every interval) while the run runs. */
+  private _followLive(model: { setLive(live: boolean): void }): void {
+    model.setLive(this.model.isLive);
+    this.model.stateChanged.connect(
+      () => model.setLive(this.model.isLive),
+      this
     );
+  }
+
+  /** A tab's model polls only while its tab is the one seen. */
+  private _syncTabs(): void {
+    const seen = this.isAttached && this.isVisible;
+    this._debugger?.setActive(seen && this._tab === 'debugger');
+    this._evaluation?.setActive(seen && this._tab === 'evaluation');
   }
 
   private _renderRun(): JSX.Element {
@@ -381,4 +424,5 @@ export class RunPanelView extends ModelView<RunModel> {
   private readonly _trans: TranslationBundle;
   private _tab: RunTab = 'overview';
   private _debugger: DebuggerModel | null = null;
+  private _evaluation: EvaluationModel | null = null;
 }
