@@ -54,9 +54,9 @@ def evaluate_runs(home: Path) -> Evaluated:
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from studio.tracking.datasets import describe_dataset, log_dataset
 
     import studio
+    from studio.tracking.datasets import describe_dataset, log_dataset
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
