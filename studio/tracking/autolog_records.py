@@ -101,9 +101,7 @@ def log_training_evaluation(
         "validation": "training data",
         "model": describe_model(model),
         "rows": len(y),
-        "metrics": {
-            name: metrics[key] for key, name in _EVALUATION_METRICS.items() if key in metrics
-        },
+        "metrics": _evaluation_metrics(metrics, len(classes)),
         "std": {},
         "baseline": {},
         "baseline_model": "",
@@ -166,6 +164,13 @@ def log_cv_evaluation(run: Run, estimator: Any, results: Mapping[str, Any], X: A
         "passed": None,
     }
     log_evaluation(run, CV_LABEL, summary, figures)
+
+
+def _evaluation_metrics(metrics: Mapping[str, float], classes: int) -> dict[str, float]:
+    named = {name: metrics[key] for key, name in _EVALUATION_METRICS.items() if key in metrics}
+    if classes > 2 and "roc_auc" in named:  # training_roc_auc averages one-vs-rest by weight
+        named["roc_auc_ovr_weighted"] = named.pop("roc_auc")
+    return named
 
 
 def describe_model(model: Any) -> str:
