@@ -17,7 +17,7 @@ from pandas.api import types as ptypes
 if TYPE_CHECKING:
     from sklearn.compose import ColumnTransformer
 
-__all__ = ["ColumnKind", "Encoding", "column_kinds", "make_preprocessor"]
+__all__ = ["ColumnKind", "Encoding", "column_kinds", "distinct_count", "make_preprocessor"]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id"]
 Encoding = Literal["onehot", "ordinal"]
@@ -56,6 +56,8 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
         if integral and _mostly_unique(values) and _ID_NAME.search(name):
             return "id"
         return "numeric"
+    if distinct_count(values) is None:
+        return "text"  # lists, dicts (a Parquet file's nested columns): nothing to encode
     if len(values) and values.map(lambda value: isinstance(value, bool)).all():
         return "boolean"
     # Dates read from a CSV file are text: ISO dates (what pandas writes) are recognized.
@@ -71,9 +73,17 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
     return "id"
 
 
+def distinct_count(values: pd.Series) -> int | None:
+    """How many distinct values a column holds; None when they cannot be compared (lists)."""
+    try:
+        return int(values.nunique())
+    except TypeError:
+        return None
+
+
 def _mostly_unique(values: pd.Series) -> bool:
     rows = len(values)
-    return rows >= _UNIQUE_MIN_ROWS and values.nunique() >= _UNIQUE_SHARE * rows
+    return rows >= _UNIQUE_MIN_ROWS and (distinct_count(values) or 0) >= _UNIQUE_SHARE * rows
 
 
 def make_preprocessor(

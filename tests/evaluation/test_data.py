@@ -124,3 +124,7 @@ def test_the_dialog_gets_columns_kinds_task_classes_preview_and_warnings(tmp_pat
     assert no_target["target"] is None
     with pytest.raises(InvalidInput, match="No column 'label'"):
         inspect_dataset(tmp_path / "churn.parquet", "label")
+    frame.assign(same="x").to_parquet(tmp_path / "same.parquet")
+    single = inspect_dataset(tmp_path / "same.parquet", "same")
+    assert single["task"] is None
+    assert single["warnings"][-1] == "The target 'same' has fewer than 2 distinct values."

@@ -242,3 +242,20 @@ def test_a_classifier_without_probabilities_has_no_curves(tracking: TrackingServ
     assert "roc_auc" not in result.metrics
     assert "log_loss" not in result.metrics
     assert set(result.figures) == {"confusion_matrix", "permutation_importance"}
+
+
+def test_under_autolog_only_the_evaluation_is_logged(tracking: TrackingService) -> None:
+    """evaluate's fold fits and its metric calls are Studio's, not the user's: autolog leaves
+    them alone, so the run holds the evaluation only (no fold models, no training_* metrics)."""
+    from studio.tracking.autolog import autolog
+
+    X, y = binary_frame()
+    autolog()
+    try:
+        result = studio.evaluate(classifier(), X, y, cv=2)
+    finally:
+        autolog(disable=True)
+    (run,) = tracking.search_runs().runs
+    assert run.id == result.run_id
+    assert not [key for key in run.metrics if key.startswith("training_")]
+    assert [info.path for info in tracking.list_artifacts(run.id)] == ["evaluation"]

@@ -67,6 +67,8 @@ def test_each_column_gets_its_kind_from_dtype_and_values() -> None:
     # Dates read from a CSV file are strings: ISO ones are dates still.
     read = pd.DataFrame({"day": ["2025-01-02", None, "2025-03-04 10:00:00"], "v": ["2025-1"] * 3})
     assert column_kinds(read) == {"day": "datetime", "v": "categorical"}
+    nested = pd.DataFrame({"tags": [["a"], ["b", "c"], None]})  # a Parquet list column
+    assert column_kinds(nested) == {"tags": "text"}
 
 
 def test_one_hot_preprocessing_imputes_encodes_scales_and_drops_the_rest() -> None:
