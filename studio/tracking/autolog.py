@@ -113,7 +113,8 @@ def autolog(
 
     After the fit (`log_post_training_metrics`), the model's `score(X, y)` logs
     `<Class>_score_<X>`, and a `sklearn.metrics` function called on its predictions logs
-    `<metric>_<X>`, to the run that trained it, with X as an "eval" dataset
+    `<metric>_<X>`, to the run that trained it, with X as an "eval" dataset and, for a
+    classifier's score, its figures on X as the evaluation "eval"
     (`studio.tracking.autolog_metrics`).
 
     Fits log into the active run; without one each starts a run in `experiment` (default: as
