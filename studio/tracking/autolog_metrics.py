@@ -20,7 +20,9 @@ Metric functions are wrapped where `sklearn.metrics` holds them, and in the modu
 `autolog()` (a notebook's namespace) where a name there is bound to one of them: a name imported
 before `autolog()` in any other module keeps the unwrapped function and logs nothing.
 Calls made by scikit-learn or Studio themselves (a metric inside `score`, a scorer inside
-`permutation_importance`, `studio.evaluate`) are not the user's and log nothing.
+`permutation_importance`, `studio.evaluate`) are not the user's and log nothing. Not followed
+either: a copy of a prediction (`pred.copy()`, `pd.Series(pred)`), and scorer objects
+(`get_scorer("f1")(model, X, y)`), which hold the unwrapped metric function.
 """
 
 from __future__ import annotations
