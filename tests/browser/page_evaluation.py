@@ -128,7 +128,9 @@ class EvaluationPage:
         ]
 
     def datasets(self, panel: Locator) -> list[list[str]]:
-        """The overview's Datasets table: name, context, shape, digest per row."""
+        """The overview's Datasets table: name, context, shape, digest per row (once the run
+        has loaded and the table shows)."""
+        panel.locator(tid("studio-datasets")).wait_for(state="visible")
         rows = panel.locator(f"{tid('studio-datasets')} tbody tr")
         return [
             [cell.inner_text().strip() for cell in row.locator("th, td").all()]

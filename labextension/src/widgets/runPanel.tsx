@@ -36,6 +36,12 @@ import { commandButton, refreshButton } from './toolbar';
 /** The run panel's tabs: the run's details, its training debugger, its evaluations. */
 export type RunTab = 'overview' | 'debugger' | 'evaluation';
 
+/** What the panel asks of a tab's model (the debugger's, the evaluations'). */
+interface ITabModel {
+  setLive(live: boolean): void;
+  refresh(): Promise<void>;
+}
+
 /** The document manager's command that opens a path under the server root. */
 const DOCMANAGER_OPEN = 'docmanager:open';
 
@@ -145,11 +151,19 @@ export class RunPanelView extends ModelView<RunModel> {
       return;
     }
     this._tab = tab;
+    const options = {
+      runId: this.runId,
+      settings: this._context.settings
+    };
     if (tab === 'debugger' && !this._debugger) {
-      this._makeDebugger();
+      this._debugger = this._tabModel(
+        new DebuggerModel({ api: this._context.debugger!, ...options })
+      );
     }
     if (tab === 'evaluation' && !this._evaluation) {
-      this._makeEvaluation();
+      this._evaluation = this._tabModel(
+        new EvaluationModel({ api: this._context.evaluation!, ...options })
+      );
     }
     this._syncTabs();
     this.update();
@@ -293,39 +307,20 @@ export class RunPanelView extends ModelView<RunModel> {
     );
   }
 
-  private _makeDebugger(): void {
-    const model = new DebuggerModel({
-      api: this._context.debugger!,
-      runId: this.runId,
-      settings: this._context.settings
-    });
-    this._debugger = model;
-    this._followLive(model);
-    model.refresh().catch(() => {
-      // The model keeps the message; the tab shows it.
-    });
-  }
-
-  private _makeEvaluation(): void {
-    const model = new EvaluationModel({
-      api: this._context.evaluation!,
-      runId: this.runId,
-      settings: this._context.settings
-    });
-    this._evaluation = model;
-    this._followLive(model);
-    model.refresh().catch(() => {
-      // The model keeps the message; the tab shows it.
-    });
-  }
-
-  /** A tab's model is live (refreshed every interval) while the run runs. */
-  private _followLive(model: { setLive(live: boolean): void }): void {
+  /**
+   * A tab's model, made when the tab is first shown: live (refreshed every interval) while
+   * the run runs, and loading now.
+   */
+  private _tabModel<M extends ITabModel>(model: M): M {
     model.setLive(this.model.isLive);
     this.model.stateChanged.connect(
       () => model.setLive(this.model.isLive),
       this
     );
+    model.refresh().catch(() => {
+      // The model keeps the message; the tab shows it.
+    });
+    return model;
   }
 
   /** A tab's model polls only while its tab is the one seen. */
