@@ -21,7 +21,7 @@ from sklearn.utils import _safe_indexing, estimator_html_repr
 from studio.tracking import sklearn_payload as payload
 from studio.tracking.autolog_guard import guard
 from studio.tracking.datasets import describe_dataset, log_dataset
-from studio.tracking.evaluation_record import log_evaluation
+from studio.tracking.evaluation_record import describe_model, log_evaluation
 from studio.tracking.figures import confusion_matrix_figure, pr_figure, roc_figure
 
 if TYPE_CHECKING:
@@ -200,17 +200,6 @@ def _evaluation_metrics(metrics: Mapping[str, float], classes: list[Any]) -> dic
     if len(classes) > 2 and "roc_auc" in named:  # it averages one-vs-rest by class weight
         named["roc_auc_ovr_weighted"] = named.pop("roc_auc")
     return named
-
-
-def describe_model(model: Any) -> str:
-    """The estimator's class, or a pipeline's steps: `StandardScaler → LogisticRegression`
-    (as `studio.evaluate` names it)."""
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list):
-        return " → ".join(
-            describe_model(step) for _name, step in steps if step not in (None, "passthrough")
-        )
-    return type(model).__name__
 
 
 def log_text(run: Run, text: str, name: str) -> None:
