@@ -72,3 +72,17 @@ export const endpointIcon = new LabIcon({
   name: 'jupyter-studio:endpoint',
   svgstr: endpointSvg
 });
+
+const automlSvg = `<svg xmlns="http://www.w3.org/2000/svg"
+  width="16" height="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M12 1.5l1.5 3.1 3.4.5-2.5 2.4.6 3.4-3-1.6-3 1.6.6-3.4-2.5-2.4 3.4-.5z"/>
+    <path d="M9 12h6v10H9zm-7 3h6v7H2zm14 2h6v5h-6z"/>
+  </g>
+</svg>`;
+
+/** AutoML: a podium, the leaderboard's best on top. */
+export const automlIcon = new LabIcon({
+  name: 'jupyter-studio:automl',
+  svgstr: automlSvg
+});

@@ -12,11 +12,14 @@ import type { ITranslator } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 
 import { registerActions } from './actions';
+import { AutoMLAPI } from './api/automl';
 import { DebuggerAPI, Alert } from './api/debugger';
+import { EvaluationAPI } from './api/evaluation';
 import { JOB_RUN_TAG, JobsAPI, JobRun } from './api/jobs';
 import { RegistryAPI } from './api/registry';
 import { EndpointsAPI } from './api/serving';
 import type { TrackingAPI } from './api/tracking';
+import { TrainingAPI } from './api/training';
 import type { Run } from './api/types';
 import {
   PALETTE_CATEGORY,
@@ -42,6 +45,10 @@ import {
   IStudioTracker,
   IStudioWatcher
 } from './tokens';
+import {
+  createAutoMLTracker,
+  registerTrainingCommands
+} from './trainingCommands';
 import { RunningRuns, StudioWatcher } from './watcher';
 import { StudioSidebar } from './widgets/sidebar';
 
@@ -244,7 +251,8 @@ export function activateStudio(
     debugger: debuggerApi,
     jobs: jobsApi,
     registry: registryApi,
-    endpoints: endpointsApi
+    endpoints: endpointsApi,
+    evaluation: new EvaluationAPI()
   };
   const alerts = new AlertsModel({
     api: debuggerApi,
@@ -295,8 +303,24 @@ export function activateStudio(
     docManager: services.docManager,
     panels: trackers.panels
   });
+  const automlTracker = createAutoMLTracker();
+  registerTrainingCommands(app, context, {
+    training: new TrainingAPI(),
+    automl: new AutoMLAPI(),
+    summary: jobs,
+    tracker: automlTracker,
+    docManager: services.docManager,
+    panels: trackers.panels
+  });
   if (services.palette) {
     addToPalette(services.palette);
+    for (const command of [
+      CommandIDs.trainModel,
+      CommandIDs.runAutoML,
+      CommandIDs.openAutoML
+    ]) {
+      services.palette.addItem({ command, category: PALETTE_CATEGORY });
+    }
   }
   services.launcher?.add({
     command: CommandIDs.openExperiments,
@@ -316,6 +340,12 @@ export function activateStudio(
     category: PALETTE_CATEGORY,
     rank: 3
   });
+  services.launcher?.add({
+    command: CommandIDs.runAutoML,
+    args: { isLauncher: true },
+    category: PALETTE_CATEGORY,
+    rank: 4
+  });
 
   if (restorer) {
     restorer.add(sidebar, 'jp-studio-sidebar');
@@ -334,6 +364,10 @@ export function activateStudio(
       registryTrackers.endpoints,
       registryRestoreOptions.endpoints
     );
+    void restorer.restore(automlTracker, {
+      command: CommandIDs.openAutoML,
+      name: () => 'automl'
+    });
   }
   return trackers.panels;
 }

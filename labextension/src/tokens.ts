@@ -10,6 +10,7 @@ import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
 import type { IDebuggerAPI } from './api/debugger';
+import type { IEvaluationAPI } from './api/evaluation';
 import type { IJobsAPI } from './api/jobs';
 import type { IRegistryAPI } from './api/registry';
 import type { IEndpointsAPI } from './api/serving';
@@ -102,6 +103,8 @@ export interface IPanelContext {
   registry?: IRegistryAPI;
   /** The endpoints' routes: without it, no endpoint panel or deploy dialog. */
   endpoints?: IEndpointsAPI;
+  /** The evaluation routes: without it, run panels have no Evaluation tab. */
+  evaluation?: IEvaluationAPI;
 }
 
 export namespace CommandIDs {
@@ -167,4 +170,11 @@ export namespace CommandIDs {
   export const copyModelUri = 'studio:copy-model-uri';
   /** Open an endpoint's panel: args { name }, else asks which. */
   export const openEndpoint = 'studio:open-endpoint';
+  /** Train a built-in algorithm on a data file (the dialog): args { path }, else the CSV or
+   * Parquet file selected in the file browser, else asks. */
+  export const trainModel = 'studio:train-model';
+  /** Start an AutoML search on a data file (the dialog): args like trainModel's. */
+  export const runAutoML = 'studio:run-automl';
+  /** Open the AutoML panel: args { runId? } to show one search. */
+  export const openAutoML = 'studio:open-automl';
 }

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from studio.errors import InvalidInput
-from studio.evaluation.preprocessing import column_kinds
+from studio.evaluation.preprocessing import column_kinds, distinct_count
 from studio.evaluation.schemas import MAX_PREVIEW_ROWS
 from studio.registry.batch_files import input_files
 
@@ -102,7 +102,7 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
             "dtype": str(frame[name].dtype),
             "kind": kinds[name],
             "missing": int(frame[name].isna().sum()),
-            "unique": int(frame[name].nunique()),
+            "unique": distinct_count(frame[name]) or 0,
         }
         for name in frame.columns
     ]
@@ -122,7 +122,7 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
                 f"{missing:,} of {len(frame):,} rows have no {target!r} value: training "
                 "leaves them out."
             )
-        if y.nunique() < 2:
+        if (distinct_count(y) or 0) < 2:
             warnings_found.append(f"The target {target!r} has fewer than 2 distinct values.")
         else:
             task = infer_task(y)

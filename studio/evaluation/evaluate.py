@@ -27,7 +27,7 @@ from studio.evaluation.scoring import Scored, Validation, score_model
 from studio.evaluation.tasks import check_task, is_classification, target_values
 from studio.registry.gates import GateResult, check_gates, parse_condition
 from studio.tracking.backends import connect
-from studio.tracking.evaluation_record import log_evaluation
+from studio.tracking.evaluation_record import describe_model, log_evaluation
 from studio.tracking.fluent import Run, active_run, start_run
 
 if TYPE_CHECKING:
@@ -37,8 +37,10 @@ __all__ = ["EVALUATION_EXPERIMENT", "PASSED_TAG", "Evaluation", "evaluate"]
 
 EVALUATION_EXPERIMENT = "evaluation"
 PASSED_TAG = "studio.evaluation.passed"
-VALIDATION_PARAM = "evaluation.validation"
-TASK_PARAM = "evaluation.task"
+# Tags, not params: a run evaluated twice (CV, then a test set) says how it was last evaluated,
+# and a param can never change.
+VALIDATION_TAG = "studio.evaluation.validation"
+TASK_TAG = "studio.evaluation.task"
 DEFAULT_FOLDS = 5
 
 
@@ -107,7 +109,7 @@ def evaluate(
         label=validation.kind,
     )
     with _logging_run(target, model) as logged:
-        _log(logged, evaluation, scored, validation, results, _describe(model))
+        _log(logged, evaluation, scored, validation, results, describe_model(model))
     return replace(evaluation, run_id=logged.id)
 
 
@@ -229,7 +231,8 @@ def _logging_run(target: Run | None, model: Any) -> Iterator[Run]:
         yield chosen
         chosen.flush()
         return
-    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(model).__name__}") as own:
+    final = model.steps[-1][1] if isinstance(getattr(model, "steps", None), list) else model
+    with start_run(EVALUATION_EXPERIMENT, name=f"evaluate-{type(final).__name__}") as own:
         yield own
 
 
@@ -246,10 +249,7 @@ def _log(
     run.log_metrics({f"baseline_{name}": value for name, value in evaluation.baseline.items()})
     for fold, metrics in enumerate(scored.fold_metrics if validation.kind == "cv" else []):
         run.log_metrics({f"cv_{name}": value for name, value in metrics.items()}, step=fold)
-    existing = run.record.params
-    params = {VALIDATION_PARAM: validation.description, TASK_PARAM: evaluation.task}
-    # A run evaluated twice (holdout, then test) keeps its first params: a param never changes.
-    run.log_params({key: value for key, value in params.items() if key not in existing})
+    run.set_tags({VALIDATION_TAG: validation.description, TASK_TAG: evaluation.task})
     passed = all(result.passed for result in results) if results else None
     if passed is not None:
         run.set_tag(PASSED_TAG, "true" if passed else "false")
@@ -285,13 +285,3 @@ def _folds_frame(scored: Scored) -> pd.DataFrame:
     frame = pd.DataFrame(scored.fold_metrics)
     frame.insert(0, "fold", range(len(frame)))
     return frame
-
-
-def _describe(model: Any) -> str:
-    """The estimator's class, or a pipeline's steps: `StandardScaler → LogisticRegression`."""
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list):
-        return " → ".join(
-            _describe(step) for _name, step in steps if step not in (None, "passthrough")
-        )
-    return type(model).__name__

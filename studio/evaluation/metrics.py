@@ -77,7 +77,6 @@ def score_predictions(
     # defined (zero_division, macro over the classes present), so sklearn's warnings are noise.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
         if is_classification(task):
             scores = _classification(y_true, y_pred, proba, classes)
         else:
@@ -113,7 +112,11 @@ def _classification(
         auc = _roc_auc(y_true, probabilities, labels)
         if auc is not None:
             scores["roc_auc"] = auc
-        scores["log_loss"] = log_loss(y_true, probabilities, labels=labels)
+        # Float32 probabilities (XGBoost's) sum to one only within float32's precision, and
+        # log_loss warns about that: renormalised in float64, they are the same numbers.
+        totals = probabilities.sum(axis=1, keepdims=True)
+        normalised = np.divide(probabilities, totals, where=totals > 0, out=probabilities.copy())
+        scores["log_loss"] = log_loss(y_true, normalised, labels=labels)
     return scores
 
 

@@ -17,7 +17,7 @@ from pandas.api import types as ptypes
 if TYPE_CHECKING:
     from sklearn.compose import ColumnTransformer
 
-__all__ = ["ColumnKind", "Encoding", "column_kinds", "make_preprocessor"]
+__all__ = ["ColumnKind", "Encoding", "column_kinds", "distinct_count", "make_preprocessor"]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id"]
 Encoding = Literal["onehot", "ordinal"]
@@ -29,6 +29,8 @@ _UNIQUE_SHARE = 0.95
 # Free text: long values, or several words per value.
 _TEXT_MEAN_LENGTH = 40
 _TEXT_MEAN_WORDS = 4
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}|$)")
+_DATE_SAMPLE = 100
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|guid|key)$|^id([_\W]|$)|Id$|ID$")
 
 
@@ -54,8 +56,14 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
         if integral and _mostly_unique(values) and _ID_NAME.search(name):
             return "id"
         return "numeric"
+    if distinct_count(values) is None:
+        return "text"  # lists, dicts (a Parquet file's nested columns): nothing to encode
     if len(values) and values.map(lambda value: isinstance(value, bool)).all():
         return "boolean"
+    # Dates read from a CSV file are text: ISO dates (what pandas writes) are recognized.
+    sample = values.head(_DATE_SAMPLE).astype(str)
+    if len(sample) and sample.str.match(_ISO_DATE).all():
+        return "datetime"
     if not _mostly_unique(values):
         return "categorical"
     text = values.astype(str)
@@ -65,9 +73,17 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
     return "id"
 
 
+def distinct_count(values: pd.Series) -> int | None:
+    """How many distinct values a column holds; None when they cannot be compared (lists)."""
+    try:
+        return int(values.nunique())
+    except TypeError:
+        return None
+
+
 def _mostly_unique(values: pd.Series) -> bool:
     rows = len(values)
-    return rows >= _UNIQUE_MIN_ROWS and values.nunique() >= _UNIQUE_SHARE * rows
+    return rows >= _UNIQUE_MIN_ROWS and (distinct_count(values) or 0) >= _UNIQUE_SHARE * rows
 
 
 def make_preprocessor(

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.inspection import permutation_importance
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -29,6 +28,7 @@ from studio.tracking.figures import (
     classification_figures,
     column_names,
     importance_figure,
+    permutation_importances,
     residuals_figure,
     sample_rows,
 )
@@ -162,17 +162,17 @@ def _score_fold(
     baseline_pred = np.asarray(baseline.predict(X_held))
     baseline_proba = _proba(baseline, X_held, classes)
     X_sample, y_sample = sample_rows(X_held, y_held, max(importance_rows, 1), seed)
-    # Dozens of predictions on at most 2,000 rows: OpenMP's thread start-up would dominate
-    # them (0.2 s instead of 2 ms each for a HistGradientBoosting on a busy two-core machine).
+    # Predictions on at most 2,000 rows: OpenMP's thread start-up would dominate them (0.2 s
+    # instead of 2 ms each for a HistGradientBoosting on a busy two-core machine).
     with threadpool_limits(limits=1):
-        importances = permutation_importance(
+        importances = permutation_importances(
             model,
             X_sample,
             y_sample,
-            scoring=default_metric("binary" if classes is not None else "regression"),
-            n_repeats=repeats,
-            random_state=seed,
-        ).importances
+            default_metric("binary" if classes is not None else "regression"),
+            repeats,
+            seed,
+        )
     return _Fold(
         metrics=score_predictions(task, y_held, y_pred, proba, classes),
         baseline=score_predictions(task, y_held, baseline_pred, baseline_proba, classes),

@@ -28,11 +28,19 @@ if TYPE_CHECKING:
     from studio.tracking.fluent import Run
     from studio.tracking.service import TrackingService
 
-__all__ = ["EVALUATION_DIR", "FIGURES_DIR", "SUMMARY_FILE", "log_evaluation", "read_evaluations"]
+__all__ = [
+    "EVALUATION_DIR",
+    "FIGURES_DIR",
+    "SUMMARY_FILE",
+    "describe_model",
+    "log_evaluation",
+    "read_evaluations",
+]
 
 EVALUATION_DIR = "evaluation"
 SUMMARY_FILE = "summary.json"
 FIGURES_DIR = "figures"
+FIGURE_NAMES = "figure_names"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 _logger = logging.getLogger(__name__)
@@ -49,7 +57,9 @@ def log_evaluation(
     _check_name(label, "evaluation label")
     for name in figures:
         _check_name(name, "figure name")
-    record = {**summary, "label": label}
+    # The figures it has are named in the summary: a record logged again through a server
+    # replaces files one by one, and a figure the new one lacks would otherwise linger.
+    record = {**summary, "label": label, FIGURE_NAMES: sorted(figures)}
     record.setdefault("created_at", int(time.time() * 1000))
     with tempfile.TemporaryDirectory(prefix="studio-evaluation-") as scratch:
         folder = Path(scratch) / label
@@ -84,23 +94,39 @@ def read_evaluations(tracking: TrackingService, run_id: str) -> list[dict[str, A
     return evaluations
 
 
+def describe_model(model: Any) -> str:
+    """A summary's `model`: the estimator's class, or a pipeline's steps
+    (`StandardScaler → LogisticRegression`)."""
+    steps = getattr(model, "steps", None)
+    if isinstance(steps, list):
+        named = [step for _name, step in steps if step not in (None, "passthrough")]
+        return " → ".join(describe_model(step) for step in named)
+    return type(model).__name__
+
+
 def _read_one(tracking: TrackingService, uri: str, folder: str) -> dict[str, Any]:
     artifacts = tracking.artifacts
     record = _read_json(tracking, uri, posixpath.join(folder, SUMMARY_FILE))
     if not isinstance(record, dict):
         raise ValueError(f"{SUMMARY_FILE} is not a JSON object")
     record["label"] = posixpath.basename(folder)
-    figures: dict[str, Any] = {}
     figures_folder = posixpath.join(folder, FIGURES_DIR)
-    try:
-        entries = artifacts.list(uri, figures_folder)
-    except NotFound:
-        entries = []
-    for info in entries:
-        name = posixpath.basename(info.path)
-        if not info.is_dir and name.endswith(".json"):
-            figures[name.removesuffix(".json")] = _read_json(tracking, uri, info.path)
-    record["figures"] = figures
+    names = record.pop(FIGURE_NAMES, None)
+    if not isinstance(names, list):  # written without the list: whatever the folder holds
+        try:
+            entries = artifacts.list(uri, figures_folder)
+        except NotFound:
+            entries = []
+        names = [
+            posixpath.basename(info.path).removesuffix(".json")
+            for info in entries
+            if not info.is_dir and info.path.endswith(".json")
+        ]
+    record["figures"] = {
+        name: _read_json(tracking, uri, posixpath.join(figures_folder, f"{name}.json"))
+        for name in names
+        if isinstance(name, str)
+    }
     return record
 
 

@@ -20,6 +20,7 @@ from studio.evaluation.catalogue import (
     make_pipeline,
 )
 from studio.tracking.models import read_model_meta, save_model
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,6 +38,9 @@ SKLEARN = [
     "knn",
     "mlp",
 ]
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 @pytest.fixture(autouse=True)

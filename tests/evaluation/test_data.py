@@ -12,9 +12,13 @@ import pytest
 
 from studio.errors import InvalidInput, NotFound
 from studio.evaluation.data import MissingTargetWarning, inspect_dataset, read_table, split_target
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 def churn(rows: int = 60) -> pd.DataFrame:
@@ -120,3 +124,7 @@ def test_the_dialog_gets_columns_kinds_task_classes_preview_and_warnings(tmp_pat
     assert no_target["target"] is None
     with pytest.raises(InvalidInput, match="No column 'label'"):
         inspect_dataset(tmp_path / "churn.parquet", "label")
+    frame.assign(same="x").to_parquet(tmp_path / "same.parquet")
+    single = inspect_dataset(tmp_path / "same.parquet", "same")
+    assert single["task"] is None
+    assert single["warnings"][-1] == "The target 'same' has fewer than 2 distinct values."

@@ -114,13 +114,16 @@ def test_cv_is_the_default_and_matches_scikit_learn_fold_by_fold(
     run = tracking.get_run(result.run_id)
     assert run.status.value == "FINISHED"
     assert tracking.get_experiment(run.experiment_id).name == "evaluation"
+    assert run.name == "evaluate-LogisticRegression"  # the pipeline's estimator
     assert run.metrics["accuracy"].last == pytest.approx(expected.mean())
     assert run.metrics["accuracy_std"].last == pytest.approx(expected.std())
     assert run.metrics["baseline_accuracy"].last == result.baseline["accuracy"]
     folds = history(tracking, result.run_id, "cv_accuracy")
     assert [step for step, _ in folds] == [0, 1, 2, 3, 4]
     assert np.allclose([value for _, value in folds], expected)
-    assert run.params == {"evaluation.validation": "5-fold CV", "evaluation.task": "binary"}
+    assert run.params == {}
+    assert run.tags["studio.evaluation.validation"] == "5-fold CV"
+    assert run.tags["studio.evaluation.task"] == "binary"
     assert "studio.evaluation.passed" not in run.tags
 
 
@@ -169,7 +172,7 @@ def test_a_holdout_of_string_labels_and_a_categorical_column(tracking: TrackingS
     again = studio.evaluate(clone(model), X, y, holdout=0.3, seed=1)
     assert again.metrics == result.metrics
     run = tracking.get_run(result.run_id)
-    assert run.params["evaluation.validation"] == "holdout 30%"
+    assert run.tags["studio.evaluation.validation"] == "holdout 30%"
 
 
 def test_thresholds_record_a_pass_or_a_fail_per_metric(tracking: TrackingService) -> None:
@@ -217,7 +220,7 @@ def test_it_logs_into_the_active_run_a_given_run_and_a_run_id(tracking: Tracking
     # Two labels in one run, newest first; its params stay the first evaluation's.
     labels = [record["label"] for record in read_evaluations(tracking, later.id)]
     assert labels == ["holdout", "test"]
-    assert tracking.get_run(later.id).params["evaluation.validation"] == "test set"
+    assert tracking.get_run(later.id).tags["studio.evaluation.validation"] == "holdout 20%"
     assert len(history(tracking, later.id, "r2")) == 2  # both evaluations' values, in order
     assert history(tracking, later.id, "r2")[-1][1] == by_handle.metrics["r2"]
 
@@ -241,3 +244,20 @@ def test_a_classifier_without_probabilities_has_no_curves(tracking: TrackingServ
     assert "roc_auc" not in result.metrics
     assert "log_loss" not in result.metrics
     assert set(result.figures) == {"confusion_matrix", "permutation_importance"}
+
+
+def test_under_autolog_only_the_evaluation_is_logged(tracking: TrackingService) -> None:
+    """evaluate's fold fits and its metric calls are Studio's, not the user's: autolog leaves
+    them alone, so the run holds the evaluation only (no fold models, no training_* metrics)."""
+    from studio.tracking.autolog import autolog
+
+    X, y = binary_frame()
+    autolog()
+    try:
+        result = studio.evaluate(classifier(), X, y, cv=2)
+    finally:
+        autolog(disable=True)
+    (run,) = tracking.search_runs().runs
+    assert run.id == result.run_id
+    assert not [key for key in run.metrics if key.startswith("training_")]
+    assert [info.path for info in tracking.list_artifacts(run.id)] == ["evaluation"]

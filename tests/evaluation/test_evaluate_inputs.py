@@ -12,9 +12,12 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import studio
+from studio.config import HOME_ENV
 from studio.errors import NotFound
+from studio.evaluation.metrics import score_predictions
 from studio.evaluation.tasks import check_task, infer_task
 from tests.evaluation.evaluate_data import binary_frame, local_tracking, regression_arrays
+from tests.tracking.logging_store import STUDIO_VARIABLES
 
 if TYPE_CHECKING:
     from studio.tracking.service import TrackingService
@@ -122,11 +125,17 @@ BAD: dict[str, tuple[Callable[[], Any], type[Exception], str]] = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_is_refused_before_any_run(tracking: TrackingService, case: str) -> None:
+def test_bad_input_is_refused_before_any_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    home = tmp_path / "home"
+    for name in STUDIO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(HOME_ENV, str(home))
     call, error, message = BAD[case]
     with pytest.raises(error, match=message.replace("(", r"\(")):
         call()
-    assert tracking.get_experiment_by_name("evaluation") is None
+    assert not home.exists()  # no store was opened: no run, nothing logged
 
 
 def test_an_unknown_run_id_is_refused_before_fitting(tracking: TrackingService) -> None:
@@ -147,3 +156,21 @@ def test_task_inference_and_checks() -> None:
         check_task("binary", [0, 1, 2])
     with pytest.raises(ValueError, match="must be numeric"):
         check_task("regression", ["a", "b"])
+
+
+def test_metrics_stay_defined_where_a_fold_lacks_classes() -> None:
+    """A class predicted but absent from y_true, another never predicted, one row of a
+    regression: the metrics that exist are given (no warning), the undefined ones left out."""
+    scores = score_predictions(
+        "multiclass",
+        ["a", "a", "b", "b"],
+        ["a", "c", "b", "b"],
+        [[0.8, 0.1, 0.1], [0.2, 0.2, 0.6], [0.1, 0.8, 0.1], [0.3, 0.6, 0.1]],
+        ["a", "b", "c"],
+    )
+    assert scores["accuracy"] == 0.75
+    assert scores["balanced_accuracy"] == 0.75  # over the classes in y_true
+    assert scores["roc_auc"] == 0.875  # a: 0.75, b: 1; c, never true, left out
+    only_one = score_predictions("binary", [1, 1], [1, 0], [[0.2, 0.8], [0.6, 0.4]], [0, 1])
+    assert "roc_auc" not in only_one
+    assert set(score_predictions("regression", [3.0], [2.0])) == {"mae", "rmse", "mape"}

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sklearn.svm import LinearSVC
 
 import studio
 from studio.config import TOKEN_ENV, TRACKING_URI_ENV
@@ -113,3 +114,10 @@ async def test_unknown_runs_and_unreadable_records(
     assert [e["label"] for e in listed] == ["cv"]
     assert [fold["fold"] for fold in listed[0]["folds"]] == [0, 1]
     assert set(listed[0]["std"]) == set(listed[0]["metrics"])
+    # The same label again replaces it, and the curves the new model has none for are gone
+    # (files uploaded one by one through the server would otherwise stay behind).
+    await asyncio.to_thread(studio.evaluate, LinearSVC(), X, y, cv=2, run=run.id)
+    (again,) = (await studio_fetch("GET", f"evaluations/{run.id}")).json["evaluations"]
+    assert again["model"] == "LinearSVC"
+    assert set(again["figures"]) == {"confusion_matrix", "permutation_importance"}
+    assert "roc_auc" not in again["metrics"]

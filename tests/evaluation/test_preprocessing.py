@@ -14,9 +14,13 @@ from sklearn.pipeline import Pipeline
 
 from studio.evaluation.preprocessing import column_kinds, make_preprocessor
 from studio.tracking.models import load_model, read_model_meta, save_model
+from tests.databases import sqlite_only
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 def mixed_frame(rows: int = 120) -> pd.DataFrame:
@@ -60,6 +64,11 @@ def test_each_column_gets_its_kind_from_dtype_and_values() -> None:
     assert column_kinds(small.head(5)) == {"count": "numeric", "name": "categorical"}
     flags = pd.DataFrame({"flag": pd.Series([True, None, False] * 10, dtype=object)})
     assert column_kinds(flags) == {"flag": "boolean"}
+    # Dates read from a CSV file are strings: ISO ones are dates still.
+    read = pd.DataFrame({"day": ["2025-01-02", None, "2025-03-04 10:00:00"], "v": ["2025-1"] * 3})
+    assert column_kinds(read) == {"day": "datetime", "v": "categorical"}
+    nested = pd.DataFrame({"tags": [["a"], ["b", "c"], None]})  # a Parquet list column
+    assert column_kinds(nested) == {"tags": "text"}
 
 
 def test_one_hot_preprocessing_imputes_encodes_scales_and_drops_the_rest() -> None:

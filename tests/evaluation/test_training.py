@@ -1,9 +1,11 @@
 """Training without code, before any job: a request is checked on the data itself (target,
 task, algorithm, hyperparameters, paths under the root), and the template notebook beside the
-data holds every parameter, defaults included, for the user to open and run again."""
+data holds every parameter, defaults included, for the user to open and run again. An XGBoost
+template (string classes, k-fold) runs top to bottom; the REST test runs a job to the end."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from typing import TYPE_CHECKING, Any
@@ -12,13 +14,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from studio.config import TRACKING_URI_ENV
 from studio.errors import InvalidInput, NotFound
 from studio.evaluation.schemas import TrainIn
 from studio.evaluation.training import prepare_training
 from studio.jobs.notebooks import inspect_parameters
+from studio.tracking.client import Client
+from tests.databases import sqlite_only
+from tests.tracking.logging_store import close_connection
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+# No store here, or only a local SQLite one: the PostgreSQL run has nothing to add.
+pytestmark = sqlite_only
 
 
 @pytest.fixture
@@ -128,3 +137,35 @@ def test_paths_stay_under_the_root_symbolic_links_included(root: Path, tmp_path:
     with pytest.raises(NotFound, match=r"none.csv"):
         prepare_training(request(path="data/none.csv"), root, home)
     assert not home.exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xgboost") is None, reason="xgboost not installed")
+def test_an_xgboost_template_runs_top_to_bottom_on_string_classes(
+    root: Path, tmp_path: Path, studio_clean_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XGBoost takes classes as 0..n-1: its template encodes them. The cells run in this
+    process, as a kernel would run them, on a store of the test's own."""
+    home = tmp_path / "home"
+    monkeypatch.setenv(TRACKING_URI_ENV, str(home))
+    body = request(
+        algorithm="xgboost",
+        hyperparameters={"n_estimators": 20},
+        validation={"kind": "cv", "folds": 3},
+        seed=1,
+    )
+    notebook, _ = prepare_training(body, root, home)
+    cells = json.loads(notebook.read_text())["cells"]
+    namespace: dict[str, Any] = {}
+    try:
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                exec(cell["source"], namespace)  # the parameters cell first, as papermill's
+        run = Client().get_run(namespace["run"].id)
+    finally:
+        close_connection(str(home))
+    assert namespace["classes"] == ["no", "yes"]
+    assert run.tags["studio.evaluation.validation"] == "3-fold CV"
+    assert "cv_accuracy" in run.metrics
+    assert namespace["pipeline"].predict(namespace["X"].head(3)).tolist() in (
+        [[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    )

@@ -132,3 +132,22 @@ def test_permutation_importance_names_columns_and_keeps_the_top_ones() -> None:
     on_arrays = LogisticRegression().fit(X, y)
     unnamed = figures.permutation_importance_figure(on_arrays, X[:50], y[:50], "accuracy")
     assert all(name.startswith("x") for name in unnamed["data"][0]["y"])
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_stacked_permutation_importances_agree_with_scikit_learn(task: str) -> None:
+    """Shuffled copies predicted together measure what sklearn's one-by-one calls measure: on
+    a frame with a categorical column through a pipeline, and on an array."""
+    from sklearn.inspection import permutation_importance
+
+    from tests.evaluation.evaluate_data import dataset
+
+    model, X, y = dataset(task)
+    model.fit(X, y)
+    scoring = "r2" if task == "regression" else "accuracy"
+    ours = figures.permutation_importances(model, X, y, scoring, repeats=10, seed=0)
+    theirs = permutation_importance(model, X, y, scoring=scoring, n_repeats=10, random_state=0)
+    assert ours.shape == theirs.importances.shape
+    assert np.allclose(ours.mean(axis=1), theirs.importances_mean, atol=0.05)
+    assert np.argmax(ours.mean(axis=1)) == np.argmax(theirs.importances_mean)
+    assert ours.std(axis=1).max() > 0  # shuffled anew for every repeat

@@ -1,0 +1,188 @@
+/**
+ * The "Run AutoML" dialog's state: the form as typed (target, task, metric, time budget,
+ * experiment, model name), the pure functions that check it and turn it into the route's
+ * body, and `AutoMLFormModel`, which reads the data file (its columns, the task the target
+ * implies) while the dialog is open. Empty fields leave the choice to the server: the task
+ * detected, its default metric, `automl-<stem>` and `<stem>-automl`.
+ */
+import type { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  AutoMLRequest,
+  CLASSIFICATION_METRICS,
+  REGRESSION_METRICS
+} from '../api/automl';
+import type { ITrainingAPI, Task } from '../api/training';
+import type { ITranslate } from './trainForm';
+import { DatasetInspector, defaultTarget } from './trainFormModel';
+
+/** The server's limits on the time budget (studio/evaluation/schemas.py), in seconds. */
+export const MIN_TIME_BUDGET = 5;
+export const MAX_TIME_BUDGET = 24 * 3600;
+export const DEFAULT_TIME_BUDGET = 300;
+
+export interface IAutoMLForm {
+  path: string;
+  target: string;
+  /** '' searches for the task detected from the target. */
+  task: Task | '';
+  /** '' ranks on the task's default metric. */
+  metric: string;
+  /** Seconds, as typed. */
+  timeBudget: string;
+  /** '' means `automl-<file stem>`. */
+  experiment: string;
+  /** '' means `<file stem>-automl`. */
+  registerAs: string;
+}
+
+export function emptyAutoMLForm(path: string): IAutoMLForm {
+  return {
+    path,
+    target: '',
+    task: '',
+    metric: '',
+    timeBudget: String(DEFAULT_TIME_BUDGET),
+    experiment: '',
+    registerAs: ''
+  };
+}
+
+/** The metrics a task can rank on; every metric while the task is unknown. */
+export function metricsFor(task: Task | null): readonly string[] {
+  if (task === 'regression') {
+    return REGRESSION_METRICS;
+  }
+  if (task === 'binary' || task === 'multiclass') {
+    return CLASSIFICATION_METRICS;
+  }
+  return [...CLASSIFICATION_METRICS, ...REGRESSION_METRICS];
+}
+
+/** Why the form cannot be sent yet; empty when it can. */
+export function automlProblems(
+  form: IAutoMLForm,
+  task: Task | null,
+  trans: ITranslate
+): string[] {
+  const problems: string[] = [];
+  if (!form.target) {
+    problems.push(trans.__('Choose the target column.'));
+  }
+  const budget = Number(form.timeBudget);
+  if (
+    !Number.isInteger(budget) ||
+    budget < MIN_TIME_BUDGET ||
+    budget > MAX_TIME_BUDGET
+  ) {
+    problems.push(
+      trans.__(
+        'The time budget must be whole seconds from %1 to %2.',
+        MIN_TIME_BUDGET,
+        MAX_TIME_BUDGET
+      )
+    );
+  }
+  if (form.metric && !metricsFor(task).includes(form.metric)) {
+    problems.push(
+      trans.__('%1 does not measure a %2 task.', form.metric, task ?? '')
+    );
+  }
+  return problems;
+}
+
+export function automlBody(form: IAutoMLForm): AutoMLRequest {
+  return {
+    path: form.path,
+    target: form.target,
+    task: form.task || null,
+    metric: form.metric || null,
+    time_budget: Number(form.timeBudget),
+    experiment: form.experiment.trim() || null,
+    register_as: form.registerAs.trim() || null,
+    seed: 0
+  };
+}
+
+export interface IAutoMLFormModelOptions {
+  api: Pick<ITrainingAPI, 'inspectDataset'>;
+  form: IAutoMLForm;
+  trans: ITranslate;
+}
+
+/** The dialog's model: the form and the file's columns. */
+export class AutoMLFormModel implements IDisposable {
+  constructor(options: IAutoMLFormModelOptions) {
+    this._form = options.form;
+    this._trans = options.trans;
+    this.dataset = new DatasetInspector(options.api, options.form.path);
+    this.dataset.stateChanged.connect(() => this._stateChanged.emit(), this);
+  }
+
+  readonly dataset: DatasetInspector;
+
+  get form(): IAutoMLForm {
+    return this._form;
+  }
+  /** The task searched for: the one chosen, else the one detected. */
+  get task(): Task | null {
+    return this._form.task || this.dataset.dataset?.task || null;
+  }
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** Read the file, with the last column as the target unless one is given. */
+  async load(): Promise<void> {
+    await this.dataset.inspect(this._form.target || null);
+    const dataset = this.dataset.dataset;
+    if (!this._form.target && dataset && !this._disposed) {
+      this.update({ target: defaultTarget(dataset) });
+    }
+  }
+
+  update(change: Partial<IAutoMLForm>): void {
+    const targetChanged =
+      change.target !== undefined && change.target !== this._form.target;
+    this._form = { ...this._form, ...change };
+    if (targetChanged) {
+      this._form = { ...this._form, task: change.task ?? '', metric: '' };
+      void this.dataset.inspect(this._form.target || null);
+    }
+    if (
+      this._form.metric &&
+      !metricsFor(this.task).includes(this._form.metric)
+    ) {
+      // A metric of the other kind of task: the new task's default instead.
+      this._form = { ...this._form, metric: '' };
+    }
+    this._stateChanged.emit();
+  }
+
+  problems(): string[] {
+    const problems = automlProblems(this._form, this.task, this._trans);
+    if (this.dataset.error) {
+      problems.unshift(this.dataset.error);
+    }
+    return problems;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this.dataset.dispose();
+    Signal.clearData(this);
+  }
+
+  private readonly _trans: ITranslate;
+  private readonly _stateChanged = new Signal<this, void>(this);
+  private _form: IAutoMLForm;
+  private _disposed = false;
+}
