@@ -37,8 +37,10 @@ __all__ = ["EVALUATION_EXPERIMENT", "PASSED_TAG", "Evaluation", "evaluate"]
 
 EVALUATION_EXPERIMENT = "evaluation"
 PASSED_TAG = "studio.evaluation.passed"
-VALIDATION_PARAM = "evaluation.validation"
-TASK_PARAM = "evaluation.task"
+# Tags, not params: a run evaluated twice (CV, then a test set) says how it was last evaluated,
+# and a param can never change.
+VALIDATION_TAG = "studio.evaluation.validation"
+TASK_TAG = "studio.evaluation.task"
 DEFAULT_FOLDS = 5
 
 
@@ -247,10 +249,7 @@ def _log(
     run.log_metrics({f"baseline_{name}": value for name, value in evaluation.baseline.items()})
     for fold, metrics in enumerate(scored.fold_metrics if validation.kind == "cv" else []):
         run.log_metrics({f"cv_{name}": value for name, value in metrics.items()}, step=fold)
-    existing = run.record.params
-    params = {VALIDATION_PARAM: validation.description, TASK_PARAM: evaluation.task}
-    # A run evaluated twice (holdout, then test) keeps its first params: a param never changes.
-    run.log_params({key: value for key, value in params.items() if key not in existing})
+    run.set_tags({VALIDATION_TAG: validation.description, TASK_TAG: evaluation.task})
     passed = all(result.passed for result in results) if results else None
     if passed is not None:
         run.set_tag(PASSED_TAG, "true" if passed else "false")

@@ -28,7 +28,7 @@ import functools
 import inspect
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import FrameType, ModuleType
 from typing import Any
@@ -46,7 +46,7 @@ from sklearn.utils.discovery import all_estimators
 
 from studio.tracking import autolog_metrics, autolog_records
 from studio.tracking import sklearn_payload as payload
-from studio.tracking.autolog_frames import fitted_by_sklearn, in_sklearn, in_studio
+from studio.tracking.autolog_frames import fitted_by_sklearn, in_studio, user_frame
 from studio.tracking.autolog_guard import AutologWarning
 from studio.tracking.autolog_guard import guard as _guard
 from studio.tracking.autolog_records import AUTOLOG_TAG, log_new_params
@@ -113,7 +113,8 @@ def autolog(
 
     After the fit (`log_post_training_metrics`), the model's `score(X, y)` logs
     `<Class>_score_<X>`, and a `sklearn.metrics` function called on its predictions logs
-    `<metric>_<X>`, to the run that trained it, with X as an "eval" dataset
+    `<metric>_<X>`, to the run that trained it, with X as an "eval" dataset and, for a
+    classifier's score, its figures on X as the evaluation "eval"
     (`studio.tracking.autolog_metrics`).
 
     Fits log into the active run; without one each starts a run in `experiment` (default: as
@@ -231,7 +232,7 @@ def _wrap_cross_validate(original: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return original(*args, **kwargs)
         try:
-            caller = _user_frame(sys._getframe(1))
+            caller = user_frame(sys._getframe(1))
             if caller is not None and in_studio(caller):  # studio.evaluate's: not the user's
                 return original(*args, **kwargs)
             with autolog_metrics.quiet():
@@ -290,7 +291,7 @@ def _log_fitted(
         metrics: dict[str, float] = {}
         _guard(
             f"training metrics of {name}",
-            _log_training_metrics,
+            autolog_records.log_training_metrics,
             run,
             estimator,
             X,
@@ -325,7 +326,7 @@ def _log_inputs(
     """The training data as a dataset (named as the user's code names it) and the diagram."""
     name = type(estimator).__name__
     if settings.log_datasets:
-        dataset = autolog_metrics.variable_name(X, _user_frame(caller))
+        dataset = autolog_metrics.variable_name(X, user_frame(caller))
         _guard(
             f"the training dataset of {name}",
             autolog_records.log_training_dataset,
@@ -458,28 +459,6 @@ def _training_data(
     if sample_weight is None and isinstance(fit_params, Mapping):
         sample_weight = fit_params.get("sample_weight")
     return X, y, sample_weight
-
-
-def _log_training_metrics(
-    run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, computed: dict[str, float]
-) -> None:
-    """Log the training metrics and add them to `computed` (the training figures' summary)."""
-    if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
-        return
-    if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
-        return  # refit=False: nothing was fitted on the whole training set
-    metrics, failures = payload.training_metrics(estimator, X, y, sample_weight)
-    run.log_metrics(metrics)
-    computed.update(metrics)
-    if failures:
-        raise ValueError("; ".join(failures))
-
-
-def _user_frame(frame: FrameType | None) -> FrameType | None:
-    """The first frame outside scikit-learn: where the user called fit or cross_validate."""
-    while frame is not None and in_sklearn(frame):
-        frame = frame.f_back
-    return frame
 
 
 @functools.cache

@@ -40,3 +40,10 @@ def in_studio(frame: FrameType) -> bool:
     """A frame of Studio's own package (whose fits and metric calls are not the user's)."""
     module = frame.f_globals.get("__name__", "")
     return isinstance(module, str) and module.startswith("studio.")
+
+
+def user_frame(frame: FrameType | None) -> FrameType | None:
+    """The first frame outside scikit-learn: where the user called fit or cross_validate."""
+    while frame is not None and in_sklearn(frame):
+        frame = frame.f_back
+    return frame

@@ -13,13 +13,16 @@ A fitted model is remembered (weakly) with its run. Its `score` logs `<Class>_sc
 with the data they came from, and a metric of `sklearn.metrics` called on one of them, or on a
 view of one (a column slice shares its memory), logs `<metric>_<X>`. `<X>` is the name the
 caller's code gives the data (`unknown_dataset` for an expression), suffixed `-2`... when one
-name held other data before. The data becomes the run's "eval" dataset.
+name held other data before. The data becomes the run's "eval" dataset, and a classifier's
+`score` on new data draws its figures there too: the run's evaluation "eval".
 
 Metric functions are wrapped where `sklearn.metrics` holds them, and in the module that called
 `autolog()` (a notebook's namespace) where a name there is bound to one of them: a name imported
 before `autolog()` in any other module keeps the unwrapped function and logs nothing.
 Calls made by scikit-learn or Studio themselves (a metric inside `score`, a scorer inside
-`permutation_importance`, `studio.evaluate`) are not the user's and log nothing.
+`permutation_importance`, `studio.evaluate`) are not the user's and log nothing. Not followed
+either: a copy of a prediction (`pred.copy()`, `pd.Series(pred)`), and scorer objects
+(`get_scorer("f1")(model, X, y)`), which hold the unwrapped metric function.
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sklearn.metrics
+from sklearn.base import is_classifier
 
 from studio.tracking.autolog_frames import in_sklearn, in_studio
 from studio.tracking.autolog_guard import guard
+from studio.tracking.autolog_records import log_eval_evaluation
 from studio.tracking.datasets import describe_dataset, log_dataset
 from studio.tracking.sklearn_payload import param_key
 
@@ -79,6 +84,7 @@ class _RunLog:
     calls: Counter[str] = field(default_factory=Counter)
     names: dict[str, list[str]] = field(default_factory=dict)  # variable name -> digests
     eval_digests: set[str] = field(default_factory=set)
+    evaluated: set[str] = field(default_factory=set)  # digests with an evaluation "eval"
 
 
 @dataclass
@@ -324,7 +330,14 @@ def _after_score(
 ) -> None:
     X = args[0] if args else kwargs.get("X")
     y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
-    _log(log, f"{type(model).__name__}_score", result, X, y, variable_name(X, caller))
+    logged = _log(log, f"{type(model).__name__}_score", result, X, y, variable_name(X, caller))
+    if logged is None or not is_classifier(model):
+        return
+    dataset, digest = logged
+    if digest not in log.evaluated:  # the figures of each dataset scored, once
+        log.evaluated.add(digest)
+        with quiet():
+            guard(f"the figures on {dataset}", log_eval_evaluation, log.run, model, X, y, dataset)
 
 
 def _wrap_metric(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -364,13 +377,21 @@ def variable_name(value: Any, frame: FrameType | None) -> str:
 # Logging -----------------------------------------------------------------------------------
 
 
-def _log(log: _RunLog, metric: str, value: Any, X: Any, y: Any, name: str) -> None:
+def _log(
+    log: _RunLog, metric: str, value: Any, X: Any, y: Any, name: str
+) -> tuple[str, str] | None:
+    """Log `value` as `<metric>_<dataset>`; returns the dataset's name and digest."""
     if not _is_number(value):
-        return
-    guard(f"the metric {metric} on {name}", _log_metric, log, metric, value, X, y, name)
+        return None
+    logged: tuple[str, str] | None = guard(
+        f"the metric {metric} on {name}", _log_metric, log, metric, value, X, y, name
+    )
+    return logged
 
 
-def _log_metric(log: _RunLog, metric: str, value: Any, X: Any, y: Any, name: str) -> None:
+def _log_metric(
+    log: _RunLog, metric: str, value: Any, X: Any, y: Any, name: str
+) -> tuple[str, str]:
     info = describe_dataset(X, y, name=name, context="eval") if X is not None else None
     dataset = _dataset_name(log, name, info["digest"] if info else "")
     calls = log.calls[f"{metric}_{dataset}"] = log.calls[f"{metric}_{dataset}"] + 1
@@ -380,6 +401,7 @@ def _log_metric(log: _RunLog, metric: str, value: Any, X: Any, y: Any, name: str
         log.eval_digests.add(info["digest"])
         log_dataset(log.run, {**info, "name": dataset})
     log.run.flush()
+    return dataset, info["digest"] if info else ""
 
 
 def _dataset_name(log: _RunLog, name: str, digest: str) -> str:

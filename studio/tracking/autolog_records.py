@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import _safe_indexing, estimator_html_repr
 
 from studio.tracking import sklearn_payload as payload
 from studio.tracking.autolog_guard import guard
 from studio.tracking.datasets import describe_dataset, log_dataset
-from studio.tracking.evaluation_record import log_evaluation
+from studio.tracking.evaluation_record import describe_model, log_evaluation
 from studio.tracking.figures import confusion_matrix_figure, pr_figure, roc_figure
 
 if TYPE_CHECKING:
@@ -31,9 +32,11 @@ __all__ = [
     "log_cv_evaluation",
     "log_cv_results",
     "log_estimator_html",
+    "log_eval_evaluation",
     "log_search",
     "log_training_dataset",
     "log_training_evaluation",
+    "log_training_metrics",
 ]
 
 ESTIMATOR_HTML = "estimator.html"
@@ -41,8 +44,8 @@ AUTOLOG_TAG = "studio.autolog"
 _STUDIO_TAG_PREFIX = "studio."  # tags Studio sets on a run, not the user's own
 _MAX_PARAMS_PER_CALL = 1000  # TrackingService.log_batch's limit
 TRAINING_LABEL = "training"
+EVAL_LABEL = "eval"
 CV_LABEL = "cv"
-# The training metrics (sklearn_payload) under the names studio.evaluate gives them.
 _EVALUATION_METRICS = {
     "training_accuracy": "accuracy",
     "training_precision": "precision_weighted",
@@ -58,6 +61,21 @@ def log_estimator_html(run: Run, estimator: Any) -> None:
     log_text(run, estimator_html_repr(estimator), ESTIMATOR_HTML)
 
 
+def log_training_metrics(
+    run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, computed: dict[str, float]
+) -> None:
+    """Log the training metrics and add them to `computed` (the training figures' summary)."""
+    if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
+        return
+    if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
+        return  # refit=False: nothing was fitted on the whole training set
+    metrics, failures = payload.training_metrics(estimator, X, y, sample_weight)
+    run.log_metrics(metrics)
+    computed.update(metrics)
+    if failures:
+        raise ValueError("; ".join(failures))
+
+
 def log_training_dataset(run: Run, X: Any, y: Any, name: str) -> None:
     if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
         return
@@ -69,32 +87,38 @@ def log_training_evaluation(
 ) -> None:
     """A classifier's confusion matrix, and its ROC and PR curves where it gives probabilities,
     on its training data: the evaluation "training" of the run's Evaluation tab."""
+    _log_classifier_evaluation(run, TRAINING_LABEL, "training data", model, X, y, metrics)
+
+
+def log_eval_evaluation(run: Run, model: Any, X: Any, y: Any, name: str) -> None:
+    """The same figures and metrics on data the user scored after the fit (`model.score`):
+    the evaluation "eval"."""
+    if not is_classifier(model):
+        return
+    metrics, _failures = payload.training_metrics(model, X, y, None)  # named training_*
+    validation = f"{name} (scored after the fit)"
+    _log_classifier_evaluation(run, EVAL_LABEL, validation, model, X, y, metrics)
+
+
+def _log_classifier_evaluation(
+    run: Run,
+    label: str,
+    validation: str,
+    model: Any,
+    X: Any,
+    y: Any,
+    metrics: Mapping[str, float],
+) -> None:
     if X is None or isinstance(X, Iterator) or y is None or np.ndim(y) != 1:
         return  # no labels, or several outputs: nothing these figures can show
     if not is_classifier(model) or not hasattr(model, "classes_"):
         return
     classes = list(model.classes_)
-    figures = {"confusion_matrix": confusion_matrix_figure(y, model.predict(X), classes)}
-    if hasattr(model, "predict_proba"):  # False where it is not available (SVC without it)
-        proba = model.predict_proba(X)
-        figures["roc"] = roc_figure(y, proba, classes)
-        figures["pr"] = pr_figure(y, proba, classes)
-    summary: dict[str, Any] = {
-        "task": "binary" if len(classes) == 2 else "multiclass",
-        "validation": "training data",
-        "model": describe_model(model),
-        "rows": len(y),
-        "metrics": {
-            name: metrics[key] for key, name in _EVALUATION_METRICS.items() if key in metrics
-        },
-        "std": {},
-        "baseline": {},
-        "baseline_model": "",
-        "folds": [],
-        "thresholds": [],
-        "passed": None,
-    }
-    log_evaluation(run, TRAINING_LABEL, summary, figures)
+    # predict_proba is missing where it is not available (an SVC without probabilities).
+    proba = model.predict_proba(X) if hasattr(model, "predict_proba") else None
+    figures = _classifier_figures(y, model.predict(X), proba, classes)
+    summary = _summary(classes, validation, model, len(y), _evaluation_metrics(metrics, classes))
+    log_evaluation(run, label, summary, figures)
 
 
 def log_cv_evaluation(run: Run, estimator: Any, results: Mapping[str, Any], X: Any, y: Any) -> None:
@@ -118,48 +142,64 @@ def log_cv_evaluation(run: Run, estimator: Any, results: Mapping[str, Any], X: A
         if proba is not None:
             proba[rows] = model.predict_proba(part)
         scored[rows] = True
-    figures = {
-        "confusion_matrix": confusion_matrix_figure(truth[scored], predicted[scored], classes)
-    }
-    if proba is not None:
-        figures["roc"] = roc_figure(truth[scored], proba[scored], classes)
-        figures["pr"] = pr_figure(truth[scored], proba[scored], classes)
+    figures = _classifier_figures(
+        truth[scored], predicted[scored], None if proba is None else proba[scored], classes
+    )
     scores = {
         key.removeprefix("test_"): np.asarray(values, dtype=float)
         for key, values in results.items()
         if key.startswith("test_")
     }
-    summary: dict[str, Any] = {
-        "task": "binary" if len(classes) == 2 else "multiclass",
-        "validation": f"{len(models)}-fold cross_validate (figures: out-of-fold predictions)",
-        "model": describe_model(estimator),
-        "rows": int(scored.sum()),
-        "metrics": {name: float(np.mean(values)) for name, values in scores.items()},
-        "std": {name: float(np.std(values)) for name, values in scores.items()},
-        "baseline": {},
-        "baseline_model": "",
-        "folds": [
-            {
-                "fold": fold,
-                "metrics": {name: float(values[fold]) for name, values in scores.items()},
-            }
-            for fold in range(len(models))
-        ],
-        "thresholds": [],
-        "passed": None,
-    }
+    summary = _summary(
+        classes,
+        f"{len(models)}-fold cross_validate (figures: out-of-fold predictions)",
+        estimator,
+        int(scored.sum()),
+        {name: float(np.mean(values)) for name, values in scores.items()},
+    )
+    summary["std"] = {name: float(np.std(values)) for name, values in scores.items()}
+    summary["folds"] = [
+        {"fold": fold, "metrics": {name: float(values[fold]) for name, values in scores.items()}}
+        for fold in range(len(models))
+    ]
     log_evaluation(run, CV_LABEL, summary, figures)
 
 
-def describe_model(model: Any) -> str:
-    """The estimator's class, or a pipeline's steps: `StandardScaler → LogisticRegression`
-    (as `studio.evaluate` names it)."""
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list):
-        return " → ".join(
-            describe_model(step) for _name, step in steps if step not in (None, "passthrough")
-        )
-    return type(model).__name__
+def _classifier_figures(
+    y: Any, predicted: Any, proba: Any, classes: list[Any]
+) -> dict[str, dict[str, Any]]:
+    figures = {"confusion_matrix": confusion_matrix_figure(y, predicted, classes)}
+    if proba is not None:
+        figures["roc"] = roc_figure(y, proba, classes)
+        figures["pr"] = pr_figure(y, proba, classes)
+    return figures
+
+
+def _summary(
+    classes: list[Any], validation: str, model: Any, rows: int, metrics: dict[str, float]
+) -> dict[str, Any]:
+    """An evaluation's summary (`evaluation_record`): no baseline, folds nor thresholds."""
+    return {
+        "task": "binary" if len(classes) == 2 else "multiclass",
+        "validation": validation,
+        "model": describe_model(model),
+        "rows": rows,
+        "metrics": metrics,
+        "std": {},
+        "baseline": {},
+        "baseline_model": "",
+        "folds": [],
+        "thresholds": [],
+        "passed": None,
+    }
+
+
+def _evaluation_metrics(metrics: Mapping[str, float], classes: list[Any]) -> dict[str, float]:
+    """autolog's training_* metrics under the names studio.evaluate gives them."""
+    named = {name: metrics[key] for key, name in _EVALUATION_METRICS.items() if key in metrics}
+    if len(classes) > 2 and "roc_auc" in named:  # it averages one-vs-rest by class weight
+        named["roc_auc_ovr_weighted"] = named.pop("roc_auc")
+    return named
 
 
 def log_text(run: Run, text: str, name: str) -> None:

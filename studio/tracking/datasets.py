@@ -45,7 +45,7 @@ def describe_dataset(
     """What identifies a dataset: name, 16-hex digest, context ("train" / "eval"), rows,
     columns, the schema of its features (and of its target, as "target") and its source."""
     digest = hashlib.sha256()
-    rows, columns, schema = _describe_into(digest, X)
+    rows, columns, schema = _describe_into(digest, X, "x0")
     info: dict[str, Any] = {
         "name": name or "dataset",
         "digest": "",
@@ -56,7 +56,7 @@ def describe_dataset(
         "source": "code",
     }
     if y is not None:
-        info["target"] = _describe_into(digest, y)[2]
+        info["target"] = _describe_into(digest, y, "target")[2]
     info["digest"] = digest.hexdigest()[:16]
     return info
 
@@ -84,11 +84,12 @@ def log_dataset(run: Run, info: Mapping[str, Any]) -> None:
         run.set_tags(new)
 
 
-def _describe_into(digest: Any, data: Any) -> tuple[int, int, list[dict[str, str]]]:
-    """Rows, columns and schema of features or a target; their sample goes into `digest`."""
+def _describe_into(digest: Any, data: Any, single: str) -> tuple[int, int, list[dict[str, str]]]:
+    """Rows, columns and schema of features or a target (`single`: the name of a lone unnamed
+    column); their sample goes into `digest`."""
     if hasattr(data, "tocsr") and hasattr(data, "shape"):  # a scipy sparse matrix
         return _describe_sparse_into(digest, data.tocsr())
-    frame = _as_frame(data)
+    frame = _as_frame(data, single)
     rows = int(frame.shape[0])
     positions = _sample_positions(rows)
     sample = frame.iloc[positions] if len(positions) < rows else frame
@@ -114,15 +115,15 @@ def _describe_sparse_into(digest: Any, matrix: Any) -> tuple[int, int, list[dict
     return rows, columns, schema
 
 
-def _as_frame(data: Any) -> pd.DataFrame:
+def _as_frame(data: Any, single: str) -> pd.DataFrame:
     """A DataFrame view of features or a target: arrays, lists, Series."""
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, pd.Series):
-        return data.to_frame(name=str(data.name) if data.name is not None else "target")
+        return data.to_frame(name=str(data.name) if data.name is not None else single)
     array = np.asarray(data)
     if array.ndim == 1:
-        return pd.DataFrame({"target": array})
+        return pd.DataFrame({single: array})
     if array.ndim != 2:
         array = array.reshape(array.shape[0], -1)
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])], copy=False)

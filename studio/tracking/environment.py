@@ -129,6 +129,7 @@ def _all_distributions() -> dict[str, list[str]]:
 @functools.cache
 def _pinned(distribution: str) -> str:
     try:
-        return f"{distribution}=={importlib.metadata.version(distribution)}"
+        found = importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return ""
+    return f"{distribution}=={found}" if found else ""  # None: broken metadata

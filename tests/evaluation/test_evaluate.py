@@ -121,7 +121,9 @@ def test_cv_is_the_default_and_matches_scikit_learn_fold_by_fold(
     folds = history(tracking, result.run_id, "cv_accuracy")
     assert [step for step, _ in folds] == [0, 1, 2, 3, 4]
     assert np.allclose([value for _, value in folds], expected)
-    assert run.params == {"evaluation.validation": "5-fold CV", "evaluation.task": "binary"}
+    assert run.params == {}
+    assert run.tags["studio.evaluation.validation"] == "5-fold CV"
+    assert run.tags["studio.evaluation.task"] == "binary"
     assert "studio.evaluation.passed" not in run.tags
 
 
@@ -170,7 +172,7 @@ def test_a_holdout_of_string_labels_and_a_categorical_column(tracking: TrackingS
     again = studio.evaluate(clone(model), X, y, holdout=0.3, seed=1)
     assert again.metrics == result.metrics
     run = tracking.get_run(result.run_id)
-    assert run.params["evaluation.validation"] == "holdout 30%"
+    assert run.tags["studio.evaluation.validation"] == "holdout 30%"
 
 
 def test_thresholds_record_a_pass_or_a_fail_per_metric(tracking: TrackingService) -> None:
@@ -218,7 +220,7 @@ def test_it_logs_into_the_active_run_a_given_run_and_a_run_id(tracking: Tracking
     # Two labels in one run, newest first; its params stay the first evaluation's.
     labels = [record["label"] for record in read_evaluations(tracking, later.id)]
     assert labels == ["holdout", "test"]
-    assert tracking.get_run(later.id).params["evaluation.validation"] == "test set"
+    assert tracking.get_run(later.id).tags["studio.evaluation.validation"] == "holdout 20%"
     assert len(history(tracking, later.id, "r2")) == 2  # both evaluations' values, in order
     assert history(tracking, later.id, "r2")[-1][1] == by_handle.metrics["r2"]
 

@@ -164,7 +164,7 @@ def test_an_xgboost_template_runs_top_to_bottom_on_string_classes(
     finally:
         close_connection(str(home))
     assert namespace["classes"] == ["no", "yes"]
-    assert run.params["evaluation.validation"] == "3-fold CV"
+    assert run.tags["studio.evaluation.validation"] == "3-fold CV"
     assert "cv_accuracy" in run.metrics
     assert namespace["pipeline"].predict(namespace["X"].head(3)).tolist() in (
         [[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)]

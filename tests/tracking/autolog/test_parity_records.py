@@ -84,16 +84,25 @@ def test_only_the_users_calls_on_the_models_own_predictions_log(
     assert set(datasets(run)) == {"train/X_train", "eval/X_test", "eval/X_test-2"}
 
 
-def test_fits_that_studio_makes_for_the_user_are_not_autologged(
-    client: studio.Client, iris: tuple[Any, Any]
+def test_fits_and_metrics_that_studio_makes_for_the_user_are_not_autologged(
+    client: studio.Client, uri: str, iris: tuple[Any, Any]
 ) -> None:
-    X, y = iris
+    X_train, X_test, y_train, y_test = _halves(iris)
     # The debugger logs its own run (here none: run=False); autolog must not add one.
     result = watch(
-        GradientBoostingClassifier(n_estimators=3), X, y, run=False, rules=None, display=False
+        GradientBoostingClassifier(n_estimators=3), X_train, y_train, run=False, display=False
     )
     assert result.estimator.n_estimators_ == 3
     assert client.search_runs() == []
+    model = LogisticRegression().fit(X_train, y_train)
+    trained = only_run(client)
+    with studio.start_run(experiment="evaluation", tracking_uri=uri) as run:
+        # evaluate fits clones of its own, and scores the model on the test set itself.
+        studio.evaluate(LogisticRegression(), X_train, y_train, holdout=0.5, run=run)
+        studio.evaluate(model, X_train, y_train, test=(X_test, y_test), run=run)
+    assert {found.id for found in client.search_runs()} == {trained.id, run.id}
+    assert "studio.autolog" not in client.get_run(run.id).tags
+    assert all(key.startswith("training_") for key in client.get_run(trained.id).metrics)
 
 
 def test_a_metric_that_cannot_be_logged_warns_at_the_users_line_and_returns_its_value(

@@ -83,6 +83,11 @@ def test_a_pipelines_score_and_metrics_on_test_data_log_to_the_run_that_trained_
     assert summary["model"] == "StandardScaler → LogisticRegression"
     assert (summary["task"], summary["rows"]) == ("binary", 426)
     assert summary["metrics"]["accuracy"] == pytest.approx(last(run, "training_accuracy"))
+    # Scored after the fit on new data: its figures too, as the evaluation "eval".
+    summary, figures = evaluation(client, run.id, "eval", tmp_path)
+    assert_classifier_figures(figures)
+    assert (summary["validation"], summary["rows"]) == ("X_test (scored after the fit)", 143)
+    assert summary["metrics"]["accuracy"] == pytest.approx(score)
     # The registry keeps the training data in a version's lineage.
     version = client.register_model(run.id, "parity")
     assert version.lineage["dataset"] == {
