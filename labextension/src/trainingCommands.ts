@@ -123,10 +123,16 @@ export function registerTrainingCommands(
       .catch(() => undefined);
   }
 
+  /** The one AutoML panel, created on first use (the tracker learns of it asynchronously). */
+  let current: AutoMLPanel | null = null;
+
   function openPanel(): AutoMLPanel {
-    const panel =
-      tracker.currentWidget ??
-      new AutoMLPanel(context, automl, { openNotebook });
+    if (!current || current.isDisposed) {
+      current =
+        tracker.currentWidget ??
+        new AutoMLPanel(context, automl, { openNotebook });
+    }
+    const panel = current;
     if (!tracker.has(panel)) {
       void tracker.add(panel);
       void options.panels?.add(panel);
