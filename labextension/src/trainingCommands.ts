@@ -235,11 +235,16 @@ export function registerTrainingCommands(
         automl.start(body)
       );
       if (run) {
+        // The panel shows the search as soon as the job starts it.
+        void openPanel()
+          .model.awaitJob(run.id)
+          .catch(() => undefined);
         queued(run, trans.__('AutoML queued: job run %1', run.name), [
           {
             label: trans.__('AutoML'),
             caption: trans.__('Open the AutoML panel'),
-            callback: () => void commands.execute(CommandIDs.openAutoML, {})
+            callback: () =>
+              void commands.execute(CommandIDs.openAutoML, { jobRunId: run.id })
           }
         ]);
       }
@@ -267,7 +272,12 @@ export function registerTrainingCommands(
     execute: args => {
       const panel = openPanel();
       const runId = stringOf(args.runId);
-      const loaded = runId ? panel.model.select(runId) : panel.refresh();
+      const jobRunId = args.jobRunId;
+      const loaded = runId
+        ? panel.model.select(runId)
+        : typeof jobRunId === 'number'
+          ? panel.model.awaitJob(jobRunId)
+          : panel.refresh();
       void loaded.catch(() => undefined);
       return panel;
     }
