@@ -12,10 +12,12 @@
 #                   outside the work tree ($TMPDIR/studio-screenshots, or STUDIO_SCREENSHOTS)
 #   make screenshots  only the browser tests, saving their screenshots into
 #                   tests/browser/screenshots: the README's images, refreshed to be committed
-#   make bench      install the `bench` extra (MLflow), then run every tests/bench/bench_*.py
+#   make bench      install the `bench` extra (MLflow; FLAML, LightGBM, XGBoost and the
+#                   penguins for the AutoML bench), then run every tests/bench/bench_*.py
 #                   (BENCH_ARGS are passed to each, e.g. BENCH_ARGS=--quick): among them the
 #                   series figures beside MLflow and the million-point migration, each on SQLite
-#                   and on a throwaway PostgreSQL server (tests/bench/README.md)
+#                   and on a throwaway PostgreSQL server, and studio.automl beside FLAML
+#                   (tests/bench/README.md)
 #   make api-types  regenerate labextension/openapi.json and the TypeScript types made from it
 #
 # Everything goes into a virtual environment of its own (.venv, or VENV=...), reused until
@@ -97,7 +99,7 @@ help:
 	@echo "                and every store-touching test again on PostgreSQL"
 	@echo "                (screenshots: $${TMPDIR:-/tmp}/studio-screenshots or STUDIO_SCREENSHOTS)"
 	@echo "make screenshots  refresh the README's screenshots in $(README_SCREENSHOTS) (to commit)"
-	@echo "make bench      the benchmarks, side by side with MLflow"
+	@echo "make bench      the benchmarks, side by side with MLflow (and FLAML for AutoML)"
 	@echo "make install    only create/refresh the virtual environment $(VENV) (builds the extension)"
 	@echo "make build      rebuild the JupyterLab extension if its sources changed"
 	@echo "make api-types  regenerate labextension/openapi.json and labextension/src/api/schema.ts"

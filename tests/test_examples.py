@@ -124,6 +124,28 @@ def check_registry_outputs(executed: nbformat.NotebookNode) -> None:
     assert "running: False" in text  # and the endpoint was stopped
 
 
+def check_evaluation(client: Client) -> None:
+    runs = {run.name: run for run in client.search_runs("papermill-evaluation")}
+    for name in ("logistic holdout", "logistic 5-fold", "logistic test"):
+        assert runs[name].metrics["accuracy"].last > 0.9, name
+        assert "baseline_accuracy" in runs[name].metrics, name
+        assert runs[name].tags["studio.evaluation.passed"] == "true", name
+        assert [item.path for item in client.list_artifacts(runs[name].id, "evaluation")], name
+    folds = client.get_metric_history(runs["logistic 5-fold"].id, "cv_accuracy")
+    assert folds.steps == [0, 1, 2, 3, 4]
+    jobs = [run for run in runs.values() if "studio.job.status" in run.tags]
+    assert [run.tags["studio.job.status"] for run in jobs] == ["SUCCEEDED"]
+    assert "accuracy" in jobs[0].metrics  # the template's evaluation, logged to the job's run
+    assert client.load_model(jobs[0].id).predict
+
+    automl = client.search_runs("papermill-evaluation-automl")
+    parent = next(run for run in automl if run.parent_run_id is None)
+    assert parent.tags["studio.automl.phase"] == "done"
+    assert any(run.parent_run_id == parent.id for run in automl)  # the candidates
+    name, version = parent.tags["studio.automl.model"].split("/")
+    assert client.get_model_version(name, version).run_id
+
+
 def debugger_text(executed: nbformat.NotebookNode) -> str:
     """The widget's text summaries in the saved notebook: what a reader sees where the
     widgets are not rendered."""
@@ -144,7 +166,9 @@ def check_debugger_outputs(executed: nbformat.NotebookNode) -> None:
     assert "ExplodingTensor at step " in text
 
 
-# Per notebook: the parameters papermill injects, and what its store must hold afterwards.
+# Per notebook: the parameters papermill injects (a Path is a folder inside the test's
+# tmp_path, so that files a notebook writes stay out of examples/), and what its store must
+# hold afterwards.
 EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     "01_tracking_quickstart.ipynb": (
         {"experiment": "papermill-quickstart", "epochs": 7, "long_steps": 3000},
@@ -153,6 +177,11 @@ EXPECTED: dict[str, tuple[dict[str, Any], Callable[[Client], None]]] = {
     "02_debugger.ipynb": ({"experiment": "papermill-debugger"}, check_debugger),
     "03_jobs.ipynb": ({"experiment": "papermill-jobs"}, check_jobs),
     "04_registry.ipynb": ({"experiment": "papermill-registry", "n_requests": 1200}, check_registry),
+    # The issue's limit: an AutoML budget of at most 20 s under make test.
+    "05_evaluation_automl.ipynb": (
+        {"experiment": "papermill-evaluation", "time_budget": 10, "workdir": Path("work")},
+        check_evaluation,
+    ),
 }
 # Per notebook: what its saved outputs must show.
 EXPECTED_OUTPUTS: dict[str, Callable[[nbformat.NotebookNode], None]] = {
@@ -228,6 +257,10 @@ def test_examples_are_stored_without_outputs() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
 def test_example_runs_top_to_bottom(path: Path, studio_home: Path, tmp_path: Path) -> None:
     parameters, check = EXPECTED.get(path.name, ({}, no_run_left_running))
+    parameters = {
+        name: str(tmp_path / value) if isinstance(value, Path) else value
+        for name, value in parameters.items()
+    }
     output = tmp_path / path.name
     try:
         papermill.execute_notebook(

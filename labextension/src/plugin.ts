@@ -14,6 +14,7 @@ import type { CommandRegistry } from '@lumino/commands';
 import { registerActions } from './actions';
 import { AutoMLAPI } from './api/automl';
 import { DebuggerAPI, Alert } from './api/debugger';
+import { EvaluationAPI } from './api/evaluation';
 import { JOB_RUN_TAG, JobsAPI, JobRun } from './api/jobs';
 import { RegistryAPI } from './api/registry';
 import { EndpointsAPI } from './api/serving';
@@ -250,7 +251,8 @@ export function activateStudio(
     debugger: debuggerApi,
     jobs: jobsApi,
     registry: registryApi,
-    endpoints: endpointsApi
+    endpoints: endpointsApi,
+    evaluation: new EvaluationAPI()
   };
   const alerts = new AlertsModel({
     api: debuggerApi,

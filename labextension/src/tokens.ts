@@ -10,6 +10,7 @@ import type { ITranslator } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 
 import type { IDebuggerAPI } from './api/debugger';
+import type { IEvaluationAPI } from './api/evaluation';
 import type { IJobsAPI } from './api/jobs';
 import type { IRegistryAPI } from './api/registry';
 import type { IEndpointsAPI } from './api/serving';
@@ -102,6 +103,8 @@ export interface IPanelContext {
   registry?: IRegistryAPI;
   /** The endpoints' routes: without it, no endpoint panel or deploy dialog. */
   endpoints?: IEndpointsAPI;
+  /** The evaluation routes: without it, run panels have no Evaluation tab. */
+  evaluation?: IEvaluationAPI;
 }
 
 export namespace CommandIDs {

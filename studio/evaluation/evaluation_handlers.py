@@ -47,8 +47,7 @@ class EvaluationsHandler(EvaluationHandler):
         errors=(404,),
     )
     async def get(self, run_id: str) -> None:
-        # EVAL fills this in: EvaluationService.evaluations(run_id) -> EvaluationsOut.
-        raise web.HTTPError(501, "not implemented yet")
+        self.reply(await self.call(self.evaluation.evaluations, self.path_run_id(run_id)))
 
 
 ROUTES: list[Route] = [Route("/studio/api/evaluations/{run_id}", EvaluationsHandler)]

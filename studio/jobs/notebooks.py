@@ -1,4 +1,5 @@
-"""Notebook files a job may run: found inside a root folder, read, and inspected.
+"""Notebook files a job may run: found inside a root folder, read, inspected, and written
+(the template notebooks features generate beside their data, and the copy a job runs).
 
 Paths from users (the REST API's) are relative to the server's root folder and never lead
 out of it, through `..` or a symbolic link. Parameters are read with papermill's
@@ -10,7 +11,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
+import uuid
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +24,14 @@ from studio.errors import InvalidInput, NotFound, TooLarge
 __all__ = [
     "MAX_NOTEBOOK_BYTES",
     "NotebookParameter",
+    "code_cell",
     "inspect_parameters",
+    "job_copy",
+    "markdown_cell",
     "notebook_kernel",
     "read_notebook",
     "resolve_in_root",
+    "write_notebook",
 ]
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -163,3 +171,55 @@ def _literal(source: str) -> Any:
     except (TypeError, ValueError):
         return None
     return value
+
+
+# Writing template notebooks -------------------------------------------------------------------
+
+
+def markdown_cell(source: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
+
+
+def code_cell(source: str, *, parameters: bool = False) -> dict[str, Any]:
+    """A code cell; with `parameters`, the cell papermill injects the job's parameters after."""
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"tags": ["parameters"]} if parameters else {},
+        "outputs": [],
+        "source": source,
+    }
+
+
+def write_notebook(path: Path, cells: Sequence[dict[str, Any]]) -> Path:
+    """Write a Python notebook of `cells` at `path` (replacing an earlier one at once, so a
+    reader never sees half of it); InvalidInput when it cannot be written."""
+    notebook = {
+        "cells": [{"id": f"cell-{index}", **cell} for index, cell in enumerate(cells)],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"Cannot write the notebook {str(path)!r}: {exc.strerror}") from exc
+    return path
+
+
+def job_copy(notebook: Path, folder: Path) -> Path:
+    """A copy of a template notebook in a new folder of its own under `folder`, for a job to
+    run: a job runs in its notebook's folder, and the Dask executor carries that whole folder
+    to its worker, which must not be the data's (a large file there would travel too, or be
+    refused). The notebook beside the data is the reader's."""
+    own = folder / uuid.uuid4().hex
+    own.mkdir(parents=True)
+    copy = own / notebook.name
+    shutil.copyfile(notebook, copy)
+    return copy

@@ -13,15 +13,12 @@ a chunk) and the throughput.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
+from studio.jobs import notebooks
 from studio.registry.batch_files import (
     DEFAULT_CHUNK_ROWS,
     MAX_CHUNK_ROWS,
@@ -124,15 +121,9 @@ def prepare_job(
 
 
 def job_copy(notebook: Path, home: Path) -> Path:
-    """A copy of the template in a folder of its own under the store's home, for the job to
-    run: a job runs in its notebook's folder, and the Dask executor carries that whole folder
-    to its worker, which must not be the input's (a large file there would travel too, or be
-    refused). The notebook beside the input is the reader's."""
-    folder = home / "batch_transform" / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    copy = folder / notebook.name
-    shutil.copyfile(notebook, copy)
-    return copy
+    """A copy of the template for the job to run, in a folder of its own under the store's
+    home (see `studio.jobs.notebooks.job_copy`)."""
+    return notebooks.job_copy(notebook, home / "batch_transform")
 
 
 def _through_server(
@@ -191,7 +182,7 @@ def template_path(source: Path) -> Path:
 def write_template(path: Path, parameters: Mapping[str, Any]) -> Path:
     """Write the batch transform's notebook at `path` (replacing an earlier one)."""
     cells = [
-        _markdown_cell(
+        notebooks.markdown_cell(
             "# Batch transform\n\n"
             "Written by `studio.registry.batch.batch_transform`: scores `input_path` with the "
             "model version `model_uri`, `chunk_rows` rows at a time, and writes every input "
@@ -199,17 +190,17 @@ def write_template(path: Path, parameters: Mapping[str, Any]) -> Path:
             "`predict_proba`) to `output_path` (None: `<input>.predictions.<ext>` beside the "
             "input). Run it again as it is, or change the parameters below."
         ),
-        _code_cell(
+        notebooks.code_cell(
             "\n".join(f"{name} = {value!r}" for name, value in parameters.items()),
-            metadata={"tags": ["parameters"]},
+            parameters=True,
         ),
-        _code_cell(
+        notebooks.code_cell(
             "import studio\n"
             "from studio.registry.batch import load_version, score_files\n\n"
             "model, version = load_version(model_uri)\n"
             "print(f'{version.uri}: {version.model_class}')"
         ),
-        _code_cell(
+        notebooks.code_cell(
             "with studio.start_run(experiment='batch-transform') as run:\n"
             "    run.log_params({'model_uri': model_uri, 'model_version': version.uri,\n"
             "                    'input_path': input_path, 'chunk_rows': chunk_rows})\n"
@@ -225,37 +216,7 @@ def write_template(path: Path, parameters: Mapping[str, Any]) -> Path:
             "({summary.rows_per_second:,.0f} rows/s)')"
         ),
     ]
-    notebook = {
-        "cells": [{"id": f"cell-{index}", **cell} for index, cell in enumerate(cells)],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"Cannot write the notebook {str(path)!r}: {exc.strerror}") from exc
-    return path
-
-
-def _markdown_cell(source: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {}, "source": source}
-
-
-def _code_cell(source: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "metadata": metadata or {},
-        "outputs": [],
-        "source": source,
-    }
+    return notebooks.write_notebook(path, cells)
 
 
 # In the job's kernel ---------------------------------------------------------------------------

@@ -7,9 +7,16 @@ Each class of scikit-learn that defines `fit`, `fit_transform` or `fit_predict` 
 definition wrapped once; `autolog(disable=True)` puts every original back. Only the outermost
 fit logs: a Pipeline's steps, a search's candidates and a meta-estimator's inner estimators
 run unlogged inside it. Only the user's fits log: those scikit-learn makes inside its own
-functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) are
-told apart by the frames that lead to them (`autolog_frames`), not by a list of classes.
+functions (a metric's LabelEncoder, `compute_class_weight`, `cross_val_predict`'s folds) and
+those Studio makes (`studio.evaluate`'s folds, the debugger's `watch`) are told apart by the
+frames that lead to them (`autolog_frames`), not by a list of classes.
 A fit logs into the active run, or starts (and ends) a run of its own.
+
+Besides params, training metrics and the model, a fit records what MLflow 3's autolog does
+(`autolog_records`): the estimator's HTML diagram, the training dataset (`datasets`) and, for a
+classifier, confusion-matrix, ROC and PR figures on the training data; the model's folder holds
+requirements.txt (`environment`). After the fit, the user's `.score` and `sklearn.metrics` calls
+on the model's predictions log to the run that trained it (`autolog_metrics`).
 
 Logging never breaks a fit: whatever goes wrong while logging becomes an `AutologWarning`, and
 the fit's own result (or its exception) reaches the caller unchanged.
@@ -17,22 +24,17 @@ the fit's own result (or its exception) reaches the caller unchanged.
 
 from __future__ import annotations
 
-import copy
-import csv
 import functools
 import inspect
 import sys
-import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
-import numpy as np
 import sklearn.model_selection
+from sklearn.base import is_classifier
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, _validation
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._search_successive_halving import (
@@ -42,21 +44,20 @@ from sklearn.model_selection._search_successive_halving import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.discovery import all_estimators
 
+from studio.tracking import autolog_metrics, autolog_records
 from studio.tracking import sklearn_payload as payload
-from studio.tracking.autolog_frames import fitted_by_sklearn
+from studio.tracking.autolog_frames import fitted_by_sklearn, in_sklearn, in_studio
+from studio.tracking.autolog_guard import AutologWarning
+from studio.tracking.autolog_guard import guard as _guard
+from studio.tracking.autolog_records import AUTOLOG_TAG, log_new_params
 from studio.tracking.fluent import Run, active_run, start_run
 from studio.tracking.signature import head, is_table
 
 __all__ = ["AutologWarning", "autolog"]
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
-AUTOLOG_TAG = "studio.autolog"
-_STUDIO_TAG_PREFIX = "studio."  # tags Studio sets on a run, not the user's own
-_MAX_PARAMS_PER_CALL = 1000  # TrackingService.log_batch's limit
-
-
-class AutologWarning(UserWarning):
-    """Autolog could not log something; the fit itself went through unchanged."""
+# cross_validate's options that add the folds' models and rows to its results, and their keys.
+_CV_EXTRAS = {"return_estimator": "estimator", "return_indices": "indices"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class _Settings:
     log_training_metrics: bool
     experiment: str | None
     tracking_uri: str | None
+    log_datasets: bool
+    log_post_training_metrics: bool
 
 
 class _Patches:
@@ -75,6 +78,7 @@ class _Patches:
         self.settings: _Settings | None = None
         self.methods: list[tuple[type, str, Any]] = []
         self.functions: list[tuple[ModuleType, str, Any]] = []
+        self.metrics = autolog_metrics.Patched()  # score, predictions, sklearn.metrics
 
 
 _patches = _Patches()
@@ -92,38 +96,59 @@ def autolog(
     log_training_metrics: bool = True,
     experiment: str | None = None,
     tracking_uri: str | None = None,
+    log_datasets: bool = True,
+    log_post_training_metrics: bool = True,
 ) -> None:
     """Log every scikit-learn fit, search and `cross_validate` call from now on.
 
     A fit logs its parameters (`get_params(deep=True)`), training metrics (`training_score`,
     and accuracy/precision/recall/F1/log loss/ROC AUC for classifiers or MSE/RMSE/MAE/R² for
-    regressors) and the fitted model as the artifact "model". A search (`GridSearchCV`,
-    `RandomizedSearchCV`, the halving searches) also logs `best_*` params, `best_score`,
-    `cv_results.csv` and one finished child run per candidate; `cross_validate` (and
-    `cross_val_score`) logs per-fold `cv_*` metrics with the fold as step, and their mean and std.
+    regressors), the fitted model as the artifact "model" (with requirements.txt), the diagram
+    `estimator.html`, the training data as a dataset (`log_datasets`: tags `studio.datasets`
+    and `studio.dataset`) and, for classifiers, an evaluation "training" with confusion-matrix,
+    ROC and PR figures. A search (`GridSearchCV`, `RandomizedSearchCV`, the halving searches)
+    also logs `best_*` params, `best_score`, `cv_results.csv` and one finished child run per
+    candidate; `cross_validate` (and `cross_val_score`) logs per-fold `cv_*` metrics with the
+    fold as step, and their mean and std.
+
+    After the fit (`log_post_training_metrics`), the model's `score(X, y)` logs
+    `<Class>_score_<X>`, and a `sklearn.metrics` function called on its predictions logs
+    `<metric>_<X>`, to the run that trained it, with X as an "eval" dataset
+    (`studio.tracking.autolog_metrics`).
 
     Fits log into the active run; without one each starts a run in `experiment` (default: as
     `start_run`) on `tracking_uri` (default: the environment's store). Calling `autolog()` again
-    changes these settings; `autolog(disable=True)` restores scikit-learn as it was.
+    changes these settings; `autolog(disable=True)` restores scikit-learn as it was (and the
+    metric functions that `autolog()` rebound in its caller's namespace).
     Fits started on other threads while an autologged call runs are taken as part of it and not
     logged, and so are fits that scikit-learn makes inside its own functions (metrics such as
     `f1_score` fit a LabelEncoder). A search's child runs carry the parent's Studio tags
     (`studio.user`) and source. Call `autolog()` before
     `from sklearn.model_selection import cross_validate`: that name, imported earlier, keeps
-    the unwrapped function.
+    the unwrapped function. Metric functions imported earlier keep theirs too, except in the
+    module (or notebook) calling `autolog()`, where they are rebound to logging ones.
     """
+    namespace = autolog_metrics.caller_namespace(sys._getframe(1))
     with _patches.lock:
         if disable:
             _patches.settings = None
             _restore()
             return
-        _patches.settings = _Settings(log_models, log_training_metrics, experiment, tracking_uri)
-        if not _patches.methods:
-            try:
+        _patches.settings = _Settings(
+            log_models,
+            log_training_metrics,
+            experiment,
+            tracking_uri,
+            log_datasets,
+            log_post_training_metrics,
+        )
+        try:
+            if not _patches.methods:
                 _patch()
-            except BaseException:
-                _restore()
-                raise
+            autolog_metrics.patch_metric_functions(namespace, _patches.metrics)
+        except BaseException:
+            _restore()
+            raise
 
 
 # Patching ---------------------------------------------------------------------------------
@@ -161,19 +186,12 @@ def _patch() -> None:
         original = module.cross_validate
         _patches.functions.append((module, "cross_validate", original))
         setattr(module, "cross_validate", _wrap_cross_validate(original))  # noqa: B010
+    autolog_metrics.patch_methods(_estimator_classes(), _patches.metrics)
 
 
 def _wrapped_definition(original: Any) -> Any:
-    if inspect.isfunction(original):
-        return _wrap_fit(original)
-    # scikit-learn's `available_if` descriptor (Pipeline.fit_transform): wrap the function it
-    # guards, so that hasattr() still answers as before.
-    function = getattr(original, "fn", None)
-    if inspect.isfunction(function) and hasattr(original, "__get__"):
-        descriptor = copy.copy(original)
-        descriptor.fn = _wrap_fit(function)
-        return descriptor
-    return None  # a property (LocalOutlierFactor.fit_predict) reaches a wrapped fit anyway
+    # A property (LocalOutlierFactor.fit_predict) is left alone: it reaches a wrapped fit.
+    return autolog_metrics.wrap_definition(original, _wrap_fit)
 
 
 def _restore() -> None:
@@ -183,6 +201,8 @@ def _restore() -> None:
         setattr(module, name, original)
     _patches.methods.clear()
     _patches.functions.clear()
+    _patches.metrics.restore()
+    autolog_metrics.forget()
 
 
 def _wrap_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
@@ -192,10 +212,12 @@ def _wrap_fit(fit: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return fit(self, *args, **kwargs)
         try:
-            if fitted_by_sklearn(self, sys._getframe(1)):
+            caller = sys._getframe(1)
+            if fitted_by_sklearn(self, caller):
                 # Held meanwhile, so that the fits this one makes stay unlogged too.
                 return fit(self, *args, **kwargs)
-            return _logged_fit(fit, self, args, kwargs, settings)
+            with autolog_metrics.quiet():
+                return _logged_fit(fit, self, args, kwargs, settings, caller)
         finally:
             _outermost.release()
 
@@ -209,7 +231,11 @@ def _wrap_cross_validate(original: Callable[..., Any]) -> Callable[..., Any]:
         if settings is None or not _outermost.acquire(blocking=False):
             return original(*args, **kwargs)
         try:
-            return _logged_cross_validate(original, args, kwargs, settings)
+            caller = _user_frame(sys._getframe(1))
+            if caller is not None and in_studio(caller):  # studio.evaluate's: not the user's
+                return original(*args, **kwargs)
+            with autolog_metrics.quiet():
+                return _logged_cross_validate(original, args, kwargs, settings, caller)
         finally:
             _outermost.release()
 
@@ -225,6 +251,7 @@ def _logged_fit(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     settings: _Settings,
+    caller: FrameType,
 ) -> Any:
     name = type(estimator).__name__
     run, owned = _open_run(estimator, name, {}, {}, settings)
@@ -232,7 +259,9 @@ def _logged_fit(
         return fit(estimator, *args, **kwargs)
     result = _call_in_run(run, owned, fit, estimator, *args, **kwargs)
     try:
-        _guard(f"the fit of {name}", _log_fitted, run, fit, estimator, args, kwargs, settings)
+        _guard(
+            f"the fit of {name}", _log_fitted, run, fit, estimator, args, kwargs, settings, caller
+        )
     finally:
         if owned:
             _guard(f"the end of the run of {name}", run.end, "FINISHED")
@@ -246,15 +275,19 @@ def _log_fitted(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     settings: _Settings,
+    caller: FrameType,
 ) -> None:
-    """What a fit leaves behind: search results, training metrics, the model; each on its own,
-    so that one failing does not lose the others."""
+    """What a fit leaves behind: search results, training metrics, the training dataset, the
+    diagram, the figures, the model; each on its own, so that one failing does not lose the
+    others."""
     name = type(estimator).__name__
     search = isinstance(estimator, BaseSearchCV)
     if search:
-        _guard(f"the search results of {name}", _log_search, run, estimator)
+        _guard(f"the search results of {name}", autolog_records.log_search, run, estimator)
     X, y, sample_weight = _training_data(fit, estimator, args, kwargs)
+    model = getattr(estimator, "best_estimator_", None) if search else estimator
     if settings.log_training_metrics:
+        metrics: dict[str, float] = {}
         _guard(
             f"training metrics of {name}",
             _log_training_metrics,
@@ -263,12 +296,45 @@ def _log_fitted(
             X,
             y,
             sample_weight,
+            metrics,
         )
-    model = getattr(estimator, "best_estimator_", None) if search else estimator
+        if model is not None:
+            _guard(
+                f"the training figures of {name}",
+                autolog_records.log_training_evaluation,
+                run,
+                model,
+                X,
+                y,
+                metrics,
+            )
+    _log_inputs(run, estimator, X, y, caller, settings)
     if settings.log_models and model is not None:
         # The fit's first rows type the signature and become the input example.
         example = head(X) if is_table(X) else None
         _guard(f"the model {name}", run.log_model, model, "model", input_example=example)
+    if settings.log_post_training_metrics:
+        for trained in (estimator, model):
+            if trained is not None:
+                autolog_metrics.track(trained, run)
+
+
+def _log_inputs(
+    run: Run, estimator: Any, X: Any, y: Any, caller: FrameType | None, settings: _Settings
+) -> None:
+    """The training data as a dataset (named as the user's code names it) and the diagram."""
+    name = type(estimator).__name__
+    if settings.log_datasets:
+        dataset = autolog_metrics.variable_name(X, _user_frame(caller))
+        _guard(
+            f"the training dataset of {name}",
+            autolog_records.log_training_dataset,
+            run,
+            X,
+            y,
+            dataset,
+        )
+    _guard(f"the diagram of {name}", autolog_records.log_estimator_html, run, estimator)
 
 
 def _logged_cross_validate(
@@ -276,6 +342,7 @@ def _logged_cross_validate(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     settings: _Settings,
+    caller: FrameType | None,
 ) -> Any:
     try:
         arguments = _bind(original, args, kwargs)
@@ -296,10 +363,34 @@ def _logged_cross_validate(
     )
     if run is None:
         return original(*args, **kwargs)
-    results = _call_in_run(run, owned, original, *args, **kwargs)
+    # The folds' models and test rows draw the figures on out-of-fold predictions; the
+    # caller gets them only where it asked.
+    added = (
+        [key for key in _CV_EXTRAS if not arguments.get(key)]
+        if settings.log_training_metrics and is_classifier(estimator)
+        else []
+    )
+    call = {**kwargs, **dict.fromkeys(added, True)}
+    results = _call_in_run(run, owned, original, *args, **call)
     try:
-        _guard(f"the cross-validation results of {name}", _log_cv_results, run, results)
+        _guard(
+            f"the cross-validation results of {name}", autolog_records.log_cv_results, run, results
+        )
+        X, y = arguments.get("X"), arguments.get("y")
+        if settings.log_training_metrics and is_classifier(estimator):
+            _guard(
+                f"the cross-validation figures of {name}",
+                autolog_records.log_cv_evaluation,
+                run,
+                estimator,
+                results,
+                X,
+                y,
+            )
+        _log_inputs(run, estimator, X, y, caller, settings)
     finally:
+        for key in added:
+            results.pop(_CV_EXTRAS[key], None)
         if owned:
             _guard(f"the end of the run of {name}", run.end, "FINISHED")
     return results
@@ -322,7 +413,7 @@ def _open_run(
     run = active_run()
     if run is not None:
         _guard(f"the tags of {run_name}", run.set_tags, tags)
-        _guard(f"the params of {run_name}", _log_new_params, run, params)
+        _guard(f"the params of {run_name}", log_new_params, run, params)
         return run, False
     started = _guard(
         f"a run for {run_name}",
@@ -336,20 +427,6 @@ def _open_run(
     return started, started is not None
 
 
-def _log_new_params(run: Run, params: dict[str, str]) -> None:
-    """Log the params the run does not have yet. A run can hold several fits, but a param
-    cannot change: a key logged before with another value keeps it, with a warning."""
-    logged = run.record.params if params else {}
-    new = {key: value for key, value in params.items() if key not in logged}
-    for chunk in _chunks(new):
-        run.log_params(chunk)
-    changed = sorted(key for key, value in params.items() if logged.get(key, value) != value)
-    if changed:
-        kept = ", ".join(f"{key}={logged[key]!r} (not {params[key]!r})" for key in changed[:10])
-        more = f" and {len(changed) - 10} more" if len(changed) > 10 else ""
-        raise ValueError(f"run {run.id} already has other values, which it keeps: {kept}{more}")
-
-
 def _call_in_run(
     run: Run, owned: bool, function: Callable[..., Any], /, *args: Any, **kwargs: Any
 ) -> Any:
@@ -360,29 +437,6 @@ def _call_in_run(
             status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             _guard("the end of a failed run", run.end, status)
         raise
-
-
-def _guard(what: str, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """Call `function`; if it fails, warn and return None, so that the fit goes on."""
-    try:
-        return function(*args, **kwargs)
-    except Exception as exc:
-        warnings.warn(
-            f"Studio autolog could not log {what}: {type(exc).__name__}: {exc}",
-            AutologWarning,
-            stacklevel=_caller_level(),
-        )
-        return None
-
-
-def _caller_level() -> int:
-    """The stacklevel that points a warning at the user's line, past autolog and sklearn."""
-    level, frame = 2, sys._getframe(2)  # 1 is _guard
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        (__name__, "sklearn.")
-    ):
-        level, frame = level + 1, frame.f_back
-    return level
 
 
 # What gets logged -------------------------------------------------------------------------
@@ -406,84 +460,26 @@ def _training_data(
     return X, y, sample_weight
 
 
-def _log_training_metrics(run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
+def _log_training_metrics(
+    run: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, computed: dict[str, float]
+) -> None:
+    """Log the training metrics and add them to `computed` (the training figures' summary)."""
     if X is None or isinstance(X, Iterator):  # a generator was consumed by the fit
         return
     if isinstance(estimator, BaseSearchCV) and not hasattr(estimator, "best_estimator_"):
         return  # refit=False: nothing was fitted on the whole training set
-    computed, failures = payload.training_metrics(estimator, X, y, sample_weight)
-    run.log_metrics(computed)
+    metrics, failures = payload.training_metrics(estimator, X, y, sample_weight)
+    run.log_metrics(metrics)
+    computed.update(metrics)
     if failures:
         raise ValueError("; ".join(failures))
 
 
-def _log_cv_results(run: Run, results: Mapping[str, Any]) -> None:
-    """cross_validate's dict: per-fold `cv_<key>` (step = fold), `mean_<key>` and `std_<key>`."""
-    for key, values in results.items():
-        if not (key.startswith(("test_", "train_")) or key in ("fit_time", "score_time")):
-            continue  # "estimator", "indices"
-        folds = np.asarray(values, dtype=float)
-        metric = payload.param_key(key)
-        for fold, value in enumerate(folds):
-            run.log_metric(f"cv_{metric}", float(value), step=fold)
-        run.log_metric(f"mean_{metric}", float(np.mean(folds)))
-        run.log_metric(f"std_{metric}", float(np.std(folds)))
-
-
-# Searches ---------------------------------------------------------------------------------
-
-
-def _log_search(run: Run, search: Any) -> None:
-    """best_* params, best_score, cv_results.csv and one finished child run per candidate."""
-    results: Mapping[str, Any] = search.cv_results_
-    if hasattr(search, "best_params_"):
-        best = {
-            payload.param_key(f"best_{key}"): payload.param_text(value)
-            for key, value in search.best_params_.items()
-        }
-        _guard("the best params", _log_new_params, run, best)
-    if hasattr(search, "best_score_"):
-        run.log_metric("best_score", float(search.best_score_))
-    _log_cv_results_table(run, results)
-    base = getattr(search, "estimator", None)
-    # A candidate is the parent's work: it carries the parent's own tags (studio.user, a
-    # job's tags); add_child_run gives it the parent's source.
-    inherited = {
-        key: value
-        for key, value in run.record.tags.items()
-        if key.startswith(_STUDIO_TAG_PREFIX) and not key.startswith(AUTOLOG_TAG)
-    }
-    tags = {
-        **inherited,
-        AUTOLOG_TAG: "sklearn",
-        **(payload.estimator_tags(base) if base is not None else {}),
-    }
-    for index, (params, points) in enumerate(payload.search_candidates(results)):
-        run.add_child_run(
-            f"candidate {index}",
-            params=params,
-            tags={**tags, f"{AUTOLOG_TAG}.candidate": str(index)},
-            metrics=points,
-        )
-
-
-def _log_cv_results_table(run: Run, results: Mapping[str, Any]) -> None:
-    columns = list(results)
-    rows = len(results["params"])
-    with tempfile.TemporaryDirectory(prefix="studio-autolog-") as folder:
-        path = Path(folder) / "cv_results.csv"
-        with path.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in range(rows):
-                writer.writerow([payload.describe(results[column][row]) for column in columns])
-        run.log_artifact(path, "cv_results.csv")
-
-
-def _chunks(params: dict[str, str]) -> Iterator[dict[str, str]]:
-    items = list(params.items())
-    for start in range(0, len(items), _MAX_PARAMS_PER_CALL):
-        yield dict(items[start : start + _MAX_PARAMS_PER_CALL])
+def _user_frame(frame: FrameType | None) -> FrameType | None:
+    """The first frame outside scikit-learn: where the user called fit or cross_validate."""
+    while frame is not None and in_sklearn(frame):
+        frame = frame.f_back
+    return frame
 
 
 @functools.cache

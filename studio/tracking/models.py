@@ -27,6 +27,7 @@ import joblib
 
 from studio.errors import InvalidInput, UntrustedModel
 from studio.tracking import model_trust
+from studio.tracking.environment import write_environment
 from studio.tracking.signature import Signature, head, infer_signature, input_example, is_table
 
 META_FILE = "studio-model.json"
@@ -69,7 +70,8 @@ def save_model(
     """Write `model` into `folder` (created); returns the folder.
 
     `input_example` is a few rows the model takes (a DataFrame or a 2-D array, or an already
-    JSON `dataframe_split` body); the signature is inferred from it when not given.
+    JSON `dataframe_split` body); the signature is inferred from it when not given. Beside it,
+    requirements.txt and python_env.yaml name what the model needs (`environment`).
     """
     signature_dict, example = _describe(model, input_example, signature)
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,6 +103,7 @@ def save_model(
         saved_at=int(time.time() * 1000),
     )
     (folder / META_FILE).write_text(json.dumps(asdict(meta), indent=2))
+    write_environment(model, folder)
     return folder
 
 

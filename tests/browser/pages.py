@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from tests.browser.page_automl import AutoMLPage
 from tests.browser.page_charts import ChartsPage
 from tests.browser.page_debugger import DebuggerPage
+from tests.browser.page_evaluation import EvaluationPage
 from tests.browser.page_jobs import JobsPage
 from tests.browser.page_registry import RegistryPage
 from tests.browser.page_shell import ShellPage
@@ -68,7 +69,9 @@ __all__ = [
 ]
 
 
-class StudioPage(ShellPage, ChartsPage, DebuggerPage, JobsPage, RegistryPage, AutoMLPage):
+class StudioPage(
+    ShellPage, ChartsPage, DebuggerPage, JobsPage, RegistryPage, EvaluationPage, AutoMLPage
+):
     """One browser page with JupyterLab open, and Studio's panels in it."""
 
     def __init__(self, page: Page, base_url: str, token: str, screenshots: Path) -> None:

@@ -7,9 +7,11 @@ import * as React from 'react';
 
 import { formatDuration } from '../format';
 
+import { runDatasets } from '../api/evaluation';
 import type { Artifact, Run } from '../api/types';
 import type { IMetricSeries } from '../models/runModel';
 import { ArtifactTree } from './ArtifactTree';
+import { DatasetsTable } from './evaluation/DatasetsTable';
 import { IChartOptions, IZoomProps, RunCharts } from './RunCharts';
 
 export interface IRunViewProps extends IZoomProps {
@@ -193,6 +195,26 @@ function KeyValueTable(props: {
   );
 }
 
+/** The datasets the run's tags list (autolog's and `studio.evaluate`'s); nothing without. */
+function Datasets(props: {
+  run: Run;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const datasets = React.useMemo(
+    () => runDatasets(props.run.tags),
+    [props.run.tags]
+  );
+  if (datasets.length === 0) {
+    return null;
+  }
+  return (
+    <section className="jp-Studio-section">
+      <h3>{props.trans.__('Datasets')}</h3>
+      <DatasetsTable datasets={datasets} trans={props.trans} />
+    </section>
+  );
+}
+
 export function RunView(props: IRunViewProps): JSX.Element {
   const { run, trans } = props;
   const [chartOptions, setChartOptions] = React.useState<IChartOptions>({
@@ -246,6 +268,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
           />
         </section>
       </div>
+      <Datasets run={run} trans={trans} />
       <ChildRuns {...props} />
       <section className="jp-Studio-section">
         <h3>{trans.__('Metrics')}</h3>

@@ -57,6 +57,8 @@ export interface IThemeColors {
   scaleHigh: string;
   /** A mark on a chart (a debugger finding's step). */
   marker: string;
+  /** The theme's brand colour: the high end of a single-hue scale (a confusion matrix). */
+  accent: string;
 }
 
 export function themeColors(): IThemeColors {
@@ -69,7 +71,8 @@ export function themeColors(): IThemeColors {
     grid: cssVariable('--jp-border-color2', '#e0e0e0'),
     scaleLow: cssVariable('--jp-Studio-scale-low', '#2196f3'),
     scaleHigh: cssVariable('--jp-Studio-scale-high', '#ff9800'),
-    marker: cssVariable('--jp-error-color1', '#d32f2f')
+    marker: cssVariable('--jp-error-color1', '#d32f2f'),
+    accent: cssVariable('--jp-brand-color1', '#1976d2')
   };
 }
 

@@ -19,8 +19,11 @@ import {
 import * as React from 'react';
 
 import { DebuggerView } from '../components/debugger/DebuggerView';
-import { RunView, StatusBadge } from '../components/RunView';
+import { EvaluationView } from '../components/evaluation/EvaluationView';
+import { RunHeader, RunTabBar } from '../components/RunTabs';
+import { RunView } from '../components/RunView';
 import { DebuggerModel } from '../models/debuggerModel';
+import { EvaluationModel } from '../models/evaluationModel';
 import { CHART_KEY } from '../models/debuggerTensors';
 import { RunModel } from '../models/runModel';
 import type { IStepSpan } from '../models/zoom';
@@ -30,8 +33,14 @@ import { ModelView } from './modelView';
 import { saveArtifactCopy, serverPath } from './openInLab';
 import { commandButton, refreshButton } from './toolbar';
 
-/** The run panel's tabs: the run's details, and its training debugger. */
-export type RunTab = 'overview' | 'debugger';
+/** The run panel's tabs: the run's details, its training debugger, its evaluations. */
+export type RunTab = 'overview' | 'debugger' | 'evaluation';
+
+/** What the panel asks of a tab's model (the debugger's, the evaluations'). */
+interface ITabModel {
+  setLive(live: boolean): void;
+  refresh(): Promise<void>;
+}
 
 /** The document manager's command that opens a path under the server root. */
 const DOCMANAGER_OPEN = 'docmanager:open';
@@ -113,7 +122,11 @@ export class RunPanelView extends ModelView<RunModel> {
 
   async refresh(): Promise<void> {
     try {
-      await Promise.all([this.model.refresh(), this._debugger?.refresh()]);
+      await Promise.all([
+        this.model.refresh(),
+        this._debugger?.refresh(),
+        this._evaluation?.refresh()
+      ]);
     } catch {
       // The models keep the message; the panel shows it.
     }
@@ -128,15 +141,31 @@ export class RunPanelView extends ModelView<RunModel> {
     return this._debugger;
   }
 
+  /** The Evaluation tab's state, made when the tab is first shown (null before). */
+  get evaluationModel(): EvaluationModel | null {
+    return this._evaluation;
+  }
+
   setTab(tab: RunTab): void {
     if (tab === this._tab) {
       return;
     }
     this._tab = tab;
+    const options = {
+      runId: this.runId,
+      settings: this._context.settings
+    };
     if (tab === 'debugger' && !this._debugger) {
-      this._makeDebugger();
+      this._debugger = this._tabModel(
+        new DebuggerModel({ api: this._context.debugger!, ...options })
+      );
     }
-    this._syncDebugger();
+    if (tab === 'evaluation' && !this._evaluation) {
+      this._evaluation = this._tabModel(
+        new EvaluationModel({ api: this._context.evaluation!, ...options })
+      );
+    }
+    this._syncTabs();
     this.update();
   }
 
@@ -157,77 +186,87 @@ export class RunPanelView extends ModelView<RunModel> {
       return;
     }
     this._debugger?.dispose();
+    this._evaluation?.dispose();
     this.model.dispose();
     super.dispose();
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected onBeforeDetach(msg: Message): void {
     this._debugger?.setActive(false);
+    this._evaluation?.setActive(false);
     super.onBeforeDetach(msg);
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._syncDebugger();
+    this._syncTabs();
   }
 
   protected renderModel(): JSX.Element {
-    if (!this._context.debugger) {
+    const trans = this._trans;
+    const tabs: [RunTab, string][] = [['overview', trans.__('Overview')]];
+    if (this._context.debugger) {
+      tabs.push(['debugger', trans.__('Debugger')]);
+    }
+    if (this._context.evaluation) {
+      tabs.push(['evaluation', trans.__('Evaluation')]);
+    }
+    if (tabs.length === 1) {
       return this._renderRun();
     }
-    const trans = this._trans;
-    const tabs: [RunTab, string][] = [
-      ['overview', trans.__('Overview')],
-      ['debugger', trans.__('Debugger')]
-    ];
     return (
       <div className="jp-Studio-runTabsPanel">
-        <div className="jp-Studio-runTabs" role="tablist">
-          {tabs.map(([tab, label]) => (
-            <button
-              key={tab}
-              role="tab"
-              aria-selected={this._tab === tab}
-              className={
-                'jp-Studio-runTab' +
-                (this._tab === tab ? ' jp-mod-current' : '')
-              }
-              data-testid={`studio-run-tab-${tab}`}
-              onClick={() => this.setTab(tab)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
+        <RunTabBar
+          tabs={tabs}
+          current={this._tab}
+          onSelect={tab => this.setTab(tab)}
+        />
         {this._tab === 'debugger' && this._debugger
           ? this._renderDebugger(this._debugger)
-          : this._renderRun()}
+          : this._tab === 'evaluation' && this._evaluation
+            ? this._renderEvaluation(this._evaluation)
+            : this._renderRun()}
       </div>
     );
   }
 
+  private _renderEvaluation(model: EvaluationModel): JSX.Element {
+    return (
+      <UseSignal signal={model.stateChanged}>
+        {() => (
+          <div className="jp-Studio-runView jp-Studio-evaluationTab">
+            <RunHeader run={this.model.run} />
+            <EvaluationView
+              runId={this.runId}
+              evaluations={model.evaluations}
+              selected={model.selected}
+              loading={model.loading}
+              error={model.error}
+              onSelect={label => model.select(label)}
+              trans={this._trans}
+            />
+          </div>
+        )}
+      </UseSignal>
+    );
+  }
+
   private _renderDebugger(model: DebuggerModel): JSX.Element {
-    const run = this.model.run;
     return (
       <UseSignal signal={model.stateChanged}>
         {() => (
           <div className="jp-Studio-runView jp-Studio-debuggerTab">
-            {run && (
-              <header className="jp-Studio-runHeader">
-                <h2 title={run.id}>{run.name || run.id}</h2>
-                <StatusBadge status={run.status} />
-              </header>
-            )}
+            <RunHeader run={this.model.run} />
             <DebuggerView
               groups={model.groups}
               tensorCount={model.tensors.length}
@@ -268,13 +307,11 @@ export class RunPanelView extends ModelView<RunModel> {
     );
   }
 
-  private _makeDebugger(): void {
-    const model = new DebuggerModel({
-      api: this._context.debugger!,
-      runId: this.runId,
-      settings: this._context.settings
-    });
-    this._debugger = model;
+  /**
+   * A tab's model, made when the tab is first shown: live (refreshed every interval) while
+   * the run runs, and loading now.
+   */
+  private _tabModel<M extends ITabModel>(model: M): M {
     model.setLive(this.model.isLive);
     this.model.stateChanged.connect(
       () => model.setLive(this.model.isLive),
@@ -283,13 +320,14 @@ export class RunPanelView extends ModelView<RunModel> {
     model.refresh().catch(() => {
       // The model keeps the message; the tab shows it.
     });
+    return model;
   }
 
-  /** The debugger polls only while its tab is the one seen. */
-  private _syncDebugger(): void {
-    this._debugger?.setActive(
-      this.isAttached && this.isVisible && this._tab === 'debugger'
-    );
+  /** A tab's model polls only while its tab is the one seen. */
+  private _syncTabs(): void {
+    const seen = this.isAttached && this.isVisible;
+    this._debugger?.setActive(seen && this._tab === 'debugger');
+    this._evaluation?.setActive(seen && this._tab === 'evaluation');
   }
 
   private _renderRun(): JSX.Element {
@@ -381,4 +419,5 @@ export class RunPanelView extends ModelView<RunModel> {
   private readonly _trans: TranslationBundle;
   private _tab: RunTab = 'overview';
   private _debugger: DebuggerModel | null = null;
+  private _evaluation: EvaluationModel | null = null;
 }

@@ -110,16 +110,24 @@ def test_a_logging_error_warns_and_leaves_the_fit_alone(
 
 def test_options_turn_off_models_and_metrics(uri: str, iris: tuple[Any, Any]) -> None:
     X, y = iris
-    autolog(tracking_uri=uri, log_models=False, log_training_metrics=False)
+    autolog(
+        tracking_uri=uri,
+        log_models=False,
+        log_training_metrics=False,
+        log_datasets=False,
+        log_post_training_metrics=False,
+    )
     try:
-        LogisticRegression().fit(X, y)
+        model = LogisticRegression().fit(X, y)
+        model.score(X, y)
     finally:
         autolog(disable=True)
     client = studio.Client(uri)
     run = only_run(client)
     assert run.params["C"] == "1.0"
     assert run.metrics == {}
-    assert client.list_artifacts(run.id) == []
+    assert [artifact.path for artifact in client.list_artifacts(run.id)] == ["estimator.html"]
+    assert "studio.datasets" not in run.tags
 
 
 def test_without_a_tracking_uri_runs_go_to_the_environments_store(

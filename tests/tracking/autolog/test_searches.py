@@ -50,7 +50,13 @@ def test_grid_search_is_a_parent_run_with_one_child_per_candidate(
     assert parent.params["best_criterion"] == search.best_params_["criterion"]
     assert last(parent, "best_score") == pytest.approx(search.best_score_)
     assert set(parent.metrics) >= CLASSIFIER_METRICS
-    assert {a.path for a in client.list_artifacts(parent.id)} == {"model", "cv_results.csv"}
+    assert {a.path for a in client.list_artifacts(parent.id)} == {
+        "model",
+        "cv_results.csv",
+        "estimator.html",
+        "datasets",
+        "evaluation",
+    }
     best = client.load_model(parent.id)
     np.testing.assert_array_equal(best.predict(X), search.best_estimator_.predict(X))
 

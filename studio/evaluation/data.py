@@ -1,0 +1,145 @@
+"""Tables to train on: read a CSV or Parquet file (or a folder of them), describe it for the
+train dialog, and split off the target column.
+
+Built-in training and AutoML read their data here, so both accept the same files and say the
+same things about the ones they refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from studio.errors import InvalidInput
+from studio.evaluation.preprocessing import column_kinds, distinct_count
+from studio.evaluation.schemas import MAX_PREVIEW_ROWS
+from studio.registry.batch_files import input_files
+
+__all__ = [
+    "MAX_CLASSES_SHOWN",
+    "MissingTargetWarning",
+    "inspect_dataset",
+    "read_table",
+    "split_target",
+]
+
+# The classes inspect_dataset lists; a target with more is most likely not a class label.
+MAX_CLASSES_SHOWN = 100
+
+
+class MissingTargetWarning(UserWarning):
+    """Rows without a target value were left out."""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """The rows of a .csv or .parquet file, or of every such file in a folder (not its
+    subfolders), in name order, with string column names (what scikit-learn wants).
+
+    NotFound when nothing is there; InvalidInput for another kind of file, an empty folder, or
+    a file pandas cannot parse, naming it.
+    """
+    source = Path(path).expanduser()
+    frames = [_read_file(file) for file in input_files(source)]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame.columns = [str(name) for name in frame.columns]
+    return frame
+
+
+def _read_file(file: Path) -> pd.DataFrame:
+    try:
+        if file.suffix == ".csv":
+            return pd.read_csv(file)
+        return pd.read_parquet(file)
+    except pd.errors.EmptyDataError:
+        raise InvalidInput(f"{file.name!r} is empty: no header, no rows.") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        # pyarrow's errors (ArrowInvalid) are ValueErrors; a bad CSV is a ParserError.
+        message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput(f"Cannot read {file.name!r}: {message}") from exc
+
+
+def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The features and the target column; rows without a target are left out, with a
+    `MissingTargetWarning` counting them. InvalidInput when the column is not there, or no
+    row has a target."""
+    _check_target(frame, target)
+    y = frame[target]
+    missing = int(y.isna().sum())
+    if missing == len(frame):
+        raise InvalidInput(f"The target column {target!r} has no value in any row.")
+    if missing:
+        warnings.warn(
+            f"{missing:,} of {len(frame):,} rows have no {target!r} value; they were left out.",
+            MissingTargetWarning,
+            stacklevel=2,
+        )
+        kept = y.notna()
+        frame, y = frame[kept], y[kept]
+    return frame.drop(columns=[target]), y
+
+
+def _check_target(frame: pd.DataFrame, target: str) -> None:
+    if target not in frame.columns:
+        names = ", ".join(repr(name) for name in list(frame.columns)[:50])
+        raise InvalidInput(f"No column {target!r}; the columns are {names}.")
+
+
+def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, Any]:
+    """What the train dialog shows of a file (`schemas.DatasetOut`'s fields): its columns with
+    their kinds, missing and distinct values, the first rows, and, with a target, the task it
+    implies, its classes and what training will leave out."""
+    from studio.evaluation.tasks import infer_task, is_classification
+
+    frame = read_table(path)
+    kinds = column_kinds(frame)
+    columns = [
+        {
+            "name": name,
+            "dtype": str(frame[name].dtype),
+            "kind": kinds[name],
+            "missing": int(frame[name].isna().sum()),
+            "unique": distinct_count(frame[name]) or 0,
+        }
+        for name in frame.columns
+    ]
+    warnings_found = [
+        f"{name!r} looks like {_KIND_WORDS[kind]}: training leaves it out."
+        for name, kind in kinds.items()
+        if kind in _KIND_WORDS and name != target
+    ]
+    task = None
+    classes = None
+    if target is not None:
+        _check_target(frame, target)
+        y = frame[target].dropna()
+        missing = len(frame) - len(y)
+        if missing:
+            warnings_found.append(
+                f"{missing:,} of {len(frame):,} rows have no {target!r} value: training "
+                "leaves them out."
+            )
+        if (distinct_count(y) or 0) < 2:
+            warnings_found.append(f"The target {target!r} has fewer than 2 distinct values.")
+        else:
+            task = infer_task(y)
+            if is_classification(task):
+                values = sorted(y.unique(), key=str)
+                classes = [str(value) for value in values[:MAX_CLASSES_SHOWN]]
+    preview = json.loads(frame.head(MAX_PREVIEW_ROWS).to_json(orient="records", date_format="iso"))
+    return {
+        "path": str(path),
+        "rows": len(frame),
+        "columns": columns,
+        "target": target,
+        "task": task,
+        "classes": classes,
+        "preview": preview,
+        "warnings": warnings_found,
+    }
+
+
+_KIND_WORDS = {"id": "an identifier", "text": "free text", "datetime": "a date"}
