@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.pages import poll, tid
+from tests.browser.pages import DARK_THEME, LIGHT_THEME, poll, tid
 
 if TYPE_CHECKING:
     from tests.browser.lab import LabServer
@@ -89,6 +89,12 @@ def test_run_automl_and_follow_its_leaderboard(studio: StudioPage, lab: LabServe
     assert panel.locator(tid("studio-automl-notebook-exploration")).is_visible()
     assert panel.locator(tid("studio-automl-notebook-candidates")).is_visible()
     studio.screenshot("automl_panel")
+    studio.change_theme(DARK_THEME)
+    try:
+        assert studio.is_dark(panel.locator(tid("studio-automl-leaderboard")))
+        studio.screenshot("automl_panel_dark")
+    finally:
+        studio.change_theme(LIGHT_THEME)
 
     panel.locator(tid("studio-automl-deploy")).click()
     deploy = studio.dialog("studio-deploy-form")

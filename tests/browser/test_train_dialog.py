@@ -2,7 +2,7 @@
 reads its columns (the last one preselected as the target, the task detected, a preview),
 offers the catalogue's algorithms with their hyperparameters (a value out of its range is
 refused in the dialog), and submits a notebook job; the job succeeds, its tracked run holds a
-model, and the model is registered under the name given."""
+model and its cross-validated evaluation, and the model is registered under the name given."""
 
 from __future__ import annotations
 
@@ -109,4 +109,7 @@ def test_train_a_model_from_the_file_browser(studio: StudioPage, lab: LabServer)
 
     row.locator(tid("studio-job-tracked-run")).click()
     studio.run_panel(run_id).wait_for(state="visible")
-    studio.screenshot("train_run")
+    # The run is evaluated as chosen: 3-fold CV, in its Evaluation tab.
+    run_panel = studio.open_evaluation(run_id)
+    assert list(studio.evaluation_labels(run_panel)) == ["cv"]
+    studio.screenshot("train_run_evaluation")
