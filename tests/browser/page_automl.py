@@ -55,11 +55,15 @@ class AutoMLPage:
 
     # The AutoML panel ------------------------------------------------------------------------
 
-    def open_automl(self, run_id: str | None = None) -> Locator:
-        self.execute("studio:open-automl", {"runId": run_id} if run_id else {})
+    def automl_panel(self) -> Locator:
+        """The AutoML panel, once it shows."""
         panel = self.page.locator(AUTOML_PANEL)
         panel.wait_for(state="visible")
         return panel
+
+    def open_automl(self, run_id: str | None = None) -> Locator:
+        self.execute("studio:open-automl", {"runId": run_id} if run_id else {})
+        return self.automl_panel()
 
     def automl_phase(self, panel: Locator, phases: set[str], timeout_s: float) -> str:
         """The shown search's phase, once it is one of `phases`."""

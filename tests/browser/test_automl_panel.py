@@ -70,7 +70,7 @@ def test_run_automl_and_follow_its_leaderboard(studio: StudioPage, lab: LabServe
     studio.press_dialog_button(dialog, "Start")
 
     # The panel opens by itself and waits for the job's search.
-    panel = studio.open_automl()
+    panel = studio.automl_panel()
     studio.automl_phase(panel, {"Exploring the data", "Searching", "Refitting the best", "Done"},
                         90)  # fmt: skip
     seen_live = studio.automl_phase(panel, {"Searching", "Refitting the best", "Done"}, 60)
