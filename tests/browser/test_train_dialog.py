@@ -6,13 +6,13 @@ model and its cross-validated evaluation, and the model is registered under the 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.pages import poll, tid
+from tests.browser.page_automl import ENDED, remove_traces
+from tests.browser.pages import tid
 
 if TYPE_CHECKING:
     from tests.browser.lab import LabServer
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 DATA = "train_demo.csv"
 EXPERIMENT = "train-dialog"
 MODEL = "train-dialog-model"
-ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
 MODEL_META = "studio-model.json"
 
 
@@ -37,21 +36,8 @@ def write_data(lab: LabServer) -> None:
 
 @pytest.fixture(autouse=True)
 def leave_nothing(lab: LabServer) -> Iterator[None]:
-    """The lab as the other tests expect it: no job run, experiment, model or file of ours."""
     yield
-    for job_run in lab.api("GET", "jobs/runs")[1]["runs"]:
-        if "train_demo" not in job_run["notebook_path"]:
-            continue
-        if job_run["status"] not in ENDED:
-            lab.api("POST", f"jobs/runs/{job_run['id']}/cancel")
-        poll(lambda: lab.api("DELETE", f"jobs/runs/{job_run['id']}")[0],  # noqa: B023
-             lambda status: status in (204, 404), "the job run deleted", 30)  # fmt: skip
-    lab.api("DELETE", f"models/{MODEL}")
-    for experiment in lab.api("GET", "experiments")[1]["experiments"]:
-        if experiment["name"] == EXPERIMENT:
-            lab.api("DELETE", f"experiments/{experiment['id']}")
-    for path in lab.root_dir.glob("train_demo*"):
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    remove_traces(lab, "train_demo", MODEL, {EXPERIMENT})
 
 
 def model_folders(lab: LabServer, run_id: str) -> list[str]:
