@@ -78,15 +78,15 @@ def test_train_a_model_from_the_file_browser(studio: StudioPage, lab: LabServer)
     toast.wait_for(state="visible")
     assert "logistic_regression on train_demo.csv" in toast.inner_text()
     studio.screenshot("train_queued")
-    toast.get_by_role("button", name="Jobs").click()
-    panel = studio.jobs_panel()
+    # "Notebook" opens the template the job runs a copy of, beside the data, to edit.
+    toast.get_by_role("button", name="Notebook").click()
+    studio.wait_for_tab("train_demo.train-logistic_regression.ipynb")
+    panel = studio.open_jobs()
     row = studio.job_run_row(panel, "train_demo")
     assert studio.wait_job_status(row, ENDED, 120) == "SUCCEEDED", lab.log_tail()
     studio.screenshot("train_job_succeeded")
 
     job_run = lab.api("GET", f"jobs/runs/{row.get_attribute('data-job-run-id')}")[1]
-    # The template notebook (the job runs a copy) lies beside the data, to open and edit.
-    assert (lab.root_dir / "train_demo.train-logistic_regression.ipynb").exists()
     run_id = job_run["run_id"]
     assert model_folders(lab, run_id), "the job's run holds no model"
     status, versions = lab.api("GET", f"models/{MODEL}/versions")
