@@ -153,6 +153,6 @@ def test_inspection_reads_a_bounded_number_of_rows(
     for path in (tmp_path / "churn.csv", tmp_path / "parts"):
         described = inspect_dataset(path, "churned")
         assert described["rows"] == 25
-        assert described["warnings"][0] == "Only the first 25 rows were read: the counts are theirs."
+        assert described["warnings"][0].startswith("Only the first 25 rows were read")
     pd.testing.assert_frame_equal(read_table(tmp_path / "parts", max_rows=30), frame.iloc[:30])
     assert "Only the first" not in inspect_dataset(tmp_path / "parts" / "a.parquet")["warnings"]
