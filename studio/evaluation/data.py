@@ -91,8 +91,8 @@ def _read_file(file: Path, max_rows: int | None = None) -> pd.DataFrame:
 
 
 def _read_parquet_head(file: Path, max_rows: int) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     with pq.ParquetFile(file) as parquet:
         batches = []
