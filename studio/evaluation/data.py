@@ -21,6 +21,7 @@ from studio.registry.batch_files import input_files
 
 __all__ = [
     "MAX_CLASSES_SHOWN",
+    "MAX_INSPECTED_ROWS",
     "MissingTargetWarning",
     "inspect_dataset",
     "read_table",
@@ -29,30 +30,57 @@ __all__ = [
 
 # The classes inspect_dataset lists; a target with more is most likely not a class label.
 MAX_CLASSES_SHOWN = 100
+# The rows the server reads to describe a file or check a train request: a dialog must not
+# load a file of many gigabytes into the server's memory (the job reads every row).
+MAX_INSPECTED_ROWS = 100_000
 
 
 class MissingTargetWarning(UserWarning):
     """Rows without a target value were left out."""
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """The rows of a .csv or .parquet file, or of every such file in a folder (not its
-    subfolders), in name order, with string column names (what scikit-learn wants).
+    subfolders, nor symbolic links leading out of it), in name order, with string column
+    names (what scikit-learn wants); with `max_rows`, only the first ones.
 
     NotFound when nothing is there; InvalidInput for another kind of file, an empty folder, or
     a file pandas cannot parse, naming it.
     """
     source = Path(path).expanduser()
-    frames = [_read_file(file) for file in input_files(source)]
+    frames = []
+    left = max_rows
+    for file in _table_files(source):
+        frames.append(_read_file(file, left))
+        if left is not None:
+            left -= len(frames[-1])
+            if left <= 0:
+                break
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     frame.columns = [str(name) for name in frame.columns]
     return frame
 
 
-def _read_file(file: Path) -> pd.DataFrame:
+def _table_files(source: Path) -> list[Path]:
+    """The files of `source`; in a folder, a link to a file elsewhere is refused: the folder
+    was checked to be under the server's root, its links were not."""
+    files = input_files(source)
+    if source.is_dir():
+        folder = source.resolve()
+        for file in files:
+            if file.resolve().parent != folder:
+                raise InvalidInput(
+                    f"{file.name!r} in {source.name!r} is a link to a file outside the folder."
+                )
+    return files
+
+
+def _read_file(file: Path, max_rows: int | None = None) -> pd.DataFrame:
     try:
         if file.suffix == ".csv":
-            return pd.read_csv(file)
+            return pd.read_csv(file, nrows=max_rows)
+        if max_rows is not None:
+            return _read_parquet_head(file, max_rows)
         return pd.read_parquet(file)
     except pd.errors.EmptyDataError:
         raise InvalidInput(f"{file.name!r} is empty: no header, no rows.") from None
@@ -60,6 +88,22 @@ def _read_file(file: Path) -> pd.DataFrame:
         # pyarrow's errors (ArrowInvalid) are ValueErrors; a bad CSV is a ParserError.
         message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise InvalidInput(f"Cannot read {file.name!r}: {message}") from exc
+
+
+def _read_parquet_head(file: Path, max_rows: int) -> pd.DataFrame:
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    with pq.ParquetFile(file) as parquet:
+        batches = []
+        kept = 0
+        for batch in parquet.iter_batches(batch_size=min(max_rows, 65_536)):
+            batches.append(batch.slice(0, max_rows - kept))
+            kept += len(batches[-1])
+            if kept >= max_rows:
+                break
+        table = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
+    return table.to_pandas()
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -94,7 +138,9 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
     implies, its classes and what training will leave out."""
     from studio.evaluation.tasks import infer_task, is_classification
 
-    frame = read_table(path)
+    frame = read_table(path, max_rows=MAX_INSPECTED_ROWS + 1)
+    sampled = len(frame) > MAX_INSPECTED_ROWS
+    frame = frame.iloc[:MAX_INSPECTED_ROWS]
     kinds = column_kinds(frame)
     columns = [
         {
@@ -111,6 +157,10 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
         for name, kind in kinds.items()
         if kind in _KIND_WORDS and name != target
     ]
+    if sampled:
+        warnings_found.insert(
+            0, f"Only the first {MAX_INSPECTED_ROWS:,} rows were read: the counts are theirs."
+        )
     task = None
     classes = None
     if target is not None:

@@ -92,7 +92,22 @@ def check_task(task: str | None, y: Any) -> Task:
         raise ValueError(f"task='binary' but y holds {classes} classes: use 'multiclass'.")
     if found == "multiclass" and classes < 3:
         raise ValueError(f"task='multiclass' but y holds {classes} classes: use 'binary'.")
+    if found != "regression":
+        _check_sortable(values)
     return found
+
+
+def _check_sortable(values: np.ndarray) -> None:
+    """Classes are sorted (folds, curves, the confusion matrix): labels of mixed types
+    (numbers and text in one object column) cannot be."""
+    try:
+        np.unique(values)
+    except TypeError:
+        kinds = sorted({type(value).__name__ for value in values})
+        raise ValueError(
+            f"y mixes labels of types {', '.join(kinds)}: convert them to one type "
+            "(e.g. y.astype(str))."
+        ) from None
 
 
 def _is_numeric(values: np.ndarray) -> bool:

@@ -14,12 +14,13 @@ row, logs the model, and registers it when asked.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import InvalidInput
 from studio.evaluation.catalogue import Algorithm, get_algorithm
-from studio.evaluation.data import read_table
+from studio.evaluation.data import MAX_INSPECTED_ROWS, read_table
 from studio.jobs.notebooks import (
     code_cell,
     job_copy,
@@ -51,6 +52,9 @@ def prepare_training(body: TrainIn, root: str | Path, home: Path) -> tuple[Path,
     links included), write the template beside the data, and return the copy the job runs
     (in a folder of its own under `home`) with the job's parameters."""
     source = resolve_in_root(root, body.path)
+    if source == Path(os.path.realpath(root)):
+        # Its template would go beside it: out of the root.
+        raise InvalidInput("Train on a file or a folder under the server's root, not the root.")
     algorithm = get_algorithm(body.algorithm)
     parameters = training_parameters(
         source,
@@ -88,7 +92,8 @@ def training_parameters(
     them are written out, defaults included, so the notebook shows what it trains)."""
     from studio.evaluation.tasks import check_task
 
-    frame = read_table(source)
+    # The first rows tell whether the request makes sense; the job reads them all.
+    frame = read_table(source, max_rows=MAX_INSPECTED_ROWS)
     if target not in frame.columns:
         names = ", ".join(repr(name) for name in list(frame.columns)[:50])
         raise InvalidInput(f"No column {target!r} in {source.name!r}; the columns are {names}.")

@@ -42,6 +42,9 @@ SUMMARY_FILE = "summary.json"
 FIGURES_DIR = "figures"
 FIGURE_NAMES = "figure_names"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# What a record's file may weigh when read back: a figure is a few KB; anything can be
+# uploaded to a run's artifacts, and the server must not load a huge one into memory.
+MAX_RECORD_FILE_BYTES = 4 * 2**20
 
 _logger = logging.getLogger(__name__)
 
@@ -125,7 +128,7 @@ def _read_one(tracking: TrackingService, uri: str, folder: str) -> dict[str, Any
     record["figures"] = {
         name: _read_json(tracking, uri, posixpath.join(figures_folder, f"{name}.json"))
         for name in names
-        if isinstance(name, str)
+        if isinstance(name, str) and _NAME.match(name)  # a figure of this folder, no path
     }
     return record
 
@@ -133,7 +136,10 @@ def _read_one(tracking: TrackingService, uri: str, folder: str) -> dict[str, Any
 def _read_json(tracking: TrackingService, uri: str, path: str) -> Any:
     handle, _size = tracking.artifacts.open(uri, path)
     with handle:
-        return json.loads(handle.read().decode("utf-8"))
+        content = handle.read(MAX_RECORD_FILE_BYTES + 1)
+    if len(content) > MAX_RECORD_FILE_BYTES:
+        raise InvalidInput(f"{path} is over {MAX_RECORD_FILE_BYTES // 2**20} MB")
+    return json.loads(content.decode("utf-8"))
 
 
 def _check_name(name: str, what: str) -> None:

@@ -128,3 +128,31 @@ def test_the_dialog_gets_columns_kinds_task_classes_preview_and_warnings(tmp_pat
     single = inspect_dataset(tmp_path / "same.parquet", "same")
     assert single["task"] is None
     assert single["warnings"][-1] == "The target 'same' has fewer than 2 distinct values."
+
+
+def test_a_folder_link_leading_out_of_it_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    churn().to_csv(tmp_path / "parts" / "a.csv", index=False)
+    churn().to_csv(tmp_path / "secret.csv", index=False)
+    (tmp_path / "parts" / "b.csv").symlink_to(tmp_path / "secret.csv")
+
+    with pytest.raises(InvalidInput, match=r"'b.csv' in 'parts' is a link to a file outside"):
+        read_table(tmp_path / "parts")
+
+
+def test_inspection_reads_a_bounded_number_of_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("studio.evaluation.data.MAX_INSPECTED_ROWS", 25)
+    frame = churn()
+    frame.to_csv(tmp_path / "churn.csv", index=False)
+    (tmp_path / "parts").mkdir()
+    frame.iloc[:20].to_parquet(tmp_path / "parts" / "a.parquet")
+    frame.iloc[20:].to_parquet(tmp_path / "parts" / "b.parquet")
+
+    for path in (tmp_path / "churn.csv", tmp_path / "parts"):
+        described = inspect_dataset(path, "churned")
+        assert described["rows"] == 25
+        assert described["warnings"][0].startswith("Only the first 25 rows were read")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "parts", max_rows=30), frame.iloc[:30])
+    assert "Only the first" not in inspect_dataset(tmp_path / "parts" / "a.parquet")["warnings"]

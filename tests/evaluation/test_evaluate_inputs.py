@@ -156,6 +156,8 @@ def test_task_inference_and_checks() -> None:
         check_task("binary", [0, 1, 2])
     with pytest.raises(ValueError, match="must be numeric"):
         check_task("regression", ["a", "b"])
+    with pytest.raises(ValueError, match="y mixes labels of types int, str: convert them"):
+        check_task(None, np.array(["a", 1, "b", 2], dtype=object))
 
 
 def test_metrics_stay_defined_where_a_fold_lacks_classes() -> None:

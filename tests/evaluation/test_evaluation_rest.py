@@ -5,6 +5,7 @@ STUDIO_TEST_DB_URL names a server)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from sklearn.svm import LinearSVC
 import studio
 from studio.config import TOKEN_ENV, TRACKING_URI_ENV
 from studio.tracking import backends
+from studio.tracking.evaluation_record import read_evaluations
 from tests.evaluation.evaluate_data import binary_frame, classifier, split
 
 if TYPE_CHECKING:
@@ -121,3 +123,22 @@ async def test_unknown_runs_and_unreadable_records(
     assert again["model"] == "LinearSVC"
     assert set(again["figures"]) == {"confusion_matrix", "permutation_importance"}
     assert "roc_auc" not in again["metrics"]
+
+
+async def test_records_read_back_are_bounded_and_name_only_their_figures(
+    server: TrackingService, studio_fetch: StudioFetch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("studio.tracking.evaluation_record.MAX_RECORD_FILE_BYTES", 5000)
+    experiment = server.get_or_create_experiment("e")
+    run = server.create_run(experiment.id, name="hostile")
+    X, y = binary_frame()
+    await asyncio.to_thread(studio.evaluate, classifier(), X, y, holdout=0.3, run=run.id)
+    summary = {"task": "binary", "figure_names": ["../../secret"], "created_at": 1}
+    server.upload_artifact(run.id, "secret.json", b'{"data": [], "layout": {}}')
+    server.upload_artifact(run.id, "evaluation/named/summary.json", json.dumps(summary).encode())
+    server.upload_artifact(run.id, "evaluation/huge/summary.json", b" " * 6000 + b"{}")
+    answer = await studio_fetch("GET", f"evaluations/{run.id}")
+    assert [e["label"] for e in answer.json["evaluations"]] == ["holdout"]
+    record = read_evaluations(server, run.id)
+    assert [e["label"] for e in record] == ["holdout", "named"]
+    assert record[1]["figures"] == {}  # the secret was not read as a figure

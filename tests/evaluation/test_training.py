@@ -136,6 +136,11 @@ def test_paths_stay_under_the_root_symbolic_links_included(root: Path, tmp_path:
         prepare_training(request(path="data/link.csv"), root, home)
     with pytest.raises(NotFound, match=r"none.csv"):
         prepare_training(request(path="data/none.csv"), root, home)
+    # The root itself, a folder of tables: its template would land beside it, out of the root.
+    pd.read_csv(outside).to_parquet(root / "churn.parquet")
+    with pytest.raises(InvalidInput, match="under the server's root, not the root"):
+        prepare_training(request(path="."), root, home)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside.csv", "root"]
     assert not home.exists()
 
 
