@@ -126,7 +126,7 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
     searching = run_notebook(
         folder / "candidates.ipynb",
         parameters={
-            "time_budget": 3,
+            "time_budget": 5,
             "algorithms": ["logistic_regression", "extra_trees"],
             "n_workers": 1,
         },
@@ -142,9 +142,9 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
     again = client.get_run(searched.run_id)
     assert again.tags["studio.automl"] == "1"
     assert again.tags["studio.automl.phase"] == "done"
-    assert again.metrics["search_seconds"].last <= 1.1 * 3
+    assert again.metrics["search_seconds"].last <= 1.1 * 5
     # Its one worker was ready long before the 60 s the search would wait for it.
-    assert again.metrics["exploration_seconds"].last < 30
+    assert again.metrics["exploration_seconds"].last < 50
     searched_algorithms = {
         child.tags["studio.automl.algorithm"]
         for child in client.search_runs(filter=f"attributes.parent_run_id = '{again.id}'")
