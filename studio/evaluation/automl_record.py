@@ -49,7 +49,8 @@ ERROR_TAG = f"{AUTOML_TAG}.error"
 EXPLORATION_SECONDS = "exploration_seconds"
 SEARCH_SECONDS = "search_seconds"
 POST_SECONDS = "post_seconds"
-_STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED"}
+_STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED", "stopped": "KILLED"}
+_STATES = ("running", "complete", "pruned", "failed", "stopped")
 _PHASES = ("exploring", "searching", "refitting", "done", "failed")
 
 
@@ -219,7 +220,7 @@ def _candidate(child: RunRecord) -> CandidateOut:
         name=tags.get(CANDIDATE_TAG, child.name),
         algorithm=tags.get(ALGORITHM_TAG, ""),
         preprocessing=tags.get(PREPROCESSING_TAG, ""),
-        state=state if state in ("running", "complete", "pruned", "failed") else "failed",
+        state=state if state in _STATES else "failed",
         score=_metric(child, "cv_score"),
         std=_metric(child, "cv_score_std"),
         folds=fold_scores[0].count if fold_scores else 0,

@@ -84,7 +84,7 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
         assert chosen["ensemble"]
         assert chosen["score"] >= runner_up["score"] - runner_up["std"] / np.sqrt(5)
     assert (ranked["state"] == "complete").all()
-    assert set(board["state"]) <= {"complete", "pruned", "failed"}
+    assert set(board["state"]) <= {"complete", "pruned", "failed", "stopped"}
     assert (ranked["fit_time"] > 0).all()
     assert (ranked["std"] >= 0).all()
     assert " → " in ranked["pipeline"].iloc[0]

@@ -127,7 +127,7 @@ async def test_a_regression_search_on_dask_is_listed_and_ranked_through_rest(
     singles = [row for row in ranked if not row["ensemble"]]
     assert all(row["fit_time"] > 0 for row in singles)
     assert all(row["folds"] == 5 for row in singles)
-    assert {row["state"] for row in board} <= {"complete", "pruned", "failed"}
+    assert {row["state"] for row in board} <= {"complete", "pruned", "failed", "stopped"}
     assert np.isclose(detail.json["best_score"], scores[0])
 
     (await studio_fetch("GET", "automl/0123456789abcdef")).error(404)

@@ -111,7 +111,8 @@ function stateLabel(
     running: trans.__('running'),
     complete: trans.__('complete'),
     pruned: trans.__('pruned'),
-    failed: trans.__('failed')
+    failed: trans.__('failed'),
+    stopped: trans.__('stopped at the deadline')
   };
   return labels[state];
 }
