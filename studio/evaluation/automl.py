@@ -322,10 +322,26 @@ def _refit_best(
             best.candidate, data.X, data.task, data.preprocessing, data.seed
         )
     )
+    _with_probabilities(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a candidate's convergence warnings, seen in the search
         model.fit(data.X, data.y)
     return best, model
+
+
+def _with_probabilities(model: Any) -> None:
+    """A classifier searched without probabilities (an SVM: the search scores its decisions)
+    is calibrated for the model that is kept, as scikit-learn advises in place of
+    `SVC(probability=True)`: evaluation's ROC, PR and log loss, endpoints' and batch
+    transform's class probabilities need them. Its decisions are fitted on every row."""
+    from sklearn.base import is_classifier
+    from sklearn.calibration import CalibratedClassifierCV
+
+    if not hasattr(model, "steps"):
+        return
+    name, final = model.steps[-1]
+    if is_classifier(final) and not hasattr(final, "predict_proba"):
+        model.steps[-1] = (name, CalibratedClassifierCV(final, method="sigmoid", ensemble=False))
 
 
 def _ensemble_wins(

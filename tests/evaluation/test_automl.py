@@ -181,3 +181,25 @@ def test_a_search_space_that_does_not_fit_is_refused_before_anything_runs(store:
     with pytest.raises(InvalidInput, match="'r2' is not a binary metric"):
         studio.automl(frame, "label", time_budget=5, metric="r2")
     assert Client().search_runs() == []
+
+
+def test_a_kept_svm_is_calibrated_so_that_it_gives_probabilities() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC, SVR
+
+    from studio.evaluation.automl import _with_probabilities
+
+    X, y = load_iris(return_X_y=True)
+    svm = make_pipeline(StandardScaler(), SVC())
+    _with_probabilities(svm)
+    proba = svm.fit(X, y).predict_proba(X)
+    assert proba.shape == (150, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (svm.predict(X) == y).mean() > 0.9
+    for untouched in (make_pipeline(LogisticRegression()), make_pipeline(SVR())):
+        final = untouched.steps[-1][1]
+        _with_probabilities(untouched)
+        assert untouched.steps[-1][1] is final
