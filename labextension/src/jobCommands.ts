@@ -4,6 +4,7 @@
  * definition are in jobActions.ts.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { attemptWith } from './attempt';
 import {
   MainAreaWidget,
   Notification,
@@ -84,21 +85,7 @@ export function registerJobCommands(
   const { api, summary, trackers } = options;
   const trans = context.translator.load('jupyter-studio');
 
-  /** Run `action`; a failure is told with the server's message. */
-  async function attempt<T>(
-    what: string,
-    action: () => Promise<T>
-  ): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      Notification.error(trans.__('%1 failed: %2', what, message), {
-        autoClose: 8000
-      });
-      return undefined;
-    }
-  }
+  const attempt = attemptWith(trans);
 
   function openJobsPanel(): JobsPanel {
     const panel = trackers.jobs.currentWidget ?? new JobsPanel(context, api);

@@ -5,6 +5,7 @@
  * (`data-model-version="name/3"`), else (deploy) a `models:/` URI the user types.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { attemptWith } from './attempt';
 import {
   Clipboard,
   InputDialog,
@@ -70,20 +71,7 @@ export function registerRegistryCommands(
   const { registry, endpoints, trackers } = options;
   const trans = context.translator.load('jupyter-studio');
 
-  async function attempt<T>(
-    what: string,
-    action: () => Promise<T>
-  ): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      Notification.error(trans.__('%1 failed: %2', what, message), {
-        autoClose: 8000
-      });
-      return undefined;
-    }
-  }
+  const attempt = attemptWith(trans);
 
   /** The version the command is for: its args, else the row under the context menu. */
   function versionOf(args: ReadonlyPartialJSONObject): IVersionRef | null {

@@ -5,6 +5,7 @@
  * the job's tracked run; the job's end is announced like any job's.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { attemptWith } from './attempt';
 import {
   InputDialog,
   MainAreaWidget,
@@ -82,20 +83,7 @@ export function registerTrainingCommands(
   const { training, automl, tracker } = options;
   const trans = context.translator.load('jupyter-studio');
 
-  async function attempt<T>(
-    what: string,
-    action: () => Promise<T>
-  ): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      Notification.error(trans.__('%1 failed: %2', what, message), {
-        autoClose: 8000
-      });
-      return undefined;
-    }
-  }
+  const attempt = attemptWith(trans);
 
   /** The file the command is for: its args, the selection, the open file, else asked. */
   async function dataFileOf(
