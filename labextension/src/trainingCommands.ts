@@ -17,9 +17,10 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 
+import { automlTemplatePath } from './api/automl';
 import type { IAutoMLAPI } from './api/automl';
 import type { JobRun } from './api/jobs';
-import { DATA_FILE } from './api/training';
+import { DATA_FILE, trainTemplatePath } from './api/training';
 import type { ITrainingAPI } from './api/training';
 import { stringOf } from './commands';
 import { automlIcon } from './icons';
@@ -123,10 +124,16 @@ export function registerTrainingCommands(
       .catch(() => undefined);
   }
 
+  /** The one AutoML panel, created on first use (the tracker learns of it asynchronously). */
+  let current: AutoMLPanel | null = null;
+
   function openPanel(): AutoMLPanel {
-    const panel =
-      tracker.currentWidget ??
-      new AutoMLPanel(context, automl, { openNotebook });
+    if (!current || current.isDisposed) {
+      current =
+        tracker.currentWidget ??
+        new AutoMLPanel(context, automl, { openNotebook });
+    }
+    const panel = current;
     if (!tracker.has(panel)) {
       void tracker.add(panel);
       void options.panels?.add(panel);
@@ -142,6 +149,7 @@ export function registerTrainingCommands(
   function queued(
     run: JobRun,
     text: string,
+    template: string,
     extra: Notification.IAction[] = []
   ): void {
     options.summary?.watch(run.id);
@@ -149,6 +157,13 @@ export function registerTrainingCommands(
       autoClose: 15000,
       actions: [
         ...extra,
+        {
+          label: trans.__('Notebook'),
+          caption: trans.__(
+            'Open the template notebook beside the data, to edit'
+          ),
+          callback: () => openNotebook(template)
+        },
         {
           label: trans.__('Jobs'),
           caption: trans.__('Show the job run in the Jobs panel'),
@@ -201,7 +216,11 @@ export function registerTrainingCommands(
         training.train(body)
       );
       if (run) {
-        queued(run, trans.__('Training queued: job run %1', run.name));
+        queued(
+          run,
+          trans.__('Training queued: job run %1', run.name),
+          trainTemplatePath(path, body.algorithm)
+        );
       }
       return run;
     }
@@ -229,13 +248,25 @@ export function registerTrainingCommands(
         automl.start(body)
       );
       if (run) {
-        queued(run, trans.__('AutoML queued: job run %1', run.name), [
-          {
-            label: trans.__('AutoML'),
-            caption: trans.__('Open the AutoML panel'),
-            callback: () => void commands.execute(CommandIDs.openAutoML, {})
-          }
-        ]);
+        // The panel shows the search as soon as the job starts it.
+        void openPanel()
+          .model.awaitJob(run.id)
+          .catch(() => undefined);
+        queued(
+          run,
+          trans.__('AutoML queued: job run %1', run.name),
+          automlTemplatePath(path),
+          [
+            {
+              label: trans.__('AutoML'),
+              caption: trans.__('Open the AutoML panel'),
+              callback: () =>
+                void commands.execute(CommandIDs.openAutoML, {
+                  jobRunId: run.id
+                })
+            }
+          ]
+        );
       }
       return run;
     }
@@ -261,7 +292,12 @@ export function registerTrainingCommands(
     execute: args => {
       const panel = openPanel();
       const runId = stringOf(args.runId);
-      const loaded = runId ? panel.model.select(runId) : panel.refresh();
+      const jobRunId = args.jobRunId;
+      const loaded = runId
+        ? panel.model.select(runId)
+        : typeof jobRunId === 'number'
+          ? panel.model.awaitJob(jobRunId)
+          : panel.refresh();
       void loaded.catch(() => undefined);
       return panel;
     }

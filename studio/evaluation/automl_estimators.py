@@ -60,7 +60,9 @@ def make_estimator(name: str, task: str, params: Mapping[str, Any], seed: int) -
         estimator = getattr(importlib.import_module(module), class_name)(**params)
     else:
         estimator = get_algorithm(name).build(task, params, seed)
-    if "n_jobs" in estimator.get_params():
+    # scikit-learn's estimators use one thread unless told otherwise (and some warn that
+    # n_jobs does nothing); LightGBM and XGBoost take every core by default.
+    if not type(estimator).__module__.startswith("sklearn.") and "n_jobs" in estimator.get_params():
         estimator.set_params(n_jobs=1)
     return estimator
 

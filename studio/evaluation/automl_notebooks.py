@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import InvalidInput
+from studio.evaluation.automl_data import read_columns
 
 __all__ = [
     "TEMPLATE_SUFFIX",
@@ -43,7 +44,7 @@ def write_exploration_notebook(folder: Path, data_path: str, target: str, task: 
         ),
         _parameters({"data_path": data_path, "target": target, "task": task}),
         _code(
-            "from studio.evaluation.automl import read_data\n"
+            "from studio.evaluation.automl_data import read_data\n"
             "from studio.evaluation.automl_explore import (\n"
             "    column_summary, correlations, data_warnings, dataset_summary,\n"
             "    descriptive_stats, target_association, target_distribution,\n"
@@ -227,8 +228,6 @@ def prepare_automl_job(
     beside it, and return the copy the job runs (in a folder of its own under the store's
     home: a job runs in its notebook's folder, and the Dask executor carries that folder) with
     the job's parameters."""
-    from studio.evaluation.automl import read_columns
-
     columns = read_columns(source)
     if parameters["target"] not in columns:
         raise InvalidInput(

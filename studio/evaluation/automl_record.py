@@ -49,7 +49,8 @@ ERROR_TAG = f"{AUTOML_TAG}.error"
 EXPLORATION_SECONDS = "exploration_seconds"
 SEARCH_SECONDS = "search_seconds"
 POST_SECONDS = "post_seconds"
-_STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED"}
+_STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED", "stopped": "KILLED"}
+_STATES = ("running", "complete", "pruned", "failed", "stopped")
 _PHASES = ("exploring", "searching", "refitting", "done", "failed")
 
 
@@ -84,12 +85,18 @@ def log_candidate(parent: Run, record: CandidateRecord, metric: str) -> None:
     )
 
 
-def candidate_rows(records: list[CandidateRecord], maximize: bool) -> list[dict[str, Any]]:
-    """The leaderboard's rows: complete candidates ranked by score, then the rest."""
+def candidate_rows(
+    records: list[CandidateRecord], maximize: bool, best: CandidateRecord
+) -> list[dict[str, Any]]:
+    """The leaderboard's rows: the model chosen first (the stacked ensemble may be chosen
+    within a standard error of the best score), the other complete candidates by score, then
+    the pruned and failed ones."""
     ranked = sorted(
         (record for record in records if record.state == "complete" and record.score is not None),
-        key=lambda record: record.score or 0.0,
-        reverse=maximize,
+        key=lambda record: (
+            record is not best,
+            -(record.score or 0.0) if maximize else record.score or 0.0,
+        ),
     )
     rest = [record for record in records if record not in ranked]
     rows = []
@@ -129,10 +136,10 @@ def read_leaderboard(run: RunRecord, tracking: TrackingService) -> AutoMLDetailO
     children = _children(run, tracking)
     maximize = greater_is_better(run.tags.get(METRIC_TAG, "accuracy"))
     candidates = [_candidate(child) for child in children]
+    best = run.tags.get(BEST_RUN_TAG)
     ranked = sorted(
         (c for c in candidates if c.state == "complete" and c.score is not None),
-        key=lambda c: c.score or 0.0,
-        reverse=maximize,
+        key=lambda c: (c.run_id != best, -(c.score or 0.0) if maximize else c.score or 0.0),
     )
     ranked = [c.model_copy(update={"rank": index + 1}) for index, c in enumerate(ranked)]
     rest = [c for c in candidates if c.state != "complete" or c.score is None]
@@ -162,7 +169,12 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
         for child in children
         if "cv_score" in child.metrics and child.tags.get(STATE_TAG) == "complete"
     ]
-    best = (max if maximize else min)(scored) if scored else None
+    chosen = [
+        child.metrics["cv_score"].last
+        for child in children
+        if child.id == tags.get(BEST_RUN_TAG) and "cv_score" in child.metrics
+    ]
+    best = chosen[0] if chosen else (max if maximize else min)(scored) if scored else None
     model = tags.get(MODEL_TAG, "")
     model_name, _, model_version = model.rpartition("/")
     phase = tags.get(PHASE_TAG, "exploring")
@@ -208,7 +220,7 @@ def _candidate(child: RunRecord) -> CandidateOut:
         name=tags.get(CANDIDATE_TAG, child.name),
         algorithm=tags.get(ALGORITHM_TAG, ""),
         preprocessing=tags.get(PREPROCESSING_TAG, ""),
-        state=state if state in ("running", "complete", "pruned", "failed") else "failed",
+        state=state if state in _STATES else "failed",
         score=_metric(child, "cv_score"),
         std=_metric(child, "cv_score_std"),
         folds=fold_scores[0].count if fold_scores else 0,

@@ -33,7 +33,7 @@ class CandidateRecord:
 
     number: int
     candidate: Candidate
-    state: str = "running"  # then complete, pruned or failed
+    state: str = "running"  # then complete, pruned, failed or stopped
     scores: list[float] = field(default_factory=list)
     fit_times: list[float] = field(default_factory=list)
     features: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -92,6 +92,8 @@ def run_search(
             "complete": TrialState.COMPLETE,
             "pruned": TrialState.PRUNED,
             "failed": TrialState.FAIL,
+            # Cut off by the deadline: not a failure of the candidate, but not scored either.
+            "stopped": TrialState.FAIL,
         }[state]
         study.tell(trial, value if state == "complete" else None, state=optuna_state)
         on_candidate(record)
@@ -123,7 +125,7 @@ def run_search(
         executor.close()
     for number in list(active):
         active[number][1].error = STOPPED_AT_DEADLINE
-        finish(number, "failed")
+        finish(number, "stopped")
     return records
 
 

@@ -168,9 +168,9 @@ class LocalExecutor:
         """Wait (at most `timeout` seconds) for the workers to have imported the estimators'
         libraries, so that the search's clock starts with workers that can fit."""
         deadline = time.monotonic() + timeout
-        while self._starting and (result := self.next_result(deadline - time.monotonic())):
-            if result.key == _READY:
-                self._starting -= 1
+        # next_result counts the workers' "ready" messages down.
+        while self._starting > 0 and time.monotonic() < deadline:
+            self.next_result(deadline - time.monotonic())
 
     def submit(self, task: FoldTask) -> None:
         self._tasks.put(task)

@@ -209,7 +209,9 @@ class CandidateOut(WireOut, title="CandidateOut"):
     name: str = Field(description="The pipeline, readable: e.g. 'impute+onehot → random_forest'.")
     algorithm: str
     preprocessing: str
-    state: Literal["running", "complete", "pruned", "failed"]
+    state: Literal["running", "complete", "pruned", "failed", "stopped"] = Field(
+        description="stopped: still being scored when the search's time ran out."
+    )
     score: float | None = Field(description="The mean CV score on the AutoML's metric.")
     std: float | None
     folds: int = Field(description="Folds scored before it completed or was pruned.")

@@ -3,17 +3,39 @@ file browser, their dialogs, and the AutoML panel with its leaderboard."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
+    from tests.browser.lab import LabServer
+
 
 from tests.browser.page_support import poll, tid
 
 TRAIN_DIALOG = ".jp-Dialog:has(.jp-Studio-trainDialog)"
 AUTOML_PANEL = ".jp-Studio-automlPanel"
+ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
+
+
+def remove_traces(lab: LabServer, stem: str, model: str, experiments: set[str]) -> None:
+    """Leave the lab as the other tests expect it: no job run of the data file `stem`, no
+    registered `model`, none of `experiments`, no file named after `stem`."""
+    for job_run in lab.api("GET", "jobs/runs")[1]["runs"]:
+        if stem not in job_run["notebook_path"]:
+            continue
+        if job_run["status"] not in ENDED:
+            lab.api("POST", f"jobs/runs/{job_run['id']}/cancel")
+        poll(lambda: lab.api("DELETE", f"jobs/runs/{job_run['id']}")[0],  # noqa: B023
+             lambda status: status in (204, 404), "the job run deleted", 30)  # fmt: skip
+    lab.api("DELETE", f"models/{model}")
+    for experiment in lab.api("GET", "experiments")[1]["experiments"]:
+        if experiment["name"] in experiments:
+            lab.api("DELETE", f"experiments/{experiment['id']}")
+    for path in lab.root_dir.glob(f"{stem}*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 class AutoMLPage:
@@ -55,11 +77,15 @@ class AutoMLPage:
 
     # The AutoML panel ------------------------------------------------------------------------
 
-    def open_automl(self, run_id: str | None = None) -> Locator:
-        self.execute("studio:open-automl", {"runId": run_id} if run_id else {})
+    def automl_panel(self) -> Locator:
+        """The AutoML panel, once it shows."""
         panel = self.page.locator(AUTOML_PANEL)
         panel.wait_for(state="visible")
         return panel
+
+    def open_automl(self, run_id: str | None = None) -> Locator:
+        self.execute("studio:open-automl", {"runId": run_id} if run_id else {})
+        return self.automl_panel()
 
     def automl_phase(self, panel: Locator, phases: set[str], timeout_s: float) -> str:
         """The shown search's phase, once it is one of `phases`."""

@@ -6,13 +6,13 @@ dialog for the version it registered."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.pages import poll, tid
+from tests.browser.page_automl import remove_traces
+from tests.browser.pages import DARK_THEME, LIGHT_THEME, tid
 
 if TYPE_CHECKING:
     from tests.browser.lab import LabServer
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 DATA = "automl_demo.csv"
 MODEL = "automl-panel-model"
 EXPERIMENT = "automl-automl_demo"
-ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
 BUDGET_S = 5
 
 
@@ -42,21 +41,8 @@ def write_data(lab: LabServer) -> None:
 
 @pytest.fixture(autouse=True)
 def leave_nothing(lab: LabServer) -> Iterator[None]:
-    """The lab as the other tests expect it: no job run, experiment, model or file of ours."""
     yield
-    for job_run in lab.api("GET", "jobs/runs")[1]["runs"]:
-        if "automl_demo" not in job_run["notebook_path"]:
-            continue
-        if job_run["status"] not in ENDED:
-            lab.api("POST", f"jobs/runs/{job_run['id']}/cancel")
-        poll(lambda: lab.api("DELETE", f"jobs/runs/{job_run['id']}")[0],  # noqa: B023
-             lambda status: status in (204, 404), "the job run deleted", 30)  # fmt: skip
-    lab.api("DELETE", f"models/{MODEL}")
-    for experiment in lab.api("GET", "experiments")[1]["experiments"]:
-        if experiment["name"] in (EXPERIMENT, "automl_demo"):
-            lab.api("DELETE", f"experiments/{experiment['id']}")
-    for path in lab.root_dir.glob("automl_demo*"):
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    remove_traces(lab, "automl_demo", MODEL, {EXPERIMENT})
 
 
 def test_run_automl_and_follow_its_leaderboard(studio: StudioPage, lab: LabServer) -> None:
@@ -70,7 +56,7 @@ def test_run_automl_and_follow_its_leaderboard(studio: StudioPage, lab: LabServe
     studio.press_dialog_button(dialog, "Start")
 
     # The panel opens by itself and waits for the job's search.
-    panel = studio.open_automl()
+    panel = studio.automl_panel()
     studio.automl_phase(panel, {"Exploring the data", "Searching", "Refitting the best", "Done"},
                         90)  # fmt: skip
     seen_live = studio.automl_phase(panel, {"Searching", "Refitting the best", "Done"}, 60)
@@ -89,6 +75,12 @@ def test_run_automl_and_follow_its_leaderboard(studio: StudioPage, lab: LabServe
     assert panel.locator(tid("studio-automl-notebook-exploration")).is_visible()
     assert panel.locator(tid("studio-automl-notebook-candidates")).is_visible()
     studio.screenshot("automl_panel")
+    studio.change_theme(DARK_THEME)
+    try:
+        assert studio.is_dark(panel.locator(tid("studio-automl-leaderboard")))
+        studio.screenshot("automl_panel_dark")
+    finally:
+        studio.change_theme(LIGHT_THEME)
 
     panel.locator(tid("studio-automl-deploy")).click()
     deploy = studio.dialog("studio-deploy-form")

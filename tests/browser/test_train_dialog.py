@@ -2,17 +2,17 @@
 reads its columns (the last one preselected as the target, the task detected, a preview),
 offers the catalogue's algorithms with their hyperparameters (a value out of its range is
 refused in the dialog), and submits a notebook job; the job succeeds, its tracked run holds a
-model, and the model is registered under the name given."""
+model and its cross-validated evaluation, and the model is registered under the name given."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.pages import poll, tid
+from tests.browser.page_automl import ENDED, remove_traces
+from tests.browser.pages import tid
 
 if TYPE_CHECKING:
     from tests.browser.lab import LabServer
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 DATA = "train_demo.csv"
 EXPERIMENT = "train-dialog"
 MODEL = "train-dialog-model"
-ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED_BY_RULE"}
 MODEL_META = "studio-model.json"
 
 
@@ -37,21 +36,8 @@ def write_data(lab: LabServer) -> None:
 
 @pytest.fixture(autouse=True)
 def leave_nothing(lab: LabServer) -> Iterator[None]:
-    """The lab as the other tests expect it: no job run, experiment, model or file of ours."""
     yield
-    for job_run in lab.api("GET", "jobs/runs")[1]["runs"]:
-        if "train_demo" not in job_run["notebook_path"]:
-            continue
-        if job_run["status"] not in ENDED:
-            lab.api("POST", f"jobs/runs/{job_run['id']}/cancel")
-        poll(lambda: lab.api("DELETE", f"jobs/runs/{job_run['id']}")[0],  # noqa: B023
-             lambda status: status in (204, 404), "the job run deleted", 30)  # fmt: skip
-    lab.api("DELETE", f"models/{MODEL}")
-    for experiment in lab.api("GET", "experiments")[1]["experiments"]:
-        if experiment["name"] == EXPERIMENT:
-            lab.api("DELETE", f"experiments/{experiment['id']}")
-    for path in lab.root_dir.glob("train_demo*"):
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    remove_traces(lab, "train_demo", MODEL, {EXPERIMENT})
 
 
 def model_folders(lab: LabServer, run_id: str) -> list[str]:
@@ -92,15 +78,15 @@ def test_train_a_model_from_the_file_browser(studio: StudioPage, lab: LabServer)
     toast.wait_for(state="visible")
     assert "logistic_regression on train_demo.csv" in toast.inner_text()
     studio.screenshot("train_queued")
-    toast.get_by_role("button", name="Jobs").click()
-    panel = studio.jobs_panel()
+    # "Notebook" opens the template the job runs a copy of, beside the data, to edit.
+    toast.get_by_role("button", name="Notebook").click()
+    studio.wait_for_tab("train_demo.train-logistic_regression.ipynb")
+    panel = studio.open_jobs()
     row = studio.job_run_row(panel, "train_demo")
     assert studio.wait_job_status(row, ENDED, 120) == "SUCCEEDED", lab.log_tail()
     studio.screenshot("train_job_succeeded")
 
     job_run = lab.api("GET", f"jobs/runs/{row.get_attribute('data-job-run-id')}")[1]
-    # The template notebook (the job runs a copy) lies beside the data, to open and edit.
-    assert (lab.root_dir / "train_demo.train-logistic_regression.ipynb").exists()
     run_id = job_run["run_id"]
     assert model_folders(lab, run_id), "the job's run holds no model"
     status, versions = lab.api("GET", f"models/{MODEL}/versions")
@@ -109,4 +95,7 @@ def test_train_a_model_from_the_file_browser(studio: StudioPage, lab: LabServer)
 
     row.locator(tid("studio-job-tracked-run")).click()
     studio.run_panel(run_id).wait_for(state="visible")
-    studio.screenshot("train_run")
+    # The run is evaluated as chosen: 3-fold CV, in its Evaluation tab.
+    run_panel = studio.open_evaluation(run_id)
+    assert list(studio.evaluation_labels(run_panel)) == ["cv"]
+    studio.screenshot("train_run_evaluation")

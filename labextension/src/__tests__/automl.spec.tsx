@@ -8,6 +8,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import { AutoMLView, IAutoMLViewProps } from '../components/automl/AutoMLView';
+import { scoreText } from '../components/automl/Leaderboard';
 import {
   AutoMLFormModel,
   automlBody,
@@ -217,6 +218,9 @@ describe('AutoMLView', () => {
     expect(rows.map(row => row.dataset.runId)).toEqual(['c1', 'c2', 'c3']);
     expect(screen.getAllByTestId('studio-automl-score')[0].textContent).toBe(
       '0.93 ± 0.01'
+    );
+    expect(scoreText(candidate('x', 1, 0.875, { std: 0.041833 }))).toBe(
+      '0.875 ± 0.042'
     );
     expect(
       screen.getAllByTestId('studio-automl-rank').map(c => c.textContent)

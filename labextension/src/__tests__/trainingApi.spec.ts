@@ -4,8 +4,8 @@
 // Node's fetch, Request and Response: jsdom has none.
 import { ServerConnection } from '@jupyterlab/services';
 
-import { AutoMLAPI } from '../api/automl';
-import { TrainingAPI } from '../api/training';
+import { AutoMLAPI, automlTemplatePath } from '../api/automl';
+import { TrainingAPI, trainTemplatePath } from '../api/training';
 import { StudioRequestError } from '../handler';
 
 const BASE = 'http://localhost:8888/lab-base/';
@@ -121,5 +121,17 @@ describe('AutoMLAPI', () => {
     expect(JSON.parse(sent[0].body)).toEqual(body);
     expect(sent[1].query.get('experiment_id')).toBe('3');
     expect(sent[1].query.get('max_results')).toBe('10');
+  });
+});
+
+describe('the template notebooks beside the data', () => {
+  it('are named after the data file, in its folder', () => {
+    expect(trainTemplatePath('data/fish.csv', 'ridge')).toBe(
+      'data/fish.train-ridge.ipynb'
+    );
+    expect(trainTemplatePath('fish.v2.parquet', 'knn')).toBe(
+      'fish.v2.train-knn.ipynb'
+    );
+    expect(automlTemplatePath('a/b/fish.CSV')).toBe('a/b/fish.automl.ipynb');
   });
 });

@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { createStudioClient, StudioClient, unwrap } from '../handler';
 import type { JobRun } from './jobs';
+import { besideData } from './training';
 import type { components } from './schema';
 
 type Schemas = components['schemas'];
@@ -33,6 +34,11 @@ export const CLASSIFICATION_METRICS = [
   'log_loss'
 ] as const;
 export const REGRESSION_METRICS = ['mae', 'rmse', 'r2', 'mape'] as const;
+
+/** The notebook calling `studio.automl` that an AutoML job runs a copy of. */
+export function automlTemplatePath(path: string): string {
+  return besideData(path, '.automl.ipynb');
+}
 
 export interface IAutoMLQuery {
   experimentId?: number;

@@ -1433,9 +1433,10 @@ export interface components {
             score: number | null;
             /**
              * State
+             * @description stopped: still being scored when the search's time ran out.
              * @enum {string}
              */
-            state: "running" | "complete" | "pruned" | "failed";
+            state: "running" | "complete" | "pruned" | "failed" | "stopped";
             /** Std */
             std: number | null;
         };

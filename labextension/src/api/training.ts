@@ -25,6 +25,21 @@ export type Validation = Schemas['ValidationIn'];
 /** The data files training and AutoML read. */
 export const DATA_FILE = /\.(csv|parquet)$/i;
 
+/**
+ * A notebook the server writes beside a data file (studio/evaluation): `<stem><suffix>` in the
+ * file's folder, e.g. `data/fish.train-ridge.ipynb` for `data/fish.csv`.
+ */
+export function besideData(path: string, suffix: string): string {
+  const slash = path.lastIndexOf('/');
+  const file = path.slice(slash + 1).replace(DATA_FILE, '');
+  return `${path.slice(0, slash + 1)}${file}${suffix}`;
+}
+
+/** The template notebook a training job runs a copy of, which the user may open and edit. */
+export function trainTemplatePath(path: string, algorithm: string): string {
+  return besideData(path, `.train-${algorithm}.ipynb`);
+}
+
 /** Every call of the training UI, one method per route. */
 export interface ITrainingAPI {
   /** The installed algorithms (for one task, when given). */

@@ -2,12 +2,7 @@
  * The "Run AutoML" dialog, a JupyterLab `Dialog` with a React body over `AutoMLFormModel`;
  * it stays open while the form has a problem, and answers the route's body.
  */
-import {
-  Dialog,
-  ReactWidget,
-  UseSignal,
-  showDialog
-} from '@jupyterlab/apputils';
+import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -20,7 +15,7 @@ import {
   emptyAutoMLForm,
   metricsFor
 } from '../models/automlForm';
-import { showProblems } from './trainDialog';
+import { askUntilValid } from './trainDialog';
 
 class AutoMLFormBody extends ReactWidget {
   constructor(
@@ -65,24 +60,17 @@ export async function askAutoML(
   });
   void model.load();
   try {
-    for (;;) {
-      const result = await showDialog({
+    return await askUntilValid(
+      {
         title: trans.__('Run AutoML'),
-        body: new AutoMLFormBody(model, trans),
-        buttons: [
-          Dialog.cancelButton({ label: trans.__('Cancel') }),
-          Dialog.okButton({ label: trans.__('Start') })
-        ]
-      });
-      if (!result.button.accept) {
-        return null;
-      }
-      const problems = model.problems();
-      if (problems.length === 0) {
-        return automlBody(model.form);
-      }
-      await showProblems(problems, trans.__('AutoML cannot start yet'), trans);
-    }
+        okLabel: trans.__('Start'),
+        problemsTitle: trans.__('AutoML cannot start yet'),
+        body: () => new AutoMLFormBody(model, trans),
+        problems: () => model.problems(),
+        request: () => automlBody(model.form)
+      },
+      trans
+    );
   } finally {
     model.dispose();
   }

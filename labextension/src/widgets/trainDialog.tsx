@@ -1,7 +1,7 @@
 /**
  * The "Train a model" dialog, a JupyterLab `Dialog` with a React body over `TrainFormModel`.
  * It stays open while the form has a problem (no target, a value outside its range), showing
- * them; accepted, it answers the route's body.
+ * them; accepted, it answers the route's body. The AutoML dialog asks the same way.
  */
 import {
   Dialog,
@@ -10,6 +10,7 @@ import {
   showDialog
 } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import type { ITrainingAPI, TrainRequest } from '../api/training';
@@ -74,32 +75,58 @@ export async function askTrain(
   const model = new TrainFormModel({ api, form: emptyTrainForm(path), trans });
   void model.load();
   try {
-    for (;;) {
-      // A dialog disposes its body; a new body over the same model keeps what was typed.
-      const result = await showDialog({
+    return await askUntilValid(
+      {
         title: trans.__('Train a Model'),
-        body: new TrainFormBody(model, trans),
-        buttons: [
-          Dialog.cancelButton({ label: trans.__('Cancel') }),
-          Dialog.okButton({ label: trans.__('Train') })
-        ]
-      });
-      if (!result.button.accept) {
-        return null;
-      }
-      const problems = model.problems();
-      const algorithm = model.algorithm;
-      if (problems.length === 0 && algorithm) {
-        return trainBody(model.form, algorithm, trans);
-      }
-      await showProblems(
-        problems,
-        trans.__('The model cannot be trained yet'),
-        trans
-      );
-    }
+        okLabel: trans.__('Train'),
+        problemsTitle: trans.__('The model cannot be trained yet'),
+        body: () => new TrainFormBody(model, trans),
+        problems: () => model.problems(),
+        request: () =>
+          model.algorithm ? trainBody(model.form, model.algorithm, trans) : null
+      },
+      trans
+    );
   } finally {
     model.dispose();
+  }
+}
+
+/** A form dialog: its body over a model, the model's problems, the request it makes. */
+export interface IFormDialog<T> {
+  title: string;
+  okLabel: string;
+  problemsTitle: string;
+  /** A new body over the same model each time: a dialog disposes its body. */
+  body: () => Widget;
+  /** Why the form cannot be sent yet; empty when it can. */
+  problems: () => string[];
+  request: () => T | null;
+}
+
+/** Show the form until it is accepted without a problem; the request, or null. */
+export async function askUntilValid<T>(
+  dialog: IFormDialog<T>,
+  trans: TranslationBundle
+): Promise<T | null> {
+  for (;;) {
+    const result = await showDialog({
+      title: dialog.title,
+      body: dialog.body(),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: dialog.okLabel })
+      ]
+    });
+    if (!result.button.accept) {
+      return null;
+    }
+    const problems = dialog.problems();
+    const request = problems.length === 0 ? dialog.request() : null;
+    if (request !== null) {
+      return request;
+    }
+    await showProblems(problems, dialog.problemsTitle, trans);
   }
 }
 

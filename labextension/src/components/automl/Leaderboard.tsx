@@ -24,9 +24,10 @@ export function scoreText(candidate: Candidate): string {
     return '';
   }
   const score = formatNumber(candidate.score);
+  // Two significant digits: the spread is a rough measure, more would look precise.
   return candidate.std === null
     ? score
-    : `${score} ± ${formatNumber(candidate.std)}`;
+    : `${score} ± ${Number(candidate.std.toPrecision(2))}`;
 }
 
 export function Leaderboard(props: ILeaderboardProps): JSX.Element {
@@ -110,7 +111,8 @@ function stateLabel(
     running: trans.__('running'),
     complete: trans.__('complete'),
     pruned: trans.__('pruned'),
-    failed: trans.__('failed')
+    failed: trans.__('failed'),
+    stopped: trans.__('stopped at the deadline')
   };
   return labels[state];
 }

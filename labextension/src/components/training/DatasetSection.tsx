@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { Dataset, Task } from '../../api/training';
+import { formatNumber } from '../runCells';
 
 /** Rows and columns of the preview: enough to recognise the data, small enough for a dialog. */
 export const PREVIEW_ROWS = 5;
@@ -162,6 +163,9 @@ function Preview(props: { dataset: Dataset; target: string }): JSX.Element {
 function cellText(value: unknown): string {
   if (value === null || value === undefined) {
     return '';
+  }
+  if (typeof value === 'number') {
+    return formatNumber(value);
   }
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
