@@ -30,6 +30,7 @@ __all__ = [
 
 # The classes inspect_dataset lists; a target with more is most likely not a class label.
 MAX_CLASSES_SHOWN = 100
+MAX_SHOWN_CHARS = 200  # of a preview's cell or a class label: a dialog shows no megabyte
 # The rows the server reads to describe a file or check a train request: a dialog must not
 # load a file of many gigabytes into the server's memory (the job reads every row).
 MAX_INSPECTED_ROWS = 100_000
@@ -58,6 +59,10 @@ def read_table(path: str | Path, *, max_rows: int | None = None) -> pd.DataFrame
                 break
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     frame.columns = [str(name) for name in frame.columns]
+    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if repeated:
+        names = ", ".join(repr(name[:100]) for name in repeated[:10])
+        raise InvalidInput(f"Column names repeat in {source.name!r}: {names}; rename them.")
     return frame
 
 
@@ -178,8 +183,8 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
             task = infer_task(y)
             if is_classification(task):
                 values = sorted(y.unique(), key=str)
-                classes = [str(value) for value in values[:MAX_CLASSES_SHOWN]]
-    preview = json.loads(frame.head(MAX_PREVIEW_ROWS).to_json(orient="records", date_format="iso"))
+                classes = [_shown(value) for value in values[:MAX_CLASSES_SHOWN]]
+    preview = _preview(frame.head(MAX_PREVIEW_ROWS))
     return {
         "path": str(path),
         "rows": len(frame),
@@ -190,6 +195,29 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
         "preview": preview,
         "warnings": warnings_found,
     }
+
+
+def _preview(head: pd.DataFrame) -> list[dict[str, Any]]:
+    """The first rows as JSON, long text cut (a dialog shows no megabyte cell)."""
+    binary = [
+        name
+        for name in head.columns
+        if head[name].dtype == object and head[name].map(lambda v: isinstance(v, bytes)).any()
+    ]
+    if binary:  # to_json would write their bytes as they are: not UTF-8, not JSON
+        head = head.assign(**{name: head[name].map(_shown) for name in binary})
+    records: list[dict[str, Any]] = json.loads(
+        head.to_json(orient="records", date_format="iso", default_handler=_shown)
+    )
+    return [
+        {name: _shown(value) if isinstance(value, str) else value for name, value in row.items()}
+        for row in records
+    ]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, bytes) else str(value)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"
 
 
 _KIND_WORDS = {"id": "an identifier", "text": "free text", "datetime": "a date"}

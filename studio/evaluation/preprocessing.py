@@ -61,12 +61,12 @@ def _kind(name: str, column: pd.Series) -> ColumnKind:
     if len(values) and values.map(lambda value: isinstance(value, bool)).all():
         return "boolean"
     # Dates read from a CSV file are text: ISO dates (what pandas writes) are recognized.
-    sample = values.head(_DATE_SAMPLE).astype(str)
+    sample = values.head(_DATE_SAMPLE).map(str)  # bytes that are not UTF-8 too
     if len(sample) and sample.str.match(_ISO_DATE).all():
         return "datetime"
     if not _mostly_unique(values):
         return "categorical"
-    text = values.astype(str)
+    text = values.map(str)
     wordy = text.str.split().str.len().mean() >= _TEXT_MEAN_WORDS
     if wordy or text.str.len().mean() >= _TEXT_MEAN_LENGTH:
         return "text"

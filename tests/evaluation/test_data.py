@@ -156,3 +156,22 @@ def test_inspection_reads_a_bounded_number_of_rows(
         assert described["warnings"][0].startswith("Only the first 25 rows were read")
     pd.testing.assert_frame_equal(read_table(tmp_path / "parts", max_rows=30), frame.iloc[:30])
     assert "Only the first" not in inspect_dataset(tmp_path / "parts" / "a.parquet")["warnings"]
+
+
+def test_binary_long_and_repeated_columns_are_described_or_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(
+        {"blob": [b"\x00\xff"] * 6, "note": ["x" * 5000] * 6, "label": ["a", "b"] * 3}
+    )
+    frame.to_parquet(tmp_path / "odd.parquet")
+    described = inspect_dataset(tmp_path / "odd.parquet", "label")
+    assert described["preview"][0]["blob"] == repr(b"\x00\xff")
+    assert len(described["preview"][0]["note"]) == 200
+    assert described["task"] == "binary"
+
+    table = pa.table({"a": [1, 2], "b": [3, 4]}).rename_columns(["x", "x"])
+    pq.write_table(table, tmp_path / "twice.parquet")
+    with pytest.raises(InvalidInput, match=r"Column names repeat in 'twice.parquet': 'x'"):
+        inspect_dataset(tmp_path / "twice.parquet")
