@@ -20,7 +20,7 @@ from studio.evaluation.schemas import (
     AutoMLsQuery,
 )
 from studio.jobs.handlers import JobsHandler, authorized_to_execute
-from studio.jobs.notebooks import resolve_in_root
+from studio.jobs.notebooks import resolve_below_root
 from studio.jobs.schemas import JobRunOut
 from studio.jobs.views import relative_path
 from studio.openapi import endpoint
@@ -85,7 +85,7 @@ class AutoMLsHandler(AutoMLHandlerBase):
         await self.queued(await self.call(self._submit, body))
 
     def _submit(self, body: AutoMLIn) -> JobRun:
-        source = resolve_in_root(self.root, body.path)
+        source = resolve_below_root(self.root, body.path)
         experiment = body.experiment or f"automl-{source.stem}"
         notebook, parameters = prepare_automl_job(
             source,

@@ -14,7 +14,6 @@ row, logs the model, and registers it when asked.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from studio.jobs.notebooks import (
     code_cell,
     job_copy,
     markdown_cell,
-    resolve_in_root,
+    resolve_below_root,
     write_notebook,
 )
 from studio.registry.uri import validate_model_name
@@ -51,10 +50,7 @@ def prepare_training(body: TrainIn, root: str | Path, home: Path) -> tuple[Path,
     """Check a train request on a file under `root` (paths never lead out of it, symbolic
     links included), write the template beside the data, and return the copy the job runs
     (in a folder of its own under `home`) with the job's parameters."""
-    source = resolve_in_root(root, body.path)
-    if source == Path(os.path.realpath(root)):
-        # Its template would go beside it: out of the root.
-        raise InvalidInput("Train on a file or a folder under the server's root, not the root.")
+    source = resolve_below_root(root, body.path)
     algorithm = get_algorithm(body.algorithm)
     parameters = training_parameters(
         source,

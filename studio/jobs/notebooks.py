@@ -30,6 +30,7 @@ __all__ = [
     "markdown_cell",
     "notebook_kernel",
     "read_notebook",
+    "resolve_below_root",
     "resolve_in_root",
     "write_notebook",
 ]
@@ -62,6 +63,15 @@ def resolve_in_root(root: str | Path, relative: str) -> Path:
     if os.path.commonpath([real_root, real]) != real_root:
         raise InvalidInput(f"The path {relative!r} leads out of the server's root folder.")
     return Path(real)
+
+
+def resolve_below_root(root: str | Path, relative: str) -> Path:
+    """As `resolve_in_root`, for data whose notebooks Studio writes beside it: the root itself
+    is refused, since beside the root is out of it."""
+    found = resolve_in_root(root, relative)
+    if found == Path(os.path.realpath(root)):
+        raise InvalidInput("Name a file or a folder under the server's root, not the root.")
+    return found
 
 
 def read_notebook(path: str | Path) -> str:

@@ -52,7 +52,8 @@ class BatchSummary:
 
 def input_files(source: Path) -> list[Path]:
     """The files a batch transform of `source` scores: itself, or the .csv and .parquet files
-    in the folder (not in its subfolders), by name."""
+    in the folder (not in its subfolders), by name. A link in the folder to a file elsewhere
+    is refused: the folder was checked to be under the server's root, its links were not."""
     try:
         source.stat()
     except FileNotFoundError:
@@ -63,6 +64,12 @@ def input_files(source: Path) -> list[Path]:
         found = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in FORMATS)
         if not found:
             raise InvalidInput(f"The folder {str(source)!r} holds no .csv or .parquet file.")
+        folder = source.resolve()
+        for file in found:
+            if file.resolve().parent != folder:
+                raise InvalidInput(
+                    f"{file.name!r} in {source.name!r} is a link to a file outside the folder."
+                )
         return found
     if not source.is_file():
         raise NotFound(f"No file or folder at {str(source)!r}.")

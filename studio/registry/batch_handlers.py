@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from tornado import web
 
 from studio.jobs.handlers import JobsHandler, authorized_to_execute
-from studio.jobs.notebooks import resolve_in_root
+from studio.jobs.notebooks import resolve_below_root, resolve_in_root
 from studio.jobs.schemas import JobRunOut
 from studio.openapi import endpoint
 from studio.registry.batch import prepare_job
@@ -54,7 +54,7 @@ class BatchTransformHandler(JobsHandler):
         await self.queued(await self.call(self._submit, found.uri, body))
 
     def _submit(self, model_uri: str, body: BatchTransformIn) -> JobRun:
-        source: Path = resolve_in_root(self.root, body.input_path)
+        source: Path = resolve_below_root(self.root, body.input_path)
         output = None if body.output_path is None else resolve_in_root(self.root, body.output_path)
         notebook, parameters = prepare_job(
             model_uri, source, output, body.chunk_rows, self.jobs.config.home

@@ -167,5 +167,8 @@ async def test_post_writes_the_template_beside_the_data_and_queues_it(
     (await studio_fetch("POST", "automl", body=wrong)).error(400, "no column 'cost'")
     outside = {**body, "path": "../houses.csv"}
     (await studio_fetch("POST", "automl", body=outside)).error(400, "leads out")
+    # Its template goes beside the data: beside the root is out of it.
+    root_itself = {**body, "path": "."}
+    (await studio_fetch("POST", "automl", body=root_itself)).error(400, "not the root")
     (await studio_fetch("POST", "automl", body={**body, "path": "data/none.csv"})).error(404)
     (await studio_fetch("POST", "automl", body={**body, "time_budget": 1})).error(422)

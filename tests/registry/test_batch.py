@@ -242,6 +242,8 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
 
     outside = await studio_fetch("POST", path, body={"input_path": "../rows.csv"})
     outside.error(400, "leads out of the server's root folder")
+    # The template goes beside the input: beside the root is out of it.
+    (await studio_fetch("POST", path, body={"input_path": "."})).error(400, "not the root")
     escape = {"input_path": "data/rows.csv", "output_path": "../../out.csv"}
     (await studio_fetch("POST", path, body=escape)).error(400, "leads out")
     missing = await studio_fetch("POST", path, body={"input_path": "data/none.csv"})
@@ -250,3 +252,16 @@ async def test_the_rest_route_queues_a_job_for_a_file_under_the_root(
     (await studio_fetch("POST", unknown, body={"input_path": "data/rows.csv"})).error(404)
     too_big = {"input_path": "data/rows.csv", "chunk_rows": 10**9}
     (await studio_fetch("POST", path, body=too_big)).error(422, "chunk_rows")
+
+
+def test_a_link_in_the_input_folder_to_a_file_elsewhere_is_refused(tmp_path: Path) -> None:
+    from studio.errors import InvalidInput
+    from studio.registry.batch_files import input_files
+
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("x\n1\n")
+    (tmp_path / "secret.csv").write_text("x\n2\n")
+    assert input_files(tmp_path / "parts") == [tmp_path / "parts" / "a.csv"]
+    (tmp_path / "parts" / "b.csv").symlink_to(tmp_path / "secret.csv")
+    with pytest.raises(InvalidInput, match=r"'b.csv' in 'parts' is a link to a file outside"):
+        input_files(tmp_path / "parts")
