@@ -16,7 +16,7 @@ import pandas as pd
 
 from studio.errors import InvalidInput
 from studio.evaluation.preprocessing import column_kinds, distinct_count
-from studio.evaluation.schemas import MAX_PREVIEW_ROWS
+from studio.evaluation.schemas import MAX_COLUMNS_SHOWN, MAX_PREVIEW_ROWS, MAX_WARNINGS
 from studio.registry.batch_files import input_files
 
 __all__ = [
@@ -133,6 +133,9 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
     sampled = len(frame) > MAX_INSPECTED_ROWS
     frame = frame.iloc[:MAX_INSPECTED_ROWS]
     kinds = column_kinds(frame)
+    shown = list(frame.columns[:MAX_COLUMNS_SHOWN])
+    if target is not None and target in frame.columns and target not in shown:
+        shown.append(target)
     columns = [
         {
             "name": name,
@@ -141,7 +144,7 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
             "missing": int(frame[name].isna().sum()),
             "unique": distinct_count(frame[name]) or 0,
         }
-        for name in frame.columns
+        for name in shown
     ]
     warnings_found = [
         f"{name!r} looks like {_KIND_WORDS[kind]}: training leaves it out."
@@ -170,11 +173,19 @@ def inspect_dataset(path: str | Path, target: str | None = None) -> dict[str, An
             if is_classification(task):
                 values = sorted(y.unique(), key=str)
                 classes = [_shown(value) for value in values[:MAX_CLASSES_SHOWN]]
-    preview = _preview(frame.head(MAX_PREVIEW_ROWS))
+    if len(frame.columns) > len(shown):
+        warnings_found.insert(
+            0, f"{len(frame.columns):,} columns: only the first {MAX_COLUMNS_SHOWN:,} are listed."
+        )
+    if len(warnings_found) > MAX_WARNINGS:
+        more = len(warnings_found) - MAX_WARNINGS
+        warnings_found = [*warnings_found[:MAX_WARNINGS], f"... and {more:,} more warnings."]
+    preview = _preview(frame[shown].head(MAX_PREVIEW_ROWS))
     return {
         "path": str(path),
         "rows": len(frame),
         "columns": columns,
+        "total_columns": len(frame.columns),
         "target": target,
         "task": task,
         "classes": classes,

@@ -38,9 +38,12 @@ __all__ = [
 ]
 
 MAX_HYPERPARAMETERS = 50
+MAX_HYPERPARAMETER_TEXT = 200
 MAX_TIME_BUDGET = 24 * 3600
 MIN_TIME_BUDGET = 5
 MAX_PREVIEW_ROWS = 20
+MAX_COLUMNS_SHOWN = 1000
+MAX_WARNINGS = 50
 
 TaskName = Literal["binary", "multiclass", "regression"]
 RootPath = Annotated[
@@ -55,7 +58,9 @@ ColumnName = Annotated[str, Field(min_length=1, max_length=500)]
 ModelName = Annotated[
     str, Field(min_length=1, max_length=200, description="A registered model's name.")
 ]
-HyperparameterValue = bool | int | float | str | None
+HyperparameterValue = (
+    bool | int | float | Annotated[str, Field(max_length=MAX_HYPERPARAMETER_TEXT)] | None
+)
 
 
 # Evaluations (a run's `evaluation/<label>/` artifacts) ----------------------------------------
@@ -151,12 +156,20 @@ class ColumnOut(WireOut, title="ColumnOut"):
 class DatasetOut(WireOut, title="DatasetOut"):
     path: str
     rows: int
-    columns: list[ColumnOut]
+    columns: list[ColumnOut] = Field(
+        max_length=MAX_COLUMNS_SHOWN + 1,
+        description=f"The first {MAX_COLUMNS_SHOWN} columns, and the target if it comes later.",
+    )
+    total_columns: int = Field(description="Every column of the file.")
     target: str | None
     task: TaskName | None = Field(description="Detected from the target column, when given.")
     classes: list[str] | None = Field(description="Classification: the target's classes.")
-    preview: list[dict[str, Any]] = Field(description=f"At most {MAX_PREVIEW_ROWS} first rows.")
-    warnings: list[str] = Field(description="e.g. missing targets, an id-like column.")
+    preview: list[dict[str, Any]] = Field(
+        description=f"At most {MAX_PREVIEW_ROWS} first rows, of the columns listed."
+    )
+    warnings: list[str] = Field(
+        max_length=MAX_WARNINGS + 1, description="e.g. missing targets, an id-like column."
+    )
 
 
 class ValidationIn(WireIn, title="ValidationIn"):
@@ -172,7 +185,7 @@ class TrainIn(WireIn, title="TrainIn"):
     target: ColumnName
     algorithm: str = Field(min_length=1, max_length=100, description="A catalogue key.")
     task: TaskName | None = Field(None, description="None: detected from the target.")
-    hyperparameters: dict[str, HyperparameterValue] = Field(
+    hyperparameters: dict[Annotated[str, Field(max_length=100)], HyperparameterValue] = Field(
         default_factory=dict,
         max_length=MAX_HYPERPARAMETERS,
         description="Values for the algorithm's hyperparameters; the rest keep their defaults.",

@@ -175,3 +175,21 @@ def test_binary_long_and_repeated_columns_are_described_or_named(tmp_path: Path)
     pq.write_table(table, tmp_path / "twice.parquet")
     with pytest.raises(InvalidInput, match=r"Column names repeat in 'twice.parquet': 'x'"):
         inspect_dataset(tmp_path / "twice.parquet")
+
+
+def test_a_wide_file_lists_a_bounded_number_of_columns_and_warnings(tmp_path: Path) -> None:
+    from studio.evaluation.schemas import MAX_COLUMNS_SHOWN, MAX_WARNINGS, DatasetOut
+
+    wide = pd.DataFrame({f"c{i}": [f"id-{i}-{row}" for row in range(30)] for i in range(1200)})
+    wide["label"] = [row % 2 for row in range(30)]
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+
+    described = inspect_dataset(tmp_path / "wide.csv", "label")
+    names = [column["name"] for column in described["columns"]]
+    assert names == [*(f"c{i}" for i in range(MAX_COLUMNS_SHOWN)), "label"]
+    assert described["total_columns"] == 1201
+    assert described["warnings"][0] == "1,201 columns: only the first 1,000 are listed."
+    assert len(described["warnings"]) == MAX_WARNINGS + 1
+    assert described["warnings"][-1].startswith("... and ")
+    assert set(described["preview"][0]) == set(names)
+    DatasetOut(**described)  # within the wire model's declared limits

@@ -174,3 +174,19 @@ def test_an_xgboost_template_runs_top_to_bottom_on_string_classes(
     assert namespace["pipeline"].predict(namespace["X"].head(3)).tolist() in (
         [[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)]
     )
+
+
+def test_the_train_request_declares_its_hyperparameters_limits() -> None:
+    from pydantic import ValidationError
+
+    from studio.evaluation.schemas import MAX_HYPERPARAMETER_TEXT, TrainIn
+
+    base = {"path": "data/churn.csv", "target": "churned", "algorithm": "random_forest"}
+    TrainIn(**base, hyperparameters={"criterion": "gini"})
+    for hyperparameters in (
+        {"k" * 101: 1},
+        {"criterion": "g" * (MAX_HYPERPARAMETER_TEXT + 1)},
+        {f"h{i}": 1 for i in range(51)},
+    ):
+        with pytest.raises(ValidationError):
+            TrainIn(**base, hyperparameters=hyperparameters)

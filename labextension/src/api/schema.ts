@@ -1482,13 +1482,16 @@ export interface components {
              * @description Classification: the target's classes.
              */
             classes: string[] | null;
-            /** Columns */
+            /**
+             * Columns
+             * @description The first 1000 columns, and the target if it comes later.
+             */
             columns: components["schemas"]["ColumnOut"][];
             /** Path */
             path: string;
             /**
              * Preview
-             * @description At most 20 first rows.
+             * @description At most 20 first rows, of the columns listed.
              */
             preview: {
                 [key: string]: unknown;
@@ -1502,6 +1505,11 @@ export interface components {
              * @description Detected from the target column, when given.
              */
             task: ("binary" | "multiclass" | "regression") | null;
+            /**
+             * Total Columns
+             * @description Every column of the file.
+             */
+            total_columns: number;
             /**
              * Warnings
              * @description e.g. missing targets, an id-like column.
