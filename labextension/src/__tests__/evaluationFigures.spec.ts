@@ -2,6 +2,7 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 import {
   FIGURE_HEIGHT,
+  MAX_FIGURE_HEIGHT,
   figureTitle,
   orderedFigures,
   themedFigure
@@ -55,6 +56,27 @@ describe('themedFigure', () => {
       zerolinecolor: '#444444',
       tickcolor: '#444444'
     });
+  });
+
+  it('draws no image, menu or slider a stored figure names, nor one of any height', () => {
+    const { layout } = themedFigure(
+      {
+        data: [],
+        layout: {
+          height: 1e9,
+          images: [{ source: 'https://example.com/pixel.png' }],
+          updatemenus: [{ buttons: [] }],
+          sliders: [{ steps: [] }]
+        }
+      },
+      THEME,
+      [],
+      'x'
+    );
+    expect(layout.height).toBe(MAX_FIGURE_HEIGHT);
+    expect(layout.images).toBeUndefined();
+    expect(layout.updatemenus).toBeUndefined();
+    expect(layout.sliders).toBeUndefined();
   });
 
   it('keeps a diverging heatmap’s colour scale and a line’s own colour', () => {

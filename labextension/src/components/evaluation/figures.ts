@@ -53,6 +53,8 @@ const REFERENCE_OPACITY = 0.45;
 
 /** Height of a figure that does not set one, in pixels. */
 export const FIGURE_HEIGHT = 320;
+/** The tallest a stored figure may ask to be drawn. */
+export const MAX_FIGURE_HEIGHT = 1200;
 
 type Layout = Partial<Plotly.Layout> & Record<string, unknown>;
 type Trace = Record<string, unknown>;
@@ -128,6 +130,11 @@ export function themedFigure(
   // The theme is ours: the server stores none, and a stored one would override the colours.
   delete stored.template;
   delete stored.width;
+  // A figure is read from a run's artifacts, which anyone logging to the run can write: no
+  // image it points at is fetched, nothing it binds runs, and its height stays reasonable.
+  delete stored.images;
+  delete stored.updatemenus;
+  delete stored.sliders;
   const axisStyle = {
     gridcolor: theme.grid,
     linecolor: theme.grid,
@@ -142,7 +149,10 @@ export function themedFigure(
       text: titleText(stored.title) || title
     },
     autosize: true,
-    height: typeof stored.height === 'number' ? stored.height : FIGURE_HEIGHT,
+    height:
+      typeof stored.height === 'number'
+        ? Math.min(Math.max(stored.height, 100), MAX_FIGURE_HEIGHT)
+        : FIGURE_HEIGHT,
     paper_bgcolor: theme.paper,
     plot_bgcolor: theme.plot,
     font: {
