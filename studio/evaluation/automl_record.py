@@ -8,6 +8,7 @@ This module owns every tag name, writes the candidates and reads both back as th
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ POST_SECONDS = "post_seconds"
 _STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED", "stopped": "KILLED"}
 _STATES = ("running", "complete", "pruned", "failed", "stopped")
 _PHASES = ("exploring", "searching", "refitting", "done", "failed")
+_TASKS = ("binary", "multiclass", "regression")
 
 
 def log_candidate(parent: Run, record: CandidateRecord, metric: str) -> None:
@@ -134,7 +136,7 @@ def read_automl(run: RunRecord, tracking: TrackingService) -> AutoMLOut:
 
 def read_leaderboard(run: RunRecord, tracking: TrackingService) -> AutoMLDetailOut:
     children = _children(run, tracking)
-    maximize = greater_is_better(run.tags.get(METRIC_TAG, "accuracy"))
+    maximize = _maximize(run.tags.get(METRIC_TAG, ""))
     candidates = [_candidate(child) for child in children]
     best = run.tags.get(BEST_RUN_TAG)
     ranked = sorted(
@@ -163,7 +165,7 @@ def _children(run: RunRecord, tracking: TrackingService) -> list[RunRecord]:
 def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
     tags = run.tags
     metric = tags.get(METRIC_TAG, "")
-    maximize = greater_is_better(metric)
+    maximize = _maximize(metric)
     scored = [
         child.metrics["cv_score"].last
         for child in children
@@ -178,6 +180,7 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
     model = tags.get(MODEL_TAG, "")
     model_name, _, model_version = model.rpartition("/")
     phase = tags.get(PHASE_TAG, "exploring")
+    task = tags.get(TASK_TAG, "")
     job_run = tags.get(JOB_RUN_TAG, "")
     return {
         "run_id": run.id,
@@ -186,10 +189,10 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
         "status": run.status.value,
         "phase": phase if phase in _PHASES else "failed",
         "target": tags.get(TARGET_TAG, ""),
-        "task": tags.get(TASK_TAG, "binary"),
+        "task": task if task in _TASKS else "binary",
         "metric": metric,
         "greater_is_better": maximize,
-        "time_budget": int(float(run.params.get("time_budget", "0") or 0)),
+        "time_budget": _whole_number(run.params.get("time_budget", "")),
         "data": tags.get(DATA_TAG, ""),
         "started_at": run.start_time,
         "ended_at": run.end_time,
@@ -200,9 +203,9 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
         "best_run_id": tags.get(BEST_RUN_TAG) or None,
         "best_score": best,
         "model_name": model_name or None,
-        "model_version": int(model_version) if model_version.isdigit() else None,
+        "model_version": _digits(model_version),
         "notebooks": _notebooks(tags.get(NOTEBOOKS_TAG)),
-        "job_run_id": int(job_run) if job_run.isdigit() else None,
+        "job_run_id": _digits(job_run),
     }
 
 
@@ -230,6 +233,29 @@ def _candidate(child: RunRecord) -> CandidateOut:
     )
 
 
+# A run's tags and params are anyone's to write: what does not parse is read as absent.
+
+
+def _maximize(metric: str) -> bool:
+    try:
+        return greater_is_better(metric)
+    except KeyError:
+        return True
+
+
+def _digits(value: str) -> int | None:
+    # str.isdigit() also accepts '²', which int() refuses.
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _whole_number(value: str) -> int:
+    try:
+        number = float(value)
+    except ValueError:
+        return 0
+    return int(number) if math.isfinite(number) else 0
+
+
 def _metric(run: RunRecord, key: str) -> float | None:
     summary = run.metrics.get(key)
     return None if summary is None else summary.last
@@ -240,6 +266,6 @@ def _notebooks(value: str | None) -> dict[str, str]:
         return {}
     try:
         loaded = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, Mapping) else {}

@@ -1,0 +1,69 @@
+"""Anyone logging to the store may tag a run `studio.automl` = "1": the AutoML routes read such
+a run's other tags and params as given and must answer, never fail, whatever they hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from studio.config import StudioConfig
+from studio.evaluation.service import EvaluationService
+from studio.tracking.service import TrackingService
+from studio.tracking.store import TrackingStore
+
+if TYPE_CHECKING:
+    from studio.db.engine import Database
+
+HOSTILE_PARENT_TAGS = {
+    "studio.automl.metric": "no-such-metric",
+    "studio.automl.task": "clustering",
+    "studio.automl.model": "model/²",
+    "studio.job.run": "³",
+    "studio.automl.notebooks": "[" * 2000 + "]" * 2000,
+}
+
+
+@pytest.fixture
+def evaluation(database: Database, tmp_path: Path) -> EvaluationService:
+    tracking = TrackingService(TrackingStore(database, str(tmp_path / "artifacts")))
+    config = StudioConfig(
+        home=tmp_path, db_url=database.url, artifact_root=str(tmp_path / "artifacts")
+    )
+    return EvaluationService(database, config, tracking)
+
+
+@pytest.mark.parametrize(
+    ("tags", "params"),
+    [
+        ({}, {}),
+        (HOSTILE_PARENT_TAGS, {"time_budget": "a lot"}),
+        ({"studio.automl.metric": "r2"}, {"time_budget": "inf"}),
+    ],
+    ids=["nothing-but-the-tag", "hostile-values", "infinite-budget"],
+)
+def test_a_run_tagged_automl_by_anyone_is_listed_and_read_without_error(
+    evaluation: EvaluationService, tags: dict[str, str], params: dict[str, str]
+) -> None:
+    tracking = evaluation.tracking
+    experiment = tracking.create_experiment("hostile")
+    parent = tracking.create_run(
+        experiment.id, name="parent", tags={"studio.automl": "1", **tags}, params=params
+    )
+    tracking.create_run(
+        experiment.id,
+        name="child",
+        parent_run_id=parent.id,
+        tags={"studio.automl.state": "complete"},
+        metrics=[("cv_score", 0.5, 0, 0)],
+    )
+
+    listed = evaluation.list_automl(experiment.id).automls
+    detail = evaluation.get_automl(parent.id)
+
+    assert [search.run_id for search in listed] == [parent.id]
+    assert [candidate.score for candidate in detail.leaderboard] == [0.5]
+    assert detail.model_version is None
+    assert detail.job_run_id is None
+    assert detail.notebooks == {}
