@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -223,12 +225,28 @@ def _main_not_imported() -> Iterator[None]:
             setattr(main, name, value)
 
 
+def _exit_with_parent() -> None:
+    """A worker whose parent died without closing it (killed, out of memory, its job
+    cancelled) would wait for folds forever, holding the data: it exits too, mid-fit
+    included (a thread, since the fit does not return to the loop)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
+
+
 def _worker_main(
     data: SearchData,
     modules: list[str],
     tasks: multiprocessing.Queue[FoldTask | None],
     results: multiprocessing.Queue[FoldResult],
 ) -> None:
+    _exit_with_parent()
     _import_modules(modules)
     results.put(FoldResult(_READY, _READY))
     while (task := tasks.get()) is not None:
