@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pprint
+import re
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -94,7 +95,8 @@ def write_candidates_notebook(
         _markdown(
             "# Candidate definitions\n\n"
             f"The pipelines `studio.automl` searched for a **{parameters['task']}** task on "
-            f"`{parameters['target']}`, scored by **{parameters['metric']}** over {folds}-fold "
+            f"{_code_span(parameters['target'])}, scored by **{parameters['metric']}** over "
+            f"{folds}-fold "
             "cross-validation: preprocessing pipelines, then algorithms with their search "
             "spaces. Edit them (drop an algorithm, narrow a range, add a default to try "
             "first) and run the notebook again, by hand or as a job."
@@ -119,7 +121,7 @@ def write_candidates_notebook(
         _code("SEARCH_SPACE = {}"),
     ]
     for algorithm, entry in search_space.items():
-        cells.append(_markdown(f"### {algorithm}"))
+        cells.append(_markdown(f"### {_code_span(algorithm)}"))
         cells.append(_code(f"SEARCH_SPACE[{algorithm!r}] = {_literal(entry)}"))
     cells += [
         _markdown(
@@ -171,6 +173,15 @@ def write_template(path: Path, parameters: Mapping[str, Any]) -> Path:
         _code("result.leaderboard[['rank', 'pipeline', 'score', 'std', 'fit_time', 'state']]"),
     ]
     return _write(path, cells)
+
+
+def _code_span(text: str) -> str:
+    """`text` (a column name: the data's author's) as a Markdown code span, shown as it is:
+    fenced by more backticks than it holds in a row, so no markup or HTML in it is read."""
+    text = " ".join(str(text).splitlines())
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
 
 
 def _literal(value: Any) -> str:
