@@ -19,7 +19,7 @@ from studio.jobs.lifecycle import TAG_JOB_RUN
 
 if TYPE_CHECKING:
     from studio.evaluation.automl_search import CandidateRecord
-    from studio.tracking.entities import RunRecord
+    from studio.tracking.entities import RunPage, RunRecord
     from studio.tracking.fluent import Run
     from studio.tracking.service import TrackingService
 
@@ -130,8 +130,36 @@ def is_automl(run: RunRecord) -> bool:
 
 
 def read_automl(run: RunRecord, tracking: TrackingService) -> AutoMLOut:
-    """The search's summary from its parent run's tags and metrics and its children's count."""
-    return AutoMLOut(**_summary(run, _children(run, tracking)))
+    """The search's summary from its parent run's tags and metrics and its children's counts.
+
+    The list is polled while a search runs: counts and the best score come from small
+    searches (one row each) rather than from reading every candidate of every search."""
+
+    def first(filter: str | None = None, order_by: list[str] | None = None) -> RunPage:
+        return tracking.search_runs(
+            [run.experiment_id],
+            parent_run_id=run.id,
+            filter=filter,
+            order_by=order_by,
+            max_results=1,
+            include_total=True,
+        )
+
+    complete = f"tags.`{STATE_TAG}` = 'complete'"
+    best_id = run.tags.get(BEST_RUN_TAG, "")
+    # Anyone's tag, written into a filter: only a run id's characters.
+    chosen = best_id.isascii() and best_id.isalnum()
+    best = first(f"{complete} and attributes.run_id = '{best_id}'") if chosen else None
+    if best is None or not best.runs:
+        direction = "desc" if _maximize(run.tags.get(METRIC_TAG, "")) else "asc"
+        best = first(f"{complete} and metrics.cv_score > -1e308", [f"metrics.cv_score {direction}"])
+    summary = _summary(
+        run,
+        candidates=first().total or 0,
+        pruned=first(f"tags.`{STATE_TAG}` = 'pruned'").total or 0,
+        best_score=_metric(best.runs[0], "cv_score") if best.runs else None,
+    )
+    return AutoMLOut(**summary)
 
 
 def read_leaderboard(run: RunRecord, tracking: TrackingService) -> AutoMLDetailOut:
@@ -146,7 +174,7 @@ def read_leaderboard(run: RunRecord, tracking: TrackingService) -> AutoMLDetailO
     ranked = [c.model_copy(update={"rank": index + 1}) for index, c in enumerate(ranked)]
     rest = [c for c in candidates if c.state != "complete" or c.score is None]
     rest.sort(key=lambda c: (-c.folds, c.name))
-    return AutoMLDetailOut(**_summary(run, children), leaderboard=[*ranked, *rest])
+    return AutoMLDetailOut(**_leaderboard_summary(run, children), leaderboard=[*ranked, *rest])
 
 
 def _children(run: RunRecord, tracking: TrackingService) -> list[RunRecord]:
@@ -162,10 +190,8 @@ def _children(run: RunRecord, tracking: TrackingService) -> list[RunRecord]:
             return found
 
 
-def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
-    tags = run.tags
-    metric = tags.get(METRIC_TAG, "")
-    maximize = _maximize(metric)
+def _leaderboard_summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
+    maximize = _maximize(run.tags.get(METRIC_TAG, ""))
     scored = [
         child.metrics["cv_score"].last
         for child in children
@@ -174,9 +200,19 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
     chosen = [
         child.metrics["cv_score"].last
         for child in children
-        if child.id == tags.get(BEST_RUN_TAG) and "cv_score" in child.metrics
+        if child.id == run.tags.get(BEST_RUN_TAG) and "cv_score" in child.metrics
     ]
     best = chosen[0] if chosen else (max if maximize else min)(scored) if scored else None
+    pruned = sum(1 for child in children if child.tags.get(STATE_TAG) == "pruned")
+    return _summary(run, candidates=len(children), pruned=pruned, best_score=best)
+
+
+def _summary(
+    run: RunRecord, *, candidates: int, pruned: int, best_score: float | None
+) -> dict[str, Any]:
+    tags = run.tags
+    metric = tags.get(METRIC_TAG, "")
+    maximize = _maximize(metric)
     model = tags.get(MODEL_TAG, "")
     model_name, _, model_version = model.rpartition("/")
     phase = tags.get(PHASE_TAG, "exploring")
@@ -198,10 +234,10 @@ def _summary(run: RunRecord, children: list[RunRecord]) -> dict[str, Any]:
         "ended_at": run.end_time,
         "search_seconds": _metric(run, SEARCH_SECONDS),
         "post_seconds": _metric(run, POST_SECONDS),
-        "candidates": len(children),
-        "pruned": sum(1 for child in children if child.tags.get(STATE_TAG) == "pruned"),
+        "candidates": candidates,
+        "pruned": pruned,
         "best_run_id": tags.get(BEST_RUN_TAG) or None,
-        "best_score": best,
+        "best_score": best_score,
         "model_name": model_name or None,
         "model_version": _digits(model_version),
         "notebooks": _notebooks(tags.get(NOTEBOOKS_TAG)),

@@ -22,6 +22,7 @@ HOSTILE_PARENT_TAGS = {
     "studio.automl.model": "model/²",
     "studio.job.run": "³",
     "studio.automl.notebooks": "[" * 2000 + "]" * 2000,
+    "studio.automl.best_run": "x' or '1' = '1",
 }
 
 
@@ -67,3 +68,39 @@ def test_a_run_tagged_automl_by_anyone_is_listed_and_read_without_error(
     assert detail.model_version is None
     assert detail.job_run_id is None
     assert detail.notebooks == {}
+
+
+def test_the_list_shows_the_chosen_candidate_s_score_as_the_leaderboard_does(
+    evaluation: EvaluationService,
+) -> None:
+    tracking = evaluation.tracking
+    experiment = tracking.create_experiment("chosen")
+    parent = tracking.create_run(
+        experiment.id, name="parent", tags={"studio.automl": "1", "studio.automl.metric": "r2"}
+    )
+    runs = {}
+    for name, state, score in [
+        ("ensemble", "complete", 0.7),
+        ("best single", "complete", 0.8),
+        ("pruned", "pruned", 0.9),
+        ("unscored", "complete", None),
+    ]:
+        runs[name] = tracking.create_run(
+            experiment.id,
+            name=name,
+            parent_run_id=parent.id,
+            tags={"studio.automl.state": state},
+            metrics=[] if score is None else [("cv_score", score, 0, 0)],
+        )
+
+    def summaries() -> tuple[object, object]:
+        listed = evaluation.list_automl(experiment.id).automls[0]
+        detail = evaluation.get_automl(parent.id)
+        return (
+            (listed.best_score, listed.candidates, listed.pruned),
+            (detail.best_score, detail.candidates, detail.pruned),
+        )
+
+    assert summaries() == ((0.8, 4, 1), (0.8, 4, 1))
+    tracking.log_batch(parent.id, tags={"studio.automl.best_run": runs["ensemble"].id})
+    assert summaries() == ((0.7, 4, 1), (0.7, 4, 1))
