@@ -249,6 +249,7 @@ def _run(
         from studio.registry.api import register_model
 
         model_version = register_model(run.id, register_as or f"{data_name}-automl")
+        found_warnings += _approval_warnings(model_version)
     ended = time.monotonic()
     post_seconds = ended - post_started
     run.log_metrics(
@@ -425,6 +426,22 @@ def _write_notebooks(
         run.log_artifact(path, f"notebooks/{path.name}")
     run.set_tags({record.NOTEBOOKS_TAG: json.dumps(notebooks)})
     return notebooks
+
+
+def _approval_warnings(model_version: Any) -> list[str]:
+    """A winner built on a library skops does not trust by default (LightGBM, XGBoost) is
+    registered, but cannot be loaded or served until a person approves its types: say so
+    where the user looks, rather than at the first failing deploy."""
+    from studio.tracking.model_trust import needs_approval
+
+    pending = needs_approval(model_version.untrusted_types)
+    if not pending:
+        return []
+    return [
+        f"Model {model_version.name} version {model_version.version} needs approval in the "
+        f"registry before it is loaded or served: it holds types that are not trusted by "
+        f"default ({', '.join(pending)})."
+    ]
 
 
 def _log_new_params(run: Run, params: Mapping[str, Any]) -> None:

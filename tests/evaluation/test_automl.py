@@ -24,6 +24,7 @@ from studio.jobs.entities import JobStatus
 from studio.jobs.notebooks import inspect_parameters
 from studio.registry import clients as registry_clients
 from studio.tracking.client import Client
+from studio.tracking.model_trust import needs_approval
 from tests.databases import sqlite_only
 from tests.evaluation.automl_frames import classification_frame
 from tests.jobs.local_jobs import local_home  # noqa: F401  (a fixture)
@@ -112,6 +113,11 @@ def test_a_classification_search_holds_its_budget_and_registers_a_model_that_sco
     assert accuracy == pytest.approx(run.metrics["accuracy"].last)
     assert accuracy == pytest.approx(result.evaluation.metrics["accuracy"])
     assert accuracy > 0.7
+    # A model that must be approved before it is loaded or served says so in the result.
+    pending = needs_approval(version.untrusted_types)
+    approval = [warning for warning in result.warnings if "needs approval" in warning]
+    assert len(approval) == (1 if pending else 0)
+    assert all(name in approval[0] for name in pending)
 
     # Both notebooks run top to bottom, as jobs; the candidates notebook searches again.
     folder = data.parent / "customers.automl"
@@ -203,3 +209,22 @@ def test_a_kept_svm_is_calibrated_so_that_it_gives_probabilities() -> None:
         final = untouched.steps[-1][1]
         _with_probabilities(untouched)
         assert untouched.steps[-1][1] is final
+
+
+def test_a_winner_that_needs_approval_says_so_in_the_result(store: Path) -> None:
+    from lightgbm import LGBMClassifier
+
+    from studio.evaluation.automl import _approval_warnings
+    from studio.registry.api import register_model
+
+    frame = classification_frame(60)
+    X, y = frame[["x1", "x2", "x3"]].fillna(0.0), frame["label"]
+    with studio.start_run(experiment="approval") as run:
+        run.log_model(LGBMClassifier(n_estimators=2, verbose=-1).fit(X, y))
+    version = register_model(run.id, "needs-approval")
+
+    pending = needs_approval(version.untrusted_types)
+    assert any(name.startswith("lightgbm.") for name in pending)
+    [warning] = _approval_warnings(version)
+    assert "needs approval" in warning
+    assert all(name in warning for name in pending)
