@@ -115,6 +115,7 @@ export function dataset(target: string | null): Dataset {
   return {
     path: 'data/fish.csv',
     rows: 120,
+    total_columns: 3,
     columns: [
       {
         name: 'size',
