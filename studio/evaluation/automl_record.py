@@ -52,6 +52,7 @@ SEARCH_SECONDS = "search_seconds"
 POST_SECONDS = "post_seconds"
 _STATUS = {"complete": "FINISHED", "pruned": "FINISHED", "failed": "FAILED", "stopped": "KILLED"}
 _STATES = ("running", "complete", "pruned", "failed", "stopped")
+_ENDED_BADLY = ("FAILED", "KILLED")
 _PHASES = ("exploring", "searching", "refitting", "done", "failed")
 _TASKS = ("binary", "multiclass", "regression")
 
@@ -223,7 +224,11 @@ def _summary(
         "name": run.name,
         "experiment_id": run.experiment_id,
         "status": run.status.value,
-        "phase": phase if phase in _PHASES else "failed",
+        # A search that failed before it could say so (in its first steps, or killed) ended
+        # its run all the same.
+        "phase": phase
+        if phase in _PHASES and not (phase != "done" and run.status.value in _ENDED_BADLY)
+        else "failed",
         "target": tags.get(TARGET_TAG, ""),
         "task": task if task in _TASKS else "binary",
         "metric": metric,

@@ -256,8 +256,11 @@ def _worker_main(
 class DaskExecutor:
     """Folds as tasks on a Dask cluster; the data is scattered to every worker once."""
 
-    def __init__(self, client: Client, data: SearchData, modules: list[str]) -> None:
+    def __init__(
+        self, client: Client, data: SearchData, modules: list[str], owns_client: bool = False
+    ) -> None:
         self._client = client
+        self._owns_client = owns_client
         self._modules = modules
         self.slots = max(1, sum(client.nthreads().values()))
         self._data = client.scatter(data, broadcast=True, hash=False)
@@ -267,7 +270,17 @@ class DaskExecutor:
     def wait_ready(self, timeout: float) -> None:
         """Have every worker import the estimators' libraries (a first fold would otherwise
         pay for it inside the budget)."""
-        self._client.run(_import_modules, self._modules, wait=True)
+        import contextlib
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import TimeoutError as Late
+
+        # A worker that does not answer in time imports on its first fold instead; the call
+        # is left to finish on its own thread (leaving a `with` block would wait for it).
+        pool = ThreadPoolExecutor(1)
+        imported = pool.submit(self._client.run, _import_modules, self._modules, wait=True)
+        with contextlib.suppress(Late):
+            imported.result(timeout=max(timeout, 0.0))
+        pool.shutdown(wait=False)
 
     def submit(self, task: FoldTask) -> None:
         future = self._client.submit(
@@ -300,6 +313,8 @@ class DaskExecutor:
             self._client.cancel(list(self._pending), force=True)
             self._pending.clear()
         self._client.cancel([self._data], force=True)
+        if self._owns_client:  # opened here from Dask's configuration: nobody else closes it
+            self._client.close()
 
 
 def make_executor(
@@ -323,7 +338,7 @@ def make_executor(
                     "executor='dask' needs a distributed.Client in this session, or Dask's "
                     "scheduler-address configured (DASK_SCHEDULER_ADDRESS)."
                 ) from None
-            client = Client(address)
+            return DaskExecutor(Client(address), data, modules, owns_client=True)
         return DaskExecutor(client, data, modules)
     if type(executor).__name__ == "Client" and hasattr(executor, "scatter"):
         return DaskExecutor(executor, data, modules)

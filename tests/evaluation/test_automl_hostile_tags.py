@@ -104,3 +104,24 @@ def test_the_list_shows_the_chosen_candidate_s_score_as_the_leaderboard_does(
     assert summaries() == ((0.8, 4, 1), (0.8, 4, 1))
     tracking.log_batch(parent.id, tags={"studio.automl.best_run": runs["ensemble"].id})
     assert summaries() == ((0.7, 4, 1), (0.7, 4, 1))
+
+
+def test_a_search_that_ended_badly_before_saying_so_reads_as_failed(
+    evaluation: EvaluationService,
+) -> None:
+    from studio.tracking.entities import RunStatus
+
+    tracking = evaluation.tracking
+    experiment = tracking.create_experiment("ended")
+    tags = {"studio.automl": "1", "studio.automl.phase": "exploring"}
+    failed = tracking.create_run(experiment.id, name="failed", tags=tags)
+    tracking.update_run(failed.id, status=RunStatus.FAILED)
+    running = tracking.create_run(experiment.id, name="running", tags=tags)
+    done = tracking.create_run(
+        experiment.id, name="done", tags={**tags, "studio.automl.phase": "done"}
+    )
+    tracking.update_run(done.id, status=RunStatus.FINISHED)
+
+    assert evaluation.get_automl(failed.id).phase == "failed"
+    assert evaluation.get_automl(running.id).phase == "exploring"
+    assert evaluation.get_automl(done.id).phase == "done"
