@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import UnionType
-from typing import Any, ParamSpec, TypeVar, Union, get_args, get_origin
+from typing import Any, ParamSpec, TypeVar, Union, cast, get_args, get_origin
 
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
@@ -27,6 +28,7 @@ from studio.errors import HTTP_STATUS, ErrorCode, StudioError
 M = TypeVar("M", bound=BaseModel)
 P = ParamSpec("P")
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 UNPROCESSABLE = 422
 _MAX_REPORTED_ERRORS = 5
@@ -171,3 +173,19 @@ class StudioAPIHandler(ExtensionHandlerMixin, APIHandler):
             self.finish(json.dumps({"message": message, "reason": exc.reason}))
             return
         super().write_error(status_code, **kwargs)
+
+
+def authorized_to(action: str) -> Callable[[F], F]:
+    """jupyter_server's `authorized(action)`, made afresh for each method it decorates.
+
+    Its decorator keeps the resource of the first request it checks in a closure shared by
+    every method one `authorized(...)` instance decorates: one instance shared by the handlers
+    of two resources (the jobs' and evaluation's "execute") asked about the first request's
+    resource ever after, so refusing "execute" on "studio.jobs" stopped nothing once a
+    training had been started.
+    """
+
+    def decorate(method: F) -> F:
+        return cast("F", authorized(action)(method))
+
+    return decorate

@@ -120,3 +120,43 @@ async def test_each_feature_has_its_own_authorization_resource(
     # Another resource's read-only rule leaves tracking writable.
     other = {READ_ONLY_HEADER: "studio.jobs"}
     assert (await studio_fetch("POST", "runs", body={"name": "ok"}, headers=other)).code == 201
+
+
+def test_execute_is_asked_about_each_handlers_own_resource_on_every_request() -> None:
+    """jupyter_server's `authorized` keeps the first request's resource in a closure shared by
+    the methods one instance decorates: shared by the jobs' and evaluation's handlers, it asked
+    about "studio.evaluation" for the jobs' runs once a training had started."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from tornado.web import HTTPError
+
+    from studio.evaluation.training_handlers import TrainHandler
+    from studio.jobs.handlers import RunsHandler
+
+    asked: list[tuple[str, str]] = []
+
+    class Recording:
+        def is_authorized(self, handler: object, user: object, action: str, resource: str) -> bool:
+            asked.append((action, resource))
+            return False
+
+    def request_to(handler_class: type) -> None:
+        handler = SimpleNamespace(
+            request=SimpleNamespace(method="POST"),
+            current_user="someone",
+            authorizer=Recording(),
+            auth_resource=handler_class.auth_resource,
+        )
+        with pytest.raises(HTTPError) as refused:
+            asyncio.run(handler_class.post(handler))
+        assert refused.value.status_code == 403
+
+    for handler_class in (TrainHandler, RunsHandler, TrainHandler, RunsHandler):
+        request_to(handler_class)
+    assert asked == [
+        ("execute", "studio.evaluation"),
+        ("execute", "studio.jobs"),
+        ("execute", "studio.evaluation"),
+        ("execute", "studio.jobs"),
+    ]

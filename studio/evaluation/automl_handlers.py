@@ -64,6 +64,7 @@ class AutoMLsHandler(AutoMLHandlerBase):
         operation_id="listAutoML",
         query=AutoMLsQuery,
         response=AutoMLsOut,
+        errors=(404,),
     )
     async def get(self) -> None:
         query = self.parse_query(AutoMLsQuery)

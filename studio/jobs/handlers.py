@@ -43,7 +43,7 @@ from studio.jobs.schemas import (
 )
 from studio.jobs.service import OUTPUT_NAMES
 from studio.openapi import endpoint
-from studio.web import Route, StudioAPIHandler
+from studio.web import Route, StudioAPIHandler, authorized_to
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,7 +55,7 @@ SCHEDULER_SETTING = "studio_jobs_scheduler"
 """The web application's setting holding the server's scheduler, woken when a run is queued."""
 F = TypeVar("F", bound=Callable[..., Any])
 # Starting a notebook runs code: Jupyter's own action for it (its terminals' and kernels').
-authorized_to_execute = cast("Callable[[F], F]", authorized("execute"))
+authorized_to_execute = authorized_to("execute")
 _CONTENT_TYPES = {
     "output.ipynb": "application/x-ipynb+json",
     "output.html": "text/html; charset=utf-8",

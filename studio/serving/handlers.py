@@ -44,7 +44,7 @@ from studio.serving.schemas import (
     StartIn,
 )
 from studio.serving.validation import ENDPOINT_NAME_PATTERN
-from studio.web import Route, StudioAPIHandler, http_error
+from studio.web import Route, StudioAPIHandler, authorized_to, http_error
 
 if TYPE_CHECKING:
     from studio.serving.service import EndpointService
@@ -53,7 +53,7 @@ __all__ = ["PROXY_TIMEOUT", "ROUTES"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Starting a server or calling a model runs code: Jupyter's own action for it.
-authorized_to_execute = cast("Callable[[F], F]", authorized("execute"))
+authorized_to_execute = authorized_to("execute")
 PROXY_TIMEOUT = 60.0
 """Seconds the proxy waits for a replica's answer."""
 _FORWARDED = ("Content-Type", "X-Target-Variant", "X-Request-Id", "Accept")

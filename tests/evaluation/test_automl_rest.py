@@ -131,6 +131,8 @@ async def test_a_regression_search_on_dask_is_listed_and_ranked_through_rest(
     assert np.isclose(detail.json["best_score"], scores[0])
 
     (await studio_fetch("GET", "automl/0123456789abcdef")).error(404)
+    unknown = await studio_fetch("GET", "automl", params={"experiment_id": 987654})
+    unknown.error(404, "experiment")
     (await studio_fetch("GET", f"automl/{result.best_run_id}")).error(404, "not an AutoML")
 
 
