@@ -63,6 +63,11 @@ if TYPE_CHECKING:
 __all__ = ["POST_ALLOWANCE", "AutoML", "automl"]
 
 POST_ALLOWANCE = 0.15
+# The ensemble's refits (its own, and its evaluation's) may take this share of what is left of
+# the allowance; the rest goes to the evaluation's predictions and figures, saving and
+# registering, which grow with the ensemble's members.
+ENSEMBLE_SHARE = 0.5
+PACE_DAMPING = 0.05
 WORKER_START_TIMEOUT = 60.0
 NotebooksDir = str | Path | Literal[False] | None
 
@@ -292,7 +297,12 @@ def _refit_best(
     allowance: float,
     refits: int,
 ) -> tuple[CandidateRecord, Any]:
-    """Let the stacked ensemble compete, then fit the winner on all the data."""
+    """Refit the best single candidate, let the stacked ensemble compete, and refit it instead
+    when it wins and its refit is predicted to fit what is left of `allowance`.
+
+    The single best is refitted first: it is the fallback, and its refit measures how much
+    slower a fit on every row is here than the search's fold fits were in the workers (a busy
+    machine, a parent process that shares its cores), which the ensemble's prediction uses."""
     started = time.monotonic()
     complete = [r for r in records if r.state == "complete" and r.score is not None]
     if not complete:
@@ -303,31 +313,48 @@ def _refit_best(
             + (f" A candidate failed with: {errors[0]}" if errors else "")
         )
     best = (max if maximize else min)(complete, key=lambda r: r.score or 0.0)
+    model = _fitted(
+        make_candidate_pipeline(best.candidate, data.X, data.task, data.preprocessing, data.seed),
+        data,
+    )
     members = ensemble_members(records, maximize, len(data.folds))
-    if members:
-        ensemble = score_ensemble(members, data)
-        better = _ensemble_wins(ensemble, best, maximize, len(data.folds))
-        # The single best's refit and the evaluation need their share of the allowance too.
-        left = allowance - (time.monotonic() - started) - 3 * (best.fit_time or 0.0)
-        if better and refits * refit_seconds(members, len(data.folds)) > left:
+    if not members:
+        return best, model
+    single_seconds = time.monotonic() - started
+    ensemble = score_ensemble(members, data)
+    better = _ensemble_wins(ensemble, best, maximize, len(data.folds))
+    if better:
+        needed = (
+            refits
+            * refit_pace(single_seconds, best, len(data.folds))
+            * refit_seconds(members, len(data.folds))
+        )
+        left = allowance - (time.monotonic() - started)
+        if needed > left * ENSEMBLE_SHARE:
             ensemble.state = "pruned"
             ensemble.error = "its refit would not fit the time allowed after the search"
-        record.log_candidate(run, ensemble, data.metric)
-        records.append(ensemble)
-        if better and ensemble.state == "complete":
-            best = ensemble
-    model = (
-        make_stacked_model(members, data, splitter, data.preprocessing)
-        if best.ensemble
-        else make_candidate_pipeline(
-            best.candidate, data.X, data.task, data.preprocessing, data.seed
-        )
-    )
+    record.log_candidate(run, ensemble, data.metric)
+    records.append(ensemble)
+    if better and ensemble.state == "complete":
+        stacked = make_stacked_model(members, data, splitter, data.preprocessing)
+        return ensemble, _fitted(stacked, data)
+    return best, model
+
+
+def refit_pace(single_seconds: float, best: CandidateRecord, folds: int) -> float:
+    """How many times longer a fit on every row takes here than the search's fold fits
+    predict (at least 1): the single best's refit against its fold fit time scaled to every
+    row. A few milliseconds on both sides keep a tiny model's noise from deciding."""
+    expected = (best.fit_time or 0.0) * folds / max(folds - 1, 1)
+    return max(1.0, (single_seconds + PACE_DAMPING) / (expected + PACE_DAMPING))
+
+
+def _fitted(model: Any, data: SearchData) -> Any:
     _with_probabilities(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a candidate's convergence warnings, seen in the search
         model.fit(data.X, data.y)
-    return best, model
+    return model
 
 
 def _with_probabilities(model: Any) -> None:
