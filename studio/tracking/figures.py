@@ -95,16 +95,9 @@ def roc_figure(y_true: Any, proba: Any, classes: Labels) -> dict[str, Any]:
     curves = []
     for name, truth, score in _one_vs_rest(y_true, proba, classes):
         fpr, tpr, _ = roc_curve(truth, score, drop_intermediate=True)
-        curves.append((name, fpr, tpr, auc(fpr, tpr)))
+        curves.append((f"{name} (AUC {auc(fpr, tpr):.3f})", fpr, tpr))
     figure = go.Figure()
-    budget = _points_per_curve(len(curves))
-    for name, fpr, tpr, area in curves:
-        keep = _thin(len(fpr), budget)
-        figure.add_trace(
-            go.Scatter(
-                x=_f32(fpr[keep]), y=_f32(tpr[keep]), mode="lines", name=f"{name} (AUC {area:.3f})"
-            )
-        )
+    _add_curves(figure, curves)
     figure.add_trace(_diagonal(0, 1, 0, 1, "chance"))
     figure.update_layout(
         title="ROC curve" if curves else "ROC curve (needs both classes in the data)",
@@ -119,20 +112,10 @@ def pr_figure(y_true: Any, proba: Any, classes: Labels) -> dict[str, Any]:
     curves = []
     for name, truth, score in _one_vs_rest(y_true, proba, classes):
         precision, recall, _ = precision_recall_curve(truth, score, drop_intermediate=True)
-        curves.append((name, recall, precision, average_precision_score(truth, score)))
+        average = average_precision_score(truth, score)
+        curves.append((f"{name} (AP {average:.3f})", recall, precision))
     figure = go.Figure()
-    budget = _points_per_curve(len(curves))
-    for name, recall, precision, average in curves:
-        keep = _thin(len(recall), budget)
-        figure.add_trace(
-            go.Scatter(
-                x=_f32(recall[keep]),
-                y=_f32(precision[keep]),
-                mode="lines",
-                line={"shape": "hv"},
-                name=f"{name} (AP {average:.3f})",
-            )
-        )
+    _add_curves(figure, curves, line={"shape": "hv"})
     figure.update_layout(
         title="Precision-recall curve" if curves else "Precision-recall curve (needs both classes)",
         xaxis={"title": {"text": "Recall"}, "range": [0, 1]},
@@ -307,6 +290,18 @@ def _thin(points: int, budget: int) -> Any:
     if points <= budget:
         return np.arange(points)
     return np.unique(np.linspace(0, points - 1, budget).round().astype(np.int64))
+
+
+def _add_curves(
+    figure: go.Figure, curves: list[tuple[str, np.ndarray, np.ndarray]], **style: Any
+) -> None:
+    """One line per curve, each thinned to its share of the figure's points."""
+    budget = _points_per_curve(len(curves))
+    for name, x, y in curves:
+        keep = _thin(len(x), budget)
+        figure.add_trace(
+            go.Scatter(x=_f32(x[keep]), y=_f32(y[keep]), mode="lines", name=name, **style)
+        )
 
 
 def _diagonal(x0: float, x1: float, y0: float, y1: float, name: str) -> go.Scatter:

@@ -5,17 +5,14 @@
  * implies) while the dialog is open. Empty fields leave the choice to the server: the task
  * detected, its default metric, `automl-<stem>` and `<stem>-automl`.
  */
-import type { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
-
 import {
   AutoMLRequest,
   CLASSIFICATION_METRICS,
   REGRESSION_METRICS
 } from '../api/automl';
 import type { ITrainingAPI, Task } from '../api/training';
+import { DatasetFormModel } from './datasetForm';
 import type { ITranslate } from './trainForm';
-import { DatasetInspector, defaultTarget } from './trainFormModel';
 
 /** The server's limits on the time budget (studio/evaluation/schemas.py), in seconds. */
 export const MIN_TIME_BUDGET = 5;
@@ -112,44 +109,18 @@ export interface IAutoMLFormModelOptions {
 }
 
 /** The dialog's model: the form and the file's columns. */
-export class AutoMLFormModel implements IDisposable {
+export class AutoMLFormModel extends DatasetFormModel<IAutoMLForm> {
   constructor(options: IAutoMLFormModelOptions) {
-    this._form = options.form;
-    this._trans = options.trans;
-    this.dataset = new DatasetInspector(options.api, options.form.path);
-    this.dataset.stateChanged.connect(() => this._stateChanged.emit(), this);
-  }
-
-  readonly dataset: DatasetInspector;
-
-  get form(): IAutoMLForm {
-    return this._form;
-  }
-  /** The task searched for: the one chosen, else the one detected. */
-  get task(): Task | null {
-    return this._form.task || this.dataset.dataset?.task || null;
-  }
-  get stateChanged(): ISignal<this, void> {
-    return this._stateChanged;
+    super(options.api, options.form, options.trans);
   }
 
   /** Read the file, with the last column as the target unless one is given. */
-  async load(): Promise<void> {
-    await this.dataset.inspect(this._form.target || null);
-    const dataset = this.dataset.dataset;
-    if (!this._form.target && dataset && !this._disposed) {
-      this.update({ target: defaultTarget(dataset) });
-    }
+  load(): Promise<void> {
+    return this.loadDataset();
   }
 
   update(change: Partial<IAutoMLForm>): void {
-    const targetChanged =
-      change.target !== undefined && change.target !== this._form.target;
-    this._form = { ...this._form, ...change };
-    if (targetChanged) {
-      this._form = { ...this._form, task: change.task ?? '', metric: '' };
-      void this.dataset.inspect(this._form.target || null);
-    }
+    this.applyChange(change, { metric: '' });
     if (
       this._form.metric &&
       !metricsFor(this.task).includes(this._form.metric)
@@ -160,29 +131,7 @@ export class AutoMLFormModel implements IDisposable {
     this._stateChanged.emit();
   }
 
-  problems(): string[] {
-    const problems = automlProblems(this._form, this.task, this._trans);
-    if (this.dataset.error) {
-      problems.unshift(this.dataset.error);
-    }
-    return problems;
+  protected formProblems(): string[] {
+    return automlProblems(this._form, this.task, this._trans);
   }
-
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
-    this.dataset.dispose();
-    Signal.clearData(this);
-  }
-
-  private readonly _trans: ITranslate;
-  private readonly _stateChanged = new Signal<this, void>(this);
-  private _form: IAutoMLForm;
-  private _disposed = false;
 }

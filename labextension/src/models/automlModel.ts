@@ -3,9 +3,6 @@
  * time budget is spent. It refreshes every refresh interval while a search runs and the panel
  * is seen (a finished search does not change), once when the panel is seen again.
  */
-import type { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
-
 import type {
   AutoML,
   AutoMLDetail,
@@ -13,7 +10,7 @@ import type {
   IAutoMLAPI
 } from '../api/automl';
 import type { ISettingsHolder } from '../tokens';
-import { LiveRefresh } from './liveRefresh';
+import { LiveModel } from './liveModel';
 
 /** How many searches the panel lists. */
 export const AUTOML_PAGE = 100;
@@ -67,19 +64,12 @@ export interface IAutoMLModelOptions {
   settings: ISettingsHolder;
 }
 
-export class AutoMLModel implements IDisposable {
+export class AutoMLModel extends LiveModel {
   constructor(options: IAutoMLModelOptions) {
+    super('studio:automl', options.settings);
     this._api = options.api;
-    this._refresh = new LiveRefresh({
-      name: 'studio:automl',
-      settings: options.settings,
-      load: () => this._load()
-    });
   }
 
-  get stateChanged(): ISignal<this, void> {
-    return this._stateChanged;
-  }
   get automls(): readonly AutoML[] {
     return this._automls;
   }
@@ -97,19 +87,13 @@ export class AutoMLModel implements IDisposable {
       ? orderedLeaderboard(detail.leaderboard, detail.greater_is_better)
       : [];
   }
-  get error(): string | null {
-    return this._error;
-  }
-  get loaded(): boolean {
-    return this._loaded;
-  }
   /** The job run whose search the panel waits for (it shows it once listed), if any. */
   get awaitedJobRunId(): number | null {
     return this._awaited?.jobRunId ?? null;
   }
   /** A search runs, or one is awaited: the panel then refreshes every interval. */
   get isLive(): boolean {
-    return this._refresh.isLive;
+    return this.live.isLive;
   }
 
   /** Show a search (read now). */
@@ -126,47 +110,20 @@ export class AutoMLModel implements IDisposable {
     await this.refresh();
   }
 
-  refresh(): Promise<void> {
-    return this._refresh.refresh();
+  protected async load(): Promise<void> {
+    this._automls = await this._api.list({ maxResults: AUTOML_PAGE });
+    this._findAwaited();
+    const runId = this.selectedRunId;
+    this._detail = runId === null ? null : await this._api.get(runId);
   }
 
-  setActive(active: boolean): void {
-    this._refresh.setActive(active);
-  }
-
-  get isDisposed(): boolean {
-    return this._refresh.isDisposed;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._refresh.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _load(): Promise<void> {
-    try {
-      this._automls = await this._api.list({ maxResults: AUTOML_PAGE });
-      this._findAwaited();
-      const runId = this.selectedRunId;
-      this._detail = runId === null ? null : await this._api.get(runId);
-      this._error = null;
-    } catch (error) {
-      this._error = error instanceof Error ? error.message : String(error);
-      throw error;
-    } finally {
-      this._loaded = true;
-      if (!this.isDisposed) {
-        const running =
-          this._awaited !== null ||
-          this._automls.some(isRunning) ||
-          (this._detail !== null && isRunning(this._detail));
-        this._refresh.setLive(running);
-        this._stateChanged.emit();
-      }
-    }
+  /** Live while a search runs or one is awaited. */
+  protected afterLoad(): void {
+    this.live.setLive(
+      this._awaited !== null ||
+        this._automls.some(isRunning) ||
+        (this._detail !== null && isRunning(this._detail))
+    );
   }
 
   /** Select the awaited job's search once listed; give up waiting after AWAIT_JOB_MS. */
@@ -185,12 +142,8 @@ export class AutoMLModel implements IDisposable {
   }
 
   private readonly _api: Pick<IAutoMLAPI, 'list' | 'get'>;
-  private readonly _refresh: LiveRefresh;
-  private readonly _stateChanged = new Signal<this, void>(this);
   private _automls: AutoML[] = [];
   private _selectedRunId: string | null = null;
   private _detail: AutoMLDetail | null = null;
   private _awaited: { jobRunId: number; until: number } | null = null;
-  private _error: string | null = null;
-  private _loaded = false;
 }

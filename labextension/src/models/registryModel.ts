@@ -3,9 +3,6 @@
  * their aliases and approval), and the endpoints. It refreshes every refresh interval while the sidebar is seen;
  * a model's versions are read when it is expanded, and again at each refresh while it is.
  */
-import type { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
-
 import type {
   ModelVersion,
   RegisteredModel,
@@ -13,7 +10,7 @@ import type {
 } from '../api/registry';
 import type { Endpoint, IEndpointsAPI } from '../api/serving';
 import type { ISettingsHolder } from '../tokens';
-import { LiveRefresh } from './liveRefresh';
+import { LiveModel } from './liveModel';
 
 export interface IRegistryModelOptions {
   api: Pick<IRegistryAPI, 'listModels' | 'listVersions'>;
@@ -22,33 +19,20 @@ export interface IRegistryModelOptions {
   settings: ISettingsHolder;
 }
 
-export class RegistryModel implements IDisposable {
+export class RegistryModel extends LiveModel {
   constructor(options: IRegistryModelOptions) {
+    super('studio:registry', options.settings);
     this._api = options.api;
     this._endpointsApi = options.endpoints ?? null;
-    this._refresh = new LiveRefresh({
-      name: 'studio:registry',
-      settings: options.settings,
-      load: () => this._load()
-    });
-    this._refresh.setLive(true);
+    this.live.setLive(true);
   }
 
-  get stateChanged(): ISignal<this, void> {
-    return this._stateChanged;
-  }
   get models(): readonly RegisteredModel[] {
     return this._models;
   }
   /** The endpoints, with whether each is serving; null without the endpoints' routes. */
   get endpoints(): readonly Endpoint[] | null {
     return this._endpoints;
-  }
-  get error(): string | null {
-    return this._error;
-  }
-  get loaded(): boolean {
-    return this._loaded;
   }
   /** The models whose versions are listed. */
   get expanded(): ReadonlySet<string> {
@@ -70,57 +54,26 @@ export class RegistryModel implements IDisposable {
     try {
       await this._loadVersions(name);
     } catch (error) {
-      this._error = error instanceof Error ? error.message : String(error);
+      this.setError(error);
     }
     this._stateChanged.emit();
   }
 
-  refresh(): Promise<void> {
-    return this._refresh.refresh();
-  }
-
-  setActive(active: boolean): void {
-    this._refresh.setActive(active);
-  }
-
-  get isDisposed(): boolean {
-    return this._refresh.isDisposed;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._refresh.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _load(): Promise<void> {
-    try {
-      const [models, endpoints] = await Promise.all([
-        this._api.listModels(),
-        this._endpointsApi?.list() ?? Promise.resolve(null)
-      ]);
-      this._models = models;
-      this._endpoints = endpoints;
-      const names = new Set(this._models.map(model => model.name));
-      for (const name of [...this._expanded]) {
-        if (!names.has(name)) {
-          this._expanded.delete(name);
-          this._versions.delete(name);
-        }
-      }
-      await Promise.all([...this._expanded].map(n => this._loadVersions(n)));
-      this._error = null;
-    } catch (error) {
-      this._error = error instanceof Error ? error.message : String(error);
-      throw error;
-    } finally {
-      this._loaded = true;
-      if (!this.isDisposed) {
-        this._stateChanged.emit();
+  protected async load(): Promise<void> {
+    const [models, endpoints] = await Promise.all([
+      this._api.listModels(),
+      this._endpointsApi?.list() ?? Promise.resolve(null)
+    ]);
+    this._models = models;
+    this._endpoints = endpoints;
+    const names = new Set(this._models.map(model => model.name));
+    for (const name of [...this._expanded]) {
+      if (!names.has(name)) {
+        this._expanded.delete(name);
+        this._versions.delete(name);
       }
     }
+    await Promise.all([...this._expanded].map(n => this._loadVersions(n)));
   }
 
   private async _loadVersions(name: string): Promise<void> {
@@ -132,13 +85,9 @@ export class RegistryModel implements IDisposable {
   }
 
   private readonly _api: Pick<IRegistryAPI, 'listModels' | 'listVersions'>;
-  private readonly _refresh: LiveRefresh;
-  private readonly _stateChanged = new Signal<this, void>(this);
   private readonly _expanded = new Set<string>();
   private readonly _versions = new Map<string, ModelVersion[]>();
   private readonly _endpointsApi: Pick<IEndpointsAPI, 'list'> | null;
   private _models: RegisteredModel[] = [];
   private _endpoints: Endpoint[] | null = null;
-  private _error: string | null = null;
-  private _loaded = false;
 }

@@ -1,86 +1,16 @@
 /**
  * The state of the "Train a model" dialog while it is open: the form (trainForm.ts), the data
  * file's columns (read again when the target changes, for the task and classes it implies)
- * and the catalogue of algorithms. The AutoML dialog reads its file with `DatasetInspector` too.
+ * and the catalogue of algorithms.
  */
-import type { IDisposable } from '@lumino/disposable';
-import { ISignal, Signal } from '@lumino/signaling';
-
-import type { Algorithm, Dataset, ITrainingAPI, Task } from '../api/training';
+import type { Algorithm, ITrainingAPI } from '../api/training';
+import { DatasetFormModel } from './datasetForm';
 import {
   ITrainForm,
   ITranslate,
   defaultTexts,
   trainProblems
 } from './trainForm';
-
-/** A data file's columns, inspected again (the last question wins) when the target changes. */
-export class DatasetInspector implements IDisposable {
-  constructor(
-    private readonly _api: Pick<ITrainingAPI, 'inspectDataset'>,
-    readonly path: string
-  ) {}
-
-  get dataset(): Dataset | null {
-    return this._dataset;
-  }
-  get error(): string | null {
-    return this._error;
-  }
-  get loading(): boolean {
-    return this._loading;
-  }
-  get stateChanged(): ISignal<this, void> {
-    return this._stateChanged;
-  }
-
-  /** Read the file, with the task and classes `target` implies. */
-  async inspect(target: string | null): Promise<void> {
-    const asked = ++this._asked;
-    this._loading = true;
-    this._stateChanged.emit();
-    try {
-      const dataset = await this._api.inspectDataset(this.path, target);
-      if (asked !== this._asked || this._disposed) {
-        return;
-      }
-      this._dataset = dataset;
-      this._error = null;
-    } catch (error) {
-      if (asked !== this._asked || this._disposed) {
-        return;
-      }
-      this._error = error instanceof Error ? error.message : String(error);
-    }
-    this._loading = false;
-    this._stateChanged.emit();
-  }
-
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (!this._disposed) {
-      this._disposed = true;
-      Signal.clearData(this);
-    }
-  }
-
-  private readonly _stateChanged = new Signal<this, void>(this);
-  private _dataset: Dataset | null = null;
-  private _error: string | null = null;
-  private _loading = false;
-  private _asked = 0;
-  private _disposed = false;
-}
-
-/** The column preselected as the target: the last one, the usual place of a label. */
-export function defaultTarget(dataset: Dataset): string {
-  return dataset.columns.length
-    ? dataset.columns[dataset.columns.length - 1].name
-    : '';
-}
 
 export interface ITrainFormModelOptions {
   api: Pick<ITrainingAPI, 'inspectDataset' | 'listAlgorithms'>;
@@ -89,20 +19,12 @@ export interface ITrainFormModelOptions {
 }
 
 /** The dialog's model: the form, the file's columns, the catalogue. */
-export class TrainFormModel implements IDisposable {
+export class TrainFormModel extends DatasetFormModel<ITrainForm> {
   constructor(options: ITrainFormModelOptions) {
+    super(options.api, options.form, options.trans);
     this._api = options.api;
-    this._form = options.form;
-    this._trans = options.trans;
-    this.dataset = new DatasetInspector(options.api, options.form.path);
-    this.dataset.stateChanged.connect(this._onDataset, this);
   }
 
-  readonly dataset: DatasetInspector;
-
-  get form(): ITrainForm {
-    return this._form;
-  }
   /**
    * The installed algorithms that serve the task, with the hyperparameters that apply to it
    * (class weights: classification only); null until read.
@@ -113,31 +35,17 @@ export class TrainFormModel implements IDisposable {
   get algorithmsError(): string | null {
     return this._algorithmsError;
   }
-  /** The task trained for: the one chosen, else the one detected. */
-  get task(): Task | null {
-    return this._form.task || this.dataset.dataset?.task || null;
-  }
   get algorithm(): Algorithm | null {
     return this.algorithms?.find(a => a.name === this._form.algorithm) ?? null;
-  }
-  get stateChanged(): ISignal<this, void> {
-    return this._stateChanged;
   }
 
   /** Read the file (with the last column as the target) and the catalogue. */
   async load(): Promise<void> {
-    await Promise.all([this._loadCatalogue(), this._loadDataset()]);
+    await Promise.all([this._loadCatalogue(), this.loadDataset()]);
   }
 
   update(change: Partial<ITrainForm>): void {
-    const targetChanged =
-      change.target !== undefined && change.target !== this._form.target;
-    this._form = { ...this._form, ...change };
-    if (targetChanged) {
-      // The detected task is the new target's: a task chosen for the old one no longer holds.
-      this._form = { ...this._form, task: change.task ?? '' };
-      void this.dataset.inspect(this._form.target || null);
-    }
+    this.applyChange(change, {});
     void this._loadCatalogue();
     this._fitAlgorithm();
     this._stateChanged.emit();
@@ -158,34 +66,14 @@ export class TrainFormModel implements IDisposable {
     });
   }
 
-  /** Why the form cannot be sent yet; empty when it can. */
-  problems(): string[] {
-    const problems = trainProblems(this._form, this.algorithm, this._trans);
-    if (this.dataset.error) {
-      problems.unshift(this.dataset.error);
-    }
-    return problems;
+  protected formProblems(): string[] {
+    return trainProblems(this._form, this.algorithm, this._trans);
   }
 
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._disposed = true;
-    this.dataset.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _loadDataset(): Promise<void> {
-    await this.dataset.inspect(this._form.target || null);
-    const dataset = this.dataset.dataset;
-    if (!this._form.target && dataset && !this._disposed) {
-      this.update({ target: defaultTarget(dataset) });
-    }
+  protected onDataset(): void {
+    void this._loadCatalogue();
+    this._fitAlgorithm();
+    super.onDataset();
   }
 
   /** Read the catalogue for the task, once per task. */
@@ -213,12 +101,6 @@ export class TrainFormModel implements IDisposable {
     }
   }
 
-  private _onDataset(): void {
-    void this._loadCatalogue();
-    this._fitAlgorithm();
-    this._stateChanged.emit();
-  }
-
   /** Keep an algorithm that serves the task chosen: the first of the catalogue's, else. */
   private _fitAlgorithm(): void {
     const algorithms = this.algorithms;
@@ -237,11 +119,7 @@ export class TrainFormModel implements IDisposable {
     ITrainingAPI,
     'inspectDataset' | 'listAlgorithms'
   >;
-  private readonly _trans: ITranslate;
-  private readonly _stateChanged = new Signal<this, void>(this);
-  private _form: ITrainForm;
   private readonly _catalogues = new Map<string, Algorithm[]>();
   private readonly _asking = new Set<string>();
   private _algorithmsError: string | null = null;
-  private _disposed = false;
 }

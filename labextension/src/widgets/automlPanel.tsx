@@ -7,7 +7,6 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Toolbar } from '@jupyterlab/ui-components';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { IAutoMLAPI } from '../api/automl';
@@ -15,8 +14,7 @@ import { AutoMLView } from '../components/automl/AutoMLView';
 import { automlIcon } from '../icons';
 import { AutoMLModel } from '../models/automlModel';
 import { CommandIDs, IPanelContext } from '../tokens';
-import { Clock } from './clock';
-import { ModelView } from './modelView';
+import { ClockedModelView } from './modelView';
 import { refreshButton } from './toolbar';
 
 export interface IAutoMLPanelOptions {
@@ -49,7 +47,7 @@ export class AutoMLPanel extends MainAreaWidget<AutoMLPanelView> {
   }
 }
 
-export class AutoMLPanelView extends ModelView<AutoMLModel> {
+export class AutoMLPanelView extends ClockedModelView<AutoMLModel> {
   constructor(
     context: IPanelContext,
     api: IAutoMLAPI,
@@ -65,17 +63,7 @@ export class AutoMLPanelView extends ModelView<AutoMLModel> {
     this.title.caption = trans.__('AutoML searches and their leaderboards');
     this.title.closable = true;
     this.title.icon = automlIcon;
-    this.model.stateChanged.connect(this._syncClock, this);
     void this.model.refresh().catch(() => undefined);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._clock.dispose();
-    this.model.dispose();
-    super.dispose();
   }
 
   protected renderModel(): JSX.Element {
@@ -110,22 +98,11 @@ export class AutoMLPanelView extends ModelView<AutoMLModel> {
     );
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this._syncClock();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this._clock.stop();
-  }
-
-  private _syncClock(): void {
-    this._clock.sync(this.isVisible && this.model.isLive);
+  protected get ticking(): boolean {
+    return this.model.isLive;
   }
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
   private readonly _options: IAutoMLPanelOptions;
-  private readonly _clock = new Clock(() => this.update());
 }

@@ -6,7 +6,6 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Toolbar } from '@jupyterlab/ui-components';
-import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { IJobsAPI, JobDefinition, JobRun } from '../api/jobs';
@@ -16,8 +15,7 @@ import type { RunAction } from '../components/jobs/RunsTab';
 import { jobsIcon } from '../icons';
 import { JobsModel } from '../models/jobsModel';
 import { CommandIDs, IPanelContext } from '../tokens';
-import { Clock } from './clock';
-import { ModelView } from './modelView';
+import { ClockedModelView } from './modelView';
 import { refreshButton } from './toolbar';
 
 const RUN_COMMANDS: Record<RunAction, string> = {
@@ -58,7 +56,7 @@ export class JobsPanel extends MainAreaWidget<JobsPanelView> {
   }
 }
 
-export class JobsPanelView extends ModelView<JobsModel> {
+export class JobsPanelView extends ClockedModelView<JobsModel> {
   constructor(context: IPanelContext, api: IJobsAPI, trans: TranslationBundle) {
     super(new JobsModel({ api, settings: context.settings }));
     this._context = context;
@@ -68,17 +66,7 @@ export class JobsPanelView extends ModelView<JobsModel> {
     this.title.caption = trans.__('Notebook jobs: runs and definitions');
     this.title.closable = true;
     this.title.icon = jobsIcon;
-    this.model.stateChanged.connect(this._syncClock, this);
     void this.model.refresh().catch(() => undefined);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._clock.dispose();
-    this.model.dispose();
-    super.dispose();
   }
 
   protected renderModel(): JSX.Element {
@@ -115,23 +103,10 @@ export class JobsPanelView extends ModelView<JobsModel> {
     );
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this._syncClock();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this._clock.stop();
-  }
-
-  private _syncClock(): void {
-    const needed =
-      this.isVisible && this.model.runs.some(run => run.status === 'RUNNING');
-    this._clock.sync(needed);
+  protected get ticking(): boolean {
+    return this.model.runs.some(run => run.status === 'RUNNING');
   }
 
   private readonly _context: IPanelContext;
   private readonly _trans: TranslationBundle;
-  private readonly _clock = new Clock(() => this.update());
 }

@@ -5,9 +5,12 @@
  * its model stops polling before it is disposed.
  */
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { IDisposable } from '@lumino/disposable';
 import type { Message } from '@lumino/messaging';
 import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
+
+import { Clock } from './clock';
 
 /** What a view needs from its model. */
 export interface IViewedModel {
@@ -62,4 +65,46 @@ export abstract class ModelView<M extends IViewedModel> extends ReactWidget {
     super.onAfterHide(msg);
     this.model.setActive(false);
   }
+}
+
+/**
+ * A model view whose elapsed times tick: it redraws once a second while `ticking` says that
+ * something it shows runs and it is seen. It owns its model and disposes of it.
+ */
+export abstract class ClockedModelView<
+  M extends IViewedModel & IDisposable
+> extends ModelView<M> {
+  constructor(model: M) {
+    super(model);
+    model.stateChanged.connect(this.syncClock, this);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._clock.dispose();
+    this.model.dispose();
+    super.dispose();
+  }
+
+  /** Whether something shown runs, so that its elapsed time moves. */
+  protected abstract get ticking(): boolean;
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.syncClock();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._clock.stop();
+  }
+
+  /** Tick while seen and `ticking`; stop otherwise. */
+  protected syncClock(): void {
+    this._clock.sync(this.isVisible && this.ticking);
+  }
+
+  private readonly _clock = new Clock(() => this.update());
 }

@@ -16,10 +16,9 @@ import type { JobsSummaryModel } from '../models/jobsSummary';
 import type { RegistryModel } from '../models/registryModel';
 import { CommandIDs, IPanelContext } from '../tokens';
 import type { RunningRuns, StudioWatcher } from '../watcher';
-import { Clock } from './clock';
-import { ModelView } from './modelView';
+import { ClockedModelView } from './modelView';
 
-export class StudioSidebar extends ModelView<ExperimentsModel> {
+export class StudioSidebar extends ClockedModelView<ExperimentsModel> {
   constructor(
     context: IPanelContext,
     watcher: StudioWatcher,
@@ -42,13 +41,12 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     this.addClass('jp-Studio-sidebar');
     this.title.icon = studioIcon;
     this.title.caption = this._trans.__('Studio');
-    this.model.stateChanged.connect(this._syncClock, this);
     this._alerts = alerts;
     alerts?.stateChanged.connect(() => this.update(), this);
     this._jobs = jobs;
     jobs?.stateChanged.connect(() => {
       this.update();
-      this._syncClock();
+      this.syncClock();
     }, this);
     this._registry = registry;
     registry?.stateChanged.connect(() => this.update(), this);
@@ -68,8 +66,6 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     if (this.isDisposed) {
       return;
     }
-    this._clock.dispose();
-    this.model.dispose();
     this._registry?.dispose();
     super.dispose();
   }
@@ -159,13 +155,11 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._syncClock();
     this._registry?.setActive(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._clock.stop();
     this._registry?.setActive(false);
   }
 
@@ -174,13 +168,12 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
     this._registry?.setActive(this.isVisible);
   }
 
-  /** Tick while running runs or jobs are listed and visible; stop otherwise. */
-  private _syncClock(): void {
-    const needed =
-      this.isVisible &&
-      (this.model.runningRuns.length > 0 ||
-        (this._jobs?.summary?.running.length ?? 0) > 0);
-    this._clock.sync(needed);
+  /** Running runs or jobs are listed. */
+  protected get ticking(): boolean {
+    return (
+      this.model.runningRuns.length > 0 ||
+      (this._jobs?.summary?.running.length ?? 0) > 0
+    );
   }
 
   private _context: IPanelContext;
@@ -189,5 +182,4 @@ export class StudioSidebar extends ModelView<ExperimentsModel> {
   private _jobs: JobsSummaryModel | null;
   private _registry: RegistryModel | null;
   private _trans: TranslationBundle;
-  private readonly _clock = new Clock(() => this.update());
 }

@@ -9,6 +9,7 @@ import * as React from 'react';
 import type { Dataset, Task } from '../../api/training';
 import type { IAutoMLForm } from '../../models/automlForm';
 import { DatasetSection } from '../training/DatasetSection';
+import { SelectField, TextField } from '../FormFields';
 
 export interface IAutoMLFormProps {
   form: IAutoMLForm;
@@ -46,52 +47,40 @@ export function AutoMLForm(props: IAutoMLFormProps): JSX.Element {
         onTarget={target => onChange({ target })}
         onTask={(task: Task | '') => onChange({ task })}
       />
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Metric to rank on')}</span>
-        <select
-          className="jp-mod-styled"
-          data-testid="studio-automl-metric"
-          value={form.metric}
-          onChange={event => onChange({ metric: event.target.value })}
-        >
-          <option value="">{trans.__('The task’s default')}</option>
-          {props.metrics.map(metric => (
-            <option key={metric} value={metric}>
-              {metric}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Time budget of the search (seconds)')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-automl-budget"
-          inputMode="numeric"
-          value={form.timeBudget}
-          onChange={event => onChange({ timeBudget: event.target.value })}
-        />
-      </label>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Experiment')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-automl-experiment"
-          placeholder={`automl-${stem}`}
-          value={form.experiment}
-          onChange={event => onChange({ experiment: event.target.value })}
-        />
-      </label>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Register the best model as')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-automl-register"
-          placeholder={`${stem}-automl`}
-          value={form.registerAs}
-          onChange={event => onChange({ registerAs: event.target.value })}
-        />
-      </label>
+      <SelectField
+        label={trans.__('Metric to rank on')}
+        testId="studio-automl-metric"
+        value={form.metric}
+        onChange={metric => onChange({ metric })}
+      >
+        <option value="">{trans.__('The task’s default')}</option>
+        {props.metrics.map(metric => (
+          <option key={metric} value={metric}>
+            {metric}
+          </option>
+        ))}
+      </SelectField>
+      <TextField
+        label={trans.__('Time budget of the search (seconds)')}
+        testId="studio-automl-budget"
+        inputMode="numeric"
+        value={form.timeBudget}
+        onChange={timeBudget => onChange({ timeBudget })}
+      />
+      <TextField
+        label={trans.__('Experiment')}
+        testId="studio-automl-experiment"
+        placeholder={`automl-${stem}`}
+        value={form.experiment}
+        onChange={experiment => onChange({ experiment })}
+      />
+      <TextField
+        label={trans.__('Register the best model as')}
+        testId="studio-automl-register"
+        placeholder={`${stem}-automl`}
+        value={form.registerAs}
+        onChange={registerAs => onChange({ registerAs })}
+      />
     </div>
   );
 }

@@ -15,6 +15,7 @@ import type {
 } from '../../models/jobForm';
 import { SCHEDULE_PRESETS } from '../../models/jobForm';
 import { formatTime } from './JobStatus';
+import { SelectField, TextField } from '../FormFields';
 
 export interface IJobFormProps {
   form: IJobForm;
@@ -58,39 +59,33 @@ export function JobForm(props: IJobFormProps): JSX.Element {
   const { form, trans, onChange } = props;
   return (
     <div className="jp-Studio-jobForm" data-testid="studio-job-form">
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Name')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-job-name"
-          value={form.name}
-          onChange={event => onChange({ name: event.target.value })}
-        />
-      </label>
+      <TextField
+        label={trans.__('Name')}
+        testId="studio-job-name"
+        value={form.name}
+        onChange={name => onChange({ name })}
+      />
       <p className="jp-Studio-jobForm-muted">
         {trans.__('Notebook: %1', form.notebookPath)}
       </p>
       <Parameters {...props} />
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Kernel')}</span>
-        <select
-          className="jp-mod-styled"
-          data-testid="studio-job-kernel"
-          value={form.kernelName}
-          onChange={event => onChange({ kernelName: event.target.value })}
-        >
-          <option value="">
-            {props.notebookKernel
-              ? trans.__('The notebook’s (%1)', props.notebookKernel)
-              : trans.__('The notebook’s')}
+      <SelectField
+        label={trans.__('Kernel')}
+        testId="studio-job-kernel"
+        value={form.kernelName}
+        onChange={kernelName => onChange({ kernelName })}
+      >
+        <option value="">
+          {props.notebookKernel
+            ? trans.__('The notebook’s (%1)', props.notebookKernel)
+            : trans.__('The notebook’s')}
+        </option>
+        {props.kernels.map(kernel => (
+          <option key={kernel.name} value={kernel.name}>
+            {kernel.display_name}
           </option>
-          {props.kernels.map(kernel => (
-            <option key={kernel.name} value={kernel.name}>
-              {kernel.display_name}
-            </option>
-          ))}
-        </select>
-      </label>
+        ))}
+      </SelectField>
       <fieldset className="jp-Studio-jobForm-when">
         <legend>{trans.__('When')}</legend>
         {!props.editing && (
@@ -166,15 +161,12 @@ export function JobForm(props: IJobFormProps): JSX.Element {
               }
             />
           </label>
-          <label className="jp-Studio-jobForm-field">
-            <span>{trans.__('Experiment (empty: the default)')}</span>
-            <input
-              className="jp-mod-styled"
-              data-testid="studio-job-experiment"
-              value={form.experiment}
-              onChange={event => onChange({ experiment: event.target.value })}
-            />
-          </label>
+          <TextField
+            label={trans.__('Experiment (empty: the default)')}
+            testId="studio-job-experiment"
+            value={form.experiment}
+            onChange={experiment => onChange({ experiment })}
+          />
           <label className="jp-Studio-jobForm-check">
             <input
               type="checkbox"

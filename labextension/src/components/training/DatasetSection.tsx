@@ -8,6 +8,7 @@ import * as React from 'react';
 
 import type { Dataset, Task } from '../../api/training';
 import { formatNumber } from '../runCells';
+import { SelectField } from '../FormFields';
 
 /** Rows and columns of the preview: enough to recognise the data, small enough for a dialog. */
 export const PREVIEW_ROWS = 5;
@@ -56,45 +57,39 @@ export function DatasetSection(props: IDatasetSectionProps): JSX.Element {
           {props.error}
         </p>
       )}
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Target column')}</span>
-        <select
-          className="jp-mod-styled"
-          data-testid="studio-train-target"
-          value={props.target}
-          disabled={!dataset}
-          onChange={event => props.onTarget(event.target.value)}
-        >
-          {!props.target && <option value="">{trans.__('Choose…')}</option>}
-          {dataset?.columns.map(column => (
-            <option key={column.name} value={column.name}>
-              {`${column.name} (${column.kind})`}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Task')}</span>
-        <select
-          className="jp-mod-styled"
-          data-testid="studio-train-task"
-          value={props.task}
-          onChange={event => props.onTask(event.target.value as Task | '')}
-        >
-          <option value="">
-            {detected
-              ? trans.__('Detected: %1', taskLabel(detected, trans))
-              : props.loading
-                ? trans.__('Detecting…')
-                : trans.__('Detect from the target')}
+      <SelectField
+        label={trans.__('Target column')}
+        testId="studio-train-target"
+        value={props.target}
+        disabled={!dataset}
+        onChange={props.onTarget}
+      >
+        {!props.target && <option value="">{trans.__('Choose…')}</option>}
+        {dataset?.columns.map(column => (
+          <option key={column.name} value={column.name}>
+            {`${column.name} (${column.kind})`}
           </option>
-          {(['binary', 'multiclass', 'regression'] as const).map(task => (
-            <option key={task} value={task}>
-              {taskLabel(task, trans)}
-            </option>
-          ))}
-        </select>
-      </label>
+        ))}
+      </SelectField>
+      <SelectField
+        label={trans.__('Task')}
+        testId="studio-train-task"
+        value={props.task}
+        onChange={value => props.onTask(value as Task | '')}
+      >
+        <option value="">
+          {detected
+            ? trans.__('Detected: %1', taskLabel(detected, trans))
+            : props.loading
+              ? trans.__('Detecting…')
+              : trans.__('Detect from the target')}
+        </option>
+        {(['binary', 'multiclass', 'regression'] as const).map(task => (
+          <option key={task} value={task}>
+            {taskLabel(task, trans)}
+          </option>
+        ))}
+      </SelectField>
       {dataset?.classes && dataset.target === props.target && (
         <p
           className="jp-Studio-jobForm-muted"

@@ -10,6 +10,7 @@ import type { Algorithm, Dataset, Task } from '../../api/training';
 import type { ITrainForm, ValidationKind } from '../../models/trainForm';
 import { DatasetSection } from './DatasetSection';
 import { HyperparameterFields } from './HyperparameterFields';
+import { TextField } from '../FormFields';
 
 export interface ITrainFormProps {
   form: ITrainForm;
@@ -124,25 +125,19 @@ export function TrainForm(props: ITrainFormProps): JSX.Element {
           )}
         </div>
       </fieldset>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Experiment')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-train-experiment"
-          value={form.experiment}
-          onChange={event => onChange({ experiment: event.target.value })}
-        />
-      </label>
-      <label className="jp-Studio-jobForm-field">
-        <span>{trans.__('Register the model as (optional)')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="studio-train-register"
-          placeholder={trans.__('A model name; empty registers nothing')}
-          value={form.registerAs}
-          onChange={event => onChange({ registerAs: event.target.value })}
-        />
-      </label>
+      <TextField
+        label={trans.__('Experiment')}
+        testId="studio-train-experiment"
+        value={form.experiment}
+        onChange={experiment => onChange({ experiment })}
+      />
+      <TextField
+        label={trans.__('Register the model as (optional)')}
+        testId="studio-train-register"
+        placeholder={trans.__('A model name; empty registers nothing')}
+        value={form.registerAs}
+        onChange={registerAs => onChange({ registerAs })}
+      />
     </div>
   );
 }
