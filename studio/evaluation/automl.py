@@ -34,6 +34,7 @@ from studio.evaluation.automl_data import (
     task_and_metric,
 )
 from studio.evaluation.automl_ensemble import (
+    all_rows_fit_seconds,
     ensemble_members,
     make_stacked_model,
     refit_seconds,
@@ -345,7 +346,7 @@ def refit_pace(single_seconds: float, best: CandidateRecord, folds: int) -> floa
     """How many times longer a fit on every row takes here than the search's fold fits
     predict (at least 1): the single best's refit against its fold fit time scaled to every
     row. A few milliseconds on both sides keep a tiny model's noise from deciding."""
-    expected = (best.fit_time or 0.0) * folds / max(folds - 1, 1)
+    expected = all_rows_fit_seconds(best, folds)
     return max(1.0, (single_seconds + PACE_DAMPING) / (expected + PACE_DAMPING))
 
 

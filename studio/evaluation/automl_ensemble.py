@@ -22,7 +22,14 @@ from studio.evaluation.automl_space import Candidate, make_candidate_pipeline
 if TYPE_CHECKING:
     from studio.evaluation.automl_workers import SearchData
 
-__all__ = ["ENSEMBLE_ALGORITHM", "ensemble_members", "make_stacked_model", "score_ensemble"]
+__all__ = [
+    "ENSEMBLE_ALGORITHM",
+    "all_rows_fit_seconds",
+    "ensemble_members",
+    "make_stacked_model",
+    "refit_seconds",
+    "score_ensemble",
+]
 
 ENSEMBLE_ALGORITHM = "stacked_ensemble"
 MAX_MEMBERS = 5
@@ -99,8 +106,13 @@ def make_stacked_model(
 def refit_seconds(members: list[CandidateRecord], folds: int) -> float:
     """An estimate of the stacked model's refit: each member fitted once per fold and once on
     all the data (a fold's fit time scaled up to all the rows)."""
-    scale = folds / max(folds - 1, 1)
-    return sum((member.fit_time or 0.0) * scale * (folds + 1) for member in members)
+    return sum(all_rows_fit_seconds(member, folds) * (folds + 1) for member in members)
+
+
+def all_rows_fit_seconds(record: CandidateRecord, folds: int) -> float:
+    """A candidate's fold fit time scaled up to every row (a fold fits on (folds - 1) / folds
+    of them)."""
+    return (record.fit_time or 0.0) * folds / max(folds - 1, 1)
 
 
 def _out_of_fold(member: CandidateRecord, data: SearchData) -> np.ndarray:

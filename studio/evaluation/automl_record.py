@@ -96,10 +96,7 @@ def candidate_rows(
     the pruned and failed ones."""
     ranked = sorted(
         (record for record in records if record.state == "complete" and record.score is not None),
-        key=lambda record: (
-            record is not best,
-            -(record.score or 0.0) if maximize else record.score or 0.0,
-        ),
+        key=lambda record: _rank_key(record is best, record.score, maximize),
     )
     rest = [record for record in records if record not in ranked]
     rows = []
@@ -170,7 +167,7 @@ def read_leaderboard(run: RunRecord, tracking: TrackingService) -> AutoMLDetailO
     best = run.tags.get(BEST_RUN_TAG)
     ranked = sorted(
         (c for c in candidates if c.state == "complete" and c.score is not None),
-        key=lambda c: (c.run_id != best, -(c.score or 0.0) if maximize else c.score or 0.0),
+        key=lambda c: _rank_key(c.run_id == best, c.score, maximize),
     )
     ranked = [c.model_copy(update={"rank": index + 1}) for index, c in enumerate(ranked)]
     rest = [c for c in candidates if c.state != "complete" or c.score is None]
@@ -272,6 +269,12 @@ def _candidate(child: RunRecord) -> CandidateOut:
         params=dict(child.params),
         ensemble=tags.get(ENSEMBLE_TAG) == "1",
     )
+
+
+def _rank_key(chosen: bool, score: float | None, maximize: bool) -> tuple[bool, float]:
+    """The leaderboard's order: the model chosen first, then the best score."""
+    value = score or 0.0
+    return (not chosen, -value if maximize else value)
 
 
 # A run's tags and params are anyone's to write: what does not parse is read as absent.

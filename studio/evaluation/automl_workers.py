@@ -270,7 +270,6 @@ class DaskExecutor:
     def wait_ready(self, timeout: float) -> None:
         """Have every worker import the estimators' libraries (a first fold would otherwise
         pay for it inside the budget)."""
-        import contextlib
         from concurrent.futures import ThreadPoolExecutor
         from concurrent.futures import TimeoutError as Late
 
